@@ -1,0 +1,316 @@
+//! Canonical proto3 JSON, both ways.
+//!
+//! The output is the JSON value Python's `google.protobuf.json_format`
+//! (`MessageToJson` with default options) and protobuf-es (`toJson`) produce
+//! for the same message: lowerCamel keys, default-valued fields omitted,
+//! enums by name (by number when the value is unknown to this schema), 64-bit
+//! integers as strings, bytes as padded base64, timestamps as RFC 3339 in UTC.
+//! It is written compactly, keys in field-number order.
+//!
+//! The reader accepts everything the proto3 JSON mapping allows, so it parses
+//! what those libraries emit and what people write by hand: lowerCamel or
+//! original field names, enums by name or number, 64-bit integers as numbers
+//! or strings, standard or URL-safe base64, timestamps with any offset, and
+//! `null` for "not set".
+
+use prost_reflect::{DeserializeOptions, DynamicMessage, ReflectMessage as _};
+
+use crate::codec::{Limits, check_size};
+use crate::{Error, LogEntry, Result};
+
+/// Options for [`from_json_with`].
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+#[non_exhaustive]
+pub struct JsonOptions {
+    /// Skip object keys the schema does not define instead of failing (the
+    /// `ignore_unknown_fields` of json_format). Off by default, so that a
+    /// misspelt field name is an error rather than silently lost data.
+    pub ignore_unknown_fields: bool,
+    /// Size limits.
+    pub limits: Limits,
+}
+
+impl JsonOptions {
+    /// The default options with `ignore_unknown_fields` set as given.
+    pub fn ignore_unknown_fields(mut self, yes: bool) -> Self {
+        self.ignore_unknown_fields = yes;
+        self
+    }
+}
+
+/// Writes `entry` as canonical proto3 JSON.
+///
+/// Fails only when a value has no JSON form: a timestamp outside years
+/// 1-9999 or with nanos outside `0..1e9`.
+pub fn to_json(entry: &LogEntry) -> Result<String> {
+    let mut out = String::with_capacity(256);
+    to_json_into(entry, &mut out)?;
+    Ok(out)
+}
+
+/// Appends the canonical JSON of `entry` to `out`; on error `out` is left as
+/// it was.
+pub fn to_json_into(entry: &LogEntry, out: &mut String) -> Result<()> {
+    let start = out.len();
+    let mut writer = write::JsonWriter { out };
+    let result = write::WriteJson::write_json(entry, &mut writer);
+    if result.is_err() {
+        out.truncate(start);
+    }
+    result
+}
+
+/// Reads one entry from proto3 JSON text, with default options.
+pub fn from_json(text: &str) -> Result<LogEntry> {
+    from_json_with(text, &JsonOptions::default())
+}
+
+/// Reads one entry from proto3 JSON text.
+pub fn from_json_with(text: &str, options: &JsonOptions) -> Result<LogEntry> {
+    check_size("JSON text", text.len(), options.limits.max_json_bytes)?;
+    let descriptor = LogEntry::default().descriptor();
+    let mut de = serde_json::Deserializer::from_str(text);
+    let de_options = DeserializeOptions::new().deny_unknown_fields(!options.ignore_unknown_fields);
+    let message = DynamicMessage::deserialize_with_options(descriptor, &mut de, &de_options)
+        .and_then(|m| de.end().map(|()| m))
+        .map_err(json_error)?;
+    Ok(message.transcode_to::<LogEntry>()?)
+}
+
+fn json_error(err: serde_json::Error) -> Error {
+    let (line, column) = (err.line(), err.column());
+    let full = err.to_string();
+    let suffix = format!(" at line {line} column {column}");
+    let message = full.strip_suffix(&suffix).unwrap_or(&full).to_owned();
+    Error::Json { line, column, message }
+}
+
+/// Checks `text` is one well-formed JSON value without reading it into the
+/// schema (used to tell JSON from JSON Lines).
+pub(crate) fn is_single_json_value(text: &str) -> bool {
+    serde_json::from_str::<serde::de::IgnoredAny>(text).is_ok()
+}
+
+/// The code generated writers are built from.
+pub(crate) mod write {
+    use base64::Engine as _;
+    use base64::engine::general_purpose::STANDARD;
+
+    use crate::{Error, Result};
+
+    /// Implemented by the generated code for every message of the schema.
+    pub(crate) trait WriteJson {
+        fn write_json(&self, w: &mut JsonWriter<'_>) -> Result<()>;
+    }
+
+    /// Appends JSON tokens to a string. Commas are the caller's: `key` and
+    /// `element` write them from the `first` flag and the index.
+    pub(crate) struct JsonWriter<'a> {
+        pub(crate) out: &'a mut String,
+    }
+
+    impl JsonWriter<'_> {
+        pub(crate) fn begin_object(&mut self) {
+            self.out.push('{');
+        }
+
+        pub(crate) fn end_object(&mut self) {
+            self.out.push('}');
+        }
+
+        pub(crate) fn begin_array(&mut self) {
+            self.out.push('[');
+        }
+
+        pub(crate) fn end_array(&mut self) {
+            self.out.push(']');
+        }
+
+        /// Writes `"key":`, preceded by a comma unless it is the first key.
+        pub(crate) fn key(&mut self, first: &mut bool, key: &str) {
+            if !*first {
+                self.out.push(',');
+            }
+            *first = false;
+            self.out.push('"');
+            self.out.push_str(key);
+            self.out.push_str("\":");
+        }
+
+        /// Precedes array element `index` with a comma unless it is the first.
+        pub(crate) fn element(&mut self, index: usize) {
+            if index > 0 {
+                self.out.push(',');
+            }
+        }
+
+        pub(crate) fn string(&mut self, s: &str) {
+            self.out.push('"');
+            let bytes = s.as_bytes();
+            let mut start = 0;
+            for (i, &b) in bytes.iter().enumerate() {
+                let escape: &str = match b {
+                    b'"' => "\\\"",
+                    b'\\' => "\\\\",
+                    b'\n' => "\\n",
+                    b'\r' => "\\r",
+                    b'\t' => "\\t",
+                    0x08 => "\\b",
+                    0x0c => "\\f",
+                    0x00..=0x1f => "",
+                    _ => continue,
+                };
+                // Every byte matched above is ASCII, so these are char boundaries.
+                self.out.push_str(s.get(start..i).unwrap_or_default());
+                if escape.is_empty() {
+                    self.out.push_str(&format!("\\u{b:04x}"));
+                } else {
+                    self.out.push_str(escape);
+                }
+                start = i + 1;
+            }
+            self.out.push_str(s.get(start..).unwrap_or_default());
+            self.out.push('"');
+        }
+
+        pub(crate) fn bytes(&mut self, b: &[u8]) {
+            self.out.push('"');
+            STANDARD.encode_string(b, self.out);
+            self.out.push('"');
+        }
+
+        // The schema has no bool or uint64 field yet; the generator emits
+        // calls to these as soon as it does.
+        #[allow(dead_code)]
+        pub(crate) fn boolean(&mut self, b: bool) {
+            self.out.push_str(if b { "true" } else { "false" });
+        }
+
+        pub(crate) fn int(&mut self, v: i64) {
+            self.out.push_str(itoa::Buffer::new().format(v));
+        }
+
+        /// 64-bit integers are strings in proto3 JSON (JavaScript numbers
+        /// cannot hold them exactly).
+        pub(crate) fn int64(&mut self, v: i64) {
+            self.out.push('"');
+            self.int(v);
+            self.out.push('"');
+        }
+
+        #[allow(dead_code)]
+        pub(crate) fn uint64(&mut self, v: u64) {
+            self.out.push('"');
+            self.out.push_str(itoa::Buffer::new().format(v));
+            self.out.push('"');
+        }
+
+        pub(crate) fn double(&mut self, v: f64) {
+            if v.is_nan() {
+                self.out.push_str("\"NaN\"");
+            } else if v.is_infinite() {
+                self.out.push_str(if v > 0.0 { "\"Infinity\"" } else { "\"-Infinity\"" });
+            } else {
+                let mut buf = ryu::Buffer::new();
+                self.out.push_str(buf.format_finite(v));
+            }
+        }
+
+        /// An enum value: its name when the schema knows it, else its number.
+        pub(crate) fn enumeration(&mut self, v: i32, name: Option<&str>) {
+            match name {
+                Some(name) => {
+                    self.out.push('"');
+                    self.out.push_str(name);
+                    self.out.push('"');
+                }
+                None => self.int(i64::from(v)),
+            }
+        }
+
+        pub(crate) fn timestamp(
+            &mut self,
+            ts: &prost_types::Timestamp,
+            field: &'static str,
+        ) -> Result<()> {
+            let text = super::rfc3339(ts.seconds, ts.nanos)
+                .map_err(|reason| Error::JsonValue { field, reason })?;
+            self.out.push('"');
+            self.out.push_str(&text);
+            self.out.push('"');
+            Ok(())
+        }
+    }
+}
+
+/// Seconds since the Unix epoch at 0001-01-01T00:00:00Z and just past
+/// 9999-12-31T23:59:59Z: the range proto3 JSON allows for a Timestamp.
+const MIN_SECONDS: i64 = -62_135_596_800;
+const MAX_SECONDS: i64 = 253_402_300_799;
+
+/// Formats a Timestamp as proto3 JSON does: UTC with a `Z`, and 0, 3, 6 or 9
+/// fractional digits, the fewest that hold the nanos exactly.
+pub(crate) fn rfc3339(seconds: i64, nanos: i32) -> Result<String, String> {
+    if !(MIN_SECONDS..=MAX_SECONDS).contains(&seconds) {
+        return Err(format!("{seconds} seconds is outside years 1-9999"));
+    }
+    if !(0..1_000_000_000).contains(&nanos) {
+        return Err(format!("nanos {nanos} is outside 0..=999999999"));
+    }
+    let days = seconds.div_euclid(86_400);
+    let secs_of_day = seconds.rem_euclid(86_400);
+    let (year, month, day) = civil_from_days(days);
+    let (h, m, s) = (secs_of_day / 3600, secs_of_day / 60 % 60, secs_of_day % 60);
+    let mut out = format!("{year:04}-{month:02}-{day:02}T{h:02}:{m:02}:{s:02}");
+    if nanos != 0 {
+        if nanos % 1_000_000 == 0 {
+            out.push_str(&format!(".{:03}", nanos / 1_000_000));
+        } else if nanos % 1_000 == 0 {
+            out.push_str(&format!(".{:06}", nanos / 1_000));
+        } else {
+            out.push_str(&format!(".{nanos:09}"));
+        }
+    }
+    out.push('Z');
+    Ok(out)
+}
+
+/// Proleptic Gregorian (year, month, day) of a day count from 1970-01-01
+/// (Howard Hinnant's `civil_from_days`).
+fn civil_from_days(days: i64) -> (i64, i64, i64) {
+    let z = days + 719_468;
+    let era = z.div_euclid(146_097);
+    let doe = z.rem_euclid(146_097);
+    let yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365;
+    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
+    let mp = (5 * doy + 2) / 153;
+    let day = doy - (153 * mp + 2) / 5 + 1;
+    let month = if mp < 10 { mp + 3 } else { mp - 9 };
+    let year = yoe + era * 400 + i64::from(month <= 2);
+    (year, month, day)
+}
+
+mod generated {
+    include!("generated/json.rs");
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn timestamps_use_the_fewest_fraction_digits() {
+        assert_eq!(rfc3339(0, 0).unwrap(), "1970-01-01T00:00:00Z");
+        assert_eq!(rfc3339(1_700_000_000, 5_000_000).unwrap(), "2023-11-14T22:13:20.005Z");
+        assert_eq!(rfc3339(1_700_000_000, 5_000).unwrap(), "2023-11-14T22:13:20.000005Z");
+        assert_eq!(rfc3339(1_700_000_000, 5).unwrap(), "2023-11-14T22:13:20.000000005Z");
+        assert_eq!(rfc3339(MIN_SECONDS, 0).unwrap(), "0001-01-01T00:00:00Z");
+        assert_eq!(rfc3339(MAX_SECONDS, 999_999_999).unwrap(), "9999-12-31T23:59:59.999999999Z");
+        assert_eq!(rfc3339(951_782_400, 0).unwrap(), "2000-02-29T00:00:00Z");
+        assert_eq!(rfc3339(-1, 0).unwrap(), "1969-12-31T23:59:59Z");
+        assert!(rfc3339(MAX_SECONDS + 1, 0).is_err());
+        assert!(rfc3339(MIN_SECONDS - 1, 0).is_err());
+        assert!(rfc3339(0, -1).is_err());
+        assert!(rfc3339(0, 1_000_000_000).is_err());
+    }
+}

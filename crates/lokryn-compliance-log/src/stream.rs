@@ -1,0 +1,438 @@
+//! Files and streams of many entries, read lazily so a file of any size is
+//! processed in bounded memory.
+//!
+//! Two framings are supported:
+//!
+//! * **Length-delimited binary** ([`DelimitedReader`], [`DelimitedWriter`]):
+//!   each entry is its protobuf encoding preceded by its length as a varint.
+//!   This is the framing of Java's `writeDelimitedTo`, protobuf-es's
+//!   `sizeDelimitedEncode` and C++'s `SerializeDelimitedToOstream`.
+//! * **JSON Lines** ([`JsonLinesReader`]): one canonical JSON entry per line;
+//!   blank lines are skipped.
+//!
+//! Errors carry the entry index and byte offset. A malformed entry does not
+//! end the stream when the reader can tell where the next one starts (a bad
+//! JSON line; a length-delimited body that does not decode); a broken length
+//! prefix or a truncated body does, as nothing after it can be trusted.
+
+use std::io::{self, BufRead, Write};
+
+use prost::Message as _;
+
+use crate::codec::{Limits, check_size};
+use crate::json::{self, JsonOptions};
+use crate::{Error, LogEntry, Result};
+
+/// How entries are laid out in a file or stream.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+#[non_exhaustive]
+pub enum Format {
+    /// One JSON entry (the whole input is a single JSON object).
+    Json,
+    /// JSON Lines: one JSON entry per line.
+    JsonLines,
+    /// Length-delimited binary protobuf.
+    Delimited,
+}
+
+impl Format {
+    /// The format a file name's extension implies, if any: `.json`;
+    /// `.jsonl`, `.ndjson`; `.binpb`, `.pb`, `.bin`, `.ldpb`.
+    pub fn from_extension(path: &std::path::Path) -> Option<Self> {
+        let ext = path.extension()?.to_str()?.to_ascii_lowercase();
+        match ext.as_str() {
+            "json" => Some(Self::Json),
+            "jsonl" | "ndjson" => Some(Self::JsonLines),
+            "binpb" | "pb" | "bin" | "ldpb" => Some(Self::Delimited),
+            _ => None,
+        }
+    }
+
+    /// Guesses the format from the first bytes of the input: text starting
+    /// with `{` is JSON (a single value when `head` holds exactly one,
+    /// otherwise JSON Lines); anything else is length-delimited binary.
+    pub fn sniff(head: &[u8]) -> Self {
+        let text = head.trim_ascii_start();
+        if text.first() != Some(&b'{') {
+            return Self::Delimited;
+        }
+        match std::str::from_utf8(head) {
+            Ok(s) if json::is_single_json_value(s) => Self::Json,
+            _ => Self::JsonLines,
+        }
+    }
+
+    /// The lower-case name used on command lines: `json`, `jsonl`, `binary`.
+    pub fn name(self) -> &'static str {
+        match self {
+            Self::Json => "json",
+            Self::JsonLines => "jsonl",
+            Self::Delimited => "binary",
+        }
+    }
+}
+
+/// One raw entry of a length-delimited stream.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Frame {
+    /// 0-based index of the entry in the stream.
+    pub index: u64,
+    /// Byte offset of the entry's length prefix.
+    pub offset: u64,
+    /// The entry's protobuf encoding.
+    pub bytes: Vec<u8>,
+}
+
+/// Reads length-delimited entries lazily.
+///
+/// As an iterator it yields decoded entries; [`DelimitedReader::next_frame`]
+/// yields the raw bytes instead.
+///
+/// ```
+/// use lokryn_compliance_log::stream::{DelimitedReader, DelimitedWriter};
+/// use lokryn_compliance_log::LogEntry;
+///
+/// let mut writer = DelimitedWriter::new(Vec::new());
+/// writer.write(&LogEntry { actor_id: "alice".into(), ..Default::default() })?;
+/// writer.write(&LogEntry { actor_id: "bob".into(), ..Default::default() })?;
+/// let bytes = writer.into_inner();
+///
+/// let actors: Vec<String> = DelimitedReader::new(bytes.as_slice())
+///     .map(|entry| entry.map(|e| e.actor_id))
+///     .collect::<Result<_, _>>()?;
+/// assert_eq!(actors, ["alice", "bob"]);
+/// # Ok::<(), lokryn_compliance_log::Error>(())
+/// ```
+#[derive(Debug)]
+pub struct DelimitedReader<R> {
+    inner: R,
+    limits: Limits,
+    index: u64,
+    offset: u64,
+    done: bool,
+}
+
+impl<R: BufRead> DelimitedReader<R> {
+    /// A reader with the default [`Limits`].
+    pub fn new(inner: R) -> Self {
+        Self::with_limits(inner, Limits::DEFAULT)
+    }
+
+    /// A reader that refuses entries over `limits.max_entry_bytes`.
+    pub fn with_limits(inner: R, limits: Limits) -> Self {
+        Self { inner, limits, index: 0, offset: 0, done: false }
+    }
+
+    /// Bytes consumed so far.
+    pub fn position(&self) -> u64 {
+        self.offset
+    }
+
+    /// The next raw entry, `None` at the end of the stream. After an error
+    /// that loses the framing (bad length prefix, truncation, I/O) every
+    /// later call returns `None`.
+    pub fn next_frame(&mut self) -> Option<Result<Frame>> {
+        if self.done {
+            return None;
+        }
+        let (index, offset) = (self.index, self.offset);
+        let result = self.read_frame();
+        match result {
+            Ok(None) => {
+                self.done = true;
+                None
+            }
+            Ok(Some(bytes)) => {
+                self.index += 1;
+                Some(Ok(Frame { index, offset, bytes }))
+            }
+            Err(err) => {
+                self.done = true;
+                Some(Err(err.at_entry(index, offset, None)))
+            }
+        }
+    }
+
+    fn read_frame(&mut self) -> Result<Option<Vec<u8>>> {
+        let Some((len, prefix_len)) = read_varint(&mut self.inner)? else {
+            return Ok(None);
+        };
+        let len = usize::try_from(len).unwrap_or(usize::MAX);
+        check_size("entry", len, self.limits.max_entry_bytes)?;
+        let mut bytes = Vec::with_capacity(len);
+        let got = io::Read::read_to_end(&mut io::Read::take(&mut self.inner, len as u64), &mut bytes)?;
+        self.offset += prefix_len as u64 + got as u64;
+        if got < len {
+            return Err(Error::Truncated { needed: (len - got) as u64 });
+        }
+        Ok(Some(bytes))
+    }
+}
+
+impl<R: BufRead> Iterator for DelimitedReader<R> {
+    type Item = Result<LogEntry>;
+
+    fn next(&mut self) -> Option<Self::Item> {
+        Some(self.next_frame()?.and_then(|frame| {
+            LogEntry::decode(frame.bytes.as_slice())
+                .map_err(|e| Error::from(e).at_entry(frame.index, frame.offset, None))
+        }))
+    }
+}
+
+/// Reads a varint length prefix. `Ok(None)` at a clean end of input;
+/// returns the value and how many bytes it took.
+fn read_varint(r: &mut impl BufRead) -> Result<Option<(u64, usize)>> {
+    let mut value: u64 = 0;
+    for i in 0..10 {
+        let byte = match r.fill_buf()?.first() {
+            Some(&b) => b,
+            None if i == 0 => return Ok(None),
+            None => return Err(Error::Truncated { needed: 1 }),
+        };
+        r.consume(1);
+        value |= u64::from(byte & 0x7f) << (7 * i);
+        if byte & 0x80 == 0 {
+            return Ok(Some((value, i + 1)));
+        }
+    }
+    Err(Error::LengthPrefix)
+}
+
+/// Writes length-delimited entries.
+#[derive(Debug)]
+pub struct DelimitedWriter<W: Write> {
+    inner: W,
+    buf: Vec<u8>,
+}
+
+impl<W: Write> DelimitedWriter<W> {
+    /// Wraps `inner`; give it a buffered writer when writing to a file.
+    pub fn new(inner: W) -> Self {
+        Self { inner, buf: Vec::with_capacity(512) }
+    }
+
+    /// Writes one entry with its length prefix.
+    pub fn write(&mut self, entry: &LogEntry) -> io::Result<()> {
+        self.buf.clear();
+        // Writing into a Vec cannot run out of space.
+        let _ = entry.encode_length_delimited(&mut self.buf);
+        self.inner.write_all(&self.buf)
+    }
+
+    /// Writes one already-encoded entry with its length prefix.
+    pub fn write_encoded(&mut self, bytes: &[u8]) -> io::Result<()> {
+        self.buf.clear();
+        prost::encoding::encode_varint(bytes.len() as u64, &mut self.buf);
+        self.inner.write_all(&self.buf)?;
+        self.inner.write_all(bytes)
+    }
+
+    /// Flushes the underlying writer.
+    pub fn flush(&mut self) -> io::Result<()> {
+        self.inner.flush()
+    }
+
+    /// Returns the underlying writer.
+    pub fn into_inner(self) -> W {
+        self.inner
+    }
+}
+
+/// Reads JSON Lines lazily: one entry per non-blank line.
+///
+/// A line longer than the JSON limit is skipped without being held in
+/// memory and reported as [`Error::TooLarge`]; reading goes on with the next
+/// line.
+#[derive(Debug)]
+pub struct JsonLinesReader<R> {
+    inner: R,
+    options: JsonOptions,
+    index: u64,
+    line: u64,
+    offset: u64,
+    buf: Vec<u8>,
+    done: bool,
+}
+
+impl<R: BufRead> JsonLinesReader<R> {
+    /// A reader with default [`JsonOptions`].
+    pub fn new(inner: R) -> Self {
+        Self::with_options(inner, JsonOptions::default())
+    }
+
+    /// A reader with the given options.
+    pub fn with_options(inner: R, options: JsonOptions) -> Self {
+        Self { inner, options, index: 0, line: 0, offset: 0, buf: Vec::new(), done: false }
+    }
+
+    /// Bytes consumed so far.
+    pub fn position(&self) -> u64 {
+        self.offset
+    }
+
+    /// Reads the next line into `self.buf` (without its newline), holding at
+    /// most `limit + 1` bytes of it. Returns the line's full length, or
+    /// `None` at the end of input.
+    fn read_line(&mut self, limit: usize) -> io::Result<Option<usize>> {
+        self.buf.clear();
+        let mut total = 0usize;
+        let mut saw_any = false;
+        loop {
+            let chunk = self.inner.fill_buf()?;
+            if chunk.is_empty() {
+                return Ok(saw_any.then_some(total));
+            }
+            saw_any = true;
+            let (take, newline) = match chunk.iter().position(|&b| b == b'\n') {
+                Some(i) => (i, true),
+                None => (chunk.len(), false),
+            };
+            let room = (limit + 1).saturating_sub(self.buf.len());
+            self.buf.extend_from_slice(chunk.get(..take.min(room)).unwrap_or_default());
+            total += take;
+            let consumed = take + usize::from(newline);
+            self.inner.consume(consumed);
+            self.offset += consumed as u64;
+            if newline {
+                return Ok(Some(total));
+            }
+        }
+    }
+}
+
+impl<R: BufRead> Iterator for JsonLinesReader<R> {
+    type Item = Result<LogEntry>;
+
+    fn next(&mut self) -> Option<Self::Item> {
+        let limit = self.options.limits.max_json_bytes;
+        while !self.done {
+            let offset = self.offset;
+            let len = match self.read_line(limit) {
+                Ok(Some(len)) => len,
+                Ok(None) => {
+                    self.done = true;
+                    return None;
+                }
+                Err(err) => {
+                    self.done = true;
+                    return Some(Err(Error::Io(err).at_entry(self.index, offset, Some(self.line + 1))));
+                }
+            };
+            self.line += 1;
+            let line = self.line;
+            if self.buf.iter().all(u8::is_ascii_whitespace) && len == self.buf.len() {
+                continue;
+            }
+            let index = self.index;
+            self.index += 1;
+            let result = check_size("JSON line", len, limit)
+                .and_then(|()| {
+                    std::str::from_utf8(&self.buf).map_err(|e| Error::Json {
+                        line: 1,
+                        column: e.valid_up_to() + 1,
+                        message: "invalid UTF-8".into(),
+                    })
+                })
+                .and_then(|text| json::from_json_with(text.trim_end_matches('\r'), &self.options));
+            return Some(result.map_err(|e| e.at_entry(index, offset, Some(line))));
+        }
+        None
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn entry(actor: &str) -> LogEntry {
+        LogEntry { actor_id: actor.into(), ..Default::default() }
+    }
+
+    fn delimited(entries: &[LogEntry]) -> Vec<u8> {
+        let mut w = DelimitedWriter::new(Vec::new());
+        for e in entries {
+            w.write(e).unwrap();
+        }
+        w.into_inner()
+    }
+
+    #[test]
+    fn round_trips_and_reports_offsets() {
+        let bytes = delimited(&[entry("a"), entry("bb"), LogEntry::default()]);
+        let mut r = DelimitedReader::new(bytes.as_slice());
+        let offsets: Vec<u64> = std::iter::from_fn(|| r.next_frame()).map(|f| f.unwrap().offset).collect();
+        // "a": tag + len + 1 byte = 3 bytes, plus a 1-byte prefix.
+        assert_eq!(offsets, [0, 4, 9]);
+        let back: Vec<LogEntry> = DelimitedReader::new(bytes.as_slice()).map(Result::unwrap).collect();
+        assert_eq!(back, [entry("a"), entry("bb"), LogEntry::default()]);
+    }
+
+    #[test]
+    fn empty_input_has_no_entries() {
+        assert_eq!(DelimitedReader::new(&b""[..]).count(), 0);
+        assert_eq!(JsonLinesReader::new(&b"\n \n"[..]).count(), 0);
+    }
+
+    #[test]
+    fn truncated_body_is_an_error_naming_the_entry_and_ends_the_stream() {
+        let mut bytes = delimited(&[entry("a"), entry("bbbb")]);
+        bytes.truncate(bytes.len() - 2);
+        let results: Vec<_> = DelimitedReader::new(bytes.as_slice()).collect();
+        assert_eq!(results.len(), 2);
+        let err = results[1].as_ref().unwrap_err();
+        assert_eq!(err.code(), "TRUNCATED");
+        assert!(err.to_string().starts_with("entry 1 (byte offset 4): truncated"), "{err}");
+    }
+
+    #[test]
+    fn undecodable_body_is_skipped_and_reading_goes_on() {
+        let mut bytes = vec![2, 0xff, 0xff];
+        bytes.extend(delimited(&[entry("ok")]));
+        let results: Vec<_> = DelimitedReader::new(bytes.as_slice()).collect();
+        assert_eq!(results.len(), 2);
+        assert_eq!(results[0].as_ref().unwrap_err().code(), "DECODE");
+        assert_eq!(results[1].as_ref().unwrap(), &entry("ok"));
+    }
+
+    #[test]
+    fn oversized_length_prefix_is_refused_without_allocating() {
+        let mut bytes = Vec::new();
+        prost::encoding::encode_varint(u64::MAX, &mut bytes);
+        let results: Vec<_> = DelimitedReader::new(bytes.as_slice()).collect();
+        assert_eq!(results.len(), 1);
+        assert_eq!(results[0].as_ref().unwrap_err().code(), "TOO_LARGE");
+        let eleven = [0xffu8; 11];
+        let err = DelimitedReader::new(&eleven[..]).next().unwrap().unwrap_err();
+        assert_eq!(err.code(), "LENGTH_PREFIX");
+    }
+
+    #[test]
+    fn json_lines_report_line_numbers_and_continue() {
+        let text = "{\"actorId\":\"a\"}\n\nnot json\n{\"actorId\":\"b\"}\r\n";
+        let results: Vec<_> = JsonLinesReader::new(text.as_bytes()).collect();
+        assert_eq!(results.len(), 3);
+        assert_eq!(results[0].as_ref().unwrap(), &entry("a"));
+        let err = results[1].as_ref().unwrap_err();
+        assert!(err.to_string().starts_with("entry 1 (line 3, byte offset 17): invalid JSON"), "{err}");
+        assert_eq!(results[2].as_ref().unwrap(), &entry("b"));
+    }
+
+    #[test]
+    fn overlong_json_line_is_skipped_in_bounded_memory() {
+        let options = JsonOptions { limits: Limits::with_max_entry_bytes(4), ..Default::default() };
+        let text = format!("{}\n{{\"actorId\":\"b\"}}\n", "x".repeat(10_000));
+        let mut reader = JsonLinesReader::with_options(text.as_bytes(), options);
+        assert_eq!(reader.next().unwrap().unwrap_err().code(), "TOO_LARGE");
+        assert!(reader.buf.capacity() < 1_000);
+        assert_eq!(reader.next().unwrap().unwrap(), entry("b"));
+    }
+
+    #[test]
+    fn sniffs_formats() {
+        assert_eq!(Format::sniff(b"  {\"a\":1}\n"), Format::Json);
+        assert_eq!(Format::sniff(b"{\"a\":1}\n{\"a\":2}\n"), Format::JsonLines);
+        assert_eq!(Format::sniff(b"\x0a\x08"), Format::Delimited);
+        assert_eq!(Format::sniff(b""), Format::Delimited);
+    }
+}

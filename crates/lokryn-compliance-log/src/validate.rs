@@ -1,0 +1,187 @@
+//! Is a record fit for an audit trail?
+//!
+//! [`validate`] returns a [`Report`]: violations as data, each naming the
+//! field (by JSON path), a stable rule id, the level and the compliance
+//! clauses the rule serves, in the manner of protovalidate. Messages never
+//! repeat the offending value, which may be sensitive.
+//!
+//! This module is the seam for the schema-driven rule engine: today it checks
+//! the baseline every record needs (it says what happened, how it ended, how
+//! severe it is and who did it, with enum values the schema defines); the
+//! rule set grows without changing these types.
+
+use prost_reflect::{DynamicMessage, ReflectMessage as _, Value};
+
+use crate::LogEntry;
+
+/// How serious a violation is.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
+#[non_exhaustive]
+pub enum Level {
+    /// Worth fixing; the record is still accepted.
+    Warning,
+    /// The record is not fit for an audit trail.
+    Error,
+}
+
+impl Level {
+    /// `"warning"` or `"error"`.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::Warning => "warning",
+            Self::Error => "error",
+        }
+    }
+}
+
+/// One rule a record breaks.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Violation {
+    /// The field, as a JSON path: `"eventType"`, `"delegationChain[1].actorId"`.
+    /// Empty when the rule concerns the record as a whole.
+    pub field: String,
+    /// The stable id of the rule, for example `"required"` or
+    /// `"enum.defined_only"`.
+    pub rule_id: String,
+    /// What is wrong, for a human. Never contains the field's value.
+    pub message: String,
+    /// How serious it is.
+    pub level: Level,
+    /// The compliance clauses the rule serves, for example "PCI DSS v4.0 10.2.2".
+    pub clauses: Vec<String>,
+}
+
+/// The outcome of validating one record.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Report {
+    /// Every violation found, errors and warnings, in field order.
+    pub violations: Vec<Violation>,
+}
+
+impl Report {
+    /// True when no violation is an error (warnings are allowed).
+    pub fn is_valid(&self) -> bool {
+        !self.violations.iter().any(|v| v.level == Level::Error)
+    }
+
+    /// The violations at [`Level::Error`].
+    pub fn errors(&self) -> impl Iterator<Item = &Violation> {
+        self.violations.iter().filter(|v| v.level == Level::Error)
+    }
+}
+
+/// What to check.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+#[non_exhaustive]
+pub struct Options {}
+
+/// Validates `entry` with the default options.
+pub fn validate(entry: &LogEntry) -> Report {
+    validate_with(entry, &Options::default())
+}
+
+/// Validates `entry`.
+pub fn validate_with(entry: &LogEntry, _options: &Options) -> Report {
+    let mut report = Report::default();
+    let v = &mut report.violations;
+    let pci_type = ["PCI DSS v4.0 10.2.2"];
+
+    required_enum(v, "eventType", entry.event_type, &pci_type);
+    required_enum(v, "outcome", entry.outcome, &pci_type);
+    required_enum(v, "severity", entry.severity, &[]);
+    if entry.actor_id.trim().is_empty() {
+        v.push(violation(
+            "actorId",
+            "required",
+            "actorId is required: an audit record must say who acted",
+            Level::Error,
+            &["PCI DSS v4.0 10.2.2", "HIPAA 164.312(b)"],
+        ));
+    }
+    if entry.time.is_none() {
+        v.push(violation(
+            "time",
+            "recommended",
+            "time is not set: readers can only fall back to when the record was received",
+            Level::Warning,
+            &pci_type,
+        ));
+    }
+    defined_enums(entry, v);
+    v.sort_by_key(|x| field_order(&x.field));
+    report
+}
+
+fn required_enum(out: &mut Vec<Violation>, field: &str, value: i32, clauses: &[&str]) {
+    if value == 0 {
+        out.push(violation(
+            field,
+            "enum.not_unspecified",
+            &format!("{field} must be set to a value other than the UNSPECIFIED zero value"),
+            Level::Error,
+            clauses,
+        ));
+    }
+}
+
+/// Every enum field anywhere in the record must hold a value the schema
+/// defines (proto3 enums are open, so any number decodes).
+fn defined_enums(entry: &LogEntry, out: &mut Vec<Violation>) {
+    fn walk(message: &DynamicMessage, path: &str, out: &mut Vec<Violation>) {
+        for (field, value) in message.fields() {
+            let here = if path.is_empty() {
+                field.json_name().to_owned()
+            } else {
+                format!("{path}.{}", field.json_name())
+            };
+            match value {
+                Value::EnumNumber(n) => check(&field, *n, &here, out),
+                Value::Message(m) => walk(m, &here, out),
+                Value::List(items) => {
+                    for (i, item) in items.iter().enumerate() {
+                        match item {
+                            Value::Message(m) => walk(m, &format!("{here}[{i}]"), out),
+                            Value::EnumNumber(n) => check(&field, *n, &format!("{here}[{i}]"), out),
+                            _ => {}
+                        }
+                    }
+                }
+                _ => {}
+            }
+        }
+    }
+    fn check(field: &prost_reflect::FieldDescriptor, n: i32, path: &str, out: &mut Vec<Violation>) {
+        if let prost_reflect::Kind::Enum(e) = field.kind() {
+            if e.get_value(n).is_none() {
+                out.push(violation(
+                    path,
+                    "enum.defined_only",
+                    &format!("{path} holds {n}, which is not a value of {}", e.name()),
+                    Level::Error,
+                    &[],
+                ));
+            }
+        }
+    }
+    walk(&entry.transcode_to_dynamic(), "", out);
+}
+
+fn violation(field: &str, rule: &str, message: &str, level: Level, clauses: &[&str]) -> Violation {
+    Violation {
+        field: field.to_owned(),
+        rule_id: rule.to_owned(),
+        message: message.to_owned(),
+        level,
+        clauses: clauses.iter().map(|c| (*c).to_owned()).collect(),
+    }
+}
+
+/// Sorts violations by the number of the top-level field they concern.
+fn field_order(path: &str) -> u32 {
+    let top = path.split(['.', '[']).next().unwrap_or_default();
+    LogEntry::default()
+        .descriptor()
+        .fields()
+        .find(|f| f.json_name() == top)
+        .map_or(0, |f| f.number())
+}

@@ -1,0 +1,49 @@
+//! Repository automation, run as `cargo xtask <command>`.
+//!
+//! * `codegen [--check]`: regenerate every generated file from `proto/`
+//!   (or, with `--check`, fail when any committed file differs).
+//! * `test`: run every test of every language, exactly as CI does.
+
+#![allow(clippy::print_stdout, clippy::print_stderr)]
+
+mod codegen;
+mod tasks;
+mod util;
+
+use std::process::ExitCode;
+
+const USAGE: &str = "\
+usage: cargo xtask <command>
+
+commands:
+  codegen [--check]   regenerate generated files from proto/ (--check: fail on drift)
+  test [--rust-only]  run every test in every language (what CI runs)
+  lint                rustfmt --check, clippy -D warnings, buf lint
+";
+
+fn main() -> ExitCode {
+    let args: Vec<String> = std::env::args().skip(1).collect();
+    let args: Vec<&str> = args.iter().map(String::as_str).collect();
+    let result = match args.as_slice() {
+        ["codegen"] => codegen::run(false),
+        ["codegen", "--check"] => codegen::run(true),
+        ["test"] => tasks::test(false),
+        ["test", "--rust-only"] => tasks::test(true),
+        ["lint"] => tasks::lint(),
+        ["help" | "--help" | "-h"] | [] => {
+            print!("{USAGE}");
+            return ExitCode::SUCCESS;
+        }
+        _ => {
+            eprint!("{USAGE}");
+            return ExitCode::from(2);
+        }
+    };
+    match result {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(err) => {
+            eprintln!("xtask: error: {err:#}");
+            ExitCode::FAILURE
+        }
+    }
+}
