@@ -7,7 +7,7 @@
 #![allow(clippy::print_stdout, clippy::print_stderr)]
 
 mod codegen;
-mod tasks;
+mod test;
 mod util;
 
 use std::process::ExitCode;
@@ -18,7 +18,7 @@ usage: cargo xtask <command>
 commands:
   codegen [--check]   regenerate generated files from proto/ (--check: fail on drift)
   test [--rust-only]  run every test in every language (what CI runs)
-  lint                rustfmt --check, clippy -D warnings, buf lint
+  lint                rustfmt --check and clippy -D warnings
 ";
 
 fn main() -> ExitCode {
@@ -27,9 +27,9 @@ fn main() -> ExitCode {
     let result = match args.as_slice() {
         ["codegen"] => codegen::run(false),
         ["codegen", "--check"] => codegen::run(true),
-        ["test"] => tasks::test(false),
-        ["test", "--rust-only"] => tasks::test(true),
-        ["lint"] => tasks::lint(),
+        ["test"] => test::run(test::Options { rust_only: false }),
+        ["test", "--rust-only"] => test::run(test::Options { rust_only: true }),
+        ["lint"] => test::lint(),
         ["help" | "--help" | "-h"] | [] => {
             print!("{USAGE}");
             return ExitCode::SUCCESS;

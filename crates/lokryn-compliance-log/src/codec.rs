@@ -23,12 +23,18 @@ pub struct Limits {
 impl Limits {
     /// 4 MiB for an encoded entry and 16 MiB for its JSON text: far above any
     /// sane audit record, far below what would hurt a collector.
-    pub const DEFAULT: Self = Self { max_entry_bytes: 4 << 20, max_json_bytes: 16 << 20 };
+    pub const DEFAULT: Self = Self {
+        max_entry_bytes: 4 << 20,
+        max_json_bytes: 16 << 20,
+    };
 
     /// Limits with the given largest encoded entry (JSON text may be four
     /// times as large, as base64 and escaping inflate it).
     pub const fn with_max_entry_bytes(max_entry_bytes: usize) -> Self {
-        Self { max_entry_bytes, max_json_bytes: max_entry_bytes.saturating_mul(4) }
+        Self {
+            max_entry_bytes,
+            max_json_bytes: max_entry_bytes.saturating_mul(4),
+        }
     }
 }
 
@@ -66,7 +72,11 @@ pub fn decode_with(bytes: &[u8], limits: &Limits) -> Result<LogEntry> {
 
 pub(crate) fn check_size(what: &'static str, size: usize, limit: usize) -> Result<()> {
     if size > limit {
-        return Err(Error::TooLarge { what, size: size as u64, limit: limit as u64 });
+        return Err(Error::TooLarge {
+            what,
+            size: size as u64,
+            limit: limit as u64,
+        });
     }
     Ok(())
 }
@@ -93,11 +103,20 @@ pub fn unknown_fields(bytes: &[u8]) -> Result<Vec<UnknownField>> {
 
 fn collect_unknown(message: &DynamicMessage, path: String, out: &mut Vec<UnknownField>) {
     for field in message.unknown_fields() {
-        out.push(UnknownField { path: path.clone(), number: field.number() });
+        out.push(UnknownField {
+            path: path.clone(),
+            number: field.number(),
+        });
     }
     for (field, value) in message.fields() {
         let name = field.json_name();
-        let child = |suffix: String| if path.is_empty() { suffix } else { format!("{path}.{suffix}") };
+        let child = |suffix: String| {
+            if path.is_empty() {
+                suffix
+            } else {
+                format!("{path}.{suffix}")
+            }
+        };
         match value {
             Value::Message(m) => collect_unknown(m, child(name.to_owned()), out),
             Value::List(items) => {

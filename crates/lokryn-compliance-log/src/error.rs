@@ -103,6 +103,11 @@ impl Error {
     }
 
     pub(crate) fn at_entry(self, index: u64, offset: u64, line: Option<u64>) -> Self {
-        Self::Entry { index, offset, line, source: Box::new(self) }
+        Self::Entry {
+            index,
+            offset,
+            line,
+            source: Box::new(self),
+        }
     }
 }

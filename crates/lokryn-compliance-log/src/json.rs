@@ -82,7 +82,11 @@ fn json_error(err: serde_json::Error) -> Error {
     let full = err.to_string();
     let suffix = format!(" at line {line} column {column}");
     let message = full.strip_suffix(&suffix).unwrap_or(&full).to_owned();
-    Error::Json { line, column, message }
+    Error::Json {
+        line,
+        column,
+        message,
+    }
 }
 
 /// Checks `text` is one well-formed JSON value without reading it into the
@@ -209,7 +213,11 @@ pub(crate) mod write {
             if v.is_nan() {
                 self.out.push_str("\"NaN\"");
             } else if v.is_infinite() {
-                self.out.push_str(if v > 0.0 { "\"Infinity\"" } else { "\"-Infinity\"" });
+                self.out.push_str(if v > 0.0 {
+                    "\"Infinity\""
+                } else {
+                    "\"-Infinity\""
+                });
             } else {
                 let mut buf = ryu::Buffer::new();
                 self.out.push_str(buf.format_finite(v));
@@ -301,11 +309,23 @@ mod tests {
     #[test]
     fn timestamps_use_the_fewest_fraction_digits() {
         assert_eq!(rfc3339(0, 0).unwrap(), "1970-01-01T00:00:00Z");
-        assert_eq!(rfc3339(1_700_000_000, 5_000_000).unwrap(), "2023-11-14T22:13:20.005Z");
-        assert_eq!(rfc3339(1_700_000_000, 5_000).unwrap(), "2023-11-14T22:13:20.000005Z");
-        assert_eq!(rfc3339(1_700_000_000, 5).unwrap(), "2023-11-14T22:13:20.000000005Z");
+        assert_eq!(
+            rfc3339(1_700_000_000, 5_000_000).unwrap(),
+            "2023-11-14T22:13:20.005Z"
+        );
+        assert_eq!(
+            rfc3339(1_700_000_000, 5_000).unwrap(),
+            "2023-11-14T22:13:20.000005Z"
+        );
+        assert_eq!(
+            rfc3339(1_700_000_000, 5).unwrap(),
+            "2023-11-14T22:13:20.000000005Z"
+        );
         assert_eq!(rfc3339(MIN_SECONDS, 0).unwrap(), "0001-01-01T00:00:00Z");
-        assert_eq!(rfc3339(MAX_SECONDS, 999_999_999).unwrap(), "9999-12-31T23:59:59.999999999Z");
+        assert_eq!(
+            rfc3339(MAX_SECONDS, 999_999_999).unwrap(),
+            "9999-12-31T23:59:59.999999999Z"
+        );
         assert_eq!(rfc3339(951_782_400, 0).unwrap(), "2000-02-29T00:00:00Z");
         assert_eq!(rfc3339(-1, 0).unwrap(), "1969-12-31T23:59:59Z");
         assert!(rfc3339(MAX_SECONDS + 1, 0).is_err());

@@ -120,7 +120,13 @@ impl<R: BufRead> DelimitedReader<R> {
 
     /// A reader that refuses entries over `limits.max_entry_bytes`.
     pub fn with_limits(inner: R, limits: Limits) -> Self {
-        Self { inner, limits, index: 0, offset: 0, done: false }
+        Self {
+            inner,
+            limits,
+            index: 0,
+            offset: 0,
+            done: false,
+        }
     }
 
     /// Bytes consumed so far.
@@ -144,7 +150,11 @@ impl<R: BufRead> DelimitedReader<R> {
             }
             Ok(Some(bytes)) => {
                 self.index += 1;
-                Some(Ok(Frame { index, offset, bytes }))
+                Some(Ok(Frame {
+                    index,
+                    offset,
+                    bytes,
+                }))
             }
             Err(err) => {
                 self.done = true;
@@ -160,10 +170,13 @@ impl<R: BufRead> DelimitedReader<R> {
         let len = usize::try_from(len).unwrap_or(usize::MAX);
         check_size("entry", len, self.limits.max_entry_bytes)?;
         let mut bytes = Vec::with_capacity(len);
-        let got = io::Read::read_to_end(&mut io::Read::take(&mut self.inner, len as u64), &mut bytes)?;
+        let got =
+            io::Read::read_to_end(&mut io::Read::take(&mut self.inner, len as u64), &mut bytes)?;
         self.offset += prefix_len as u64 + got as u64;
         if got < len {
-            return Err(Error::Truncated { needed: (len - got) as u64 });
+            return Err(Error::Truncated {
+                needed: (len - got) as u64,
+            });
         }
         Ok(Some(bytes))
     }
@@ -209,7 +222,10 @@ pub struct DelimitedWriter<W: Write> {
 impl<W: Write> DelimitedWriter<W> {
     /// Wraps `inner`; give it a buffered writer when writing to a file.
     pub fn new(inner: W) -> Self {
-        Self { inner, buf: Vec::with_capacity(512) }
+        Self {
+            inner,
+            buf: Vec::with_capacity(512),
+        }
     }
 
     /// Writes one entry with its length prefix.
@@ -263,7 +279,15 @@ impl<R: BufRead> JsonLinesReader<R> {
 
     /// A reader with the given options.
     pub fn with_options(inner: R, options: JsonOptions) -> Self {
-        Self { inner, options, index: 0, line: 0, offset: 0, buf: Vec::new(), done: false }
+        Self {
+            inner,
+            options,
+            index: 0,
+            line: 0,
+            offset: 0,
+            buf: Vec::new(),
+            done: false,
+        }
     }
 
     /// Bytes consumed so far.
@@ -289,7 +313,8 @@ impl<R: BufRead> JsonLinesReader<R> {
                 None => (chunk.len(), false),
             };
             let room = (limit + 1).saturating_sub(self.buf.len());
-            self.buf.extend_from_slice(chunk.get(..take.min(room)).unwrap_or_default());
+            self.buf
+                .extend_from_slice(chunk.get(..take.min(room)).unwrap_or_default());
             total += take;
             let consumed = take + usize::from(newline);
             self.inner.consume(consumed);
@@ -316,7 +341,11 @@ impl<R: BufRead> Iterator for JsonLinesReader<R> {
                 }
                 Err(err) => {
                     self.done = true;
-                    return Some(Err(Error::Io(err).at_entry(self.index, offset, Some(self.line + 1))));
+                    return Some(Err(Error::Io(err).at_entry(
+                        self.index,
+                        offset,
+                        Some(self.line + 1),
+                    )));
                 }
             };
             self.line += 1;
@@ -346,7 +375,10 @@ mod tests {
     use super::*;
 
     fn entry(actor: &str) -> LogEntry {
-        LogEntry { actor_id: actor.into(), ..Default::default() }
+        LogEntry {
+            actor_id: actor.into(),
+            ..Default::default()
+        }
     }
 
     fn delimited(entries: &[LogEntry]) -> Vec<u8> {
@@ -361,10 +393,14 @@ mod tests {
     fn round_trips_and_reports_offsets() {
         let bytes = delimited(&[entry("a"), entry("bb"), LogEntry::default()]);
         let mut r = DelimitedReader::new(bytes.as_slice());
-        let offsets: Vec<u64> = std::iter::from_fn(|| r.next_frame()).map(|f| f.unwrap().offset).collect();
+        let offsets: Vec<u64> = std::iter::from_fn(|| r.next_frame())
+            .map(|f| f.unwrap().offset)
+            .collect();
         // "a": tag + len + 1 byte = 3 bytes, plus a 1-byte prefix.
         assert_eq!(offsets, [0, 4, 9]);
-        let back: Vec<LogEntry> = DelimitedReader::new(bytes.as_slice()).map(Result::unwrap).collect();
+        let back: Vec<LogEntry> = DelimitedReader::new(bytes.as_slice())
+            .map(Result::unwrap)
+            .collect();
         assert_eq!(back, [entry("a"), entry("bb"), LogEntry::default()]);
     }
 
@@ -382,7 +418,11 @@ mod tests {
         assert_eq!(results.len(), 2);
         let err = results[1].as_ref().unwrap_err();
         assert_eq!(err.code(), "TRUNCATED");
-        assert!(err.to_string().starts_with("entry 1 (byte offset 4): truncated"), "{err}");
+        assert!(
+            err.to_string()
+                .starts_with("entry 1 (byte offset 4): truncated"),
+            "{err}"
+        );
     }
 
     #[test]
@@ -403,7 +443,10 @@ mod tests {
         assert_eq!(results.len(), 1);
         assert_eq!(results[0].as_ref().unwrap_err().code(), "TOO_LARGE");
         let eleven = [0xffu8; 11];
-        let err = DelimitedReader::new(&eleven[..]).next().unwrap().unwrap_err();
+        let err = DelimitedReader::new(&eleven[..])
+            .next()
+            .unwrap()
+            .unwrap_err();
         assert_eq!(err.code(), "LENGTH_PREFIX");
     }
 
@@ -414,13 +457,20 @@ mod tests {
         assert_eq!(results.len(), 3);
         assert_eq!(results[0].as_ref().unwrap(), &entry("a"));
         let err = results[1].as_ref().unwrap_err();
-        assert!(err.to_string().starts_with("entry 1 (line 3, byte offset 17): invalid JSON"), "{err}");
+        assert!(
+            err.to_string()
+                .starts_with("entry 1 (line 3, byte offset 17): invalid JSON"),
+            "{err}"
+        );
         assert_eq!(results[2].as_ref().unwrap(), &entry("b"));
     }
 
     #[test]
     fn overlong_json_line_is_skipped_in_bounded_memory() {
-        let options = JsonOptions { limits: Limits::with_max_entry_bytes(4), ..Default::default() };
+        let options = JsonOptions {
+            limits: Limits::with_max_entry_bytes(4),
+            ..Default::default()
+        };
         let text = format!("{}\n{{\"actorId\":\"b\"}}\n", "x".repeat(10_000));
         let mut reader = JsonLinesReader::with_options(text.as_bytes(), options);
         assert_eq!(reader.next().unwrap().unwrap_err().code(), "TOO_LARGE");

@@ -25,7 +25,10 @@ pub(crate) fn files(schema: &Schema) -> Result<Vec<GeneratedFile>> {
         for (i, message) in file.message_type.iter().enumerate() {
             let path = [4, i32::try_from(i)?];
             writeln!(md, "#### `{}`\n\n{}\n", message.name(), comments.get(&path))?;
-            writeln!(md, "| # | Field | Type | JSON | Description |\n|---|---|---|---|---|")?;
+            writeln!(
+                md,
+                "| # | Field | Type | JSON | Description |\n|---|---|---|---|---|"
+            )?;
             for (j, field) in message.field.iter().enumerate() {
                 let fpath = [4, i32::try_from(i)?, 2, i32::try_from(j)?];
                 writeln!(
@@ -66,7 +69,10 @@ pub(crate) fn files(schema: &Schema) -> Result<Vec<GeneratedFile>> {
             md.push('\n');
         }
     }
-    Ok(vec![GeneratedFile::new("docs/schema.md", md.trim_end().to_owned() + "\n")])
+    Ok(vec![GeneratedFile::new(
+        "docs/schema.md",
+        md.trim_end().to_owned() + "\n",
+    )])
 }
 
 fn type_label(field: &FieldDescriptorProto) -> String {
@@ -76,7 +82,13 @@ fn type_label(field: &FieldDescriptorProto) -> String {
             let short = name.strip_prefix(&format!("{PACKAGE}.")).unwrap_or(name);
             format!("`{short}`")
         }
-        other => format!("`{}`", other.as_str_name().trim_start_matches("TYPE_").to_lowercase()),
+        other => format!(
+            "`{}`",
+            other
+                .as_str_name()
+                .trim_start_matches("TYPE_")
+                .to_lowercase()
+        ),
     };
     if field.label() == Label::Repeated {
         format!("repeated {base}")

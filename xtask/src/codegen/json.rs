@@ -29,7 +29,10 @@ pub(crate) fn files(schema: &Schema) -> Result<Vec<GeneratedFile>> {
             write_message(&mut out, message)?;
         }
     }
-    Ok(vec![GeneratedFile::new(format!("{CORE_GENERATED}/json.rs"), out)])
+    Ok(vec![GeneratedFile::new(
+        format!("{CORE_GENERATED}/json.rs"),
+        out,
+    )])
 }
 
 fn write_message(out: &mut String, message: &DescriptorProto) -> Result<()> {
@@ -41,12 +44,21 @@ fn write_message(out: &mut String, message: &DescriptorProto) -> Result<()> {
     fields.sort_by_key(|f| f.number());
     let rust_type = rust_ident(&name.to_upper_camel_case())?;
     writeln!(out, "\nimpl WriteJson for crate::v1::{rust_type} {{")?;
-    writeln!(out, "    fn write_json(&self, w: &mut JsonWriter<'_>) -> Result<(), Error> {{")?;
+    writeln!(
+        out,
+        "    fn write_json(&self, w: &mut JsonWriter<'_>) -> Result<(), Error> {{"
+    )?;
     if fields.is_empty() {
-        writeln!(out, "        w.begin_object();\n        w.end_object();\n        Ok(())\n    }}\n}}")?;
+        writeln!(
+            out,
+            "        w.begin_object();\n        w.end_object();\n        Ok(())\n    }}\n}}"
+        )?;
         return Ok(());
     }
-    writeln!(out, "        let mut first = true;\n        w.begin_object();")?;
+    writeln!(
+        out,
+        "        let mut first = true;\n        w.begin_object();"
+    )?;
     for field in fields {
         write_field(out, name, field)?;
     }
@@ -60,10 +72,25 @@ fn write_field(out: &mut String, message: &str, field: &FieldDescriptorProto) ->
     let repeated = field.label() == Label::Repeated;
     let explicit_presence = field.proto3_optional() || field.r#type() == Type::Message;
     if field.oneof_index.is_some() && !field.proto3_optional() {
-        bail!("{message}.{}: oneofs are not supported by the JSON writer generator", field.name());
+        bail!(
+            "{message}.{}: oneofs are not supported by the JSON writer generator",
+            field.name()
+        );
     }
-    let access = if repeated || explicit_presence { "v" } else { "self" };
-    let value = value_expr(message, field, &if access == "v" { "v".into() } else { format!("self.{rust}") })?;
+    let access = if repeated || explicit_presence {
+        "v"
+    } else {
+        "self"
+    };
+    let value = value_expr(
+        message,
+        field,
+        &if access == "v" {
+            "v".into()
+        } else {
+            format!("self.{rust}")
+        },
+    )?;
     if repeated {
         writeln!(
             out,
@@ -96,7 +123,11 @@ fn write_field(out: &mut String, message: &str, field: &FieldDescriptorProto) ->
 fn value_expr(message: &str, field: &FieldDescriptorProto, v: &str) -> Result<String> {
     // `v` is either a reference bound by the caller's loop or `if let`, or a
     // `self.field` place expression.
-    let (deref, borrow) = if v == "v" { ("*v".to_owned(), "v".to_owned()) } else { (v.to_owned(), format!("&{v}")) };
+    let (deref, borrow) = if v == "v" {
+        ("*v".to_owned(), "v".to_owned())
+    } else {
+        (v.to_owned(), format!("&{v}"))
+    };
     Ok(match field.r#type() {
         Type::String => format!("w.string({borrow})"),
         Type::Bytes => format!("w.bytes({borrow})"),
@@ -114,9 +145,14 @@ fn value_expr(message: &str, field: &FieldDescriptorProto, v: &str) -> Result<St
             )
         }
         Type::Message => match field.type_name() {
-            ".google.protobuf.Timestamp" => format!("w.timestamp({borrow}, \"{}\")?", field.json_name()),
+            ".google.protobuf.Timestamp" => {
+                format!("w.timestamp({borrow}, \"{}\")?", field.json_name())
+            }
             t if t.starts_with(&format!(".{PACKAGE}.")) => format!("{borrow}.write_json(w)?"),
-            other => bail!("{message}.{}: message type {other} is not supported", field.name()),
+            other => bail!(
+                "{message}.{}: message type {other} is not supported",
+                field.name()
+            ),
         },
         Type::Group => bail!("{message}.{}: groups are not supported", field.name()),
     })
@@ -125,7 +161,11 @@ fn value_expr(message: &str, field: &FieldDescriptorProto, v: &str) -> Result<St
 fn local_type(message: &str, field: &FieldDescriptorProto) -> Result<String> {
     match field.type_name().strip_prefix(&format!(".{PACKAGE}.")) {
         Some(name) if !name.contains('.') => rust_ident(&name.to_upper_camel_case()),
-        _ => bail!("{message}.{}: type {} is outside the package", field.name(), field.type_name()),
+        _ => bail!(
+            "{message}.{}: type {} is outside the package",
+            field.name(),
+            field.type_name()
+        ),
     }
 }
 

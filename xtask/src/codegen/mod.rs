@@ -33,14 +33,21 @@ pub(crate) struct GeneratedFile {
 
 impl GeneratedFile {
     pub(crate) fn new(path: impl Into<PathBuf>, contents: impl Into<Vec<u8>>) -> Self {
-        Self { path: path.into(), contents: contents.into() }
+        Self {
+            path: path.into(),
+            contents: contents.into(),
+        }
     }
 }
 
 pub(crate) fn run(check: bool) -> Result<()> {
     let root = root();
     let files = generate_all(&root)?;
-    if check { check_files(&root, &files) } else { write_files(&root, &files) }
+    if check {
+        check_files(&root, &files)
+    } else {
+        write_files(&root, &files)
+    }
 }
 
 fn generate_all(root: &Path) -> Result<Vec<GeneratedFile>> {
@@ -89,7 +96,10 @@ fn check_files(root: &Path, files: &[GeneratedFile]) -> Result<()> {
         drift.push(format!("  stale:   {}", stale.display()));
     }
     if drift.is_empty() {
-        eprintln!("codegen --check: {} generated files are up to date", files.len());
+        eprintln!(
+            "codegen --check: {} generated files are up to date",
+            files.len()
+        );
         Ok(())
     } else {
         bail!(
@@ -103,7 +113,9 @@ fn stale_files(root: &Path, files: &[GeneratedFile]) -> Result<Vec<PathBuf>> {
     let expected: BTreeSet<&Path> = files.iter().map(|f| f.path.as_path()).collect();
     let mut stale = Vec::new();
     for dir in OWNED_DIRS {
-        let Ok(entries) = fs::read_dir(root.join(dir)) else { continue };
+        let Ok(entries) = fs::read_dir(root.join(dir)) else {
+            continue;
+        };
         for entry in entries {
             let rel = Path::new(dir).join(entry?.file_name());
             if !expected.contains(rel.as_path()) {

@@ -32,7 +32,12 @@ pub(crate) fn files(schema: &Schema) -> Result<Vec<GeneratedFile>> {
         .collect();
     let modules = config.generate(requests).context("prost-build")?;
     let module = Module::from_protobuf_package_name(PACKAGE);
-    let code = modules.get(&module).context("prost-build produced no module for the package")?;
+    let code = modules
+        .get(&module)
+        .context("prost-build produced no module for the package")?;
     let text = format!("// {HEADER}\n{code}");
-    Ok(vec![GeneratedFile::new(format!("{CORE_GENERATED}/{PACKAGE}.rs"), text)])
+    Ok(vec![GeneratedFile::new(
+        format!("{CORE_GENERATED}/{PACKAGE}.rs"),
+        text,
+    )])
 }

@@ -85,7 +85,9 @@ pub(crate) fn files(schema: &Schema) -> Result<Vec<GeneratedFile>> {
     );
     for (path, text) in &schema.sources {
         let hashes = "#".repeat(raw_string_hashes(text));
-        sources.push_str(&format!("    (\n        {path:?},\n        r{hashes}\"{text}\"{hashes},\n    ),\n"));
+        sources.push_str(&format!(
+            "    (\n        {path:?},\n        r{hashes}\"{text}\"{hashes},\n    ),\n"
+        ));
     }
     sources.push_str("];\n");
 
@@ -97,5 +99,7 @@ pub(crate) fn files(schema: &Schema) -> Result<Vec<GeneratedFile>> {
 
 /// How many `#` a raw string literal needs so that `text` cannot close it.
 fn raw_string_hashes(text: &str) -> usize {
-    (1..).find(|n| !text.contains(&format!("\"{}", "#".repeat(*n)))).unwrap_or(1)
+    (1..)
+        .find(|n| !text.contains(&format!("\"{}", "#".repeat(*n))))
+        .unwrap_or(1)
 }

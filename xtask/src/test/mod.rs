@@ -1,0 +1,73 @@
+//! `cargo xtask test`: every test of every language, in the order CI runs
+//! them, with a timed summary at the end.
+//!
+//! Each language has its own module contributing steps. Tools that do not
+//! need root (a Python virtual environment, npm packages) are installed on
+//! first use under the tools directory (see [`crate::util::tools_dir`]);
+//! system packages are `.ci/run`'s job.
+
+mod js;
+mod python;
+mod rust;
+
+use std::time::{Duration, Instant};
+
+use anyhow::{Result, bail};
+
+/// What `cargo xtask test` runs.
+#[derive(Debug, Clone, Copy)]
+pub(crate) struct Options {
+    /// Only the Rust steps (no Python, Node or buf).
+    pub(crate) rust_only: bool,
+}
+
+/// Runs the steps in order and prints a summary. Stops at the first failure
+/// so its output is the last thing on screen.
+pub(crate) fn run(options: Options) -> Result<()> {
+    let mut runner = Runner::default();
+    rust::steps(&mut runner)?;
+    if !options.rust_only {
+        js::steps(&mut runner)?;
+        python::steps(&mut runner)?;
+    }
+    runner.summary();
+    Ok(())
+}
+
+/// `cargo xtask lint`.
+pub(crate) fn lint() -> Result<()> {
+    let mut runner = Runner::default();
+    rust::lint_steps(&mut runner)?;
+    runner.summary();
+    Ok(())
+}
+
+#[derive(Default)]
+pub(crate) struct Runner {
+    done: Vec<(String, Duration)>,
+}
+
+impl Runner {
+    /// Runs one named step, timing it.
+    pub(crate) fn step<T>(&mut self, name: &str, f: impl FnOnce() -> Result<T>) -> Result<T> {
+        eprintln!("\n==> {name}");
+        let start = Instant::now();
+        match f() {
+            Ok(value) => {
+                self.done.push((name.to_owned(), start.elapsed()));
+                Ok(value)
+            }
+            Err(err) => {
+                self.summary();
+                bail!("step `{name}` failed: {err:#}")
+            }
+        }
+    }
+
+    fn summary(&self) {
+        eprintln!("\n==> summary");
+        for (name, took) in &self.done {
+            eprintln!("  ok  {:>7.1}s  {name}", took.as_secs_f64());
+        }
+    }
+}

@@ -1,0 +1,51 @@
+//! The Rust steps: generated files, formatting, lints, tests.
+
+use std::path::PathBuf;
+
+use anyhow::Result;
+
+use super::Runner;
+use crate::util::{cargo, root, run, target_dir};
+
+pub(crate) fn steps(r: &mut Runner) -> Result<()> {
+    r.step("codegen --check", || crate::codegen::run(true))?;
+    lint_steps(r)?;
+    r.step("cargo test", || {
+        run(cargo()
+            .current_dir(root())
+            .args(["test", "--workspace", "--locked"]))
+    })?;
+    r.step("build complog (for the other languages' tests)", || {
+        run(cargo()
+            .current_dir(root())
+            .args(["build", "--locked", "-p", "complog"]))
+    })?;
+    Ok(())
+}
+
+/// rustfmt and clippy; also `cargo xtask lint`.
+pub(crate) fn lint_steps(r: &mut Runner) -> Result<()> {
+    r.step("rustfmt --check", || {
+        run(cargo()
+            .current_dir(root())
+            .args(["fmt", "--all", "--check"]))
+    })?;
+    r.step("clippy -D warnings", || {
+        run(cargo().current_dir(root()).args([
+            "clippy",
+            "--workspace",
+            "--all-targets",
+            "--locked",
+            "--",
+            "-D",
+            "warnings",
+        ]))
+    })
+}
+
+/// The debug `complog` binary the other languages' tests drive.
+pub(crate) fn complog_bin() -> PathBuf {
+    target_dir()
+        .join("debug")
+        .join(format!("complog{}", std::env::consts::EXE_SUFFIX))
+}
