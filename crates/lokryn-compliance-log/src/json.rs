@@ -73,11 +73,27 @@ pub fn from_json_with(text: &str, options: &JsonOptions) -> Result<LogEntry> {
     let de_options = DeserializeOptions::new().deny_unknown_fields(!options.ignore_unknown_fields);
     let message = DynamicMessage::deserialize_with_options(descriptor, &mut de, &de_options)
         .and_then(|m| de.end().map(|()| m))
-        .map_err(json_error)?;
+        .map_err(|e| json_error(&e))?;
     Ok(message.transcode_to::<LogEntry>()?)
 }
 
-fn json_error(err: serde_json::Error) -> Error {
+/// Reads one entry from proto3 JSON given as bytes, which must be UTF-8.
+pub fn from_json_slice(bytes: &[u8], options: &JsonOptions) -> Result<LogEntry> {
+    check_size("JSON text", bytes.len(), options.limits.max_json_bytes)?;
+    let text = std::str::from_utf8(bytes).map_err(|e| {
+        let before = bytes.get(..e.valid_up_to()).unwrap_or_default();
+        let line = before.iter().filter(|&&b| b == b'\n').count() + 1;
+        let line_start = before.iter().rposition(|&b| b == b'\n').map_or(0, |i| i + 1);
+        Error::Json {
+            line,
+            column: e.valid_up_to() - line_start + 1,
+            message: "invalid UTF-8".into(),
+        }
+    })?;
+    from_json_with(text, options)
+}
+
+fn json_error(err: &serde_json::Error) -> Error {
     let (line, column) = (err.line(), err.column());
     let full = err.to_string();
     let suffix = format!(" at line {line} column {column}");

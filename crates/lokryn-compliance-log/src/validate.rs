@@ -75,6 +75,21 @@ impl Report {
 #[non_exhaustive]
 pub struct Options {}
 
+impl Options {
+    /// The names of the profiles [`Options::for_profile`] knows.
+    pub const PROFILES: &'static [&'static str] = &["baseline"];
+
+    /// The options of a named profile, `None` for a name not in
+    /// [`Options::PROFILES`]. `"baseline"` is what every record needs (the
+    /// default).
+    pub fn for_profile(name: &str) -> Option<Self> {
+        match name {
+            "baseline" => Some(Self::default()),
+            _ => None,
+        }
+    }
+}
+
 /// Validates `entry` with the default options.
 pub fn validate(entry: &LogEntry) -> Report {
     validate_with(entry, &Options::default())

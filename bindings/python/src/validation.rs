@@ -1,0 +1,247 @@
+//! Validation, delegated to `lokryn_compliance_log::validate`: the report
+//! and its violations as Python objects, and `ValidationError` carrying them.
+
+use lokryn_compliance_log::validate::{self as core_validate, Level, Options, Report};
+use lokryn_compliance_log::{Error, codec};
+use pyo3::exceptions::PyValueError;
+use pyo3::prelude::*;
+use pyo3::types::{PyBytes, PyList, PyTuple};
+
+use crate::entries::{decode_entry, entry_bytes};
+use crate::errors::{Context, at_index, to_py_err, validation_error};
+
+/// One rule an entry breaks.
+#[pyclass(module = "lokryn_compliance_log", frozen, eq)]
+#[derive(Debug, PartialEq)]
+pub(crate) struct Violation(core_validate::Violation);
+
+#[pymethods]
+impl Violation {
+    /// The field, as a JSON path such as `"actorId"` or
+    /// `"delegationChain[1].actorType"`; `""` for the entry as a whole.
+    #[getter]
+    fn field(&self) -> &str {
+        &self.0.field
+    }
+
+    /// The stable id of the rule, such as `"required"`.
+    #[getter]
+    fn rule_id(&self) -> &str {
+        &self.0.rule_id
+    }
+
+    /// What is wrong, for a human. Never contains the field's value.
+    #[getter]
+    fn message(&self) -> &str {
+        &self.0.message
+    }
+
+    /// `"error"` (the entry is not fit for an audit trail) or `"warning"`.
+    #[getter]
+    fn level(&self) -> &'static str {
+        self.0.level.as_str()
+    }
+
+    /// The compliance clauses the rule serves, such as `"PCI DSS v4.0 10.2.2"`.
+    #[getter]
+    fn clauses<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyTuple>> {
+        PyTuple::new(py, &self.0.clauses)
+    }
+
+    fn __repr__(&self) -> String {
+        format!(
+            "Violation(field={:?}, rule_id={:?}, level={:?}, message={:?})",
+            self.0.field,
+            self.0.rule_id,
+            self.0.level.as_str(),
+            self.0.message
+        )
+    }
+
+    fn __str__(&self) -> String {
+        let at = if self.0.field.is_empty() {
+            "entry"
+        } else {
+            &self.0.field
+        };
+        format!("{at}: {} [{}]", self.0.message, self.0.rule_id)
+    }
+}
+
+/// What validating one entry found.
+#[pyclass(module = "lokryn_compliance_log", frozen)]
+#[derive(Debug)]
+pub(crate) struct ValidationReport {
+    valid: bool,
+    violations: Py<PyTuple>,
+}
+
+impl ValidationReport {
+    fn new(py: Python<'_>, report: Report) -> PyResult<Self> {
+        let valid = report.is_valid();
+        let violations = PyTuple::new(
+            py,
+            report
+                .violations
+                .into_iter()
+                .map(|v| Py::new(py, Violation(v)))
+                .collect::<PyResult<Vec<_>>>()?,
+        )?;
+        Ok(Self {
+            valid,
+            violations: violations.unbind(),
+        })
+    }
+
+    fn filtered<'py>(&self, py: Python<'py>, level: Level) -> PyResult<Bound<'py, PyTuple>> {
+        let violations = self.violations.bind(py);
+        let mut kept = Vec::new();
+        for v in violations.iter() {
+            if v.cast::<Violation>()?.get().0.level == level {
+                kept.push(v);
+            }
+        }
+        PyTuple::new(py, kept)
+    }
+}
+
+#[pymethods]
+impl ValidationReport {
+    /// True when no violation is an error (warnings are allowed).
+    #[getter]
+    fn valid(&self) -> bool {
+        self.valid
+    }
+
+    /// Every violation, errors and warnings, in field order.
+    #[getter]
+    fn violations<'py>(&self, py: Python<'py>) -> Bound<'py, PyTuple> {
+        self.violations.bind(py).clone()
+    }
+
+    /// The violations at level `"error"`.
+    #[getter]
+    fn errors<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyTuple>> {
+        self.filtered(py, Level::Error)
+    }
+
+    /// The violations at level `"warning"`.
+    #[getter]
+    fn warnings<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyTuple>> {
+        self.filtered(py, Level::Warning)
+    }
+
+    fn __eq__(&self, py: Python<'_>, other: &Bound<'_, PyAny>) -> PyResult<bool> {
+        match other.cast::<ValidationReport>() {
+            Ok(other) => self.violations.bind(py).eq(other.get().violations.bind(py)),
+            Err(_) => Ok(false),
+        }
+    }
+
+    fn __repr__(&self, py: Python<'_>) -> PyResult<String> {
+        Ok(format!(
+            "ValidationReport(valid={}, violations={})",
+            if self.valid { "True" } else { "False" },
+            self.violations.bind(py).repr()?
+        ))
+    }
+}
+
+/// The core's options for a profile name.
+fn options(profile: Option<&str>) -> PyResult<Options> {
+    match profile {
+        None => Ok(Options::default()),
+        Some(name) => Options::for_profile(name).ok_or_else(|| {
+            PyValueError::new_err(format!(
+                "unknown validation profile {name:?}; known profiles: {}",
+                Options::PROFILES.join(", ")
+            ))
+        }),
+    }
+}
+
+fn report_of(entry: &Bound<'_, PyAny>, profile: Option<&str>) -> PyResult<ValidationReport> {
+    let options = options(profile)?;
+    let decoded = decode_entry(entry)?;
+    ValidationReport::new(entry.py(), core_validate::validate_with(&decoded, &options))
+}
+
+/// Validates an entry and returns the report, whatever it finds; raises
+/// only for input that is not an entry at all.
+#[pyfunction]
+#[pyo3(signature = (entry, *, profile = None))]
+pub(crate) fn check(entry: &Bound<'_, PyAny>, profile: Option<&str>) -> PyResult<ValidationReport> {
+    report_of(entry, profile)
+}
+
+/// Validates an entry: raises `ValidationError` when it breaks a rule at
+/// level `"error"`, else returns the report (which may hold warnings).
+#[pyfunction]
+#[pyo3(signature = (entry, *, profile = None))]
+pub(crate) fn validate(
+    entry: &Bound<'_, PyAny>,
+    profile: Option<&str>,
+) -> PyResult<ValidationReport> {
+    let py = entry.py();
+    let report = report_of(entry, profile)?;
+    if report.valid {
+        return Ok(report);
+    }
+    let violations = report.violations.bind(py);
+    let errors = report.filtered(py, Level::Error)?;
+    let mut message = format!("the entry is not valid ({} errors)", errors.len());
+    for v in errors.iter() {
+        message.push_str("\n  ");
+        message.push_str(&v.str()?.to_cow()?);
+    }
+    let err = validation_error(py, message);
+    let value = err.value(py);
+    value.setattr("violations", violations)?;
+    value.setattr("report", Py::new(py, report)?)?;
+    Err(err)
+}
+
+/// True when the entry breaks no rule at level `"error"`.
+#[pyfunction]
+#[pyo3(signature = (entry, *, profile = None))]
+pub(crate) fn is_valid(entry: &Bound<'_, PyAny>, profile: Option<&str>) -> PyResult<bool> {
+    let options = options(profile)?;
+    let decoded = decode_entry(entry)?;
+    Ok(core_validate::validate_with(&decoded, &options).is_valid())
+}
+
+/// Validates many entries in one call and returns one report per entry, in
+/// order. The entries are decoded and checked with the GIL released.
+#[pyfunction]
+#[pyo3(signature = (entries, *, profile = None))]
+pub(crate) fn check_many<'py>(
+    entries: &Bound<'py, PyAny>,
+    profile: Option<&str>,
+) -> PyResult<Bound<'py, PyList>> {
+    let py = entries.py();
+    let options = options(profile)?;
+    let mut encoded: Vec<Bound<'py, PyBytes>> = Vec::new();
+    for (index, item) in entries.try_iter()?.enumerate() {
+        encoded.push(entry_bytes(&item?).map_err(|e| at_index(py, e, index))?);
+    }
+    let slices: Vec<&[u8]> = encoded.iter().map(|b| b.as_bytes()).collect();
+    let reports: Vec<Result<Report, Error>> = py.detach(|| {
+        slices
+            .iter()
+            .map(|bytes| codec::decode(bytes).map(|e| core_validate::validate_with(&e, &options)))
+            .collect()
+    });
+    let out = PyList::empty(py);
+    for (index, report) in reports.into_iter().enumerate() {
+        let report = report
+            .map_err(|e| at_index(py, to_py_err(py, e, Context::Binary), index))?;
+        out.append(ValidationReport::new(py, report)?)?;
+    }
+    Ok(out)
+}
+
+/// The names of the validation profiles this version knows.
+#[pyfunction]
+pub(crate) fn profiles(py: Python<'_>) -> PyResult<Bound<'_, PyTuple>> {
+    PyTuple::new(py, Options::PROFILES)
+}
