@@ -129,11 +129,7 @@ fn set_detail(py: Python<'_>, err: &PyErr, detail: Detail) -> PyResult<()> {
 /// `"VALIDATION"`.
 pub(crate) fn validation_error(py: Python<'_>, message: String) -> PyErr {
     let err = ValidationError::new_err(message);
-    let _ = set_detail(
-        py,
-        &err,
-        (Some("VALIDATION"), None, None, None, None, None),
-    );
+    let _ = set_detail(py, &err, (Some("VALIDATION"), None, None, None, None, None));
     err
 }
 

@@ -40,8 +40,8 @@ mod _native {
 
 /// Canonical proto3 JSON, delegated to `lokryn_compliance_log::json`.
 mod json {
-    use lokryn_compliance_log::json::{self as core_json, JsonOptions};
     use lokryn_compliance_log::codec;
+    use lokryn_compliance_log::json::{self as core_json, JsonOptions};
     use pyo3::prelude::*;
     use pyo3::pybacked::{PyBackedBytes, PyBackedStr};
     use pyo3::types::PyList;
@@ -59,9 +59,7 @@ mod json {
 
     /// Writes many entries as JSON in one call; returns a list of strings.
     #[pyfunction]
-    pub(crate) fn to_json_many<'py>(
-        entries: &Bound<'py, PyAny>,
-    ) -> PyResult<Bound<'py, PyList>> {
+    pub(crate) fn to_json_many<'py>(entries: &Bound<'py, PyAny>) -> PyResult<Bound<'py, PyList>> {
         let py = entries.py();
         let out = PyList::empty(py);
         for (index, item) in entries.try_iter()?.enumerate() {

@@ -187,12 +187,12 @@ impl EntryReader {
     ) -> PyResult<Self> {
         let limits = max_entry_bytes.map_or(Limits::DEFAULT, Limits::with_max_entry_bytes);
         let framing = match format {
-            "binary" => Framing::Delimited(DelimitedReader::with_limits(
-                open_source(source)?,
-                limits,
-            )),
+            "binary" => {
+                Framing::Delimited(DelimitedReader::with_limits(open_source(source)?, limits))
+            }
             "jsonl" => {
-                let mut options = JsonOptions::default().ignore_unknown_fields(ignore_unknown_fields);
+                let mut options =
+                    JsonOptions::default().ignore_unknown_fields(ignore_unknown_fields);
                 options.limits = limits;
                 Framing::JsonLines(JsonLinesReader::with_options(open_source(source)?, options))
             }
@@ -215,7 +215,9 @@ impl EntryReader {
 
     fn __next__<'py>(&mut self, py: Python<'py>) -> PyResult<Option<Bound<'py, PyAny>>> {
         let Some(framing) = self.framing.as_mut() else {
-            return Err(PyValueError::new_err("I/O operation on a closed EntryReader"));
+            return Err(PyValueError::new_err(
+                "I/O operation on a closed EntryReader",
+            ));
         };
         let item = match framing {
             Framing::Delimited(reader) => match reader.next_frame() {

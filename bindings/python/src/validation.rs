@@ -233,8 +233,7 @@ pub(crate) fn check_many<'py>(
     });
     let out = PyList::empty(py);
     for (index, report) in reports.into_iter().enumerate() {
-        let report = report
-            .map_err(|e| at_index(py, to_py_err(py, e, Context::Binary), index))?;
+        let report = report.map_err(|e| at_index(py, to_py_err(py, e, Context::Binary), index))?;
         out.append(ValidationReport::new(py, report)?)?;
     }
     Ok(out)

@@ -71,9 +71,12 @@ pub fn from_json_with(text: &str, options: &JsonOptions) -> Result<LogEntry> {
     let descriptor = LogEntry::default().descriptor();
     let mut de = serde_json::Deserializer::from_str(text);
     let de_options = DeserializeOptions::new().deny_unknown_fields(!options.ignore_unknown_fields);
-    let message = DynamicMessage::deserialize_with_options(descriptor, &mut de, &de_options)
+    // The path of the value being read, so an error names its field.
+    let mut track = serde_path_to_error::Track::new();
+    let tracked = serde_path_to_error::Deserializer::new(&mut de, &mut track);
+    let message = DynamicMessage::deserialize_with_options(descriptor, tracked, &de_options)
         .and_then(|m| de.end().map(|()| m))
-        .map_err(|e| json_error(&e))?;
+        .map_err(|e| json_error(&e, &track.path()))?;
     Ok(message.transcode_to::<LogEntry>()?)
 }
 
@@ -83,7 +86,10 @@ pub fn from_json_slice(bytes: &[u8], options: &JsonOptions) -> Result<LogEntry> 
     let text = std::str::from_utf8(bytes).map_err(|e| {
         let before = bytes.get(..e.valid_up_to()).unwrap_or_default();
         let line = before.iter().filter(|&&b| b == b'\n').count() + 1;
-        let line_start = before.iter().rposition(|&b| b == b'\n').map_or(0, |i| i + 1);
+        let line_start = before
+            .iter()
+            .rposition(|&b| b == b'\n')
+            .map_or(0, |i| i + 1);
         Error::Json {
             line,
             column: e.valid_up_to() - line_start + 1,
@@ -93,11 +99,16 @@ pub fn from_json_slice(bytes: &[u8], options: &JsonOptions) -> Result<LogEntry> 
     from_json_with(text, options)
 }
 
-fn json_error(err: &serde_json::Error) -> Error {
+fn json_error(err: &serde_json::Error, path: &serde_path_to_error::Path) -> Error {
     let (line, column) = (err.line(), err.column());
     let full = err.to_string();
     let suffix = format!(" at line {line} column {column}");
-    let message = full.strip_suffix(&suffix).unwrap_or(&full).to_owned();
+    let reason = full.strip_suffix(&suffix).unwrap_or(&full);
+    // The path is "." at the top level, where there is no field to name.
+    let message = match path.to_string() {
+        p if p == "." => reason.to_owned(),
+        p => format!("{p}: {reason}"),
+    };
     Error::Json {
         line,
         column,
@@ -348,5 +359,52 @@ mod tests {
         assert!(rfc3339(MIN_SECONDS - 1, 0).is_err());
         assert!(rfc3339(0, -1).is_err());
         assert!(rfc3339(0, 1_000_000_000).is_err());
+    }
+}
+
+#[cfg(test)]
+mod slice_tests {
+    use super::*;
+
+    #[test]
+    fn json_errors_name_the_field() {
+        let err = from_json(r#"{"actorId": 5}"#).unwrap_err();
+        assert!(
+            err.to_string()
+                .starts_with("invalid JSON at line 1, column 13: actorId: invalid type"),
+            "{err}"
+        );
+        let err = from_json(r#"{"delegationChain": [{}, {"actorType": "NOPE"}]}"#).unwrap_err();
+        assert!(
+            err.to_string().contains(": delegationChain[1].actorType: "),
+            "{err}"
+        );
+        let err = from_json(r#"{"actorId": "a"} x"#).unwrap_err();
+        assert!(
+            err.to_string().contains("column 18: trailing characters"),
+            "{err}"
+        );
+    }
+
+    #[test]
+    fn from_json_slice_reads_utf8_and_locates_invalid_bytes() {
+        let options = JsonOptions::default();
+        let entry = from_json_slice(br#"{"actorId":"alice"}"#, &options).unwrap();
+        assert_eq!(entry.actor_id, "alice");
+        let err = from_json_slice(b"{\n  \"actorId\": \"a\xffb\"}", &options).unwrap_err();
+        assert_eq!(err.code(), "JSON");
+        assert!(
+            err.to_string()
+                .starts_with("invalid JSON at line 2, column 16: invalid UTF-8"),
+            "{err}"
+        );
+        let small = JsonOptions {
+            limits: Limits::with_max_entry_bytes(1),
+            ..options
+        };
+        assert_eq!(
+            from_json_slice(b"{}    ", &small).unwrap_err().code(),
+            "TOO_LARGE"
+        );
     }
 }

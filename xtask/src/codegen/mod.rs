@@ -6,6 +6,7 @@
 //! fails on any difference, including stale files left in a generated folder.
 
 mod docs;
+mod enums;
 mod json;
 mod python;
 mod rust;
@@ -60,6 +61,7 @@ fn generate_all(root: &Path) -> Result<Vec<GeneratedFile>> {
     files.extend(schema::files(&schema)?);
     files.extend(rust::files(&schema)?);
     files.extend(json::files(&schema)?);
+    files.extend(enums::files(&schema)?);
     files.extend(docs::files(&schema)?);
     files.extend(python::files(&schema)?);
     Ok(files)
