@@ -42,9 +42,10 @@ mod _native {
 mod json {
     use lokryn_compliance_log::codec;
     use lokryn_compliance_log::json::{self as core_json, JsonOptions};
+    use pyo3::exceptions::PyTypeError;
     use pyo3::prelude::*;
-    use pyo3::pybacked::{PyBackedBytes, PyBackedStr};
-    use pyo3::types::PyList;
+    use pyo3::pybacked::PyBackedBytes;
+    use pyo3::types::{PyList, PyString};
 
     use crate::entries::{decode_entry, log_entry_from_bytes};
     use crate::errors::{Context, to_py_err};
@@ -74,25 +75,25 @@ mod json {
         Ok(out)
     }
 
-    /// The text of a JSON argument: a `str`, or UTF-8 `bytes`.
-    #[derive(FromPyObject)]
-    pub(crate) enum JsonText {
-        Str(PyBackedStr),
-        Bytes(PyBackedBytes),
-    }
-
-    /// Reads an entry from proto3 JSON text and returns a `LogEntry` message.
+    /// Reads an entry from proto3 JSON text (`str`, or UTF-8 `bytes`) and
+    /// returns a `LogEntry` message.
     #[pyfunction]
     #[pyo3(signature = (text, *, ignore_unknown_fields = false))]
     pub(crate) fn from_json<'py>(
-        py: Python<'py>,
-        text: JsonText,
+        text: &Bound<'py, PyAny>,
         ignore_unknown_fields: bool,
     ) -> PyResult<Bound<'py, PyAny>> {
+        let py = text.py();
         let options = JsonOptions::default().ignore_unknown_fields(ignore_unknown_fields);
-        let parsed = match text {
-            JsonText::Str(s) => core_json::from_json_with(&s, &options),
-            JsonText::Bytes(b) => core_json::from_json_slice(&b, &options),
+        let parsed = if let Ok(s) = text.cast::<PyString>() {
+            core_json::from_json_with(&s.to_cow()?, &options)
+        } else if let Ok(b) = text.extract::<PyBackedBytes>() {
+            core_json::from_json_slice(&b, &options)
+        } else {
+            return Err(PyTypeError::new_err(format!(
+                "expected JSON text as str or bytes, got {}",
+                text.get_type().name()?
+            )));
         };
         let entry = parsed.map_err(|e| to_py_err(py, e, Context::Json))?;
         log_entry_from_bytes(py, &codec::encode(&entry))

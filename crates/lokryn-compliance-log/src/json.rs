@@ -408,3 +408,40 @@ mod slice_tests {
         );
     }
 }
+
+#[cfg(test)]
+mod double_tests {
+    use super::*;
+    use crate::GenAiPayload;
+
+    /// JSON numbers must parse to the nearest double (serde_json's default
+    /// parser can be one ulp off), or a value does not survive a round trip.
+    #[test]
+    fn doubles_round_trip_exactly() {
+        let entry = from_json(r#"{"genai": {"topP": 0.98274693029350269}}"#).unwrap();
+        assert_eq!(entry.genai.unwrap().top_p, Some(0.982_746_930_293_502_7));
+        for v in [
+            0.982_746_930_293_502_7,
+            0.1 + 0.2,
+            5e-324,
+            1.797_693_134_862_315_7e308,
+            2.225_073_858_507_201e-308,
+            123_456_789.125,
+            1e21,
+        ] {
+            let entry = LogEntry {
+                genai: Some(GenAiPayload {
+                    temperature: Some(v),
+                    ..Default::default()
+                }),
+                ..Default::default()
+            };
+            let back = from_json(&to_json(&entry).unwrap()).unwrap();
+            assert_eq!(
+                back.genai.unwrap().temperature.map(f64::to_bits),
+                Some(v.to_bits()),
+                "{v}"
+            );
+        }
+    }
+}
