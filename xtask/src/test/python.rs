@@ -1,45 +1,164 @@
 //! The Python steps: a virtual environment with the test requirements, the
-//! published 0.1.1 wheel installed apart (it shares our import name), and
-//! pytest over `tests/python`.
+//! wheel of `bindings/python` built once (maturin, into the target
+//! directory) and installed into it, the published 0.1.1 wheel installed
+//! apart (it shares our import name), pytest over `tests/python`, and the
+//! protobuf matrix.
+//!
+//! The matrix has two ends. The newest protobuf is the main venv's (pinned in
+//! tests/python/requirements.txt); the oldest the package supports, 4.21, gets
+//! a venv of its own into which the wheel is installed with plain `pip
+//! install`, as a user would, and the whole suite runs again, once more with
+//! the pure-Python protobuf implementation.
 
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 use std::process::Command;
 
-use anyhow::{Context, Result};
+use anyhow::{Context, Result, bail};
 
 use super::Runner;
 use super::rust::complog_bin;
-use crate::util::{root, run, stamp_matches, tools_dir, write_stamp};
+use crate::util::{root, run, stamp_matches, target_dir, tools_dir, write_stamp};
 
 /// The published release the wire-compatibility tests compare against.
 pub(crate) const PUBLISHED: &str = "lokryn-compliance-log==0.1.1";
+
+/// The oldest protobuf the wheel supports (the first 4.x line), at its last
+/// patch release.
+const OLDEST_PROTOBUF: &str = "protobuf==4.21.12";
+
+/// The pytest of the oldest-protobuf venv (the newest that runs there).
+const OLDEST_PYTEST: &str = "pytest==9.2.0";
 
 pub(crate) fn steps(r: &mut Runner) -> Result<()> {
     let python = r.step("python venv (test requirements)", ensure_venv)?;
     let published = r.step("published lokryn-compliance-log 0.1.1 (isolated)", || {
         ensure_published(&python)
     })?;
-    r.step("pytest tests/python", || {
+    let wheel = r.step("build the Python wheel (maturin, release)", || {
+        build_wheel(&python)
+    })?;
+    r.step("install the wheel", || {
         run(Command::new(&python)
-            .current_dir(root())
-            .env("COMPLOG", complog_bin())
-            .env("LOKRYN_PUBLISHED_0_1_1", &published)
-            .args(["-m", "pytest", "-q", "tests/python"]))
+            .args([
+                "-m",
+                "pip",
+                "install",
+                "-q",
+                "--force-reinstall",
+                "--no-deps",
+            ])
+            .arg(&wheel))
+    })?;
+    r.step("pytest tests/python (newest protobuf)", || {
+        pytest(&python, Some(&published), &[])
+    })?;
+    let oldest = r.step(
+        "python venv with the oldest protobuf (4.21)",
+        ensure_oldest_venv,
+    )?;
+    r.step("pip install the wheel (oldest protobuf)", || {
+        run(Command::new(&oldest)
+            .args(["-m", "pip", "install", "-q", "--force-reinstall"])
+            .arg(&wheel)
+            .arg(OLDEST_PROTOBUF))
+    })?;
+    r.step("pytest tests/python (protobuf 4.21)", || {
+        pytest(&oldest, None, &[])
+    })?;
+    r.step("pytest tests/python (protobuf 4.21, pure-Python)", || {
+        pytest(
+            &oldest,
+            None,
+            &[("PROTOCOL_BUFFERS_PYTHON_IMPLEMENTATION", "python")],
+        )
     })?;
     Ok(())
+}
+
+fn pytest(python: &Path, published: Option<&Path>, env: &[(&str, &str)]) -> Result<()> {
+    let mut cmd = Command::new(python);
+    cmd.current_dir(root()).env("COMPLOG", complog_bin()).args([
+        "-m",
+        "pytest",
+        "-q",
+        "-p",
+        "no:cacheprovider",
+        "tests/python",
+    ]);
+    if let Some(published) = published {
+        cmd.env("LOKRYN_PUBLISHED_0_1_1", published);
+    }
+    for (key, value) in env {
+        cmd.env(key, value);
+    }
+    run(&mut cmd)
+}
+
+/// Builds the abi3 wheel with the venv's maturin into
+/// `<target>/wheels/python` and returns its path. Cargo reuses the shared
+/// target directory, so a warm build only relinks what changed.
+fn build_wheel(python: &Path) -> Result<PathBuf> {
+    let out = target_dir().join("wheels/python");
+    let _ = std::fs::remove_dir_all(&out);
+    run(Command::new(python)
+        .current_dir(root())
+        .env("CARGO_TARGET_DIR", target_dir())
+        .args([
+            "-m",
+            "maturin",
+            "build",
+            "--release",
+            "--locked",
+            "--manifest-path",
+        ])
+        .arg(root().join("bindings/python/Cargo.toml"))
+        .arg("--out")
+        .arg(&out))?;
+    let wheels: Vec<PathBuf> = std::fs::read_dir(&out)
+        .with_context(|| format!("reading {}", out.display()))?
+        .filter_map(|e| e.ok().map(|e| e.path()))
+        .filter(|p| p.extension().is_some_and(|e| e == "whl"))
+        .collect();
+    match wheels.as_slice() {
+        [wheel] => Ok(wheel.clone()),
+        _ => bail!("expected one wheel in {}, found {wheels:?}", out.display()),
+    }
 }
 
 fn venv_dir() -> PathBuf {
     tools_dir().join("venv")
 }
 
-/// The venv's interpreter.
-pub(crate) fn venv_python() -> PathBuf {
+fn python_in(venv: &Path) -> PathBuf {
     if cfg!(windows) {
-        venv_dir().join("Scripts/python.exe")
+        venv.join("Scripts/python.exe")
     } else {
-        venv_dir().join("bin/python")
+        venv.join("bin/python")
     }
+}
+
+/// Creates `venv` with `requirements` (pip arguments) unless it already
+/// holds exactly those (`stamp_key` records them).
+fn ensure_venv_with(
+    venv: &Path,
+    stamp_key: &str,
+    requirements: &[&std::ffi::OsStr],
+) -> Result<PathBuf> {
+    let stamp = venv.join(".lokryn-stamp");
+    let python = python_in(venv);
+    if python.exists() && stamp_matches(&stamp, stamp_key) {
+        eprintln!("{} is up to date", venv.display());
+        return Ok(python);
+    }
+    let _ = std::fs::remove_dir_all(venv);
+    let host = std::env::var("PYTHON").unwrap_or_else(|_| "python3".into());
+    run(Command::new(host).args(["-m", "venv"]).arg(venv))?;
+    run(Command::new(&python).args(["-m", "pip", "install", "-q", "--upgrade", "pip"]))?;
+    run(Command::new(&python)
+        .args(["-m", "pip", "install", "-q"])
+        .args(requirements))?;
+    write_stamp(&stamp, stamp_key)?;
+    Ok(python)
 }
 
 /// Creates the venv and installs `tests/python/requirements.txt` into it,
@@ -47,20 +166,21 @@ pub(crate) fn venv_python() -> PathBuf {
 pub(crate) fn ensure_venv() -> Result<PathBuf> {
     let requirements = root().join("tests/python/requirements.txt");
     let wanted = std::fs::read_to_string(&requirements).context("tests/python/requirements.txt")?;
-    let stamp = venv_dir().join(".lokryn-stamp");
-    let python = venv_python();
-    if python.exists() && stamp_matches(&stamp, &wanted) {
-        eprintln!("{} is up to date", venv_dir().display());
-        return Ok(python);
-    }
-    let host = std::env::var("PYTHON").unwrap_or_else(|_| "python3".into());
-    run(Command::new(host).args(["-m", "venv"]).arg(venv_dir()))?;
-    run(Command::new(&python).args(["-m", "pip", "install", "-q", "--upgrade", "pip"]))?;
-    run(Command::new(&python)
-        .args(["-m", "pip", "install", "-q", "-r"])
-        .arg(&requirements))?;
-    write_stamp(&stamp, &wanted)?;
-    Ok(python)
+    ensure_venv_with(
+        &venv_dir(),
+        &wanted,
+        &["-r".as_ref(), requirements.as_os_str()],
+    )
+}
+
+/// The venv of the oldest protobuf the wheel supports.
+fn ensure_oldest_venv() -> Result<PathBuf> {
+    let venv = tools_dir().join("venv-protobuf-oldest");
+    ensure_venv_with(
+        &venv,
+        &format!("{OLDEST_PROTOBUF}\n{OLDEST_PYTEST}\n"),
+        &[OLDEST_PROTOBUF.as_ref(), OLDEST_PYTEST.as_ref()],
+    )
 }
 
 /// Installs the published wheel into a folder of its own (never into the
