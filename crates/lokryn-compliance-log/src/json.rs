@@ -31,9 +31,15 @@ pub struct JsonOptions {
 }
 
 impl JsonOptions {
-    /// The default options with `ignore_unknown_fields` set as given.
+    /// These options with `ignore_unknown_fields` set as given.
     pub fn ignore_unknown_fields(mut self, yes: bool) -> Self {
         self.ignore_unknown_fields = yes;
+        self
+    }
+
+    /// These options with the given size limits.
+    pub fn limits(mut self, limits: Limits) -> Self {
+        self.limits = limits;
         self
     }
 }
@@ -68,25 +74,62 @@ pub fn from_json(text: &str) -> Result<LogEntry> {
 /// Reads one entry from proto3 JSON text.
 pub fn from_json_with(text: &str, options: &JsonOptions) -> Result<LogEntry> {
     check_size("JSON text", text.len(), options.limits.max_json_bytes)?;
-    let descriptor = LogEntry::default().descriptor();
     let mut de = serde_json::Deserializer::from_str(text);
-    let de_options = DeserializeOptions::new().deny_unknown_fields(!options.ignore_unknown_fields);
-    let message = DynamicMessage::deserialize_with_options(descriptor, &mut de, &de_options)
-        .and_then(|m| de.end().map(|()| m))
-        .map_err(json_error)?;
+    let message = deserialize(&mut de, options).and_then(|m| {
+        de.end().map_err(|e| json_error(&e, String::new()))?;
+        Ok(m)
+    })?;
     Ok(message.transcode_to::<LogEntry>()?)
 }
 
-fn json_error(err: serde_json::Error) -> Error {
+/// Reads one entry from an already-parsed JSON value (an element of a JSON
+/// array of entries, say). Errors carry no line and column (they are 0).
+pub fn from_json_value(value: serde_json::Value, options: &JsonOptions) -> Result<LogEntry> {
+    Ok(deserialize(value, options)?.transcode_to::<LogEntry>()?)
+}
+
+fn deserialize<'de, D>(de: D, options: &JsonOptions) -> Result<DynamicMessage>
+where
+    D: serde::Deserializer<'de, Error = serde_json::Error>,
+{
+    let descriptor = LogEntry::default().descriptor();
+    let de_options = DeserializeOptions::new().deny_unknown_fields(!options.ignore_unknown_fields);
+    let mut track = serde_path_to_error::Track::new();
+    let tracked = serde_path_to_error::Deserializer::new(de, &mut track);
+    DynamicMessage::deserialize_with_options(descriptor, tracked, &de_options)
+        .map_err(|e| json_error(&e, track.path().to_string()))
+}
+
+fn json_error(err: &serde_json::Error, path: String) -> Error {
     let (line, column) = (err.line(), err.column());
     let full = err.to_string();
     let suffix = format!(" at line {line} column {column}");
-    let message = full.strip_suffix(&suffix).unwrap_or(&full).to_owned();
-    Error::Json {
-        line,
-        column,
-        message,
+    let message = full.strip_suffix(&suffix).unwrap_or(&full);
+    let path = if path == "." || path == "?" { String::new() } else { path };
+    Error::Json { line, column, path, message: redact_values(message) }
+}
+
+/// Removes input values that serde quotes in its messages (`invalid type:
+/// string "4111…", expected …`), since audit records carry sensitive data
+/// and error messages end up in logs. Enum names that look like identifiers
+/// are kept: they tell the user which name was misspelt.
+fn redact_values(message: &str) -> String {
+    for prefix in ["invalid type: string \"", "invalid value: string \""] {
+        if let Some(rest) = message.strip_prefix(prefix) {
+            if let Some(end) = rest.find("\", expected") {
+                let kind = prefix.trim_end_matches(" \"");
+                return format!("{kind}{}", rest.get(end + 1..).unwrap_or_default());
+            }
+        }
     }
+    if let Some(name) = message.strip_prefix("unrecognized enum value '").and_then(|r| r.strip_suffix('\'')) {
+        let identifier = name.len() <= 64
+            && name.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'_');
+        if !identifier {
+            return "unrecognized enum value".into();
+        }
+    }
+    message.to_owned()
 }
 
 /// Checks `text` is one well-formed JSON value without reading it into the
@@ -305,6 +348,25 @@ mod generated {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn errors_name_the_field_and_do_not_echo_values() {
+        let err = from_json(r#"{"actorId": "a", "policyTags": "4111 1111 1111 1111"}"#).unwrap_err();
+        let text = err.to_string();
+        assert!(text.contains("(field `policyTags`)"), "{text}");
+        assert!(!text.contains("4111"), "{text}");
+        assert_eq!(text, "invalid JSON at line 1, column 52 (field `policyTags`): invalid type: string, expected a list");
+
+        let err = from_json(r#"{"delegationChain": [{"actorType": "ROBOT"}]}"#).unwrap_err();
+        assert!(err.to_string().contains("(field `delegationChain[0].actorType`)"), "{err}");
+        assert!(err.to_string().contains("unrecognized enum value 'ROBOT'"), "{err}");
+
+        let err = from_json(r#"{"eventType": "jane.doe@example.com"}"#).unwrap_err();
+        assert!(!err.to_string().contains("jane"), "{err}");
+
+        let err = from_json("{\"actorId\": \"a\"} trailing").unwrap_err();
+        assert!(matches!(err, Error::Json { ref path, .. } if path.is_empty()), "{err}");
+    }
 
     #[test]
     fn timestamps_use_the_fewest_fraction_digits() {
