@@ -36,7 +36,7 @@ enum Sink {
     Binary(DelimitedWriter<Box<dyn Write>>),
     Lines(Box<dyn Write>),
     /// `--to json`: the single entry, written at the end.
-    One(Option<LogEntry>, u64),
+    One(Option<Box<LogEntry>>, u64),
 }
 
 pub(crate) fn run(args: &ConvertArgs) -> Result<ExitCode> {
@@ -66,7 +66,10 @@ pub(crate) fn run(args: &ConvertArgs) -> Result<ExitCode> {
             match record.result {
                 Err(problem) => {
                     progress.clear();
-                    eprintln!("complog: {where_}: skipped: {}: {}", problem.code, problem.message);
+                    eprintln!(
+                        "complog: {where_}: skipped: {}: {}",
+                        problem.code, problem.message
+                    );
                     failed += 1;
                 }
                 Ok(decoded) => match write(&mut sink, decoded, &where_) {
@@ -90,14 +93,22 @@ pub(crate) fn run(args: &ConvertArgs) -> Result<ExitCode> {
         Sink::Lines(mut w) => w.flush()?,
         Sink::One(entry, count) => {
             if count != 1 {
-                bail!("--to json writes exactly one entry, but the input holds {count}; use --to jsonl or --to binary");
+                bail!(
+                    "--to json writes exactly one entry, but the input holds {count}; use --to jsonl or --to binary"
+                );
             }
             if let Some(entry) = entry {
+                // Re-indent the canonical text token by token, so the keys
+                // keep their field-number order.
                 let canonical = json::to_json(&entry)?;
-                let value: serde_json::Value = serde_json::from_str(&canonical)?;
-                let mut text = serde_json::to_string_pretty(&value)?;
-                text.push('\n');
-                output::write_all(args.output.as_deref(), text.as_bytes(), false)?;
+                let mut pretty = Vec::with_capacity(canonical.len() * 2);
+                let mut de = serde_json::Deserializer::from_str(&canonical);
+                serde_transcode::transcode(
+                    &mut de,
+                    &mut serde_json::Serializer::pretty(&mut pretty),
+                )?;
+                pretty.push(b'\n');
+                output::write_all(args.output.as_deref(), &pretty, false)?;
             }
         }
     }
@@ -120,7 +131,9 @@ fn write(sink: &mut Sink, decoded: Decoded, where_: &str) -> Result<bool> {
             }
         }
         Sink::Lines(w) => {
-            let Some(text) = to_json_reporting_loss(&decoded, where_) else { return Ok(false) };
+            let Some(text) = to_json_reporting_loss(&decoded, where_) else {
+                return Ok(false);
+            };
             w.write_all(text.as_bytes())?;
             w.write_all(b"\n")?;
         }
@@ -129,7 +142,7 @@ fn write(sink: &mut Sink, decoded: Decoded, where_: &str) -> Result<bool> {
             if to_json_reporting_loss(&decoded, where_).is_none() {
                 return Ok(false);
             }
-            *slot = Some(decoded.entry);
+            *slot = Some(Box::new(decoded.entry));
         }
     }
     Ok(true)
@@ -140,7 +153,11 @@ fn write(sink: &mut Sink, decoded: Decoded, where_: &str) -> Result<bool> {
 fn to_json_reporting_loss(decoded: &Decoded, where_: &str) -> Option<String> {
     if let Some(raw) = &decoded.raw {
         for warning in validate::unknown_field_warnings(raw, &decoded.entry).unwrap_or_default() {
-            let at = if warning.field.is_empty() { String::new() } else { format!(" ({})", warning.field) };
+            let at = if warning.field.is_empty() {
+                String::new()
+            } else {
+                format!(" ({})", warning.field)
+            };
             eprintln!(
                 "complog: {where_}: warning{at}: {}; JSON cannot carry it, so it is dropped \
                  (convert to binary to keep it)",

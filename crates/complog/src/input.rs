@@ -66,7 +66,11 @@ fn walk(dir: &Path, out: &mut Vec<Source>) -> io::Result<()> {
         .collect::<io::Result<_>>()?;
     entries.sort();
     for path in entries {
-        if path.file_name().and_then(|n| n.to_str()).is_some_and(|n| n.starts_with('.')) {
+        if path
+            .file_name()
+            .and_then(|n| n.to_str())
+            .is_some_and(|n| n.starts_with('.'))
+        {
             continue;
         }
         if path.is_dir() {
@@ -113,7 +117,10 @@ pub(crate) struct Problem {
 
 impl Problem {
     fn from_error(err: &Error) -> Self {
-        Self { code: err.code(), message: err.root().to_string() }
+        Self {
+            code: err.code(),
+            message: err.root().to_string(),
+        }
     }
 }
 
@@ -167,8 +174,13 @@ pub(crate) fn read(
         Source::Stdin => Box::new(io::stdin().lock()),
         Source::File(path) => Box::new(File::open(path)?),
     };
-    let mut reader =
-        BufReader::with_capacity(64 * 1024, Counting { inner: raw, count: Rc::clone(bytes_read) });
+    let mut reader = BufReader::with_capacity(
+        64 * 1024,
+        Counting {
+            inner: raw,
+            count: Rc::clone(bytes_read),
+        },
+    );
     let head = reader.fill_buf()?;
     if head.is_empty() {
         visit(Record {
@@ -176,7 +188,10 @@ pub(crate) fn read(
             line: None,
             offset: None,
             single: true,
-            result: Err(Problem { code: "EMPTY", message: "the input is empty: no entries".into() }),
+            result: Err(Problem {
+                code: "EMPTY",
+                message: "the input is empty: no entries".into(),
+            }),
         });
         return Ok(options.format.unwrap_or(Format::Delimited));
     }
@@ -188,7 +203,10 @@ pub(crate) fn read(
         })
         .unwrap_or_else(|| Format::sniff(head));
     let json_options = JsonOptions::default().limits(options.limits);
-    let mut guard = Guard { limit: options.max_consecutive_errors, run: 0 };
+    let mut guard = Guard {
+        limit: options.max_consecutive_errors,
+        run: 0,
+    };
     match format {
         Format::Json => read_json_document(reader, options, &json_options, visit)?,
         Format::JsonLines => {
@@ -214,10 +232,22 @@ pub(crate) fn read(
             while let Some(frame) = frames.next_frame() {
                 let record = match frame {
                     Ok(frame) => {
-                        let result = lokryn_compliance_log::codec::decode_with(&frame.bytes, &options.limits)
-                            .map(|entry| Decoded { entry, raw: Some(frame.bytes) })
-                            .map_err(|e| Problem::from_error(&e));
-                        Record { index: frame.index, line: None, offset: Some(frame.offset), single: false, result }
+                        let result = lokryn_compliance_log::codec::decode_with(
+                            &frame.bytes,
+                            &options.limits,
+                        )
+                        .map(|entry| Decoded {
+                            entry,
+                            raw: Some(frame.bytes),
+                        })
+                        .map_err(|e| Problem::from_error(&e));
+                        Record {
+                            index: frame.index,
+                            line: None,
+                            offset: Some(frame.offset),
+                            single: false,
+                            result,
+                        }
                     }
                     Err(err) => entry_error(&err),
                 };
@@ -241,7 +271,11 @@ impl Guard {
     /// Passes `record` on; false when the source should be abandoned.
     fn visit(&mut self, record: Record, visit: &mut dyn FnMut(Record)) -> bool {
         let (index, line, offset) = (record.index, record.line, record.offset);
-        self.run = if record.result.is_err() { self.run + 1 } else { 0 };
+        self.run = if record.result.is_err() {
+            self.run + 1
+        } else {
+            0
+        };
         visit(record);
         if self.limit > 0 && self.run >= self.limit {
             visit(Record {
@@ -267,10 +301,21 @@ impl Guard {
 /// Turns a stream error (which carries the entry position) into a record.
 fn entry_error(err: &Error) -> Record {
     let (index, offset, line) = match err {
-        Error::Entry { index, offset, line, .. } => (*index, Some(*offset), *line),
+        Error::Entry {
+            index,
+            offset,
+            line,
+            ..
+        } => (*index, Some(*offset), *line),
         _ => (0, None, None),
     };
-    Record { index, line, offset, single: false, result: Err(Problem::from_error(err)) }
+    Record {
+        index,
+        line,
+        offset,
+        single: false,
+        result: Err(Problem::from_error(err)),
+    }
 }
 
 /// A `.json` document: one entry, or an array of entries.
@@ -283,15 +328,27 @@ fn read_json_document(
     let limit = options.limits.max_json_bytes;
     let mut text = Vec::new();
     reader.take(limit as u64 + 1).read_to_end(&mut text)?;
-    let single = |result| Record { index: 0, line: None, offset: None, single: true, result };
+    let single = |result| Record {
+        index: 0,
+        line: None,
+        offset: None,
+        single: true,
+        result,
+    };
     if text.len() > limit {
         let message = format!("the JSON document is over the limit of {limit} bytes");
-        visit(single(Err(Problem { code: "TOO_LARGE", message })));
+        visit(single(Err(Problem {
+            code: "TOO_LARGE",
+            message,
+        })));
         return Ok(());
     }
     let Ok(text) = String::from_utf8(text) else {
         let message = "the JSON document is not valid UTF-8".into();
-        visit(single(Err(Problem { code: "JSON", message })));
+        visit(single(Err(Problem {
+            code: "JSON",
+            message,
+        })));
         return Ok(());
     };
     let value: serde_json::Value = match serde_json::from_str(&text) {
@@ -300,7 +357,10 @@ fn read_json_document(
             // Parse again through the schema-aware reader for its message.
             let err = json::from_json_with(&text, json_options).err();
             let problem = err.as_ref().map_or_else(
-                || Problem { code: "JSON", message: "invalid JSON".into() },
+                || Problem {
+                    code: "JSON",
+                    message: "invalid JSON".into(),
+                },
                 Problem::from_error,
             );
             visit(single(Err(problem)));
@@ -311,13 +371,22 @@ fn read_json_document(
         serde_json::Value::Array(items) => {
             if items.is_empty() {
                 let message = "the JSON array is empty: no entries".into();
-                visit(single(Err(Problem { code: "EMPTY", message })));
+                visit(single(Err(Problem {
+                    code: "EMPTY",
+                    message,
+                })));
             }
             for (i, item) in items.into_iter().enumerate() {
                 let result = json::from_json_value(item, json_options)
                     .map(|entry| Decoded { entry, raw: None })
                     .map_err(|e| Problem::from_error(&e));
-                visit(Record { index: i as u64, line: None, offset: None, single: false, result });
+                visit(Record {
+                    index: i as u64,
+                    line: None,
+                    offset: None,
+                    single: false,
+                    result,
+                });
             }
         }
         _ => {

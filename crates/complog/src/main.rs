@@ -121,7 +121,8 @@ fn main() -> ExitCode {
 /// A reader of our output went away (`complog validate … | head`): not an error.
 fn is_broken_pipe(err: &anyhow::Error) -> bool {
     err.chain().any(|e| {
-        e.downcast_ref::<std::io::Error>().is_some_and(|io| io.kind() == std::io::ErrorKind::BrokenPipe)
+        e.downcast_ref::<std::io::Error>()
+            .is_some_and(|io| io.kind() == std::io::ErrorKind::BrokenPipe)
     })
 }
 
@@ -159,7 +160,9 @@ pub(crate) mod output {
             }
             None => {
                 if binary && std::io::stdout().is_terminal() {
-                    bail!("refusing to write binary output to a terminal; redirect it or use --output FILE");
+                    bail!(
+                        "refusing to write binary output to a terminal; redirect it or use --output FILE"
+                    );
                 }
                 Ok(Box::new(std::io::BufWriter::new(std::io::stdout().lock())))
             }

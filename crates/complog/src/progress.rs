@@ -27,7 +27,10 @@ impl Progress {
         if !self.enabled || self.start.elapsed() < Duration::from_secs(1) {
             return;
         }
-        if self.last_draw.is_some_and(|t| t.elapsed() < Duration::from_millis(200)) {
+        if self
+            .last_draw
+            .is_some_and(|t| t.elapsed() < Duration::from_millis(200))
+        {
             return;
         }
         self.last_draw = Some(Instant::now());

@@ -79,11 +79,22 @@ pub(crate) fn run(args: &ValidateArgs) -> Result<ExitCode> {
                 Verdict::Checked(_) => tally.failed += 1,
             }
             if let Verdict::Checked(report) = &verdict {
-                tally.warnings += report.violations.iter().filter(|v| v.level == Level::Warning).count() as u64;
+                tally.warnings += report
+                    .violations
+                    .iter()
+                    .filter(|v| v.level == Level::Warning)
+                    .count() as u64;
             }
             progress.tick(tally.entries, bytes.get(), &label);
             let result = match args.format {
-                Output::Human => print_human(&mut out, &label, &record, &verdict, args.quiet, &mut progress),
+                Output::Human => print_human(
+                    &mut out,
+                    &label,
+                    &record,
+                    &verdict,
+                    args.quiet,
+                    &mut progress,
+                ),
                 Output::Json => print_json(&mut out, &label, &record, &verdict, args.quiet),
             };
             if let Err(err) = result {
@@ -123,7 +134,9 @@ fn judge(record: &Record) -> Verdict<'_> {
             let mut report = validate::validate(&decoded.entry);
             if let Some(raw) = &decoded.raw {
                 // The bytes decoded once already, so this cannot fail.
-                report.violations.extend(validate::unknown_field_warnings(raw, &decoded.entry).unwrap_or_default());
+                report.violations.extend(
+                    validate::unknown_field_warnings(raw, &decoded.entry).unwrap_or_default(),
+                );
             }
             Verdict::Checked(report)
         }
@@ -142,7 +155,11 @@ fn print_human(
     match verdict {
         Verdict::Unreadable(problem) => {
             progress.clear();
-            writeln!(out, "FAIL  {label}\n      unreadable  {}: {}", problem.code, problem.message)
+            writeln!(
+                out,
+                "FAIL  {label}\n      unreadable  {}: {}",
+                problem.code, problem.message
+            )
         }
         Verdict::Checked(report) => {
             if quiet && report.violations.is_empty() {
@@ -160,8 +177,18 @@ fn print_human(
 }
 
 fn print_violation(out: &mut impl Write, v: &Violation) -> std::io::Result<()> {
-    let field = if v.field.is_empty() { "(entry)" } else { v.field.as_str() };
-    write!(out, "      {:<7}  {field}  [{}]  {}", v.level.as_str(), v.rule_id, v.message)?;
+    let field = if v.field.is_empty() {
+        "(entry)"
+    } else {
+        v.field.as_str()
+    };
+    write!(
+        out,
+        "      {:<7}  {field}  [{}]  {}",
+        v.level.as_str(),
+        v.rule_id,
+        v.message
+    )?;
     if !v.clauses.is_empty() {
         write!(out, "  ({})", v.clauses.join("; "))?;
     }
@@ -176,7 +203,11 @@ fn print_json(
     quiet: bool,
 ) -> std::io::Result<()> {
     let (valid, violations, error) = match verdict {
-        Verdict::Unreadable(p) => (false, Vec::new(), json!({"code": p.code, "message": p.message})),
+        Verdict::Unreadable(p) => (
+            false,
+            Vec::new(),
+            json!({"code": p.code, "message": p.message}),
+        ),
         Verdict::Checked(report) => {
             if quiet && report.violations.is_empty() {
                 return Ok(());

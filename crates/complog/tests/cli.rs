@@ -1,5 +1,14 @@
 //! End-to-end tests of the `complog` binary.
 
+#![allow(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    clippy::panic,
+    clippy::indexing_slicing
+)]
+// The random generator truncates on purpose.
+#![allow(clippy::cast_possible_truncation)]
+
 use std::io::Write as _;
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output, Stdio};
@@ -39,7 +48,10 @@ fn run_stdin(args: &[&str], input: &[u8]) -> Output {
 }
 
 fn json_lines(out: &Output) -> Vec<serde_json::Value> {
-    String::from_utf8_lossy(&out.stdout).lines().map(|l| serde_json::from_str(l).unwrap()).collect()
+    String::from_utf8_lossy(&out.stdout)
+        .lines()
+        .map(|l| serde_json::from_str(l).unwrap())
+        .collect()
 }
 
 fn tmp(name: &str) -> PathBuf {
@@ -51,7 +63,12 @@ fn tmp(name: &str) -> PathBuf {
 #[test]
 fn examples_get_the_right_verdict_every_one() {
     let out = run(&["validate", "--format", "json", "examples/"]);
-    assert_eq!(out.status.code(), Some(1), "{}", String::from_utf8_lossy(&out.stderr));
+    assert_eq!(
+        out.status.code(),
+        Some(1),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
     let lines = json_lines(&out);
     let (summary, entries) = lines.split_last().unwrap();
     let mut good = 0;
@@ -79,8 +96,14 @@ fn good_examples_pass_and_exit_zero() {
     assert_eq!(out.status.code(), Some(0));
     let text = String::from_utf8_lossy(&out.stdout);
     assert!(text.contains("PASS  examples/good/login.json"), "{text}");
-    assert!(text.contains("examples/good/agent-session.jsonl:3"), "{text}");
-    assert!(text.contains("examples/good/mcp-session.binpb #6 (byte "), "{text}");
+    assert!(
+        text.contains("examples/good/agent-session.jsonl:3"),
+        "{text}"
+    );
+    assert!(
+        text.contains("examples/good/mcp-session.binpb #6 (byte "),
+        "{text}"
+    );
     assert!(!text.contains("FAIL"), "{text}");
 }
 
@@ -107,10 +130,16 @@ fn bad_examples_name_entry_field_and_rule() {
 
 #[test]
 fn exit_zero_and_usage_errors() {
-    assert_eq!(run(&["validate", "--exit-zero", "examples/"]).status.code(), Some(0));
+    assert_eq!(
+        run(&["validate", "--exit-zero", "examples/"]).status.code(),
+        Some(0)
+    );
     let out = run(&["validate", "examples/good/login.json", "no/such/file.json"]);
     assert_eq!(out.status.code(), Some(2));
-    assert!(String::from_utf8_lossy(&out.stderr).contains("no/such/file.json: no such file or directory"));
+    assert!(
+        String::from_utf8_lossy(&out.stderr)
+            .contains("no/such/file.json: no such file or directory")
+    );
     // The existing input was still validated.
     assert!(String::from_utf8_lossy(&out.stdout).contains("PASS  examples/good/login.json"));
     assert_eq!(run(&["validate"]).status.code(), Some(2));
@@ -149,7 +178,12 @@ fn noise_fails_cleanly_in_bounded_output() {
         let path = tmp(&format!("noise-{i}.dat"));
         std::fs::write(&path, &data).unwrap();
         let out = run(&["validate", "--format", "json", path.to_str().unwrap()]);
-        assert_eq!(out.status.code(), Some(1), "{}", String::from_utf8_lossy(&out.stderr));
+        assert_eq!(
+            out.status.code(),
+            Some(1),
+            "{}",
+            String::from_utf8_lossy(&out.stderr)
+        );
         let lines = json_lines(&out);
         assert!(lines.len() <= 25, "{} lines of output", lines.len());
         let (summary, entries) = lines.split_last().unwrap();
@@ -161,34 +195,64 @@ fn noise_fails_cleanly_in_bounded_output() {
 #[test]
 fn convert_round_trips_through_every_format() {
     let bin = tmp("session.binpb");
-    let out = run(&["convert", "--to", "binary", "examples/good/agent-session.jsonl", "-o", bin.to_str().unwrap()]);
-    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
-    let entries: Vec<LogEntry> = DelimitedReader::new(std::fs::read(&bin).unwrap().as_slice()).map(Result::unwrap).collect();
+    let out = run(&[
+        "convert",
+        "--to",
+        "binary",
+        "examples/good/agent-session.jsonl",
+        "-o",
+        bin.to_str().unwrap(),
+    ]);
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let entries: Vec<LogEntry> = DelimitedReader::new(std::fs::read(&bin).unwrap().as_slice())
+        .map(Result::unwrap)
+        .collect();
     assert_eq!(entries.len(), 4);
     assert_eq!(entries[0].event_type, EventType::EventModelInference as i32);
 
     let out = run(&["convert", "--to", "jsonl", bin.to_str().unwrap()]);
     assert!(out.status.success());
-    let original = std::fs::read_to_string(root().join("examples/good/agent-session.jsonl")).unwrap();
+    let original =
+        std::fs::read_to_string(root().join("examples/good/agent-session.jsonl")).unwrap();
     let back = String::from_utf8(out.stdout).unwrap();
-    let values = |s: &str| s.lines().map(|l| serde_json::from_str::<serde_json::Value>(l).unwrap()).collect::<Vec<_>>();
+    let values = |s: &str| {
+        s.lines()
+            .map(|l| serde_json::from_str::<serde_json::Value>(l).unwrap())
+            .collect::<Vec<_>>()
+    };
     assert_eq!(values(&back), values(&original));
 
     let out = run(&["convert", "--to", "json", "examples/good/login.json"]);
     assert!(out.status.success());
     let pretty: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
-    let login: serde_json::Value =
-        serde_json::from_str(&std::fs::read_to_string(root().join("examples/good/login.json")).unwrap()).unwrap();
+    let login: serde_json::Value = serde_json::from_str(
+        &std::fs::read_to_string(root().join("examples/good/login.json")).unwrap(),
+    )
+    .unwrap();
     assert_eq!(pretty, login);
 
-    let out = run(&["convert", "--to", "json", "examples/good/agent-session.jsonl"]);
+    let out = run(&[
+        "convert",
+        "--to",
+        "json",
+        "examples/good/agent-session.jsonl",
+    ]);
     assert_eq!(out.status.code(), Some(2));
-    assert!(String::from_utf8_lossy(&out.stderr).contains("exactly one entry, but the input holds 4"));
+    assert!(
+        String::from_utf8_lossy(&out.stderr).contains("exactly one entry, but the input holds 4")
+    );
 }
 
 #[test]
 fn convert_keeps_unknown_fields_in_binary_and_warns_when_json_drops_them() {
-    let entry = LogEntry { actor_id: "a".into(), ..Default::default() };
+    let entry = LogEntry {
+        actor_id: "a".into(),
+        ..Default::default()
+    };
     let mut bytes = codec::encode(&entry);
     // Field 99, varint 7: a field from some future schema version.
     bytes.extend([0x98, 0x06, 0x07]);
@@ -198,11 +262,17 @@ fn convert_keeps_unknown_fields_in_binary_and_warns_when_json_drops_them() {
 
     let out = run_stdin(&["convert", "--to", "binary", "-"], &input);
     assert!(out.status.success());
-    assert_eq!(out.stdout, input, "binary to binary must copy bytes exactly");
+    assert_eq!(
+        out.stdout, input,
+        "binary to binary must copy bytes exactly"
+    );
 
     let out = run_stdin(&["convert", "--to", "jsonl", "-"], &input);
     assert!(out.status.success());
-    assert_eq!(String::from_utf8_lossy(&out.stdout), "{\"actorId\":\"a\"}\n");
+    assert_eq!(
+        String::from_utf8_lossy(&out.stdout),
+        "{\"actorId\":\"a\"}\n"
+    );
     assert!(String::from_utf8_lossy(&out.stderr).contains("field number 99 is not defined"));
 
     let out = run_stdin(&["validate", "-"], &input);
@@ -214,7 +284,10 @@ fn convert_skips_and_reports_bad_entries_but_writes_the_rest() {
     let input = b"{\"actorId\":\"a\"}\nnot json\n{\"actorId\":\"b\"}\n";
     let out = run_stdin(&["convert", "--to", "jsonl", "-"], input);
     assert_eq!(out.status.code(), Some(1));
-    assert_eq!(String::from_utf8_lossy(&out.stdout), "{\"actorId\":\"a\"}\n{\"actorId\":\"b\"}\n");
+    assert_eq!(
+        String::from_utf8_lossy(&out.stdout),
+        "{\"actorId\":\"a\"}\n{\"actorId\":\"b\"}\n"
+    );
     let err = String::from_utf8_lossy(&out.stderr);
     assert!(err.contains("<stdin>:2: skipped: JSON"), "{err}");
 }
@@ -229,5 +302,8 @@ fn schema_prints_the_proto_and_the_descriptor_set() {
     let path = tmp("schema.binpb");
     let out = run(&["schema", "--descriptor-set", "-o", path.to_str().unwrap()]);
     assert!(out.status.success());
-    assert_eq!(std::fs::read(path).unwrap(), lokryn_compliance_log::DESCRIPTOR_SET);
+    assert_eq!(
+        std::fs::read(path).unwrap(),
+        lokryn_compliance_log::DESCRIPTOR_SET
+    );
 }

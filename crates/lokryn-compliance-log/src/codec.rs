@@ -97,14 +97,14 @@ pub struct UnknownField {
 pub fn unknown_fields(bytes: &[u8]) -> Result<Vec<UnknownField>> {
     let message = DynamicMessage::decode(LogEntry::default().descriptor(), bytes)?;
     let mut found = Vec::new();
-    collect_unknown(&message, String::new(), &mut found);
+    collect_unknown(&message, "", &mut found);
     Ok(found)
 }
 
-fn collect_unknown(message: &DynamicMessage, path: String, out: &mut Vec<UnknownField>) {
+fn collect_unknown(message: &DynamicMessage, path: &str, out: &mut Vec<UnknownField>) {
     for field in message.unknown_fields() {
         out.push(UnknownField {
-            path: path.clone(),
+            path: path.to_owned(),
             number: field.number(),
         });
     }
@@ -118,11 +118,11 @@ fn collect_unknown(message: &DynamicMessage, path: String, out: &mut Vec<Unknown
             }
         };
         match value {
-            Value::Message(m) => collect_unknown(m, child(name.to_owned()), out),
+            Value::Message(m) => collect_unknown(m, &child(name.to_owned()), out),
             Value::List(items) => {
                 for (i, item) in items.iter().enumerate() {
                     if let Value::Message(m) = item {
-                        collect_unknown(m, child(format!("{name}[{i}]")), out);
+                        collect_unknown(m, &child(format!("{name}[{i}]")), out);
                     }
                 }
             }

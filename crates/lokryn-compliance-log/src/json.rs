@@ -105,8 +105,17 @@ fn json_error(err: &serde_json::Error, path: String) -> Error {
     let full = err.to_string();
     let suffix = format!(" at line {line} column {column}");
     let message = full.strip_suffix(&suffix).unwrap_or(&full);
-    let path = if path == "." || path == "?" { String::new() } else { path };
-    Error::Json { line, column, path, message: redact_values(message) }
+    let path = if path == "." || path == "?" {
+        String::new()
+    } else {
+        path
+    };
+    Error::Json {
+        line,
+        column,
+        path,
+        message: redact_values(message),
+    }
 }
 
 /// Removes input values that serde quotes in its messages (`invalid type:
@@ -122,9 +131,12 @@ fn redact_values(message: &str) -> String {
             }
         }
     }
-    if let Some(name) = message.strip_prefix("unrecognized enum value '").and_then(|r| r.strip_suffix('\'')) {
-        let identifier = name.len() <= 64
-            && name.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'_');
+    if let Some(name) = message
+        .strip_prefix("unrecognized enum value '")
+        .and_then(|r| r.strip_suffix('\''))
+    {
+        let identifier =
+            name.len() <= 64 && name.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'_');
         if !identifier {
             return "unrecognized enum value".into();
         }
@@ -191,30 +203,47 @@ pub(crate) mod write {
             }
         }
 
+        /// A JSON string. Besides what JSON requires, U+0085, U+2028 and
+        /// U+2029 are escaped: they are line breaks to many line splitters
+        /// (Python's `str.splitlines`, JavaScript before ES2019), and output
+        /// meant for JSON Lines must not break a record in two.
         pub(crate) fn string(&mut self, s: &str) {
             self.out.push('"');
             let bytes = s.as_bytes();
             let mut start = 0;
-            for (i, &b) in bytes.iter().enumerate() {
-                let escape: &str = match b {
-                    b'"' => "\\\"",
-                    b'\\' => "\\\\",
-                    b'\n' => "\\n",
-                    b'\r' => "\\r",
-                    b'\t' => "\\t",
-                    0x08 => "\\b",
-                    0x0c => "\\f",
-                    0x00..=0x1f => "",
-                    _ => continue,
+            let mut i = 0;
+            while let Some(&b) = bytes.get(i) {
+                let (escape, len): (&str, usize) = match b {
+                    b'"' => ("\\\"", 1),
+                    b'\\' => ("\\\\", 1),
+                    b'\n' => ("\\n", 1),
+                    b'\r' => ("\\r", 1),
+                    b'\t' => ("\\t", 1),
+                    0x08 => ("\\b", 1),
+                    0x0c => ("\\f", 1),
+                    0x00..=0x1f => ("", 1),
+                    0xc2 if bytes.get(i + 1) == Some(&0x85) => ("\\u0085", 2),
+                    0xe2 if bytes.get(i + 1) == Some(&0x80) && bytes.get(i + 2) == Some(&0xa8) => {
+                        ("\\u2028", 3)
+                    }
+                    0xe2 if bytes.get(i + 1) == Some(&0x80) && bytes.get(i + 2) == Some(&0xa9) => {
+                        ("\\u2029", 3)
+                    }
+                    _ => {
+                        i += 1;
+                        continue;
+                    }
                 };
-                // Every byte matched above is ASCII, so these are char boundaries.
+                // Escapes start at ASCII bytes or at the lead byte of a whole
+                // character, so these are char boundaries.
                 self.out.push_str(s.get(start..i).unwrap_or_default());
                 if escape.is_empty() {
                     self.out.push_str(&format!("\\u{b:04x}"));
                 } else {
                     self.out.push_str(escape);
                 }
-                start = i + 1;
+                i += len;
+                start = i;
             }
             self.out.push_str(s.get(start..).unwrap_or_default());
             self.out.push('"');
@@ -351,21 +380,35 @@ mod tests {
 
     #[test]
     fn errors_name_the_field_and_do_not_echo_values() {
-        let err = from_json(r#"{"actorId": "a", "policyTags": "4111 1111 1111 1111"}"#).unwrap_err();
+        let err =
+            from_json(r#"{"actorId": "a", "policyTags": "4111 1111 1111 1111"}"#).unwrap_err();
         let text = err.to_string();
         assert!(text.contains("(field `policyTags`)"), "{text}");
         assert!(!text.contains("4111"), "{text}");
-        assert_eq!(text, "invalid JSON at line 1, column 52 (field `policyTags`): invalid type: string, expected a list");
+        assert_eq!(
+            text,
+            "invalid JSON at line 1, column 52 (field `policyTags`): invalid type: string, expected a list"
+        );
 
         let err = from_json(r#"{"delegationChain": [{"actorType": "ROBOT"}]}"#).unwrap_err();
-        assert!(err.to_string().contains("(field `delegationChain[0].actorType`)"), "{err}");
-        assert!(err.to_string().contains("unrecognized enum value 'ROBOT'"), "{err}");
+        assert!(
+            err.to_string()
+                .contains("(field `delegationChain[0].actorType`)"),
+            "{err}"
+        );
+        assert!(
+            err.to_string().contains("unrecognized enum value 'ROBOT'"),
+            "{err}"
+        );
 
         let err = from_json(r#"{"eventType": "jane.doe@example.com"}"#).unwrap_err();
         assert!(!err.to_string().contains("jane"), "{err}");
 
         let err = from_json("{\"actorId\": \"a\"} trailing").unwrap_err();
-        assert!(matches!(err, Error::Json { ref path, .. } if path.is_empty()), "{err}");
+        assert!(
+            matches!(err, Error::Json { ref path, .. } if path.is_empty()),
+            "{err}"
+        );
     }
 
     #[test]

@@ -56,13 +56,17 @@ impl Format {
     /// entry's tag bytes that follow are control bytes).
     pub fn sniff(head: &[u8]) -> Self {
         let text = head.trim_ascii_start();
-        let looks_like_text = !text.iter().any(|&b| b < 0x20 && !matches!(b, b'\t' | b'\n' | b'\r'));
+        let looks_like_text = !text
+            .iter()
+            .any(|&b| b < 0x20 && !matches!(b, b'\t' | b'\n' | b'\r'));
         if !matches!(text.first(), Some(b'{' | b'[')) || !looks_like_text {
             return Self::Delimited;
         }
         let first_line = text.split(|&b| b == b'\n').next().unwrap_or_default();
         match std::str::from_utf8(first_line) {
-            Ok(line) if json::is_single_json_value(line) && text.first() == Some(&b'{') => Self::JsonLines,
+            Ok(line) if json::is_single_json_value(line) && text.first() == Some(&b'{') => {
+                Self::JsonLines
+            }
             _ => Self::Json,
         }
     }
@@ -389,7 +393,14 @@ impl<R: BufRead> JsonLinesReader<R> {
                 })
                 .and_then(|text| json::from_json_with(text.trim_end_matches('\r'), &self.options));
             return Some(match result {
-                Ok(entry) => Ok((LinePosition { index, line, offset }, entry)),
+                Ok(entry) => Ok((
+                    LinePosition {
+                        index,
+                        line,
+                        offset,
+                    },
+                    entry,
+                )),
                 Err(e) => Err(e.at_entry(index, offset, Some(line))),
             });
         }

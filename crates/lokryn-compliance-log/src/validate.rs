@@ -86,7 +86,9 @@ pub fn validate(entry: &LogEntry) -> Report {
 pub fn validate_encoded(bytes: &[u8], options: &Options) -> crate::Result<(LogEntry, Report)> {
     let entry = crate::codec::decode(bytes)?;
     let mut report = validate_with(&entry, options);
-    report.violations.extend(unknown_field_warnings(bytes, &entry)?);
+    report
+        .violations
+        .extend(unknown_field_warnings(bytes, &entry)?);
     Ok((entry, report))
 }
 
