@@ -5,7 +5,7 @@ import random
 import pytest
 
 import lokryn_compliance_log as lcl
-from conftest import full_entry
+from entries import full_entry
 
 FUNCTIONS = [lcl.to_json, lcl.check, lcl.is_valid, lcl.validate]
 

@@ -8,7 +8,7 @@ import pytest
 from google.protobuf import json_format
 
 import lokryn_compliance_log as lcl
-from conftest import INT64_MAX, INT64_MIN, full_entry, random_entry
+from entries import INT64_MAX, INT64_MIN, full_entry, random_entry
 
 
 def reference(entry):
@@ -156,7 +156,7 @@ def test_json_errors_name_the_field_and_position():
     err = info.value
     assert isinstance(err, ValueError)
     assert "delegationChain[0].actorType" in str(err)
-    assert (err.code, err.line) == ("JSON", 2)
+    assert (err.code, err.line, err.field) == ("JSON", 2, "delegationChain[0].actorType")
     assert err.column > 0
     with pytest.raises(lcl.JsonError, match="actorId"):
         lcl.from_json('{"actorId": 5}')

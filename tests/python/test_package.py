@@ -10,7 +10,8 @@ from google.protobuf import descriptor_pb2, json_format, message
 
 import lokryn_compliance_log as lcl
 from lokryn_compliance_log.v1 import logentry_pb2
-from conftest import ROOT, full_entry
+from conftest import ROOT
+from entries import full_entry
 
 PUBLISHED_0_1_1_NAMES = [
     "LogEntry", "EventType", "Outcome", "Severity", "Sensitivity",

@@ -7,7 +7,7 @@ import random
 import pytest
 
 import lokryn_compliance_log as lcl
-from conftest import full_entry, random_entry
+from entries import full_entry, random_entry
 
 
 def entries(n, seed=1):

@@ -3,7 +3,7 @@
 import pytest
 
 import lokryn_compliance_log as lcl
-from conftest import full_entry
+from entries import full_entry
 
 
 def test_a_good_entry_is_valid():
@@ -91,3 +91,14 @@ def test_reports_are_immutable():
         report.valid = True
     with pytest.raises(AttributeError):
         report.violations[0].field = "x"
+
+
+def test_fields_the_schema_does_not_define_are_warned_about():
+    data = full_entry().SerializeToString() + b"\xf8\x06\x01"  # field 111, varint 1
+    report = lcl.check(data)
+    assert report.valid
+    assert [(v.field, v.rule_id, v.level) for v in report.warnings] == [("", "unknown_field", "warning")]
+    assert "111" in report.warnings[0].message
+    # A message that carries the unknown field serializes it, and gets the same report.
+    assert lcl.check(lcl.LogEntry.FromString(data)) == report
+    assert lcl.check_many([data]) == [report]

@@ -6,7 +6,7 @@ import random
 from google.protobuf import descriptor_pb2, descriptor_pool, message_factory
 
 import lokryn_compliance_log as lcl
-from conftest import full_entry, random_entry
+from entries import full_entry, random_entry
 
 # The enums and fields of the 0.1.1 release (fields 1-11), with their numbers.
 FIELDS_0_1_1 = ["event_type", "outcome", "severity", "actor_id", "component", "environment", "resource",

@@ -5,7 +5,8 @@
 //! core's stable error code, such as `"DECODE"` or `"TRUNCATED"`), `index`
 //! (0-based entry index in a file or batch), `offset` (byte offset of the
 //! entry in a file), `line` and `column` (in JSON input) and `field` (the
-//! JSON name of the field a value of which has no JSON form).
+//! JSON path of the offending field, in JSON input or in a value JSON cannot
+//! express).
 
 use lokryn_compliance_log::Error;
 use pyo3::create_exception;
@@ -70,12 +71,21 @@ pub(crate) fn to_py_err(py: Python<'_>, err: Error, context: Context) -> PyErr {
     let (mut column, mut field) = (None, None);
     match &root {
         Error::Json {
-            line: l, column: c, ..
+            line: l,
+            column: c,
+            path,
+            ..
         } => {
-            line = line.or(Some(*l as u64));
-            column = Some(*c as u64);
+            // Line and column are 0 when no text was parsed.
+            if *l > 0 {
+                line = line.or(Some(*l as u64));
+                column = Some(*c as u64);
+            }
+            if !path.is_empty() {
+                field = Some(path.clone());
+            }
         }
-        Error::JsonValue { field: f, .. } => field = Some(*f),
+        Error::JsonValue { field: f, .. } => field = Some((*f).to_owned()),
         _ => {}
     }
     let err = match root {
@@ -96,7 +106,7 @@ pub(crate) fn to_py_err(py: Python<'_>, err: Error, context: Context) -> PyErr {
         offset,
         line,
         column,
-        field.map(str::to_owned),
+        field,
     );
     // Setting attributes on a fresh exception instance cannot fail short of
     // memory exhaustion; the exception is still raised if it does.

@@ -2,12 +2,12 @@
 //! and its violations as Python objects, and `ValidationError` carrying them.
 
 use lokryn_compliance_log::validate::{self as core_validate, Level, Options, Report};
-use lokryn_compliance_log::{Error, codec};
+use lokryn_compliance_log::Error;
 use pyo3::exceptions::PyValueError;
 use pyo3::prelude::*;
 use pyo3::types::{PyBytes, PyList, PyTuple};
 
-use crate::entries::{decode_entry, entry_bytes};
+use crate::entries::entry_bytes;
 use crate::errors::{Context, at_index, to_py_err, validation_error};
 
 /// One rule an entry breaks.
@@ -160,10 +160,19 @@ fn options(profile: Option<&str>) -> PyResult<Options> {
     }
 }
 
-fn report_of(entry: &Bound<'_, PyAny>, profile: Option<&str>) -> PyResult<ValidationReport> {
+/// The core's report on an entry argument (which it gets as bytes, so that
+/// fields the schema does not define are reported too).
+fn core_report(entry: &Bound<'_, PyAny>, profile: Option<&str>) -> PyResult<Report> {
+    let py = entry.py();
     let options = options(profile)?;
-    let decoded = decode_entry(entry)?;
-    ValidationReport::new(entry.py(), core_validate::validate_with(&decoded, &options))
+    let bytes = entry_bytes(entry)?;
+    core_validate::validate_encoded(bytes.as_bytes(), &options)
+        .map(|(_, report)| report)
+        .map_err(|e| to_py_err(py, e, Context::Binary))
+}
+
+fn report_of(entry: &Bound<'_, PyAny>, profile: Option<&str>) -> PyResult<ValidationReport> {
+    ValidationReport::new(entry.py(), core_report(entry, profile)?)
 }
 
 /// Validates an entry and returns the report, whatever it finds; raises
@@ -205,9 +214,7 @@ pub(crate) fn validate(
 #[pyfunction]
 #[pyo3(signature = (entry, *, profile = None))]
 pub(crate) fn is_valid(entry: &Bound<'_, PyAny>, profile: Option<&str>) -> PyResult<bool> {
-    let options = options(profile)?;
-    let decoded = decode_entry(entry)?;
-    Ok(core_validate::validate_with(&decoded, &options).is_valid())
+    Ok(core_report(entry, profile)?.is_valid())
 }
 
 /// Validates many entries in one call and returns one report per entry, in
@@ -228,7 +235,7 @@ pub(crate) fn check_many<'py>(
     let reports: Vec<Result<Report, Error>> = py.detach(|| {
         slices
             .iter()
-            .map(|bytes| codec::decode(bytes).map(|e| core_validate::validate_with(&e, &options)))
+            .map(|bytes| core_validate::validate_encoded(bytes, &options).map(|(_, report)| report))
             .collect()
     });
     let out = PyList::empty(py);

@@ -1,1 +1,178 @@
-fn main() {}
+//! `complog`: validate and convert compliance log records
+//! (`lokryn.compliancelog.v1.LogEntry`) from the command line.
+//!
+//! Exit codes: 0 when every entry passes (or converts), 1 when any entry
+//! fails or cannot be read, 2 on usage errors and inputs that cannot be
+//! opened.
+
+#![allow(clippy::print_stdout, clippy::print_stderr)]
+
+mod convert;
+mod input;
+mod progress;
+mod validate;
+
+use std::path::PathBuf;
+use std::process::ExitCode;
+
+use clap::{Args, Parser, Subcommand, ValueEnum};
+use lokryn_compliance_log::codec::Limits;
+use lokryn_compliance_log::stream::Format;
+
+#[derive(Debug, Parser)]
+#[command(name = "complog", version, about, long_about = None)]
+/// Validate and convert compliance log records (lokryn.compliancelog.v1).
+struct Cli {
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Debug, Subcommand)]
+enum Command {
+    /// Check that every entry is fit for an audit trail; prints a verdict per entry.
+    ///
+    /// Reads JSON (one entry, or an array of entries), JSON Lines and
+    /// length-delimited binary, chosen by file extension (.json; .jsonl,
+    /// .ndjson; .binpb, .pb, .bin, .ldpb) or sniffed from the content.
+    /// Directories are searched recursively for files with those extensions.
+    Validate(validate::ValidateArgs),
+    /// Convert entries between JSON, JSON Lines and length-delimited binary.
+    Convert(convert::ConvertArgs),
+    /// Print the schema: the .proto source, or the compiled descriptor set.
+    Schema(SchemaArgs),
+}
+
+/// How to read inputs; shared by the commands that read entries.
+#[derive(Debug, Args)]
+pub(crate) struct ReadArgs {
+    /// Read inputs as this format instead of deciding by extension or content.
+    #[arg(long, value_enum, value_name = "FORMAT")]
+    input_format: Option<FormatArg>,
+    /// Refuse entries whose encoding is larger than this many bytes
+    /// (JSON text may be four times as large).
+    #[arg(long, value_name = "BYTES", default_value_t = Limits::DEFAULT.max_entry_bytes)]
+    max_entry_bytes: usize,
+    /// Stop reading an input after this many unreadable entries in a row
+    /// (0: never stop).
+    #[arg(long, value_name = "N", default_value_t = 20)]
+    max_consecutive_errors: u64,
+}
+
+impl ReadArgs {
+    pub(crate) fn options(&self) -> input::ReadOptions {
+        input::ReadOptions {
+            format: self.input_format.map(FormatArg::format),
+            limits: Limits::with_max_entry_bytes(self.max_entry_bytes),
+            max_consecutive_errors: self.max_consecutive_errors,
+        }
+    }
+}
+
+/// A serialization format of entries.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub(crate) enum FormatArg {
+    /// One JSON document (an entry, or an array of entries).
+    Json,
+    /// JSON Lines: one entry per line.
+    Jsonl,
+    /// Length-delimited binary protobuf.
+    Binary,
+}
+
+impl FormatArg {
+    pub(crate) fn format(self) -> Format {
+        match self {
+            Self::Json => Format::Json,
+            Self::Jsonl => Format::JsonLines,
+            Self::Binary => Format::Delimited,
+        }
+    }
+}
+
+#[derive(Debug, Args)]
+struct SchemaArgs {
+    /// Write the encoded google.protobuf.FileDescriptorSet instead of the .proto text.
+    #[arg(long)]
+    descriptor_set: bool,
+    /// Write to this file instead of standard output.
+    #[arg(short, long, value_name = "FILE")]
+    output: Option<PathBuf>,
+}
+
+fn main() -> ExitCode {
+    let cli = Cli::parse();
+    let result = match cli.command {
+        Command::Validate(args) => validate::run(&args),
+        Command::Convert(args) => convert::run(&args),
+        Command::Schema(args) => schema(&args),
+    };
+    match result {
+        Ok(code) => code,
+        Err(err) => {
+            if is_broken_pipe(&err) {
+                return ExitCode::SUCCESS;
+            }
+            eprintln!("complog: error: {err:#}");
+            ExitCode::from(2)
+        }
+    }
+}
+
+/// A reader of our output went away (`complog validate … | head`): not an error.
+fn is_broken_pipe(err: &anyhow::Error) -> bool {
+    err.chain().any(|e| {
+        e.downcast_ref::<std::io::Error>()
+            .is_some_and(|io| io.kind() == std::io::ErrorKind::BrokenPipe)
+    })
+}
+
+fn schema(args: &SchemaArgs) -> anyhow::Result<ExitCode> {
+    let bytes: Vec<u8> = if args.descriptor_set {
+        lokryn_compliance_log::DESCRIPTOR_SET.to_vec()
+    } else {
+        let mut text = String::new();
+        for (path, source) in lokryn_compliance_log::PROTO_FILES {
+            if lokryn_compliance_log::PROTO_FILES.len() > 1 {
+                text.push_str(&format!("// ===== {path} =====\n"));
+            }
+            text.push_str(source);
+        }
+        text.into_bytes()
+    };
+    output::write_all(args.output.as_deref(), &bytes, args.descriptor_set)?;
+    Ok(ExitCode::SUCCESS)
+}
+
+pub(crate) mod output {
+    use std::io::{IsTerminal as _, Write};
+    use std::path::Path;
+
+    use anyhow::{Context as _, Result, bail};
+
+    /// Opens the output: a file, or standard output. Binary output is refused
+    /// on a terminal.
+    pub(crate) fn open(path: Option<&Path>, binary: bool) -> Result<Box<dyn Write>> {
+        match path {
+            Some(path) => {
+                let file = std::fs::File::create(path)
+                    .with_context(|| format!("cannot create {}", path.display()))?;
+                Ok(Box::new(std::io::BufWriter::new(file)))
+            }
+            None => {
+                if binary && std::io::stdout().is_terminal() {
+                    bail!(
+                        "refusing to write binary output to a terminal; redirect it or use --output FILE"
+                    );
+                }
+                Ok(Box::new(std::io::BufWriter::new(std::io::stdout().lock())))
+            }
+        }
+    }
+
+    pub(crate) fn write_all(path: Option<&Path>, bytes: &[u8], binary: bool) -> Result<()> {
+        let mut out = open(path, binary)?;
+        out.write_all(bytes)?;
+        out.flush()?;
+        Ok(())
+    }
+}

@@ -28,13 +28,20 @@ pub enum Error {
     },
 
     /// The JSON text is malformed or does not match the schema.
-    #[error("invalid JSON at line {line}, column {column}: {message}")]
+    #[error(
+        "invalid JSON at line {line}, column {column}{}: {message}",
+        if path.is_empty() { String::new() } else { format!(" (field `{path}`)") }
+    )]
     Json {
-        /// 1-based line of the problem.
+        /// 1-based line of the problem (0 when not parsing text).
         line: usize,
-        /// 1-based column of the problem.
+        /// 1-based column of the problem (0 when not parsing text).
         column: usize,
-        /// What is wrong, naming the field where the schema is violated.
+        /// The JSON path of the offending field, like `delegationChain[0].actorType`;
+        /// empty when the problem is not in a field (a syntax error).
+        path: String,
+        /// What is wrong. Values from the input are not repeated (they may
+        /// be sensitive), except enum names that look like identifiers.
         message: String,
     },
 

@@ -31,9 +31,15 @@ pub struct JsonOptions {
 }
 
 impl JsonOptions {
-    /// The default options with `ignore_unknown_fields` set as given.
+    /// These options with `ignore_unknown_fields` set as given.
     pub fn ignore_unknown_fields(mut self, yes: bool) -> Self {
         self.ignore_unknown_fields = yes;
+        self
+    }
+
+    /// These options with the given size limits.
+    pub fn limits(mut self, limits: Limits) -> Self {
+        self.limits = limits;
         self
     }
 }
@@ -68,15 +74,11 @@ pub fn from_json(text: &str) -> Result<LogEntry> {
 /// Reads one entry from proto3 JSON text.
 pub fn from_json_with(text: &str, options: &JsonOptions) -> Result<LogEntry> {
     check_size("JSON text", text.len(), options.limits.max_json_bytes)?;
-    let descriptor = LogEntry::default().descriptor();
     let mut de = serde_json::Deserializer::from_str(text);
-    let de_options = DeserializeOptions::new().deny_unknown_fields(!options.ignore_unknown_fields);
-    // The path of the value being read, so an error names its field.
-    let mut track = serde_path_to_error::Track::new();
-    let tracked = serde_path_to_error::Deserializer::new(&mut de, &mut track);
-    let message = DynamicMessage::deserialize_with_options(descriptor, tracked, &de_options)
-        .and_then(|m| de.end().map(|()| m))
-        .map_err(|e| json_error(&e, &track.path()))?;
+    let message = deserialize(&mut de, options).and_then(|m| {
+        de.end().map_err(|e| json_error(&e, String::new()))?;
+        Ok(m)
+    })?;
     Ok(message.transcode_to::<LogEntry>()?)
 }
 
@@ -93,27 +95,73 @@ pub fn from_json_slice(bytes: &[u8], options: &JsonOptions) -> Result<LogEntry> 
         Error::Json {
             line,
             column: e.valid_up_to() - line_start + 1,
+            path: String::new(),
             message: "invalid UTF-8".into(),
         }
     })?;
     from_json_with(text, options)
 }
 
-fn json_error(err: &serde_json::Error, path: &serde_path_to_error::Path) -> Error {
+/// Reads one entry from an already-parsed JSON value (an element of a JSON
+/// array of entries, say). Errors carry no line and column (they are 0).
+pub fn from_json_value(value: serde_json::Value, options: &JsonOptions) -> Result<LogEntry> {
+    Ok(deserialize(value, options)?.transcode_to::<LogEntry>()?)
+}
+
+fn deserialize<'de, D>(de: D, options: &JsonOptions) -> Result<DynamicMessage>
+where
+    D: serde::Deserializer<'de, Error = serde_json::Error>,
+{
+    let descriptor = LogEntry::default().descriptor();
+    let de_options = DeserializeOptions::new().deny_unknown_fields(!options.ignore_unknown_fields);
+    let mut track = serde_path_to_error::Track::new();
+    let tracked = serde_path_to_error::Deserializer::new(de, &mut track);
+    DynamicMessage::deserialize_with_options(descriptor, tracked, &de_options)
+        .map_err(|e| json_error(&e, track.path().to_string()))
+}
+
+fn json_error(err: &serde_json::Error, path: String) -> Error {
     let (line, column) = (err.line(), err.column());
     let full = err.to_string();
     let suffix = format!(" at line {line} column {column}");
-    let reason = full.strip_suffix(&suffix).unwrap_or(&full);
-    // The path is "." at the top level, where there is no field to name.
-    let message = match path.to_string() {
-        p if p == "." => reason.to_owned(),
-        p => format!("{p}: {reason}"),
+    let message = full.strip_suffix(&suffix).unwrap_or(&full);
+    let path = if path == "." || path == "?" {
+        String::new()
+    } else {
+        path
     };
     Error::Json {
         line,
         column,
-        message,
+        path,
+        message: redact_values(message),
     }
+}
+
+/// Removes input values that serde quotes in its messages (`invalid type:
+/// string "4111…", expected …`), since audit records carry sensitive data
+/// and error messages end up in logs. Enum names that look like identifiers
+/// are kept: they tell the user which name was misspelt.
+fn redact_values(message: &str) -> String {
+    for prefix in ["invalid type: string \"", "invalid value: string \""] {
+        if let Some(rest) = message.strip_prefix(prefix) {
+            if let Some(end) = rest.find("\", expected") {
+                let kind = prefix.trim_end_matches(" \"");
+                return format!("{kind}{}", rest.get(end + 1..).unwrap_or_default());
+            }
+        }
+    }
+    if let Some(name) = message
+        .strip_prefix("unrecognized enum value '")
+        .and_then(|r| r.strip_suffix('\''))
+    {
+        let identifier =
+            name.len() <= 64 && name.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'_');
+        if !identifier {
+            return "unrecognized enum value".into();
+        }
+    }
+    message.to_owned()
 }
 
 /// Checks `text` is one well-formed JSON value without reading it into the
@@ -175,30 +223,47 @@ pub(crate) mod write {
             }
         }
 
+        /// A JSON string. Besides what JSON requires, U+0085, U+2028 and
+        /// U+2029 are escaped: they are line breaks to many line splitters
+        /// (Python's `str.splitlines`, JavaScript before ES2019), and output
+        /// meant for JSON Lines must not break a record in two.
         pub(crate) fn string(&mut self, s: &str) {
             self.out.push('"');
             let bytes = s.as_bytes();
             let mut start = 0;
-            for (i, &b) in bytes.iter().enumerate() {
-                let escape: &str = match b {
-                    b'"' => "\\\"",
-                    b'\\' => "\\\\",
-                    b'\n' => "\\n",
-                    b'\r' => "\\r",
-                    b'\t' => "\\t",
-                    0x08 => "\\b",
-                    0x0c => "\\f",
-                    0x00..=0x1f => "",
-                    _ => continue,
+            let mut i = 0;
+            while let Some(&b) = bytes.get(i) {
+                let (escape, len): (&str, usize) = match b {
+                    b'"' => ("\\\"", 1),
+                    b'\\' => ("\\\\", 1),
+                    b'\n' => ("\\n", 1),
+                    b'\r' => ("\\r", 1),
+                    b'\t' => ("\\t", 1),
+                    0x08 => ("\\b", 1),
+                    0x0c => ("\\f", 1),
+                    0x00..=0x1f => ("", 1),
+                    0xc2 if bytes.get(i + 1) == Some(&0x85) => ("\\u0085", 2),
+                    0xe2 if bytes.get(i + 1) == Some(&0x80) && bytes.get(i + 2) == Some(&0xa8) => {
+                        ("\\u2028", 3)
+                    }
+                    0xe2 if bytes.get(i + 1) == Some(&0x80) && bytes.get(i + 2) == Some(&0xa9) => {
+                        ("\\u2029", 3)
+                    }
+                    _ => {
+                        i += 1;
+                        continue;
+                    }
                 };
-                // Every byte matched above is ASCII, so these are char boundaries.
+                // Escapes start at ASCII bytes or at the lead byte of a whole
+                // character, so these are char boundaries.
                 self.out.push_str(s.get(start..i).unwrap_or_default());
                 if escape.is_empty() {
                     self.out.push_str(&format!("\\u{b:04x}"));
                 } else {
                     self.out.push_str(escape);
                 }
-                start = i + 1;
+                i += len;
+                start = i;
             }
             self.out.push_str(s.get(start..).unwrap_or_default());
             self.out.push('"');
@@ -334,6 +399,39 @@ mod tests {
     use super::*;
 
     #[test]
+    fn errors_name_the_field_and_do_not_echo_values() {
+        let err =
+            from_json(r#"{"actorId": "a", "policyTags": "4111 1111 1111 1111"}"#).unwrap_err();
+        let text = err.to_string();
+        assert!(text.contains("(field `policyTags`)"), "{text}");
+        assert!(!text.contains("4111"), "{text}");
+        assert_eq!(
+            text,
+            "invalid JSON at line 1, column 52 (field `policyTags`): invalid type: string, expected a list"
+        );
+
+        let err = from_json(r#"{"delegationChain": [{"actorType": "ROBOT"}]}"#).unwrap_err();
+        assert!(
+            err.to_string()
+                .contains("(field `delegationChain[0].actorType`)"),
+            "{err}"
+        );
+        assert!(
+            err.to_string().contains("unrecognized enum value 'ROBOT'"),
+            "{err}"
+        );
+
+        let err = from_json(r#"{"eventType": "jane.doe@example.com"}"#).unwrap_err();
+        assert!(!err.to_string().contains("jane"), "{err}");
+
+        let err = from_json("{\"actorId\": \"a\"} trailing").unwrap_err();
+        assert!(
+            matches!(err, Error::Json { ref path, .. } if path.is_empty()),
+            "{err}"
+        );
+    }
+
+    #[test]
     fn timestamps_use_the_fewest_fraction_digits() {
         assert_eq!(rfc3339(0, 0).unwrap(), "1970-01-01T00:00:00Z");
         assert_eq!(
@@ -365,26 +463,6 @@ mod tests {
 #[cfg(test)]
 mod slice_tests {
     use super::*;
-
-    #[test]
-    fn json_errors_name_the_field() {
-        let err = from_json(r#"{"actorId": 5}"#).unwrap_err();
-        assert!(
-            err.to_string()
-                .starts_with("invalid JSON at line 1, column 13: actorId: invalid type"),
-            "{err}"
-        );
-        let err = from_json(r#"{"delegationChain": [{}, {"actorType": "NOPE"}]}"#).unwrap_err();
-        assert!(
-            err.to_string().contains(": delegationChain[1].actorType: "),
-            "{err}"
-        );
-        let err = from_json(r#"{"actorId": "a"} x"#).unwrap_err();
-        assert!(
-            err.to_string().contains("column 18: trailing characters"),
-            "{err}"
-        );
-    }
 
     #[test]
     fn from_json_slice_reads_utf8_and_locates_invalid_bytes() {

@@ -48,17 +48,26 @@ impl Format {
         }
     }
 
-    /// Guesses the format from the first bytes of the input: text starting
-    /// with `{` is JSON (a single value when `head` holds exactly one,
-    /// otherwise JSON Lines); anything else is length-delimited binary.
+    /// Guesses the format from the first bytes of the input (a few KiB are
+    /// plenty). Text that starts with `{` or `[` and holds no control bytes
+    /// is JSON: JSON Lines when its first line is a complete JSON value, one
+    /// JSON document otherwise. Anything else is length-delimited binary (a
+    /// binary stream may start with the byte `{`, a 123-byte entry, but the
+    /// entry's tag bytes that follow are control bytes).
     pub fn sniff(head: &[u8]) -> Self {
         let text = head.trim_ascii_start();
-        if text.first() != Some(&b'{') {
+        let looks_like_text = !text
+            .iter()
+            .any(|&b| b < 0x20 && !matches!(b, b'\t' | b'\n' | b'\r'));
+        if !matches!(text.first(), Some(b'{' | b'[')) || !looks_like_text {
             return Self::Delimited;
         }
-        match std::str::from_utf8(head) {
-            Ok(s) if json::is_single_json_value(s) => Self::Json,
-            _ => Self::JsonLines,
+        let first_line = text.split(|&b| b == b'\n').next().unwrap_or_default();
+        match std::str::from_utf8(first_line) {
+            Ok(line) if json::is_single_json_value(line) && text.first() == Some(&b'{') => {
+                Self::JsonLines
+            }
+            _ => Self::Json,
         }
     }
 
@@ -326,10 +335,28 @@ impl<R: BufRead> JsonLinesReader<R> {
     }
 }
 
+/// Where an entry was found in a JSON Lines stream.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct LinePosition {
+    /// 0-based index of the entry (blank lines are not entries).
+    pub index: u64,
+    /// 1-based line number.
+    pub line: u64,
+    /// Byte offset of the start of the line.
+    pub offset: u64,
+}
+
 impl<R: BufRead> Iterator for JsonLinesReader<R> {
     type Item = Result<LogEntry>;
 
     fn next(&mut self) -> Option<Self::Item> {
+        Some(self.next_positioned()?.map(|(_, entry)| entry))
+    }
+}
+
+impl<R: BufRead> JsonLinesReader<R> {
+    /// The next entry with where it was found; errors carry the position too.
+    pub fn next_positioned(&mut self) -> Option<Result<(LinePosition, LogEntry)>> {
         let limit = self.options.limits.max_json_bytes;
         while !self.done {
             let offset = self.offset;
@@ -360,11 +387,22 @@ impl<R: BufRead> Iterator for JsonLinesReader<R> {
                     std::str::from_utf8(&self.buf).map_err(|e| Error::Json {
                         line: 1,
                         column: e.valid_up_to() + 1,
+                        path: String::new(),
                         message: "invalid UTF-8".into(),
                     })
                 })
                 .and_then(|text| json::from_json_with(text.trim_end_matches('\r'), &self.options));
-            return Some(result.map_err(|e| e.at_entry(index, offset, Some(line))));
+            return Some(match result {
+                Ok(entry) => Ok((
+                    LinePosition {
+                        index,
+                        line,
+                        offset,
+                    },
+                    entry,
+                )),
+                Err(e) => Err(e.at_entry(index, offset, Some(line))),
+            });
         }
         None
     }
@@ -480,9 +518,13 @@ mod tests {
 
     #[test]
     fn sniffs_formats() {
-        assert_eq!(Format::sniff(b"  {\"a\":1}\n"), Format::Json);
+        assert_eq!(Format::sniff(b"  {\"a\":1}\n"), Format::JsonLines);
         assert_eq!(Format::sniff(b"{\"a\":1}\n{\"a\":2}\n"), Format::JsonLines);
+        assert_eq!(Format::sniff(b"{\n  \"a\": 1\n}\n"), Format::Json);
+        assert_eq!(Format::sniff(b"[{\"a\":1}]"), Format::Json);
         assert_eq!(Format::sniff(b"\x0a\x08"), Format::Delimited);
+        // A 123-byte binary entry starts with `{`; its tag bytes give it away.
+        assert_eq!(Format::sniff(b"{\x08\x01\x10\x01"), Format::Delimited);
         assert_eq!(Format::sniff(b""), Format::Delimited);
     }
 }

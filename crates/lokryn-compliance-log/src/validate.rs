@@ -95,6 +95,44 @@ pub fn validate(entry: &LogEntry) -> Report {
     validate_with(entry, &Options::default())
 }
 
+/// Decodes and validates one encoded entry. Besides the rules, the report
+/// warns about fields the schema does not define (see
+/// [`unknown_field_warnings`]).
+pub fn validate_encoded(bytes: &[u8], options: &Options) -> crate::Result<(LogEntry, Report)> {
+    let entry = crate::codec::decode(bytes)?;
+    let mut report = validate_with(&entry, options);
+    report
+        .violations
+        .extend(unknown_field_warnings(bytes, &entry)?);
+    Ok((entry, report))
+}
+
+/// One `unknown_field` warning per field of `bytes` (the encoding `entry`
+/// was decoded from) that the schema does not define: decoding drops them,
+/// so a tool that copies the record through [`LogEntry`] would lose them.
+pub fn unknown_field_warnings(bytes: &[u8], entry: &LogEntry) -> crate::Result<Vec<Violation>> {
+    // Unknown fields can only make the input longer than the canonical
+    // encoding of what was decoded, so equal lengths skip the slower
+    // reflective scan.
+    if prost::Message::encoded_len(entry) == bytes.len() {
+        return Ok(Vec::new());
+    }
+    Ok(crate::codec::unknown_fields(bytes)?
+        .into_iter()
+        .map(|unknown| Violation {
+            message: format!(
+                "field number {} is not defined by schema {}; readers of this version drop it",
+                unknown.number,
+                crate::VERSION
+            ),
+            field: unknown.path,
+            rule_id: "unknown_field".into(),
+            level: Level::Warning,
+            clauses: Vec::new(),
+        })
+        .collect())
+}
+
 /// Validates `entry`.
 pub fn validate_with(entry: &LogEntry, _options: &Options) -> Report {
     let mut report = Report::default();

@@ -49,10 +49,31 @@ pub(crate) fn run(check: bool) -> Result<()> {
     let root = root();
     let files = generate_all(&root)?;
     if check {
-        check_files(&root, &files)
+        check_files(&root, &files)?;
     } else {
-        write_files(&root, &files)
+        write_files(&root, &files)?;
     }
+    vectors(check)
+}
+
+/// The golden vectors in `tests/vectors/` are written by the core crate's
+/// own test (so they come from the freshly generated code, and xtask need not
+/// depend on the crate it generates): in write mode it runs with
+/// `LOKRYN_BLESS=1`, in check mode it fails on drift.
+fn vectors(check: bool) -> Result<()> {
+    let mut cmd = crate::util::cargo();
+    cmd.current_dir(root()).args([
+        "test",
+        "--quiet",
+        "-p",
+        "lokryn-compliance-log",
+        "--test",
+        "vectors",
+    ]);
+    if !check {
+        cmd.env("LOKRYN_BLESS", "1");
+    }
+    crate::util::run(&mut cmd).context("golden vectors (tests/vectors)")
 }
 
 fn generate_all(root: &Path) -> Result<Vec<GeneratedFile>> {

@@ -38,7 +38,7 @@ class ComplianceLogError(ValueError):
     column: Optional[int]
     """1-based column, for JSON input."""
     field: Optional[str]
-    """JSON name of the field whose value JSON cannot express."""
+    """JSON path of the offending field ("delegationChain[0].actorType"), when one is to blame."""
 
 class DecodeError(ComplianceLogError):
     """Bytes that are not a valid LogEntry, or a broken file of entries."""

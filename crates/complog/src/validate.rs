@@ -1,0 +1,272 @@
+//! `complog validate`.
+
+use std::cell::Cell;
+use std::io::Write;
+use std::path::PathBuf;
+use std::process::ExitCode;
+use std::rc::Rc;
+
+use anyhow::Result;
+use clap::{Args, ValueEnum};
+use lokryn_compliance_log::validate::{self, Level, Report, Violation};
+use serde_json::json;
+
+use crate::ReadArgs;
+use crate::input::{self, Problem, Record};
+use crate::progress::Progress;
+
+#[derive(Debug, Args)]
+pub(crate) struct ValidateArgs {
+    /// Files, directories, or `-` for standard input.
+    #[arg(required = true, value_name = "INPUT")]
+    inputs: Vec<PathBuf>,
+    /// How to print the verdicts: for people, or one JSON object per line.
+    #[arg(long, value_enum, default_value_t = Output::Human)]
+    format: Output,
+    /// Print only entries that fail or have warnings, and the summary.
+    #[arg(short, long)]
+    quiet: bool,
+    /// Exit 0 even when entries fail (inputs that cannot be opened still exit 2).
+    #[arg(long)]
+    exit_zero: bool,
+    #[command(flatten)]
+    read: ReadArgs,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+enum Output {
+    /// Aligned lines for people.
+    Human,
+    /// JSON Lines: one object per entry, then a summary object.
+    Json,
+}
+
+#[derive(Debug, Default)]
+struct Tally {
+    inputs: u64,
+    entries: u64,
+    passed: u64,
+    failed: u64,
+    unreadable: u64,
+    warnings: u64,
+}
+
+pub(crate) fn run(args: &ValidateArgs) -> Result<ExitCode> {
+    let (sources, missing) = input::expand(&args.inputs);
+    for message in &missing {
+        eprintln!("complog: {message}");
+    }
+    let options = args.read.options();
+    let mut out = std::io::BufWriter::new(std::io::stdout().lock());
+    let mut tally = Tally::default();
+    let mut progress = Progress::new(true);
+    let bytes = Rc::new(Cell::new(0u64));
+    let mut io_errors = missing.len();
+    let mut write_error = None;
+
+    for source in &sources {
+        let label = source.label();
+        tally.inputs += 1;
+        let mut visit = |record: Record| {
+            if write_error.is_some() {
+                return;
+            }
+            let verdict = judge(&record);
+            tally.entries += 1;
+            match &verdict {
+                Verdict::Unreadable(_) => tally.unreadable += 1,
+                Verdict::Checked(report) if report.is_valid() => tally.passed += 1,
+                Verdict::Checked(_) => tally.failed += 1,
+            }
+            if let Verdict::Checked(report) = &verdict {
+                tally.warnings += report
+                    .violations
+                    .iter()
+                    .filter(|v| v.level == Level::Warning)
+                    .count() as u64;
+            }
+            progress.tick(tally.entries, bytes.get(), &label);
+            let result = match args.format {
+                Output::Human => print_human(
+                    &mut out,
+                    &label,
+                    &record,
+                    &verdict,
+                    args.quiet,
+                    &mut progress,
+                ),
+                Output::Json => print_json(&mut out, &label, &record, &verdict, args.quiet),
+            };
+            if let Err(err) = result {
+                write_error = Some(err);
+            }
+        };
+        if let Err(err) = input::read(source, &options, &bytes, &mut visit) {
+            progress.clear();
+            eprintln!("complog: {label}: {err}");
+            io_errors += 1;
+        }
+        if let Some(err) = write_error.take() {
+            return Err(err.into());
+        }
+    }
+    progress.clear();
+    print_summary(&mut out, args.format, &tally)?;
+    out.flush()?;
+    Ok(if io_errors > 0 {
+        ExitCode::from(2)
+    } else if tally.failed + tally.unreadable > 0 && !args.exit_zero {
+        ExitCode::from(1)
+    } else {
+        ExitCode::SUCCESS
+    })
+}
+
+enum Verdict<'a> {
+    Checked(Report),
+    Unreadable(&'a Problem),
+}
+
+fn judge(record: &Record) -> Verdict<'_> {
+    match &record.result {
+        Err(problem) => Verdict::Unreadable(problem),
+        Ok(decoded) => {
+            let mut report = validate::validate(&decoded.entry);
+            if let Some(raw) = &decoded.raw {
+                // The bytes decoded once already, so this cannot fail.
+                report.violations.extend(
+                    validate::unknown_field_warnings(raw, &decoded.entry).unwrap_or_default(),
+                );
+            }
+            Verdict::Checked(report)
+        }
+    }
+}
+
+fn print_human(
+    out: &mut impl Write,
+    source: &str,
+    record: &Record,
+    verdict: &Verdict<'_>,
+    quiet: bool,
+    progress: &mut Progress,
+) -> std::io::Result<()> {
+    let label = record.label(source);
+    match verdict {
+        Verdict::Unreadable(problem) => {
+            progress.clear();
+            writeln!(
+                out,
+                "FAIL  {label}\n      unreadable  {}: {}",
+                problem.code, problem.message
+            )
+        }
+        Verdict::Checked(report) => {
+            if quiet && report.violations.is_empty() {
+                return Ok(());
+            }
+            progress.clear();
+            let word = if report.is_valid() { "PASS" } else { "FAIL" };
+            writeln!(out, "{word}  {label}")?;
+            for v in &report.violations {
+                print_violation(out, v)?;
+            }
+            Ok(())
+        }
+    }
+}
+
+fn print_violation(out: &mut impl Write, v: &Violation) -> std::io::Result<()> {
+    let field = if v.field.is_empty() {
+        "(entry)"
+    } else {
+        v.field.as_str()
+    };
+    write!(
+        out,
+        "      {:<7}  {field}  [{}]  {}",
+        v.level.as_str(),
+        v.rule_id,
+        v.message
+    )?;
+    if !v.clauses.is_empty() {
+        write!(out, "  ({})", v.clauses.join("; "))?;
+    }
+    writeln!(out)
+}
+
+fn print_json(
+    out: &mut impl Write,
+    source: &str,
+    record: &Record,
+    verdict: &Verdict<'_>,
+    quiet: bool,
+) -> std::io::Result<()> {
+    let (valid, violations, error) = match verdict {
+        Verdict::Unreadable(p) => (
+            false,
+            Vec::new(),
+            json!({"code": p.code, "message": p.message}),
+        ),
+        Verdict::Checked(report) => {
+            if quiet && report.violations.is_empty() {
+                return Ok(());
+            }
+            let violations = report
+                .violations
+                .iter()
+                .map(|v| {
+                    json!({
+                        "field": v.field,
+                        "ruleId": v.rule_id,
+                        "message": v.message,
+                        "level": v.level.as_str(),
+                        "clauses": v.clauses,
+                    })
+                })
+                .collect();
+            (report.is_valid(), violations, serde_json::Value::Null)
+        }
+    };
+    let line = json!({
+        "source": source,
+        "index": record.index,
+        "line": record.line,
+        "offset": record.offset,
+        "valid": valid,
+        "violations": violations,
+        "error": error,
+    });
+    writeln!(out, "{line}")
+}
+
+fn print_summary(out: &mut impl Write, format: Output, t: &Tally) -> std::io::Result<()> {
+    match format {
+        Output::Human => writeln!(
+            out,
+            "\n{} in {}: {} passed, {} failed, {} unreadable ({})",
+            plural(t.entries, "entry", "entries"),
+            plural(t.inputs, "input", "inputs"),
+            t.passed,
+            t.failed,
+            t.unreadable,
+            plural(t.warnings, "warning", "warnings"),
+        ),
+        Output::Json => writeln!(
+            out,
+            "{}",
+            json!({"summary": {
+                "inputs": t.inputs,
+                "entries": t.entries,
+                "passed": t.passed,
+                "failed": t.failed,
+                "unreadable": t.unreadable,
+                "warnings": t.warnings,
+            }})
+        ),
+    }
+}
+
+fn plural(n: u64, one: &str, many: &str) -> String {
+    format!("{n} {}", if n == 1 { one } else { many })
+}

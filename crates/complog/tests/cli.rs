@@ -1,0 +1,309 @@
+//! End-to-end tests of the `complog` binary.
+
+#![allow(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    clippy::panic,
+    clippy::indexing_slicing
+)]
+// The random generator truncates on purpose.
+#![allow(clippy::cast_possible_truncation)]
+
+use std::io::Write as _;
+use std::path::{Path, PathBuf};
+use std::process::{Command, Output, Stdio};
+
+use lokryn_compliance_log::stream::{DelimitedReader, DelimitedWriter};
+use lokryn_compliance_log::{EventType, LogEntry, codec};
+
+fn complog() -> Command {
+    Command::new(env!("CARGO_BIN_EXE_complog"))
+}
+
+fn root() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("../..")
+}
+
+fn run(args: &[&str]) -> Output {
+    complog().current_dir(root()).args(args).output().unwrap()
+}
+
+fn run_stdin(args: &[&str], input: &[u8]) -> Output {
+    let mut child = complog()
+        .current_dir(root())
+        .args(args)
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let mut stdin = child.stdin.take().unwrap();
+    let input = input.to_vec();
+    let writer = std::thread::spawn(move || {
+        let _ = stdin.write_all(&input);
+    });
+    let out = child.wait_with_output().unwrap();
+    writer.join().unwrap();
+    out
+}
+
+fn json_lines(out: &Output) -> Vec<serde_json::Value> {
+    String::from_utf8_lossy(&out.stdout)
+        .lines()
+        .map(|l| serde_json::from_str(l).unwrap())
+        .collect()
+}
+
+fn tmp(name: &str) -> PathBuf {
+    let dir = std::env::temp_dir().join(format!("complog-test-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    dir.join(name)
+}
+
+#[test]
+fn examples_get_the_right_verdict_every_one() {
+    let out = run(&["validate", "--format", "json", "examples/"]);
+    assert_eq!(
+        out.status.code(),
+        Some(1),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let lines = json_lines(&out);
+    let (summary, entries) = lines.split_last().unwrap();
+    let mut good = 0;
+    let mut bad = 0;
+    for e in entries {
+        let source = e["source"].as_str().unwrap();
+        let valid = e["valid"].as_bool().unwrap();
+        if source.starts_with("examples/good/") {
+            assert!(valid, "good example failed: {e}");
+            good += 1;
+        } else {
+            assert!(source.starts_with("examples/bad/"), "{source}");
+            assert!(!valid, "bad example passed: {e}");
+            bad += 1;
+        }
+    }
+    assert!(good >= 15 && bad >= 9, "good {good}, bad {bad}");
+    assert_eq!(summary["summary"]["entries"], good + bad);
+    assert_eq!(summary["summary"]["passed"], good);
+}
+
+#[test]
+fn good_examples_pass_and_exit_zero() {
+    let out = run(&["validate", "examples/good"]);
+    assert_eq!(out.status.code(), Some(0));
+    let text = String::from_utf8_lossy(&out.stdout);
+    assert!(text.contains("PASS  examples/good/login.json"), "{text}");
+    assert!(
+        text.contains("examples/good/agent-session.jsonl:3"),
+        "{text}"
+    );
+    assert!(
+        text.contains("examples/good/mcp-session.binpb #6 (byte "),
+        "{text}"
+    );
+    assert!(!text.contains("FAIL"), "{text}");
+}
+
+#[test]
+fn bad_examples_name_entry_field_and_rule() {
+    let out = run(&["validate", "examples/bad"]);
+    assert_eq!(out.status.code(), Some(1));
+    let text = String::from_utf8_lossy(&out.stdout);
+    for expected in [
+        "FAIL  examples/bad/missing-actor.json\n      error    actorId  [required]",
+        "(field `eventType`): unrecognized enum value 'EVENT_LOGN'",
+        "(field `policyTags`): invalid type: string, expected a list",
+        "(field `genai.inputTokens`)",
+        "FAIL  examples/bad/agent-events.jsonl:2\n      error    eventType  [enum.defined_only]",
+        "delegationChain[0].actorType  [enum.defined_only]",
+        "FAIL  examples/bad/truncated.binpb #0 (byte 0)\n      unreadable  TRUNCATED",
+        "FAIL  examples/bad/not-json.json\n      unreadable  JSON: invalid JSON at line 7",
+    ] {
+        assert!(text.contains(expected), "missing {expected:?} in\n{text}");
+    }
+    // The wrongly-typed value is not echoed.
+    assert!(!text.contains("SOX"), "{text}");
+}
+
+#[test]
+fn exit_zero_and_usage_errors() {
+    assert_eq!(
+        run(&["validate", "--exit-zero", "examples/"]).status.code(),
+        Some(0)
+    );
+    let out = run(&["validate", "examples/good/login.json", "no/such/file.json"]);
+    assert_eq!(out.status.code(), Some(2));
+    assert!(
+        String::from_utf8_lossy(&out.stderr)
+            .contains("no/such/file.json: no such file or directory")
+    );
+    // The existing input was still validated.
+    assert!(String::from_utf8_lossy(&out.stdout).contains("PASS  examples/good/login.json"));
+    assert_eq!(run(&["validate"]).status.code(), Some(2));
+    assert_eq!(run(&["frobnicate"]).status.code(), Some(2));
+}
+
+#[test]
+fn empty_input_is_an_error() {
+    let path = tmp("empty.jsonl");
+    std::fs::write(&path, b"").unwrap();
+    let out = run(&["validate", path.to_str().unwrap()]);
+    assert_eq!(out.status.code(), Some(1));
+    assert!(String::from_utf8_lossy(&out.stdout).contains("EMPTY: the input is empty"));
+    let out = run_stdin(&["validate", "-"], b"");
+    assert_eq!(out.status.code(), Some(1));
+}
+
+/// A deterministic generator of noise (xorshift64*).
+fn noise(len: usize, seed: u64) -> Vec<u8> {
+    let mut x = seed;
+    (0..len)
+        .map(|_| {
+            x ^= x >> 12;
+            x ^= x << 25;
+            x ^= x >> 27;
+            (x.wrapping_mul(0x2545_f491_4f6c_dd1d) >> 56) as u8
+        })
+        .collect()
+}
+
+#[test]
+fn noise_fails_cleanly_in_bounded_output() {
+    for (i, prefix) in [&b""[..], b"{", b"\x05"].iter().enumerate() {
+        let mut data = prefix.to_vec();
+        data.extend(noise(16 << 20, 0x9e37_79b9_7f4a_7c15 + i as u64));
+        let path = tmp(&format!("noise-{i}.dat"));
+        std::fs::write(&path, &data).unwrap();
+        let out = run(&["validate", "--format", "json", path.to_str().unwrap()]);
+        assert_eq!(
+            out.status.code(),
+            Some(1),
+            "{}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        let lines = json_lines(&out);
+        assert!(lines.len() <= 25, "{} lines of output", lines.len());
+        let (summary, entries) = lines.split_last().unwrap();
+        assert!(entries.iter().any(|e| !e["valid"].as_bool().unwrap()));
+        assert!(summary["summary"]["unreadable"].as_u64().unwrap() >= 1);
+    }
+}
+
+#[test]
+fn convert_round_trips_through_every_format() {
+    let bin = tmp("session.binpb");
+    let out = run(&[
+        "convert",
+        "--to",
+        "binary",
+        "examples/good/agent-session.jsonl",
+        "-o",
+        bin.to_str().unwrap(),
+    ]);
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let entries: Vec<LogEntry> = DelimitedReader::new(std::fs::read(&bin).unwrap().as_slice())
+        .map(Result::unwrap)
+        .collect();
+    assert_eq!(entries.len(), 4);
+    assert_eq!(entries[0].event_type, EventType::EventModelInference as i32);
+
+    let out = run(&["convert", "--to", "jsonl", bin.to_str().unwrap()]);
+    assert!(out.status.success());
+    let original =
+        std::fs::read_to_string(root().join("examples/good/agent-session.jsonl")).unwrap();
+    let back = String::from_utf8(out.stdout).unwrap();
+    let values = |s: &str| {
+        s.lines()
+            .map(|l| serde_json::from_str::<serde_json::Value>(l).unwrap())
+            .collect::<Vec<_>>()
+    };
+    assert_eq!(values(&back), values(&original));
+
+    let out = run(&["convert", "--to", "json", "examples/good/login.json"]);
+    assert!(out.status.success());
+    let pretty: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    let login: serde_json::Value = serde_json::from_str(
+        &std::fs::read_to_string(root().join("examples/good/login.json")).unwrap(),
+    )
+    .unwrap();
+    assert_eq!(pretty, login);
+
+    let out = run(&[
+        "convert",
+        "--to",
+        "json",
+        "examples/good/agent-session.jsonl",
+    ]);
+    assert_eq!(out.status.code(), Some(2));
+    assert!(
+        String::from_utf8_lossy(&out.stderr).contains("exactly one entry, but the input holds 4")
+    );
+}
+
+#[test]
+fn convert_keeps_unknown_fields_in_binary_and_warns_when_json_drops_them() {
+    let entry = LogEntry {
+        actor_id: "a".into(),
+        ..Default::default()
+    };
+    let mut bytes = codec::encode(&entry);
+    // Field 99, varint 7: a field from some future schema version.
+    bytes.extend([0x98, 0x06, 0x07]);
+    let mut w = DelimitedWriter::new(Vec::new());
+    w.write_encoded(&bytes).unwrap();
+    let input = w.into_inner();
+
+    let out = run_stdin(&["convert", "--to", "binary", "-"], &input);
+    assert!(out.status.success());
+    assert_eq!(
+        out.stdout, input,
+        "binary to binary must copy bytes exactly"
+    );
+
+    let out = run_stdin(&["convert", "--to", "jsonl", "-"], &input);
+    assert!(out.status.success());
+    assert_eq!(
+        String::from_utf8_lossy(&out.stdout),
+        "{\"actorId\":\"a\"}\n"
+    );
+    assert!(String::from_utf8_lossy(&out.stderr).contains("field number 99 is not defined"));
+
+    let out = run_stdin(&["validate", "-"], &input);
+    assert!(String::from_utf8_lossy(&out.stdout).contains("[unknown_field]"));
+}
+
+#[test]
+fn convert_skips_and_reports_bad_entries_but_writes_the_rest() {
+    let input = b"{\"actorId\":\"a\"}\nnot json\n{\"actorId\":\"b\"}\n";
+    let out = run_stdin(&["convert", "--to", "jsonl", "-"], input);
+    assert_eq!(out.status.code(), Some(1));
+    assert_eq!(
+        String::from_utf8_lossy(&out.stdout),
+        "{\"actorId\":\"a\"}\n{\"actorId\":\"b\"}\n"
+    );
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(err.contains("<stdin>:2: skipped: JSON"), "{err}");
+}
+
+#[test]
+fn schema_prints_the_proto_and_the_descriptor_set() {
+    let out = run(&["schema"]);
+    assert!(out.status.success());
+    let text = String::from_utf8(out.stdout).unwrap();
+    assert!(text.contains("package lokryn.compliancelog.v1;"));
+    assert!(text.contains("message LogEntry {"));
+    let path = tmp("schema.binpb");
+    let out = run(&["schema", "--descriptor-set", "-o", path.to_str().unwrap()]);
+    assert!(out.status.success());
+    assert_eq!(
+        std::fs::read(path).unwrap(),
+        lokryn_compliance_log::DESCRIPTOR_SET
+    );
+}

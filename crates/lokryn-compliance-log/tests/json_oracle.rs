@@ -1,0 +1,240 @@
+//! The generated canonical-JSON writer, held to prost-reflect's
+//! reflection-based proto3 JSON serializer on many random entries, and the
+//! reader held to round trips.
+
+#![allow(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    clippy::panic,
+    clippy::indexing_slicing
+)]
+// The random generator truncates on purpose.
+#![allow(clippy::cast_possible_truncation)]
+
+use lokryn_compliance_log::v1::{DelegationLink, GenAiPayload, LogEntry, McpPayload, Producer};
+use lokryn_compliance_log::{codec, json};
+use prost_reflect::ReflectMessage as _;
+
+/// xorshift64*: deterministic, no dependency.
+struct Rng(u64);
+
+impl Rng {
+    fn next(&mut self) -> u64 {
+        self.0 ^= self.0 >> 12;
+        self.0 ^= self.0 << 25;
+        self.0 ^= self.0 >> 27;
+        self.0.wrapping_mul(0x2545_f491_4f6c_dd1d)
+    }
+    fn below(&mut self, n: u64) -> u64 {
+        self.next() % n
+    }
+    fn chance(&mut self, percent: u64) -> bool {
+        self.below(100) < percent
+    }
+    fn string(&mut self) -> String {
+        const PIECES: &[&str] = &[
+            "a", "Z", "0", " ", "\"", "\\", "/", "\n", "\t", "\u{1}", "é", "日本", "😀",
+            "\u{2028}", "\u{2029}", "\u{85}", "\u{7f}", "-", "\r",
+        ];
+        if self.chance(30) {
+            return String::new();
+        }
+        (0..self.below(12))
+            .map(|_| PIECES[self.below(PIECES.len() as u64) as usize])
+            .collect()
+    }
+    fn strings(&mut self) -> Vec<String> {
+        (0..self.below(4)).map(|_| self.string()).collect()
+    }
+    fn enum_value(&mut self) -> i32 {
+        match self.below(10) {
+            0 => 0,
+            1 => self.next() as i32,
+            2 => -(self.below(5) as i32),
+            _ => self.below(45) as i32,
+        }
+    }
+    fn int64(&mut self) -> i64 {
+        match self.below(6) {
+            0 => 0,
+            1 => i64::MAX,
+            2 => i64::MIN,
+            3 => -(self.below(1000) as i64),
+            _ => self.next() as i64 >> self.below(63),
+        }
+    }
+    fn double(&mut self) -> f64 {
+        match self.below(8) {
+            0 => 0.0,
+            1 => f64::INFINITY,
+            2 => f64::NEG_INFINITY,
+            3 => -0.0,
+            4 => f64::from_bits(self.next()) % 1e300,
+            _ => (self.below(1_000_000) as f64) / 1000.0,
+        }
+    }
+}
+
+fn random_entry(rng: &mut Rng) -> LogEntry {
+    let mut e = LogEntry {
+        event_type: rng.enum_value(),
+        outcome: rng.enum_value(),
+        severity: rng.enum_value(),
+        actor_id: rng.string(),
+        component: rng.string(),
+        environment: rng.string(),
+        resource: rng.string(),
+        message: rng.string(),
+        payload: (0..rng.below(20)).map(|_| rng.next() as u8).collect(),
+        policy_tags: rng.strings(),
+        sensitivity: rng.enum_value(),
+        actor_type: rng.enum_value(),
+        event_id: rng.string(),
+        source_ip: rng.string(),
+        trace_id: rng.string(),
+        duration_ms: rng.int64(),
+        payload_format: rng.enum_value(),
+        ..Default::default()
+    };
+    if rng.chance(60) {
+        let max = 253_402_300_799 + 62_135_596_800;
+        let seconds = rng.below(max) as i64 - 62_135_596_800;
+        let nanos = match rng.below(4) {
+            0 => 0,
+            1 => rng.below(1000) as i32 * 1_000_000,
+            2 => rng.below(1_000_000) as i32 * 1000,
+            _ => rng.below(1_000_000_000) as i32,
+        };
+        e.time = Some(prost_types::Timestamp { seconds, nanos });
+    }
+    for _ in 0..rng.below(3) {
+        e.delegation_chain.push(DelegationLink {
+            actor_id: rng.string(),
+            actor_type: rng.enum_value(),
+            scopes: rng.strings(),
+            reason: rng.string(),
+        });
+    }
+    if rng.chance(40) {
+        e.producer = Some(Producer {
+            name: rng.string(),
+            version: rng.string(),
+        });
+    }
+    if rng.chance(50) {
+        e.genai = Some(GenAiPayload {
+            operation_name: rng.string(),
+            input_tokens: rng.int64(),
+            output_tokens: rng.int64(),
+            finish_reasons: rng.strings(),
+            temperature: rng.chance(50).then(|| rng.double()),
+            top_p: rng.chance(50).then(|| rng.double()),
+            max_tokens: rng.chance(50).then(|| rng.int64()),
+            ..Default::default()
+        });
+    }
+    if rng.chance(50) {
+        e.mcp = Some(McpPayload {
+            method_name: rng.string(),
+            jsonrpc_error_code: rng.chance(50).then(|| rng.next() as i32),
+            ..Default::default()
+        });
+    }
+    e
+}
+
+#[test]
+fn generated_writer_matches_reflection_serializer() {
+    let mut rng = Rng(0x5eed_1234_abcd_ef01);
+    for i in 0..3000 {
+        let entry = random_entry(&mut rng);
+        let text = json::to_json(&entry).unwrap();
+        // One line, whatever the strings hold: safe for JSON Lines.
+        assert!(
+            !text.contains(['\n', '\r', '\u{85}', '\u{2028}', '\u{2029}']),
+            "{text}"
+        );
+        let ours: serde_json::Value = serde_json::from_str(&text).unwrap();
+        let oracle = serde_json::to_value(entry.transcode_to_dynamic()).unwrap();
+        assert_eq!(ours, oracle, "entry {i}: {entry:?}");
+        // And the reader takes the writer's output back to the same message.
+        let back = json::from_json(&json::to_json(&entry).unwrap()).unwrap();
+        assert_eq!(codec::encode(&back), codec::encode(&entry), "entry {i}");
+    }
+}
+
+#[test]
+fn out_of_range_timestamps_are_errors_not_garbage() {
+    for (seconds, nanos) in [
+        (253_402_300_800, 0),
+        (-62_135_596_801, 0),
+        (0, -1),
+        (0, 1_000_000_000),
+    ] {
+        let entry = LogEntry {
+            time: Some(prost_types::Timestamp { seconds, nanos }),
+            ..Default::default()
+        };
+        let err = json::to_json(&entry).unwrap_err();
+        assert_eq!(err.code(), "JSON_VALUE");
+        assert!(err.to_string().contains("`time`"), "{err}");
+        let mut out = String::from("kept");
+        assert!(json::to_json_into(&entry, &mut out).is_err());
+        assert_eq!(out, "kept", "a failed write leaves the buffer as it was");
+    }
+}
+
+#[test]
+fn reader_accepts_every_spelling_the_mapping_allows() {
+    let canonical = json::from_json(
+        r#"{"eventType":"EVENT_LOGIN","actorId":"a","durationMs":"5","time":"2026-01-02T03:04:05Z","payload":"+/8="}"#,
+    )
+    .unwrap();
+    for text in [
+        // Original field names, enum numbers, 64-bit ints as numbers.
+        r#"{"event_type":1,"actor_id":"a","duration_ms":5,"time":"2026-01-02T03:04:05Z","payload":"+/8="}"#,
+        // A timestamp with an offset, URL-safe base64 without padding, nulls.
+        r#"{"eventType":"EVENT_LOGIN","actorId":"a","durationMs":"5","time":"2026-01-02T05:04:05+02:00","payload":"-_8","message":null}"#,
+        // Whitespace and an exponent.
+        "{ \"eventType\" : \"EVENT_LOGIN\" ,\n \"actorId\" : \"a\", \"durationMs\": 5e0, \"time\": \"2026-01-02T03:04:05.000Z\", \"payload\": \"+/8=\" }",
+    ] {
+        assert_eq!(json::from_json(text).unwrap(), canonical, "{text}");
+    }
+}
+
+#[test]
+fn reader_refuses_what_the_mapping_forbids() {
+    for (text, code) in [
+        (r#"{"actorId": 5}"#, "JSON"),
+        (r#"{"nope": 1}"#, "JSON"),
+        (r#"{"durationMs": "9223372036854775808"}"#, "JSON"),
+        (r#"{"durationMs": 1.5}"#, "JSON"),
+        (r#"{"time": "2026-13-01T00:00:00Z"}"#, "JSON"),
+        (r#"{"payload": "!!"}"#, "JSON"),
+        (r#"[]"#, "JSON"),
+        ("", "JSON"),
+    ] {
+        let err = json::from_json(text).unwrap_err();
+        assert_eq!(err.code(), code, "{text}: {err}");
+    }
+    let lenient = json::JsonOptions::default().ignore_unknown_fields(true);
+    assert!(json::from_json_with(r#"{"nope": 1, "actorId": "a"}"#, &lenient).is_ok());
+}
+
+#[test]
+fn size_limits_hold() {
+    let limits = codec::Limits::with_max_entry_bytes(16);
+    let entry = LogEntry {
+        message: "x".repeat(100),
+        ..Default::default()
+    };
+    let err = codec::decode_with(&codec::encode(&entry), &limits).unwrap_err();
+    assert_eq!(err.code(), "TOO_LARGE");
+    let options = json::JsonOptions::default().limits(codec::Limits::with_max_entry_bytes(4));
+    assert_eq!(
+        json::from_json_with(&json::to_json(&entry).unwrap(), &options)
+            .unwrap_err()
+            .code(),
+        "TOO_LARGE"
+    );
+}
