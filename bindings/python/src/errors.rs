@@ -100,14 +100,7 @@ pub(crate) fn to_py_err(py: Python<'_>, err: Error, context: Context) -> PyErr {
         Error::TooLarge { .. } if matches!(context, Context::Json) => JsonError::new_err(message),
         _ => DecodeError::new_err(message),
     };
-    let detail = (
-        Some(code),
-        index,
-        offset,
-        line,
-        column,
-        field,
-    );
+    let detail = (Some(code), index, offset, line, column, field);
     // Setting attributes on a fresh exception instance cannot fail short of
     // memory exhaustion; the exception is still raised if it does.
     let _ = set_detail(py, &err, detail);

@@ -1,8 +1,8 @@
 //! Validation, delegated to `lokryn_compliance_log::validate`: the report
 //! and its violations as Python objects, and `ValidationError` carrying them.
 
-use lokryn_compliance_log::validate::{self as core_validate, Level, Options, Report};
 use lokryn_compliance_log::Error;
+use lokryn_compliance_log::validate::{self as core_validate, Level, Options, Report};
 use pyo3::exceptions::PyValueError;
 use pyo3::prelude::*;
 use pyo3::types::{PyBytes, PyList, PyTuple};
