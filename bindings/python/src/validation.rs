@@ -5,6 +5,7 @@ use lokryn_compliance_log::Error;
 use lokryn_compliance_log::validate::{self as core_validate, Level, Options, Report};
 use pyo3::exceptions::PyValueError;
 use pyo3::prelude::*;
+use pyo3::sync::PyOnceLock;
 use pyo3::types::{PyBytes, PyList, PyTuple};
 
 use crate::entries::entry_bytes;
@@ -76,8 +77,25 @@ pub(crate) struct ValidationReport {
     violations: Py<PyTuple>,
 }
 
+/// The report of an entry with no violation at all, shared: reports are
+/// immutable, and a batch of a million clean entries then allocates nothing
+/// per entry.
+static CLEAN: PyOnceLock<Py<ValidationReport>> = PyOnceLock::new();
+
 impl ValidationReport {
-    fn new(py: Python<'_>, report: Report) -> PyResult<Self> {
+    fn new(py: Python<'_>, report: Report) -> PyResult<Bound<'_, Self>> {
+        if report.violations.is_empty() {
+            let clean = CLEAN.get_or_try_init(py, || {
+                Py::new(
+                    py,
+                    Self {
+                        valid: true,
+                        violations: PyTuple::empty(py).unbind(),
+                    },
+                )
+            })?;
+            return Ok(clean.bind(py).clone());
+        }
         let valid = report.is_valid();
         let violations = PyTuple::new(
             py,
@@ -87,10 +105,13 @@ impl ValidationReport {
                 .map(|v| Py::new(py, Violation(v)))
                 .collect::<PyResult<Vec<_>>>()?,
         )?;
-        Ok(Self {
-            valid,
-            violations: violations.unbind(),
-        })
+        Bound::new(
+            py,
+            Self {
+                valid,
+                violations: violations.unbind(),
+            },
+        )
     }
 
     fn filtered<'py>(&self, py: Python<'py>, level: Level) -> PyResult<Bound<'py, PyTuple>> {
@@ -171,7 +192,10 @@ fn core_report(entry: &Bound<'_, PyAny>, profile: Option<&str>) -> PyResult<Repo
         .map_err(|e| to_py_err(py, e, Context::Binary))
 }
 
-fn report_of(entry: &Bound<'_, PyAny>, profile: Option<&str>) -> PyResult<ValidationReport> {
+fn report_of<'py>(
+    entry: &Bound<'py, PyAny>,
+    profile: Option<&str>,
+) -> PyResult<Bound<'py, ValidationReport>> {
     ValidationReport::new(entry.py(), core_report(entry, profile)?)
 }
 
@@ -179,7 +203,10 @@ fn report_of(entry: &Bound<'_, PyAny>, profile: Option<&str>) -> PyResult<Valida
 /// only for input that is not an entry at all.
 #[pyfunction]
 #[pyo3(signature = (entry, *, profile = None))]
-pub(crate) fn check(entry: &Bound<'_, PyAny>, profile: Option<&str>) -> PyResult<ValidationReport> {
+pub(crate) fn check<'py>(
+    entry: &Bound<'py, PyAny>,
+    profile: Option<&str>,
+) -> PyResult<Bound<'py, ValidationReport>> {
     report_of(entry, profile)
 }
 
@@ -187,14 +214,15 @@ pub(crate) fn check(entry: &Bound<'_, PyAny>, profile: Option<&str>) -> PyResult
 /// level `"error"`, else returns the report (which may hold warnings).
 #[pyfunction]
 #[pyo3(signature = (entry, *, profile = None))]
-pub(crate) fn validate(
-    entry: &Bound<'_, PyAny>,
+pub(crate) fn validate<'py>(
+    entry: &Bound<'py, PyAny>,
     profile: Option<&str>,
-) -> PyResult<ValidationReport> {
+) -> PyResult<Bound<'py, ValidationReport>> {
     let py = entry.py();
-    let report = report_of(entry, profile)?;
+    let bound = report_of(entry, profile)?;
+    let report = bound.get();
     if report.valid {
-        return Ok(report);
+        return Ok(bound);
     }
     let violations = report.violations.bind(py);
     let errors = report.filtered(py, Level::Error)?;
@@ -206,7 +234,7 @@ pub(crate) fn validate(
     let err = validation_error(py, message);
     let value = err.value(py);
     value.setattr("violations", violations)?;
-    value.setattr("report", Py::new(py, report)?)?;
+    value.setattr("report", &bound)?;
     Err(err)
 }
 
@@ -217,8 +245,13 @@ pub(crate) fn is_valid(entry: &Bound<'_, PyAny>, profile: Option<&str>) -> PyRes
     Ok(core_report(entry, profile)?.is_valid())
 }
 
+/// Entries validated per release of the GIL in [`check_many`]: large enough
+/// to make the release free, small enough to keep memory flat.
+const BATCH_CHUNK: usize = 4096;
+
 /// Validates many entries in one call and returns one report per entry, in
-/// order. The entries are decoded and checked with the GIL released.
+/// order. The entries are decoded and checked with the GIL released, a
+/// chunk at a time.
 #[pyfunction]
 #[pyo3(signature = (entries, *, profile = None))]
 pub(crate) fn check_many<'py>(
@@ -227,21 +260,27 @@ pub(crate) fn check_many<'py>(
 ) -> PyResult<Bound<'py, PyList>> {
     let py = entries.py();
     let options = options(profile)?;
-    let mut encoded: Vec<Bound<'py, PyBytes>> = Vec::new();
-    for (index, item) in entries.try_iter()?.enumerate() {
-        encoded.push(entry_bytes(&item?).map_err(|e| at_index(py, e, index))?);
-    }
-    let slices: Vec<&[u8]> = encoded.iter().map(|b| b.as_bytes()).collect();
-    let reports: Vec<Result<Report, Error>> = py.detach(|| {
-        slices
-            .iter()
-            .map(|bytes| core_validate::validate_encoded(bytes, &options).map(|(_, report)| report))
-            .collect()
-    });
     let out = PyList::empty(py);
-    for (index, report) in reports.into_iter().enumerate() {
-        let report = report.map_err(|e| at_index(py, to_py_err(py, e, Context::Binary), index))?;
-        out.append(ValidationReport::new(py, report)?)?;
+    let mut chunk: Vec<Bound<'py, PyBytes>> = Vec::with_capacity(BATCH_CHUNK);
+    let mut iter = entries.try_iter()?.enumerate().peekable();
+    while iter.peek().is_some() {
+        chunk.clear();
+        let first = out.len();
+        for (index, item) in iter.by_ref().take(BATCH_CHUNK) {
+            chunk.push(entry_bytes(&item?).map_err(|e| at_index(py, e, index))?);
+        }
+        let slices: Vec<&[u8]> = chunk.iter().map(|b| b.as_bytes()).collect();
+        let reports: Vec<Result<Report, Error>> = py.detach(|| {
+            slices
+                .iter()
+                .map(|bytes| core_validate::validate_encoded(bytes, &options).map(|(_, r)| r))
+                .collect()
+        });
+        for (offset, report) in reports.into_iter().enumerate() {
+            let report = report
+                .map_err(|e| at_index(py, to_py_err(py, e, Context::Binary), first + offset))?;
+            out.append(ValidationReport::new(py, report)?)?;
+        }
     }
     Ok(out)
 }
