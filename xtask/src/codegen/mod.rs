@@ -8,7 +8,7 @@
 mod docs;
 mod json;
 mod rust;
-mod schema;
+pub(crate) mod schema;
 
 use std::collections::BTreeSet;
 use std::fs;
@@ -71,7 +71,7 @@ fn vectors(check: bool) -> Result<()> {
     crate::util::run(&mut cmd).context("golden vectors (tests/vectors)")
 }
 
-fn generate_all(root: &Path) -> Result<Vec<GeneratedFile>> {
+pub(crate) fn generate_all(root: &Path) -> Result<Vec<GeneratedFile>> {
     let schema = schema::Schema::compile(&root.join("proto"))?;
     let mut files = Vec::new();
     files.extend(schema::files(&schema)?);
