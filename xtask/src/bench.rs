@@ -95,9 +95,9 @@ fn python() -> Result<Vec<Measurement>> {
         let value: serde_json::Value =
             serde_json::from_str(line).with_context(|| format!("bad line: {line}"))?;
         let (Some(group), Some(name), Some(ns)) = (
-            value["group"].as_str(),
-            value["name"].as_str(),
-            value["median_ns"].as_f64(),
+            value.get("group").and_then(|v| v.as_str()),
+            value.get("name").and_then(|v| v.as_str()),
+            value.get("median_ns").and_then(serde_json::Value::as_f64),
         ) else {
             bail!("incomplete line: {line}");
         };
