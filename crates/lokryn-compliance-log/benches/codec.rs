@@ -5,7 +5,12 @@
 //! `cargo bench -p lokryn-compliance-log --bench codec`; `cargo xtask bench`
 //! runs it with the Python peers and prints the table for docs/performance.md.
 
-#![allow(missing_docs, clippy::unwrap_used, clippy::expect_used)]
+#![allow(
+    missing_docs,
+    clippy::unwrap_used,
+    clippy::expect_used,
+    clippy::print_stderr
+)]
 
 use std::hint::black_box;
 
@@ -51,10 +56,10 @@ fn bench(c: &mut Criterion) {
 
     let mut g = c.benchmark_group("decode");
     g.bench_function("lokryn codec::decode", |b| {
-        b.iter(|| codec::decode(black_box(&bytes)).unwrap())
+        b.iter(|| codec::decode(black_box(&bytes)).unwrap());
     });
     g.bench_function("prost decode (peer)", |b| {
-        b.iter(|| LogEntry::decode(black_box(bytes.as_slice())).unwrap())
+        b.iter(|| LogEntry::decode(black_box(bytes.as_slice())).unwrap());
     });
     g.bench_function("prost-reflect DynamicMessage decode (peer)", |b| {
         b.iter(|| DynamicMessage::decode(descriptor.clone(), black_box(bytes.as_slice())).unwrap());
@@ -77,7 +82,7 @@ fn bench(c: &mut Criterion) {
 
     let mut g = c.benchmark_group("from_json");
     g.bench_function("lokryn json::from_json", |b| {
-        b.iter(|| json::from_json(black_box(&text)).unwrap())
+        b.iter(|| json::from_json(black_box(&text)).unwrap());
     });
     g.bench_function("prost-reflect deserialize (peer)", |b| {
         b.iter(|| {
