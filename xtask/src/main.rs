@@ -3,11 +3,14 @@
 //! * `codegen [--check]`: regenerate every generated file from `proto/`
 //!   (or, with `--check`, fail when any committed file differs).
 //! * `test`: run every test of every language, exactly as CI does.
+//! * `bench`: the codec benchmarks next to their peers, as a Markdown table.
 
 #![allow(clippy::print_stdout, clippy::print_stderr)]
 
+mod bench;
 mod codegen;
 mod test;
+mod tidy;
 mod util;
 
 use std::process::ExitCode;
@@ -19,6 +22,7 @@ commands:
   codegen [--check]   regenerate generated files from proto/ (--check: fail on drift)
   test [--rust-only]  run every test in every language (what CI runs)
   lint                rustfmt --check and clippy -D warnings
+  bench               codec benchmarks next to prost, prost-reflect and google.protobuf
 ";
 
 fn main() -> ExitCode {
@@ -30,6 +34,7 @@ fn main() -> ExitCode {
         ["test"] => test::run(test::Options { rust_only: false }),
         ["test", "--rust-only"] => test::run(test::Options { rust_only: true }),
         ["lint"] => test::lint(),
+        ["bench"] => bench::run(),
         ["help" | "--help" | "-h"] | [] => {
             print!("{USAGE}");
             return ExitCode::SUCCESS;

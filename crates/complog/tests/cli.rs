@@ -307,3 +307,35 @@ fn schema_prints_the_proto_and_the_descriptor_set() {
         lokryn_compliance_log::DESCRIPTOR_SET
     );
 }
+
+#[test]
+fn json_arrays_and_sniffed_stdin() {
+    let path = tmp("array.json");
+    std::fs::write(
+        &path,
+        br#"[{"eventType":"EVENT_LOGIN","outcome":"OUTCOME_SUCCESS","severity":"SEVERITY_INFO","actorId":"a","time":"2026-01-01T00:00:00Z"},
+            {"eventType":"EVENT_LOGIN","actorId":"b"}]"#,
+    )
+    .unwrap();
+    let out = run(&["validate", path.to_str().unwrap()]);
+    assert_eq!(out.status.code(), Some(1));
+    let text = String::from_utf8_lossy(&out.stdout);
+    assert!(
+        text.contains("PASS  ") && text.contains("array.json[0]"),
+        "{text}"
+    );
+    assert!(
+        text.contains("FAIL  ") && text.contains("array.json[1]"),
+        "{text}"
+    );
+
+    // Pretty-printed JSON on stdin is one document; one object per line is JSON Lines.
+    let pretty = std::fs::read(root().join("examples/good/login.json")).unwrap();
+    let out = run_stdin(&["validate", "-"], &pretty);
+    assert_eq!(out.status.code(), Some(0));
+    assert!(String::from_utf8_lossy(&out.stdout).contains("PASS  <stdin>\n"));
+    let lines = std::fs::read(root().join("examples/good/agent-session.jsonl")).unwrap();
+    let out = run_stdin(&["validate", "-"], &lines);
+    assert_eq!(out.status.code(), Some(0));
+    assert!(String::from_utf8_lossy(&out.stdout).contains("PASS  <stdin>:4\n"));
+}

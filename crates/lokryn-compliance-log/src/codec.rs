@@ -51,7 +51,6 @@ pub fn encode(entry: &LogEntry) -> Vec<u8> {
 
 /// Appends the encoding of `entry` to `buf`.
 pub fn encode_into(entry: &LogEntry, buf: &mut Vec<u8>) {
-    buf.reserve(entry.encoded_len());
     // Writing into a Vec cannot run out of space.
     let _ = entry.encode(buf);
 }

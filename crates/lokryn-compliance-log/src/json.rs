@@ -74,11 +74,15 @@ pub fn from_json(text: &str) -> Result<LogEntry> {
 /// Reads one entry from proto3 JSON text.
 pub fn from_json_with(text: &str, options: &JsonOptions) -> Result<LogEntry> {
     check_size("JSON text", text.len(), options.limits.max_json_bytes)?;
-    let mut de = serde_json::Deserializer::from_str(text);
-    let message = deserialize(&mut de, options).and_then(|m| {
+    let parse = |track: bool| {
+        let mut de = serde_json::Deserializer::from_str(text);
+        let message = deserialize(&mut de, options, track)?;
         de.end().map_err(|e| json_error(&e, String::new()))?;
-        Ok(m)
-    })?;
+        Ok(message)
+    };
+    // Tracking the JSON path costs as much as the parse itself, so it is only
+    // done again, to name the field, once a parse has failed.
+    let message = parse(false).or_else(|_: Error| parse(true))?;
     Ok(message.transcode_to::<LogEntry>()?)
 }
 
@@ -105,15 +109,23 @@ pub fn from_json_slice(bytes: &[u8], options: &JsonOptions) -> Result<LogEntry> 
 /// Reads one entry from an already-parsed JSON value (an element of a JSON
 /// array of entries, say). Errors carry no line and column (they are 0).
 pub fn from_json_value(value: serde_json::Value, options: &JsonOptions) -> Result<LogEntry> {
-    Ok(deserialize(value, options)?.transcode_to::<LogEntry>()?)
+    let message = match deserialize(&value, options, false) {
+        Ok(message) => message,
+        Err(_) => deserialize(value, options, true)?,
+    };
+    Ok(message.transcode_to::<LogEntry>()?)
 }
 
-fn deserialize<'de, D>(de: D, options: &JsonOptions) -> Result<DynamicMessage>
+fn deserialize<'de, D>(de: D, options: &JsonOptions, track: bool) -> Result<DynamicMessage>
 where
     D: serde::Deserializer<'de, Error = serde_json::Error>,
 {
     let descriptor = LogEntry::default().descriptor();
     let de_options = DeserializeOptions::new().deny_unknown_fields(!options.ignore_unknown_fields);
+    if !track {
+        return DynamicMessage::deserialize_with_options(descriptor, de, &de_options)
+            .map_err(|e| json_error(&e, String::new()));
+    }
     let mut track = serde_path_to_error::Track::new();
     let tracked = serde_path_to_error::Deserializer::new(de, &mut track);
     DynamicMessage::deserialize_with_options(descriptor, tracked, &de_options)

@@ -68,6 +68,9 @@ pub use v1::{
     PayloadFormat, Producer, Sensitivity, Severity,
 };
 
+/// The well-known `google.protobuf.Timestamp`, as the messages use it.
+pub use prost_types::Timestamp;
+
 /// The version of this crate and of the schema it carries (every package of
 /// the project shares it).
 pub const VERSION: &str = env!("CARGO_PKG_VERSION");
@@ -78,6 +81,11 @@ pub const LOG_ENTRY_NAME: &str = "lokryn.compliancelog.v1.LogEntry";
 /// The schema as an encoded `google.protobuf.FileDescriptorSet`: every file of
 /// `proto/` and its imports, without source info. Compiled by protox.
 pub const DESCRIPTOR_SET: &[u8] = include_bytes!("generated/descriptor_set.binpb");
+
+/// The Rust examples of the repository README, compiled and run as doctests.
+#[cfg(doctest)]
+#[doc = include_str!("../../../README.md")]
+struct ReadmeDoctests;
 
 mod sources {
     include!("generated/proto_files.rs");

@@ -10,7 +10,7 @@ mod enums;
 mod json;
 mod python;
 mod rust;
-mod schema;
+pub(crate) mod schema;
 
 use std::collections::BTreeSet;
 use std::fs;
@@ -76,7 +76,7 @@ fn vectors(check: bool) -> Result<()> {
     crate::util::run(&mut cmd).context("golden vectors (tests/vectors)")
 }
 
-fn generate_all(root: &Path) -> Result<Vec<GeneratedFile>> {
+pub(crate) fn generate_all(root: &Path) -> Result<Vec<GeneratedFile>> {
     let schema = schema::Schema::compile(&root.join("proto"))?;
     let mut files = Vec::new();
     files.extend(schema::files(&schema)?);

@@ -137,7 +137,7 @@ fn import_of(proto: &str) -> Result<(String, String)> {
 fn py_module(file: &FileDescriptorProto, module: &str) -> Result<String> {
     let bytes = file.encode_to_vec();
     let mut py = format!(
-        "# -*- coding: utf-8 -*-\n# {HEADER}\n# source: {}\n\
+        "# {HEADER}\n# source: {}\n\
          \"\"\"Message classes and enums of `{}` (package `{}`).\"\"\"\n\n\
          from google.protobuf import descriptor as _descriptor\n\
          from google.protobuf import descriptor_pool as _descriptor_pool\n\

@@ -10,6 +10,8 @@ mod js;
 mod python;
 mod rust;
 
+pub(crate) use python::ensure_venv as python_venv;
+
 use std::time::{Duration, Instant};
 
 use anyhow::{Result, bail};
