@@ -6,7 +6,7 @@ use lokryn_compliance_log::validate::{self as core_validate, Level, Options, Rep
 use pyo3::exceptions::PyValueError;
 use pyo3::prelude::*;
 use pyo3::sync::PyOnceLock;
-use pyo3::types::{PyBytes, PyList, PyTuple};
+use pyo3::types::{PyBytes, PyList, PyString, PyTuple};
 
 use crate::entries::entry_bytes;
 use crate::errors::{Context, at_index, to_py_err, validation_error};
@@ -49,14 +49,15 @@ impl Violation {
         PyTuple::new(py, &self.0.clauses)
     }
 
-    fn __repr__(&self) -> String {
-        format!(
-            "Violation(field={:?}, rule_id={:?}, level={:?}, message={:?})",
-            self.0.field,
-            self.0.rule_id,
-            self.0.level.as_str(),
-            self.0.message
-        )
+    fn __repr__(&self, py: Python<'_>) -> PyResult<String> {
+        let repr = |s: &str| -> PyResult<String> { Ok(PyString::new(py, s).repr()?.to_string()) };
+        Ok(format!(
+            "Violation(field={}, rule_id={}, level={}, message={})",
+            repr(&self.0.field)?,
+            repr(&self.0.rule_id)?,
+            repr(self.0.level.as_str())?,
+            repr(&self.0.message)?
+        ))
     }
 
     fn __str__(&self) -> String {

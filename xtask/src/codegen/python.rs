@@ -278,7 +278,7 @@ fn pyi_module(
     pyi.push_str(
         "from google.protobuf import descriptor as _descriptor\n\
          from google.protobuf import message as _message\n\
-         from typing import ClassVar as _ClassVar, Iterable as _Iterable, \
+         from typing import Any as _Any, ClassVar as _ClassVar, Iterable as _Iterable, \
          Mapping as _Mapping, Optional as _Optional, Union as _Union\n\n",
     );
     pyi.push_str(&body);
@@ -360,12 +360,12 @@ fn field_types(
         ),
         (true, false) => (
             name.clone(),
-            format!("_Optional[_Union[{name}, _Mapping]]"),
+            format!("_Optional[_Union[{name}, _Mapping[str, _Any]]]"),
             false,
         ),
         (true, true) => (
             format!("_containers.RepeatedCompositeFieldContainer[{name}]"),
-            format!("_Optional[_Iterable[_Union[{name}, _Mapping]]]"),
+            format!("_Optional[_Iterable[_Union[{name}, _Mapping[str, _Any]]]]"),
             true,
         ),
     })

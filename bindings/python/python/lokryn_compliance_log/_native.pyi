@@ -3,13 +3,35 @@
 
 from os import PathLike
 from types import TracebackType
-from typing import Iterable, Iterator, List, Literal, Optional, Protocol, Tuple, Type, Union
+from typing import Iterable, Iterator, List, Literal, Optional, Protocol, Tuple, Type, TypeVar, Union, final, overload
 
 from google.protobuf.message import Message
 
 from lokryn_compliance_log.v1.logentry_pb2 import LogEntry
 
 __version__: str
+
+__all__ = [
+    "ComplianceLogError",
+    "DecodeError",
+    "EntryReader",
+    "EntryWriter",
+    "JsonError",
+    "ValidationError",
+    "ValidationReport",
+    "Violation",
+    "check",
+    "check_many",
+    "from_json",
+    "is_valid",
+    "profiles",
+    "read_entries",
+    "to_json",
+    "to_json_many",
+    "validate",
+    "write_entries",
+    "__version__",
+]
 
 # An entry argument: a LogEntry message (of this package, or of any class
 # whose descriptor is lokryn.compliancelog.v1.LogEntry) or its serialized bytes.
@@ -54,6 +76,7 @@ class ValidationError(ComplianceLogError):
     report: ValidationReport
     """The full report."""
 
+@final
 class Violation:
     """One rule an entry breaks."""
 
@@ -73,6 +96,7 @@ class Violation:
     def clauses(self) -> Tuple[str, ...]:
         """The compliance clauses the rule serves, such as "PCI DSS v4.0 10.2.2"."""
 
+@final
 class ValidationReport:
     """What validating one entry found."""
 
@@ -113,20 +137,38 @@ def check_many(entries: Iterable[_Entry], *, profile: Optional[str] = None) -> L
 def profiles() -> Tuple[str, ...]:
     """The names of the validation profiles this version knows."""
 
-class EntryReader(Iterator[LogEntry]):
-    """Reads entries lazily from a path, bytes or binary file object."""
+_Item = TypeVar("_Item", LogEntry, bytes)
+_Source = Union[_Path, bytes, _ReadableFile]
 
-    def __init__(
-        self,
-        source: Union[_Path, bytes, _ReadableFile],
+@final
+class EntryReader(Iterator[_Item]):
+    """Reads entries lazily from a path, bytes or binary file object.
+
+    Yields LogEntry messages, or each entry's serialized bytes with raw=True.
+    """
+
+    @overload
+    def __new__(
+        cls,
+        source: _Source,
         *,
         format: Literal["binary", "jsonl"] = "binary",
-        raw: bool = False,
+        raw: Literal[False] = False,
         max_entry_bytes: Optional[int] = None,
         ignore_unknown_fields: bool = False,
-    ) -> None: ...
-    def __iter__(self) -> EntryReader: ...
-    def __next__(self) -> LogEntry: ...
+    ) -> EntryReader[LogEntry]: ...
+    @overload
+    def __new__(
+        cls,
+        source: _Source,
+        *,
+        format: Literal["binary", "jsonl"] = "binary",
+        raw: Literal[True],
+        max_entry_bytes: Optional[int] = None,
+        ignore_unknown_fields: bool = False,
+    ) -> EntryReader[bytes]: ...
+    def __iter__(self) -> EntryReader[_Item]: ...
+    def __next__(self) -> _Item: ...
     @property
     def count(self) -> int:
         """How many entries have been yielded so far."""
@@ -135,7 +177,7 @@ class EntryReader(Iterator[LogEntry]):
         """How many bytes of the source have been consumed so far."""
     def close(self) -> None:
         """Closes the file the reader opened (a file object passed in stays open)."""
-    def __enter__(self) -> EntryReader: ...
+    def __enter__(self) -> EntryReader[_Item]: ...
     def __exit__(
         self,
         exc_type: Optional[Type[BaseException]],
@@ -143,20 +185,31 @@ class EntryReader(Iterator[LogEntry]):
         tb: Optional[TracebackType],
     ) -> bool: ...
 
+@overload
 def read_entries(
-    source: Union[_Path, bytes, _ReadableFile],
+    source: _Source,
     *,
     format: Literal["binary", "jsonl"] = "binary",
-    raw: bool = False,
+    raw: Literal[False] = False,
     max_entry_bytes: Optional[int] = None,
     ignore_unknown_fields: bool = False,
-) -> EntryReader:
+) -> EntryReader[LogEntry]: ...
+@overload
+def read_entries(
+    source: _Source,
+    *,
+    format: Literal["binary", "jsonl"] = "binary",
+    raw: Literal[True],
+    max_entry_bytes: Optional[int] = None,
+    ignore_unknown_fields: bool = False,
+) -> EntryReader[bytes]:
     """Reads entries lazily; the same as EntryReader(source, ...). With raw=True it yields bytes."""
 
+@final
 class EntryWriter:
     """Writes length-delimited entries to a path or binary file object."""
 
-    def __init__(self, target: Union[_Path, _WritableFile], *, append: bool = False) -> None: ...
+    def __new__(cls, target: Union[_Path, _WritableFile], *, append: bool = False) -> EntryWriter: ...
     def write(self, entry: _Entry) -> None:
         """Writes one entry."""
     def write_many(self, entries: Iterable[_Entry]) -> int:

@@ -6,7 +6,7 @@ from google.protobuf.internal import containers as _containers
 from google.protobuf.internal import enum_type_wrapper as _enum_type_wrapper
 from google.protobuf import descriptor as _descriptor
 from google.protobuf import message as _message
-from typing import ClassVar as _ClassVar, Iterable as _Iterable, Mapping as _Mapping, Optional as _Optional, Union as _Union
+from typing import Any as _Any, ClassVar as _ClassVar, Iterable as _Iterable, Mapping as _Mapping, Optional as _Optional, Union as _Union
 
 DESCRIPTOR: _descriptor.FileDescriptor
 
@@ -407,10 +407,10 @@ class LogEntry(_message.Message):
         payload: _Optional[bytes] = ...,
         policy_tags: _Optional[_Iterable[str]] = ...,
         sensitivity: _Optional[_Union[Sensitivity, str]] = ...,
-        time: _Optional[_Union[_timestamp_pb2.Timestamp, _Mapping]] = ...,
+        time: _Optional[_Union[_timestamp_pb2.Timestamp, _Mapping[str, _Any]]] = ...,
         event_id: _Optional[str] = ...,
         actor_type: _Optional[_Union[ActorType, str]] = ...,
-        delegation_chain: _Optional[_Iterable[_Union[DelegationLink, _Mapping]]] = ...,
+        delegation_chain: _Optional[_Iterable[_Union[DelegationLink, _Mapping[str, _Any]]]] = ...,
         source_ip: _Optional[str] = ...,
         host: _Optional[str] = ...,
         user_agent: _Optional[str] = ...,
@@ -422,10 +422,10 @@ class LogEntry(_message.Message):
         duration_ms: _Optional[int] = ...,
         error_code: _Optional[str] = ...,
         error_message: _Optional[str] = ...,
-        producer: _Optional[_Union[Producer, _Mapping]] = ...,
+        producer: _Optional[_Union[Producer, _Mapping[str, _Any]]] = ...,
         schema_version: _Optional[str] = ...,
-        genai: _Optional[_Union[GenAIPayload, _Mapping]] = ...,
-        mcp: _Optional[_Union[McpPayload, _Mapping]] = ...,
+        genai: _Optional[_Union[GenAIPayload, _Mapping[str, _Any]]] = ...,
+        mcp: _Optional[_Union[McpPayload, _Mapping[str, _Any]]] = ...,
         payload_format: _Optional[_Union[PayloadFormat, str]] = ...,
     ) -> None: ...
 
