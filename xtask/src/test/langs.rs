@@ -91,32 +91,34 @@ pub(crate) fn steps(r: &mut Runner) -> Result<()> {
     Ok(())
 }
 
-/// A built round-trip program: `argv` plus `VECTORS_DIR`.
+/// A built round-trip program: `program args... VECTORS_DIR`.
 struct Program {
     lang: &'static str,
-    argv: Vec<OsString>,
+    program: OsString,
+    args: Vec<OsString>,
     env: Vec<(&'static str, OsString)>,
 }
 
 impl Program {
-    fn new(lang: &'static str, argv: impl IntoIterator<Item = impl Into<OsString>>) -> Self {
+    fn new(lang: &'static str, program: impl Into<OsString>) -> Self {
         Self {
             lang,
-            argv: argv.into_iter().map(Into::into).collect(),
+            program: program.into(),
+            args: Vec::new(),
             env: Vec::new(),
         }
     }
 
+    fn arg(mut self, arg: impl Into<OsString>) -> Self {
+        self.args.push(arg.into());
+        self
+    }
+
     fn command(&self, vectors: &Path) -> Command {
-        let (program, args) = self
-            .argv
-            .split_first()
-            .map_or_else(|| (OsString::new(), &[][..]), |(p, a)| (p.clone(), a));
-        let mut cmd = Command::new(program);
-        cmd.args(args).arg(vectors);
-        for (key, value) in &self.env {
-            cmd.env(key, value);
-        }
+        let mut cmd = Command::new(&self.program);
+        cmd.args(&self.args)
+            .arg(vectors)
+            .envs(self.env.iter().cloned());
         cmd
     }
 }
@@ -256,7 +258,7 @@ fn build_go() -> Result<Program> {
     run(Command::new("go")
         .current_dir(&dir)
         .args(["build", "-o", "roundtrip", "."]))?;
-    Ok(Program::new("Go", [dir.join("roundtrip")]))
+    Ok(Program::new("Go", dir.join("roundtrip")))
 }
 
 fn build_java() -> Result<Program> {
@@ -288,15 +290,10 @@ fn build_java() -> Result<Program> {
             .arg(prepend(&classes, JAVA_CLASSPATH)?)
             .arg(&program))
     })?;
-    Ok(Program::new(
-        "Java",
-        [
-            OsString::from("java"),
-            "-cp".into(),
-            prepend(&classes, JAVA_CLASSPATH)?,
-            "RoundTrip".into(),
-        ],
-    ))
+    Ok(Program::new("Java", "java")
+        .arg("-cp")
+        .arg(prepend(&classes, JAVA_CLASSPATH)?)
+        .arg("RoundTrip"))
 }
 
 /// A class path of `first` followed by `rest`.
@@ -340,7 +337,7 @@ fn build_cpp() -> Result<Program> {
             .arg(&exe)
             .args(&flags))
     })?;
-    Ok(Program::new("C++", [exe]))
+    Ok(Program::new("C++", exe))
 }
 
 fn build_python() -> Result<Program> {
@@ -349,7 +346,7 @@ fn build_python() -> Result<Program> {
         &dir.join("venv"),
         &sources("python").join("requirements.txt"),
     )?;
-    let mut program = Program::new("Python", [python, sources("python").join("roundtrip.py")]);
+    let mut program = Program::new("Python", python).arg(sources("python").join("roundtrip.py"));
     program.env.push(("PYTHONPATH", dir.join("gen").into()));
     Ok(program)
 }
@@ -368,10 +365,7 @@ fn build_typescript() -> Result<Program> {
     cached(&dir, &inputs, "", || {
         run(Command::new(bin("tsc")).arg("-p").arg(&dir))
     })?;
-    Ok(Program::new(
-        "TypeScript",
-        [OsString::from("node"), dir.join("out/roundtrip.js").into()],
-    ))
+    Ok(Program::new("TypeScript", "node").arg(dir.join("out/roundtrip.js")))
 }
 
 #[cfg(unix)]
