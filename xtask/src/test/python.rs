@@ -2,7 +2,7 @@
 //! published 0.1.1 wheel installed apart (it shares our import name), and
 //! pytest over `tests/python`.
 
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 use std::process::Command;
 
 use anyhow::{Context, Result};
@@ -33,32 +33,39 @@ fn venv_dir() -> PathBuf {
     tools_dir().join("venv")
 }
 
-/// The venv's interpreter.
-pub(crate) fn venv_python() -> PathBuf {
+/// The interpreter of the virtual environment in `dir`.
+fn python_in(dir: &Path) -> PathBuf {
     if cfg!(windows) {
-        venv_dir().join("Scripts/python.exe")
+        dir.join("Scripts/python.exe")
     } else {
-        venv_dir().join("bin/python")
+        dir.join("bin/python")
     }
 }
 
 /// Creates the venv and installs `tests/python/requirements.txt` into it,
 /// unless it already holds exactly those requirements.
 pub(crate) fn ensure_venv() -> Result<PathBuf> {
-    let requirements = root().join("tests/python/requirements.txt");
-    let wanted = std::fs::read_to_string(&requirements).context("tests/python/requirements.txt")?;
-    let stamp = venv_dir().join(".lokryn-stamp");
-    let python = venv_python();
+    ensure_venv_in(&venv_dir(), &root().join("tests/python/requirements.txt"))
+}
+
+/// Creates a virtual environment in `dir` and installs `requirements` into
+/// it, unless it already holds exactly those requirements; returns its
+/// interpreter.
+pub(crate) fn ensure_venv_in(dir: &Path, requirements: &Path) -> Result<PathBuf> {
+    let wanted = std::fs::read_to_string(requirements)
+        .with_context(|| format!("reading {}", requirements.display()))?;
+    let stamp = dir.join(".lokryn-stamp");
+    let python = python_in(dir);
     if python.exists() && stamp_matches(&stamp, &wanted) {
-        eprintln!("{} is up to date", venv_dir().display());
+        eprintln!("{} is up to date", dir.display());
         return Ok(python);
     }
     let host = std::env::var("PYTHON").unwrap_or_else(|_| "python3".into());
-    run(Command::new(host).args(["-m", "venv"]).arg(venv_dir()))?;
+    run(Command::new(host).args(["-m", "venv"]).arg(dir))?;
     run(Command::new(&python).args(["-m", "pip", "install", "-q", "--upgrade", "pip"]))?;
     run(Command::new(&python)
         .args(["-m", "pip", "install", "-q", "-r"])
-        .arg(&requirements))?;
+        .arg(requirements))?;
     write_stamp(&stamp, &wanted)?;
     Ok(python)
 }
