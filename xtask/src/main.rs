@@ -4,6 +4,8 @@
 //!   (or, with `--check`, fail when any committed file differs).
 //! * `test`: run every test of every language, exactly as CI does.
 //! * `bench`: the codec benchmarks next to their peers, as a Markdown table.
+//! * `schema-baseline`: record the current schema as the last release's, the
+//!   baseline of the FILE breaking-change check (run when cutting a release).
 
 #![allow(clippy::print_stdout, clippy::print_stderr)]
 
@@ -23,6 +25,7 @@ commands:
   test [--rust-only]  run every test in every language (what CI runs)
   lint                rustfmt --check and clippy -D warnings
   bench               codec benchmarks next to prost, prost-reflect and google.protobuf
+  schema-baseline     record the schema as the last release's (tests/breaking/), at a release
 ";
 
 fn main() -> ExitCode {
@@ -35,6 +38,7 @@ fn main() -> ExitCode {
         ["test", "--rust-only"] => test::run(test::Options { rust_only: true }),
         ["lint"] => test::lint(),
         ["bench"] => bench::run(),
+        ["schema-baseline"] => test::buf::record_baseline(),
         ["help" | "--help" | "-h"] | [] => {
             print!("{USAGE}");
             return ExitCode::SUCCESS;

@@ -63,3 +63,72 @@ pub(crate) fn write_stamp(stamp: &Path, content: &str) -> Result<()> {
     }
     std::fs::write(stamp, content).with_context(|| format!("writing {}", stamp.display()))
 }
+
+/// Runs `cmd` and returns its standard output, failing when it exits non-zero.
+pub(crate) fn output(cmd: &mut Command) -> Result<String> {
+    let out = cmd
+        .output()
+        .with_context(|| format!("could not start `{}`", display(cmd)))?;
+    if !out.status.success() {
+        bail!(
+            "`{}` failed with {}: {}",
+            display(cmd),
+            out.status,
+            String::from_utf8_lossy(&out.stderr).trim()
+        );
+    }
+    Ok(String::from_utf8_lossy(&out.stdout).into_owned())
+}
+
+/// A fingerprint of files' paths and contents, for stamps that skip a build
+/// whose inputs did not change. FNV-1a: change detection, not security.
+pub(crate) fn fingerprint(files: &[PathBuf]) -> Result<String> {
+    let mut hash: u64 = 0xcbf2_9ce4_8422_2325;
+    let mut feed = |bytes: &[u8]| {
+        for &b in bytes {
+            hash = (hash ^ u64::from(b)).wrapping_mul(0x0100_0000_01b3);
+        }
+    };
+    for file in files {
+        feed(file.to_string_lossy().as_bytes());
+        feed(&[0]);
+        feed(&std::fs::read(file).with_context(|| format!("reading {}", file.display()))?);
+        feed(&[0]);
+    }
+    Ok(format!("{hash:016x} over {} files\n", files.len()))
+}
+
+/// Every file under `dir` whose name ends with `suffix`, sorted.
+pub(crate) fn files_under(dir: &Path, suffix: &str) -> Result<Vec<PathBuf>> {
+    let mut out = Vec::new();
+    let mut pending = vec![dir.to_path_buf()];
+    while let Some(dir) = pending.pop() {
+        for entry in
+            std::fs::read_dir(&dir).with_context(|| format!("reading {}", dir.display()))?
+        {
+            let path = entry?.path();
+            if path.is_dir() {
+                pending.push(path);
+            } else if path.to_string_lossy().ends_with(suffix) {
+                out.push(path);
+            }
+        }
+    }
+    out.sort();
+    Ok(out)
+}
+
+/// Copies the files (not sub-folders) of `from` into `to`, creating `to`.
+pub(crate) fn copy_files(from: &Path, to: &Path) -> Result<()> {
+    std::fs::create_dir_all(to).with_context(|| format!("creating {}", to.display()))?;
+    for entry in std::fs::read_dir(from).with_context(|| format!("reading {}", from.display()))? {
+        let path = entry?.path();
+        if path.is_file() {
+            if let Some(name) = path.file_name() {
+                std::fs::copy(&path, to.join(name))
+                    .with_context(|| format!("copying {}", path.display()))?;
+            }
+        }
+    }
+    Ok(())
+}

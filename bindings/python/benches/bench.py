@@ -16,6 +16,7 @@ import statistics
 import sys
 import tempfile
 import time
+from pathlib import Path
 
 import google.protobuf
 from google.protobuf import json_format
@@ -32,32 +33,12 @@ REPEATS = 3 if QUICK else 7
 CLOCK = time.perf_counter if "--wall" in sys.argv else time.process_time
 
 
+ENTRY_JSON = Path(__file__).resolve().parents[3] / "crates/lokryn-compliance-log/benches/entry.json"
+
+
 def entry():
-    """A typical record: the README's MCP tool call with time, ids and trace context."""
-    e = lcl.LogEntry(
-        event_type=lcl.EVENT_TOOL_INVOCATION,
-        outcome=lcl.OUTCOME_SUCCESS,
-        severity=lcl.SEVERITY_INFO,
-        actor_id="agent-001",
-        component="mcp-client",
-        environment="production",
-        resource="tools/database_query",
-        message="Executed database query tool",
-        payload=b'{"query": "SELECT * FROM users", "rows_returned": 42}',
-        policy_tags=["SOC2", "data-access"],
-        sensitivity=lcl.SENSITIVITY_CONFIDENTIAL,
-        event_id="0190f3b4-7c1e-7d2a-9b3c-4d5e6f708192",
-        actor_type=lcl.ACTOR_TYPE_AGENT,
-        source_ip="10.1.2.3",
-        host="web-1",
-        trace_id="4bf92f3577b34da6a3ce929d0e0e4736",
-        span_id="00f067aa0ba902b7",
-        duration_ms=42,
-        schema_version=lcl.__version__,
-    )
-    e.time.seconds = 1_700_000_000
-    e.time.nanos = 123_456_000
-    return e
+    """The entry every benchmark of the project uses (crates/lokryn-compliance-log/benches/entry.json)."""
+    return json_format.Parse(ENTRY_JSON.read_text(), lcl.LogEntry())
 
 
 def per_call(fn, number):

@@ -1,4 +1,4 @@
-//! The JavaScript-side steps: npm packages, `buf lint`, and the Node tests
+//! The JavaScript-side steps: npm packages and the Node tests
 //! that hold the core to protobuf-es.
 
 use std::path::PathBuf;
@@ -12,9 +12,6 @@ use crate::util::{root, run, stamp_matches, write_stamp};
 
 pub(crate) fn steps(r: &mut Runner) -> Result<()> {
     r.step("npm ci (root dev tools)", ensure_node_modules)?;
-    r.step("buf lint", || {
-        run(Command::new(bin("buf")).current_dir(root()).arg("lint"))
-    })?;
     r.step("node --test tests/js", || {
         run(Command::new("node")
             .current_dir(root())

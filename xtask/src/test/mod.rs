@@ -6,7 +6,9 @@
 //! first use under the tools directory (see [`crate::util::tools_dir`]);
 //! system packages are `.ci/run`'s job.
 
+pub(crate) mod buf;
 mod js;
+mod langs;
 mod python;
 mod rust;
 
@@ -19,7 +21,7 @@ use anyhow::{Result, bail};
 /// What `cargo xtask test` runs.
 #[derive(Debug, Clone, Copy)]
 pub(crate) struct Options {
-    /// Only the Rust steps (no Python, Node or buf).
+    /// Only the Rust steps (no Python, Node, buf or the generated languages).
     pub(crate) rust_only: bool,
 }
 
@@ -31,6 +33,8 @@ pub(crate) fn run(options: Options) -> Result<()> {
     if !options.rust_only {
         js::steps(&mut runner)?;
         python::steps(&mut runner)?;
+        buf::steps(&mut runner)?;
+        langs::steps(&mut runner)?;
     }
     runner.summary();
     Ok(())

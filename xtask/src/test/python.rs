@@ -22,13 +22,6 @@ use crate::util::{root, run, stamp_matches, target_dir, tools_dir, write_stamp};
 /// The published release the wire-compatibility tests compare against.
 pub(crate) const PUBLISHED: &str = "lokryn-compliance-log==0.1.1";
 
-/// The oldest protobuf the wheel supports (the first 4.x line), at its last
-/// patch release.
-const OLDEST_PROTOBUF: &str = "protobuf==4.21.12";
-
-/// The pytest of the oldest-protobuf venv (the newest that runs there).
-const OLDEST_PYTEST: &str = "pytest==9.2.0";
-
 pub(crate) fn steps(r: &mut Runner) -> Result<()> {
     let python = r.step("python venv (test requirements)", ensure_venv)?;
     let published = r.step("published lokryn-compliance-log 0.1.1 (isolated)", || {
@@ -57,10 +50,12 @@ pub(crate) fn steps(r: &mut Runner) -> Result<()> {
         ensure_oldest_venv,
     )?;
     r.step("pip install the wheel (oldest protobuf)", || {
+        // Plain `pip install`, dependencies resolved, as a user would; the
+        // constraint keeps the venv's protobuf at the oldest release.
         run(Command::new(&oldest)
-            .args(["-m", "pip", "install", "-q", "--force-reinstall"])
-            .arg(&wheel)
-            .arg(OLDEST_PROTOBUF))
+            .args(["-m", "pip", "install", "-q", "--force-reinstall", "-c"])
+            .arg(oldest_requirements())
+            .arg(&wheel))
     })?;
     r.step("pytest tests/python (protobuf 4.21)", || {
         pytest(&oldest, None, &[])
@@ -129,58 +124,54 @@ fn venv_dir() -> PathBuf {
     tools_dir().join("venv")
 }
 
-fn python_in(venv: &Path) -> PathBuf {
+/// The interpreter of the virtual environment in `dir`.
+fn python_in(dir: &Path) -> PathBuf {
     if cfg!(windows) {
-        venv.join("Scripts/python.exe")
+        dir.join("Scripts/python.exe")
     } else {
-        venv.join("bin/python")
+        dir.join("bin/python")
     }
-}
-
-/// Creates `venv` with `requirements` (pip arguments) unless it already
-/// holds exactly those (`stamp_key` records them).
-fn ensure_venv_with(
-    venv: &Path,
-    stamp_key: &str,
-    requirements: &[&std::ffi::OsStr],
-) -> Result<PathBuf> {
-    let stamp = venv.join(".lokryn-stamp");
-    let python = python_in(venv);
-    if python.exists() && stamp_matches(&stamp, stamp_key) {
-        eprintln!("{} is up to date", venv.display());
-        return Ok(python);
-    }
-    let _ = std::fs::remove_dir_all(venv);
-    let host = std::env::var("PYTHON").unwrap_or_else(|_| "python3".into());
-    run(Command::new(host).args(["-m", "venv"]).arg(venv))?;
-    run(Command::new(&python).args(["-m", "pip", "install", "-q", "--upgrade", "pip"]))?;
-    run(Command::new(&python)
-        .args(["-m", "pip", "install", "-q"])
-        .args(requirements))?;
-    write_stamp(&stamp, stamp_key)?;
-    Ok(python)
 }
 
 /// Creates the venv and installs `tests/python/requirements.txt` into it,
 /// unless it already holds exactly those requirements.
 pub(crate) fn ensure_venv() -> Result<PathBuf> {
-    let requirements = root().join("tests/python/requirements.txt");
-    let wanted = std::fs::read_to_string(&requirements).context("tests/python/requirements.txt")?;
-    ensure_venv_with(
-        &venv_dir(),
-        &wanted,
-        &["-r".as_ref(), requirements.as_os_str()],
-    )
+    ensure_venv_in(&venv_dir(), &root().join("tests/python/requirements.txt"))
+}
+
+/// The pins of the oldest-protobuf venv.
+fn oldest_requirements() -> PathBuf {
+    root().join("tests/python/requirements-oldest-protobuf.txt")
 }
 
 /// The venv of the oldest protobuf the wheel supports.
 fn ensure_oldest_venv() -> Result<PathBuf> {
-    let venv = tools_dir().join("venv-protobuf-oldest");
-    ensure_venv_with(
-        &venv,
-        &format!("{OLDEST_PROTOBUF}\n{OLDEST_PYTEST}\n"),
-        &[OLDEST_PROTOBUF.as_ref(), OLDEST_PYTEST.as_ref()],
+    ensure_venv_in(
+        &tools_dir().join("venv-protobuf-oldest"),
+        &oldest_requirements(),
     )
+}
+
+/// Creates a virtual environment in `dir` and installs `requirements` into
+/// it, unless it already holds exactly those requirements; returns its
+/// interpreter.
+pub(crate) fn ensure_venv_in(dir: &Path, requirements: &Path) -> Result<PathBuf> {
+    let wanted = std::fs::read_to_string(requirements)
+        .with_context(|| format!("reading {}", requirements.display()))?;
+    let stamp = dir.join(".lokryn-stamp");
+    let python = python_in(dir);
+    if python.exists() && stamp_matches(&stamp, &wanted) {
+        eprintln!("{} is up to date", dir.display());
+        return Ok(python);
+    }
+    let host = std::env::var("PYTHON").unwrap_or_else(|_| "python3".into());
+    run(Command::new(host).args(["-m", "venv"]).arg(dir))?;
+    run(Command::new(&python).args(["-m", "pip", "install", "-q", "--upgrade", "pip"]))?;
+    run(Command::new(&python)
+        .args(["-m", "pip", "install", "-q", "-r"])
+        .arg(requirements))?;
+    write_stamp(&stamp, &wanted)?;
+    Ok(python)
 }
 
 /// Installs the published wheel into a folder of its own (never into the
