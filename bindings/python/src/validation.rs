@@ -260,7 +260,7 @@ pub(crate) fn check_many<'py>(
     profile: Option<&str>,
 ) -> PyResult<Bound<'py, PyList>> {
     let py = entries.py();
-    let options = options(profile)?;
+    let mut validator = core_validate::BatchValidator::new(options(profile)?);
     let out = PyList::empty(py);
     let mut chunk: Vec<Bound<'py, PyBytes>> = Vec::with_capacity(BATCH_CHUNK);
     let mut iter = entries.try_iter()?.enumerate().peekable();
@@ -274,7 +274,7 @@ pub(crate) fn check_many<'py>(
         let reports: Vec<Result<Report, Error>> = py.detach(|| {
             slices
                 .iter()
-                .map(|bytes| core_validate::validate_encoded(bytes, &options).map(|(_, r)| r))
+                .map(|bytes| validator.validate_encoded(bytes))
                 .collect()
         });
         for (offset, report) in reports.into_iter().enumerate() {
