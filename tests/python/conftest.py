@@ -9,9 +9,11 @@ import subprocess
 import sys
 from pathlib import Path
 
+import google.protobuf
 import pytest
 
 ROOT = Path(__file__).resolve().parents[2]
+PROTOBUF_VERSION = tuple(int(p) for p in google.protobuf.__version__.split(".")[:2])
 VECTORS = ROOT / "tests" / "vectors"
 DRIVER = Path(__file__).with_name("published_driver.py")
 
@@ -57,9 +59,13 @@ def schema(complog):
     for file in fds.file:
         pool.Add(file)
     desc = pool.FindMessageTypeByName("lokryn.compliancelog.v1.LogEntry")
+    if hasattr(message_factory, "GetMessageClass"):
+        log_entry = message_factory.GetMessageClass(desc)
+    else:  # protobuf < 4.22, the oldest end of the wheel's protobuf matrix
+        log_entry = message_factory.MessageFactory(pool).GetPrototype(desc)
 
     class Schema:
-        LogEntry = message_factory.GetMessageClass(desc)
+        LogEntry = log_entry
         descriptor = desc
         file_descriptor_set = fds
 
@@ -118,3 +124,25 @@ def undelimited(data):
         out.append(data[i : i + n])
         i += n
     return out
+
+
+@pytest.fixture
+def published_0_1_1():
+    """Runs Python code against the published 0.1.1 wheel, installed apart.
+
+    Returns a function taking source code and stdin bytes, returning stdout bytes.
+    """
+    path = os.environ.get("LOKRYN_PUBLISHED_0_1_1")
+    if not path:
+        pytest.skip("LOKRYN_PUBLISHED_0_1_1 is not set (cargo xtask test sets it)")
+    if PROTOBUF_VERSION < (6, 33):
+        pytest.skip("the published 0.1.1 wheel imports only on protobuf >= 6.33")
+
+    def run(code: str, stdin: bytes = b"") -> bytes:
+        env = dict(os.environ, PYTHONPATH=path)
+        done = subprocess.run([sys.executable, "-c", code], input=stdin, env=env,
+                              capture_output=True, check=False)
+        assert done.returncode == 0, done.stderr.decode()
+        return done.stdout
+
+    return run

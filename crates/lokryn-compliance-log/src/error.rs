@@ -109,7 +109,10 @@ impl Error {
         }
     }
 
-    pub(crate) fn at_entry(self, index: u64, offset: u64, line: Option<u64>) -> Self {
+    /// Wraps the error with the position of the entry it concerns in a
+    /// stream or batch, for callers that frame entries themselves (a binding
+    /// that hands each frame to another parser, say).
+    pub fn at_entry(self, index: u64, offset: u64, line: Option<u64>) -> Self {
         Self::Entry {
             index,
             offset,

@@ -86,6 +86,26 @@ pub fn from_json_with(text: &str, options: &JsonOptions) -> Result<LogEntry> {
     Ok(message.transcode_to::<LogEntry>()?)
 }
 
+/// Reads one entry from proto3 JSON given as bytes, which must be UTF-8.
+pub fn from_json_slice(bytes: &[u8], options: &JsonOptions) -> Result<LogEntry> {
+    check_size("JSON text", bytes.len(), options.limits.max_json_bytes)?;
+    let text = std::str::from_utf8(bytes).map_err(|e| {
+        let before = bytes.get(..e.valid_up_to()).unwrap_or_default();
+        let line = before.iter().filter(|&&b| b == b'\n').count() + 1;
+        let line_start = before
+            .iter()
+            .rposition(|&b| b == b'\n')
+            .map_or(0, |i| i + 1);
+        Error::Json {
+            line,
+            column: e.valid_up_to() - line_start + 1,
+            path: String::new(),
+            message: "invalid UTF-8".into(),
+        }
+    })?;
+    from_json_with(text, options)
+}
+
 /// Reads one entry from an already-parsed JSON value (an element of a JSON
 /// array of entries, say). Errors carry no line and column (they are 0).
 pub fn from_json_value(value: serde_json::Value, options: &JsonOptions) -> Result<LogEntry> {
@@ -449,5 +469,69 @@ mod tests {
         assert!(rfc3339(MIN_SECONDS - 1, 0).is_err());
         assert!(rfc3339(0, -1).is_err());
         assert!(rfc3339(0, 1_000_000_000).is_err());
+    }
+}
+
+#[cfg(test)]
+mod slice_tests {
+    use super::*;
+
+    #[test]
+    fn from_json_slice_reads_utf8_and_locates_invalid_bytes() {
+        let options = JsonOptions::default();
+        let entry = from_json_slice(br#"{"actorId":"alice"}"#, &options).unwrap();
+        assert_eq!(entry.actor_id, "alice");
+        let err = from_json_slice(b"{\n  \"actorId\": \"a\xffb\"}", &options).unwrap_err();
+        assert_eq!(err.code(), "JSON");
+        assert!(
+            err.to_string()
+                .starts_with("invalid JSON at line 2, column 16: invalid UTF-8"),
+            "{err}"
+        );
+        let small = JsonOptions {
+            limits: Limits::with_max_entry_bytes(1),
+            ..options
+        };
+        assert_eq!(
+            from_json_slice(b"{}    ", &small).unwrap_err().code(),
+            "TOO_LARGE"
+        );
+    }
+}
+
+#[cfg(test)]
+mod double_tests {
+    use super::*;
+    use crate::GenAiPayload;
+
+    /// JSON numbers must parse to the nearest double (serde_json's default
+    /// parser can be one ulp off), or a value does not survive a round trip.
+    #[test]
+    fn doubles_round_trip_exactly() {
+        let entry = from_json(r#"{"genai": {"topP": 0.98274693029350269}}"#).unwrap();
+        assert_eq!(entry.genai.unwrap().top_p, Some(0.982_746_930_293_502_7));
+        for v in [
+            0.982_746_930_293_502_7,
+            0.1 + 0.2,
+            5e-324,
+            1.797_693_134_862_315_7e308,
+            2.225_073_858_507_201e-308,
+            123_456_789.125,
+            1e21,
+        ] {
+            let entry = LogEntry {
+                genai: Some(GenAiPayload {
+                    temperature: Some(v),
+                    ..Default::default()
+                }),
+                ..Default::default()
+            };
+            let back = from_json(&to_json(&entry).unwrap()).unwrap();
+            assert_eq!(
+                back.genai.unwrap().temperature.map(f64::to_bits),
+                Some(v.to_bits()),
+                "{v}"
+            );
+        }
     }
 }

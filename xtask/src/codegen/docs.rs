@@ -103,10 +103,11 @@ fn cell(text: &str) -> String {
     text.replace('|', "\\|").replace('\n', " ")
 }
 
-struct Comments(HashMap<Vec<i32>, String>);
+/// The leading comments of a file's declarations, by source-info path.
+pub(super) struct Comments(HashMap<Vec<i32>, String>);
 
 impl Comments {
-    fn of(file: &FileDescriptorProto) -> Self {
+    pub(super) fn of(file: &FileDescriptorProto) -> Self {
         let mut map = HashMap::new();
         if let Some(info) = &file.source_code_info {
             for loc in &info.location {
@@ -125,7 +126,7 @@ impl Comments {
         Self(map)
     }
 
-    fn get(&self, path: &[i32]) -> String {
+    pub(super) fn get(&self, path: &[i32]) -> String {
         self.0.get(path).cloned().unwrap_or_default()
     }
 }

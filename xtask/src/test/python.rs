@@ -1,15 +1,23 @@
 //! The Python steps: a virtual environment with the test requirements, the
-//! published 0.1.1 wheel installed apart (it shares our import name), and
-//! pytest over `tests/python`.
+//! wheel of `bindings/python` built once (maturin, into the target
+//! directory) and installed into it, the published 0.1.1 wheel installed
+//! apart (it shares our import name), pytest over `tests/python`, and the
+//! protobuf matrix.
+//!
+//! The matrix has two ends. The newest protobuf is the main venv's (pinned in
+//! tests/python/requirements.txt); the oldest the package supports, 4.21, gets
+//! a venv of its own into which the wheel is installed with plain `pip
+//! install`, as a user would, and the whole suite runs again, once more with
+//! the pure-Python protobuf implementation.
 
 use std::path::{Path, PathBuf};
 use std::process::Command;
 
-use anyhow::{Context, Result};
+use anyhow::{Context, Result, bail};
 
 use super::Runner;
 use super::rust::complog_bin;
-use crate::util::{root, run, stamp_matches, tools_dir, write_stamp};
+use crate::util::{root, run, stamp_matches, target_dir, tools_dir, write_stamp};
 
 /// The published release the wire-compatibility tests compare against.
 pub(crate) const PUBLISHED: &str = "lokryn-compliance-log==0.1.1";
@@ -19,14 +27,97 @@ pub(crate) fn steps(r: &mut Runner) -> Result<()> {
     let published = r.step("published lokryn-compliance-log 0.1.1 (isolated)", || {
         ensure_published(&python)
     })?;
-    r.step("pytest tests/python", || {
+    let wheel = r.step("build the Python wheel (maturin, release)", || {
+        build_wheel(&python)
+    })?;
+    r.step("install the wheel", || {
         run(Command::new(&python)
-            .current_dir(root())
-            .env("COMPLOG", complog_bin())
-            .env("LOKRYN_PUBLISHED_0_1_1", &published)
-            .args(["-m", "pytest", "-q", "tests/python"]))
+            .args([
+                "-m",
+                "pip",
+                "install",
+                "-q",
+                "--force-reinstall",
+                "--no-deps",
+            ])
+            .arg(&wheel))
+    })?;
+    r.step("pytest tests/python (newest protobuf)", || {
+        pytest(&python, Some(&published), &[])
+    })?;
+    let oldest = r.step(
+        "python venv with the oldest protobuf (4.21)",
+        ensure_oldest_venv,
+    )?;
+    r.step("pip install the wheel (oldest protobuf)", || {
+        // Plain `pip install`, dependencies resolved, as a user would; the
+        // constraint keeps the venv's protobuf at the oldest release.
+        run(Command::new(&oldest)
+            .args(["-m", "pip", "install", "-q", "--force-reinstall", "-c"])
+            .arg(oldest_requirements())
+            .arg(&wheel))
+    })?;
+    r.step("pytest tests/python (protobuf 4.21)", || {
+        pytest(&oldest, None, &[])
+    })?;
+    r.step("pytest tests/python (protobuf 4.21, pure-Python)", || {
+        pytest(
+            &oldest,
+            None,
+            &[("PROTOCOL_BUFFERS_PYTHON_IMPLEMENTATION", "python")],
+        )
     })?;
     Ok(())
+}
+
+fn pytest(python: &Path, published: Option<&Path>, env: &[(&str, &str)]) -> Result<()> {
+    let mut cmd = Command::new(python);
+    cmd.current_dir(root()).env("COMPLOG", complog_bin()).args([
+        "-m",
+        "pytest",
+        "-q",
+        "-p",
+        "no:cacheprovider",
+        "tests/python",
+    ]);
+    if let Some(published) = published {
+        cmd.env("LOKRYN_PUBLISHED_0_1_1", published);
+    }
+    for (key, value) in env {
+        cmd.env(key, value);
+    }
+    run(&mut cmd)
+}
+
+/// Builds the abi3 wheel with the venv's maturin into
+/// `<target>/wheels/python` and returns its path. Cargo reuses the shared
+/// target directory, so a warm build only relinks what changed.
+fn build_wheel(python: &Path) -> Result<PathBuf> {
+    let out = target_dir().join("wheels/python");
+    let _ = std::fs::remove_dir_all(&out);
+    run(Command::new(python)
+        .current_dir(root())
+        .env("CARGO_TARGET_DIR", target_dir())
+        .args([
+            "-m",
+            "maturin",
+            "build",
+            "--release",
+            "--locked",
+            "--manifest-path",
+        ])
+        .arg(root().join("bindings/python/Cargo.toml"))
+        .arg("--out")
+        .arg(&out))?;
+    let wheels: Vec<PathBuf> = std::fs::read_dir(&out)
+        .with_context(|| format!("reading {}", out.display()))?
+        .filter_map(|e| e.ok().map(|e| e.path()))
+        .filter(|p| p.extension().is_some_and(|e| e == "whl"))
+        .collect();
+    match wheels.as_slice() {
+        [wheel] => Ok(wheel.clone()),
+        _ => bail!("expected one wheel in {}, found {wheels:?}", out.display()),
+    }
 }
 
 fn venv_dir() -> PathBuf {
@@ -46,6 +137,19 @@ fn python_in(dir: &Path) -> PathBuf {
 /// unless it already holds exactly those requirements.
 pub(crate) fn ensure_venv() -> Result<PathBuf> {
     ensure_venv_in(&venv_dir(), &root().join("tests/python/requirements.txt"))
+}
+
+/// The pins of the oldest-protobuf venv.
+fn oldest_requirements() -> PathBuf {
+    root().join("tests/python/requirements-oldest-protobuf.txt")
+}
+
+/// The venv of the oldest protobuf the wheel supports.
+fn ensure_oldest_venv() -> Result<PathBuf> {
+    ensure_venv_in(
+        &tools_dir().join("venv-protobuf-oldest"),
+        &oldest_requirements(),
+    )
 }
 
 /// Creates a virtual environment in `dir` and installs `requirements` into

@@ -1,0 +1,64 @@
+"""Compliance-grade audit log records (SOC 2, HIPAA, PCI DSS, AI agents).
+
+The schema's messages (``LogEntry`` and the messages it holds) are genuine
+google.protobuf message classes, exported here with every enum wrapper and
+enum value constant; ``lokryn_compliance_log.v1`` holds the same names.
+
+The functions are the project's Rust core, which every language binding
+shares, so an entry gets the same JSON and the same verdict everywhere. Each
+takes a ``LogEntry`` message or its serialized bytes:
+
+* ``to_json`` / ``from_json``: canonical proto3 JSON, the same JSON value as
+  ``google.protobuf.json_format`` produces;
+* ``validate`` (raises ``ValidationError``), ``check`` and ``is_valid``,
+  and ``check_many`` for a batch;
+* ``read_entries`` / ``EntryWriter`` / ``write_entries``: files of
+  length-delimited entries, read lazily.
+"""
+
+from lokryn_compliance_log import v1
+from lokryn_compliance_log._native import (
+    ComplianceLogError,
+    DecodeError,
+    EntryReader,
+    EntryWriter,
+    JsonError,
+    ValidationError,
+    ValidationReport,
+    Violation,
+    __version__,
+    check,
+    check_many,
+    from_json,
+    is_valid,
+    profiles,
+    read_entries,
+    to_json,
+    to_json_many,
+    validate,
+    write_entries,
+)
+from lokryn_compliance_log.v1 import *  # noqa: F403
+
+__all__ = [
+    "ComplianceLogError",
+    "DecodeError",
+    "EntryReader",
+    "EntryWriter",
+    "JsonError",
+    "ValidationError",
+    "ValidationReport",
+    "Violation",
+    "__version__",
+    "check",
+    "check_many",
+    "from_json",
+    "is_valid",
+    "profiles",
+    "read_entries",
+    "to_json",
+    "to_json_many",
+    "validate",
+    "write_entries",
+]
+__all__ += v1.__all__

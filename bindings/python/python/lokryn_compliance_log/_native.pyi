@@ -1,0 +1,232 @@
+# Type stubs of the native module (bindings/python/src). Import these names
+# from `lokryn_compliance_log`, not from here.
+
+from os import PathLike
+from types import TracebackType
+from typing import Iterable, Iterator, List, Literal, Optional, Protocol, Tuple, Type, TypeVar, Union, final, overload
+
+from google.protobuf.message import Message
+
+from lokryn_compliance_log.v1.logentry_pb2 import LogEntry
+
+__version__: str
+
+__all__ = [
+    "ComplianceLogError",
+    "DecodeError",
+    "EntryReader",
+    "EntryWriter",
+    "JsonError",
+    "ValidationError",
+    "ValidationReport",
+    "Violation",
+    "check",
+    "check_many",
+    "from_json",
+    "is_valid",
+    "profiles",
+    "read_entries",
+    "to_json",
+    "to_json_many",
+    "validate",
+    "write_entries",
+    "__version__",
+]
+
+# An entry argument: a LogEntry message (of this package, or of any class
+# whose descriptor is lokryn.compliancelog.v1.LogEntry) or its serialized bytes.
+_Entry = Union[LogEntry, Message, bytes, bytearray]
+
+class _ReadableFile(Protocol):
+    def read(self, size: int = ..., /) -> bytes: ...
+
+class _WritableFile(Protocol):
+    def write(self, data: bytes, /) -> Optional[int]: ...
+
+_Path = Union[str, "PathLike[str]"]
+
+class ComplianceLogError(ValueError):
+    """Base class of the package's errors: input that is not a valid entry."""
+
+    code: Optional[str]
+    """The core's stable error code: "DECODE", "TRUNCATED", "LENGTH_PREFIX",
+    "TOO_LARGE", "JSON", "JSON_VALUE" or "VALIDATION"."""
+    index: Optional[int]
+    """0-based index of the entry in its file or batch."""
+    offset: Optional[int]
+    """Byte offset of the entry in its file."""
+    line: Optional[int]
+    """1-based line, for JSON input."""
+    column: Optional[int]
+    """1-based column, for JSON input."""
+    field: Optional[str]
+    """JSON path of the offending field ("delegationChain[0].actorType"), when one is to blame."""
+
+class DecodeError(ComplianceLogError):
+    """Bytes that are not a valid LogEntry, or a broken file of entries."""
+
+class JsonError(ComplianceLogError):
+    """JSON text that is not a valid LogEntry, or a value JSON cannot express."""
+
+class ValidationError(ComplianceLogError):
+    """An entry that is not fit for an audit trail."""
+
+    violations: Tuple[Violation, ...]
+    """Every violation found, errors and warnings, in field order."""
+    report: ValidationReport
+    """The full report."""
+
+@final
+class Violation:
+    """One rule an entry breaks."""
+
+    @property
+    def field(self) -> str:
+        """The field as a JSON path ("actorId", "delegationChain[1].actorType"); "" for the whole entry."""
+    @property
+    def rule_id(self) -> str:
+        """The stable id of the rule, such as "required" or "enum.defined_only"."""
+    @property
+    def message(self) -> str:
+        """What is wrong, for a human. Never contains the field's value."""
+    @property
+    def level(self) -> Literal["error", "warning"]:
+        """"error": the entry is not fit for an audit trail; "warning": worth fixing."""
+    @property
+    def clauses(self) -> Tuple[str, ...]:
+        """The compliance clauses the rule serves, such as "PCI DSS v4.0 10.2.2"."""
+
+@final
+class ValidationReport:
+    """What validating one entry found."""
+
+    @property
+    def valid(self) -> bool:
+        """True when no violation is an error (warnings are allowed)."""
+    @property
+    def violations(self) -> Tuple[Violation, ...]:
+        """Every violation, errors and warnings, in field order."""
+    @property
+    def errors(self) -> Tuple[Violation, ...]:
+        """The violations at level "error"."""
+    @property
+    def warnings(self) -> Tuple[Violation, ...]:
+        """The violations at level "warning"."""
+
+def to_json(entry: _Entry) -> str:
+    """The entry as canonical proto3 JSON: the JSON value json_format.MessageToJson gives, compact."""
+
+def to_json_many(entries: Iterable[_Entry]) -> List[str]:
+    """to_json for many entries in one call."""
+
+def from_json(text: Union[str, bytes], *, ignore_unknown_fields: bool = False) -> LogEntry:
+    """A LogEntry read from proto3 JSON (any form the mapping allows)."""
+
+def validate(entry: _Entry, *, profile: Optional[str] = None) -> ValidationReport:
+    """Raises ValidationError if the entry breaks a rule at level "error"; else returns the report."""
+
+def check(entry: _Entry, *, profile: Optional[str] = None) -> ValidationReport:
+    """The validation report of the entry, valid or not."""
+
+def is_valid(entry: _Entry, *, profile: Optional[str] = None) -> bool:
+    """True when the entry breaks no rule at level "error"."""
+
+def check_many(entries: Iterable[_Entry], *, profile: Optional[str] = None) -> List[ValidationReport]:
+    """One report per entry, in order, in one call (the work runs without the GIL)."""
+
+def profiles() -> Tuple[str, ...]:
+    """The names of the validation profiles this version knows."""
+
+_Item = TypeVar("_Item", LogEntry, bytes)
+_Source = Union[_Path, bytes, _ReadableFile]
+
+@final
+class EntryReader(Iterator[_Item]):
+    """Reads entries lazily from a path, bytes or binary file object.
+
+    Yields LogEntry messages, or each entry's serialized bytes with raw=True.
+    """
+
+    @overload
+    def __new__(
+        cls,
+        source: _Source,
+        *,
+        format: Literal["binary", "jsonl"] = "binary",
+        raw: Literal[False] = False,
+        max_entry_bytes: Optional[int] = None,
+        ignore_unknown_fields: bool = False,
+    ) -> EntryReader[LogEntry]: ...
+    @overload
+    def __new__(
+        cls,
+        source: _Source,
+        *,
+        format: Literal["binary", "jsonl"] = "binary",
+        raw: Literal[True],
+        max_entry_bytes: Optional[int] = None,
+        ignore_unknown_fields: bool = False,
+    ) -> EntryReader[bytes]: ...
+    def __iter__(self) -> EntryReader[_Item]: ...
+    def __next__(self) -> _Item: ...
+    @property
+    def count(self) -> int:
+        """How many entries have been yielded so far."""
+    @property
+    def position(self) -> int:
+        """How many bytes of the source have been consumed so far."""
+    def close(self) -> None:
+        """Closes the file the reader opened (a file object passed in stays open)."""
+    def __enter__(self) -> EntryReader[_Item]: ...
+    def __exit__(
+        self,
+        exc_type: Optional[Type[BaseException]],
+        exc: Optional[BaseException],
+        tb: Optional[TracebackType],
+    ) -> bool: ...
+
+@overload
+def read_entries(
+    source: _Source,
+    *,
+    format: Literal["binary", "jsonl"] = "binary",
+    raw: Literal[False] = False,
+    max_entry_bytes: Optional[int] = None,
+    ignore_unknown_fields: bool = False,
+) -> EntryReader[LogEntry]: ...
+@overload
+def read_entries(
+    source: _Source,
+    *,
+    format: Literal["binary", "jsonl"] = "binary",
+    raw: Literal[True],
+    max_entry_bytes: Optional[int] = None,
+    ignore_unknown_fields: bool = False,
+) -> EntryReader[bytes]:
+    """Reads entries lazily; the same as EntryReader(source, ...). With raw=True it yields bytes."""
+
+@final
+class EntryWriter:
+    """Writes length-delimited entries to a path or binary file object."""
+
+    def __new__(cls, target: Union[_Path, _WritableFile], *, append: bool = False) -> EntryWriter: ...
+    def write(self, entry: _Entry) -> None:
+        """Writes one entry."""
+    def write_many(self, entries: Iterable[_Entry]) -> int:
+        """Writes every entry of an iterable; returns how many."""
+    @property
+    def count(self) -> int:
+        """How many entries have been written."""
+    def flush(self) -> None: ...
+    def close(self) -> None:
+        """Flushes, and closes the file the writer opened."""
+    def __enter__(self) -> EntryWriter: ...
+    def __exit__(
+        self,
+        exc_type: Optional[Type[BaseException]],
+        exc: Optional[BaseException],
+        tb: Optional[TracebackType],
+    ) -> bool: ...
+
+def write_entries(target: Union[_Path, _WritableFile], entries: Iterable[_Entry], *, append: bool = False) -> int:
+    """Writes every entry to target; returns how many."""

@@ -1,0 +1,293 @@
+//! Validation, delegated to `lokryn_compliance_log::validate`: the report
+//! and its violations as Python objects, and `ValidationError` carrying them.
+
+use lokryn_compliance_log::Error;
+use lokryn_compliance_log::validate::{self as core_validate, Level, Options, Report};
+use pyo3::exceptions::PyValueError;
+use pyo3::prelude::*;
+use pyo3::sync::PyOnceLock;
+use pyo3::types::{PyBytes, PyList, PyString, PyTuple};
+
+use crate::entries::entry_bytes;
+use crate::errors::{Context, at_index, to_py_err, validation_error};
+
+/// One rule an entry breaks.
+#[pyclass(module = "lokryn_compliance_log", frozen, eq)]
+#[derive(Debug, PartialEq)]
+pub(crate) struct Violation(core_validate::Violation);
+
+#[pymethods]
+impl Violation {
+    /// The field, as a JSON path such as `"actorId"` or
+    /// `"delegationChain[1].actorType"`; `""` for the entry as a whole.
+    #[getter]
+    fn field(&self) -> &str {
+        &self.0.field
+    }
+
+    /// The stable id of the rule, such as `"required"`.
+    #[getter]
+    fn rule_id(&self) -> &str {
+        &self.0.rule_id
+    }
+
+    /// What is wrong, for a human. Never contains the field's value.
+    #[getter]
+    fn message(&self) -> &str {
+        &self.0.message
+    }
+
+    /// `"error"` (the entry is not fit for an audit trail) or `"warning"`.
+    #[getter]
+    fn level(&self) -> &'static str {
+        self.0.level.as_str()
+    }
+
+    /// The compliance clauses the rule serves, such as `"PCI DSS v4.0 10.2.2"`.
+    #[getter]
+    fn clauses<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyTuple>> {
+        PyTuple::new(py, &self.0.clauses)
+    }
+
+    fn __repr__(&self, py: Python<'_>) -> PyResult<String> {
+        let repr = |s: &str| -> PyResult<String> { Ok(PyString::new(py, s).repr()?.to_string()) };
+        Ok(format!(
+            "Violation(field={}, rule_id={}, level={}, message={})",
+            repr(&self.0.field)?,
+            repr(&self.0.rule_id)?,
+            repr(self.0.level.as_str())?,
+            repr(&self.0.message)?
+        ))
+    }
+
+    fn __str__(&self) -> String {
+        let at = if self.0.field.is_empty() {
+            "entry"
+        } else {
+            &self.0.field
+        };
+        format!("{at}: {} [{}]", self.0.message, self.0.rule_id)
+    }
+}
+
+/// What validating one entry found.
+#[pyclass(module = "lokryn_compliance_log", frozen)]
+#[derive(Debug)]
+pub(crate) struct ValidationReport {
+    valid: bool,
+    violations: Py<PyTuple>,
+}
+
+/// The report of an entry with no violation at all, shared: reports are
+/// immutable, and a batch of a million clean entries then allocates nothing
+/// per entry.
+static CLEAN: PyOnceLock<Py<ValidationReport>> = PyOnceLock::new();
+
+impl ValidationReport {
+    fn new(py: Python<'_>, report: Report) -> PyResult<Bound<'_, Self>> {
+        if report.violations.is_empty() {
+            let clean = CLEAN.get_or_try_init(py, || {
+                Py::new(
+                    py,
+                    Self {
+                        valid: true,
+                        violations: PyTuple::empty(py).unbind(),
+                    },
+                )
+            })?;
+            return Ok(clean.bind(py).clone());
+        }
+        let valid = report.is_valid();
+        let violations = PyTuple::new(
+            py,
+            report
+                .violations
+                .into_iter()
+                .map(|v| Py::new(py, Violation(v)))
+                .collect::<PyResult<Vec<_>>>()?,
+        )?;
+        Bound::new(
+            py,
+            Self {
+                valid,
+                violations: violations.unbind(),
+            },
+        )
+    }
+
+    fn filtered<'py>(&self, py: Python<'py>, level: Level) -> PyResult<Bound<'py, PyTuple>> {
+        let violations = self.violations.bind(py);
+        let mut kept = Vec::new();
+        for v in violations.iter() {
+            if v.cast::<Violation>()?.get().0.level == level {
+                kept.push(v);
+            }
+        }
+        PyTuple::new(py, kept)
+    }
+}
+
+#[pymethods]
+impl ValidationReport {
+    /// True when no violation is an error (warnings are allowed).
+    #[getter]
+    fn valid(&self) -> bool {
+        self.valid
+    }
+
+    /// Every violation, errors and warnings, in field order.
+    #[getter]
+    fn violations<'py>(&self, py: Python<'py>) -> Bound<'py, PyTuple> {
+        self.violations.bind(py).clone()
+    }
+
+    /// The violations at level `"error"`.
+    #[getter]
+    fn errors<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyTuple>> {
+        self.filtered(py, Level::Error)
+    }
+
+    /// The violations at level `"warning"`.
+    #[getter]
+    fn warnings<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyTuple>> {
+        self.filtered(py, Level::Warning)
+    }
+
+    fn __eq__(&self, py: Python<'_>, other: &Bound<'_, PyAny>) -> PyResult<bool> {
+        match other.cast::<ValidationReport>() {
+            Ok(other) => self.violations.bind(py).eq(other.get().violations.bind(py)),
+            Err(_) => Ok(false),
+        }
+    }
+
+    fn __repr__(&self, py: Python<'_>) -> PyResult<String> {
+        Ok(format!(
+            "ValidationReport(valid={}, violations={})",
+            if self.valid { "True" } else { "False" },
+            self.violations.bind(py).repr()?
+        ))
+    }
+}
+
+/// The core's options for a profile name.
+fn options(profile: Option<&str>) -> PyResult<Options> {
+    match profile {
+        None => Ok(Options::default()),
+        Some(name) => Options::for_profile(name).ok_or_else(|| {
+            PyValueError::new_err(format!(
+                "unknown validation profile {name:?}; known profiles: {}",
+                Options::PROFILES.join(", ")
+            ))
+        }),
+    }
+}
+
+/// The core's report on an entry argument (which it gets as bytes, so that
+/// fields the schema does not define are reported too).
+fn core_report(entry: &Bound<'_, PyAny>, profile: Option<&str>) -> PyResult<Report> {
+    let py = entry.py();
+    let options = options(profile)?;
+    let bytes = entry_bytes(entry)?;
+    core_validate::validate_encoded(bytes.as_bytes(), &options)
+        .map(|(_, report)| report)
+        .map_err(|e| to_py_err(py, e, Context::Binary))
+}
+
+fn report_of<'py>(
+    entry: &Bound<'py, PyAny>,
+    profile: Option<&str>,
+) -> PyResult<Bound<'py, ValidationReport>> {
+    ValidationReport::new(entry.py(), core_report(entry, profile)?)
+}
+
+/// Validates an entry and returns the report, whatever it finds; raises
+/// only for input that is not an entry at all.
+#[pyfunction]
+#[pyo3(signature = (entry, *, profile = None))]
+pub(crate) fn check<'py>(
+    entry: &Bound<'py, PyAny>,
+    profile: Option<&str>,
+) -> PyResult<Bound<'py, ValidationReport>> {
+    report_of(entry, profile)
+}
+
+/// Validates an entry: raises `ValidationError` when it breaks a rule at
+/// level `"error"`, else returns the report (which may hold warnings).
+#[pyfunction]
+#[pyo3(signature = (entry, *, profile = None))]
+pub(crate) fn validate<'py>(
+    entry: &Bound<'py, PyAny>,
+    profile: Option<&str>,
+) -> PyResult<Bound<'py, ValidationReport>> {
+    let py = entry.py();
+    let bound = report_of(entry, profile)?;
+    let report = bound.get();
+    if report.valid {
+        return Ok(bound);
+    }
+    let violations = report.violations.bind(py);
+    let errors = report.filtered(py, Level::Error)?;
+    let mut message = format!("the entry is not valid ({} errors)", errors.len());
+    for v in errors.iter() {
+        message.push_str("\n  ");
+        message.push_str(&v.str()?.to_cow()?);
+    }
+    let err = validation_error(py, message);
+    let value = err.value(py);
+    value.setattr("violations", violations)?;
+    value.setattr("report", &bound)?;
+    Err(err)
+}
+
+/// True when the entry breaks no rule at level `"error"`.
+#[pyfunction]
+#[pyo3(signature = (entry, *, profile = None))]
+pub(crate) fn is_valid(entry: &Bound<'_, PyAny>, profile: Option<&str>) -> PyResult<bool> {
+    Ok(core_report(entry, profile)?.is_valid())
+}
+
+/// Entries validated per release of the GIL in [`check_many`]: large enough
+/// to make the release free, small enough to keep memory flat.
+const BATCH_CHUNK: usize = 4096;
+
+/// Validates many entries in one call and returns one report per entry, in
+/// order. The entries are decoded and checked with the GIL released, a
+/// chunk at a time.
+#[pyfunction]
+#[pyo3(signature = (entries, *, profile = None))]
+pub(crate) fn check_many<'py>(
+    entries: &Bound<'py, PyAny>,
+    profile: Option<&str>,
+) -> PyResult<Bound<'py, PyList>> {
+    let py = entries.py();
+    let mut validator = core_validate::BatchValidator::new(options(profile)?);
+    let out = PyList::empty(py);
+    let mut chunk: Vec<Bound<'py, PyBytes>> = Vec::with_capacity(BATCH_CHUNK);
+    let mut iter = entries.try_iter()?.enumerate().peekable();
+    while iter.peek().is_some() {
+        chunk.clear();
+        let first = out.len();
+        for (index, item) in iter.by_ref().take(BATCH_CHUNK) {
+            chunk.push(entry_bytes(&item?).map_err(|e| at_index(py, e, index))?);
+        }
+        let slices: Vec<&[u8]> = chunk.iter().map(|b| b.as_bytes()).collect();
+        let reports: Vec<Result<Report, Error>> = py.detach(|| {
+            slices
+                .iter()
+                .map(|bytes| validator.validate_encoded(bytes))
+                .collect()
+        });
+        for (offset, report) in reports.into_iter().enumerate() {
+            let report = report
+                .map_err(|e| at_index(py, to_py_err(py, e, Context::Binary), first + offset))?;
+            out.append(ValidationReport::new(py, report)?)?;
+        }
+    }
+    Ok(out)
+}
+
+/// The names of the validation profiles this version knows.
+#[pyfunction]
+pub(crate) fn profiles(py: Python<'_>) -> PyResult<Bound<'_, PyTuple>> {
+    PyTuple::new(py, Options::PROFILES)
+}

@@ -1,0 +1,181 @@
+"""Files of length-delimited entries (and JSON Lines), read lazily."""
+
+import gzip
+import io
+import random
+
+import pytest
+
+import lokryn_compliance_log as lcl
+from entries import full_entry, random_entry
+
+
+def entries(n, seed=1):
+    rng = random.Random(seed)
+    return [random_entry(rng) for _ in range(n)]
+
+
+def test_write_then_read_a_file(tmp_path):
+    path = tmp_path / "audit.binpb"
+    written = entries(300)
+    assert lcl.write_entries(path, written) == 300
+    reader = lcl.read_entries(path)
+    back = list(reader)
+    assert back == written
+    assert all(isinstance(e, lcl.LogEntry) for e in back)
+    assert reader.count == 300 and reader.position == path.stat().st_size
+    assert list(lcl.read_entries(str(path), raw=True)) == [e.SerializeToString() for e in written]
+
+
+def test_the_framing_is_the_standard_varint_length_prefix(tmp_path):
+    path = tmp_path / "x.binpb"
+    entry = full_entry()
+    lcl.write_entries(path, [entry])
+    data = entry.SerializeToString()
+    from google.protobuf.internal.encoder import _VarintBytes
+
+    assert path.read_bytes() == _VarintBytes(len(data)) + data
+
+
+def test_writer_context_manager_append_and_file_objects(tmp_path):
+    path = tmp_path / "a.binpb"
+    with lcl.EntryWriter(path) as out:
+        out.write(full_entry())
+        out.write(full_entry().SerializeToString())
+        assert out.write_many(iter(entries(3))) == 3
+        assert out.count == 5
+    with lcl.EntryWriter(path, append=True) as out:
+        out.write(lcl.LogEntry())
+    assert len(list(lcl.read_entries(path))) == 6
+    buffer = io.BytesIO()
+    with lcl.EntryWriter(buffer) as out:
+        out.write(full_entry())
+    assert not buffer.closed, "a file object passed in is the caller's"
+    assert list(lcl.read_entries(io.BytesIO(buffer.getvalue()))) == [full_entry()]
+    assert list(lcl.read_entries(buffer.getvalue())) == [full_entry()]
+    with pytest.raises(ValueError, match="closed"):
+        out.write(full_entry())
+    out.close()  # twice is fine
+
+
+def test_gzip_file_objects(tmp_path):
+    path = tmp_path / "a.binpb.gz"
+    written = entries(50, seed=5)
+    with gzip.open(path, "wb") as f:
+        lcl.write_entries(f, written)
+    with gzip.open(path, "rb") as f:
+        assert list(lcl.read_entries(f)) == written
+
+
+def test_reading_is_lazy():
+    many = io.BytesIO()
+    lcl.write_entries(many, [full_entry()] * 20_000)
+    many.seek(0)
+    reader = lcl.read_entries(many)
+    assert next(reader) == full_entry()
+    # 64 KiB chunks: far from the whole 6 MB was read for the first entry.
+    assert many.tell() <= 128 * 1024 < len(many.getvalue())
+    assert sum(1 for _ in reader) == 19_999
+
+
+def test_a_bad_body_raises_with_index_and_offset_and_reading_goes_on():
+    good = full_entry().SerializeToString()
+    data = _frame(good) + _frame(b"\xff\xff\xff") + _frame(good)
+    reader = lcl.read_entries(data)
+    assert next(reader) == full_entry()
+    with pytest.raises(lcl.DecodeError) as info:
+        next(reader)
+    err = info.value
+    assert (err.index, err.offset, err.code) == (1, len(good) + 2, "DECODE")
+    assert f"entry 1 (byte offset {len(good) + 2})" in str(err)
+    assert next(reader) == full_entry()
+    assert list(reader) == []
+
+
+def test_truncation_ends_the_stream():
+    good = full_entry().SerializeToString()
+    data = (_frame(good) * 2)[:-5]
+    reader = lcl.read_entries(data)
+    next(reader)
+    with pytest.raises(lcl.DecodeError) as info:
+        next(reader)
+    assert info.value.code == "TRUNCATED" and info.value.index == 1
+    assert "5 more bytes" in str(info.value)
+    assert list(reader) == []
+
+
+def test_a_huge_length_prefix_is_refused_without_allocating():
+    with pytest.raises(lcl.DecodeError) as info:
+        list(lcl.read_entries(b"\xff\xff\xff\xff\xff\xff\xff\xff\x7f"))
+    assert info.value.code == "TOO_LARGE"
+    with pytest.raises(lcl.DecodeError) as info:
+        list(lcl.read_entries(b"\xff" * 11))
+    assert info.value.code == "LENGTH_PREFIX"
+    with pytest.raises(lcl.DecodeError, match="over the limit of 100 bytes"):
+        list(lcl.read_entries(_frame(full_entry().SerializeToString()), max_entry_bytes=100))
+
+
+def test_json_lines():
+    written = entries(20, seed=9)
+    text = "\n".join(lcl.to_json(e) for e in written) + "\n\n"
+    assert list(lcl.read_entries(text.encode(), format="jsonl")) == written
+    bad = b'{"actorId": "a"}\nnot json\n{"actorId": "b"}\n'
+    reader = lcl.read_entries(bad, format="jsonl")
+    assert next(reader).actor_id == "a"
+    with pytest.raises(lcl.JsonError) as info:
+        next(reader)
+    assert (info.value.index, info.value.line) == (1, 2)
+    assert next(reader).actor_id == "b"
+    with pytest.raises(ValueError, match="unknown format"):
+        lcl.read_entries(b"", format="xml")
+
+
+def test_paths_that_do_not_exist_raise_os_errors(tmp_path):
+    missing = tmp_path / "nope.binpb"
+    with pytest.raises(FileNotFoundError, match="nope.binpb"):
+        lcl.read_entries(missing)
+    with pytest.raises(FileNotFoundError):
+        lcl.EntryWriter(tmp_path / "no" / "dir.binpb")
+
+
+def test_errors_from_python_file_objects_come_through():
+    class Broken(io.RawIOBase):
+        def readable(self):
+            return True
+
+        def read(self, n=-1):
+            raise RuntimeError("disk on fire")
+
+    with pytest.raises(RuntimeError, match="disk on fire"):
+        list(lcl.read_entries(Broken()))
+
+    class Text:
+        def read(self, n=-1):
+            return "text"
+
+    with pytest.raises(TypeError, match="binary mode"):
+        list(lcl.read_entries(Text()))
+
+
+def test_closed_reader():
+    with lcl.read_entries(b"") as reader:
+        assert list(reader) == []
+    with pytest.raises(ValueError, match="closed"):
+        next(reader)
+
+
+def test_writer_refuses_bytes_that_are_not_an_entry(tmp_path):
+    with lcl.EntryWriter(tmp_path / "x") as out:
+        with pytest.raises(lcl.DecodeError):
+            out.write(b"\xff\xff")
+        with pytest.raises(TypeError):
+            out.write("not bytes")
+        with pytest.raises(TypeError, match="entry 1: "):
+            out.write_many([full_entry(), 3])
+        assert out.count == 1
+
+
+def _frame(data):
+    from google.protobuf.internal.encoder import _VarintBytes
+
+    return _VarintBytes(len(data)) + data

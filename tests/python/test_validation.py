@@ -1,0 +1,104 @@
+"""Validation: structured reports, ValidationError, batches."""
+
+import pytest
+
+import lokryn_compliance_log as lcl
+from entries import full_entry
+
+
+def test_a_good_entry_is_valid():
+    entry = full_entry()
+    report = lcl.validate(entry)
+    assert report.valid and report.violations == () and lcl.is_valid(entry)
+    assert lcl.check(entry.SerializeToString()) == report
+
+
+def test_validation_error_is_a_value_error_with_typed_violations():
+    entry = lcl.LogEntry(event_type=999, delegation_chain=[lcl.DelegationLink(actor_type=42)])
+    with pytest.raises(lcl.ValidationError) as info:
+        lcl.validate(entry)
+    err = info.value
+    assert isinstance(err, ValueError) and isinstance(err, lcl.ComplianceLogError)
+    assert err.code == "VALIDATION"
+    fields = [(v.field, v.rule_id, v.level) for v in err.violations]
+    assert fields == [
+        ("eventType", "enum.defined_only", "error"),
+        ("outcome", "enum.not_unspecified", "error"),
+        ("severity", "enum.not_unspecified", "error"),
+        ("actorId", "required", "error"),
+        ("time", "recommended", "warning"),
+        ("delegationChain[0].actorType", "enum.defined_only", "error"),
+    ]
+    actor = err.violations[3]
+    assert isinstance(actor, lcl.Violation)
+    assert actor.clauses == ("PCI DSS v4.0 10.2.2", "HIPAA 164.312(b)")
+    assert "actorId" in actor.message
+    assert err.report.violations == err.violations and not err.report.valid
+    assert [v.field for v in err.report.errors] == ["eventType", "outcome", "severity", "actorId",
+                                                    "delegationChain[0].actorType"]
+    assert [v.field for v in err.report.warnings] == ["time"]
+    # The message names every error field.
+    for v in err.report.errors:
+        assert v.field in str(err)
+    assert "actorId" in repr(actor) and "actorId" in str(actor)
+
+
+def test_messages_never_repeat_the_value():
+    entry = full_entry()
+    entry.event_type = 31337
+    entry.actor_id = ""
+    report = lcl.check(entry)
+    assert not report.valid
+    for v in report.violations:
+        assert "agent-001" not in v.message
+
+
+def test_warnings_do_not_raise():
+    entry = full_entry()
+    entry.ClearField("time")
+    report = lcl.validate(entry)
+    assert report.valid and [v.rule_id for v in report.warnings] == ["recommended"]
+
+
+def test_check_and_validate_agree_on_messages_and_bytes():
+    entries = [full_entry(), lcl.LogEntry(), lcl.LogEntry(event_type=1, outcome=1, severity=1, actor_id=" ")]
+    for e in entries:
+        data = e.SerializeToString()
+        assert lcl.check(e) == lcl.check(data) == lcl.check(bytearray(data))
+        assert lcl.is_valid(e) == lcl.check(e).valid
+
+
+def test_check_many_is_check_per_entry():
+    entries = [full_entry(), lcl.LogEntry(), lcl.LogEntry(actor_id="x", event_type=77)] * 10
+    mixed = [e if i % 3 else e.SerializeToString() for i, e in enumerate(entries)]
+    assert lcl.check_many(mixed) == [lcl.check(e) for e in entries]
+    assert lcl.check_many(x for x in mixed) == [lcl.check(e) for e in entries]
+    assert lcl.check_many([]) == []
+
+
+def test_check_many_names_the_bad_entry():
+    good = full_entry().SerializeToString()
+    with pytest.raises(lcl.DecodeError) as info:
+        lcl.check_many([good, good, b"\xff\xff\xff"])
+    assert info.value.index == 2 and str(info.value).startswith("entry 2: ")
+    with pytest.raises(TypeError, match="entry 1: expected a lokryn.compliancelog.v1.LogEntry"):
+        lcl.check_many([good, 5])
+
+
+def test_reports_are_immutable():
+    report = lcl.check(lcl.LogEntry())
+    with pytest.raises(AttributeError):
+        report.valid = True
+    with pytest.raises(AttributeError):
+        report.violations[0].field = "x"
+
+
+def test_fields_the_schema_does_not_define_are_warned_about():
+    data = full_entry().SerializeToString() + b"\xf8\x06\x01"  # field 111, varint 1
+    report = lcl.check(data)
+    assert report.valid
+    assert [(v.field, v.rule_id, v.level) for v in report.warnings] == [("", "unknown_field", "warning")]
+    assert "111" in report.warnings[0].message
+    # A message that carries the unknown field serializes it, and gets the same report.
+    assert lcl.check(lcl.LogEntry.FromString(data)) == report
+    assert lcl.check_many([data]) == [report]
