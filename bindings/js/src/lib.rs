@@ -322,22 +322,22 @@ impl ErrorInfo {
         }
     }
 
-    /// Describes a value that does not fit the schema; `what` names the
-    /// argument ("entry", "entries[3]", "options").
-    pub fn from_convert<E: fmt::Display>(err: &ConvertError<E>, what: &str) -> Option<Self> {
+    /// Describes a value that does not fit the schema (`None` for an engine
+    /// failure); `what` names the argument ("entry", "entries[3]").
+    pub fn from_convert<E>(err: &ConvertError<E>, what: &str) -> Option<Self> {
         match err {
             ConvertError::Host(_) => None,
             ConvertError::Invalid { message, .. } => {
                 let path = err.path();
-                let (field, message) = if path.is_empty() {
-                    (String::new(), format!("{what}: {message}"))
+                let message = if path.is_empty() {
+                    format!("{what}: {message}")
                 } else {
-                    (path.clone(), format!("{what}.{path}: {message}"))
+                    format!("{what}.{path}: {message}")
                 };
                 Some(Self {
                     code: "TYPE",
                     message,
-                    details: vec![("field", Detail::String(field))],
+                    details: vec![("field", Detail::String(path))],
                 })
             }
         }
@@ -707,17 +707,18 @@ impl<E> From<Error> for Failure<E> {
     }
 }
 
-impl<E: fmt::Display> Failure<E> {
+impl<E> Failure<E> {
     /// A conversion error of the argument `what` ("entry", "entries[3]").
     pub fn convert(err: ConvertError<E>, what: &str) -> Self {
         match ErrorInfo::from_convert(&err, what) {
             Some(info) => Self::Throw(info, None),
             None => match err {
                 ConvertError::Host(e) => Self::Host(e),
-                ConvertError::Invalid { .. } => Self::Throw(
+                // `from_convert` describes every `Invalid`.
+                ConvertError::Invalid { message, .. } => Self::Throw(
                     ErrorInfo {
                         code: "TYPE",
-                        message: format!("{what}: {err}"),
+                        message,
                         details: Vec::new(),
                     },
                     None,
@@ -813,8 +814,6 @@ pub mod api {
 
     /// An entry object (not bytes, not an array).
     fn entry_arg<H: Host>(h: &H, v: &H::Value, what: &str) -> R<LogEntry, H>
-    where
-        H::Error: std::fmt::Display,
     {
         let kind = h.kind(v).map_err(Failure::Host)?;
         if kind != Kind::Object {
@@ -833,8 +832,6 @@ pub mod api {
 
     /// An entry object or its encoding.
     fn entry_input<H: Host>(h: &H, v: &H::Value) -> R<LogEntry, H>
-    where
-        H::Error: std::fmt::Display,
     {
         if h.kind(v).map_err(Failure::Host)? == Kind::Object {
             if let Some(bytes) = h.bytes(v).map_err(Failure::Host)? {
@@ -916,8 +913,6 @@ pub mod api {
 
     /// `encode(entry)`.
     pub fn encode<H: Host>(h: &H, entry: &H::Value) -> R<H::Value, H>
-    where
-        H::Error: std::fmt::Display,
     {
         let entry = entry_arg(h, entry, "entry")?;
         out::<H>(h.new_bytes(&codec::encode(&entry)))
@@ -933,8 +928,6 @@ pub mod api {
 
     /// `encodeDelimited(entries)`.
     pub fn encode_delimited<H: Host>(h: &H, entries: &H::Value) -> R<H::Value, H>
-    where
-        H::Error: std::fmt::Display,
     {
         let kind = h.kind(entries).map_err(Failure::Host)?;
         let items = match kind {
@@ -975,8 +968,6 @@ pub mod api {
 
     /// `toJsonString(entry)`.
     pub fn to_json_string<H: Host>(h: &H, entry: &H::Value) -> R<H::Value, H>
-    where
-        H::Error: std::fmt::Display,
     {
         let entry = entry_input(h, entry)?;
         out::<H>(h.new_string(&json::to_json(&entry)?))
@@ -1013,8 +1004,6 @@ pub mod api {
 
     /// `validate(entry, options?)`.
     pub fn validate<H: Host>(h: &H, entry: &H::Value, options: &H::Value) -> R<H::Value, H>
-    where
-        H::Error: std::fmt::Display,
     {
         let options = validate_options(h, options)?;
         let entry = entry_input(h, entry)?;
@@ -1039,8 +1028,6 @@ pub mod api {
 
     /// `assertValid(entry, options?)`: `undefined`, or throws `INVALID`.
     pub fn assert_valid<H: Host>(h: &H, entry: &H::Value, options: &H::Value) -> R<H::Value, H>
-    where
-        H::Error: std::fmt::Display,
     {
         let options = validate_options(h, options)?;
         let entry = entry_input(h, entry)?;
