@@ -127,8 +127,9 @@ pub trait Host {
     /// The value of a bigint (`kind` is [`Kind::BigInt`]), `None` outside the
     /// range of `i64`.
     fn bigint(&self, value: &Self::Value) -> Result<Option<i64>, Self::Error>;
-    /// The bytes of a `Uint8Array` (Node's `Buffer` is one), `None` for any
-    /// other value.
+    /// Whether the value is a `Uint8Array` (Node's `Buffer` is one).
+    fn is_bytes(&self, value: &Self::Value) -> Result<bool, Self::Error>;
+    /// The bytes of a `Uint8Array`, `None` for any other value.
     fn bytes(&self, value: &Self::Value) -> Result<Option<Vec<u8>>, Self::Error>;
     /// The elements of an `Array`, `None` for any other value.
     fn array(&self, value: &Self::Value) -> Result<Option<Vec<Self::Value>>, Self::Error>;
@@ -820,6 +821,11 @@ pub mod api {
             return Err(type_error::<H>(format!(
                 "{what}: expected a LogEntry object, got {}",
                 kind.describe()
+            )));
+        }
+        if h.is_bytes(v).map_err(Failure::Host)? {
+            return Err(type_error::<H>(format!(
+                "{what}: expected a LogEntry object, got a Uint8Array"
             )));
         }
         if h.array(v).map_err(Failure::Host)?.is_some() {

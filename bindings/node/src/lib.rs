@@ -133,6 +133,10 @@ impl<'env> Host for Node<'env> {
         Ok(lossless.then_some(n))
     }
 
+    fn is_bytes(&self, value: &Unknown<'env>) -> Result<bool> {
+        Ok(value.is_typedarray()? && Uint8ArraySlice::from_unknown(*value).is_ok())
+    }
+
     fn bytes(&self, value: &Unknown<'env>) -> Result<Option<Vec<u8>>> {
         if !value.is_typedarray()? {
             return Ok(None);

@@ -161,6 +161,10 @@ impl Host for Wasm {
         Ok(bigint_to_i64(value))
     }
 
+    fn is_bytes(&self, value: &JsValue) -> Result<bool, JsValue> {
+        Ok(is_uint8_array(value))
+    }
+
     fn bytes(&self, value: &JsValue) -> Result<Option<Vec<u8>>, JsValue> {
         Ok(is_uint8_array(value).then(|| value.unchecked_ref::<Uint8Array>().to_vec()))
     }
