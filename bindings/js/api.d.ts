@@ -36,8 +36,7 @@ export interface JsonReadOptions extends ReadOptions {
  * Unknown keys are rejected, so that a check asked for is never silently
  * skipped.
  */
-// eslint-disable-next-line @typescript-eslint/no-empty-interface
-export interface ValidateOptions {}
+export type ValidateOptions = Record<string, never>;
 
 /** One rule a record breaks. */
 export interface Violation {

@@ -513,12 +513,12 @@ export interface LogEntryInit {
   resource?: string;
   message?: string;
   payload?: Uint8Array;
-  policyTags?: string[];
+  policyTags?: readonly string[];
   sensitivity?: Sensitivity | number;
   time?: TimestampInit | Date;
   eventId?: string;
   actorType?: ActorType | number;
-  delegationChain?: DelegationLinkInit[];
+  delegationChain?: readonly DelegationLinkInit[];
   sourceIp?: string;
   host?: string;
   userAgent?: string;
@@ -578,7 +578,7 @@ export interface DelegationLinkInit {
   $typeName?: "lokryn.compliancelog.v1.DelegationLink";
   actorId?: string;
   actorType?: ActorType | number;
-  scopes?: string[];
+  scopes?: readonly string[];
   reason?: string;
 }
 
@@ -730,7 +730,7 @@ export interface GenAIPayloadInit {
   responseId?: string;
   inputTokens?: bigint | number | string;
   outputTokens?: bigint | number | string;
-  finishReasons?: string[];
+  finishReasons?: readonly string[];
   temperature?: number;
   topP?: number;
   maxTokens?: bigint | number | string;
@@ -901,8 +901,7 @@ export interface JsonReadOptions extends ReadOptions {
  * Unknown keys are rejected, so that a check asked for is never silently
  * skipped.
  */
-// eslint-disable-next-line @typescript-eslint/no-empty-interface
-export interface ValidateOptions {}
+export type ValidateOptions = Record<string, never>;
 
 /** One rule a record breaks. */
 export interface Violation {

@@ -6,6 +6,32 @@
 
 const utf8 = (s) => new TextEncoder().encode(s);
 
+/**
+ * The golden vectors of tests/vectors (written by the Rust core): for each,
+ * its name, its encoding and its canonical JSON text.
+ */
+export async function goldenVectors() {
+  const dir = new URL("../vectors/", import.meta.url);
+  let readBytes;
+  let readText;
+  if (typeof process !== "undefined" && process.versions?.node) {
+    const { readFile } = await import("node:fs/promises");
+    readBytes = async (name) => new Uint8Array(await readFile(new URL(name, dir)));
+    readText = (name) => readFile(new URL(name, dir), "utf8");
+  } else {
+    readBytes = async (name) => new Uint8Array(await (await fetch(new URL(name, dir))).arrayBuffer());
+    readText = async (name) => (await fetch(new URL(name, dir))).text();
+  }
+  const manifest = JSON.parse(await readText("manifest.json"));
+  return Promise.all(
+    manifest.vectors.map(async (v) => ({
+      name: v.name,
+      binary: await readBytes(v.binary),
+      json: (await readText(v.json)).trim(),
+    })),
+  );
+}
+
 /** The spec README's first example: an MCP tool call. */
 export const specFirstExample = {
   eventType: 13, // EVENT_TOOL_INVOCATION

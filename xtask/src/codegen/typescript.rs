@@ -400,8 +400,14 @@ fn ts_type(field: &FieldDescriptorProto, messages: &[JsMessage<'_>], init: bool)
         Type::Group => bail!("groups are not supported"),
     };
     Ok(if field.label() == Label::Repeated {
-        if base.contains(' ') {
-            format!("({base})[]")
+        let base = if base.contains(' ') {
+            format!("({base})")
+        } else {
+            base
+        };
+        // What the functions accept may be a readonly array.
+        if init {
+            format!("readonly {base}[]")
         } else {
             format!("{base}[]")
         }
