@@ -9,7 +9,8 @@
 //!   depends on the per-platform packages instead, in napi-rs's usual layout.
 //! * `lokryn-compliance-log-<platform>-<version>.tgz`: that per-platform
 //!   package (`@lokryn/compliance-log-linux-x64-gnu`, …), made from the
-//!   `napi.targets` of package.json with `napi create-npm-dirs`.
+//!   `napi.targets` of package.json with `napi create-npm-dirs` into
+//!   `bindings/node/npm/` (not committed: derived from package.json).
 //! * `lokryn-compliance-log-wasm-<version>.tgz`: `@lokryn/compliance-log-wasm`.
 //!
 //! Their versions are the workspace version: `cargo xtask codegen` writes it
@@ -74,7 +75,8 @@ pub(crate) fn npm_tarballs(out: &Path) -> Result<NpmTarballs> {
         .and_then(|n| n.strip_suffix(".node"))
         .map(str::to_owned)
         .context("unexpected addon file name")?;
-    let staging = target_dir().join("npm").join("platforms");
+    // napi keeps these inside the project; made afresh each time, ignored by git.
+    let staging = root().join(NODE_DIR).join("npm");
     let _ = std::fs::remove_dir_all(&staging);
     util::run(Command::new(root().join("node_modules/.bin/napi"))
         .current_dir(root().join(NODE_DIR))
