@@ -38,7 +38,11 @@ pub(crate) fn run(check: bool) -> Result<()> {
     }
     eprintln!("\ndist/:");
     for t in tarballs.all() {
-        eprintln!("  {} ({} KiB)", file_name(t), std::fs::metadata(t)?.len() / 1024);
+        eprintln!(
+            "  {} ({} KiB)",
+            file_name(t),
+            std::fs::metadata(t)?.len() / 1024
+        );
     }
     Ok(())
 }
@@ -78,11 +82,13 @@ pub(crate) fn npm_tarballs(out: &Path) -> Result<NpmTarballs> {
     // napi keeps these inside the project; made afresh each time, ignored by git.
     let staging = root().join(NODE_DIR).join("npm");
     let _ = std::fs::remove_dir_all(&staging);
-    util::run(Command::new(root().join("node_modules/.bin/napi"))
-        .current_dir(root().join(NODE_DIR))
-        .arg("create-npm-dirs")
-        .arg("--npm-dir")
-        .arg(&staging))?;
+    util::run(
+        Command::new(root().join("node_modules/.bin/napi"))
+            .current_dir(root().join(NODE_DIR))
+            .arg("create-npm-dirs")
+            .arg("--npm-dir")
+            .arg(&staging),
+    )?;
     let dir = staging.join(&platform);
     if !dir.join("package.json").exists() {
         bail!(
@@ -141,17 +147,19 @@ pub(crate) fn check_npm(tarballs: &NpmTarballs) -> Result<()> {
         dir.join("package.json"),
         "{\n  \"private\": true,\n  \"description\": \"cargo xtask: npm tarballs, installed\"\n}\n",
     )?;
-    util::run(Command::new("npm")
-        .current_dir(&dir)
-        .args([
-            "install",
-            "--no-audit",
-            "--no-fund",
-            "--prefer-offline",
-            "--no-package-lock",
-        ])
-        .arg(&tarballs.node)
-        .arg(&tarballs.wasm))?;
+    util::run(
+        Command::new("npm")
+            .current_dir(&dir)
+            .args([
+                "install",
+                "--no-audit",
+                "--no-fund",
+                "--prefer-offline",
+                "--no-package-lock",
+            ])
+            .arg(&tarballs.node)
+            .arg(&tarballs.wasm),
+    )?;
 
     let golden = std::fs::read(root().join("tests/vectors/spec-tool-invocation.binpb"))
         .context("tests/vectors/spec-tool-invocation.binpb")?;
@@ -167,8 +175,10 @@ pub(crate) fn check_npm(tarballs: &NpmTarballs) -> Result<()> {
     }
     util::run(Command::new("node").current_dir(&dir).arg("smoke.cjs"))?;
     util::run(Command::new("node").current_dir(&dir).arg("smoke.mjs"))?;
-    util::run(Command::new("node")
-        .current_dir(root())
-        .args(["tests/npm/browser.js", "smoke"])
-        .arg(&dir))
+    util::run(
+        Command::new("node")
+            .current_dir(root())
+            .args(["tests/npm/browser.js", "smoke"])
+            .arg(&dir),
+    )
 }

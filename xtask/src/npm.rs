@@ -60,7 +60,10 @@ pub(crate) fn node_addon() -> Result<PathBuf> {
             return Ok(path);
         }
     }
-    bail!("no .node file in {}: run `cargo xtask test` or `cargo xtask dist`", dir.display())
+    bail!(
+        "no .node file in {}: run `cargo xtask test` or `cargo xtask dist`",
+        dir.display()
+    )
 }
 
 /// How this machine compiles Rust to wasm32.
@@ -174,7 +177,13 @@ fn ensure_wasm_bindgen() -> Result<PathBuf> {
     // mirror may not carry yet; semver-compatible versions are fine.
     run(crate::util::cargo()
         .env_remove("CARGO_TARGET_DIR")
-        .args(["install", "--quiet", "--force", "wasm-bindgen-cli", "--version"])
+        .args([
+            "install",
+            "--quiet",
+            "--force",
+            "wasm-bindgen-cli",
+            "--version",
+        ])
         .arg(format!("={version}"))
         .arg("--root")
         .arg(&dir))

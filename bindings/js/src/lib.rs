@@ -438,9 +438,9 @@ pub mod read {
     /// A `bytes` field: a `Uint8Array`.
     pub fn bytes<H: Host>(h: &H, v: &H::Value) -> R<Vec<u8>, H> {
         match h.kind(v)? {
-            Kind::Object => h
-                .bytes(v)?
-                .ok_or_else(|| ConvertError::invalid("expected a Uint8Array, got an object".into())),
+            Kind::Object => h.bytes(v)?.ok_or_else(|| {
+                ConvertError::invalid("expected a Uint8Array, got an object".into())
+            }),
             k if is_unset(k) => Ok(Vec::new()),
             k => Err(unexpected::<H>("a Uint8Array", k)),
         }
@@ -548,7 +548,9 @@ pub mod read {
 
     fn from_millis<E>(ms: f64) -> Result<prost_types::Timestamp, ConvertError<E>> {
         if !ms.is_finite() {
-            return Err(ConvertError::invalid("expected a valid Date, got an invalid one".into()));
+            return Err(ConvertError::invalid(
+                "expected a valid Date, got an invalid one".into(),
+            ));
         }
         let seconds = (ms / 1000.0).floor();
         let nanos = ((ms - seconds * 1000.0) * 1_000_000.0).round();
@@ -675,7 +677,11 @@ pub mod write {
     }
 
     /// An `optional` scalar field: present even when zero.
-    pub fn optional<H: Host, T: Copy>(h: &H, v: Option<T>, write: impl FnOnce(&H, T) -> R<H>) -> R<H> {
+    pub fn optional<H: Host, T: Copy>(
+        h: &H,
+        v: Option<T>,
+        write: impl FnOnce(&H, T) -> R<H>,
+    ) -> R<H> {
         match v {
             Some(v) => write(h, v),
             None => h.undefined(),
@@ -687,7 +693,10 @@ pub mod write {
         if v.is_empty() {
             return h.undefined();
         }
-        let items = v.iter().map(|item| write(h, item)).collect::<Result<Vec<_>, _>>()?;
+        let items = v
+            .iter()
+            .map(|item| write(h, item))
+            .collect::<Result<Vec<_>, _>>()?;
         h.new_array(items)
     }
 }
@@ -810,12 +819,13 @@ pub mod api {
         } else {
             kind.describe()
         };
-        Err(type_error::<H>(format!("{what}: expected a Uint8Array, got {got}")))
+        Err(type_error::<H>(format!(
+            "{what}: expected a Uint8Array, got {got}"
+        )))
     }
 
     /// An entry object (not bytes, not an array).
-    fn entry_arg<H: Host>(h: &H, v: &H::Value, what: &str) -> R<LogEntry, H>
-    {
+    fn entry_arg<H: Host>(h: &H, v: &H::Value, what: &str) -> R<LogEntry, H> {
         let kind = h.kind(v).map_err(Failure::Host)?;
         if kind != Kind::Object {
             return Err(type_error::<H>(format!(
@@ -837,8 +847,7 @@ pub mod api {
     }
 
     /// An entry object or its encoding.
-    fn entry_input<H: Host>(h: &H, v: &H::Value) -> R<LogEntry, H>
-    {
+    fn entry_input<H: Host>(h: &H, v: &H::Value) -> R<LogEntry, H> {
         if h.kind(v).map_err(Failure::Host)? == Kind::Object {
             if let Some(bytes) = h.bytes(v).map_err(Failure::Host)? {
                 return Ok(codec::decode(&bytes)?);
@@ -882,7 +891,7 @@ pub mod api {
             Kind::Undefined => Ok(Limits::DEFAULT),
             Kind::Number => {
                 let n = h.number(&v).map_err(Failure::Host)?;
-                if n.fract() == 0.0 && n >= 1.0 && n <= 9_007_199_254_740_991.0 {
+                if n.fract() == 0.0 && (1.0..=9_007_199_254_740_991.0).contains(&n) {
                     #[allow(clippy::cast_possible_truncation)] // A safe integer.
                     Ok(Limits::with_max_entry_bytes(
                         usize::try_from(n as u64).unwrap_or(usize::MAX),
@@ -918,8 +927,7 @@ pub mod api {
     }
 
     /// `encode(entry)`.
-    pub fn encode<H: Host>(h: &H, entry: &H::Value) -> R<H::Value, H>
-    {
+    pub fn encode<H: Host>(h: &H, entry: &H::Value) -> R<H::Value, H> {
         let entry = entry_arg(h, entry, "entry")?;
         out::<H>(h.new_bytes(&codec::encode(&entry)))
     }
@@ -933,8 +941,7 @@ pub mod api {
     }
 
     /// `encodeDelimited(entries)`.
-    pub fn encode_delimited<H: Host>(h: &H, entries: &H::Value) -> R<H::Value, H>
-    {
+    pub fn encode_delimited<H: Host>(h: &H, entries: &H::Value) -> R<H::Value, H> {
         let kind = h.kind(entries).map_err(Failure::Host)?;
         let items = match kind {
             Kind::Object => h.array(entries).map_err(Failure::Host)?,
@@ -943,7 +950,11 @@ pub mod api {
         .ok_or_else(|| {
             type_error::<H>(format!(
                 "entries: expected an Array of LogEntry objects, got {}",
-                if kind == Kind::Object { "an object" } else { kind.describe() }
+                if kind == Kind::Object {
+                    "an object"
+                } else {
+                    kind.describe()
+                }
             ))
         })?;
         let mut writer = DelimitedWriter::new(Vec::with_capacity(items.len() * 128));
@@ -962,7 +973,11 @@ pub mod api {
     }
 
     /// `decodeDelimited(bytes, options?)`.
-    pub fn decode_delimited<H: Host>(h: &H, bytes: &H::Value, options: &H::Value) -> R<H::Value, H> {
+    pub fn decode_delimited<H: Host>(
+        h: &H,
+        bytes: &H::Value,
+        options: &H::Value,
+    ) -> R<H::Value, H> {
         let bytes = bytes_arg(h, bytes, "bytes")?;
         let limits = read_options(h, options)?;
         let mut items = Vec::new();
@@ -973,8 +988,7 @@ pub mod api {
     }
 
     /// `toJsonString(entry)`.
-    pub fn to_json_string<H: Host>(h: &H, entry: &H::Value) -> R<H::Value, H>
-    {
+    pub fn to_json_string<H: Host>(h: &H, entry: &H::Value) -> R<H::Value, H> {
         let entry = entry_input(h, entry)?;
         out::<H>(h.new_string(&json::to_json(&entry)?))
     }
@@ -992,7 +1006,9 @@ pub mod api {
         let mut json_options = JsonOptions::default();
         if self::options(h, options, &["maxEntryBytes", "ignoreUnknownFields"])? {
             json_options.limits = limits(h, options)?;
-            let v = h.get(options, IGNORE_UNKNOWN_FIELDS).map_err(Failure::Host)?;
+            let v = h
+                .get(options, IGNORE_UNKNOWN_FIELDS)
+                .map_err(Failure::Host)?;
             json_options.ignore_unknown_fields = match h.kind(&v).map_err(Failure::Host)? {
                 Kind::Undefined => false,
                 Kind::Boolean => h.boolean(&v).map_err(Failure::Host)?,
@@ -1009,8 +1025,7 @@ pub mod api {
     }
 
     /// `validate(entry, options?)`.
-    pub fn validate<H: Host>(h: &H, entry: &H::Value, options: &H::Value) -> R<H::Value, H>
-    {
+    pub fn validate<H: Host>(h: &H, entry: &H::Value, options: &H::Value) -> R<H::Value, H> {
         let options = validate_options(h, options)?;
         let entry = entry_input(h, entry)?;
         out::<H>(report_to_js(h, &validate::validate_with(&entry, &options)))
@@ -1033,16 +1048,17 @@ pub mod api {
     }
 
     /// `assertValid(entry, options?)`: `undefined`, or throws `INVALID`.
-    pub fn assert_valid<H: Host>(h: &H, entry: &H::Value, options: &H::Value) -> R<H::Value, H>
-    {
+    pub fn assert_valid<H: Host>(h: &H, entry: &H::Value, options: &H::Value) -> R<H::Value, H> {
         let options = validate_options(h, options)?;
         let entry = entry_input(h, entry)?;
         let report = validate::validate_with(&entry, &options);
         if report.is_valid() {
             out::<H>(h.undefined())
         } else {
-            Err(Failure::Throw(super::ErrorInfo::invalid(&report), Some(report)))
+            Err(Failure::Throw(
+                super::ErrorInfo::invalid(&report),
+                Some(report),
+            ))
         }
     }
-
 }

@@ -78,7 +78,10 @@ impl<'env> Node<'env> {
     }
 
     /// Returns `result`'s value, or throws its failure.
-    fn finish(&self, result: std::result::Result<Unknown<'env>, Failure<napi::Error>>) -> Result<Unknown<'env>> {
+    fn finish(
+        &self,
+        result: std::result::Result<Unknown<'env>, Failure<napi::Error>>,
+    ) -> Result<Unknown<'env>> {
         match result {
             Ok(value) => Ok(value),
             Err(failure) => Err(napi::Error::from(failure.into_js(self)?)),
@@ -142,7 +145,9 @@ impl<'env> Host for Node<'env> {
             return Ok(None);
         }
         // Another kind of typed array is not bytes.
-        Ok(Uint8ArraySlice::from_unknown(*value).ok().map(|s| s.to_vec()))
+        Ok(Uint8ArraySlice::from_unknown(*value)
+            .ok()
+            .map(|s| s.to_vec()))
     }
 
     fn array(&self, value: &Unknown<'env>) -> Result<Option<Vec<Unknown<'env>>>> {
@@ -210,7 +215,7 @@ impl<'env> Host for Node<'env> {
         let value: Unknown<'static> = f.borrow_back(self.env)?.call(raw)?;
         // Handles live as long as the current call's scope, whatever Rust
         // lifetime the factory's return type was declared with.
-        Ok(Unknown::from_unknown(value)?)
+        Unknown::from_unknown(value)
     }
 }
 

@@ -24,7 +24,9 @@ use std::path::Path;
 
 use anyhow::{Context, Result, bail};
 use prost_types::field_descriptor_proto::{Label, Type};
-use prost_types::{DescriptorProto, EnumDescriptorProto, FieldDescriptorProto, FileDescriptorProto};
+use prost_types::{
+    DescriptorProto, EnumDescriptorProto, FieldDescriptorProto, FileDescriptorProto,
+};
 
 use super::schema::{PACKAGE, Schema};
 use super::{GeneratedFile, HEADER};
@@ -321,10 +323,9 @@ fn enum_member_names(e: &EnumDescriptorProto) -> Vec<String> {
     let strip = e.value.iter().all(|v| {
         let lower = v.name().to_lowercase();
         lower.starts_with(&prefix)
-            && v
-                .name()
-                .get(prefix.len()..)
-                .is_some_and(|rest| !rest.is_empty() && !rest.starts_with(|c: char| c.is_ascii_digit()))
+            && v.name().get(prefix.len()..).is_some_and(|rest| {
+                !rest.is_empty() && !rest.starts_with(|c: char| c.is_ascii_digit())
+            })
     });
     e.value
         .iter()
@@ -416,15 +417,23 @@ fn ts_type(field: &FieldDescriptorProto, messages: &[JsMessage<'_>], init: bool)
     })
 }
 
-fn write_message_dts(out: &mut String, m: &JsMessage<'_>, messages: &[JsMessage<'_>]) -> Result<()> {
+fn write_message_dts(
+    out: &mut String,
+    m: &JsMessage<'_>,
+    messages: &[JsMessage<'_>],
+) -> Result<()> {
     let name = &m.ts_name;
     out.push('\n');
     jsdoc(out, "", &m.docs.own);
     writeln!(out, "export interface {name} {{")?;
-    writeln!(out, "  /** The fully-qualified name of the message type. */")?;
+    writeln!(
+        out,
+        "  /** The fully-qualified name of the message type. */"
+    )?;
     writeln!(out, "  $typeName: \"{}\";", m.full_name)?;
     for (i, f) in m.proto.field.iter().enumerate() {
-        let optional = f.proto3_optional() || (f.r#type() == Type::Message && f.label() != Label::Repeated);
+        let optional =
+            f.proto3_optional() || (f.r#type() == Type::Message && f.label() != Label::Repeated);
         out.push('\n');
         jsdoc(out, "  ", m.docs.member(i));
         writeln!(
@@ -445,7 +454,12 @@ fn write_message_dts(out: &mut String, m: &JsMessage<'_>, messages: &[JsMessage<
     writeln!(out, "export interface {name}Init {{")?;
     writeln!(out, "  $typeName?: \"{}\";", m.full_name)?;
     for f in &m.proto.field {
-        writeln!(out, "  {}?: {};", local_name(f), ts_type(f, messages, true)?)?;
+        writeln!(
+            out,
+            "  {}?: {};",
+            local_name(f),
+            ts_type(f, messages, true)?
+        )?;
     }
     out.push_str("}\n");
     Ok(())
@@ -473,7 +487,9 @@ fn runtime(
     messages: &[JsMessage<'_>],
     template: &str,
 ) -> Result<(&'static str, String)> {
-    let mut js = format!("// {HEADER}\n//\n// Made from xtask/src/codegen/typescript.rs and {RUNTIME_JS}.\n");
+    let mut js = format!(
+        "// {HEADER}\n//\n// Made from xtask/src/codegen/typescript.rs and {RUNTIME_JS}.\n"
+    );
     if syntax == Syntax::CommonJs {
         js.push_str("\"use strict\";\n");
     }
@@ -540,7 +556,11 @@ fn runtime(
     exports.push("messageFactories".into());
     Ok(match syntax {
         Syntax::CommonJs => {
-            writeln!(js, "\nmodule.exports = {{\n  {},\n}};", exports.join(",\n  "))?;
+            writeln!(
+                js,
+                "\nmodule.exports = {{\n  {},\n}};",
+                exports.join(",\n  ")
+            )?;
             ("runtime.cjs", js)
         }
         Syntax::Esm => {

@@ -28,21 +28,29 @@ pub(crate) fn steps(r: &mut Runner) -> Result<()> {
 }
 
 fn npm_steps(r: &mut Runner) -> Result<()> {
-    r.step("build @lokryn/compliance-log (napi-rs, release)", npm::build_node)?;
+    r.step(
+        "build @lokryn/compliance-log (napi-rs, release)",
+        npm::build_node,
+    )?;
     r.step(
         "build @lokryn/compliance-log-wasm (wasm32, release)",
         npm::build_wasm,
     )?;
     r.step("buf generate (protobuf-es code for tests/npm)", || {
-        run(Command::new(bin("buf"))
-            .current_dir(root())
-            .args(["generate", "--template", "tests/npm/buf.gen.yaml"]))
+        run(Command::new(bin("buf")).current_dir(root()).args([
+            "generate",
+            "--template",
+            "tests/npm/buf.gen.yaml",
+        ]))
     })?;
-    r.step("tsc (the TypeScript API, used with protobuf-es types)", || {
-        run(Command::new(bin("tsc"))
-            .current_dir(root())
-            .args(["--project", "tests/npm/tsconfig.json"]))
-    })?;
+    r.step(
+        "tsc (the TypeScript API, used with protobuf-es types)",
+        || {
+            run(Command::new(bin("tsc"))
+                .current_dir(root())
+                .args(["--project", "tests/npm/tsconfig.json"]))
+        },
+    )?;
     for binding in ["node", "wasm"] {
         r.step(&format!("node --test tests/npm ({binding})"), || {
             run(Command::new("node")
@@ -64,11 +72,14 @@ fn npm_steps(r: &mut Runner) -> Result<()> {
             .args(["tests/npm/browser.js", "playground"])
             .arg(&shot))
     })?;
-    r.step("npm pack, install into an empty folder, use (Node + Chromium)", || {
-        let out = target_dir().join("npm").join("dist");
-        let tarballs = crate::dist::npm_tarballs(&out)?;
-        crate::dist::check_npm(&tarballs)
-    })?;
+    r.step(
+        "npm pack, install into an empty folder, use (Node + Chromium)",
+        || {
+            let out = target_dir().join("npm").join("dist");
+            let tarballs = crate::dist::npm_tarballs(&out)?;
+            crate::dist::check_npm(&tarballs)
+        },
+    )?;
     Ok(())
 }
 

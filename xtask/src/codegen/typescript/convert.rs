@@ -43,7 +43,12 @@ pub(crate) fn file(messages: &[JsMessage<'_>]) -> Result<GeneratedFile> {
          pub fn type_name(self) -> &'static str {\n        match self {\n",
     );
     for m in messages {
-        writeln!(out, "            Self::{} => \"{}\",", variant(m), m.full_name)?;
+        writeln!(
+            out,
+            "            Self::{} => \"{}\",",
+            variant(m),
+            m.full_name
+        )?;
     }
     out.push_str("        }\n    }\n}\n");
     for m in messages {
@@ -59,7 +64,10 @@ fn variant(m: &JsMessage<'_>) -> String {
 
 fn rust_type(full_name: &str) -> String {
     match full_name.strip_prefix(&format!("{PACKAGE}.")) {
-        Some(name) => format!("::lokryn_compliance_log::v1::{}", name.to_upper_camel_case()),
+        Some(name) => format!(
+            "::lokryn_compliance_log::v1::{}",
+            name.to_upper_camel_case()
+        ),
         None => format!(
             "::prost_types::{}",
             full_name.rsplit('.').next().unwrap_or(full_name)
@@ -69,8 +77,14 @@ fn rust_type(full_name: &str) -> String {
 
 fn field_ident(f: &FieldDescriptorProto) -> Result<String> {
     let name = f.name().to_snake_case();
-    if matches!(name.as_str(), "type" | "match" | "ref" | "self" | "fn" | "mod" | "use") {
-        bail!("field `{}` is a Rust keyword; add raw identifiers to the generator", f.name());
+    if matches!(
+        name.as_str(),
+        "type" | "match" | "ref" | "self" | "fn" | "mod" | "use"
+    ) {
+        bail!(
+            "field `{}` is a Rust keyword; add raw identifiers to the generator",
+            f.name()
+        );
     }
     Ok(name)
 }
