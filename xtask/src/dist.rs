@@ -13,8 +13,8 @@
 //!   `bindings/node/npm/` (not committed: derived from package.json).
 //! * `lokryn-compliance-log-wasm-<version>.tgz`: `@lokryn/compliance-log-wasm`.
 //!
-//! Their versions are the workspace version: `cargo xtask codegen` writes it
-//! into each package.json and `--check` fails when one differs.
+//! Their versions are the workspace version: dist refuses to pack a
+//! package.json that says otherwise (and so do the tests).
 //!
 //! With `--check`, each tarball is then installed into an empty folder and
 //! used as a user would: `require` and `import` in Node, and a page in
@@ -29,6 +29,7 @@ use crate::npm::{self, NODE_DIR, WASM_DIR};
 use crate::util::{self, root, target_dir};
 
 pub(crate) fn run(check: bool) -> Result<()> {
+    crate::codegen::typescript::check_package_versions()?;
     crate::test::ensure_node_modules()?;
     npm::build_node()?;
     npm::build_wasm()?;

@@ -11,7 +11,7 @@ mod json;
 mod python;
 mod rust;
 pub(crate) mod schema;
-mod typescript;
+pub(crate) mod typescript;
 
 use std::collections::BTreeSet;
 use std::fs;

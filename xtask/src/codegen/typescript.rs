@@ -13,7 +13,10 @@
 //!   of protobuf-es's `create()`), then `bindings/js/runtime.js`.
 //! * `bindings/js/src/generated.rs`: the Rust conversions between those
 //!   objects and the core's prost types (see [`convert`]).
-//! * the `version` of each package.json, set to the workspace version.
+//!
+//! The runtime's `VERSION` is the workspace version. Each package.json
+//! carries it too (npm needs it literally); [`check_package_versions`],
+//! run by the tests and by `cargo xtask dist`, fails when one differs.
 
 mod convert;
 
@@ -86,7 +89,6 @@ pub(crate) fn files(schema: &Schema) -> Result<Vec<GeneratedFile>> {
         files.push(GeneratedFile::new(format!("{dir}/index.d.ts"), dts.clone()));
         let (name, js) = runtime(*syntax, &version, &enums, &messages, &template)?;
         files.push(GeneratedFile::new(format!("{dir}/{name}"), js));
-        files.push(package_json(&root, dir, &version)?);
     }
     files.push(convert::file(&messages)?);
     Ok(files)
@@ -128,25 +130,26 @@ fn workspace_version(root: &Path) -> Result<String> {
     bail!("Cargo.toml has no [workspace.package] version")
 }
 
-/// The package.json of `dir` with its `version` set to the workspace's.
-fn package_json(root: &Path, dir: &str, version: &str) -> Result<GeneratedFile> {
-    let path = format!("{dir}/package.json");
-    let text = read(root, &path)?;
-    let key = "\n  \"version\": \"";
-    let start = text
-        .find(key)
-        .with_context(|| format!("{path} has no top-level \"version\""))?
-        + key.len();
-    let end = text
-        .get(start..)
-        .and_then(|rest| rest.find('"'))
-        .with_context(|| format!("{path}: unterminated version"))?
-        + start;
-    let mut out = String::with_capacity(text.len());
-    out.push_str(text.get(..start).unwrap_or_default());
-    out.push_str(version);
-    out.push_str(text.get(end..).unwrap_or_default());
-    Ok(GeneratedFile::new(path, out))
+/// The `version` of each npm package's package.json, which must be the
+/// workspace version (`cargo xtask release` rewrites them all).
+pub(crate) fn check_package_versions() -> Result<()> {
+    let root = root();
+    let version = workspace_version(&root)?;
+    for (dir, _) in PACKAGES {
+        let path = format!("{dir}/package.json");
+        let text = read(&root, &path)?;
+        let found = text
+            .split("\n  \"version\": \"")
+            .nth(1)
+            .and_then(|rest| rest.split('"').next())
+            .with_context(|| format!("{path} has no top-level \"version\""))?;
+        if found != version {
+            bail!(
+                "{path} has version {found}, the workspace (Cargo.toml) {version}: they must agree"
+            );
+        }
+    }
+    Ok(())
 }
 
 /// Doc comments of one message or enum, by path relative to it.
@@ -568,4 +571,12 @@ fn runtime(
             ("runtime.js", js)
         }
     })
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn npm_package_versions_are_the_workspace_version() {
+        super::check_package_versions().unwrap();
+    }
 }
