@@ -27,21 +27,42 @@ mod generated {
     include!("generated.rs");
 }
 
-pub use generated::Message;
+pub use generated::{KEY_NAMES, Message};
 
-/// A property name, with the NUL-terminated copy napi wants.
+/// A property name, with the NUL-terminated copy napi wants and, for the
+/// schema's field names, an index into [`KEY_NAMES`] under which a host may
+/// keep the name as a ready-made JavaScript string.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct Key {
     /// The name.
     pub name: &'static str,
     /// The same, NUL-terminated.
     pub c_name: &'static CStr,
+    /// Its index in [`KEY_NAMES`], or [`Key::NO_ID`].
+    pub id: u16,
 }
 
 impl Key {
+    /// The `id` of a key that is not in [`KEY_NAMES`].
+    pub const NO_ID: u16 = u16::MAX;
+
     /// A key; `c_name` must be `name` followed by NUL.
     pub const fn new(name: &'static str, c_name: &'static CStr) -> Self {
-        Self { name, c_name }
+        Self {
+            name,
+            c_name,
+            id: Self::NO_ID,
+        }
+    }
+
+    /// The key `KEY_NAMES[id]` (generated code only).
+    pub const fn indexed(name: &'static str, c_name: &'static CStr, id: u16) -> Self {
+        Self { name, c_name, id }
+    }
+
+    /// Its index in [`KEY_NAMES`], if it has one.
+    pub fn index(self) -> Option<usize> {
+        (self.id != Self::NO_ID).then_some(usize::from(self.id))
     }
 }
 

@@ -27,6 +27,10 @@ type FactoryRef = FunctionRef<Args, Unknown<'static>>;
 
 /// The JavaScript factories, held per Node environment (main thread and
 /// each worker load the addon separately).
+///
+/// (Property names are not kept as JavaScript strings: Node-API before
+/// Node 22 cannot reference a string, and looking one up through a
+/// referenced array costs more than `napi_get_named_property`.)
 struct Factories {
     messages: Vec<FactoryRef>,
     error: FactoryRef,

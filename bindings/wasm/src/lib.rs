@@ -11,7 +11,7 @@ use std::cell::RefCell;
 use std::collections::HashMap;
 
 use js_sys::{Function, Uint8Array};
-use lokryn_compliance_log_js::{Factory, Failure, Host, Key, Kind, Message, api};
+use lokryn_compliance_log_js::{Factory, Failure, Host, KEY_NAMES, Key, Kind, Message, api};
 use wasm_bindgen::prelude::*;
 
 // Small helpers on the JavaScript side: each is one call across the
@@ -69,8 +69,10 @@ struct Factories {
 
 thread_local! {
     static FACTORIES: RefCell<Option<Factories>> = const { RefCell::new(None) };
-    /// Property names, made into JavaScript strings once.
-    static KEYS: RefCell<HashMap<&'static str, JsValue>> = RefCell::new(HashMap::new());
+    /// The schema's property names, made into JavaScript strings once.
+    static KEYS: Vec<JsValue> = KEY_NAMES.iter().map(|k| JsValue::from_str(k)).collect();
+    /// Other property names (options), made into JavaScript strings once.
+    static OTHER_KEYS: RefCell<HashMap<&'static str, JsValue>> = RefCell::new(HashMap::new());
 }
 
 /// Registers the factories of `runtime.js`. Called once by `lib.js`.
@@ -132,7 +134,12 @@ impl Host for Wasm {
     }
 
     fn get(&self, object: &JsValue, key: Key) -> Result<JsValue, JsValue> {
-        KEYS.with(|keys| {
+        if let Some(i) = key.index() {
+            if let Some(result) = KEYS.with(|keys| keys.get(i).map(|k| get_property(object, k))) {
+                return result;
+            }
+        }
+        OTHER_KEYS.with(|keys| {
             let mut keys = keys.borrow_mut();
             let key = keys
                 .entry(key.name)

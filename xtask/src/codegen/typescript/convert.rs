@@ -51,11 +51,33 @@ pub(crate) fn file(messages: &[JsMessage<'_>]) -> Result<GeneratedFile> {
         )?;
     }
     out.push_str("        }\n    }\n}\n");
+    let keys = key_names(messages);
+    out.push_str(
+        "\n/// Every property name of the messages, in first-use order: hosts may keep\n\
+         /// them as JavaScript strings, indexed by `Key::id`.\npub const KEY_NAMES: &[&str] = &[\n",
+    );
+    for k in &keys {
+        writeln!(out, "    \"{k}\",")?;
+    }
+    out.push_str("];\n");
     for m in messages {
-        write_from_js(&mut out, m)?;
+        write_from_js(&mut out, m, &keys)?;
         write_to_js(&mut out, m)?;
     }
     Ok(GeneratedFile::new(PATH, out))
+}
+
+fn key_names(messages: &[JsMessage<'_>]) -> Vec<String> {
+    let mut keys: Vec<String> = Vec::new();
+    for m in messages {
+        for f in &m.proto.field {
+            let name = local_name(f);
+            if !keys.contains(&name) {
+                keys.push(name);
+            }
+        }
+    }
+    keys
 }
 
 fn variant(m: &JsMessage<'_>) -> String {
@@ -127,7 +149,7 @@ fn reader(m: &JsMessage<'_>, f: &FieldDescriptorProto, element: bool) -> Result<
     })
 }
 
-fn write_from_js(out: &mut String, m: &JsMessage<'_>) -> Result<()> {
+fn write_from_js(out: &mut String, m: &JsMessage<'_>, keys: &[String]) -> Result<()> {
     writeln!(
         out,
         "\nimpl FromJs for {} {{\n    fn from_js<H: Host>(h: &H, o: &H::Value) -> Result<Self, ConvertError<H::Error>> {{\n        Ok(Self {{",
@@ -135,7 +157,8 @@ fn write_from_js(out: &mut String, m: &JsMessage<'_>) -> Result<()> {
     )?;
     for f in &m.proto.field {
         let key = local_name(f);
-        let get = format!("&h.get(o, Key::new(\"{key}\", c\"{key}\"))?");
+        let id = keys.iter().position(|k| *k == key).unwrap_or_default();
+        let get = format!("&h.get(o, Key::indexed(\"{key}\", c\"{key}\", {id}))?");
         let read = if f.label() == Label::Repeated {
             format!("read::repeated(h, {get}, {})", reader(m, f, true)?)
         } else if f.proto3_optional() {
