@@ -154,3 +154,11 @@ test(`${packageName}: delimited streams of no entries`, () => {
   assert.deepEqual(lib.encodeDelimited([{}, {}]), new Uint8Array([0, 0]));
   assert.equal(lib.decodeDelimited(new Uint8Array([0, 0])).length, 2);
 });
+
+test(`${packageName}: the wasm module is under 500 KB gzipped`, { skip: !isNode || binding !== "wasm" }, async () => {
+  const { readFile } = await import("node:fs/promises");
+  const { gzipSync } = await import("node:zlib");
+  const wasm = await readFile(new URL("../../bindings/wasm/pkg/lokryn_compliance_log_wasm_bg.wasm", import.meta.url));
+  const gzipped = gzipSync(wasm, { level: 9 }).length;
+  assert.ok(gzipped < 500_000, `${gzipped} bytes gzipped`);
+});
