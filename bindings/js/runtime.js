@@ -54,6 +54,7 @@ function newReport(valid, violations) {
 /** What the native code is handed once, at load time. */
 const factories = {
   messages: messageFactories,
+  readers: messageReaders,
   error: newError,
   violation: newViolation,
   report: newReport,

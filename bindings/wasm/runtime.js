@@ -277,8 +277,30 @@ function Timestamp$(a0, a1) {
   return m;
 }
 
+// One reader per message: every field's value, in field-number order, so
+// that the native code reads an object in one call.
+function LogEntry$read(o) {
+  return [o.eventType, o.outcome, o.severity, o.actorId, o.component, o.environment, o.resource, o.message, o.payload, o.policyTags, o.sensitivity, o.time, o.eventId, o.actorType, o.delegationChain, o.sourceIp, o.host, o.userAgent, o.traceId, o.spanId, o.parentSpanId, o.sessionId, o.requestId, o.durationMs, o.errorCode, o.errorMessage, o.producer, o.schemaVersion, o.genai, o.mcp, o.payloadFormat];
+}
+function DelegationLink$read(o) {
+  return [o.actorId, o.actorType, o.scopes, o.reason];
+}
+function Producer$read(o) {
+  return [o.name, o.version];
+}
+function GenAIPayload$read(o) {
+  return [o.operationName, o.providerName, o.requestModel, o.responseModel, o.responseId, o.inputTokens, o.outputTokens, o.finishReasons, o.temperature, o.topP, o.maxTokens, o.conversationId, o.agentId, o.agentName, o.toolName, o.toolCallId, o.toolType, o.dataSourceId];
+}
+function McpPayload$read(o) {
+  return [o.methodName, o.protocolVersion, o.sessionId, o.requestId, o.toolName, o.promptName, o.resourceUri, o.transport, o.clientName, o.clientVersion, o.serverName, o.serverVersion, o.jsonrpcErrorCode];
+}
+function Timestamp$read(o) {
+  return [o.seconds, o.nanos];
+}
+
 // In the order of `Message` in bindings/js/src/generated.rs.
 const messageFactories = [LogEntry$, DelegationLink$, Producer$, GenAIPayload$, McpPayload$, Timestamp$];
+const messageReaders = [LogEntry$read, DelegationLink$read, Producer$read, GenAIPayload$read, McpPayload$read, Timestamp$read];
 
 class ComplianceLogError extends Error {
   constructor(message, code) {
@@ -329,6 +351,7 @@ function newReport(valid, violations) {
 /** What the native code is handed once, at load time. */
 const factories = {
   messages: messageFactories,
+  readers: messageReaders,
   error: newError,
   violation: newViolation,
   report: newReport,
@@ -364,4 +387,5 @@ export {
   factories,
   jsonText,
   messageFactories,
+  messageReaders,
 };

@@ -122,38 +122,75 @@ pub const KEY_NAMES: &[&str] = &[
 
 impl FromJs for ::lokryn_compliance_log::v1::LogEntry {
     fn from_js<H: Host>(h: &H, o: &H::Value) -> Result<Self, ConvertError<H::Error>> {
+        const KEYS: &[Key] = &[
+            Key::indexed("eventType", c"eventType", 0),
+            Key::indexed("outcome", c"outcome", 1),
+            Key::indexed("severity", c"severity", 2),
+            Key::indexed("actorId", c"actorId", 3),
+            Key::indexed("component", c"component", 4),
+            Key::indexed("environment", c"environment", 5),
+            Key::indexed("resource", c"resource", 6),
+            Key::indexed("message", c"message", 7),
+            Key::indexed("payload", c"payload", 8),
+            Key::indexed("policyTags", c"policyTags", 9),
+            Key::indexed("sensitivity", c"sensitivity", 10),
+            Key::indexed("time", c"time", 11),
+            Key::indexed("eventId", c"eventId", 12),
+            Key::indexed("actorType", c"actorType", 13),
+            Key::indexed("delegationChain", c"delegationChain", 14),
+            Key::indexed("sourceIp", c"sourceIp", 15),
+            Key::indexed("host", c"host", 16),
+            Key::indexed("userAgent", c"userAgent", 17),
+            Key::indexed("traceId", c"traceId", 18),
+            Key::indexed("spanId", c"spanId", 19),
+            Key::indexed("parentSpanId", c"parentSpanId", 20),
+            Key::indexed("sessionId", c"sessionId", 21),
+            Key::indexed("requestId", c"requestId", 22),
+            Key::indexed("durationMs", c"durationMs", 23),
+            Key::indexed("errorCode", c"errorCode", 24),
+            Key::indexed("errorMessage", c"errorMessage", 25),
+            Key::indexed("producer", c"producer", 26),
+            Key::indexed("schemaVersion", c"schemaVersion", 27),
+            Key::indexed("genai", c"genai", 28),
+            Key::indexed("mcp", c"mcp", 29),
+            Key::indexed("payloadFormat", c"payloadFormat", 30),
+        ];
+        let [f0, f1, f2, f3, f4, f5, f6, f7, f8, f9, f10, f11, f12, f13, f14, f15, f16, f17, f18, f19, f20, f21, f22, f23, f24, f25, f26, f27, f28, f29, f30]: [H::Value; 31] = h
+            .fields(o, Message::LogEntry, KEYS)?
+            .try_into()
+            .map_err(|_| ConvertError::invalid("the runtime's field reader does not match the schema".into()))?;
         Ok(Self {
-            event_type: read::enumeration(h, &h.get(o, Key::indexed("eventType", c"eventType", 0))?, "EventType").map_err(|e| e.at("eventType"))?,
-            outcome: read::enumeration(h, &h.get(o, Key::indexed("outcome", c"outcome", 1))?, "Outcome").map_err(|e| e.at("outcome"))?,
-            severity: read::enumeration(h, &h.get(o, Key::indexed("severity", c"severity", 2))?, "Severity").map_err(|e| e.at("severity"))?,
-            actor_id: read::string(h, &h.get(o, Key::indexed("actorId", c"actorId", 3))?).map_err(|e| e.at("actorId"))?,
-            component: read::string(h, &h.get(o, Key::indexed("component", c"component", 4))?).map_err(|e| e.at("component"))?,
-            environment: read::string(h, &h.get(o, Key::indexed("environment", c"environment", 5))?).map_err(|e| e.at("environment"))?,
-            resource: read::string(h, &h.get(o, Key::indexed("resource", c"resource", 6))?).map_err(|e| e.at("resource"))?,
-            message: read::string(h, &h.get(o, Key::indexed("message", c"message", 7))?).map_err(|e| e.at("message"))?,
-            payload: read::bytes(h, &h.get(o, Key::indexed("payload", c"payload", 8))?).map_err(|e| e.at("payload"))?,
-            policy_tags: read::repeated(h, &h.get(o, Key::indexed("policyTags", c"policyTags", 9))?, read::string_element).map_err(|e| e.at("policyTags"))?,
-            sensitivity: read::enumeration(h, &h.get(o, Key::indexed("sensitivity", c"sensitivity", 10))?, "Sensitivity").map_err(|e| e.at("sensitivity"))?,
-            time: read::timestamp(h, &h.get(o, Key::indexed("time", c"time", 11))?).map_err(|e| e.at("time"))?,
-            event_id: read::string(h, &h.get(o, Key::indexed("eventId", c"eventId", 12))?).map_err(|e| e.at("eventId"))?,
-            actor_type: read::enumeration(h, &h.get(o, Key::indexed("actorType", c"actorType", 13))?, "ActorType").map_err(|e| e.at("actorType"))?,
-            delegation_chain: read::repeated(h, &h.get(o, Key::indexed("delegationChain", c"delegationChain", 14))?, read::element::<H, ::lokryn_compliance_log::v1::DelegationLink>).map_err(|e| e.at("delegationChain"))?,
-            source_ip: read::string(h, &h.get(o, Key::indexed("sourceIp", c"sourceIp", 15))?).map_err(|e| e.at("sourceIp"))?,
-            host: read::string(h, &h.get(o, Key::indexed("host", c"host", 16))?).map_err(|e| e.at("host"))?,
-            user_agent: read::string(h, &h.get(o, Key::indexed("userAgent", c"userAgent", 17))?).map_err(|e| e.at("userAgent"))?,
-            trace_id: read::string(h, &h.get(o, Key::indexed("traceId", c"traceId", 18))?).map_err(|e| e.at("traceId"))?,
-            span_id: read::string(h, &h.get(o, Key::indexed("spanId", c"spanId", 19))?).map_err(|e| e.at("spanId"))?,
-            parent_span_id: read::string(h, &h.get(o, Key::indexed("parentSpanId", c"parentSpanId", 20))?).map_err(|e| e.at("parentSpanId"))?,
-            session_id: read::string(h, &h.get(o, Key::indexed("sessionId", c"sessionId", 21))?).map_err(|e| e.at("sessionId"))?,
-            request_id: read::string(h, &h.get(o, Key::indexed("requestId", c"requestId", 22))?).map_err(|e| e.at("requestId"))?,
-            duration_ms: read::int64(h, &h.get(o, Key::indexed("durationMs", c"durationMs", 23))?).map_err(|e| e.at("durationMs"))?,
-            error_code: read::string(h, &h.get(o, Key::indexed("errorCode", c"errorCode", 24))?).map_err(|e| e.at("errorCode"))?,
-            error_message: read::string(h, &h.get(o, Key::indexed("errorMessage", c"errorMessage", 25))?).map_err(|e| e.at("errorMessage"))?,
-            producer: read::message::<H, ::lokryn_compliance_log::v1::Producer>(h, &h.get(o, Key::indexed("producer", c"producer", 26))?).map_err(|e| e.at("producer"))?,
-            schema_version: read::string(h, &h.get(o, Key::indexed("schemaVersion", c"schemaVersion", 27))?).map_err(|e| e.at("schemaVersion"))?,
-            genai: read::message::<H, ::lokryn_compliance_log::v1::GenAiPayload>(h, &h.get(o, Key::indexed("genai", c"genai", 28))?).map_err(|e| e.at("genai"))?,
-            mcp: read::message::<H, ::lokryn_compliance_log::v1::McpPayload>(h, &h.get(o, Key::indexed("mcp", c"mcp", 29))?).map_err(|e| e.at("mcp"))?,
-            payload_format: read::enumeration(h, &h.get(o, Key::indexed("payloadFormat", c"payloadFormat", 30))?, "PayloadFormat").map_err(|e| e.at("payloadFormat"))?,
+            event_type: read::enumeration(h, &f0, "EventType").map_err(|e| e.at("eventType"))?,
+            outcome: read::enumeration(h, &f1, "Outcome").map_err(|e| e.at("outcome"))?,
+            severity: read::enumeration(h, &f2, "Severity").map_err(|e| e.at("severity"))?,
+            actor_id: read::string(h, &f3).map_err(|e| e.at("actorId"))?,
+            component: read::string(h, &f4).map_err(|e| e.at("component"))?,
+            environment: read::string(h, &f5).map_err(|e| e.at("environment"))?,
+            resource: read::string(h, &f6).map_err(|e| e.at("resource"))?,
+            message: read::string(h, &f7).map_err(|e| e.at("message"))?,
+            payload: read::bytes(h, &f8).map_err(|e| e.at("payload"))?,
+            policy_tags: read::repeated(h, &f9, read::string_element).map_err(|e| e.at("policyTags"))?,
+            sensitivity: read::enumeration(h, &f10, "Sensitivity").map_err(|e| e.at("sensitivity"))?,
+            time: read::timestamp(h, &f11).map_err(|e| e.at("time"))?,
+            event_id: read::string(h, &f12).map_err(|e| e.at("eventId"))?,
+            actor_type: read::enumeration(h, &f13, "ActorType").map_err(|e| e.at("actorType"))?,
+            delegation_chain: read::repeated(h, &f14, read::element::<H, ::lokryn_compliance_log::v1::DelegationLink>).map_err(|e| e.at("delegationChain"))?,
+            source_ip: read::string(h, &f15).map_err(|e| e.at("sourceIp"))?,
+            host: read::string(h, &f16).map_err(|e| e.at("host"))?,
+            user_agent: read::string(h, &f17).map_err(|e| e.at("userAgent"))?,
+            trace_id: read::string(h, &f18).map_err(|e| e.at("traceId"))?,
+            span_id: read::string(h, &f19).map_err(|e| e.at("spanId"))?,
+            parent_span_id: read::string(h, &f20).map_err(|e| e.at("parentSpanId"))?,
+            session_id: read::string(h, &f21).map_err(|e| e.at("sessionId"))?,
+            request_id: read::string(h, &f22).map_err(|e| e.at("requestId"))?,
+            duration_ms: read::int64(h, &f23).map_err(|e| e.at("durationMs"))?,
+            error_code: read::string(h, &f24).map_err(|e| e.at("errorCode"))?,
+            error_message: read::string(h, &f25).map_err(|e| e.at("errorMessage"))?,
+            producer: read::message::<H, ::lokryn_compliance_log::v1::Producer>(h, &f26).map_err(|e| e.at("producer"))?,
+            schema_version: read::string(h, &f27).map_err(|e| e.at("schemaVersion"))?,
+            genai: read::message::<H, ::lokryn_compliance_log::v1::GenAiPayload>(h, &f28).map_err(|e| e.at("genai"))?,
+            mcp: read::message::<H, ::lokryn_compliance_log::v1::McpPayload>(h, &f29).map_err(|e| e.at("mcp"))?,
+            payload_format: read::enumeration(h, &f30, "PayloadFormat").map_err(|e| e.at("payloadFormat"))?,
         })
     }
 }
@@ -199,11 +236,21 @@ impl ToJs for ::lokryn_compliance_log::v1::LogEntry {
 
 impl FromJs for ::lokryn_compliance_log::v1::DelegationLink {
     fn from_js<H: Host>(h: &H, o: &H::Value) -> Result<Self, ConvertError<H::Error>> {
+        const KEYS: &[Key] = &[
+            Key::indexed("actorId", c"actorId", 3),
+            Key::indexed("actorType", c"actorType", 13),
+            Key::indexed("scopes", c"scopes", 31),
+            Key::indexed("reason", c"reason", 32),
+        ];
+        let [f0, f1, f2, f3]: [H::Value; 4] = h
+            .fields(o, Message::DelegationLink, KEYS)?
+            .try_into()
+            .map_err(|_| ConvertError::invalid("the runtime's field reader does not match the schema".into()))?;
         Ok(Self {
-            actor_id: read::string(h, &h.get(o, Key::indexed("actorId", c"actorId", 3))?).map_err(|e| e.at("actorId"))?,
-            actor_type: read::enumeration(h, &h.get(o, Key::indexed("actorType", c"actorType", 13))?, "ActorType").map_err(|e| e.at("actorType"))?,
-            scopes: read::repeated(h, &h.get(o, Key::indexed("scopes", c"scopes", 31))?, read::string_element).map_err(|e| e.at("scopes"))?,
-            reason: read::string(h, &h.get(o, Key::indexed("reason", c"reason", 32))?).map_err(|e| e.at("reason"))?,
+            actor_id: read::string(h, &f0).map_err(|e| e.at("actorId"))?,
+            actor_type: read::enumeration(h, &f1, "ActorType").map_err(|e| e.at("actorType"))?,
+            scopes: read::repeated(h, &f2, read::string_element).map_err(|e| e.at("scopes"))?,
+            reason: read::string(h, &f3).map_err(|e| e.at("reason"))?,
         })
     }
 }
@@ -222,9 +269,17 @@ impl ToJs for ::lokryn_compliance_log::v1::DelegationLink {
 
 impl FromJs for ::lokryn_compliance_log::v1::Producer {
     fn from_js<H: Host>(h: &H, o: &H::Value) -> Result<Self, ConvertError<H::Error>> {
+        const KEYS: &[Key] = &[
+            Key::indexed("name", c"name", 33),
+            Key::indexed("version", c"version", 34),
+        ];
+        let [f0, f1]: [H::Value; 2] = h
+            .fields(o, Message::Producer, KEYS)?
+            .try_into()
+            .map_err(|_| ConvertError::invalid("the runtime's field reader does not match the schema".into()))?;
         Ok(Self {
-            name: read::string(h, &h.get(o, Key::indexed("name", c"name", 33))?).map_err(|e| e.at("name"))?,
-            version: read::string(h, &h.get(o, Key::indexed("version", c"version", 34))?).map_err(|e| e.at("version"))?,
+            name: read::string(h, &f0).map_err(|e| e.at("name"))?,
+            version: read::string(h, &f1).map_err(|e| e.at("version"))?,
         })
     }
 }
@@ -241,25 +296,49 @@ impl ToJs for ::lokryn_compliance_log::v1::Producer {
 
 impl FromJs for ::lokryn_compliance_log::v1::GenAiPayload {
     fn from_js<H: Host>(h: &H, o: &H::Value) -> Result<Self, ConvertError<H::Error>> {
+        const KEYS: &[Key] = &[
+            Key::indexed("operationName", c"operationName", 35),
+            Key::indexed("providerName", c"providerName", 36),
+            Key::indexed("requestModel", c"requestModel", 37),
+            Key::indexed("responseModel", c"responseModel", 38),
+            Key::indexed("responseId", c"responseId", 39),
+            Key::indexed("inputTokens", c"inputTokens", 40),
+            Key::indexed("outputTokens", c"outputTokens", 41),
+            Key::indexed("finishReasons", c"finishReasons", 42),
+            Key::indexed("temperature", c"temperature", 43),
+            Key::indexed("topP", c"topP", 44),
+            Key::indexed("maxTokens", c"maxTokens", 45),
+            Key::indexed("conversationId", c"conversationId", 46),
+            Key::indexed("agentId", c"agentId", 47),
+            Key::indexed("agentName", c"agentName", 48),
+            Key::indexed("toolName", c"toolName", 49),
+            Key::indexed("toolCallId", c"toolCallId", 50),
+            Key::indexed("toolType", c"toolType", 51),
+            Key::indexed("dataSourceId", c"dataSourceId", 52),
+        ];
+        let [f0, f1, f2, f3, f4, f5, f6, f7, f8, f9, f10, f11, f12, f13, f14, f15, f16, f17]: [H::Value; 18] = h
+            .fields(o, Message::GenAiPayload, KEYS)?
+            .try_into()
+            .map_err(|_| ConvertError::invalid("the runtime's field reader does not match the schema".into()))?;
         Ok(Self {
-            operation_name: read::string(h, &h.get(o, Key::indexed("operationName", c"operationName", 35))?).map_err(|e| e.at("operationName"))?,
-            provider_name: read::string(h, &h.get(o, Key::indexed("providerName", c"providerName", 36))?).map_err(|e| e.at("providerName"))?,
-            request_model: read::string(h, &h.get(o, Key::indexed("requestModel", c"requestModel", 37))?).map_err(|e| e.at("requestModel"))?,
-            response_model: read::string(h, &h.get(o, Key::indexed("responseModel", c"responseModel", 38))?).map_err(|e| e.at("responseModel"))?,
-            response_id: read::string(h, &h.get(o, Key::indexed("responseId", c"responseId", 39))?).map_err(|e| e.at("responseId"))?,
-            input_tokens: read::int64(h, &h.get(o, Key::indexed("inputTokens", c"inputTokens", 40))?).map_err(|e| e.at("inputTokens"))?,
-            output_tokens: read::int64(h, &h.get(o, Key::indexed("outputTokens", c"outputTokens", 41))?).map_err(|e| e.at("outputTokens"))?,
-            finish_reasons: read::repeated(h, &h.get(o, Key::indexed("finishReasons", c"finishReasons", 42))?, read::string_element).map_err(|e| e.at("finishReasons"))?,
-            temperature: read::optional(h, &h.get(o, Key::indexed("temperature", c"temperature", 43))?, read::double).map_err(|e| e.at("temperature"))?,
-            top_p: read::optional(h, &h.get(o, Key::indexed("topP", c"topP", 44))?, read::double).map_err(|e| e.at("topP"))?,
-            max_tokens: read::optional(h, &h.get(o, Key::indexed("maxTokens", c"maxTokens", 45))?, read::int64).map_err(|e| e.at("maxTokens"))?,
-            conversation_id: read::string(h, &h.get(o, Key::indexed("conversationId", c"conversationId", 46))?).map_err(|e| e.at("conversationId"))?,
-            agent_id: read::string(h, &h.get(o, Key::indexed("agentId", c"agentId", 47))?).map_err(|e| e.at("agentId"))?,
-            agent_name: read::string(h, &h.get(o, Key::indexed("agentName", c"agentName", 48))?).map_err(|e| e.at("agentName"))?,
-            tool_name: read::string(h, &h.get(o, Key::indexed("toolName", c"toolName", 49))?).map_err(|e| e.at("toolName"))?,
-            tool_call_id: read::string(h, &h.get(o, Key::indexed("toolCallId", c"toolCallId", 50))?).map_err(|e| e.at("toolCallId"))?,
-            tool_type: read::string(h, &h.get(o, Key::indexed("toolType", c"toolType", 51))?).map_err(|e| e.at("toolType"))?,
-            data_source_id: read::string(h, &h.get(o, Key::indexed("dataSourceId", c"dataSourceId", 52))?).map_err(|e| e.at("dataSourceId"))?,
+            operation_name: read::string(h, &f0).map_err(|e| e.at("operationName"))?,
+            provider_name: read::string(h, &f1).map_err(|e| e.at("providerName"))?,
+            request_model: read::string(h, &f2).map_err(|e| e.at("requestModel"))?,
+            response_model: read::string(h, &f3).map_err(|e| e.at("responseModel"))?,
+            response_id: read::string(h, &f4).map_err(|e| e.at("responseId"))?,
+            input_tokens: read::int64(h, &f5).map_err(|e| e.at("inputTokens"))?,
+            output_tokens: read::int64(h, &f6).map_err(|e| e.at("outputTokens"))?,
+            finish_reasons: read::repeated(h, &f7, read::string_element).map_err(|e| e.at("finishReasons"))?,
+            temperature: read::optional(h, &f8, read::double).map_err(|e| e.at("temperature"))?,
+            top_p: read::optional(h, &f9, read::double).map_err(|e| e.at("topP"))?,
+            max_tokens: read::optional(h, &f10, read::int64).map_err(|e| e.at("maxTokens"))?,
+            conversation_id: read::string(h, &f11).map_err(|e| e.at("conversationId"))?,
+            agent_id: read::string(h, &f12).map_err(|e| e.at("agentId"))?,
+            agent_name: read::string(h, &f13).map_err(|e| e.at("agentName"))?,
+            tool_name: read::string(h, &f14).map_err(|e| e.at("toolName"))?,
+            tool_call_id: read::string(h, &f15).map_err(|e| e.at("toolCallId"))?,
+            tool_type: read::string(h, &f16).map_err(|e| e.at("toolType"))?,
+            data_source_id: read::string(h, &f17).map_err(|e| e.at("dataSourceId"))?,
         })
     }
 }
@@ -292,20 +371,39 @@ impl ToJs for ::lokryn_compliance_log::v1::GenAiPayload {
 
 impl FromJs for ::lokryn_compliance_log::v1::McpPayload {
     fn from_js<H: Host>(h: &H, o: &H::Value) -> Result<Self, ConvertError<H::Error>> {
+        const KEYS: &[Key] = &[
+            Key::indexed("methodName", c"methodName", 53),
+            Key::indexed("protocolVersion", c"protocolVersion", 54),
+            Key::indexed("sessionId", c"sessionId", 21),
+            Key::indexed("requestId", c"requestId", 22),
+            Key::indexed("toolName", c"toolName", 49),
+            Key::indexed("promptName", c"promptName", 55),
+            Key::indexed("resourceUri", c"resourceUri", 56),
+            Key::indexed("transport", c"transport", 57),
+            Key::indexed("clientName", c"clientName", 58),
+            Key::indexed("clientVersion", c"clientVersion", 59),
+            Key::indexed("serverName", c"serverName", 60),
+            Key::indexed("serverVersion", c"serverVersion", 61),
+            Key::indexed("jsonrpcErrorCode", c"jsonrpcErrorCode", 62),
+        ];
+        let [f0, f1, f2, f3, f4, f5, f6, f7, f8, f9, f10, f11, f12]: [H::Value; 13] = h
+            .fields(o, Message::McpPayload, KEYS)?
+            .try_into()
+            .map_err(|_| ConvertError::invalid("the runtime's field reader does not match the schema".into()))?;
         Ok(Self {
-            method_name: read::string(h, &h.get(o, Key::indexed("methodName", c"methodName", 53))?).map_err(|e| e.at("methodName"))?,
-            protocol_version: read::string(h, &h.get(o, Key::indexed("protocolVersion", c"protocolVersion", 54))?).map_err(|e| e.at("protocolVersion"))?,
-            session_id: read::string(h, &h.get(o, Key::indexed("sessionId", c"sessionId", 21))?).map_err(|e| e.at("sessionId"))?,
-            request_id: read::string(h, &h.get(o, Key::indexed("requestId", c"requestId", 22))?).map_err(|e| e.at("requestId"))?,
-            tool_name: read::string(h, &h.get(o, Key::indexed("toolName", c"toolName", 49))?).map_err(|e| e.at("toolName"))?,
-            prompt_name: read::string(h, &h.get(o, Key::indexed("promptName", c"promptName", 55))?).map_err(|e| e.at("promptName"))?,
-            resource_uri: read::string(h, &h.get(o, Key::indexed("resourceUri", c"resourceUri", 56))?).map_err(|e| e.at("resourceUri"))?,
-            transport: read::string(h, &h.get(o, Key::indexed("transport", c"transport", 57))?).map_err(|e| e.at("transport"))?,
-            client_name: read::string(h, &h.get(o, Key::indexed("clientName", c"clientName", 58))?).map_err(|e| e.at("clientName"))?,
-            client_version: read::string(h, &h.get(o, Key::indexed("clientVersion", c"clientVersion", 59))?).map_err(|e| e.at("clientVersion"))?,
-            server_name: read::string(h, &h.get(o, Key::indexed("serverName", c"serverName", 60))?).map_err(|e| e.at("serverName"))?,
-            server_version: read::string(h, &h.get(o, Key::indexed("serverVersion", c"serverVersion", 61))?).map_err(|e| e.at("serverVersion"))?,
-            jsonrpc_error_code: read::optional(h, &h.get(o, Key::indexed("jsonrpcErrorCode", c"jsonrpcErrorCode", 62))?, read::int32).map_err(|e| e.at("jsonrpcErrorCode"))?,
+            method_name: read::string(h, &f0).map_err(|e| e.at("methodName"))?,
+            protocol_version: read::string(h, &f1).map_err(|e| e.at("protocolVersion"))?,
+            session_id: read::string(h, &f2).map_err(|e| e.at("sessionId"))?,
+            request_id: read::string(h, &f3).map_err(|e| e.at("requestId"))?,
+            tool_name: read::string(h, &f4).map_err(|e| e.at("toolName"))?,
+            prompt_name: read::string(h, &f5).map_err(|e| e.at("promptName"))?,
+            resource_uri: read::string(h, &f6).map_err(|e| e.at("resourceUri"))?,
+            transport: read::string(h, &f7).map_err(|e| e.at("transport"))?,
+            client_name: read::string(h, &f8).map_err(|e| e.at("clientName"))?,
+            client_version: read::string(h, &f9).map_err(|e| e.at("clientVersion"))?,
+            server_name: read::string(h, &f10).map_err(|e| e.at("serverName"))?,
+            server_version: read::string(h, &f11).map_err(|e| e.at("serverVersion"))?,
+            jsonrpc_error_code: read::optional(h, &f12, read::int32).map_err(|e| e.at("jsonrpcErrorCode"))?,
         })
     }
 }
@@ -333,9 +431,17 @@ impl ToJs for ::lokryn_compliance_log::v1::McpPayload {
 
 impl FromJs for ::prost_types::Timestamp {
     fn from_js<H: Host>(h: &H, o: &H::Value) -> Result<Self, ConvertError<H::Error>> {
+        const KEYS: &[Key] = &[
+            Key::indexed("seconds", c"seconds", 63),
+            Key::indexed("nanos", c"nanos", 64),
+        ];
+        let [f0, f1]: [H::Value; 2] = h
+            .fields(o, Message::Timestamp, KEYS)?
+            .try_into()
+            .map_err(|_| ConvertError::invalid("the runtime's field reader does not match the schema".into()))?;
         Ok(Self {
-            seconds: read::int64(h, &h.get(o, Key::indexed("seconds", c"seconds", 63))?).map_err(|e| e.at("seconds"))?,
-            nanos: read::int32(h, &h.get(o, Key::indexed("nanos", c"nanos", 64))?).map_err(|e| e.at("nanos"))?,
+            seconds: read::int64(h, &f0).map_err(|e| e.at("seconds"))?,
+            nanos: read::int32(h, &f1).map_err(|e| e.at("nanos"))?,
         })
     }
 }

@@ -107,7 +107,8 @@ impl Kind {
 }
 
 /// The objects the native code asks the JavaScript side to build, each by a
-/// function the package registers at load time (see the `init` of each
+/// function the package registers at load time (as it registers one reader
+/// per message, see [`Host::fields`]) (see the `init` of each
 /// binding). Building an object in one call with positional arguments is
 /// much cheaper than setting its properties one by one across the boundary,
 /// and it keeps the shapes of the returned objects in one place.
@@ -137,6 +138,18 @@ pub trait Host {
     fn kind(&self, value: &Self::Value) -> Result<Kind, Self::Error>;
     /// `object[key]`.
     fn get(&self, object: &Self::Value, key: Key) -> Result<Self::Value, Self::Error>;
+    /// The values of a message's fields, one per key of `keys` (its fields
+    /// in field-number order). Hosts call the runtime's reader of `message`,
+    /// one call for the whole object; this default reads them one by one.
+    fn fields(
+        &self,
+        object: &Self::Value,
+        message: Message,
+        keys: &[Key],
+    ) -> Result<Vec<Self::Value>, Self::Error> {
+        let _ = message;
+        keys.iter().map(|k| self.get(object, *k)).collect()
+    }
     /// The value of a string (`kind` is [`Kind::String`]).
     fn string(&self, value: &Self::Value) -> Result<String, Self::Error>;
     /// The value of a boolean (`kind` is [`Kind::Boolean`]).

@@ -33,6 +33,7 @@ type FactoryRef = FunctionRef<Args, Unknown<'static>>;
 /// referenced array costs more than `napi_get_named_property`.)
 struct Factories {
     messages: Vec<FactoryRef>,
+    readers: Vec<FactoryRef>,
     error: FactoryRef,
     violation: FactoryRef,
     report: FactoryRef,
@@ -46,20 +47,26 @@ pub fn init(env: &Env, factories: Object<'_>) -> Result<()> {
             .get_named_property::<Function<'_, Args, Unknown<'static>>>(name)?
             .create_ref()
     };
-    let list: Array<'_> = factories.get_named_property("messages")?;
-    let mut messages = Vec::with_capacity(Message::ALL.len());
-    for i in 0..list.len() {
-        if let Some(f) = list.get::<Function<'_, Args, Unknown<'static>>>(i)? {
-            messages.push(f.create_ref()?);
+    let list = |name: &str| -> Result<Vec<FactoryRef>> {
+        let list: Array<'_> = factories.get_named_property(name)?;
+        let mut refs = Vec::with_capacity(Message::ALL.len());
+        for i in 0..list.len() {
+            if let Some(f) = list.get::<Function<'_, Args, Unknown<'static>>>(i)? {
+                refs.push(f.create_ref()?);
+            }
         }
-    }
-    if messages.len() != Message::ALL.len() {
+        Ok(refs)
+    };
+    let messages = list("messages")?;
+    let readers = list("readers")?;
+    if messages.len() != Message::ALL.len() || readers.len() != Message::ALL.len() {
         return Err(napi::Error::from_reason(
             "runtime.cjs does not match the native module: reinstall the package",
         ));
     }
     let factories = Factories {
         messages,
+        readers,
         error: get("error")?,
         violation: get("violation")?,
         report: get("report")?,
@@ -113,6 +120,32 @@ impl<'env> Host for Node<'env> {
 
     fn get(&self, object: &Unknown<'env>, key: Key) -> Result<Unknown<'env>> {
         Object::from_unknown(*object)?.get_c_named_property_unchecked(key.c_name)
+    }
+
+    fn fields(
+        &self,
+        object: &Unknown<'env>,
+        message: Message,
+        _keys: &[Key],
+    ) -> Result<Vec<Unknown<'env>>> {
+        let reader = self
+            .factories
+            .readers
+            .get(message.index())
+            .ok_or_else(|| napi::Error::from_reason("no reader for a message"))?;
+        let values: Unknown<'static> = reader
+            .borrow_back(self.env)?
+            .call(Args(vec![object.raw()]))?;
+        let values = Array::from_unknown(values)?;
+        let mut out = Vec::with_capacity(values.len() as usize);
+        for i in 0..values.len() {
+            out.push(
+                values
+                    .get::<Unknown<'env>>(i)?
+                    .map_or_else(|| self.undefined(), Ok)?,
+            );
+        }
+        Ok(out)
     }
 
     fn string(&self, value: &Unknown<'env>) -> Result<String> {

@@ -36,6 +36,7 @@ export function dateMillis(v) { return v instanceof Date ? v.getTime() : undefin
 export function ownKeys(o) { return Object.keys(o); }
 export function toArray(items) { return items; }
 export function callFactory(f, args) { return f.apply(undefined, args); }
+export function callReader(f, o) { return f(o); }
 export function bigintToI64(v) { return BigInt.asIntN(64, v) === v ? v : undefined; }
 "#)]
 extern "C" {
@@ -53,6 +54,8 @@ extern "C" {
     fn own_keys(o: &JsValue) -> Result<Vec<String>, JsValue>;
     #[wasm_bindgen(js_name = toArray)]
     fn to_array(items: Vec<JsValue>) -> JsValue;
+    #[wasm_bindgen(js_name = callReader, catch)]
+    fn call_reader(f: &Function, o: &JsValue) -> Result<Vec<JsValue>, JsValue>;
     #[wasm_bindgen(js_name = callFactory, catch)]
     fn call_factory(f: &Function, args: Vec<JsValue>) -> Result<JsValue, JsValue>;
     #[wasm_bindgen(js_name = bigintToI64)]
@@ -62,6 +65,7 @@ extern "C" {
 /// The JavaScript factories (one wasm instance is one thread).
 struct Factories {
     messages: Vec<Function>,
+    readers: Vec<Function>,
     error: Function,
     violation: Function,
     report: Function,
@@ -83,20 +87,24 @@ pub fn init(factories: &JsValue) -> Result<(), JsValue> {
             .dyn_into::<Function>()
             .map_err(|_| JsValue::from_str(&format!("factories.{name} is not a function")))
     };
-    let list = array_items(&get_property(factories, &JsValue::from_str("messages"))?)
-        .ok_or_else(|| JsValue::from_str("factories.messages is not an array"))?;
-    let messages = list
-        .into_iter()
-        .map(|f| f.dyn_into::<Function>())
-        .collect::<Result<Vec<_>, _>>()
-        .map_err(|_| JsValue::from_str("factories.messages holds a non-function"))?;
-    if messages.len() != Message::ALL.len() {
+    let list = |name: &str| -> Result<Vec<Function>, JsValue> {
+        array_items(&get_property(factories, &JsValue::from_str(name))?)
+            .ok_or_else(|| JsValue::from_str(&format!("factories.{name} is not an array")))?
+            .into_iter()
+            .map(|f| f.dyn_into::<Function>())
+            .collect::<Result<Vec<_>, _>>()
+            .map_err(|_| JsValue::from_str(&format!("factories.{name} holds a non-function")))
+    };
+    let messages = list("messages")?;
+    let readers = list("readers")?;
+    if messages.len() != Message::ALL.len() || readers.len() != Message::ALL.len() {
         return Err(JsValue::from_str(
             "runtime.js does not match the wasm module: reinstall the package",
         ));
     }
     let factories = Factories {
         messages,
+        readers,
         error: function("error")?,
         violation: function("violation")?,
         report: function("report")?,
@@ -145,6 +153,22 @@ impl Host for Wasm {
                 .entry(key.name)
                 .or_insert_with(|| JsValue::from_str(key.name));
             get_property(object, key)
+        })
+    }
+
+    fn fields(
+        &self,
+        object: &JsValue,
+        message: Message,
+        _keys: &[Key],
+    ) -> Result<Vec<JsValue>, JsValue> {
+        FACTORIES.with(|f| {
+            let f = f.borrow();
+            let reader = f
+                .as_ref()
+                .and_then(|f| f.readers.get(message.index()))
+                .ok_or_else(|| JsValue::from_str("no reader for a message"))?;
+            call_reader(reader, object)
         })
     }
 

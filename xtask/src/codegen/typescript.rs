@@ -538,11 +538,34 @@ fn runtime(
         }
         js.push_str("  return m;\n}\n");
     }
+    js.push_str(
+        "\n// One reader per message: every field's value, in field-number order, so\n\
+         // that the native code reads an object in one call.\n",
+    );
+    for m in messages {
+        let reads: Vec<String> = m
+            .proto
+            .field
+            .iter()
+            .map(|f| format!("o.{}", local_name(f)))
+            .collect();
+        writeln!(
+            js,
+            "function {}$read(o) {{\n  return [{}];\n}}",
+            m.ts_name,
+            reads.join(", ")
+        )?;
+    }
     let names: Vec<String> = messages.iter().map(|m| format!("{}$", m.ts_name)).collect();
+    let readers: Vec<String> = messages
+        .iter()
+        .map(|m| format!("{}$read", m.ts_name))
+        .collect();
     writeln!(
         js,
-        "\n// In the order of `Message` in bindings/js/src/generated.rs.\nconst messageFactories = [{}];\n",
-        names.join(", ")
+        "\n// In the order of `Message` in bindings/js/src/generated.rs.\nconst messageFactories = [{}];\nconst messageReaders = [{}];\n",
+        names.join(", "),
+        readers.join(", ")
     )?;
     js.push_str(strip_leading_comment(template));
     for line in template.lines() {
@@ -557,6 +580,7 @@ fn runtime(
         }
     }
     exports.push("messageFactories".into());
+    exports.push("messageReaders".into());
     Ok(match syntax {
         Syntax::CommonJs => {
             writeln!(

@@ -150,15 +150,35 @@ fn reader(m: &JsMessage<'_>, f: &FieldDescriptorProto, element: bool) -> Result<
 }
 
 fn write_from_js(out: &mut String, m: &JsMessage<'_>, keys: &[String]) -> Result<()> {
+    let n = m.proto.field.len();
     writeln!(
         out,
-        "\nimpl FromJs for {} {{\n    fn from_js<H: Host>(h: &H, o: &H::Value) -> Result<Self, ConvertError<H::Error>> {{\n        Ok(Self {{",
+        "\nimpl FromJs for {} {{\n    fn from_js<H: Host>(h: &H, o: &H::Value) -> Result<Self, ConvertError<H::Error>> {{",
         rust_type(&m.full_name)
     )?;
+    // Every field's value in one step (one crossing where the host has the
+    // runtime's reader), then each read on its own.
+    out.push_str("        const KEYS: &[Key] = &[\n");
     for f in &m.proto.field {
         let key = local_name(f);
         let id = keys.iter().position(|k| *k == key).unwrap_or_default();
-        let get = format!("&h.get(o, Key::indexed(\"{key}\", c\"{key}\", {id}))?");
+        writeln!(
+            out,
+            "            Key::indexed(\"{key}\", c\"{key}\", {id}),"
+        )?;
+    }
+    out.push_str("        ];\n");
+    let names: Vec<String> = (0..n).map(|i| format!("f{i}")).collect();
+    writeln!(
+        out,
+        "        let [{}]: [H::Value; {n}] = h\n            .fields(o, Message::{}, KEYS)?\n            .try_into()\n            \
+         .map_err(|_| ConvertError::invalid(\"the runtime's field reader does not match the schema\".into()))?;\n        Ok(Self {{",
+        names.join(", "),
+        variant(m)
+    )?;
+    for (i, f) in m.proto.field.iter().enumerate() {
+        let key = local_name(f);
+        let get = format!("&f{i}");
         let read = if f.label() == Label::Repeated {
             format!("read::repeated(h, {get}, {})", reader(m, f, true)?)
         } else if f.proto3_optional() {
