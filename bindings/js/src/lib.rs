@@ -152,6 +152,23 @@ pub trait Host {
     }
     /// The value of a string (`kind` is [`Kind::String`]).
     fn string(&self, value: &Self::Value) -> Result<String, Self::Error>;
+    /// The value if it is a string, else `None`: one engine call where the
+    /// host can tell and read at once (the default asks [`Host::kind`]).
+    fn as_string(&self, value: &Self::Value) -> Result<Option<String>, Self::Error> {
+        if self.kind(value)? == Kind::String {
+            self.string(value).map(Some)
+        } else {
+            Ok(None)
+        }
+    }
+    /// The value if it is a number, else `None` (as [`Host::as_string`]).
+    fn as_number(&self, value: &Self::Value) -> Result<Option<f64>, Self::Error> {
+        if self.kind(value)? == Kind::Number {
+            self.number(value).map(Some)
+        } else {
+            Ok(None)
+        }
+    }
     /// The value of a boolean (`kind` is [`Kind::Boolean`]).
     fn boolean(&self, value: &Self::Value) -> Result<bool, Self::Error>;
     /// The names of an object's own enumerable string-keyed properties.
@@ -462,8 +479,10 @@ pub mod read {
 
     /// A `string` field.
     pub fn string<H: Host>(h: &H, v: &H::Value) -> R<String, H> {
+        if let Some(s) = h.as_string(v)? {
+            return Ok(s);
+        }
         match h.kind(v)? {
-            Kind::String => Ok(h.string(v)?),
             k if is_unset(k) => Ok(String::new()),
             k => Err(unexpected::<H>("a string", k)),
         }
@@ -482,8 +501,10 @@ pub mod read {
 
     /// A `double` field: any number.
     pub fn double<H: Host>(h: &H, v: &H::Value) -> R<f64, H> {
+        if let Some(n) = h.as_number(v)? {
+            return Ok(n);
+        }
         match h.kind(v)? {
-            Kind::Number => Ok(h.number(v)?),
             k if is_unset(k) => Ok(0.0),
             k => Err(unexpected::<H>("a number", k)),
         }
@@ -491,32 +512,36 @@ pub mod read {
 
     /// An `int32` field: an integral number in range.
     pub fn int32<H: Host>(h: &H, v: &H::Value) -> R<i32, H> {
+        if let Some(n) = h.as_number(v)? {
+            return int32_of(n);
+        }
         match h.kind(v)? {
-            Kind::Number => {
-                let n = h.number(v)?;
-                if n.fract() == 0.0 && n >= f64::from(i32::MIN) && n <= f64::from(i32::MAX) {
-                    #[allow(clippy::cast_possible_truncation)] // Checked just above.
-                    Ok(n as i32)
-                } else {
-                    Err(ConvertError::invalid(format!(
-                        "expected a 32-bit integer, got {n}"
-                    )))
-                }
-            }
             k if is_unset(k) => Ok(0),
             k => Err(unexpected::<H>("a number", k)),
         }
     }
 
+    fn int32_of<E>(n: f64) -> Result<i32, ConvertError<E>> {
+        if n.fract() == 0.0 && n >= f64::from(i32::MIN) && n <= f64::from(i32::MAX) {
+            #[allow(clippy::cast_possible_truncation)] // Checked just above.
+            Ok(n as i32)
+        } else {
+            Err(ConvertError::invalid(format!(
+                "expected a 32-bit integer, got {n}"
+            )))
+        }
+    }
+
     /// An enum field: its number (protobuf-es enums are numeric).
     pub fn enumeration<H: Host>(h: &H, v: &H::Value, name: &str) -> R<i32, H> {
-        match h.kind(v)? {
-            Kind::Number => int32(h, v).map_err(|_| {
+        if let Some(n) = h.as_number(v)? {
+            return int32_of::<H::Error>(n).map_err(|_| {
                 ConvertError::invalid(format!(
-                    "expected a {name} value (a 32-bit integer), got {}",
-                    h.number(v).unwrap_or(f64::NAN)
+                    "expected a {name} value (a 32-bit integer), got {n}"
                 ))
-            }),
+            });
+        }
+        match h.kind(v)? {
             k if is_unset(k) => Ok(0),
             k => Err(ConvertError::invalid(format!(
                 "expected a {name} value (a number), got {}",
@@ -641,9 +666,9 @@ pub mod read {
 
     /// A repeated string field's element (which may not be unset).
     pub fn string_element<H: Host>(h: &H, v: &H::Value) -> R<String, H> {
-        match h.kind(v)? {
-            Kind::String => Ok(h.string(v)?),
-            k => Err(unexpected::<H>("a string", k)),
+        match h.as_string(v)? {
+            Some(s) => Ok(s),
+            None => Err(unexpected::<H>("a string", h.kind(v)?)),
         }
     }
 }

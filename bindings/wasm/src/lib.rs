@@ -172,6 +172,14 @@ impl Host for Wasm {
         })
     }
 
+    fn as_string(&self, value: &JsValue) -> Result<Option<String>, JsValue> {
+        Ok(value.as_string())
+    }
+
+    fn as_number(&self, value: &JsValue) -> Result<Option<f64>, JsValue> {
+        Ok(value.as_f64())
+    }
+
     fn string(&self, value: &JsValue) -> Result<String, JsValue> {
         Ok(value.as_string().unwrap_or_default())
     }
