@@ -21,6 +21,7 @@ exports.fromJsonString = native.fromJsonString;
 exports.validate = native.validate;
 exports.validateDelimited = native.validateDelimited;
 exports.assertValid = native.assertValid;
+exports.DelimitedDecoder = native.DelimitedDecoder;
 
 exports.toJson = function toJson(entry) {
   return JSON.parse(native.toJsonString(entry));

@@ -944,6 +944,34 @@ export declare function encodeDelimited(entries: readonly LogEntryInit[]): Uint8
 /** Decodes every entry of a length-delimited stream. */
 export declare function decodeDelimited(bytes: Uint8Array, options?: ReadOptions): LogEntry[];
 
+/**
+ * Decodes a length-delimited stream pushed in chunks of any size, as they
+ * arrive from a socket or a file stream; at most one incomplete entry is
+ * buffered.
+ *
+ * ```js
+ * const decoder = new DelimitedDecoder();
+ * for await (const chunk of stream) {
+ *   decoder.push(chunk);
+ *   for (let entry; (entry = decoder.read()) !== undefined; ) handle(entry);
+ * }
+ * decoder.end(); // throws TRUNCATED when the stream stopped inside an entry
+ * ```
+ *
+ * `read` throws for an entry whose bytes do not decode (`DECODE`, with its
+ * `index` and `offset`) and goes on with the next one when called again; a
+ * broken length prefix or an entry over the limit ends the stream.
+ */
+export declare class DelimitedDecoder {
+  constructor(options?: ReadOptions);
+  /** Appends the next bytes of the stream. */
+  push(chunk: Uint8Array): void;
+  /** The next complete entry, or `undefined` until more bytes are pushed. */
+  read(): LogEntry | undefined;
+  /** Ends the stream: throws `TRUNCATED` when it stopped inside an entry. */
+  end(): void;
+}
+
 /** The canonical proto3 JSON of an entry, as a JSON value. */
 export declare function toJson(entry: EntryInput): JsonObject;
 

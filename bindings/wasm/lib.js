@@ -30,6 +30,7 @@ export {
   validate,
   validateDelimited,
   assertValid,
+  DelimitedDecoder,
 } from "./pkg/lokryn_compliance_log_wasm.js";
 
 export function toJson(entry) {

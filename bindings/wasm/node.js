@@ -30,4 +30,5 @@ export {
   validate,
   validateDelimited,
   assertValid,
+  DelimitedDecoder,
 } from "./lib.js";

@@ -162,3 +162,35 @@ test(`${packageName}: the wasm module is under 500 KB gzipped`, { skip: !isNode 
   const gzipped = gzipSync(wasm, { level: 9 }).length;
   assert.ok(gzipped < 500_000, `${gzipped} bytes gzipped`);
 });
+
+test(`${packageName}: DelimitedDecoder reads a stream pushed in chunks of any size`, () => {
+  const entries = vectors.map(([, init]) => init);
+  const stream = lib.encodeDelimited(entries);
+  const expected = lib.decodeDelimited(stream);
+  for (const size of [1, 7, 100, stream.length]) {
+    const decoder = new lib.DelimitedDecoder();
+    const out = [];
+    for (let i = 0; i < stream.length; i += size) {
+      assert.equal(decoder.push(stream.subarray(i, i + size)), undefined);
+      for (let e; (e = decoder.read()) !== undefined; ) out.push(e);
+    }
+    decoder.end();
+    assert.deepEqual(out, expected, `chunks of ${size}`);
+  }
+});
+
+test(`${packageName}: DelimitedDecoder reports broken streams and goes on after a bad body`, () => {
+  const good = lib.encodeDelimited([specFirstExample]);
+  const decoder = new lib.DelimitedDecoder();
+  decoder.push(new Uint8Array([2, 0xff, 0xff, ...good, ...good.subarray(0, 5)]));
+  assert.throws(() => decoder.read(), { code: "DECODE", index: 0, offset: 0 });
+  assert.equal(decoder.read().actorId, "agent-001");
+  assert.equal(decoder.read(), undefined);
+  assert.throws(() => decoder.end(), { code: "TRUNCATED", index: 2 });
+  assert.throws(() => decoder.push("bytes"), { code: "TYPE" });
+  assert.throws(() => new lib.DelimitedDecoder({ maxEntryBytes: -1 }), { code: "TYPE" });
+  const small = new lib.DelimitedDecoder({ maxEntryBytes: 10 });
+  small.push(good);
+  assert.throws(() => small.read(), { code: "TOO_LARGE" });
+  assert.equal(small.read(), undefined);
+});

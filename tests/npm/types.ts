@@ -65,6 +65,12 @@ try {
   }
 }
 
+// Streams pushed in chunks.
+const decoder = new wasm.DelimitedDecoder({ maxEntryBytes: 1 << 20 });
+decoder.push(fromWasm);
+const next: wasm.LogEntry | undefined = decoder.read();
+decoder.end();
+
 // The two packages declare the same types.
 const same: wasm.LogEntry = entry;
 const version: string = node.VERSION + wasm.VERSION;
@@ -78,4 +84,4 @@ node.validate(entry, { profile: "hipaa" });
 // @ts-expect-error: bytes are a Uint8Array
 node.encode({ payload: "{}" });
 
-export { actor, back, duration, entries, kind, level, same, seconds, tags, text, typeName, version };
+export { actor, back, next, duration, entries, kind, level, same, seconds, tags, text, typeName, version };

@@ -846,7 +846,7 @@ impl ErrorInfo {
 pub mod api {
     use lokryn_compliance_log::codec::{self, Limits};
     use lokryn_compliance_log::json::{self, JsonOptions};
-    use lokryn_compliance_log::stream::{DelimitedReader, DelimitedWriter};
+    use lokryn_compliance_log::stream::{DelimitedDecoder, DelimitedReader, DelimitedWriter};
     use lokryn_compliance_log::validate::{self, Options};
     use lokryn_compliance_log::{Error, LogEntry};
 
@@ -1119,5 +1119,34 @@ pub mod api {
                 Some(report),
             ))
         }
+    }
+
+    /// `new DelimitedDecoder(options?)`.
+    pub fn decoder_new<H: Host>(h: &H, options: &H::Value) -> R<DelimitedDecoder, H> {
+        Ok(DelimitedDecoder::with_limits(read_options(h, options)?))
+    }
+
+    /// `decoder.push(chunk)`.
+    pub fn decoder_push<H: Host>(
+        h: &H,
+        decoder: &mut DelimitedDecoder,
+        chunk: &H::Value,
+    ) -> R<H::Value, H> {
+        decoder.push(&bytes_arg(h, chunk, "chunk")?);
+        out::<H>(h.undefined())
+    }
+
+    /// `decoder.read()`: the next entry, or `undefined` until more bytes come.
+    pub fn decoder_read<H: Host>(h: &H, decoder: &mut DelimitedDecoder) -> R<H::Value, H> {
+        match decoder.next_entry() {
+            Some(entry) => out::<H>(entry?.to_js(h)),
+            None => out::<H>(h.undefined()),
+        }
+    }
+
+    /// `decoder.end()`: throws when the stream stopped inside an entry.
+    pub fn decoder_end<H: Host>(h: &H, decoder: &DelimitedDecoder) -> R<H::Value, H> {
+        decoder.finish()?;
+        out::<H>(h.undefined())
     }
 }

@@ -356,3 +356,45 @@ pub fn assert_valid<'env>(
     let options = arg(&h, options)?;
     h.finish(api::assert_valid(&h, &entry, &options))
 }
+
+/// Decodes a length-delimited stream pushed in chunks.
+#[napi(js_name = "DelimitedDecoder")]
+#[derive(Debug)]
+pub struct DelimitedDecoder {
+    inner: lokryn_compliance_log::stream::DelimitedDecoder,
+}
+
+#[napi]
+impl DelimitedDecoder {
+    /// A decoder; `options.maxEntryBytes` bounds an entry.
+    #[napi(constructor)]
+    pub fn new(env: &Env, options: Option<Unknown<'_>>) -> Result<Self> {
+        let h = Node::new(env)?;
+        let options = arg(&h, options)?;
+        match api::decoder_new(&h, &options) {
+            Ok(inner) => Ok(Self { inner }),
+            Err(failure) => Err(napi::Error::from(failure.into_js(&h)?)),
+        }
+    }
+
+    /// Appends the next bytes of the stream.
+    #[napi]
+    pub fn push<'env>(&mut self, env: &'env Env, chunk: Unknown<'env>) -> Result<Unknown<'env>> {
+        let h = Node::new(env)?;
+        h.finish(api::decoder_push(&h, &mut self.inner, &chunk))
+    }
+
+    /// The next entry, or `undefined` until more bytes are pushed.
+    #[napi]
+    pub fn read<'env>(&mut self, env: &'env Env) -> Result<Unknown<'env>> {
+        let h = Node::new(env)?;
+        h.finish(api::decoder_read(&h, &mut self.inner))
+    }
+
+    /// Ends the stream; throws when it stopped inside an entry.
+    #[napi]
+    pub fn end<'env>(&self, env: &'env Env) -> Result<Unknown<'env>> {
+        let h = Node::new(env)?;
+        h.finish(api::decoder_end(&h, &self.inner))
+    }
+}

@@ -317,3 +317,37 @@ pub fn validate_delimited(bytes: &JsValue, options: &JsValue) -> Result<JsValue,
 pub fn assert_valid(entry: &JsValue, options: &JsValue) -> Result<JsValue, JsValue> {
     Wasm.finish(api::assert_valid(&Wasm, entry, options))
 }
+
+/// Decodes a length-delimited stream pushed in chunks.
+#[wasm_bindgen]
+#[derive(Debug)]
+pub struct DelimitedDecoder {
+    inner: lokryn_compliance_log::stream::DelimitedDecoder,
+}
+
+#[wasm_bindgen]
+impl DelimitedDecoder {
+    /// A decoder; `options.maxEntryBytes` bounds an entry.
+    #[wasm_bindgen(constructor)]
+    pub fn new(options: &JsValue) -> Result<DelimitedDecoder, JsValue> {
+        match api::decoder_new(&Wasm, options) {
+            Ok(inner) => Ok(Self { inner }),
+            Err(failure) => Err(failure.into_js(&Wasm)?),
+        }
+    }
+
+    /// Appends the next bytes of the stream.
+    pub fn push(&mut self, chunk: &JsValue) -> Result<JsValue, JsValue> {
+        Wasm.finish(api::decoder_push(&Wasm, &mut self.inner, chunk))
+    }
+
+    /// The next entry, or `undefined` until more bytes are pushed.
+    pub fn read(&mut self) -> Result<JsValue, JsValue> {
+        Wasm.finish(api::decoder_read(&Wasm, &mut self.inner))
+    }
+
+    /// Ends the stream; throws when it stopped inside an entry.
+    pub fn end(&self) -> Result<JsValue, JsValue> {
+        Wasm.finish(api::decoder_end(&Wasm, &self.inner))
+    }
+}
