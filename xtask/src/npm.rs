@@ -26,7 +26,11 @@ const WASM_TARGET: &str = "wasm32-unknown-unknown";
 /// The file wasm-bindgen writes; package.json's `files` and the entries name it.
 pub(crate) const WASM_FILE: &str = "pkg/lokryn_compliance_log_wasm_bg.wasm";
 
-/// Builds the napi addon (release, stripped) next to the package's files.
+/// Builds the napi addon (release) next to the package's files.
+///
+/// (Not `--strip`: it sets RUSTFLAGS, which would make this build and the
+/// Python wheel's, sharing the target directory, rebuild each other's
+/// dependencies on every run; stripping would save 15 %.)
 pub(crate) fn build_node() -> Result<()> {
     let napi = root().join("node_modules/.bin/napi");
     run(Command::new(napi)
@@ -36,7 +40,6 @@ pub(crate) fn build_node() -> Result<()> {
             "build",
             "--platform",
             "--release",
-            "--strip",
             "--js",
             "native.cjs",
             "--dts",
