@@ -184,13 +184,14 @@ test(`${packageName}: a getter that throws passes its exception through, and the
 });
 
 test(`${packageName}: messages never repeat the record's content`, () => {
-  // (The core's JSON reader still quotes some offending values; see the
-  // report of issue 5. Binary, type and validation errors do not.)
   const secret = "4111-1111-1111-1111";
   for (const fn of [
     () => lib.encode({ actorId: secret, durationMs: secret }),
     () => lib.encode({ policyTags: [secret, 7] }),
+    () => lib.fromJsonString(`{"actorId":"${secret}","eventType":"${secret}"}`),
     () => lib.fromJsonString(`{"actorId":"${secret}",}`),
+    () => lib.fromJsonString(`{"durationMs":"${secret}"}`),
+    () => lib.fromJsonString(`{"time":"${secret}"}`),
     () => lib.assertValid({ message: secret }),
   ]) {
     try {
