@@ -165,7 +165,7 @@ fn wasm_bindgen_version() -> Result<String> {
 }
 
 /// Installs the wasm-bindgen CLI of the locked version once (it builds from
-/// crates.io in about five minutes) and returns its path.
+/// crates.io) and returns its path.
 fn ensure_wasm_bindgen() -> Result<PathBuf> {
     let version = wasm_bindgen_version()?;
     let dir = tools_dir().join(format!("wasm-bindgen-{version}"));
@@ -177,7 +177,9 @@ fn ensure_wasm_bindgen() -> Result<PathBuf> {
         return Ok(exe);
     }
     // Not `--locked`: the CLI's lock file pins crates that a registry
-    // mirror may not carry yet; semver-compatible versions are fine.
+    // mirror may not carry yet; semver-compatible versions are fine. Only
+    // the one binary, without TLS (which only the test runner uses): about
+    // 4.5 minutes on 2 cores.
     run(crate::util::cargo()
         .env_remove("CARGO_TARGET_DIR")
         .args([
@@ -188,7 +190,7 @@ fn ensure_wasm_bindgen() -> Result<PathBuf> {
             "--version",
         ])
         .arg(format!("={version}"))
-        .arg("--root")
+        .args(["--no-default-features", "--bin", "wasm-bindgen", "--root"])
         .arg(&dir))
     .context("installing wasm-bindgen-cli")?;
     write_stamp(&stamp, &version)?;
