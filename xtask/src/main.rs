@@ -6,11 +6,14 @@
 //! * `bench`: the codec benchmarks next to their peers, as a Markdown table.
 //! * `schema-baseline`: record the current schema as the last release's, the
 //!   baseline of the FILE breaking-change check (run when cutting a release).
+//! * `dist`: the release artifacts in `dist/` (so far: both npm tarballs).
 
 #![allow(clippy::print_stdout, clippy::print_stderr)]
 
 mod bench;
 mod codegen;
+mod dist;
+mod npm;
 mod test;
 mod tidy;
 mod util;
@@ -26,6 +29,7 @@ commands:
   lint                rustfmt --check and clippy -D warnings
   bench               codec benchmarks next to prost, prost-reflect and google.protobuf
   schema-baseline     record the schema as the last release's (tests/breaking/), at a release
+  dist [--check]      release artifacts into dist/ (so far the npm tarballs; --check: install and use them)
 ";
 
 fn main() -> ExitCode {
@@ -39,6 +43,8 @@ fn main() -> ExitCode {
         ["lint"] => test::lint(),
         ["bench"] => bench::run(),
         ["schema-baseline"] => test::buf::record_baseline(),
+        ["dist"] => dist::run(false),
+        ["dist", "--check"] => dist::run(true),
         ["help" | "--help" | "-h"] | [] => {
             print!("{USAGE}");
             return ExitCode::SUCCESS;

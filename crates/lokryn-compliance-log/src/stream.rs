@@ -408,6 +408,144 @@ impl<R: BufRead> JsonLinesReader<R> {
     }
 }
 
+/// Decodes a length-delimited stream pushed in chunks of any size, as they
+/// arrive from a socket or from a file read in pieces: the push-based
+/// counterpart of [`DelimitedReader`], for callers that are handed bytes
+/// rather than a reader (event loops, JavaScript streams).
+///
+/// At most one incomplete entry is buffered beyond the chunk pushed last;
+/// [`Limits`] bound it. Errors carry the entry index and byte offset, as
+/// the reader's do: a body that does not decode is reported and skipped;
+/// a broken length prefix or an oversized entry ends the stream.
+///
+/// ```
+/// use lokryn_compliance_log::stream::{DelimitedDecoder, DelimitedWriter};
+/// use lokryn_compliance_log::LogEntry;
+///
+/// let mut writer = DelimitedWriter::new(Vec::new());
+/// writer.write(&LogEntry { actor_id: "alice".into(), ..Default::default() })?;
+/// writer.write(&LogEntry { actor_id: "bob".into(), ..Default::default() })?;
+/// let bytes = writer.into_inner();
+///
+/// let mut decoder = DelimitedDecoder::new();
+/// let mut actors = Vec::new();
+/// for chunk in bytes.chunks(3) {
+///     decoder.push(chunk);
+///     while let Some(entry) = decoder.next_entry() {
+///         actors.push(entry?.actor_id);
+///     }
+/// }
+/// decoder.finish()?;
+/// assert_eq!(actors, ["alice", "bob"]);
+/// # Ok::<(), Box<dyn std::error::Error>>(())
+/// ```
+#[derive(Debug, Default)]
+pub struct DelimitedDecoder {
+    buf: Vec<u8>,
+    /// Where the next entry starts in `buf`.
+    start: usize,
+    limits: Limits,
+    index: u64,
+    /// The stream offset of `buf[start]`.
+    offset: u64,
+    /// Set after an error that loses the framing.
+    failed: bool,
+}
+
+impl DelimitedDecoder {
+    /// A decoder with the default [`Limits`].
+    pub fn new() -> Self {
+        Self::default()
+    }
+
+    /// A decoder that refuses entries over `limits.max_entry_bytes`.
+    pub fn with_limits(limits: Limits) -> Self {
+        Self {
+            limits,
+            ..Self::default()
+        }
+    }
+
+    /// Bytes of the stream consumed so far (complete entries).
+    pub fn position(&self) -> u64 {
+        self.offset
+    }
+
+    /// Appends the next bytes of the stream.
+    pub fn push(&mut self, chunk: &[u8]) {
+        if self.failed {
+            return;
+        }
+        if self.start > 0 && self.start >= self.buf.len() / 2 {
+            self.buf.drain(..self.start);
+            self.start = 0;
+        }
+        self.buf.extend_from_slice(chunk);
+    }
+
+    /// The next complete entry, or `None` until more bytes are pushed (and
+    /// for good after an error that loses the framing).
+    pub fn next_entry(&mut self) -> Option<Result<LogEntry>> {
+        if self.failed {
+            return None;
+        }
+        let (index, offset) = (self.index, self.offset);
+        let pending = self.buf.get(self.start..).unwrap_or_default();
+        let (len, prefix) = match peek_varint(pending) {
+            Ok(Some(found)) => found,
+            Ok(None) => return None,
+            Err(err) => return Some(Err(self.fail(err, index, offset))),
+        };
+        let len = usize::try_from(len).unwrap_or(usize::MAX);
+        if let Err(err) = check_size("entry", len, self.limits.max_entry_bytes) {
+            return Some(Err(self.fail(err, index, offset)));
+        }
+        let body = pending.get(prefix..prefix + len)?;
+        let result =
+            LogEntry::decode(body).map_err(|e| Error::from(e).at_entry(index, offset, None));
+        self.start += prefix + len;
+        self.offset += (prefix + len) as u64;
+        self.index += 1;
+        Some(result)
+    }
+
+    /// Ends the stream: an error when it stopped inside an entry.
+    pub fn finish(&self) -> Result<()> {
+        let pending = self.buf.get(self.start..).unwrap_or_default();
+        if self.failed || pending.is_empty() {
+            return Ok(());
+        }
+        let needed = match peek_varint(pending) {
+            Ok(Some((len, prefix))) => (prefix as u64 + len).saturating_sub(pending.len() as u64),
+            _ => 1,
+        };
+        Err(Error::Truncated { needed }.at_entry(self.index, self.offset, None))
+    }
+
+    fn fail(&mut self, err: Error, index: u64, offset: u64) -> Error {
+        self.failed = true;
+        self.buf = Vec::new();
+        self.start = 0;
+        err.at_entry(index, offset, None)
+    }
+}
+
+/// Parses a varint length prefix at the start of `bytes`: its value and
+/// length, `None` when `bytes` ends inside it.
+fn peek_varint(bytes: &[u8]) -> Result<Option<(u64, usize)>> {
+    let mut value: u64 = 0;
+    for i in 0..10 {
+        let Some(&byte) = bytes.get(i) else {
+            return Ok(None);
+        };
+        value |= u64::from(byte & 0x7f) << (7 * i);
+        if byte & 0x80 == 0 {
+            return Ok(Some((value, i + 1)));
+        }
+    }
+    Err(Error::LengthPrefix)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -11,6 +11,7 @@ mod json;
 mod python;
 mod rust;
 pub(crate) mod schema;
+pub(crate) mod typescript;
 
 use std::collections::BTreeSet;
 use std::fs;
@@ -85,6 +86,7 @@ pub(crate) fn generate_all(root: &Path) -> Result<Vec<GeneratedFile>> {
     files.extend(enums::files(&schema)?);
     files.extend(docs::files(&schema)?);
     files.extend(python::files(&schema)?);
+    files.extend(typescript::files(&schema)?);
     Ok(files)
 }
 

@@ -1,5 +1,9 @@
-//! The JavaScript-side steps: npm packages and the Node tests
-//! that hold the core to protobuf-es.
+//! The JavaScript-side steps: npm packages, the Node tests that hold the
+//! core to protobuf-es, and the npm packages of `bindings/node` and
+//! `bindings/wasm`: each built once, then one suite (`tests/npm`) run
+//! against both in Node and against the wasm one in headless Chromium, the
+//! playground exercised, and both tarballs installed into an empty folder
+//! and used.
 
 use std::path::PathBuf;
 use std::process::Command;
@@ -8,7 +12,8 @@ use anyhow::{Context, Result};
 
 use super::Runner;
 use super::rust::complog_bin;
-use crate::util::{root, run, stamp_matches, write_stamp};
+use crate::npm;
+use crate::util::{root, run, stamp_matches, target_dir, write_stamp};
 
 pub(crate) fn steps(r: &mut Runner) -> Result<()> {
     r.step("npm ci (root dev tools)", ensure_node_modules)?;
@@ -19,6 +24,62 @@ pub(crate) fn steps(r: &mut Runner) -> Result<()> {
             .args(["--test", "--test-reporter=spec"])
             .arg(root().join("tests/js")))
     })?;
+    npm_steps(r)
+}
+
+fn npm_steps(r: &mut Runner) -> Result<()> {
+    r.step(
+        "build @lokryn/compliance-log (napi-rs, release)",
+        npm::build_node,
+    )?;
+    r.step(
+        "build @lokryn/compliance-log-wasm (wasm32, release)",
+        npm::build_wasm,
+    )?;
+    r.step("buf generate (protobuf-es code for tests/npm)", || {
+        run(Command::new(bin("buf")).current_dir(root()).args([
+            "generate",
+            "--template",
+            "tests/npm/buf.gen.yaml",
+        ]))
+    })?;
+    r.step(
+        "tsc (the TypeScript API, used with protobuf-es types)",
+        || {
+            run(Command::new(bin("tsc"))
+                .current_dir(root())
+                .args(["--project", "tests/npm/tsconfig.json"]))
+        },
+    )?;
+    for binding in ["node", "wasm"] {
+        r.step(&format!("node --test tests/npm ({binding})"), || {
+            run(Command::new("node")
+                .current_dir(root())
+                .env("LOKRYN_JS_BINDING", binding)
+                .args(["--test", "--test-reporter=spec"])
+                .arg(root().join("tests/npm")))
+        })?;
+    }
+    r.step("tests/npm in headless Chromium (wasm)", || {
+        run(Command::new("node")
+            .current_dir(root())
+            .args(["tests/npm/browser.js", "suite"]))
+    })?;
+    r.step("playground in headless Chromium (screenshot)", || {
+        let shot = target_dir().join("npm").join("playground.png");
+        run(Command::new("node")
+            .current_dir(root())
+            .args(["tests/npm/browser.js", "playground"])
+            .arg(&shot))
+    })?;
+    r.step(
+        "npm pack, install into an empty folder, use (Node + Chromium)",
+        || {
+            let out = target_dir().join("npm").join("dist");
+            let tarballs = crate::dist::npm_tarballs(&out)?;
+            crate::dist::check_npm(&tarballs)
+        },
+    )?;
     Ok(())
 }
 

@@ -12,6 +12,7 @@ mod langs;
 mod python;
 mod rust;
 
+pub(crate) use js::ensure_node_modules;
 pub(crate) use python::ensure_venv as python_venv;
 
 use std::time::{Duration, Instant};

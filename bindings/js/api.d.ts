@@ -1,0 +1,195 @@
+// The functions, options, results and errors of both npm packages
+// (@lokryn/compliance-log and @lokryn/compliance-log-wasm). `cargo xtask
+// codegen` appends this file, after the types it generates from the schema,
+// to each package's index.d.ts, so the two packages declare one API.
+
+/** The version of this package, of the Rust core inside it and of the schema. */
+export declare const VERSION: string;
+
+/**
+ * An entry, or its protobuf encoding. Every function that reads an entry
+ * also takes its bytes, which it decodes natively: faster than converting
+ * an object when the entry arrives encoded.
+ */
+export type EntryInput = LogEntryInit | Uint8Array;
+
+/** Limits on what the readers accept. */
+export interface ReadOptions {
+  /**
+   * The largest encoded entry accepted, in bytes (default 4 MiB). JSON text
+   * may be four times as large.
+   */
+  maxEntryBytes?: number;
+}
+
+/** Options of {@link fromJson} and {@link fromJsonString}. */
+export interface JsonReadOptions extends ReadOptions {
+  /**
+   * Skip object keys the schema does not define instead of failing. Off by
+   * default, so that a misspelt field name is an error, not lost data.
+   */
+  ignoreUnknownFields?: boolean;
+}
+
+/**
+ * Options of {@link validate}. None yet: compliance profiles arrive here.
+ * Unknown keys are rejected, so that a check asked for is never silently
+ * skipped.
+ */
+export type ValidateOptions = Record<string, never>;
+
+/** One rule a record breaks. */
+export interface Violation {
+  /** The field, as a JSON path: `"eventType"`, `"delegationChain[1].actorId"`; empty for the record as a whole. */
+  field: string;
+  /** The stable id of the rule, for example `"required"` or `"enum.defined_only"`. */
+  ruleId: string;
+  /** What is wrong, for a human. Never contains the field's value. */
+  message: string;
+  /** `"error"`: not fit for an audit trail; `"warning"`: worth fixing. */
+  level: "error" | "warning";
+  /** The compliance clauses the rule serves, for example `"PCI DSS v4.0 10.2.2"`. */
+  clauses: string[];
+}
+
+/** The verdict on one record. */
+export interface ValidationReport {
+  /** True when no violation is an error (warnings are allowed). */
+  valid: boolean;
+  /** Every violation, errors and warnings, in field order. */
+  violations: Violation[];
+}
+
+/**
+ * Encodes an entry to protobuf binary, byte for byte what every conforming
+ * implementation (protobuf-es, google.protobuf, prost) writes.
+ */
+export declare function encode(entry: LogEntryInit): Uint8Array;
+
+/** Decodes one entry. Fields this schema does not define are skipped. */
+export declare function decode(bytes: Uint8Array, options?: ReadOptions): LogEntry;
+
+/**
+ * Encodes entries as one length-delimited stream: each entry preceded by its
+ * length as a varint (protobuf-es `sizeDelimitedEncode`, Java
+ * `writeDelimitedTo`).
+ */
+export declare function encodeDelimited(entries: readonly LogEntryInit[]): Uint8Array;
+
+/** Decodes every entry of a length-delimited stream. */
+export declare function decodeDelimited(bytes: Uint8Array, options?: ReadOptions): LogEntry[];
+
+/**
+ * Decodes a length-delimited stream pushed in chunks of any size, as they
+ * arrive from a socket or a file stream; at most one incomplete entry is
+ * buffered.
+ *
+ * ```js
+ * const decoder = new DelimitedDecoder();
+ * for await (const chunk of stream) {
+ *   decoder.push(chunk);
+ *   for (let entry; (entry = decoder.read()) !== undefined; ) handle(entry);
+ * }
+ * decoder.end(); // throws TRUNCATED when the stream stopped inside an entry
+ * ```
+ *
+ * `read` throws for an entry whose bytes do not decode (`DECODE`, with its
+ * `index` and `offset`) and goes on with the next one when called again; a
+ * broken length prefix or an entry over the limit ends the stream.
+ */
+export declare class DelimitedDecoder {
+  constructor(options?: ReadOptions);
+  /** Appends the next bytes of the stream. */
+  push(chunk: Uint8Array): void;
+  /** The next complete entry, or `undefined` until more bytes are pushed. */
+  read(): LogEntry | undefined;
+  /** Ends the stream: throws `TRUNCATED` when it stopped inside an entry. */
+  end(): void;
+}
+
+/** The canonical proto3 JSON of an entry, as a JSON value. */
+export declare function toJson(entry: EntryInput): JsonObject;
+
+/**
+ * The canonical proto3 JSON of an entry, as compact text: the same value
+ * protobuf-es `toJson` and Python's `json_format` produce, keys in field
+ * order.
+ */
+export declare function toJsonString(entry: EntryInput): string;
+
+/** Reads an entry from a proto3 JSON value. */
+export declare function fromJson(json: JsonValue, options?: JsonReadOptions): LogEntry;
+
+/**
+ * Reads an entry from proto3 JSON text: lowerCamel or original field names,
+ * enums by name or number, 64-bit integers as numbers or strings.
+ */
+export declare function fromJsonString(text: string, options?: JsonReadOptions): LogEntry;
+
+/** Checks a record is fit for an audit trail; violations are data, not exceptions. */
+export declare function validate(entry: EntryInput, options?: ValidateOptions): ValidationReport;
+
+/** Validates each entry of a length-delimited stream, in order. */
+export declare function validateDelimited(bytes: Uint8Array, options?: ValidateOptions): ValidationReport[];
+
+/** Throws a {@link ValidationError} when the record is not valid (warnings pass). */
+export declare function assertValid(entry: EntryInput, options?: ValidateOptions): void;
+
+/** The stable codes of {@link ComplianceLogError}. */
+export type ErrorCode =
+  /** The bytes are not a valid protobuf encoding of an entry. */
+  | "DECODE"
+  /** The input is over the size limit. */
+  | "TOO_LARGE"
+  /** The JSON text is malformed or does not match the schema. */
+  | "JSON"
+  /** A value has no canonical JSON form (a timestamp outside years 1-9999). */
+  | "JSON_VALUE"
+  /** A length prefix of a delimited stream is not a varint. */
+  | "LENGTH_PREFIX"
+  /** A delimited stream ends inside an entry. */
+  | "TRUNCATED"
+  /** An argument does not have the shape the schema requires. */
+  | "TYPE"
+  /** The record is not valid ({@link ValidationError}). */
+  | "INVALID";
+
+/**
+ * Every error the functions throw for bad input. The message names the
+ * problem and where it is, never the content of the record.
+ */
+export declare class ComplianceLogError extends Error {
+  /** A stable, machine-readable name for the kind of error. */
+  readonly code: ErrorCode;
+  /** The field at fault, as a JSON path (`TYPE`, `JSON_VALUE`). */
+  readonly field?: string;
+  /** The index of the entry at fault in a stream or array. */
+  readonly index?: number;
+  /** The byte offset of the entry at fault in a stream. */
+  readonly offset?: number;
+  /** The position of a JSON syntax or schema error (`JSON`). */
+  readonly jsonLine?: number;
+  /** The position of a JSON syntax or schema error (`JSON`). */
+  readonly jsonColumn?: number;
+  /** The size of the input and the limit it broke (`TOO_LARGE`). */
+  readonly size?: number;
+  /** The size of the input and the limit it broke (`TOO_LARGE`). */
+  readonly limit?: number;
+  /** How many more bytes a truncated entry needed (`TRUNCATED`). */
+  readonly needed?: number;
+}
+
+/** A record that fails validation, thrown by {@link assertValid}. */
+export declare class ValidationError extends ComplianceLogError {
+  readonly code: "INVALID";
+  /** Every violation, errors and warnings. */
+  readonly violations: Violation[];
+}
+
+/** A JSON value, as `JSON.parse` returns it. */
+export type JsonValue = number | string | boolean | null | JsonObject | JsonValue[];
+
+/** A JSON object. */
+export interface JsonObject {
+  [key: string]: JsonValue;
+}

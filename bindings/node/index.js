@@ -1,0 +1,41 @@
+// @lokryn/compliance-log: compliance-grade audit log records for Node.js.
+//
+// The work is done by the native addon (Rust, over napi-rs); this file loads
+// it, hands it the factories of runtime.cjs (generated from the schema) and
+// exports the API declared in index.d.ts.
+"use strict";
+
+const runtime = require("./runtime.cjs");
+const native = require("./native.cjs");
+
+native.init(runtime.factories);
+
+exports.VERSION = runtime.VERSION;
+
+exports.encode = native.encode;
+exports.decode = native.decode;
+exports.encodeDelimited = native.encodeDelimited;
+exports.decodeDelimited = native.decodeDelimited;
+exports.toJsonString = native.toJsonString;
+exports.fromJsonString = native.fromJsonString;
+exports.validate = native.validate;
+exports.validateDelimited = native.validateDelimited;
+exports.assertValid = native.assertValid;
+exports.DelimitedDecoder = native.DelimitedDecoder;
+
+exports.toJson = function toJson(entry) {
+  return JSON.parse(native.toJsonString(entry));
+};
+exports.fromJson = function fromJson(json, options) {
+  return native.fromJsonString(runtime.jsonText(json), options);
+};
+
+exports.ComplianceLogError = runtime.ComplianceLogError;
+exports.ValidationError = runtime.ValidationError;
+
+exports.EventType = runtime.EventType;
+exports.Outcome = runtime.Outcome;
+exports.Severity = runtime.Severity;
+exports.Sensitivity = runtime.Sensitivity;
+exports.ActorType = runtime.ActorType;
+exports.PayloadFormat = runtime.PayloadFormat;

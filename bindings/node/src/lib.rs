@@ -1,0 +1,400 @@
+//! The Node.js binding of lokryn-compliance-log (npm `@lokryn/compliance-log`).
+//!
+//! Every exported function converts its arguments' handles and delegates to
+//! `lokryn_compliance_log_js::api`, which the browser binding shares; this
+//! file only implements [`Host`] over Node-API. The package's JavaScript
+//! (`index.js`) calls [`init`] once with the factories of `runtime.cjs`,
+//! through which the objects returned here and the errors thrown are built.
+
+use lokryn_compliance_log_js::{Factory, Failure, Host, Key, Kind, Message, api};
+use napi::bindgen_prelude::{
+    Array, BigInt, Env, FromNapiValue, Function, FunctionRef, JsObjectValue, JsValue,
+    JsValuesTupleIntoVec, Object, Result, ToNapiValue, Uint8ArraySlice, Unknown, ValueType, i64n,
+};
+use napi::{JsDate, sys};
+use napi_derive::napi;
+
+/// Positional arguments of a factory call.
+struct Args(Vec<sys::napi_value>);
+
+impl JsValuesTupleIntoVec for Args {
+    fn into_vec(self, _env: sys::napi_env) -> Result<Vec<sys::napi_value>> {
+        Ok(self.0)
+    }
+}
+
+type FactoryRef = FunctionRef<Args, Unknown<'static>>;
+
+/// The JavaScript factories, held per Node environment (main thread and
+/// each worker load the addon separately).
+///
+/// (Property names are not kept as JavaScript strings: Node-API before
+/// Node 22 cannot reference a string, and looking one up through a
+/// referenced array costs more than `napi_get_named_property`.)
+struct Factories {
+    messages: Vec<FactoryRef>,
+    readers: Vec<FactoryRef>,
+    error: FactoryRef,
+    violation: FactoryRef,
+    report: FactoryRef,
+}
+
+/// Registers the factories of `runtime.cjs`. Called once by `index.js`.
+#[napi]
+pub fn init(env: &Env, factories: Object<'_>) -> Result<()> {
+    let get = |name: &str| -> Result<FactoryRef> {
+        factories
+            .get_named_property::<Function<'_, Args, Unknown<'static>>>(name)?
+            .create_ref()
+    };
+    let list = |name: &str| -> Result<Vec<FactoryRef>> {
+        let list: Array<'_> = factories.get_named_property(name)?;
+        let mut refs = Vec::with_capacity(Message::ALL.len());
+        for i in 0..list.len() {
+            if let Some(f) = list.get::<Function<'_, Args, Unknown<'static>>>(i)? {
+                refs.push(f.create_ref()?);
+            }
+        }
+        Ok(refs)
+    };
+    let messages = list("messages")?;
+    let readers = list("readers")?;
+    if messages.len() != Message::ALL.len() || readers.len() != Message::ALL.len() {
+        return Err(napi::Error::from_reason(
+            "runtime.cjs does not match the native module: reinstall the package",
+        ));
+    }
+    let factories = Factories {
+        messages,
+        readers,
+        error: get("error")?,
+        violation: get("violation")?,
+        report: get("report")?,
+    };
+    env.set_instance_data(factories, (), |_| {})
+}
+
+/// [`Host`] over Node-API.
+struct Node<'env> {
+    env: &'env Env,
+    factories: &'env Factories,
+}
+
+impl<'env> Node<'env> {
+    fn new(env: &'env Env) -> Result<Self> {
+        let factories = env.get_instance_data::<Factories>()?.ok_or_else(|| {
+            napi::Error::from_reason("@lokryn/compliance-log: init() was not called")
+        })?;
+        Ok(Self { env, factories })
+    }
+
+    /// Returns `result`'s value, or throws its failure.
+    fn finish(
+        &self,
+        result: std::result::Result<Unknown<'env>, Failure<napi::Error>>,
+    ) -> Result<Unknown<'env>> {
+        match result {
+            Ok(value) => Ok(value),
+            Err(failure) => Err(napi::Error::from(failure.into_js(self)?)),
+        }
+    }
+}
+
+impl<'env> Host for Node<'env> {
+    type Value = Unknown<'env>;
+    type Error = napi::Error;
+
+    fn kind(&self, value: &Unknown<'env>) -> Result<Kind> {
+        Ok(match value.get_type()? {
+            ValueType::Undefined => Kind::Undefined,
+            ValueType::Null => Kind::Null,
+            ValueType::Boolean => Kind::Boolean,
+            ValueType::Number => Kind::Number,
+            ValueType::BigInt => Kind::BigInt,
+            ValueType::String => Kind::String,
+            ValueType::Symbol => Kind::Symbol,
+            ValueType::Function => Kind::Function,
+            _ => Kind::Object,
+        })
+    }
+
+    fn get(&self, object: &Unknown<'env>, key: Key) -> Result<Unknown<'env>> {
+        Object::from_unknown(*object)?.get_c_named_property_unchecked(key.c_name)
+    }
+
+    fn fields(
+        &self,
+        object: &Unknown<'env>,
+        message: Message,
+        _keys: &[Key],
+    ) -> Result<Vec<Unknown<'env>>> {
+        let reader = self
+            .factories
+            .readers
+            .get(message.index())
+            .ok_or_else(|| napi::Error::from_reason("no reader for a message"))?;
+        let values: Unknown<'static> = reader
+            .borrow_back(self.env)?
+            .call(Args(vec![object.raw()]))?;
+        let values = Array::from_unknown(values)?;
+        let mut out = Vec::with_capacity(values.len() as usize);
+        for i in 0..values.len() {
+            out.push(
+                values
+                    .get::<Unknown<'env>>(i)?
+                    .map_or_else(|| self.undefined(), Ok)?,
+            );
+        }
+        Ok(out)
+    }
+
+    fn string(&self, value: &Unknown<'env>) -> Result<String> {
+        String::from_unknown(*value)
+    }
+
+    fn boolean(&self, value: &Unknown<'env>) -> Result<bool> {
+        bool::from_unknown(*value)
+    }
+
+    fn own_keys(&self, object: &Unknown<'env>) -> Result<Vec<String>> {
+        let names = Object::from_unknown(*object)?.get_property_names()?;
+        let names = Array::from_unknown(names.to_unknown())?;
+        (0..names.len())
+            .filter_map(|i| names.get::<String>(i).transpose())
+            .collect()
+    }
+
+    fn number(&self, value: &Unknown<'env>) -> Result<f64> {
+        f64::from_unknown(*value)
+    }
+
+    fn bigint(&self, value: &Unknown<'env>) -> Result<Option<i64>> {
+        let (n, lossless) = BigInt::from_unknown(*value)?.get_i64();
+        Ok(lossless.then_some(n))
+    }
+
+    fn is_bytes(&self, value: &Unknown<'env>) -> Result<bool> {
+        Ok(value.is_typedarray()? && Uint8ArraySlice::from_unknown(*value).is_ok())
+    }
+
+    fn bytes(&self, value: &Unknown<'env>) -> Result<Option<Vec<u8>>> {
+        if !value.is_typedarray()? {
+            return Ok(None);
+        }
+        // Another kind of typed array is not bytes.
+        Ok(Uint8ArraySlice::from_unknown(*value)
+            .ok()
+            .map(|s| s.to_vec()))
+    }
+
+    fn array(&self, value: &Unknown<'env>) -> Result<Option<Vec<Unknown<'env>>>> {
+        if !value.is_array()? {
+            return Ok(None);
+        }
+        let array = Array::from_unknown(*value)?;
+        let mut items = Vec::with_capacity(array.len() as usize);
+        for i in 0..array.len() {
+            match array.get::<Unknown<'env>>(i)? {
+                Some(item) => items.push(item),
+                None => items.push(self.undefined()?),
+            }
+        }
+        Ok(Some(items))
+    }
+
+    fn date_millis(&self, value: &Unknown<'env>) -> Result<Option<f64>> {
+        if !value.is_date()? {
+            return Ok(None);
+        }
+        JsDate::from_unknown(*value)?.value_of().map(Some)
+    }
+
+    fn undefined(&self) -> Result<Unknown<'env>> {
+        ().into_unknown(self.env)
+    }
+
+    fn new_boolean(&self, value: bool) -> Result<Unknown<'env>> {
+        value.into_unknown(self.env)
+    }
+
+    fn new_string(&self, value: &str) -> Result<Unknown<'env>> {
+        value.into_unknown(self.env)
+    }
+
+    fn new_number(&self, value: f64) -> Result<Unknown<'env>> {
+        value.into_unknown(self.env)
+    }
+
+    fn new_bigint(&self, value: i64) -> Result<Unknown<'env>> {
+        i64n(value).into_unknown(self.env)
+    }
+
+    fn new_bytes(&self, value: &[u8]) -> Result<Unknown<'env>> {
+        Ok(Uint8ArraySlice::copy_from(self.env, value)?.to_unknown())
+    }
+
+    fn new_array(&self, items: Vec<Unknown<'env>>) -> Result<Unknown<'env>> {
+        Ok(Array::from_vec(self.env, items)?.to_unknown())
+    }
+
+    fn build(&self, factory: Factory, args: Vec<Unknown<'env>>) -> Result<Unknown<'env>> {
+        let f = match factory {
+            Factory::Message(m) => self
+                .factories
+                .messages
+                .get(m.index())
+                .ok_or_else(|| napi::Error::from_reason("no factory for a message"))?,
+            Factory::Violation => &self.factories.violation,
+            Factory::Report => &self.factories.report,
+            Factory::Error => &self.factories.error,
+        };
+        let raw = Args(args.iter().map(JsValue::raw).collect());
+        let value: Unknown<'static> = f.borrow_back(self.env)?.call(raw)?;
+        // Handles live as long as the current call's scope, whatever Rust
+        // lifetime the factory's return type was declared with.
+        Unknown::from_unknown(value)
+    }
+}
+
+/// The argument at `v`, `undefined` when it was not passed.
+fn arg<'env>(h: &Node<'env>, v: Option<Unknown<'env>>) -> Result<Unknown<'env>> {
+    match v {
+        Some(v) => Ok(v),
+        None => h.undefined(),
+    }
+}
+
+/// Encodes an entry to protobuf binary.
+#[napi(ts_return_type = "Uint8Array")]
+pub fn encode<'env>(env: &'env Env, entry: Unknown<'env>) -> Result<Unknown<'env>> {
+    let h = Node::new(env)?;
+    h.finish(api::encode(&h, &entry))
+}
+
+/// Decodes one entry.
+#[napi]
+pub fn decode<'env>(
+    env: &'env Env,
+    bytes: Unknown<'env>,
+    options: Option<Unknown<'env>>,
+) -> Result<Unknown<'env>> {
+    let h = Node::new(env)?;
+    let options = arg(&h, options)?;
+    h.finish(api::decode(&h, &bytes, &options))
+}
+
+/// Encodes entries as a length-delimited stream.
+#[napi]
+pub fn encode_delimited<'env>(env: &'env Env, entries: Unknown<'env>) -> Result<Unknown<'env>> {
+    let h = Node::new(env)?;
+    h.finish(api::encode_delimited(&h, &entries))
+}
+
+/// Decodes every entry of a length-delimited stream.
+#[napi]
+pub fn decode_delimited<'env>(
+    env: &'env Env,
+    bytes: Unknown<'env>,
+    options: Option<Unknown<'env>>,
+) -> Result<Unknown<'env>> {
+    let h = Node::new(env)?;
+    let options = arg(&h, options)?;
+    h.finish(api::decode_delimited(&h, &bytes, &options))
+}
+
+/// The canonical proto3 JSON text of an entry.
+#[napi]
+pub fn to_json_string<'env>(env: &'env Env, entry: Unknown<'env>) -> Result<Unknown<'env>> {
+    let h = Node::new(env)?;
+    h.finish(api::to_json_string(&h, &entry))
+}
+
+/// Reads an entry from proto3 JSON text.
+#[napi]
+pub fn from_json_string<'env>(
+    env: &'env Env,
+    text: Unknown<'env>,
+    options: Option<Unknown<'env>>,
+) -> Result<Unknown<'env>> {
+    let h = Node::new(env)?;
+    let options = arg(&h, options)?;
+    h.finish(api::from_json_string(&h, &text, &options))
+}
+
+/// Validates an entry.
+#[napi]
+pub fn validate<'env>(
+    env: &'env Env,
+    entry: Unknown<'env>,
+    options: Option<Unknown<'env>>,
+) -> Result<Unknown<'env>> {
+    let h = Node::new(env)?;
+    let options = arg(&h, options)?;
+    h.finish(api::validate(&h, &entry, &options))
+}
+
+/// Validates every entry of a length-delimited stream.
+#[napi]
+pub fn validate_delimited<'env>(
+    env: &'env Env,
+    bytes: Unknown<'env>,
+    options: Option<Unknown<'env>>,
+) -> Result<Unknown<'env>> {
+    let h = Node::new(env)?;
+    let options = arg(&h, options)?;
+    h.finish(api::validate_delimited(&h, &bytes, &options))
+}
+
+/// Throws a ValidationError when the entry is not valid.
+#[napi]
+pub fn assert_valid<'env>(
+    env: &'env Env,
+    entry: Unknown<'env>,
+    options: Option<Unknown<'env>>,
+) -> Result<Unknown<'env>> {
+    let h = Node::new(env)?;
+    let options = arg(&h, options)?;
+    h.finish(api::assert_valid(&h, &entry, &options))
+}
+
+/// Decodes a length-delimited stream pushed in chunks.
+#[napi(js_name = "DelimitedDecoder")]
+#[derive(Debug)]
+pub struct DelimitedDecoder {
+    inner: lokryn_compliance_log::stream::DelimitedDecoder,
+}
+
+#[napi]
+impl DelimitedDecoder {
+    /// A decoder; `options.maxEntryBytes` bounds an entry.
+    #[napi(constructor)]
+    pub fn new(env: &Env, options: Option<Unknown<'_>>) -> Result<Self> {
+        let h = Node::new(env)?;
+        let options = arg(&h, options)?;
+        match api::decoder_new(&h, &options) {
+            Ok(inner) => Ok(Self { inner }),
+            Err(failure) => Err(napi::Error::from(failure.into_js(&h)?)),
+        }
+    }
+
+    /// Appends the next bytes of the stream.
+    #[napi]
+    pub fn push<'env>(&mut self, env: &'env Env, chunk: Unknown<'env>) -> Result<Unknown<'env>> {
+        let h = Node::new(env)?;
+        h.finish(api::decoder_push(&h, &mut self.inner, &chunk))
+    }
+
+    /// The next entry, or `undefined` until more bytes are pushed.
+    #[napi]
+    pub fn read<'env>(&mut self, env: &'env Env) -> Result<Unknown<'env>> {
+        let h = Node::new(env)?;
+        h.finish(api::decoder_read(&h, &mut self.inner))
+    }
+
+    /// Ends the stream; throws when it stopped inside an entry.
+    #[napi]
+    pub fn end<'env>(&self, env: &'env Env) -> Result<Unknown<'env>> {
+        let h = Node::new(env)?;
+        h.finish(api::decoder_end(&h, &self.inner))
+    }
+}

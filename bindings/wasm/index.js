@@ -1,0 +1,34 @@
+// The browser and bundler entry of @lokryn/compliance-log-wasm: fetches and
+// instantiates the WebAssembly module (bundlers resolve the URL below as an
+// asset) before the module's importers run, so every function is ready to
+// call synchronously after `import`.
+import { initAsync, setup } from "./lib.js";
+
+await initAsync({
+  module_or_path: new URL("./pkg/lokryn_compliance_log_wasm_bg.wasm", import.meta.url),
+});
+setup();
+
+export {
+  VERSION,
+  ComplianceLogError,
+  ValidationError,
+  EventType,
+  Outcome,
+  Severity,
+  Sensitivity,
+  ActorType,
+  PayloadFormat,
+  encode,
+  decode,
+  encodeDelimited,
+  decodeDelimited,
+  toJsonString,
+  fromJsonString,
+  toJson,
+  fromJson,
+  validate,
+  validateDelimited,
+  assertValid,
+  DelimitedDecoder,
+} from "./lib.js";

@@ -1,0 +1,353 @@
+//! The WebAssembly binding of lokryn-compliance-log (npm
+//! `@lokryn/compliance-log-wasm`), for browsers, bundlers and Node.
+//!
+//! Every exported function converts its arguments' handles and delegates to
+//! `lokryn_compliance_log_js::api`, which the Node binding shares; this file
+//! only implements [`Host`] over wasm-bindgen. The package's JavaScript
+//! (`lib.js`) calls [`init`] once with the factories of `runtime.js`, through
+//! which the objects returned here and the errors thrown are built.
+
+use std::cell::RefCell;
+use std::collections::HashMap;
+
+use js_sys::{Function, Uint8Array};
+use lokryn_compliance_log_js::{Factory, Failure, Host, KEY_NAMES, Key, Kind, Message, api};
+use wasm_bindgen::prelude::*;
+
+// Small helpers on the JavaScript side: each is one call across the
+// boundary where js-sys would need several.
+#[wasm_bindgen(inline_js = r#"
+export function kindOf(v) {
+  switch (typeof v) {
+    case "undefined": return 0;
+    case "object": return v === null ? 1 : 7;
+    case "boolean": return 2;
+    case "number": return 3;
+    case "bigint": return 4;
+    case "string": return 5;
+    case "symbol": return 6;
+    default: return 8;
+  }
+}
+export function getProperty(o, k) { return o[k]; }
+export function isUint8Array(v) { return v instanceof Uint8Array; }
+export function arrayItems(v) { return Array.isArray(v) ? v : undefined; }
+export function dateMillis(v) { return v instanceof Date ? v.getTime() : undefined; }
+export function ownKeys(o) { return Object.keys(o); }
+export function toArray(items) { return items; }
+export function callFactory(f, args) { return f.apply(undefined, args); }
+export function callReader(f, o) { return f(o); }
+export function bigintToI64(v) { return BigInt.asIntN(64, v) === v ? v : undefined; }
+"#)]
+extern "C" {
+    #[wasm_bindgen(js_name = kindOf)]
+    fn kind_of(v: &JsValue) -> u32;
+    #[wasm_bindgen(js_name = getProperty, catch)]
+    fn get_property(o: &JsValue, k: &JsValue) -> Result<JsValue, JsValue>;
+    #[wasm_bindgen(js_name = isUint8Array)]
+    fn is_uint8_array(v: &JsValue) -> bool;
+    #[wasm_bindgen(js_name = arrayItems)]
+    fn array_items(v: &JsValue) -> Option<Vec<JsValue>>;
+    #[wasm_bindgen(js_name = dateMillis)]
+    fn date_millis(v: &JsValue) -> Option<f64>;
+    #[wasm_bindgen(js_name = ownKeys, catch)]
+    fn own_keys(o: &JsValue) -> Result<Vec<String>, JsValue>;
+    #[wasm_bindgen(js_name = toArray)]
+    fn to_array(items: Vec<JsValue>) -> JsValue;
+    #[wasm_bindgen(js_name = callReader, catch)]
+    fn call_reader(f: &Function, o: &JsValue) -> Result<Vec<JsValue>, JsValue>;
+    #[wasm_bindgen(js_name = callFactory, catch)]
+    fn call_factory(f: &Function, args: Vec<JsValue>) -> Result<JsValue, JsValue>;
+    #[wasm_bindgen(js_name = bigintToI64)]
+    fn bigint_to_i64(v: &JsValue) -> Option<i64>;
+}
+
+/// The JavaScript factories (one wasm instance is one thread).
+struct Factories {
+    messages: Vec<Function>,
+    readers: Vec<Function>,
+    error: Function,
+    violation: Function,
+    report: Function,
+}
+
+thread_local! {
+    static FACTORIES: RefCell<Option<Factories>> = const { RefCell::new(None) };
+    /// The schema's property names, made into JavaScript strings once.
+    static KEYS: Vec<JsValue> = KEY_NAMES.iter().map(|k| JsValue::from_str(k)).collect();
+    /// Other property names (options), made into JavaScript strings once.
+    static OTHER_KEYS: RefCell<HashMap<&'static str, JsValue>> = RefCell::new(HashMap::new());
+}
+
+/// Registers the factories of `runtime.js`. Called once by `lib.js`.
+#[wasm_bindgen]
+pub fn init(factories: &JsValue) -> Result<(), JsValue> {
+    let function = |name: &str| -> Result<Function, JsValue> {
+        get_property(factories, &JsValue::from_str(name))?
+            .dyn_into::<Function>()
+            .map_err(|_| JsValue::from_str(&format!("factories.{name} is not a function")))
+    };
+    let list = |name: &str| -> Result<Vec<Function>, JsValue> {
+        array_items(&get_property(factories, &JsValue::from_str(name))?)
+            .ok_or_else(|| JsValue::from_str(&format!("factories.{name} is not an array")))?
+            .into_iter()
+            .map(|f| f.dyn_into::<Function>())
+            .collect::<Result<Vec<_>, _>>()
+            .map_err(|_| JsValue::from_str(&format!("factories.{name} holds a non-function")))
+    };
+    let messages = list("messages")?;
+    let readers = list("readers")?;
+    if messages.len() != Message::ALL.len() || readers.len() != Message::ALL.len() {
+        return Err(JsValue::from_str(
+            "runtime.js does not match the wasm module: reinstall the package",
+        ));
+    }
+    let factories = Factories {
+        messages,
+        readers,
+        error: function("error")?,
+        violation: function("violation")?,
+        report: function("report")?,
+    };
+    FACTORIES.with(|f| *f.borrow_mut() = Some(factories));
+    Ok(())
+}
+
+/// [`Host`] over wasm-bindgen.
+struct Wasm;
+
+impl Wasm {
+    /// Returns `result`'s value, or throws its failure.
+    fn finish(&self, result: Result<JsValue, Failure<JsValue>>) -> Result<JsValue, JsValue> {
+        result.or_else(|failure| Err(failure.into_js(self)?))
+    }
+}
+
+impl Host for Wasm {
+    type Value = JsValue;
+    type Error = JsValue;
+
+    fn kind(&self, value: &JsValue) -> Result<Kind, JsValue> {
+        Ok(match kind_of(value) {
+            0 => Kind::Undefined,
+            1 => Kind::Null,
+            2 => Kind::Boolean,
+            3 => Kind::Number,
+            4 => Kind::BigInt,
+            5 => Kind::String,
+            6 => Kind::Symbol,
+            7 => Kind::Object,
+            _ => Kind::Function,
+        })
+    }
+
+    fn get(&self, object: &JsValue, key: Key) -> Result<JsValue, JsValue> {
+        if let Some(i) = key.index() {
+            if let Some(result) = KEYS.with(|keys| keys.get(i).map(|k| get_property(object, k))) {
+                return result;
+            }
+        }
+        OTHER_KEYS.with(|keys| {
+            let mut keys = keys.borrow_mut();
+            let key = keys
+                .entry(key.name)
+                .or_insert_with(|| JsValue::from_str(key.name));
+            get_property(object, key)
+        })
+    }
+
+    fn fields(
+        &self,
+        object: &JsValue,
+        message: Message,
+        _keys: &[Key],
+    ) -> Result<Vec<JsValue>, JsValue> {
+        FACTORIES.with(|f| {
+            let f = f.borrow();
+            let reader = f
+                .as_ref()
+                .and_then(|f| f.readers.get(message.index()))
+                .ok_or_else(|| JsValue::from_str("no reader for a message"))?;
+            call_reader(reader, object)
+        })
+    }
+
+    fn as_string(&self, value: &JsValue) -> Result<Option<String>, JsValue> {
+        Ok(value.as_string())
+    }
+
+    fn as_number(&self, value: &JsValue) -> Result<Option<f64>, JsValue> {
+        Ok(value.as_f64())
+    }
+
+    fn string(&self, value: &JsValue) -> Result<String, JsValue> {
+        Ok(value.as_string().unwrap_or_default())
+    }
+
+    fn boolean(&self, value: &JsValue) -> Result<bool, JsValue> {
+        Ok(value.as_bool().unwrap_or_default())
+    }
+
+    fn own_keys(&self, object: &JsValue) -> Result<Vec<String>, JsValue> {
+        own_keys(object)
+    }
+
+    fn number(&self, value: &JsValue) -> Result<f64, JsValue> {
+        Ok(value.as_f64().unwrap_or(f64::NAN))
+    }
+
+    fn bigint(&self, value: &JsValue) -> Result<Option<i64>, JsValue> {
+        Ok(bigint_to_i64(value))
+    }
+
+    fn is_bytes(&self, value: &JsValue) -> Result<bool, JsValue> {
+        Ok(is_uint8_array(value))
+    }
+
+    fn bytes(&self, value: &JsValue) -> Result<Option<Vec<u8>>, JsValue> {
+        Ok(is_uint8_array(value).then(|| value.unchecked_ref::<Uint8Array>().to_vec()))
+    }
+
+    fn array(&self, value: &JsValue) -> Result<Option<Vec<JsValue>>, JsValue> {
+        Ok(array_items(value))
+    }
+
+    fn date_millis(&self, value: &JsValue) -> Result<Option<f64>, JsValue> {
+        Ok(date_millis(value))
+    }
+
+    fn undefined(&self) -> Result<JsValue, JsValue> {
+        Ok(JsValue::UNDEFINED)
+    }
+
+    fn new_boolean(&self, value: bool) -> Result<JsValue, JsValue> {
+        Ok(JsValue::from_bool(value))
+    }
+
+    fn new_string(&self, value: &str) -> Result<JsValue, JsValue> {
+        Ok(JsValue::from_str(value))
+    }
+
+    fn new_number(&self, value: f64) -> Result<JsValue, JsValue> {
+        Ok(JsValue::from_f64(value))
+    }
+
+    fn new_bigint(&self, value: i64) -> Result<JsValue, JsValue> {
+        Ok(JsValue::from(value))
+    }
+
+    fn new_bytes(&self, value: &[u8]) -> Result<JsValue, JsValue> {
+        Ok(Uint8Array::from(value).into())
+    }
+
+    fn new_array(&self, items: Vec<JsValue>) -> Result<JsValue, JsValue> {
+        Ok(to_array(items))
+    }
+
+    fn build(&self, factory: Factory, args: Vec<JsValue>) -> Result<JsValue, JsValue> {
+        FACTORIES.with(|f| {
+            let f = f.borrow();
+            let f = f.as_ref().ok_or_else(|| {
+                JsValue::from_str("@lokryn/compliance-log-wasm: init() was not called")
+            })?;
+            let function = match factory {
+                Factory::Message(m) => f
+                    .messages
+                    .get(m.index())
+                    .ok_or_else(|| JsValue::from_str("no factory for a message"))?,
+                Factory::Violation => &f.violation,
+                Factory::Report => &f.report,
+                Factory::Error => &f.error,
+            };
+            call_factory(function, args)
+        })
+    }
+}
+
+/// Encodes an entry to protobuf binary.
+#[wasm_bindgen]
+pub fn encode(entry: &JsValue) -> Result<JsValue, JsValue> {
+    Wasm.finish(api::encode(&Wasm, entry))
+}
+
+/// Decodes one entry.
+#[wasm_bindgen]
+pub fn decode(bytes: &JsValue, options: &JsValue) -> Result<JsValue, JsValue> {
+    Wasm.finish(api::decode(&Wasm, bytes, options))
+}
+
+/// Encodes entries as a length-delimited stream.
+#[wasm_bindgen(js_name = encodeDelimited)]
+pub fn encode_delimited(entries: &JsValue) -> Result<JsValue, JsValue> {
+    Wasm.finish(api::encode_delimited(&Wasm, entries))
+}
+
+/// Decodes every entry of a length-delimited stream.
+#[wasm_bindgen(js_name = decodeDelimited)]
+pub fn decode_delimited(bytes: &JsValue, options: &JsValue) -> Result<JsValue, JsValue> {
+    Wasm.finish(api::decode_delimited(&Wasm, bytes, options))
+}
+
+/// The canonical proto3 JSON text of an entry.
+#[wasm_bindgen(js_name = toJsonString)]
+pub fn to_json_string(entry: &JsValue) -> Result<JsValue, JsValue> {
+    Wasm.finish(api::to_json_string(&Wasm, entry))
+}
+
+/// Reads an entry from proto3 JSON text.
+#[wasm_bindgen(js_name = fromJsonString)]
+pub fn from_json_string(text: &JsValue, options: &JsValue) -> Result<JsValue, JsValue> {
+    Wasm.finish(api::from_json_string(&Wasm, text, options))
+}
+
+/// Validates an entry.
+#[wasm_bindgen]
+pub fn validate(entry: &JsValue, options: &JsValue) -> Result<JsValue, JsValue> {
+    Wasm.finish(api::validate(&Wasm, entry, options))
+}
+
+/// Validates every entry of a length-delimited stream.
+#[wasm_bindgen(js_name = validateDelimited)]
+pub fn validate_delimited(bytes: &JsValue, options: &JsValue) -> Result<JsValue, JsValue> {
+    Wasm.finish(api::validate_delimited(&Wasm, bytes, options))
+}
+
+/// Throws a ValidationError when the entry is not valid.
+#[wasm_bindgen(js_name = assertValid)]
+pub fn assert_valid(entry: &JsValue, options: &JsValue) -> Result<JsValue, JsValue> {
+    Wasm.finish(api::assert_valid(&Wasm, entry, options))
+}
+
+/// Decodes a length-delimited stream pushed in chunks.
+#[wasm_bindgen]
+#[derive(Debug)]
+pub struct DelimitedDecoder {
+    inner: lokryn_compliance_log::stream::DelimitedDecoder,
+}
+
+#[wasm_bindgen]
+impl DelimitedDecoder {
+    /// A decoder; `options.maxEntryBytes` bounds an entry.
+    #[wasm_bindgen(constructor)]
+    pub fn new(options: &JsValue) -> Result<DelimitedDecoder, JsValue> {
+        match api::decoder_new(&Wasm, options) {
+            Ok(inner) => Ok(Self { inner }),
+            Err(failure) => Err(failure.into_js(&Wasm)?),
+        }
+    }
+
+    /// Appends the next bytes of the stream.
+    pub fn push(&mut self, chunk: &JsValue) -> Result<JsValue, JsValue> {
+        Wasm.finish(api::decoder_push(&Wasm, &mut self.inner, chunk))
+    }
+
+    /// The next entry, or `undefined` until more bytes are pushed.
+    pub fn read(&mut self) -> Result<JsValue, JsValue> {
+        Wasm.finish(api::decoder_read(&Wasm, &mut self.inner))
+    }
+
+    /// Ends the stream; throws when it stopped inside an entry.
+    pub fn end(&self) -> Result<JsValue, JsValue> {
+        Wasm.finish(api::decoder_end(&Wasm, &self.inner))
+    }
+}

@@ -1,0 +1,146 @@
+// Drives headless Chromium (Debian's `chromium`, or $CHROMIUM) with
+// playwright-core over a static server of the repository on 127.0.0.1.
+//
+//   node tests/npm/browser.js suite               tests/npm/*.test.js against the wasm package
+//   node tests/npm/browser.js playground OUT.png  the playground, exercised; screenshot to OUT.png
+//   node tests/npm/browser.js smoke DIR           DIR/smoke.html (an installed tarball), see xtask dist
+//
+// Prints one line per test and closes with "N passed, N failed"; exits 1 on
+// any failure.
+
+import { existsSync, readdirSync } from "node:fs";
+import { readFile } from "node:fs/promises";
+import { createServer } from "node:http";
+import { dirname, extname, join, normalize, resolve, sep } from "node:path";
+import { fileURLToPath } from "node:url";
+
+import { chromium } from "playwright-core";
+
+const here = dirname(fileURLToPath(import.meta.url));
+const repo = resolve(here, "..", "..");
+
+const TYPES = {
+  ".html": "text/html; charset=utf-8",
+  ".js": "text/javascript; charset=utf-8",
+  ".mjs": "text/javascript; charset=utf-8",
+  ".cjs": "text/javascript; charset=utf-8",
+  ".json": "application/json",
+  ".wasm": "application/wasm",
+  ".css": "text/css",
+  ".ts": "text/plain; charset=utf-8",
+  ".png": "image/png",
+};
+
+/** Serves `root` on a free port of 127.0.0.1; resolves to [server, origin]. */
+function serve(root) {
+  const server = createServer(async (req, res) => {
+    let path = normalize(decodeURIComponent(new URL(req.url, "http://x").pathname));
+    if (path.endsWith("/")) path += "index.html";
+    const file = join(root, path);
+    if (!file.startsWith(root + sep) && file !== root) {
+      res.writeHead(403).end();
+      return;
+    }
+    try {
+      const body = await readFile(file);
+      res.writeHead(200, {
+        "content-type": TYPES[extname(file)] ?? "application/octet-stream",
+        "cache-control": "no-store",
+      });
+      res.end(body);
+    } catch {
+      res.writeHead(404).end();
+    }
+  });
+  return new Promise((ok) => server.listen(0, "127.0.0.1", () => ok([server, `http://127.0.0.1:${server.address().port}`])));
+}
+
+function browserPath() {
+  const candidates = [process.env.CHROMIUM, "/usr/bin/chromium", "/usr/bin/chromium-browser", "/usr/bin/google-chrome"];
+  const found = candidates.find((p) => p && existsSync(p));
+  if (!found) throw new Error("no Chromium: install Debian's `chromium` or set CHROMIUM");
+  return found;
+}
+
+async function withPage(root, fn) {
+  const [server, origin] = await serve(root);
+  const browser = await chromium.launch({
+    executablePath: browserPath(),
+    args: [
+      "--headless",
+      "--no-sandbox",
+      "--disable-gpu",
+      "--disable-background-networking",
+      "--disable-component-update",
+      "--disable-sync",
+      "--no-first-run",
+    ],
+  });
+  try {
+    const page = await browser.newPage();
+    const errors = [];
+    page.on("pageerror", (err) => errors.push(String(err)));
+    page.on("console", (msg) => {
+      if (msg.type() === "error") errors.push(msg.text());
+    });
+    return await fn(page, origin, errors);
+  } finally {
+    await browser.close();
+    server.close();
+  }
+}
+
+function report(results) {
+  for (const r of results) {
+    console.log(`${r.status === "pass" ? "ok" : r.status === "skip" ? "skip" : "not ok"} - ${r.file ? `${r.file}: ` : ""}${r.name}`);
+    if (r.error) console.log(r.error.replace(/^/gm, "    "));
+  }
+  const failed = results.filter((r) => r.status === "fail").length;
+  const passed = results.filter((r) => r.status === "pass").length;
+  console.log(`${passed} passed, ${failed} failed`);
+  return failed === 0;
+}
+
+async function suite() {
+  const files = readdirSync(here).filter((f) => f.endsWith(".test.js")).sort();
+  return withPage(repo, async (page, origin, errors) => {
+    const version = page.context().browser().version();
+    console.log(`# Chromium ${version}: ${files.length} files`);
+    await page.goto(`${origin}/tests/npm/browser.html?files=${files.join(",")}`);
+    await page.waitForFunction(() => window.__done === true, null, { timeout: 120_000 });
+    const results = await page.evaluate(() => window.__results);
+    if (errors.length) results.push({ name: "no page errors", status: "fail", error: errors.join("\n") });
+    return report(results);
+  });
+}
+
+async function playground(screenshot) {
+  const { exercisePlayground } = await import("./playground.browser.js");
+  return withPage(repo, async (page, origin, errors) => {
+    const results = await exercisePlayground(page, `${origin}/bindings/wasm/playground/`, screenshot);
+    if (errors.length) results.push({ name: "no page errors", status: "fail", error: errors.join("\n") });
+    console.log(`# screenshot: ${screenshot}`);
+    return report(results);
+  });
+}
+
+async function smoke(dir) {
+  return withPage(resolve(dir), async (page, origin, errors) => {
+    await page.goto(`${origin}/smoke.html`);
+    await page.waitForFunction(() => window.__done === true, null, { timeout: 60_000 });
+    const results = await page.evaluate(() => window.__results);
+    if (errors.length) results.push({ name: "no page errors", status: "fail", error: errors.join("\n") });
+    return report(results);
+  });
+}
+
+const [mode, arg] = process.argv.slice(2);
+let ok;
+if (mode === "suite") ok = await suite();
+else if (mode === "playground") ok = await playground(resolve(arg ?? "playground.png"));
+else if (mode === "smoke") ok = await smoke(arg);
+else {
+  console.error("usage: node tests/npm/browser.js suite | playground OUT.png | smoke DIR");
+  process.exit(2);
+}
+process.exit(ok ? 0 : 1);

@@ -1,0 +1,204 @@
+// Bad input: a thrown ComplianceLogError with a stable code and the place
+// of the problem, never a crash, and the package still works afterwards.
+
+import { assert, test } from "./harness.js";
+import { lib, packageName } from "./lib.js";
+import { specFirstExample } from "./vectors.js";
+
+const { ComplianceLogError, ValidationError } = lib;
+
+function throwsCode(fn, expected) {
+  assert.throws(fn, (err) => {
+    assert.ok(err instanceof ComplianceLogError, `not a ComplianceLogError: ${err}`);
+    assert.ok(err instanceof Error);
+    for (const [k, v] of Object.entries(expected)) {
+      if (v instanceof RegExp) {
+        assert.match(String(err[k]), v);
+      } else {
+        assert.deepEqual(err[k], v, `${k} of ${err.message}`);
+      }
+    }
+    return true;
+  });
+}
+
+test(`${packageName}: errors are Error subclasses with a name, a code and a stack`, () => {
+  let caught;
+  try {
+    lib.decode(new Uint8Array([0xff]));
+  } catch (err) {
+    caught = err;
+  }
+  assert.ok(caught instanceof ComplianceLogError);
+  assert.equal(caught.name, "ComplianceLogError");
+  assert.equal(caught.code, "DECODE");
+  assert.equal(typeof caught.stack, "string");
+  assert.match(String(caught), /^ComplianceLogError: invalid protobuf/);
+});
+
+test(`${packageName}: wrong types name the field and what was expected`, () => {
+  throwsCode(() => lib.encode({ actorId: 5 }), {
+    code: "TYPE",
+    field: "actorId",
+    message: "entry.actorId: expected a string, got a number",
+  });
+  throwsCode(() => lib.encode({ eventType: "EVENT_LOGIN" }), {
+    code: "TYPE",
+    field: "eventType",
+    message: /expected a EventType value \(a number\), got a string/,
+  });
+  throwsCode(() => lib.encode({ eventType: 1.5 }), { code: "TYPE", field: "eventType" });
+  throwsCode(() => lib.encode({ eventType: 2 ** 31 }), { code: "TYPE", field: "eventType" });
+  throwsCode(() => lib.encode({ durationMs: 2 ** 60 }), { code: "TYPE", field: "durationMs" });
+  throwsCode(() => lib.encode({ durationMs: 2n ** 63n }), { code: "TYPE", field: "durationMs" });
+  throwsCode(() => lib.encode({ durationMs: "12abc" }), { code: "TYPE", field: "durationMs" });
+  throwsCode(() => lib.encode({ payload: "bytes" }), { code: "TYPE", field: "payload" });
+  throwsCode(() => lib.encode({ payload: [1, 2] }), { code: "TYPE", field: "payload" });
+  throwsCode(() => lib.encode({ payload: new Uint16Array(2) }), { code: "TYPE", field: "payload" });
+  throwsCode(() => lib.encode({ policyTags: "PCI" }), { code: "TYPE", field: "policyTags" });
+  throwsCode(() => lib.encode({ policyTags: ["a", 1] }), {
+    code: "TYPE",
+    field: "policyTags[1]",
+    message: "entry.policyTags[1]: expected a string, got a number",
+  });
+  throwsCode(() => lib.encode({ delegationChain: [{}, { scopes: [null] }] }), {
+    code: "TYPE",
+    field: "delegationChain[1].scopes[0]",
+  });
+  throwsCode(() => lib.encode({ delegationChain: [null] }), { code: "TYPE", field: "delegationChain[0]" });
+  throwsCode(() => lib.encode({ time: "2026-01-01" }), { code: "TYPE", field: "time" });
+  throwsCode(() => lib.encode({ time: new Date(NaN) }), { code: "TYPE", field: "time" });
+  throwsCode(() => lib.encode({ time: { seconds: 1.5 } }), { code: "TYPE", field: "time.seconds" });
+  throwsCode(() => lib.encode({ genai: { temperature: "hot" } }), { code: "TYPE", field: "genai.temperature" });
+  throwsCode(() => lib.encode({ mcp: 7 }), { code: "TYPE", field: "mcp" });
+});
+
+test(`${packageName}: arguments of the wrong kind are TYPE errors`, () => {
+  for (const bad of [undefined, null, 1, "x", true, 1n, Symbol("s"), [], new Uint8Array(1)]) {
+    throwsCode(() => lib.encode(bad), { code: "TYPE", message: /^entry: expected a LogEntry object/ });
+  }
+  for (const bad of [undefined, null, "x", [1, 2], {}, new Uint16Array(1)]) {
+    throwsCode(() => lib.decode(bad), { code: "TYPE", message: /^bytes: expected a Uint8Array/ });
+    throwsCode(() => lib.decodeDelimited(bad), { code: "TYPE" });
+    throwsCode(() => lib.validateDelimited(bad), { code: "TYPE" });
+  }
+  throwsCode(() => lib.encodeDelimited({}), { code: "TYPE", message: /^entries: expected an Array/ });
+  throwsCode(() => lib.encodeDelimited([{}, 5]), { code: "TYPE", index: 1, message: /^entries\[1\]: expected/ });
+  throwsCode(() => lib.fromJsonString(5), { code: "TYPE", message: /^text: expected a string/ });
+  throwsCode(() => lib.fromJson(undefined), { code: "TYPE" });
+  throwsCode(() => lib.fromJson({ a: 1n }), { code: "TYPE" });
+  throwsCode(() => lib.validate(5), { code: "TYPE" });
+});
+
+test(`${packageName}: unknown options are refused, so no check is silently skipped`, () => {
+  throwsCode(() => lib.validate(specFirstExample, { profile: "hipaa" }), {
+    code: "TYPE",
+    message: "options: unknown option `profile`",
+  });
+  throwsCode(() => lib.decode(new Uint8Array(0), { maxBytes: 1 }), { code: "TYPE", message: /known: maxEntryBytes/ });
+  throwsCode(() => lib.decode(new Uint8Array(0), { maxEntryBytes: 0 }), { code: "TYPE" });
+  throwsCode(() => lib.decode(new Uint8Array(0), { maxEntryBytes: "1" }), { code: "TYPE" });
+  throwsCode(() => lib.decode(new Uint8Array(0), 5), { code: "TYPE" });
+  throwsCode(() => lib.fromJsonString("{}", { ignoreUnknownFields: 1 }), { code: "TYPE" });
+});
+
+test(`${packageName}: garbage bytes are DECODE errors`, () => {
+  throwsCode(() => lib.decode(new Uint8Array([0x0a, 0x05, 0x61])), { code: "DECODE" });
+  throwsCode(() => lib.decode(new Uint8Array([0x08])), { code: "DECODE" });
+  throwsCode(() => lib.toJsonString(new Uint8Array([0xff, 0xff])), { code: "DECODE" });
+  throwsCode(() => lib.validate(new Uint8Array([0x07])), { code: "DECODE" });
+  // Random noise, seeded: never anything but a result or a ComplianceLogError.
+  let seed = 42;
+  const rand = () => (seed = (seed * 1_103_515_245 + 12_345) % 2 ** 31) / 2 ** 31;
+  for (let i = 0; i < 500; i++) {
+    const bytes = new Uint8Array(Math.floor(rand() * 64)).map(() => Math.floor(rand() * 256));
+    for (const f of [lib.decode, lib.decodeDelimited, lib.validateDelimited, lib.toJsonString]) {
+      try {
+        f(bytes);
+      } catch (err) {
+        assert.ok(err instanceof ComplianceLogError, `${err}`);
+      }
+    }
+  }
+});
+
+test(`${packageName}: broken streams name the entry and its byte offset`, () => {
+  const good = lib.encodeDelimited([specFirstExample, specFirstExample]);
+  const first = lib.encodeDelimited([specFirstExample]).length;
+  throwsCode(() => lib.decodeDelimited(good.subarray(0, good.length - 3)), {
+    code: "TRUNCATED",
+    index: 1,
+    offset: first,
+    needed: 3,
+  });
+  const badBody = new Uint8Array([...good.subarray(0, first), 2, 0xff, 0xff]);
+  throwsCode(() => lib.decodeDelimited(badBody), { code: "DECODE", index: 1, offset: first });
+  throwsCode(() => lib.decodeDelimited(new Uint8Array(11).fill(0xff)), { code: "LENGTH_PREFIX", index: 0 });
+  throwsCode(() => lib.validateDelimited(badBody), { code: "DECODE", index: 1 });
+});
+
+test(`${packageName}: bad JSON names the line and column`, () => {
+  throwsCode(() => lib.fromJsonString('{\n  "actorId": 3\n}'), {
+    code: "JSON",
+    jsonLine: 2,
+    message: /^invalid JSON at line 2/,
+  });
+  throwsCode(() => lib.fromJsonString("not json"), { code: "JSON", jsonLine: 1, jsonColumn: 2 });
+  throwsCode(() => lib.fromJsonString('{"eventType":"EVENT_NOPE"}'), { code: "JSON" });
+  throwsCode(() => lib.fromJsonString(""), { code: "JSON" });
+});
+
+test(`${packageName}: a value without a JSON form is JSON_VALUE naming the field`, () => {
+  throwsCode(() => lib.toJsonString({ time: { seconds: 253_402_300_800n } }), {
+    code: "JSON_VALUE",
+    field: "time",
+  });
+  throwsCode(() => lib.toJson({ time: { nanos: -1 } }), { code: "JSON_VALUE", field: "time" });
+});
+
+test(`${packageName}: assertValid throws a ValidationError carrying the violations`, () => {
+  let caught;
+  try {
+    lib.assertValid({ eventType: 1, outcome: 1, severity: 2 });
+  } catch (err) {
+    caught = err;
+  }
+  assert.ok(caught instanceof ValidationError);
+  assert.ok(caught instanceof ComplianceLogError);
+  assert.equal(caught.name, "ValidationError");
+  assert.equal(caught.code, "INVALID");
+  assert.match(caught.message, /actorId/);
+  assert.deepEqual(caught.violations, lib.validate({ eventType: 1, outcome: 1, severity: 2 }).violations);
+  assert.equal(lib.assertValid(specFirstExample), undefined);
+});
+
+test(`${packageName}: a getter that throws passes its exception through, and the package still works`, () => {
+  const boom = new Error("boom");
+  const entry = {
+    get actorId() {
+      throw boom;
+    },
+  };
+  assert.throws(() => lib.encode(entry), (err) => err === boom);
+  assert.deepEqual(lib.decode(lib.encode(specFirstExample)).actorId, "agent-001");
+});
+
+test(`${packageName}: messages never repeat the record's content`, () => {
+  const secret = "4111-1111-1111-1111";
+  for (const fn of [
+    () => lib.encode({ actorId: secret, durationMs: secret }),
+    () => lib.encode({ policyTags: [secret, 7] }),
+    () => lib.fromJsonString(`{"actorId":"${secret}","eventType":"${secret}"}`),
+    () => lib.fromJsonString(`{"actorId":"${secret}",}`),
+    () => lib.fromJsonString(`{"durationMs":"${secret}"}`),
+    () => lib.fromJsonString(`{"time":"${secret}"}`),
+    () => lib.assertValid({ message: secret }),
+  ]) {
+    try {
+      fn();
+      assert.ok(false, "expected an error");
+    } catch (err) {
+      assert.ok(!String(err.message).includes(secret), err.message);
+    }
+  }
+});

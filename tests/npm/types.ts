@@ -1,0 +1,87 @@
+// Type-checked by `cargo xtask test` (tsc, not run): what a TypeScript user
+// writes against either package compiles, with protobuf-es's types, and what
+// must not compile does not.
+
+import { create } from "@bufbuild/protobuf";
+import { timestampFromDate } from "@bufbuild/protobuf/wkt";
+import * as node from "@lokryn/compliance-log";
+import * as wasm from "@lokryn/compliance-log-wasm";
+
+import { EventType as EsEventType, LogEntrySchema, Outcome as EsOutcome } from "./gen/lokryn/compliancelog/v1/logentry_pb.js";
+
+// A message made with protobuf-es's create(...) is accepted as it is.
+const message = create(LogEntrySchema, {
+  eventType: EsEventType.EVENT_LOGIN,
+  outcome: EsOutcome.SUCCESS,
+  actorId: "alice",
+  time: timestampFromDate(new Date()),
+  delegationChain: [{ actorId: "root" }],
+});
+const fromNode: Uint8Array = node.encode(message);
+const fromWasm: Uint8Array = wasm.encode(message);
+node.encodeDelimited([message, message]);
+wasm.validate(message);
+
+// A literal, with the packages' own enums, a Date and bigints.
+const literal: node.LogEntryInit = {
+  eventType: node.EventType.EVENT_TOOL_INVOCATION,
+  outcome: node.Outcome.SUCCESS,
+  severity: node.Severity.INFO,
+  actorId: "agent-001",
+  payload: new Uint8Array([123, 125]),
+  policyTags: ["SOC2"] as const,
+  time: new Date(),
+  durationMs: 12n,
+  genai: { inputTokens: 10, temperature: 0.2 },
+  mcp: { jsonrpcErrorCode: -32601 },
+};
+node.encode(literal);
+wasm.encode(literal);
+
+// Results carry the schema's types.
+const entry: node.LogEntry = node.decode(fromNode);
+const actor: string = entry.actorId;
+const duration: bigint = entry.durationMs;
+const seconds: bigint | undefined = entry.time?.seconds;
+const tags: string[] = entry.policyTags;
+const kind: node.EventType = entry.eventType;
+const typeName: "lokryn.compliancelog.v1.LogEntry" = entry.$typeName;
+const entries: wasm.LogEntry[] = wasm.decodeDelimited(fromWasm, { maxEntryBytes: 1 << 20 });
+const json: wasm.JsonObject = wasm.toJson(fromWasm);
+const text: string = node.toJsonString(entry);
+const back: node.LogEntry = node.fromJson(json, { ignoreUnknownFields: true });
+const report: wasm.ValidationReport = wasm.validate(fromWasm);
+const level: "error" | "warning" | undefined = report.violations[0]?.level;
+
+try {
+  node.assertValid(entry);
+} catch (err) {
+  if (err instanceof node.ValidationError) {
+    const violations: node.Violation[] = err.violations;
+    const code: "INVALID" = err.code;
+  } else if (err instanceof node.ComplianceLogError) {
+    const code: node.ErrorCode = err.code;
+    const index: number | undefined = err.index;
+  }
+}
+
+// Streams pushed in chunks.
+const decoder = new wasm.DelimitedDecoder({ maxEntryBytes: 1 << 20 });
+decoder.push(fromWasm);
+const next: wasm.LogEntry | undefined = decoder.read();
+decoder.end();
+
+// The two packages declare the same types.
+const same: wasm.LogEntry = entry;
+const version: string = node.VERSION + wasm.VERSION;
+
+// @ts-expect-error: enum values are numbers, not names
+node.encode({ eventType: "EVENT_LOGIN" });
+// @ts-expect-error: no such field
+node.encode({ actorID: "typo" });
+// @ts-expect-error: no option of that name (profiles are not there yet)
+node.validate(entry, { profile: "hipaa" });
+// @ts-expect-error: bytes are a Uint8Array
+node.encode({ payload: "{}" });
+
+export { actor, back, next, duration, entries, kind, level, same, seconds, tags, text, typeName, version };

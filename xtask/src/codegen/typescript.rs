@@ -1,0 +1,606 @@
+//! The JavaScript side of the schema, for both npm packages
+//! (`bindings/node`, `bindings/wasm`):
+//!
+//! * `index.d.ts`: TypeScript types of every message and enum, in the shape
+//!   protobuf-es v2 gives them (lowerCamel fields, numeric enums with the
+//!   member names protoc-gen-es picks, `bigint` for 64-bit integers,
+//!   `Uint8Array` for bytes, `$typeName`), plus an `…Init` type per message
+//!   for what the functions accept, followed by the hand-written API
+//!   declarations of `bindings/js/api.d.ts`. Both packages get the same file.
+//! * the runtime module (`runtime.cjs` for Node, `runtime.js` for the ESM
+//!   wasm package): the enum objects, one factory per message through which
+//!   the native code builds the objects it returns (so their shape is that
+//!   of protobuf-es's `create()`), then `bindings/js/runtime.js`.
+//! * `bindings/js/src/generated.rs`: the Rust conversions between those
+//!   objects and the core's prost types (see [`convert`]).
+//!
+//! The runtime's `VERSION` is the workspace version. Each package.json
+//! carries it too (npm needs it literally); [`check_package_versions`],
+//! run by the tests and by `cargo xtask dist`, fails when one differs.
+
+mod convert;
+
+use std::collections::HashMap;
+use std::fmt::Write as _;
+use std::fs;
+use std::path::Path;
+
+use anyhow::{Context, Result, bail};
+use prost_types::field_descriptor_proto::{Label, Type};
+use prost_types::{
+    DescriptorProto, EnumDescriptorProto, FieldDescriptorProto, FileDescriptorProto,
+};
+
+use super::schema::{PACKAGE, Schema};
+use super::{GeneratedFile, HEADER};
+use crate::util::root;
+
+/// The npm packages, each with the runtime module syntax it uses.
+const PACKAGES: &[(&str, Syntax)] = &[
+    ("bindings/node", Syntax::CommonJs),
+    ("bindings/wasm", Syntax::Esm),
+];
+
+/// The hand-written halves, assembled into each package.
+const API_DTS: &str = "bindings/js/api.d.ts";
+const RUNTIME_JS: &str = "bindings/js/runtime.js";
+
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum Syntax {
+    CommonJs,
+    Esm,
+}
+
+/// A message the JavaScript side knows: the schema's own and the well-known
+/// types they use.
+pub(crate) struct JsMessage<'a> {
+    /// Fully-qualified proto name, without the leading dot.
+    pub(crate) full_name: String,
+    /// The TypeScript name (the proto name, as protobuf-es keeps it).
+    pub(crate) ts_name: String,
+    pub(crate) proto: &'a DescriptorProto,
+    /// Doc comments of the message and its fields (empty for imports).
+    pub(crate) docs: Docs,
+}
+
+pub(crate) fn files(schema: &Schema) -> Result<Vec<GeneratedFile>> {
+    let root = root();
+    let messages = messages(schema)?;
+    let enums = enums(schema);
+    let version = workspace_version(&root)?;
+
+    let mut dts = format!(
+        "// {HEADER}\n//\n// The TypeScript API of @lokryn/compliance-log and @lokryn/compliance-log-wasm:\n\
+         // the schema's types (xtask/src/codegen/typescript.rs) and then {API_DTS}.\n"
+    );
+    for (e, docs) in &enums {
+        write_enum_dts(&mut dts, e, docs)?;
+    }
+    for m in &messages {
+        write_message_dts(&mut dts, m, &messages)?;
+    }
+    let api = read(&root, API_DTS)?;
+    dts.push('\n');
+    dts.push_str(strip_leading_comment(&api));
+
+    let template = read(&root, RUNTIME_JS)?;
+    let mut files = Vec::new();
+    for (dir, syntax) in PACKAGES {
+        files.push(GeneratedFile::new(format!("{dir}/index.d.ts"), dts.clone()));
+        let (name, js) = runtime(*syntax, &version, &enums, &messages, &template)?;
+        files.push(GeneratedFile::new(format!("{dir}/{name}"), js));
+    }
+    files.push(convert::file(&messages)?);
+    Ok(files)
+}
+
+fn read(root: &Path, rel: &str) -> Result<String> {
+    fs::read_to_string(root.join(rel)).with_context(|| format!("reading {rel}"))
+}
+
+/// The text after the file's opening `//` comment block (which describes the
+/// template, not the generated file).
+fn strip_leading_comment(text: &str) -> &str {
+    let mut rest = text;
+    while let Some(line_end) = rest.find('\n') {
+        let line = rest.get(..line_end).unwrap_or_default();
+        if !line.starts_with("//") {
+            break;
+        }
+        rest = rest.get(line_end + 1..).unwrap_or_default();
+    }
+    rest.trim_start_matches('\n')
+}
+
+/// The `version` of `[workspace.package]` in the root Cargo.toml.
+fn workspace_version(root: &Path) -> Result<String> {
+    let manifest = read(root, "Cargo.toml")?;
+    let mut in_section = false;
+    for line in manifest.lines() {
+        let line = line.trim();
+        if line.starts_with('[') {
+            in_section = line == "[workspace.package]";
+        } else if in_section {
+            if let Some(value) = line.strip_prefix("version") {
+                let value = value.trim_start().trim_start_matches('=').trim();
+                return Ok(value.trim_matches('"').to_owned());
+            }
+        }
+    }
+    bail!("Cargo.toml has no [workspace.package] version")
+}
+
+/// The `version` of each npm package's package.json, which must be the
+/// workspace version (`cargo xtask release` rewrites them all).
+pub(crate) fn check_package_versions() -> Result<()> {
+    let root = root();
+    let version = workspace_version(&root)?;
+    for (dir, _) in PACKAGES {
+        let path = format!("{dir}/package.json");
+        let text = read(&root, &path)?;
+        let found = text
+            .split("\n  \"version\": \"")
+            .nth(1)
+            .and_then(|rest| rest.split('"').next())
+            .with_context(|| format!("{path} has no top-level \"version\""))?;
+        if found != version {
+            bail!(
+                "{path} has version {found}, the workspace (Cargo.toml) {version}: they must agree"
+            );
+        }
+    }
+    Ok(())
+}
+
+/// Doc comments of one message or enum, by path relative to it.
+#[derive(Default)]
+pub(crate) struct Docs {
+    own: String,
+    members: HashMap<i32, String>,
+}
+
+impl Docs {
+    fn of(file: &FileDescriptorProto, kind: i32, index: usize) -> Self {
+        let mut docs = Self::default();
+        let Ok(index) = i32::try_from(index) else {
+            return docs;
+        };
+        let Some(info) = &file.source_code_info else {
+            return docs;
+        };
+        for loc in &info.location {
+            let Some(text) = &loc.leading_comments else {
+                continue;
+            };
+            let text = text
+                .lines()
+                .map(|l| l.strip_prefix(' ').unwrap_or(l).trim_end())
+                .collect::<Vec<_>>()
+                .join("\n")
+                .trim()
+                .to_owned();
+            match loc.path.as_slice() {
+                [k, i] if *k == kind && *i == index => docs.own = text,
+                // 2: fields of a message, values of an enum.
+                [k, i, 2, j] if *k == kind && *i == index => {
+                    docs.members.insert(*j, text);
+                }
+                _ => {}
+            }
+        }
+        docs
+    }
+
+    fn member(&self, index: usize) -> &str {
+        i32::try_from(index)
+            .ok()
+            .and_then(|i| self.members.get(&i))
+            .map_or("", String::as_str)
+    }
+}
+
+/// A JSDoc block at `indent`, or nothing for empty text.
+fn jsdoc(out: &mut String, indent: &str, text: &str) {
+    if text.is_empty() {
+        return;
+    }
+    out.push_str(indent);
+    out.push_str("/**\n");
+    for line in text.lines() {
+        let line = line.replace("*/", "*\\/");
+        if line.is_empty() {
+            out.push_str(&format!("{indent} *\n"));
+        } else {
+            out.push_str(&format!("{indent} * {line}\n"));
+        }
+    }
+    out.push_str(indent);
+    out.push_str(" */\n");
+}
+
+fn messages(schema: &Schema) -> Result<Vec<JsMessage<'_>>> {
+    let mut out = Vec::new();
+    for file in schema.own_files() {
+        for (i, m) in file.message_type.iter().enumerate() {
+            if !m.nested_type.is_empty() || !m.enum_type.is_empty() {
+                bail!(
+                    "{}: nested types are not supported by the TypeScript generator",
+                    m.name()
+                );
+            }
+            out.push(JsMessage {
+                full_name: format!("{PACKAGE}.{}", m.name()),
+                ts_name: m.name().to_owned(),
+                proto: m,
+                docs: Docs::of(file, 4, i),
+            });
+        }
+    }
+    // The well-known types the schema uses, in the shape protobuf-es gives them.
+    let timestamp = schema
+        .full
+        .file
+        .iter()
+        .find(|f| f.name() == "google/protobuf/timestamp.proto")
+        .and_then(|f| f.message_type.first())
+        .context("google/protobuf/timestamp.proto is not among the imports")?;
+    out.push(JsMessage {
+        full_name: "google.protobuf.Timestamp".into(),
+        ts_name: "Timestamp".into(),
+        proto: timestamp,
+        docs: Docs {
+            own: "A point in time, as protobuf-es's `google.protobuf.Timestamp`: seconds and nanoseconds\n\
+                  since the Unix epoch, in UTC. protobuf-es's `timestampFromDate(new Date())` makes one."
+                .into(),
+            members: HashMap::new(),
+        },
+    });
+    for m in &out {
+        for f in &m.proto.field {
+            if f.oneof_index.is_some() && !f.proto3_optional() {
+                bail!("{}.{}: oneofs are not supported yet", m.ts_name, f.name());
+            }
+            if f.r#type() == Type::Message {
+                let target = f.type_name().trim_start_matches('.');
+                if !out.iter().any(|x| x.full_name == target) {
+                    bail!(
+                        "{}.{}: message type {target} is not supported",
+                        m.ts_name,
+                        f.name()
+                    );
+                }
+            }
+        }
+    }
+    Ok(out)
+}
+
+fn enums(schema: &Schema) -> Vec<(&EnumDescriptorProto, Docs)> {
+    let mut out = Vec::new();
+    for file in schema.own_files() {
+        for (i, e) in file.enum_type.iter().enumerate() {
+            out.push((e, Docs::of(file, 5, i)));
+        }
+    }
+    out
+}
+
+/// protobuf-es's field property name: `protoCamelCase` of the proto name,
+/// with names that clash with `Object.prototype` escaped.
+pub(crate) fn local_name(field: &FieldDescriptorProto) -> String {
+    let mut out = String::new();
+    let mut cap_next = false;
+    for c in field.name().chars() {
+        match c {
+            '_' => cap_next = true,
+            '0'..='9' => {
+                out.push(c);
+                cap_next = false;
+            }
+            _ if cap_next => {
+                out.extend(c.to_uppercase());
+                cap_next = false;
+            }
+            _ => out.push(c),
+        }
+    }
+    if ["constructor", "toString", "toJSON", "valueOf"].contains(&out.as_str()) {
+        out.push('$');
+    }
+    out
+}
+
+/// protobuf-es's enum member names: the values without the prefix derived
+/// from the enum name when every value has it (`Outcome.SUCCESS`), as they
+/// are otherwise (`EventType.EVENT_LOGIN`).
+fn enum_member_names(e: &EnumDescriptorProto) -> Vec<String> {
+    let name = e.name();
+    let mut prefix = String::new();
+    for (i, c) in name.chars().enumerate() {
+        if i > 0 && c.is_ascii_uppercase() {
+            prefix.push('_');
+        }
+        prefix.extend(c.to_lowercase());
+    }
+    prefix.push('_');
+    let strip = e.value.iter().all(|v| {
+        let lower = v.name().to_lowercase();
+        lower.starts_with(&prefix)
+            && v.name().get(prefix.len()..).is_some_and(|rest| {
+                !rest.is_empty() && !rest.starts_with(|c: char| c.is_ascii_digit())
+            })
+    });
+    e.value
+        .iter()
+        .map(|v| {
+            let n = if strip {
+                v.name().get(prefix.len()..).unwrap_or(v.name())
+            } else {
+                v.name()
+            };
+            if ["constructor", "toString", "toJSON", "valueOf"].contains(&n) {
+                format!("{n}$")
+            } else {
+                n.to_owned()
+            }
+        })
+        .collect()
+}
+
+fn write_enum_dts(out: &mut String, e: &EnumDescriptorProto, docs: &Docs) -> Result<()> {
+    out.push('\n');
+    jsdoc(out, "", &docs.own);
+    writeln!(out, "export declare enum {} {{", e.name())?;
+    for (i, (value, name)) in e.value.iter().zip(enum_member_names(e)).enumerate() {
+        jsdoc(out, "  ", docs.member(i));
+        writeln!(out, "  {name} = {},", value.number())?;
+    }
+    out.push_str("}\n");
+    Ok(())
+}
+
+/// A field's TypeScript type, in the output (`init == false`) or input shape.
+fn ts_type(field: &FieldDescriptorProto, messages: &[JsMessage<'_>], init: bool) -> Result<String> {
+    let base = match field.r#type() {
+        Type::String => "string".to_owned(),
+        Type::Bytes => "Uint8Array".to_owned(),
+        Type::Bool => "boolean".to_owned(),
+        Type::Double | Type::Float => "number".to_owned(),
+        Type::Int32 | Type::Sint32 | Type::Sfixed32 | Type::Uint32 | Type::Fixed32 => {
+            "number".to_owned()
+        }
+        Type::Int64 | Type::Sint64 | Type::Sfixed64 | Type::Uint64 | Type::Fixed64 => {
+            if init {
+                "bigint | number | string".to_owned()
+            } else {
+                "bigint".to_owned()
+            }
+        }
+        Type::Enum => {
+            let name = field
+                .type_name()
+                .strip_prefix(&format!(".{PACKAGE}."))
+                .with_context(|| format!("enum {} is outside the package", field.type_name()))?;
+            // An enum of protobuf-es is a different TypeScript enum: any
+            // number is accepted.
+            if init {
+                format!("{name} | number")
+            } else {
+                name.to_owned()
+            }
+        }
+        Type::Message => {
+            let target = field.type_name().trim_start_matches('.');
+            let m = messages
+                .iter()
+                .find(|m| m.full_name == target)
+                .with_context(|| format!("message {target} is not supported"))?;
+            match (init, m.full_name.as_str()) {
+                (true, "google.protobuf.Timestamp") => "TimestampInit | Date".to_owned(),
+                (true, _) => format!("{}Init", m.ts_name),
+                (false, _) => m.ts_name.clone(),
+            }
+        }
+        Type::Group => bail!("groups are not supported"),
+    };
+    Ok(if field.label() == Label::Repeated {
+        let base = if base.contains(' ') {
+            format!("({base})")
+        } else {
+            base
+        };
+        // What the functions accept may be a readonly array.
+        if init {
+            format!("readonly {base}[]")
+        } else {
+            format!("{base}[]")
+        }
+    } else {
+        base
+    })
+}
+
+fn write_message_dts(
+    out: &mut String,
+    m: &JsMessage<'_>,
+    messages: &[JsMessage<'_>],
+) -> Result<()> {
+    let name = &m.ts_name;
+    out.push('\n');
+    jsdoc(out, "", &m.docs.own);
+    writeln!(out, "export interface {name} {{")?;
+    writeln!(
+        out,
+        "  /** The fully-qualified name of the message type. */"
+    )?;
+    writeln!(out, "  $typeName: \"{}\";", m.full_name)?;
+    for (i, f) in m.proto.field.iter().enumerate() {
+        let optional =
+            f.proto3_optional() || (f.r#type() == Type::Message && f.label() != Label::Repeated);
+        out.push('\n');
+        jsdoc(out, "  ", m.docs.member(i));
+        writeln!(
+            out,
+            "  {}{}: {};",
+            local_name(f),
+            if optional { "?" } else { "" },
+            ts_type(f, messages, false)?
+        )?;
+    }
+    out.push_str("}\n\n");
+    writeln!(
+        out,
+        "/**\n * A {{@link {name}}} as the functions accept it: every field optional (unset means the zero\n \
+         * value), enums as any number, 64-bit integers as bigint, number or decimal string. An object\n \
+         * made with protobuf-es's `create({name}Schema, ...)` fits as it is.\n */"
+    )?;
+    writeln!(out, "export interface {name}Init {{")?;
+    writeln!(out, "  $typeName?: \"{}\";", m.full_name)?;
+    for f in &m.proto.field {
+        writeln!(
+            out,
+            "  {}?: {};",
+            local_name(f),
+            ts_type(f, messages, true)?
+        )?;
+    }
+    out.push_str("}\n");
+    Ok(())
+}
+
+/// The zero value of a field without presence, in JavaScript.
+fn js_zero(field: &FieldDescriptorProto) -> Result<&'static str> {
+    if field.label() == Label::Repeated {
+        return Ok("[]");
+    }
+    Ok(match field.r#type() {
+        Type::String => "\"\"",
+        Type::Bytes => "new Uint8Array(0)",
+        Type::Bool => "false",
+        Type::Int64 | Type::Sint64 | Type::Sfixed64 | Type::Uint64 | Type::Fixed64 => "0n",
+        Type::Message | Type::Group => bail!("message fields have presence"),
+        _ => "0",
+    })
+}
+
+fn runtime(
+    syntax: Syntax,
+    version: &str,
+    enums: &[(&EnumDescriptorProto, Docs)],
+    messages: &[JsMessage<'_>],
+    template: &str,
+) -> Result<(&'static str, String)> {
+    let mut js = format!(
+        "// {HEADER}\n//\n// Made from xtask/src/codegen/typescript.rs and {RUNTIME_JS}.\n"
+    );
+    if syntax == Syntax::CommonJs {
+        js.push_str("\"use strict\";\n");
+    }
+    let mut exports = vec!["VERSION".to_owned()];
+    writeln!(js, "\nconst VERSION = \"{version}\";")?;
+    for (e, docs) in enums {
+        js.push('\n');
+        jsdoc(&mut js, "", &docs.own);
+        writeln!(js, "const {} = {{", e.name())?;
+        let names = enum_member_names(e);
+        for (value, name) in e.value.iter().zip(&names) {
+            writeln!(js, "  {name}: {},", value.number())?;
+        }
+        // The reverse mapping of a TypeScript enum (and of protobuf-es's).
+        for (value, name) in e.value.iter().zip(&names) {
+            writeln!(js, "  {}: \"{name}\",", value.number())?;
+        }
+        js.push_str("};\n");
+        exports.push(e.name().to_owned());
+    }
+    js.push_str(
+        "\n// One factory per message, called by the native code with the fields in\n\
+         // field-number order, `undefined` standing for the zero value or an unset\n\
+         // field: objects exactly as protobuf-es's create() makes them.\n",
+    );
+    for m in messages {
+        let args: Vec<String> = (0..m.proto.field.len()).map(|i| format!("a{i}")).collect();
+        writeln!(js, "function {}$({}) {{", m.ts_name, args.join(", "))?;
+        writeln!(js, "  const m = {{\n    $typeName: \"{}\",", m.full_name)?;
+        let mut presence = Vec::new();
+        for (i, f) in m.proto.field.iter().enumerate() {
+            let has_presence = f.label() != Label::Repeated
+                && (f.proto3_optional() || f.r#type() == Type::Message);
+            if has_presence {
+                presence.push((i, local_name(f)));
+            } else {
+                writeln!(js, "    {}: a{i} ?? {},", local_name(f), js_zero(f)?)?;
+            }
+        }
+        js.push_str("  };\n");
+        for (i, name) in presence {
+            writeln!(js, "  if (a{i} !== undefined) m.{name} = a{i};")?;
+        }
+        js.push_str("  return m;\n}\n");
+    }
+    js.push_str(
+        "\n// One reader per message: every field's value, in field-number order, so\n\
+         // that the native code reads an object in one call.\n",
+    );
+    for m in messages {
+        let reads: Vec<String> = m
+            .proto
+            .field
+            .iter()
+            .map(|f| format!("o.{}", local_name(f)))
+            .collect();
+        writeln!(
+            js,
+            "function {}$read(o) {{\n  return [{}];\n}}",
+            m.ts_name,
+            reads.join(", ")
+        )?;
+    }
+    let names: Vec<String> = messages.iter().map(|m| format!("{}$", m.ts_name)).collect();
+    let readers: Vec<String> = messages
+        .iter()
+        .map(|m| format!("{}$read", m.ts_name))
+        .collect();
+    writeln!(
+        js,
+        "\n// In the order of `Message` in bindings/js/src/generated.rs.\nconst messageFactories = [{}];\nconst messageReaders = [{}];\n",
+        names.join(", "),
+        readers.join(", ")
+    )?;
+    js.push_str(strip_leading_comment(template));
+    for line in template.lines() {
+        for kw in ["class ", "function ", "const "] {
+            if let Some(rest) = line.strip_prefix(kw) {
+                let name: String = rest
+                    .chars()
+                    .take_while(|c| c.is_ascii_alphanumeric() || *c == '_' || *c == '$')
+                    .collect();
+                exports.push(name);
+            }
+        }
+    }
+    exports.push("messageFactories".into());
+    exports.push("messageReaders".into());
+    Ok(match syntax {
+        Syntax::CommonJs => {
+            writeln!(
+                js,
+                "\nmodule.exports = {{\n  {},\n}};",
+                exports.join(",\n  ")
+            )?;
+            ("runtime.cjs", js)
+        }
+        Syntax::Esm => {
+            writeln!(js, "\nexport {{\n  {},\n}};", exports.join(",\n  "))?;
+            ("runtime.js", js)
+        }
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn npm_package_versions_are_the_workspace_version() {
+        super::check_package_versions().unwrap();
+    }
+}
