@@ -6,17 +6,24 @@
 //! * `bench`: the codec benchmarks next to their peers, as a Markdown table.
 //! * `schema-baseline`: record the current schema as the last release's, the
 //!   baseline of the FILE breaking-change check (run when cutting a release).
-//! * `dist`: the release artifacts in `dist/` (so far: both npm tarballs).
+//! * `dist [--check]`: every release artifact in `dist/`, with `SHA256SUMS`
+//!   (`--check`: install each into a clean environment and use it).
+//! * `release <version>`: set the one version everywhere, move the
+//!   changelog's Unreleased section under it, re-record the breaking-change
+//!   baseline, and check.
 
 #![allow(clippy::print_stdout, clippy::print_stderr)]
 
 mod bench;
+mod changelog;
 mod codegen;
 mod dist;
 mod npm;
+mod release;
 mod test;
 mod tidy;
 mod util;
+mod version;
 
 use std::process::ExitCode;
 
@@ -29,7 +36,9 @@ commands:
   lint                rustfmt --check and clippy -D warnings
   bench               codec benchmarks next to prost, prost-reflect and google.protobuf
   schema-baseline     record the schema as the last release's (tests/breaking/), at a release
-  dist [--check]      release artifacts into dist/ (so far the npm tarballs; --check: install and use them)
+  dist [--check]      every release artifact into dist/, with SHA256SUMS (--check: install and use each)
+  release <version> [--date YYYY-MM-DD]
+                      set the version everywhere, date the changelog, re-record the schema baseline
 ";
 
 fn main() -> ExitCode {
@@ -45,6 +54,7 @@ fn main() -> ExitCode {
         ["schema-baseline"] => test::buf::record_baseline(),
         ["dist"] => dist::run(false),
         ["dist", "--check"] => dist::run(true),
+        ["release", rest @ ..] if !rest.is_empty() => release::run_release(rest),
         ["help" | "--help" | "-h"] | [] => {
             print!("{USAGE}");
             return ExitCode::SUCCESS;

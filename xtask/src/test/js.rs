@@ -75,9 +75,10 @@ fn npm_steps(r: &mut Runner) -> Result<()> {
     r.step(
         "npm pack, install into an empty folder, use (Node + Chromium)",
         || {
+            let version = crate::version::workspace_version(&root())?;
             let out = target_dir().join("npm").join("dist");
-            let tarballs = crate::dist::npm_tarballs(&out)?;
-            crate::dist::check_npm(&tarballs)
+            let tarballs = crate::dist::npm::tarballs(&out, &version)?;
+            crate::dist::npm::check(&tarballs, &target_dir().join("npm/smoke"), &version)
         },
     )?;
     Ok(())

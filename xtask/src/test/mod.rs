@@ -12,8 +12,9 @@ mod langs;
 mod python;
 mod rust;
 
-pub(crate) use js::ensure_node_modules;
-pub(crate) use python::ensure_venv as python_venv;
+pub(crate) use js::{bin as js_bin, ensure_node_modules};
+pub(crate) use langs::VECTORS;
+pub(crate) use python::{build_wheel, ensure_venv as python_venv, python_in};
 
 use std::time::{Duration, Instant};
 
@@ -71,7 +72,7 @@ impl Runner {
         }
     }
 
-    fn summary(&self) {
+    pub(crate) fn summary(&self) {
         eprintln!("\n==> summary");
         for (name, took) in &self.done {
             eprintln!("  ok  {:>7.1}s  {name}", took.as_secs_f64());
