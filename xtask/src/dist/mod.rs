@@ -37,7 +37,7 @@ pub(crate) const SUMS: &str = "SHA256SUMS";
 /// `cargo xtask dist [--check]`, into `dist/`.
 pub(crate) fn run(check: bool) -> Result<()> {
     let mut r = Runner::default();
-    let artifacts = steps(&mut r, &root().join("dist"), check)?;
+    let artifacts = steps(&mut r, &root().join("dist"), check, Build::All)?;
     r.summary();
     eprintln!("\ndist/:");
     for path in artifacts.all() {
@@ -71,9 +71,18 @@ impl Artifacts {
     }
 }
 
+/// What [`steps`] has to build before it packs.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Build {
+    /// Everything (`cargo xtask dist`).
+    All,
+    /// Not the npm packages, which `cargo xtask test` has just built.
+    NotNpm,
+}
+
 /// Builds every artifact into `out` (emptied first) as steps of `r`, and with
 /// `check` installs and uses each.
-pub(crate) fn steps(r: &mut Runner, out: &Path, check: bool) -> Result<Artifacts> {
+pub(crate) fn steps(r: &mut Runner, out: &Path, check: bool, build: Build) -> Result<Artifacts> {
     let version = r.step(
         "versions agree (every manifest)",
         || version::check(&root()),
@@ -86,12 +95,14 @@ pub(crate) fn steps(r: &mut Runner, out: &Path, check: bool) -> Result<Artifacts
         python::wheel(&python, out)
     })?;
     let sdist = r.step("sdist (maturin sdist)", || python::sdist(&python, out))?;
-    r.step("npm ci (root dev tools)", crate::test::ensure_node_modules)?;
-    r.step(
-        "build @lokryn/compliance-log (napi-rs)",
-        crate::npm::build_node,
-    )?;
-    r.step("build @lokryn/compliance-log-wasm", crate::npm::build_wasm)?;
+    if build == Build::All {
+        r.step("npm ci (root dev tools)", crate::test::ensure_node_modules)?;
+        r.step(
+            "build @lokryn/compliance-log (napi-rs)",
+            crate::npm::build_node,
+        )?;
+        r.step("build @lokryn/compliance-log-wasm", crate::npm::build_wasm)?;
+    }
     let npm = r.step("npm pack (main, this platform's addon, wasm)", || {
         npm::tarballs(out, &version)
     })?;

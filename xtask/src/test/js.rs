@@ -1,9 +1,9 @@
 //! The JavaScript-side steps: npm packages, the Node tests that hold the
 //! core to protobuf-es, and the npm packages of `bindings/node` and
 //! `bindings/wasm`: each built once, then one suite (`tests/npm`) run
-//! against both in Node and against the wasm one in headless Chromium, the
-//! playground exercised, and both tarballs installed into an empty folder
-//! and used.
+//! against both in Node and against the wasm one in headless Chromium, and
+//! the playground exercised. (Their tarballs are installed into an empty
+//! folder and used by the dist steps, with every other artifact.)
 
 use std::path::PathBuf;
 use std::process::Command;
@@ -72,15 +72,8 @@ fn npm_steps(r: &mut Runner) -> Result<()> {
             .args(["tests/npm/browser.js", "playground"])
             .arg(&shot))
     })?;
-    r.step(
-        "npm pack, install into an empty folder, use (Node + Chromium)",
-        || {
-            let version = crate::version::workspace_version(&root())?;
-            let out = target_dir().join("npm").join("dist");
-            let tarballs = crate::dist::npm::tarballs(&out, &version)?;
-            crate::dist::npm::check(&tarballs, &target_dir().join("npm/smoke"), &version)
-        },
-    )?;
+    // The tarballs are packed, installed and used with every other artifact
+    // by the dist steps (`cargo xtask dist --check`) at the end of the run.
     Ok(())
 }
 

@@ -37,6 +37,14 @@ pub(crate) fn run(options: Options) -> Result<()> {
         python::steps(&mut runner)?;
         buf::steps(&mut runner)?;
         langs::steps(&mut runner)?;
+        // Every release artifact, packed, installed into a clean environment
+        // and used (`cargo xtask dist --check`, into the target directory).
+        crate::dist::steps(
+            &mut runner,
+            &crate::util::target_dir().join("dist"),
+            true,
+            crate::dist::Build::NotNpm,
+        )?;
     }
     runner.summary();
     Ok(())
