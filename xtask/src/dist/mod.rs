@@ -71,6 +71,22 @@ impl Artifacts {
     }
 }
 
+/// `cargo xtask dist --napi <platform>`: the per-platform npm package of an
+/// addon built in `bindings/node` (by `napi build --platform --target …`,
+/// one runner per target in the release workflow), into `dist/`.
+pub(crate) fn napi_platform(platform: &str) -> Result<()> {
+    let version = version::check(&root())?;
+    crate::test::ensure_node_modules()?;
+    let addon = root()
+        .join(crate::npm::NODE_DIR)
+        .join(format!("compliance-log.{platform}.node"));
+    ensure!(addon.exists(), "{} is not built", addon.display());
+    let (platforms, _) = npm::platform_packages(&version)?;
+    let tarball = npm::platform_tarball(&platforms, &addon, &root().join("dist"))?;
+    eprintln!("{}", tarball.display());
+    Ok(())
+}
+
 /// What [`steps`] has to build before it packs.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub(crate) enum Build {

@@ -47,8 +47,37 @@ pub(crate) fn tarballs(out: &Path, version: &Version) -> Result<Tarballs> {
     std::fs::create_dir_all(out)?;
     let staging = target_dir().join("npm").join("staging");
     let _ = std::fs::remove_dir_all(&staging);
+    let (platforms, optional) = platform_packages(version)?;
 
-    // Every per-platform package (napi makes them from package.json).
+    // The main package as published: staged without the addon.
+    let main = staging.join("node");
+    stage(&root().join(NODE_DIR), &main, |file| {
+        !file.ends_with(".node") && file != "package.json"
+    })?;
+    let manifest = std::fs::read_to_string(root().join(NODE_DIR).join("package.json"))?;
+    std::fs::write(
+        main.join("package.json"),
+        with_optional_dependencies(&manifest, &optional, version)?,
+    )?;
+    let node = pack(&main, out)?;
+
+    let node_platform = platform_tarball(&platforms, &npm::node_addon()?, out)?;
+
+    // The wasm package, staged too (for its LICENSE).
+    let wasm_dir = staging.join("wasm");
+    stage(&root().join(WASM_DIR), &wasm_dir, |_| true)?;
+    let wasm = pack(&wasm_dir, out)?;
+    Ok(Tarballs {
+        node,
+        node_platform,
+        wasm,
+    })
+}
+
+/// Makes every per-platform package folder (napi makes them from
+/// package.json, into `bindings/node/npm/`), checks their version, and
+/// returns the folder and their names.
+pub(crate) fn platform_packages(version: &Version) -> Result<(PathBuf, Vec<String>)> {
     let platforms = root().join(NODE_DIR).join("npm");
     let _ = std::fs::remove_dir_all(&platforms);
     util::run(
@@ -58,7 +87,7 @@ pub(crate) fn tarballs(out: &Path, version: &Version) -> Result<Tarballs> {
             .arg("--npm-dir")
             .arg(&platforms),
     )?;
-    let mut optional = Vec::new();
+    let mut names = Vec::new();
     for entry in std::fs::read_dir(&platforms)? {
         let dir = entry?.path();
         let json = package_json(&dir)?;
@@ -69,65 +98,48 @@ pub(crate) fn tarballs(out: &Path, version: &Version) -> Result<Tarballs> {
             "{name} ({}) has version {found}, not {version}",
             dir.display()
         );
-        optional.push(name);
+        names.push(name);
     }
-    optional.sort();
+    names.sort();
+    Ok((platforms, names))
+}
 
-    // The main package as published: staged without the addon.
-    let main = staging.join("node");
-    for file in npm_pack_files(&root().join(NODE_DIR))? {
-        if file.ends_with(".node") || file == "package.json" {
-            continue;
-        }
-        let to = main.join(&file);
-        if let Some(dir) = to.parent() {
-            std::fs::create_dir_all(dir)?;
-        }
-        std::fs::copy(root().join(NODE_DIR).join(&file), &to)
-            .with_context(|| format!("staging {NODE_DIR}/{file}"))?;
-    }
-    let manifest = std::fs::read_to_string(root().join(NODE_DIR).join("package.json"))?;
-    std::fs::write(
-        main.join("package.json"),
-        with_optional_dependencies(&manifest, &optional, version)?,
-    )?;
-    license(&main)?;
-    let node = pack(&main, out)?;
-
-    // This machine's addon, in its per-platform package.
-    let addon = npm::node_addon()?;
-    let platform = file_name(&addon)
+/// Packs the per-platform package of `addon` (`compliance-log.<platform>.node`)
+/// into `out`.
+pub(crate) fn platform_tarball(platforms: &Path, addon: &Path, out: &Path) -> Result<PathBuf> {
+    let platform = file_name(addon)
         .strip_prefix("compliance-log.")
         .and_then(|n| n.strip_suffix(".node"))
         .map(str::to_owned)
-        .context("unexpected addon file name")?;
+        .with_context(|| format!("unexpected addon file name {}", addon.display()))?;
     let dir = platforms.join(&platform);
     if !dir.join("package.json").exists() {
         bail!(
             "{platform} is not among the napi.targets of {NODE_DIR}/package.json; add its triple"
         );
     }
-    std::fs::copy(&addon, dir.join(file_name(&addon)))?;
+    std::fs::copy(addon, dir.join(file_name(addon)))
+        .with_context(|| format!("copying {}", addon.display()))?;
     license(&dir)?;
-    let node_platform = pack(&dir, out)?;
+    std::fs::create_dir_all(out)?;
+    pack(&dir, out)
+}
 
-    // The wasm package, staged too (for its LICENSE).
-    let wasm_dir = staging.join("wasm");
-    for file in npm_pack_files(&root().join(WASM_DIR))? {
-        let to = wasm_dir.join(&file);
-        if let Some(dir) = to.parent() {
+/// Copies the files `npm pack` would put in the package of `from` that
+/// `keep` keeps into `to`, with the LICENSE.
+fn stage(from: &Path, to: &Path, keep: impl Fn(&str) -> bool) -> Result<()> {
+    for file in npm_pack_files(from)? {
+        if !keep(&file) {
+            continue;
+        }
+        let dest = to.join(&file);
+        if let Some(dir) = dest.parent() {
             std::fs::create_dir_all(dir)?;
         }
-        std::fs::copy(root().join(WASM_DIR).join(&file), &to)
-            .with_context(|| format!("staging {WASM_DIR}/{file}"))?;
+        std::fs::copy(from.join(&file), &dest)
+            .with_context(|| format!("staging {}", from.join(&file).display()))?;
     }
-    license(&wasm_dir)?;
-    let wasm = pack(&wasm_dir, out)?;
-    Ok(Tarballs {
-        node,
-        node_platform,
-        wasm,
-    })
+    license(to)
 }
 
 fn license(dir: &Path) -> Result<()> {

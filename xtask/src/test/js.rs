@@ -24,18 +24,35 @@ pub(crate) fn steps(r: &mut Runner) -> Result<()> {
             .args(["--test", "--test-reporter=spec"])
             .arg(root().join("tests/js")))
     })?;
-    npm_steps(r)
-}
-
-fn npm_steps(r: &mut Runner) -> Result<()> {
-    r.step(
-        "build @lokryn/compliance-log (napi-rs, release)",
-        npm::build_node,
-    )?;
+    build_node(r)?;
     r.step(
         "build @lokryn/compliance-log-wasm (wasm32, release)",
         npm::build_wasm,
     )?;
+    typed_suite(r)?;
+    for binding in ["node", "wasm"] {
+        npm_suite(r, binding)?;
+    }
+    browser_steps(r)
+}
+
+/// The napi package and its suite only (`cargo xtask test --portable`).
+pub(crate) fn node_steps(r: &mut Runner) -> Result<()> {
+    r.step("npm ci (root dev tools)", ensure_node_modules)?;
+    build_node(r)?;
+    typed_suite(r)?;
+    npm_suite(r, "node")
+}
+
+fn build_node(r: &mut Runner) -> Result<()> {
+    r.step(
+        "build @lokryn/compliance-log (napi-rs, release)",
+        npm::build_node,
+    )
+}
+
+/// protobuf-es code for the interop tests, and the TypeScript API checked.
+fn typed_suite(r: &mut Runner) -> Result<()> {
     r.step("buf generate (protobuf-es code for tests/npm)", || {
         run(Command::new(bin("buf")).current_dir(root()).args([
             "generate",
@@ -50,16 +67,20 @@ fn npm_steps(r: &mut Runner) -> Result<()> {
                 .current_dir(root())
                 .args(["--project", "tests/npm/tsconfig.json"]))
         },
-    )?;
-    for binding in ["node", "wasm"] {
-        r.step(&format!("node --test tests/npm ({binding})"), || {
-            run(Command::new("node")
-                .current_dir(root())
-                .env("LOKRYN_JS_BINDING", binding)
-                .args(["--test", "--test-reporter=spec"])
-                .arg(root().join("tests/npm")))
-        })?;
-    }
+    )
+}
+
+fn npm_suite(r: &mut Runner, binding: &str) -> Result<()> {
+    r.step(&format!("node --test tests/npm ({binding})"), || {
+        run(Command::new("node")
+            .current_dir(root())
+            .env("LOKRYN_JS_BINDING", binding)
+            .args(["--test", "--test-reporter=spec"])
+            .arg(root().join("tests/npm")))
+    })
+}
+
+fn browser_steps(r: &mut Runner) -> Result<()> {
     r.step("tests/npm in headless Chromium (wasm)", || {
         run(Command::new("node")
             .current_dir(root())
