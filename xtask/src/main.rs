@@ -45,7 +45,8 @@ commands:
                       into its per-platform package in dist/ (the release workflow's matrix)
   release <version> [--date YYYY-MM-DD]
                       set the version everywhere, date the changelog, re-record the schema baseline
-  version             print the version, after checking that every manifest agrees
+  version [--pep440]  print the version, after checking that every manifest agrees
+                      (--pep440: as Python spells it, 1.0.0rc1 for 1.0.0-rc.1)
   deny <check>...     cargo deny check <check>... with the pinned cargo-deny (deny.toml)
 ";
 
@@ -66,6 +67,9 @@ fn main() -> ExitCode {
         ["dist", "--napi", platform] => dist::napi_platform(platform),
         ["release", rest @ ..] if !rest.is_empty() => release::run_release(rest),
         ["version"] => version::check(&util::root()).map(|v| println!("{v}")),
+        ["version", "--pep440"] => {
+            version::check(&util::root()).map(|v| println!("{}", dist::pep440(&v)))
+        }
         ["deny", checks @ ..] if !checks.is_empty() => tools::deny(checks, false),
         ["help" | "--help" | "-h"] | [] => {
             print!("{USAGE}");

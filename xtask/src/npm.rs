@@ -34,7 +34,7 @@ pub(crate) const WASM_FILE: &str = "pkg/lokryn_compliance_log_wasm_bg.wasm";
 /// Python wheel's, sharing the target directory, rebuild each other's
 /// dependencies on every run; stripping would save 15 %.)
 pub(crate) fn build_node() -> Result<()> {
-    let napi = root().join("node_modules/.bin/napi");
+    let napi = crate::test::js_bin("napi");
     run(Command::new(napi)
         .current_dir(root().join(NODE_DIR))
         .env("CARGO_TARGET_DIR", target_dir())

@@ -81,7 +81,7 @@ pub(crate) fn platform_packages(version: &Version) -> Result<(PathBuf, Vec<Strin
     let platforms = root().join(NODE_DIR).join("npm");
     let _ = std::fs::remove_dir_all(&platforms);
     util::run(
-        Command::new(root().join("node_modules/.bin/napi"))
+        Command::new(crate::test::js_bin("napi"))
             .current_dir(root().join(NODE_DIR))
             .arg("create-npm-dirs")
             .arg("--npm-dir")
@@ -164,7 +164,7 @@ fn json_str(json: &serde_json::Value, key: &str, dir: &Path) -> Result<String> {
 
 /// The files `npm pack` would put in the package of `dir`.
 fn npm_pack_files(dir: &Path) -> Result<Vec<String>> {
-    let out = util::output(Command::new("npm").current_dir(dir).args([
+    let out = util::output(util::npm().current_dir(dir).args([
         "pack",
         "--dry-run",
         "--json",
@@ -216,7 +216,7 @@ fn with_optional_dependencies(
 /// Runs `npm pack` in `dir`, returns the tarball.
 fn pack(dir: &Path, out: &Path) -> Result<PathBuf> {
     eprintln!("$ npm pack ({})", dir.display());
-    let output = Command::new("npm")
+    let output = util::npm()
         .current_dir(dir)
         .args(["pack", "--json", "--ignore-scripts", "--pack-destination"])
         .arg(out)
@@ -261,7 +261,7 @@ pub(crate) fn check(tarballs: &Tarballs, dir: &Path, version: &Version) -> Resul
     // main package's optional dependency on it is met by it; those of other
     // platforms npm skips).
     util::run(
-        Command::new("npm")
+        util::npm()
             .current_dir(dir)
             .args([
                 "install",

@@ -39,7 +39,7 @@ pub(super) fn sdist(python: &Path, out: &Path) -> Result<PathBuf> {
 
 /// A new virtual environment in `dir` (which must not exist).
 fn new_venv(dir: &Path) -> Result<PathBuf> {
-    let host = std::env::var("PYTHON").unwrap_or_else(|_| "python3".into());
+    let host = crate::util::host_python();
     run(Command::new(host).args(["-m", "venv"]).arg(dir))?;
     Ok(python_in(dir))
 }

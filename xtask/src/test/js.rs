@@ -98,9 +98,15 @@ fn browser_steps(r: &mut Runner) -> Result<()> {
     Ok(())
 }
 
-/// A tool installed in the root `node_modules/.bin`.
+/// A tool installed in the root `node_modules/.bin` (its `.cmd` shim on
+/// Windows).
 pub(crate) fn bin(name: &str) -> PathBuf {
-    root().join("node_modules/.bin").join(name)
+    let shim = if cfg!(windows) {
+        format!("{name}.cmd")
+    } else {
+        name.to_owned()
+    };
+    root().join("node_modules/.bin").join(shim)
 }
 
 /// Runs `npm ci` at the root unless `node_modules` already matches the lock.
@@ -112,7 +118,7 @@ pub(crate) fn ensure_node_modules() -> Result<()> {
         eprintln!("node_modules is up to date");
         return Ok(());
     }
-    run(Command::new("npm")
+    run(crate::util::npm()
         .current_dir(root())
         .args(["ci", "--no-audit", "--no-fund"]))?;
     write_stamp(&stamp, &lock)

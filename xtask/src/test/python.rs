@@ -157,7 +157,7 @@ pub(crate) fn ensure_venv_in(dir: &Path, requirements: &Path) -> Result<PathBuf>
         eprintln!("{} is up to date", dir.display());
         return Ok(python);
     }
-    let host = std::env::var("PYTHON").unwrap_or_else(|_| "python3".into());
+    let host = crate::util::host_python();
     run(Command::new(host).args(["-m", "venv"]).arg(dir))?;
     run(Command::new(&python).args(["-m", "pip", "install", "-q", "--upgrade", "pip"]))?;
     run(Command::new(&python)
