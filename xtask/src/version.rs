@@ -169,6 +169,16 @@ pub(crate) fn sites(root: &Path) -> Result<Vec<Site>> {
         let range = value_after(&text, "", "\nconst VERSION = \"", file)?;
         add(file, "VERSION (generated)".into(), &text, range, Form::Full);
     }
+    let manifest = "tests/vectors/manifest.json";
+    let text = read(root, manifest)?;
+    let range = unique_value(&text, "\"schemaVersion\": \"", manifest)?;
+    add(
+        manifest,
+        "schemaVersion (generated)".into(),
+        &text,
+        range,
+        Form::Full,
+    );
 
     // Documents that quote it.
     let readme = read(root, "README.md")?;
@@ -384,6 +394,7 @@ mod tests {
             "bindings/wasm/package.json",
             "package-lock.json",
             "README.md",
+            "tests/vectors/manifest.json",
         ] {
             assert!(sites.iter().any(|s| s.file == file), "{file} is not a site");
         }
