@@ -120,7 +120,7 @@ pub(crate) fn run_release(args: &[&str]) -> Result<()> {
         "\nrelease {new} prepared:\n{changed}\nnext:\n  \
          cargo xtask test && cargo xtask dist --check\n  \
          git commit -am \"Release {new}\"   # through a pull request, as any change\n  \
-         git tag -s {tag} -m \"{new}\" && git push origin {tag}   # once merged: runs .github/workflows/release.yml"
+         git tag -a {tag} -m \"{new}\" && git push origin {tag}   # once merged: runs .github/workflows/release.yml"
     );
     Ok(())
 }
