@@ -272,8 +272,16 @@ pub(crate) fn set(root: &Path, version: &Version) -> Result<Vec<String>> {
     Ok(changed)
 }
 
+/// A file's text, with LF line ends (a Windows checkout may have CRLF; the
+/// repository's files are LF, and `set` writes them so).
 fn read(root: &Path, file: &str) -> Result<String> {
-    std::fs::read_to_string(root.join(file)).with_context(|| format!("reading {file}"))
+    let text =
+        std::fs::read_to_string(root.join(file)).with_context(|| format!("reading {file}"))?;
+    Ok(if text.contains('\r') {
+        text.replace("\r\n", "\n")
+    } else {
+        text
+    })
 }
 
 /// The range of the version that follows `key` (the characters a semver
