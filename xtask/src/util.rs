@@ -144,3 +144,19 @@ pub(crate) fn copy_files(from: &Path, to: &Path) -> Result<()> {
     }
     Ok(())
 }
+
+/// Sets the modification time of every file under `dir` to now, so that
+/// Cargo builds sources unpacked from an archive (whose recorded times may
+/// be older than an earlier build of another version at the same path)
+/// instead of taking that build as fresh.
+pub(crate) fn touch_tree(dir: &Path) -> Result<()> {
+    let now = std::time::SystemTime::now();
+    for file in files_under(dir, "")? {
+        std::fs::File::options()
+            .write(true)
+            .open(&file)
+            .and_then(|f| f.set_modified(now))
+            .with_context(|| format!("touching {}", file.display()))?;
+    }
+    Ok(())
+}

@@ -70,6 +70,7 @@ pub(super) fn check(crates: &[PathBuf], dir: &Path, version: &Version) -> Result
             );
         }
     }
+    crate::util::touch_tree(&unpacked)?;
     let core = unpacked.join(format!("lokryn-compliance-log-{version}"));
     let patch = format!(
         "patch.crates-io.lokryn-compliance-log.path={}",

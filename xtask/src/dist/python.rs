@@ -68,6 +68,7 @@ pub(super) fn check_sdist(sdist: &Path, dir: &Path, version: &Version) -> Result
         .arg("-C")
         .arg(&src))?;
     let tree = only_file(&src, "")?;
+    crate::util::touch_tree(&tree)?;
     let wheels = dir.join("wheels");
     run(Command::new(&python)
         .env("CARGO_TARGET_DIR", target_dir().join("dist-check"))
