@@ -26,6 +26,33 @@ fn exe(dir: &std::path::Path, name: &str) -> PathBuf {
         .join(format!("{name}{}", std::env::consts::EXE_SUFFIX))
 }
 
+/// A `cargo install` of exactly `version` of `package`, once, into
+/// `<tools>/<bin>-<version>`; returns the path of its binary `bin`.
+/// `configure` adds arguments and environment to the install command.
+pub(crate) fn cargo_install(
+    package: &str,
+    version: &str,
+    bin: &str,
+    configure: impl FnOnce(&mut Command),
+) -> Result<PathBuf> {
+    let dir = tools_dir().join(format!("{bin}-{version}"));
+    let exe = exe(&dir, bin);
+    let stamp = dir.join(".lokryn-stamp");
+    if exe.exists() && stamp_matches(&stamp, version) {
+        return Ok(exe);
+    }
+    let mut cmd = cargo();
+    cmd.env_remove("CARGO_TARGET_DIR")
+        .args(["install", "--quiet", "--force", package, "--version"])
+        .arg(format!("={version}"))
+        .arg("--root")
+        .arg(&dir);
+    configure(&mut cmd);
+    run(&mut cmd).with_context(|| format!("installing {package} {version}"))?;
+    write_stamp(&stamp, version)?;
+    Ok(exe)
+}
+
 /// actionlint, built by `go install` from the Go module proxy.
 pub(crate) fn actionlint() -> Result<PathBuf> {
     let dir = tools_dir().join(format!("actionlint-{ACTIONLINT}"));
@@ -45,34 +72,15 @@ pub(crate) fn actionlint() -> Result<PathBuf> {
     Ok(bin)
 }
 
-/// cargo-deny, built by `cargo install --locked` from crates.io (about 5
+/// cargo-deny, built by `cargo install --locked` from crates.io (about 4
 /// minutes on 2 cores, once): without link-time optimisation, which would
 /// double that for a check that takes half a second.
 pub(crate) fn cargo_deny() -> Result<PathBuf> {
-    let dir = tools_dir().join(format!("cargo-deny-{CARGO_DENY}"));
-    let bin = exe(&dir, "cargo-deny");
-    let stamp = dir.join(".lokryn-stamp");
-    if bin.exists() && stamp_matches(&stamp, CARGO_DENY) {
-        return Ok(bin);
-    }
-    run(cargo()
-        .env_remove("CARGO_TARGET_DIR")
-        .env("CARGO_PROFILE_RELEASE_LTO", "false")
-        .env("CARGO_PROFILE_RELEASE_CODEGEN_UNITS", "16")
-        .args([
-            "install",
-            "--quiet",
-            "--force",
-            "--locked",
-            "cargo-deny",
-            "--version",
-        ])
-        .arg(format!("={CARGO_DENY}"))
-        .arg("--root")
-        .arg(&dir))
-    .context("installing cargo-deny")?;
-    write_stamp(&stamp, CARGO_DENY)?;
-    Ok(bin)
+    cargo_install("cargo-deny", CARGO_DENY, "cargo-deny", |cmd| {
+        cmd.arg("--locked")
+            .env("CARGO_PROFILE_RELEASE_LTO", "false")
+            .env("CARGO_PROFILE_RELEASE_CODEGEN_UNITS", "16");
+    })
 }
 
 /// `cargo deny check <checks>` with the pinned cargo-deny, over deny.toml.

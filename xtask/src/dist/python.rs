@@ -19,7 +19,6 @@ use std::process::Command;
 use anyhow::Result;
 
 use super::only_file;
-use crate::test::python_in;
 use crate::util::{root, run, target_dir};
 use crate::version::Version;
 
@@ -37,15 +36,8 @@ pub(super) fn sdist(python: &Path, out: &Path) -> Result<PathBuf> {
     only_file(out, ".tar.gz")
 }
 
-/// A new virtual environment in `dir` (which must not exist).
-fn new_venv(dir: &Path) -> Result<PathBuf> {
-    let host = crate::util::host_python();
-    run(Command::new(host).args(["-m", "venv"]).arg(dir))?;
-    Ok(python_in(dir))
-}
-
 pub(super) fn check_wheel(wheel: &Path, dir: &Path, version: &Version) -> Result<()> {
-    let python = new_venv(&dir.join("venv"))?;
+    let python = crate::test::create_venv(&dir.join("venv"))?;
     run(Command::new(&python)
         .args(["-m", "pip", "install", "-q"])
         .arg(wheel))?;
@@ -53,7 +45,7 @@ pub(super) fn check_wheel(wheel: &Path, dir: &Path, version: &Version) -> Result
 }
 
 pub(super) fn check_sdist(sdist: &Path, dir: &Path, version: &Version) -> Result<()> {
-    let python = new_venv(&dir.join("venv"))?;
+    let python = crate::test::create_venv(&dir.join("venv"))?;
     // Unpacked at a path that is the same on every run, and built into a
     // target directory of its own (never replacing the workspace's build of
     // the module) that is kept between runs for the dependencies; the

@@ -15,7 +15,7 @@ mod rust;
 
 pub(crate) use js::{bin as js_bin, ensure_node_modules};
 pub(crate) use langs::VECTORS;
-pub(crate) use python::{build_wheel, ensure_venv as python_venv, python_in};
+pub(crate) use python::{build_wheel, create_venv, ensure_venv as python_venv};
 
 use std::time::{Duration, Instant};
 

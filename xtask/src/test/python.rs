@@ -118,7 +118,7 @@ fn venv_dir() -> PathBuf {
 }
 
 /// The interpreter of the virtual environment in `dir`.
-pub(crate) fn python_in(dir: &Path) -> PathBuf {
+fn python_in(dir: &Path) -> PathBuf {
     if cfg!(windows) {
         dir.join("Scripts/python.exe")
     } else {
@@ -157,14 +157,22 @@ pub(crate) fn ensure_venv_in(dir: &Path, requirements: &Path) -> Result<PathBuf>
         eprintln!("{} is up to date", dir.display());
         return Ok(python);
     }
-    let host = crate::util::host_python();
-    run(Command::new(host).args(["-m", "venv"]).arg(dir))?;
+    create_venv(dir)?;
     run(Command::new(&python).args(["-m", "pip", "install", "-q", "--upgrade", "pip"]))?;
     run(Command::new(&python)
         .args(["-m", "pip", "install", "-q", "-r"])
         .arg(requirements))?;
     write_stamp(&stamp, &wanted)?;
     Ok(python)
+}
+
+/// Creates a virtual environment in `dir` with the host's Python; returns
+/// its interpreter.
+pub(crate) fn create_venv(dir: &Path) -> Result<PathBuf> {
+    run(Command::new(crate::util::host_python())
+        .args(["-m", "venv"])
+        .arg(dir))?;
+    Ok(python_in(dir))
 }
 
 /// Installs the published wheel into a folder of its own (never into the
