@@ -27,7 +27,7 @@ use crate::version::Version;
 /// The published crates, in the order they are published.
 pub(crate) const CRATES: &[&str] = &["lokryn-compliance-log", "complog"];
 
-pub(super) fn package(out: &Path) -> Result<Vec<PathBuf>> {
+pub(super) fn package(out: &Path, version: &Version) -> Result<Vec<PathBuf>> {
     let mut cmd = cargo();
     cmd.current_dir(root())
         .args(["package", "--no-verify", "--locked", "--allow-dirty"]);
@@ -35,7 +35,6 @@ pub(super) fn package(out: &Path) -> Result<Vec<PathBuf>> {
         cmd.args(["-p", name]);
     }
     run(&mut cmd)?;
-    let version = crate::version::workspace_version(&root())?;
     let mut crates = Vec::new();
     for name in CRATES {
         let file = format!("{name}-{version}.crate");

@@ -123,7 +123,7 @@ pub(crate) fn steps(r: &mut Runner, out: &Path, check: bool, build: Build) -> Re
         npm::tarballs(out, &version)
     })?;
     let crates = r.step("cargo package (lokryn-compliance-log, complog)", || {
-        crates::package(out)
+        crates::package(out, &version)
     })?;
     let descriptor = r.step("descriptor set", || descriptor(out, &version))?;
     let mut artifacts = Artifacts {
