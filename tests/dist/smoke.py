@@ -53,8 +53,10 @@ def examples():
     return found
 
 
-golden = (repo / "tests/vectors/spec-tool-invocation.binpb").read_bytes()
-golden_json = json.loads((repo / "tests/vectors/spec-tool-invocation.json").read_text(encoding="utf-8"))
+# The golden vectors of tests/vectors (wherever in it they are kept).
+(golden_path,) = (repo / "tests/vectors").rglob("spec-tool-invocation.binpb")
+golden = golden_path.read_bytes()
+golden_json = json.loads(golden_path.with_suffix(".json").read_text(encoding="utf-8"))
 for name, source in examples().items():
     scope = {"__name__": "__example__"}
     exec(compile(source, f"<{name}>", "exec"), scope)

@@ -169,11 +169,11 @@ pub(crate) fn sites(root: &Path) -> Result<Vec<Site>> {
         let range = value_after(&text, "", "\nconst VERSION = \"", file)?;
         add(file, "VERSION (generated)".into(), &text, range, Form::Full);
     }
-    let manifest = "tests/vectors/manifest.json";
-    let text = read(root, manifest)?;
-    let range = unique_value(&text, "\"schemaVersion\": \"", manifest)?;
+    let manifest = format!("{}/manifest.json", crate::test::VECTORS);
+    let text = read(root, &manifest)?;
+    let range = unique_value(&text, "\"schemaVersion\": \"", &manifest)?;
     add(
-        manifest,
+        &manifest,
         "schemaVersion (generated)".into(),
         &text,
         range,
@@ -402,7 +402,7 @@ mod tests {
             "bindings/wasm/package.json",
             "package-lock.json",
             "README.md",
-            "tests/vectors/manifest.json",
+            &format!("{}/manifest.json", crate::test::VECTORS),
         ] {
             assert!(sites.iter().any(|s| s.file == file), "{file} is not a site");
         }

@@ -246,8 +246,8 @@ fn pack(dir: &Path, out: &Path) -> Result<PathBuf> {
 }
 
 /// Installs the tarballs into an empty folder and uses them: the spec
-/// README's first example must encode to the Rust core's bytes
-/// (tests/vectors/spec-tool-invocation.binpb) and validate, through
+/// README's first example must encode to the Rust core's bytes (the golden
+/// vector `spec-tool-invocation.binpb`) and validate, through
 /// `require` and `import` in Node and through a page in headless Chromium;
 /// and every installed package must be at `version`.
 pub(crate) fn check(tarballs: &Tarballs, dir: &Path, version: &Version) -> Result<()> {
@@ -300,8 +300,11 @@ pub(crate) fn check(tarballs: &Tarballs, dir: &Path, version: &Version) -> Resul
         .count();
     ensure!(addons == 0, "the main package carries an addon");
 
-    let golden = std::fs::read(root().join("tests/vectors/spec-tool-invocation.binpb"))
-        .context("tests/vectors/spec-tool-invocation.binpb")?;
+    let golden_file = root()
+        .join(crate::test::VECTORS)
+        .join("spec-tool-invocation.binpb");
+    let golden = std::fs::read(&golden_file)
+        .with_context(|| format!("reading {}", golden_file.display()))?;
     let hex: String = golden.iter().map(|b| format!("{b:02x}")).collect();
     std::fs::write(
         dir.join("expected.json"),
