@@ -6,17 +6,25 @@
 //! * `bench`: the codec benchmarks next to their peers, as a Markdown table.
 //! * `schema-baseline`: record the current schema as the last release's, the
 //!   baseline of the FILE breaking-change check (run when cutting a release).
-//! * `dist`: the release artifacts in `dist/` (so far: both npm tarballs).
+//! * `dist [--check]`: every release artifact in `dist/`, with `SHA256SUMS`
+//!   (`--check`: install each into a clean environment and use it).
+//! * `release <version>`: set the one version everywhere, move the
+//!   changelog's Unreleased section under it, re-record the breaking-change
+//!   baseline, and check.
 
 #![allow(clippy::print_stdout, clippy::print_stderr)]
 
 mod bench;
+mod changelog;
 mod codegen;
 mod dist;
 mod npm;
+mod release;
 mod test;
 mod tidy;
+mod tools;
 mod util;
+mod version;
 
 use std::process::ExitCode;
 
@@ -25,11 +33,21 @@ usage: cargo xtask <command>
 
 commands:
   codegen [--check]   regenerate generated files from proto/ (--check: fail on drift)
-  test [--rust-only]  run every test in every language (what CI runs)
+  test [--rust-only | --portable]
+                      run every test in every language (what CI runs); --rust-only: the Rust steps;
+                      --portable: the Rust, Python and Node (napi) steps (CI on macOS and Windows)
   lint                rustfmt --check and clippy -D warnings
   bench               codec benchmarks next to prost, prost-reflect and google.protobuf
   schema-baseline     record the schema as the last release's (tests/breaking/), at a release
-  dist [--check]      release artifacts into dist/ (so far the npm tarballs; --check: install and use them)
+  dist [--check]      every release artifact into dist/, with SHA256SUMS (--check: install and use each)
+  dist --napi <platform>
+                      pack the napi addon compliance-log.<platform>.node built in bindings/node
+                      into its per-platform package in dist/ (the release workflow's matrix)
+  release <version> [--date YYYY-MM-DD]
+                      set the version everywhere, date the changelog, re-record the schema baseline
+  version [--pep440]  print the version, after checking that every manifest agrees
+                      (--pep440: as Python spells it, 1.0.0rc1 for 1.0.0-rc.1)
+  deny <check>...     cargo deny check <check>... with the pinned cargo-deny (deny.toml)
 ";
 
 fn main() -> ExitCode {
@@ -38,13 +56,21 @@ fn main() -> ExitCode {
     let result = match args.as_slice() {
         ["codegen"] => codegen::run(false),
         ["codegen", "--check"] => codegen::run(true),
-        ["test"] => test::run(test::Options { rust_only: false }),
-        ["test", "--rust-only"] => test::run(test::Options { rust_only: true }),
+        ["test"] => test::run(test::Scope::All),
+        ["test", "--rust-only"] => test::run(test::Scope::RustOnly),
+        ["test", "--portable"] => test::run(test::Scope::Portable),
         ["lint"] => test::lint(),
         ["bench"] => bench::run(),
         ["schema-baseline"] => test::buf::record_baseline(),
         ["dist"] => dist::run(false),
         ["dist", "--check"] => dist::run(true),
+        ["dist", "--napi", platform] => dist::napi_platform(platform),
+        ["release", rest @ ..] if !rest.is_empty() => release::run_release(rest),
+        ["version"] => version::check(&util::root()).map(|v| println!("{v}")),
+        ["version", "--pep440"] => {
+            version::check(&util::root()).map(|v| println!("{}", dist::pep440(&v)))
+        }
+        ["deny", checks @ ..] if !checks.is_empty() => tools::deny(checks, false),
         ["help" | "--help" | "-h"] | [] => {
             print!("{USAGE}");
             return ExitCode::SUCCESS;

@@ -17,9 +17,9 @@
 use std::path::{Path, PathBuf};
 use std::process::Command;
 
-use anyhow::{Context, Result, bail};
+use anyhow::{Result, bail};
 
-use crate::util::{root, run, stamp_matches, target_dir, tools_dir, write_stamp};
+use crate::util::{root, run, target_dir};
 
 pub(crate) const NODE_DIR: &str = "bindings/node";
 pub(crate) const WASM_DIR: &str = "bindings/wasm";
@@ -34,7 +34,7 @@ pub(crate) const WASM_FILE: &str = "pkg/lokryn_compliance_log_wasm_bg.wasm";
 /// Python wheel's, sharing the target directory, rebuild each other's
 /// dependencies on every run; stripping would save 15 %.)
 pub(crate) fn build_node() -> Result<()> {
-    let napi = root().join("node_modules/.bin/napi");
+    let napi = crate::test::js_bin("napi");
     run(Command::new(napi)
         .current_dir(root().join(NODE_DIR))
         .env("CARGO_TARGET_DIR", target_dir())
@@ -169,31 +169,11 @@ fn wasm_bindgen_version() -> Result<String> {
 /// crates.io) and returns its path.
 fn ensure_wasm_bindgen() -> Result<PathBuf> {
     let version = wasm_bindgen_version()?;
-    let dir = tools_dir().join(format!("wasm-bindgen-{version}"));
-    let exe = dir
-        .join("bin")
-        .join(format!("wasm-bindgen{}", std::env::consts::EXE_SUFFIX));
-    let stamp = dir.join(".lokryn-stamp");
-    if exe.exists() && stamp_matches(&stamp, &version) {
-        return Ok(exe);
-    }
     // Not `--locked`: the CLI's lock file pins crates that a registry
     // mirror may not carry yet; semver-compatible versions are fine. Only
     // the one binary, without TLS (which only the test runner uses): about
     // 4.5 minutes on 2 cores.
-    run(crate::util::cargo()
-        .env_remove("CARGO_TARGET_DIR")
-        .args([
-            "install",
-            "--quiet",
-            "--force",
-            "wasm-bindgen-cli",
-            "--version",
-        ])
-        .arg(format!("={version}"))
-        .args(["--no-default-features", "--bin", "wasm-bindgen", "--root"])
-        .arg(&dir))
-    .context("installing wasm-bindgen-cli")?;
-    write_stamp(&stamp, &version)?;
-    Ok(exe)
+    crate::tools::cargo_install("wasm-bindgen-cli", &version, "wasm-bindgen", |cmd| {
+        cmd.args(["--no-default-features", "--bin", "wasm-bindgen"]);
+    })
 }

@@ -38,6 +38,18 @@ pub(crate) fn cargo() -> Command {
     Command::new(std::env::var_os("CARGO").unwrap_or_else(|| "cargo".into()))
 }
 
+/// `npm` (on Windows `npm.cmd`, which `Command` does not find by itself).
+pub(crate) fn npm() -> Command {
+    Command::new(if cfg!(windows) { "npm.cmd" } else { "npm" })
+}
+
+/// The Python that creates the virtual environments: `PYTHON`, else
+/// `python3` (`python` on Windows).
+pub(crate) fn host_python() -> String {
+    std::env::var("PYTHON")
+        .unwrap_or_else(|_| if cfg!(windows) { "python" } else { "python3" }.into())
+}
+
 /// Cargo's target directory (`CARGO_TARGET_DIR`, else `target/`).
 pub(crate) fn target_dir() -> PathBuf {
     std::env::var_os("CARGO_TARGET_DIR").map_or_else(|| root().join("target"), PathBuf::from)
@@ -129,6 +141,22 @@ pub(crate) fn copy_files(from: &Path, to: &Path) -> Result<()> {
                     .with_context(|| format!("copying {}", path.display()))?;
             }
         }
+    }
+    Ok(())
+}
+
+/// Sets the modification time of every file under `dir` to now, so that
+/// Cargo builds sources unpacked from an archive (whose recorded times may
+/// be older than an earlier build of another version at the same path)
+/// instead of taking that build as fresh.
+pub(crate) fn touch_tree(dir: &Path) -> Result<()> {
+    let now = std::time::SystemTime::now();
+    for file in files_under(dir, "")? {
+        std::fs::File::options()
+            .write(true)
+            .open(&file)
+            .and_then(|f| f.set_modified(now))
+            .with_context(|| format!("touching {}", file.display()))?;
     }
     Ok(())
 }

@@ -6,7 +6,7 @@ const assert = require("node:assert/strict");
 const { readFileSync } = require("node:fs");
 
 const lib = require("@lokryn/compliance-log");
-const { hex } = JSON.parse(readFileSync("expected.json", "utf8"));
+const { hex, version } = JSON.parse(readFileSync("expected.json", "utf8"));
 
 const entry = {
   eventType: lib.EventType.EVENT_TOOL_INVOCATION,
@@ -26,5 +26,7 @@ assert.equal(Buffer.from(lib.encode(entry)).toString("hex"), hex);
 assert.equal(lib.validate(entry).valid, true);
 assert.equal(lib.decode(Buffer.from(hex, "hex")).actorId, "agent-001");
 assert.throws(() => lib.decode(new Uint8Array([0xff])), lib.ComplianceLogError);
+assert.equal(lib.VERSION, version);
+assert.equal(require("@lokryn/compliance-log/package.json").version, version);
 console.log(`require("@lokryn/compliance-log") ${lib.VERSION}: the Rust core's bytes, valid`);
-console.log("4 passed, 0 failed");
+console.log("6 passed, 0 failed");

@@ -6,7 +6,7 @@ import { readFileSync } from "node:fs";
 import * as node from "@lokryn/compliance-log";
 import * as wasm from "@lokryn/compliance-log-wasm";
 
-const { hex } = JSON.parse(readFileSync("expected.json", "utf8"));
+const { hex, version } = JSON.parse(readFileSync("expected.json", "utf8"));
 const toHex = (bytes) => Buffer.from(bytes).toString("hex");
 
 let passed = 0;
@@ -27,7 +27,8 @@ for (const [name, lib] of [["@lokryn/compliance-log", node], ["@lokryn/complianc
   assert.equal(toHex(lib.encode(entry)), hex, name);
   assert.equal(lib.validate(entry).valid, true, name);
   assert.equal(lib.toJson(entry).actorId, "agent-001", name);
+  assert.equal(lib.VERSION, version, name);
   console.log(`import "${name}" ${lib.VERSION}: the Rust core's bytes, valid`);
-  passed += 3;
+  passed += 4;
 }
 console.log(`${passed} passed, 0 failed`);

@@ -15,8 +15,8 @@
 //!   objects and the core's prost types (see [`convert`]).
 //!
 //! The runtime's `VERSION` is the workspace version. Each package.json
-//! carries it too (npm needs it literally); [`check_package_versions`],
-//! run by the tests and by `cargo xtask dist`, fails when one differs.
+//! carries it too (npm needs it literally); `crate::version` checks that
+//! they agree, and `cargo xtask release` rewrites them all.
 
 mod convert;
 
@@ -67,7 +67,7 @@ pub(crate) fn files(schema: &Schema) -> Result<Vec<GeneratedFile>> {
     let root = root();
     let messages = messages(schema)?;
     let enums = enums(schema);
-    let version = workspace_version(&root)?;
+    let version = crate::version::workspace_version(&root)?.to_string();
 
     let mut dts = format!(
         "// {HEADER}\n//\n// The TypeScript API of @lokryn/compliance-log and @lokryn/compliance-log-wasm:\n\
@@ -110,46 +110,6 @@ fn strip_leading_comment(text: &str) -> &str {
         rest = rest.get(line_end + 1..).unwrap_or_default();
     }
     rest.trim_start_matches('\n')
-}
-
-/// The `version` of `[workspace.package]` in the root Cargo.toml.
-fn workspace_version(root: &Path) -> Result<String> {
-    let manifest = read(root, "Cargo.toml")?;
-    let mut in_section = false;
-    for line in manifest.lines() {
-        let line = line.trim();
-        if line.starts_with('[') {
-            in_section = line == "[workspace.package]";
-        } else if in_section {
-            if let Some(value) = line.strip_prefix("version") {
-                let value = value.trim_start().trim_start_matches('=').trim();
-                return Ok(value.trim_matches('"').to_owned());
-            }
-        }
-    }
-    bail!("Cargo.toml has no [workspace.package] version")
-}
-
-/// The `version` of each npm package's package.json, which must be the
-/// workspace version (`cargo xtask release` rewrites them all).
-pub(crate) fn check_package_versions() -> Result<()> {
-    let root = root();
-    let version = workspace_version(&root)?;
-    for (dir, _) in PACKAGES {
-        let path = format!("{dir}/package.json");
-        let text = read(&root, &path)?;
-        let found = text
-            .split("\n  \"version\": \"")
-            .nth(1)
-            .and_then(|rest| rest.split('"').next())
-            .with_context(|| format!("{path} has no top-level \"version\""))?;
-        if found != version {
-            bail!(
-                "{path} has version {found}, the workspace (Cargo.toml) {version}: they must agree"
-            );
-        }
-    }
-    Ok(())
 }
 
 /// Doc comments of one message or enum, by path relative to it.
@@ -595,12 +555,4 @@ fn runtime(
             ("runtime.js", js)
         }
     })
-}
-
-#[cfg(test)]
-mod tests {
-    #[test]
-    fn npm_package_versions_are_the_workspace_version() {
-        super::check_package_versions().unwrap();
-    }
 }

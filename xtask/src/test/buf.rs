@@ -140,9 +140,10 @@ pub(crate) fn steps(r: &mut Runner) -> Result<()> {
         "published 0.1.1 schema as a buf image (from PyPI)",
         fetch_published,
     )?;
-    r.step(&format!("buf breaking --against {BASELINE} (FILE)"), || {
-        run(&mut breaking(&root(), Against::LastRelease, &published))
-    })?;
+    r.step(
+        &format!("buf breaking --against {BASELINE} (FILE)"),
+        check_against_baseline,
+    )?;
     r.step("buf breaking --against published 0.1.1 (WIRE_JSON)", || {
         run(&mut breaking(&root(), Against::Published, &published))
     })?;
@@ -155,6 +156,13 @@ pub(crate) fn steps(r: &mut Runner) -> Result<()> {
 
 fn buf() -> Command {
     Command::new(bin("buf"))
+}
+
+/// `buf breaking` (FILE rules) of the repository's module against
+/// [`BASELINE`].
+pub(crate) fn check_against_baseline() -> Result<()> {
+    // The image of 0.1.1 is not needed for this check.
+    run(&mut breaking(&root(), Against::LastRelease, Path::new("")))
 }
 
 /// `buf breaking` of the module in `dir` (a folder holding `buf.yaml` and
@@ -320,7 +328,9 @@ pub(crate) fn record_baseline() -> Result<()> {
     text.push('\n');
     let path = root().join(BASELINE);
     std::fs::write(&path, text).with_context(|| format!("writing {}", path.display()))?;
-    eprintln!("wrote {BASELINE}; update the release it records in tests/breaking/README.md");
+    eprintln!(
+        "wrote {BASELINE} (`cargo xtask release` also names the release in tests/breaking/README.md)"
+    );
     Ok(())
 }
 

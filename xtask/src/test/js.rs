@@ -1,9 +1,9 @@
 //! The JavaScript-side steps: npm packages, the Node tests that hold the
 //! core to protobuf-es, and the npm packages of `bindings/node` and
 //! `bindings/wasm`: each built once, then one suite (`tests/npm`) run
-//! against both in Node and against the wasm one in headless Chromium, the
-//! playground exercised, and both tarballs installed into an empty folder
-//! and used.
+//! against both in Node and against the wasm one in headless Chromium, and
+//! the playground exercised. (Their tarballs are installed into an empty
+//! folder and used by the dist steps, with every other artifact.)
 
 use std::path::PathBuf;
 use std::process::Command;
@@ -24,18 +24,35 @@ pub(crate) fn steps(r: &mut Runner) -> Result<()> {
             .args(["--test", "--test-reporter=spec"])
             .arg(root().join("tests/js")))
     })?;
-    npm_steps(r)
-}
-
-fn npm_steps(r: &mut Runner) -> Result<()> {
-    r.step(
-        "build @lokryn/compliance-log (napi-rs, release)",
-        npm::build_node,
-    )?;
+    build_node(r)?;
     r.step(
         "build @lokryn/compliance-log-wasm (wasm32, release)",
         npm::build_wasm,
     )?;
+    typed_suite(r)?;
+    for binding in ["node", "wasm"] {
+        npm_suite(r, binding)?;
+    }
+    browser_steps(r)
+}
+
+/// The napi package and its suite only (`cargo xtask test --portable`).
+pub(crate) fn node_steps(r: &mut Runner) -> Result<()> {
+    r.step("npm ci (root dev tools)", ensure_node_modules)?;
+    build_node(r)?;
+    typed_suite(r)?;
+    npm_suite(r, "node")
+}
+
+fn build_node(r: &mut Runner) -> Result<()> {
+    r.step(
+        "build @lokryn/compliance-log (napi-rs, release)",
+        npm::build_node,
+    )
+}
+
+/// protobuf-es code for the interop tests, and the TypeScript API checked.
+fn typed_suite(r: &mut Runner) -> Result<()> {
     r.step("buf generate (protobuf-es code for tests/npm)", || {
         run(Command::new(bin("buf")).current_dir(root()).args([
             "generate",
@@ -50,16 +67,20 @@ fn npm_steps(r: &mut Runner) -> Result<()> {
                 .current_dir(root())
                 .args(["--project", "tests/npm/tsconfig.json"]))
         },
-    )?;
-    for binding in ["node", "wasm"] {
-        r.step(&format!("node --test tests/npm ({binding})"), || {
-            run(Command::new("node")
-                .current_dir(root())
-                .env("LOKRYN_JS_BINDING", binding)
-                .args(["--test", "--test-reporter=spec"])
-                .arg(root().join("tests/npm")))
-        })?;
-    }
+    )
+}
+
+fn npm_suite(r: &mut Runner, binding: &str) -> Result<()> {
+    r.step(&format!("node --test tests/npm ({binding})"), || {
+        run(Command::new("node")
+            .current_dir(root())
+            .env("LOKRYN_JS_BINDING", binding)
+            .args(["--test", "--test-reporter=spec"])
+            .arg(root().join("tests/npm")))
+    })
+}
+
+fn browser_steps(r: &mut Runner) -> Result<()> {
     r.step("tests/npm in headless Chromium (wasm)", || {
         run(Command::new("node")
             .current_dir(root())
@@ -72,20 +93,20 @@ fn npm_steps(r: &mut Runner) -> Result<()> {
             .args(["tests/npm/browser.js", "playground"])
             .arg(&shot))
     })?;
-    r.step(
-        "npm pack, install into an empty folder, use (Node + Chromium)",
-        || {
-            let out = target_dir().join("npm").join("dist");
-            let tarballs = crate::dist::npm_tarballs(&out)?;
-            crate::dist::check_npm(&tarballs)
-        },
-    )?;
+    // The tarballs are packed, installed and used with every other artifact
+    // by the dist steps (`cargo xtask dist --check`) at the end of the run.
     Ok(())
 }
 
-/// A tool installed in the root `node_modules/.bin`.
+/// A tool installed in the root `node_modules/.bin` (its `.cmd` shim on
+/// Windows).
 pub(crate) fn bin(name: &str) -> PathBuf {
-    root().join("node_modules/.bin").join(name)
+    let shim = if cfg!(windows) {
+        format!("{name}.cmd")
+    } else {
+        name.to_owned()
+    };
+    root().join("node_modules/.bin").join(shim)
 }
 
 /// Runs `npm ci` at the root unless `node_modules` already matches the lock.
@@ -97,7 +118,7 @@ pub(crate) fn ensure_node_modules() -> Result<()> {
         eprintln!("node_modules is up to date");
         return Ok(());
     }
-    run(Command::new("npm")
+    run(crate::util::npm()
         .current_dir(root())
         .args(["ci", "--no-audit", "--no-fund"]))?;
     write_stamp(&stamp, &lock)

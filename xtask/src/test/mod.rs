@@ -7,35 +7,56 @@
 //! system packages are `.ci/run`'s job.
 
 pub(crate) mod buf;
+mod hygiene;
 mod js;
 mod langs;
 mod python;
 mod rust;
 
-pub(crate) use js::ensure_node_modules;
-pub(crate) use python::ensure_venv as python_venv;
+pub(crate) use js::{bin as js_bin, ensure_node_modules};
+pub(crate) use langs::VECTORS;
+pub(crate) use python::{build_wheel, create_venv, ensure_venv as python_venv};
 
 use std::time::{Duration, Instant};
 
 use anyhow::{Result, bail};
 
 /// What `cargo xtask test` runs.
-#[derive(Debug, Clone, Copy)]
-pub(crate) struct Options {
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Scope {
+    /// Everything (Linux, with `.ci/run`'s system packages).
+    All,
     /// Only the Rust steps (no Python, Node, buf or the generated languages).
-    pub(crate) rust_only: bool,
+    RustOnly,
+    /// What every operating system the packages ship for must pass (CI's
+    /// macOS and Windows jobs): the Rust steps, the Python wheel and its
+    /// tests, the napi addon and the Node suite.
+    Portable,
 }
 
 /// Runs the steps in order and prints a summary. Stops at the first failure
 /// so its output is the last thing on screen.
-pub(crate) fn run(options: Options) -> Result<()> {
+pub(crate) fn run(scope: Scope) -> Result<()> {
     let mut runner = Runner::default();
     rust::steps(&mut runner)?;
-    if !options.rust_only {
+    if scope == Scope::Portable {
+        js::node_steps(&mut runner)?;
+        python::steps(&mut runner)?;
+    }
+    if scope == Scope::All {
+        hygiene::steps(&mut runner)?;
         js::steps(&mut runner)?;
         python::steps(&mut runner)?;
         buf::steps(&mut runner)?;
         langs::steps(&mut runner)?;
+        // Every release artifact, packed, installed into a clean environment
+        // and used (`cargo xtask dist --check`, into the target directory).
+        crate::dist::steps(
+            &mut runner,
+            &crate::util::target_dir().join("dist"),
+            true,
+            crate::dist::Build::NotNpm,
+        )?;
     }
     runner.summary();
     Ok(())
@@ -71,7 +92,7 @@ impl Runner {
         }
     }
 
-    fn summary(&self) {
+    pub(crate) fn summary(&self) {
         eprintln!("\n==> summary");
         for (name, took) in &self.done {
             eprintln!("  ok  {:>7.1}s  {name}", took.as_secs_f64());

@@ -13,7 +13,7 @@
 use std::path::{Path, PathBuf};
 use std::process::Command;
 
-use anyhow::{Context, Result, bail};
+use anyhow::{Context, Result};
 
 use super::Runner;
 use super::rust::complog_bin;
@@ -28,7 +28,7 @@ pub(crate) fn steps(r: &mut Runner) -> Result<()> {
         ensure_published(&python)
     })?;
     let wheel = r.step("build the Python wheel (maturin, release)", || {
-        build_wheel(&python)
+        build_wheel(&python, &target_dir().join("wheels/python"))
     })?;
     r.step("install the wheel", || {
         run(Command::new(&python)
@@ -89,12 +89,13 @@ fn pytest(python: &Path, published: Option<&Path>, env: &[(&str, &str)]) -> Resu
     run(&mut cmd)
 }
 
-/// Builds the abi3 wheel with the venv's maturin into
-/// `<target>/wheels/python` and returns its path. Cargo reuses the shared
-/// target directory, so a warm build only relinks what changed.
-fn build_wheel(python: &Path) -> Result<PathBuf> {
-    let out = target_dir().join("wheels/python");
-    let _ = std::fs::remove_dir_all(&out);
+/// Builds the abi3 wheel with the venv's maturin into `out` (emptied of
+/// wheels first) and returns its path. Cargo reuses the shared target
+/// directory, so a warm build only relinks what changed.
+pub(crate) fn build_wheel(python: &Path, out: &Path) -> Result<PathBuf> {
+    for old in crate::util::files_under(out, ".whl").unwrap_or_default() {
+        std::fs::remove_file(old)?;
+    }
     run(Command::new(python)
         .current_dir(root())
         .env("CARGO_TARGET_DIR", target_dir())
@@ -108,16 +109,8 @@ fn build_wheel(python: &Path) -> Result<PathBuf> {
         ])
         .arg(root().join("bindings/python/Cargo.toml"))
         .arg("--out")
-        .arg(&out))?;
-    let wheels: Vec<PathBuf> = std::fs::read_dir(&out)
-        .with_context(|| format!("reading {}", out.display()))?
-        .filter_map(|e| e.ok().map(|e| e.path()))
-        .filter(|p| p.extension().is_some_and(|e| e == "whl"))
-        .collect();
-    match wheels.as_slice() {
-        [wheel] => Ok(wheel.clone()),
-        _ => bail!("expected one wheel in {}, found {wheels:?}", out.display()),
-    }
+        .arg(out))?;
+    crate::dist::only_file(out, ".whl")
 }
 
 fn venv_dir() -> PathBuf {
@@ -164,14 +157,22 @@ pub(crate) fn ensure_venv_in(dir: &Path, requirements: &Path) -> Result<PathBuf>
         eprintln!("{} is up to date", dir.display());
         return Ok(python);
     }
-    let host = std::env::var("PYTHON").unwrap_or_else(|_| "python3".into());
-    run(Command::new(host).args(["-m", "venv"]).arg(dir))?;
+    create_venv(dir)?;
     run(Command::new(&python).args(["-m", "pip", "install", "-q", "--upgrade", "pip"]))?;
     run(Command::new(&python)
         .args(["-m", "pip", "install", "-q", "-r"])
         .arg(requirements))?;
     write_stamp(&stamp, &wanted)?;
     Ok(python)
+}
+
+/// Creates a virtual environment in `dir` with the host's Python; returns
+/// its interpreter.
+pub(crate) fn create_venv(dir: &Path) -> Result<PathBuf> {
+    run(Command::new(crate::util::host_python())
+        .args(["-m", "venv"])
+        .arg(dir))?;
+    Ok(python_in(dir))
 }
 
 /// Installs the published wheel into a folder of its own (never into the
