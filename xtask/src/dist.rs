@@ -138,7 +138,7 @@ fn pack(dir: &Path, out: &Path) -> Result<PathBuf> {
 
 /// Installs the tarballs into an empty folder and uses them: the spec
 /// README's first example must encode to the Rust core's bytes
-/// (tests/vectors/spec-tool-invocation.binpb) and validate, through
+/// (tests/vectors/wire/spec-tool-invocation.binpb) and validate, through
 /// `require` and `import` in Node and through a page in headless Chromium.
 pub(crate) fn check_npm(tarballs: &NpmTarballs) -> Result<()> {
     let dir = target_dir().join("npm").join("smoke");
@@ -162,8 +162,8 @@ pub(crate) fn check_npm(tarballs: &NpmTarballs) -> Result<()> {
             .arg(&tarballs.wasm),
     )?;
 
-    let golden = std::fs::read(root().join("tests/vectors/spec-tool-invocation.binpb"))
-        .context("tests/vectors/spec-tool-invocation.binpb")?;
+    let golden = std::fs::read(root().join("tests/vectors/wire/spec-tool-invocation.binpb"))
+        .context("tests/vectors/wire/spec-tool-invocation.binpb")?;
     let hex: String = golden.iter().map(|b| format!("{b:02x}")).collect();
     std::fs::write(
         dir.join("expected.json"),
