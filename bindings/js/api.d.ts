@@ -31,12 +31,65 @@ export interface JsonReadOptions extends ReadOptions {
   ignoreUnknownFields?: boolean;
 }
 
+/** A validation profile: `baseline` always applies; the others add rules. */
+export type Profile = "baseline" | "soc2" | "hipaa" | "pci";
+
 /**
- * Options of {@link validate}. None yet: compliance profiles arrive here.
- * Unknown keys are rejected, so that a check asked for is never silently
- * skipped.
+ * Options of {@link validate}, {@link validateDelimited} and
+ * {@link assertValid}. Unknown keys are rejected, so that a check asked for
+ * is never silently skipped.
  */
-export type ValidateOptions = Record<string, never>;
+export interface ValidateOptions {
+  /**
+   * The compliance profiles whose rules apply besides `baseline`: one name,
+   * several joined by commas (`"soc2,pci"`), or an array of names. Profiles
+   * with sensitive-data rules (`soc2`, `hipaa`, `pci`) also search the
+   * record; see docs/rules.md.
+   */
+  profile?: Profile | Profile[] | string;
+}
+
+/** Something sensitive in a record or a text: what, where, how sure. Never the data itself. */
+export interface Finding {
+  /** What was found. */
+  kind:
+    | "card_number"
+    | "us_ssn"
+    | "email"
+    | "phone_number"
+    | "aws_access_key"
+    | "private_key"
+    | "jwt"
+    | "bearer_token"
+    | "api_key"
+    | "credential";
+  /** The field's JSON path, continued into the payload (`"payload.card.number"`); `""` for {@link scanText}. */
+  field: string;
+  /** Byte offset of the first byte within the field's value (the payload's bytes for payload paths; UTF-8 bytes of the text). */
+  start: number;
+  /** Byte offset after the last byte. */
+  end: number;
+  /** `"high"` when verified (checksum, issuer range, vendor prefix), else `"medium"`. */
+  confidence: "high" | "medium";
+}
+
+/** Options of {@link redact} and {@link redactText}. */
+export interface RedactOptions {
+  /**
+   * Replace values (other than card numbers, which keep their first six and
+   * last four digits) by keyed tokens, HMAC-SHA-256 with this key, so equal
+   * values stay joinable. A string is taken as its UTF-8 bytes.
+   */
+  key?: Uint8Array | string;
+}
+
+/** A redacted copy of a record and what was replaced. */
+export interface Redaction {
+  /** The copy; the record passed in is not changed. */
+  entry: LogEntry;
+  /** What was replaced, with spans in the original record. */
+  findings: Finding[];
+}
 
 /** One rule a record breaks. */
 export interface Violation {
@@ -58,6 +111,8 @@ export interface ValidationReport {
   valid: boolean;
   /** Every violation, errors and warnings, in field order. */
   violations: Violation[];
+  /** The sensitive data the profiles' rules found (each also a violation); empty under `baseline` alone. */
+  findings: Finding[];
 }
 
 /**
@@ -134,6 +189,23 @@ export declare function validateDelimited(bytes: Uint8Array, options?: ValidateO
 
 /** Throws a {@link ValidationError} when the record is not valid (warnings pass). */
 export declare function assertValid(entry: EntryInput, options?: ValidateOptions): void;
+
+/** The sensitive data in every searched field of an entry (all kinds, whatever the profile). */
+export declare function findSensitive(entry: EntryInput): Finding[];
+
+/** The sensitive data in one string. */
+export declare function scanText(text: string): Finding[];
+
+/**
+ * A copy of an entry with card numbers truncated to their first six and last
+ * four digits and everything else sensitive replaced by `[REDACTED:<kind>]`
+ * (or a keyed token with `options.key`); idempotent, and a JSON payload stays
+ * valid JSON.
+ */
+export declare function redact(entry: EntryInput, options?: RedactOptions): Redaction;
+
+/** One string redacted as {@link redact} redacts a field. */
+export declare function redactText(text: string, options?: RedactOptions): string;
 
 /** The stable codes of {@link ComplianceLogError}. */
 export type ErrorCode =

@@ -47,8 +47,16 @@ function newViolation(field, ruleId, message, level, clauses) {
   return { field, ruleId, message, level, clauses };
 }
 
-function newReport(valid, violations) {
-  return { valid, violations };
+function newReport(valid, violations, findings) {
+  return { valid, violations, findings };
+}
+
+function newFinding(kind, field, start, end, confidence) {
+  return { kind, field, start, end, confidence };
+}
+
+function newRedaction(entry, findings) {
+  return { entry, findings };
 }
 
 /** What the native code is handed once, at load time. */
@@ -58,6 +66,8 @@ const factories = {
   error: newError,
   violation: newViolation,
   report: newReport,
+  finding: newFinding,
+  redaction: newRedaction,
 };
 
 /** JSON text of a JSON value for the native reader (used by `fromJson`). */

@@ -21,6 +21,10 @@ exports.fromJsonString = native.fromJsonString;
 exports.validate = native.validate;
 exports.validateDelimited = native.validateDelimited;
 exports.assertValid = native.assertValid;
+exports.findSensitive = native.findSensitive;
+exports.scanText = native.scanText;
+exports.redact = native.redact;
+exports.redactText = native.redactText;
 exports.DelimitedDecoder = native.DelimitedDecoder;
 
 exports.toJson = function toJson(entry) {

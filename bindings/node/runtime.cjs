@@ -345,8 +345,16 @@ function newViolation(field, ruleId, message, level, clauses) {
   return { field, ruleId, message, level, clauses };
 }
 
-function newReport(valid, violations) {
-  return { valid, violations };
+function newReport(valid, violations, findings) {
+  return { valid, violations, findings };
+}
+
+function newFinding(kind, field, start, end, confidence) {
+  return { kind, field, start, end, confidence };
+}
+
+function newRedaction(entry, findings) {
+  return { entry, findings };
 }
 
 /** What the native code is handed once, at load time. */
@@ -356,6 +364,8 @@ const factories = {
   error: newError,
   violation: newViolation,
   report: newReport,
+  finding: newFinding,
+  redaction: newRedaction,
 };
 
 /** JSON text of a JSON value for the native reader (used by `fromJson`). */
@@ -385,6 +395,8 @@ module.exports = {
   newError,
   newViolation,
   newReport,
+  newFinding,
+  newRedaction,
   factories,
   jsonText,
   messageFactories,

@@ -30,5 +30,9 @@ export {
   validate,
   validateDelimited,
   assertValid,
+  findSensitive,
+  scanText,
+  redact,
+  redactText,
   DelimitedDecoder,
 } from "./lib.js";

@@ -30,6 +30,10 @@ export {
   validate,
   validateDelimited,
   assertValid,
+  findSensitive,
+  scanText,
+  redact,
+  redactText,
   DelimitedDecoder,
 } from "./pkg/lokryn_compliance_log_wasm.js";
 

@@ -13,7 +13,7 @@ import { createFileRegistry, fromBinary, fromJson, toBinary, toJson, toJsonStrin
 import { FileDescriptorSetSchema } from "@bufbuild/protobuf/wkt";
 
 const root = join(import.meta.dirname, "..", "..");
-const vectorsDir = join(root, "tests", "vectors");
+const vectorsDir = join(root, "tests", "vectors", "wire");
 const complogPath = process.env.COMPLOG;
 
 function complog(args, input) {

@@ -91,10 +91,14 @@ test(`${packageName}: arguments of the wrong kind are TYPE errors`, () => {
 });
 
 test(`${packageName}: unknown options are refused, so no check is silently skipped`, () => {
-  throwsCode(() => lib.validate(specFirstExample, { profile: "hipaa" }), {
+  throwsCode(() => lib.validate(specFirstExample, { profiles: "hipaa" }), {
     code: "TYPE",
-    message: "options: unknown option `profile`",
+    message: "options: unknown option `profiles` (known: profile)",
   });
+  throwsCode(() => lib.validate(specFirstExample, { profile: "gdpr" }), { code: "TYPE", message: /unknown validation profile/ });
+  throwsCode(() => lib.validate(specFirstExample, { profile: 5 }), { code: "TYPE" });
+  throwsCode(() => lib.redact(specFirstExample, { key: 5 }), { code: "TYPE" });
+  throwsCode(() => lib.scanText(5), { code: "TYPE" });
   throwsCode(() => lib.decode(new Uint8Array(0), { maxBytes: 1 }), { code: "TYPE", message: /known: maxEntryBytes/ });
   throwsCode(() => lib.decode(new Uint8Array(0), { maxEntryBytes: 0 }), { code: "TYPE" });
   throwsCode(() => lib.decode(new Uint8Array(0), { maxEntryBytes: "1" }), { code: "TYPE" });

@@ -1,6 +1,6 @@
 // The packages, the Rust core and protobuf-es (with code buf generates from
 // proto/) agree both ways on every vector: the golden vectors of
-// tests/vectors (written by the Rust core) and the object vectors of
+// tests/vectors/wire (written by the Rust core) and the object vectors of
 // vectors.js: the same bytes, the same JSON value, and each reads what the
 // other writes into the same object.
 
@@ -23,7 +23,7 @@ test(`${packageName}: the spec README's first example encodes to the Rust core's
   lib.assertValid(specFirstExample);
 });
 
-test(`${packageName} ↔ Rust core ↔ protobuf-es: every golden vector of tests/vectors`, () => {
+test(`${packageName} ↔ Rust core ↔ protobuf-es: every golden vector of tests/vectors/wire`, () => {
   assert.ok(golden.length > 50, `only ${golden.length} vectors`);
   for (const { name, binary, json } of golden) {
     const message = fromBinary(LogEntrySchema, binary);

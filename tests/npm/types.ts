@@ -79,9 +79,14 @@ const version: string = node.VERSION + wasm.VERSION;
 node.encode({ eventType: "EVENT_LOGIN" });
 // @ts-expect-error: no such field
 node.encode({ actorID: "typo" });
-// @ts-expect-error: no option of that name (profiles are not there yet)
-node.validate(entry, { profile: "hipaa" });
+// @ts-expect-error: no option of that name
+node.validate(entry, { profiles: "hipaa" });
+const pci: wasm.ValidationReport = node.validate(entry, { profile: ["soc2", "pci"] });
+const finding: node.Finding | undefined = pci.findings[0];
+const redacted: node.LogEntry = node.redact(entry, { key: "k" }).entry;
+const clean: string = wasm.redactText("mail bob@example.com");
+const kinds: string[] = node.scanText("x").map((f) => f.kind);
 // @ts-expect-error: bytes are a Uint8Array
 node.encode({ payload: "{}" });
 
-export { actor, back, next, duration, entries, kind, level, same, seconds, tags, text, typeName, version };
+export { actor, back, clean, next, duration, entries, finding, kind, kinds, level, redacted, same, seconds, tags, text, typeName, version };

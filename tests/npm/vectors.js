@@ -7,11 +7,11 @@
 const utf8 = (s) => new TextEncoder().encode(s);
 
 /**
- * The golden vectors of tests/vectors (written by the Rust core): for each,
+ * The golden vectors of tests/vectors/wire (written by the Rust core): for each,
  * its name, its encoding and its canonical JSON text.
  */
 export async function goldenVectors() {
-  const dir = new URL("../vectors/", import.meta.url);
+  const dir = new URL("../vectors/wire/", import.meta.url);
   let readBytes;
   let readText;
   if (typeof process !== "undefined" && process.versions?.node) {

@@ -14,7 +14,7 @@ import pytest
 
 ROOT = Path(__file__).resolve().parents[2]
 PROTOBUF_VERSION = tuple(int(p) for p in google.protobuf.__version__.split(".")[:2])
-VECTORS = ROOT / "tests" / "vectors"
+VECTORS = ROOT / "tests" / "vectors" / "wire"
 DRIVER = Path(__file__).with_name("published_driver.py")
 
 

@@ -26,15 +26,17 @@ def test_validation_error_is_a_value_error_with_typed_violations():
         ("outcome", "enum.not_unspecified", "error"),
         ("severity", "enum.not_unspecified", "error"),
         ("actorId", "required", "error"),
-        ("time", "recommended", "warning"),
+        ("time", "required", "warning"),
+        ("delegationChain[0].actorId", "required", "error"),
         ("delegationChain[0].actorType", "enum.defined_only", "error"),
     ]
     actor = err.violations[3]
     assert isinstance(actor, lcl.Violation)
-    assert actor.clauses == ("PCI DSS v4.0 10.2.2", "HIPAA 164.312(b)")
+    assert actor.clauses == ("PCI DSS v4.0 10.2.2", "HIPAA 164.312(b)", "SOC 2 CC6.1")
     assert "actorId" in actor.message
     assert err.report.violations == err.violations and not err.report.valid
     assert [v.field for v in err.report.errors] == ["eventType", "outcome", "severity", "actorId",
+                                                    "delegationChain[0].actorId",
                                                     "delegationChain[0].actorType"]
     assert [v.field for v in err.report.warnings] == ["time"]
     # The message names every error field.
@@ -57,7 +59,7 @@ def test_warnings_do_not_raise():
     entry = full_entry()
     entry.ClearField("time")
     report = lcl.validate(entry)
-    assert report.valid and [v.rule_id for v in report.warnings] == ["recommended"]
+    assert report.valid and [(v.field, v.rule_id) for v in report.warnings] == [("time", "required")]
 
 
 def test_check_and_validate_agree_on_messages_and_bytes():

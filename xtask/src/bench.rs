@@ -18,14 +18,55 @@ struct Measurement {
 }
 
 pub(crate) fn run() -> Result<()> {
-    let mut all = rust()?;
-    all.extend(python()?);
+    let mut all = rust("codec")?;
+    all.extend(python(&["benches/upb_peer.py"])?);
     print_table(&all);
+    println!();
+    validation()
+}
+
+/// The validation benchmarks next to protovalidate (Python and JavaScript)
+/// on equivalent rules, with detection throughput.
+fn validation() -> Result<()> {
+    let mut all = rust("validate")?;
+    let dir = crate::util::target_dir().join("bench-validate");
+    std::fs::create_dir_all(&dir)?;
+    let fds = dir.join("protovalidate-peer.binpb");
+    let entry = dir.join("entry.binpb");
+    all.extend(python(&[
+        "benches/protovalidate_peer.py",
+        "--write-descriptor-set",
+        &fds.to_string_lossy(),
+        "--write-entry",
+        &entry.to_string_lossy(),
+    ])?);
+    eprintln!("==> node benches/protovalidate_peer.mjs");
+    crate::test::ensure_node_modules()?;
+    let out = Command::new("node")
+        .current_dir(root())
+        .arg("benches/protovalidate_peer.mjs")
+        .args([&fds, &entry])
+        .output()
+        .context("running node")?;
+    if !out.status.success() {
+        bail!(
+            "benches/protovalidate_peer.mjs failed:\n{}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+    }
+    all.extend(json_lines(&String::from_utf8_lossy(&out.stdout), "")?);
+    print_table(&all);
+    println!();
+    println!("| Text | Implementation | MB/s |");
+    println!("|---|---|---:|");
+    for m in all.iter().filter(|m| m.group.contains("64 KiB")) {
+        println!("| {} | {} | {:.0} |", m.group, m.name, 65536.0 / m.ns * 1e3);
+    }
     Ok(())
 }
 
-fn rust() -> Result<Vec<Measurement>> {
-    eprintln!("==> cargo bench -p lokryn-compliance-log --bench codec");
+fn rust(bench: &str) -> Result<Vec<Measurement>> {
+    eprintln!("==> cargo bench -p lokryn-compliance-log --bench {bench}");
     let out = cargo()
         .current_dir(root())
         .args([
@@ -33,7 +74,7 @@ fn rust() -> Result<Vec<Measurement>> {
             "-p",
             "lokryn-compliance-log",
             "--bench",
-            "codec",
+            bench,
             "--",
             "--output-format",
             "bencher",
@@ -67,7 +108,11 @@ fn rust() -> Result<Vec<Measurement>> {
             .with_context(|| format!("unreadable bench line: {line}"))?;
         found.push(Measurement {
             group: group.into(),
-            name: format!("{name} (Rust)"),
+            name: if name.ends_with(')') {
+                name.to_owned()
+            } else {
+                format!("{name} (Rust)")
+            },
             ns,
         });
     }
@@ -77,21 +122,27 @@ fn rust() -> Result<Vec<Measurement>> {
     Ok(found)
 }
 
-fn python() -> Result<Vec<Measurement>> {
-    eprintln!("==> python benches/upb_peer.py");
+fn python(args: &[&str]) -> Result<Vec<Measurement>> {
+    eprintln!("==> python {}", args.join(" "));
     let python = crate::test::python_venv()?;
     let out = Command::new(python)
         .current_dir(root())
-        .arg("benches/upb_peer.py")
+        .args(args)
         .output()?;
     if !out.status.success() {
         bail!(
-            "benches/upb_peer.py failed:\n{}",
+            "{} failed:\n{}",
+            args.first().copied().unwrap_or_default(),
             String::from_utf8_lossy(&out.stderr)
         );
     }
+    json_lines(&String::from_utf8_lossy(&out.stdout), " (Python)")
+}
+
+/// Measurements printed as JSON lines `{group, name, median_ns}`.
+fn json_lines(text: &str, suffix: &str) -> Result<Vec<Measurement>> {
     let mut found = Vec::new();
-    for line in String::from_utf8_lossy(&out.stdout).lines() {
+    for line in text.lines() {
         let value: serde_json::Value =
             serde_json::from_str(line).with_context(|| format!("bad line: {line}"))?;
         let (Some(group), Some(name), Some(ns)) = (
@@ -103,7 +154,11 @@ fn python() -> Result<Vec<Measurement>> {
         };
         found.push(Measurement {
             group: group.into(),
-            name: format!("{name} (Python)"),
+            name: if name.ends_with(')') {
+                name.to_owned()
+            } else {
+                format!("{name}{suffix}")
+            },
             ns,
         });
     }

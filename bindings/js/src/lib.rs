@@ -19,6 +19,7 @@ use std::ffi::CStr;
 use std::fmt;
 
 use lokryn_compliance_log::Error;
+use lokryn_compliance_log::sensitive::Finding;
 use lokryn_compliance_log::validate::{Level, Report};
 
 mod generated {
@@ -119,8 +120,12 @@ pub enum Factory {
     Message(Message),
     /// A `Violation`: `(field, ruleId, message, level, clauses)`.
     Violation,
-    /// A `ValidationReport`: `(valid, violations)`.
+    /// A `ValidationReport`: `(valid, violations, findings)`.
     Report,
+    /// A `Finding`: `(kind, field, start, end, confidence)`.
+    Finding,
+    /// A `Redaction`: `(entry, findings)`.
+    Redaction,
     /// A thrown error: `(code, message, details)` where `details` is an
     /// array of alternating names and values.
     Error,
@@ -428,10 +433,29 @@ impl ErrorInfo {
 /// Builds the `ValidationReport` object of `report`.
 pub fn report_to_js<H: Host>(host: &H, report: &Report) -> Result<H::Value, H::Error> {
     let violations = violations_to_js(host, report)?;
+    let findings = findings_to_js(host, &report.findings)?;
     host.build(
         Factory::Report,
-        vec![host.new_boolean(report.is_valid())?, violations],
+        vec![host.new_boolean(report.is_valid())?, violations, findings],
     )
+}
+
+/// Builds the array of `Finding` objects.
+pub fn findings_to_js<H: Host>(host: &H, findings: &[Finding]) -> Result<H::Value, H::Error> {
+    let mut items = Vec::with_capacity(findings.len());
+    for f in findings {
+        items.push(host.build(
+            Factory::Finding,
+            vec![
+                host.new_string(f.kind.as_str())?,
+                host.new_string(&f.field)?,
+                host.new_number(f.start as f64)?,
+                host.new_number(f.end as f64)?,
+                host.new_string(f.confidence.as_str())?,
+            ],
+        )?);
+    }
+    host.new_array(items)
 }
 
 /// Builds the array of `Violation` objects of `report`.
@@ -846,6 +870,8 @@ impl ErrorInfo {
 pub mod api {
     use lokryn_compliance_log::codec::{self, Limits};
     use lokryn_compliance_log::json::{self, JsonOptions};
+    use lokryn_compliance_log::redact::RedactOptions;
+    use lokryn_compliance_log::sensitive;
     use lokryn_compliance_log::stream::{DelimitedDecoder, DelimitedReader, DelimitedWriter};
     use lokryn_compliance_log::validate::{self, Options};
     use lokryn_compliance_log::{Error, LogEntry};
@@ -976,9 +1002,121 @@ pub mod api {
         }
     }
 
+    const PROFILE: Key = Key::new("profile", c"profile");
+    const KEY: Key = Key::new("key", c"key");
+
+    /// `{ profile?: string | string[] }`: a profile name (or several joined
+    /// by commas), or an array of names; baseline always applies.
     fn validate_options<H: Host>(h: &H, o: &H::Value) -> R<Options, H> {
-        options(h, o, &[])?;
-        Ok(Options::default())
+        if !options(h, o, &["profile"])? {
+            return Ok(Options::default());
+        }
+        let v = h.get(o, PROFILE).map_err(Failure::Host)?;
+        let names: Vec<String> = match h.kind(&v).map_err(Failure::Host)? {
+            Kind::Undefined => return Ok(Options::default()),
+            Kind::String => vec![h.string(&v).map_err(Failure::Host)?],
+            Kind::Object => {
+                let items = h.array(&v).map_err(Failure::Host)?.ok_or_else(|| {
+                    type_error::<H>(
+                        "options.profile: expected a string or an Array of strings".into(),
+                    )
+                })?;
+                let mut names = Vec::with_capacity(items.len());
+                for item in &items {
+                    names.push(h.as_string(item).map_err(Failure::Host)?.ok_or_else(|| {
+                        type_error::<H>(
+                            "options.profile: expected a string or an Array of strings".into(),
+                        )
+                    })?);
+                }
+                names
+            }
+            k => {
+                return Err(type_error::<H>(format!(
+                    "options.profile: expected a string or an Array of strings, got {}",
+                    k.describe()
+                )));
+            }
+        };
+        Options::for_profiles(&names).map_err(|_| {
+            type_error::<H>(format!(
+                "options.profile: unknown validation profile {:?}; the profiles are {}",
+                names.join(","),
+                Options::PROFILES.join(", ")
+            ))
+        })
+    }
+
+    /// `{ key?: Uint8Array | string }`.
+    fn redact_options<H: Host>(h: &H, o: &H::Value) -> R<RedactOptions, H> {
+        if !options(h, o, &["key"])? {
+            return Ok(RedactOptions::default());
+        }
+        let v = h.get(o, KEY).map_err(Failure::Host)?;
+        let key = match h.kind(&v).map_err(Failure::Host)? {
+            Kind::Undefined => return Ok(RedactOptions::default()),
+            Kind::String => h.string(&v).map_err(Failure::Host)?.into_bytes(),
+            Kind::Object => h.bytes(&v).map_err(Failure::Host)?.ok_or_else(|| {
+                type_error::<H>("options.key: expected a Uint8Array or a string".into())
+            })?,
+            k => {
+                return Err(type_error::<H>(format!(
+                    "options.key: expected a Uint8Array or a string, got {}",
+                    k.describe()
+                )));
+            }
+        };
+        Ok(RedactOptions::default().with_key(key))
+    }
+
+    fn text_arg<H: Host>(h: &H, v: &H::Value) -> R<String, H> {
+        let kind = h.kind(v).map_err(Failure::Host)?;
+        if kind != Kind::String {
+            return Err(type_error::<H>(format!(
+                "text: expected a string, got {}",
+                kind.describe()
+            )));
+        }
+        h.string(v).map_err(Failure::Host)
+    }
+
+    /// `findSensitive(entry)`: every finding in the entry's searched fields.
+    pub fn find_sensitive<H: Host>(h: &H, entry: &H::Value) -> R<H::Value, H> {
+        let entry = entry_input(h, entry)?;
+        out::<H>(super::findings_to_js(h, &sensitive::find(&entry)))
+    }
+
+    /// `scanText(text)`: the findings in one string (`field` is "").
+    pub fn scan_text<H: Host>(h: &H, text: &H::Value) -> R<H::Value, H> {
+        let text = text_arg(h, text)?;
+        let findings: Vec<sensitive::Finding> = sensitive::scan_text(&text)
+            .into_iter()
+            .map(|m| sensitive::Finding {
+                kind: m.kind,
+                field: String::new(),
+                start: m.start,
+                end: m.end,
+                confidence: m.confidence,
+            })
+            .collect();
+        out::<H>(super::findings_to_js(h, &findings))
+    }
+
+    /// `redact(entry, options?)`: `{ entry, findings }`.
+    pub fn redact<H: Host>(h: &H, entry: &H::Value, options: &H::Value) -> R<H::Value, H> {
+        let options = redact_options(h, options)?;
+        let entry = entry_input(h, entry)?;
+        let out = lokryn_compliance_log::redact::redact(&entry, &options);
+        let entry = out.entry.to_js(h).map_err(Failure::Host)?;
+        let findings = super::findings_to_js(h, &out.findings).map_err(Failure::Host)?;
+        self::out::<H>(h.build(super::Factory::Redaction, vec![entry, findings]))
+    }
+
+    /// `redactText(text, options?)`.
+    pub fn redact_text<H: Host>(h: &H, text: &H::Value, options: &H::Value) -> R<H::Value, H> {
+        let options = redact_options(h, options)?;
+        let text = text_arg(h, text)?;
+        out::<H>(h.new_string(&lokryn_compliance_log::redact::redact_text(&text, &options)))
     }
 
     fn out<H: Host>(r: Result<H::Value, H::Error>) -> R<H::Value, H> {
@@ -1083,11 +1221,24 @@ pub mod api {
         out::<H>(entry.to_js(h))
     }
 
+    /// The report on an entry argument. Bytes are validated as encoded
+    /// (so fields the schema does not define get `unknown_field` warnings,
+    /// as in every other binding); objects as they are.
+    fn report_of<H: Host>(h: &H, v: &H::Value, options: &Options) -> R<validate::Report, H> {
+        if h.kind(v).map_err(Failure::Host)? == Kind::Object {
+            if let Some(bytes) = h.bytes(v).map_err(Failure::Host)? {
+                return Ok(validate::validate_encoded(&bytes, options)?.1);
+            }
+        }
+        let entry = entry_arg(h, v, "entry")?;
+        Ok(validate::validate_with(&entry, options))
+    }
+
     /// `validate(entry, options?)`.
     pub fn validate<H: Host>(h: &H, entry: &H::Value, options: &H::Value) -> R<H::Value, H> {
         let options = validate_options(h, options)?;
-        let entry = entry_input(h, entry)?;
-        out::<H>(report_to_js(h, &validate::validate_with(&entry, &options)))
+        let report = report_of(h, entry, &options)?;
+        out::<H>(report_to_js(h, &report))
     }
 
     /// `validateDelimited(bytes, options?)`.
@@ -1099,8 +1250,13 @@ pub mod api {
         let options = validate_options(h, options)?;
         let bytes = bytes_arg(h, bytes, "bytes")?;
         let mut items = Vec::new();
-        for entry in DelimitedReader::new(bytes.as_slice()) {
-            let report = validate::validate_with(&entry?, &options);
+        let mut reader = DelimitedReader::new(bytes.as_slice());
+        let mut batch = validate::BatchValidator::new(options);
+        while let Some(frame) = reader.next_frame() {
+            let frame = frame?;
+            let report = batch
+                .validate_encoded(&frame.bytes)
+                .map_err(|e| e.at_entry(frame.index, frame.offset, None))?;
             items.push(report_to_js(h, &report).map_err(Failure::Host)?);
         }
         out::<H>(h.new_array(items))
@@ -1109,8 +1265,7 @@ pub mod api {
     /// `assertValid(entry, options?)`: `undefined`, or throws `INVALID`.
     pub fn assert_valid<H: Host>(h: &H, entry: &H::Value, options: &H::Value) -> R<H::Value, H> {
         let options = validate_options(h, options)?;
-        let entry = entry_input(h, entry)?;
-        let report = validate::validate_with(&entry, &options);
+        let report = report_of(h, entry, &options)?;
         if report.is_valid() {
             out::<H>(h.undefined())
         } else {

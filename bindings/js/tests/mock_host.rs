@@ -184,7 +184,7 @@ impl Host for Mock {
 }
 
 fn golden_entries() -> Vec<(String, LogEntry)> {
-    let dir = concat!(env!("CARGO_MANIFEST_DIR"), "/../../tests/vectors");
+    let dir = concat!(env!("CARGO_MANIFEST_DIR"), "/../../tests/vectors/wire");
     let manifest: serde_json::Value =
         serde_json::from_str(&std::fs::read_to_string(format!("{dir}/manifest.json")).unwrap())
             .unwrap();

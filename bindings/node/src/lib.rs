@@ -37,6 +37,8 @@ struct Factories {
     error: FactoryRef,
     violation: FactoryRef,
     report: FactoryRef,
+    finding: FactoryRef,
+    redaction: FactoryRef,
 }
 
 /// Registers the factories of `runtime.cjs`. Called once by `index.js`.
@@ -70,6 +72,8 @@ pub fn init(env: &Env, factories: Object<'_>) -> Result<()> {
         error: get("error")?,
         violation: get("violation")?,
         report: get("report")?,
+        finding: get("finding")?,
+        redaction: get("redaction")?,
     };
     env.set_instance_data(factories, (), |_| {})
 }
@@ -246,6 +250,8 @@ impl<'env> Host for Node<'env> {
                 .ok_or_else(|| napi::Error::from_reason("no factory for a message"))?,
             Factory::Violation => &self.factories.violation,
             Factory::Report => &self.factories.report,
+            Factory::Finding => &self.factories.finding,
+            Factory::Redaction => &self.factories.redaction,
             Factory::Error => &self.factories.error,
         };
         let raw = Args(args.iter().map(JsValue::raw).collect());
@@ -355,6 +361,44 @@ pub fn assert_valid<'env>(
     let h = Node::new(env)?;
     let options = arg(&h, options)?;
     h.finish(api::assert_valid(&h, &entry, &options))
+}
+
+/// The sensitive data in every searched field of an entry.
+#[napi]
+pub fn find_sensitive<'env>(env: &'env Env, entry: Unknown<'env>) -> Result<Unknown<'env>> {
+    let h = Node::new(env)?;
+    h.finish(api::find_sensitive(&h, &entry))
+}
+
+/// The sensitive data in one string.
+#[napi]
+pub fn scan_text<'env>(env: &'env Env, text: Unknown<'env>) -> Result<Unknown<'env>> {
+    let h = Node::new(env)?;
+    h.finish(api::scan_text(&h, &text))
+}
+
+/// A redacted copy of an entry, and what was replaced.
+#[napi]
+pub fn redact<'env>(
+    env: &'env Env,
+    entry: Unknown<'env>,
+    options: Option<Unknown<'env>>,
+) -> Result<Unknown<'env>> {
+    let h = Node::new(env)?;
+    let options = arg(&h, options)?;
+    h.finish(api::redact(&h, &entry, &options))
+}
+
+/// One string redacted as `redact` redacts a field.
+#[napi]
+pub fn redact_text<'env>(
+    env: &'env Env,
+    text: Unknown<'env>,
+    options: Option<Unknown<'env>>,
+) -> Result<Unknown<'env>> {
+    let h = Node::new(env)?;
+    let options = arg(&h, options)?;
+    h.finish(api::redact_text(&h, &text, &options))
 }
 
 /// Decodes a length-delimited stream pushed in chunks.

@@ -25,6 +25,7 @@ from google.protobuf.internal.encoder import _VarintBytes
 
 import lokryn_compliance_log as lcl
 
+ROOT = Path(__file__).resolve().parents[3]
 QUICK = "--quick" in sys.argv
 REPEATS = 3 if QUICK else 7
 # CPU time of this (single-threaded) process: what each operation costs on one
@@ -137,6 +138,32 @@ def main():
     messages = [e] * (batch // 10)
     t_many_msg = once(lambda: lcl.check_many(messages)) / len(messages)
     row(f"check_many({len(messages):,} messages), per entry", t_many_msg, note=f"{1 / t_many_msg / 1e6:.2f} M entries/s")
+
+    # Validation under the compliance profiles, detection and redaction, next
+    # to protovalidate (the peer a Python user would pick) on rules equivalent
+    # to baseline: benches/protovalidate_peer.py builds that schema.
+    row("check(bytes, profile='pci') (with scan)", per_call(lambda: lcl.check(data, profile="pci"), n))
+    row("check(bytes, profile=['soc2', 'hipaa', 'pci'])",
+        per_call(lambda: lcl.check(data, profile=["soc2", "hipaa", "pci"]), n))
+    row("find_sensitive(bytes)", per_call(lambda: lcl.find_sensitive(data), n))
+    row("redact(entry)", per_call(lambda: lcl.redact(e), n))
+    try:
+        sys.path.insert(0, str(ROOT / "benches"))
+        import protovalidate
+        import protovalidate_peer as peer
+    except ImportError as err:
+        print(f"protovalidate rows skipped: {err}", file=sys.stderr)
+    else:
+        peer_cls = peer.log_entry_class(peer.descriptor_set())
+        peer_msg = peer_cls.FromString(data)
+        validator = protovalidate.Validator()
+        assert validator.collect_violations(peer_msg) == []
+        t_pv = per_call(lambda: validator.validate(peer_msg), n)
+        row("protovalidate Validator.validate(message), baseline rules", t_pv, note="peer")
+        row("check(bytes) vs protovalidate", t_check, t_pv, "vs protovalidate (validate only)")
+        t_pv_decode = per_call(lambda: validator.validate(peer_cls.FromString(data)), n)
+        row("protovalidate: FromString + validate", t_pv_decode, note="peer, bytes in")
+        row("check(bytes) vs protovalidate from bytes", t_check, t_pv_decode, "vs FromString + validate")
 
     file_n = 20_000 if QUICK else 200_000
     entries = [e] * file_n

@@ -9,6 +9,7 @@
 
 mod entries;
 mod errors;
+mod sensitive;
 mod streams;
 mod validation;
 
@@ -24,6 +25,8 @@ mod _native {
     use crate::errors::{ComplianceLogError, DecodeError, JsonError, ValidationError};
     #[pymodule_export]
     use crate::json::{from_json, to_json, to_json_many};
+    #[pymodule_export]
+    use crate::sensitive::{Finding, Redaction, find_sensitive, redact, redact_text, scan_text};
     #[pymodule_export]
     use crate::streams::{EntryReader, EntryWriter, read_entries, write_entries};
     #[pymodule_export]

@@ -3,7 +3,7 @@
 
 use lokryn_compliance_log::Error;
 use lokryn_compliance_log::validate::{self as core_validate, Level, Options, Report};
-use pyo3::exceptions::PyValueError;
+use pyo3::exceptions::{PyTypeError, PyValueError};
 use pyo3::prelude::*;
 use pyo3::sync::PyOnceLock;
 use pyo3::types::{PyBytes, PyList, PyString, PyTuple};
@@ -76,6 +76,7 @@ impl Violation {
 pub(crate) struct ValidationReport {
     valid: bool,
     violations: Py<PyTuple>,
+    findings: Py<PyTuple>,
 }
 
 /// The report of an entry with no violation at all, shared: reports are
@@ -84,7 +85,7 @@ pub(crate) struct ValidationReport {
 static CLEAN: PyOnceLock<Py<ValidationReport>> = PyOnceLock::new();
 
 impl ValidationReport {
-    fn new(py: Python<'_>, report: Report) -> PyResult<Bound<'_, Self>> {
+    fn new(py: Python<'_>, mut report: Report) -> PyResult<Bound<'_, Self>> {
         if report.violations.is_empty() {
             let clean = CLEAN.get_or_try_init(py, || {
                 Py::new(
@@ -92,12 +93,14 @@ impl ValidationReport {
                     Self {
                         valid: true,
                         violations: PyTuple::empty(py).unbind(),
+                        findings: PyTuple::empty(py).unbind(),
                     },
                 )
             })?;
             return Ok(clean.bind(py).clone());
         }
         let valid = report.is_valid();
+        let findings = crate::sensitive::findings_tuple(py, report.findings.drain(..))?;
         let violations = PyTuple::new(
             py,
             report
@@ -111,6 +114,7 @@ impl ValidationReport {
             Self {
                 valid,
                 violations: violations.unbind(),
+                findings: findings.unbind(),
             },
         )
     }
@@ -141,6 +145,14 @@ impl ValidationReport {
         self.violations.bind(py).clone()
     }
 
+    /// The sensitive data the profiles' rules found (each also a
+    /// violation): `Finding`s with kind, field path, byte span and
+    /// confidence, never the data itself. Empty under `baseline` alone.
+    #[getter]
+    fn findings<'py>(&self, py: Python<'py>) -> Bound<'py, PyTuple> {
+        self.findings.bind(py).clone()
+    }
+
     /// The violations at level `"error"`.
     #[getter]
     fn errors<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyTuple>> {
@@ -169,22 +181,33 @@ impl ValidationReport {
     }
 }
 
-/// The core's options for a profile name.
-fn options(profile: Option<&str>) -> PyResult<Options> {
-    match profile {
-        None => Ok(Options::default()),
-        Some(name) => Options::for_profile(name).ok_or_else(|| {
-            PyValueError::new_err(format!(
-                "unknown validation profile {name:?}; known profiles: {}",
-                Options::PROFILES.join(", ")
-            ))
-        }),
-    }
+/// The core's options for a `profile` argument: `None` (baseline), a name,
+/// names joined by commas (`"soc2,pci"`), or a sequence of names.
+pub(crate) fn options(profile: Option<&Bound<'_, PyAny>>) -> PyResult<Options> {
+    let Some(profile) = profile else {
+        return Ok(Options::default());
+    };
+    let names: Vec<String> = if let Ok(name) = profile.extract::<String>() {
+        vec![name]
+    } else {
+        profile
+            .try_iter()
+            .map_err(|_| PyTypeError::new_err("profile must be a name or a sequence of names"))?
+            .map(|item| item?.extract::<String>())
+            .collect::<PyResult<_>>()?
+    };
+    Options::for_profiles(&names).map_err(|_| {
+        PyValueError::new_err(format!(
+            "unknown validation profile {:?}; known profiles: {}",
+            names.join(","),
+            Options::PROFILES.join(", ")
+        ))
+    })
 }
 
 /// The core's report on an entry argument (which it gets as bytes, so that
 /// fields the schema does not define are reported too).
-fn core_report(entry: &Bound<'_, PyAny>, profile: Option<&str>) -> PyResult<Report> {
+fn core_report(entry: &Bound<'_, PyAny>, profile: Option<&Bound<'_, PyAny>>) -> PyResult<Report> {
     let py = entry.py();
     let options = options(profile)?;
     let bytes = entry_bytes(entry)?;
@@ -195,7 +218,7 @@ fn core_report(entry: &Bound<'_, PyAny>, profile: Option<&str>) -> PyResult<Repo
 
 fn report_of<'py>(
     entry: &Bound<'py, PyAny>,
-    profile: Option<&str>,
+    profile: Option<&Bound<'py, PyAny>>,
 ) -> PyResult<Bound<'py, ValidationReport>> {
     ValidationReport::new(entry.py(), core_report(entry, profile)?)
 }
@@ -206,7 +229,7 @@ fn report_of<'py>(
 #[pyo3(signature = (entry, *, profile = None))]
 pub(crate) fn check<'py>(
     entry: &Bound<'py, PyAny>,
-    profile: Option<&str>,
+    profile: Option<&Bound<'py, PyAny>>,
 ) -> PyResult<Bound<'py, ValidationReport>> {
     report_of(entry, profile)
 }
@@ -217,7 +240,7 @@ pub(crate) fn check<'py>(
 #[pyo3(signature = (entry, *, profile = None))]
 pub(crate) fn validate<'py>(
     entry: &Bound<'py, PyAny>,
-    profile: Option<&str>,
+    profile: Option<&Bound<'py, PyAny>>,
 ) -> PyResult<Bound<'py, ValidationReport>> {
     let py = entry.py();
     let bound = report_of(entry, profile)?;
@@ -242,7 +265,10 @@ pub(crate) fn validate<'py>(
 /// True when the entry breaks no rule at level `"error"`.
 #[pyfunction]
 #[pyo3(signature = (entry, *, profile = None))]
-pub(crate) fn is_valid(entry: &Bound<'_, PyAny>, profile: Option<&str>) -> PyResult<bool> {
+pub(crate) fn is_valid(
+    entry: &Bound<'_, PyAny>,
+    profile: Option<&Bound<'_, PyAny>>,
+) -> PyResult<bool> {
     Ok(core_report(entry, profile)?.is_valid())
 }
 
@@ -257,7 +283,7 @@ const BATCH_CHUNK: usize = 4096;
 #[pyo3(signature = (entries, *, profile = None))]
 pub(crate) fn check_many<'py>(
     entries: &Bound<'py, PyAny>,
-    profile: Option<&str>,
+    profile: Option<&Bound<'py, PyAny>>,
 ) -> PyResult<Bound<'py, PyList>> {
     let py = entries.py();
     let mut validator = core_validate::BatchValidator::new(options(profile)?);

@@ -69,6 +69,8 @@ struct Factories {
     error: Function,
     violation: Function,
     report: Function,
+    finding: Function,
+    redaction: Function,
 }
 
 thread_local! {
@@ -108,6 +110,8 @@ pub fn init(factories: &JsValue) -> Result<(), JsValue> {
         error: function("error")?,
         violation: function("violation")?,
         report: function("report")?,
+        finding: function("finding")?,
+        redaction: function("redaction")?,
     };
     FACTORIES.with(|f| *f.borrow_mut() = Some(factories));
     Ok(())
@@ -257,6 +261,8 @@ impl Host for Wasm {
                     .ok_or_else(|| JsValue::from_str("no factory for a message"))?,
                 Factory::Violation => &f.violation,
                 Factory::Report => &f.report,
+                Factory::Finding => &f.finding,
+                Factory::Redaction => &f.redaction,
                 Factory::Error => &f.error,
             };
             call_factory(function, args)
@@ -316,6 +322,30 @@ pub fn validate_delimited(bytes: &JsValue, options: &JsValue) -> Result<JsValue,
 #[wasm_bindgen(js_name = assertValid)]
 pub fn assert_valid(entry: &JsValue, options: &JsValue) -> Result<JsValue, JsValue> {
     Wasm.finish(api::assert_valid(&Wasm, entry, options))
+}
+
+/// The sensitive data in every searched field of an entry.
+#[wasm_bindgen(js_name = findSensitive)]
+pub fn find_sensitive(entry: &JsValue) -> Result<JsValue, JsValue> {
+    Wasm.finish(api::find_sensitive(&Wasm, entry))
+}
+
+/// The sensitive data in one string.
+#[wasm_bindgen(js_name = scanText)]
+pub fn scan_text(text: &JsValue) -> Result<JsValue, JsValue> {
+    Wasm.finish(api::scan_text(&Wasm, text))
+}
+
+/// A redacted copy of an entry, and what was replaced.
+#[wasm_bindgen]
+pub fn redact(entry: &JsValue, options: &JsValue) -> Result<JsValue, JsValue> {
+    Wasm.finish(api::redact(&Wasm, entry, options))
+}
+
+/// One string redacted as `redact` redacts a field.
+#[wasm_bindgen(js_name = redactText)]
+pub fn redact_text(text: &JsValue, options: &JsValue) -> Result<JsValue, JsValue> {
+    Wasm.finish(api::redact_text(&Wasm, text, options))
 }
 
 /// Decodes a length-delimited stream pushed in chunks.

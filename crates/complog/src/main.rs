@@ -10,6 +10,7 @@
 mod convert;
 mod input;
 mod progress;
+mod redact;
 mod validate;
 
 use std::path::PathBuf;
@@ -21,7 +22,7 @@ use lokryn_compliance_log::stream::Format;
 
 #[derive(Debug, Parser)]
 #[command(name = "complog", version, about, long_about = None)]
-/// Validate and convert compliance log records (lokryn.compliancelog.v1).
+/// Validate, convert and redact compliance log records (lokryn.compliancelog.v1).
 struct Cli {
     #[command(subcommand)]
     command: Command,
@@ -38,6 +39,15 @@ enum Command {
     Validate(validate::ValidateArgs),
     /// Convert entries between JSON, JSON Lines and length-delimited binary.
     Convert(convert::ConvertArgs),
+    /// Write the entries with card numbers, SSNs, contact details and secrets
+    /// replaced, in the input's format.
+    ///
+    /// Card numbers keep their first six and last four digits; everything
+    /// else becomes `[REDACTED:<kind>]`, or, with --key-file or --key-env, a
+    /// keyed token `[REDACTED:<kind>:<hmac>]`. The searched fields are those
+    /// the schema marks (see docs/rules.md); a JSON payload stays valid JSON.
+    /// Fields the schema does not define are dropped.
+    Redact(redact::RedactArgs),
     /// Print the schema: the .proto source, or the compiled descriptor set.
     Schema(SchemaArgs),
 }
@@ -59,6 +69,11 @@ pub(crate) struct ReadArgs {
 }
 
 impl ReadArgs {
+    /// The format named by --input-format.
+    pub(crate) fn format(&self) -> Option<Format> {
+        self.input_format.map(FormatArg::format)
+    }
+
     pub(crate) fn options(&self) -> input::ReadOptions {
         input::ReadOptions {
             format: self.input_format.map(FormatArg::format),
@@ -104,6 +119,7 @@ fn main() -> ExitCode {
     let result = match cli.command {
         Command::Validate(args) => validate::run(&args),
         Command::Convert(args) => convert::run(&args),
+        Command::Redact(args) => redact::run(&args),
         Command::Schema(args) => schema(&args),
     };
     match result {

@@ -8,7 +8,7 @@ use std::rc::Rc;
 
 use anyhow::Result;
 use clap::{Args, ValueEnum};
-use lokryn_compliance_log::validate::{self, Level, Report, Violation};
+use lokryn_compliance_log::validate::{self, Level, Options, Report, Violation};
 use serde_json::json;
 
 use crate::ReadArgs;
@@ -29,6 +29,12 @@ pub(crate) struct ValidateArgs {
     /// Exit 0 even when entries fail (inputs that cannot be opened still exit 2).
     #[arg(long)]
     exit_zero: bool,
+    /// Also apply this profile's rules: soc2, hipaa or pci (baseline always
+    /// applies). Repeat the option, or list several separated by commas, to
+    /// combine them. Profiles with sensitive-data rules also search the
+    /// records for card numbers, SSNs, contact details and secrets.
+    #[arg(short, long = "profile", value_name = "PROFILE")]
+    profiles: Vec<String>,
     #[command(flatten)]
     read: ReadArgs,
 }
@@ -52,6 +58,7 @@ struct Tally {
 }
 
 pub(crate) fn run(args: &ValidateArgs) -> Result<ExitCode> {
+    let rules = Options::for_profiles(&args.profiles)?;
     let (sources, missing) = input::expand(&args.inputs);
     for message in &missing {
         eprintln!("complog: {message}");
@@ -71,7 +78,7 @@ pub(crate) fn run(args: &ValidateArgs) -> Result<ExitCode> {
             if write_error.is_some() {
                 return;
             }
-            let verdict = judge(&record);
+            let verdict = judge(&record, &rules);
             tally.entries += 1;
             match &verdict {
                 Verdict::Unreadable(_) => tally.unreadable += 1,
@@ -127,11 +134,11 @@ enum Verdict<'a> {
     Unreadable(&'a Problem),
 }
 
-fn judge(record: &Record) -> Verdict<'_> {
+fn judge<'a>(record: &'a Record, rules: &Options) -> Verdict<'a> {
     match &record.result {
         Err(problem) => Verdict::Unreadable(problem),
         Ok(decoded) => {
-            let mut report = validate::validate(&decoded.entry);
+            let mut report = validate::validate_with(&decoded.entry, rules);
             if let Some(raw) = &decoded.raw {
                 // The bytes decoded once already, so this cannot fail.
                 report.violations.extend(
@@ -202,9 +209,10 @@ fn print_json(
     verdict: &Verdict<'_>,
     quiet: bool,
 ) -> std::io::Result<()> {
-    let (valid, violations, error) = match verdict {
+    let (valid, violations, findings, error) = match verdict {
         Verdict::Unreadable(p) => (
             false,
+            Vec::new(),
             Vec::new(),
             json!({"code": p.code, "message": p.message}),
         ),
@@ -225,7 +233,25 @@ fn print_json(
                     })
                 })
                 .collect();
-            (report.is_valid(), violations, serde_json::Value::Null)
+            let findings = report
+                .findings
+                .iter()
+                .map(|f| {
+                    json!({
+                        "kind": f.kind.as_str(),
+                        "field": f.field,
+                        "start": f.start,
+                        "end": f.end,
+                        "confidence": f.confidence.as_str(),
+                    })
+                })
+                .collect();
+            (
+                report.is_valid(),
+                violations,
+                findings,
+                serde_json::Value::Null,
+            )
         }
     };
     let line = json!({
@@ -235,6 +261,7 @@ fn print_json(
         "offset": record.offset,
         "valid": valid,
         "violations": violations,
+        "findings": findings,
         "error": error,
     });
     writeln!(out, "{line}")

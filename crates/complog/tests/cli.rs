@@ -60,15 +60,23 @@ fn tmp(name: &str) -> PathBuf {
     dir.join(name)
 }
 
-#[test]
-fn examples_get_the_right_verdict_every_one() {
-    let out = run(&["validate", "--format", "json", "examples/"]);
+/// Validates `examples/` under `profiles` and checks every verdict: good
+/// examples pass, bad ones fail, except that `examples/bad/pci/` breaks only
+/// PCI DSS rules and so passes without the `pci` profile.
+fn examples_verdicts(profiles: &[&str]) -> (usize, usize) {
+    let mut args = vec!["validate", "--format", "json"];
+    for p in profiles {
+        args.extend(["--profile", p]);
+    }
+    args.push("examples/");
+    let out = run(&args);
     assert_eq!(
         out.status.code(),
         Some(1),
         "{}",
         String::from_utf8_lossy(&out.stderr)
     );
+    let pci = profiles.contains(&"pci");
     let lines = json_lines(&out);
     let (summary, entries) = lines.split_last().unwrap();
     let mut good = 0;
@@ -76,18 +84,144 @@ fn examples_get_the_right_verdict_every_one() {
     for e in entries {
         let source = e["source"].as_str().unwrap();
         let valid = e["valid"].as_bool().unwrap();
-        if source.starts_with("examples/good/") {
-            assert!(valid, "good example failed: {e}");
+        let should_pass = source.starts_with("examples/good/")
+            || (source.starts_with("examples/bad/pci/") && !pci);
+        assert!(source.starts_with("examples/"), "{source}");
+        assert_eq!(valid, should_pass, "wrong verdict under {profiles:?}: {e}");
+        if should_pass {
             good += 1;
         } else {
-            assert!(source.starts_with("examples/bad/"), "{source}");
-            assert!(!valid, "bad example passed: {e}");
             bad += 1;
         }
     }
-    assert!(good >= 15 && bad >= 9, "good {good}, bad {bad}");
     assert_eq!(summary["summary"]["entries"], good + bad);
     assert_eq!(summary["summary"]["passed"], good);
+    (good, bad)
+}
+
+#[test]
+fn examples_get_the_right_verdict_every_one() {
+    let (good, bad) = examples_verdicts(&[]);
+    assert!(good >= 21 && bad >= 9, "good {good}, bad {bad}");
+}
+
+#[test]
+fn pci_flags_exactly_the_bad_examples() {
+    let (good, bad) = examples_verdicts(&["pci"]);
+    assert!(good >= 15 && bad >= 15, "good {good}, bad {bad}");
+    // Good examples meet every profile.
+    examples_verdicts(&["soc2", "hipaa", "pci"]);
+    let out = run(&["validate", "--profile", "pci", "examples/bad/pci"]);
+    let text = String::from_utf8_lossy(&out.stdout);
+    for expected in [
+        "message  [sensitive.card_number]  a payment card number at bytes 12..31",
+        "payload.card.number  [sensitive.card_number]",
+        "errorMessage  [sensitive.api_key]",
+        "(entry)  [pci.origination]",
+        "actorType  [pci.privileged_actor_type]",
+        "error    time  [required]",
+    ] {
+        assert!(text.contains(expected), "missing {expected:?} in\n{text}");
+    }
+    // Violations never echo the sensitive value.
+    for secret in ["4111 1111 1111 1111", "5555555555554444", "sk_live_"] {
+        assert!(!text.contains(secret), "{secret} echoed in\n{text}");
+    }
+    assert_eq!(
+        run(&["validate", "--profile", "sox", "examples/good"])
+            .status
+            .code(),
+        Some(2)
+    );
+}
+
+#[test]
+fn redacted_examples_revalidate_clean_in_their_own_format() {
+    for (file, format) in [
+        ("examples/bad/pci/card-in-message.json", "json"),
+        ("examples/bad/pci/card-in-payload.json", "json"),
+        ("examples/bad/pci/secret-key-in-error.json", "json"),
+    ] {
+        let out = run(&["redact", "--quiet", file]);
+        assert!(
+            out.status.success(),
+            "{}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        let text = String::from_utf8(out.stdout).unwrap();
+        assert!(text.starts_with("{\n"), "{format}: {text}");
+        assert!(
+            !text.contains("4111 1111 1111 1111") && !text.contains("sk_live_"),
+            "{text}"
+        );
+        let check = run_stdin(
+            &[
+                "validate",
+                "--profile",
+                "pci",
+                "--input-format",
+                format,
+                "-",
+            ],
+            text.as_bytes(),
+        );
+        assert_eq!(
+            check.status.code(),
+            Some(0),
+            "{file} after redaction:\n{}",
+            String::from_utf8_lossy(&check.stdout)
+        );
+    }
+    // JSON Lines in, JSON Lines out; binary in, binary out.
+    let jsonl = b"{\"actorId\":\"a\",\"message\":\"mail bob@example.com\"}\n{\"actorId\":\"b\"}\n";
+    let out = run_stdin(
+        &["redact", "--quiet", "--input-format", "jsonl", "-"],
+        jsonl,
+    );
+    assert_eq!(
+        String::from_utf8_lossy(&out.stdout),
+        "{\"actorId\":\"a\",\"message\":\"mail [REDACTED:email]\"}\n{\"actorId\":\"b\"}\n"
+    );
+    let bin = tmp("redact-in.binpb");
+    let out = run(&[
+        "convert",
+        "--to",
+        "binary",
+        "-o",
+        bin.to_str().unwrap(),
+        "examples/bad/pci/card-in-message.json",
+    ]);
+    assert!(out.status.success());
+    let out = run(&["redact", "--quiet", bin.to_str().unwrap()]);
+    let entries: Vec<LogEntry> = DelimitedReader::new(out.stdout.as_slice())
+        .map(Result::unwrap)
+        .collect();
+    assert_eq!(entries.len(), 1);
+    assert_eq!(
+        entries[0].message,
+        "Viewed card 4111 11** **** 1111 while verifying a refund"
+    );
+    // A keyed token, from a key file; and a summary on stderr.
+    let key = tmp("redact.key");
+    std::fs::write(&key, b"k3y\n").unwrap();
+    let out = run_stdin(
+        &[
+            "redact",
+            "--key-file",
+            key.to_str().unwrap(),
+            "--input-format",
+            "jsonl",
+            "-",
+        ],
+        jsonl,
+    );
+    let text = String::from_utf8_lossy(&out.stdout);
+    assert!(text.contains("mail [REDACTED:email:"), "{text}");
+    assert!(
+        String::from_utf8_lossy(&out.stderr).contains("redacted 1 email in 1 of 2 entries"),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
 }
 
 #[test]

@@ -84,6 +84,14 @@ pub enum Error {
     /// Reading or writing failed.
     #[error("I/O error: {0}")]
     Io(#[from] std::io::Error),
+
+    /// A validation profile name that is not one of
+    /// [`validate::Options::PROFILES`](crate::validate::Options::PROFILES).
+    #[error("unknown validation profile `{name}`; the profiles are baseline, soc2, hipaa and pci")]
+    UnknownProfile {
+        /// The name given.
+        name: String,
+    },
 }
 
 impl Error {
@@ -98,6 +106,7 @@ impl Error {
             Self::Truncated { .. } => "TRUNCATED",
             Self::Entry { source, .. } => source.code(),
             Self::Io(_) => "IO",
+            Self::UnknownProfile { .. } => "UNKNOWN_PROFILE",
         }
     }
 

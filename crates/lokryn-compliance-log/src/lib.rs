@@ -11,7 +11,11 @@
 //! * [`codec`]: binary encode/decode with size limits.
 //! * [`stream`]: files of length-delimited entries, read lazily.
 //! * [`json`]: canonical proto3 JSON, both ways.
-//! * [`validate`]: checks a record is fit for an audit trail.
+//! * [`validate`]: checks a record is fit for an audit trail, under the
+//!   rules the schema declares and the profiles (`baseline`, `soc2`,
+//!   `hipaa`, `pci`) a user selects.
+//! * [`sensitive`]: finds card numbers, SSNs, contact details and secrets.
+//! * [`redact`]: a copy of a record with them replaced.
 //! * [`DESCRIPTOR_SET`] and [`DESCRIPTOR_POOL`]: the schema itself, for
 //!   reflection.
 //!
@@ -39,9 +43,13 @@ use std::sync::LazyLock;
 
 use prost_reflect::DescriptorPool;
 
+mod access;
 pub mod codec;
 mod error;
 pub mod json;
+mod payload;
+pub mod redact;
+pub mod sensitive;
 pub mod stream;
 pub mod validate;
 

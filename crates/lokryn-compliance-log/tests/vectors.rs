@@ -1,4 +1,4 @@
-//! The shared golden vectors in `tests/vectors/`: entries defined here,
+//! The shared golden wire vectors in `tests/vectors/wire/`: entries defined here,
 //! encoded by this crate to binary (`NAME.binpb`, one message, no length
 //! prefix) and canonical JSON (`NAME.json`), listed in `manifest.json`.
 //! Every other implementation (the Python wheel, the npm packages, code that
@@ -27,7 +27,7 @@ use lokryn_compliance_log::{codec, json};
 use prost_types::Timestamp;
 
 fn vectors_dir() -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR")).join("../../tests/vectors")
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("../../tests/vectors/wire")
 }
 
 struct Vector {
@@ -470,7 +470,7 @@ fn golden_vectors_match_the_definitions() {
     }
     assert!(
         problems.is_empty(),
-        "tests/vectors is out of date; run `cargo xtask codegen`:\n{}",
+        "tests/vectors/wire is out of date; run `cargo xtask codegen`:\n{}",
         problems.join("\n")
     );
 }
@@ -501,10 +501,25 @@ fn vectors_cover_every_field_and_enum_value() {
         }
         walk(&vector.entry.transcode_to_dynamic(), &mut set_fields);
     }
-    for message in pool
-        .all_messages()
-        .filter(|m| m.package_name() == "lokryn.compliancelog.v1")
-    {
+    // The messages a record can hold (rules.proto's option messages describe
+    // the schema and are never part of a record).
+    let mut reachable = vec![
+        pool.get_message_by_name(lokryn_compliance_log::LOG_ENTRY_NAME)
+            .unwrap(),
+    ];
+    let mut i = 0;
+    while let Some(message) = reachable.get(i).cloned() {
+        for field in message.fields() {
+            if let prost_reflect::Kind::Message(inner) = field.kind() {
+                if inner.package_name() == "lokryn.compliancelog.v1" && !reachable.contains(&inner)
+                {
+                    reachable.push(inner);
+                }
+            }
+        }
+        i += 1;
+    }
+    for message in reachable {
         for field in message.fields() {
             assert!(
                 set_fields.contains(field.full_name()),

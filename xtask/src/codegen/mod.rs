@@ -5,10 +5,11 @@
 //! writes them, or in `--check` mode compares them with what is committed and
 //! fails on any difference, including stale files left in a generated folder.
 
+mod access;
 mod docs;
-mod enums;
 mod json;
 mod python;
+mod rules_doc;
 mod rust;
 pub(crate) mod schema;
 pub(crate) mod typescript;
@@ -57,7 +58,7 @@ pub(crate) fn run(check: bool) -> Result<()> {
     vectors(check)
 }
 
-/// The golden vectors in `tests/vectors/` are written by the core crate's
+/// The golden wire vectors in `tests/vectors/wire/` are written by the core crate's
 /// own test (so they come from the freshly generated code, and xtask need not
 /// depend on the crate it generates): in write mode it runs with
 /// `LOKRYN_BLESS=1`, in check mode it fails on drift.
@@ -74,7 +75,7 @@ fn vectors(check: bool) -> Result<()> {
     if !check {
         cmd.env("LOKRYN_BLESS", "1");
     }
-    crate::util::run(&mut cmd).context("golden vectors (tests/vectors)")
+    crate::util::run(&mut cmd).context("golden wire vectors (tests/vectors/wire)")
 }
 
 pub(crate) fn generate_all(root: &Path) -> Result<Vec<GeneratedFile>> {
@@ -83,10 +84,11 @@ pub(crate) fn generate_all(root: &Path) -> Result<Vec<GeneratedFile>> {
     files.extend(schema::files(&schema)?);
     files.extend(rust::files(&schema)?);
     files.extend(json::files(&schema)?);
-    files.extend(enums::files(&schema)?);
     files.extend(docs::files(&schema)?);
     files.extend(python::files(&schema)?);
     files.extend(typescript::files(&schema)?);
+    files.extend(access::files(&schema)?);
+    files.extend(rules_doc::files(&schema)?);
     Ok(files)
 }
 

@@ -14,7 +14,6 @@ use std::collections::{BTreeMap, BTreeSet};
 use std::fmt::Write as _;
 
 use anyhow::{Context, Result, bail};
-use prost::Message as _;
 use prost_types::field_descriptor_proto::{Label, Type};
 use prost_types::{DescriptorProto, FieldDescriptorProto, FileDescriptorProto};
 
@@ -38,7 +37,7 @@ struct TypeInfo {
 }
 
 pub(crate) fn files(schema: &Schema) -> Result<Vec<GeneratedFile>> {
-    let runtime = schema.runtime_set();
+    let runtime = schema.runtime_set()?;
     let mut types = BTreeMap::new();
     for file in &runtime.file {
         for m in &file.message_type {
@@ -71,7 +70,7 @@ pub(crate) fn files(schema: &Schema) -> Result<Vec<GeneratedFile>> {
         let comments = Comments::of(documented);
         out.push(GeneratedFile::new(
             format!("{PY_V1_DIR}/{module}.py"),
-            py_module(file, &module)?,
+            py_module(file, &schema.runtime_file_bytes(file.name())?, &module)?,
         ));
         out.push(GeneratedFile::new(
             format!("{PY_V1_DIR}/{module}.pyi"),
@@ -134,8 +133,9 @@ fn import_of(proto: &str) -> Result<(String, String)> {
     ))
 }
 
-fn py_module(file: &FileDescriptorProto, module: &str) -> Result<String> {
-    let bytes = file.encode_to_vec();
+/// The module of `file`, embedding `bytes`, its encoding with the custom
+/// options (the validation rules) that prost-types would drop.
+fn py_module(file: &FileDescriptorProto, bytes: &[u8], module: &str) -> Result<String> {
     let mut py = format!(
         "# {HEADER}\n# source: {}\n\
          \"\"\"Message classes and enums of `{}` (package `{}`).\"\"\"\n\n\
@@ -154,7 +154,7 @@ fn py_module(file: &FileDescriptorProto, module: &str) -> Result<String> {
         writeln!(py, "{import}  # noqa: F401")?;
     }
     py.push_str("\nDESCRIPTOR = _descriptor_pool.Default().AddSerializedFile(\n");
-    for line in bytes_literal_lines(&bytes, 72) {
+    for line in bytes_literal_lines(bytes, 72) {
         writeln!(py, "    {line}")?;
     }
     writeln!(
@@ -166,7 +166,7 @@ fn py_module(file: &FileDescriptorProto, module: &str) -> Result<String> {
          # Where each declaration sits in DESCRIPTOR's bytes, for CopyToProto\n    \
          # in the pure-Python implementation."
     )?;
-    let spans = top_level_spans(&bytes)?;
+    let spans = top_level_spans(bytes)?;
     let messages = spans.iter().filter(|s| s.0 == 4);
     for (message, (_, start, end)) in file.message_type.iter().zip(messages) {
         if !message.nested_type.is_empty() || !message.enum_type.is_empty() {

@@ -17,8 +17,16 @@ pub(crate) const PACKAGE: &str = "lokryn.compliancelog.v1";
 pub(crate) const CORE_GENERATED: &str = "crates/lokryn-compliance-log/src/generated";
 
 pub(crate) struct Schema {
-    /// Every file, imports included, with source info (comments).
+    /// Every file, imports included, with source info (comments). prost-types
+    /// drops custom options (the validation rules of rules.proto); read those
+    /// from [`Schema::pool`], and write descriptors from
+    /// [`Schema::runtime_set_bytes`].
     pub(crate) full: FileDescriptorSet,
+    /// The same files as a reflection pool, custom options included.
+    pub(crate) pool: prost_reflect::DescriptorPool,
+    /// The encoded runtime descriptor set: imports included, source info
+    /// stripped, custom options kept.
+    runtime: Vec<u8>,
     /// The `.proto` sources of this repository: (path under proto/, text).
     pub(crate) sources: Vec<(String, String)>,
 }
@@ -38,6 +46,15 @@ impl Schema {
             .map_err(|e| anyhow::anyhow!("{e:?}"))
             .context("compiling proto/")?;
         let full = compiler.file_descriptor_set();
+        let pool = compiler.descriptor_pool();
+        // A second compilation without source info: protox encodes it through
+        // reflection, which keeps the custom options prost-types would drop.
+        let mut lean = protox::Compiler::new([proto_dir])?;
+        lean.include_imports(true).include_source_info(false);
+        lean.open_files(&paths)
+            .map_err(|e| anyhow::anyhow!("{e:?}"))
+            .context("compiling proto/")?;
+        let runtime = lean.encode_file_descriptor_set();
         let sources = paths
             .iter()
             .map(|rel| {
@@ -45,7 +62,12 @@ impl Schema {
                 Ok((rel.to_string_lossy().replace('\\', "/"), text))
             })
             .collect::<Result<_>>()?;
-        Ok(Self { full, sources })
+        Ok(Self {
+            full,
+            pool,
+            runtime,
+            sources,
+        })
     }
 
     /// The files of this repository's package (not their imports).
@@ -53,14 +75,38 @@ impl Schema {
         self.full.file.iter().filter(|f| f.package() == PACKAGE)
     }
 
-    /// The descriptor set the libraries embed: imports included so it is
-    /// self-contained, source info stripped so it stays small.
-    pub(crate) fn runtime_set(&self) -> FileDescriptorSet {
-        let mut set = self.full.clone();
-        for file in &mut set.file {
-            file.source_code_info = None;
+    /// The encoded descriptor set the libraries embed: imports included so
+    /// it is self-contained, source info stripped so it stays small, custom
+    /// options (the validation rules) kept.
+    pub(crate) fn runtime_set_bytes(&self) -> &[u8] {
+        &self.runtime
+    }
+
+    /// The runtime set as prost-types, for its structure. prost-types drops
+    /// custom options: write descriptors out from [`Schema::runtime_file_bytes`].
+    pub(crate) fn runtime_set(&self) -> Result<FileDescriptorSet> {
+        Ok(FileDescriptorSet::decode(self.runtime.as_slice())?)
+    }
+
+    /// The encoded `FileDescriptorProto` of one file of the runtime set,
+    /// custom options included.
+    pub(crate) fn runtime_file_bytes(&self, name: &str) -> Result<Vec<u8>> {
+        // A FileDescriptorSet is `repeated FileDescriptorProto file = 1`:
+        // walk its length-delimited records.
+        let mut rest = self.runtime.as_slice();
+        while !rest.is_empty() {
+            let tag = prost::encoding::decode_varint(&mut rest)?;
+            let len = usize::try_from(prost::encoding::decode_varint(&mut rest)?)?;
+            if tag != (1 << 3 | 2) || len > rest.len() {
+                bail!("unexpected record in the runtime descriptor set");
+            }
+            let (file, tail) = rest.split_at(len);
+            rest = tail;
+            if FileDescriptorProto::decode(file)?.name() == name {
+                return Ok(file.to_vec());
+            }
         }
-        set
+        bail!("{name} is not in the runtime descriptor set")
     }
 }
 
@@ -77,7 +123,7 @@ fn collect_protos(base: &Path, dir: &Path, out: &mut Vec<PathBuf>) -> Result<()>
 }
 
 pub(crate) fn files(schema: &Schema) -> Result<Vec<GeneratedFile>> {
-    let descriptor = schema.runtime_set().encode_to_vec();
+    let descriptor = schema.runtime_set_bytes().to_vec();
 
     let mut sources = format!(
         "// {HEADER}\n\n/// The `.proto` files of the schema, as `(path under proto/, text)`.\n\

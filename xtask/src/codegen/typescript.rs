@@ -178,10 +178,42 @@ fn jsdoc(out: &mut String, indent: &str, text: &str) {
     out.push_str(" */\n");
 }
 
+/// The message and enum types a record can hold (full names with a leading
+/// dot): those reachable from `LogEntry`. rules.proto's option messages and
+/// enums describe the schema, never a record, and stay out of the packages.
+fn record_types(schema: &Schema) -> std::collections::BTreeSet<String> {
+    let all: Vec<(String, &DescriptorProto)> = schema
+        .own_files()
+        .flat_map(|f| f.message_type.iter())
+        .map(|m| (format!(".{PACKAGE}.{}", m.name()), m))
+        .collect();
+    let mut seen = std::collections::BTreeSet::new();
+    let mut pending = vec![format!(".{PACKAGE}.LogEntry")];
+    while let Some(name) = pending.pop() {
+        if !seen.insert(name.clone()) {
+            continue;
+        }
+        if let Some((_, m)) = all.iter().find(|(n, _)| *n == name) {
+            for f in &m.field {
+                if matches!(f.r#type(), Type::Message | Type::Enum)
+                    && f.type_name().starts_with(&format!(".{PACKAGE}."))
+                {
+                    pending.push(f.type_name().to_owned());
+                }
+            }
+        }
+    }
+    seen
+}
+
 fn messages(schema: &Schema) -> Result<Vec<JsMessage<'_>>> {
+    let record = record_types(schema);
     let mut out = Vec::new();
     for file in schema.own_files() {
         for (i, m) in file.message_type.iter().enumerate() {
+            if !record.contains(&format!(".{PACKAGE}.{}", m.name())) {
+                continue;
+            }
             if !m.nested_type.is_empty() || !m.enum_type.is_empty() {
                 bail!(
                     "{}: nested types are not supported by the TypeScript generator",
@@ -236,10 +268,13 @@ fn messages(schema: &Schema) -> Result<Vec<JsMessage<'_>>> {
 }
 
 fn enums(schema: &Schema) -> Vec<(&EnumDescriptorProto, Docs)> {
+    let record = record_types(schema);
     let mut out = Vec::new();
     for file in schema.own_files() {
         for (i, e) in file.enum_type.iter().enumerate() {
-            out.push((e, Docs::of(file, 5, i)));
+            if record.contains(&format!(".{PACKAGE}.{}", e.name())) {
+                out.push((e, Docs::of(file, 5, i)));
+            }
         }
     }
     out

@@ -56,7 +56,9 @@ impl Against {
 }
 
 /// One breaking edit of `proto/lokryn/compliancelog/v1/logentry.proto`, and
-/// the buf rule that must report it.
+/// the buf rule that must report it. Field declarations carry validation
+/// options (`string actor_id = 4 [(rules) = …];`), so the edits match the
+/// declaration up to its number.
 struct Mutant {
     what: &'static str,
     from: &'static str,
@@ -68,43 +70,43 @@ struct Mutant {
 const MUTANTS: &[Mutant] = &[
     Mutant {
         what: "renumbering a field",
-        from: "string actor_id = 4;",
-        to: "string actor_id = 40;",
+        from: "string actor_id = 4 ",
+        to: "string actor_id = 40 ",
         against: Against::LastRelease,
         rule: "FIELD_NO_DELETE",
     },
     Mutant {
         what: "renumbering a 0.1.1 field",
-        from: "string actor_id = 4;",
-        to: "string actor_id = 40;",
+        from: "string actor_id = 4 ",
+        to: "string actor_id = 40 ",
         against: Against::Published,
         rule: "FIELD_NO_DELETE_UNLESS_NUMBER_RESERVED",
     },
     Mutant {
         what: "renaming a field",
-        from: "string session_id = 22;",
-        to: "string session = 22;",
+        from: "string session_id = 22 ",
+        to: "string session = 22 ",
         against: Against::LastRelease,
         rule: "FIELD_SAME_NAME",
     },
     Mutant {
         what: "renaming a 0.1.1 field (its JSON name changes)",
-        from: "string component = 5;",
-        to: "string subsystem = 5;",
+        from: "string component = 5 ",
+        to: "string subsystem = 5 ",
         against: Against::Published,
         rule: "FIELD_SAME_JSON_NAME",
     },
     Mutant {
         what: "changing a field's type",
-        from: "int64 duration_ms = 24;",
-        to: "int32 duration_ms = 24;",
+        from: "int64 duration_ms = 24 ",
+        to: "int32 duration_ms = 24 ",
         against: Against::LastRelease,
         rule: "FIELD_SAME_TYPE",
     },
     Mutant {
         what: "changing a 0.1.1 field's type",
-        from: "bytes payload = 9;",
-        to: "string payload = 9;",
+        from: "bytes payload = 9 ",
+        to: "string payload = 9 ",
         against: Against::Published,
         rule: "FIELD_WIRE_JSON_COMPATIBLE_TYPE",
     },
@@ -124,8 +126,8 @@ const MUTANTS: &[Mutant] = &[
     },
     Mutant {
         what: "making a field repeated",
-        from: "string resource = 7;",
-        to: "repeated string resource = 7;",
+        from: "string resource = 7 ",
+        to: "repeated string resource = 7 ",
         against: Against::Published,
         rule: "FIELD_WIRE_JSON_COMPATIBLE_CARDINALITY",
     },
@@ -274,11 +276,21 @@ fn check_mutants(published: &Path) -> Result<()> {
     Ok(())
 }
 
-/// A scratch module: the repository's `buf.yaml` and `schema` as the schema.
+/// A scratch module: the repository's `buf.yaml` and `proto/` (the files
+/// `SCHEMA_FILE` imports, such as rules.proto), with `schema` as the schema.
 fn module_copy(dir: &Path, schema: &str) -> Result<PathBuf> {
     let file = dir.join("proto").join(SCHEMA_FILE);
     if let Some(parent) = file.parent() {
         std::fs::create_dir_all(parent)?;
+        let ours = root().join("proto").join(SCHEMA_FILE);
+        for entry in std::fs::read_dir(ours.parent().context("SCHEMA_FILE has a folder")?)? {
+            let path = entry?.path();
+            if path.extension().is_some_and(|e| e == "proto") {
+                if let Some(name) = path.file_name() {
+                    std::fs::copy(&path, parent.join(name))?;
+                }
+            }
+        }
     }
     std::fs::copy(root().join("buf.yaml"), dir.join("buf.yaml"))?;
     std::fs::write(&file, schema)?;

@@ -32,7 +32,7 @@ use crate::util::{
 };
 
 /// The golden vectors (the folder holding `manifest.json`).
-pub(crate) const VECTORS: &str = "tests/vectors";
+pub(crate) const VECTORS: &str = "tests/vectors/wire";
 
 /// Debian's protobuf-java jar.
 const PROTOBUF_JAR: &str = "/usr/share/java/protobuf.jar";
@@ -306,7 +306,8 @@ fn prepend(first: &Path, rest: &[&str]) -> Result<OsString> {
 fn build_cpp() -> Result<Program> {
     let dir = langs_dir().join("cpp");
     let gen_dir = dir.join("gen");
-    let generated = gen_dir.join("lokryn/compliancelog/v1/logentry.pb.cc");
+    // Every generated file: logentry.proto imports rules.proto.
+    let generated: Vec<PathBuf> = files_under(&gen_dir, ".pb.cc")?;
     let program = sources("cpp").join("roundtrip.cc");
     let exe = dir.join("roundtrip");
     let flags = output(Command::new("pkg-config").args(["--cflags", "--libs", "protobuf"]))?;
@@ -319,20 +320,24 @@ fn build_cpp() -> Result<Program> {
         flags.join(" ")
     );
     cached(&dir, &inputs, &settings, || {
-        let object = dir.join("logentry.pb.o");
         // Generated code without warnings; the program with -Werror.
-        run(Command::new("g++")
-            .args(["-std=c++17", "-O1", "-c", "-w", "-I"])
-            .arg(&gen_dir)
-            .arg(&generated)
-            .arg("-o")
-            .arg(&object)
-            .args(&flags))?;
+        let mut objects = Vec::new();
+        for (i, source) in generated.iter().enumerate() {
+            let object = dir.join(format!("generated-{i}.pb.o"));
+            run(Command::new("g++")
+                .args(["-std=c++17", "-O1", "-c", "-w", "-I"])
+                .arg(&gen_dir)
+                .arg(source)
+                .arg("-o")
+                .arg(&object)
+                .args(&flags))?;
+            objects.push(object);
+        }
         run(Command::new("g++")
             .args(["-std=c++17", "-O1", "-Wall", "-Wextra", "-Werror", "-I"])
             .arg(&gen_dir)
             .arg(&program)
-            .arg(&object)
+            .args(&objects)
             .arg("-o")
             .arg(&exe)
             .args(&flags))

@@ -11,7 +11,11 @@ takes a ``LogEntry`` message or its serialized bytes:
 * ``to_json`` / ``from_json``: canonical proto3 JSON, the same JSON value as
   ``google.protobuf.json_format`` produces;
 * ``validate`` (raises ``ValidationError``), ``check`` and ``is_valid``,
-  and ``check_many`` for a batch;
+  and ``check_many`` for a batch, under the profiles ``baseline`` (always),
+  ``soc2``, ``hipaa`` and ``pci`` (``profile="pci"``, ``profile=["soc2", "pci"]``);
+* ``find_sensitive`` / ``scan_text``: card numbers, SSNs, contact details and
+  secrets, as ``Finding`` objects (kind, field path, byte span, confidence);
+* ``redact`` / ``redact_text``: a copy with them replaced;
 * ``read_entries`` / ``EntryWriter`` / ``write_entries``: files of
   length-delimited entries, read lazily.
 """
@@ -22,17 +26,23 @@ from lokryn_compliance_log._native import (
     DecodeError,
     EntryReader,
     EntryWriter,
+    Finding,
     JsonError,
+    Redaction,
     ValidationError,
     ValidationReport,
     Violation,
     __version__,
     check,
     check_many,
+    find_sensitive,
     from_json,
     is_valid,
     profiles,
     read_entries,
+    redact,
+    redact_text,
+    scan_text,
     to_json,
     to_json_many,
     validate,
@@ -45,17 +55,23 @@ __all__ = [
     "DecodeError",
     "EntryReader",
     "EntryWriter",
+    "Finding",
     "JsonError",
+    "Redaction",
     "ValidationError",
     "ValidationReport",
     "Violation",
     "__version__",
     "check",
     "check_many",
+    "find_sensitive",
     "from_json",
     "is_valid",
     "profiles",
     "read_entries",
+    "redact",
+    "redact_text",
+    "scan_text",
     "to_json",
     "to_json_many",
     "validate",

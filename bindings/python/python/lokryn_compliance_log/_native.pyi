@@ -16,16 +16,22 @@ __all__ = [
     "DecodeError",
     "EntryReader",
     "EntryWriter",
+    "Finding",
     "JsonError",
+    "Redaction",
     "ValidationError",
     "ValidationReport",
     "Violation",
     "check",
     "check_many",
+    "find_sensitive",
     "from_json",
     "is_valid",
     "profiles",
     "read_entries",
+    "redact",
+    "redact_text",
+    "scan_text",
     "to_json",
     "to_json_many",
     "validate",
@@ -36,6 +42,10 @@ __all__ = [
 # An entry argument: a LogEntry message (of this package, or of any class
 # whose descriptor is lokryn.compliancelog.v1.LogEntry) or its serialized bytes.
 _Entry = Union[LogEntry, Message, bytes, bytearray]
+
+# A profile argument: "baseline", "soc2", "hipaa", "pci", several joined by
+# commas ("soc2,pci"), or a sequence of names. baseline always applies.
+_Profile = Union[str, Iterable[str], None]
 
 class _ReadableFile(Protocol):
     def read(self, size: int = ..., /) -> bytes: ...
@@ -112,6 +122,55 @@ class ValidationReport:
     @property
     def warnings(self) -> Tuple[Violation, ...]:
         """The violations at level "warning"."""
+    @property
+    def findings(self) -> Tuple[Finding, ...]:
+        """The sensitive data the profiles' rules found (each also a violation); empty under baseline."""
+
+@final
+class Finding:
+    """Something sensitive in an entry or a text: what, where, how sure; never the data itself."""
+
+    @property
+    def kind(self) -> Literal[
+        "card_number", "us_ssn", "email", "phone_number", "aws_access_key",
+        "private_key", "jwt", "bearer_token", "api_key", "credential",
+    ]:
+        """What was found."""
+    @property
+    def field(self) -> str:
+        """The field's JSON path, continued into the payload ("payload.card.number"); "" for text."""
+    @property
+    def start(self) -> int:
+        """Byte offset of the first byte within the field's value (the payload's bytes for payload paths)."""
+    @property
+    def end(self) -> int:
+        """Byte offset after the last byte."""
+    @property
+    def confidence(self) -> Literal["high", "medium"]:
+        """"high" when verified (checksum, issuer range, vendor prefix), else "medium"."""
+
+@final
+class Redaction:
+    """A redacted copy of an entry and what was replaced."""
+
+    @property
+    def entry(self) -> LogEntry:
+        """The redacted copy (the entry passed in is not changed)."""
+    @property
+    def findings(self) -> Tuple[Finding, ...]:
+        """What was replaced, with spans in the original entry."""
+
+def find_sensitive(entry: _Entry) -> Tuple[Finding, ...]:
+    """The sensitive data in every searched field of the entry (all kinds, any profile)."""
+
+def scan_text(text: str) -> Tuple[Finding, ...]:
+    """The sensitive data in one piece of text (findings with field "")."""
+
+def redact(entry: _Entry, *, key: Union[bytes, str, None] = None) -> Redaction:
+    """A copy with cards truncated to 6 + 4 digits and the rest replaced by markers (keyed HMAC tokens with key)."""
+
+def redact_text(text: str, *, key: Union[bytes, str, None] = None) -> str:
+    """One piece of text redacted as redact() redacts a string field."""
 
 def to_json(entry: _Entry) -> str:
     """The entry as canonical proto3 JSON: the JSON value json_format.MessageToJson gives, compact."""
@@ -122,16 +181,16 @@ def to_json_many(entries: Iterable[_Entry]) -> List[str]:
 def from_json(text: Union[str, bytes], *, ignore_unknown_fields: bool = False) -> LogEntry:
     """A LogEntry read from proto3 JSON (any form the mapping allows)."""
 
-def validate(entry: _Entry, *, profile: Optional[str] = None) -> ValidationReport:
+def validate(entry: _Entry, *, profile: _Profile = None) -> ValidationReport:
     """Raises ValidationError if the entry breaks a rule at level "error"; else returns the report."""
 
-def check(entry: _Entry, *, profile: Optional[str] = None) -> ValidationReport:
+def check(entry: _Entry, *, profile: _Profile = None) -> ValidationReport:
     """The validation report of the entry, valid or not."""
 
-def is_valid(entry: _Entry, *, profile: Optional[str] = None) -> bool:
+def is_valid(entry: _Entry, *, profile: _Profile = None) -> bool:
     """True when the entry breaks no rule at level "error"."""
 
-def check_many(entries: Iterable[_Entry], *, profile: Optional[str] = None) -> List[ValidationReport]:
+def check_many(entries: Iterable[_Entry], *, profile: _Profile = None) -> List[ValidationReport]:
     """One report per entry, in order, in one call (the work runs without the GIL)."""
 
 def profiles() -> Tuple[str, ...]:

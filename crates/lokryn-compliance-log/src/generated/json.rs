@@ -5,6 +5,286 @@
 use super::write::{JsonWriter, WriteJson};
 use crate::Error;
 
+impl WriteJson for crate::v1::FieldRules {
+    fn write_json(&self, w: &mut JsonWriter<'_>) -> Result<(), Error> {
+        let mut first = true;
+        w.begin_object();
+        if !self.rule.is_empty() {
+            w.key(&mut first, "rule");
+            w.begin_array();
+            for (i, v) in self.rule.iter().enumerate() {
+                w.element(i);
+                v.write_json(w)?;
+            }
+            w.end_array();
+        }
+        if let Some(v) = &self.scan {
+            w.key(&mut first, "scan");
+            v.write_json(w)?;
+        }
+        if let Some(v) = &self.payload {
+            w.key(&mut first, "payload");
+            v.write_json(w)?;
+        }
+        w.end_object();
+        Ok(())
+    }
+}
+
+impl WriteJson for crate::v1::FieldRule {
+    fn write_json(&self, w: &mut JsonWriter<'_>) -> Result<(), Error> {
+        let mut first = true;
+        w.begin_object();
+        if !self.profiles.is_empty() {
+            w.key(&mut first, "profiles");
+            w.begin_array();
+            for (i, v) in self.profiles.iter().enumerate() {
+                w.element(i);
+                w.enumeration(*v, crate::v1::Profile::try_from(*v).ok().map(|e| e.as_str_name()));
+            }
+            w.end_array();
+        }
+        if self.level != 0 {
+            w.key(&mut first, "level");
+            w.enumeration(self.level, crate::v1::RuleLevel::try_from(self.level).ok().map(|e| e.as_str_name()));
+        }
+        if !self.clauses.is_empty() {
+            w.key(&mut first, "clauses");
+            w.begin_array();
+            for (i, v) in self.clauses.iter().enumerate() {
+                w.element(i);
+                w.string(v);
+            }
+            w.end_array();
+        }
+        if !self.why.is_empty() {
+            w.key(&mut first, "why");
+            w.string(&self.why);
+        }
+        if self.required {
+            w.key(&mut first, "required");
+            w.boolean(self.required);
+        }
+        if self.not_unspecified {
+            w.key(&mut first, "notUnspecified");
+            w.boolean(self.not_unspecified);
+        }
+        if self.defined_only {
+            w.key(&mut first, "definedOnly");
+            w.boolean(self.defined_only);
+        }
+        if let Some(v) = &self.min_bytes {
+            w.key(&mut first, "minBytes");
+            w.int(i64::from(*v));
+        }
+        if let Some(v) = &self.max_bytes {
+            w.key(&mut first, "maxBytes");
+            w.int(i64::from(*v));
+        }
+        if self.format != 0 {
+            w.key(&mut first, "format");
+            w.enumeration(self.format, crate::v1::StringFormat::try_from(self.format).ok().map(|e| e.as_str_name()));
+        }
+        if self.printable {
+            w.key(&mut first, "printable");
+            w.boolean(self.printable);
+        }
+        if let Some(v) = &self.gte {
+            w.key(&mut first, "gte");
+            w.int64(*v);
+        }
+        if let Some(v) = &self.min_items {
+            w.key(&mut first, "minItems");
+            w.int(i64::from(*v));
+        }
+        if let Some(v) = &self.max_items {
+            w.key(&mut first, "maxItems");
+            w.int(i64::from(*v));
+        }
+        if self.unique {
+            w.key(&mut first, "unique");
+            w.boolean(self.unique);
+        }
+        if self.valid_timestamp {
+            w.key(&mut first, "validTimestamp");
+            w.boolean(self.valid_timestamp);
+        }
+        if self.well_formed {
+            w.key(&mut first, "wellFormed");
+            w.boolean(self.well_formed);
+        }
+        w.end_object();
+        Ok(())
+    }
+}
+
+impl WriteJson for crate::v1::PayloadEncoding {
+    fn write_json(&self, w: &mut JsonWriter<'_>) -> Result<(), Error> {
+        let mut first = true;
+        w.begin_object();
+        if !self.format_field.is_empty() {
+            w.key(&mut first, "formatField");
+            w.string(&self.format_field);
+        }
+        if self.max_depth != 0 {
+            w.key(&mut first, "maxDepth");
+            w.int(i64::from(self.max_depth));
+        }
+        w.end_object();
+        Ok(())
+    }
+}
+
+impl WriteJson for crate::v1::SensitiveDataScan {
+    fn write_json(&self, w: &mut JsonWriter<'_>) -> Result<(), Error> {
+        let mut first = true;
+        w.begin_object();
+        if !self.allow.is_empty() {
+            w.key(&mut first, "allow");
+            w.begin_array();
+            for (i, v) in self.allow.iter().enumerate() {
+                w.element(i);
+                w.enumeration(*v, crate::v1::SensitiveDataKind::try_from(*v).ok().map(|e| e.as_str_name()));
+            }
+            w.end_array();
+        }
+        w.end_object();
+        Ok(())
+    }
+}
+
+impl WriteJson for crate::v1::MessageRules {
+    fn write_json(&self, w: &mut JsonWriter<'_>) -> Result<(), Error> {
+        let mut first = true;
+        w.begin_object();
+        if !self.cross_field.is_empty() {
+            w.key(&mut first, "crossField");
+            w.begin_array();
+            for (i, v) in self.cross_field.iter().enumerate() {
+                w.element(i);
+                v.write_json(w)?;
+            }
+            w.end_array();
+        }
+        if !self.sensitive_data.is_empty() {
+            w.key(&mut first, "sensitiveData");
+            w.begin_array();
+            for (i, v) in self.sensitive_data.iter().enumerate() {
+                w.element(i);
+                v.write_json(w)?;
+            }
+            w.end_array();
+        }
+        w.end_object();
+        Ok(())
+    }
+}
+
+impl WriteJson for crate::v1::CrossFieldRule {
+    fn write_json(&self, w: &mut JsonWriter<'_>) -> Result<(), Error> {
+        let mut first = true;
+        w.begin_object();
+        if !self.id.is_empty() {
+            w.key(&mut first, "id");
+            w.string(&self.id);
+        }
+        if !self.profiles.is_empty() {
+            w.key(&mut first, "profiles");
+            w.begin_array();
+            for (i, v) in self.profiles.iter().enumerate() {
+                w.element(i);
+                w.enumeration(*v, crate::v1::Profile::try_from(*v).ok().map(|e| e.as_str_name()));
+            }
+            w.end_array();
+        }
+        if self.level != 0 {
+            w.key(&mut first, "level");
+            w.enumeration(self.level, crate::v1::RuleLevel::try_from(self.level).ok().map(|e| e.as_str_name()));
+        }
+        if !self.clauses.is_empty() {
+            w.key(&mut first, "clauses");
+            w.begin_array();
+            for (i, v) in self.clauses.iter().enumerate() {
+                w.element(i);
+                w.string(v);
+            }
+            w.end_array();
+        }
+        if !self.why.is_empty() {
+            w.key(&mut first, "why");
+            w.string(&self.why);
+        }
+        if !self.when_field.is_empty() {
+            w.key(&mut first, "whenField");
+            w.string(&self.when_field);
+        }
+        if !self.when_enum_in.is_empty() {
+            w.key(&mut first, "whenEnumIn");
+            w.begin_array();
+            for (i, v) in self.when_enum_in.iter().enumerate() {
+                w.element(i);
+                w.int(i64::from(*v));
+            }
+            w.end_array();
+        }
+        if !self.require_any.is_empty() {
+            w.key(&mut first, "requireAny");
+            w.begin_array();
+            for (i, v) in self.require_any.iter().enumerate() {
+                w.element(i);
+                w.string(v);
+            }
+            w.end_array();
+        }
+        w.end_object();
+        Ok(())
+    }
+}
+
+impl WriteJson for crate::v1::SensitiveDataRule {
+    fn write_json(&self, w: &mut JsonWriter<'_>) -> Result<(), Error> {
+        let mut first = true;
+        w.begin_object();
+        if !self.kinds.is_empty() {
+            w.key(&mut first, "kinds");
+            w.begin_array();
+            for (i, v) in self.kinds.iter().enumerate() {
+                w.element(i);
+                w.enumeration(*v, crate::v1::SensitiveDataKind::try_from(*v).ok().map(|e| e.as_str_name()));
+            }
+            w.end_array();
+        }
+        if !self.profiles.is_empty() {
+            w.key(&mut first, "profiles");
+            w.begin_array();
+            for (i, v) in self.profiles.iter().enumerate() {
+                w.element(i);
+                w.enumeration(*v, crate::v1::Profile::try_from(*v).ok().map(|e| e.as_str_name()));
+            }
+            w.end_array();
+        }
+        if self.level != 0 {
+            w.key(&mut first, "level");
+            w.enumeration(self.level, crate::v1::RuleLevel::try_from(self.level).ok().map(|e| e.as_str_name()));
+        }
+        if !self.clauses.is_empty() {
+            w.key(&mut first, "clauses");
+            w.begin_array();
+            for (i, v) in self.clauses.iter().enumerate() {
+                w.element(i);
+                w.string(v);
+            }
+            w.end_array();
+        }
+        if !self.why.is_empty() {
+            w.key(&mut first, "why");
+            w.string(&self.why);
+        }
+        w.end_object();
+        Ok(())
+    }
+}
+
 impl WriteJson for crate::v1::LogEntry {
     fn write_json(&self, w: &mut JsonWriter<'_>) -> Result<(), Error> {
         let mut first = true;

@@ -18,6 +18,7 @@ syntax = "proto3";
 package lokryn.compliancelog.v1;
 
 import "google/protobuf/timestamp.proto";
+import "lokryn/compliancelog/v1/rules.proto";
 
 // One audit record: what happened, when, to what, by whom (and on whose
 // behalf), from where, and with what outcome.
@@ -27,103 +28,343 @@ import "google/protobuf/timestamp.proto";
 // unknown fields, and a record that leaves them unset encodes exactly as 0.1.1
 // did.
 message LogEntry {
+  option (message_rules) = {
+    cross_field: [
+      {
+        id: "sensitivity.policy_tag"
+        when_field: "sensitivity"
+        when_enum_in: [4, 5]
+        require_any: ["policy_tags"]
+        clauses: ["SOC 2 C1.1"]
+        why: "restricted data must carry the policy tag that governs its handling"
+      },
+      {
+        id: "trace.span_without_trace"
+        level: RULE_LEVEL_WARNING
+        when_field: "span_id"
+        require_any: ["trace_id"]
+        why: "a span id means nothing without its trace id"
+      },
+      {
+        id: "trace.parent_without_span"
+        level: RULE_LEVEL_WARNING
+        when_field: "parent_span_id"
+        require_any: ["span_id"]
+        why: "a parent span id needs the span id of this operation"
+      },
+      {
+        id: "pci.origination"
+        profiles: [PROFILE_PCI]
+        require_any: ["source_ip", "host"]
+        clauses: ["PCI DSS v4.0 10.2.2"]
+        why: "a record must say where the event originated"
+      },
+      {
+        id: "pci.affected_resource"
+        profiles: [PROFILE_PCI]
+        require_any: ["resource", "component"]
+        clauses: ["PCI DSS v4.0 10.2.2"]
+        why: "a record must name the affected data, system component or resource"
+      },
+      {
+        id: "pci.privileged_actor_type"
+        profiles: [PROFILE_PCI]
+        when_field: "event_type"
+        when_enum_in: [5]
+        require_any: ["actor_type"]
+        clauses: ["PCI DSS v4.0 10.2.1.2"]
+        why: "administrative actions must say what kind of principal took them"
+      },
+      {
+        id: "soc2.system_component"
+        profiles: [PROFILE_SOC2]
+        require_any: ["component", "host"]
+        clauses: ["SOC 2 CC7.2"]
+        why: "monitoring needs the system component that produced the event"
+      },
+      {
+        id: "soc2.failure_detail"
+        profiles: [PROFILE_SOC2]
+        level: RULE_LEVEL_WARNING
+        when_field: "outcome"
+        when_enum_in: [2, 3, 4]
+        require_any: ["error_code", "error_message"]
+        clauses: ["SOC 2 CC7.3"]
+        why: "failures are evaluated from their error code or detail"
+      },
+      {
+        id: "delegation.agent_chain"
+        profiles: [PROFILE_SOC2, PROFILE_PCI]
+        level: RULE_LEVEL_WARNING
+        when_field: "actor_type"
+        when_enum_in: [3, 4]
+        require_any: ["delegation_chain"]
+        clauses: ["SOC 2 CC6.1", "PCI DSS v4.0 10.2.1.2"]
+        why: "an agent's or tool's action must be traceable to the principal it acts for"
+      }
+    ]
+    sensitive_data: [
+      {
+        kinds: [SENSITIVE_DATA_KIND_CARD_NUMBER]
+        profiles: [PROFILE_PCI, PROFILE_SOC2]
+        clauses: ["PCI DSS v4.0 3.4.1", "PCI DSS v4.0 3.5.1", "SOC 2 C1.1"]
+        why: "full card numbers must never be stored in logs"
+      },
+      {
+        kinds: [SENSITIVE_DATA_KIND_US_SSN]
+        profiles: [PROFILE_HIPAA, PROFILE_SOC2]
+        clauses: ["HIPAA 164.502(b)", "HIPAA 164.514(b)(2)", "SOC 2 C1.1"]
+        why: "social security numbers do not belong in audit logs"
+      },
+      {
+        kinds: [SENSITIVE_DATA_KIND_EMAIL, SENSITIVE_DATA_KIND_PHONE_NUMBER]
+        profiles: [PROFILE_HIPAA]
+        level: RULE_LEVEL_WARNING
+        clauses: ["HIPAA 164.502(b)", "HIPAA 164.514(b)(2)"]
+        why: "contact details are identifiers; log no more than necessary"
+      },
+      {
+        kinds: [
+          SENSITIVE_DATA_KIND_AWS_ACCESS_KEY,
+          SENSITIVE_DATA_KIND_PRIVATE_KEY,
+          SENSITIVE_DATA_KIND_JWT,
+          SENSITIVE_DATA_KIND_BEARER_TOKEN,
+          SENSITIVE_DATA_KIND_API_KEY,
+          SENSITIVE_DATA_KIND_CREDENTIAL
+        ]
+        profiles: [PROFILE_SOC2, PROFILE_HIPAA, PROFILE_PCI]
+        clauses: ["PCI DSS v4.0 8.3.2", "SOC 2 CC6.1", "HIPAA 164.308(a)(5)(ii)(D)"]
+        why: "credentials in logs can be replayed by anyone who reads them"
+      }
+    ]
+  };
   // What kind of event this record describes. PCI DSS v4.0 10.2.2 "type of
   // event"; SOC 2 CC7.2.
-  EventType event_type = 1;
+  EventType event_type = 1 [(rules) = {
+    rule: [{
+      not_unspecified: true
+      defined_only: true
+      clauses: ["PCI DSS v4.0 10.2.1", "PCI DSS v4.0 10.2.2", "SOC 2 CC7.2"]
+      why: "a record must say what happened"
+    }]
+  }];
   // Whether the action succeeded, was refused, or failed. PCI DSS v4.0 10.2.2
   // "success or failure indication".
-  Outcome outcome = 2;
+  Outcome outcome = 2 [(rules) = {
+    rule: [{
+      not_unspecified: true
+      defined_only: true
+      clauses: ["PCI DSS v4.0 10.2.2", "SOC 2 CC7.2"]
+      why: "a record must say whether the action succeeded"
+    }]
+  }];
   // How urgent the event is, on the RFC 5424 syslog scale.
-  Severity severity = 3;
+  Severity severity = 3 [(rules) = {
+    rule: [{
+      not_unspecified: true
+      defined_only: true
+      why: "a record must say how urgent it is"
+    }]
+  }];
   // Who performed the action: a user name, service account, agent id or tool
   // id. PCI DSS v4.0 10.2.2 "user identification"; HIPAA 164.312(b).
-  string actor_id = 4;
+  string actor_id = 4 [(rules) = {
+    rule: [
+      {
+        required: true
+        clauses: ["PCI DSS v4.0 10.2.2", "HIPAA 164.312(b)", "SOC 2 CC6.1"]
+        why: "an audit record must say who acted"
+      },
+      {max_bytes: 512, printable: true}
+    ]
+    scan: {allow: [SENSITIVE_DATA_KIND_EMAIL]}
+  }];
   // The system component that performed or observed the action, for example
   // "auth-service" or "mcp-client". PCI DSS v4.0 10.2.2 "identity or name of
   // affected ... system component".
-  string component = 5;
+  string component = 5 [(rules) = {
+    rule: [{max_bytes: 256, printable: true}]
+    scan: {}
+  }];
   // The deployment environment, for example "production", "staging", "dev".
-  string environment = 6;
+  string environment = 6 [(rules) = {
+    rule: [{max_bytes: 64, printable: true}]
+  }];
   // What was accessed or changed: a path, URI, table, tool name or policy id.
   // PCI DSS v4.0 10.2.2 "identity or name of affected data ... or resource".
-  string resource = 7;
+  string resource = 7 [(rules) = {
+    rule: [
+      {max_bytes: 2048, printable: true},
+      {
+        profiles: [PROFILE_HIPAA]
+        required: true
+        clauses: ["HIPAA 164.312(b)"]
+        why: "an auditor must see which records or systems were touched"
+      }
+    ]
+    scan: {}
+  }];
   // A human-readable description of the event, written for the auditor.
-  string message = 8;
+  string message = 8 [(rules) = {
+    rule: [{max_bytes: 65536}]
+    scan: {}
+  }];
   // Free-form structured detail, JSON or CBOR (see `payload_format`). Typed
   // detail for AI events belongs in `genai` and `mcp`.
-  bytes payload = 9;
+  bytes payload = 9 [(rules) = {
+    rule: [{max_bytes: 1048576, well_formed: true}]
+    scan: {}
+    payload: {format_field: "payload_format", max_depth: 64}
+  }];
   // Compliance tags for routing and retention, for example "PCI", "HIPAA",
   // "SOC2", "PII".
-  repeated string policy_tags = 10;
+  repeated string policy_tags = 10 [(rules) = {
+    rule: [
+      {max_items: 64, max_bytes: 128, printable: true},
+      {min_bytes: 1, unique: true, level: RULE_LEVEL_WARNING}
+    ]
+    scan: {}
+  }];
   // How sensitive the data involved is, following the organisation's data
   // classification policy.
-  Sensitivity sensitivity = 11;
+  Sensitivity sensitivity = 11 [(rules) = {
+    rule: [{defined_only: true}]
+  }];
 
   // When the event occurred (not when it was shipped or stored), in UTC.
   // PCI DSS v4.0 10.2.2 "date and time"; HIPAA 164.312(b); SOC 2 CC7.2.
-  google.protobuf.Timestamp time = 12;
+  google.protobuf.Timestamp time = 12 [(rules) = {
+    rule: [
+      {
+        required: true
+        level: RULE_LEVEL_WARNING
+        clauses: ["PCI DSS v4.0 10.2.2", "HIPAA 164.312(b)", "SOC 2 CC7.2"]
+        why: "without it readers can only fall back to when the record was received"
+      },
+      {
+        profiles: [PROFILE_SOC2, PROFILE_HIPAA, PROFILE_PCI]
+        required: true
+        clauses: ["PCI DSS v4.0 10.2.2", "HIPAA 164.312(b)", "SOC 2 CC7.2"]
+        why: "an audit record must say when the event occurred"
+      },
+      {valid_timestamp: true}
+    ]
+  }];
   // A globally unique id for this record: a UUID in canonical lowercase
   // 8-4-4-4-12 form, version 7 recommended (time-ordered). Lets collectors
   // de-duplicate retried deliveries and lets other records refer to this one.
-  string event_id = 13;
+  string event_id = 13 [(rules) = {
+    rule: [
+      {format: STRING_FORMAT_UUID},
+      {
+        profiles: [PROFILE_SOC2]
+        required: true
+        level: RULE_LEVEL_WARNING
+        clauses: ["SOC 2 CC7.2"]
+        why: "collectors need it to detect lost and duplicated records"
+      }
+    ]
+  }];
   // What kind of principal `actor_id` names. PCI DSS v4.0 10.2.2 "user
   // identification" extends to system and AI actors (10.2.1.2 covers
   // administrative and application accounts).
-  ActorType actor_type = 14;
+  ActorType actor_type = 14 [(rules) = {
+    rule: [{defined_only: true}]
+  }];
   // The principals through whom authority reached `actor_id`, outermost first:
   // the originating principal (usually a human user) at index 0, the immediate
   // delegator last. `actor_id` itself is not repeated here. For user -> agent
   // -> sub-agent -> tool, the tool is the actor and the chain is [user, agent,
   // sub-agent]. Accountability for autonomous actions: SOC 2 CC6.1 and CC7.2;
   // PCI DSS v4.0 10.2.1.2 (actions by accounts acting with elevated rights).
-  repeated DelegationLink delegation_chain = 15;
+  repeated DelegationLink delegation_chain = 15 [(rules) = {
+    rule: [{max_items: 64}]
+  }];
   // The network address the action came from: IPv4 dotted decimal or IPv6 text
   // (RFC 5952). PCI DSS v4.0 10.2.2 "origination of event".
-  string source_ip = 16;
+  string source_ip = 16 [(rules) = {
+    rule: [{format: STRING_FORMAT_IP}]
+  }];
   // The host name of the machine on which the event occurred. PCI DSS v4.0
   // 10.2.2 "origination of event" and "system component".
-  string host = 17;
+  string host = 17 [(rules) = {
+    rule: [{format: STRING_FORMAT_HOSTNAME}]
+  }];
   // The user agent of the client that made the request, verbatim. PCI DSS v4.0
   // 10.2.2 "origination of event".
-  string user_agent = 18;
+  string user_agent = 18 [(rules) = {
+    rule: [{max_bytes: 1024, printable: true}]
+  }];
   // The W3C Trace Context trace id: 32 lowercase hex digits, not all zero.
   // Joins this record to distributed traces (SOC 2 CC7.3 incident analysis).
-  string trace_id = 19;
+  string trace_id = 19 [(rules) = {
+    rule: [{format: STRING_FORMAT_TRACE_ID}]
+  }];
   // The W3C Trace Context span id of the operation that produced this record:
   // 16 lowercase hex digits, not all zero.
-  string span_id = 20;
+  string span_id = 20 [(rules) = {
+    rule: [{format: STRING_FORMAT_SPAN_ID}]
+  }];
   // The W3C Trace Context span id of the parent operation: 16 lowercase hex
   // digits, not all zero.
-  string parent_span_id = 21;
+  string parent_span_id = 21 [(rules) = {
+    rule: [{format: STRING_FORMAT_SPAN_ID}]
+  }];
   // The user or agent session this event belongs to. Lets an auditor
   // reconstruct everything done in one session (HIPAA 164.312(b)).
-  string session_id = 22;
+  string session_id = 22 [(rules) = {
+    rule: [
+      {max_bytes: 256, printable: true},
+      {
+        profiles: [PROFILE_HIPAA]
+        required: true
+        level: RULE_LEVEL_WARNING
+        clauses: ["HIPAA 164.312(b)"]
+        why: "an auditor reconstructs activity session by session"
+      }
+    ]
+    scan: {}
+  }];
   // The id of the request that caused this event, as the serving system
   // assigned it; correlates with application and gateway logs.
-  string request_id = 23;
+  string request_id = 23 [(rules) = {
+    rule: [{max_bytes: 256, printable: true}]
+    scan: {}
+  }];
   // How long the operation took, in milliseconds. Zero or positive.
-  int64 duration_ms = 24;
+  int64 duration_ms = 24 [(rules) = {
+    rule: [{gte: 0}]
+  }];
   // A machine-readable code for a failure: an HTTP status, gRPC status name,
   // JSON-RPC error code or errno name. PCI DSS v4.0 10.2.2 "success or failure
   // indication".
-  string error_code = 25;
+  string error_code = 25 [(rules) = {
+    rule: [{max_bytes: 128, printable: true}]
+  }];
   // A human-readable explanation of a failure. Must not contain secrets or
   // personal data; it is shown to auditors as is.
-  string error_message = 26;
+  string error_message = 26 [(rules) = {
+    rule: [{max_bytes: 4096}]
+    scan: {}
+  }];
   // The software that produced this record.
   Producer producer = 27;
   // The version of this schema the producer was built against, for example
   // "0.3.0"; tells readers which fields the producer knew about.
-  string schema_version = 28;
+  string schema_version = 28 [(rules) = {
+    rule: [{format: STRING_FORMAT_SEMVER, level: RULE_LEVEL_WARNING}]
+  }];
   // Typed detail of a generative-AI operation (model inference, agent step,
   // tool execution), named after the OpenTelemetry GenAI semantic conventions.
-  GenAIPayload genai = 29;
+  GenAIPayload genai = 29 [(rules) = {scan: {}}];
   // Typed detail of a Model Context Protocol message, named after the
   // OpenTelemetry MCP semantic conventions.
-  McpPayload mcp = 30;
+  McpPayload mcp = 30 [(rules) = {scan: {}}];
   // How `payload` is encoded. When unspecified, readers treat a payload that
   // parses as JSON as JSON and anything else as opaque bytes.
-  PayloadFormat payload_format = 31;
+  PayloadFormat payload_format = 31 [(rules) = {
+    rule: [{defined_only: true}]
+  }];
 }
 
 // One principal in a delegation chain: someone or something that passed
@@ -131,23 +372,44 @@ message LogEntry {
 message DelegationLink {
   // The id of the delegating principal, in the same namespace as
   // `LogEntry.actor_id`.
-  string actor_id = 1;
+  string actor_id = 1 [(rules) = {
+    rule: [
+      {
+        required: true
+        clauses: ["SOC 2 CC6.1", "PCI DSS v4.0 10.2.1.2"]
+        why: "every link of a delegation chain must name its principal"
+      },
+      {max_bytes: 512, printable: true}
+    ]
+    scan: {allow: [SENSITIVE_DATA_KIND_EMAIL]}
+  }];
   // What kind of principal this link is.
-  ActorType actor_type = 2;
+  ActorType actor_type = 2 [(rules) = {
+    rule: [{defined_only: true}]
+  }];
   // The authority this principal passed on: OAuth scopes, roles or permission
   // names. Empty means "everything the principal had".
-  repeated string scopes = 3;
+  repeated string scopes = 3 [(rules) = {
+    rule: [{max_items: 64, max_bytes: 256, printable: true}]
+  }];
   // Why the authority was delegated, for example the task or ticket that
   // prompted it.
-  string reason = 4;
+  string reason = 4 [(rules) = {
+    rule: [{max_bytes: 1024}]
+    scan: {}
+  }];
 }
 
 // The software that produced a record.
 message Producer {
   // The producer's name, for example "lokryn-mcp" or "billing-api".
-  string name = 1;
+  string name = 1 [(rules) = {
+    rule: [{max_bytes: 256, printable: true}]
+  }];
   // The producer's version, for example "1.4.2".
-  string version = 2;
+  string version = 2 [(rules) = {
+    rule: [{max_bytes: 64, printable: true}]
+  }];
 }
 
 // Detail of a generative-AI operation. Field names follow the OpenTelemetry
@@ -166,18 +428,20 @@ message GenAIPayload {
   // The provider's id for the completion (gen_ai.response.id).
   string response_id = 5;
   // Tokens in the prompt (gen_ai.usage.input_tokens).
-  int64 input_tokens = 6;
+  int64 input_tokens = 6 [(rules) = {rule: [{gte: 0}]}];
   // Tokens in the completion (gen_ai.usage.output_tokens).
-  int64 output_tokens = 7;
+  int64 output_tokens = 7 [(rules) = {rule: [{gte: 0}]}];
   // Why generation stopped, one per choice: "stop", "length", "tool_calls",
   // "content_filter" (gen_ai.response.finish_reasons).
-  repeated string finish_reasons = 8;
+  repeated string finish_reasons = 8 [(rules) = {
+    rule: [{max_items: 64, max_bytes: 64, printable: true}]
+  }];
   // The sampling temperature requested (gen_ai.request.temperature).
   optional double temperature = 9;
   // The nucleus sampling threshold requested (gen_ai.request.top_p).
   optional double top_p = 10;
   // The completion token limit requested (gen_ai.request.max_tokens).
-  optional int64 max_tokens = 11;
+  optional int64 max_tokens = 11 [(rules) = {rule: [{gte: 0}]}];
   // The conversation or thread the operation belongs to
   // (gen_ai.conversation.id).
   string conversation_id = 12;
@@ -202,7 +466,9 @@ message GenAIPayload {
 message McpPayload {
   // The JSON-RPC method, for example "initialize", "tools/call",
   // "resources/read" (mcp.method.name).
-  string method_name = 1;
+  string method_name = 1 [(rules) = {
+    rule: [{max_bytes: 256, printable: true}]
+  }];
   // The negotiated MCP protocol version, for example "2025-06-18"
   // (mcp.protocol.version).
   string protocol_version = 2;
@@ -216,7 +482,9 @@ message McpPayload {
   string prompt_name = 6;
   // The resource requested, for resources/read and subscriptions
   // (mcp.resource.uri).
-  string resource_uri = 7;
+  string resource_uri = 7 [(rules) = {
+    rule: [{max_bytes: 2048, printable: true}]
+  }];
   // The transport carrying the session: "stdio", "streamable-http", "sse" or
   // another name the implementation uses.
   string transport = 8;
@@ -392,6 +660,255 @@ enum PayloadFormat {
   PAYLOAD_FORMAT_JSON = 1;
   // CBOR (RFC 8949).
   PAYLOAD_FORMAT_CBOR = 2;
+}
+"#,
+    ),
+    (
+        "lokryn/compliancelog/v1/rules.proto",
+        r#"// Copyright 2026 Lokryn and the lokryn-compliance-log contributors.
+// SPDX-License-Identifier: Apache-2.0
+//
+// The validation rules of the schema, declared as custom options on the
+// messages and fields of logentry.proto. The Rust core reads them from the
+// descriptor it embeds and compiles them into its validation engine; every
+// binding (Python, Node, the browser, the CLI) runs that one engine, so a
+// record gets the same verdict everywhere. docs/rules.md is generated from
+// these options.
+//
+// Producers never set these options; they only describe the schema. The
+// extension numbers sit in the range protobuf reserves for an organisation's
+// own options (50000-99999): only this project's own descriptor carries them.
+
+syntax = "proto3";
+
+package lokryn.compliancelog.v1;
+
+import "google/protobuf/descriptor.proto";
+
+extend google.protobuf.FieldOptions {
+  // The rules a field of a record follows.
+  FieldRules rules = 51000;
+}
+
+extend google.protobuf.MessageOptions {
+  // The rules a record follows as a whole: cross-field rules and the
+  // sensitive-data policy.
+  MessageRules message_rules = 51000;
+}
+
+// A named set of rules a user opts into. `baseline` is always applied; the
+// others add rules (or make a baseline rule stricter) and can be combined.
+enum Profile {
+  // Not a profile. A rule that names no profile belongs to `baseline`.
+  PROFILE_UNSPECIFIED = 0;
+  // What every record needs to be usable in an audit trail. Always applied.
+  PROFILE_BASELINE = 1;
+  // SOC 2 (AICPA Trust Services Criteria 2017, revised points of focus
+  // 2022): monitoring (CC7.2, CC7.3), logical access (CC6.1),
+  // confidentiality (C1.1).
+  PROFILE_SOC2 = 2;
+  // HIPAA Security Rule audit controls (45 CFR 164.312(b)) and the Privacy
+  // Rule's minimum-necessary standard for identifiers in logs.
+  PROFILE_HIPAA = 3;
+  // PCI DSS v4.0: audit log contents (10.2.1.x, 10.2.2) and no full card
+  // numbers or authentication data in logs (3.4.1, 3.5.1, 8.3.2).
+  PROFILE_PCI = 4;
+}
+
+// How serious breaking a rule is.
+enum RuleLevel {
+  // Not stated: the rule is an error.
+  RULE_LEVEL_UNSPECIFIED = 0;
+  // The record is not fit for an audit trail.
+  RULE_LEVEL_ERROR = 1;
+  // Worth fixing; the record is still accepted.
+  RULE_LEVEL_WARNING = 2;
+}
+
+// A text format a string field must follow when it is set.
+enum StringFormat {
+  // No format.
+  STRING_FORMAT_UNSPECIFIED = 0;
+  // A UUID in canonical lowercase 8-4-4-4-12 form (RFC 9562), any version.
+  // Rule id `string.uuid`.
+  STRING_FORMAT_UUID = 1;
+  // A W3C Trace Context trace id: 32 lowercase hex digits, not all zero.
+  // Rule id `string.trace_id`.
+  STRING_FORMAT_TRACE_ID = 2;
+  // A W3C Trace Context span id: 16 lowercase hex digits, not all zero.
+  // Rule id `string.span_id`.
+  STRING_FORMAT_SPAN_ID = 3;
+  // An IPv4 address in dotted decimal or an IPv6 address in text form (RFC
+  // 4291 section 2.2, zone ids refused). Rule id `string.ip`.
+  STRING_FORMAT_IP = 4;
+  // A host name (RFC 1123: labels of letters, digits and hyphens, at most
+  // 63 bytes each, 253 in all) or an IP address. Rule id `string.hostname`.
+  STRING_FORMAT_HOSTNAME = 5;
+  // A Semantic Versioning 2.0.0 version, such as "0.3.0" or
+  // "1.0.0-rc.1+build.5". Rule id `string.semver`.
+  STRING_FORMAT_SEMVER = 6;
+}
+
+// A kind of sensitive data the detectors find in text.
+enum SensitiveDataKind {
+  // Not a kind.
+  SENSITIVE_DATA_KIND_UNSPECIFIED = 0;
+  // A payment card number (PAN): 13-19 digits, optionally grouped with
+  // spaces or dashes, Luhn-valid, in a known issuer range.
+  SENSITIVE_DATA_KIND_CARD_NUMBER = 1;
+  // A US social security number, 3-2-4 digits with a valid area and group.
+  SENSITIVE_DATA_KIND_US_SSN = 2;
+  // An email address.
+  SENSITIVE_DATA_KIND_EMAIL = 3;
+  // A phone number in international (+CC) or North American form.
+  SENSITIVE_DATA_KIND_PHONE_NUMBER = 4;
+  // An AWS access key id (AKIA..., ASIA...).
+  SENSITIVE_DATA_KIND_AWS_ACCESS_KEY = 5;
+  // A PEM private key block.
+  SENSITIVE_DATA_KIND_PRIVATE_KEY = 6;
+  // A JSON Web Token.
+  SENSITIVE_DATA_KIND_JWT = 7;
+  // The token of an HTTP `Bearer` authorization.
+  SENSITIVE_DATA_KIND_BEARER_TOKEN = 8;
+  // An API key in a vendor's published format (GitHub, GitLab, Slack,
+  // Stripe secret keys, Google, OpenAI, Anthropic, npm, Hugging Face,
+  // SendGrid).
+  SENSITIVE_DATA_KIND_API_KEY = 9;
+  // A password or secret given by name: `password=...`, a JSON member named
+  // like a secret, the password of a URL, HTTP Basic credentials.
+  SENSITIVE_DATA_KIND_CREDENTIAL = 10;
+}
+
+// The rules of one field.
+message FieldRules {
+  // The checks of the field, each with the profiles it belongs to.
+  repeated FieldRule rule = 1;
+  // When set, the field is searched for sensitive data (see
+  // `MessageRules.sensitive_data`). On a message field, every string field
+  // inside the message is searched.
+  SensitiveDataScan scan = 2;
+  // On a bytes field holding structured data: how to read it.
+  PayloadEncoding payload = 3;
+}
+
+// One or more checks on a field, sharing the profiles they belong to, their
+// level and the clauses they serve. Each check has its own stable rule id.
+// On a repeated field, `required`, `min_items`, `max_items` and `unique`
+// concern the list; every other check applies to each item.
+message FieldRule {
+  // The profiles this rule belongs to; none means `baseline`.
+  repeated Profile profiles = 1;
+  // How serious a violation is; unspecified means error.
+  RuleLevel level = 2;
+  // The compliance clauses the rule serves, for example
+  // "PCI DSS v4.0 10.2.2".
+  repeated string clauses = 3;
+  // Why the rule exists, in a few words; completes the violation message.
+  string why = 4;
+
+  // The field must be set: a string not blank, a message present, a
+  // repeated field not empty. Rule id `required`.
+  bool required = 10;
+  // An enum field must not hold its zero (`_UNSPECIFIED`) value. Rule id
+  // `enum.not_unspecified`.
+  bool not_unspecified = 11;
+  // An enum field must hold a value the schema defines (proto3 enums accept
+  // any number). Rule id `enum.defined_only`.
+  bool defined_only = 12;
+  // A string or bytes field must be at least this many bytes long when set
+  // (on a repeated field: each item, set or not). Rule id
+  // `string.min_bytes`.
+  optional uint32 min_bytes = 13;
+  // A string or bytes field must be at most this many bytes long. Rule id
+  // `string.max_bytes` or `bytes.max_bytes`.
+  optional uint32 max_bytes = 14;
+  // A string field, when set, must follow this format. Rule id
+  // `string.<format>` (see StringFormat).
+  StringFormat format = 15;
+  // A string field must hold no control characters (C0, DEL, C1, line and
+  // paragraph separators), so it cannot forge extra log lines. Rule id
+  // `string.printable`.
+  bool printable = 16;
+  // An int64 field must be at least this value. Rule id `int64.gte`.
+  optional int64 gte = 17;
+  // A repeated field must have at least this many items. Rule id
+  // `repeated.min_items`.
+  optional uint32 min_items = 18;
+  // A repeated field must have at most this many items. Rule id
+  // `repeated.max_items`.
+  optional uint32 max_items = 19;
+  // The items of a repeated field must be distinct. Rule id
+  // `repeated.unique`.
+  bool unique = 20;
+  // A google.protobuf.Timestamp field must be representable: seconds within
+  // years 0001-9999, nanos in 0..999999999. Rule id `timestamp.valid`.
+  bool valid_timestamp = 21;
+  // A bytes field described by `FieldRules.payload` must be well-formed in
+  // its declared format. Rule ids `payload.json`, `payload.cbor` (malformed)
+  // and `payload.max_depth` (nested too deeply).
+  bool well_formed = 22;
+}
+
+// How to read a bytes field holding a JSON or CBOR document.
+message PayloadEncoding {
+  // The name of the sibling enum field (of type PayloadFormat) that says
+  // how the bytes are encoded.
+  string format_field = 1;
+  // The deepest nesting of arrays and objects (maps) accepted.
+  uint32 max_depth = 2;
+}
+
+// Marks a field as searched for sensitive data.
+message SensitiveDataScan {
+  // Kinds expected in this field, which are not reported here: an email
+  // address is how many systems identify a user.
+  repeated SensitiveDataKind allow = 1;
+}
+
+// The rules of a message as a whole.
+message MessageRules {
+  // Rules that relate fields to each other.
+  repeated CrossFieldRule cross_field = 1;
+  // What finding each kind of sensitive data in a searched field means, per
+  // profile.
+  repeated SensitiveDataRule sensitive_data = 2;
+}
+
+// A rule over several fields: when a condition holds, at least one of some
+// fields must be set.
+message CrossFieldRule {
+  // The stable rule id, for example "sensitivity.policy_tag".
+  string id = 1;
+  // The profiles this rule belongs to; none means `baseline`.
+  repeated Profile profiles = 2;
+  // How serious a violation is; unspecified means error.
+  RuleLevel level = 3;
+  // The compliance clauses the rule serves.
+  repeated string clauses = 4;
+  // Why the rule exists, in a few words; completes the violation message.
+  string why = 5;
+  // The rule applies only when this field (by proto name) is set, or, with
+  // `when_enum_in`, holds one of those values. Empty: always.
+  string when_field = 6;
+  // The enum values of `when_field` for which the rule applies.
+  repeated int32 when_enum_in = 7;
+  // At least one of these fields (by proto name) must be set.
+  repeated string require_any = 8;
+}
+
+// What a finding of sensitive data means under some profiles.
+message SensitiveDataRule {
+  // The kinds of data this rule concerns. Rule id `sensitive.<kind>`, for
+  // example `sensitive.card_number`.
+  repeated SensitiveDataKind kinds = 1;
+  // The profiles this rule belongs to; none means `baseline`.
+  repeated Profile profiles = 2;
+  // How serious a finding is; unspecified means error.
+  RuleLevel level = 3;
+  // The compliance clauses the rule serves.
+  repeated string clauses = 4;
+  // Why the rule exists, in a few words; completes the violation message.
+  string why = 5;
 }
 "#,
     ),

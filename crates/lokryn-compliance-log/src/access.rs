@@ -1,0 +1,78 @@
+//! Field access by number over the prost structs, for the validation engine
+//! (implemented by generated code for every message a record can hold).
+
+use prost_types::Timestamp;
+
+/// A message whose fields can be read (and some written) by number.
+pub(crate) trait Access {
+    /// The value of field `number`; [`FieldRef::Other`] for fields the engine
+    /// has no checks for and numbers the message does not define.
+    fn field(&self, number: u32) -> FieldRef<'_>;
+    /// Mutable access to the string, bytes and message fields, for redaction.
+    fn field_mut(&mut self, number: u32) -> FieldMut<'_>;
+}
+
+/// A read-only view of one field's value.
+pub(crate) enum FieldRef<'a> {
+    Str(&'a str),
+    Strs(&'a [String]),
+    Bytes(&'a [u8]),
+    /// An enum; `None` for a proto3 `optional` enum that is not set.
+    Enum(Option<i32>),
+    /// A repeated enum (the schema has none today; the generator emits it).
+    #[allow(dead_code)]
+    Enums(&'a [i32]),
+    /// Any integer type up to 64 bits signed; `None` for an unset `optional`.
+    Int(Option<i64>),
+    Timestamp(Option<&'a Timestamp>),
+    Message(Option<&'a dyn Access>),
+    Messages(&'a dyn List),
+    Other,
+}
+
+/// A mutable view of one field's value.
+pub(crate) enum FieldMut<'a> {
+    Str(&'a mut String),
+    Strs(&'a mut Vec<String>),
+    Bytes(&'a mut Vec<u8>),
+    Message(Option<&'a mut dyn Access>),
+    Messages(&'a mut dyn ListMut),
+    Other,
+}
+
+/// A repeated message field.
+pub(crate) trait List {
+    fn len(&self) -> usize;
+    fn item(&self, index: usize) -> Option<&dyn Access>;
+}
+
+/// A repeated message field, mutably.
+pub(crate) trait ListMut {
+    fn len(&self) -> usize;
+    fn item_mut(&mut self, index: usize) -> Option<&mut dyn Access>;
+}
+
+impl<T: Access> List for Vec<T> {
+    fn len(&self) -> usize {
+        <[T]>::len(self)
+    }
+
+    fn item(&self, index: usize) -> Option<&dyn Access> {
+        self.get(index).map(|m| m as &dyn Access)
+    }
+}
+
+impl<T: Access> ListMut for Vec<T> {
+    fn len(&self) -> usize {
+        <[T]>::len(self)
+    }
+
+    fn item_mut(&mut self, index: usize) -> Option<&mut dyn Access> {
+        self.get_mut(index).map(|m| m as &mut dyn Access)
+    }
+}
+
+#[allow(clippy::all, unreachable_pub, unused_qualifications)]
+mod generated {
+    include!("generated/access.rs");
+}
