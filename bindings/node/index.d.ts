@@ -1089,7 +1089,9 @@ export type ErrorCode =
   /** An argument does not have the shape the schema requires. */
   | "TYPE"
   /** The record is not valid ({@link ValidationError}). */
-  | "INVALID";
+  | "INVALID"
+  /** `options.profile` names a profile that does not exist. */
+  | "UNKNOWN_PROFILE";
 
 /**
  * Every error the functions throw for bad input. The message names the

@@ -95,7 +95,7 @@ test(`${packageName}: unknown options are refused, so no check is silently skipp
     code: "TYPE",
     message: "options: unknown option `profiles` (known: profile)",
   });
-  throwsCode(() => lib.validate(specFirstExample, { profile: "gdpr" }), { code: "TYPE", message: /unknown validation profile/ });
+  throwsCode(() => lib.validate(specFirstExample, { profile: "gdpr" }), { code: "UNKNOWN_PROFILE", message: /unknown validation profile `gdpr`/ });
   throwsCode(() => lib.validate(specFirstExample, { profile: 5 }), { code: "TYPE" });
   throwsCode(() => lib.redact(specFirstExample, { key: 5 }), { code: "TYPE" });
   throwsCode(() => lib.scanText(5), { code: "TYPE" });

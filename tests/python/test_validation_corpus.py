@@ -237,7 +237,7 @@ def test_binding_profiles_combine_and_report_findings():
         assert [f.kind for f in report.findings] == ["card_number"]
         assert report.findings[0].field == "message"
         assert "4111" not in repr(report.violations)
-    with pytest.raises(ValueError, match="unknown validation profile"):
+    with pytest.raises(ValueError, match="unknown validation profile `gdpr`"):
         lcl.check(entry, profile=["pci", "gdpr"])
     [m] = lcl.scan_text("mail bob@example.com")
     assert (m.kind, m.field, m.start, m.end, m.confidence) == ("email", "", 5, 20, "high")

@@ -1038,13 +1038,7 @@ pub mod api {
                 )));
             }
         };
-        Options::for_profiles(&names).map_err(|_| {
-            type_error::<H>(format!(
-                "options.profile: unknown validation profile {:?}; the profiles are {}",
-                names.join(","),
-                Options::PROFILES.join(", ")
-            ))
-        })
+        Ok(Options::for_profiles(&names)?)
     }
 
     /// `{ key?: Uint8Array | string }`.

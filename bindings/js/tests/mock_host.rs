@@ -329,12 +329,20 @@ fn the_api_throws_coded_errors() {
     let (code, message, _) = thrown(api::validate(
         &h,
         &obj(&[]),
-        &obj(&[("profile", s("hipaa"))]),
+        &obj(&[("profiles", s("hipaa"))]),
     ));
-    assert_eq!(
-        (code.as_str(), message.as_str()),
-        ("TYPE", "options: unknown option `profile`")
+    assert_eq!(code, "TYPE");
+    assert!(
+        message.starts_with("options: unknown option `profiles` (known: "),
+        "{message}"
     );
+    let (code, message, _) = thrown(api::validate(
+        &h,
+        &obj(&[]),
+        &obj(&[("profile", s("hipaa,sox"))]),
+    ));
+    assert_eq!(code, "UNKNOWN_PROFILE", "{message}");
+    assert!(message.contains("`sox`"), "{message}");
     let (code, _, details) = thrown(api::decode(
         &h,
         &V::Bytes(codec::encode(&LogEntry {

@@ -196,13 +196,7 @@ pub(crate) fn options(profile: Option<&Bound<'_, PyAny>>) -> PyResult<Options> {
             .map(|item| item?.extract::<String>())
             .collect::<PyResult<_>>()?
     };
-    Options::for_profiles(&names).map_err(|_| {
-        PyValueError::new_err(format!(
-            "unknown validation profile {:?}; known profiles: {}",
-            names.join(","),
-            Options::PROFILES.join(", ")
-        ))
-    })
+    Options::for_profiles(&names).map_err(|e| PyValueError::new_err(e.to_string()))
 }
 
 /// The core's report on an entry argument (which it gets as bytes, so that

@@ -215,12 +215,13 @@ impl Options {
     {
         let mut options = Self::default();
         for name in names {
-            let name = name.as_ref();
-            options = options.union(Self::for_profile(name).ok_or_else(|| {
-                crate::Error::UnknownProfile {
-                    name: name.to_owned(),
-                }
-            })?);
+            for part in name.as_ref().split([',', '+']) {
+                let profile =
+                    Profile::from_name(part).ok_or_else(|| crate::Error::UnknownProfile {
+                        name: part.to_owned(),
+                    })?;
+                options = options.with_profile(profile);
+            }
         }
         Ok(options)
     }
