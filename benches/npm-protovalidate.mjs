@@ -1,77 +1,54 @@
-// The validation peer of benches/npm.mjs: @bufbuild/protovalidate with the
-// rules of the core's baseline (crates/lokryn-compliance-log/src/validate.rs)
-// written as buf.validate field rules. The schema carries no buf.validate
-// options, so they are added here to a copy of its descriptor:
+// The validation peer of benches/npm.mjs: @bufbuild/protovalidate on the
+// schema benches/protovalidate_peer.py builds, a copy of `LogEntry` (package
+// lokryn.peer.v1, same field numbers, so the same bytes parse) whose fields
+// carry the `buf.validate` rules closest to the core's `baseline` profile
+// (docs/rules.md). The Python and the JavaScript peers of `cargo xtask bench`
+// use the same descriptor set, so every protovalidate figure is on the same
+// rules.
 //
-//   eventType, outcome, severity   enum: defined_only, not_in [0]
-//   actorId                        string: min_len 1 (the core also refuses blanks)
-//   actorType, sensitivity,
-//   payloadFormat,
-//   delegationChain[].actorType    enum: defined_only
-//
-// (The core's one warning, a missing `time`, has no protovalidate
-// counterpart.)
+// `cargo xtask bench` writes that descriptor set to
+// $CARGO_TARGET_DIR/bench-validate/protovalidate-peer.binpb; without it this
+// peer is skipped.
 
-import { clone, create, createFileRegistry, fromBinary, setExtension, toBinary } from "@bufbuild/protobuf";
-import { FieldOptionsSchema, FileDescriptorProtoSchema, file_google_protobuf_timestamp } from "@bufbuild/protobuf/wkt";
+import { existsSync, readFileSync } from "node:fs";
 
-import { LogEntrySchema, file_lokryn_compliancelog_v1_logentry } from "../tests/npm/gen/lokryn/compliancelog/v1/logentry_pb.js";
+import { createFileRegistry, fromBinary } from "@bufbuild/protobuf";
+import { FileDescriptorSetSchema } from "@bufbuild/protobuf/wkt";
 
-const RULES = {
-  LogEntry: {
-    event_type: { type: { case: "enum", value: { definedOnly: true, notIn: [0] } } },
-    outcome: { type: { case: "enum", value: { definedOnly: true, notIn: [0] } } },
-    severity: { type: { case: "enum", value: { definedOnly: true, notIn: [0] } } },
-    actor_id: { type: { case: "string", value: { minLen: 1n } } },
-    actor_type: { type: { case: "enum", value: { definedOnly: true } } },
-    sensitivity: { type: { case: "enum", value: { definedOnly: true } } },
-    payload_format: { type: { case: "enum", value: { definedOnly: true } } },
-  },
-  DelegationLink: {
-    actor_type: { type: { case: "enum", value: { definedOnly: true } } },
-  },
-};
+const root = new URL("../", import.meta.url);
+
+function descriptorSetPath() {
+  if (process.env.LOKRYN_PEER_DESCRIPTOR_SET) return process.env.LOKRYN_PEER_DESCRIPTOR_SET;
+  const target = process.env.CARGO_TARGET_DIR ?? new URL("target", root).pathname;
+  return `${target}/bench-validate/protovalidate-peer.binpb`;
+}
 
 /**
- * `{ schema, message, validate(message) }`: the schema with the rules above,
- * `sample` as a message of it, and the validator; null when
- * @bufbuild/protovalidate is not installed.
+ * `{ schema, message, validate(message) }`: the peer schema, `bytes` parsed
+ * as a message of it, and the validator; null when @bufbuild/protovalidate
+ * is not installed or the descriptor set has not been written.
  */
-export async function protovalidatePeer(sample) {
+export async function protovalidatePeer(bytes) {
   let createValidator;
-  let gen;
   try {
     ({ createValidator } = await import("@bufbuild/protovalidate"));
-    gen = await import("@bufbuild/protovalidate/gen/buf/validate/validate_pb.js");
   } catch {
     console.error("# @bufbuild/protovalidate is not installed: no validation peer");
     return null;
   }
-  const { field, FieldRulesSchema, file_buf_validate_validate } = gen;
-  const file = clone(FileDescriptorProtoSchema, file_lokryn_compliancelog_v1_logentry.proto);
-  for (const message of file.messageType) {
-    for (const f of message.field) {
-      const rules = RULES[message.name]?.[f.name];
-      if (!rules) continue;
-      f.options ??= create(FieldOptionsSchema);
-      setExtension(f.options, field, create(FieldRulesSchema, rules));
-    }
+  const path = descriptorSetPath();
+  if (!existsSync(path)) {
+    console.error(`# ${path} is missing (\`cargo xtask bench\` writes it): no validation peer`);
+    return null;
   }
-  file.dependency.push("buf/validate/validate.proto");
-  const registry = createFileRegistry(file, (name) =>
-    name === "google/protobuf/timestamp.proto"
-      ? file_google_protobuf_timestamp
-      : name === "buf/validate/validate.proto"
-        ? file_buf_validate_validate
-        : undefined,
-  );
-  const schema = registry.getMessage("lokryn.compliancelog.v1.LogEntry");
+  const registry = createFileRegistry(fromBinary(FileDescriptorSetSchema, readFileSync(path)));
+  const schema = registry.getMessage("lokryn.peer.v1.LogEntry");
   const validator = createValidator({ registry });
   const validate = (message) => validator.validate(schema, message);
   // The rules hold: the sample passes, a record without an actor does not.
-  const message = fromBinary(schema, toBinary(LogEntrySchema, sample));
+  const message = fromBinary(schema, bytes);
   if (validate(message).kind !== "valid") throw new Error("protovalidate rejects the sample");
-  const bad = clone(schema, message);
+  const bad = fromBinary(schema, bytes);
   bad.actorId = "";
   if (validate(bad).kind !== "invalid") throw new Error("protovalidate accepts a record without actorId");
   return { schema, message, validate };

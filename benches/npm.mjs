@@ -35,8 +35,14 @@ const bytes = toBinary(LogEntrySchema, esMessage);
 const plain = napi.decode(bytes); // a plain object, protobuf-es shaped
 
 const pbjsRoot = new protobufjs.Root();
+// google/protobuf/{timestamp,duration,...}.proto are built into protobufjs;
+// descriptor.proto (imported by our rule options) ships beside them.
 pbjsRoot.resolvePath = (_origin, target) =>
-  target.startsWith("google/") ? target : new URL(`proto/${target}`, root).pathname;
+  target === "google/protobuf/descriptor.proto"
+    ? new URL("node_modules/protobufjs/google/protobuf/descriptor.proto", root).pathname
+    : target.startsWith("google/")
+      ? target
+      : new URL(`proto/${target}`, root).pathname;
 pbjsRoot.loadSync("lokryn/compliancelog/v1/logentry.proto", { keepCase: false });
 pbjsRoot.resolveAll();
 const PbjsLogEntry = pbjsRoot.lookupType("lokryn.compliancelog.v1.LogEntry");
@@ -123,7 +129,7 @@ function pbjsDecodeDelimited(data) {
   return out;
 }
 
-const protovalidate = await protovalidatePeer(esMessage);
+const protovalidate = await protovalidatePeer(bytes);
 
 // ---------------------------------------------------------------- rows
 
