@@ -34,6 +34,7 @@ async function readText(relative) {
 
 /** The fenced blocks of `lang` in `markdown` (in `section` only, when given), with their line numbers. */
 function blocks(markdown, lang, section) {
+  markdown = markdown.replace(/\r\n/g, "\n");
   let offset = 0;
   if (section) {
     offset = markdown.indexOf(`\n${section}\n`);
@@ -88,7 +89,8 @@ function instrument(block, where, resolve) {
     .join("\n")
     .replace(
       /(\bfrom\s*|\bimport\s*\(\s*|\bimport\s+|\brequire\s*\(\s*)(["'])([^"'\n]+)\2/g,
-      (_all, head, quote, specifier) => `${head}${quote}${resolve(specifier)}${quote}`,
+      // JSON quoting: a Windows path's backslashes stay backslashes.
+      (_all, head, _quote, specifier) => `${head}${JSON.stringify(resolve(specifier))}`,
     );
   return { code, expected };
 }
