@@ -12,7 +12,10 @@
 //!   the others, one runner per target (.github/workflows/release.yml).
 //! * `lokryn-compliance-log-wasm-<version>.tgz`: `@lokryn/compliance-log-wasm`.
 //!
-//! Every package carries the repository's LICENSE.
+//! Every package carries the repository's LICENSE, and a README: the
+//! committed `bindings/node/README.md` and `bindings/wasm/README.md` (which
+//! `npm pack` always includes), and the one-line README `napi create-npm-dirs`
+//! writes into each per-platform package.
 //!
 //! [`check`] installs them into an empty folder, as a user's `npm install`
 //! would (the main package finds this machine's addon in its per-platform
@@ -285,11 +288,15 @@ pub(crate) fn check(tarballs: &Tarballs, dir: &Path, version: &Version) -> Resul
             "{} is at {found}, not {version}",
             pkg.display()
         );
-        ensure!(
-            pkg.join("LICENSE").exists(),
-            "{} has no LICENSE",
-            pkg.display()
-        );
+        // The README is the page npm shows (napi writes the per-platform
+        // packages' one-line README; the other two are committed).
+        for needed in ["LICENSE", "README.md"] {
+            ensure!(
+                pkg.join(needed).exists(),
+                "{} has no {needed}",
+                pkg.display()
+            );
+        }
         names.push(file_name(&pkg));
     }
     names.sort();
