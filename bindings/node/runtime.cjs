@@ -279,24 +279,75 @@ function Timestamp$(a0, a1) {
 }
 
 // One reader per message: every field's value, in field-number order, so
-// that the native code reads an object in one call.
+// that the native code reads an object in one call; then the first key
+// that is not a field (a misspelt field would otherwise be dropped
+// silently), if any. Keys starting with `$` (protobuf-es's `$typeName`,
+// `$unknown`) are not fields and are allowed.
+const LogEntry$fields = new Set(["eventType", "outcome", "severity", "actorId", "component", "environment", "resource", "message", "payload", "policyTags", "sensitivity", "time", "eventId", "actorType", "delegationChain", "sourceIp", "host", "userAgent", "traceId", "spanId", "parentSpanId", "sessionId", "requestId", "durationMs", "errorCode", "errorMessage", "producer", "schemaVersion", "genai", "mcp", "payloadFormat"]);
 function LogEntry$read(o) {
-  return [o.eventType, o.outcome, o.severity, o.actorId, o.component, o.environment, o.resource, o.message, o.payload, o.policyTags, o.sensitivity, o.time, o.eventId, o.actorType, o.delegationChain, o.sourceIp, o.host, o.userAgent, o.traceId, o.spanId, o.parentSpanId, o.sessionId, o.requestId, o.durationMs, o.errorCode, o.errorMessage, o.producer, o.schemaVersion, o.genai, o.mcp, o.payloadFormat];
+  const v = [o.eventType, o.outcome, o.severity, o.actorId, o.component, o.environment, o.resource, o.message, o.payload, o.policyTags, o.sensitivity, o.time, o.eventId, o.actorType, o.delegationChain, o.sourceIp, o.host, o.userAgent, o.traceId, o.spanId, o.parentSpanId, o.sessionId, o.requestId, o.durationMs, o.errorCode, o.errorMessage, o.producer, o.schemaVersion, o.genai, o.mcp, o.payloadFormat];
+  for (const k in o) {
+    if (!LogEntry$fields.has(k) && k.charCodeAt(0) !== 36) {
+      v.push(k);
+      break;
+    }
+  }
+  return v;
 }
+const DelegationLink$fields = new Set(["actorId", "actorType", "scopes", "reason"]);
 function DelegationLink$read(o) {
-  return [o.actorId, o.actorType, o.scopes, o.reason];
+  const v = [o.actorId, o.actorType, o.scopes, o.reason];
+  for (const k in o) {
+    if (!DelegationLink$fields.has(k) && k.charCodeAt(0) !== 36) {
+      v.push(k);
+      break;
+    }
+  }
+  return v;
 }
+const Producer$fields = new Set(["name", "version"]);
 function Producer$read(o) {
-  return [o.name, o.version];
+  const v = [o.name, o.version];
+  for (const k in o) {
+    if (!Producer$fields.has(k) && k.charCodeAt(0) !== 36) {
+      v.push(k);
+      break;
+    }
+  }
+  return v;
 }
+const GenAIPayload$fields = new Set(["operationName", "providerName", "requestModel", "responseModel", "responseId", "inputTokens", "outputTokens", "finishReasons", "temperature", "topP", "maxTokens", "conversationId", "agentId", "agentName", "toolName", "toolCallId", "toolType", "dataSourceId"]);
 function GenAIPayload$read(o) {
-  return [o.operationName, o.providerName, o.requestModel, o.responseModel, o.responseId, o.inputTokens, o.outputTokens, o.finishReasons, o.temperature, o.topP, o.maxTokens, o.conversationId, o.agentId, o.agentName, o.toolName, o.toolCallId, o.toolType, o.dataSourceId];
+  const v = [o.operationName, o.providerName, o.requestModel, o.responseModel, o.responseId, o.inputTokens, o.outputTokens, o.finishReasons, o.temperature, o.topP, o.maxTokens, o.conversationId, o.agentId, o.agentName, o.toolName, o.toolCallId, o.toolType, o.dataSourceId];
+  for (const k in o) {
+    if (!GenAIPayload$fields.has(k) && k.charCodeAt(0) !== 36) {
+      v.push(k);
+      break;
+    }
+  }
+  return v;
 }
+const McpPayload$fields = new Set(["methodName", "protocolVersion", "sessionId", "requestId", "toolName", "promptName", "resourceUri", "transport", "clientName", "clientVersion", "serverName", "serverVersion", "jsonrpcErrorCode"]);
 function McpPayload$read(o) {
-  return [o.methodName, o.protocolVersion, o.sessionId, o.requestId, o.toolName, o.promptName, o.resourceUri, o.transport, o.clientName, o.clientVersion, o.serverName, o.serverVersion, o.jsonrpcErrorCode];
+  const v = [o.methodName, o.protocolVersion, o.sessionId, o.requestId, o.toolName, o.promptName, o.resourceUri, o.transport, o.clientName, o.clientVersion, o.serverName, o.serverVersion, o.jsonrpcErrorCode];
+  for (const k in o) {
+    if (!McpPayload$fields.has(k) && k.charCodeAt(0) !== 36) {
+      v.push(k);
+      break;
+    }
+  }
+  return v;
 }
+const Timestamp$fields = new Set(["seconds", "nanos"]);
 function Timestamp$read(o) {
-  return [o.seconds, o.nanos];
+  const v = [o.seconds, o.nanos];
+  for (const k in o) {
+    if (!Timestamp$fields.has(k) && k.charCodeAt(0) !== 36) {
+      v.push(k);
+      break;
+    }
+  }
+  return v;
 }
 
 // In the order of `Message` in bindings/js/src/generated.rs.

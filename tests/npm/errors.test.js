@@ -36,6 +36,26 @@ test(`${packageName}: errors are Error subclasses with a name, a code and a stac
   assert.match(String(caught), /^ComplianceLogError: invalid protobuf/);
 });
 
+test(`${packageName}: a key that is not a field is refused, never dropped`, () => {
+  throwsCode(() => lib.encode({ actorID: "alice" }), {
+    code: "TYPE",
+    field: "",
+    message: "entry: `actorID` is not a field of LogEntry (did you mean `actorId`?)",
+  });
+  throwsCode(() => lib.validate({ actor_id: "alice" }), { code: "TYPE", message: /did you mean `actorId`/ });
+  throwsCode(() => lib.encode({ delegationChain: [{ actorId: "a" }, { actorId: "b", scope: ["x"] }] }), {
+    code: "TYPE",
+    field: "delegationChain[1]",
+    message: /`scope` is not a field of DelegationLink$/,
+  });
+  throwsCode(() => lib.encodeDelimited([{}, { outcom: 1 }]), { code: "TYPE", index: 1 });
+  // protobuf-es's own keys start with `$` and are not fields.
+  assert.equal(
+    lib.encode({ $typeName: "lokryn.compliancelog.v1.LogEntry", $unknown: undefined, actorId: "a" }).length,
+    3,
+  );
+});
+
 test(`${packageName}: wrong types name the field and what was expected`, () => {
   throwsCode(() => lib.encode({ actorId: 5 }), {
     code: "TYPE",

@@ -155,8 +155,11 @@ impl FromJs for ::lokryn_compliance_log::v1::LogEntry {
             Key::indexed("mcp", c"mcp", 29),
             Key::indexed("payloadFormat", c"payloadFormat", 30),
         ];
-        let [f0, f1, f2, f3, f4, f5, f6, f7, f8, f9, f10, f11, f12, f13, f14, f15, f16, f17, f18, f19, f20, f21, f22, f23, f24, f25, f26, f27, f28, f29, f30]: [H::Value; 31] = h
-            .fields(o, Message::LogEntry, KEYS)?
+        let mut values = h.fields(o, Message::LogEntry, KEYS)?;
+        if values.len() > KEYS.len() {
+            return Err(read::unknown_field(h, values.pop(), KEYS, "LogEntry"));
+        }
+        let [f0, f1, f2, f3, f4, f5, f6, f7, f8, f9, f10, f11, f12, f13, f14, f15, f16, f17, f18, f19, f20, f21, f22, f23, f24, f25, f26, f27, f28, f29, f30]: [H::Value; 31] = values
             .try_into()
             .map_err(|_| ConvertError::invalid("the runtime's field reader does not match the schema".into()))?;
         Ok(Self {
@@ -242,8 +245,11 @@ impl FromJs for ::lokryn_compliance_log::v1::DelegationLink {
             Key::indexed("scopes", c"scopes", 31),
             Key::indexed("reason", c"reason", 32),
         ];
-        let [f0, f1, f2, f3]: [H::Value; 4] = h
-            .fields(o, Message::DelegationLink, KEYS)?
+        let mut values = h.fields(o, Message::DelegationLink, KEYS)?;
+        if values.len() > KEYS.len() {
+            return Err(read::unknown_field(h, values.pop(), KEYS, "DelegationLink"));
+        }
+        let [f0, f1, f2, f3]: [H::Value; 4] = values
             .try_into()
             .map_err(|_| ConvertError::invalid("the runtime's field reader does not match the schema".into()))?;
         Ok(Self {
@@ -273,8 +279,11 @@ impl FromJs for ::lokryn_compliance_log::v1::Producer {
             Key::indexed("name", c"name", 33),
             Key::indexed("version", c"version", 34),
         ];
-        let [f0, f1]: [H::Value; 2] = h
-            .fields(o, Message::Producer, KEYS)?
+        let mut values = h.fields(o, Message::Producer, KEYS)?;
+        if values.len() > KEYS.len() {
+            return Err(read::unknown_field(h, values.pop(), KEYS, "Producer"));
+        }
+        let [f0, f1]: [H::Value; 2] = values
             .try_into()
             .map_err(|_| ConvertError::invalid("the runtime's field reader does not match the schema".into()))?;
         Ok(Self {
@@ -316,8 +325,11 @@ impl FromJs for ::lokryn_compliance_log::v1::GenAiPayload {
             Key::indexed("toolType", c"toolType", 51),
             Key::indexed("dataSourceId", c"dataSourceId", 52),
         ];
-        let [f0, f1, f2, f3, f4, f5, f6, f7, f8, f9, f10, f11, f12, f13, f14, f15, f16, f17]: [H::Value; 18] = h
-            .fields(o, Message::GenAiPayload, KEYS)?
+        let mut values = h.fields(o, Message::GenAiPayload, KEYS)?;
+        if values.len() > KEYS.len() {
+            return Err(read::unknown_field(h, values.pop(), KEYS, "GenAIPayload"));
+        }
+        let [f0, f1, f2, f3, f4, f5, f6, f7, f8, f9, f10, f11, f12, f13, f14, f15, f16, f17]: [H::Value; 18] = values
             .try_into()
             .map_err(|_| ConvertError::invalid("the runtime's field reader does not match the schema".into()))?;
         Ok(Self {
@@ -386,8 +398,11 @@ impl FromJs for ::lokryn_compliance_log::v1::McpPayload {
             Key::indexed("serverVersion", c"serverVersion", 61),
             Key::indexed("jsonrpcErrorCode", c"jsonrpcErrorCode", 62),
         ];
-        let [f0, f1, f2, f3, f4, f5, f6, f7, f8, f9, f10, f11, f12]: [H::Value; 13] = h
-            .fields(o, Message::McpPayload, KEYS)?
+        let mut values = h.fields(o, Message::McpPayload, KEYS)?;
+        if values.len() > KEYS.len() {
+            return Err(read::unknown_field(h, values.pop(), KEYS, "McpPayload"));
+        }
+        let [f0, f1, f2, f3, f4, f5, f6, f7, f8, f9, f10, f11, f12]: [H::Value; 13] = values
             .try_into()
             .map_err(|_| ConvertError::invalid("the runtime's field reader does not match the schema".into()))?;
         Ok(Self {
@@ -435,8 +450,11 @@ impl FromJs for ::prost_types::Timestamp {
             Key::indexed("seconds", c"seconds", 63),
             Key::indexed("nanos", c"nanos", 64),
         ];
-        let [f0, f1]: [H::Value; 2] = h
-            .fields(o, Message::Timestamp, KEYS)?
+        let mut values = h.fields(o, Message::Timestamp, KEYS)?;
+        if values.len() > KEYS.len() {
+            return Err(read::unknown_field(h, values.pop(), KEYS, "Timestamp"));
+        }
+        let [f0, f1]: [H::Value; 2] = values
             .try_into()
             .map_err(|_| ConvertError::invalid("the runtime's field reader does not match the schema".into()))?;
         Ok(Self {

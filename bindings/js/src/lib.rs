@@ -501,6 +501,36 @@ pub mod read {
         matches!(kind, Kind::Undefined | Kind::Null)
     }
 
+    /// The error for a key of an object that is not a field of `message`
+    /// (the runtime's reader reports the first one after the fields' values):
+    /// a misspelt field must not be dropped silently from an audit record.
+    pub fn unknown_field<H: Host>(
+        h: &H,
+        key: Option<H::Value>,
+        fields: &[super::Key],
+        message: &str,
+    ) -> ConvertError<H::Error> {
+        let key = match key.map(|k| h.as_string(&k)) {
+            Some(Ok(Some(key))) => key,
+            Some(Err(e)) => return ConvertError::Host(e),
+            _ => String::from("?"),
+        };
+        // A field spelt with other capitals or in snake_case.
+        let fold = |s: &str| -> String {
+            s.chars()
+                .filter(|c| *c != '_')
+                .map(|c| c.to_ascii_lowercase())
+                .collect()
+        };
+        let hint = fields
+            .iter()
+            .find(|f| fold(f.name) == fold(&key))
+            .map(|f| format!(" (did you mean `{}`?)", f.name))
+            .unwrap_or_default();
+        let shown: String = key.chars().take(64).collect();
+        ConvertError::invalid(format!("`{shown}` is not a field of {message}{hint}"))
+    }
+
     /// A `string` field.
     pub fn string<H: Host>(h: &H, v: &H::Value) -> R<String, H> {
         if let Some(s) = h.as_string(v)? {

@@ -535,7 +535,10 @@ fn runtime(
     }
     js.push_str(
         "\n// One reader per message: every field's value, in field-number order, so\n\
-         // that the native code reads an object in one call.\n",
+         // that the native code reads an object in one call; then the first key\n\
+         // that is not a field (a misspelt field would otherwise be dropped\n\
+         // silently), if any. Keys starting with `$` (protobuf-es's `$typeName`,\n\
+         // `$unknown`) are not fields and are allowed.\n",
     );
     for m in messages {
         let reads: Vec<String> = m
@@ -544,11 +547,22 @@ fn runtime(
             .iter()
             .map(|f| format!("o.{}", local_name(f)))
             .collect();
+        let names: Vec<String> = m
+            .proto
+            .field
+            .iter()
+            .map(|f| format!("\"{}\"", local_name(f)))
+            .collect();
         writeln!(
             js,
-            "function {}$read(o) {{\n  return [{}];\n}}",
-            m.ts_name,
-            reads.join(", ")
+            "const {name}$fields = new Set([{names}]);\n\
+             function {name}$read(o) {{\n  const v = [{reads}];\n  \
+             for (const k in o) {{\n    \
+             if (!{name}$fields.has(k) && k.charCodeAt(0) !== 36) {{\n      \
+             v.push(k);\n      break;\n    }}\n  }}\n  return v;\n}}",
+            name = m.ts_name,
+            names = names.join(", "),
+            reads = reads.join(", ")
         )?;
     }
     let names: Vec<String> = messages.iter().map(|m| format!("{}$", m.ts_name)).collect();

@@ -171,10 +171,14 @@ fn write_from_js(out: &mut String, m: &JsMessage<'_>, keys: &[String]) -> Result
     let names: Vec<String> = (0..n).map(|i| format!("f{i}")).collect();
     writeln!(
         out,
-        "        let [{}]: [H::Value; {n}] = h\n            .fields(o, Message::{}, KEYS)?\n            .try_into()\n            \
+        "        let mut values = h.fields(o, Message::{variant}, KEYS)?;\n        \
+         if values.len() > KEYS.len() {{\n            \
+         return Err(read::unknown_field(h, values.pop(), KEYS, \"{name}\"));\n        }}\n        \
+         let [{fields}]: [H::Value; {n}] = values\n            .try_into()\n            \
          .map_err(|_| ConvertError::invalid(\"the runtime's field reader does not match the schema\".into()))?;\n        Ok(Self {{",
-        names.join(", "),
-        variant(m)
+        fields = names.join(", "),
+        variant = variant(m),
+        name = m.proto.name(),
     )?;
     for (i, f) in m.proto.field.iter().enumerate() {
         let key = local_name(f);
