@@ -3,35 +3,81 @@
 
 use std::net::IpAddr;
 
+/// Byte classes for the matchers below, one table lookup per byte.
+const LOWER_HEX: u8 = 1;
+const DASH: u8 = 2;
+/// A letter, digit or `-`: the bytes of a host name label.
+const LABEL: u8 = 4;
+
+// Built at compile time: an index out of bounds would fail the build, not
+// panic, and `c < 256` fits a byte.
+#[allow(clippy::indexing_slicing, clippy::cast_possible_truncation)]
+static CLASSES: [u8; 256] = {
+    let mut t = [0u8; 256];
+    let mut c = 0;
+    while c < 256 {
+        let b = c as u8;
+        let mut class = 0;
+        if b.is_ascii_digit() || (b >= b'a' && b <= b'f') {
+            class |= LOWER_HEX;
+        }
+        if b == b'-' {
+            class |= DASH | LABEL;
+        }
+        if b.is_ascii_alphanumeric() {
+            class |= LABEL;
+        }
+        t[c] = class;
+        c += 1;
+    }
+    t
+};
+
+fn class(c: u8) -> u8 {
+    CLASSES.get(usize::from(c)).copied().unwrap_or(0)
+}
+
+/// What each byte of a UUID must be: hex digits with dashes at 8, 13, 18, 23.
+#[allow(clippy::indexing_slicing)] // compile time, as above
+static UUID_SHAPE: [u8; 36] = {
+    let mut t = [LOWER_HEX; 36];
+    t[8] = DASH;
+    t[13] = DASH;
+    t[18] = DASH;
+    t[23] = DASH;
+    t
+};
+
 /// A canonical lowercase UUID (8-4-4-4-12), not the nil UUID.
 pub(crate) fn is_uuid(s: &str) -> bool {
     let b = s.as_bytes();
     if b.len() != 36 {
         return false;
     }
+    // One pass without branches: every byte of its class, and some hex
+    // digit above `0` (a dash sorts below `0`).
+    let mut ok = true;
     let mut nonzero = false;
-    for (i, &c) in b.iter().enumerate() {
-        if matches!(i, 8 | 13 | 18 | 23) {
-            if c != b'-' {
-                return false;
-            }
-        } else if is_lower_hex(c) {
-            nonzero |= c != b'0';
-        } else {
-            return false;
-        }
+    for (&c, &shape) in b.iter().zip(UUID_SHAPE.iter()) {
+        ok &= class(c) & shape != 0;
+        nonzero |= c > b'0';
     }
-    nonzero
+    ok && nonzero
 }
 
 /// `len` lowercase hex digits, not all zero (W3C Trace Context ids).
 pub(crate) fn is_trace_hex(s: &str, len: usize) -> bool {
     let b = s.as_bytes();
-    b.len() == len && b.iter().all(|&c| is_lower_hex(c)) && b.iter().any(|&c| c != b'0')
-}
-
-fn is_lower_hex(c: u8) -> bool {
-    c.is_ascii_digit() || (b'a'..=b'f').contains(&c)
+    if b.len() != len {
+        return false;
+    }
+    let mut ok = true;
+    let mut nonzero = false;
+    for &c in b {
+        ok &= class(c) & LOWER_HEX != 0;
+        nonzero |= c > b'0';
+    }
+    ok && nonzero
 }
 
 /// An IPv4 address in dotted decimal (no leading zeros) or an IPv6 address
@@ -47,19 +93,31 @@ pub(crate) fn is_hostname(s: &str) -> bool {
     is_host_name(s) || (s.contains(':') && is_ip(s))
 }
 
+/// Labels of letters, digits and `-` (not first or last), 1 to 63 bytes,
+/// joined by dots, at most 253 bytes, with an optional final dot; in one
+/// pass.
 fn is_host_name(s: &str) -> bool {
-    let name = s.strip_suffix('.').unwrap_or(s);
+    let name = s.strip_suffix('.').unwrap_or(s).as_bytes();
     if name.is_empty() || name.len() > 253 {
         return false;
     }
-    name.split('.').all(|label| {
-        let b = label.as_bytes();
-        !b.is_empty()
-            && b.len() <= 63
-            && b.first() != Some(&b'-')
-            && b.last() != Some(&b'-')
-            && b.iter().all(|c| c.is_ascii_alphanumeric() || *c == b'-')
-    })
+    let mut label = 0usize;
+    let mut prev = b'.';
+    for &c in name {
+        if c == b'.' {
+            if label == 0 || prev == b'-' {
+                return false;
+            }
+            label = 0;
+        } else {
+            if class(c) & LABEL == 0 || (label == 0 && c == b'-') || label == 63 {
+                return false;
+            }
+            label += 1;
+        }
+        prev = c;
+    }
+    label > 0 && prev != b'-'
 }
 
 /// A Semantic Versioning 2.0.0 version.
@@ -107,18 +165,31 @@ pub(crate) fn first_unprintable(s: &str) -> Option<usize> {
     // Eight bytes at a time while they are printable ASCII (0x20..=0x7e).
     const LO: u64 = 0x0101_0101_0101_0101;
     const HI: u64 = 0x8080_8080_8080_8080;
+    let printable_ascii = |w: u64| {
+        let below_space = w.wrapping_sub(LO * 0x20) & !w & HI;
+        let x = w ^ (LO * 0x7f);
+        let del = x.wrapping_sub(LO) & !x & HI;
+        (w & HI) | below_space | del == 0
+    };
     let mut i = 0;
     while let Some(chunk) = b.get(i..i + 8) {
         let mut w = [0u8; 8];
         w.copy_from_slice(chunk);
-        let w = u64::from_le_bytes(w);
-        let below_space = w.wrapping_sub(LO * 0x20) & !w & HI;
-        let x = w ^ (LO * 0x7f);
-        let del = x.wrapping_sub(LO) & !x & HI;
-        if (w & HI) | below_space | del != 0 {
+        if !printable_ascii(u64::from_le_bytes(w)) {
             break;
         }
         i += 8;
+    }
+    // Fewer than eight bytes left (not a chunk that failed): the final
+    // eight, overlapping what passed, in one more step.
+    if i < b.len() && i + 8 > b.len() {
+        if let Some(last) = b.len().checked_sub(8).and_then(|j| b.get(j..)) {
+            let mut w = [0u8; 8];
+            w.copy_from_slice(last);
+            if printable_ascii(u64::from_le_bytes(w)) {
+                return None;
+            }
+        }
     }
     while let Some(&c) = b.get(i) {
         match c {
@@ -200,6 +271,100 @@ mod tests {
         assert!(!is_hostname(&"a".repeat(64)));
     }
 
+    /// The straightforward forms of the one-pass matchers, as oracles.
+    mod plain {
+        fn is_lower_hex(c: u8) -> bool {
+            c.is_ascii_digit() || (b'a'..=b'f').contains(&c)
+        }
+
+        pub(super) fn is_uuid(s: &str) -> bool {
+            let b = s.as_bytes();
+            b.len() == 36
+                && b.iter().enumerate().all(|(i, &c)| {
+                    if matches!(i, 8 | 13 | 18 | 23) {
+                        c == b'-'
+                    } else {
+                        is_lower_hex(c)
+                    }
+                })
+                && b.iter().any(|&c| c != b'0' && c != b'-')
+        }
+
+        pub(super) fn is_trace_hex(s: &str, len: usize) -> bool {
+            let b = s.as_bytes();
+            b.len() == len && b.iter().all(|&c| is_lower_hex(c)) && b.iter().any(|&c| c != b'0')
+        }
+
+        pub(super) fn is_host_name(s: &str) -> bool {
+            let name = s.strip_suffix('.').unwrap_or(s);
+            !name.is_empty()
+                && name.len() <= 253
+                && name.split('.').all(|label| {
+                    let b = label.as_bytes();
+                    !b.is_empty()
+                        && b.len() <= 63
+                        && b.first() != Some(&b'-')
+                        && b.last() != Some(&b'-')
+                        && b.iter().all(|c| c.is_ascii_alphanumeric() || *c == b'-')
+                })
+        }
+    }
+
+    #[test]
+    fn one_pass_matchers_agree_with_the_plain_ones() {
+        const ALPHABET: &[u8] = b"0000aaf9-.gZ_:";
+        let mut x: u64 = 0x9e37_79b9_7f4a_7c15;
+        let mut next = || {
+            x ^= x << 13;
+            x ^= x >> 7;
+            x ^= x << 17;
+            x
+        };
+        let (mut checked, mut uuids, mut trace_ids) = (0, 0, 0);
+        for case in 0..200_000u32 {
+            let len = match case % 4 {
+                0 => 36,
+                1 => 32,
+                2 => 16,
+                _ => usize::try_from(next() % 80).unwrap_or(0),
+            };
+            let bytes: Vec<u8> = (0..len)
+                .map(|i| {
+                    let r = next();
+                    // Mostly well-shaped, so the interesting paths are reached.
+                    if case % 4 == 0 && matches!(i, 8 | 13 | 18 | 23) && r % 8 != 0 {
+                        b'-'
+                    } else if case % 4 != 3 && r % 64 != 0 {
+                        // Hex digits, zeros most of all (the nil id).
+                        b"0000000af9"
+                            .get(usize::try_from((r >> 8) % 10).unwrap_or(0))
+                            .copied()
+                            .unwrap_or(b'0')
+                    } else {
+                        ALPHABET
+                            .get(usize::try_from(r % ALPHABET.len() as u64).unwrap_or(0))
+                            .copied()
+                            .unwrap_or(b'0')
+                    }
+                })
+                .collect();
+            let Ok(s) = std::str::from_utf8(&bytes) else {
+                continue;
+            };
+            checked += 1;
+            uuids += usize::from(plain::is_uuid(s));
+            trace_ids += usize::from(plain::is_trace_hex(s, 32));
+            assert_eq!(is_uuid(s), plain::is_uuid(s), "{s:?}");
+            assert_eq!(is_trace_hex(s, 32), plain::is_trace_hex(s, 32), "{s:?}");
+            assert_eq!(is_trace_hex(s, 16), plain::is_trace_hex(s, 16), "{s:?}");
+            assert_eq!(is_host_name(s), plain::is_host_name(s), "{s:?}");
+        }
+        assert!(checked > 100_000);
+        assert!(uuids > 1000 && trace_ids > 1000, "{uuids} {trace_ids}");
+        let long = format!("{}.com", "a".repeat(63));
+        assert!(is_host_name(&long) && !is_host_name(&format!("a{long}")));
+    }
+
     #[test]
     fn semver() {
         for ok in [
@@ -228,5 +393,14 @@ mod tests {
         assert_eq!(first_unprintable("x\u{202e}"), Some(1));
         assert_eq!(first_unprintable("x\u{2069}"), Some(1));
         assert_eq!(first_unprintable("x\u{2030}"), None);
+        // Past the first eight bytes (the tail is checked as the last eight).
+        assert_eq!(first_unprintable("abcdefghijk"), None);
+        assert_eq!(first_unprintable("abcdefghij\n"), Some(10));
+        assert_eq!(first_unprintable("abcdefgh\u{85}"), Some(8));
+        assert_eq!(first_unprintable("abcdefghé"), None);
+        assert_eq!(first_unprintable("abcdefgh\tbcdefgh"), Some(8));
+        assert_eq!(first_unprintable("abcdefghabcdefg\u{7f}"), Some(15));
+        assert_eq!(first_unprintable("abc\ndefghijklmnopqrstuvwxyz"), Some(3));
+        assert_eq!(first_unprintable("abcdefgh\rijklmnopqrstuvwxyz"), Some(8));
     }
 }
