@@ -134,12 +134,12 @@ fn redact_message(
                 }
             }
             (FieldMut::Message(Some(inner)), ScanWhat::All(i) | ScanWhat::Nested(i)) => {
-                if let Some(child) = child_targets(rules, &target.what, *i) {
+                if let Some(child) = rules.child_targets(&target.what, *i) {
                     redact_message(rules, child, inner, allow, options);
                 }
             }
             (FieldMut::Messages(list), ScanWhat::All(i) | ScanWhat::Nested(i)) => {
-                if let Some(child) = child_targets(rules, &target.what, *i) {
+                if let Some(child) = rules.child_targets(&target.what, *i) {
                     for k in 0..list.len() {
                         if let Some(inner) = list.item_mut(k) {
                             redact_message(rules, child, inner, allow, options);
@@ -150,18 +150,6 @@ fn redact_message(
             _ => {}
         }
     }
-}
-
-fn child_targets<'r>(
-    rules: &'r plan::Rules,
-    what: &ScanWhat,
-    index: usize,
-) -> Option<&'r [ScanTarget]> {
-    let child = rules.messages.get(index)?;
-    Some(match what {
-        ScanWhat::All(_) => &child.scan_all,
-        _ => &child.scan,
-    })
 }
 
 fn allowed(matches: Vec<Match>, allow: u16) -> Vec<Match> {

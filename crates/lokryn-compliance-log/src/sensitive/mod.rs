@@ -318,12 +318,12 @@ fn walk_message(
                 }
             }
             (FieldRef::Message(Some(inner)), ScanWhat::All(index) | ScanWhat::Nested(index)) => {
-                if let Some(child) = child_targets(rules, &target.what, *index) {
+                if let Some(child) = rules.child_targets(&target.what, *index) {
                     walk_message(rules, child, inner, path, allow, sink);
                 }
             }
             (FieldRef::Messages(list), ScanWhat::All(index) | ScanWhat::Nested(index)) => {
-                if let Some(child) = child_targets(rules, &target.what, *index) {
+                if let Some(child) = rules.child_targets(&target.what, *index) {
                     for i in 0..list.len() {
                         let here = path.len();
                         let _ = write!(path, "[{i}]");
@@ -338,20 +338,6 @@ fn walk_message(
         }
         path.truncate(mark);
     }
-}
-
-/// The targets inside a message field: every string when the field is
-/// marked, else the message's own declarations.
-fn child_targets<'r>(
-    rules: &'r plan::Rules,
-    what: &ScanWhat,
-    index: usize,
-) -> Option<&'r [ScanTarget]> {
-    let child = rules.messages.get(index)?;
-    Some(match what {
-        ScanWhat::All(_) => &child.scan_all,
-        _ => &child.scan,
-    })
 }
 
 fn text_findings(s: &str, path: &str, allow: u16, sink: &mut Sink<'_>) {

@@ -246,6 +246,19 @@ pub(crate) struct Rules {
     pub(crate) sensitive: Vec<(u16, Rule<()>)>,
 }
 
+impl Rules {
+    /// The scan targets inside the message at `index`, reached through a
+    /// field scanned as `what`: every string when the field is marked, else
+    /// the message's own declarations.
+    pub(crate) fn child_targets(&self, what: &ScanWhat, index: usize) -> Option<&[ScanTarget]> {
+        let child = self.messages.get(index)?;
+        Some(match what {
+            ScanWhat::All(_) => &child.scan_all,
+            _ => &child.scan,
+        })
+    }
+}
+
 /// The rules for one combination of profiles.
 #[derive(Debug)]
 pub(crate) struct Plan {
