@@ -8,6 +8,7 @@ const LOWER_HEX: u8 = 1;
 const DASH: u8 = 2;
 /// A letter, digit or `-`: the bytes of a host name label.
 const LABEL: u8 = 4;
+const DOT: u8 = 8;
 
 // Built at compile time: an index out of bounds would fail the build, not
 // panic, and `c < 256` fits a byte.
@@ -26,6 +27,9 @@ static CLASSES: [u8; 256] = {
         }
         if b.is_ascii_alphanumeric() {
             class |= LABEL;
+        }
+        if b == b'.' {
+            class |= DOT;
         }
         t[c] = class;
         c += 1;
@@ -94,30 +98,24 @@ pub(crate) fn is_hostname(s: &str) -> bool {
 }
 
 /// Labels of letters, digits and `-` (not first or last), 1 to 63 bytes,
-/// joined by dots, at most 253 bytes, with an optional final dot; in one
-/// pass.
+/// joined by dots, at most 253 bytes, with an optional final dot.
 fn is_host_name(s: &str) -> bool {
     let name = s.strip_suffix('.').unwrap_or(s).as_bytes();
     if name.is_empty() || name.len() > 253 {
         return false;
     }
-    let mut label = 0usize;
-    let mut prev = b'.';
+    // Every byte a label byte or a dot (one pass without branches), then
+    // the labels' shape.
+    let mut ok = true;
     for &c in name {
-        if c == b'.' {
-            if label == 0 || prev == b'-' {
-                return false;
-            }
-            label = 0;
-        } else {
-            if class(c) & LABEL == 0 || (label == 0 && c == b'-') || label == 63 {
-                return false;
-            }
-            label += 1;
-        }
-        prev = c;
+        ok &= class(c) & (LABEL | DOT) != 0;
     }
-    label > 0 && prev != b'-'
+    ok && name.split(|&c| c == b'.').all(|label| {
+        !label.is_empty()
+            && label.len() <= 63
+            && label.first() != Some(&b'-')
+            && label.last() != Some(&b'-')
+    })
 }
 
 /// A Semantic Versioning 2.0.0 version.

@@ -152,8 +152,14 @@ fn message<'p>(plan: &'p Plan, index: usize, msg: &dyn Access, ctx: &mut Ctx<'p,
             .child
             .filter(|c| plan.messages.get(*c).is_some_and(|m| m.active));
         let value = msg.field(field.number);
+        let passes = ctx.fast && fast_ok(&field.fast, &value, msg);
+        if passes && child.is_none() {
+            // The common case: nothing to report and nothing below, so the
+            // path is not needed.
+            continue;
+        }
         ctx.path.push(Seg::Name(&field.json_name));
-        if !(ctx.fast && fast_ok(&field.fast, &value, msg)) {
+        if !passes {
             for rule in &field.checks {
                 check(rule, field, &value, msg, ctx);
             }
