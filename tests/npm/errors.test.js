@@ -65,7 +65,7 @@ test(`${packageName}: wrong types name the field and what was expected`, () => {
   throwsCode(() => lib.encode({ eventType: "EVENT_LOGIN" }), {
     code: "TYPE",
     field: "eventType",
-    message: /expected a EventType value \(a number\), got a string/,
+    message: /expected a value of EventType \(a number\), got a string/,
   });
   throwsCode(() => lib.encode({ eventType: 1.5 }), { code: "TYPE", field: "eventType" });
   throwsCode(() => lib.encode({ eventType: 2 ** 31 }), { code: "TYPE", field: "eventType" });

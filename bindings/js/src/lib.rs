@@ -591,14 +591,14 @@ pub mod read {
         if let Some(n) = h.as_number(v)? {
             return int32_of::<H::Error>(n).map_err(|_| {
                 ConvertError::invalid(format!(
-                    "expected a {name} value (a 32-bit integer), got {n}"
+                    "expected a value of {name} (a 32-bit integer), got {n}"
                 ))
             });
         }
         match h.kind(v)? {
             k if is_unset(k) => Ok(0),
             k => Err(ConvertError::invalid(format!(
-                "expected a {name} value (a number), got {}",
+                "expected a value of {name} (a number), got {}",
                 k.describe()
             ))),
         }

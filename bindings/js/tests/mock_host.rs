@@ -245,7 +245,7 @@ fn wrong_types_name_the_path() {
     let (path, message) = convert_error(&obj(&[("delegationChain", chain)]));
     assert_eq!(path, "delegationChain[1].actorType");
     assert!(
-        message.contains("expected a ActorType value (a number), got a string"),
+        message.contains("expected a value of ActorType (a number), got a string"),
         "{message}"
     );
     let (path, _) = convert_error(&obj(&[("policyTags", V::Array(vec![s("a"), V::Null]))]));
