@@ -200,11 +200,7 @@ impl Options {
     /// The options of a named profile, or of several joined by `,` or `+`
     /// (`"soc2,pci"`); `None` when a name is not in [`Options::PROFILES`].
     pub fn for_profile(name: &str) -> Option<Self> {
-        let mut options = Self::default();
-        for part in name.split([',', '+']) {
-            options = options.with_profile(Profile::from_name(part)?);
-        }
-        Some(options)
+        Self::for_profiles([name]).ok()
     }
 
     /// The options of several named profiles.
