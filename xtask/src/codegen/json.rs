@@ -169,7 +169,7 @@ fn local_type(message: &str, field: &FieldDescriptorProto) -> Result<String> {
     }
 }
 
-fn rust_ident(s: &str) -> Result<String> {
+pub(super) fn rust_ident(s: &str) -> Result<String> {
     const KEYWORDS: &[&str] = &[
         "as", "async", "await", "break", "const", "continue", "crate", "dyn", "else", "enum",
         "extern", "false", "fn", "for", "gen", "if", "impl", "in", "let", "loop", "match", "mod",

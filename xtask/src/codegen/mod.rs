@@ -7,6 +7,7 @@
 
 mod access;
 mod docs;
+mod from_dynamic;
 mod json;
 mod python;
 mod rules_doc;
@@ -84,6 +85,7 @@ pub(crate) fn generate_all(root: &Path) -> Result<Vec<GeneratedFile>> {
     files.extend(schema::files(&schema)?);
     files.extend(rust::files(&schema)?);
     files.extend(json::files(&schema)?);
+    files.extend(from_dynamic::files(&schema)?);
     files.extend(docs::files(&schema)?);
     files.extend(python::files(&schema)?);
     files.extend(typescript::files(&schema)?);
