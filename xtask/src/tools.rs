@@ -83,9 +83,16 @@ pub(crate) fn cargo_deny() -> Result<PathBuf> {
 }
 
 /// `cargo deny check <checks>` with the pinned cargo-deny, over deny.toml.
-/// `offline` for the checks that need no network (all but `advisories`).
+/// `offline` for the checks that need no advisory database (all but
+/// `advisories`). cargo-deny reads `cargo metadata` for every platform, so
+/// the crates of other platforms (Windows, macOS) must be in the local
+/// registry first: a fresh machine has only those its own builds fetched.
 pub(crate) fn deny(checks: &[&str], offline: bool) -> Result<()> {
     let bin = cargo_deny()?;
+    if offline {
+        run(cargo().current_dir(root()).args(["fetch", "--locked"]))
+            .context("fetching the crates of every platform for cargo-deny")?;
+    }
     let mut cmd = Command::new(bin);
     cmd.current_dir(root()).arg("--locked");
     if offline {
