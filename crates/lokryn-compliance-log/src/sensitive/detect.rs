@@ -96,8 +96,30 @@ fn before(b: &[u8], i: usize) -> u8 {
     i.checked_sub(1).map_or(0, |j| byte(b, j))
 }
 
+/// ASCII letters, digits and `_`, by table: word skipping is the hottest
+/// loop of the scan on log text full of ids.
+#[allow(clippy::indexing_slicing)] // compile time: c < 256 indexes 256 entries
+static WORD: [bool; 256] = {
+    let mut t = [false; 256];
+    let mut c = 0;
+    while c < 256 {
+        #[allow(clippy::cast_possible_truncation)] // c < 256
+        let b = c as u8;
+        t[c] = b.is_ascii_alphanumeric() || b == b'_';
+        c += 1;
+    }
+    t
+};
+
 fn is_word(c: u8) -> bool {
-    c.is_ascii_alphanumeric() || c == b'_'
+    // Always in bounds (a u8 indexes 256 entries); the optimiser drops the check.
+    WORD.get(usize::from(c)).copied().unwrap_or(false)
+}
+
+/// Where the word that `from` is in (or starts) ends.
+fn word_end(b: &[u8], from: usize) -> usize {
+    let rest = b.get(from..).unwrap_or_default();
+    from + rest.iter().position(|&c| !is_word(c)).unwrap_or(rest.len())
 }
 
 fn digit_run(b: &[u8], mut i: usize) -> usize {
@@ -113,51 +135,45 @@ fn digit_run(b: &[u8], mut i: usize) -> usize {
 const LO: u64 = 0x0101_0101_0101_0101;
 const HI: u64 = 0x8080_8080_8080_8080;
 
-/// True when the eight bytes of `w` hold an ASCII digit or `@` (also for
-/// `:;<=>?`, and possibly for other bytes after one of those; never false
-/// for a digit or `@`): the bytes XOR 0x30 that fall below 0x10, or XOR 0x40
-/// that are zero.
-fn interesting(w: u64) -> bool {
-    let d = w ^ (LO * 0x30);
-    let a = w ^ (LO * u64::from(b'@'));
-    ((d.wrapping_sub(LO * 0x10) & !d) | (a.wrapping_sub(LO) & !a)) & HI != 0
-}
-
 fn word_at(b: &[u8], i: usize) -> Option<u64> {
     let mut w = [0u8; 8];
     w.copy_from_slice(b.get(i..i + 8)?);
     Some(u64::from_le_bytes(w))
 }
 
+/// The lowest of the eight bytes of `w` (little-endian) that is an ASCII
+/// digit, `:;<=>?` or `@`, if any: the bytes that XOR 0x30 fall below 0x10,
+/// or XOR 0x40 are zero. The subtraction's borrows can flag bytes above a
+/// flagged one, never below the lowest, so the lowest flag is exact.
+fn first_interesting(w: u64) -> Option<usize> {
+    let d = w ^ (LO * 0x30);
+    let a = w ^ (LO * u64::from(b'@'));
+    let mask = ((d.wrapping_sub(LO * 0x10) & !d) | (a.wrapping_sub(LO) & !a)) & HI;
+    (mask != 0).then(|| (mask.trailing_zeros() / 8) as usize)
+}
+
 fn digits_and_at(b: &[u8], out: &mut Vec<Match>) {
     let mut i = 0;
     while i < b.len() {
-        // Skip 16 bytes at a time while there is nothing to look at.
-        if let (Some(w1), Some(w2)) = (word_at(b, i), word_at(b, i + 8)) {
-            if !interesting(w1) && !interesting(w2) {
-                i += 16;
-                continue;
+        let j = if let Some(w) = word_at(b, i) {
+            // Jump straight to the first byte worth a look in the next
+            // eight; skip all eight when there is none.
+            match first_interesting(w) {
+                Some(k) => i + k,
+                None => {
+                    i += 8;
+                    continue;
+                }
             }
-            if !interesting(w1) {
-                i += 8;
-            }
-        }
-        let end = (i + 8).min(b.len());
-        let mut j = i;
-        let mut next = end;
-        while j < end {
-            let c = byte(b, j);
-            if c.is_ascii_digit() {
-                next = numeric(b, j, out).max(j + 1);
-                break;
-            }
-            if c == b'@' {
-                next = at_sign(b, j, out).max(j + 1);
-                break;
-            }
-            j += 1;
-        }
-        i = next;
+        } else {
+            // The last few bytes, one at a time.
+            i
+        };
+        i = match byte(b, j) {
+            c if c.is_ascii_digit() => numeric(b, j, out).max(j + 1),
+            b'@' => at_sign(b, j, out).max(j + 1),
+            _ => j + 1,
+        };
     }
 }
 
@@ -184,8 +200,7 @@ fn numeric(b: &[u8], j: usize, out: &mut Vec<Match>) -> usize {
     let prev = before(b, j);
     if is_word(prev) {
         // Inside a word or a hex id: skip the word.
-        let rest = b.get(j..).unwrap_or_default();
-        return j + rest.iter().position(|&c| !is_word(c)).unwrap_or(rest.len());
+        return word_end(b, j);
     }
     if matches!(prev, b'.' | b',') && before(b, j - 1).is_ascii_digit() {
         // The fraction of a decimal number.
@@ -237,7 +252,12 @@ fn numeric(b: &[u8], j: usize, out: &mut Vec<Match>) -> usize {
     let continues = byte(b, end + 1).is_ascii_digit()
         && (matches!(after, b'.' | b',' | b'/' | b':')
             || (matches!(after, b' ' | b'-') && last_len <= 6));
-    let bounded = !(is_word(after) || after == b'@' || continues);
+    if is_word(after) {
+        // Digits that run into a word (`4bf92f…`, `28T09`): every later
+        // digit of that word would be skipped as inside it, so skip it now.
+        return word_end(b, end);
+    }
+    let bounded = !(after == b'@' || continues);
     if !bounded || count > 7 {
         return end;
     }
@@ -1044,6 +1064,13 @@ fn named_credential(b: &[u8], sep: usize) -> Option<(usize, usize)> {
     if matches!(before(b, ie), b'"' | b'\'') {
         ie -= 1;
     }
+    // Most separators in logs (times, ports, URLs, key-value pairs) follow
+    // a name that cannot be a secret's: reject those by their last letter
+    // before reading the name.
+    let last = before(b, ie).to_ascii_lowercase();
+    if !SECRET_NAME_ENDS.contains(&last) && !matches!(last, b'_' | b'-' | b'.') {
+        return None;
+    }
     let mut is = ie;
     while is > 0 && ie - is < 40 && (is_word(before(b, is)) || matches!(before(b, is), b'-' | b'.'))
     {
@@ -1121,6 +1148,35 @@ fn looks_like_word(value: &[u8]) -> bool {
     first.is_ascii_alphabetic() && rest.iter().all(u8::is_ascii_lowercase)
 }
 
+/// Names that end with these name a secret ([`is_secret_name`]).
+const SECRET_NAME_SUFFIXES: &[&[u8]] = &[b"password", b"passwd", b"secret", b"passphrase"];
+
+/// Names that are exactly these name a secret ([`is_secret_name`]).
+const SECRET_NAMES: &[&[u8]] = &[
+    b"pwd",
+    b"apikey",
+    b"xapikey",
+    b"secretkey",
+    b"secretaccesskey",
+    b"awssecretaccesskey",
+    b"accesstoken",
+    b"refreshtoken",
+    b"authtoken",
+    b"idtoken",
+    b"sessiontoken",
+    b"bearertoken",
+    b"token",
+    b"privatekey",
+    b"authorization",
+    b"proxyauthorization",
+    b"clientsecret",
+    b"accountkey",
+];
+
+/// The last letters of the names above, for a quick rejection (a test
+/// keeps it in step with them).
+const SECRET_NAME_ENDS: &[u8] = b"dteyn";
+
 /// Is a JSON or CBOR member name the name of a secret? Compared without
 /// case, `_`, `-` or `.`.
 pub(crate) fn is_secret_name(name: &str) -> bool {
@@ -1137,28 +1193,7 @@ pub(crate) fn is_secret_name(name: &str) -> bool {
         n += 1;
     }
     let key = buf.get(..n).unwrap_or_default();
-    const SUFFIXES: &[&[u8]] = &[b"password", b"passwd", b"secret", b"passphrase"];
-    const EXACT: &[&[u8]] = &[
-        b"pwd",
-        b"apikey",
-        b"xapikey",
-        b"secretkey",
-        b"secretaccesskey",
-        b"awssecretaccesskey",
-        b"accesstoken",
-        b"refreshtoken",
-        b"authtoken",
-        b"idtoken",
-        b"sessiontoken",
-        b"bearertoken",
-        b"token",
-        b"privatekey",
-        b"authorization",
-        b"proxyauthorization",
-        b"clientsecret",
-        b"accountkey",
-    ];
-    SUFFIXES.iter().any(|s| key.ends_with(s)) || EXACT.contains(&key)
+    SECRET_NAME_SUFFIXES.iter().any(|s| key.ends_with(s)) || SECRET_NAMES.contains(&key)
 }
 
 #[cfg(test)]
@@ -1174,16 +1209,36 @@ mod tests {
     }
 
     #[test]
-    fn swar_filter_has_no_false_negatives() {
-        for c in 0u8..=255 {
-            let w = u64::from_le_bytes([b'a', b'b', c, b'c', b'd', b'e', b'f', b'g']);
-            let expected = c.is_ascii_digit() || c == b'@';
-            if expected {
-                assert!(interesting(w), "{c}");
+    fn swar_filter_finds_exactly_the_first_digit_or_at() {
+        let wanted = |c: u8| (b'0'..=b'@').contains(&c);
+        // Every position, every byte there, every byte after it: the
+        // reported position is the first wanted byte, whatever follows.
+        for pos in 0..8 {
+            for c in 0u8..=255 {
+                for after in [0u8, b'0', b'@', b'/', 0x7f, 0x80, 0xff, b'a'] {
+                    let mut w = *b"abcdefgh";
+                    w[pos] = c;
+                    if pos < 7 {
+                        w[pos + 1] = after;
+                    }
+                    let expected = w.iter().position(|&x| wanted(x));
+                    assert_eq!(first_interesting(u64::from_le_bytes(w)), expected, "{w:?}");
+                }
             }
         }
-        assert!(!interesting(u64::from_le_bytes(*b"abcdefgh")));
-        assert!(!interesting(u64::from_le_bytes(*b"ABC XYZ/")));
+        assert_eq!(first_interesting(u64::from_le_bytes(*b"ABC XYZ/")), None);
+    }
+
+    #[test]
+    fn secret_name_ends_cover_every_name() {
+        for name in SECRET_NAME_SUFFIXES.iter().chain(SECRET_NAMES) {
+            let last = name.last().copied().unwrap_or_default();
+            assert!(
+                SECRET_NAME_ENDS.contains(&last),
+                "{}",
+                String::from_utf8_lossy(name)
+            );
+        }
     }
 
     #[test]
