@@ -353,6 +353,9 @@ function Timestamp$read(o) {
 // In the order of `Message` in bindings/js/src/generated.rs.
 const messageFactories = [LogEntry$, DelegationLink$, Producer$, GenAIPayload$, McpPayload$, Timestamp$];
 const messageReaders = [LogEntry$read, DelegationLink$read, Producer$read, GenAIPayload$read, McpPayload$read, Timestamp$read];
+// Per message, what each of its reader's values is: 0 a value as it is,
+// m + 1 a message of messageFactories[m], -(m + 1) a list of them.
+const messageShapes = [[0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 6, 0, 0, -2, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 3, 0, 4, 5, 0], [0, 0, 0, 0], [0, 0], [0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0], [0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0], [0, 0]];
 
 class ComplianceLogError extends Error {
   constructor(message, code) {
@@ -452,4 +455,5 @@ module.exports = {
   jsonText,
   messageFactories,
   messageReaders,
+  messageShapes,
 };

@@ -4,10 +4,10 @@
 // call synchronously after `import`.
 import { initAsync, setup } from "./lib.js";
 
-await initAsync({
+const wasmExports = await initAsync({
   module_or_path: new URL("./pkg/lokryn_compliance_log_wasm_bg.wasm", import.meta.url),
 });
-setup();
+setup(wasmExports);
 
 export {
   VERSION,

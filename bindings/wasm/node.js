@@ -4,10 +4,10 @@ import { readFileSync } from "node:fs";
 
 import { initSync, setup } from "./lib.js";
 
-initSync({
+const wasmExports = initSync({
   module: readFileSync(new URL("./pkg/lokryn_compliance_log_wasm_bg.wasm", import.meta.url)),
 });
-setup();
+setup(wasmExports);
 
 export {
   VERSION,

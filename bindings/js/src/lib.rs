@@ -28,6 +28,8 @@ mod generated {
     include!("generated.rs");
 }
 
+pub mod tape;
+
 pub use generated::{KEY_NAMES, Message};
 
 /// A property name, with the NUL-terminated copy napi wants and, for the
@@ -1128,12 +1130,28 @@ pub mod api {
 
     /// `redact(entry, options?)`: `{ entry, findings }`.
     pub fn redact<H: Host>(h: &H, entry: &H::Value, options: &H::Value) -> R<H::Value, H> {
+        out::<H>(redaction_to_js(h, &redaction(h, entry, options)?))
+    }
+
+    /// What `redact(entry, options?)` returns, before it is built.
+    pub fn redaction<H: Host>(
+        h: &H,
+        entry: &H::Value,
+        options: &H::Value,
+    ) -> R<lokryn_compliance_log::redact::Redacted, H> {
         let options = redact_options(h, options)?;
         let entry = entry_input(h, entry)?;
-        let out = lokryn_compliance_log::redact::redact(&entry, &options);
-        let entry = out.entry.to_js(h).map_err(Failure::Host)?;
-        let findings = super::findings_to_js(h, &out.findings).map_err(Failure::Host)?;
-        self::out::<H>(h.build(super::Factory::Redaction, vec![entry, findings]))
+        Ok(lokryn_compliance_log::redact::redact(&entry, &options))
+    }
+
+    /// Builds the `{ entry, findings }` of a redaction.
+    pub fn redaction_to_js<H: Host>(
+        h: &H,
+        redacted: &lokryn_compliance_log::redact::Redacted,
+    ) -> Result<H::Value, H::Error> {
+        let entry = redacted.entry.to_js(h)?;
+        let findings = super::findings_to_js(h, &redacted.findings)?;
+        h.build(super::Factory::Redaction, vec![entry, findings])
     }
 
     /// `redactText(text, options?)`.
@@ -1155,10 +1173,19 @@ pub mod api {
 
     /// `decode(bytes, options?)`.
     pub fn decode<H: Host>(h: &H, bytes: &H::Value, options: &H::Value) -> R<H::Value, H> {
+        out::<H>(decode_entry(h, bytes, options)?.to_js(h))
+    }
+
+    /// The limits `options` of `decode(bytes, options?)` set.
+    pub fn decode_options<H: Host>(h: &H, options: &H::Value) -> R<Limits, H> {
+        read_options(h, options)
+    }
+
+    /// The entry `decode(bytes, options?)` returns, before it is built.
+    pub fn decode_entry<H: Host>(h: &H, bytes: &H::Value, options: &H::Value) -> R<LogEntry, H> {
         let bytes = bytes_arg(h, bytes, "bytes")?;
         let limits = read_options(h, options)?;
-        let entry = codec::decode_with(&bytes, &limits)?;
-        out::<H>(entry.to_js(h))
+        Ok(codec::decode_with(&bytes, &limits)?)
     }
 
     /// `encodeDelimited(entries)`.
@@ -1199,13 +1226,28 @@ pub mod api {
         bytes: &H::Value,
         options: &H::Value,
     ) -> R<H::Value, H> {
+        let mut items = Vec::new();
+        decode_delimited_each(h, bytes, options, |entry| {
+            items.push(entry.to_js(h).map_err(Failure::Host)?);
+            Ok(())
+        })?;
+        out::<H>(h.new_array(items))
+    }
+
+    /// Calls `each` with every entry `decodeDelimited(bytes, options?)`
+    /// returns, in order, before it is built.
+    pub fn decode_delimited_each<H: Host>(
+        h: &H,
+        bytes: &H::Value,
+        options: &H::Value,
+        mut each: impl FnMut(LogEntry) -> R<(), H>,
+    ) -> R<(), H> {
         let bytes = bytes_arg(h, bytes, "bytes")?;
         let limits = read_options(h, options)?;
-        let mut items = Vec::new();
         for entry in DelimitedReader::with_limits(bytes.as_slice(), limits) {
-            items.push(entry?.to_js(h).map_err(Failure::Host)?);
+            each(entry?)?;
         }
-        out::<H>(h.new_array(items))
+        Ok(())
     }
 
     /// `toJsonString(entry)`.
@@ -1216,6 +1258,11 @@ pub mod api {
 
     /// `fromJsonString(text, options?)`.
     pub fn from_json_string<H: Host>(h: &H, text: &H::Value, options: &H::Value) -> R<H::Value, H> {
+        out::<H>(from_json_entry(h, text, options)?.to_js(h))
+    }
+
+    /// The entry `fromJsonString(text, options?)` returns, before it is built.
+    pub fn from_json_entry<H: Host>(h: &H, text: &H::Value, options: &H::Value) -> R<LogEntry, H> {
         let kind = h.kind(text).map_err(Failure::Host)?;
         if kind != Kind::String {
             return Err(type_error::<H>(format!(
@@ -1241,8 +1288,7 @@ pub mod api {
                 }
             };
         }
-        let entry = json::from_json_with(&text, &json_options)?;
-        out::<H>(entry.to_js(h))
+        Ok(json::from_json_with(&text, &json_options)?)
     }
 
     /// The report on an entry argument. Bytes are validated as encoded
@@ -1317,10 +1363,15 @@ pub mod api {
 
     /// `decoder.read()`: the next entry, or `undefined` until more bytes come.
     pub fn decoder_read<H: Host>(h: &H, decoder: &mut DelimitedDecoder) -> R<H::Value, H> {
-        match decoder.next_entry() {
-            Some(entry) => out::<H>(entry?.to_js(h)),
+        match decoder_next::<H>(decoder)? {
+            Some(entry) => out::<H>(entry.to_js(h)),
             None => out::<H>(h.undefined()),
         }
+    }
+
+    /// The entry `decoder.read()` returns, before it is built.
+    pub fn decoder_next<H: Host>(decoder: &mut DelimitedDecoder) -> R<Option<LogEntry>, H> {
+        Ok(decoder.next_entry().transpose()?)
     }
 
     /// `decoder.end()`: throws when the stream stopped inside an entry.

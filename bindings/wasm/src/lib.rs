@@ -11,6 +11,7 @@ use std::cell::RefCell;
 use std::collections::HashMap;
 
 use js_sys::{Function, Uint8Array};
+use lokryn_compliance_log_js::tape::{Tape, TapeError, TapeWriter, Taped, Tv};
 use lokryn_compliance_log_js::{Factory, Failure, Host, KEY_NAMES, Key, Kind, Message, api};
 use wasm_bindgen::prelude::*;
 
@@ -119,13 +120,6 @@ pub fn init(factories: &JsValue) -> Result<(), JsValue> {
 
 /// [`Host`] over wasm-bindgen.
 struct Wasm;
-
-impl Wasm {
-    /// Returns `result`'s value, or throws its failure.
-    fn finish(&self, result: Result<JsValue, Failure<JsValue>>) -> Result<JsValue, JsValue> {
-        result.or_else(|failure| Err(failure.into_js(self)?))
-    }
-}
 
 impl Host for Wasm {
     type Value = JsValue;
@@ -270,82 +264,197 @@ impl Host for Wasm {
     }
 }
 
-/// Encodes an entry to protobuf binary.
-#[wasm_bindgen]
-pub fn encode(entry: &JsValue) -> Result<JsValue, JsValue> {
-    Wasm.finish(api::encode(&Wasm, entry))
+// Every function below runs over one host, [`Taped`]: entries cross on
+// tapes (see `lokryn_compliance_log_js::tape`), which `tape.js` writes from
+// an entry argument, whatever it is, and replays when an entry is
+// returned, so that a value crosses the module's boundary once per call
+// instead of once per field; other arguments are live values. The tape host
+// answers as the live values would, so results and errors are those of the
+// Node package, which reads live values. (One host also keeps one copy of
+// the generic conversions in the module.)
+
+type H<'t> = Taped<'t, 'static, Wasm>;
+
+static WASM: Wasm = Wasm;
+
+fn tape_error(e: &TapeError) -> JsValue {
+    JsValue::from_str(&format!("@lokryn/compliance-log-wasm: {e}"))
 }
 
-/// Decodes one entry.
-#[wasm_bindgen]
-pub fn decode(bytes: &JsValue, options: &JsValue) -> Result<JsValue, JsValue> {
-    Wasm.finish(api::decode(&Wasm, bytes, options))
+/// Runs `f` over the value of an input tape (empty when the call has no
+/// entry argument) and live values; throws its failure.
+fn run<T>(
+    tape: &[u8],
+    f: impl FnOnce(&H<'_>, Tv<JsValue>) -> Result<T, Failure<JsValue>>,
+) -> Result<T, JsValue> {
+    let tape = if tape.is_empty() {
+        Tape::empty()
+    } else {
+        Tape::parse(tape).map_err(|e| tape_error(&e))?
+    };
+    let h = Taped::new(&WASM, &tape, tape_error);
+    f(&h, h.root()).or_else(|failure| {
+        let error = failure.into_js(&h)?;
+        Err(h.into_host(error)?)
+    })
 }
 
-/// Encodes entries as a length-delimited stream.
-#[wasm_bindgen(js_name = encodeDelimited)]
-pub fn encode_delimited(entries: &JsValue) -> Result<JsValue, JsValue> {
-    Wasm.finish(api::encode_delimited(&Wasm, entries))
+/// [`run`] for a function that returns a live value.
+fn run_js(
+    tape: &[u8],
+    f: impl FnOnce(&H<'_>, Tv<JsValue>) -> Result<Tv<JsValue>, Failure<JsValue>>,
+) -> Result<JsValue, JsValue> {
+    run(tape, |h, root| {
+        f(h, root).and_then(|v| h.into_host(v).map_err(Failure::Host))
+    })
 }
 
-/// Decodes every entry of a length-delimited stream.
-#[wasm_bindgen(js_name = decodeDelimited)]
-pub fn decode_delimited(bytes: &JsValue, options: &JsValue) -> Result<JsValue, JsValue> {
-    Wasm.finish(api::decode_delimited(&Wasm, bytes, options))
+thread_local! {
+    /// The buffers of the last output tape, reused by the next.
+    static TAPE_BUFFERS: RefCell<(Vec<u8>, Vec<u8>)> = const { RefCell::new((Vec::new(), Vec::new())) };
 }
 
-/// The canonical proto3 JSON text of an entry.
-#[wasm_bindgen(js_name = toJsonString)]
-pub fn to_json_string(entry: &JsValue) -> Result<JsValue, JsValue> {
-    Wasm.finish(api::to_json_string(&Wasm, entry))
+/// An output tape of what `write` builds, returned as its address in the
+/// module's memory, where `tape.js` reads it before anything else runs in
+/// the module (the buffer stays until the next tape is written into it).
+fn tape_of(
+    write: impl FnOnce(&TapeWriter) -> Result<(), Failure<JsValue>>,
+) -> Result<u32, Failure<JsValue>> {
+    let (ops, strings) = TAPE_BUFFERS.with(|b| std::mem::take(&mut *b.borrow_mut()));
+    let w = TapeWriter::with_buffers(ops, strings);
+    write(&w)?;
+    let (tape, strings) = w.finish().map_err(written)?;
+    let address = u32::try_from(tape.as_ptr() as usize)
+        .map_err(|_| Failure::Host(JsValue::from_str("a tape above 4 GiB")))?;
+    TAPE_BUFFERS.with(|b| *b.borrow_mut() = (tape, strings));
+    Ok(address)
 }
 
-/// Reads an entry from proto3 JSON text.
-#[wasm_bindgen(js_name = fromJsonString)]
-pub fn from_json_string(text: &JsValue, options: &JsValue) -> Result<JsValue, JsValue> {
-    Wasm.finish(api::from_json_string(&Wasm, text, options))
+/// A failure to write an output tape (which cannot happen below 4 GiB).
+#[allow(clippy::needless_pass_by_value)] // The shape `map_err` wants.
+fn written(e: TapeError) -> Failure<JsValue> {
+    Failure::Host(tape_error(&e))
 }
 
-/// Validates an entry.
-#[wasm_bindgen]
-pub fn validate(entry: &JsValue, options: &JsValue) -> Result<JsValue, JsValue> {
-    Wasm.finish(api::validate(&Wasm, entry, options))
+fn live(v: JsValue) -> Tv<JsValue> {
+    Tv::Host(v)
+}
+
+/// `encode(entry)`, the entry on a tape.
+#[wasm_bindgen(js_name = encodeTape)]
+pub fn encode_tape(entry: &[u8]) -> Result<JsValue, JsValue> {
+    run_js(entry, |h, v| api::encode(h, &v))
+}
+
+/// `encodeDelimited(entries)`, the entries on a tape.
+#[wasm_bindgen(js_name = encodeDelimitedTape)]
+pub fn encode_delimited_tape(entries: &[u8]) -> Result<JsValue, JsValue> {
+    run_js(entries, |h, v| api::encode_delimited(h, &v))
+}
+
+/// `toJsonString(entry)`, the entry on a tape.
+#[wasm_bindgen(js_name = toJsonStringTape)]
+pub fn to_json_string_tape(entry: &[u8]) -> Result<JsValue, JsValue> {
+    run_js(entry, |h, v| api::to_json_string(h, &v))
+}
+
+/// `validate(entry, options?)`, the entry on a tape.
+#[wasm_bindgen(js_name = validateTape)]
+pub fn validate_tape(entry: &[u8], options: JsValue) -> Result<JsValue, JsValue> {
+    run_js(entry, |h, v| api::validate(h, &v, &live(options)))
+}
+
+/// `assertValid(entry, options?)`, the entry on a tape.
+#[wasm_bindgen(js_name = assertValidTape)]
+pub fn assert_valid_tape(entry: &[u8], options: JsValue) -> Result<JsValue, JsValue> {
+    run_js(entry, |h, v| api::assert_valid(h, &v, &live(options)))
+}
+
+/// `findSensitive(entry)`, the entry on a tape.
+#[wasm_bindgen(js_name = findSensitiveTape)]
+pub fn find_sensitive_tape(entry: &[u8]) -> Result<JsValue, JsValue> {
+    run_js(entry, |h, v| api::find_sensitive(h, &v))
+}
+
+/// `redact(entry, options?)`, the entry on a tape and the redaction
+/// returned on one.
+#[wasm_bindgen(js_name = redactTape)]
+pub fn redact_tape(entry: &[u8], options: JsValue) -> Result<u32, JsValue> {
+    run(entry, |h, v| {
+        let redacted = api::redaction(h, &v, &live(options))?;
+        tape_of(|w| api::redaction_to_js(w, &redacted).map_err(written))
+    })
+}
+
+/// `decode(bytes, options?)`, the entry returned on a tape.
+#[wasm_bindgen(js_name = decodeTape)]
+pub fn decode_tape(bytes: JsValue, options: JsValue) -> Result<u32, JsValue> {
+    run(&[], |h, _| {
+        let entry = api::decode_entry(h, &live(bytes), &live(options))?;
+        tape_of(|w| w.write(&entry).map_err(written))
+    })
+}
+
+thread_local! {
+    /// The entry `decodeBytes` decodes into, reusing its strings' memory.
+    static SCRATCH: RefCell<lokryn_compliance_log::LogEntry> = RefCell::default();
+}
+
+/// `decode(bytes, options?)` of a `Uint8Array`, the entry returned on a tape.
+#[wasm_bindgen(js_name = decodeBytes)]
+pub fn decode_bytes(bytes: &[u8], options: JsValue) -> Result<u32, JsValue> {
+    run(&[], |h, _| {
+        let limits = api::decode_options(h, &live(options))?;
+        SCRATCH.with(|scratch| {
+            let mut entry = scratch.borrow_mut();
+            lokryn_compliance_log::codec::decode_into(bytes, &limits, &mut entry)?;
+            tape_of(|w| w.write(&*entry).map_err(written))
+        })
+    })
+}
+
+/// `decodeDelimited(bytes, options?)`, the Array of entries returned on a tape.
+#[wasm_bindgen(js_name = decodeDelimitedTape)]
+pub fn decode_delimited_tape(bytes: JsValue, options: JsValue) -> Result<u32, JsValue> {
+    run(&[], |h, _| {
+        tape_of(|w| {
+            let mut count = 0;
+            api::decode_delimited_each(h, &live(bytes), &live(options), |entry| {
+                count += 1;
+                w.write(&entry).map_err(written)
+            })?;
+            w.array_of_last(count).map_err(written)
+        })
+    })
+}
+
+/// `fromJsonString(text, options?)`, the entry returned on a tape.
+#[wasm_bindgen(js_name = fromJsonStringTape)]
+pub fn from_json_string_tape(text: JsValue, options: JsValue) -> Result<u32, JsValue> {
+    run(&[], |h, _| {
+        let entry = api::from_json_entry(h, &live(text), &live(options))?;
+        tape_of(|w| w.write(&entry).map_err(written))
+    })
 }
 
 /// Validates every entry of a length-delimited stream.
 #[wasm_bindgen(js_name = validateDelimited)]
-pub fn validate_delimited(bytes: &JsValue, options: &JsValue) -> Result<JsValue, JsValue> {
-    Wasm.finish(api::validate_delimited(&Wasm, bytes, options))
-}
-
-/// Throws a ValidationError when the entry is not valid.
-#[wasm_bindgen(js_name = assertValid)]
-pub fn assert_valid(entry: &JsValue, options: &JsValue) -> Result<JsValue, JsValue> {
-    Wasm.finish(api::assert_valid(&Wasm, entry, options))
-}
-
-/// The sensitive data in every searched field of an entry.
-#[wasm_bindgen(js_name = findSensitive)]
-pub fn find_sensitive(entry: &JsValue) -> Result<JsValue, JsValue> {
-    Wasm.finish(api::find_sensitive(&Wasm, entry))
+pub fn validate_delimited(bytes: JsValue, options: JsValue) -> Result<JsValue, JsValue> {
+    run_js(&[], |h, _| {
+        api::validate_delimited(h, &live(bytes), &live(options))
+    })
 }
 
 /// The sensitive data in one string.
 #[wasm_bindgen(js_name = scanText)]
-pub fn scan_text(text: &JsValue) -> Result<JsValue, JsValue> {
-    Wasm.finish(api::scan_text(&Wasm, text))
-}
-
-/// A redacted copy of an entry, and what was replaced.
-#[wasm_bindgen]
-pub fn redact(entry: &JsValue, options: &JsValue) -> Result<JsValue, JsValue> {
-    Wasm.finish(api::redact(&Wasm, entry, options))
+pub fn scan_text(text: JsValue) -> Result<JsValue, JsValue> {
+    run_js(&[], |h, _| api::scan_text(h, &live(text)))
 }
 
 /// One string redacted as `redact` redacts a field.
 #[wasm_bindgen(js_name = redactText)]
-pub fn redact_text(text: &JsValue, options: &JsValue) -> Result<JsValue, JsValue> {
-    Wasm.finish(api::redact_text(&Wasm, text, options))
+pub fn redact_text(text: JsValue, options: JsValue) -> Result<JsValue, JsValue> {
+    run_js(&[], |h, _| api::redact_text(h, &live(text), &live(options)))
 }
 
 /// Decodes a length-delimited stream pushed in chunks.
@@ -359,25 +468,28 @@ pub struct DelimitedDecoder {
 impl DelimitedDecoder {
     /// A decoder; `options.maxEntryBytes` bounds an entry.
     #[wasm_bindgen(constructor)]
-    pub fn new(options: &JsValue) -> Result<DelimitedDecoder, JsValue> {
-        match api::decoder_new(&Wasm, options) {
-            Ok(inner) => Ok(Self { inner }),
-            Err(failure) => Err(failure.into_js(&Wasm)?),
-        }
+    pub fn new(options: JsValue) -> Result<DelimitedDecoder, JsValue> {
+        run(&[], |h, _| api::decoder_new(h, &live(options))).map(|inner| Self { inner })
     }
 
     /// Appends the next bytes of the stream.
-    pub fn push(&mut self, chunk: &JsValue) -> Result<JsValue, JsValue> {
-        Wasm.finish(api::decoder_push(&Wasm, &mut self.inner, chunk))
+    pub fn push(&mut self, chunk: JsValue) -> Result<JsValue, JsValue> {
+        let inner = &mut self.inner;
+        run_js(&[], |h, _| api::decoder_push(h, inner, &live(chunk)))
     }
 
-    /// The next entry, or `undefined` until more bytes are pushed.
-    pub fn read(&mut self) -> Result<JsValue, JsValue> {
-        Wasm.finish(api::decoder_read(&Wasm, &mut self.inner))
+    /// The next entry on a tape, or `undefined` until more bytes are pushed.
+    #[wasm_bindgen(js_name = readTape)]
+    pub fn read_tape(&mut self) -> Result<Option<u32>, JsValue> {
+        let inner = &mut self.inner;
+        run(&[], |_, _| match api::decoder_next::<H<'_>>(inner)? {
+            Some(entry) => tape_of(|w| w.write(&entry).map_err(written)).map(Some),
+            None => Ok(None),
+        })
     }
 
     /// Ends the stream; throws when it stopped inside an entry.
     pub fn end(&self) -> Result<JsValue, JsValue> {
-        Wasm.finish(api::decoder_end(&Wasm, &self.inner))
+        run_js(&[], |h, _| api::decoder_end(h, &self.inner))
     }
 }

@@ -69,6 +69,16 @@ pub fn decode_with(bytes: &[u8], limits: &Limits) -> Result<LogEntry> {
     Ok(LogEntry::decode(bytes)?)
 }
 
+/// Decodes one entry into `entry`, as [`decode_with`] does, reusing the
+/// memory its strings and lists already hold (for a caller that decodes
+/// many entries one at a time). On error `entry` holds part of the input.
+pub fn decode_into(bytes: &[u8], limits: &Limits, entry: &mut LogEntry) -> Result<()> {
+    check_size("entry", bytes.len(), limits.max_entry_bytes)?;
+    entry.clear();
+    entry.merge(bytes)?;
+    Ok(())
+}
+
 pub(crate) fn check_size(what: &'static str, size: usize, limit: usize) -> Result<()> {
     if size > limit {
         return Err(Error::TooLarge {

@@ -530,3 +530,33 @@ fn vectors_cover_every_field_and_enum_value() {
     }
     assert!(vectors.len() >= 30);
 }
+
+#[test]
+fn decode_into_a_reused_entry_is_decode() {
+    // Every vector decoded into one scratch entry, forwards then backwards
+    // (so each follows both smaller and larger ones): nothing of the entry
+    // before leaks into the next, and errors are decode's.
+    let vectors = all_vectors();
+    let limits = codec::Limits::DEFAULT;
+    let mut scratch = LogEntry::default();
+    for vector in vectors.iter().chain(vectors.iter().rev()) {
+        let binary = codec::encode(&vector.entry);
+        codec::decode_into(&binary, &limits, &mut scratch).unwrap();
+        assert_eq!(scratch, vector.entry, "{}", vector.name);
+    }
+    let binary = codec::encode(&all_fields());
+    let truncated = &binary[..binary.len() - 1];
+    assert_eq!(
+        codec::decode_into(truncated, &limits, &mut scratch)
+            .unwrap_err()
+            .to_string(),
+        codec::decode(truncated).unwrap_err().to_string()
+    );
+    let small = codec::Limits::with_max_entry_bytes(8);
+    assert_eq!(
+        codec::decode_into(&binary, &small, &mut scratch)
+            .unwrap_err()
+            .to_string(),
+        codec::decode_with(&binary, &small).unwrap_err().to_string()
+    );
+}

@@ -570,11 +570,41 @@ fn runtime(
         .iter()
         .map(|m| format!("{}$read", m.ts_name))
         .collect();
+    // What each reader's values are, for the tape writer of the wasm
+    // package (bindings/wasm/tape.js): 0 a value read as it is, m + 1 a
+    // message field of message m, -(m + 1) a repeated one.
+    let mut shapes = Vec::new();
+    for m in messages {
+        let mut shape = Vec::new();
+        for f in &m.proto.field {
+            let code = if f.r#type() == Type::Message {
+                let target = f.type_name().trim_start_matches('.');
+                let index = messages
+                    .iter()
+                    .position(|x| x.full_name == target)
+                    .with_context(|| format!("{}: no message {target}", m.ts_name))?;
+                let code = i64::try_from(index)? + 1;
+                if f.label() == Label::Repeated {
+                    -code
+                } else {
+                    code
+                }
+            } else {
+                0
+            };
+            shape.push(code.to_string());
+        }
+        shapes.push(format!("[{}]", shape.join(", ")));
+    }
     writeln!(
         js,
-        "\n// In the order of `Message` in bindings/js/src/generated.rs.\nconst messageFactories = [{}];\nconst messageReaders = [{}];\n",
+        "\n// In the order of `Message` in bindings/js/src/generated.rs.\nconst messageFactories = [{}];\nconst messageReaders = [{}];\n\
+         // Per message, what each of its reader's values is: 0 a value as it is,\n\
+         // m + 1 a message of messageFactories[m], -(m + 1) a list of them.\n\
+         const messageShapes = [{}];\n",
         names.join(", "),
-        readers.join(", ")
+        readers.join(", "),
+        shapes.join(", ")
     )?;
     js.push_str(strip_leading_comment(template));
     for line in template.lines() {
@@ -590,6 +620,7 @@ fn runtime(
     }
     exports.push("messageFactories".into());
     exports.push("messageReaders".into());
+    exports.push("messageShapes".into());
     Ok(match syntax {
         Syntax::CommonJs => {
             writeln!(
