@@ -337,11 +337,6 @@ impl<'t, 'h, H: Host> Taped<'t, 'h, H> {
         Tv::Node(0)
     }
 
-    /// A value of the live host.
-    pub fn host_value(&self, v: H::Value) -> Tv<H::Value> {
-        Tv::Host(v)
-    }
-
     /// The live host's value, for what was built.
     pub fn into_host(&self, v: Tv<H::Value>) -> Result<H::Value, H::Error> {
         match v {

@@ -12,7 +12,7 @@ use std::collections::HashMap;
 
 use js_sys::{Function, Uint8Array};
 use lokryn_compliance_log_js::tape::{Tape, TapeError, TapeWriter, Taped, Tv};
-use lokryn_compliance_log_js::{Factory, Failure, Host, KEY_NAMES, Key, Kind, Message, api};
+use lokryn_compliance_log_js::{Factory, Failure, Host, Key, Kind, Message, api};
 use wasm_bindgen::prelude::*;
 
 // Small helpers on the JavaScript side: each is one call across the
@@ -37,7 +37,6 @@ export function dateMillis(v) { return v instanceof Date ? v.getTime() : undefin
 export function ownKeys(o) { return Object.keys(o); }
 export function toArray(items) { return items; }
 export function callFactory(f, args) { return f.apply(undefined, args); }
-export function callReader(f, o) { return f(o); }
 export function bigintToI64(v) { return BigInt.asIntN(64, v) === v ? v : undefined; }
 "#)]
 extern "C" {
@@ -55,8 +54,6 @@ extern "C" {
     fn own_keys(o: &JsValue) -> Result<Vec<String>, JsValue>;
     #[wasm_bindgen(js_name = toArray)]
     fn to_array(items: Vec<JsValue>) -> JsValue;
-    #[wasm_bindgen(js_name = callReader, catch)]
-    fn call_reader(f: &Function, o: &JsValue) -> Result<Vec<JsValue>, JsValue>;
     #[wasm_bindgen(js_name = callFactory, catch)]
     fn call_factory(f: &Function, args: Vec<JsValue>) -> Result<JsValue, JsValue>;
     #[wasm_bindgen(js_name = bigintToI64)]
@@ -66,7 +63,6 @@ extern "C" {
 /// The JavaScript factories (one wasm instance is one thread).
 struct Factories {
     messages: Vec<Function>,
-    readers: Vec<Function>,
     error: Function,
     violation: Function,
     report: Function,
@@ -76,10 +72,9 @@ struct Factories {
 
 thread_local! {
     static FACTORIES: RefCell<Option<Factories>> = const { RefCell::new(None) };
-    /// The schema's property names, made into JavaScript strings once.
-    static KEYS: Vec<JsValue> = KEY_NAMES.iter().map(|k| JsValue::from_str(k)).collect();
-    /// Other property names (options), made into JavaScript strings once.
-    static OTHER_KEYS: RefCell<HashMap<&'static str, JsValue>> = RefCell::new(HashMap::new());
+    /// The property names read from live objects (options; entries come on
+    /// tapes), made into JavaScript strings once.
+    static KEYS: RefCell<HashMap<&'static str, JsValue>> = RefCell::new(HashMap::new());
 }
 
 /// Registers the factories of `runtime.js`. Called once by `lib.js`.
@@ -99,15 +94,13 @@ pub fn init(factories: &JsValue) -> Result<(), JsValue> {
             .map_err(|_| JsValue::from_str(&format!("factories.{name} holds a non-function")))
     };
     let messages = list("messages")?;
-    let readers = list("readers")?;
-    if messages.len() != Message::ALL.len() || readers.len() != Message::ALL.len() {
+    if messages.len() != Message::ALL.len() {
         return Err(JsValue::from_str(
             "runtime.js does not match the wasm module: reinstall the package",
         ));
     }
     let factories = Factories {
         messages,
-        readers,
         error: function("error")?,
         violation: function("violation")?,
         report: function("report")?,
@@ -140,33 +133,12 @@ impl Host for Wasm {
     }
 
     fn get(&self, object: &JsValue, key: Key) -> Result<JsValue, JsValue> {
-        if let Some(i) = key.index() {
-            if let Some(result) = KEYS.with(|keys| keys.get(i).map(|k| get_property(object, k))) {
-                return result;
-            }
-        }
-        OTHER_KEYS.with(|keys| {
+        KEYS.with(|keys| {
             let mut keys = keys.borrow_mut();
             let key = keys
                 .entry(key.name)
                 .or_insert_with(|| JsValue::from_str(key.name));
             get_property(object, key)
-        })
-    }
-
-    fn fields(
-        &self,
-        object: &JsValue,
-        message: Message,
-        _keys: &[Key],
-    ) -> Result<Vec<JsValue>, JsValue> {
-        FACTORIES.with(|f| {
-            let f = f.borrow();
-            let reader = f
-                .as_ref()
-                .and_then(|f| f.readers.get(message.index()))
-                .ok_or_else(|| JsValue::from_str("no reader for a message"))?;
-            call_reader(reader, object)
         })
     }
 
@@ -386,7 +358,8 @@ pub fn redact_tape(entry: &[u8], options: JsValue) -> Result<u32, JsValue> {
     })
 }
 
-/// `decode(bytes, options?)`, the entry returned on a tape.
+/// `decode(bytes, options?)` of anything but a `Uint8Array` (`decodeBytes`
+/// takes those), which it refuses as the Node package does.
 #[wasm_bindgen(js_name = decodeTape)]
 pub fn decode_tape(bytes: JsValue, options: JsValue) -> Result<u32, JsValue> {
     run(&[], |h, _| {

@@ -249,14 +249,14 @@ fn numeric(b: &[u8], j: usize, out: &mut Vec<Match>) -> usize {
     // The candidate must end at a boundary: not inside a word, a decimal
     // number, an email address, or a longer run with another separator.
     let after = byte(b, end);
-    let continues = byte(b, end + 1).is_ascii_digit()
-        && (matches!(after, b'.' | b',' | b'/' | b':')
-            || (matches!(after, b' ' | b'-') && last_len <= 6));
     if is_word(after) {
         // Digits that run into a word (`4bf92f…`, `28T09`): every later
         // digit of that word would be skipped as inside it, so skip it now.
         return word_end(b, end);
     }
+    let continues = byte(b, end + 1).is_ascii_digit()
+        && (matches!(after, b'.' | b',' | b'/' | b':')
+            || (matches!(after, b' ' | b'-') && last_len <= 6));
     let bounded = !(after == b'@' || continues);
     if !bounded || count > 7 {
         return end;
