@@ -2,37 +2,11 @@
 // instantiates the WebAssembly module (bundlers resolve the URL below as an
 // asset) before the module's importers run, so every function is ready to
 // call synchronously after `import`.
-import { initAsync, setup } from "./lib.js";
+import { initAsync, setup } from "./setup.js";
 
 const wasmExports = await initAsync({
   module_or_path: new URL("./pkg/lokryn_compliance_log_wasm_bg.wasm", import.meta.url),
 });
 setup(wasmExports);
 
-export {
-  VERSION,
-  ComplianceLogError,
-  ValidationError,
-  EventType,
-  Outcome,
-  Severity,
-  Sensitivity,
-  ActorType,
-  PayloadFormat,
-  encode,
-  decode,
-  encodeDelimited,
-  decodeDelimited,
-  toJsonString,
-  fromJsonString,
-  toJson,
-  fromJson,
-  validate,
-  validateDelimited,
-  assertValid,
-  findSensitive,
-  scanText,
-  redact,
-  redactText,
-  DelimitedDecoder,
-} from "./lib.js";
+export * from "./lib.js";

@@ -1,13 +1,12 @@
 // The API of @lokryn/compliance-log-wasm, shared by its browser entry
 // (index.js) and its Node entry (node.js), which instantiate the WebAssembly
-// module first and then call setup(). The work is done in Rust, compiled to
-// WebAssembly with wasm-bindgen; this file hands the module the factories of
-// runtime.js (generated from the schema) and exports the API declared in
-// index.d.ts.
+// module first (setup.js) and then re-export this file: the API declared in
+// index.d.ts. The work is done in Rust, compiled to WebAssembly with
+// wasm-bindgen.
 
 import * as wasm from "./pkg/lokryn_compliance_log_wasm.js";
 import * as runtime from "./runtime.js";
-import { replay, setMemory, withEntriesTape, withEntryTape } from "./tape.js";
+import { replay, withEntriesTape, withEntryTape } from "./tape.js";
 
 export {
   VERSION,
@@ -105,12 +104,3 @@ export class DelimitedDecoder {
     this.#inner.free();
   }
 }
-
-/** Called by the entries once the WebAssembly module is instantiated. */
-export function setup(exports) {
-  wasm.init(runtime.factories);
-  setMemory(exports);
-}
-
-/** The wasm-bindgen initialisers, for the entries. */
-export { default as initAsync, initSync } from "./pkg/lokryn_compliance_log_wasm.js";

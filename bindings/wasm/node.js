@@ -2,37 +2,11 @@
 // module from disk and instantiates it synchronously.
 import { readFileSync } from "node:fs";
 
-import { initSync, setup } from "./lib.js";
+import { initSync, setup } from "./setup.js";
 
 const wasmExports = initSync({
   module: readFileSync(new URL("./pkg/lokryn_compliance_log_wasm_bg.wasm", import.meta.url)),
 });
 setup(wasmExports);
 
-export {
-  VERSION,
-  ComplianceLogError,
-  ValidationError,
-  EventType,
-  Outcome,
-  Severity,
-  Sensitivity,
-  ActorType,
-  PayloadFormat,
-  encode,
-  decode,
-  encodeDelimited,
-  decodeDelimited,
-  toJsonString,
-  fromJsonString,
-  toJson,
-  fromJson,
-  validate,
-  validateDelimited,
-  assertValid,
-  findSensitive,
-  scanText,
-  redact,
-  redactText,
-  DelimitedDecoder,
-} from "./lib.js";
+export * from "./lib.js";

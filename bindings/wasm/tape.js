@@ -14,23 +14,25 @@
 // described in bindings/js/src/tape.rs, its other half.
 
 import { factories, messageFactories, messageReaders, messageShapes } from "./runtime.js";
-
-const T_UNDEFINED = 0;
-const T_NULL = 1;
-const T_FALSE = 2;
-const T_TRUE = 3;
-const T_NUMBER = 4;
-const T_BIGINT = 5;
-const T_BIGINT_OUT_OF_RANGE = 6;
-const T_STRING = 7;
-const T_SYMBOL = 8;
-const T_FUNCTION = 9;
-const T_BYTES = 10;
-const T_ARRAY = 11;
-const T_DATE = 12;
-const T_OBJECT = 13;
-const T_MESSAGE = 14;
-const T_BUILD = 15;
+import {
+  FACTORIES,
+  T_ARRAY,
+  T_BIGINT,
+  T_BIGINT_OUT_OF_RANGE,
+  T_BUILD,
+  T_BYTES,
+  T_DATE,
+  T_FALSE,
+  T_FUNCTION,
+  T_MESSAGE,
+  T_NULL,
+  T_NUMBER,
+  T_OBJECT,
+  T_STRING,
+  T_SYMBOL,
+  T_TRUE,
+  T_UNDEFINED,
+} from "./tape_tags.js";
 
 const LOG_ENTRY = 0;
 // google.protobuf.Timestamp, which also takes a Date.
@@ -317,18 +319,9 @@ export function replay(address) {
 }
 
 function builder(code, m) {
-  switch (code) {
-    case 0:
-      return messageFactories[m];
-    case 1:
-      return factories.violation;
-    case 2:
-      return factories.report;
-    case 3:
-      return factories.finding;
-    case 4:
-      return factories.redaction;
-    default:
-      return factories.error;
+  const name = FACTORIES[code];
+  if (name === undefined) {
+    throw new Error("@lokryn/compliance-log-wasm: malformed output tape (reinstall the package)");
   }
+  return name === null ? messageFactories[m] : factories[name];
 }

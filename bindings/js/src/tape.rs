@@ -21,22 +21,8 @@
 //! Both formats are private to this crate and the package's JavaScript,
 //! which ship together; the layout is little-endian:
 //!
-//! | tag | input tape | output tape |
-//! |---:|---|---|
-//! | 0 | `undefined` | `undefined` |
-//! | 1 | `null` | |
-//! | 2, 3 | `false`, `true` | `false`, `true` |
-//! | 4 | a number: f64 | a number: f64 |
-//! | 5 | a bigint in the range of i64: i64 | a bigint: i64 |
-//! | 6 | a bigint outside that range | |
-//! | 7 | a string: u32 byte length, UTF-8 | a string: u32 length in UTF-16 units (its text is in the string section) |
-//! | 8, 9 | a symbol, a function | |
-//! | 10 | a `Uint8Array`: u32 length, bytes | a `Uint8Array`: u32 length, bytes |
-//! | 11 | an `Array`: u32 length, its elements | an `Array` of the last u32 values |
-//! | 12 | a `Date`: f64 milliseconds | |
-//! | 13 | any other object (never read further) | |
-//! | 14 | a message object: u32 count, its reader's values | |
-//! | 15 | | a factory call: u8 [`Factory`] code, u8 [`Message`] index, u32 argument count |
+//! The tags of the values are in [`tag`], the factory codes in [`factory`]
+//! (both generated with the JavaScript side's `tape_tags.js`).
 //!
 //! An output tape starts with its own u32 byte length and the u32 byte
 //! length of its operations, which follow; the string section (UTF-8)
@@ -44,43 +30,9 @@
 
 use std::cell::RefCell;
 
-use crate::{Factory, Host, Key, Kind, Message, ToJs};
+use crate::{Factory, Host, JsType, Key, Message, ToJs};
 
-/// The tags of both tapes (see the module documentation).
-pub mod tag {
-    /// `undefined`.
-    pub const UNDEFINED: u8 = 0;
-    /// `null`.
-    pub const NULL: u8 = 1;
-    /// `false`.
-    pub const FALSE: u8 = 2;
-    /// `true`.
-    pub const TRUE: u8 = 3;
-    /// A number.
-    pub const NUMBER: u8 = 4;
-    /// A bigint in the range of `i64`.
-    pub const BIGINT: u8 = 5;
-    /// A bigint outside the range of `i64`.
-    pub const BIGINT_OUT_OF_RANGE: u8 = 6;
-    /// A string.
-    pub const STRING: u8 = 7;
-    /// A symbol.
-    pub const SYMBOL: u8 = 8;
-    /// A function.
-    pub const FUNCTION: u8 = 9;
-    /// A `Uint8Array`.
-    pub const BYTES: u8 = 10;
-    /// An `Array`.
-    pub const ARRAY: u8 = 11;
-    /// A `Date`.
-    pub const DATE: u8 = 12;
-    /// Any other object.
-    pub const OBJECT: u8 = 13;
-    /// A message object, as its reader's values.
-    pub const MESSAGE: u8 = 14;
-    /// A factory call (output tapes).
-    pub const BUILD: u8 = 15;
-}
+include!("tape_tags.rs");
 
 /// Why a tape could not be read: it was not written by the package's
 /// JavaScript of the same version (or a value was asked something the tape
@@ -371,23 +323,23 @@ impl<H: Host> Host for Taped<'_, '_, H> {
     type Value = Tv<H::Value>;
     type Error = H::Error;
 
-    fn kind(&self, value: &Self::Value) -> Result<Kind, H::Error> {
+    fn type_of(&self, value: &Self::Value) -> Result<JsType, H::Error> {
         Ok(match value {
-            Tv::Host(v) => return self.host.kind(v),
+            Tv::Host(v) => return self.host.type_of(v),
             Tv::Node(id) => match self.tape.node(*id) {
-                Node::Undefined => Kind::Undefined,
-                Node::Null => Kind::Null,
-                Node::Bool(_) => Kind::Boolean,
-                Node::Number(_) => Kind::Number,
-                Node::BigInt(_) => Kind::BigInt,
-                Node::Str { .. } => Kind::String,
-                Node::Symbol => Kind::Symbol,
-                Node::Function => Kind::Function,
+                Node::Undefined => JsType::Undefined,
+                Node::Null => JsType::Null,
+                Node::Bool(_) => JsType::Boolean,
+                Node::Number(_) => JsType::Number,
+                Node::BigInt(_) => JsType::BigInt,
+                Node::Str { .. } => JsType::String,
+                Node::Symbol => JsType::Symbol,
+                Node::Function => JsType::Function,
                 Node::Bytes { .. }
                 | Node::Array { .. }
                 | Node::Date(_)
                 | Node::Object
-                | Node::Message { .. } => Kind::Object,
+                | Node::Message { .. } => JsType::Object,
             },
         })
     }
@@ -630,7 +582,7 @@ impl Host for TapeWriter {
     type Value = ();
     type Error = TapeError;
 
-    fn kind(&self, _: &()) -> Result<Kind, TapeError> {
+    fn type_of(&self, _: &()) -> Result<JsType, TapeError> {
         Err(TapeError("an output tape is not read"))
     }
 
@@ -720,12 +672,12 @@ impl Host for TapeWriter {
 
     fn build(&self, factory: Factory, args: Vec<()>) -> Result<(), TapeError> {
         let (code, message) = match factory {
-            Factory::Message(m) => (0, m.index()),
-            Factory::Violation => (1, 0),
-            Factory::Report => (2, 0),
-            Factory::Finding => (3, 0),
-            Factory::Redaction => (4, 0),
-            Factory::Error => (5, 0),
+            Factory::Message(m) => (factory::MESSAGE, m.index()),
+            Factory::Violation => (factory::VIOLATION, 0),
+            Factory::Report => (factory::REPORT, 0),
+            Factory::Finding => (factory::FINDING, 0),
+            Factory::Redaction => (factory::REDACTION, 0),
+            Factory::Error => (factory::ERROR, 0),
         };
         let message = u8::try_from(message).map_err(|_| TapeError("too many messages"))?;
         let argc = Self::length(args.len())?;

@@ -15,7 +15,7 @@ use std::cell::RefCell;
 
 use lokryn_compliance_log::{LogEntry, codec};
 use lokryn_compliance_log_js::{
-    ConvertError, Factory, Failure, FromJs, Host, Key, Kind, Message, ToJs, api,
+    ConvertError, Factory, Failure, FromJs, Host, JsType, Key, Message, ToJs, api,
 };
 
 #[derive(Debug, Clone, PartialEq)]
@@ -57,15 +57,15 @@ impl Host for Mock {
     type Value = V;
     type Error = String;
 
-    fn kind(&self, v: &V) -> Result<Kind, String> {
+    fn type_of(&self, v: &V) -> Result<JsType, String> {
         Ok(match v {
-            V::Undefined => Kind::Undefined,
-            V::Null => Kind::Null,
-            V::Bool(_) => Kind::Boolean,
-            V::Num(_) => Kind::Number,
-            V::Big(_) => Kind::BigInt,
-            V::Str(_) => Kind::String,
-            _ => Kind::Object,
+            V::Undefined => JsType::Undefined,
+            V::Null => JsType::Null,
+            V::Bool(_) => JsType::Boolean,
+            V::Num(_) => JsType::Number,
+            V::Big(_) => JsType::BigInt,
+            V::Str(_) => JsType::String,
+            _ => JsType::Object,
         })
     }
 

@@ -6,7 +6,7 @@
 //! (`index.js`) calls [`init`] once with the factories of `runtime.cjs`,
 //! through which the objects returned here and the errors thrown are built.
 
-use lokryn_compliance_log_js::{Factory, Failure, Host, Key, Kind, Message, api};
+use lokryn_compliance_log_js::{Factory, Failure, Host, JsType, Key, Message, api};
 use napi::bindgen_prelude::{
     Array, BigInt, Env, FromNapiValue, Function, FunctionRef, JsObjectValue, JsValue,
     JsValuesTupleIntoVec, Object, Result, ToNapiValue, Uint8ArraySlice, Unknown, ValueType, i64n,
@@ -108,17 +108,17 @@ impl<'env> Host for Node<'env> {
     type Value = Unknown<'env>;
     type Error = napi::Error;
 
-    fn kind(&self, value: &Unknown<'env>) -> Result<Kind> {
+    fn type_of(&self, value: &Unknown<'env>) -> Result<JsType> {
         Ok(match value.get_type()? {
-            ValueType::Undefined => Kind::Undefined,
-            ValueType::Null => Kind::Null,
-            ValueType::Boolean => Kind::Boolean,
-            ValueType::Number => Kind::Number,
-            ValueType::BigInt => Kind::BigInt,
-            ValueType::String => Kind::String,
-            ValueType::Symbol => Kind::Symbol,
-            ValueType::Function => Kind::Function,
-            _ => Kind::Object,
+            ValueType::Undefined => JsType::Undefined,
+            ValueType::Null => JsType::Null,
+            ValueType::Boolean => JsType::Boolean,
+            ValueType::Number => JsType::Number,
+            ValueType::BigInt => JsType::BigInt,
+            ValueType::String => JsType::String,
+            ValueType::Symbol => JsType::Symbol,
+            ValueType::Function => JsType::Function,
+            _ => JsType::Object,
         })
     }
 
@@ -270,135 +270,51 @@ fn arg<'env>(h: &Node<'env>, v: Option<Unknown<'env>>) -> Result<Unknown<'env>> 
     }
 }
 
-/// Encodes an entry to protobuf binary.
-#[napi(ts_return_type = "Uint8Array")]
-pub fn encode<'env>(env: &'env Env, entry: Unknown<'env>) -> Result<Unknown<'env>> {
-    let h = Node::new(env)?;
-    h.finish(api::encode(&h, &entry))
+/// Exports functions of [`api`] under their names: each takes its
+/// arguments' handles (`options` may be left out) and throws the failure.
+macro_rules! export {
+    ($($(#[doc = $doc:literal])* fn $name:ident($arg:ident $(, $options:ident?)?);)*) => {$(
+        $(#[doc = $doc])*
+        #[napi]
+        pub fn $name<'env>(
+            env: &'env Env,
+            $arg: Unknown<'env>,
+            $($options: Option<Unknown<'env>>,)?
+        ) -> Result<Unknown<'env>> {
+            let h = Node::new(env)?;
+            $(let $options = arg(&h, $options)?;)?
+            h.finish(api::$name(&h, &$arg $(, &$options)?))
+        }
+    )*};
 }
 
-/// Decodes one entry.
-#[napi]
-pub fn decode<'env>(
-    env: &'env Env,
-    bytes: Unknown<'env>,
-    options: Option<Unknown<'env>>,
-) -> Result<Unknown<'env>> {
-    let h = Node::new(env)?;
-    let options = arg(&h, options)?;
-    h.finish(api::decode(&h, &bytes, &options))
-}
-
-/// Encodes entries as a length-delimited stream.
-#[napi]
-pub fn encode_delimited<'env>(env: &'env Env, entries: Unknown<'env>) -> Result<Unknown<'env>> {
-    let h = Node::new(env)?;
-    h.finish(api::encode_delimited(&h, &entries))
-}
-
-/// Decodes every entry of a length-delimited stream.
-#[napi]
-pub fn decode_delimited<'env>(
-    env: &'env Env,
-    bytes: Unknown<'env>,
-    options: Option<Unknown<'env>>,
-) -> Result<Unknown<'env>> {
-    let h = Node::new(env)?;
-    let options = arg(&h, options)?;
-    h.finish(api::decode_delimited(&h, &bytes, &options))
-}
-
-/// The canonical proto3 JSON text of an entry.
-#[napi]
-pub fn to_json_string<'env>(env: &'env Env, entry: Unknown<'env>) -> Result<Unknown<'env>> {
-    let h = Node::new(env)?;
-    h.finish(api::to_json_string(&h, &entry))
-}
-
-/// Reads an entry from proto3 JSON text.
-#[napi]
-pub fn from_json_string<'env>(
-    env: &'env Env,
-    text: Unknown<'env>,
-    options: Option<Unknown<'env>>,
-) -> Result<Unknown<'env>> {
-    let h = Node::new(env)?;
-    let options = arg(&h, options)?;
-    h.finish(api::from_json_string(&h, &text, &options))
-}
-
-/// Validates an entry.
-#[napi]
-pub fn validate<'env>(
-    env: &'env Env,
-    entry: Unknown<'env>,
-    options: Option<Unknown<'env>>,
-) -> Result<Unknown<'env>> {
-    let h = Node::new(env)?;
-    let options = arg(&h, options)?;
-    h.finish(api::validate(&h, &entry, &options))
-}
-
-/// Validates every entry of a length-delimited stream.
-#[napi]
-pub fn validate_delimited<'env>(
-    env: &'env Env,
-    bytes: Unknown<'env>,
-    options: Option<Unknown<'env>>,
-) -> Result<Unknown<'env>> {
-    let h = Node::new(env)?;
-    let options = arg(&h, options)?;
-    h.finish(api::validate_delimited(&h, &bytes, &options))
-}
-
-/// Throws a ValidationError when the entry is not valid.
-#[napi]
-pub fn assert_valid<'env>(
-    env: &'env Env,
-    entry: Unknown<'env>,
-    options: Option<Unknown<'env>>,
-) -> Result<Unknown<'env>> {
-    let h = Node::new(env)?;
-    let options = arg(&h, options)?;
-    h.finish(api::assert_valid(&h, &entry, &options))
-}
-
-/// The sensitive data in every searched field of an entry.
-#[napi]
-pub fn find_sensitive<'env>(env: &'env Env, entry: Unknown<'env>) -> Result<Unknown<'env>> {
-    let h = Node::new(env)?;
-    h.finish(api::find_sensitive(&h, &entry))
-}
-
-/// The sensitive data in one string.
-#[napi]
-pub fn scan_text<'env>(env: &'env Env, text: Unknown<'env>) -> Result<Unknown<'env>> {
-    let h = Node::new(env)?;
-    h.finish(api::scan_text(&h, &text))
-}
-
-/// A redacted copy of an entry, and what was replaced.
-#[napi]
-pub fn redact<'env>(
-    env: &'env Env,
-    entry: Unknown<'env>,
-    options: Option<Unknown<'env>>,
-) -> Result<Unknown<'env>> {
-    let h = Node::new(env)?;
-    let options = arg(&h, options)?;
-    h.finish(api::redact(&h, &entry, &options))
-}
-
-/// One string redacted as `redact` redacts a field.
-#[napi]
-pub fn redact_text<'env>(
-    env: &'env Env,
-    text: Unknown<'env>,
-    options: Option<Unknown<'env>>,
-) -> Result<Unknown<'env>> {
-    let h = Node::new(env)?;
-    let options = arg(&h, options)?;
-    h.finish(api::redact_text(&h, &text, &options))
+export! {
+    /// Encodes an entry to protobuf binary.
+    fn encode(entry);
+    /// Decodes one entry.
+    fn decode(bytes, options?);
+    /// Encodes entries as a length-delimited stream.
+    fn encode_delimited(entries);
+    /// Decodes every entry of a length-delimited stream.
+    fn decode_delimited(bytes, options?);
+    /// The canonical proto3 JSON text of an entry.
+    fn to_json_string(entry);
+    /// Reads an entry from proto3 JSON text.
+    fn from_json_string(text, options?);
+    /// Validates an entry.
+    fn validate(entry, options?);
+    /// Validates every entry of a length-delimited stream.
+    fn validate_delimited(bytes, options?);
+    /// Throws a ValidationError when the entry is not valid.
+    fn assert_valid(entry, options?);
+    /// The sensitive data in every searched field of an entry.
+    fn find_sensitive(entry);
+    /// The sensitive data in one string.
+    fn scan_text(text);
+    /// A redacted copy of an entry, and what was replaced.
+    fn redact(entry, options?);
+    /// One string redacted as `redact` redacts a field.
+    fn redact_text(text, options?);
 }
 
 /// Decodes a length-delimited stream pushed in chunks.

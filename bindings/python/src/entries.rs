@@ -71,5 +71,5 @@ pub(crate) fn entry_bytes<'py>(obj: &Bound<'py, PyAny>) -> PyResult<Bound<'py, P
 /// An entry argument, decoded by the core.
 pub(crate) fn decode_entry(obj: &Bound<'_, PyAny>) -> PyResult<LogEntry> {
     let bytes = entry_bytes(obj)?;
-    codec::decode(bytes.as_bytes()).map_err(|e| to_py_err(obj.py(), e, Context::Binary))
+    codec::decode(bytes.as_bytes()).map_err(|e| to_py_err(obj.py(), &e, Context::Binary))
 }

@@ -55,10 +55,10 @@ pub(crate) enum Context {
 /// Input errors become [`DecodeError`] or [`JsonError`]; I/O errors become
 /// the matching `OSError` subclass, or the very exception a Python file
 /// object raised.
-pub(crate) fn to_py_err(py: Python<'_>, err: Error, context: Context) -> PyErr {
+pub(crate) fn to_py_err(py: Python<'_>, err: &Error, context: Context) -> PyErr {
     let message = err.to_string();
     let code = err.code();
-    let (index, offset, mut line) = match &err {
+    let (index, offset, mut line) = match err {
         Error::Entry {
             index,
             offset,
@@ -67,9 +67,9 @@ pub(crate) fn to_py_err(py: Python<'_>, err: Error, context: Context) -> PyErr {
         } => (Some(*index), Some(*offset), *line),
         _ => (None, None, None),
     };
-    let root = into_root(err);
+    let root = err.root();
     let (mut column, mut field) = (None, None);
-    match &root {
+    match root {
         Error::Json {
             line: l,
             column: c,
@@ -91,8 +91,8 @@ pub(crate) fn to_py_err(py: Python<'_>, err: Error, context: Context) -> PyErr {
     let err = match root {
         Error::Io(io) => {
             // An exception raised by a Python file object comes back as is.
-            if io.get_ref().is_some_and(|inner| inner.is::<PyErr>()) {
-                return PyErr::from(io);
+            if let Some(raised) = io.get_ref().and_then(|inner| inner.downcast_ref::<PyErr>()) {
+                return raised.clone_ref(py);
             }
             return PyErr::from(std::io::Error::new(io.kind(), message));
         }
@@ -149,13 +149,6 @@ pub(crate) fn refused_by_protobuf(py: Python<'_>, err: &PyErr, index: u64, offse
     let detail = (Some("DECODE"), Some(index), Some(offset), None, None, None);
     let _ = set_detail(py, &new, detail);
     new
-}
-
-fn into_root(err: Error) -> Error {
-    match err {
-        Error::Entry { source, .. } => into_root(*source),
-        other => other,
-    }
 }
 
 /// Puts the index of the entry a batch call failed on into `err`: its

@@ -58,7 +58,7 @@ mod json {
     #[pyfunction]
     pub(crate) fn to_json(entry: &Bound<'_, PyAny>) -> PyResult<String> {
         let decoded = decode_entry(entry)?;
-        core_json::to_json(&decoded).map_err(|e| to_py_err(entry.py(), e, Context::Json))
+        core_json::to_json(&decoded).map_err(|e| to_py_err(entry.py(), &e, Context::Json))
     }
 
     /// Writes many entries as JSON in one call; returns a list of strings.
@@ -70,7 +70,7 @@ mod json {
             let item = item?;
             let text = decode_entry(&item)
                 .and_then(|e| {
-                    core_json::to_json(&e).map_err(|err| to_py_err(py, err, Context::Json))
+                    core_json::to_json(&e).map_err(|err| to_py_err(py, &err, Context::Json))
                 })
                 .map_err(|err| crate::errors::at_index(py, err, index))?;
             out.append(text)?;
@@ -98,7 +98,7 @@ mod json {
                 text.get_type().name()?
             )));
         };
-        let entry = parsed.map_err(|e| to_py_err(py, e, Context::Json))?;
+        let entry = parsed.map_err(|e| to_py_err(py, &e, Context::Json))?;
         log_entry_from_bytes(py, &codec::encode(&entry))
     }
 }

@@ -222,7 +222,7 @@ impl EntryReader {
         let item = match framing {
             Framing::Delimited(reader) => match reader.next_frame() {
                 None => return Ok(None),
-                Some(Err(e)) => return Err(to_py_err(py, e, Context::Binary)),
+                Some(Err(e)) => return Err(to_py_err(py, &e, Context::Binary)),
                 Some(Ok(frame)) if self.raw => PyBytes::new(py, &frame.bytes).into_any(),
                 // google.protobuf parses; the core explains a refusal.
                 Some(Ok(frame)) => log_entry_from_bytes(py, &frame.bytes).map_err(|err| {
@@ -230,14 +230,14 @@ impl EntryReader {
                         .err()
                         .map(|e| e.at_entry(frame.index, frame.offset, None));
                     match explained {
-                        Some(e) => to_py_err(py, e, Context::Binary),
+                        Some(e) => to_py_err(py, &e, Context::Binary),
                         None => refused_by_protobuf(py, &err, frame.index, frame.offset),
                     }
                 })?,
             },
             Framing::JsonLines(reader) => match reader.next() {
                 None => return Ok(None),
-                Some(Err(e)) => return Err(to_py_err(py, e, Context::Json)),
+                Some(Err(e)) => return Err(to_py_err(py, &e, Context::Json)),
                 Some(Ok(entry)) if self.raw => PyBytes::new(py, &codec::encode(&entry)).into_any(),
                 Some(Ok(entry)) => log_entry_from_bytes(py, &codec::encode(&entry))?,
             },
@@ -348,7 +348,7 @@ impl EntryWriter {
         // Bytes from the caller must be an entry; a message's own
         // serialization is.
         if entry.is_instance_of::<PyBytes>() || !entry.get_type().is(log_entry_class(py)?) {
-            codec::decode(bytes.as_bytes()).map_err(|e| to_py_err(py, e, Context::Binary))?;
+            codec::decode(bytes.as_bytes()).map_err(|e| to_py_err(py, &e, Context::Binary))?;
         }
         self.writer()?.write_encoded(bytes.as_bytes())?;
         self.count += 1;

@@ -207,7 +207,7 @@ fn core_report(entry: &Bound<'_, PyAny>, profile: Option<&Bound<'_, PyAny>>) -> 
     let bytes = entry_bytes(entry)?;
     core_validate::validate_encoded(bytes.as_bytes(), &options)
         .map(|(_, report)| report)
-        .map_err(|e| to_py_err(py, e, Context::Binary))
+        .map_err(|e| to_py_err(py, &e, Context::Binary))
 }
 
 fn report_of<'py>(
@@ -299,7 +299,7 @@ pub(crate) fn check_many<'py>(
         });
         for (offset, report) in reports.into_iter().enumerate() {
             let report = report
-                .map_err(|e| at_index(py, to_py_err(py, e, Context::Binary), first + offset))?;
+                .map_err(|e| at_index(py, to_py_err(py, &e, Context::Binary), first + offset))?;
             out.append(ValidationReport::new(py, report)?)?;
         }
     }

@@ -4,7 +4,7 @@
 //! Every exported function converts its arguments' handles and delegates to
 //! `lokryn_compliance_log_js::api`, which the Node binding shares; this file
 //! only implements [`Host`] over wasm-bindgen. The package's JavaScript
-//! (`lib.js`) calls [`init`] once with the factories of `runtime.js`, through
+//! (`setup.js`) calls [`init`] once with the factories of `runtime.js`, through
 //! which the objects returned here and the errors thrown are built.
 
 use std::cell::RefCell;
@@ -12,7 +12,7 @@ use std::collections::HashMap;
 
 use js_sys::{Function, Uint8Array};
 use lokryn_compliance_log_js::tape::{Tape, TapeError, TapeWriter, Taped, Tv};
-use lokryn_compliance_log_js::{Factory, Failure, Host, Key, Kind, Message, api};
+use lokryn_compliance_log_js::{Factory, Failure, Host, JsType, Key, Message, api};
 use wasm_bindgen::prelude::*;
 
 // Small helpers on the JavaScript side: each is one call across the
@@ -77,7 +77,7 @@ thread_local! {
     static KEYS: RefCell<HashMap<&'static str, JsValue>> = RefCell::new(HashMap::new());
 }
 
-/// Registers the factories of `runtime.js`. Called once by `lib.js`.
+/// Registers the factories of `runtime.js`. Called once by `setup.js`.
 #[wasm_bindgen]
 pub fn init(factories: &JsValue) -> Result<(), JsValue> {
     let function = |name: &str| -> Result<Function, JsValue> {
@@ -118,17 +118,17 @@ impl Host for Wasm {
     type Value = JsValue;
     type Error = JsValue;
 
-    fn kind(&self, value: &JsValue) -> Result<Kind, JsValue> {
+    fn type_of(&self, value: &JsValue) -> Result<JsType, JsValue> {
         Ok(match kind_of(value) {
-            0 => Kind::Undefined,
-            1 => Kind::Null,
-            2 => Kind::Boolean,
-            3 => Kind::Number,
-            4 => Kind::BigInt,
-            5 => Kind::String,
-            6 => Kind::Symbol,
-            7 => Kind::Object,
-            _ => Kind::Function,
+            0 => JsType::Undefined,
+            1 => JsType::Null,
+            2 => JsType::Boolean,
+            3 => JsType::Number,
+            4 => JsType::BigInt,
+            5 => JsType::String,
+            6 => JsType::Symbol,
+            7 => JsType::Object,
+            _ => JsType::Function,
         })
     }
 

@@ -19,6 +19,7 @@
 //! they agree, and `cargo xtask release` rewrites them all.
 
 mod convert;
+mod tape;
 
 use std::collections::HashMap;
 use std::fmt::Write as _;
@@ -91,6 +92,7 @@ pub(crate) fn files(schema: &Schema) -> Result<Vec<GeneratedFile>> {
         files.push(GeneratedFile::new(format!("{dir}/{name}"), js));
     }
     files.push(convert::file(&messages)?);
+    files.extend(tape::files()?);
     Ok(files)
 }
 
