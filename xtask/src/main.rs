@@ -3,6 +3,7 @@
 //! * `codegen [--check]`: regenerate every generated file from `proto/`
 //!   (or, with `--check`, fail when any committed file differs).
 //! * `test`: run every test of every language, exactly as CI does.
+//! * `npm [node | wasm]`: build the npm packages in place (both, or one).
 //! * `bench`: the codec benchmarks next to their peers, as a Markdown table.
 //! * `schema-baseline`: record the current schema as the last release's, the
 //!   baseline of the FILE breaking-change check (run when cutting a release).
@@ -37,6 +38,7 @@ commands:
                       run every test in every language (what CI runs); --rust-only: the Rust steps;
                       --portable: the Rust, Python and Node (napi) steps (CI on macOS and Windows)
   lint                rustfmt --check and clippy -D warnings
+  npm [node | wasm]   build the npm packages in place (runtime and types, napi addon, wasm module)
   bench               codec benchmarks next to prost, prost-reflect and google.protobuf
   schema-baseline     record the schema as the last release's (tests/breaking/), at a release
   dist [--check]      every release artifact into dist/, with SHA256SUMS (--check: install and use each)
@@ -60,6 +62,9 @@ fn main() -> ExitCode {
         ["test", "--rust-only"] => test::run(test::Scope::RustOnly),
         ["test", "--portable"] => test::run(test::Scope::Portable),
         ["lint"] => test::lint(),
+        ["npm"] => npm::build(true, true),
+        ["npm", "node"] => npm::build(true, false),
+        ["npm", "wasm"] => npm::build(false, true),
         ["bench"] => bench::run(),
         ["schema-baseline"] => test::buf::record_baseline(),
         ["dist"] => dist::run(false),

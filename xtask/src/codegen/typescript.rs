@@ -11,12 +11,19 @@
 //!   wasm package): the enum objects, one factory per message through which
 //!   the native code builds the objects it returns (so their shape is that
 //!   of protobuf-es's `create()`), then `bindings/js/runtime.js`.
-//! * `bindings/js/src/generated.rs`: the Rust conversions between those
-//!   objects and the core's prost types (see [`convert`]).
 //!
-//! The runtime's `VERSION` is the workspace version. Each package.json
-//! carries it too (npm needs it literally); `crate::version` checks that
-//! they agree, and `cargo xtask release` rewrites them all.
+//! Those two are not committed: the npm build (`crate::npm`) writes them
+//! into each package from [`package_files`], so the repository holds one
+//! source of each. `cargo xtask codegen` writes, and commits:
+//!
+//! * `bindings/js/src/generated.rs`: the Rust conversions between those
+//!   objects and the core's prost types (see [`convert`]);
+//! * the numbers of the wasm package's value tapes, on both sides (see
+//!   [`tape`]).
+//!
+//! The runtime's `VERSION` is the workspace version, read at build time.
+//! Each package.json carries it too (npm needs it literally); `crate::version`
+//! checks that they agree, and `cargo xtask release` rewrites them all.
 
 mod convert;
 mod tape;
@@ -32,8 +39,8 @@ use prost_types::{
     DescriptorProto, EnumDescriptorProto, FieldDescriptorProto, FileDescriptorProto,
 };
 
+use super::GeneratedFile;
 use super::schema::{PACKAGE, Schema};
-use super::{GeneratedFile, HEADER};
 use crate::util::root;
 
 /// The npm packages, each with the runtime module syntax it uses.
@@ -64,14 +71,26 @@ pub(crate) struct JsMessage<'a> {
     pub(crate) docs: Docs,
 }
 
+/// What `cargo xtask codegen` writes (and the repository holds).
 pub(crate) fn files(schema: &Schema) -> Result<Vec<GeneratedFile>> {
+    let mut files = vec![convert::file(&messages(schema)?)?];
+    files.extend(tape::files()?);
+    Ok(files)
+}
+
+/// The first line of the files the npm build writes into the packages.
+const BUILT: &str = "Built by `cargo xtask` from proto/ (npm builds). Do not edit; not committed.";
+
+/// The runtime and the type declarations of each npm package, for the npm
+/// build to write into the package (paths relative to the repository).
+pub(crate) fn package_files(schema: &Schema) -> Result<Vec<GeneratedFile>> {
     let root = root();
     let messages = messages(schema)?;
     let enums = enums(schema);
     let version = crate::version::workspace_version(&root)?.to_string();
 
     let mut dts = format!(
-        "// {HEADER}\n//\n// The TypeScript API of @lokryn/compliance-log and @lokryn/compliance-log-wasm:\n\
+        "// {BUILT}\n//\n// The TypeScript API of @lokryn/compliance-log and @lokryn/compliance-log-wasm:\n\
          // the schema's types (xtask/src/codegen/typescript.rs) and then {API_DTS}.\n"
     );
     for (e, docs) in &enums {
@@ -91,8 +110,6 @@ pub(crate) fn files(schema: &Schema) -> Result<Vec<GeneratedFile>> {
         let (name, js) = runtime(*syntax, &version, &enums, &messages, &template)?;
         files.push(GeneratedFile::new(format!("{dir}/{name}"), js));
     }
-    files.push(convert::file(&messages)?);
-    files.extend(tape::files()?);
     Ok(files)
 }
 
@@ -487,9 +504,8 @@ fn runtime(
     messages: &[JsMessage<'_>],
     template: &str,
 ) -> Result<(&'static str, String)> {
-    let mut js = format!(
-        "// {HEADER}\n//\n// Made from xtask/src/codegen/typescript.rs and {RUNTIME_JS}.\n"
-    );
+    let mut js =
+        format!("// {BUILT}\n//\n// Made from xtask/src/codegen/typescript.rs and {RUNTIME_JS}.\n");
     if syntax == Syntax::CommonJs {
         js.push_str("\"use strict\";\n");
     }
