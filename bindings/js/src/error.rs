@@ -165,7 +165,7 @@ impl ErrorInfo {
     }
 
     /// Describes a value that does not fit the schema (`None` for an engine
-    /// failure); `what` names the argument ("entry", "entries[3]").
+    /// failure); `what` names the argument (`"entry"`, `"entries[3]"`).
     pub fn from_convert<E>(err: &ConvertError<E>, what: &str) -> Option<Self> {
         match err {
             ConvertError::Host(_) => None,
@@ -264,7 +264,7 @@ impl<E> From<Error> for Failure<E> {
 }
 
 impl<E> Failure<E> {
-    /// A conversion error of the argument `what` ("entry", "entries[3]").
+    /// A conversion error of the argument `what` (`"entry"`, `"entries[3]"`).
     pub fn convert(err: ConvertError<E>, what: &str) -> Self {
         match ErrorInfo::from_convert(&err, what) {
             Some(info) => Self::Throw(info, None),

@@ -17,7 +17,7 @@
 //!
 //! * `host`: [`Host`], the property [`Key`]s, the [`JsType`] of a value and
 //!   the [`Factory`] objects a host builds;
-//! * [`read`] and [`write`]: one reader and one writer per kind of field,
+//! * [`read`] and [`write`](mod@write): one reader and one writer per kind of field,
 //!   called by the generated code;
 //! * [`api`]: every function of the packages, written once over [`Host`];
 //! * `error`: [`ConvertError`], [`ErrorInfo`] (what is thrown) and

@@ -148,7 +148,7 @@ impl<'a> Tape<'a> {
 
     /// Parses a tape of one value (its root). Time and memory are linear
     /// in its length: a container may not claim more elements than bytes
-    /// remain, and containers nest at most [`MAX_DEPTH`] deep.
+    /// remain, and containers nest at most `MAX_DEPTH` deep.
     pub fn parse(bytes: &'a [u8]) -> Result<Self, TapeError> {
         let mut cur = Cursor { bytes, pos: 0 };
         // An entry takes about 10 bytes of tape per value.
