@@ -1,0 +1,190 @@
+//! The ledger on disk: append, reopen, prove, read, locks and recovery.
+
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::indexing_slicing, clippy::panic)]
+
+mod common;
+
+use std::fs;
+
+use lokryn_ledger::proof::{self, Proof};
+use lokryn_ledger::store::{self, AppendOptions, Filter, Reader, Writer};
+use lokryn_ledger::{Checkpoint, Verifier, checkpoint, merkle};
+
+use common::{entry, keys, ledger};
+
+#[test]
+fn append_reopen_prove_and_verify() {
+    let tmp = tempfile::tempdir().unwrap();
+    let dir = ledger(tmp.path(), 1000, 97);
+    let report = store::verify(&dir, None).unwrap();
+    assert_eq!(report.size, 1000);
+    // One checkpoint per commit, plus the empty one.
+    assert_eq!(report.checkpoints, 12);
+    assert_eq!(report.unsigned_tail_bytes, 0);
+
+    // Reopen and keep appending.
+    let mut w = Writer::open(&dir, AppendOptions::default()).unwrap();
+    assert_eq!(w.size(), 1000);
+    assert_eq!(w.append(&[entry(1000), entry(1001)]).unwrap(), 1000..1002);
+    drop(w);
+
+    let config = store::Config::load(&dir).unwrap();
+    let key = Verifier::parse(&config.public_key).unwrap();
+    let latest = store::latest_checkpoint(&dir).unwrap();
+    let cp = checkpoint::open(&latest, &key).unwrap();
+    assert_eq!(cp.size, 1002);
+
+    // Every proof checks offline against the signed checkpoint.
+    for index in [0, 1, 255, 256, 511, 999, 1001] {
+        let p = store::prove_inclusion(&dir, index, None).unwrap();
+        let json = Proof::Inclusion(p).to_json();
+        let checked = proof::check_json(&json, &[&latest], &config.public_key, None).unwrap();
+        assert!(checked.entry_checked);
+    }
+    let old = store::checkpoint_at(&dir, 582).unwrap();
+    let p = store::prove_consistency(&dir, 582, None).unwrap();
+    let json = Proof::Consistency(p).to_json();
+    proof::check_json(&json, &[&old, &latest], &config.public_key, None).unwrap();
+    // A proof for a different entry does not check.
+    let mut p = store::prove_inclusion(&dir, 5, None).unwrap();
+    p.index = 6;
+    assert!(proof::check_json(&Proof::Inclusion(p).to_json(), &[&latest], &config.public_key, None).is_err());
+
+    // The root agrees with a tree built straight from the entries.
+    let mut r = Reader::open(&dir).unwrap();
+    let mut cr = merkle::CompactRange::new();
+    while let Some(e) = r.next_raw().unwrap() {
+        assert_eq!(e.bytes, lokryn_compliance_log::codec::encode(&entry(e.index)));
+        cr.push(merkle::leaf_hash(&e.bytes));
+    }
+    assert_eq!(cr.root(), cp.root);
+}
+
+#[test]
+fn filters_select_entries() {
+    let tmp = tempfile::tempdir().unwrap();
+    let dir = ledger(tmp.path(), 300, 300);
+    let filter = Filter {
+        actor: Some("actor-3".into()),
+        outcome: Some(lokryn_compliance_log::Outcome::FailureDenied as i32),
+        since: Some((1_700_000_100, 0)),
+        ..Default::default()
+    };
+    let mut got = Vec::new();
+    filter
+        .scan(&mut Reader::open(&dir).unwrap(), &mut |raw, _| {
+            got.push(raw.index);
+            Ok(true)
+        })
+        .unwrap();
+    let want: Vec<u64> = (100..300).filter(|i| i % 7 == 3 && i % 5 == 0).collect();
+    assert_eq!(got, want);
+}
+
+#[test]
+fn a_second_writer_is_refused_naming_the_holder() {
+    let tmp = tempfile::tempdir().unwrap();
+    let dir = ledger(tmp.path(), 3, 3);
+    let _w = Writer::open(&dir, AppendOptions::default()).unwrap();
+    let err = Writer::open(&dir, AppendOptions::default()).unwrap_err();
+    assert_eq!(err.code, "LOCKED");
+    assert!(err.message.contains(&format!("pid {}", std::process::id())), "{}", err.message);
+    // Readers are not blocked.
+    assert_eq!(Reader::open(&dir).unwrap().size(), 3);
+}
+
+#[test]
+fn invalid_entries_are_refused_unless_allowed() {
+    let tmp = tempfile::tempdir().unwrap();
+    let dir = ledger(tmp.path(), 2, 2);
+    let mut bad = entry(2);
+    bad.actor_id.clear();
+    let mut w = Writer::open(&dir, AppendOptions::default()).unwrap();
+    let err = w.append(&[entry(2), bad.clone()]).unwrap_err();
+    assert_eq!(err.code, "INVALID");
+    assert!(err.message.contains("actorId"), "{}", err.message);
+    // Nothing of the refused batch was kept.
+    assert_eq!(w.append(&[entry(2)]).unwrap(), 2..3);
+    drop(w);
+    let mut w = Writer::open(
+        &dir,
+        AppendOptions {
+            allow_invalid: true,
+            ..Default::default()
+        },
+    )
+    .unwrap();
+    assert_eq!(w.append(&[bad]).unwrap(), 3..4);
+    drop(w);
+    store::verify(&dir, None).unwrap();
+}
+
+#[test]
+fn redaction_happens_before_storing() {
+    let tmp = tempfile::tempdir().unwrap();
+    let dir = ledger(tmp.path(), 1, 1);
+    let mut e = entry(1);
+    e.message = "refund to 4111 1111 1111 1111".into();
+    let mut w = Writer::open(
+        &dir,
+        AppendOptions {
+            redact: Some(Default::default()),
+            ..Default::default()
+        },
+    )
+    .unwrap();
+    w.append(&[e]).unwrap();
+    drop(w);
+    let bytes = Reader::open(&dir).unwrap().entry(1).unwrap();
+    let stored = lokryn_compliance_log::codec::decode(&bytes).unwrap();
+    assert_eq!(stored.message, "refund to 4111 11** **** 1111");
+}
+
+#[test]
+fn unacknowledged_data_is_discarded_on_open() {
+    let tmp = tempfile::tempdir().unwrap();
+    let dir = ledger(tmp.path(), 10, 10);
+    // A writer staged entries and wrote some bytes, then died before its checkpoint.
+    let mut data = fs::OpenOptions::new().append(true).open(dir.join("entries.ldpb")).unwrap();
+    std::io::Write::write_all(&mut data, b"\x05garbage-half-written").unwrap();
+    let mut idx = fs::OpenOptions::new().append(true).open(dir.join("entries.idx")).unwrap();
+    std::io::Write::write_all(&mut idx, &[1, 2, 3]).unwrap();
+    let report = store::verify(&dir, None).unwrap();
+    assert_eq!(report.size, 10);
+    assert!(report.unsigned_tail_bytes > 0);
+    let mut w = Writer::open(&dir, AppendOptions::default()).unwrap();
+    assert_eq!(w.append(&[entry(10)]).unwrap(), 10..11);
+    drop(w);
+    let report = store::verify(&dir, None).unwrap();
+    assert_eq!((report.size, report.unsigned_tail_bytes), (11, 0));
+}
+
+#[test]
+fn lost_tiles_are_rebuilt_from_the_entries() {
+    let tmp = tempfile::tempdir().unwrap();
+    let dir = ledger(tmp.path(), 600, 600);
+    fs::remove_dir_all(dir.join("tile")).unwrap();
+    let mut w = Writer::open(&dir, AppendOptions::default()).unwrap();
+    w.append(&[entry(600)]).unwrap();
+    drop(w);
+    store::verify(&dir, None).unwrap();
+}
+
+#[test]
+fn keys_round_trip_and_checkpoints_parse() {
+    let tmp = tempfile::tempdir().unwrap();
+    let (private, public) = keys(tmp.path(), "example.com/audit", 9);
+    let s = store::load_signer(&private).unwrap();
+    let v = store::load_verifier(&public).unwrap();
+    assert_eq!(s.verifier(), v);
+    let g = store::generate_key("example.com/x").unwrap();
+    assert!(g.to_text().starts_with("PRIVATE+KEY+example.com/x+"));
+    let cp = Checkpoint {
+        origin: "example.com/audit".into(),
+        size: 12,
+        root: merkle::leaf_hash(b"x"),
+        extensions: vec![],
+    };
+    assert_eq!(Checkpoint::parse(&cp.to_text()).unwrap(), cp);
+    assert!(Checkpoint::parse("o\n012\nAAAA\n").is_err());
+}
