@@ -9,6 +9,7 @@
 
 mod convert;
 mod input;
+mod ledger;
 mod progress;
 mod redact;
 mod validate;
@@ -50,6 +51,9 @@ enum Command {
     Redact(redact::RedactArgs),
     /// Print the schema: the .proto source, or the compiled descriptor set.
     Schema(SchemaArgs),
+    /// A tamper-evident ledger: append, prove, verify and query entries
+    /// (RFC 6962 Merkle tree, C2SP signed checkpoints and tiles).
+    Ledger(ledger::LedgerArgs),
 }
 
 /// How to read inputs; shared by the commands that read entries.
@@ -121,6 +125,7 @@ fn main() -> ExitCode {
         Command::Convert(args) => convert::run(&args),
         Command::Redact(args) => redact::run(&args),
         Command::Schema(args) => schema(&args),
+        Command::Ledger(args) => ledger::run(&args),
     };
     match result {
         Ok(code) => code,
