@@ -37,6 +37,7 @@ commands:
   test [--rust-only | --portable]
                       run every test in every language (what CI runs); --rust-only: the Rust steps;
                       --portable: the Rust, Python and Node (napi) steps (CI on macOS and Windows)
+  test --ledger-go    only the ledger's cross-check against Go's sumdb/tlog and sumdb/note (part of `test`)
   lint                rustfmt --check and clippy -D warnings
   npm [node | wasm]   build the npm packages in place (runtime and types, napi addon, wasm module)
   bench               codec benchmarks next to prost, prost-reflect and google.protobuf
@@ -61,6 +62,7 @@ fn main() -> ExitCode {
         ["test"] => test::run(test::Scope::All),
         ["test", "--rust-only"] => test::run(test::Scope::RustOnly),
         ["test", "--portable"] => test::run(test::Scope::Portable),
+        ["test", "--ledger-go"] => test::ledger_go(),
         ["lint"] => test::lint(),
         ["npm"] => npm::build(true, true),
         ["npm", "node"] => npm::build(true, false),

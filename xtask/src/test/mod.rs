@@ -10,6 +10,7 @@ pub(crate) mod buf;
 mod hygiene;
 mod js;
 mod langs;
+mod ledger;
 mod python;
 mod rust;
 
@@ -49,6 +50,7 @@ pub(crate) fn run(scope: Scope) -> Result<()> {
         python::steps(&mut runner)?;
         buf::steps(&mut runner)?;
         langs::steps(&mut runner)?;
+        ledger::steps(&mut runner)?;
         // Every release artifact, packed, installed into a clean environment
         // and used (`cargo xtask dist --check`, into the target directory).
         crate::dist::steps(
@@ -58,6 +60,17 @@ pub(crate) fn run(scope: Scope) -> Result<()> {
             crate::dist::Build::NotNpm,
         )?;
     }
+    runner.summary();
+    Ok(())
+}
+
+/// `cargo xtask test --ledger-go`: builds complog, then the ledger's Go cross-check alone.
+pub(crate) fn ledger_go() -> Result<()> {
+    let mut runner = Runner::default();
+    runner.step("build complog", || {
+        crate::util::run(crate::util::cargo().args(["build", "--locked", "-p", "complog"]))
+    })?;
+    ledger::steps(&mut runner)?;
     runner.summary();
     Ok(())
 }
