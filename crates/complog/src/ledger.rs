@@ -207,7 +207,7 @@ fn failure(err: &lokryn_ledger::Error) -> ExitCode {
             v["offset"] = json!(o);
         }
     }
-    println!("{v}");
+    let _ = writeln!(io::stdout(), "{v}");
     eprintln!("complog: {}: {}", err.code, err.message);
     ExitCode::from(1)
 }
@@ -216,11 +216,21 @@ fn failure(err: &lokryn_ledger::Error) -> ExitCode {
 fn is_usage(err: &lokryn_ledger::Error) -> bool {
     matches!(
         err.code,
-        "USAGE" | "NOT_A_LEDGER" | "BAD_CONFIG" | "EXISTS" | "IO" | "BAD_KEY" | "LOCKED" | "RANGE" | "NOT_FOUND"
+        "USAGE"
+            | "NOT_A_LEDGER"
+            | "BAD_CONFIG"
+            | "EXISTS"
+            | "IO"
+            | "BAD_KEY"
+            | "LOCKED"
+            | "RANGE"
+            | "NOT_FOUND"
     )
 }
 
-fn ledger_result<T>(r: lokryn_ledger::Result<T>) -> Result<std::result::Result<T, lokryn_ledger::Error>> {
+fn ledger_result<T>(
+    r: lokryn_ledger::Result<T>,
+) -> Result<std::result::Result<T, lokryn_ledger::Error>> {
     match r {
         Ok(v) => Ok(Ok(v)),
         Err(e) if is_usage(&e) => bail!("{}: {}", e.code, e.message),
@@ -236,8 +246,8 @@ pub(crate) fn run(args: &LedgerArgs) -> Result<ExitCode> {
                 Ok(s) => s,
                 Err(e) => bail!("{e}"),
             };
-            println!("{}", signer.to_text());
-            println!("{}", signer.verifier().to_text());
+            writeln!(io::stdout(), "{}", signer.to_text())?;
+            writeln!(io::stdout(), "{}", signer.verifier().to_text())?;
             Ok(ExitCode::SUCCESS)
         }
         LedgerCommand::Init(a) => {
@@ -245,10 +255,11 @@ pub(crate) fn run(args: &LedgerArgs) -> Result<ExitCode> {
                 Ok(c) => c,
                 Err(e) => bail!("{e}"),
             };
-            println!(
+            writeln!(
+                io::stdout(),
                 "{}",
                 json!({"dir": a.dir, "origin": config.origin, "public_key": config.public_key, "profiles": config.profiles, "size": 0})
-            );
+            )?;
             Ok(ExitCode::SUCCESS)
         }
         LedgerCommand::Append(a) => append(a),
@@ -262,12 +273,13 @@ pub(crate) fn run(args: &LedgerArgs) -> Result<ExitCode> {
                     .map_err(anyhow::Error::from)
                     .and_then(|n| Ok(lokryn_ledger::Checkpoint::parse(&n.text)?))?;
                 use base64::Engine as _;
-                println!(
+                writeln!(
+                    io::stdout(),
                     "{}",
                     json!({"origin": cp.origin, "size": cp.size, "root": base64::engine::general_purpose::STANDARD.encode(cp.root), "note": text})
-                );
+                )?;
             } else {
-                print!("{text}");
+                write!(io::stdout(), "{text}")?;
             }
             Ok(ExitCode::SUCCESS)
         }
@@ -283,7 +295,7 @@ pub(crate) fn run(args: &LedgerArgs) -> Result<ExitCode> {
                 Ok(report) => {
                     let mut v = serde_json::to_value(&report)?;
                     v["ok"] = json!(true);
-                    println!("{v}");
+                    writeln!(io::stdout(), "{v}")?;
                     Ok(ExitCode::SUCCESS)
                 }
                 Err(e) => Ok(failure(&e)),
@@ -291,13 +303,18 @@ pub(crate) fn run(args: &LedgerArgs) -> Result<ExitCode> {
         }
         LedgerCommand::Prove(a) => {
             let proof = match (a.index, a.from) {
-                (Some(i), _) => ledger_result(store::prove_inclusion(&a.dir, i, a.size))?.map(Proof::Inclusion),
-                (None, Some(from)) => ledger_result(store::prove_consistency(&a.dir, from, a.size))?.map(Proof::Consistency),
+                (Some(i), _) => {
+                    ledger_result(store::prove_inclusion(&a.dir, i, a.size))?.map(Proof::Inclusion)
+                }
+                (None, Some(from)) => {
+                    ledger_result(store::prove_consistency(&a.dir, from, a.size))?
+                        .map(Proof::Consistency)
+                }
                 (None, None) => bail!("give --index or --from"),
             };
             match proof {
                 Ok(p) => {
-                    println!("{}", p.to_json());
+                    writeln!(io::stdout(), "{}", p.to_json())?;
                     Ok(ExitCode::SUCCESS)
                 }
                 Err(e) if e.code == "BAD_PROOF" => bail!("{}", e.message),
@@ -314,7 +331,9 @@ fn check_proof(a: &CheckProofArgs) -> Result<ExitCode> {
         .with_context(|| format!("cannot read {}", a.proof.display()))?;
     let mut cps = Vec::new();
     for p in &a.checkpoint {
-        cps.push(std::fs::read_to_string(p).with_context(|| format!("cannot read {}", p.display()))?);
+        cps.push(
+            std::fs::read_to_string(p).with_context(|| format!("cannot read {}", p.display()))?,
+        );
     }
     let key = match ledger_result(store::load_verifier(&a.key))? {
         Ok(k) => k.to_text(),
@@ -329,7 +348,7 @@ fn check_proof(a: &CheckProofArgs) -> Result<ExitCode> {
         Ok(checked) => {
             let mut v = serde_json::to_value(&checked)?;
             v["ok"] = json!(true);
-            println!("{v}");
+            writeln!(io::stdout(), "{v}")?;
             Ok(ExitCode::SUCCESS)
         }
         Err(e) if e.code == "USAGE" => bail!("{}", e.message),
@@ -370,7 +389,10 @@ fn open_input(path: &Path) -> Result<(Box<dyn BufRead>, Option<Format>)> {
     let format = Format::from_extension(&stem);
     if gz {
         let inner = flate2::read::MultiGzDecoder::new(reader);
-        Ok((Box::new(BufReader::with_capacity(256 * 1024, inner)), format))
+        Ok((
+            Box::new(BufReader::with_capacity(256 * 1024, inner)),
+            format,
+        ))
     } else {
         Ok((Box::new(reader), format))
     }
@@ -441,7 +463,9 @@ fn append(a: &AppendArgs) -> Result<ExitCode> {
     let mut waiting: Vec<(String, Option<(u64, u64)>)> = Vec::new();
     let mut pending_bytes = 0usize;
     let stdout = io::stdout();
-    let flush = |writer: &mut Writer, waiting: &mut Vec<(String, Option<(u64, u64)>)>| -> Result<std::result::Result<(), lokryn_ledger::Error>> {
+    let flush = |writer: &mut Writer,
+                 waiting: &mut Vec<(String, Option<(u64, u64)>)>|
+     -> Result<std::result::Result<(), lokryn_ledger::Error>> {
         let size = match writer.commit() {
             Ok(s) => s,
             Err(e) => return Ok(Err(e)),
@@ -449,30 +473,36 @@ fn append(a: &AppendArgs) -> Result<ExitCode> {
         let mut out = stdout.lock();
         for (input, range) in waiting.drain(..) {
             let v = match range {
-                Some((first, last)) => json!({"input": input, "first": first, "last": last, "count": last - first + 1, "size": size}),
-                None => json!({"input": input, "first": null, "last": null, "count": 0, "size": size}),
+                Some((first, last)) => {
+                    json!({"input": input, "first": first, "last": last, "count": last - first + 1, "size": size})
+                }
+                None => {
+                    json!({"input": input, "first": null, "last": null, "count": 0, "size": size})
+                }
             };
             writeln!(out, "{v}")?;
         }
         Ok(Ok(()))
     };
     for input in &a.inputs {
-        let label = if input.as_os_str() == "-" { "<stdin>".to_string() } else { input.display().to_string() };
+        let label = if input.as_os_str() == "-" {
+            "<stdin>".to_string()
+        } else {
+            input.display().to_string()
+        };
         let mut range: Option<(u64, u64)> = None;
         let mut refused: Option<lokryn_ledger::Error> = None;
-        let result = each_entry(input, forced, &mut |i, entry| {
-            match writer.add(entry) {
-                Ok(index) => {
-                    range = Some((range.map_or(index, |r| r.0), index));
-                    pending_bytes += entry.message.len() + entry.payload.len() + 64;
-                    Ok(())
-                }
-                Err(mut e) => {
-                    e.message = format!("{label}: entry {i}: {}", e.message);
-                    e.location = None;
-                    refused = Some(e.clone());
-                    bail!("{e}")
-                }
+        let result = each_entry(input, forced, &mut |i, entry| match writer.add(entry) {
+            Ok(index) => {
+                range = Some((range.map_or(index, |r| r.0), index));
+                pending_bytes += entry.message.len() + entry.payload.len() + 64;
+                Ok(())
+            }
+            Err(mut e) => {
+                e.message = format!("{label}: entry {i}: {}", e.message);
+                e.location = None;
+                refused = Some(e.clone());
+                bail!("{e}")
             }
         });
         if let Some(e) = refused {
@@ -520,12 +550,20 @@ fn read(a: &ReadArgs) -> Result<ExitCode> {
         event_type: a
             .event_type
             .as_deref()
-            .map(|t| enum_value(t, "EVENT_", |s| EventType::from_str_name(s).map(|e| e as i32)))
+            .map(|t| {
+                enum_value(t, "EVENT_", |s| {
+                    EventType::from_str_name(s).map(|e| e as i32)
+                })
+            })
             .transpose()?,
         outcome: a
             .outcome
             .as_deref()
-            .map(|t| enum_value(t, "OUTCOME_", |s| Outcome::from_str_name(s).map(|e| e as i32)))
+            .map(|t| {
+                enum_value(t, "OUTCOME_", |s| {
+                    Outcome::from_str_name(s).map(|e| e as i32)
+                })
+            })
             .transpose()?,
         component: a.component.clone(),
         resource: a.resource.clone(),

@@ -50,7 +50,10 @@ fn setup() -> tempfile::TempDir {
     assert!(public.starts_with("example.com/audit+"));
     std::fs::write(d.join("audit.key"), format!("{private}\n")).unwrap();
     std::fs::write(d.join("audit.pub"), format!("{public}\n")).unwrap();
-    let init = json(&ok(&complog(d, &["init", "L", "--key", "audit.key", "--profile", "soc2"])));
+    let init = json(&ok(&complog(
+        d,
+        &["init", "L", "--key", "audit.key", "--profile", "soc2"],
+    )));
     assert_eq!(init["public_key"], public);
     tmp
 }
@@ -73,7 +76,10 @@ fn append_prove_check_and_read() {
     ));
     let lines: Vec<serde_json::Value> = out.lines().map(json).collect();
     assert_eq!(lines.len(), 3);
-    assert_eq!((lines[0]["first"].as_u64(), lines[0]["last"].as_u64()), (Some(0), Some(0)));
+    assert_eq!(
+        (lines[0]["first"].as_u64(), lines[0]["last"].as_u64()),
+        (Some(0), Some(0))
+    );
     assert_eq!(lines[1]["first"], 1);
     let size = lines[2]["size"].as_u64().unwrap();
     assert_eq!(lines[2]["last"].as_u64().unwrap() + 1, size);
@@ -83,7 +89,11 @@ fn append_prove_check_and_read() {
     assert_eq!(verify["ok"], true);
 
     std::fs::write(d.join("cp"), ok(&complog(d, &["checkpoint", "L"]))).unwrap();
-    std::fs::write(d.join("proof.json"), ok(&complog(d, &["prove", "L", "--index", "0"]))).unwrap();
+    std::fs::write(
+        d.join("proof.json"),
+        ok(&complog(d, &["prove", "L", "--index", "0"])),
+    )
+    .unwrap();
     let checked = json(&ok(&complog(
         d,
         &[
@@ -113,16 +123,40 @@ fn append_prove_check_and_read() {
         ],
     );
     assert_eq!(wrong.status.code(), Some(1));
-    assert_eq!(json(&String::from_utf8_lossy(&wrong.stdout))["code"], "ENTRY_MISMATCH");
+    assert_eq!(
+        json(&String::from_utf8_lossy(&wrong.stdout))["code"],
+        "ENTRY_MISMATCH"
+    );
 
     // A second commit, then a consistency proof between the two kept checkpoints.
-    ok(&complog(d, &["append", "L", good.join("tool-invocation.json").to_str().unwrap()]));
+    ok(&complog(
+        d,
+        &[
+            "append",
+            "L",
+            good.join("tool-invocation.json").to_str().unwrap(),
+        ],
+    ));
     std::fs::write(d.join("cp2"), ok(&complog(d, &["checkpoint", "L"]))).unwrap();
     let from = size.to_string();
-    std::fs::write(d.join("c.json"), ok(&complog(d, &["prove", "L", "--from", &from]))).unwrap();
+    std::fs::write(
+        d.join("c.json"),
+        ok(&complog(d, &["prove", "L", "--from", &from])),
+    )
+    .unwrap();
     let checked = json(&ok(&complog(
         d,
-        &["check-proof", "--proof", "c.json", "--checkpoint", "cp", "--checkpoint", "cp2", "--key", "audit.pub"],
+        &[
+            "check-proof",
+            "--proof",
+            "c.json",
+            "--checkpoint",
+            "cp",
+            "--checkpoint",
+            "cp2",
+            "--key",
+            "audit.pub",
+        ],
     )));
     assert_eq!(checked["type"], "consistency");
     // Against a key that did not sign: exit 1.
@@ -130,7 +164,17 @@ fn append_prove_check_and_read() {
     std::fs::write(d.join("other.pub"), other.lines().nth(1).unwrap()).unwrap();
     let forged = complog(
         d,
-        &["check-proof", "--proof", "c.json", "--checkpoint", "cp", "--checkpoint", "cp2", "--key", "other.pub"],
+        &[
+            "check-proof",
+            "--proof",
+            "c.json",
+            "--checkpoint",
+            "cp",
+            "--checkpoint",
+            "cp2",
+            "--key",
+            "other.pub",
+        ],
     );
     assert_eq!(forged.status.code(), Some(1));
     let bad = complog(d, &["verify", "L", "--key", "other.pub"]);
@@ -139,14 +183,30 @@ fn append_prove_check_and_read() {
     // Read with filters, in each format.
     let all = ok(&complog(d, &["read", "L"]));
     assert_eq!(all.lines().count() as u64, size + 1);
-    let some = ok(&complog(d, &["read", "L", "--event-type", "tool-invocation"]));
+    let some = ok(&complog(
+        d,
+        &["read", "L", "--event-type", "tool-invocation"],
+    ));
     assert!(some.lines().count() >= 1);
     for l in some.lines() {
         assert_eq!(json(l)["eventType"], "EVENT_TOOL_INVOCATION");
     }
-    let arr = json(&ok(&complog(d, &["read", "L", "--format", "json", "--since", "2100-01-01T00:00:00Z"])));
+    let arr = json(&ok(&complog(
+        d,
+        &[
+            "read",
+            "L",
+            "--format",
+            "json",
+            "--since",
+            "2100-01-01T00:00:00Z",
+        ],
+    )));
     assert_eq!(arr, serde_json::json!([]));
-    let bin = complog(d, &["read", "L", "--format", "binary", "--output", "all.binpb"]);
+    let bin = complog(
+        d,
+        &["read", "L", "--format", "binary", "--output", "all.binpb"],
+    );
     ok(&bin);
     let n = lokryn_compliance_log::stream::DelimitedReader::new(
         std::fs::read(d.join("all.binpb")).unwrap().as_slice(),
@@ -162,14 +222,31 @@ fn refusals_and_usage_errors_have_their_exit_codes() {
     let bad = examples().join("bad").join("missing-actor.json");
     let out = complog(d, &["append", "L", bad.to_str().unwrap()]);
     assert_eq!(out.status.code(), Some(1));
-    assert_eq!(json(&String::from_utf8_lossy(&out.stdout))["code"], "INVALID");
+    assert_eq!(
+        json(&String::from_utf8_lossy(&out.stdout))["code"],
+        "INVALID"
+    );
     // Nothing was appended.
     assert_eq!(json(&ok(&complog(d, &["verify", "L"])))["size"], 0);
     // Usage errors: 2.
     assert_eq!(complog(d, &["prove", "L"]).status.code(), Some(2));
     assert_eq!(complog(d, &["verify", "nowhere"]).status.code(), Some(2));
-    assert_eq!(complog(d, &["init", "L", "--key", "audit.key"]).status.code(), Some(2));
-    for cmd in ["keygen", "init", "append", "checkpoint", "verify", "prove", "check-proof", "read"] {
+    assert_eq!(
+        complog(d, &["init", "L", "--key", "audit.key"])
+            .status
+            .code(),
+        Some(2)
+    );
+    for cmd in [
+        "keygen",
+        "init",
+        "append",
+        "checkpoint",
+        "verify",
+        "prove",
+        "check-proof",
+        "read",
+    ] {
         let help = complog(d, &[cmd, "--help"]);
         assert!(help.status.success(), "{cmd} --help");
         assert!(String::from_utf8_lossy(&help.stdout).contains("Usage"));
@@ -181,7 +258,14 @@ fn verify_names_an_edited_entry() {
     let tmp = setup();
     let d = tmp.path();
     let good = examples().join("good");
-    ok(&complog(d, &["append", "L", good.join("agent-session.jsonl").to_str().unwrap()]));
+    ok(&complog(
+        d,
+        &[
+            "append",
+            "L",
+            good.join("agent-session.jsonl").to_str().unwrap(),
+        ],
+    ));
     let path = d.join("L").join("entries.ldpb");
     let mut bytes = std::fs::read(&path).unwrap();
     let mut frames = lokryn_compliance_log::stream::DelimitedReader::new(bytes.as_slice());

@@ -5,9 +5,9 @@
 use base64::Engine as _;
 use base64::engine::general_purpose::STANDARD as B64;
 
+use crate::Error;
 use crate::merkle::Hash;
 use crate::note::{self, Signer, Verifier};
-use crate::Error;
 
 /// A tree head: origin, size and root hash.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -25,7 +25,12 @@ pub struct Checkpoint {
 impl Checkpoint {
     /// The checkpoint text (the body of the note).
     pub fn to_text(&self) -> String {
-        let mut s = format!("{}\n{}\n{}\n", self.origin, self.size, B64.encode(self.root));
+        let mut s = format!(
+            "{}\n{}\n{}\n",
+            self.origin,
+            self.size,
+            B64.encode(self.root)
+        );
         for e in &self.extensions {
             s.push_str(e);
             s.push('\n');
@@ -40,15 +45,22 @@ impl Checkpoint {
             .strip_suffix('\n')
             .ok_or_else(|| bad("a checkpoint ends in a newline"))?;
         let mut lines = body.split('\n');
-        let origin = lines.next().filter(|o| !o.is_empty()).ok_or_else(|| bad("no origin line"))?;
+        let origin = lines
+            .next()
+            .filter(|o| !o.is_empty())
+            .ok_or_else(|| bad("no origin line"))?;
         let size_line = lines.next().ok_or_else(|| bad("no tree size line"))?;
         if size_line.is_empty()
             || !size_line.bytes().all(|b| b.is_ascii_digit())
             || (size_line.len() > 1 && size_line.starts_with('0'))
         {
-            return Err(bad("the tree size is not a decimal number without leading zeros"));
+            return Err(bad(
+                "the tree size is not a decimal number without leading zeros",
+            ));
         }
-        let size: u64 = size_line.parse().map_err(|_| bad("the tree size is too large"))?;
+        let size: u64 = size_line
+            .parse()
+            .map_err(|_| bad("the tree size is too large"))?;
         let root_line = lines.next().ok_or_else(|| bad("no root hash line"))?;
         let root: Hash = B64
             .decode(root_line)

@@ -59,7 +59,12 @@ impl Error {
     }
 
     /// An error at an entry (`offset` into the entry file).
-    pub fn at(code: &'static str, message: impl Into<String>, index: u64, offset: Option<u64>) -> Self {
+    pub fn at(
+        code: &'static str,
+        message: impl Into<String>,
+        index: u64,
+        offset: Option<u64>,
+    ) -> Self {
         Self {
             code,
             message: message.into(),

@@ -172,10 +172,7 @@ pub fn consistency_proof<S: HashSource + ?Sized>(
 
 fn as_hash(bytes: &[u8], what: &str) -> Result<Hash, ProofError> {
     bytes.try_into().map_err(|_| {
-        ProofError::Shape(format!(
-            "{what} has {} bytes, not {HASH_SIZE}",
-            bytes.len()
-        ))
+        ProofError::Shape(format!("{what} has {} bytes, not {HASH_SIZE}", bytes.len()))
     })
 }
 
@@ -254,9 +251,7 @@ pub fn verify_consistency<P: AsRef<[u8]>>(
     }
     if size1 == size2 {
         if !proof.is_empty() {
-            return Err(ProofError::Shape(
-                "equal sizes need an empty proof".into(),
-            ));
+            return Err(ProofError::Shape("equal sizes need an empty proof".into()));
         }
         if root1 != root2 {
             return Err(ProofError::Mismatch(format!(
@@ -283,7 +278,9 @@ pub fn verify_consistency<P: AsRef<[u8]>>(
         snode >>= 1;
     }
     let mut items = path.iter();
-    let first = *items.next().ok_or_else(|| ProofError::Shape("empty proof".into()))?;
+    let first = *items
+        .next()
+        .ok_or_else(|| ProofError::Shape("empty proof".into()))?;
     let (mut fr, mut sr) = (first, first);
     for c in items {
         if snode == 0 {

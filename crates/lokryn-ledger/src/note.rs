@@ -209,7 +209,12 @@ impl Signer {
     pub fn to_text(&self) -> String {
         let mut data = vec![ALG_ED25519];
         data.extend_from_slice(self.key.as_bytes());
-        format!("PRIVATE+KEY+{}+{:08x}+{}", self.name, self.id, B64.encode(data))
+        format!(
+            "PRIVATE+KEY+{}+{:08x}+{}",
+            self.name,
+            self.id,
+            B64.encode(data)
+        )
     }
 
     /// The matching public key.
@@ -237,7 +242,10 @@ impl Signer {
 
 fn check_body(body: &str) -> Result<(), NoteError> {
     if !body.ends_with('\n') {
-        return Err(NoteError::new("BAD_NOTE", "the note text must end in a newline"));
+        return Err(NoteError::new(
+            "BAD_NOTE",
+            "the note text must end in a newline",
+        ));
     }
     if body
         .chars()

@@ -10,10 +10,10 @@ use base64::Engine as _;
 use base64::engine::general_purpose::STANDARD as B64;
 use serde::{Deserialize, Serialize};
 
+use crate::Error;
 use crate::checkpoint::{self, Checkpoint};
 use crate::merkle::{self, Hash};
 use crate::note::Verifier;
-use crate::Error;
 
 /// An inclusion proof: entry `index` is in the tree of `size` entries.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -74,7 +74,10 @@ pub fn encode_hashes(hashes: &[Hash]) -> Vec<String> {
 fn decode_all(items: &[String]) -> Result<Vec<Vec<u8>>, Error> {
     items
         .iter()
-        .map(|s| B64.decode(s).map_err(|_| Error::new("BAD_PROOF", "a proof hash is not base64")))
+        .map(|s| {
+            B64.decode(s)
+                .map_err(|_| Error::new("BAD_PROOF", "a proof hash is not base64"))
+        })
         .collect()
 }
 
@@ -111,7 +114,10 @@ pub fn check_inclusion(
     if cp.size != proof.size {
         return Err(Error::new(
             "SIZE_MISMATCH",
-            format!("the proof is for size {}, the checkpoint has size {}", proof.size, cp.size),
+            format!(
+                "the proof is for size {}, the checkpoint has size {}",
+                proof.size, cp.size
+            ),
         ));
     }
     let leaf = B64
@@ -129,11 +135,20 @@ pub fn check_inclusion(
         if merkle::leaf_hash(bytes).as_slice() != leaf.as_slice() {
             return Err(Error::new(
                 "ENTRY_MISMATCH",
-                format!("the entry's leaf hash is not the proof's leaf (entry {})", proof.index),
+                format!(
+                    "the entry's leaf hash is not the proof's leaf (entry {})",
+                    proof.index
+                ),
             ));
         }
     }
-    merkle::verify_inclusion(proof.index, proof.size, &leaf, &decode_all(&proof.proof)?, &cp.root)?;
+    merkle::verify_inclusion(
+        proof.index,
+        proof.size,
+        &leaf,
+        &decode_all(&proof.proof)?,
+        &cp.root,
+    )?;
     Ok(Checked {
         kind: "inclusion",
         origin: cp.origin,
@@ -178,12 +193,18 @@ pub fn check_consistency(
 /// one size must have one root (otherwise the log forked).
 pub fn check_roots(old: &Checkpoint, new: &Checkpoint, proof: &[Vec<u8>]) -> Result<(), Error> {
     if old.origin != new.origin {
-        return Err(Error::new("BAD_PROOF", "the checkpoints are of different logs"));
+        return Err(Error::new(
+            "BAD_PROOF",
+            "the checkpoints are of different logs",
+        ));
     }
     if old.size == new.size && old.root != new.root {
         return Err(Error::new(
             "FORKED",
-            format!("two signed checkpoints of size {} with different roots", old.size),
+            format!(
+                "two signed checkpoints of size {} with different roots",
+                old.size
+            ),
         ));
     }
     merkle::verify_consistency(old.size, new.size, &old.root, &new.root, proof)?;

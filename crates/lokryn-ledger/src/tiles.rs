@@ -28,7 +28,13 @@ pub fn encode_index(n: u64) -> String {
     groups
         .iter()
         .enumerate()
-        .map(|(i, g)| if i < last { format!("x{g}") } else { (*g).to_string() })
+        .map(|(i, g)| {
+            if i < last {
+                format!("x{g}")
+            } else {
+                (*g).to_string()
+            }
+        })
         .collect::<Vec<_>>()
         .join("/")
 }
@@ -56,7 +62,10 @@ pub fn perfect_root(hashes: &[Hash]) -> Hash {
             })
             .collect();
     }
-    layer.first().copied().unwrap_or_else(crate::merkle::empty_root)
+    layer
+        .first()
+        .copied()
+        .unwrap_or_else(crate::merkle::empty_root)
 }
 
 /// Reads tile files by path.
@@ -195,7 +204,9 @@ impl TileBuilder {
             if self.levels.len() <= level {
                 self.levels.push(Vec::with_capacity(TILE_WIDTH as usize));
             }
-            let Some(cur) = self.levels.get_mut(level) else { break };
+            let Some(cur) = self.levels.get_mut(level) else {
+                break;
+            };
             cur.push(h);
             if (cur.len() as u64) < TILE_WIDTH {
                 break;
@@ -303,7 +314,10 @@ mod tests {
                     store.0.insert(t.path(), t.bytes());
                 }
                 let size = b.size();
-                assert_eq!(root(&TileHashes::new(&store, size), size).unwrap(), cr.root());
+                assert_eq!(
+                    root(&TileHashes::new(&store, size), size).unwrap(),
+                    cr.root()
+                );
                 let resumed = TileBuilder::resume(
                     size,
                     (0..b.levels.len()).map(|l| b.levels[l].clone()).collect(),

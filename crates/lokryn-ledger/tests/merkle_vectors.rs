@@ -53,7 +53,11 @@ fn hashes(v: &Value) -> Vec<Vec<u8>> {
 #[test]
 fn inclusion_vectors() {
     let cases = vectors("inclusion");
-    assert!(cases.len() > 60, "found only {} inclusion vectors", cases.len());
+    assert!(
+        cases.len() > 60,
+        "found only {} inclusion vectors",
+        cases.len()
+    );
     let mut failing = 0;
     for (path, v) in &cases {
         let got = verify_inclusion(
@@ -73,7 +77,11 @@ fn inclusion_vectors() {
 #[test]
 fn consistency_vectors() {
     let cases = vectors("consistency");
-    assert!(cases.len() > 60, "found only {} consistency vectors", cases.len());
+    assert!(
+        cases.len() > 60,
+        "found only {} consistency vectors",
+        cases.len()
+    );
     let mut failing = 0;
     for (path, v) in &cases {
         let got = verify_consistency(

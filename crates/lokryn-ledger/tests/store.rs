@@ -1,6 +1,11 @@
 //! The ledger on disk: append, reopen, prove, read, locks and recovery.
 
-#![allow(clippy::unwrap_used, clippy::expect_used, clippy::indexing_slicing, clippy::panic)]
+#![allow(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    clippy::indexing_slicing,
+    clippy::panic
+)]
 
 mod common;
 
@@ -48,13 +53,24 @@ fn append_reopen_prove_and_verify() {
     // A proof for a different entry does not check.
     let mut p = store::prove_inclusion(&dir, 5, None).unwrap();
     p.index = 6;
-    assert!(proof::check_json(&Proof::Inclusion(p).to_json(), &[&latest], &config.public_key, None).is_err());
+    assert!(
+        proof::check_json(
+            &Proof::Inclusion(p).to_json(),
+            &[&latest],
+            &config.public_key,
+            None
+        )
+        .is_err()
+    );
 
     // The root agrees with a tree built straight from the entries.
     let mut r = Reader::open(&dir).unwrap();
     let mut cr = merkle::CompactRange::new();
     while let Some(e) = r.next_raw().unwrap() {
-        assert_eq!(e.bytes, lokryn_compliance_log::codec::encode(&entry(e.index)));
+        assert_eq!(
+            e.bytes,
+            lokryn_compliance_log::codec::encode(&entry(e.index))
+        );
         cr.push(merkle::leaf_hash(&e.bytes));
     }
     assert_eq!(cr.root(), cp.root);
@@ -88,7 +104,11 @@ fn a_second_writer_is_refused_naming_the_holder() {
     let _w = Writer::open(&dir, AppendOptions::default()).unwrap();
     let err = Writer::open(&dir, AppendOptions::default()).unwrap_err();
     assert_eq!(err.code, "LOCKED");
-    assert!(err.message.contains(&format!("pid {}", std::process::id())), "{}", err.message);
+    assert!(
+        err.message.contains(&format!("pid {}", std::process::id())),
+        "{}",
+        err.message
+    );
     // Readers are not blocked.
     assert_eq!(Reader::open(&dir).unwrap().size(), 3);
 }
@@ -145,9 +165,15 @@ fn unacknowledged_data_is_discarded_on_open() {
     let tmp = tempfile::tempdir().unwrap();
     let dir = ledger(tmp.path(), 10, 10);
     // A writer staged entries and wrote some bytes, then died before its checkpoint.
-    let mut data = fs::OpenOptions::new().append(true).open(dir.join("entries.ldpb")).unwrap();
+    let mut data = fs::OpenOptions::new()
+        .append(true)
+        .open(dir.join("entries.ldpb"))
+        .unwrap();
     std::io::Write::write_all(&mut data, b"\x05garbage-half-written").unwrap();
-    let mut idx = fs::OpenOptions::new().append(true).open(dir.join("entries.idx")).unwrap();
+    let mut idx = fs::OpenOptions::new()
+        .append(true)
+        .open(dir.join("entries.idx"))
+        .unwrap();
     std::io::Write::write_all(&mut idx, &[1, 2, 3]).unwrap();
     let report = store::verify(&dir, None).unwrap();
     assert_eq!(report.size, 10);

@@ -14,20 +14,27 @@ use anyhow::{Context, Result, ensure};
 
 use super::Runner;
 use super::rust::complog_bin;
-use crate::util::{files_under, fingerprint, output, root, run, stamp_matches, target_dir, write_stamp};
+use crate::util::{
+    files_under, fingerprint, output, root, run, stamp_matches, target_dir, write_stamp,
+};
 
 fn work_dir() -> PathBuf {
     target_dir().join("ledger-go")
 }
 
 pub(crate) fn steps(r: &mut Runner) -> Result<()> {
-    let program = r.step("build the Go ledger checker (sumdb/tlog, sumdb/note)", build)?;
-    r.step("a complog ledger, checked by Go's sumdb/tlog and sumdb/note", || {
-        check_ours(&program)
-    })?;
-    r.step("Go-made checkpoints and proofs, checked by complog ledger check-proof", || {
-        check_theirs(&program)
-    })?;
+    let program = r.step(
+        "build the Go ledger checker (sumdb/tlog, sumdb/note)",
+        build,
+    )?;
+    r.step(
+        "a complog ledger, checked by Go's sumdb/tlog and sumdb/note",
+        || check_ours(&program),
+    )?;
+    r.step(
+        "Go-made checkpoints and proofs, checked by complog ledger check-proof",
+        || check_theirs(&program),
+    )?;
     Ok(())
 }
 
@@ -53,7 +60,12 @@ fn build() -> Result<PathBuf> {
 }
 
 fn complog(dir: &Path, args: &[&str]) -> Result<String> {
-    output(Command::new(complog_bin()).current_dir(dir).arg("ledger").args(args))
+    output(
+        Command::new(complog_bin())
+            .current_dir(dir)
+            .arg("ledger")
+            .args(args),
+    )
 }
 
 /// `count` valid JSON Lines entries starting at `first`, of varied sizes.
@@ -76,10 +88,16 @@ fn check_ours(program: &Path) -> Result<()> {
     std::fs::create_dir_all(dir.join("proofs"))?;
     let keys = complog(&dir, &["keygen", "example.com/audit"])?;
     let mut lines = keys.lines();
-    let (private, public) = (lines.next().context("no key")?, lines.next().context("no key")?);
+    let (private, public) = (
+        lines.next().context("no key")?,
+        lines.next().context("no key")?,
+    );
     std::fs::write(dir.join("audit.key"), format!("{private}\n"))?;
     std::fs::write(dir.join("audit.pub"), format!("{public}\n"))?;
-    complog(&dir, &["init", "L", "--key", "audit.key", "--profile", "soc2"])?;
+    complog(
+        &dir,
+        &["init", "L", "--key", "audit.key", "--profile", "soc2"],
+    )?;
     // Several commits, so that several checkpoints are kept and tiles are partial.
     for (n, (first, count)) in [(0u64, 255u64), (255, 1), (256, 4000), (4256, 66_000 - 4256)]
         .into_iter()
@@ -96,7 +114,12 @@ fn check_ours(program: &Path) -> Result<()> {
     }
     let p = complog(&dir, &["prove", "L", "--index", "100", "--size", "256"])?;
     std::fs::write(proofs.join("inclusion-100-at-256.json"), p)?;
-    for (from, to) in [(255u64, None), (256, None), (1, Some(4256)), (4256, Some(4256))] {
+    for (from, to) in [
+        (255u64, None),
+        (256, None),
+        (1, Some(4256)),
+        (4256, Some(4256)),
+    ] {
         let mut args = vec!["prove", "L", "--from"];
         let from_s = from.to_string();
         args.push(&from_s);
@@ -105,7 +128,10 @@ fn check_ours(program: &Path) -> Result<()> {
             args.extend(["--size", t]);
         }
         let p = complog(&dir, &args)?;
-        std::fs::write(proofs.join(format!("consistency-{from}-{}.json", to.unwrap_or(66_000))), p)?;
+        std::fs::write(
+            proofs.join(format!("consistency-{from}-{}.json", to.unwrap_or(66_000))),
+            p,
+        )?;
     }
     run(Command::new(program)
         .current_dir(&dir)
@@ -118,14 +144,30 @@ fn check_theirs(program: &Path) -> Result<()> {
     run(Command::new(program).arg("make").arg(&dir))?;
     let mut checked = 0;
     for f in files_under(&dir, ".json")? {
-        let name = f.file_name().and_then(|n| n.to_str()).unwrap_or_default().to_owned();
+        let name = f
+            .file_name()
+            .and_then(|n| n.to_str())
+            .unwrap_or_default()
+            .to_owned();
         let f = f.to_str().context("path")?.to_owned();
-        if let Some(i) = name.strip_prefix("inclusion-").and_then(|n| n.strip_suffix(".json")) {
+        if let Some(i) = name
+            .strip_prefix("inclusion-")
+            .and_then(|n| n.strip_suffix(".json"))
+        {
             let entry = dir.join(format!("entry-{i}.bin"));
-            complog(&dir, &[
-                "check-proof", "--proof", &f, "--checkpoint", "checkpoint-1000", "--key", "key.pub",
-                entry.to_str().context("path")?,
-            ])?;
+            complog(
+                &dir,
+                &[
+                    "check-proof",
+                    "--proof",
+                    &f,
+                    "--checkpoint",
+                    "checkpoint-1000",
+                    "--key",
+                    "key.pub",
+                    entry.to_str().context("path")?,
+                ],
+            )?;
             // The neighbouring entry is not the one proven.
             let other = std::fs::read(&entry)?;
             let mut other = other.clone();
@@ -134,15 +176,37 @@ fn check_theirs(program: &Path) -> Result<()> {
             std::fs::write(&wrong, other)?;
             let out = Command::new(complog_bin())
                 .current_dir(&dir)
-                .args(["ledger", "check-proof", "--proof", &f, "--checkpoint", "checkpoint-1000", "--key", "key.pub"])
+                .args([
+                    "ledger",
+                    "check-proof",
+                    "--proof",
+                    &f,
+                    "--checkpoint",
+                    "checkpoint-1000",
+                    "--key",
+                    "key.pub",
+                ])
                 .arg(&wrong)
                 .output()?;
-            ensure!(out.status.code() == Some(1), "{name}: a wrong entry was accepted");
+            ensure!(
+                out.status.code() == Some(1),
+                "{name}: a wrong entry was accepted"
+            );
         } else {
-            complog(&dir, &[
-                "check-proof", "--proof", &f, "--checkpoint", "checkpoint-389", "--checkpoint",
-                "checkpoint-1000", "--key", "key.pub",
-            ])?;
+            complog(
+                &dir,
+                &[
+                    "check-proof",
+                    "--proof",
+                    &f,
+                    "--checkpoint",
+                    "checkpoint-389",
+                    "--checkpoint",
+                    "checkpoint-1000",
+                    "--key",
+                    "key.pub",
+                ],
+            )?;
         }
         checked += 1;
     }

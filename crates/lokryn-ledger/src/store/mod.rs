@@ -69,7 +69,10 @@ impl Config {
             if e.kind() == io::ErrorKind::NotFound {
                 Error::new(
                     "NOT_A_LEDGER",
-                    format!("{}: no ledger here (run `complog ledger init`)", dir.display()),
+                    format!(
+                        "{}: no ledger here (run `complog ledger init`)",
+                        dir.display()
+                    ),
                 )
             } else {
                 io_error(&path, &e)
@@ -80,7 +83,11 @@ impl Config {
         if config.format != FORMAT_VERSION {
             return Err(Error::new(
                 "BAD_CONFIG",
-                format!("{}: format {} is not supported", path.display(), config.format),
+                format!(
+                    "{}: format {} is not supported",
+                    path.display(),
+                    config.format
+                ),
             ));
         }
         Ok(config)
@@ -115,7 +122,12 @@ pub fn load_signer(path: &Path) -> Result<Signer> {
     let line = text
         .lines()
         .find(|l| l.starts_with("PRIVATE+KEY+"))
-        .ok_or_else(|| Error::new("BAD_KEY", format!("{}: no PRIVATE+KEY+ line", path.display())))?;
+        .ok_or_else(|| {
+            Error::new(
+                "BAD_KEY",
+                format!("{}: no PRIVATE+KEY+ line", path.display()),
+            )
+        })?;
     Ok(Signer::parse(line)?)
 }
 
@@ -155,8 +167,8 @@ pub fn init(dir: &Path, key_file: &Path, profiles: &[String]) -> Result<Config> 
         private_key_file: key_path,
         profiles: profiles.to_vec(),
     };
-    let text = serde_json::to_string_pretty(&config)
-        .map_err(|e| Error::new("IO", e.to_string()))?;
+    let text =
+        serde_json::to_string_pretty(&config).map_err(|e| Error::new("IO", e.to_string()))?;
     write_atomic(dir, CONFIG, format!("{text}\n").as_bytes())?;
     for name in [ENTRIES, INDEX] {
         let f = File::create(dir.join(name)).map_err(|e| io_error(&dir.join(name), &e))?;
@@ -225,7 +237,8 @@ pub(crate) fn create_dir_synced(dir: &Path) -> Result<()> {
 pub(crate) fn read_checkpoint(dir: &Path, key: &Verifier) -> Result<(Checkpoint, String)> {
     let path = dir.join(CHECKPOINT);
     let text = fs::read_to_string(&path).map_err(|e| io_error(&path, &e))?;
-    let cp = checkpoint::open(&text, key).map_err(|e| Error::new(e.code, format!("{}: {}", path.display(), e.message)))?;
+    let cp = checkpoint::open(&text, key)
+        .map_err(|e| Error::new(e.code, format!("{}: {}", path.display(), e.message)))?;
     Ok((cp, text))
 }
 
@@ -248,7 +261,11 @@ impl crate::tiles::TileReader for DirTiles<'_> {
 
 /// The inclusion proof of entry `index` in the tree of `size` entries
 /// (default: the latest checkpoint's), with the entry's bytes.
-pub fn prove_inclusion(dir: &Path, index: u64, size: Option<u64>) -> Result<crate::proof::InclusionProof> {
+pub fn prove_inclusion(
+    dir: &Path,
+    index: u64,
+    size: Option<u64>,
+) -> Result<crate::proof::InclusionProof> {
     use base64::Engine as _;
     let config = Config::load(dir)?;
     let (cp, _) = read_checkpoint(dir, &config.verifier()?)?;
@@ -275,7 +292,11 @@ pub fn prove_inclusion(dir: &Path, index: u64, size: Option<u64>) -> Result<crat
 
 /// The consistency proof from the tree of `from` entries to that of `to`
 /// (default: the latest checkpoint's size).
-pub fn prove_consistency(dir: &Path, from: u64, to: Option<u64>) -> Result<crate::proof::ConsistencyProof> {
+pub fn prove_consistency(
+    dir: &Path,
+    from: u64,
+    to: Option<u64>,
+) -> Result<crate::proof::ConsistencyProof> {
     let config = Config::load(dir)?;
     let (cp, _) = read_checkpoint(dir, &config.verifier()?)?;
     let to = to.unwrap_or(cp.size);
@@ -300,7 +321,10 @@ pub fn checkpoint_at(dir: &Path, size: u64) -> Result<String> {
     let path = dir.join(CHECKPOINTS).join(size.to_string());
     fs::read_to_string(&path).map_err(|e| {
         if e.kind() == io::ErrorKind::NotFound {
-            Error::new("NOT_FOUND", format!("no checkpoint of size {size} was kept"))
+            Error::new(
+                "NOT_FOUND",
+                format!("no checkpoint of size {size} was kept"),
+            )
         } else {
             io_error(&path, &e)
         }

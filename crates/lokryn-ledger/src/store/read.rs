@@ -80,10 +80,18 @@ impl Reader {
         let mut r = BufReader::new(f);
         let (len, _) = read_varint(&mut r)
             .map_err(|e| io_error(&path, &e))?
-            .ok_or_else(|| Error::at("TRUNCATED", "the entry file ends here", index, Some(start)))?;
+            .ok_or_else(|| {
+                Error::at("TRUNCATED", "the entry file ends here", index, Some(start))
+            })?;
         let mut bytes = vec![0u8; usize::try_from(len).unwrap_or(usize::MAX).min(1 << 30)];
-        r.read_exact(&mut bytes)
-            .map_err(|e| Error::at("TRUNCATED", format!("entry {index}: {e}"), index, Some(start)))?;
+        r.read_exact(&mut bytes).map_err(|e| {
+            Error::at(
+                "TRUNCATED",
+                format!("entry {index}: {e}"),
+                index,
+                Some(start),
+            )
+        })?;
         Ok(bytes)
     }
 
@@ -115,7 +123,11 @@ impl Reader {
         let torn = |m: String| Error::at("TRUNCATED", m, index, Some(offset));
         let (len, n) = read_varint(&mut self.data)
             .map_err(|e| torn(format!("entry {index}: {e}")))?
-            .ok_or_else(|| torn(format!("entry {index} is missing: the entry file ends at byte {offset}")))?;
+            .ok_or_else(|| {
+                torn(format!(
+                    "entry {index} is missing: the entry file ends at byte {offset}"
+                ))
+            })?;
         let len = usize::try_from(len)
             .ok()
             .filter(|l| *l <= 1 << 30)
@@ -181,7 +193,10 @@ impl Filter {
         self.actor.as_ref().is_none_or(|a| *a == entry.actor_id)
             && self.event_type.is_none_or(|e| e == entry.event_type)
             && self.outcome.is_none_or(|o| o == entry.outcome)
-            && self.component.as_ref().is_none_or(|c| *c == entry.component)
+            && self
+                .component
+                .as_ref()
+                .is_none_or(|c| *c == entry.component)
             && self.resource.as_ref().is_none_or(|r| *r == entry.resource)
     }
 
@@ -196,7 +211,12 @@ impl Filter {
         let limits = codec::Limits::default();
         while let Some(raw) = reader.next_raw()? {
             codec::decode_into(&raw.bytes, &limits, &mut entry).map_err(|e| {
-                Error::at("UNREADABLE", format!("entry {}: {e}", raw.index), raw.index, Some(raw.offset))
+                Error::at(
+                    "UNREADABLE",
+                    format!("entry {}: {e}", raw.index),
+                    raw.index,
+                    Some(raw.offset),
+                )
             })?;
             if self.matches(&entry) && !visit(&raw, &entry)? {
                 break;

@@ -68,12 +68,19 @@ fn kept_checkpoints(dir: &Path, key: &Verifier) -> Result<Vec<Checkpoint>> {
         if name.starts_with('.') {
             continue;
         }
-        let size = name.parse::<u64>().ok().filter(|s| s.to_string() == name).ok_or_else(|| {
-            Error::new(
-                "BAD_CHECKPOINT",
-                format!("{}: not a checkpoint name (a tree size)", cdir.join(name).display()),
-            )
-        })?;
+        let size = name
+            .parse::<u64>()
+            .ok()
+            .filter(|s| s.to_string() == name)
+            .ok_or_else(|| {
+                Error::new(
+                    "BAD_CHECKPOINT",
+                    format!(
+                        "{}: not a checkpoint name (a tree size)",
+                        cdir.join(name).display()
+                    ),
+                )
+            })?;
         sizes.push(size);
     }
     sizes.sort_unstable();
@@ -92,7 +99,12 @@ fn kept_checkpoints(dir: &Path, key: &Verifier) -> Result<Vec<Checkpoint>> {
         if cp.origin != key.name() {
             return Err(Error::new(
                 "BAD_CHECKPOINT",
-                format!("{}: origin {:?} is not {:?}", path.display(), cp.origin, key.name()),
+                format!(
+                    "{}: origin {:?} is not {:?}",
+                    path.display(),
+                    cp.origin,
+                    key.name()
+                ),
             ));
         }
         out.push(cp);
@@ -161,21 +173,29 @@ pub fn verify(dir: &Path, key: Option<&Verifier>) -> Result<VerifyReport> {
             break;
         }
         if cp.root != empty_root() {
-            return Err(Error::new("BAD_CHECKPOINT", "the checkpoint of size 0 has a root other than the empty tree's"));
+            return Err(Error::new(
+                "BAD_CHECKPOINT",
+                "the checkpoint of size 0 has a root other than the empty tree's",
+            ));
         }
         next_cp.next();
     }
     for i in 0..size {
-        let raw = reader.next_raw()?.ok_or_else(|| {
-            Error::at("TRUNCATED", format!("entry {i} is missing"), i, Some(end))
-        })?;
+        let raw = reader
+            .next_raw()?
+            .ok_or_else(|| Error::at("TRUNCATED", format!("entry {i} is missing"), i, Some(end)))?;
         let leaf = leaf_hash(&raw.bytes);
         if i % TILE_WIDTH == 0 {
             let t = i / TILE_WIDTH;
             let width = (size - t * TILE_WIDTH).min(TILE_WIDTH);
             let path = tile_path(0, t, width);
             tile0 = tiles.read_tile(&path).map_err(|e| {
-                Error::at("TILE_MISSING", format!("cannot read {path}: {e}"), i, Some(raw.offset))
+                Error::at(
+                    "TILE_MISSING",
+                    format!("cannot read {path}: {e}"),
+                    i,
+                    Some(raw.offset),
+                )
             })?;
         }
         let at = usize::try_from((i % TILE_WIDTH) * HASH_SIZE as u64).unwrap_or(usize::MAX);
@@ -193,12 +213,20 @@ pub fn verify(dir: &Path, key: Option<&Verifier>) -> Result<VerifyReport> {
         end = raw.offset + (reader_len(&raw));
         let mut b = [0u8; 8];
         idx.read_exact(&mut b).map_err(|_| {
-            Error::at("INDEX_MISMATCH", format!("{INDEX} has no end offset for entry {i}"), i, Some(raw.offset))
+            Error::at(
+                "INDEX_MISMATCH",
+                format!("{INDEX} has no end offset for entry {i}"),
+                i,
+                Some(raw.offset),
+            )
         })?;
         if u64::from_le_bytes(b) != end {
             return Err(Error::at(
                 "INDEX_MISMATCH",
-                format!("{INDEX} says entry {i} ends at byte {}, it ends at {end}", u64::from_le_bytes(b)),
+                format!(
+                    "{INDEX} says entry {i} ends at byte {}, it ends at {end}",
+                    u64::from_le_bytes(b)
+                ),
                 i,
                 Some(raw.offset),
             ));
@@ -245,11 +273,16 @@ pub fn verify(dir: &Path, key: Option<&Verifier>) -> Result<VerifyReport> {
         verify_consistency(a.size, b.size, &a.root, &b.root, &proof).map_err(|e| {
             Error::new(
                 "INCONSISTENT",
-                format!("checkpoints of sizes {} and {} are not consistent: {e}", a.size, b.size),
+                format!(
+                    "checkpoints of sizes {} and {} are not consistent: {e}",
+                    a.size, b.size
+                ),
             )
         })?;
     }
-    let data_len = fs::metadata(&data_path).map_err(|e| io_error(&data_path, &e))?.len();
+    let data_len = fs::metadata(&data_path)
+        .map_err(|e| io_error(&data_path, &e))?
+        .len();
     Ok(VerifyReport {
         origin: latest.origin.clone(),
         size,
@@ -274,10 +307,20 @@ fn reader_len(raw: &super::read::RawEntry) -> u64 {
     prefix + raw.bytes.len() as u64
 }
 
-fn check_tile(tiles: &CachedTiles<'_>, t: &crate::tiles::Tile, index: u64, offset: u64) -> Result<()> {
+fn check_tile(
+    tiles: &CachedTiles<'_>,
+    t: &crate::tiles::Tile,
+    index: u64,
+    offset: u64,
+) -> Result<()> {
     let path = t.path();
     let stored = tiles.read_tile(&path).map_err(|e| {
-        Error::at("TILE_MISSING", format!("cannot read {path}: {e}"), index, Some(offset))
+        Error::at(
+            "TILE_MISSING",
+            format!("cannot read {path}: {e}"),
+            index,
+            Some(offset),
+        )
     })?;
     if stored != t.bytes() {
         return Err(Error::new(

@@ -90,7 +90,11 @@ fn take_lock(dir: &Path) -> Result<File> {
                 format!(
                     "{}: another writer holds the ledger: {}",
                     dir.display(),
-                    if holder.is_empty() { "(holder unknown)" } else { holder }
+                    if holder.is_empty() {
+                        "(holder unknown)"
+                    } else {
+                        holder
+                    }
                 ),
             ));
         }
@@ -121,7 +125,10 @@ pub(crate) fn read_varint<R: Read>(r: &mut R) -> io::Result<Option<(u64, u64)>> 
             return Ok(Some((value, u64::from(i) + 1)));
         }
     }
-    Err(io::Error::new(io::ErrorKind::InvalidData, "varint too long"))
+    Err(io::Error::new(
+        io::ErrorKind::InvalidData,
+        "varint too long",
+    ))
 }
 
 fn put_varint(mut v: u64, out: &mut Vec<u8>) {
@@ -181,7 +188,11 @@ impl Writer {
         let (cp, text) = read_checkpoint(dir, &signer.verifier())?;
         // The checkpoint under checkpoints/ is written first; make sure it is there.
         if super::checkpoint_at(dir, cp.size).ok().as_deref() != Some(text.as_str()) {
-            super::write_atomic(&dir.join(super::CHECKPOINTS), &cp.size.to_string(), text.as_bytes())?;
+            super::write_atomic(
+                &dir.join(super::CHECKPOINTS),
+                &cp.size.to_string(),
+                text.as_bytes(),
+            )?;
         }
         let data_path = dir.join(ENTRIES);
         let idx_path = dir.join(INDEX);
@@ -216,8 +227,10 @@ impl Writer {
         // Discard what was never acknowledged.
         let idx_len = idx.metadata().map_err(|e| io_error(&idx_path, &e))?.len();
         if on_disk > data_len || idx_len > cp.size * 8 {
-            data.set_len(data_len).map_err(|e| io_error(&data_path, &e))?;
-            idx.set_len(cp.size * 8).map_err(|e| io_error(&idx_path, &e))?;
+            data.set_len(data_len)
+                .map_err(|e| io_error(&data_path, &e))?;
+            idx.set_len(cp.size * 8)
+                .map_err(|e| io_error(&idx_path, &e))?;
             data.sync_all().map_err(|e| io_error(&data_path, &e))?;
             idx.sync_all().map_err(|e| io_error(&idx_path, &e))?;
         }
@@ -239,12 +252,11 @@ impl Writer {
             poisoned: None,
             scratch: Vec::new(),
         };
-        w.builder = match load_partials(dir, cp.size)
-            .and_then(|p| TileBuilder::resume(cp.size, p).ok())
-        {
-            Some(b) if b.root() == cp.root => b,
-            _ => w.rebuild_tiles(&cp)?,
-        };
+        w.builder =
+            match load_partials(dir, cp.size).and_then(|p| TileBuilder::resume(cp.size, p).ok()) {
+                Some(b) if b.root() == cp.root => b,
+                _ => w.rebuild_tiles(&cp)?,
+            };
         Ok(w)
     }
 
@@ -364,7 +376,10 @@ impl Writer {
             Some(b) => b,
             None => {
                 self.poisoned = Some("the tiles could not be reread: reopen the ledger".into());
-                return Err(Error::new("POISONED", "the tiles could not be reread: reopen the ledger"));
+                return Err(Error::new(
+                    "POISONED",
+                    "the tiles could not be reread: reopen the ledger",
+                ));
             }
         };
         let _ = self.builder.take_full();
@@ -403,7 +418,9 @@ impl Writer {
             .seek(SeekFrom::Start(self.size * 8))
             .and_then(|_| self.idx.write_all(&self.pending_idx))
             .map_err(|e| io_error(&idx_path, &e))?;
-        self.data.sync_data().map_err(|e| io_error(&data_path, &e))?;
+        self.data
+            .sync_data()
+            .map_err(|e| io_error(&data_path, &e))?;
         self.idx.sync_data().map_err(|e| io_error(&idx_path, &e))?;
         let mut tiles = self.builder.take_full();
         tiles.extend(self.builder.partials());
