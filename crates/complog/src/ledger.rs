@@ -198,18 +198,22 @@ struct ReadArgs {
 
 /// A ledger error: printed as JSON on stdout, exit 1.
 fn failure(err: &lokryn_ledger::Error) -> ExitCode {
-    let mut v = json!({"ok": false, "code": err.code, "message": err.message});
-    if let Some(loc) = err.location {
-        if let Some(i) = loc.index {
-            v["index"] = json!(i);
-        }
-        if let Some(o) = loc.offset {
-            v["offset"] = json!(o);
-        }
-    }
+    let loc = err.location.unwrap_or(lokryn_ledger::Location {
+        index: None,
+        offset: None,
+    });
+    let v = json!({"ok": false, "code": err.code, "message": err.message, "index": loc.index, "offset": loc.offset});
     let _ = writeln!(io::stdout(), "{v}");
     eprintln!("complog: {}: {}", err.code, err.message);
     ExitCode::from(1)
+}
+
+/// `value` with `"ok": true` added.
+fn with_ok(mut value: serde_json::Value) -> serde_json::Value {
+    if let Some(obj) = value.as_object_mut() {
+        obj.insert("ok".into(), json!(true));
+    }
+    value
 }
 
 /// Errors that are about the invocation rather than the ledger's content.
@@ -293,9 +297,7 @@ pub(crate) fn run(args: &LedgerArgs) -> Result<ExitCode> {
             };
             match ledger_result(store::verify(&a.dir, key.as_ref()))? {
                 Ok(report) => {
-                    let mut v = serde_json::to_value(&report)?;
-                    v["ok"] = json!(true);
-                    writeln!(io::stdout(), "{v}")?;
+                    writeln!(io::stdout(), "{}", with_ok(serde_json::to_value(&report)?))?;
                     Ok(ExitCode::SUCCESS)
                 }
                 Err(e) => Ok(failure(&e)),
@@ -346,9 +348,7 @@ fn check_proof(a: &CheckProofArgs) -> Result<ExitCode> {
     let refs: Vec<&str> = cps.iter().map(String::as_str).collect();
     match proof::check_json(&proof_text, &refs, &key, entry.as_deref()) {
         Ok(checked) => {
-            let mut v = serde_json::to_value(&checked)?;
-            v["ok"] = json!(true);
-            writeln!(io::stdout(), "{v}")?;
+            writeln!(io::stdout(), "{}", with_ok(serde_json::to_value(&checked)?))?;
             Ok(ExitCode::SUCCESS)
         }
         Err(e) if e.code == "USAGE" => bail!("{}", e.message),
@@ -432,17 +432,14 @@ fn each_entry(
         Format::JsonLines => {
             let mut lines = JsonLinesReader::new(reader);
             while let Some(r) = lines.next_positioned() {
-                let (at, e) = r.with_context(|| format!("{label}"))?;
+                let (at, e) = r.with_context(|| label.clone())?;
                 visit(at.index, &e).with_context(|| format!("{label}: line {}", at.line))?;
             }
         }
         _ => {
-            let mut frames = DelimitedReader::new(reader);
-            let mut i = 0u64;
-            while let Some(r) = frames.next() {
+            for (i, r) in (0u64..).zip(DelimitedReader::new(reader)) {
                 let e = r.with_context(|| format!("{label}: entry {i}"))?;
                 visit(i, &e)?;
-                i += 1;
             }
         }
     }

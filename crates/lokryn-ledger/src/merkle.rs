@@ -83,7 +83,7 @@ pub fn range_hash<S: HashSource + ?Sized>(src: &S, lo: u64, hi: u64) -> Result<H
         .checked_sub(lo)
         .filter(|n| *n > 0)
         .ok_or_else(|| ProofError::Range(format!("empty range [{lo}, {hi})")))?;
-    if n.is_power_of_two() && lo % n == 0 {
+    if n.is_power_of_two() && lo.is_multiple_of(n) {
         let height = n.trailing_zeros();
         // A u64 has at most 63 trailing zeros in a power of two below 2^64.
         #[allow(clippy::cast_possible_truncation)]
@@ -369,7 +369,11 @@ impl CompactRange {
 
 #[cfg(test)]
 mod tests {
-    #![allow(clippy::unwrap_used, clippy::indexing_slicing)]
+    #![allow(
+        clippy::unwrap_used,
+        clippy::indexing_slicing,
+        clippy::cast_possible_truncation
+    )]
     use super::*;
 
     /// Every leaf hash in memory: the simplest source.

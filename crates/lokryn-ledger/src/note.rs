@@ -59,8 +59,9 @@ pub fn key_id(name: &str, public: &[u8; 32]) -> u32 {
     h.update(name.as_bytes());
     h.update([b'\n', ALG_ED25519]);
     h.update(public);
-    let d = h.finalize();
-    u32::from_be_bytes([d[0], d[1], d[2], d[3]])
+    let d: [u8; 32] = h.finalize().into();
+    let [a, b, c, e, ..] = d;
+    u32::from_be_bytes([a, b, c, e])
 }
 
 /// Splits `a+b+c` text keys, checking the name, ID and algorithm byte.
@@ -309,7 +310,8 @@ pub fn parse(note: &str) -> Result<Note, NoteError> {
             return Err(bad("a signature is too short"));
         }
         let (id, sig) = blob.split_at(4);
-        let key_id = u32::from_be_bytes([id[0], id[1], id[2], id[3]]);
+        let key_id =
+            u32::from_be_bytes(id.try_into().map_err(|_| bad("a signature is too short"))?);
         signatures.push(NoteSignature {
             name: name.into(),
             key_id,
@@ -365,10 +367,16 @@ mod tests {
         let v = Verifier::parse(&s.verifier().to_text()).unwrap();
         assert_eq!(Signer::parse(&s.to_text()).unwrap().to_text(), s.to_text());
         let note = s.sign("hello\n").unwrap();
-        assert_eq!(open(&note, &[v.clone()]).unwrap(), "hello\n".to_string());
+        assert_eq!(
+            open(&note, std::slice::from_ref(&v)).unwrap(),
+            "hello\n".to_string()
+        );
         let other = Signer::from_seed("example.com/log", [8; 32]).unwrap();
         let forged = other.sign("hello\n").unwrap();
-        assert_eq!(open(&forged, &[v.clone()]).unwrap_err().code, "UNVERIFIED");
+        assert_eq!(
+            open(&forged, std::slice::from_ref(&v)).unwrap_err().code,
+            "UNVERIFIED"
+        );
         let edited = note.replace("hello", "hellp");
         assert_eq!(open(&edited, &[v]).unwrap_err().code, "BAD_SIGNATURE");
     }

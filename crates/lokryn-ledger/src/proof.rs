@@ -131,16 +131,16 @@ pub fn check_inclusion(
         None => None,
     };
     let bytes = entry.map(<[u8]>::to_vec).or(embedded);
-    if let Some(bytes) = &bytes {
-        if merkle::leaf_hash(bytes).as_slice() != leaf.as_slice() {
-            return Err(Error::new(
-                "ENTRY_MISMATCH",
-                format!(
-                    "the entry's leaf hash is not the proof's leaf (entry {})",
-                    proof.index
-                ),
-            ));
-        }
+    if let Some(bytes) = &bytes
+        && merkle::leaf_hash(bytes).as_slice() != leaf.as_slice()
+    {
+        return Err(Error::new(
+            "ENTRY_MISMATCH",
+            format!(
+                "the entry's leaf hash is not the proof's leaf (entry {})",
+                proof.index
+            ),
+        ));
     }
     merkle::verify_inclusion(
         proof.index,

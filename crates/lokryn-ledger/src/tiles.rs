@@ -202,7 +202,7 @@ impl TileBuilder {
         let mut level = 0usize;
         loop {
             if self.levels.len() <= level {
-                self.levels.push(Vec::with_capacity(TILE_WIDTH as usize));
+                self.levels.push(Vec::with_capacity(256));
             }
             let Some(cur) = self.levels.get_mut(level) else {
                 break;

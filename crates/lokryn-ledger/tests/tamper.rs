@@ -3,6 +3,7 @@
 //! truncation, a checkpoint signed by another key, forked checkpoints.
 
 #![allow(
+    clippy::cast_possible_truncation,
     clippy::unwrap_used,
     clippy::expect_used,
     clippy::indexing_slicing,

@@ -180,15 +180,17 @@ impl Filter {
     /// Whether `entry` passes.
     pub fn matches(&self, entry: &LogEntry) -> bool {
         let time = entry.time.as_ref().map(|t| (t.seconds, t.nanos));
-        if let Some(since) = self.since {
-            if time.is_none_or(|t| t < since) {
-                return false;
-            }
+        if self
+            .since
+            .is_some_and(|since| time.is_none_or(|t| t < since))
+        {
+            return false;
         }
-        if let Some(until) = self.until {
-            if time.is_none_or(|t| t >= until) {
-                return false;
-            }
+        if self
+            .until
+            .is_some_and(|until| time.is_none_or(|t| t >= until))
+        {
+            return false;
         }
         self.actor.as_ref().is_none_or(|a| *a == entry.actor_id)
             && self.event_type.is_none_or(|e| e == entry.event_type)

@@ -10,12 +10,12 @@ use lokryn_ledger::store::{self, AppendOptions, Writer};
 /// A valid entry, distinct per `i`.
 pub(crate) fn entry(i: u64) -> LogEntry {
     LogEntry {
-        event_type: if i % 3 == 0 {
+        event_type: if i.is_multiple_of(3) {
             EventType::EventToolInvocation as i32
         } else {
             EventType::EventResourceAccess as i32
         },
-        outcome: if i % 5 == 0 {
+        outcome: if i.is_multiple_of(5) {
             Outcome::FailureDenied as i32
         } else {
             Outcome::Success as i32
