@@ -9,6 +9,7 @@
 
 mod entries;
 mod errors;
+mod ledger;
 mod sensitive;
 mod streams;
 mod validation;
@@ -25,6 +26,8 @@ mod _native {
     use crate::errors::{ComplianceLogError, DecodeError, JsonError, ValidationError};
     #[pymodule_export]
     use crate::json::{from_json, to_json, to_json_many};
+    #[pymodule_export]
+    use crate::ledger::{Ledger, LedgerError};
     #[pymodule_export]
     use crate::sensitive::{Finding, Redaction, find_sensitive, redact, redact_text, scan_text};
     #[pymodule_export]

@@ -17,7 +17,9 @@ takes a ``LogEntry`` message or its serialized bytes:
   secrets, as ``Finding`` objects (kind, field path, byte span, confidence);
 * ``redact`` / ``redact_text``: a copy with them replaced;
 * ``read_entries`` / ``EntryWriter`` / ``write_entries``: files of
-  length-delimited entries, read lazily.
+  length-delimited entries, read lazily;
+* ``Ledger``: a tamper-evident ledger (append, verify, prove, read) and
+  ``Ledger.check_proof`` for auditors; failures raise ``LedgerError``.
 """
 
 from lokryn_compliance_log import v1
@@ -28,6 +30,8 @@ from lokryn_compliance_log._native import (
     EntryWriter,
     Finding,
     JsonError,
+    Ledger,
+    LedgerError,
     Redaction,
     ValidationError,
     ValidationReport,
@@ -57,6 +61,8 @@ __all__ = [
     "EntryWriter",
     "Finding",
     "JsonError",
+    "Ledger",
+    "LedgerError",
     "Redaction",
     "ValidationError",
     "ValidationReport",

@@ -3,7 +3,7 @@
 
 from os import PathLike
 from types import TracebackType
-from typing import Iterable, Iterator, List, Literal, Optional, Protocol, Tuple, Type, TypeVar, Union, final, overload
+from typing import Any, Dict, Iterable, Iterator, List, Literal, Optional, Protocol, Sequence, Tuple, Type, TypeVar, Union, final, overload
 
 from google.protobuf.message import Message
 
@@ -18,6 +18,8 @@ __all__ = [
     "EntryWriter",
     "Finding",
     "JsonError",
+    "Ledger",
+    "LedgerError",
     "Redaction",
     "ValidationError",
     "ValidationReport",
@@ -289,3 +291,58 @@ class EntryWriter:
 
 def write_entries(target: Union[_Path, _WritableFile], entries: Iterable[_Entry], *, append: bool = False) -> int:
     """Writes every entry to target; returns how many."""
+
+class LedgerError(ComplianceLogError):
+    """A ledger that cannot be opened, written or verified, or a proof that
+    does not check. ``code`` is the ledger's code (``"TAMPERED"``,
+    ``"LOCKED"``, ``"UNVERIFIED"``, ...); ``index`` and ``offset`` locate an
+    entry when the problem is one."""
+
+    code: Optional[str]
+    index: Optional[int]
+    offset: Optional[int]
+
+@final
+class Ledger:
+    """A tamper-evident ledger (RFC 6962 Merkle tree, C2SP signed
+    checkpoints and tiles; see docs/ledger.md). Reading needs no lock; the
+    first ``append`` takes the writer's lock until ``close``."""
+
+    def __new__(cls, path: _Path, *, allow_invalid: bool = False, redact: bool = False) -> Ledger: ...
+    @staticmethod
+    def init(path: _Path, key_file: _Path, *, profiles: Sequence[str] = ...) -> Ledger:
+        """Creates a ledger signed by the private key in ``key_file``."""
+    @staticmethod
+    def keygen(name: str) -> Tuple[str, str]:
+        """A new Ed25519 key pair: (private key line, public key line)."""
+    def append(self, entries: Iterable[_Entry]) -> range:
+        """Appends with one commit; returns the indices once durable."""
+    @property
+    def size(self) -> int:
+        """Entries in the latest checkpoint."""
+    def checkpoint(self) -> str:
+        """The latest signed checkpoint."""
+    def verify(self, key: Optional[str] = None) -> Dict[str, Any]:
+        """Checks every entry, tile and checkpoint; raises LedgerError naming the first problem."""
+    def prove(self, index: int, size: Optional[int] = None) -> str:
+        """The inclusion proof of entry ``index``, as JSON."""
+    def prove_consistency(self, size1: int, size2: Optional[int] = None) -> str:
+        """The consistency proof between two tree sizes, as JSON."""
+    def read(
+        self,
+        *,
+        since: Optional[str] = None,
+        until: Optional[str] = None,
+        actor: Optional[str] = None,
+        event_type: Optional[int] = None,
+        outcome: Optional[int] = None,
+        component: Optional[str] = None,
+        resource: Optional[str] = None,
+    ) -> List[LogEntry]:
+        """The entries matching every given filter, in index order."""
+    def close(self) -> None:
+        """Releases the writer's lock."""
+    @staticmethod
+    def check_proof(proof: str, checkpoints: Sequence[str], key: str, entry: Optional[_Entry] = None) -> Dict[str, Any]:
+        """Checks a proof offline against one (inclusion) or two (consistency)
+        signed checkpoints and the public key; raises LedgerError if it does not check."""
