@@ -1,0 +1,134 @@
+//! Ledger benchmarks, each next to its peer measured in the same run:
+//!
+//! * `verify`: `store::verify` over a ledger, next to one SHA-256 pass over
+//!   the same entry bytes in memory (the issue's goal: ≥ 50 % of it);
+//! * `append`: a group commit of many entries (goal: ≥ 200,000 entries/s);
+//! * `fsync`: one entry per commit, next to a bare `write` + `fdatasync`
+//!   loop in the same directory (goal: ≥ 80 % of its rate).
+//!
+//! `LEDGER_BENCH_ENTRIES` sets the verified ledger's size (default 100,000).
+
+#![allow(clippy::unwrap_used, clippy::expect_used, missing_docs)]
+
+use std::fs::OpenOptions;
+use std::hint::black_box;
+use std::io::Write;
+use std::path::Path;
+use std::time::Duration;
+
+use criterion::{Criterion, Throughput, criterion_group, criterion_main};
+use lokryn_compliance_log::{EventType, LogEntry, Outcome, Severity, Timestamp, codec};
+use lokryn_ledger::store::{self, AppendOptions, Writer};
+use lokryn_ledger::{Signer, merkle};
+use sha2::{Digest, Sha256};
+
+/// A record of about the size the project's figures use (≈ 340 bytes).
+fn entry(i: u64) -> LogEntry {
+    LogEntry {
+        event_type: EventType::EventToolInvocation as i32,
+        outcome: Outcome::Success as i32,
+        severity: Severity::Info as i32,
+        actor_id: format!("agent-{:03}", i % 500),
+        component: "mcp-client".into(),
+        environment: "production".into(),
+        resource: "tools/database_query".into(),
+        message: format!("Executed database query tool, request {i}"),
+        payload: br#"{"query":"SELECT * FROM users WHERE id = ?","rows_returned":42,"cached":false}"#.to_vec(),
+        policy_tags: vec!["SOC2".into(), "data-access".into()],
+        time: Some(Timestamp {
+            seconds: 1_764_326_470 + i64::try_from(i).unwrap(),
+            nanos: 950_000_000,
+        }),
+        event_id: format!("019ac9f4-59a6-7c70-8b3e-{i:012x}"),
+        ..Default::default()
+    }
+}
+
+fn new_ledger(root: &Path) -> std::path::PathBuf {
+    let key = root.join("bench.key");
+    let signer = Signer::from_seed("example.com/bench", [3; 32]).unwrap();
+    std::fs::write(&key, signer.to_text()).unwrap();
+    let dir = root.join("ledger");
+    store::init(&dir, &key, &[]).unwrap();
+    dir
+}
+
+fn bench(c: &mut Criterion) {
+    let n: u64 = std::env::var("LEDGER_BENCH_ENTRIES")
+        .ok()
+        .and_then(|v| v.parse().ok())
+        .unwrap_or(100_000);
+    let tmp = tempfile::tempdir().unwrap();
+
+    // verify vs SHA-256 over the same bytes.
+    let dir = new_ledger(tmp.path());
+    let mut w = Writer::open(&dir, AppendOptions::default()).unwrap();
+    let entries: Vec<LogEntry> = (0..n).map(entry).collect();
+    for chunk in entries.chunks(50_000) {
+        w.append(chunk).unwrap();
+    }
+    drop(w);
+    let encoded: Vec<Vec<u8>> = entries.iter().map(codec::encode).collect();
+    let bytes: u64 = encoded.iter().map(|e| e.len() as u64).sum();
+    let mut g = c.benchmark_group("verify");
+    g.sample_size(10).measurement_time(Duration::from_secs(8));
+    g.throughput(Throughput::Bytes(bytes));
+    g.bench_function(format!("store::verify, {n} entries"), |b| {
+        b.iter(|| store::verify(&dir, None).unwrap());
+    });
+    let joined: Vec<u8> = encoded.concat();
+    g.bench_function("SHA-256 over the same bytes (one pass)", |b| {
+        b.iter(|| Sha256::digest(black_box(&joined)));
+    });
+    g.bench_function("leaf hashes only (SHA-256 per entry)", |b| {
+        b.iter(|| {
+            for e in &encoded {
+                black_box(merkle::leaf_hash(e));
+            }
+        });
+    });
+    g.finish();
+
+    // append with group commit.
+    let mut g = c.benchmark_group("append");
+    g.sample_size(10).measurement_time(Duration::from_secs(8));
+    let batch: Vec<LogEntry> = (0..20_000).map(entry).collect();
+    g.throughput(Throughput::Elements(batch.len() as u64));
+    let gdir = tempfile::tempdir().unwrap();
+    let gled = new_ledger(gdir.path());
+    let mut w = Writer::open(&gled, AppendOptions::default()).unwrap();
+    g.bench_function("20,000 entries, one commit (validate + encode + hash + fsync)", |b| {
+        b.iter(|| w.append(&batch).unwrap());
+    });
+    drop(w);
+    g.finish();
+
+    // fsync per append vs a bare write + fdatasync loop.
+    let mut g = c.benchmark_group("fsync");
+    g.sample_size(10).measurement_time(Duration::from_secs(10));
+    g.throughput(Throughput::Elements(1));
+    let fdir = tempfile::tempdir().unwrap();
+    let fled = new_ledger(fdir.path());
+    let mut w = Writer::open(&fled, AppendOptions::default()).unwrap();
+    let one = [entry(7)];
+    g.bench_function("ledger append, one entry per commit", |b| {
+        b.iter(|| w.append(&one).unwrap());
+    });
+    drop(w);
+    let raw = codec::encode(&entry(7));
+    let mut f = OpenOptions::new()
+        .create(true)
+        .append(true)
+        .open(fdir.path().join("bare.bin"))
+        .unwrap();
+    g.bench_function("bare write + fdatasync", |b| {
+        b.iter(|| {
+            f.write_all(&raw).unwrap();
+            f.sync_data().unwrap();
+        });
+    });
+    g.finish();
+}
+
+criterion_group!(benches, bench);
+criterion_main!(benches);
