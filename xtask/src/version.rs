@@ -80,8 +80,8 @@ pub(crate) fn sites(root: &Path) -> Result<Vec<Site>> {
         });
     };
 
-    // Cargo: the workspace's version, and the exact requirement on the core
-    // that complog publishes with (`lokryn-compliance-log = "=X"`).
+    // Cargo: the workspace's version, and the exact requirements on the core
+    // and the ledger that complog publishes with (`lokryn-compliance-log = "=X"`).
     let cargo = read(root, CARGO_TOML)?;
     let range = value_after(
         &cargo,
@@ -105,6 +105,19 @@ pub(crate) fn sites(root: &Path) -> Result<Vec<Site>> {
     add(
         CARGO_TOML,
         "[workspace.dependencies] lokryn-compliance-log = \"=…\"".into(),
+        &cargo,
+        range,
+        Form::Full,
+    );
+    let range = value_after(
+        &cargo,
+        "\n[workspace.dependencies]\n",
+        "\nlokryn-ledger = { path = \"crates/lokryn-ledger\", version = \"=",
+        CARGO_TOML,
+    )?;
+    add(
+        CARGO_TOML,
+        "[workspace.dependencies] lokryn-ledger = \"=…\"".into(),
         &cargo,
         range,
         Form::Full,

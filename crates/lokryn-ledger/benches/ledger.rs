@@ -33,7 +33,9 @@ fn entry(i: u64) -> LogEntry {
         environment: "production".into(),
         resource: "tools/database_query".into(),
         message: format!("Executed database query tool, request {i}"),
-        payload: br#"{"query":"SELECT * FROM users WHERE id = ?","rows_returned":42,"cached":false}"#.to_vec(),
+        payload:
+            br#"{"query":"SELECT * FROM users WHERE id = ?","rows_returned":42,"cached":false}"#
+                .to_vec(),
         policy_tags: vec!["SOC2".into(), "data-access".into()],
         time: Some(Timestamp {
             seconds: 1_764_326_470 + i64::try_from(i).unwrap(),
@@ -97,9 +99,12 @@ fn bench(c: &mut Criterion) {
     let gdir = tempfile::tempdir().unwrap();
     let gled = new_ledger(gdir.path());
     let mut w = Writer::open(&gled, AppendOptions::default()).unwrap();
-    g.bench_function("20,000 entries, one commit (validate + encode + hash + fsync)", |b| {
-        b.iter(|| w.append(&batch).unwrap());
-    });
+    g.bench_function(
+        "20,000 entries, one commit (validate + encode + hash + fsync)",
+        |b| {
+            b.iter(|| w.append(&batch).unwrap());
+        },
+    );
     drop(w);
     g.finish();
 
