@@ -6,6 +6,91 @@ use prost_reflect::DynamicMessage;
 
 use super::take::{self, FromDynamic, Mismatch};
 
+impl FromDynamic for crate::v1::FieldExport {
+    fn from_dynamic(mut message: DynamicMessage) -> Result<Self, Mismatch> {
+        let mut out = Self::default();
+        for (field, value) in message.take_fields() {
+            match field.number() {
+                1 => out.ocsf = take::string(value, 1)?,
+                2 => out.otel = take::string(value, 2)?,
+                3 => out.ecs = take::string(value, 3)?,
+                number => return Err(Mismatch(number)),
+            }
+        }
+        Ok(out)
+    }
+}
+
+impl FromDynamic for crate::v1::ValueExport {
+    fn from_dynamic(mut message: DynamicMessage) -> Result<Self, Mismatch> {
+        let mut out = Self::default();
+        for (field, value) in message.take_fields() {
+            match field.number() {
+                1 => out.ocsf_event = Some(take::message(value, 1)?),
+                2 => out.ecs_event = Some(take::message(value, 2)?),
+                3 => out.ocsf_id = Some(take::int32(value, 3)?),
+                4 => out.ocsf_caption = take::string(value, 4)?,
+                5 => out.ocsf_detail = take::string(value, 5)?,
+                6 => out.otel_severity_number = take::int32(value, 6)?,
+                7 => out.otel_severity_text = take::string(value, 7)?,
+                8 => out.ecs = take::string(value, 8)?,
+                9 => out.syslog_code = Some(take::int32(value, 9)?),
+                number => return Err(Mismatch(number)),
+            }
+        }
+        Ok(out)
+    }
+}
+
+impl FromDynamic for crate::v1::OcsfEvent {
+    fn from_dynamic(mut message: DynamicMessage) -> Result<Self, Mismatch> {
+        let mut out = Self::default();
+        for (field, value) in message.take_fields() {
+            match field.number() {
+                1 => out.class_uid = take::int32(value, 1)?,
+                2 => out.class_name = take::string(value, 2)?,
+                3 => out.activity_id = take::int32(value, 3)?,
+                4 => out.activity_name = take::string(value, 4)?,
+                5 => out.place = take::list(value, 5, take::message)?,
+                6 => out.absent = take::list(value, 6, take::string)?,
+                number => return Err(Mismatch(number)),
+            }
+        }
+        Ok(out)
+    }
+}
+
+impl FromDynamic for crate::v1::OcsfPlacement {
+    fn from_dynamic(mut message: DynamicMessage) -> Result<Self, Mismatch> {
+        let mut out = Self::default();
+        for (field, value) in message.take_fields() {
+            match field.number() {
+                1 => out.path = take::string(value, 1)?,
+                2 => out.field = take::string(value, 2)?,
+                3 => out.value = take::string(value, 3)?,
+                4 => out.copy = take::boolean(value, 4)?,
+                number => return Err(Mismatch(number)),
+            }
+        }
+        Ok(out)
+    }
+}
+
+impl FromDynamic for crate::v1::EcsEvent {
+    fn from_dynamic(mut message: DynamicMessage) -> Result<Self, Mismatch> {
+        let mut out = Self::default();
+        for (field, value) in message.take_fields() {
+            match field.number() {
+                1 => out.kind = take::string(value, 1)?,
+                2 => out.categories = take::list(value, 2, take::string)?,
+                3 => out.types = take::list(value, 3, take::string)?,
+                number => return Err(Mismatch(number)),
+            }
+        }
+        Ok(out)
+    }
+}
+
 impl FromDynamic for crate::v1::FieldRules {
     fn from_dynamic(mut message: DynamicMessage) -> Result<Self, Mismatch> {
         let mut out = Self::default();

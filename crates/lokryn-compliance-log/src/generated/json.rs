@@ -5,6 +5,171 @@
 use super::write::{JsonWriter, WriteJson};
 use crate::Error;
 
+impl WriteJson for crate::v1::FieldExport {
+    fn write_json(&self, w: &mut JsonWriter<'_>) -> Result<(), Error> {
+        let mut first = true;
+        w.begin_object();
+        if !self.ocsf.is_empty() {
+            w.key(&mut first, "ocsf");
+            w.string(&self.ocsf);
+        }
+        if !self.otel.is_empty() {
+            w.key(&mut first, "otel");
+            w.string(&self.otel);
+        }
+        if !self.ecs.is_empty() {
+            w.key(&mut first, "ecs");
+            w.string(&self.ecs);
+        }
+        w.end_object();
+        Ok(())
+    }
+}
+
+impl WriteJson for crate::v1::ValueExport {
+    fn write_json(&self, w: &mut JsonWriter<'_>) -> Result<(), Error> {
+        let mut first = true;
+        w.begin_object();
+        if let Some(v) = &self.ocsf_event {
+            w.key(&mut first, "ocsfEvent");
+            v.write_json(w)?;
+        }
+        if let Some(v) = &self.ecs_event {
+            w.key(&mut first, "ecsEvent");
+            v.write_json(w)?;
+        }
+        if let Some(v) = &self.ocsf_id {
+            w.key(&mut first, "ocsfId");
+            w.int(i64::from(*v));
+        }
+        if !self.ocsf_caption.is_empty() {
+            w.key(&mut first, "ocsfCaption");
+            w.string(&self.ocsf_caption);
+        }
+        if !self.ocsf_detail.is_empty() {
+            w.key(&mut first, "ocsfDetail");
+            w.string(&self.ocsf_detail);
+        }
+        if self.otel_severity_number != 0 {
+            w.key(&mut first, "otelSeverityNumber");
+            w.int(i64::from(self.otel_severity_number));
+        }
+        if !self.otel_severity_text.is_empty() {
+            w.key(&mut first, "otelSeverityText");
+            w.string(&self.otel_severity_text);
+        }
+        if !self.ecs.is_empty() {
+            w.key(&mut first, "ecs");
+            w.string(&self.ecs);
+        }
+        if let Some(v) = &self.syslog_code {
+            w.key(&mut first, "syslogCode");
+            w.int(i64::from(*v));
+        }
+        w.end_object();
+        Ok(())
+    }
+}
+
+impl WriteJson for crate::v1::OcsfEvent {
+    fn write_json(&self, w: &mut JsonWriter<'_>) -> Result<(), Error> {
+        let mut first = true;
+        w.begin_object();
+        if self.class_uid != 0 {
+            w.key(&mut first, "classUid");
+            w.int(i64::from(self.class_uid));
+        }
+        if !self.class_name.is_empty() {
+            w.key(&mut first, "className");
+            w.string(&self.class_name);
+        }
+        if self.activity_id != 0 {
+            w.key(&mut first, "activityId");
+            w.int(i64::from(self.activity_id));
+        }
+        if !self.activity_name.is_empty() {
+            w.key(&mut first, "activityName");
+            w.string(&self.activity_name);
+        }
+        if !self.place.is_empty() {
+            w.key(&mut first, "place");
+            w.begin_array();
+            for (i, v) in self.place.iter().enumerate() {
+                w.element(i);
+                v.write_json(w)?;
+            }
+            w.end_array();
+        }
+        if !self.absent.is_empty() {
+            w.key(&mut first, "absent");
+            w.begin_array();
+            for (i, v) in self.absent.iter().enumerate() {
+                w.element(i);
+                w.string(v);
+            }
+            w.end_array();
+        }
+        w.end_object();
+        Ok(())
+    }
+}
+
+impl WriteJson for crate::v1::OcsfPlacement {
+    fn write_json(&self, w: &mut JsonWriter<'_>) -> Result<(), Error> {
+        let mut first = true;
+        w.begin_object();
+        if !self.path.is_empty() {
+            w.key(&mut first, "path");
+            w.string(&self.path);
+        }
+        if !self.field.is_empty() {
+            w.key(&mut first, "field");
+            w.string(&self.field);
+        }
+        if !self.value.is_empty() {
+            w.key(&mut first, "value");
+            w.string(&self.value);
+        }
+        if self.copy {
+            w.key(&mut first, "copy");
+            w.boolean(self.copy);
+        }
+        w.end_object();
+        Ok(())
+    }
+}
+
+impl WriteJson for crate::v1::EcsEvent {
+    fn write_json(&self, w: &mut JsonWriter<'_>) -> Result<(), Error> {
+        let mut first = true;
+        w.begin_object();
+        if !self.kind.is_empty() {
+            w.key(&mut first, "kind");
+            w.string(&self.kind);
+        }
+        if !self.categories.is_empty() {
+            w.key(&mut first, "categories");
+            w.begin_array();
+            for (i, v) in self.categories.iter().enumerate() {
+                w.element(i);
+                w.string(v);
+            }
+            w.end_array();
+        }
+        if !self.types.is_empty() {
+            w.key(&mut first, "types");
+            w.begin_array();
+            for (i, v) in self.types.iter().enumerate() {
+                w.element(i);
+                w.string(v);
+            }
+            w.end_array();
+        }
+        w.end_object();
+        Ok(())
+    }
+}
+
 impl WriteJson for crate::v1::FieldRules {
     fn write_json(&self, w: &mut JsonWriter<'_>) -> Result<(), Error> {
         let mut first = true;

@@ -18,6 +18,7 @@ syntax = "proto3";
 package lokryn.compliancelog.v1;
 
 import "google/protobuf/timestamp.proto";
+import "lokryn/compliancelog/v1/mappings.proto";
 import "lokryn/compliancelog/v1/rules.proto";
 
 // One audit record: what happened, when, to what, by whom (and on whose
@@ -140,220 +141,301 @@ message LogEntry {
   };
   // What kind of event this record describes. PCI DSS v4.0 10.2.2 "type of
   // event"; SOC 2 CC7.2.
-  EventType event_type = 1 [(rules) = {
-    rule: [{
-      not_unspecified: true
-      defined_only: true
-      clauses: ["PCI DSS v4.0 10.2.1", "PCI DSS v4.0 10.2.2", "SOC 2 CC7.2"]
-      why: "a record must say what happened"
-    }]
-  }];
+  EventType event_type = 1 [
+    (export) = {ocsf: "class_uid" otel: "record:event_name" ecs: "event.action"},
+    (rules) = {
+      rule: [{
+        not_unspecified: true
+        defined_only: true
+        clauses: ["PCI DSS v4.0 10.2.1", "PCI DSS v4.0 10.2.2", "SOC 2 CC7.2"]
+        why: "a record must say what happened"
+      }]
+    }
+  ];
   // Whether the action succeeded, was refused, or failed. PCI DSS v4.0 10.2.2
   // "success or failure indication".
-  Outcome outcome = 2 [(rules) = {
-    rule: [{
-      not_unspecified: true
-      defined_only: true
-      clauses: ["PCI DSS v4.0 10.2.2", "SOC 2 CC7.2"]
-      why: "a record must say whether the action succeeded"
-    }]
-  }];
+  Outcome outcome = 2 [
+    (export) = {ocsf: "status_id" otel: "attr:lokryn.outcome" ecs: "event.outcome"},
+    (rules) = {
+      rule: [{
+        not_unspecified: true
+        defined_only: true
+        clauses: ["PCI DSS v4.0 10.2.2", "SOC 2 CC7.2"]
+        why: "a record must say whether the action succeeded"
+      }]
+    }
+  ];
   // How urgent the event is, on the RFC 5424 syslog scale.
-  Severity severity = 3 [(rules) = {
-    rule: [{
-      not_unspecified: true
-      defined_only: true
-      why: "a record must say how urgent it is"
-    }]
-  }];
+  Severity severity = 3 [
+    (export) = {ocsf: "severity_id" otel: "record:severity_number" ecs: "log.level"},
+    (rules) = {
+      rule: [{
+        not_unspecified: true
+        defined_only: true
+        why: "a record must say how urgent it is"
+      }]
+    }
+  ];
   // Who performed the action: a user name, service account, agent id or tool
   // id. PCI DSS v4.0 10.2.2 "user identification"; HIPAA 164.312(b).
-  string actor_id = 4 [(rules) = {
-    rule: [
-      {
-        required: true
-        clauses: ["PCI DSS v4.0 10.2.2", "HIPAA 164.312(b)", "SOC 2 CC6.1"]
-        why: "an audit record must say who acted"
-      },
-      {max_bytes: 512, printable: true}
-    ]
-    scan: {allow: [SENSITIVE_DATA_KIND_EMAIL]}
-  }];
+  string actor_id = 4 [
+    (export) = {ocsf: "actor.user.uid" otel: "attr:user.id" ecs: "user.id"},
+    (rules) = {
+      rule: [
+        {
+          required: true
+          clauses: ["PCI DSS v4.0 10.2.2", "HIPAA 164.312(b)", "SOC 2 CC6.1"]
+          why: "an audit record must say who acted"
+        },
+        {max_bytes: 512, printable: true}
+      ]
+      scan: {allow: [SENSITIVE_DATA_KIND_EMAIL]}
+    }
+  ];
   // The system component that performed or observed the action, for example
   // "auth-service" or "mcp-client". PCI DSS v4.0 10.2.2 "identity or name of
   // affected ... system component".
-  string component = 5 [(rules) = {
-    rule: [{max_bytes: 256, printable: true}]
-    scan: {}
-  }];
+  string component = 5 [
+    (export) = {ocsf: "metadata.log_source" otel: "resource:service.name" ecs: "service.name"},
+    (rules) = {
+      rule: [{max_bytes: 256, printable: true}]
+      scan: {}
+    }
+  ];
   // The deployment environment, for example "production", "staging", "dev".
-  string environment = 6 [(rules) = {
-    rule: [{max_bytes: 64, printable: true}]
-  }];
+  string environment = 6 [
+    (export) = {ocsf: "unmapped.environment" otel: "resource:deployment.environment.name" ecs: "service.environment"},
+    (rules) = {
+      rule: [{max_bytes: 64, printable: true}]
+    }
+  ];
   // What was accessed or changed: a path, URI, table, tool name or policy id.
   // PCI DSS v4.0 10.2.2 "identity or name of affected data ... or resource".
-  string resource = 7 [(rules) = {
-    rule: [
-      {max_bytes: 2048, printable: true},
-      {
-        profiles: [PROFILE_HIPAA]
-        required: true
-        clauses: ["HIPAA 164.312(b)"]
-        why: "an auditor must see which records or systems were touched"
-      }
-    ]
-    scan: {}
-  }];
+  string resource = 7 [
+    (export) = {ocsf: "unmapped.resource" otel: "attr:lokryn.resource" ecs: "labels.resource"},
+    (rules) = {
+      rule: [
+        {max_bytes: 2048, printable: true},
+        {
+          profiles: [PROFILE_HIPAA]
+          required: true
+          clauses: ["HIPAA 164.312(b)"]
+          why: "an auditor must see which records or systems were touched"
+        }
+      ]
+      scan: {}
+    }
+  ];
   // A human-readable description of the event, written for the auditor.
-  string message = 8 [(rules) = {
-    rule: [{max_bytes: 65536}]
-    scan: {}
-  }];
+  string message = 8 [
+    (export) = {ocsf: "message" otel: "record:body" ecs: "message"},
+    (rules) = {
+      rule: [{max_bytes: 65536}]
+      scan: {}
+    }
+  ];
   // Free-form structured detail, JSON or CBOR (see `payload_format`). Typed
   // detail for AI events belongs in `genai` and `mcp`.
-  bytes payload = 9 [(rules) = {
-    rule: [{max_bytes: 1048576, well_formed: true}]
-    scan: {}
-    payload: {format_field: "payload_format", max_depth: 64}
-  }];
+  bytes payload = 9 [
+    (export) = {ocsf: "unmapped.payload" otel: "attr:lokryn.payload" ecs: "labels.payload"},
+    (rules) = {
+      rule: [{max_bytes: 1048576, well_formed: true}]
+      scan: {}
+      payload: {format_field: "payload_format", max_depth: 64}
+    }
+  ];
   // Compliance tags for routing and retention, for example "PCI", "HIPAA",
   // "SOC2", "PII".
-  repeated string policy_tags = 10 [(rules) = {
-    rule: [
-      {max_items: 64, max_bytes: 128, printable: true},
-      {min_bytes: 1, unique: true, level: RULE_LEVEL_WARNING}
-    ]
-    scan: {}
-  }];
+  repeated string policy_tags = 10 [
+    (export) = {ocsf: "metadata.labels" otel: "attr:lokryn.policy_tags" ecs: "tags"},
+    (rules) = {
+      rule: [
+        {max_items: 64, max_bytes: 128, printable: true},
+        {min_bytes: 1, unique: true, level: RULE_LEVEL_WARNING}
+      ]
+      scan: {}
+    }
+  ];
   // How sensitive the data involved is, following the organisation's data
   // classification policy.
-  Sensitivity sensitivity = 11 [(rules) = {
-    rule: [{defined_only: true}]
-  }];
+  Sensitivity sensitivity = 11 [
+    (export) = {ocsf: "unmapped.sensitivity" otel: "attr:lokryn.sensitivity" ecs: "labels.sensitivity"},
+    (rules) = {
+      rule: [{defined_only: true}]
+    }
+  ];
 
   // When the event occurred (not when it was shipped or stored), in UTC.
   // PCI DSS v4.0 10.2.2 "date and time"; HIPAA 164.312(b); SOC 2 CC7.2.
-  google.protobuf.Timestamp time = 12 [(rules) = {
-    rule: [
-      {
-        required: true
-        level: RULE_LEVEL_WARNING
-        clauses: ["PCI DSS v4.0 10.2.2", "HIPAA 164.312(b)", "SOC 2 CC7.2"]
-        why: "without it readers can only fall back to when the record was received"
-      },
-      {
-        profiles: [PROFILE_SOC2, PROFILE_HIPAA, PROFILE_PCI]
-        required: true
-        clauses: ["PCI DSS v4.0 10.2.2", "HIPAA 164.312(b)", "SOC 2 CC7.2"]
-        why: "an audit record must say when the event occurred"
-      },
-      {valid_timestamp: true}
-    ]
-  }];
+  google.protobuf.Timestamp time = 12 [
+    (export) = {ocsf: "time" otel: "record:time_unix_nano" ecs: "@timestamp"},
+    (rules) = {
+      rule: [
+        {
+          required: true
+          level: RULE_LEVEL_WARNING
+          clauses: ["PCI DSS v4.0 10.2.2", "HIPAA 164.312(b)", "SOC 2 CC7.2"]
+          why: "without it readers can only fall back to when the record was received"
+        },
+        {
+          profiles: [PROFILE_SOC2, PROFILE_HIPAA, PROFILE_PCI]
+          required: true
+          clauses: ["PCI DSS v4.0 10.2.2", "HIPAA 164.312(b)", "SOC 2 CC7.2"]
+          why: "an audit record must say when the event occurred"
+        },
+        {valid_timestamp: true}
+      ]
+    }
+  ];
   // A globally unique id for this record: a UUID in canonical lowercase
   // 8-4-4-4-12 form, version 7 recommended (time-ordered). Lets collectors
   // de-duplicate retried deliveries and lets other records refer to this one.
-  string event_id = 13 [(rules) = {
-    rule: [
-      {format: STRING_FORMAT_UUID},
-      {
-        profiles: [PROFILE_SOC2]
-        required: true
-        level: RULE_LEVEL_WARNING
-        clauses: ["SOC 2 CC7.2"]
-        why: "collectors need it to detect lost and duplicated records"
-      }
-    ]
-  }];
+  string event_id = 13 [
+    (export) = {ocsf: "metadata.uid" otel: "attr:log.record.uid" ecs: "event.id"},
+    (rules) = {
+      rule: [
+        {format: STRING_FORMAT_UUID},
+        {
+          profiles: [PROFILE_SOC2]
+          required: true
+          level: RULE_LEVEL_WARNING
+          clauses: ["SOC 2 CC7.2"]
+          why: "collectors need it to detect lost and duplicated records"
+        }
+      ]
+    }
+  ];
   // What kind of principal `actor_id` names. PCI DSS v4.0 10.2.2 "user
   // identification" extends to system and AI actors (10.2.1.2 covers
   // administrative and application accounts).
-  ActorType actor_type = 14 [(rules) = {
-    rule: [{defined_only: true}]
-  }];
+  ActorType actor_type = 14 [
+    (export) = {ocsf: "actor.user.type_id" otel: "attr:lokryn.actor.type" ecs: "labels.actor_type"},
+    (rules) = {
+      rule: [{defined_only: true}]
+    }
+  ];
   // The principals through whom authority reached `actor_id`, outermost first:
   // the originating principal (usually a human user) at index 0, the immediate
   // delegator last. `actor_id` itself is not repeated here. For user -> agent
   // -> sub-agent -> tool, the tool is the actor and the chain is [user, agent,
   // sub-agent]. Accountability for autonomous actions: SOC 2 CC6.1 and CC7.2;
   // PCI DSS v4.0 10.2.1.2 (actions by accounts acting with elevated rights).
-  repeated DelegationLink delegation_chain = 15 [(rules) = {
-    rule: [{max_items: 64}]
-  }];
+  repeated DelegationLink delegation_chain = 15 [
+    (export) = {ocsf: "unmapped.delegation_chain" otel: "attr:lokryn.delegation_chain" ecs: "labels.delegation_chain"},
+    (rules) = {
+      rule: [{max_items: 64}]
+    }
+  ];
   // The network address the action came from: IPv4 dotted decimal or IPv6 text
   // (RFC 5952). PCI DSS v4.0 10.2.2 "origination of event".
-  string source_ip = 16 [(rules) = {
-    rule: [{format: STRING_FORMAT_IP}]
-  }];
+  string source_ip = 16 [
+    (export) = {ocsf: "src_endpoint.ip" otel: "attr:client.address" ecs: "source.ip"},
+    (rules) = {
+      rule: [{format: STRING_FORMAT_IP}]
+    }
+  ];
   // The host name of the machine on which the event occurred. PCI DSS v4.0
   // 10.2.2 "origination of event" and "system component".
-  string host = 17 [(rules) = {
-    rule: [{format: STRING_FORMAT_HOSTNAME}]
-  }];
+  string host = 17 [
+    (export) = {ocsf: "src_endpoint.hostname" otel: "resource:host.name" ecs: "host.name"},
+    (rules) = {
+      rule: [{format: STRING_FORMAT_HOSTNAME}]
+    }
+  ];
   // The user agent of the client that made the request, verbatim. PCI DSS v4.0
   // 10.2.2 "origination of event".
-  string user_agent = 18 [(rules) = {
-    rule: [{max_bytes: 1024, printable: true}]
-  }];
+  string user_agent = 18 [
+    (export) = {ocsf: "http_request.user_agent" otel: "attr:user_agent.original" ecs: "user_agent.original"},
+    (rules) = {
+      rule: [{max_bytes: 1024, printable: true}]
+    }
+  ];
   // The W3C Trace Context trace id: 32 lowercase hex digits, not all zero.
   // Joins this record to distributed traces (SOC 2 CC7.3 incident analysis).
-  string trace_id = 19 [(rules) = {
-    rule: [{format: STRING_FORMAT_TRACE_ID}]
-  }];
+  string trace_id = 19 [
+    (export) = {ocsf: "metadata.correlation_uid" otel: "record:trace_id" ecs: "trace.id"},
+    (rules) = {
+      rule: [{format: STRING_FORMAT_TRACE_ID}]
+    }
+  ];
   // The W3C Trace Context span id of the operation that produced this record:
   // 16 lowercase hex digits, not all zero.
-  string span_id = 20 [(rules) = {
-    rule: [{format: STRING_FORMAT_SPAN_ID}]
-  }];
+  string span_id = 20 [
+    (export) = {ocsf: "unmapped.span_id" otel: "record:span_id" ecs: "span.id"},
+    (rules) = {
+      rule: [{format: STRING_FORMAT_SPAN_ID}]
+    }
+  ];
   // The W3C Trace Context span id of the parent operation: 16 lowercase hex
   // digits, not all zero.
-  string parent_span_id = 21 [(rules) = {
-    rule: [{format: STRING_FORMAT_SPAN_ID}]
-  }];
+  string parent_span_id = 21 [
+    (export) = {ocsf: "unmapped.parent_span_id" otel: "attr:lokryn.parent_span_id" ecs: "labels.parent_span_id"},
+    (rules) = {
+      rule: [{format: STRING_FORMAT_SPAN_ID}]
+    }
+  ];
   // The user or agent session this event belongs to. Lets an auditor
   // reconstruct everything done in one session (HIPAA 164.312(b)).
-  string session_id = 22 [(rules) = {
-    rule: [
-      {max_bytes: 256, printable: true},
-      {
-        profiles: [PROFILE_HIPAA]
-        required: true
-        level: RULE_LEVEL_WARNING
-        clauses: ["HIPAA 164.312(b)"]
-        why: "an auditor reconstructs activity session by session"
-      }
-    ]
-    scan: {}
-  }];
+  string session_id = 22 [
+    (export) = {ocsf: "actor.session.uid" otel: "attr:session.id" ecs: "labels.session_id"},
+    (rules) = {
+      rule: [
+        {max_bytes: 256, printable: true},
+        {
+          profiles: [PROFILE_HIPAA]
+          required: true
+          level: RULE_LEVEL_WARNING
+          clauses: ["HIPAA 164.312(b)"]
+          why: "an auditor reconstructs activity session by session"
+        }
+      ]
+      scan: {}
+    }
+  ];
   // The id of the request that caused this event, as the serving system
   // assigned it; correlates with application and gateway logs.
-  string request_id = 23 [(rules) = {
-    rule: [{max_bytes: 256, printable: true}]
-    scan: {}
-  }];
+  string request_id = 23 [
+    (export) = {ocsf: "http_request.uid" otel: "attr:lokryn.request_id" ecs: "http.request.id"},
+    (rules) = {
+      rule: [{max_bytes: 256, printable: true}]
+      scan: {}
+    }
+  ];
   // How long the operation took, in milliseconds. Zero or positive.
-  int64 duration_ms = 24 [(rules) = {
-    rule: [{gte: 0}]
-  }];
+  int64 duration_ms = 24 [
+    (export) = {ocsf: "duration" otel: "attr:lokryn.duration_ms" ecs: "event.duration"},
+    (rules) = {
+      rule: [{gte: 0}]
+    }
+  ];
   // A machine-readable code for a failure: an HTTP status, gRPC status name,
   // JSON-RPC error code or errno name. PCI DSS v4.0 10.2.2 "success or failure
   // indication".
-  string error_code = 25 [(rules) = {
-    rule: [{max_bytes: 128, printable: true}]
-  }];
+  string error_code = 25 [
+    (export) = {ocsf: "status_code" otel: "attr:error.type" ecs: "error.code"},
+    (rules) = {
+      rule: [{max_bytes: 128, printable: true}]
+    }
+  ];
   // A human-readable explanation of a failure. Must not contain secrets or
   // personal data; it is shown to auditors as is.
-  string error_message = 26 [(rules) = {
-    rule: [{max_bytes: 4096}]
-    scan: {}
-  }];
+  string error_message = 26 [
+    (export) = {ocsf: "unmapped.error_message" otel: "attr:lokryn.error_message" ecs: "error.message"},
+    (rules) = {
+      rule: [{max_bytes: 4096}]
+      scan: {}
+    }
+  ];
   // The software that produced this record.
   Producer producer = 27;
   // The version of this schema the producer was built against, for example
   // "0.3.0"; tells readers which fields the producer knew about.
-  string schema_version = 28 [(rules) = {
-    rule: [{format: STRING_FORMAT_SEMVER, level: RULE_LEVEL_WARNING}]
-  }];
+  string schema_version = 28 [
+    (export) = {ocsf: "metadata.log_version" otel: "attr:lokryn.schema_version" ecs: "labels.schema_version"},
+    (rules) = {
+      rule: [{format: STRING_FORMAT_SEMVER, level: RULE_LEVEL_WARNING}]
+    }
+  ];
   // Typed detail of a generative-AI operation (model inference, agent step,
   // tool execution), named after the OpenTelemetry GenAI semantic conventions.
   GenAIPayload genai = 29 [(rules) = {scan: {}}];
@@ -362,9 +444,12 @@ message LogEntry {
   McpPayload mcp = 30 [(rules) = {scan: {}}];
   // How `payload` is encoded. When unspecified, readers treat a payload that
   // parses as JSON as JSON and anything else as opaque bytes.
-  PayloadFormat payload_format = 31 [(rules) = {
-    rule: [{defined_only: true}]
-  }];
+  PayloadFormat payload_format = 31 [
+    (export) = {ocsf: "unmapped.payload_format" otel: "attr:lokryn.payload_format" ecs: "labels.payload_format"},
+    (rules) = {
+      rule: [{defined_only: true}]
+    }
+  ];
 }
 
 // One principal in a delegation chain: someone or something that passed
@@ -372,44 +457,62 @@ message LogEntry {
 message DelegationLink {
   // The id of the delegating principal, in the same namespace as
   // `LogEntry.actor_id`.
-  string actor_id = 1 [(rules) = {
-    rule: [
-      {
-        required: true
-        clauses: ["SOC 2 CC6.1", "PCI DSS v4.0 10.2.1.2"]
-        why: "every link of a delegation chain must name its principal"
-      },
-      {max_bytes: 512, printable: true}
-    ]
-    scan: {allow: [SENSITIVE_DATA_KIND_EMAIL]}
-  }];
+  string actor_id = 1 [
+    (export) = {ocsf: "actor_id" otel: "actor_id" ecs: "actor_id"},
+    (rules) = {
+      rule: [
+        {
+          required: true
+          clauses: ["SOC 2 CC6.1", "PCI DSS v4.0 10.2.1.2"]
+          why: "every link of a delegation chain must name its principal"
+        },
+        {max_bytes: 512, printable: true}
+      ]
+      scan: {allow: [SENSITIVE_DATA_KIND_EMAIL]}
+    }
+  ];
   // What kind of principal this link is.
-  ActorType actor_type = 2 [(rules) = {
-    rule: [{defined_only: true}]
-  }];
+  ActorType actor_type = 2 [
+    (export) = {ocsf: "actor_type" otel: "actor_type" ecs: "actor_type"},
+    (rules) = {
+      rule: [{defined_only: true}]
+    }
+  ];
   // The authority this principal passed on: OAuth scopes, roles or permission
   // names. Empty means "everything the principal had".
-  repeated string scopes = 3 [(rules) = {
-    rule: [{max_items: 64, max_bytes: 256, printable: true}]
-  }];
+  repeated string scopes = 3 [
+    (export) = {ocsf: "scopes" otel: "scopes" ecs: "scopes"},
+    (rules) = {
+      rule: [{max_items: 64, max_bytes: 256, printable: true}]
+    }
+  ];
   // Why the authority was delegated, for example the task or ticket that
   // prompted it.
-  string reason = 4 [(rules) = {
-    rule: [{max_bytes: 1024}]
-    scan: {}
-  }];
+  string reason = 4 [
+    (export) = {ocsf: "reason" otel: "reason" ecs: "reason"},
+    (rules) = {
+      rule: [{max_bytes: 1024}]
+      scan: {}
+    }
+  ];
 }
 
 // The software that produced a record.
 message Producer {
   // The producer's name, for example "lokryn-mcp" or "billing-api".
-  string name = 1 [(rules) = {
-    rule: [{max_bytes: 256, printable: true}]
-  }];
+  string name = 1 [
+    (export) = {ocsf: "metadata.product.name" otel: "scope:name" ecs: "observer.product"},
+    (rules) = {
+      rule: [{max_bytes: 256, printable: true}]
+    }
+  ];
   // The producer's version, for example "1.4.2".
-  string version = 2 [(rules) = {
-    rule: [{max_bytes: 64, printable: true}]
-  }];
+  string version = 2 [
+    (export) = {ocsf: "metadata.product.version" otel: "scope:version" ecs: "observer.version"},
+    (rules) = {
+      rule: [{max_bytes: 64, printable: true}]
+    }
+  ];
 }
 
 // Detail of a generative-AI operation. Field names follow the OpenTelemetry
@@ -417,48 +520,57 @@ message Producer {
 message GenAIPayload {
   // The operation: "chat", "text_completion", "embeddings", "execute_tool",
   // "invoke_agent", "create_agent", "generate_content" (gen_ai.operation.name).
-  string operation_name = 1;
+  string operation_name = 1 [(export) = {ocsf: "unmapped.genai.operation_name" otel: "attr:gen_ai.operation.name" ecs: "gen_ai.operation.name"}];
   // The model provider, for example "openai", "anthropic", "aws.bedrock"
   // (gen_ai.provider.name).
-  string provider_name = 2;
+  string provider_name = 2 [(export) = {ocsf: "unmapped.genai.provider_name" otel: "attr:gen_ai.provider.name" ecs: "gen_ai.provider.name"}];
   // The model name the request asked for (gen_ai.request.model).
-  string request_model = 3;
+  string request_model = 3 [(export) = {ocsf: "unmapped.genai.request_model" otel: "attr:gen_ai.request.model" ecs: "gen_ai.request.model.id"}];
   // The model name the response reported (gen_ai.response.model).
-  string response_model = 4;
+  string response_model = 4 [(export) = {ocsf: "unmapped.genai.response_model" otel: "attr:gen_ai.response.model" ecs: "gen_ai.response.model"}];
   // The provider's id for the completion (gen_ai.response.id).
-  string response_id = 5;
+  string response_id = 5 [(export) = {ocsf: "unmapped.genai.response_id" otel: "attr:gen_ai.response.id" ecs: "gen_ai.response.id"}];
   // Tokens in the prompt (gen_ai.usage.input_tokens).
-  int64 input_tokens = 6 [(rules) = {rule: [{gte: 0}]}];
+  int64 input_tokens = 6 [
+    (export) = {ocsf: "unmapped.genai.input_tokens" otel: "attr:gen_ai.usage.input_tokens" ecs: "gen_ai.usage.input_tokens"},
+    (rules) = {rule: [{gte: 0}]}];
   // Tokens in the completion (gen_ai.usage.output_tokens).
-  int64 output_tokens = 7 [(rules) = {rule: [{gte: 0}]}];
+  int64 output_tokens = 7 [
+    (export) = {ocsf: "unmapped.genai.output_tokens" otel: "attr:gen_ai.usage.output_tokens" ecs: "gen_ai.usage.output_tokens"},
+    (rules) = {rule: [{gte: 0}]}];
   // Why generation stopped, one per choice: "stop", "length", "tool_calls",
   // "content_filter" (gen_ai.response.finish_reasons).
-  repeated string finish_reasons = 8 [(rules) = {
-    rule: [{max_items: 64, max_bytes: 64, printable: true}]
-  }];
+  repeated string finish_reasons = 8 [
+    (export) = {ocsf: "unmapped.genai.finish_reasons" otel: "attr:gen_ai.response.finish_reasons" ecs: "gen_ai.response.finish_reasons"},
+    (rules) = {
+      rule: [{max_items: 64, max_bytes: 64, printable: true}]
+    }
+  ];
   // The sampling temperature requested (gen_ai.request.temperature).
-  optional double temperature = 9;
+  optional double temperature = 9 [(export) = {ocsf: "unmapped.genai.temperature" otel: "attr:gen_ai.request.temperature" ecs: "gen_ai.request.temperature"}];
   // The nucleus sampling threshold requested (gen_ai.request.top_p).
-  optional double top_p = 10;
+  optional double top_p = 10 [(export) = {ocsf: "unmapped.genai.top_p" otel: "attr:gen_ai.request.top_p" ecs: "gen_ai.request.top_p"}];
   // The completion token limit requested (gen_ai.request.max_tokens).
-  optional int64 max_tokens = 11 [(rules) = {rule: [{gte: 0}]}];
+  optional int64 max_tokens = 11 [
+    (export) = {ocsf: "unmapped.genai.max_tokens" otel: "attr:gen_ai.request.max_tokens" ecs: "gen_ai.request.max_tokens"},
+    (rules) = {rule: [{gte: 0}]}];
   // The conversation or thread the operation belongs to
   // (gen_ai.conversation.id).
-  string conversation_id = 12;
+  string conversation_id = 12 [(export) = {ocsf: "unmapped.genai.conversation_id" otel: "attr:gen_ai.conversation.id" ecs: "labels.gen_ai_conversation_id"}];
   // The id of the agent performing the operation (gen_ai.agent.id).
-  string agent_id = 13;
+  string agent_id = 13 [(export) = {ocsf: "unmapped.genai.agent_id" otel: "attr:gen_ai.agent.id" ecs: "gen_ai.agent.id"}];
   // The human-readable name of the agent (gen_ai.agent.name).
-  string agent_name = 14;
+  string agent_name = 14 [(export) = {ocsf: "unmapped.genai.agent_name" otel: "attr:gen_ai.agent.name" ecs: "gen_ai.agent.name"}];
   // The tool being executed, for execute_tool operations (gen_ai.tool.name).
-  string tool_name = 15;
+  string tool_name = 15 [(export) = {ocsf: "unmapped.genai.tool_name" otel: "attr:gen_ai.tool.name" ecs: "labels.gen_ai_tool_name"}];
   // The model-assigned id of the tool call (gen_ai.tool.call.id).
-  string tool_call_id = 16;
+  string tool_call_id = 16 [(export) = {ocsf: "unmapped.genai.tool_call_id" otel: "attr:gen_ai.tool.call.id" ecs: "labels.gen_ai_tool_call_id"}];
   // The kind of tool: "function", "extension" or "datastore"
   // (gen_ai.tool.type).
-  string tool_type = 17;
+  string tool_type = 17 [(export) = {ocsf: "unmapped.genai.tool_type" otel: "attr:gen_ai.tool.type" ecs: "labels.gen_ai_tool_type"}];
   // The data source consulted, for retrieval operations
   // (gen_ai.data_source.id).
-  string data_source_id = 18;
+  string data_source_id = 18 [(export) = {ocsf: "unmapped.genai.data_source_id" otel: "attr:gen_ai.data_source.id" ecs: "labels.gen_ai_data_source_id"}];
 }
 
 // Detail of one Model Context Protocol message. Field names follow the
@@ -466,84 +578,326 @@ message GenAIPayload {
 message McpPayload {
   // The JSON-RPC method, for example "initialize", "tools/call",
   // "resources/read" (mcp.method.name).
-  string method_name = 1 [(rules) = {
-    rule: [{max_bytes: 256, printable: true}]
-  }];
+  string method_name = 1 [
+    (export) = {ocsf: "unmapped.mcp.method_name" otel: "attr:mcp.method.name" ecs: "labels.mcp_method_name"},
+    (rules) = {
+      rule: [{max_bytes: 256, printable: true}]
+    }
+  ];
   // The negotiated MCP protocol version, for example "2025-06-18"
   // (mcp.protocol.version).
-  string protocol_version = 2;
+  string protocol_version = 2 [(export) = {ocsf: "unmapped.mcp.protocol_version" otel: "attr:mcp.protocol.version" ecs: "labels.mcp_protocol_version"}];
   // The MCP session id (mcp.session.id).
-  string session_id = 3;
+  string session_id = 3 [(export) = {ocsf: "unmapped.mcp.session_id" otel: "attr:mcp.session.id" ecs: "labels.mcp_session_id"}];
   // The JSON-RPC request id, as text (jsonrpc.request.id).
-  string request_id = 4;
+  string request_id = 4 [(export) = {ocsf: "unmapped.mcp.request_id" otel: "attr:jsonrpc.request.id" ecs: "labels.mcp_request_id"}];
   // The tool called, for tools/call (gen_ai.tool.name).
-  string tool_name = 5;
+  string tool_name = 5 [(export) = {ocsf: "unmapped.mcp.tool_name" otel: "attr:gen_ai.tool.name" ecs: "labels.mcp_tool_name"}];
   // The prompt requested, for prompts/get (gen_ai.prompt.name).
-  string prompt_name = 6;
+  string prompt_name = 6 [(export) = {ocsf: "unmapped.mcp.prompt_name" otel: "attr:gen_ai.prompt.name" ecs: "labels.mcp_prompt_name"}];
   // The resource requested, for resources/read and subscriptions
   // (mcp.resource.uri).
-  string resource_uri = 7 [(rules) = {
-    rule: [{max_bytes: 2048, printable: true}]
-  }];
+  string resource_uri = 7 [
+    (export) = {ocsf: "unmapped.mcp.resource_uri" otel: "attr:mcp.resource.uri" ecs: "labels.mcp_resource_uri"},
+    (rules) = {
+      rule: [{max_bytes: 2048, printable: true}]
+    }
+  ];
   // The transport carrying the session: "stdio", "streamable-http", "sse" or
   // another name the implementation uses.
-  string transport = 8;
+  string transport = 8 [(export) = {ocsf: "unmapped.mcp.transport" otel: "attr:lokryn.mcp.transport" ecs: "labels.mcp_transport"}];
   // The client's name from the initialize handshake (clientInfo.name).
-  string client_name = 9;
+  string client_name = 9 [(export) = {ocsf: "unmapped.mcp.client_name" otel: "attr:lokryn.mcp.client.name" ecs: "labels.mcp_client_name"}];
   // The client's version from the initialize handshake (clientInfo.version).
-  string client_version = 10;
+  string client_version = 10 [(export) = {ocsf: "unmapped.mcp.client_version" otel: "attr:lokryn.mcp.client.version" ecs: "labels.mcp_client_version"}];
   // The server's name from the initialize handshake (serverInfo.name).
-  string server_name = 11;
+  string server_name = 11 [(export) = {ocsf: "unmapped.mcp.server_name" otel: "attr:lokryn.mcp.server.name" ecs: "labels.mcp_server_name"}];
   // The server's version from the initialize handshake (serverInfo.version).
-  string server_version = 12;
+  string server_version = 12 [(export) = {ocsf: "unmapped.mcp.server_version" otel: "attr:lokryn.mcp.server.version" ecs: "labels.mcp_server_version"}];
   // The JSON-RPC error code of an error response, for example -32601
   // (rpc.jsonrpc.error_code). Unset when the message is not an error.
-  optional int32 jsonrpc_error_code = 13;
+  optional int32 jsonrpc_error_code = 13 [(export) = {ocsf: "unmapped.mcp.jsonrpc_error_code" otel: "attr:rpc.jsonrpc.error_code" ecs: "labels.mcp_jsonrpc_error_code"}];
 }
 
 // What happened. Values 1-19 are those of the 0.1.x releases.
 enum EventType {
   // Not set. A record must say what happened; validators reject this value.
-  EVENT_TYPE_UNSPECIFIED = 0;
+  EVENT_TYPE_UNSPECIFIED = 0 [(value_export) = {
+    ocsf_event: {
+      class_uid: 0
+      class_name: "Base Event"
+      activity_id: 0
+      activity_name: "Unknown"
+      absent: ["actor", "src_endpoint", "http_request"]
+    }
+    ecs_event: {kind: "event" categories: [] types: []}
+  }];
   // A principal authenticated (user login, service token exchange).
-  EVENT_LOGIN = 1;
+  EVENT_LOGIN = 1 [(value_export) = {
+    ocsf_event: {
+      class_uid: 3002
+      class_name: "Authentication"
+      activity_id: 1
+      activity_name: "Logon"
+      place: [
+        {path: "user.uid" field: "actor_id" copy: true}
+      ]
+    }
+    ecs_event: {kind: "event" categories: ["authentication", "session"] types: ["start"]}
+  }];
   // A session ended (logout, expiry, revocation).
-  EVENT_LOGOUT = 2;
+  EVENT_LOGOUT = 2 [(value_export) = {
+    ocsf_event: {
+      class_uid: 3002
+      class_name: "Authentication"
+      activity_id: 2
+      activity_name: "Logoff"
+      place: [
+        {path: "user.uid" field: "actor_id" copy: true}
+      ]
+    }
+    ecs_event: {kind: "event" categories: ["authentication", "session"] types: ["end"]}
+  }];
   // A file was read, written or deleted.
-  EVENT_FILE_ACCESS = 3;
+  EVENT_FILE_ACCESS = 3 [(value_export) = {
+    ocsf_event: {
+      class_uid: 1001
+      class_name: "File System Activity"
+      activity_id: 0
+      activity_name: "Unknown"
+      place: [
+        {path: "file.name" field: "resource"},
+        {path: "file.type_id" value: "0"},
+        {path: "device.hostname" field: "host" copy: true},
+        {path: "device.type_id" value: "0"}
+      ]
+      absent: ["src_endpoint", "http_request"]
+    }
+    ecs_event: {kind: "event" categories: ["file"] types: ["access"]}
+  }];
   // A security policy was created, changed or removed.
-  EVENT_POLICY_CHANGE = 4;
+  EVENT_POLICY_CHANGE = 4 [(value_export) = {
+    ocsf_event: {
+      class_uid: 3004
+      class_name: "Entity Management"
+      activity_id: 3
+      activity_name: "Update"
+      place: [
+        {path: "entity.name" field: "resource"},
+        {path: "entity.type" value: "\"Policy\""}
+      ]
+    }
+    ecs_event: {kind: "event" categories: ["configuration", "iam"] types: ["change"]}
+  }];
   // Elevated permissions were used (sudo, break-glass, admin role).
-  EVENT_PRIVILEGE_USE = 5;
+  EVENT_PRIVILEGE_USE = 5 [(value_export) = {
+    ocsf_event: {
+      class_uid: 3003
+      class_name: "Authorize Session"
+      activity_id: 1
+      activity_name: "Assign Privileges"
+      place: [
+        {path: "user.uid" field: "actor_id" copy: true}
+      ]
+    }
+    ecs_event: {kind: "event" categories: ["iam"] types: ["admin"]}
+  }];
   // A system configuration setting changed.
-  EVENT_CONFIG_CHANGE = 6;
+  EVENT_CONFIG_CHANGE = 6 [(value_export) = {
+    ocsf_event: {
+      class_uid: 3004
+      class_name: "Entity Management"
+      activity_id: 3
+      activity_name: "Update"
+      place: [
+        {path: "entity.name" field: "resource"},
+        {path: "entity.type" value: "\"Configuration\""}
+      ]
+    }
+    ecs_event: {kind: "event" categories: ["configuration"] types: ["change"]}
+  }];
   // Data left the system (export, download, transfer to a third party).
-  EVENT_DATA_EXPORT = 7;
+  EVENT_DATA_EXPORT = 7 [(value_export) = {
+    ocsf_event: {
+      class_uid: 6001
+      class_name: "Web Resources Activity"
+      activity_id: 7
+      activity_name: "Export"
+      place: [
+        {path: "web_resources[].name" field: "resource"}
+      ]
+      absent: ["actor"]
+    }
+    ecs_event: {kind: "event" categories: ["file"] types: ["access"]}
+  }];
   // A network connection was opened, refused or closed.
-  EVENT_NETWORK_CONNECTION = 8;
+  EVENT_NETWORK_CONNECTION = 8 [(value_export) = {
+    ocsf_event: {
+      class_uid: 4001
+      class_name: "Network Activity"
+      activity_id: 0
+      activity_name: "Unknown"
+      place: [
+        {path: "dst_endpoint.name" field: "resource"}
+      ]
+      absent: ["actor", "http_request"]
+    }
+    ecs_event: {kind: "event" categories: ["network"] types: ["connection"]}
+  }];
   // A process was started.
-  EVENT_PROCESS_START = 9;
+  EVENT_PROCESS_START = 9 [(value_export) = {
+    ocsf_event: {
+      class_uid: 6002
+      class_name: "Application Lifecycle"
+      activity_id: 3
+      activity_name: "Start"
+      place: [
+        {path: "app.name" field: "resource"}
+      ]
+      absent: ["actor", "src_endpoint", "http_request"]
+    }
+    ecs_event: {kind: "event" categories: ["process"] types: ["start"]}
+  }];
   // A process stopped.
-  EVENT_PROCESS_STOP = 10;
+  EVENT_PROCESS_STOP = 10 [(value_export) = {
+    ocsf_event: {
+      class_uid: 6002
+      class_name: "Application Lifecycle"
+      activity_id: 4
+      activity_name: "Stop"
+      place: [
+        {path: "app.name" field: "resource"}
+      ]
+      absent: ["actor", "src_endpoint", "http_request"]
+    }
+    ecs_event: {kind: "event" categories: ["process"] types: ["end"]}
+  }];
   // A user account or group was created, changed or removed.
-  EVENT_USER_MANAGEMENT = 11;
+  EVENT_USER_MANAGEMENT = 11 [(value_export) = {
+    ocsf_event: {
+      class_uid: 3001
+      class_name: "Account Change"
+      activity_id: 0
+      activity_name: "Unknown"
+      place: [
+        {path: "user.name" field: "resource"}
+      ]
+    }
+    ecs_event: {kind: "event" categories: ["iam"] types: ["user", "change"]}
+  }];
   // A resource without a more specific event type was accessed.
-  EVENT_RESOURCE_ACCESS = 12;
+  EVENT_RESOURCE_ACCESS = 12 [(value_export) = {
+    ocsf_event: {
+      class_uid: 6003
+      class_name: "API Activity"
+      activity_id: 2
+      activity_name: "Read"
+      place: [
+        {path: "api.operation" field: "mcp.method_name" value: "\"resource_access\"" copy: true},
+        {path: "resources[].name" field: "resource"}
+      ]
+    }
+    ecs_event: {kind: "event" categories: ["api"] types: ["access"]}
+  }];
   // A tool, function or API was invoked on an agent's behalf (an MCP
   // tools/call, a function call).
-  EVENT_TOOL_INVOCATION = 13;
+  EVENT_TOOL_INVOCATION = 13 [(value_export) = {
+    ocsf_event: {
+      class_uid: 6003
+      class_name: "API Activity"
+      activity_id: 99
+      activity_name: "Tool Invocation"
+      place: [
+        {path: "api.operation" field: "mcp.method_name" value: "\"tool_invocation\"" copy: true},
+        {path: "resources[].name" field: "resource"}
+      ]
+    }
+    ecs_event: {kind: "event" categories: ["api"] types: ["access"]}
+  }];
   // A model was called (completion, chat, embedding).
-  EVENT_MODEL_INFERENCE = 14;
+  EVENT_MODEL_INFERENCE = 14 [(value_export) = {
+    ocsf_event: {
+      class_uid: 6003
+      class_name: "API Activity"
+      activity_id: 99
+      activity_name: "Model Inference"
+      place: [
+        {path: "api.operation" field: "mcp.method_name" value: "\"model_inference\"" copy: true},
+        {path: "resources[].name" field: "resource"}
+      ]
+    }
+    ecs_event: {kind: "event" categories: ["api"] types: ["access"]}
+  }];
   // An agent made an autonomous decision (chose an action, branched).
-  EVENT_AGENT_DECISION = 15;
+  EVENT_AGENT_DECISION = 15 [(value_export) = {
+    ocsf_event: {
+      class_uid: 6003
+      class_name: "API Activity"
+      activity_id: 99
+      activity_name: "Agent Decision"
+      place: [
+        {path: "api.operation" field: "mcp.method_name" value: "\"agent_decision\"" copy: true},
+        {path: "resources[].name" field: "resource"}
+      ]
+    }
+    ecs_event: {kind: "event" categories: ["api"] types: ["info"]}
+  }];
   // An agent delegated work to a sub-agent or another system.
-  EVENT_DELEGATION = 16;
+  EVENT_DELEGATION = 16 [(value_export) = {
+    ocsf_event: {
+      class_uid: 6003
+      class_name: "API Activity"
+      activity_id: 99
+      activity_name: "Delegation"
+      place: [
+        {path: "api.operation" field: "mcp.method_name" value: "\"delegation\"" copy: true},
+        {path: "resources[].name" field: "resource"}
+      ]
+    }
+    ecs_event: {kind: "event" categories: ["iam"] types: ["change"]}
+  }];
   // An agent read context: retrieval (RAG), memory, context-window operations.
-  EVENT_CONTEXT_ACCESS = 17;
+  EVENT_CONTEXT_ACCESS = 17 [(value_export) = {
+    ocsf_event: {
+      class_uid: 6003
+      class_name: "API Activity"
+      activity_id: 2
+      activity_name: "Read"
+      place: [
+        {path: "api.operation" field: "mcp.method_name" value: "\"context_access\"" copy: true},
+        {path: "resources[].name" field: "resource"}
+      ]
+    }
+    ecs_event: {kind: "event" categories: ["api"] types: ["access"]}
+  }];
   // A prompt template was rendered and executed.
-  EVENT_PROMPT_EXECUTION = 18;
+  EVENT_PROMPT_EXECUTION = 18 [(value_export) = {
+    ocsf_event: {
+      class_uid: 6003
+      class_name: "API Activity"
+      activity_id: 99
+      activity_name: "Prompt Execution"
+      place: [
+        {path: "api.operation" field: "mcp.method_name" value: "\"prompt_execution\"" copy: true},
+        {path: "resources[].name" field: "resource"}
+      ]
+    }
+    ecs_event: {kind: "event" categories: ["api"] types: ["access"]}
+  }];
   // A safety or guardrail check ran; `outcome` says whether it passed.
-  EVENT_GUARDRAIL_CHECK = 19;
+  EVENT_GUARDRAIL_CHECK = 19 [(value_export) = {
+    ocsf_event: {
+      class_uid: 6003
+      class_name: "API Activity"
+      activity_id: 99
+      activity_name: "Guardrail Check"
+      place: [
+        {path: "api.operation" field: "mcp.method_name" value: "\"guardrail_check\"" copy: true},
+        {path: "resources[].name" field: "resource"}
+      ]
+    }
+    ecs_event: {kind: "event" categories: ["api"] types: ["info"]}
+  }];
 
   // 20-26 are never to be used: lokryn-compliance-log 0.2.0 (a different proto
   // package) numbered its AI events there, and a stored 0.2.0 number must not
@@ -553,71 +907,227 @@ enum EventType {
   // MCP lifecycle events. Numbers and names match lokryn-compliance-log 0.2.0.
 
   // An MCP client sent the initialize request.
-  EVENT_MCP_INITIALIZE = 30;
+  EVENT_MCP_INITIALIZE = 30 [(value_export) = {
+    ocsf_event: {
+      class_uid: 6003
+      class_name: "API Activity"
+      activity_id: 99
+      activity_name: "MCP Initialize"
+      place: [
+        {path: "api.operation" field: "mcp.method_name" value: "\"initialize\"" copy: true},
+        {path: "resources[].name" field: "resource"}
+      ]
+    }
+    ecs_event: {kind: "event" categories: ["api", "session"] types: ["start"]}
+  }];
   // An MCP client sent the initialized notification; the session is ready.
-  EVENT_MCP_INITIALIZED = 31;
+  EVENT_MCP_INITIALIZED = 31 [(value_export) = {
+    ocsf_event: {
+      class_uid: 6003
+      class_name: "API Activity"
+      activity_id: 99
+      activity_name: "MCP Initialized"
+      place: [
+        {path: "api.operation" field: "mcp.method_name" value: "\"notifications/initialized\"" copy: true},
+        {path: "resources[].name" field: "resource"}
+      ]
+    }
+    ecs_event: {kind: "event" categories: ["api", "session"] types: ["start"]}
+  }];
   // An MCP ping was sent or answered.
-  EVENT_MCP_PING = 32;
+  EVENT_MCP_PING = 32 [(value_export) = {
+    ocsf_event: {
+      class_uid: 6003
+      class_name: "API Activity"
+      activity_id: 99
+      activity_name: "MCP Ping"
+      place: [
+        {path: "api.operation" field: "mcp.method_name" value: "\"ping\"" copy: true},
+        {path: "resources[].name" field: "resource"}
+      ]
+    }
+    ecs_event: {kind: "event" categories: ["api"] types: ["info"]}
+  }];
   // An MCP session was shut down.
-  EVENT_MCP_SHUTDOWN = 33;
+  EVENT_MCP_SHUTDOWN = 33 [(value_export) = {
+    ocsf_event: {
+      class_uid: 6003
+      class_name: "API Activity"
+      activity_id: 99
+      activity_name: "MCP Shutdown"
+      place: [
+        {path: "api.operation" field: "mcp.method_name" value: "\"shutdown\"" copy: true},
+        {path: "resources[].name" field: "resource"}
+      ]
+    }
+    ecs_event: {kind: "event" categories: ["api", "session"] types: ["end"]}
+  }];
   // An MCP client listed the server's tools (tools/list).
-  EVENT_TOOL_LIST = 34;
+  EVENT_TOOL_LIST = 34 [(value_export) = {
+    ocsf_event: {
+      class_uid: 6003
+      class_name: "API Activity"
+      activity_id: 2
+      activity_name: "Read"
+      place: [
+        {path: "api.operation" field: "mcp.method_name" value: "\"tools/list\"" copy: true},
+        {path: "resources[].name" field: "resource"}
+      ]
+    }
+    ecs_event: {kind: "event" categories: ["api"] types: ["access"]}
+  }];
   // An MCP client listed the server's resources (resources/list).
-  EVENT_RESOURCE_LIST = 35;
+  EVENT_RESOURCE_LIST = 35 [(value_export) = {
+    ocsf_event: {
+      class_uid: 6003
+      class_name: "API Activity"
+      activity_id: 2
+      activity_name: "Read"
+      place: [
+        {path: "api.operation" field: "mcp.method_name" value: "\"resources/list\"" copy: true},
+        {path: "resources[].name" field: "resource"}
+      ]
+    }
+    ecs_event: {kind: "event" categories: ["api"] types: ["access"]}
+  }];
   // An MCP client listed the server's prompts (prompts/list).
-  EVENT_PROMPT_LIST = 36;
+  EVENT_PROMPT_LIST = 36 [(value_export) = {
+    ocsf_event: {
+      class_uid: 6003
+      class_name: "API Activity"
+      activity_id: 2
+      activity_name: "Read"
+      place: [
+        {path: "api.operation" field: "mcp.method_name" value: "\"prompts/list\"" copy: true},
+        {path: "resources[].name" field: "resource"}
+      ]
+    }
+    ecs_event: {kind: "event" categories: ["api"] types: ["access"]}
+  }];
   // An MCP client read a resource (resources/read).
-  EVENT_RESOURCE_READ = 37;
+  EVENT_RESOURCE_READ = 37 [(value_export) = {
+    ocsf_event: {
+      class_uid: 6003
+      class_name: "API Activity"
+      activity_id: 2
+      activity_name: "Read"
+      place: [
+        {path: "api.operation" field: "mcp.method_name" value: "\"resources/read\"" copy: true},
+        {path: "resources[].name" field: "resource"}
+      ]
+    }
+    ecs_event: {kind: "event" categories: ["api"] types: ["access"]}
+  }];
   // An MCP server asked the client to sample a model
   // (sampling/createMessage request).
-  EVENT_SAMPLING_REQUEST = 38;
+  EVENT_SAMPLING_REQUEST = 38 [(value_export) = {
+    ocsf_event: {
+      class_uid: 6003
+      class_name: "API Activity"
+      activity_id: 99
+      activity_name: "Sampling Request"
+      place: [
+        {path: "api.operation" field: "mcp.method_name" value: "\"sampling/createMessage\"" copy: true},
+        {path: "resources[].name" field: "resource"}
+      ]
+    }
+    ecs_event: {kind: "event" categories: ["api"] types: ["access"]}
+  }];
   // The client answered a sampling request.
-  EVENT_SAMPLING_RESPONSE = 39;
+  EVENT_SAMPLING_RESPONSE = 39 [(value_export) = {
+    ocsf_event: {
+      class_uid: 6003
+      class_name: "API Activity"
+      activity_id: 99
+      activity_name: "Sampling Response"
+      place: [
+        {path: "api.operation" field: "mcp.method_name" value: "\"sampling/createMessage\"" copy: true},
+        {path: "resources[].name" field: "resource"}
+      ]
+    }
+    ecs_event: {kind: "event" categories: ["api"] types: ["access"]}
+  }];
   // An MCP transport connected.
-  EVENT_TRANSPORT_CONNECT = 40;
+  EVENT_TRANSPORT_CONNECT = 40 [(value_export) = {
+    ocsf_event: {
+      class_uid: 4001
+      class_name: "Network Activity"
+      activity_id: 1
+      activity_name: "Open"
+      place: [
+        {path: "dst_endpoint.name" field: "resource"}
+      ]
+      absent: ["actor", "http_request"]
+    }
+    ecs_event: {kind: "event" categories: ["network"] types: ["connection", "start"]}
+  }];
   // An MCP transport disconnected.
-  EVENT_TRANSPORT_DISCONNECT = 41;
+  EVENT_TRANSPORT_DISCONNECT = 41 [(value_export) = {
+    ocsf_event: {
+      class_uid: 4001
+      class_name: "Network Activity"
+      activity_id: 2
+      activity_name: "Close"
+      place: [
+        {path: "dst_endpoint.name" field: "resource"}
+      ]
+      absent: ["actor", "http_request"]
+    }
+    ecs_event: {kind: "event" categories: ["network"] types: ["connection", "end"]}
+  }];
   // An MCP transport failed.
-  EVENT_TRANSPORT_ERROR = 42;
+  EVENT_TRANSPORT_ERROR = 42 [(value_export) = {
+    ocsf_event: {
+      class_uid: 4001
+      class_name: "Network Activity"
+      activity_id: 4
+      activity_name: "Fail"
+      place: [
+        {path: "dst_endpoint.name" field: "resource"}
+      ]
+      absent: ["actor", "http_request"]
+    }
+    ecs_event: {kind: "event" categories: ["network"] types: ["connection"]}
+  }];
 }
 
 // Did it work? PCI DSS v4.0 10.2.2 "success or failure indication".
 enum Outcome {
   // Not set. Validators reject this value.
-  OUTCOME_UNSPECIFIED = 0;
+  OUTCOME_UNSPECIFIED = 0 [(value_export) = {ocsf_id: 0 ocsf_caption: "Unknown" ecs: "unknown"}];
   // The operation completed.
-  OUTCOME_SUCCESS = 1;
+  OUTCOME_SUCCESS = 1 [(value_export) = {ocsf_id: 1 ocsf_caption: "Success" ocsf_detail: "Success" ecs: "success"}];
   // Authentication failed: the principal could not prove who it is.
-  OUTCOME_FAILURE_UNAUTHORIZED = 2;
+  OUTCOME_FAILURE_UNAUTHORIZED = 2 [(value_export) = {ocsf_id: 2 ocsf_caption: "Failure" ocsf_detail: "Unauthorized" ecs: "failure"}];
   // Authorization failed: the principal is known but not allowed.
-  OUTCOME_FAILURE_DENIED = 3;
+  OUTCOME_FAILURE_DENIED = 3 [(value_export) = {ocsf_id: 2 ocsf_caption: "Failure" ocsf_detail: "Denied" ecs: "failure"}];
   // A system or application error stopped the operation.
-  OUTCOME_FAILURE_ERROR = 4;
+  OUTCOME_FAILURE_ERROR = 4 [(value_export) = {ocsf_id: 2 ocsf_caption: "Failure" ocsf_detail: "Error" ecs: "failure"}];
   // The operation completed in part.
-  OUTCOME_PARTIAL = 5;
+  OUTCOME_PARTIAL = 5 [(value_export) = {ocsf_id: 99 ocsf_caption: "Partial" ocsf_detail: "Partial" ecs: "unknown"}];
 }
 
 // How important the event is: the RFC 5424 syslog levels, numbered upwards
 // from DEBUG = 1 (RFC 5424's own numbers run the other way).
 enum Severity {
   // Not set. Validators reject this value.
-  SEVERITY_UNSPECIFIED = 0;
+  SEVERITY_UNSPECIFIED = 0 [(value_export) = {ocsf_id: 0 ocsf_caption: "Unknown"}];
   // Detail for debugging (syslog 7).
-  SEVERITY_DEBUG = 1;
+  SEVERITY_DEBUG = 1 [(value_export) = {ocsf_id: 1 ocsf_caption: "Informational" otel_severity_number: 5 otel_severity_text: "DEBUG" ecs: "debug" syslog_code: 7}];
   // Normal operation (syslog 6).
-  SEVERITY_INFO = 2;
+  SEVERITY_INFO = 2 [(value_export) = {ocsf_id: 1 ocsf_caption: "Informational" otel_severity_number: 9 otel_severity_text: "INFO" ecs: "info" syslog_code: 6}];
   // Normal but significant (syslog 5).
-  SEVERITY_NOTICE = 3;
+  SEVERITY_NOTICE = 3 [(value_export) = {ocsf_id: 2 ocsf_caption: "Low" otel_severity_number: 10 otel_severity_text: "NOTICE" ecs: "notice" syslog_code: 5}];
   // Something is off (syslog 4).
-  SEVERITY_WARNING = 4;
+  SEVERITY_WARNING = 4 [(value_export) = {ocsf_id: 3 ocsf_caption: "Medium" otel_severity_number: 13 otel_severity_text: "WARNING" ecs: "warning" syslog_code: 4}];
   // An operation failed (syslog 3).
-  SEVERITY_ERROR = 5;
+  SEVERITY_ERROR = 5 [(value_export) = {ocsf_id: 4 ocsf_caption: "High" otel_severity_number: 17 otel_severity_text: "ERROR" ecs: "error" syslog_code: 3}];
   // A system component is failing (syslog 2).
-  SEVERITY_CRITICAL = 6;
+  SEVERITY_CRITICAL = 6 [(value_export) = {ocsf_id: 5 ocsf_caption: "Critical" otel_severity_number: 18 otel_severity_text: "CRITICAL" ecs: "critical" syslog_code: 2}];
   // Immediate action is needed (syslog 1).
-  SEVERITY_ALERT = 7;
+  SEVERITY_ALERT = 7 [(value_export) = {ocsf_id: 5 ocsf_caption: "Critical" otel_severity_number: 19 otel_severity_text: "ALERT" ecs: "alert" syslog_code: 1}];
   // The system is unusable (syslog 0).
-  SEVERITY_EMERGENCY = 8;
+  SEVERITY_EMERGENCY = 8 [(value_export) = {ocsf_id: 6 ocsf_caption: "Fatal" otel_severity_number: 21 otel_severity_text: "EMERGENCY" ecs: "emergency" syslog_code: 0}];
 }
 
 // How sensitive the data involved is, for handling and retention policies.
@@ -639,17 +1149,17 @@ enum Sensitivity {
 // What kind of principal an actor is.
 enum ActorType {
   // Not set.
-  ACTOR_TYPE_UNSPECIFIED = 0;
+  ACTOR_TYPE_UNSPECIFIED = 0 [(value_export) = {ocsf_id: 0 ocsf_caption: "Unknown"}];
   // A human user.
-  ACTOR_TYPE_USER = 1;
+  ACTOR_TYPE_USER = 1 [(value_export) = {ocsf_id: 1 ocsf_caption: "User"}];
   // A non-human service account or workload.
-  ACTOR_TYPE_SERVICE = 2;
+  ACTOR_TYPE_SERVICE = 2 [(value_export) = {ocsf_id: 4 ocsf_caption: "Service"}];
   // An AI agent acting autonomously or on someone's behalf.
-  ACTOR_TYPE_AGENT = 3;
+  ACTOR_TYPE_AGENT = 3 [(value_export) = {ocsf_id: 99 ocsf_caption: "Agent"}];
   // A tool or function executed for an agent.
-  ACTOR_TYPE_TOOL = 4;
+  ACTOR_TYPE_TOOL = 4 [(value_export) = {ocsf_id: 99 ocsf_caption: "Tool"}];
   // The system itself (scheduler, kernel, platform automation).
-  ACTOR_TYPE_SYSTEM = 5;
+  ACTOR_TYPE_SYSTEM = 5 [(value_export) = {ocsf_id: 3 ocsf_caption: "System"}];
 }
 
 // How `LogEntry.payload` is encoded.
@@ -660,6 +1170,129 @@ enum PayloadFormat {
   PAYLOAD_FORMAT_JSON = 1;
   // CBOR (RFC 8949).
   PAYLOAD_FORMAT_CBOR = 2;
+}
+"#,
+    ),
+    (
+        "lokryn/compliancelog/v1/mappings.proto",
+        r#"// Copyright 2026 Lokryn and the lokryn-compliance-log contributors.
+// SPDX-License-Identifier: Apache-2.0
+//
+// Where a record goes when it is exported to the formats security teams
+// search: OCSF 1.7.0, OpenTelemetry logs (OTLP) and ECS 9.x. The mappings are
+// declared as custom options on the fields and enum values of logentry.proto;
+// the core reads them from the descriptor it embeds, the exporters follow
+// them, and docs/exports.md is generated from them. Nothing is dropped: what
+// a target has no attribute for goes to its extension area (OCSF `unmapped`,
+// OpenTelemetry attributes under `lokryn.`, ECS `labels`).
+//
+// Producers never set these options; they only describe the schema. Like
+// rules.proto, the extension numbers sit in the range protobuf reserves for an
+// organisation's own options (50000-99999).
+
+syntax = "proto3";
+
+package lokryn.compliancelog.v1;
+
+import "google/protobuf/descriptor.proto";
+
+extend google.protobuf.FieldOptions {
+  // Where a field of a record goes in each export target.
+  FieldExport export = 51001;
+}
+
+extend google.protobuf.EnumValueOptions {
+  // What an enum value becomes in each export target.
+  ValueExport value_export = 51001;
+}
+
+// The home of one field in each target. A path names nested objects with dots
+// ("actor.user.uid"); a segment ending in "[]" is an array of one object.
+message FieldExport {
+  // The OCSF attribute path. Paths under "unmapped." are OCSF's area for data
+  // the schema has no attribute for. An enum field's path receives the
+  // `ocsf_id` of its value (and the sibling caption attribute its name).
+  string ocsf = 1;
+  // The OpenTelemetry log record location: "attr:<name>" for a log record
+  // attribute, "resource:<name>" for a resource attribute, "scope:name" or
+  // "scope:version" for the instrumentation scope, or "record:<field>" for a
+  // field of the LogRecord itself ("record:body", "record:time_unix_nano",
+  // "record:severity_number", "record:trace_id", "record:span_id",
+  // "record:event_name").
+  string otel = 2;
+  // The ECS field name. "labels.<name>" when ECS has no field for it.
+  string ecs = 3;
+}
+
+// What one enum value becomes in each target.
+message ValueExport {
+  // For EventType values: the OCSF class and activity of the event.
+  OcsfEvent ocsf_event = 1;
+  // For EventType values: the ECS categorization of the event.
+  EcsEvent ecs_event = 2;
+  // For Outcome, Severity and ActorType values: the id of the OCSF enum
+  // attribute the field maps to (status_id, severity_id, user.type_id).
+  optional int32 ocsf_id = 3;
+  // The caption of `ocsf_id` in the OCSF schema, or our own name for the
+  // value when `ocsf_id` is 99 (Other).
+  string ocsf_caption = 4;
+  // For Outcome values: the OCSF status_detail text.
+  string ocsf_detail = 5;
+  // For Severity values: the OpenTelemetry SeverityNumber, as the
+  // OpenTelemetry logs data model maps syslog severities (its appendix B).
+  int32 otel_severity_number = 6;
+  // For Severity values: the OpenTelemetry SeverityText.
+  string otel_severity_text = 7;
+  // For Outcome values: the ECS event.outcome; for Severity values: the ECS
+  // log.level.
+  string ecs = 8;
+  // For Severity values: the RFC 5424 numerical code (0 Emergency ... 7
+  // Debug), ECS log.syslog.severity.code.
+  optional int32 syslog_code = 9;
+}
+
+// The OCSF event class and activity of an event type.
+message OcsfEvent {
+  // The class uid: the category uid times 1000 plus the class's uid within
+  // its category (Authentication is 3 * 1000 + 2 = 3002).
+  int32 class_uid = 1;
+  // The class caption in the OCSF schema.
+  string class_name = 2;
+  // The activity id within the class (0 Unknown, 99 Other, or one of the
+  // class's own activities).
+  int32 activity_id = 3;
+  // The activity caption in the OCSF schema, or our own name for 99 (Other).
+  string activity_name = 4;
+  // Attributes this class fills from a field of the record, in addition to
+  // (copy) or instead of (move) the field's own OCSF home.
+  repeated OcsfPlacement place = 5;
+  // Top-level attributes of the common mapping this class does not define.
+  // A field whose OCSF home starts with one of them goes to `unmapped`
+  // (under its own field name) in events of this class.
+  repeated string absent = 6;
+}
+
+// One attribute an OCSF class fills.
+message OcsfPlacement {
+  // The attribute path in the event.
+  string path = 1;
+  // The field of the record it takes its value from, as a proto path
+  // ("resource", "mcp.method_name"). Empty for a fixed value.
+  string field = 2;
+  // The value when `field` is empty or unset (a JSON literal: 0, "text").
+  string value = 3;
+  // Whether the field also keeps its own OCSF home (true) or moves here.
+  bool copy = 4;
+}
+
+// The ECS categorization fields of an event type (ECS "event" field set).
+message EcsEvent {
+  // event.kind.
+  string kind = 1;
+  // event.category, from ECS's allowed values.
+  repeated string categories = 2;
+  // event.type, from ECS's allowed values for those categories.
+  repeated string types = 3;
 }
 "#,
     ),
