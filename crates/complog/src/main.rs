@@ -8,6 +8,7 @@
 #![allow(clippy::print_stdout, clippy::print_stderr)]
 
 mod convert;
+mod export;
 mod input;
 mod ledger;
 mod progress;
@@ -49,6 +50,9 @@ enum Command {
     /// the schema marks (see docs/rules.md); a JSON payload stays valid JSON.
     /// Fields the schema does not define are dropped.
     Redact(redact::RedactArgs),
+    /// Export entries as OCSF 1.7.0 events, ECS 9.x documents or
+    /// OpenTelemetry logs (OTLP/JSON or protobuf), as docs/exports.md maps them.
+    Export(export::ExportArgs),
     /// Print the schema: the .proto source, or the compiled descriptor set.
     Schema(SchemaArgs),
     /// A tamper-evident ledger: append, prove, verify and query entries
@@ -124,6 +128,7 @@ fn main() -> ExitCode {
         Command::Validate(args) => validate::run(&args),
         Command::Convert(args) => convert::run(&args),
         Command::Redact(args) => redact::run(&args),
+        Command::Export(args) => export::run(&args),
         Command::Schema(args) => schema(&args),
         Command::Ledger(args) => ledger::run(&args),
     };

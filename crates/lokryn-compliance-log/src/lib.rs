@@ -16,6 +16,8 @@
 //!   `hipaa`, `pci`) a user selects.
 //! * [`sensitive`]: finds card numbers, SSNs, contact details and secrets.
 //! * [`redact`]: a copy of a record with them replaced.
+//! * [`mapping`]: where each field goes in OCSF, OpenTelemetry logs and ECS,
+//!   as the schema declares it.
 //! * [`DESCRIPTOR_SET`] and [`DESCRIPTOR_POOL`]: the schema itself, for
 //!   reflection.
 //!
@@ -47,6 +49,7 @@ mod access;
 pub mod codec;
 mod error;
 pub mod json;
+pub mod mapping;
 mod payload;
 pub mod redact;
 pub mod sensitive;

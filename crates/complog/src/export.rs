@@ -1,0 +1,184 @@
+//! `complog export`: entries as OCSF 1.7.0 events, ECS 9.x documents or
+//! OpenTelemetry logs (OTLP), following the mappings the schema declares
+//! (docs/exports.md).
+
+use std::cell::Cell;
+use std::io::Write;
+use std::path::PathBuf;
+use std::process::ExitCode;
+use std::rc::Rc;
+use std::time::{SystemTime, UNIX_EPOCH};
+
+use anyhow::{Context as _, Result, bail};
+use clap::{Args, ValueEnum};
+use lokryn_compliance_log::LogEntry;
+use lokryn_export::{Options, ecs, ocsf, otlp};
+use prost::Message as _;
+
+use crate::input::{self, Record};
+use crate::progress::Progress;
+use crate::{ReadArgs, output};
+
+/// A target format.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub(crate) enum Target {
+    /// OCSF 1.7.0 events, one JSON object per line.
+    Ocsf,
+    /// ECS 9.x documents, one JSON object per line.
+    Ecs,
+    /// OTLP/JSON ExportLogsServiceRequests, one per line (--batch records each).
+    OtlpJson,
+    /// OTLP protobuf ExportLogsServiceRequests, each preceded by its length as a varint.
+    Otlp,
+}
+
+#[derive(Debug, Args)]
+pub(crate) struct ExportArgs {
+    /// The format to write.
+    #[arg(long, value_enum, value_name = "TARGET")]
+    to: Target,
+    /// Files, directories or `-` for standard input.
+    #[arg(required = true, value_name = "INPUT")]
+    inputs: Vec<PathBuf>,
+    /// Write to this file instead of standard output.
+    #[arg(short, long, value_name = "FILE")]
+    output: Option<PathBuf>,
+    /// OCSF metadata.log_name: the log or index the events are bound for.
+    #[arg(long, value_name = "NAME")]
+    log_name: Option<String>,
+    /// The observed time (OTLP ObservedTimestamp; OCSF time of entries
+    /// without one), in nanoseconds since the epoch. Default: now.
+    #[arg(long, value_name = "NANOS")]
+    observed_time_ns: Option<u64>,
+    /// Records per OTLP request.
+    #[arg(long, value_name = "N", default_value_t = 512, value_parser = clap::value_parser!(u64).range(1..))]
+    batch: u64,
+    /// Do not print the summary on standard error.
+    #[arg(short, long)]
+    quiet: bool,
+    #[command(flatten)]
+    read: ReadArgs,
+}
+
+struct Writer {
+    to: Target,
+    out: Box<dyn Write>,
+    options: Options,
+    pending: Vec<LogEntry>,
+    batch: usize,
+}
+
+impl Writer {
+    fn push(&mut self, entry: LogEntry) -> Result<()> {
+        match self.to {
+            Target::Ocsf | Target::Ecs => {
+                let doc = if self.to == Target::Ocsf {
+                    ocsf::to_ocsf(&entry, &self.options)?
+                } else {
+                    ecs::to_ecs(&entry, &self.options)?
+                };
+                serde_json::to_writer(&mut self.out, &doc)?;
+                self.out.write_all(b"\n")?;
+            }
+            Target::OtlpJson | Target::Otlp => {
+                self.pending.push(entry);
+                if self.pending.len() >= self.batch {
+                    self.flush_batch()?;
+                }
+            }
+        }
+        Ok(())
+    }
+
+    fn flush_batch(&mut self) -> Result<()> {
+        if self.pending.is_empty() {
+            return Ok(());
+        }
+        let request = otlp::to_request(&self.pending, &self.options)?;
+        self.pending.clear();
+        if self.to == Target::OtlpJson {
+            self.out.write_all(otlp::to_json(&request)?.as_bytes())?;
+            self.out.write_all(b"\n")?;
+        } else {
+            let mut framed = Vec::new();
+            request.encode_length_delimited(&mut framed)?;
+            self.out.write_all(&framed)?;
+        }
+        Ok(())
+    }
+}
+
+fn now_ns() -> u64 {
+    SystemTime::now()
+        .duration_since(UNIX_EPOCH)
+        .map(|d| u64::try_from(d.as_nanos()).unwrap_or(u64::MAX))
+        .unwrap_or(0)
+}
+
+pub(crate) fn run(args: &ExportArgs) -> Result<ExitCode> {
+    let (sources, missing) = input::expand(&args.inputs);
+    if !missing.is_empty() {
+        bail!("{}", missing.join("\n"));
+    }
+    let mut writer = Writer {
+        to: args.to,
+        out: output::open(args.output.as_deref(), args.to == Target::Otlp)?,
+        options: Options {
+            observed_time_ns: Some(args.observed_time_ns.unwrap_or_else(now_ns)),
+            log_name: args.log_name.clone(),
+        },
+        pending: Vec::new(),
+        batch: usize::try_from(args.batch).unwrap_or(usize::MAX),
+    };
+    let read = args.read.options();
+    let bytes = Rc::new(Cell::new(0u64));
+    let mut progress = Progress::new(!args.quiet);
+    let (mut exported, mut skipped) = (0u64, 0u64);
+    let mut fatal: Option<anyhow::Error> = None;
+    for source in &sources {
+        let label = source.label();
+        let mut visit = |record: Record| {
+            if fatal.is_some() {
+                return;
+            }
+            let at = record.label(&label);
+            match record.result {
+                Err(problem) => {
+                    progress.clear();
+                    eprintln!(
+                        "complog: {at}: skipped: {}: {}",
+                        problem.code, problem.message
+                    );
+                    skipped += 1;
+                }
+                Ok(decoded) => match writer.push(decoded.entry) {
+                    Ok(()) => exported += 1,
+                    Err(err) => fatal = Some(err.context(at)),
+                },
+            }
+            progress.tick(exported + skipped, bytes.get(), &label);
+        };
+        input::read(source, &read, &bytes, &mut visit).with_context(|| label.clone())?;
+        if let Some(err) = fatal {
+            return Err(err);
+        }
+    }
+    writer.flush_batch()?;
+    writer.out.flush()?;
+    progress.clear();
+    if !args.quiet {
+        eprintln!(
+            "complog: exported {exported} entries{}",
+            if skipped > 0 {
+                format!("; {skipped} unreadable entries skipped")
+            } else {
+                String::new()
+            }
+        );
+    }
+    Ok(if skipped > 0 {
+        ExitCode::FAILURE
+    } else {
+        ExitCode::SUCCESS
+    })
+}

@@ -1,0 +1,87 @@
+//! The set fields of a record, each with its mapping, read through
+//! reflection so that a field added to the schema (with its mapping options)
+//! is exported without code changes here.
+
+use lokryn_compliance_log::LogEntry;
+use lokryn_compliance_log::mapping::{FieldMapping, FieldShape, Mappings};
+use prost_reflect::{DynamicMessage, ReflectMessage, Value};
+
+/// One set field of a record.
+#[derive(Debug, Clone)]
+pub(crate) struct SetField<'m> {
+    pub(crate) map: &'m FieldMapping,
+    pub(crate) value: Value,
+}
+
+/// Every set field of `entry` with a home (not the containers of nested
+/// fields), in schema order.
+pub(crate) fn set_fields<'m>(maps: &'m Mappings, entry: &LogEntry) -> Vec<SetField<'m>> {
+    let root = entry.transcode_to_dynamic();
+    let mut out = Vec::new();
+    for map in maps.fields() {
+        if map.shape == FieldShape::Nested || is_inside_list(maps, &map.path) {
+            continue;
+        }
+        if let Some(value) = get(&root, &map.path) {
+            out.push(SetField { map, value });
+        }
+    }
+    out
+}
+
+/// Whether a path is a field of a repeated message (placed with its list).
+fn is_inside_list(maps: &Mappings, path: &str) -> bool {
+    let mut prefix = path;
+    while let Some((head, _)) = prefix.rsplit_once('.') {
+        if maps
+            .field(head)
+            .is_some_and(|f| f.shape == FieldShape::List)
+        {
+            return true;
+        }
+        prefix = head;
+    }
+    false
+}
+
+/// The value of a set field at a dotted proto path; `None` when it or a
+/// message on the way is unset.
+fn get(message: &DynamicMessage, path: &str) -> Option<Value> {
+    match path.split_once('.') {
+        None => {
+            let field = message.descriptor().get_field_by_name(path)?;
+            message
+                .has_field(&field)
+                .then(|| message.get_field(&field).into_owned())
+        }
+        Some((head, rest)) => {
+            let field = message.descriptor().get_field_by_name(head)?;
+            if !message.has_field(&field) {
+                return None;
+            }
+            match message.get_field(&field).as_ref() {
+                Value::Message(inner) => get(inner, rest),
+                _ => None,
+            }
+        }
+    }
+}
+
+/// The short name of an enum value ("EVENT_LOGIN"), or its number as text
+/// when the schema does not define it.
+pub(crate) fn enum_value_name(enum_name: &str, number: i32) -> String {
+    lokryn_compliance_log::DESCRIPTOR_POOL
+        .get_enum_by_name(&format!("lokryn.compliancelog.v1.{enum_name}"))
+        .and_then(|e| e.get_value(number))
+        .map_or_else(|| number.to_string(), |v| v.name().to_owned())
+}
+
+/// `EVENT_TOOL_INVOCATION` -> `tool_invocation`; `EVENT_MCP_PING` ->
+/// `mcp_ping`: the event action name used by ECS `event.action` and the
+/// OpenTelemetry `EventName`.
+pub fn action_name(event_type: i32) -> String {
+    let name = enum_value_name("EventType", event_type);
+    name.strip_prefix("EVENT_")
+        .unwrap_or(&name)
+        .to_ascii_lowercase()
+}

@@ -1,0 +1,345 @@
+//! OpenTelemetry logs: OTLP `ExportLogsServiceRequest`s built from the
+//! `opentelemetry-proto` crate's types, as protobuf or OTLP/JSON.
+//!
+//! `SeverityNumber` follows the OpenTelemetry logs data model's mapping of
+//! syslog severities; GenAI and MCP detail use the semantic-convention
+//! attribute names; fields without a convention are attributes under
+//! `lokryn.`. Records are grouped by resource (component, environment, host)
+//! and scope (the producer), in order of first appearance.
+
+use lokryn_compliance_log::LogEntry;
+use lokryn_compliance_log::mapping::{FieldMapping, FieldShape, Mappings, mappings};
+use opentelemetry_proto::tonic::collector::logs::v1::ExportLogsServiceRequest;
+use opentelemetry_proto::tonic::common::v1::{
+    AnyValue, ArrayValue, InstrumentationScope, KeyValue, KeyValueList, any_value,
+};
+use opentelemetry_proto::tonic::logs::v1::{LogRecord, ResourceLogs, ScopeLogs};
+use opentelemetry_proto::tonic::resource::v1::Resource;
+use prost::Message as _;
+use prost_reflect::Value;
+
+use crate::fields::{action_name, enum_value_name, set_fields};
+use crate::value::{payload_json, rfc3339, timestamp};
+use crate::{Error, Options};
+
+/// The prefix of our own attributes (fields without a semantic convention).
+pub const ATTRIBUTE_PREFIX: &str = "lokryn.";
+
+/// The `EventName` of a record: `lokryn.` and the event action
+/// (`lokryn.tool_invocation`).
+pub fn event_name(event_type: i32) -> String {
+    format!("{ATTRIBUTE_PREFIX}{}", action_name(event_type))
+}
+
+/// One record, split the way OTLP carries it.
+#[derive(Debug, Clone, PartialEq)]
+pub struct OtlpRecord {
+    /// Resource attributes (service.name, deployment.environment.name, host.name).
+    pub resource: Vec<KeyValue>,
+    /// The instrumentation scope (the producer).
+    pub scope: InstrumentationScope,
+    /// The log record.
+    pub record: LogRecord,
+}
+
+fn any(value: any_value::Value) -> AnyValue {
+    AnyValue { value: Some(value) }
+}
+
+fn string(s: impl Into<String>) -> AnyValue {
+    any(any_value::Value::StringValue(s.into()))
+}
+
+fn kv(key: impl Into<String>, value: AnyValue) -> KeyValue {
+    KeyValue {
+        key: key.into(),
+        value: Some(value),
+        ..KeyValue::default()
+    }
+}
+
+/// A field value as an OTLP `AnyValue` (enums as their value name).
+fn any_value(map: &FieldMapping, value: &Value) -> AnyValue {
+    match value {
+        Value::Bool(b) => any(any_value::Value::BoolValue(*b)),
+        Value::I32(n) => any(any_value::Value::IntValue(i64::from(*n))),
+        Value::I64(n) => any(any_value::Value::IntValue(*n)),
+        Value::U32(n) => any(any_value::Value::IntValue(i64::from(*n))),
+        Value::U64(n) => match i64::try_from(*n) {
+            Ok(n) => any(any_value::Value::IntValue(n)),
+            Err(_) => string(n.to_string()),
+        },
+        Value::F32(f) => any(any_value::Value::DoubleValue(f64::from(*f))),
+        Value::F64(f) => any(any_value::Value::DoubleValue(*f)),
+        Value::String(s) => string(s.clone()),
+        Value::Bytes(b) => any(any_value::Value::BytesValue(b.to_vec())),
+        Value::EnumNumber(n) => string(enum_value_name(
+            map.enum_name.as_deref().unwrap_or_default(),
+            *n,
+        )),
+        Value::List(items) => any(any_value::Value::ArrayValue(ArrayValue {
+            values: items.iter().map(|v| any_value(map, v)).collect(),
+        })),
+        Value::Message(m) => {
+            let values = m
+                .fields()
+                .map(|(field, v)| {
+                    let enum_name = match field.kind() {
+                        prost_reflect::Kind::Enum(e) => Some(e.name().to_owned()),
+                        _ => None,
+                    };
+                    let inner = FieldMapping {
+                        enum_name,
+                        ..map.clone()
+                    };
+                    kv(field.name(), any_value(&inner, v))
+                })
+                .collect();
+            any(any_value::Value::KvlistValue(KeyValueList { values }))
+        }
+        Value::Map(_) => AnyValue { value: None },
+    }
+}
+
+/// Lower-case hex digits to bytes; `None` unless exactly `len` bytes.
+fn hex(text: &str, len: usize) -> Option<Vec<u8>> {
+    if text.len() != len * 2 {
+        return None;
+    }
+    let digit = |c: u8| match c {
+        b'0'..=b'9' => Some(c - b'0'),
+        b'a'..=b'f' => Some(c - b'a' + 10),
+        b'A'..=b'F' => Some(c - b'A' + 10),
+        _ => None,
+    };
+    text.as_bytes()
+        .chunks(2)
+        .map(|pair| match pair {
+            [hi, lo] => Some(digit(*hi)? << 4 | digit(*lo)?),
+            _ => None,
+        })
+        .collect()
+}
+
+/// Adds an attribute; a key already present with another value (two fields
+/// of one convention, say `gen_ai.tool.name` from both payloads) keeps the
+/// second under `lokryn.` and its field path, so neither is lost.
+fn push(attrs: &mut Vec<KeyValue>, key: &str, path: &str, value: AnyValue) {
+    match attrs.iter().find(|a| a.key == key) {
+        Some(existing) if existing.value.as_ref() == Some(&value) => {}
+        Some(_) => attrs.push(kv(format!("{ATTRIBUTE_PREFIX}{path}"), value)),
+        None => attrs.push(kv(key, value)),
+    }
+}
+
+/// One record as an OTLP log record with its resource and scope.
+pub fn to_otlp_record(entry: &LogEntry, options: &Options) -> Result<OtlpRecord, Error> {
+    let maps = mappings().map_err(|e| Error::Mapping(e.0))?;
+    to_record(maps, entry, options)
+}
+
+fn to_record(maps: &Mappings, entry: &LogEntry, options: &Options) -> Result<OtlpRecord, Error> {
+    let mut out = OtlpRecord {
+        resource: Vec::new(),
+        scope: InstrumentationScope::default(),
+        record: LogRecord::default(),
+    };
+    let mut attrs = Vec::new();
+    for f in set_fields(maps, entry) {
+        let home = f.map.export.otel.as_str();
+        let (place, name) = home
+            .split_once(':')
+            .ok_or_else(|| Error::Mapping(format!("{}: bad OTel home {home}", f.map.path)))?;
+        let record = &mut out.record;
+        match (place, name, f.map.shape) {
+            ("record", "event_name", _) => record.event_name = event_name(entry.event_type),
+            ("record", "severity_number", _) => match maps.severity(entry.severity) {
+                Some(m) if m.otel_severity_number != 0 => {
+                    record.severity_number = m.otel_severity_number;
+                    record.severity_text = m.otel_severity_text.clone();
+                }
+                _ => push(
+                    &mut attrs,
+                    &format!("{ATTRIBUTE_PREFIX}severity"),
+                    &f.map.path,
+                    any(any_value::Value::IntValue(i64::from(entry.severity))),
+                ),
+            },
+            ("record", "time_unix_nano", FieldShape::Timestamp) => {
+                let Some(ts) = timestamp(&f.value) else {
+                    continue;
+                };
+                let nanos = u64::try_from(ts.seconds)
+                    .ok()
+                    .and_then(|s| s.checked_mul(1_000_000_000))
+                    .and_then(|s| s.checked_add(u64::try_from(ts.nanos).ok()?));
+                match nanos {
+                    Some(n) => record.time_unix_nano = n,
+                    // Before 1970 (or past 2554): OTLP's unsigned nanoseconds cannot say it.
+                    None => push(
+                        &mut attrs,
+                        &format!("{ATTRIBUTE_PREFIX}time"),
+                        &f.map.path,
+                        string(rfc3339(&ts)),
+                    ),
+                }
+            }
+            ("record", "body", _) => record.body = Some(any_value(f.map, &f.value)),
+            ("record", "trace_id" | "span_id", _) => {
+                let (len, text) = if name == "trace_id" {
+                    (16, entry.trace_id.as_str())
+                } else {
+                    (8, entry.span_id.as_str())
+                };
+                match hex(text, len) {
+                    Some(bytes) if name == "trace_id" => record.trace_id = bytes,
+                    Some(bytes) => record.span_id = bytes,
+                    None => push(
+                        &mut attrs,
+                        &format!("{ATTRIBUTE_PREFIX}{name}"),
+                        &f.map.path,
+                        string(text),
+                    ),
+                }
+            }
+            ("resource", key, _) => push(
+                &mut out.resource,
+                key,
+                &f.map.path,
+                any_value(f.map, &f.value),
+            ),
+            ("scope", "name", _) => {
+                out.scope.name = entry
+                    .producer
+                    .as_ref()
+                    .map(|p| p.name.clone())
+                    .unwrap_or_default()
+            }
+            ("scope", "version", _) => {
+                out.scope.version = entry
+                    .producer
+                    .as_ref()
+                    .map(|p| p.version.clone())
+                    .unwrap_or_default();
+            }
+            ("attr", key, FieldShape::List) => {
+                let value = list_value(maps, f.map, &f.value);
+                push(&mut attrs, key, &f.map.path, value);
+            }
+            ("attr", key, _) if f.map.path == "payload" => {
+                let value = match payload_json(entry) {
+                    Some(_) => match std::str::from_utf8(&entry.payload) {
+                        Ok(text) => string(text),
+                        Err(_) => any_value(f.map, &f.value),
+                    },
+                    None => any_value(f.map, &f.value),
+                };
+                push(&mut attrs, key, &f.map.path, value);
+            }
+            ("attr", key, _) => push(&mut attrs, key, &f.map.path, any_value(f.map, &f.value)),
+            _ => {
+                return Err(Error::Mapping(format!(
+                    "{}: unknown OTel home {home}",
+                    f.map.path
+                )));
+            }
+        }
+    }
+    if out.record.event_name.is_empty() && entry.event_type != 0 {
+        out.record.event_name = event_name(entry.event_type);
+    }
+    out.record.observed_time_unix_nano = options
+        .observed_time_ns
+        .unwrap_or(out.record.time_unix_nano);
+    out.record.attributes = attrs;
+    Ok(out)
+}
+
+/// A repeated message as an array of key/value lists keyed by the element
+/// fields' OTel names.
+fn list_value(maps: &Mappings, map: &FieldMapping, value: &Value) -> AnyValue {
+    let Value::List(items) = value else {
+        return any_value(map, value);
+    };
+    let values = items
+        .iter()
+        .map(|item| {
+            let Value::Message(m) = item else {
+                return any_value(map, item);
+            };
+            let values = m
+                .fields()
+                .map(|(field, v)| {
+                    let path = format!("{}.{}", map.path, field.name());
+                    let inner = maps.field(&path).unwrap_or(map);
+                    let key = if inner.path == path {
+                        inner.export.otel.clone()
+                    } else {
+                        field.name().to_owned()
+                    };
+                    kv(key, any_value(inner, v))
+                })
+                .collect();
+            any(any_value::Value::KvlistValue(KeyValueList { values }))
+        })
+        .collect();
+    any(any_value::Value::ArrayValue(ArrayValue { values }))
+}
+
+/// Records as one `ExportLogsServiceRequest`, grouped by resource and scope
+/// in order of first appearance.
+pub fn to_request<'a>(
+    entries: impl IntoIterator<Item = &'a LogEntry>,
+    options: &Options,
+) -> Result<ExportLogsServiceRequest, Error> {
+    let maps = mappings().map_err(|e| Error::Mapping(e.0))?;
+    let mut request = ExportLogsServiceRequest::default();
+    for entry in entries {
+        let one = to_record(maps, entry, options)?;
+        let resource = Resource {
+            attributes: one.resource,
+            ..Resource::default()
+        };
+        let index = match request
+            .resource_logs
+            .iter()
+            .position(|r| r.resource.as_ref() == Some(&resource))
+        {
+            Some(i) => i,
+            None => {
+                request.resource_logs.push(ResourceLogs {
+                    resource: Some(resource),
+                    ..ResourceLogs::default()
+                });
+                request.resource_logs.len() - 1
+            }
+        };
+        let Some(group) = request.resource_logs.get_mut(index) else {
+            continue;
+        };
+        match group
+            .scope_logs
+            .iter_mut()
+            .find(|s| s.scope.as_ref() == Some(&one.scope))
+        {
+            Some(scope) => scope.log_records.push(one.record),
+            None => group.scope_logs.push(ScopeLogs {
+                scope: Some(one.scope),
+                log_records: vec![one.record],
+                ..ScopeLogs::default()
+            }),
+        }
+    }
+    Ok(request)
+}
+
+/// The request as protobuf bytes (the body of an OTLP/HTTP protobuf POST).
+pub fn to_protobuf(request: &ExportLogsServiceRequest) -> Vec<u8> {
+    request.encode_to_vec()
+}
+
+/// The request as OTLP/JSON (hex trace and span ids, 64-bit integers as
+/// strings, enums as numbers).
+pub fn to_json(request: &ExportLogsServiceRequest) -> Result<String, Error> {
+    serde_json::to_string(request).map_err(|e| Error::Mapping(format!("OTLP/JSON: {e}")))
+}
