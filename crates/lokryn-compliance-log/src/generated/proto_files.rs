@@ -663,8 +663,8 @@ enum EventType {
     ocsf_event: {
       class_uid: 1001
       class_name: "File System Activity"
-      activity_id: 0
-      activity_name: "Unknown"
+      activity_id: 99
+      activity_name: "File Access"
       place: [
         {path: "file.name" field: "resource"},
         {path: "file.type_id" value: "0"},
@@ -735,8 +735,8 @@ enum EventType {
     ocsf_event: {
       class_uid: 4001
       class_name: "Network Activity"
-      activity_id: 0
-      activity_name: "Unknown"
+      activity_id: 99
+      activity_name: "Network Connection"
       place: [
         {path: "dst_endpoint.name" field: "resource"}
       ]
@@ -777,8 +777,8 @@ enum EventType {
     ocsf_event: {
       class_uid: 3001
       class_name: "Account Change"
-      activity_id: 0
-      activity_name: "Unknown"
+      activity_id: 99
+      activity_name: "User Management"
       place: [
         {path: "user.name" field: "resource"}
       ]
@@ -794,6 +794,7 @@ enum EventType {
       activity_name: "Read"
       place: [
         {path: "api.operation" field: "mcp.method_name" value: "\"resource_access\"" copy: true},
+        {path: "src_endpoint.svc_name" field: "component" copy: true},
         {path: "resources[].name" field: "resource"}
       ]
     }
@@ -809,6 +810,7 @@ enum EventType {
       activity_name: "Tool Invocation"
       place: [
         {path: "api.operation" field: "mcp.method_name" value: "\"tool_invocation\"" copy: true},
+        {path: "src_endpoint.svc_name" field: "component" copy: true},
         {path: "resources[].name" field: "resource"}
       ]
     }
@@ -823,6 +825,7 @@ enum EventType {
       activity_name: "Model Inference"
       place: [
         {path: "api.operation" field: "mcp.method_name" value: "\"model_inference\"" copy: true},
+        {path: "src_endpoint.svc_name" field: "component" copy: true},
         {path: "resources[].name" field: "resource"}
       ]
     }
@@ -837,6 +840,7 @@ enum EventType {
       activity_name: "Agent Decision"
       place: [
         {path: "api.operation" field: "mcp.method_name" value: "\"agent_decision\"" copy: true},
+        {path: "src_endpoint.svc_name" field: "component" copy: true},
         {path: "resources[].name" field: "resource"}
       ]
     }
@@ -851,6 +855,7 @@ enum EventType {
       activity_name: "Delegation"
       place: [
         {path: "api.operation" field: "mcp.method_name" value: "\"delegation\"" copy: true},
+        {path: "src_endpoint.svc_name" field: "component" copy: true},
         {path: "resources[].name" field: "resource"}
       ]
     }
@@ -865,6 +870,7 @@ enum EventType {
       activity_name: "Read"
       place: [
         {path: "api.operation" field: "mcp.method_name" value: "\"context_access\"" copy: true},
+        {path: "src_endpoint.svc_name" field: "component" copy: true},
         {path: "resources[].name" field: "resource"}
       ]
     }
@@ -879,6 +885,7 @@ enum EventType {
       activity_name: "Prompt Execution"
       place: [
         {path: "api.operation" field: "mcp.method_name" value: "\"prompt_execution\"" copy: true},
+        {path: "src_endpoint.svc_name" field: "component" copy: true},
         {path: "resources[].name" field: "resource"}
       ]
     }
@@ -893,6 +900,7 @@ enum EventType {
       activity_name: "Guardrail Check"
       place: [
         {path: "api.operation" field: "mcp.method_name" value: "\"guardrail_check\"" copy: true},
+        {path: "src_endpoint.svc_name" field: "component" copy: true},
         {path: "resources[].name" field: "resource"}
       ]
     }
@@ -915,6 +923,7 @@ enum EventType {
       activity_name: "MCP Initialize"
       place: [
         {path: "api.operation" field: "mcp.method_name" value: "\"initialize\"" copy: true},
+        {path: "src_endpoint.svc_name" field: "component" copy: true},
         {path: "resources[].name" field: "resource"}
       ]
     }
@@ -929,6 +938,7 @@ enum EventType {
       activity_name: "MCP Initialized"
       place: [
         {path: "api.operation" field: "mcp.method_name" value: "\"notifications/initialized\"" copy: true},
+        {path: "src_endpoint.svc_name" field: "component" copy: true},
         {path: "resources[].name" field: "resource"}
       ]
     }
@@ -943,6 +953,7 @@ enum EventType {
       activity_name: "MCP Ping"
       place: [
         {path: "api.operation" field: "mcp.method_name" value: "\"ping\"" copy: true},
+        {path: "src_endpoint.svc_name" field: "component" copy: true},
         {path: "resources[].name" field: "resource"}
       ]
     }
@@ -957,6 +968,7 @@ enum EventType {
       activity_name: "MCP Shutdown"
       place: [
         {path: "api.operation" field: "mcp.method_name" value: "\"shutdown\"" copy: true},
+        {path: "src_endpoint.svc_name" field: "component" copy: true},
         {path: "resources[].name" field: "resource"}
       ]
     }
@@ -971,6 +983,7 @@ enum EventType {
       activity_name: "Read"
       place: [
         {path: "api.operation" field: "mcp.method_name" value: "\"tools/list\"" copy: true},
+        {path: "src_endpoint.svc_name" field: "component" copy: true},
         {path: "resources[].name" field: "resource"}
       ]
     }
@@ -985,6 +998,7 @@ enum EventType {
       activity_name: "Read"
       place: [
         {path: "api.operation" field: "mcp.method_name" value: "\"resources/list\"" copy: true},
+        {path: "src_endpoint.svc_name" field: "component" copy: true},
         {path: "resources[].name" field: "resource"}
       ]
     }
@@ -999,6 +1013,7 @@ enum EventType {
       activity_name: "Read"
       place: [
         {path: "api.operation" field: "mcp.method_name" value: "\"prompts/list\"" copy: true},
+        {path: "src_endpoint.svc_name" field: "component" copy: true},
         {path: "resources[].name" field: "resource"}
       ]
     }
@@ -1013,6 +1028,7 @@ enum EventType {
       activity_name: "Read"
       place: [
         {path: "api.operation" field: "mcp.method_name" value: "\"resources/read\"" copy: true},
+        {path: "src_endpoint.svc_name" field: "component" copy: true},
         {path: "resources[].name" field: "resource"}
       ]
     }
@@ -1028,6 +1044,7 @@ enum EventType {
       activity_name: "Sampling Request"
       place: [
         {path: "api.operation" field: "mcp.method_name" value: "\"sampling/createMessage\"" copy: true},
+        {path: "src_endpoint.svc_name" field: "component" copy: true},
         {path: "resources[].name" field: "resource"}
       ]
     }
@@ -1042,6 +1059,7 @@ enum EventType {
       activity_name: "Sampling Response"
       place: [
         {path: "api.operation" field: "mcp.method_name" value: "\"sampling/createMessage\"" copy: true},
+        {path: "src_endpoint.svc_name" field: "component" copy: true},
         {path: "resources[].name" field: "resource"}
       ]
     }
