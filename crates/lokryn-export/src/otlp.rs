@@ -213,7 +213,7 @@ fn to_record(maps: &Mappings, entry: &LogEntry, options: &Options) -> Result<Otl
                     .producer
                     .as_ref()
                     .map(|p| p.name.clone())
-                    .unwrap_or_default()
+                    .unwrap_or_default();
             }
             ("scope", "version", _) => {
                 out.scope.version = entry
