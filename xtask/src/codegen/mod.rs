@@ -7,6 +7,7 @@
 
 mod access;
 mod docs;
+mod exports_doc;
 mod from_dynamic;
 mod json;
 mod python;
@@ -91,6 +92,7 @@ pub(crate) fn generate_all(root: &Path) -> Result<Vec<GeneratedFile>> {
     files.extend(typescript::files(&schema)?);
     files.extend(access::files(&schema)?);
     files.extend(rules_doc::files(&schema)?);
+    files.extend(exports_doc::files(&schema)?);
     Ok(files)
 }
 

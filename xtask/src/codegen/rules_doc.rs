@@ -469,7 +469,7 @@ fn json_path(root: &MessageDescriptor, proto_name: &str) -> Result<String> {
         .to_owned())
 }
 
-fn messages(message: &DynamicMessage, name: &str) -> Vec<DynamicMessage> {
+pub(super) fn messages(message: &DynamicMessage, name: &str) -> Vec<DynamicMessage> {
     match message.get_field_by_name(name).as_deref() {
         Some(Value::List(items)) => items
             .iter()
@@ -479,7 +479,7 @@ fn messages(message: &DynamicMessage, name: &str) -> Vec<DynamicMessage> {
     }
 }
 
-fn strings(message: &DynamicMessage, name: &str) -> Vec<String> {
+pub(super) fn strings(message: &DynamicMessage, name: &str) -> Vec<String> {
     match message.get_field_by_name(name).as_deref() {
         Some(Value::List(items)) => items
             .iter()
@@ -502,14 +502,14 @@ fn ints(message: &DynamicMessage, name: &str) -> Vec<i32> {
     }
 }
 
-fn string_field(message: &DynamicMessage, name: &str) -> String {
+pub(super) fn string_field(message: &DynamicMessage, name: &str) -> String {
     message
         .get_field_by_name(name)
         .and_then(|v| v.as_str().map(str::to_owned))
         .unwrap_or_default()
 }
 
-fn bool_field(message: &DynamicMessage, name: &str) -> bool {
+pub(super) fn bool_field(message: &DynamicMessage, name: &str) -> bool {
     message
         .get_field_by_name(name)
         .and_then(|v| v.as_bool())
