@@ -34,9 +34,10 @@ usage: cargo xtask <command>
 
 commands:
   codegen [--check]   regenerate generated files from proto/ (--check: fail on drift)
-  test [--rust-only | --portable]
+  test [--rust-only | --portable | --exports]
                       run every test in every language (what CI runs); --rust-only: the Rust steps;
-                      --portable: the Rust, Python and Node (napi) steps (CI on macOS and Windows)
+                      --portable: the Rust, Python and Node (napi) steps (CI on macOS and Windows);
+                      --exports: only the export checks (OCSF schema, OpenTelemetry Collector, DuckDB)
   test --ledger-go    only the ledger's cross-check against Go's sumdb/tlog and sumdb/note (part of `test`)
   lint                rustfmt --check and clippy -D warnings
   npm [node | wasm]   build the npm packages in place (runtime and types, napi addon, wasm module)
@@ -63,6 +64,7 @@ fn main() -> ExitCode {
         ["test", "--rust-only"] => test::run(test::Scope::RustOnly),
         ["test", "--portable"] => test::run(test::Scope::Portable),
         ["test", "--ledger-go"] => test::ledger_go(),
+        ["test", "--exports"] => test::run(test::Scope::Exports),
         ["lint"] => test::lint(),
         ["npm"] => npm::build(true, true),
         ["npm", "node"] => npm::build(true, false),

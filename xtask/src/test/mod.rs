@@ -7,6 +7,7 @@
 //! system packages are `.ci/run`'s job.
 
 pub(crate) mod buf;
+mod exports;
 mod hygiene;
 mod js;
 mod langs;
@@ -33,12 +34,20 @@ pub(crate) enum Scope {
     /// macOS and Windows jobs): the Rust steps, the Python wheel and its
     /// tests, the napi addon and the Node suite.
     Portable,
+    /// Only the export checks (`complog` and `tests/exports`).
+    Exports,
 }
 
 /// Runs the steps in order and prints a summary. Stops at the first failure
 /// so its output is the last thing on screen.
 pub(crate) fn run(scope: Scope) -> Result<()> {
     let mut runner = Runner::default();
+    if scope == Scope::Exports {
+        rust::build_complog(&mut runner)?;
+        exports::steps(&mut runner)?;
+        runner.summary();
+        return Ok(());
+    }
     rust::steps(&mut runner)?;
     if scope == Scope::Portable {
         js::node_steps(&mut runner)?;
@@ -48,6 +57,7 @@ pub(crate) fn run(scope: Scope) -> Result<()> {
         hygiene::steps(&mut runner)?;
         js::steps(&mut runner)?;
         python::steps(&mut runner)?;
+        exports::steps(&mut runner)?;
         buf::steps(&mut runner)?;
         langs::steps(&mut runner)?;
         ledger::steps(&mut runner)?;

@@ -15,12 +15,16 @@ pub(crate) fn steps(r: &mut Runner) -> Result<()> {
             .current_dir(root())
             .args(["test", "--workspace", "--locked"]))
     })?;
+    build_complog(r)
+}
+
+/// Builds the debug `complog` the other languages' tests run.
+pub(crate) fn build_complog(r: &mut Runner) -> Result<()> {
     r.step("build complog (for the other languages' tests)", || {
         run(cargo()
             .current_dir(root())
             .args(["build", "--locked", "-p", "complog"]))
-    })?;
-    Ok(())
+    })
 }
 
 /// rustfmt and clippy; also `cargo xtask lint`.
