@@ -1,0 +1,120 @@
+//! End-to-end tests of `complog export`.
+
+#![allow(clippy::unwrap_used, clippy::panic, clippy::indexing_slicing)]
+
+use std::path::{Path, PathBuf};
+use std::process::{Command, Output};
+
+use prost::Message as _;
+
+fn root() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("../..")
+}
+
+fn run(args: &[&str]) -> Output {
+    Command::new(env!("CARGO_BIN_EXE_complog"))
+        .current_dir(root())
+        .args(args)
+        .output()
+        .unwrap()
+}
+
+fn lines(out: &Output) -> Vec<serde_json::Value> {
+    String::from_utf8(out.stdout.clone())
+        .unwrap()
+        .split('\n')
+        .filter(|l| !l.is_empty())
+        .map(|l| serde_json::from_str(l).unwrap())
+        .collect()
+}
+
+#[test]
+fn ocsf_and_ecs_are_json_lines_one_per_entry() {
+    let out = run(&[
+        "export",
+        "--to",
+        "ocsf",
+        "examples/good/login.json",
+        "examples/good/agent-session.jsonl",
+    ]);
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let events = lines(&out);
+    let session =
+        std::fs::read_to_string(root().join("examples/good/agent-session.jsonl")).unwrap();
+    assert_eq!(
+        events.len(),
+        1 + session.lines().filter(|l| !l.trim().is_empty()).count()
+    );
+    assert_eq!(events[0]["class_uid"], 3002);
+    assert_eq!(events[0]["metadata"]["version"], "1.7.0");
+
+    let out = run(&["export", "--to", "ecs", "examples/good/login.json"]);
+    let docs = lines(&out);
+    assert_eq!(docs[0]["event"]["category"][0], "authentication");
+    assert_eq!(docs[0]["ecs"]["version"], "9.0.0");
+}
+
+#[test]
+fn otlp_batches_requests_in_both_encodings() {
+    let dir = std::env::temp_dir().join(format!("complog-export-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let binary = dir.join("otlp.binpb");
+    let args = [
+        "export",
+        "--batch",
+        "2",
+        "--observed-time-ns",
+        "7",
+        "examples/good/agent-session.jsonl",
+    ];
+    let out = run(&[&args[..], &["--to", "otlp", "-o", binary.to_str().unwrap()]].concat());
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let bytes = std::fs::read(&binary).unwrap();
+    let mut rest = bytes.as_slice();
+    let mut records = 0usize;
+    let mut requests = 0;
+    while !rest.is_empty() {
+        let request = lokryn_export::opentelemetry_proto::tonic::collector::logs::v1::ExportLogsServiceRequest::decode_length_delimited(&mut rest).unwrap();
+        requests += 1;
+        for rl in &request.resource_logs {
+            for sl in &rl.scope_logs {
+                for r in &sl.log_records {
+                    assert_eq!(r.observed_time_unix_nano, 7);
+                    records += 1;
+                }
+            }
+        }
+    }
+    let json = lines(&run(&[&args[..], &["--to", "otlp-json"]].concat()));
+    assert_eq!(json.len(), requests);
+    assert!(
+        records >= 3 && requests == records.div_ceil(2),
+        "{records} records in {requests} requests"
+    );
+    assert!(
+        json[0]["resourceLogs"][0]["scopeLogs"][0]["logRecords"][0]["observedTimeUnixNano"] == "7"
+    );
+}
+
+#[test]
+fn unreadable_entries_are_reported_and_the_rest_exported() {
+    let out = run(&["export", "--to", "ocsf", "examples/bad/agent-events.jsonl"]);
+    assert_eq!(out.status.code(), Some(1));
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(stderr.contains("skipped"), "{stderr}");
+    assert!(!lines(&out).is_empty());
+}
+
+#[test]
+fn a_target_is_required() {
+    let out = run(&["export", "examples/good/login.json"]);
+    assert_eq!(out.status.code(), Some(2), "--to is required");
+}
