@@ -19,6 +19,7 @@ import sys
 import tempfile
 import threading
 import time
+import urllib.error
 import urllib.request
 from pathlib import Path
 
@@ -81,7 +82,12 @@ def records(requests) -> list[bytes]:
                     r.resource.CopyFrom(rl.resource)
                     s = r.scope_logs.add()
                     s.scope.CopyFrom(sl.scope)
-                    s.log_records.add().CopyFrom(record)
+                    copy = s.log_records.add()
+                    copy.CopyFrom(record)
+                    # The collector's pdata always carries a body; an empty
+                    # AnyValue is OTLP's "no value", the same as none.
+                    if copy.HasField("body") and copy.body.WhichOneof("value") is None:
+                        copy.ClearField("body")
                     out.append(one.SerializeToString(deterministic=True))
     return sorted(out)
 
@@ -90,8 +96,11 @@ def post(port: int, body: bytes, content_type: str) -> None:
     req = urllib.request.Request(
         f"http://127.0.0.1:{port}/v1/logs", data=body, headers={"Content-Type": content_type}
     )
-    with urllib.request.urlopen(req, timeout=10) as response:
-        assert response.status == 200, response.status
+    try:
+        with urllib.request.urlopen(req, timeout=10) as response:
+            assert response.status == 200, response.status
+    except urllib.error.HTTPError as e:
+        raise SystemExit(f"the collector refused a {content_type} request: {e.code} {e.read()[:500]!r}") from None
 
 
 def wait_for_port(port: int, proc: subprocess.Popen, seconds: float = 30) -> None:
@@ -174,7 +183,12 @@ service:
             f"{len(set(want) - set(got))} sent records missing, {len(set(got) - set(want))} unexpected",
             file=sys.stderr,
         )
-        print(err.decode(errors="replace")[-4000:], file=sys.stderr)
+        missing = sorted(set(want) - set(got))
+        unexpected = sorted(set(got) - set(want))
+        if missing and unexpected:
+            print("first missing:\n" + str(ExportLogsServiceRequest.FromString(missing[0])), file=sys.stderr)
+            print("first unexpected:\n" + str(ExportLogsServiceRequest.FromString(unexpected[0])), file=sys.stderr)
+        print(err.decode(errors="replace")[-2000:], file=sys.stderr)
         return 1
     print(
         f"collector: {len(expected)} records sent as OTLP/HTTP protobuf and as OTLP/JSON "

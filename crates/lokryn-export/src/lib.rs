@@ -32,6 +32,8 @@ pub mod ecs;
 mod fields;
 pub mod ocsf;
 pub mod otlp;
+#[cfg(feature = "parquet")]
+pub mod parquet;
 mod tree;
 mod value;
 
@@ -47,6 +49,9 @@ pub enum Error {
     /// home, an unknown target location). Only a broken build causes it.
     #[error("export mapping: {0}")]
     Mapping(String),
+    /// Writing the output failed (a Parquet encoder error, say).
+    #[error("export: {0}")]
+    Write(String),
 }
 
 impl Error {
@@ -54,6 +59,7 @@ impl Error {
     pub fn code(&self) -> &'static str {
         match self {
             Self::Mapping(_) => "EXPORT_MAPPING",
+            Self::Write(_) => "EXPORT_WRITE",
         }
     }
 }

@@ -341,5 +341,76 @@ pub fn to_protobuf(request: &ExportLogsServiceRequest) -> Vec<u8> {
 /// The request as OTLP/JSON (hex trace and span ids, 64-bit integers as
 /// strings, enums as numbers).
 pub fn to_json(request: &ExportLogsServiceRequest) -> Result<String, Error> {
-    serde_json::to_string(request).map_err(|e| Error::Mapping(format!("OTLP/JSON: {e}")))
+    let mut json =
+        serde_json::to_value(request).map_err(|e| Error::Write(format!("OTLP/JSON: {e}")))?;
+    // serde writes a NaN or infinite double as null; the protobuf JSON
+    // mapping (and so OTLP/JSON) spells them "NaN", "Infinity", "-Infinity".
+    let groups = request.resource_logs.iter().enumerate();
+    for (i, rl) in groups {
+        for (j, sl) in rl.scope_logs.iter().enumerate() {
+            for (k, record) in sl.log_records.iter().enumerate() {
+                let Some(out) =
+                    json.pointer_mut(&format!("/resourceLogs/{i}/scopeLogs/{j}/logRecords/{k}"))
+                else {
+                    continue;
+                };
+                if let Some(body) = &record.body {
+                    if let Some(v) = out.get_mut("body") {
+                        special_doubles(body, v);
+                    }
+                }
+                for (n, kv) in record.attributes.iter().enumerate() {
+                    if let (Some(value), Some(v)) = (
+                        &kv.value,
+                        out.pointer_mut(&format!("/attributes/{n}/value")),
+                    ) {
+                        special_doubles(value, v);
+                    }
+                }
+            }
+        }
+    }
+    drop_nulls(&mut json);
+    serde_json::to_string(&json).map_err(|e| Error::Write(format!("OTLP/JSON: {e}")))
+}
+
+/// Removes the `null`s serde writes for unset message fields (an unset
+/// `body` must stay unset, not become an empty value).
+fn drop_nulls(json: &mut serde_json::Value) {
+    match json {
+        serde_json::Value::Object(map) => {
+            map.retain(|_, v| !v.is_null());
+            map.values_mut().for_each(drop_nulls);
+        }
+        serde_json::Value::Array(items) => items.iter_mut().for_each(drop_nulls),
+        _ => {}
+    }
+}
+
+fn special_doubles(value: &AnyValue, json: &mut serde_json::Value) {
+    match &value.value {
+        Some(any_value::Value::DoubleValue(f)) if !f.is_finite() => {
+            if let Some(slot) = json.get_mut("doubleValue") {
+                *slot = crate::value::double(*f);
+            }
+        }
+        Some(any_value::Value::ArrayValue(array)) => {
+            for (n, item) in array.values.iter().enumerate() {
+                if let Some(v) = json.pointer_mut(&format!("/arrayValue/values/{n}")) {
+                    special_doubles(item, v);
+                }
+            }
+        }
+        Some(any_value::Value::KvlistValue(list)) => {
+            for (n, kv) in list.values.iter().enumerate() {
+                if let (Some(item), Some(v)) = (
+                    &kv.value,
+                    json.pointer_mut(&format!("/kvlistValue/values/{n}/value")),
+                ) {
+                    special_doubles(item, v);
+                }
+            }
+        }
+        _ => {}
+    }
 }
