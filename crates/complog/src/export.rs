@@ -3,7 +3,8 @@
 //! (docs/exports.md).
 
 use std::cell::Cell;
-use std::io::Write;
+use std::fs::File;
+use std::io::{BufWriter, Write};
 use std::path::PathBuf;
 use std::process::ExitCode;
 use std::rc::Rc;
@@ -12,6 +13,7 @@ use std::time::{SystemTime, UNIX_EPOCH};
 use anyhow::{Context as _, Result, bail};
 use clap::{Args, ValueEnum};
 use lokryn_compliance_log::LogEntry;
+use lokryn_export::parquet::FlatWriter;
 use lokryn_export::{Options, ecs, ocsf, otlp};
 use prost::Message as _;
 
@@ -30,6 +32,8 @@ pub(crate) enum Target {
     OtlpJson,
     /// OTLP protobuf ExportLogsServiceRequests, each preceded by its length as a varint.
     Otlp,
+    /// A Parquet file of the records, one typed column per field (needs -o).
+    Parquet,
 }
 
 #[derive(Debug, Args)]
@@ -63,6 +67,7 @@ pub(crate) struct ExportArgs {
 struct Writer {
     to: Target,
     out: Box<dyn Write>,
+    parquet: Option<FlatWriter<BufWriter<File>>>,
     options: Options,
     pending: Vec<LogEntry>,
     batch: usize,
@@ -79,6 +84,11 @@ impl Writer {
                 };
                 serde_json::to_writer(&mut self.out, &doc)?;
                 self.out.write_all(b"\n")?;
+            }
+            Target::Parquet => {
+                if let Some(w) = self.parquet.as_mut() {
+                    w.push(&entry)?;
+                }
             }
             Target::OtlpJson | Target::Otlp => {
                 self.pending.push(entry);
@@ -120,9 +130,21 @@ pub(crate) fn run(args: &ExportArgs) -> Result<ExitCode> {
     if !missing.is_empty() {
         bail!("{}", missing.join("\n"));
     }
+    let parquet = match (args.to, &args.output) {
+        (Target::Parquet, Some(path)) => Some(FlatWriter::new(BufWriter::new(
+            File::create(path).with_context(|| format!("cannot create {}", path.display()))?,
+        ))?),
+        (Target::Parquet, None) => bail!("--to parquet writes a file: name it with -o"),
+        _ => None,
+    };
     let mut writer = Writer {
         to: args.to,
-        out: output::open(args.output.as_deref(), args.to == Target::Otlp)?,
+        out: if parquet.is_some() {
+            Box::new(std::io::sink())
+        } else {
+            output::open(args.output.as_deref(), args.to == Target::Otlp)?
+        },
+        parquet,
         options: Options {
             observed_time_ns: Some(args.observed_time_ns.unwrap_or_else(now_ns)),
             log_name: args.log_name.clone(),
@@ -165,6 +187,9 @@ pub(crate) fn run(args: &ExportArgs) -> Result<ExitCode> {
     }
     writer.flush_batch()?;
     writer.out.flush()?;
+    if let Some(parquet) = writer.parquet.take() {
+        parquet.finish()?.flush()?;
+    }
     progress.clear();
     if !args.quiet {
         eprintln!(

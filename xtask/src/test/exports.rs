@@ -4,6 +4,8 @@
 //! * OCSF 1.7.0: the events are validated by pydantic-ocsf 3.0.0's models and,
 //!   strictly, against the OCSF 1.7.0 schema JSON it bundles
 //!   (`tests/exports/test_ocsf.py`).
+//! * Parquet: DuckDB reads the flat file and answers filters and group-bys
+//!   as our own records do (`tests/exports/test_parquet.py`).
 //! * OpenTelemetry: a real OpenTelemetry Collector, built offline from the Go
 //!   module proxy with the collector builder (core modules only, manifest
 //!   `tests/exports/otelcol/builder.yaml`) and cached in the tools directory,
@@ -43,6 +45,8 @@ pub(crate) fn steps(r: &mut Runner) -> Result<()> {
                 .current_dir(root().join("tests/exports"))
                 .env("LOKRYN_OCSF_EVENTS", out.join("ocsf.jsonl"))
                 .env("LOKRYN_OCSF_VERDICTS", out.join("verdicts.jsonl"))
+                .env("LOKRYN_PARQUET", out.join("flat.parquet"))
+                .env("LOKRYN_RECORDS", out.join("records.jsonl"))
                 .args(["-m", "pytest", "-q", "-p", "no:cacheprovider", "."]))
         },
     )?;
@@ -85,6 +89,7 @@ fn export_all(out: &Path) -> Result<()> {
         ("otlp", "otlp.binpb"),
         ("otlp-json", "otlp.jsonl"),
         ("ecs", "ecs.jsonl"),
+        ("parquet", "flat.parquet"),
     ] {
         // Exit code 1: the bad examples hold unreadable entries, skipped.
         let status = Command::new(&complog)
@@ -109,6 +114,16 @@ fn export_all(out: &Path) -> Result<()> {
             "complog export --to {to}: {status}"
         );
     }
+    let status = Command::new(&complog)
+        .args(["convert", "--to", "jsonl", "-o"])
+        .arg(out.join("records.jsonl"))
+        .args(&inputs)
+        .stderr(std::process::Stdio::null())
+        .status()?;
+    anyhow::ensure!(
+        status.code() == Some(1) || status.success(),
+        "complog convert: {status}"
+    );
     let verdicts = Command::new(&complog)
         .args(["validate", "--format", "json", "--exit-zero"])
         .args(&inputs)
