@@ -14,6 +14,7 @@ use anyhow::{Context as _, Result, bail};
 use clap::{Args, ValueEnum};
 use lokryn_compliance_log::LogEntry;
 use lokryn_export::parquet::FlatWriter;
+use lokryn_export::security_lake::SecurityLakeWriter;
 use lokryn_export::{Options, ecs, ocsf, otlp};
 use prost::Message as _;
 
@@ -34,6 +35,9 @@ pub(crate) enum Target {
     Otlp,
     /// A Parquet file of the records, one typed column per field (needs -o).
     Parquet,
+    /// OCSF events as Parquet in Amazon Security Lake's custom-source layout,
+    /// under the folder -o (needs --region and --account-id).
+    OcsfParquet,
 }
 
 #[derive(Debug, Args)]
@@ -54,6 +58,12 @@ pub(crate) struct ExportArgs {
     /// without one), in nanoseconds since the epoch. Default: now.
     #[arg(long, value_name = "NANOS")]
     observed_time_ns: Option<u64>,
+    /// The Security Lake region of the partitions (--to ocsf-parquet).
+    #[arg(long, value_name = "REGION")]
+    region: Option<String>,
+    /// The AWS account id of the partitions (--to ocsf-parquet).
+    #[arg(long, value_name = "ID")]
+    account_id: Option<String>,
     /// Records per OTLP request.
     #[arg(long, value_name = "N", default_value_t = 512, value_parser = clap::value_parser!(u64).range(1..))]
     batch: u64,
@@ -68,6 +78,7 @@ struct Writer {
     to: Target,
     out: Box<dyn Write>,
     parquet: Option<FlatWriter<BufWriter<File>>>,
+    lake: Option<SecurityLakeWriter>,
     options: Options,
     pending: Vec<LogEntry>,
     batch: usize,
@@ -87,6 +98,11 @@ impl Writer {
             }
             Target::Parquet => {
                 if let Some(w) = self.parquet.as_mut() {
+                    w.push(&entry)?;
+                }
+            }
+            Target::OcsfParquet => {
+                if let Some(w) = self.lake.as_mut() {
                     w.push(&entry)?;
                 }
             }
@@ -137,18 +153,29 @@ pub(crate) fn run(args: &ExportArgs) -> Result<ExitCode> {
         (Target::Parquet, None) => bail!("--to parquet writes a file: name it with -o"),
         _ => None,
     };
+    let options = Options {
+        observed_time_ns: Some(args.observed_time_ns.unwrap_or_else(now_ns)),
+        log_name: args.log_name.clone(),
+    };
+    let lake = match (args.to, &args.output, &args.region, &args.account_id) {
+        (Target::OcsfParquet, Some(dir), Some(region), Some(account)) => Some(
+            SecurityLakeWriter::new(dir, region, account, options.clone()),
+        ),
+        (Target::OcsfParquet, ..) => {
+            bail!("--to ocsf-parquet needs a folder (-o), --region and --account-id")
+        }
+        _ => None,
+    };
     let mut writer = Writer {
         to: args.to,
-        out: if parquet.is_some() {
+        out: if parquet.is_some() || lake.is_some() {
             Box::new(std::io::sink())
         } else {
             output::open(args.output.as_deref(), args.to == Target::Otlp)?
         },
         parquet,
-        options: Options {
-            observed_time_ns: Some(args.observed_time_ns.unwrap_or_else(now_ns)),
-            log_name: args.log_name.clone(),
-        },
+        lake,
+        options,
         pending: Vec::new(),
         batch: usize::try_from(args.batch).unwrap_or(usize::MAX),
     };
@@ -189,6 +216,12 @@ pub(crate) fn run(args: &ExportArgs) -> Result<ExitCode> {
     writer.out.flush()?;
     if let Some(parquet) = writer.parquet.take() {
         parquet.finish()?.flush()?;
+    }
+    if let Some(lake) = writer.lake.take() {
+        let files = lake.finish()?;
+        if !args.quiet {
+            eprintln!("complog: wrote {} Parquet files", files.len());
+        }
     }
     progress.clear();
     if !args.quiet {

@@ -34,6 +34,8 @@ pub mod ocsf;
 pub mod otlp;
 #[cfg(feature = "parquet")]
 pub mod parquet;
+#[cfg(feature = "parquet")]
+pub mod security_lake;
 mod tree;
 mod value;
 

@@ -5,7 +5,8 @@
 //!   strictly, against the OCSF 1.7.0 schema JSON it bundles
 //!   (`tests/exports/test_ocsf.py`).
 //! * Parquet: DuckDB reads the flat file and answers filters and group-bys
-//!   as our own records do (`tests/exports/test_parquet.py`).
+//!   as our own records do (`tests/exports/test_parquet.py`), and reads the
+//!   OCSF Security Lake tree (`tests/exports/test_security_lake.py`).
 //! * OpenTelemetry: a real OpenTelemetry Collector, built offline from the Go
 //!   module proxy with the collector builder (core modules only, manifest
 //!   `tests/exports/otelcol/builder.yaml`) and cached in the tools directory,
@@ -47,6 +48,7 @@ pub(crate) fn steps(r: &mut Runner) -> Result<()> {
                 .env("LOKRYN_OCSF_VERDICTS", out.join("verdicts.jsonl"))
                 .env("LOKRYN_PARQUET", out.join("flat.parquet"))
                 .env("LOKRYN_RECORDS", out.join("records.jsonl"))
+                .env("LOKRYN_LAKE", out.join("lake"))
                 .args(["-m", "pytest", "-q", "-p", "no:cacheprovider", "."]))
         },
     )?;
@@ -114,6 +116,34 @@ fn export_all(out: &Path) -> Result<()> {
             "complog export --to {to}: {status}"
         );
     }
+    let lake = out.join("lake");
+    if lake.exists() {
+        std::fs::remove_dir_all(&lake)?;
+    }
+    let status = Command::new(&complog)
+        .args([
+            "export",
+            "--quiet",
+            "--observed-time-ns",
+            observed,
+            "--to",
+            "ocsf-parquet",
+        ])
+        .args([
+            "--region",
+            "eu-west-1",
+            "--account-id",
+            "123456789012",
+            "-o",
+        ])
+        .arg(&lake)
+        .args(&inputs)
+        .stderr(std::process::Stdio::null())
+        .status()?;
+    anyhow::ensure!(
+        status.code() == Some(1) || status.success(),
+        "complog export --to ocsf-parquet: {status}"
+    );
     let status = Command::new(&complog)
         .args(["convert", "--to", "jsonl", "-o"])
         .arg(out.join("records.jsonl"))
