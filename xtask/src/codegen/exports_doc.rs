@@ -324,5 +324,20 @@ pub(crate) fn files(schema: &Schema) -> Result<Vec<GeneratedFile>> {
             ecs_source(&f.ecs)
         )?;
     }
+    md.push_str(
+        "\n## Parquet\n\n\
+         `complog export --to parquet -o FILE` writes a flat, typed table: one column per field of\n\
+         the tables above, named by its path with `_` for `.` (`genai_input_tokens`), enums as their\n\
+         value names, unset fields null, `policy_tags` and `genai_finish_reasons` as lists, the\n\
+         delegation chain as JSON text, `time` as a UTC timestamp in microseconds with the exact\n\
+         nanoseconds of its second in `time_nanos`. Rows are written in batches (bounded memory),\n\
+         zstd-compressed, in row groups of at most 131072 rows.\n\n\
+         `complog export --to ocsf-parquet --region R --account-id A -o DIR` writes the OCSF events\n\
+         in the layout Amazon Security Lake expects from a custom source: a folder per OCSF class\n\
+         (`api_activity_6003/`), partitioned `region=R/accountId=A/eventDay=YYYYMMDD/` by the\n\
+         event's UTC day, each file sorted by `time` and zstd-compressed, OCSF objects as Parquet\n\
+         structs and `unmapped` as a map of strings (non-string values as JSON text). Events are\n\
+         buffered per partition and written in bounded memory (at most 100000 rows buffered).\n",
+    );
     Ok(vec![GeneratedFile::new("docs/exports.md", md)])
 }

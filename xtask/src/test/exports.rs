@@ -40,7 +40,7 @@ pub(crate) fn steps(r: &mut Runner) -> Result<()> {
         || export_all(&out),
     )?;
     r.step(
-        "exports: OCSF 1.7.0 validation (pytest tests/exports)",
+        "exports: OCSF 1.7.0 validation, Parquet in DuckDB (pytest tests/exports)",
         || {
             run(Command::new(&python)
                 .current_dir(root().join("tests/exports"))
