@@ -38,9 +38,14 @@ def test_a_dynamic_message_class_is_accepted():
     proto = descriptor_pb2.FileDescriptorProto()
     from google.protobuf import timestamp_pb2
 
-    # logentry.proto imports timestamp.proto and rules.proto (which imports
-    # descriptor.proto): they go into the pool first.
-    for dependency in (timestamp_pb2.DESCRIPTOR, descriptor_pb2.DESCRIPTOR, lcl.v1.rules_pb2.DESCRIPTOR):
+    # logentry.proto imports timestamp.proto, rules.proto and mappings.proto
+    # (which import descriptor.proto): they go into the pool first.
+    for dependency in (
+        timestamp_pb2.DESCRIPTOR,
+        descriptor_pb2.DESCRIPTOR,
+        lcl.v1.rules_pb2.DESCRIPTOR,
+        lcl.v1.mappings_pb2.DESCRIPTOR,
+    ):
         dep = descriptor_pb2.FileDescriptorProto()
         dependency.CopyToProto(dep)
         pool.Add(dep)

@@ -9,6 +9,7 @@
 
 mod convert;
 mod export;
+mod import;
 mod input;
 mod ledger;
 mod progress;
@@ -53,6 +54,9 @@ enum Command {
     /// Export entries as OCSF 1.7.0 events, ECS 9.x documents or
     /// OpenTelemetry logs (OTLP/JSON or protobuf), as docs/exports.md maps them.
     Export(export::ExportArgs),
+    /// Read records back from OCSF events written by `complog export --to
+    /// ocsf`, as JSON Lines or length-delimited binary.
+    Import(import::ImportArgs),
     /// Print the schema: the .proto source, or the compiled descriptor set.
     Schema(SchemaArgs),
     /// A tamper-evident ledger: append, prove, verify and query entries
@@ -129,6 +133,7 @@ fn main() -> ExitCode {
         Command::Convert(args) => convert::run(&args),
         Command::Redact(args) => redact::run(&args),
         Command::Export(args) => export::run(&args),
+        Command::Import(args) => import::run(&args),
         Command::Schema(args) => schema(&args),
         Command::Ledger(args) => ledger::run(&args),
     };

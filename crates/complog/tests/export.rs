@@ -118,3 +118,21 @@ fn a_target_is_required() {
     let out = run(&["export", "examples/good/login.json"]);
     assert_eq!(out.status.code(), Some(2), "--to is required");
 }
+
+#[test]
+fn import_from_ocsf_gives_the_records_back() {
+    let dir = std::env::temp_dir().join(format!("complog-import-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let events = dir.join("events.ocsf.jsonl");
+    let input = "examples/good/agent-session.jsonl";
+    let out = run(&["export", "--to", "ocsf", input, "-o", events.to_str().unwrap()]);
+    assert!(out.status.success());
+    let back = run(&["import", "--from", "ocsf", events.to_str().unwrap()]);
+    assert!(back.status.success(), "{}", String::from_utf8_lossy(&back.stderr));
+    let canonical = run(&["convert", "--to", "jsonl", input]);
+    assert_eq!(lines(&back), lines(&canonical));
+
+    std::fs::write(&events, "{\"class_uid\": 4010}\n").unwrap();
+    let refused = run(&["import", "--from", "ocsf", events.to_str().unwrap()]);
+    assert_eq!(refused.status.code(), Some(1));
+}

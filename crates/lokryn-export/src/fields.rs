@@ -29,6 +29,18 @@ pub(crate) fn set_fields<'m>(maps: &'m Mappings, entry: &LogEntry) -> Vec<SetFie
     out
 }
 
+/// The paths of submessages that are set but hold no field (a record can
+/// say `genai: {}`), which no home would otherwise record.
+pub(crate) fn empty_messages(maps: &Mappings, entry: &LogEntry) -> Vec<String> {
+    let root = entry.transcode_to_dynamic();
+    maps.fields()
+        .iter()
+        .filter(|m| m.shape == FieldShape::Nested && !is_inside_list(maps, &m.path))
+        .filter(|m| matches!(get(&root, &m.path), Some(Value::Message(inner)) if inner.fields().next().is_none()))
+        .map(|m| m.path.clone())
+        .collect()
+}
+
 /// Whether a path is a field of a repeated message (placed with its list).
 fn is_inside_list(maps: &Mappings, path: &str) -> bool {
     let mut prefix = path;

@@ -31,6 +31,7 @@
 pub mod ecs;
 mod fields;
 pub mod ocsf;
+pub mod ocsf_import;
 pub mod otlp;
 #[cfg(feature = "parquet")]
 pub mod parquet;
@@ -54,6 +55,10 @@ pub enum Error {
     /// Writing the output failed (a Parquet encoder error, say).
     #[error("export: {0}")]
     Write(String),
+    /// An OCSF event cannot be read back into a record (it was not written
+    /// by this crate's export, or was changed).
+    #[error("import: {0}")]
+    Import(String),
 }
 
 impl Error {
@@ -62,6 +67,7 @@ impl Error {
         match self {
             Self::Mapping(_) => "EXPORT_MAPPING",
             Self::Write(_) => "EXPORT_WRITE",
+            Self::Import(_) => "IMPORT",
         }
     }
 }

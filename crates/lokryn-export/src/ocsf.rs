@@ -78,6 +78,17 @@ pub fn to_ocsf(entry: &LogEntry, options: &Options) -> Result<Json, Error> {
     }
 
     let fields = set_fields(maps, entry);
+    // The event type itself, as the original event's code: several event
+    // types share a class and activity.
+    if let Some(home) = maps.field("event_type").map(|f| f.export.ocsf.as_str()) {
+        if entry.event_type != 0 {
+            set(
+                &mut out,
+                home,
+                enum_value_name("EventType", entry.event_type).into(),
+            )?;
+        }
+    }
     let mut moved = Vec::new();
     for place in &class.place {
         let from = (!place.field.is_empty())
@@ -159,12 +170,24 @@ pub fn to_ocsf(entry: &LogEntry, options: &Options) -> Result<Json, Error> {
                 let value = list(maps, &f.map.path, &f.value, |m| m.export.ocsf.clone());
                 set(&mut out, &home, value)?;
             }
+            // JSON whose bytes we can give back exactly is embedded as JSON;
+            // other text as a string; anything else as base64.
             FieldShape::Scalar if f.map.path == "payload" => match payload_json(entry) {
-                Some(json) => set(&mut out, &home, json)?,
-                None => {
-                    set(&mut out, &home, scalar(&f.value))?;
-                    set(&mut out, "unmapped.payload_encoding", "base64".into())?;
+                Some(json)
+                    if serde_json::to_vec(&json).ok().as_deref() == Some(&entry.payload[..]) =>
+                {
+                    set(&mut out, &home, json)?;
                 }
+                _ => match std::str::from_utf8(&entry.payload) {
+                    Ok(text) => {
+                        set(&mut out, &home, text.into())?;
+                        set(&mut out, "unmapped.payload_encoding", "text".into())?;
+                    }
+                    Err(_) => {
+                        set(&mut out, &home, scalar(&f.value))?;
+                        set(&mut out, "unmapped.payload_encoding", "base64".into())?;
+                    }
+                },
             },
             FieldShape::Scalar => {
                 let value = match &f.value {
@@ -191,8 +214,10 @@ pub fn to_ocsf(entry: &LogEntry, options: &Options) -> Result<Json, Error> {
         set(&mut out, "metadata.product.name", "unknown".into())?;
         set(&mut out, "unmapped.producer_unset", true.into())?;
     }
-    if entry.event_type != 0 && maps.event_type(entry.event_type).is_none() {
-        set(&mut out, "unmapped.event_type", entry.event_type.into())?;
+    let empty = crate::fields::empty_messages(maps, entry);
+    if !empty.is_empty() {
+        set(&mut out, "unmapped.empty_messages", empty.into())?;
     }
+
     Ok(Json::Object(out))
 }

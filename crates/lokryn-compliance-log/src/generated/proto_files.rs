@@ -142,7 +142,7 @@ message LogEntry {
   // What kind of event this record describes. PCI DSS v4.0 10.2.2 "type of
   // event"; SOC 2 CC7.2.
   EventType event_type = 1 [
-    (export) = {ocsf: "class_uid" otel: "record:event_name" ecs: "event.action"},
+    (export) = {ocsf: "metadata.event_code" otel: "record:event_name" ecs: "event.action"},
     (rules) = {
       rule: [{
         not_unspecified: true
