@@ -125,10 +125,21 @@ fn import_from_ocsf_gives_the_records_back() {
     std::fs::create_dir_all(&dir).unwrap();
     let events = dir.join("events.ocsf.jsonl");
     let input = "examples/good/agent-session.jsonl";
-    let out = run(&["export", "--to", "ocsf", input, "-o", events.to_str().unwrap()]);
+    let out = run(&[
+        "export",
+        "--to",
+        "ocsf",
+        input,
+        "-o",
+        events.to_str().unwrap(),
+    ]);
     assert!(out.status.success());
     let back = run(&["import", "--from", "ocsf", events.to_str().unwrap()]);
-    assert!(back.status.success(), "{}", String::from_utf8_lossy(&back.stderr));
+    assert!(
+        back.status.success(),
+        "{}",
+        String::from_utf8_lossy(&back.stderr)
+    );
     let canonical = run(&["convert", "--to", "jsonl", input]);
     assert_eq!(lines(&back), lines(&canonical));
 
