@@ -4,7 +4,9 @@
 
 use lokryn_compliance_log::LogEntry;
 use lokryn_compliance_log::mapping::{FieldMapping, FieldShape, Mappings};
-use prost_reflect::{DynamicMessage, ReflectMessage, Value};
+use std::sync::LazyLock;
+
+use prost_reflect::{DynamicMessage, FieldDescriptor, Kind, ReflectMessage, Value};
 
 /// One set field of a record.
 #[derive(Debug, Clone)]
@@ -13,17 +15,54 @@ pub(crate) struct SetField<'m> {
     pub(crate) value: Value,
 }
 
+/// A field with a home, and the descriptors on the path to it.
+struct Leaf {
+    map: &'static FieldMapping,
+    path: Vec<FieldDescriptor>,
+}
+
+/// The fields that have a home (not the containers of nested fields, not
+/// the fields of a repeated message), resolved once.
+static LEAVES: LazyLock<Vec<Leaf>> = LazyLock::new(|| {
+    let (Ok(maps), Some(root)) = (
+        lokryn_compliance_log::mapping::mappings(),
+        lokryn_compliance_log::DESCRIPTOR_POOL
+            .get_message_by_name(lokryn_compliance_log::LOG_ENTRY_NAME),
+    ) else {
+        return Vec::new();
+    };
+    maps.fields()
+        .iter()
+        .filter(|m| m.shape != FieldShape::Nested && !is_inside_list(maps, &m.path))
+        .filter_map(|map| {
+            let mut message = root.clone();
+            let mut path = Vec::new();
+            for name in map.path.split('.') {
+                let field = message.get_field_by_name(name)?;
+                if let Kind::Message(inner) = field.kind() {
+                    message = inner;
+                }
+                path.push(field);
+            }
+            Some(Leaf { map, path })
+        })
+        .collect()
+});
+
 /// Every set field of `entry` with a home (not the containers of nested
-/// fields), in schema order.
-pub(crate) fn set_fields<'m>(maps: &'m Mappings, entry: &LogEntry) -> Vec<SetField<'m>> {
+/// fields), in schema order. `maps` must be [`mappings()`]'s (the fields are
+/// resolved from it once).
+///
+/// [`mappings()`]: lokryn_compliance_log::mapping::mappings
+pub(crate) fn set_fields<'m>(_maps: &'m Mappings, entry: &LogEntry) -> Vec<SetField<'m>> {
     let root = entry.transcode_to_dynamic();
     let mut out = Vec::new();
-    for map in maps.fields() {
-        if map.shape == FieldShape::Nested || is_inside_list(maps, &map.path) {
-            continue;
-        }
-        if let Some(value) = get(&root, &map.path) {
-            out.push(SetField { map, value });
+    for leaf in LEAVES.iter() {
+        if let Some(value) = get(&root, &leaf.path) {
+            out.push(SetField {
+                map: leaf.map,
+                value,
+            });
         }
     }
     out
@@ -36,7 +75,9 @@ pub(crate) fn empty_messages(maps: &Mappings, entry: &LogEntry) -> Vec<String> {
     maps.fields()
         .iter()
         .filter(|m| m.shape == FieldShape::Nested && !is_inside_list(maps, &m.path))
-        .filter(|m| matches!(get(&root, &m.path), Some(Value::Message(inner)) if inner.fields().next().is_none()))
+        .filter(|m| {
+            matches!(get_by_name(&root, &m.path), Some(Value::Message(inner)) if inner.fields().next().is_none())
+        })
         .map(|m| m.path.clone())
         .collect()
 }
@@ -56,27 +97,34 @@ fn is_inside_list(maps: &Mappings, path: &str) -> bool {
     false
 }
 
-/// The value of a set field at a dotted proto path; `None` when it or a
-/// message on the way is unset.
-fn get(message: &DynamicMessage, path: &str) -> Option<Value> {
-    match path.split_once('.') {
-        None => {
-            let field = message.descriptor().get_field_by_name(path)?;
-            message
-                .has_field(&field)
-                .then(|| message.get_field(&field).into_owned())
-        }
-        Some((head, rest)) => {
-            let field = message.descriptor().get_field_by_name(head)?;
-            if !message.has_field(&field) {
-                return None;
-            }
-            match message.get_field(&field).as_ref() {
-                Value::Message(inner) => get(inner, rest),
-                _ => None,
-            }
-        }
+/// The value of a set field; `None` when it or a message on the way is
+/// unset.
+fn get(message: &DynamicMessage, path: &[FieldDescriptor]) -> Option<Value> {
+    let (field, rest) = path.split_first()?;
+    if !message.has_field(field) {
+        return None;
     }
+    if rest.is_empty() {
+        return Some(message.get_field(field).into_owned());
+    }
+    match message.get_field(field).as_ref() {
+        Value::Message(inner) => get(inner, rest),
+        _ => None,
+    }
+}
+
+/// The value at a dotted proto path, by names.
+fn get_by_name(message: &DynamicMessage, path: &str) -> Option<Value> {
+    let mut descriptors = Vec::new();
+    let mut current = message.descriptor();
+    for name in path.split('.') {
+        let field = current.get_field_by_name(name)?;
+        if let Kind::Message(inner) = field.kind() {
+            current = inner;
+        }
+        descriptors.push(field);
+    }
+    get(message, &descriptors)
 }
 
 /// The short name of an enum value ("EVENT_LOGIN"), or its number as text

@@ -1,0 +1,76 @@
+//! Export throughput from binary input: decode a record and write it as an
+//! OCSF JSON line, or add it to an OTLP request and encode the request.
+//! The peers (pydantic-ocsf building the same OCSF event, the Python
+//! opentelemetry-proto building the same OTLP request) are measured by
+//! benches/export_peers.py in the same run; docs/performance.md has figures.
+
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
+use std::hint::black_box;
+
+use criterion::{Criterion, Throughput, criterion_group, criterion_main};
+use lokryn_compliance_log::{LogEntry, codec, json};
+use lokryn_export::{Options, ocsf, otlp};
+use prost::Message as _;
+
+fn record(name: &str) -> Vec<u8> {
+    let path = format!("{}/../../{name}", env!("CARGO_MANIFEST_DIR"));
+    let entry: LogEntry = json::from_json(&std::fs::read_to_string(path).unwrap()).unwrap();
+    codec::encode(&entry)
+}
+
+fn bench(c: &mut Criterion) {
+    let options = Options {
+        observed_time_ns: Some(1_764_547_200_000_000_000),
+        log_name: None,
+    };
+    for (label, file) in [
+        ("typical", "examples/good/tool-invocation.json"),
+        ("all-fields", "tests/vectors/wire/all-fields.json"),
+    ] {
+        let bytes = record(file);
+        let mut group = c.benchmark_group(format!("export/{label}"));
+        group.throughput(Throughput::Elements(1));
+        let mut out = Vec::with_capacity(4096);
+        group.bench_function("ocsf-json", |b| {
+            b.iter(|| {
+                out.clear();
+                let entry = codec::decode(black_box(&bytes)).unwrap();
+                serde_json::to_writer(&mut out, &ocsf::to_ocsf(&entry, &options).unwrap()).unwrap();
+                out.push(b'\n');
+                out.len()
+            });
+        });
+        group.bench_function("ecs-json", |b| {
+            b.iter(|| {
+                out.clear();
+                let entry = codec::decode(black_box(&bytes)).unwrap();
+                serde_json::to_writer(
+                    &mut out,
+                    &lokryn_export::ecs::to_ecs(&entry, &options).unwrap(),
+                )
+                .unwrap();
+                out.len()
+            });
+        });
+        // A request of 512 records, per record.
+        let batch: Vec<Vec<u8>> = (0..512).map(|_| bytes.clone()).collect();
+        group.throughput(Throughput::Elements(512));
+        group.bench_function("otlp-protobuf-x512", |b| {
+            b.iter(|| {
+                let entries: Vec<LogEntry> = batch
+                    .iter()
+                    .map(|b| codec::decode(black_box(b)).unwrap())
+                    .collect();
+                otlp::to_request(&entries, &options)
+                    .unwrap()
+                    .encode_to_vec()
+                    .len()
+            });
+        });
+        group.finish();
+    }
+}
+
+criterion_group!(benches, bench);
+criterion_main!(benches);
