@@ -122,6 +122,19 @@ pub(crate) fn sites(root: &Path) -> Result<Vec<Site>> {
         range,
         Form::Full,
     );
+    let range = value_after(
+        &cargo,
+        "\n[workspace.dependencies]\n",
+        "\nlokryn-export = { path = \"crates/lokryn-export\", version = \"=",
+        CARGO_TOML,
+    )?;
+    add(
+        CARGO_TOML,
+        "[workspace.dependencies] lokryn-export = \"=…\"".into(),
+        &cargo,
+        range,
+        Form::Full,
+    );
 
     // Cargo.lock: every workspace member (the packages without a `source`).
     let lock = read(root, "Cargo.lock")?;

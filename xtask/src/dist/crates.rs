@@ -25,7 +25,12 @@ use crate::util::{cargo, output, root, run, target_dir};
 use crate::version::Version;
 
 /// The published crates, in the order they are published.
-pub(crate) const CRATES: &[&str] = &["lokryn-compliance-log", "lokryn-ledger", "complog"];
+pub(crate) const CRATES: &[&str] = &[
+    "lokryn-compliance-log",
+    "lokryn-ledger",
+    "lokryn-export",
+    "complog",
+];
 
 pub(super) fn package(out: &Path, version: &Version) -> Result<Vec<PathBuf>> {
     let mut cmd = cargo();
@@ -99,11 +104,16 @@ pub(super) fn check(crates: &[PathBuf], dir: &Path, version: &Version) -> Result
         .arg(version.to_string())
         .arg(root().join(crate::test::VECTORS)))?;
 
-    // complog, built from its .crate (with the ledger from its own .crate).
+    // complog, built from its .crate (with the ledger and the exporters
+    // from their own .crates).
     let complog = unpacked.join(format!("complog-{version}"));
     let ledger_patch = format!(
         "patch.crates-io.lokryn-ledger.path={}",
         toml_string(&unpacked.join(format!("lokryn-ledger-{version}")))?
+    );
+    let export_patch = format!(
+        "patch.crates-io.lokryn-export.path={}",
+        toml_string(&unpacked.join(format!("lokryn-export-{version}")))?
     );
     run(cargo()
         .current_dir(&complog)
@@ -111,7 +121,9 @@ pub(super) fn check(crates: &[PathBuf], dir: &Path, version: &Version) -> Result
         .args(["build", "--quiet", "--config"])
         .arg(&patch)
         .arg("--config")
-        .arg(&ledger_patch))?;
+        .arg(&ledger_patch)
+        .arg("--config")
+        .arg(&export_patch))?;
     let exe = target
         .join("debug")
         .join(format!("complog{}", std::env::consts::EXE_SUFFIX));
