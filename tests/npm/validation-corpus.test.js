@@ -6,7 +6,7 @@
 import { assert, isNode, test } from "./harness.js";
 import { lib, packageName } from "./lib.js";
 
-const FILES = ["adversarial.json", "detect.json", "redact.json", "rules.json"];
+const FILES = ["adversarial.json", "detect.json", "encodings.json", "redact.json", "rules.json"];
 const dir = new URL("../vectors/validation/", import.meta.url);
 
 async function readText(name) {

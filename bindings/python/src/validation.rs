@@ -309,5 +309,5 @@ pub(crate) fn check_many<'py>(
 /// The names of the validation profiles this version knows.
 #[pyfunction]
 pub(crate) fn profiles(py: Python<'_>) -> PyResult<Bound<'_, PyTuple>> {
-    PyTuple::new(py, Options::PROFILES)
+    PyTuple::new(py, Options::profile_names())
 }

@@ -5,8 +5,8 @@ use prost_types::Timestamp;
 
 /// A message whose fields can be read (and some written) by number.
 pub(crate) trait Access {
-    /// The value of field `number`; [`FieldRef::Other`] for fields the engine
-    /// has no checks for and numbers the message does not define.
+    /// The value of field `number`; [`FieldRef::Other`] for numbers the
+    /// message does not define.
     fn field(&self, number: u32) -> FieldRef<'_>;
     /// Mutable access to the string, bytes and message fields, for redaction.
     fn field_mut(&mut self, number: u32) -> FieldMut<'_>;
@@ -22,11 +22,31 @@ pub(crate) enum FieldRef<'a> {
     /// A repeated enum (the schema has none today; the generator emits it).
     #[allow(dead_code)]
     Enums(&'a [i32]),
-    /// Any integer type up to 64 bits signed; `None` for an unset `optional`.
+    /// Any integer type that fits 64 bits signed; `None` for an unset
+    /// `optional`.
     Int(Option<i64>),
+    /// `uint64` and `fixed64`. The variants below are emitted by the
+    /// generator for the types a field may have; the schema uses them as
+    /// fields are added (`cargo xtask`'s scratch-schema test builds them).
+    #[allow(dead_code)]
+    Uint(Option<u64>),
+    #[allow(dead_code)]
+    Bool(Option<bool>),
+    /// `float` (widened) and `double`.
+    #[allow(dead_code)]
+    Float(Option<f64>),
+    /// A repeated field of numbers, bools, bytes or messages of another
+    /// package: its length.
+    #[allow(dead_code)]
+    Count(usize),
+    /// A message of another package (`google.protobuf.Duration`, …):
+    /// whether it is set.
+    #[allow(dead_code)]
+    Present(bool),
     Timestamp(Option<&'a Timestamp>),
     Message(Option<&'a dyn Access>),
     Messages(&'a dyn List),
+    /// A number the message does not define.
     Other,
 }
 
@@ -48,7 +68,6 @@ pub(crate) trait List {
 
 /// A repeated message field, mutably.
 pub(crate) trait ListMut {
-    fn len(&self) -> usize;
     fn item_mut(&mut self, index: usize) -> Option<&mut dyn Access>;
 }
 
@@ -63,10 +82,6 @@ impl<T: Access> List for Vec<T> {
 }
 
 impl<T: Access> ListMut for Vec<T> {
-    fn len(&self) -> usize {
-        <[T]>::len(self)
-    }
-
     fn item_mut(&mut self, index: usize) -> Option<&mut dyn Access> {
         self.get_mut(index).map(|m| m as &mut dyn Access)
     }

@@ -86,7 +86,7 @@ pub enum Error {
     Io(#[from] std::io::Error),
 
     /// A validation profile name that is not one of
-    /// [`validate::Options::PROFILES`](crate::validate::Options::PROFILES).
+    /// [`validate::Options::profile_names`](crate::validate::Options::profile_names).
     #[error("unknown validation profile `{name}`; the profiles are baseline, soc2, hipaa and pci")]
     UnknownProfile {
         /// The name given.

@@ -14,6 +14,8 @@
 //! * [`validate`]: checks a record is fit for an audit trail, under the
 //!   rules the schema declares and the profiles (`baseline`, `soc2`,
 //!   `hipaa`, `pci`) a user selects.
+//! * [`rules`]: the rules the schema declares, and the words they are
+//!   written in ([`rules::Kind`], [`rules::Level`], [`rules::Profile`]).
 //! * [`sensitive`]: finds card numbers, SSNs, contact details and secrets.
 //! * [`redact`]: a copy of a record with them replaced.
 //! * [`mapping`]: where each field goes in OCSF, OpenTelemetry logs and ECS,
@@ -52,6 +54,7 @@ pub mod json;
 pub mod mapping;
 mod payload;
 pub mod redact;
+pub mod rules;
 pub mod sensitive;
 pub mod stream;
 pub mod validate;

@@ -25,10 +25,8 @@ use hmac::{Hmac, Mac as _};
 use sha2::Sha256;
 
 use crate::LogEntry;
-use crate::access::{Access, FieldMut, FieldRef};
-use crate::payload::{self, Encoding, Item, ItemKind};
-use crate::sensitive::{self, Finding, Kind, Match};
-use crate::validate::plan::{self, ScanTarget, ScanWhat};
+use crate::access::{Access, FieldMut};
+use crate::sensitive::{self, Edit, Finding, Form, Kind, Match, Step, Walk};
 
 /// How to redact.
 #[derive(Clone, Default)]
@@ -84,13 +82,22 @@ pub struct Redacted {
 /// assert_eq!(redact(&out.entry, &RedactOptions::default()).entry, out.entry);
 /// ```
 pub fn redact(entry: &LogEntry, options: &RedactOptions) -> Redacted {
-    let findings = sensitive::find(entry);
+    // One walk finds what to replace and where; the copy is then edited in
+    // place, field by field.
+    let walk = Walk::run(entry, usize::MAX, true);
     let mut copy = entry.clone();
-    if !findings.is_empty() {
-        let rules = plan::rules();
-        if let Some(root) = rules.messages.first() {
-            redact_message(rules, &root.scan, &mut copy, 0, options);
+    let mut findings = Vec::new();
+    for hits in walk.fields {
+        match field_at(&mut copy, &hits.address) {
+            Some(Target::Str(s)) => {
+                let bytes = apply(s.as_bytes(), &hits.edits, options);
+                *s = String::from_utf8(bytes)
+                    .unwrap_or_else(|e| String::from_utf8_lossy(e.as_bytes()).into_owned());
+            }
+            Some(Target::Bytes(b)) => *b = apply(b, &hits.edits, options),
+            None => {}
         }
+        findings.extend(hits.findings);
     }
     Redacted {
         entry: copy,
@@ -104,69 +111,54 @@ pub fn redact_text(text: &str, options: &RedactOptions) -> String {
     splice(text, &matches, options)
 }
 
-fn redact_message(
-    rules: &plan::Rules,
-    targets: &[ScanTarget],
-    message: &mut dyn Access,
-    inherited_allow: u16,
-    options: &RedactOptions,
-) {
-    for target in targets {
-        let allow = inherited_allow | target.allow;
-        // Read the payload's declared format before borrowing the payload.
-        let declared = match &target.what {
-            ScanWhat::Payload { format_field, .. } => match message.field(*format_field) {
-                FieldRef::Enum(Some(n)) => n,
-                _ => 0,
-            },
-            _ => 0,
-        };
-        match (message.field_mut(target.number), &target.what) {
-            (FieldMut::Str(s), ScanWhat::Text) => redact_string(s, allow, options),
-            (FieldMut::Strs(items), ScanWhat::Text) => {
-                for s in items.iter_mut() {
-                    redact_string(s, allow, options);
-                }
-            }
-            (FieldMut::Bytes(bytes), ScanWhat::Payload { max_depth, .. }) => {
-                if let Some(new) = redact_payload(bytes, declared, *max_depth, allow, options) {
-                    *bytes = new;
-                }
-            }
-            (FieldMut::Message(Some(inner)), ScanWhat::All(i) | ScanWhat::Nested(i)) => {
-                if let Some(child) = rules.child_targets(&target.what, *i) {
-                    redact_message(rules, child, inner, allow, options);
-                }
-            }
-            (FieldMut::Messages(list), ScanWhat::All(i) | ScanWhat::Nested(i)) => {
-                if let Some(child) = rules.child_targets(&target.what, *i) {
-                    for k in 0..list.len() {
-                        if let Some(inner) = list.item_mut(k) {
-                            redact_message(rules, child, inner, allow, options);
-                        }
-                    }
-                }
-            }
-            _ => {}
+/// A field that redaction edits.
+enum Target<'a> {
+    Str(&'a mut String),
+    Bytes(&'a mut Vec<u8>),
+}
+
+/// The field at `address` below `message`.
+fn field_at<'a>(message: &'a mut dyn Access, address: &[Step]) -> Option<Target<'a>> {
+    let (step, rest) = address.split_first()?;
+    match (message.field_mut(step.number), step.index) {
+        (FieldMut::Str(s), None) if rest.is_empty() => Some(Target::Str(s)),
+        (FieldMut::Strs(items), Some(i)) if rest.is_empty() => items.get_mut(i).map(Target::Str),
+        (FieldMut::Bytes(b), None) if rest.is_empty() => Some(Target::Bytes(b)),
+        (FieldMut::Message(Some(inner)), None) => field_at(inner, rest),
+        (FieldMut::Messages(list), Some(i)) => field_at(list.item_mut(i)?, rest),
+        _ => None,
+    }
+}
+
+/// `original` with each edit applied (an edit overlapping an earlier one
+/// is skipped).
+fn apply(original: &[u8], edits: &[Edit], options: &RedactOptions) -> Vec<u8> {
+    let mut sorted: Vec<&Edit> = edits.iter().collect();
+    sorted.sort_by_key(|e| e.start);
+    let mut out = Vec::with_capacity(original.len());
+    let mut at = 0;
+    for edit in sorted {
+        if edit.start < at {
+            continue;
         }
+        out.extend_from_slice(original.get(at..edit.start).unwrap_or_default());
+        let text = match &edit.text {
+            Some(text) => std::borrow::Cow::Borrowed(text.as_str()),
+            None => String::from_utf8_lossy(original.get(edit.start..edit.end).unwrap_or_default()),
+        };
+        let redacted = splice(&text, &edit.matches, options);
+        match edit.form {
+            Form::Plain => out.extend_from_slice(redacted.as_bytes()),
+            Form::JsonInner => out.extend_from_slice(json_inner(&redacted).as_bytes()),
+            Form::JsonString => {
+                out.extend_from_slice(serde_json::Value::String(redacted).to_string().as_bytes())
+            }
+            Form::CborText => out.extend(cbor_text(&redacted)),
+        }
+        at = edit.end;
     }
-}
-
-fn allowed(matches: Vec<Match>, allow: u16) -> Vec<Match> {
-    matches
-        .into_iter()
-        .filter(|m| allow & m.kind.bit() == 0)
-        .collect()
-}
-
-fn redact_string(s: &mut String, allow: u16, options: &RedactOptions) {
-    if s.is_empty() {
-        return;
-    }
-    let matches = allowed(sensitive::scan_text(s), allow);
-    if !matches.is_empty() {
-        *s = splice(s, &matches, options);
-    }
+    out.extend_from_slice(original.get(at..).unwrap_or_default());
+    out
 }
 
 /// `text` with each match replaced.
@@ -215,14 +207,38 @@ fn token(key: &[u8], kind: Kind, value: &str) -> String {
 }
 
 /// Keeps the first six and last four digits, masks the others with `*`,
-/// keeps separators.
+/// keeps separators. Digits may be full-width; percent escapes
+/// (`%20`) are separators. A card number written in an encoding that
+/// cannot be masked digit by digit (base64) is replaced whole.
 fn mask_card(value: &str) -> String {
-    let total = value.bytes().filter(u8::is_ascii_digit).count();
+    let is_digit = |c: char| c.is_ascii_digit() || ('\u{ff10}'..='\u{ff19}').contains(&c);
+    // The byte offsets of percent escapes, which are kept as they are.
+    let escapes: Vec<usize> = value
+        .match_indices('%')
+        .map(|(i, _)| i)
+        .filter(|&i| {
+            value
+                .get(i + 1..i + 3)
+                .is_some_and(|h| h.bytes().all(|c| c.is_ascii_hexdigit()))
+        })
+        .collect();
+    let in_escape = |i: usize| escapes.iter().any(|&e| (e..e + 3).contains(&i));
+    let mut total: usize = 0;
+    for (i, c) in value.char_indices() {
+        if in_escape(i) {
+            continue;
+        }
+        if is_digit(c) {
+            total += 1;
+        } else if c.is_ascii_alphabetic() || c == '=' {
+            return format!("[REDACTED:{}]", Kind::CardNumber.as_str());
+        }
+    }
     let mut seen = 0;
     value
-        .chars()
-        .map(|c| {
-            if c.is_ascii_digit() {
+        .char_indices()
+        .map(|(i, c)| {
+            if is_digit(c) && !in_escape(i) {
                 seen += 1;
                 if seen <= 6 || seen > total.saturating_sub(4) {
                     c
@@ -265,80 +281,6 @@ fn cbor_text(text: &str) -> Vec<u8> {
     out
 }
 
-/// The redacted payload, `None` when nothing changes.
-fn redact_payload(
-    bytes: &[u8],
-    declared: i32,
-    max_depth: usize,
-    allow: u16,
-    options: &RedactOptions,
-) -> Option<Vec<u8>> {
-    let mut edits: Vec<(usize, usize, Vec<u8>)> = Vec::new();
-    let mut walked = false;
-    if let Some(encoding) = sensitive::payload_encoding(declared, bytes, max_depth) {
-        let mut visitor = |item: &Item<'_>| -> bool {
-            let matches = allowed(sensitive::item_matches(bytes, item), allow);
-            if matches.is_empty() {
-                return false;
-            }
-            match (encoding, item.kind) {
-                (Encoding::Json, ItemKind::Str | ItemKind::Key) => {
-                    for m in &matches {
-                        let (s, e) = item.raw_span(m.start, m.end);
-                        let value = item.text.get(m.start..m.end).unwrap_or_default();
-                        let new = json_inner(&replacement(m.kind, value, options));
-                        edits.push((s, e, new.into_bytes()));
-                    }
-                }
-                (Encoding::Json, ItemKind::Number) => {
-                    let text = splice(item.text, &matches, options);
-                    let quoted = serde_json::Value::String(text).to_string();
-                    edits.push((item.start, item.end, quoted.into_bytes()));
-                }
-                (Encoding::Cbor, _) => {
-                    let text = splice(item.text, &matches, options);
-                    edits.push((item.head, item.end, cbor_text(&text)));
-                }
-            }
-            item.kind == ItemKind::Key
-        };
-        walked = payload::walk(encoding, bytes, max_depth, Some(&mut visitor)).is_ok();
-    }
-    if !walked {
-        // Not a well-formed document: redact its UTF-8 text.
-        edits.clear();
-        let mut offset = 0;
-        for chunk in bytes.utf8_chunks() {
-            let text = chunk.valid();
-            for m in allowed(sensitive::scan_text(text), allow) {
-                let value = text.get(m.start..m.end).unwrap_or_default();
-                edits.push((
-                    offset + m.start,
-                    offset + m.end,
-                    replacement(m.kind, value, options).into_bytes(),
-                ));
-            }
-            offset += text.len() + chunk.invalid().len();
-        }
-    }
-    if edits.is_empty() {
-        return None;
-    }
-    edits.sort_by_key(|e| e.0);
-    let mut out = Vec::with_capacity(bytes.len());
-    let mut at = 0;
-    for (s, e, new) in edits {
-        if s < at {
-            continue;
-        }
-        out.extend_from_slice(bytes.get(at..s).unwrap_or_default());
-        out.extend_from_slice(&new);
-        at = e;
-    }
-    out.extend_from_slice(bytes.get(at..).unwrap_or_default());
-    Some(out)
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -348,6 +290,20 @@ mod tests {
         assert_eq!(mask_card("4111111111111111"), "411111******1111");
         assert_eq!(mask_card("3782-822463-10005"), "3782-82****-*0005");
         assert_eq!(mask_card("4222222222222"), "422222***2222");
+        assert_eq!(
+            mask_card("4111%201111%201111%201111"),
+            "4111%2011**%20****%201111"
+        );
+        assert_eq!(
+            mask_card(
+                "\u{ff14}\u{ff11}\u{ff11}\u{ff11}\u{ff11}\u{ff11}\u{ff11}\u{ff11}\u{ff11}\u{ff11}\u{ff11}\u{ff11}\u{ff11}\u{ff11}\u{ff11}\u{ff11}"
+            ),
+            "\u{ff14}\u{ff11}\u{ff11}\u{ff11}\u{ff11}\u{ff11}******\u{ff11}\u{ff11}\u{ff11}\u{ff11}"
+        );
+        assert_eq!(
+            mask_card("NDExMSAxMTExIDExMTEgMTExMQ=="),
+            "[REDACTED:card_number]"
+        );
     }
 
     #[test]
@@ -366,8 +322,13 @@ mod tests {
         doc.extend(b"email");
         doc.push(0x6f);
         doc.extend(b"bob@example.com");
-        let out = redact_payload(&doc, 2, 64, 0, &RedactOptions::default()).unwrap();
-        assert!(payload::walk(Encoding::Cbor, &out, 64, None).is_ok());
+        let entry = LogEntry {
+            payload: doc,
+            payload_format: crate::PayloadFormat::Cbor as i32,
+            ..Default::default()
+        };
+        let out = redact(&entry, &RedactOptions::default()).entry.payload;
+        assert!(crate::payload::walk(crate::payload::Encoding::Cbor, &out, 64, None).is_ok());
         let mut expected = vec![0xa1, 0x65];
         expected.extend(b"email");
         expected.extend(cbor_text("[REDACTED:email]"));

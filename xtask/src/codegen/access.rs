@@ -5,8 +5,11 @@
 //! reflection) into a plan of `(field number, check)` pairs. Reflection over
 //! a `DynamicMessage` would cost microseconds per record; this emits a
 //! `match` per message over the prost structs instead, so running a plan
-//! costs a jump per field. Field types the engine has no checks for map to
-//! `Other`.
+//! costs a jump per field. Every field type has an accessor (numbers and
+//! bools widened to `i64`, `u64`, `f64` or `bool`; a message of another
+//! package by whether it is set; other lists by their length), so a rule
+//! on a field of any type can be checked; `Other` is for numbers a message
+//! does not define.
 
 use std::collections::BTreeMap;
 use std::fmt::Write as _;
@@ -130,13 +133,13 @@ fn accessors(
             | Type::Uint32
             | Type::Fixed32,
             false,
-        ) => {
-            let value = if optional {
-                format!("self.{rust}.map(i64::from)")
-            } else {
-                format!("Some(i64::from(self.{rust}))")
-            };
-            (Some(format!("FieldRef::Int({value})")), None)
+        ) => (Some(scalar("Int", "i64::from", rust, optional)), None),
+        (Type::Uint64 | Type::Fixed64, false) => {
+            (Some(scalar("Uint", "u64::from", rust, optional)), None)
+        }
+        (Type::Bool, false) => (Some(scalar("Bool", "bool::from", rust, optional)), None),
+        (Type::Float | Type::Double, false) => {
+            (Some(scalar("Float", "f64::from", rust, optional)), None)
         }
         (Type::Message, false) if field.type_name() == ".google.protobuf.Timestamp" => (
             Some(format!("FieldRef::Timestamp(self.{rust}.as_ref())")),
@@ -154,6 +157,22 @@ fn accessors(
             Some(format!("FieldRef::Messages(&self.{rust})")),
             Some(format!("FieldMut::Messages(&mut self.{rust})")),
         ),
-        _ => (None, None),
+        // A message of another package: only whether it is set.
+        (Type::Message, false) => (
+            Some(format!("FieldRef::Present(self.{rust}.is_some())")),
+            None,
+        ),
+        // Any other list: only its length.
+        (_, true) => (Some(format!("FieldRef::Count(self.{rust}.len())")), None),
+        (Type::Group, false) => (None, None),
+    }
+}
+
+/// The accessor of a singular number or bool, widened by `widen`.
+fn scalar(variant: &str, widen: &str, rust: &str, optional: bool) -> String {
+    if optional {
+        format!("FieldRef::{variant}(self.{rust}.map({widen}))")
+    } else {
+        format!("FieldRef::{variant}(Some({widen}(self.{rust})))")
     }
 }

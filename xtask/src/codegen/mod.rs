@@ -10,6 +10,8 @@ mod docs;
 mod exports_doc;
 mod from_dynamic;
 mod json;
+#[cfg(test)]
+mod new_field_test;
 mod python;
 mod rules_doc;
 mod rust;

@@ -20,6 +20,7 @@ pub(crate) fn scan(text: &str, out: &mut Vec<Match>) {
     let mut found = Vec::new();
     digits_and_at(b, &mut found);
     prefixes(b, &mut found);
+    super::disguise::cards(text, &mut found);
     if found.is_empty() {
         return;
     }
@@ -152,7 +153,7 @@ fn first_interesting(w: u64) -> Option<usize> {
     (mask != 0).then(|| (mask.trailing_zeros() / 8) as usize)
 }
 
-fn digits_and_at(b: &[u8], out: &mut Vec<Match>) {
+pub(super) fn digits_and_at(b: &[u8], out: &mut Vec<Match>) {
     let mut i = 0;
     while i < b.len() {
         let j = if let Some(w) = word_at(b, i) {
@@ -283,16 +284,16 @@ fn numeric(b: &[u8], j: usize, out: &mut Vec<Match>) -> usize {
     let lens = lens_buf.get(..count).unwrap_or_default();
     let digits = digits_buf.get(..n).unwrap_or_default();
 
+    if let Some(confidence) = card(b, j, digits, lens, sep) {
+        out.push(Match {
+            kind: Kind::CardNumber,
+            start: j,
+            end,
+            confidence,
+        });
+        return end;
+    }
     if sep != Some(b'.') {
-        if let Some(confidence) = card(b, j, digits, lens, sep) {
-            out.push(Match {
-                kind: Kind::CardNumber,
-                start: j,
-                end,
-                confidence,
-            });
-            return end;
-        }
         if let Some(confidence) = ssn(b, j, digits, lens, sep) {
             out.push(Match {
                 kind: Kind::UsSsn,
@@ -325,6 +326,18 @@ pub(crate) const CARD_WORDS: &[&str] = &[
     "amex",
 ];
 
+/// Words that, in the 40 bytes before a number, say it is a card number.
+const CARD_CONTEXT: &[&str] = &[
+    "card",
+    "pan",
+    "credit",
+    "debit",
+    "visa",
+    "mastercard",
+    "amex",
+    "cc",
+];
+
 /// A payment card number: 13-19 digits, plain or grouped in fours (or
 /// 4-6-5 / 4-6-4 for Amex and Diners), Luhn-valid, in an issuer range.
 fn card(
@@ -346,23 +359,16 @@ fn card(
     if lens.len() > 1 && !grouped {
         return None;
     }
-    if sep.is_some()
-        || context_has(
-            b,
-            start,
-            40,
-            &[
-                "card",
-                "pan",
-                "credit",
-                "debit",
-                "visa",
-                "mastercard",
-                "amex",
-                "cc",
-            ],
-        )
+    // Dots group a card number only in fours (`4111.1111.1111.1111`) and
+    // after a card word: dotted digits are more often versions and builds.
+    if sep == Some(b'.')
+        && !(lens.len() >= 4
+            && lens.iter().rev().skip(1).all(|&l| l == 4)
+            && context_has(b, start, 40, CARD_CONTEXT))
     {
+        return None;
+    }
+    if sep.is_some() || context_has(b, start, 40, CARD_CONTEXT) {
         Some(Confidence::High)
     } else {
         Some(Confidence::Medium)

@@ -50,28 +50,11 @@ mod formats;
 pub(crate) mod plan;
 mod run;
 
+pub use crate::rules::{Level, Profile};
+
 use crate::LogEntry;
+use crate::rules::ProfileMask;
 use crate::sensitive::Finding;
-
-/// How serious a violation is.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
-#[non_exhaustive]
-pub enum Level {
-    /// Worth fixing; the record is still accepted.
-    Warning,
-    /// The record is not fit for an audit trail.
-    Error,
-}
-
-impl Level {
-    /// `"warning"` or `"error"`.
-    pub fn as_str(self) -> &'static str {
-        match self {
-            Self::Warning => "warning",
-            Self::Error => "error",
-        }
-    }
-}
 
 /// One rule a record breaks.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -126,63 +109,12 @@ impl Report {
 /// no such limit.
 pub const MAX_FINDINGS: usize = 1000;
 
-/// A named set of rules (the `Profile` enum of rules.proto).
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
-#[non_exhaustive]
-pub enum Profile {
-    /// What every record needs; always applied.
-    Baseline,
-    /// SOC 2 Trust Services Criteria.
-    Soc2,
-    /// HIPAA Security Rule audit controls.
-    Hipaa,
-    /// PCI DSS v4.0.
-    Pci,
-}
-
-impl Profile {
-    /// Every profile.
-    pub const ALL: [Profile; 4] = [Self::Baseline, Self::Soc2, Self::Hipaa, Self::Pci];
-
-    /// `"baseline"`, `"soc2"`, `"hipaa"` or `"pci"`.
-    pub fn as_str(self) -> &'static str {
-        match self {
-            Self::Baseline => "baseline",
-            Self::Soc2 => "soc2",
-            Self::Hipaa => "hipaa",
-            Self::Pci => "pci",
-        }
-    }
-
-    /// The profile of a name, ignoring case.
-    pub fn from_name(name: &str) -> Option<Self> {
-        Self::ALL
-            .into_iter()
-            .find(|p| p.as_str().eq_ignore_ascii_case(name.trim()))
-    }
-
-    fn bit(self) -> u8 {
-        match self {
-            Self::Baseline => 1,
-            Self::Soc2 => 2,
-            Self::Hipaa => 4,
-            Self::Pci => 8,
-        }
-    }
-}
-
-impl std::fmt::Display for Profile {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str(self.as_str())
-    }
-}
-
 /// What to check: the profiles whose rules apply. `baseline` is always
 /// included; the default is `baseline` alone.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 #[non_exhaustive]
 pub struct Options {
-    profiles: u8,
+    profiles: ProfileMask,
 }
 
 impl Default for Options {
@@ -194,11 +126,13 @@ impl Default for Options {
 }
 
 impl Options {
-    /// The names of the profiles.
-    pub const PROFILES: &'static [&'static str] = &["baseline", "soc2", "hipaa", "pci"];
+    /// The names of the profiles ([`Profile::names`]).
+    pub fn profile_names() -> &'static [&'static str] {
+        Profile::names()
+    }
 
     /// The options of a named profile, or of several joined by `,` or `+`
-    /// (`"soc2,pci"`); `None` when a name is not in [`Options::PROFILES`].
+    /// (`"soc2,pci"`); `None` when a name is not in [`Options::profile_names`].
     pub fn for_profile(name: &str) -> Option<Self> {
         Self::for_profiles([name]).ok()
     }
@@ -338,23 +272,6 @@ pub fn unknown_field_warnings(bytes: &[u8], entry: &LogEntry) -> crate::Result<V
 mod tests {
     use super::*;
 
-    #[test]
-    fn profile_names_match_the_proto_enum() {
-        let e = crate::DESCRIPTOR_POOL
-            .get_enum_by_name("lokryn.compliancelog.v1.Profile")
-            .unwrap();
-        let names: Vec<String> = e
-            .values()
-            .filter(|v| v.number() != 0)
-            .map(|v| v.name().trim_start_matches("PROFILE_").to_lowercase())
-            .collect();
-        assert_eq!(names, Options::PROFILES);
-        for (i, p) in Profile::ALL.iter().enumerate() {
-            assert_eq!(Options::PROFILES[i], p.as_str());
-            assert_eq!(usize::from(p.bit()), 1 << i);
-        }
-    }
-
     fn good() -> LogEntry {
         use crate::{DelegationLink, GenAiPayload, Producer};
         LogEntry {
@@ -449,7 +366,7 @@ mod tests {
 
     #[test]
     fn profiles_resolve_by_name() {
-        for name in Options::PROFILES {
+        for name in Options::profile_names() {
             assert!(Options::for_profile(name).is_some(), "{name}");
         }
         assert_eq!(Options::for_profile("baseline"), Some(Options::default()));
@@ -478,7 +395,7 @@ mod tests {
                 let entry =
                     crate::json::from_json_value(case["entry"].clone(), &Default::default())
                         .unwrap();
-                for mask in 0..16 {
+                for mask in 0..u8::try_from(crate::rules::MASKS).unwrap() {
                     let plan = plan::plan(mask);
                     let (mut fast, mut slow) = (Report::default(), Report::default());
                     run::run_with(plan, &entry, &mut fast, true);

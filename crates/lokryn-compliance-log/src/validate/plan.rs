@@ -1,132 +1,19 @@
-//! Compiling the rules declared in `proto/` into plans.
-//!
-//! [`rules`] reads the custom options of rules.proto from the embedded
-//! descriptor once, through prost-reflect, into typed rules tagged with the
-//! profiles they belong to. [`plan`] then derives, once per combination of
-//! profiles, the plan the engine runs: per message, the fields to look at
-//! (by number, for the generated accessors) with their checks, rules of the
+//! Planning: from the compiled rules ([`crate::rules`]), the plan the
+//! engine runs for one combination of profiles, derived once per
+//! combination. Per message, only the fields to look at (those with checks
+//! under the plan's profiles, or with such checks below them), rules of the
 //! same id on the same field merged (the stricter level wins, clauses are
-//! joined), and the message's cross-field and sensitive-data rules.
+//! joined), and what a finding of each kind means.
 
-use std::sync::{Arc, LazyLock, OnceLock};
+use std::sync::{Arc, OnceLock};
 
-use prost_reflect::{
-    ExtensionDescriptor, FieldDescriptor, Kind as ReflectKind, MessageDescriptor, Value,
+use crate::rules::{
+    Check, Cross, EVERY_PROFILE, EnumInfo, FieldKind, Format, Kind, MASKS, Meta, Profile,
+    ProfileMask, Rule, Rules,
 };
 
-use super::Level;
-use crate::sensitive::Kind;
-use crate::v1::{CrossFieldRule, FieldRule, FieldRules, MessageRules as ProtoMessageRules};
-
-/// The package whose messages carry rules.
-const PACKAGE: &str = "lokryn.compliancelog.v1";
-
-/// Profile bits: baseline, soc2, hipaa, pci (the `Profile` enum numbers
-/// 1-4, minus one).
-pub(crate) const BASELINE: u8 = 0b0001;
-const EVERY_PROFILE: u8 = 0b1111;
-
-/// What a violation of a rule says about itself.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub(crate) struct Meta {
-    pub(crate) rule_id: String,
-    pub(crate) level: Level,
-    pub(crate) clauses: Vec<String>,
-    pub(crate) why: String,
-}
-
-/// The values an enum defines.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub(crate) struct EnumInfo {
-    pub(crate) name: String,
-    /// Bit `n` set when value `n` (0..64) is defined.
-    low: u64,
-    /// Defined values outside 0..64.
-    other: Vec<i32>,
-}
-
-impl EnumInfo {
-    pub(crate) fn defines(&self, n: i32) -> bool {
-        match u32::try_from(n) {
-            Ok(k) if k < 64 => self.low & (1 << k) != 0,
-            _ => self.other.contains(&n),
-        }
-    }
-}
-
-/// The string formats of rules.proto's `StringFormat`.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub(crate) enum Format {
-    Uuid,
-    TraceId,
-    SpanId,
-    Ip,
-    Hostname,
-    Semver,
-}
-
-impl Format {
-    pub(crate) fn rule_id(self) -> &'static str {
-        match self {
-            Self::Uuid => "string.uuid",
-            Self::TraceId => "string.trace_id",
-            Self::SpanId => "string.span_id",
-            Self::Ip => "string.ip",
-            Self::Hostname => "string.hostname",
-            Self::Semver => "string.semver",
-        }
-    }
-
-    pub(crate) fn describe(self) -> &'static str {
-        match self {
-            Self::Uuid => "a UUID in canonical lowercase 8-4-4-4-12 form (not the nil UUID)",
-            Self::TraceId => "a W3C trace id: 32 lowercase hex digits, not all zero",
-            Self::SpanId => "a W3C span id: 16 lowercase hex digits, not all zero",
-            Self::Ip => "an IPv4 or IPv6 address",
-            Self::Hostname => "an RFC 1123 host name or an IP address",
-            Self::Semver => "a Semantic Versioning 2.0.0 version",
-        }
-    }
-}
-
-/// One check on a field.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub(crate) enum Check {
-    Required,
-    NotUnspecified,
-    DefinedOnly(Arc<EnumInfo>),
-    MinBytes(u32),
-    MaxBytes(u32),
-    Format(Format),
-    Printable,
-    Gte(i64),
-    MinItems(u32),
-    MaxItems(u32),
-    Unique,
-    ValidTimestamp,
-    WellFormed { format_field: u32, max_depth: usize },
-}
-
-/// What a field holds, as far as the checks care.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub(crate) enum FieldKind {
-    Str,
-    Bytes,
-    Enum,
-    Int,
-    Timestamp,
-    Message,
-    Other,
-}
-
-/// A check with the profiles it belongs to and what it reports.
-#[derive(Debug, Clone)]
-pub(crate) struct Rule<T> {
-    pub(crate) profiles: u8,
-    pub(crate) check: T,
-    pub(crate) meta: Arc<Meta>,
-}
-
+/// A field the engine visits, with the checks that apply under the plan's
+/// profiles.
 #[derive(Debug, Clone)]
 pub(crate) struct FieldPlan {
     pub(crate) number: u32,
@@ -138,6 +25,15 @@ pub(crate) struct FieldPlan {
     pub(crate) child: Option<usize>,
     /// All of `checks` folded together, to tell quickly that none is broken.
     pub(crate) fast: Fast,
+}
+
+#[derive(Debug, Clone)]
+pub(crate) struct MessagePlan {
+    pub(crate) fields: Vec<FieldPlan>,
+    pub(crate) cross: Vec<Rule<Cross>>,
+    /// True when this message or one below it has a check under the plan's
+    /// profiles.
+    pub(crate) active: bool,
 }
 
 /// The checks of one field folded into one predicate. [`super::run`] asks it
@@ -189,82 +85,12 @@ impl Fast {
     }
 }
 
-/// A cross-field rule: when `when` holds, one of `require_any` must be set.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub(crate) struct Cross {
-    /// (field number, enum values; empty: the field is set).
-    pub(crate) when: Option<(u32, Vec<i32>)>,
-    pub(crate) require_any: Vec<u32>,
-    /// The JSON name of the field the violation is reported on (the one
-    /// required field; empty when several are).
-    pub(crate) field: String,
-    /// The message, without the path.
-    pub(crate) message: String,
-}
-
-/// What to search for sensitive data in one field.
-#[derive(Debug, Clone)]
-pub(crate) struct ScanTarget {
-    pub(crate) number: u32,
-    pub(crate) json_name: String,
-    /// Kinds expected here (bits of [`Kind::bit`]), not reported.
-    pub(crate) allow: u16,
-    pub(crate) what: ScanWhat,
-}
-
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub(crate) enum ScanWhat {
-    /// A string or repeated string.
-    Text,
-    /// A bytes field holding a document in the format `format_field` names.
-    Payload { format_field: u32, max_depth: usize },
-    /// Every string of the message (and its messages) at this index.
-    All(usize),
-    /// The declared targets of the message at this index.
-    Nested(usize),
-}
-
-#[derive(Debug, Clone)]
-pub(crate) struct MessagePlan {
-    /// The message's full name (for tests and debugging).
-    #[allow(dead_code)]
-    pub(crate) name: String,
-    pub(crate) fields: Vec<FieldPlan>,
-    pub(crate) cross: Vec<Rule<Cross>>,
-    pub(crate) scan: Vec<ScanTarget>,
-    pub(crate) scan_all: Vec<ScanTarget>,
-    /// True when this message or one below it has a check (in a plan: under
-    /// the plan's profiles).
-    pub(crate) active: bool,
-}
-
-/// Every rule of the schema, for every profile. Message 0 is `LogEntry`.
-#[derive(Debug)]
-pub(crate) struct Rules {
-    pub(crate) messages: Vec<MessagePlan>,
-    /// Sensitive-data rules: (kinds as bits, rule).
-    pub(crate) sensitive: Vec<(u16, Rule<()>)>,
-}
-
-impl Rules {
-    /// The scan targets inside the message at `index`, reached through a
-    /// field scanned as `what`: every string when the field is marked, else
-    /// the message's own declarations.
-    pub(crate) fn child_targets(&self, what: &ScanWhat, index: usize) -> Option<&[ScanTarget]> {
-        let child = self.messages.get(index)?;
-        Some(match what {
-            ScanWhat::All(_) => &child.scan_all,
-            _ => &child.scan,
-        })
-    }
-}
-
 /// The rules for one combination of profiles.
 #[derive(Debug)]
 pub(crate) struct Plan {
     pub(crate) messages: Vec<MessagePlan>,
     /// Per kind (indexed like [`Kind::ALL`]): what a finding means.
-    pub(crate) sensitive: [Option<Arc<Meta>>; 10],
+    pub(crate) sensitive: [Option<Arc<Meta>>; Kind::COUNT],
 }
 
 impl Plan {
@@ -273,501 +99,19 @@ impl Plan {
     }
 }
 
-#[allow(clippy::expect_used)] // The descriptor is embedded; the tests compile it.
-static RULES: LazyLock<Rules> =
-    LazyLock::new(|| compile().expect("the rules declared in the embedded descriptor compile"));
+/// The bit of `baseline`, always applied.
+const BASELINE: ProfileMask = 1 << (Profile::Baseline as u8 - 1);
 
-/// The compiled rules of the schema.
-pub(crate) fn rules() -> &'static Rules {
-    &RULES
-}
-
-static PLANS: [OnceLock<Plan>; 16] = [const { OnceLock::new() }; 16];
+static PLANS: [OnceLock<Plan>; MASKS] = [const { OnceLock::new() }; MASKS];
 
 /// The plan for a set of profiles (bits; baseline is always included).
-pub(crate) fn plan(profiles: u8) -> &'static Plan {
+pub(crate) fn plan(profiles: ProfileMask) -> &'static Plan {
     let mask = (profiles | BASELINE) & EVERY_PROFILE;
     match PLANS.get(usize::from(mask)) {
-        Some(slot) => slot.get_or_init(|| derive(rules(), mask)),
-        // The mask has four bits, so this cannot happen; stay total anyway.
+        Some(slot) => slot.get_or_init(|| derive(crate::rules::compiled(), mask)),
+        // The mask has a bit per profile, so this cannot happen; stay total.
         None => plan(BASELINE),
     }
-}
-
-/// The bits of a list of `Profile` numbers; none (or baseline) means
-/// every profile, as baseline rules apply under all of them.
-fn profile_bits(profiles: &[i32]) -> Result<u8, String> {
-    if profiles.is_empty() || profiles.contains(&1) {
-        return Ok(EVERY_PROFILE);
-    }
-    profiles.iter().try_fold(0u8, |acc, p| match p {
-        2..=4 => Ok(acc | (1 << (p - 1))),
-        other => Err(format!("unknown profile number {other}")),
-    })
-}
-
-fn level(n: i32) -> Level {
-    if n == 2 { Level::Warning } else { Level::Error }
-}
-
-fn extension(name: &str) -> Result<ExtensionDescriptor, String> {
-    crate::DESCRIPTOR_POOL
-        .get_extension_by_name(&format!("{PACKAGE}.{name}"))
-        .ok_or_else(|| format!("the descriptor defines no extension {PACKAGE}.{name}"))
-}
-
-fn option<T: prost::Message + Default>(
-    options: &prost_reflect::DynamicMessage,
-    ext: &ExtensionDescriptor,
-) -> Result<Option<T>, String> {
-    if !options.has_extension(ext) {
-        return Ok(None);
-    }
-    match options.get_extension(ext).as_ref() {
-        Value::Message(m) => m
-            .transcode_to::<T>()
-            .map(Some)
-            .map_err(|e| format!("{}: {e}", ext.full_name())),
-        _ => Err(format!("{} is not a message", ext.full_name())),
-    }
-}
-
-fn compile() -> Result<Rules, String> {
-    let pool = &*crate::DESCRIPTOR_POOL;
-    let field_ext = extension("rules")?;
-    let message_ext = extension("message_rules")?;
-    let root = pool
-        .get_message_by_name(crate::LOG_ENTRY_NAME)
-        .ok_or("the descriptor has no LogEntry")?;
-
-    let mut order: Vec<MessageDescriptor> = vec![root.clone()];
-    let mut messages = Vec::new();
-    let mut i = 0;
-    while let Some(descriptor) = order.get(i).cloned() {
-        let plan = compile_message(&descriptor, &field_ext, &message_ext, &mut order)?;
-        messages.push(plan);
-        i += 1;
-    }
-    // Second pass: what to search inside message fields.
-    type Children = Vec<(usize, Option<usize>)>;
-    let snapshot: Vec<(usize, Children)> = messages
-        .iter()
-        .enumerate()
-        .map(|(i, m)| {
-            (
-                i,
-                m.fields
-                    .iter()
-                    .enumerate()
-                    .map(|(j, f)| (j, f.child))
-                    .collect(),
-            )
-        })
-        .collect();
-    for (i, fields) in snapshot {
-        let mut scan_all = Vec::new();
-        for (j, child) in fields {
-            let Some(field) = messages.get(i).and_then(|m| m.fields.get(j)) else {
-                continue;
-            };
-            let what = match (field.kind, child) {
-                (FieldKind::Str, _) => ScanWhat::Text,
-                (FieldKind::Message, Some(c)) => ScanWhat::All(c),
-                _ => continue,
-            };
-            scan_all.push(ScanTarget {
-                number: field.number,
-                json_name: field.json_name.clone(),
-                allow: 0,
-                what,
-            });
-        }
-        if let Some(m) = messages.get_mut(i) {
-            m.scan_all = scan_all;
-        }
-    }
-    // Message fields not marked themselves reach the targets declared inside.
-    for i in 0..messages.len() {
-        let nested: Vec<ScanTarget> = messages
-            .get(i)
-            .map(|m| {
-                m.fields
-                    .iter()
-                    .filter(|f| !m.scan.iter().any(|t| t.number == f.number))
-                    .filter_map(|f| {
-                        let c = f.child?;
-                        (c != i && messages.get(c).is_some_and(|cm| !cm.scan.is_empty())).then(
-                            || ScanTarget {
-                                number: f.number,
-                                json_name: f.json_name.clone(),
-                                allow: 0,
-                                what: ScanWhat::Nested(c),
-                            },
-                        )
-                    })
-                    .collect()
-            })
-            .unwrap_or_default();
-        if let Some(m) = messages.get_mut(i) {
-            m.scan.extend(nested);
-            m.scan.sort_by_key(|t| t.number);
-        }
-    }
-
-    let mut sensitive = Vec::new();
-    if let Some(rules) = option::<ProtoMessageRules>(&root.options(), &message_ext)? {
-        for rule in rules.sensitive_data {
-            let mut kinds = 0u16;
-            for n in &rule.kinds {
-                kinds |= Kind::from_proto_number(*n)
-                    .ok_or_else(|| format!("unknown SensitiveDataKind {n}"))?
-                    .bit();
-            }
-            sensitive.push((
-                kinds,
-                Rule {
-                    profiles: profile_bits(&rule.profiles)?,
-                    check: (),
-                    meta: Arc::new(Meta {
-                        rule_id: String::new(),
-                        level: level(rule.level),
-                        clauses: rule.clauses,
-                        why: rule.why,
-                    }),
-                },
-            ));
-        }
-    }
-    Ok(Rules {
-        messages,
-        sensitive,
-    })
-}
-
-fn field_kind(field: &FieldDescriptor) -> FieldKind {
-    match field.kind() {
-        ReflectKind::String => FieldKind::Str,
-        ReflectKind::Bytes => FieldKind::Bytes,
-        ReflectKind::Enum(_) => FieldKind::Enum,
-        ReflectKind::Int32
-        | ReflectKind::Int64
-        | ReflectKind::Sint32
-        | ReflectKind::Sint64
-        | ReflectKind::Sfixed32
-        | ReflectKind::Sfixed64
-        | ReflectKind::Uint32
-        | ReflectKind::Fixed32 => FieldKind::Int,
-        ReflectKind::Message(m) if m.full_name() == "google.protobuf.Timestamp" => {
-            FieldKind::Timestamp
-        }
-        ReflectKind::Message(m) if m.package_name() == PACKAGE => FieldKind::Message,
-        _ => FieldKind::Other,
-    }
-}
-
-fn compile_message(
-    message: &MessageDescriptor,
-    field_ext: &ExtensionDescriptor,
-    message_ext: &ExtensionDescriptor,
-    order: &mut Vec<MessageDescriptor>,
-) -> Result<MessagePlan, String> {
-    let mut fields: Vec<FieldDescriptor> = message.fields().collect();
-    fields.sort_by_key(FieldDescriptor::number);
-    let mut plans = Vec::new();
-    let mut scan = Vec::new();
-    for field in fields {
-        let kind = field_kind(&field);
-        let child = match field.kind() {
-            ReflectKind::Message(m) if kind == FieldKind::Message => {
-                Some(match order.iter().position(|o| *o == m) {
-                    Some(i) => i,
-                    None => {
-                        order.push(m);
-                        order.len() - 1
-                    }
-                })
-            }
-            _ => None,
-        };
-        let rules = option::<FieldRules>(&field.options(), field_ext)?.unwrap_or_default();
-        let name = format!("{}.{}", message.name(), field.name());
-        let mut checks = Vec::new();
-        for rule in &rules.rule {
-            compile_checks(rule, &field, kind, &rules, message, &mut checks)
-                .map_err(|e| format!("{name}: {e}"))?;
-        }
-        if let Some(s) = &rules.scan {
-            let mut allow = 0u16;
-            for n in &s.allow {
-                allow |= Kind::from_proto_number(*n)
-                    .ok_or_else(|| format!("{name}: unknown SensitiveDataKind {n}"))?
-                    .bit();
-            }
-            let what = match (kind, child) {
-                (FieldKind::Str, _) => ScanWhat::Text,
-                (FieldKind::Bytes, _) => {
-                    let (format_field, max_depth) =
-                        payload_encoding(&rules, message).map_err(|e| format!("{name}: {e}"))?;
-                    ScanWhat::Payload {
-                        format_field,
-                        max_depth,
-                    }
-                }
-                (FieldKind::Message, Some(c)) => ScanWhat::All(c),
-                _ => {
-                    return Err(format!(
-                        "{name}: scan applies to strings, bytes and messages"
-                    ));
-                }
-            };
-            scan.push(ScanTarget {
-                number: field.number(),
-                json_name: field.json_name().to_owned(),
-                allow,
-                what,
-            });
-        }
-        plans.push(FieldPlan {
-            number: field.number(),
-            json_name: field.json_name().to_owned(),
-            list: field.is_list(),
-            kind,
-            checks,
-            child,
-            fast: Fast::default(),
-        });
-    }
-
-    let mut cross = Vec::new();
-    if let Some(rules) = option::<ProtoMessageRules>(&message.options(), message_ext)? {
-        for rule in &rules.cross_field {
-            cross.push(
-                compile_cross(rule, message).map_err(|e| format!("{}: {e}", message.name()))?,
-            );
-        }
-    }
-    let active = plans.iter().any(|f| !f.checks.is_empty()) || !cross.is_empty();
-    Ok(MessagePlan {
-        name: message.full_name().to_owned(),
-        fields: plans,
-        cross,
-        scan,
-        scan_all: Vec::new(),
-        active,
-    })
-}
-
-fn payload_encoding(
-    rules: &FieldRules,
-    message: &MessageDescriptor,
-) -> Result<(u32, usize), String> {
-    let encoding = rules
-        .payload
-        .as_ref()
-        .ok_or("a bytes field that is searched or well_formed needs `payload`")?;
-    let format = message
-        .get_field_by_name(&encoding.format_field)
-        .ok_or_else(|| format!("no field {} for the payload format", encoding.format_field))?;
-    if !matches!(format.kind(), ReflectKind::Enum(e) if e.name() == "PayloadFormat") {
-        return Err(format!("{} is not a PayloadFormat", encoding.format_field));
-    }
-    Ok((format.number(), encoding.max_depth.max(1) as usize))
-}
-
-fn compile_checks(
-    rule: &FieldRule,
-    field: &FieldDescriptor,
-    kind: FieldKind,
-    rules: &FieldRules,
-    message: &MessageDescriptor,
-    out: &mut Vec<Rule<Check>>,
-) -> Result<(), String> {
-    let profiles = profile_bits(&rule.profiles)?;
-    let list = field.is_list();
-    let mut add = |check: Check, rule_id: &str| {
-        out.push(Rule {
-            profiles,
-            check,
-            meta: Arc::new(Meta {
-                rule_id: rule_id.to_owned(),
-                level: level(rule.level),
-                clauses: rule.clauses.clone(),
-                why: rule.why.clone(),
-            }),
-        });
-    };
-    let need = |ok: bool, what: &str| {
-        if ok {
-            Ok(())
-        } else {
-            Err(format!("`{what}` does not apply to this field"))
-        }
-    };
-    if rule.required {
-        add(Check::Required, "required");
-    }
-    if rule.not_unspecified {
-        need(kind == FieldKind::Enum, "not_unspecified")?;
-        add(Check::NotUnspecified, "enum.not_unspecified");
-    }
-    if rule.defined_only {
-        let ReflectKind::Enum(e) = field.kind() else {
-            return Err("`defined_only` applies to enums".into());
-        };
-        let mut info = EnumInfo {
-            name: e.name().to_owned(),
-            low: 0,
-            other: Vec::new(),
-        };
-        for value in e.values() {
-            match u32::try_from(value.number()) {
-                Ok(k) if k < 64 => info.low |= 1 << k,
-                _ => info.other.push(value.number()),
-            }
-        }
-        add(Check::DefinedOnly(Arc::new(info)), "enum.defined_only");
-    }
-    let bytes_id = |what: &str| {
-        if kind == FieldKind::Bytes {
-            format!("bytes.{what}")
-        } else {
-            format!("string.{what}")
-        }
-    };
-    if let Some(n) = rule.min_bytes {
-        need(
-            matches!(kind, FieldKind::Str | FieldKind::Bytes),
-            "min_bytes",
-        )?;
-        add(Check::MinBytes(n), &bytes_id("min_bytes"));
-    }
-    if let Some(n) = rule.max_bytes {
-        need(
-            matches!(kind, FieldKind::Str | FieldKind::Bytes),
-            "max_bytes",
-        )?;
-        add(Check::MaxBytes(n), &bytes_id("max_bytes"));
-    }
-    if rule.format != 0 {
-        need(kind == FieldKind::Str, "format")?;
-        let format = match rule.format {
-            1 => Format::Uuid,
-            2 => Format::TraceId,
-            3 => Format::SpanId,
-            4 => Format::Ip,
-            5 => Format::Hostname,
-            6 => Format::Semver,
-            other => return Err(format!("unknown StringFormat {other}")),
-        };
-        add(Check::Format(format), format.rule_id());
-    }
-    if rule.printable {
-        need(kind == FieldKind::Str, "printable")?;
-        add(Check::Printable, "string.printable");
-    }
-    if let Some(n) = rule.gte {
-        need(kind == FieldKind::Int && !list, "gte")?;
-        add(Check::Gte(n), "int64.gte");
-    }
-    if let Some(n) = rule.min_items {
-        need(list, "min_items")?;
-        add(Check::MinItems(n), "repeated.min_items");
-    }
-    if let Some(n) = rule.max_items {
-        need(list, "max_items")?;
-        add(Check::MaxItems(n), "repeated.max_items");
-    }
-    if rule.unique {
-        need(list && kind == FieldKind::Str, "unique")?;
-        add(Check::Unique, "repeated.unique");
-    }
-    if rule.valid_timestamp {
-        need(kind == FieldKind::Timestamp, "valid_timestamp")?;
-        add(Check::ValidTimestamp, "timestamp.valid");
-    }
-    if rule.well_formed {
-        need(kind == FieldKind::Bytes && !list, "well_formed")?;
-        let (format_field, max_depth) = payload_encoding(rules, message)?;
-        add(
-            Check::WellFormed {
-                format_field,
-                max_depth,
-            },
-            "payload",
-        );
-    }
-    Ok(())
-}
-
-fn compile_cross(
-    rule: &CrossFieldRule,
-    message: &MessageDescriptor,
-) -> Result<Rule<Cross>, String> {
-    let field = |name: &str| {
-        message
-            .get_field_by_name(name)
-            .ok_or_else(|| format!("cross-field rule {}: no field {name}", rule.id))
-    };
-    if rule.id.is_empty() || rule.require_any.is_empty() {
-        return Err("a cross-field rule needs an id and require_any".into());
-    }
-    let required: Vec<FieldDescriptor> = rule
-        .require_any
-        .iter()
-        .map(|n| field(n))
-        .collect::<Result<_, _>>()?;
-    let names: Vec<&str> = required.iter().map(FieldDescriptor::json_name).collect();
-    let (when, condition) = if rule.when_field.is_empty() {
-        (None, String::new())
-    } else {
-        let w = field(&rule.when_field)?;
-        let condition = if rule.when_enum_in.is_empty() {
-            format!(" when {} is set", w.json_name())
-        } else {
-            let ReflectKind::Enum(e) = w.kind() else {
-                return Err(format!("{}: when_enum_in needs an enum field", rule.id));
-            };
-            let values: Vec<String> = rule
-                .when_enum_in
-                .iter()
-                .map(|v| {
-                    e.get_value(*v)
-                        .map(|v| v.name().to_owned())
-                        .ok_or_else(|| format!("{}: {} has no value {v}", rule.id, e.name()))
-                })
-                .collect::<Result<_, _>>()?;
-            format!(" when {} is {}", w.json_name(), values.join(" or "))
-        };
-        (Some((w.number(), rule.when_enum_in.clone())), condition)
-    };
-    let subject = match names.as_slice() {
-        [one] => format!("{one} must be set"),
-        many => format!("one of {} must be set", many.join(", ")),
-    };
-    let why = if rule.why.is_empty() {
-        String::new()
-    } else {
-        format!(": {}", rule.why)
-    };
-    Ok(Rule {
-        profiles: profile_bits(&rule.profiles)?,
-        check: Cross {
-            when,
-            require_any: required.iter().map(FieldDescriptor::number).collect(),
-            field: if names.len() == 1 {
-                names.concat()
-            } else {
-                String::new()
-            },
-            message: format!("{subject}{condition}{why}"),
-        },
-        meta: Arc::new(Meta {
-            rule_id: rule.id.clone(),
-            level: level(rule.level),
-            clauses: rule.clauses.clone(),
-            why: rule.why.clone(),
-        }),
-    })
 }
 
 /// Merges `meta` into `into`: the stricter level wins, clauses are joined.
@@ -792,7 +136,7 @@ fn merge(into: &mut Arc<Meta>, meta: &Meta) {
     }
 }
 
-fn derive(rules: &Rules, mask: u8) -> Plan {
+fn derive(rules: &Rules, mask: ProfileMask) -> Plan {
     let applies = |profiles: u8| profiles & mask != 0;
     let mut messages: Vec<MessagePlan> = rules
         .messages
@@ -810,9 +154,13 @@ fn derive(rules: &Rules, mask: u8) -> Plan {
                         }
                     }
                     FieldPlan {
+                        number: f.number,
+                        json_name: f.json_name.clone(),
+                        list: f.list,
+                        kind: f.kind,
                         fast: Fast::of(&checks),
                         checks,
-                        ..f.clone()
+                        child: f.child,
                     }
                 })
                 .collect();
@@ -830,7 +178,6 @@ fn derive(rules: &Rules, mask: u8) -> Plan {
                 fields,
                 cross,
                 active: false,
-                ..m.clone()
             }
         })
         .collect();
@@ -865,17 +212,14 @@ fn derive(rules: &Rules, mask: u8) -> Plan {
                     .is_some_and(|c| active.get(c).copied().unwrap_or(false))
         });
     }
-    let mut sensitive: [Option<Arc<Meta>>; 10] = Default::default();
+    let mut sensitive: [Option<Arc<Meta>>; Kind::COUNT] = std::array::from_fn(|_| None);
     for (kinds, rule) in rules.sensitive.iter().filter(|(_, r)| applies(r.profiles)) {
-        for (i, kind) in Kind::ALL.iter().enumerate() {
-            if kinds & kind.bit() == 0 {
-                continue;
-            }
+        for kind in kinds.iter() {
             let meta = Meta {
                 rule_id: format!("sensitive.{}", kind.as_str()),
                 ..(*rule.meta).clone()
             };
-            if let Some(slot) = sensitive.get_mut(i) {
+            if let Some(slot) = sensitive.get_mut(kind.index()) {
                 match slot {
                     Some(existing) => merge(existing, &meta),
                     None => *slot = Some(Arc::new(meta)),
@@ -894,18 +238,11 @@ mod tests {
     use super::*;
 
     #[test]
-    fn the_embedded_rules_compile() {
-        let rules = rules();
-        assert_eq!(
-            rules.messages.first().map(|m| m.name.as_str()),
-            Some(crate::LOG_ENTRY_NAME)
-        );
-        assert!(rules.messages.len() >= 5);
-        assert_eq!(rules.sensitive.len(), 4);
-        for mask in 0..16 {
+    fn every_combination_plans() {
+        for mask in 0..u8::try_from(MASKS).unwrap() {
             let _ = plan(mask);
         }
         assert!(!plan(BASELINE).scans());
-        assert!(plan(0b1000).scans());
+        assert!(plan(Profile::Pci.bit()).scans());
     }
 }

@@ -6,11 +6,12 @@
 use std::fmt::Write as _;
 
 use super::formats;
-use super::plan::{Check, Cross, Fast, FieldKind, FieldPlan, Format, Meta, Plan, Rule};
+use super::plan::{Fast, FieldPlan, Plan};
 use super::{MAX_FINDINGS, Report, Violation};
 use crate::LogEntry;
 use crate::access::{Access, FieldRef};
 use crate::payload::{self, Encoding, PayloadError};
+use crate::rules::{Check, Cross, FieldKind, Format, Meta, Rule};
 use crate::sensitive;
 
 #[derive(Clone, Copy)]
@@ -104,11 +105,7 @@ pub(super) fn run_with(plan: &Plan, entry: &LogEntry, report: &mut Report, fast:
         let mut findings = Vec::new();
         sensitive::find_limited(entry, MAX_FINDINGS, &mut findings);
         for finding in findings {
-            let index = sensitive::Kind::ALL
-                .iter()
-                .position(|k| *k == finding.kind)
-                .unwrap_or(usize::MAX);
-            let Some(Some(meta)) = plan.sensitive.get(index) else {
+            let Some(Some(meta)) = plan.sensitive.get(finding.kind.index()) else {
                 continue;
             };
             let why = if meta.why.is_empty() {
@@ -132,7 +129,7 @@ pub(super) fn run_with(plan: &Plan, entry: &LogEntry, report: &mut Report, fast:
         }
     }
     if report.violations.len() > 1 {
-        let root = super::plan::rules().messages.first();
+        let root = crate::rules::compiled().messages.first();
         let order = |field: &str| {
             let top = field.split(['.', '[']).next().unwrap_or_default();
             root.and_then(|m| m.fields.iter().find(|f| f.json_name == top))
@@ -234,7 +231,9 @@ fn fast_ok(f: &Fast, value: &FieldRef<'_>, msg: &dyn Access) -> bool {
             None => !f.not_unspecified,
         },
         FieldRef::Enums(items) => items_ok(items.len()) && items.iter().all(|n| enum_ok(*n)),
-        FieldRef::Int(v) => f.gte.is_none_or(|min| v.is_none_or(|v| v >= min)),
+        FieldRef::Int(_) | FieldRef::Uint(_) => f.gte.is_none_or(|min| !below(value, min)),
+        FieldRef::Bool(_) | FieldRef::Float(_) | FieldRef::Present(_) => true,
+        FieldRef::Count(n) => items_ok(*n),
         FieldRef::Timestamp(t) => {
             !f.valid_timestamp
                 || t.is_none_or(|t| {
@@ -245,6 +244,15 @@ fn fast_ok(f: &Fast, value: &FieldRef<'_>, msg: &dyn Access) -> bool {
         FieldRef::Message(_) => true,
         FieldRef::Messages(items) => items_ok(items.len()),
         FieldRef::Other => true,
+    }
+}
+
+/// True when an integer field holds a value below `min`.
+fn below(value: &FieldRef<'_>, min: i64) -> bool {
+    match value {
+        FieldRef::Int(Some(v)) => *v < min,
+        FieldRef::Uint(Some(v)) => u64::try_from(min).is_ok_and(|min| *v < min),
+        _ => false,
     }
 }
 
@@ -268,6 +276,12 @@ fn is_set(value: &FieldRef<'_>) -> bool {
         FieldRef::Enum(v) => v.is_some_and(|v| v != 0),
         FieldRef::Enums(items) => !items.is_empty(),
         FieldRef::Int(v) => v.is_some_and(|v| v != 0),
+        FieldRef::Uint(v) => v.is_some_and(|v| v != 0),
+        FieldRef::Bool(v) => *v == Some(true),
+        // Set when not zero, as proto3 writes it (-0.0 is written).
+        FieldRef::Float(v) => v.is_some_and(|v| v.to_bits() != 0),
+        FieldRef::Count(n) => *n > 0,
+        FieldRef::Present(set) => *set,
         FieldRef::Timestamp(t) => t.is_some(),
         FieldRef::Message(m) => m.is_some(),
         FieldRef::Messages(list) => list.len() > 0,
@@ -308,6 +322,7 @@ fn list_len(value: &FieldRef<'_>) -> Option<usize> {
         FieldRef::Strs(items) => Some(items.len()),
         FieldRef::Enums(items) => Some(items.len()),
         FieldRef::Messages(list) => Some(list.len()),
+        FieldRef::Count(n) => Some(*n),
         _ => None,
     }
 }
@@ -442,11 +457,9 @@ fn check(
             }
         }),
         Check::Gte(min) => {
-            if let FieldRef::Int(Some(v)) = value {
-                if v < min {
-                    let text = format!("{} must be at least {min}", ctx.path());
-                    ctx.violate(meta, id, with_why(text, meta));
-                }
+            if below(value, *min) {
+                let text = format!("{} must be at least {min}", ctx.path());
+                ctx.violate(meta, id, with_why(text, meta));
             }
         }
         Check::MinItems(min) => {

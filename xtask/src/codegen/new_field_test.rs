@@ -1,0 +1,230 @@
+//! CONTRIBUTING's "Adding a field" recipe, followed in a scratch copy: the
+//! schema gains a field of every scalar type and a new enum, each with a
+//! rule; codegen runs into the copy; the generated accessors cover every
+//! field; and the core crate of the copy compiles and runs its rules over
+//! the new fields (only the core is built, in a target directory kept
+//! between runs, so a second run compiles just the core).
+
+use std::fs;
+use std::path::{Path, PathBuf};
+
+use anyhow::{Context, Result, bail};
+
+use super::{generate_all, write_files};
+use crate::util::{cargo, root, run, target_dir};
+
+/// The fields and the enum a contributor adds, with rules, at the end of
+/// `LogEntry` (numbers from 900, far from the real schema's).
+const NEW_FIELDS: &str = r#"
+  // Scratch: a bool a reviewer sets.
+  bool reviewed = 900 [(rules) = {rule: [{required: true, profiles: [PROFILE_SOC2]}]}];
+  // Scratch: a double.
+  double risk_score = 901 [(rules) = {rule: [{required: true, profiles: [PROFILE_SOC2]}]}];
+  // Scratch: a float.
+  float weight = 902 [(rules) = {rule: [{required: true, profiles: [PROFILE_PCI]}]}];
+  // Scratch: a uint64.
+  uint64 bytes_sent = 903 [(rules) = {rule: [{gte: 10}]}];
+  // Scratch: a fixed64.
+  fixed64 checksum = 904 [(rules) = {rule: [{required: true, profiles: [PROFILE_PCI]}]}];
+  // Scratch: a sint64.
+  sint64 delta = 905 [(rules) = {rule: [{gte: -5}]}];
+  // Scratch: an optional uint32.
+  optional uint32 retries = 906 [(rules) = {rule: [{gte: 1}]}];
+  // Scratch: a list of numbers.
+  repeated int32 codes = 907 [(rules) = {rule: [{max_items: 2}]}];
+  // Scratch: a new enum.
+  ReviewState review_state = 908 [(rules) = {rule: [{not_unspecified: true, defined_only: true}]}];
+  // Scratch: a list of bools.
+  repeated bool flags = 909 [(rules) = {rule: [{required: true, profiles: [PROFILE_HIPAA]}]}];
+"#;
+
+const NEW_ENUM: &str = r"
+// Scratch: where a review stands.
+enum ReviewState {
+  // Not stated.
+  REVIEW_STATE_UNSPECIFIED = 0;
+  // Waiting for a reviewer.
+  REVIEW_STATE_OPEN = 1;
+  // Reviewed.
+  REVIEW_STATE_DONE = 2;
+}
+";
+
+/// A test of the copy's core crate: every new field's rule is compiled and
+/// checked.
+const SCRATCH_TEST: &str = r#"
+use crate::validate::{validate_with, Options};
+use crate::LogEntry;
+
+fn broken(entry: &LogEntry, profiles: &str) -> Vec<(String, String)> {
+    let mut v: Vec<(String, String)> = validate_with(entry, &Options::for_profile(profiles).unwrap())
+        .violations
+        .into_iter()
+        .map(|v| (v.field, v.rule_id))
+        .filter(|(f, _)| {
+            ["reviewed", "riskScore", "weight", "bytesSent", "checksum", "delta", "retries", "codes", "reviewState", "flags"]
+                .contains(&f.as_str())
+        })
+        .collect();
+    v.sort();
+    v
+}
+
+#[test]
+fn rules_on_fields_of_every_type() {
+    let pair = |f: &str, r: &str| (f.to_owned(), r.to_owned());
+    let mut entry = LogEntry {
+        bytes_sent: 3,
+        delta: -9,
+        retries: Some(0),
+        codes: vec![1, 2, 3],
+        review_state: 7,
+        ..Default::default()
+    };
+    assert_eq!(
+        broken(&entry, "soc2,hipaa,pci"),
+        [
+            pair("bytesSent", "int64.gte"),
+            pair("checksum", "required"),
+            pair("codes", "repeated.max_items"),
+            pair("delta", "int64.gte"),
+            pair("flags", "required"),
+            pair("retries", "int64.gte"),
+            pair("reviewState", "enum.defined_only"),
+            pair("reviewed", "required"),
+            pair("riskScore", "required"),
+            pair("weight", "required"),
+        ]
+    );
+    entry.reviewed = true;
+    entry.risk_score = -0.5;
+    entry.weight = 1.5;
+    entry.bytes_sent = u64::MAX;
+    entry.checksum = 1;
+    entry.delta = -5;
+    entry.retries = None;
+    entry.codes.pop();
+    entry.review_state = 2;
+    entry.flags = vec![false];
+    assert_eq!(broken(&entry, "soc2,hipaa,pci"), []);
+    entry.review_state = 0;
+    assert_eq!(broken(&entry, "baseline"), [pair("reviewState", "enum.not_unspecified")]);
+}
+"#;
+
+fn copy_dir(from: &Path, to: &Path) -> Result<()> {
+    fs::create_dir_all(to)?;
+    for entry in fs::read_dir(from).with_context(|| format!("reading {}", from.display()))? {
+        let entry = entry?;
+        let path = entry.path();
+        let dest = to.join(entry.file_name());
+        if path.is_dir() {
+            copy_dir(&path, &dest)?;
+        } else {
+            fs::copy(&path, &dest).with_context(|| format!("copying {}", path.display()))?;
+        }
+    }
+    Ok(())
+}
+
+fn insert_before_last_brace_of(text: &str, marker: &str, insert: &str) -> Result<String> {
+    let start = text.find(marker).context("marker not found")?;
+    let close = text[start..].find("\n}").context("no closing brace")? + start;
+    Ok(format!("{}{insert}{}", &text[..close], &text[close..]))
+}
+
+/// A scratch workspace holding only the core crate, with the schema grown.
+fn scratch() -> Result<PathBuf> {
+    let repo = root();
+    let dir = target_dir().join("scratch-new-field");
+    if dir.exists() {
+        fs::remove_dir_all(&dir)?;
+    }
+    copy_dir(&repo.join("proto"), &dir.join("proto"))?;
+    let core = "crates/lokryn-compliance-log";
+    for sub in ["src", "tests", "benches"] {
+        copy_dir(&repo.join(core).join(sub), &dir.join(core).join(sub))?;
+    }
+    fs::copy(
+        repo.join(core).join("Cargo.toml"),
+        dir.join(core).join("Cargo.toml"),
+    )?;
+    fs::write(dir.join("README.md"), "scratch\n")?;
+    fs::copy(repo.join("Cargo.lock"), dir.join("Cargo.lock"))?;
+    // The workspace manifest with the core as its only member.
+    let manifest = fs::read_to_string(repo.join("Cargo.toml"))?;
+    let members_start = manifest.find("members = [").context("no members")?;
+    let members_end = manifest[members_start..].find(']').context("no ]")? + members_start + 1;
+    let manifest = format!(
+        "{}members = [\"{core}\"]{}",
+        &manifest[..members_start],
+        &manifest[members_end..]
+    );
+    fs::write(dir.join("Cargo.toml"), manifest)?;
+
+    let proto = dir.join("proto/lokryn/compliancelog/v1/logentry.proto");
+    let text = fs::read_to_string(&proto)?;
+    let text = insert_before_last_brace_of(&text, "message LogEntry {", NEW_FIELDS)?;
+    fs::write(&proto, format!("{text}{NEW_ENUM}"))?;
+    Ok(dir)
+}
+
+#[test]
+fn a_field_of_every_type_and_a_new_enum_need_only_the_schema() -> Result<()> {
+    let dir = scratch()?;
+    let files = generate_all(&dir)?;
+    write_files(&dir, &files)?;
+
+    // Every new field has an accessor of its type; none is left out.
+    let access =
+        fs::read_to_string(dir.join("crates/lokryn-compliance-log/src/generated/access.rs"))?;
+    for expected in [
+        "900 => FieldRef::Bool(Some(bool::from(self.reviewed)))",
+        "901 => FieldRef::Float(Some(f64::from(self.risk_score)))",
+        "902 => FieldRef::Float(Some(f64::from(self.weight)))",
+        "903 => FieldRef::Uint(Some(u64::from(self.bytes_sent)))",
+        "904 => FieldRef::Uint(Some(u64::from(self.checksum)))",
+        "905 => FieldRef::Int(Some(i64::from(self.delta)))",
+        "906 => FieldRef::Int(self.retries.map(i64::from))",
+        "907 => FieldRef::Count(self.codes.len())",
+        "908 => FieldRef::Enum(Some(self.review_state))",
+        "909 => FieldRef::Count(self.flags.len())",
+    ] {
+        if !access.contains(expected) {
+            bail!("generated access.rs lacks `{expected}`");
+        }
+    }
+    // The new enum reaches the prost types and the docs.
+    let prost = fs::read_to_string(
+        dir.join("crates/lokryn-compliance-log/src/generated/lokryn.compliancelog.v1.rs"),
+    )?;
+    if !prost.contains("pub enum ReviewState") {
+        bail!("the prost types lack ReviewState");
+    }
+
+    // The core of the copy compiles and enforces the new rules.
+    let lib = dir.join("crates/lokryn-compliance-log/src/lib.rs");
+    let text = fs::read_to_string(&lib)?;
+    fs::write(&lib, format!("{text}\n#[cfg(test)]\nmod scratch_fields;\n"))?;
+    fs::write(
+        dir.join("crates/lokryn-compliance-log/src/scratch_fields.rs"),
+        format!("#![allow(clippy::unwrap_used)]\n{SCRATCH_TEST}"),
+    )?;
+    // The shared target directory: the dependencies built for the real
+    // workspace serve the copy too.
+    run(cargo()
+        .current_dir(&dir)
+        .env("CARGO_TARGET_DIR", target_dir())
+        .args([
+            "test",
+            "--offline",
+            "--quiet",
+            "-p",
+            "lokryn-compliance-log",
+            "--lib",
+            "--",
+            "scratch_fields",
+            "rules::",
+        ]))
+    .context("the scratch copy's core")
+}
