@@ -33,7 +33,6 @@ pub(crate) enum FieldRef<'a> {
     #[allow(dead_code)]
     Bool(Option<bool>),
     /// `float` (widened) and `double`.
-    #[allow(dead_code)]
     Float(Option<f64>),
     /// A repeated field of numbers, bools, bytes or messages of another
     /// package: its length.

@@ -36,6 +36,8 @@ impl Access for crate::v1::GenAiPayload {
             6 => FieldRef::Int(Some(i64::from(self.input_tokens))),
             7 => FieldRef::Int(Some(i64::from(self.output_tokens))),
             8 => FieldRef::Strs(&self.finish_reasons),
+            9 => FieldRef::Float(self.temperature.map(f64::from)),
+            10 => FieldRef::Float(self.top_p.map(f64::from)),
             11 => FieldRef::Int(self.max_tokens.map(i64::from)),
             12 => FieldRef::Str(&self.conversation_id),
             13 => FieldRef::Str(&self.agent_id),
