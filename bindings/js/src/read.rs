@@ -77,6 +77,54 @@ pub fn double<H: Host>(h: &H, v: &H::Value) -> R<f64, H> {
     }
 }
 
+/// A `bool` field.
+pub fn boolean<H: Host>(h: &H, v: &H::Value) -> R<bool, H> {
+    match h.type_of(v)? {
+        JsType::Boolean => Ok(h.boolean(v)?),
+        k if is_unset(k) => Ok(false),
+        k => Err(unexpected::<H>("a boolean", k)),
+    }
+}
+
+/// A `float` field: any number, rounded to single precision.
+pub fn float<H: Host>(h: &H, v: &H::Value) -> R<f32, H> {
+    #[allow(clippy::cast_possible_truncation)] // Rounding is what `float` means.
+    double(h, v).map(|n| n as f32)
+}
+
+/// A `uint32` or `fixed32` field: an integral number in range.
+pub fn uint32<H: Host>(h: &H, v: &H::Value) -> R<u32, H> {
+    if let Some(n) = h.as_number(v)? {
+        if n.fract() == 0.0 && (0.0..=f64::from(u32::MAX)).contains(&n) {
+            #[allow(clippy::cast_possible_truncation, clippy::cast_sign_loss)] // Checked.
+            return Ok(n as u32);
+        }
+        return Err(ConvertError::invalid(format!(
+            "expected an unsigned 32-bit integer, got {n}"
+        )));
+    }
+    match h.type_of(v)? {
+        k if is_unset(k) => Ok(0),
+        k => Err(unexpected::<H>("a number", k)),
+    }
+}
+
+/// A `uint64` or `fixed64` field: a bigint, a safe integer number, or a
+/// decimal string (for values above the range of `i64`).
+pub fn uint64<H: Host>(h: &H, v: &H::Value) -> R<u64, H> {
+    if h.type_of(v)? == JsType::String {
+        return h.string(v)?.parse().map_err(|_| {
+            ConvertError::invalid(
+                "expected an unsigned 64-bit integer, got a string that is not one".into(),
+            )
+        });
+    }
+    let n = int64(h, v)?;
+    u64::try_from(n).map_err(|_| {
+        ConvertError::invalid(format!("expected an unsigned 64-bit integer, got {n}"))
+    })
+}
+
 /// An `int32` field: an integral number in range.
 pub fn int32<H: Host>(h: &H, v: &H::Value) -> R<i32, H> {
     if let Some(n) = h.as_number(v)? {

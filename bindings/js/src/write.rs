@@ -43,6 +43,39 @@ pub fn int64<H: Host>(h: &H, v: i64) -> R<H> {
     }
 }
 
+/// A `bool` field.
+pub fn boolean<H: Host>(h: &H, v: bool) -> R<H> {
+    if v { h.new_boolean(true) } else { h.undefined() }
+}
+
+/// A `uint32` or `fixed32` field.
+pub fn uint32<H: Host>(h: &H, v: u32) -> R<H> {
+    if v == 0 {
+        h.undefined()
+    } else {
+        h.new_number(f64::from(v))
+    }
+}
+
+/// A present `uint64` or `fixed64` value: a bigint, or above the range of
+/// `i64` (which the hosts' bigints take) its decimal string, which
+/// [`crate::read::uint64`] reads back.
+pub fn uint64_value<H: Host>(h: &H, v: u64) -> R<H> {
+    match i64::try_from(v) {
+        Ok(n) => h.new_bigint(n),
+        Err(_) => h.new_string(&v.to_string()),
+    }
+}
+
+/// A `uint64` or `fixed64` field.
+pub fn uint64<H: Host>(h: &H, v: u64) -> R<H> {
+    if v == 0 {
+        h.undefined()
+    } else {
+        uint64_value(h, v)
+    }
+}
+
 /// A `double` field. Zero (or negative zero) is the default.
 pub fn double<H: Host>(h: &H, v: f64) -> R<H> {
     if v == 0.0 && v.is_sign_positive() {

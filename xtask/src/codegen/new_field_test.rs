@@ -142,6 +142,8 @@ fn scratch() -> Result<PathBuf> {
     }
     copy_dir(&repo.join("proto"), &dir.join("proto"))?;
     let core = "crates/lokryn-compliance-log";
+    let js = "bindings/js";
+    copy_dir(&repo.join(js), &dir.join(js))?;
     for sub in ["src", "tests", "benches"] {
         copy_dir(&repo.join(core).join(sub), &dir.join(core).join(sub))?;
     }
@@ -156,7 +158,7 @@ fn scratch() -> Result<PathBuf> {
     let members_start = manifest.find("members = [").context("no members")?;
     let members_end = manifest[members_start..].find(']').context("no ]")? + members_start + 1;
     let manifest = format!(
-        "{}members = [\"{core}\"]{}",
+        "{}members = [\"{core}\", \"{js}\"]{}",
         &manifest[..members_start],
         &manifest[members_end..]
     );
@@ -202,7 +204,20 @@ fn a_field_of_every_type_and_a_new_enum_need_only_the_schema() -> Result<()> {
         bail!("the prost types lack ReviewState");
     }
 
-    // The core of the copy compiles and enforces the new rules.
+    // The JavaScript conversions handle every type.
+    let convert = fs::read_to_string(dir.join("bindings/js/src/generated.rs"))?;
+    for expected in [
+        "read::boolean(h, &f",
+        "write::uint64(h, self.bytes_sent)",
+        "read::float(h, &f",
+    ] {
+        if !convert.contains(expected) {
+            bail!("the JavaScript conversions lack `{expected}`");
+        }
+    }
+
+    // The core of the copy compiles and enforces the new rules; the
+    // JavaScript conversions compile.
     let lib = dir.join("crates/lokryn-compliance-log/src/lib.rs");
     let text = fs::read_to_string(&lib)?;
     fs::write(&lib, format!("{text}\n#[cfg(test)]\nmod scratch_fields;\n"))?;
@@ -221,6 +236,8 @@ fn a_field_of_every_type_and_a_new_enum_need_only_the_schema() -> Result<()> {
             "--quiet",
             "-p",
             "lokryn-compliance-log",
+            "-p",
+            "lokryn-compliance-log-js",
             "--lib",
             "--",
             "scratch_fields",

@@ -132,6 +132,10 @@ fn reader(m: &JsMessage<'_>, f: &FieldDescriptorProto, element: bool) -> Result<
         Type::String => "read::string".into(),
         Type::Bytes => "read::bytes".into(),
         Type::Double => "read::double".into(),
+        Type::Float => "read::float".into(),
+        Type::Bool => "read::boolean".into(),
+        Type::Uint32 | Type::Fixed32 => "read::uint32".into(),
+        Type::Uint64 | Type::Fixed64 => "read::uint64".into(),
         Type::Int32 | Type::Sint32 | Type::Sfixed32 => "read::int32".into(),
         Type::Int64 | Type::Sint64 | Type::Sfixed64 => "read::int64".into(),
         Type::Enum => format!("|h, v| read::enumeration(h, v, \"{}\")", enum_name(f)),
@@ -208,9 +212,12 @@ fn present_writer(m: &JsMessage<'_>, f: &FieldDescriptorProto) -> Result<&'stati
         Type::String => "|h, v| h.new_string(v)",
         Type::Bytes => "|h, v| h.new_bytes(v)",
         Type::Double => "|h, v| h.new_number(v)",
-        Type::Int32 | Type::Sint32 | Type::Sfixed32 | Type::Enum => {
+        Type::Float => "|h, v| h.new_number(f64::from(v))",
+        Type::Bool => "|h, v| h.new_boolean(v)",
+        Type::Int32 | Type::Sint32 | Type::Sfixed32 | Type::Enum | Type::Uint32 | Type::Fixed32 => {
             "|h, v| h.new_number(f64::from(v))"
         }
+        Type::Uint64 | Type::Fixed64 => "|h, v| write::uint64_value(h, v)",
         Type::Int64 | Type::Sint64 | Type::Sfixed64 => "|h, v| h.new_bigint(v)",
         Type::Message => "|h, v| v.to_js(h)",
         _ => return Err(unsupported(m, f)),
@@ -244,6 +251,10 @@ fn write_to_js(out: &mut String, m: &JsMessage<'_>) -> Result<()> {
                 Type::String => format!("write::string(h, &self.{name})?"),
                 Type::Bytes => format!("write::bytes(h, &self.{name})?"),
                 Type::Double => format!("write::double(h, self.{name})?"),
+                Type::Float => format!("write::double(h, f64::from(self.{name}))?"),
+                Type::Bool => format!("write::boolean(h, self.{name})?"),
+                Type::Uint32 | Type::Fixed32 => format!("write::uint32(h, self.{name})?"),
+                Type::Uint64 | Type::Fixed64 => format!("write::uint64(h, self.{name})?"),
                 Type::Int32 | Type::Sint32 | Type::Sfixed32 | Type::Enum => {
                     format!("write::int32(h, self.{name})?")
                 }
