@@ -147,14 +147,13 @@ fn apply(original: &[u8], edits: &[Edit], options: &RedactOptions) -> Vec<u8> {
             None => String::from_utf8_lossy(original.get(edit.start..edit.end).unwrap_or_default()),
         };
         let redacted = splice(&text, &edit.matches, options);
-        match edit.form {
-            Form::Plain => out.extend_from_slice(redacted.as_bytes()),
-            Form::JsonInner => out.extend_from_slice(json_inner(&redacted).as_bytes()),
-            Form::JsonString => {
-                out.extend_from_slice(serde_json::Value::String(redacted).to_string().as_bytes())
-            }
-            Form::CborText => out.extend(cbor_text(&redacted)),
-        }
+        let written = match edit.form {
+            Form::Plain => redacted.into_bytes(),
+            Form::JsonInner => json_inner(&redacted).into_bytes(),
+            Form::JsonString => serde_json::Value::String(redacted).to_string().into_bytes(),
+            Form::CborText => cbor_text(&redacted),
+        };
+        out.extend_from_slice(&written);
         at = edit.end;
     }
     out.extend_from_slice(original.get(at..).unwrap_or_default());
