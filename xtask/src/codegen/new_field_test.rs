@@ -2,8 +2,9 @@
 //! schema gains a field of every scalar type and a new enum, each with a
 //! rule; codegen runs into the copy; the generated accessors cover every
 //! field; and the core crate of the copy compiles and runs its rules over
-//! the new fields (only the core is built, in a target directory kept
-//! between runs, so a second run compiles just the core).
+//! the new fields (only the core and the JavaScript conversions are built,
+//! in a target directory kept between runs, so a second run compiles just
+//! those two crates).
 
 use std::fs;
 use std::path::{Path, PathBuf};
@@ -225,11 +226,13 @@ fn a_field_of_every_type_and_a_new_enum_need_only_the_schema() -> Result<()> {
         dir.join("crates/lokryn-compliance-log/src/scratch_fields.rs"),
         format!("#![allow(clippy::unwrap_used)]\n{SCRATCH_TEST}"),
     )?;
-    // The shared target directory: the dependencies built for the real
-    // workspace serve the copy too.
+    // A target directory of its own, kept between runs: cargo names the
+    // copy's crates as it names the real ones (a path package is hashed
+    // relative to its workspace), so sharing the real one would overwrite
+    // the real core's build with the copy's.
     run(cargo()
         .current_dir(&dir)
-        .env("CARGO_TARGET_DIR", target_dir())
+        .env("CARGO_TARGET_DIR", target_dir().join("scratch-new-field-target"))
         .args([
             "test",
             "--offline",
