@@ -232,7 +232,10 @@ fn a_field_of_every_type_and_a_new_enum_need_only_the_schema() -> Result<()> {
     // the real core's build with the copy's.
     run(cargo()
         .current_dir(&dir)
-        .env("CARGO_TARGET_DIR", target_dir().join("scratch-new-field-target"))
+        .env(
+            "CARGO_TARGET_DIR",
+            target_dir().join("scratch-new-field-target"),
+        )
         .args([
             "test",
             "--offline",

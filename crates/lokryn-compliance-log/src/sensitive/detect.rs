@@ -18,9 +18,10 @@ use super::{Confidence, Kind, Match};
 pub(crate) fn scan(text: &str, out: &mut Vec<Match>) {
     let b = text.as_bytes();
     let mut found = Vec::new();
-    digits_and_at(b, &mut found);
+    let mut hints = Hints::default();
+    digits_and_at(b, &mut found, &mut hints);
     prefixes(b, &mut found);
-    super::disguise::cards(text, &mut found);
+    super::disguise::cards(b, &hints, &mut found);
     if found.is_empty() {
         return;
     }
@@ -153,10 +154,38 @@ fn first_interesting(w: u64) -> Option<usize> {
     (mask != 0).then(|| (mask.trailing_zeros() / 8) as usize)
 }
 
-pub(super) fn digits_and_at(b: &[u8], out: &mut Vec<Match>) {
+/// What the digit scan noticed on its way that a card number in disguise
+/// needs (see `disguise`), so that text without any costs nothing more.
+#[derive(Debug, Default)]
+pub(super) struct Hints {
+    /// A digit run ends at a byte a disguise puts between groups (`%`, `+`,
+    /// the lead byte of a Unicode space or dash).
+    pub(super) separator: bool,
+    /// The text has a byte outside ASCII (full-width digits need one).
+    pub(super) non_ascii: bool,
+    /// Where a value starts after `=` or `:` that may be base64 of digits.
+    pub(super) values: Vec<usize>,
+}
+
+/// A byte a disguise may put right after a group of digits.
+fn is_disguise_separator(c: u8) -> bool {
+    matches!(c, b'%' | b'+' | 0xC2 | 0xE2 | 0xE3 | 0xEF)
+}
+
+/// Base64 of text starting with a card's first digit (2-6) starts with
+/// `Mj`, `Mz`, `ND`, `NT` or `Nj`.
+pub(super) fn is_base64_digits_start(b: &[u8], at: usize) -> bool {
+    matches!(
+        (byte(b, at), byte(b, at + 1)),
+        (b'M', b'j' | b'z') | (b'N', b'D' | b'T' | b'j')
+    )
+}
+
+pub(super) fn digits_and_at(b: &[u8], out: &mut Vec<Match>, hints: &mut Hints) {
     let mut i = 0;
     while i < b.len() {
         let j = if let Some(w) = word_at(b, i) {
+            hints.non_ascii |= w & HI != 0;
             // Jump straight to the first byte worth a look in the next
             // eight; skip all eight when there is none.
             match first_interesting(w) {
@@ -171,9 +200,23 @@ pub(super) fn digits_and_at(b: &[u8], out: &mut Vec<Match>) {
             i
         };
         i = match byte(b, j) {
-            c if c.is_ascii_digit() => numeric(b, j, out).max(j + 1),
+            c if c.is_ascii_digit() => {
+                let next = numeric(b, j, out).max(j + 1);
+                hints.separator |= is_disguise_separator(byte(b, next));
+                next
+            }
             b'@' => at_sign(b, j, out).max(j + 1),
-            _ => j + 1,
+            b'=' | b':' => {
+                let value = j + 1 + usize::from(matches!(byte(b, j + 1), b'"' | b' '));
+                if is_base64_digits_start(b, value) {
+                    hints.values.push(value);
+                }
+                j + 1
+            }
+            c => {
+                hints.non_ascii |= c >= 0x80;
+                j + 1
+            }
         };
     }
 }

@@ -1,8 +1,9 @@
 //! Card numbers in everyday disguises: digit groups separated by no-break
 //! or other Unicode spaces, full-width digits, percent-encoded in a logged
 //! URL, query string or form body (`card=4111%201111%201111%201111`,
-//! `4111+1111+…`), and a value that is the base64 or base64url of text
-//! holding a card number.
+//! `4111+1111+…`), and a value (a whole field or payload value, or the
+//! value after `=` or `:`) that is the base64 or base64url of text holding
+//! a card number.
 //!
 //! The text is normalised into a copy (Unicode spaces and dashes to ASCII,
 //! full-width digits to ASCII digits, ASCII percent escapes decoded, `+`
@@ -12,21 +13,25 @@
 //! plain scan finds the rest), and its span is mapped back: a finding always
 //! names the original bytes, which redaction replaces.
 //!
-//! Both passes are cheap when there is nothing to undo: a few `memchr`
-//! passes find the bytes a disguise needs near a digit, and only then is a
-//! copy made.
+//! Text without a disguise costs next to nothing: the digit scan notes on
+//! its way whether a digit run ends at a byte a disguise puts between
+//! groups, whether the text has non-ASCII bytes, and where a value after `=`
+//! or `:` starts like base64 of digits; only then is a copy made or a value
+//! decoded.
 
 use base64::Engine as _;
 
-use super::{Kind, Match, detect};
+use super::detect::{self, Hints};
+use super::{Kind, Match};
 
-/// Appends card numbers found in disguise to `out`.
-pub(super) fn cards(text: &str, out: &mut Vec<Match>) {
-    let b = text.as_bytes();
-    if has_disguise(b) {
+/// Appends card numbers found in disguise to `out`, where the digit scan
+/// left `hints` of one.
+pub(super) fn cards(b: &[u8], hints: &Hints, out: &mut Vec<Match>) {
+    let full_width = || hints.non_ascii && memchr::memmem::find(b, &[0xEF, 0xBC]).is_some();
+    if hints.separator || full_width() {
         let (norm, map) = normalise(b);
         let mut found = Vec::new();
-        detect::digits_and_at(&norm, &mut found);
+        detect::digits_and_at(&norm, &mut found, &mut Hints::default());
         for m in found {
             if m.kind != Kind::CardNumber {
                 continue;
@@ -40,7 +45,11 @@ pub(super) fn cards(text: &str, out: &mut Vec<Match>) {
             }
         }
     }
-    base64_values(b, out);
+    // A whole value, or one after `=` or `:`.
+    let whole = detect::is_base64_digits_start(b, 0).then_some(0);
+    for at in whole.into_iter().chain(hints.values.iter().copied()) {
+        base64_value(b, at, out);
+    }
 }
 
 /// The lead byte of a multi-byte character that may be a Unicode space, a
@@ -48,20 +57,6 @@ pub(super) fn cards(text: &str, out: &mut Vec<Match>) {
 /// (E3), U+FF0D-U+FF19 (EF).
 fn is_lead(c: u8) -> bool {
     matches!(c, 0xC2 | 0xE2 | 0xE3 | 0xEF)
-}
-
-/// True when a byte that a disguise needs sits next to a digit (ASCII or
-/// full-width), so that normalising could reveal a card number.
-fn has_disguise(b: &[u8]) -> bool {
-    let near_digit = |at: usize| {
-        let from = at.saturating_sub(4);
-        let to = (at + 7).min(b.len());
-        b.get(from..to).is_some_and(|w| {
-            w.iter().any(u8::is_ascii_digit) || w.windows(2).any(|p| p == [0xEF, 0xBC])
-        })
-    };
-    memchr::memchr3_iter(b'%', b'+', 0xC2, b).any(near_digit)
-        || memchr::memchr3_iter(0xE2, 0xE3, 0xEF, b).any(near_digit)
 }
 
 fn hex(c: u8) -> Option<u8> {
@@ -145,57 +140,49 @@ fn is_b64(c: u8) -> bool {
     c.is_ascii_alphanumeric() || matches!(c, b'+' | b'/' | b'-' | b'_')
 }
 
-/// Values that are the base64 or base64url of text holding a card number:
-/// a token of 20 to 128 base64 characters (padding allowed) standing alone,
-/// whose first character is that of text starting with a digit (`M`, `N`
-/// or `O`), decoding to printable ASCII text in which the detector finds
-/// a card number. The whole token is reported.
-fn base64_values(b: &[u8], out: &mut Vec<Match>) {
-    let mut next = 0;
-    for at in memchr::memchr3_iter(b'M', b'N', b'O', b) {
-        if at < next || (at > 0 && b.get(at - 1).is_some_and(|c| is_b64(*c))) {
-            continue;
-        }
-        let rest = b.get(at..).unwrap_or_default();
-        let body = rest.iter().position(|c| !is_b64(*c)).unwrap_or(rest.len());
-        let pad = rest
-            .get(body..)
-            .unwrap_or_default()
-            .iter()
-            .take(2)
-            .take_while(|c| **c == b'=')
-            .count();
-        let end = at + body + pad;
-        next = end;
-        if !(20..=128).contains(&body) || b.get(end).is_some_and(|c| c.is_ascii_alphanumeric()) {
-            continue;
-        }
-        let token = b.get(at..at + body).unwrap_or_default();
-        let url = token.iter().any(|c| matches!(c, b'-' | b'_'));
-        let std = token.iter().any(|c| matches!(c, b'+' | b'/'));
-        if url && std {
-            continue;
-        }
-        let engine = if url {
-            base64::engine::general_purpose::URL_SAFE_NO_PAD
-        } else {
-            base64::engine::general_purpose::STANDARD_NO_PAD
-        };
-        let Ok(decoded) = engine.decode(token) else {
-            continue;
-        };
-        if !decoded.iter().all(|c| matches!(c, b' '..=b'~')) {
-            continue;
-        }
-        let mut found = Vec::new();
-        detect::digits_and_at(&decoded, &mut found);
-        if let Some(card) = found.iter().find(|m| m.kind == Kind::CardNumber) {
-            out.push(Match {
-                start: at,
-                end,
-                ..*card
-            });
-        }
+/// A value at `at` that is the base64 or base64url of text holding a card
+/// number: 20 to 128 base64 characters (padding allowed) up to the end of
+/// the value, decoding to printable ASCII text in which the detector finds
+/// a card number. The whole value is reported.
+fn base64_value(b: &[u8], at: usize, out: &mut Vec<Match>) {
+    let rest = b.get(at..).unwrap_or_default();
+    let body = rest.iter().position(|c| !is_b64(*c)).unwrap_or(rest.len());
+    let pad = rest
+        .get(body..)
+        .unwrap_or_default()
+        .iter()
+        .take(2)
+        .take_while(|c| **c == b'=')
+        .count();
+    let end = at + body + pad;
+    if !(20..=128).contains(&body) || b.get(end).is_some_and(|c| c.is_ascii_alphanumeric()) {
+        return;
+    }
+    let token = b.get(at..at + body).unwrap_or_default();
+    let url = token.iter().any(|c| matches!(c, b'-' | b'_'));
+    let std = token.iter().any(|c| matches!(c, b'+' | b'/'));
+    if url && std {
+        return;
+    }
+    let engine = if url {
+        base64::engine::general_purpose::URL_SAFE_NO_PAD
+    } else {
+        base64::engine::general_purpose::STANDARD_NO_PAD
+    };
+    let Ok(decoded) = engine.decode(token) else {
+        return;
+    };
+    if !decoded.iter().all(|c| matches!(c, b' '..=b'~')) {
+        return;
+    }
+    let mut found = Vec::new();
+    detect::digits_and_at(&decoded, &mut found, &mut Hints::default());
+    if let Some(card) = found.iter().find(|m| m.kind == Kind::CardNumber) {
+        out.push(Match {
+            start: at,
+            end,
+            ..*card
+        });
     }
 }
 
@@ -205,7 +192,9 @@ mod tests {
 
     fn cards_in(text: &str) -> Vec<&str> {
         let mut out = Vec::new();
-        cards(text, &mut out);
+        let mut hints = Hints::default();
+        detect::digits_and_at(text.as_bytes(), &mut Vec::new(), &mut hints);
+        cards(text.as_bytes(), &hints, &mut out);
         out.iter()
             .map(|m| text.get(m.start..m.end).unwrap())
             .collect()
@@ -237,9 +226,15 @@ mod tests {
         );
         // base64 and base64url of "4111 1111 1111 1111" and "4111111111111111".
         assert_eq!(
-            cards_in("v NDExMSAxMTExIDExMTEgMTExMQ== end"),
+            cards_in("v: NDExMSAxMTExIDExMTEgMTExMQ== end"),
             ["NDExMSAxMTExIDExMTEgMTExMQ=="]
         );
+        assert_eq!(
+            cards_in("NDExMSAxMTExIDExMTEgMTExMQ=="),
+            ["NDExMSAxMTExIDExMTEgMTExMQ=="]
+        );
+        // Not a value: inside prose.
+        assert!(cards_in("v NDExMSAxMTExIDExMTEgMTExMQ== end").is_empty());
         assert_eq!(
             cards_in("v=NDExMTExMTExMTExMTExMQ"),
             ["NDExMTExMTExMTExMTExMQ"]
