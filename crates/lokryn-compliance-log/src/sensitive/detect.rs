@@ -161,8 +161,6 @@ pub(super) struct Hints {
     /// A digit run ends at a byte a disguise puts between groups (`%`, `+`,
     /// the lead byte of a Unicode space or dash).
     pub(super) separator: bool,
-    /// The text has a byte outside ASCII (full-width digits need one).
-    pub(super) non_ascii: bool,
     /// Where a value starts after `=` or `:` that may be base64 of digits.
     pub(super) values: Vec<usize>,
 }
@@ -185,7 +183,6 @@ pub(super) fn digits_and_at(b: &[u8], out: &mut Vec<Match>, hints: &mut Hints) {
     let mut i = 0;
     while i < b.len() {
         let j = if let Some(w) = word_at(b, i) {
-            hints.non_ascii |= w & HI != 0;
             // Jump straight to the first byte worth a look in the next
             // eight; skip all eight when there is none.
             match first_interesting(w) {
@@ -213,10 +210,7 @@ pub(super) fn digits_and_at(b: &[u8], out: &mut Vec<Match>, hints: &mut Hints) {
                 }
                 j + 1
             }
-            c => {
-                hints.non_ascii |= c >= 0x80;
-                j + 1
-            }
+            _ => j + 1,
         };
     }
 }
