@@ -120,9 +120,8 @@ pub fn uint64<H: Host>(h: &H, v: &H::Value) -> R<u64, H> {
         });
     }
     let n = int64(h, v)?;
-    u64::try_from(n).map_err(|_| {
-        ConvertError::invalid(format!("expected an unsigned 64-bit integer, got {n}"))
-    })
+    u64::try_from(n)
+        .map_err(|_| ConvertError::invalid(format!("expected an unsigned 64-bit integer, got {n}")))
 }
 
 /// An `int32` field: an integral number in range.

@@ -45,7 +45,11 @@ pub fn int64<H: Host>(h: &H, v: i64) -> R<H> {
 
 /// A `bool` field.
 pub fn boolean<H: Host>(h: &H, v: bool) -> R<H> {
-    if v { h.new_boolean(true) } else { h.undefined() }
+    if v {
+        h.new_boolean(true)
+    } else {
+        h.undefined()
+    }
 }
 
 /// A `uint32` or `fixed32` field.
