@@ -20,7 +20,7 @@ pub(crate) fn scan(text: &str, out: &mut Vec<Match>) {
     let mut found = Vec::new();
     let mut hints = Hints::default();
     digits_and_at(b, &mut found, &mut hints);
-    prefixes(b, &mut found);
+    prefixes(b, &mut found, &mut hints);
     super::disguise::cards(b, &hints, &mut found);
     if found.is_empty() {
         return;
@@ -161,7 +161,10 @@ pub(super) struct Hints {
     /// A digit run ends at a byte a disguise puts between groups (`%`, `+`,
     /// the lead byte of a Unicode space or dash).
     pub(super) separator: bool,
-    /// Where a value starts after `=` or `:` that may be base64 of digits.
+    /// The text has a full-width digit (found by the prefix automaton).
+    pub(super) full_width: bool,
+    /// Where a value starts after `=` or `:` that may be base64 of digits
+    /// (noted by the pass over separators for named credentials).
     pub(super) values: Vec<usize>,
 }
 
@@ -177,6 +180,14 @@ pub(super) fn is_base64_digits_start(b: &[u8], at: usize) -> bool {
         (byte(b, at), byte(b, at + 1)),
         (b'M', b'j' | b'z') | (b'N', b'D' | b'T' | b'j')
     )
+}
+
+/// The hints the two passes of [`scan`] leave about `b` (for tests).
+#[cfg(test)]
+pub(super) fn hints(b: &[u8], hints: &mut Hints) {
+    let mut found = Vec::new();
+    digits_and_at(b, &mut found, hints);
+    prefixes(b, &mut found, hints);
 }
 
 pub(super) fn digits_and_at(b: &[u8], out: &mut Vec<Match>, hints: &mut Hints) {
@@ -203,13 +214,6 @@ pub(super) fn digits_and_at(b: &[u8], out: &mut Vec<Match>, hints: &mut Hints) {
                 next
             }
             b'@' => at_sign(b, j, out).max(j + 1),
-            b'=' | b':' => {
-                let value = j + 1 + usize::from(matches!(byte(b, j + 1), b'"' | b' '));
-                if is_base64_digits_start(b, value) {
-                    hints.values.push(value);
-                }
-                j + 1
-            }
             _ => j + 1,
         };
     }
@@ -752,10 +756,22 @@ enum Prefix {
     Npm,
     HuggingFace,
     SendGrid,
+    /// Not a secret: a full-width digit, a hint for `disguise`.
+    FullWidthDigit,
 }
 
 /// The literal prefixes, exactly as vendors write them (matched with case).
 const PREFIXES: &[(&str, Prefix)] = &[
+    ("\u{ff10}", Prefix::FullWidthDigit),
+    ("\u{ff11}", Prefix::FullWidthDigit),
+    ("\u{ff12}", Prefix::FullWidthDigit),
+    ("\u{ff13}", Prefix::FullWidthDigit),
+    ("\u{ff14}", Prefix::FullWidthDigit),
+    ("\u{ff15}", Prefix::FullWidthDigit),
+    ("\u{ff16}", Prefix::FullWidthDigit),
+    ("\u{ff17}", Prefix::FullWidthDigit),
+    ("\u{ff18}", Prefix::FullWidthDigit),
+    ("\u{ff19}", Prefix::FullWidthDigit),
     ("-----BEGIN ", Prefix::PemBegin),
     ("github_pat_", Prefix::GitHubPat),
     ("sk_live_", Prefix::Stripe),
@@ -799,7 +815,7 @@ static AUTOMATON: LazyLock<AhoCorasick> = LazyLock::new(|| {
         .expect("the prefix patterns are valid")
 });
 
-fn prefixes(b: &[u8], out: &mut Vec<Match>) {
+fn prefixes(b: &[u8], out: &mut Vec<Match>, hints: &mut Hints) {
     let ac = &*AUTOMATON;
     let mut pos = 0;
     while pos < b.len() {
@@ -810,6 +826,11 @@ fn prefixes(b: &[u8], out: &mut Vec<Match>) {
             break;
         };
         let start = m.start();
+        if matches!(prefix, Prefix::FullWidthDigit) {
+            hints.full_width = true;
+            pos = m.end();
+            continue;
+        }
         let literal = b.get(start..m.end()).unwrap_or_default();
         let next = verify(b, start, literal, pattern, prefix, out);
         pos = next.unwrap_or(start + 1).max(start + 1);
@@ -822,6 +843,10 @@ fn prefixes(b: &[u8], out: &mut Vec<Match>) {
         .and_then(|rest| memchr::memchr2(b'=', b':', rest))
     {
         let sep = at + i;
+        let value = sep + 1 + usize::from(matches!(byte(b, sep + 1), b'"' | b' '));
+        if is_base64_digits_start(b, value) {
+            hints.values.push(value);
+        }
         if let Some((s, e)) = named_credential(b, sep) {
             out.push(Match {
                 kind: Kind::Credential,
@@ -981,6 +1006,8 @@ fn verify(
                 .then_some(())
                 .and_then(|()| push(Kind::ApiKey, start, end, Confidence::High))
         }
+        // Handled (as a hint) before verification.
+        Prefix::FullWidthDigit => None,
     }
 }
 

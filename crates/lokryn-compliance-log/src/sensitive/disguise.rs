@@ -15,9 +15,9 @@
 //!
 //! Text without a disguise costs next to nothing: the digit scan notes on
 //! its way whether a digit run ends at a byte a disguise puts between
-//! groups and where a value after `=` or `:` starts like base64 of digits,
-//! and one `memmem` pass looks for full-width digits; only then is a copy
-//! made or a value decoded.
+//! groups, the prefix automaton whether a full-width digit occurs, and the
+//! pass over `=` and `:` (for named credentials) where a value starts like
+//! base64 of digits; only then is a copy made or a value decoded.
 
 use base64::Engine as _;
 
@@ -27,10 +27,7 @@ use super::{Kind, Match};
 /// Appends card numbers found in disguise to `out`, where the digit scan
 /// left `hints` of one.
 pub(super) fn cards(b: &[u8], hints: &Hints, out: &mut Vec<Match>) {
-    // Full-width digits have no ASCII digit to leave a hint: one SIMD pass
-    // for their lead bytes (cheaper than a flag in the digit scan's loop).
-    let full_width = || memchr::memmem::find(b, &[0xEF, 0xBC]).is_some();
-    if hints.separator || full_width() {
+    if hints.separator || hints.full_width {
         let (norm, map) = normalise(b);
         let mut found = Vec::new();
         detect::digits_and_at(&norm, &mut found, &mut Hints::default());
@@ -195,7 +192,7 @@ mod tests {
     fn cards_in(text: &str) -> Vec<&str> {
         let mut out = Vec::new();
         let mut hints = Hints::default();
-        detect::digits_and_at(text.as_bytes(), &mut Vec::new(), &mut hints);
+        detect::hints(text.as_bytes(), &mut hints);
         cards(text.as_bytes(), &hints, &mut out);
         out.iter()
             .map(|m| text.get(m.start..m.end).unwrap())
