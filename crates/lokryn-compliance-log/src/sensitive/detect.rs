@@ -18,8 +18,10 @@ use super::{Confidence, Kind, Match};
 pub(crate) fn scan(text: &str, out: &mut Vec<Match>) {
     let b = text.as_bytes();
     let mut found = Vec::new();
-    let mut hints = Hints::default();
-    digits_and_at(b, &mut found, &mut hints);
+    let mut hints = Hints {
+        separator: digits_and_at(b, &mut found),
+        ..Hints::default()
+    };
     prefixes(b, &mut found, &mut hints);
     super::disguise::cards(b, &hints, &mut found);
     if found.is_empty() {
@@ -186,11 +188,14 @@ pub(super) fn is_base64_digits_start(b: &[u8], at: usize) -> bool {
 #[cfg(test)]
 pub(super) fn hints(b: &[u8], hints: &mut Hints) {
     let mut found = Vec::new();
-    digits_and_at(b, &mut found, hints);
+    hints.separator = digits_and_at(b, &mut found);
     prefixes(b, &mut found, hints);
 }
 
-pub(super) fn digits_and_at(b: &[u8], out: &mut Vec<Match>, hints: &mut Hints) {
+/// Finds the digit-led and `@`-led kinds; returns true when a digit run
+/// ended at a byte a disguise puts between groups ([`Hints::separator`]).
+pub(super) fn digits_and_at(b: &[u8], out: &mut Vec<Match>) -> bool {
+    let mut separator = false;
     let mut i = 0;
     while i < b.len() {
         let j = if let Some(w) = word_at(b, i) {
@@ -210,13 +215,14 @@ pub(super) fn digits_and_at(b: &[u8], out: &mut Vec<Match>, hints: &mut Hints) {
         i = match byte(b, j) {
             c if c.is_ascii_digit() => {
                 let next = numeric(b, j, out).max(j + 1);
-                hints.separator |= is_disguise_separator(byte(b, next));
+                separator |= is_disguise_separator(byte(b, next));
                 next
             }
             b'@' => at_sign(b, j, out).max(j + 1),
             _ => j + 1,
         };
     }
+    separator
 }
 
 /// Looks for lower-case `words` in the `window` bytes before `at`.

@@ -30,7 +30,7 @@ pub(super) fn cards(b: &[u8], hints: &Hints, out: &mut Vec<Match>) {
     if hints.separator || hints.full_width {
         let (norm, map) = normalise(b);
         let mut found = Vec::new();
-        detect::digits_and_at(&norm, &mut found, &mut Hints::default());
+        detect::digits_and_at(&norm, &mut found);
         for m in found {
             if m.kind != Kind::CardNumber {
                 continue;
@@ -175,7 +175,7 @@ fn base64_value(b: &[u8], at: usize, out: &mut Vec<Match>) {
         return;
     }
     let mut found = Vec::new();
-    detect::digits_and_at(&decoded, &mut found, &mut Hints::default());
+    detect::digits_and_at(&decoded, &mut found);
     if let Some(card) = found.iter().find(|m| m.kind == Kind::CardNumber) {
         out.push(Match {
             start: at,
