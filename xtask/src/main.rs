@@ -52,6 +52,7 @@ commands:
   version [--pep440]  print the version, after checking that every manifest agrees
                       (--pep440: as Python spells it, 1.0.0rc1 for 1.0.0-rc.1)
   deny <check>...     cargo deny check <check>... with the pinned cargo-deny (deny.toml)
+  root                print the repository root the commands act on (found at run time)
 ";
 
 fn main() -> ExitCode {
@@ -78,6 +79,10 @@ fn main() -> ExitCode {
         ["version"] => version::check(&util::root()).map(|v| println!("{v}")),
         ["version", "--pep440"] => {
             version::check(&util::root()).map(|v| println!("{}", dist::pep440(&v)))
+        }
+        ["root"] => {
+            println!("{}", util::root().display());
+            return ExitCode::SUCCESS;
         }
         ["deny", checks @ ..] if !checks.is_empty() => tools::deny(checks, false),
         ["help" | "--help" | "-h"] | [] => {

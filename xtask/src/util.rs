@@ -5,11 +5,39 @@ use std::process::Command;
 
 use anyhow::{Context, Result, bail};
 
-/// The repository root (the parent of `xtask/`).
+/// The repository root this run acts on, resolved at run time: the
+/// workspace whose xtask Cargo is running (`CARGO_MANIFEST_DIR`, which
+/// `cargo run` sets to `<root>/xtask`), else the nearest directory at or
+/// above the current one that holds a workspace `Cargo.toml` and `xtask/`.
+///
+/// Never the directory the binary was compiled in: with a shared
+/// `CARGO_TARGET_DIR`, an xtask built in one clone and still fresh runs for
+/// another clone, and must act on that one.
 pub(crate) fn root() -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR"))
-        .parent()
-        .map_or_else(|| PathBuf::from("."), Path::to_path_buf)
+    let cwd = std::env::current_dir().unwrap_or_else(|_| PathBuf::from("."));
+    let manifest_dir = std::env::var_os("CARGO_MANIFEST_DIR").map(PathBuf::from);
+    find_root(manifest_dir.as_deref(), &cwd).unwrap_or(cwd)
+}
+
+/// [`root`] from its inputs: the runtime `CARGO_MANIFEST_DIR` (if any) and
+/// the current directory.
+fn find_root(manifest_dir: Option<&Path>, cwd: &Path) -> Option<PathBuf> {
+    if let Some(root) = manifest_dir
+        .and_then(Path::parent)
+        .filter(|dir| is_root(dir))
+    {
+        return Some(root.to_path_buf());
+    }
+    cwd.ancestors()
+        .find(|dir| is_root(dir))
+        .map(Path::to_path_buf)
+}
+
+/// A directory with a `Cargo.toml` that declares a `[workspace]`, and `xtask/`.
+fn is_root(dir: &Path) -> bool {
+    dir.join("xtask").join("Cargo.toml").is_file()
+        && std::fs::read_to_string(dir.join("Cargo.toml"))
+            .is_ok_and(|text| text.lines().any(|line| line.trim() == "[workspace]"))
 }
 
 /// Runs `cmd`, echoing it first, and fails when it exits non-zero.

@@ -2,12 +2,10 @@
 //! OpenTelemetry logs (OTLP), following the mappings the schema declares
 //! (docs/exports.md).
 
-use std::cell::Cell;
 use std::fs::File;
 use std::io::{BufWriter, Write};
 use std::path::PathBuf;
 use std::process::ExitCode;
-use std::rc::Rc;
 use std::time::{SystemTime, UNIX_EPOCH};
 
 use anyhow::{Context as _, Result, bail};
@@ -18,7 +16,10 @@ use lokryn_export::security_lake::SecurityLakeWriter;
 use lokryn_export::{Options, ecs, ocsf, otlp};
 use prost::Message as _;
 
-use crate::input::{self, Record};
+use lokryn_compliance_log::compress::{Compression, Compressor};
+
+use crate::driver::{self, OnSourceError};
+use crate::input;
 use crate::progress::Progress;
 use crate::{ReadArgs, output};
 
@@ -76,7 +77,7 @@ pub(crate) struct ExportArgs {
 
 struct Writer {
     to: Target,
-    out: Box<dyn Write>,
+    out: output::Out,
     parquet: Option<FlatWriter<BufWriter<File>>>,
     lake: Option<SecurityLakeWriter>,
     options: Options,
@@ -169,7 +170,7 @@ pub(crate) fn run(args: &ExportArgs) -> Result<ExitCode> {
     let mut writer = Writer {
         to: args.to,
         out: if parquet.is_some() || lake.is_some() {
-            Box::new(std::io::sink())
+            Compressor::new(Box::new(std::io::sink()), Compression::None)
         } else {
             output::open(args.output.as_deref(), args.to == Target::Otlp)?
         },
@@ -179,18 +180,14 @@ pub(crate) fn run(args: &ExportArgs) -> Result<ExitCode> {
         pending: Vec::new(),
         batch: usize::try_from(args.batch).unwrap_or(usize::MAX),
     };
-    let read = args.read.options();
-    let bytes = Rc::new(Cell::new(0u64));
-    let mut progress = Progress::new(!args.quiet);
     let (mut exported, mut skipped) = (0u64, 0u64);
-    let mut fatal: Option<anyhow::Error> = None;
-    for source in &sources {
-        let label = source.label();
-        let mut visit = |record: Record| {
-            if fatal.is_some() {
-                return;
-            }
-            let at = record.label(&label);
+    driver::run(
+        &sources,
+        &args.read.options(),
+        &mut Progress::new(!args.quiet),
+        OnSourceError::Stop,
+        |label, record, progress| {
+            let at = record.label(label);
             match record.result {
                 Err(problem) => {
                     progress.clear();
@@ -200,20 +197,20 @@ pub(crate) fn run(args: &ExportArgs) -> Result<ExitCode> {
                     );
                     skipped += 1;
                 }
-                Ok(decoded) => match writer.push(decoded.entry) {
-                    Ok(()) => exported += 1,
-                    Err(err) => fatal = Some(err.context(at)),
-                },
+                Ok(decoded) => {
+                    writer.push(decoded.entry).context(at)?;
+                    exported += 1;
+                }
             }
-            progress.tick(exported + skipped, bytes.get(), &label);
-        };
-        input::read(source, &read, &bytes, &mut visit).with_context(|| label.clone())?;
-        if let Some(err) = fatal {
-            return Err(err);
-        }
-    }
+            Ok(())
+        },
+    )?;
     writer.flush_batch()?;
-    writer.out.flush()?;
+    std::mem::replace(
+        &mut writer.out,
+        Compressor::new(Box::new(std::io::sink()), Compression::None),
+    )
+    .finish()?;
     if let Some(parquet) = writer.parquet.take() {
         parquet.finish()?.flush()?;
     }
@@ -223,7 +220,6 @@ pub(crate) fn run(args: &ExportArgs) -> Result<ExitCode> {
             eprintln!("complog: wrote {} Parquet files", files.len());
         }
     }
-    progress.clear();
     if !args.quiet {
         eprintln!(
             "complog: exported {exported} entries{}",

@@ -90,11 +90,11 @@ pub(crate) fn run(args: &ImportArgs) -> Result<ExitCode> {
             }
         }
     }
-    if let Some(mut w) = lines {
-        w.flush()?;
+    if let Some(w) = lines {
+        w.finish()?;
     }
-    if let Some(mut w) = binary {
-        w.flush()?;
+    if let Some(w) = binary {
+        w.into_inner().finish()?;
     }
     if !args.quiet {
         eprintln!("complog: imported {imported} entries");

@@ -1,17 +1,21 @@
 //! Turning command-line inputs (files, directories, `-`) into entries.
 
-use std::cell::Cell;
+use std::collections::HashSet;
 use std::fs::File;
 use std::io::{self, BufRead, BufReader, Read};
+use std::ops::ControlFlow;
 use std::path::{Path, PathBuf};
-use std::rc::Rc;
+use std::sync::Arc;
+use std::sync::atomic::{AtomicU64, Ordering};
 
 use lokryn_compliance_log::codec::Limits;
+use lokryn_compliance_log::compress::{self, Compression};
 use lokryn_compliance_log::json::{self, JsonOptions};
 use lokryn_compliance_log::stream::{DelimitedReader, Format, JsonLinesReader};
 use lokryn_compliance_log::{Error, LogEntry};
 
-/// Extensions picked up when walking a directory.
+/// Extensions picked up when walking a directory, also under a compression
+/// extension (`day.jsonl.gz`, `day.binpb.zst`).
 const KNOWN_EXTENSIONS: &[&str] = &["json", "jsonl", "ndjson", "binpb", "pb", "bin", "ldpb"];
 
 /// Where entries come from.
@@ -31,22 +35,26 @@ impl Source {
 }
 
 /// Expands the inputs: `-` is stdin, a directory contributes every file
-/// below it with a known extension (sorted, hidden entries skipped). Inputs
-/// that do not exist are returned as errors.
+/// below it with a known extension (sorted, hidden entries skipped). Links
+/// are followed, but each real directory is searched once and each real
+/// file found in a directory is read once, so a link back up the tree
+/// (`dir/a/back -> ..`) is not a loop. Inputs that do not exist are
+/// returned as errors.
 pub(crate) fn expand(inputs: &[PathBuf]) -> (Vec<Source>, Vec<String>) {
     let mut sources = Vec::new();
     let mut errors = Vec::new();
+    let mut seen = Seen::default();
     for input in inputs {
         if input.as_os_str() == "-" {
             sources.push(Source::Stdin);
         } else if input.is_dir() {
             let before = sources.len();
-            if let Err(err) = walk(input, &mut sources) {
+            if let Err(err) = walk(input, &mut seen, &mut sources) {
                 errors.push(format!("{}: {err}", input.display()));
             }
             if sources.len() == before {
                 errors.push(format!(
-                    "{}: no files with a known extension ({}) in this directory",
+                    "{}: no files with a known extension ({}, optionally .gz or .zst) in this directory",
                     input.display(),
                     KNOWN_EXTENSIONS.join(", ")
                 ));
@@ -60,7 +68,17 @@ pub(crate) fn expand(inputs: &[PathBuf]) -> (Vec<Source>, Vec<String>) {
     (sources, errors)
 }
 
-fn walk(dir: &Path, out: &mut Vec<Source>) -> io::Result<()> {
+/// The real (canonical) directories searched and files taken so far.
+#[derive(Default)]
+struct Seen {
+    dirs: HashSet<PathBuf>,
+    files: HashSet<PathBuf>,
+}
+
+fn walk(dir: &Path, seen: &mut Seen, out: &mut Vec<Source>) -> io::Result<()> {
+    if !seen.dirs.insert(dir.canonicalize()?) {
+        return Ok(());
+    }
     let mut entries: Vec<PathBuf> = std::fs::read_dir(dir)?
         .map(|e| e.map(|e| e.path()))
         .collect::<io::Result<_>>()?;
@@ -74,16 +92,23 @@ fn walk(dir: &Path, out: &mut Vec<Source>) -> io::Result<()> {
             continue;
         }
         if path.is_dir() {
-            walk(&path, out)?;
-        } else if path
-            .extension()
-            .and_then(|e| e.to_str())
-            .is_some_and(|e| KNOWN_EXTENSIONS.contains(&e.to_ascii_lowercase().as_str()))
+            walk(&path, seen, out)?;
+        } else if has_known_extension(&path)
+            && seen
+                .files
+                .insert(path.canonicalize().unwrap_or_else(|_| path.clone()))
         {
             out.push(Source::File(path));
         }
     }
     Ok(())
+}
+
+fn has_known_extension(path: &Path) -> bool {
+    Compression::strip_extension(path)
+        .extension()
+        .and_then(|e| e.to_str())
+        .is_some_and(|e| KNOWN_EXTENSIONS.contains(&e.to_ascii_lowercase().as_str()))
 }
 
 /// One entry read from a source, or the reason it could not be read.
@@ -142,48 +167,83 @@ impl Record {
 pub(crate) struct ReadOptions {
     pub(crate) format: Option<Format>,
     pub(crate) limits: Limits,
-    /// Stop reading a source after this many unreadable entries in a row:
-    /// past that point it is not the format it was taken for.
-    pub(crate) max_consecutive_errors: u64,
+    /// Stop reading JSON Lines after this many lines in a row that are not
+    /// JSON at all (0: never): past that point the input is not JSON Lines.
+    pub(crate) max_non_json_lines: u64,
 }
+
+/// How reading a source ended.
+#[derive(Debug, Clone, Copy)]
+pub(crate) struct ReadEnd {
+    /// Bytes left unread (of the decompressed stream) when reading gave up
+    /// because the framing could no longer be trusted; `None` when the
+    /// whole input was read.
+    pub(crate) unread: Option<u64>,
+}
+
+/// At most this much of an input's start is looked at to tell its format.
+const SNIFF_BYTES: usize = 4096;
 
 /// Counts bytes read, for progress reporting.
 struct Counting<R> {
     inner: R,
-    count: Rc<Cell<u64>>,
+    count: Arc<AtomicU64>,
 }
 
 impl<R: Read> Read for Counting<R> {
     fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
         let n = self.inner.read(buf)?;
-        self.count.set(self.count.get() + n as u64);
+        self.count.fetch_add(n as u64, Ordering::Relaxed);
         Ok(n)
     }
 }
 
-/// Reads every entry of `source`, calling `visit` for each. `bytes_read` is
-/// updated as input is consumed. Returns the format used, or an I/O error
+/// The format a file's name implies, looking through a compression
+/// extension (`day.jsonl.gz` is JSON Lines).
+pub(crate) fn format_of_path(path: &Path) -> Option<Format> {
+    Format::from_extension(&Compression::strip_extension(path))
+}
+
+/// Reads every entry of `source`, calling `visit` for each until it breaks.
+/// gzip and zstd input is decompressed, whatever its name. `bytes_read` is
+/// updated as input is consumed. Returns how reading ended, or an I/O error
 /// opening or reading the source as a whole.
 pub(crate) fn read(
     source: &Source,
     options: &ReadOptions,
-    bytes_read: &Rc<Cell<u64>>,
-    visit: &mut dyn FnMut(Record),
-) -> io::Result<Format> {
-    let raw: Box<dyn Read> = match source {
-        Source::Stdin => Box::new(io::stdin().lock()),
+    bytes_read: &Arc<AtomicU64>,
+    visit: &mut dyn FnMut(Record) -> ControlFlow<()>,
+) -> io::Result<ReadEnd> {
+    let raw: Box<dyn Read + Send> = match source {
+        Source::Stdin => Box::new(io::stdin()),
         Source::File(path) => Box::new(File::open(path)?),
     };
-    let mut reader = BufReader::with_capacity(
+    let counted = BufReader::with_capacity(
         64 * 1024,
         Counting {
             inner: raw,
-            count: Rc::clone(bytes_read),
+            count: Arc::clone(bytes_read),
         },
     );
-    let head = reader.fill_buf()?;
+    let (_, reader) = compress::decompress(counted)?;
+    // The first bytes (decompressed) to tell the format by, then put back:
+    // up to the end of the first line, as far as the input has it without
+    // waiting for more (a pipe may still be writing).
+    let mut reader = reader;
+    let mut head = Vec::new();
+    while head.len() < SNIFF_BYTES && !head.contains(&b'\n') {
+        let chunk = reader.fill_buf()?;
+        if chunk.is_empty() {
+            break;
+        }
+        let n = chunk.len();
+        head.extend_from_slice(chunk);
+        reader.consume(n);
+    }
+    let mut reader = io::Cursor::new(head.clone()).chain(reader);
+    let whole = ReadEnd { unread: None };
     if head.is_empty() {
-        visit(Record {
+        let _ = visit(Record {
             index: 0,
             line: None,
             offset: None,
@@ -193,109 +253,175 @@ pub(crate) fn read(
                 message: "the input is empty: no entries".into(),
             }),
         });
-        return Ok(options.format.unwrap_or(Format::Delimited));
+        return Ok(whole);
     }
     let format = options
         .format
         .or_else(|| match source {
-            Source::File(p) => Format::from_extension(p),
+            Source::File(p) => format_of_path(p),
             Source::Stdin => None,
         })
-        .unwrap_or_else(|| Format::sniff(head));
+        .unwrap_or_else(|| Format::sniff(&head));
     let json_options = JsonOptions::default().limits(options.limits);
-    let mut guard = Guard {
-        limit: options.max_consecutive_errors,
-        run: 0,
-    };
-    match format {
-        Format::Json => read_json_document(reader, options, &json_options, visit)?,
-        Format::JsonLines => {
-            let mut lines = JsonLinesReader::with_options(reader, json_options);
-            while let Some(result) = lines.next_positioned() {
-                let record = match result {
-                    Ok((at, entry)) => Record {
-                        index: at.index,
-                        line: Some(at.line),
-                        offset: Some(at.offset),
-                        single: false,
-                        result: Ok(Decoded { entry, raw: None }),
-                    },
-                    Err(err) => entry_error(&err),
-                };
-                if !guard.visit(record, visit) {
-                    break;
-                }
-            }
+    let gave_up = match format {
+        Format::Json => {
+            read_json_document(&mut reader, options, &json_options, visit)?;
+            None
         }
-        Format::Delimited => {
-            let mut frames = DelimitedReader::with_limits(reader, options.limits);
-            while let Some(frame) = frames.next_frame() {
-                let record = match frame {
-                    Ok(frame) => {
-                        let result = lokryn_compliance_log::codec::decode_with(
-                            &frame.bytes,
-                            &options.limits,
-                        )
+        Format::JsonLines => read_json_lines(&mut reader, options, json_options, visit),
+        _ => read_delimited(&mut reader, options, visit),
+    };
+    let Some(at) = gave_up else {
+        return Ok(whole);
+    };
+    // Count what is left, in bounded memory (a broken compressed stream
+    // stops the count where it breaks).
+    let mut unread = 0u64;
+    let mut buf = vec![0u8; 64 * 1024];
+    while let Ok(n) = reader.read(&mut buf) {
+        if n == 0 {
+            break;
+        }
+        unread += n as u64;
+    }
+    if unread > 0 {
+        let _ = visit(Record {
+            result: Err(Problem {
+                code: "GAVE_UP",
+                message: format!("stopped reading: {}; {unread} bytes left unread", at.reason),
+            }),
+            ..at.record
+        });
+    }
+    Ok(ReadEnd {
+        unread: Some(unread),
+    })
+}
+
+/// Where and why reading stopped before the end of the input.
+struct GaveUp {
+    /// Positions the GAVE_UP record at the next entry.
+    record: Record,
+    reason: String,
+}
+
+impl GaveUp {
+    fn after(index: u64, line: Option<u64>, offset: u64, reason: String) -> Self {
+        Self {
+            record: Record {
+                index,
+                line,
+                offset: Some(offset),
+                single: false,
+                result: Err(Problem {
+                    code: "GAVE_UP",
+                    message: String::new(),
+                }),
+            },
+            reason,
+        }
+    }
+}
+
+/// JSON Lines: every line that is JSON is judged, whether or not it is an
+/// entry; only a run of lines that are not JSON at all (a binary file read
+/// as text) makes reading give up.
+fn read_json_lines(
+    reader: &mut dyn BufRead,
+    options: &ReadOptions,
+    json_options: JsonOptions,
+    visit: &mut dyn FnMut(Record) -> ControlFlow<()>,
+) -> Option<GaveUp> {
+    let mut lines = JsonLinesReader::with_options(reader, json_options);
+    let mut run = 0u64;
+    while let Some(result) = lines.next_positioned() {
+        let record = match result {
+            Ok((at, entry)) => Record {
+                index: at.index,
+                line: Some(at.line),
+                offset: Some(at.offset),
+                single: false,
+                result: Ok(Decoded { entry, raw: None }),
+            },
+            Err(err) => entry_error(&err),
+        };
+        let not_json = record.result.is_err() && !is_json(lines.last_line());
+        run = if not_json { run + 1 } else { 0 };
+        let (index, line) = (record.index, record.line);
+        if visit(record).is_break() {
+            return None;
+        }
+        if options.max_non_json_lines > 0 && run >= options.max_non_json_lines {
+            return Some(GaveUp::after(
+                index + 1,
+                line.map(|l| l + 1),
+                lines.position(),
+                format!(
+                    "{run} lines in a row are not JSON at all: this input is probably not \
+                     JSON Lines (use --input-format to say what it is)"
+                ),
+            ));
+        }
+    }
+    None
+}
+
+/// Whether a line is JSON (any JSON value; whether it is an entry is the
+/// reader's business).
+fn is_json(line: &[u8]) -> bool {
+    serde_json::from_slice::<serde::de::IgnoredAny>(line.trim_ascii()).is_ok()
+}
+
+/// Length-delimited binary: an entry whose bytes do not decode is judged
+/// unreadable and reading goes on with the next, however many there are;
+/// reading gives up only where the framing breaks (a length prefix that is
+/// not a varint, or that claims more than the limit or than the input
+/// holds), as nothing after that point can be located.
+fn read_delimited(
+    reader: &mut dyn BufRead,
+    options: &ReadOptions,
+    visit: &mut dyn FnMut(Record) -> ControlFlow<()>,
+) -> Option<GaveUp> {
+    let mut frames = DelimitedReader::with_limits(reader, options.limits);
+    while let Some(frame) = frames.next_frame() {
+        let record = match frame {
+            Ok(frame) => {
+                let result =
+                    lokryn_compliance_log::codec::decode_with(&frame.bytes, &options.limits)
                         .map(|entry| Decoded {
                             entry,
                             raw: Some(frame.bytes),
                         })
                         .map_err(|e| Problem::from_error(&e));
-                        Record {
-                            index: frame.index,
-                            line: None,
-                            offset: Some(frame.offset),
-                            single: false,
-                            result,
-                        }
-                    }
-                    Err(err) => entry_error(&err),
-                };
-                if !guard.visit(record, visit) {
-                    break;
+                Record {
+                    index: frame.index,
+                    line: None,
+                    offset: Some(frame.offset),
+                    single: false,
+                    result,
                 }
             }
-        }
-        _ => {}
-    }
-    Ok(format)
-}
-
-/// Counts consecutive unreadable entries and gives up past the limit.
-struct Guard {
-    limit: u64,
-    run: u64,
-}
-
-impl Guard {
-    /// Passes `record` on; false when the source should be abandoned.
-    fn visit(&mut self, record: Record, visit: &mut dyn FnMut(Record)) -> bool {
-        let (index, line, offset) = (record.index, record.line, record.offset);
-        self.run = if record.result.is_err() {
-            self.run + 1
-        } else {
-            0
-        };
-        visit(record);
-        if self.limit > 0 && self.run >= self.limit {
-            visit(Record {
-                index: index + 1,
-                line: line.map(|l| l + 1),
-                offset,
-                single: false,
-                result: Err(Problem {
-                    code: "GAVE_UP",
-                    message: format!(
-                        "stopped reading after {} unreadable entries in a row: this input is \
-                         probably not in the format it was read as (use --input-format to say which)",
-                        self.run
+            Err(err) => {
+                // The framing is broken: this is the last frame.
+                let record = entry_error(&err);
+                let index = record.index;
+                let _ = visit(record);
+                return Some(GaveUp::after(
+                    index + 1,
+                    None,
+                    frames.position(),
+                    format!(
+                        "the length prefix of entry {index} cannot be trusted, so no later \
+                         entry can be found"
                     ),
-                }),
-            });
-            return false;
+                ));
+            }
+        };
+        if visit(record).is_break() {
+            return None;
         }
-        true
     }
+    None
 }
 
 /// Turns a stream error (which carries the entry position) into a record.
@@ -320,10 +446,10 @@ fn entry_error(err: &Error) -> Record {
 
 /// A `.json` document: one entry, or an array of entries.
 fn read_json_document(
-    reader: impl Read,
+    reader: &mut dyn BufRead,
     options: &ReadOptions,
     json_options: &JsonOptions,
-    visit: &mut dyn FnMut(Record),
+    visit: &mut dyn FnMut(Record) -> ControlFlow<()>,
 ) -> io::Result<()> {
     let limit = options.limits.max_json_bytes;
     let mut text = Vec::new();
@@ -337,7 +463,7 @@ fn read_json_document(
     };
     if text.len() > limit {
         let message = format!("the JSON document is over the limit of {limit} bytes");
-        visit(single(Err(Problem {
+        let _ = visit(single(Err(Problem {
             code: "TOO_LARGE",
             message,
         })));
@@ -345,7 +471,7 @@ fn read_json_document(
     }
     let Ok(text) = String::from_utf8(text) else {
         let message = "the JSON document is not valid UTF-8".into();
-        visit(single(Err(Problem {
+        let _ = visit(single(Err(Problem {
             code: "JSON",
             message,
         })));
@@ -363,7 +489,7 @@ fn read_json_document(
                 },
                 Problem::from_error,
             );
-            visit(single(Err(problem)));
+            let _ = visit(single(Err(problem)));
             return Ok(());
         }
     };
@@ -371,7 +497,7 @@ fn read_json_document(
         serde_json::Value::Array(items) => {
             if items.is_empty() {
                 let message = "the JSON array is empty: no entries".into();
-                visit(single(Err(Problem {
+                let _ = visit(single(Err(Problem {
                     code: "EMPTY",
                     message,
                 })));
@@ -380,13 +506,16 @@ fn read_json_document(
                 let result = json::from_json_value(item, json_options)
                     .map(|entry| Decoded { entry, raw: None })
                     .map_err(|e| Problem::from_error(&e));
-                visit(Record {
+                let record = Record {
                     index: i as u64,
                     line: None,
                     offset: None,
                     single: false,
                     result,
-                });
+                };
+                if visit(record).is_break() {
+                    break;
+                }
             }
         }
         _ => {
@@ -394,7 +523,7 @@ fn read_json_document(
             let result = json::from_json_with(&text, json_options)
                 .map(|entry| Decoded { entry, raw: None })
                 .map_err(|e| Problem::from_error(&e));
-            visit(single(result));
+            let _ = visit(single(result));
         }
     }
     Ok(())

@@ -100,7 +100,7 @@ struct AppendArgs {
     redact: bool,
     /// Read inputs as this format instead of deciding by extension or content.
     #[arg(long, value_enum, value_name = "FORMAT")]
-    input_format: Option<crate::FormatArg>,
+    input_format: Option<crate::InputFormat>,
     /// Commit when this many bytes of entries are pending.
     #[arg(long, value_name = "BYTES", default_value_t = 64 << 20)]
     commit_bytes: usize,
@@ -370,32 +370,18 @@ fn entry_bytes(path: &Path) -> Result<Vec<u8>> {
     Ok(raw)
 }
 
-/// Opens an input, decompressing gzip.
+/// Opens an input, decompressing gzip or zstd (told by the magic bytes),
+/// with the format its name implies (`day.jsonl.gz` is JSON Lines).
 fn open_input(path: &Path) -> Result<(Box<dyn BufRead>, Option<Format>)> {
-    let (raw, name): (Box<dyn Read>, PathBuf) = if path.as_os_str() == "-" {
-        (Box::new(io::stdin().lock()), PathBuf::new())
+    let (raw, format): (Box<dyn Read + Send>, Option<Format>) = if path.as_os_str() == "-" {
+        (Box::new(io::stdin()), None)
     } else {
         let f = File::open(path).with_context(|| format!("cannot open {}", path.display()))?;
-        (Box::new(f), path.to_path_buf())
+        (Box::new(f), crate::input::format_of_path(path))
     };
-    let mut reader = BufReader::with_capacity(256 * 1024, raw);
-    let head = reader.fill_buf()?;
-    let gz = head.starts_with(&[0x1f, 0x8b]);
-    let stem = if name.extension().is_some_and(|e| e == "gz") {
-        name.with_extension("")
-    } else {
-        name
-    };
-    let format = Format::from_extension(&stem);
-    if gz {
-        let inner = flate2::read::MultiGzDecoder::new(reader);
-        Ok((
-            Box::new(BufReader::with_capacity(256 * 1024, inner)),
-            format,
-        ))
-    } else {
-        Ok((Box::new(reader), format))
-    }
+    let (_, reader) =
+        lokryn_compliance_log::compress::decompress(BufReader::with_capacity(256 * 1024, raw))?;
+    Ok((reader, format))
 }
 
 /// Calls `visit` with every entry of `input`; stops at the first error.
@@ -455,7 +441,7 @@ fn append(a: &AppendArgs) -> Result<ExitCode> {
         Ok(w) => w,
         Err(e) => return Ok(failure(&e)),
     };
-    let forced = a.input_format.map(crate::FormatArg::format);
+    let forced = a.input_format.map(crate::InputFormat::format);
     // Inputs whose entries are all staged, waiting for the commit that makes them durable.
     let mut waiting: Vec<(String, Option<(u64, u64)>)> = Vec::new();
     let mut pending_bytes = 0usize;
@@ -617,7 +603,7 @@ fn read(a: &ReadArgs) -> Result<ExitCode> {
     if a.format == OutFormat::Json {
         out.write_all(b"]\n")?;
     }
-    out.flush()?;
+    out.finish()?;
     Ok(ExitCode::SUCCESS)
 }
 

@@ -8,10 +8,12 @@
 #![allow(clippy::print_stdout, clippy::print_stderr)]
 
 mod convert;
+mod driver;
 mod export;
 mod import;
 mod input;
 mod ledger;
+mod output;
 mod progress;
 mod redact;
 mod validate;
@@ -37,8 +39,11 @@ enum Command {
     ///
     /// Reads JSON (one entry, or an array of entries), JSON Lines and
     /// length-delimited binary, chosen by file extension (.json; .jsonl,
-    /// .ndjson; .binpb, .pb, .bin, .ldpb) or sniffed from the content.
-    /// Directories are searched recursively for files with those extensions.
+    /// .ndjson; .binpb, .pb, .bin, .ldpb) or sniffed from the content;
+    /// gzip and zstd input (.gz, .zst, or compressed standard input) is
+    /// decompressed as it is read. Directories are searched recursively for
+    /// files with those extensions; links are followed, but each real
+    /// directory is searched once and each real file read once.
     Validate(validate::ValidateArgs),
     /// Convert entries between JSON, JSON Lines and length-delimited binary.
     Convert(convert::ConvertArgs),
@@ -69,35 +74,43 @@ enum Command {
 pub(crate) struct ReadArgs {
     /// Read inputs as this format instead of deciding by extension or content.
     #[arg(long, value_enum, value_name = "FORMAT")]
-    input_format: Option<FormatArg>,
+    input_format: Option<InputFormat>,
     /// Refuse entries whose encoding is larger than this many bytes
     /// (JSON text may be four times as large).
     #[arg(long, value_name = "BYTES", default_value_t = Limits::DEFAULT.max_entry_bytes)]
     max_entry_bytes: usize,
-    /// Stop reading an input after this many unreadable entries in a row
-    /// (0: never stop).
-    #[arg(long, value_name = "N", default_value_t = 20)]
-    max_consecutive_errors: u64,
+    /// Stop reading JSON Lines after this many lines in a row that are not
+    /// JSON at all (0: never stop). Lines that are JSON but not valid
+    /// entries are each judged, however many there are; binary input is
+    /// read to its end unless its framing breaks.
+    #[arg(
+        long,
+        value_name = "N",
+        default_value_t = 20,
+        alias = "max-consecutive-errors"
+    )]
+    max_non_json_lines: u64,
 }
 
 impl ReadArgs {
     /// The format named by --input-format.
     pub(crate) fn format(&self) -> Option<Format> {
-        self.input_format.map(FormatArg::format)
+        self.input_format.map(InputFormat::format)
     }
 
     pub(crate) fn options(&self) -> input::ReadOptions {
         input::ReadOptions {
-            format: self.input_format.map(FormatArg::format),
+            format: self.format(),
             limits: Limits::with_max_entry_bytes(self.max_entry_bytes),
-            max_consecutive_errors: self.max_consecutive_errors,
+            max_non_json_lines: self.max_non_json_lines,
         }
     }
 }
 
-/// A serialization format of entries.
+/// A format entries are read in (compressed or not: that is told by the
+/// content).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
-pub(crate) enum FormatArg {
+pub(crate) enum InputFormat {
     /// One JSON document (an entry, or an array of entries).
     Json,
     /// JSON Lines: one entry per line.
@@ -106,12 +119,35 @@ pub(crate) enum FormatArg {
     Binary,
 }
 
-impl FormatArg {
+impl InputFormat {
     pub(crate) fn format(self) -> Format {
         match self {
             Self::Json => Format::Json,
             Self::Jsonl => Format::JsonLines,
             Self::Binary => Format::Delimited,
+        }
+    }
+}
+
+/// A format entries are written in (compressed when the output file's name
+/// asks for it).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub(crate) enum OutputFormat {
+    /// One pretty-printed JSON document.
+    Json,
+    /// JSON Lines: one entry per line.
+    Jsonl,
+    /// Length-delimited binary protobuf.
+    Binary,
+}
+
+impl OutputFormat {
+    /// The output format that writes what `format` reads.
+    pub(crate) fn of(format: Format) -> Self {
+        match format {
+            Format::Json => Self::Json,
+            Format::JsonLines => Self::Jsonl,
+            _ => Self::Binary,
         }
     }
 }
@@ -172,38 +208,4 @@ fn schema(args: &SchemaArgs) -> anyhow::Result<ExitCode> {
     };
     output::write_all(args.output.as_deref(), &bytes, args.descriptor_set)?;
     Ok(ExitCode::SUCCESS)
-}
-
-pub(crate) mod output {
-    use std::io::{IsTerminal as _, Write};
-    use std::path::Path;
-
-    use anyhow::{Context as _, Result, bail};
-
-    /// Opens the output: a file, or standard output. Binary output is refused
-    /// on a terminal.
-    pub(crate) fn open(path: Option<&Path>, binary: bool) -> Result<Box<dyn Write>> {
-        match path {
-            Some(path) => {
-                let file = std::fs::File::create(path)
-                    .with_context(|| format!("cannot create {}", path.display()))?;
-                Ok(Box::new(std::io::BufWriter::new(file)))
-            }
-            None => {
-                if binary && std::io::stdout().is_terminal() {
-                    bail!(
-                        "refusing to write binary output to a terminal; redirect it or use --output FILE"
-                    );
-                }
-                Ok(Box::new(std::io::BufWriter::new(std::io::stdout().lock())))
-            }
-        }
-    }
-
-    pub(crate) fn write_all(path: Option<&Path>, bytes: &[u8], binary: bool) -> Result<()> {
-        let mut out = open(path, binary)?;
-        out.write_all(bytes)?;
-        out.flush()?;
-        Ok(())
-    }
 }

@@ -1,21 +1,21 @@
 //! `complog redact`.
 
-use std::cell::Cell;
 use std::collections::BTreeMap;
-use std::io::Write;
+use std::io::Read as _;
 use std::path::PathBuf;
 use std::process::ExitCode;
-use std::rc::Rc;
 
 use anyhow::{Context as _, Result, bail};
 use clap::Args;
+use lokryn_compliance_log::compress::decompress;
 use lokryn_compliance_log::redact::{RedactOptions, redact};
-use lokryn_compliance_log::stream::{DelimitedWriter, Format};
-use lokryn_compliance_log::{LogEntry, json};
+use lokryn_compliance_log::stream::Format;
 
-use crate::input::{self, Record, Source};
+use crate::driver::{self, OnSourceError};
+use crate::input::{self, Source};
+use crate::output::{Document, Sink};
 use crate::progress::Progress;
-use crate::{FormatArg, ReadArgs, output};
+use crate::{OutputFormat, ReadArgs};
 
 #[derive(Debug, Args)]
 pub(crate) struct RedactArgs {
@@ -34,8 +34,9 @@ pub(crate) struct RedactArgs {
     key_env: Option<String>,
     /// Write this format instead of the input's.
     #[arg(long, value_enum, value_name = "FORMAT")]
-    to: Option<FormatArg>,
-    /// Write to this file instead of standard output.
+    to: Option<OutputFormat>,
+    /// Write to this file instead of standard output; compressed with gzip
+    /// or zstd when its name ends in `.gz` or `.zst`.
     #[arg(short, long, value_name = "FILE")]
     output: Option<PathBuf>,
     /// Do not print the summary of what was redacted on standard error.
@@ -68,34 +69,27 @@ fn key(args: &RedactArgs) -> Result<Option<Vec<u8>>> {
     Ok(Some(key))
 }
 
-/// The format of a source, from its extension or its first bytes.
+/// The format of a source: as given, from its name, or from its first
+/// bytes (decompressed).
 fn format_of(source: &Source, args: &RedactArgs) -> Result<Format> {
     if let Some(f) = args.read.format() {
         return Ok(f);
     }
     if let Source::File(path) = source {
-        if let Some(f) = Format::from_extension(path) {
+        if let Some(f) = input::format_of_path(path) {
             return Ok(f);
         }
-        let mut head = vec![0u8; 4096];
-        let n = std::io::Read::read(
-            &mut std::fs::File::open(path)
-                .with_context(|| format!("cannot open {}", path.display()))?,
-            &mut head,
-        )?;
-        head.truncate(n);
+        let file =
+            std::fs::File::open(path).with_context(|| format!("cannot open {}", path.display()))?;
+        let (_, mut reader) = decompress(std::io::BufReader::new(file))?;
+        let mut head = Vec::with_capacity(4096);
+        (&mut reader).take(4096).read_to_end(&mut head)?;
         return Ok(Format::sniff(&head));
     }
     bail!("say which format standard input is in with --input-format")
 }
 
-enum Sink {
-    Binary(DelimitedWriter<Box<dyn Write>>),
-    Lines(Box<dyn Write>),
-    /// A JSON document: the entries, written at the end.
-    Document(Vec<LogEntry>),
-}
-
+#[allow(clippy::print_stderr)]
 pub(crate) fn run(args: &RedactArgs) -> Result<ExitCode> {
     let options = match key(args)? {
         Some(k) => RedactOptions::default().with_key(k),
@@ -110,37 +104,25 @@ pub(crate) fn run(args: &RedactArgs) -> Result<ExitCode> {
         formats.push(format_of(source, args)?);
     }
     let to = match args.to {
-        Some(t) => t.format(),
+        Some(t) => t,
         None => {
             let first = formats.first().copied().unwrap_or(Format::JsonLines);
             if formats.iter().any(|f| *f != first) {
                 bail!("the inputs are in different formats; say which to write with --to");
             }
-            first
+            OutputFormat::of(first)
         }
     };
-    let mut sink = match to {
-        Format::Delimited => Sink::Binary(DelimitedWriter::new(output::open(
-            args.output.as_deref(),
-            true,
-        )?)),
-        Format::JsonLines => Sink::Lines(output::open(args.output.as_deref(), false)?),
-        _ => Sink::Document(Vec::new()),
-    };
-
-    let read = args.read.options();
-    let bytes = Rc::new(Cell::new(0u64));
-    let mut progress = Progress::new(!args.quiet);
+    let mut sink = Sink::open(to, args.output.as_deref(), Document::Any)?;
     let (mut entries, mut changed, mut skipped) = (0u64, 0u64, 0u64);
     let mut kinds: BTreeMap<&'static str, u64> = BTreeMap::new();
-    let mut fatal: Option<anyhow::Error> = None;
-    for source in &sources {
-        let label = source.label();
-        let mut visit = |record: Record| {
-            if fatal.is_some() {
-                return;
-            }
-            let at = record.label(&label);
+    driver::run(
+        &sources,
+        &args.read.options(),
+        &mut Progress::new(!args.quiet),
+        OnSourceError::Stop,
+        |label, record, progress| {
+            let at = record.label(label);
             match record.result {
                 Err(problem) => {
                     progress.clear();
@@ -159,29 +141,16 @@ pub(crate) fn run(args: &RedactArgs) -> Result<ExitCode> {
                     for f in &out.findings {
                         *kinds.entry(f.kind.as_str()).or_default() += 1;
                     }
-                    if let Err(err) = write(&mut sink, out.entry, &at) {
-                        fatal = Some(err);
+                    // The redacted entry, not the original bytes.
+                    if !sink.write(out.entry, None, &at)? {
+                        skipped += 1;
                     }
                 }
             }
-            progress.tick(entries + skipped, bytes.get(), &label);
-        };
-        if let Err(err) = input::read(source, &read, &bytes, &mut visit) {
-            bail!("{label}: {err}");
-        }
-        if let Some(err) = fatal {
-            return Err(err);
-        }
-    }
-    progress.clear();
-    match sink {
-        Sink::Binary(mut w) => w.flush()?,
-        Sink::Lines(mut w) => w.flush()?,
-        Sink::Document(entries) => {
-            let text = document(&entries)?;
-            output::write_all(args.output.as_deref(), text.as_bytes(), false)?;
-        }
-    }
+            Ok(())
+        },
+    )?;
+    sink.finish()?;
     if !args.quiet {
         let what: Vec<String> = kinds.iter().map(|(k, n)| format!("{n} {k}")).collect();
         eprintln!(
@@ -192,7 +161,7 @@ pub(crate) fn run(args: &RedactArgs) -> Result<ExitCode> {
                 what.join(", ")
             },
             if skipped > 0 {
-                format!("; {skipped} unreadable entries skipped")
+                format!("; {skipped} entries skipped")
             } else {
                 String::new()
             },
@@ -203,36 +172,4 @@ pub(crate) fn run(args: &RedactArgs) -> Result<ExitCode> {
     } else {
         ExitCode::SUCCESS
     })
-}
-
-fn write(sink: &mut Sink, entry: LogEntry, at: &str) -> Result<()> {
-    match sink {
-        Sink::Binary(w) => w.write(&entry)?,
-        Sink::Lines(w) => {
-            let text = json::to_json(&entry)
-                .with_context(|| format!("{at}: cannot be written as JSON"))?;
-            w.write_all(text.as_bytes())?;
-            w.write_all(b"\n")?;
-        }
-        Sink::Document(entries) => entries.push(entry),
-    }
-    Ok(())
-}
-
-/// One entry as a pretty JSON object; several as a JSON array.
-fn document(entries: &[LogEntry]) -> Result<String> {
-    let mut pretty = Vec::new();
-    let texts: Vec<String> = entries
-        .iter()
-        .map(json::to_json)
-        .collect::<Result<_, _>>()?;
-    let joined = match texts.as_slice() {
-        [one] => one.clone(),
-        many => format!("[{}]", many.join(",")),
-    };
-    // Re-indent token by token, so keys keep their field-number order.
-    let mut de = serde_json::Deserializer::from_str(&joined);
-    serde_transcode::transcode(&mut de, &mut serde_json::Serializer::pretty(&mut pretty))?;
-    pretty.push(b'\n');
-    Ok(String::from_utf8(pretty)?)
 }

@@ -1,10 +1,8 @@
 //! `complog validate`.
 
-use std::cell::Cell;
 use std::io::Write;
 use std::path::PathBuf;
 use std::process::ExitCode;
-use std::rc::Rc;
 
 use anyhow::Result;
 use clap::{Args, ValueEnum};
@@ -12,6 +10,7 @@ use lokryn_compliance_log::validate::{self, Level, Options, Report, Violation};
 use serde_json::json;
 
 use crate::ReadArgs;
+use crate::driver::{self, OnSourceError, Totals};
 use crate::input::{self, Problem, Record};
 use crate::progress::Progress;
 
@@ -49,12 +48,32 @@ enum Output {
 
 #[derive(Debug, Default)]
 struct Tally {
-    inputs: u64,
     entries: u64,
     passed: u64,
     failed: u64,
     unreadable: u64,
     warnings: u64,
+}
+
+impl Tally {
+    fn count(&mut self, verdict: &Verdict<'_>) {
+        self.entries += 1;
+        match verdict {
+            Verdict::Unreadable(_) => self.unreadable += 1,
+            Verdict::Checked(report) => {
+                if report.is_valid() {
+                    self.passed += 1;
+                } else {
+                    self.failed += 1;
+                }
+                self.warnings += report
+                    .violations
+                    .iter()
+                    .filter(|v| v.level == Level::Warning)
+                    .count() as u64;
+            }
+        }
+    }
 }
 
 pub(crate) fn run(args: &ValidateArgs) -> Result<ExitCode> {
@@ -63,64 +82,29 @@ pub(crate) fn run(args: &ValidateArgs) -> Result<ExitCode> {
     for message in &missing {
         eprintln!("complog: {message}");
     }
-    let options = args.read.options();
     let mut out = std::io::BufWriter::new(std::io::stdout().lock());
     let mut tally = Tally::default();
     let mut progress = Progress::new(true);
-    let bytes = Rc::new(Cell::new(0u64));
-    let mut io_errors = missing.len();
-    let mut write_error = None;
-
-    for source in &sources {
-        let label = source.label();
-        tally.inputs += 1;
-        let mut visit = |record: Record| {
-            if write_error.is_some() {
-                return;
-            }
+    let totals = driver::run(
+        &sources,
+        &args.read.options(),
+        &mut progress,
+        OnSourceError::Report,
+        |label, record, progress| {
             let verdict = judge(&record, &rules);
-            tally.entries += 1;
-            match &verdict {
-                Verdict::Unreadable(_) => tally.unreadable += 1,
-                Verdict::Checked(report) if report.is_valid() => tally.passed += 1,
-                Verdict::Checked(_) => tally.failed += 1,
-            }
-            if let Verdict::Checked(report) = &verdict {
-                tally.warnings += report
-                    .violations
-                    .iter()
-                    .filter(|v| v.level == Level::Warning)
-                    .count() as u64;
-            }
-            progress.tick(tally.entries, bytes.get(), &label);
-            let result = match args.format {
-                Output::Human => print_human(
-                    &mut out,
-                    &label,
-                    &record,
-                    &verdict,
-                    args.quiet,
-                    &mut progress,
-                ),
-                Output::Json => print_json(&mut out, &label, &record, &verdict, args.quiet),
-            };
-            if let Err(err) = result {
-                write_error = Some(err);
-            }
-        };
-        if let Err(err) = input::read(source, &options, &bytes, &mut visit) {
-            progress.clear();
-            eprintln!("complog: {label}: {err}");
-            io_errors += 1;
-        }
-        if let Some(err) = write_error.take() {
-            return Err(err.into());
-        }
-    }
-    progress.clear();
-    print_summary(&mut out, args.format, &tally)?;
+            tally.count(&verdict);
+            match args.format {
+                Output::Human => {
+                    print_human(&mut out, label, &record, &verdict, args.quiet, progress)
+                }
+                Output::Json => print_json(&mut out, label, &record, &verdict, args.quiet),
+            }?;
+            Ok(())
+        },
+    )?;
+    print_summary(&mut out, args.format, &tally, &totals)?;
     out.flush()?;
-    Ok(if io_errors > 0 {
+    Ok(if totals.source_errors > 0 || !missing.is_empty() {
         ExitCode::from(2)
     } else if tally.failed + tally.unreadable > 0 && !args.exit_zero {
         ExitCode::from(1)
@@ -267,28 +251,46 @@ fn print_json(
     writeln!(out, "{line}")
 }
 
-fn print_summary(out: &mut impl Write, format: Output, t: &Tally) -> std::io::Result<()> {
+fn print_summary(
+    out: &mut impl Write,
+    format: Output,
+    t: &Tally,
+    totals: &Totals,
+) -> std::io::Result<()> {
     match format {
-        Output::Human => writeln!(
-            out,
-            "\n{} in {}: {} passed, {} failed, {} unreadable ({})",
-            plural(t.entries, "entry", "entries"),
-            plural(t.inputs, "input", "inputs"),
-            t.passed,
-            t.failed,
-            t.unreadable,
-            plural(t.warnings, "warning", "warnings"),
-        ),
+        Output::Human => {
+            write!(
+                out,
+                "\n{} in {}: {} passed, {} failed, {} unreadable ({})",
+                plural(t.entries, "entry", "entries"),
+                plural(totals.sources, "input", "inputs"),
+                t.passed,
+                t.failed,
+                t.unreadable,
+                plural(t.warnings, "warning", "warnings"),
+            )?;
+            if totals.given_up > 0 {
+                write!(
+                    out,
+                    "; gave up reading {} with {} left unread",
+                    plural(totals.given_up, "input", "inputs"),
+                    plural(totals.unread_bytes, "byte", "bytes"),
+                )?;
+            }
+            writeln!(out)
+        }
         Output::Json => writeln!(
             out,
             "{}",
             json!({"summary": {
-                "inputs": t.inputs,
+                "inputs": totals.sources,
                 "entries": t.entries,
                 "passed": t.passed,
                 "failed": t.failed,
                 "unreadable": t.unreadable,
                 "warnings": t.warnings,
+                "gaveUp": totals.given_up,
+                "unreadBytes": totals.unread_bytes,
             }})
         ),
     }

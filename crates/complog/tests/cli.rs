@@ -9,9 +9,10 @@
 // The random generator truncates on purpose.
 #![allow(clippy::cast_possible_truncation)]
 
-use std::io::Write as _;
+mod common;
+
 use std::path::{Path, PathBuf};
-use std::process::{Command, Output, Stdio};
+use std::process::{Command, Output};
 
 use lokryn_compliance_log::stream::{DelimitedReader, DelimitedWriter};
 use lokryn_compliance_log::{EventType, LogEntry, codec};
@@ -29,22 +30,7 @@ fn run(args: &[&str]) -> Output {
 }
 
 fn run_stdin(args: &[&str], input: &[u8]) -> Output {
-    let mut child = complog()
-        .current_dir(root())
-        .args(args)
-        .stdin(Stdio::piped())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .unwrap();
-    let mut stdin = child.stdin.take().unwrap();
-    let input = input.to_vec();
-    let writer = std::thread::spawn(move || {
-        let _ = stdin.write_all(&input);
-    });
-    let out = child.wait_with_output().unwrap();
-    writer.join().unwrap();
-    out
+    common::complog(args, input)
 }
 
 fn json_lines(out: &Output) -> Vec<serde_json::Value> {

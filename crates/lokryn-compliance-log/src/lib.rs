@@ -49,6 +49,8 @@ use prost_reflect::DescriptorPool;
 
 mod access;
 pub mod codec;
+#[cfg(feature = "compression")]
+pub mod compress;
 mod error;
 pub mod json;
 pub mod mapping;

@@ -304,6 +304,14 @@ impl<R: BufRead> JsonLinesReader<R> {
         self.offset
     }
 
+    /// The line read last, without its newline (at most the JSON limit and
+    /// one byte of it): after an error, what was there, so a caller can
+    /// tell a line that is JSON but not an entry from one that is not JSON
+    /// at all. Holds a record's bytes: do not echo it.
+    pub fn last_line(&self) -> &[u8] {
+        &self.buf
+    }
+
     /// Reads the next line into `self.buf` (without its newline), holding at
     /// most `limit + 1` bytes of it. Returns the line's full length, or
     /// `None` at the end of input.
