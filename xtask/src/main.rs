@@ -21,6 +21,7 @@ mod codegen;
 mod dist;
 mod npm;
 mod release;
+mod system;
 mod test;
 mod tidy;
 mod tools;
@@ -52,6 +53,8 @@ commands:
   version [--pep440]  print the version, after checking that every manifest agrees
                       (--pep440: as Python spells it, 1.0.0rc1 for 1.0.0-rc.1)
   deny <check>...     cargo deny check <check>... with the pinned cargo-deny (deny.toml)
+  system-packages     install the Debian packages the full suite needs (as root or with sudo),
+                      or print the command that does; `test` runs this first
   root                print the repository root the commands act on (found at run time)
 ";
 
@@ -80,6 +83,7 @@ fn main() -> ExitCode {
         ["version", "--pep440"] => {
             version::check(&util::root()).map(|v| println!("{}", dist::pep440(&v)))
         }
+        ["system-packages"] => system::ensure(),
         ["root"] => {
             println!("{}", util::root().display());
             return ExitCode::SUCCESS;

@@ -16,7 +16,7 @@
 //!
 //! Where rustup has no wasm32 target (`rustup target add` needs the network),
 //! the wasm build falls back to Debian's second compiler, `rustc-web`, with
-//! its own target directory (see `.ci/run` for the packages).
+//! its own target directory (see `xtask/src/system.rs` for the packages).
 
 use std::path::{Path, PathBuf};
 use std::process::Command;
@@ -111,15 +111,22 @@ enum WasmToolchain {
     DebianWeb,
 }
 
-fn wasm_toolchain() -> Result<WasmToolchain> {
-    let installed = Command::new("rustup")
+/// Whether rustup's toolchain has the wasm32 target installed.
+pub(crate) fn rustup_has_wasm_target() -> bool {
+    Command::new("rustup")
         .args(["target", "list", "--installed"])
         .output()
         .ok()
         .filter(|o| o.status.success())
-        .map(|o| String::from_utf8_lossy(&o.stdout).into_owned())
-        .unwrap_or_default();
-    if installed.lines().any(|l| l.trim() == WASM_TARGET) {
+        .is_some_and(|o| {
+            String::from_utf8_lossy(&o.stdout)
+                .lines()
+                .any(|l| l.trim() == WASM_TARGET)
+        })
+}
+
+fn wasm_toolchain() -> Result<WasmToolchain> {
+    if rustup_has_wasm_target() {
         return Ok(WasmToolchain::Rustup);
     }
     if Path::new("/usr/bin/rustc").exists() && Path::new("/usr/bin/wasm-ld").exists() {
@@ -127,7 +134,8 @@ fn wasm_toolchain() -> Result<WasmToolchain> {
     }
     bail!(
         "no Rust compiler for {WASM_TARGET}: run `rustup target add {WASM_TARGET}`, \
-         or on Debian `apt-get install rustc-web cargo-web rust-web-src lld`"
+         or on Debian `apt-get install rustc-web cargo-web rust-web-src lld` \
+         (`cargo xtask system-packages` does)"
     )
 }
 

@@ -19,8 +19,9 @@ pub(crate) fn steps(r: &mut Runner) -> Result<()> {
         crate::tools::actionlint,
     )?;
     r.step(&format!("actionlint {WORKFLOWS} (with shellcheck)"), || {
-        let shellcheck = which("shellcheck").context(
-            "shellcheck is not installed (.ci/run installs it; it checks the workflows' scripts)",
+        let shellcheck = crate::system::which("shellcheck").context(
+            "shellcheck is not installed (`cargo xtask system-packages` installs it; it checks \
+             the workflows' scripts)",
         )?;
         run(Command::new(&actionlint)
             .current_dir(root())
@@ -38,14 +39,6 @@ pub(crate) fn steps(r: &mut Runner) -> Result<()> {
         crate::tools::deny(&["licenses", "bans", "sources"], true)
     })?;
     Ok(())
-}
-
-/// The first `name` on `PATH`.
-fn which(name: &str) -> Option<std::path::PathBuf> {
-    let path = std::env::var_os("PATH")?;
-    std::env::split_paths(&path)
-        .map(|dir| dir.join(format!("{name}{}", std::env::consts::EXE_SUFFIX)))
-        .find(|p| p.is_file())
 }
 
 /// What actionlint does not check: every `uses:` of another repository is

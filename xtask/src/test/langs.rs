@@ -37,7 +37,7 @@ pub(crate) const VECTORS: &str = "tests/vectors/wire";
 /// Debian's protobuf-java jar.
 const PROTOBUF_JAR: &str = "/usr/share/java/protobuf.jar";
 
-/// It, protobuf-java-util and what JsonFormat needs at run time (`.ci/run`
+/// It, protobuf-java-util and what JsonFormat needs at run time (`cargo xtask system-packages`
 /// installs them).
 const JAVA_CLASSPATH: &[&str] = &[
     PROTOBUF_JAR,
@@ -129,17 +129,17 @@ impl Program {
 /// same way for clarity) or the Python pin does not match it.
 fn versions() -> Result<()> {
     let protoc = output(Command::new("protoc").arg("--version"))
-        .context("protoc is missing: install Debian's protobuf-compiler (.ci/run does)")?;
+        .context("protoc is missing: install Debian's protobuf-compiler (`cargo xtask system-packages` does)")?;
     let protoc = protoc.trim().trim_start_matches("libprotoc ").to_owned();
     let cpp = output(Command::new("pkg-config").args(["--modversion", "protobuf"]))
-        .context("libprotobuf is missing: install Debian's libprotobuf-dev (.ci/run does)")?;
+        .context("libprotobuf is missing: install Debian's libprotobuf-dev (`cargo xtask system-packages` does)")?;
     let jar = std::fs::canonicalize(PROTOBUF_JAR).with_context(|| {
-        format!("{PROTOBUF_JAR} is missing: install Debian's libprotobuf-java (.ci/run does)")
+        format!("{PROTOBUF_JAR} is missing: install Debian's libprotobuf-java (`cargo xtask system-packages` does)")
     })?;
     for jar in JAVA_CLASSPATH {
         ensure!(
             Path::new(jar).exists(),
-            "{jar} is missing (.ci/run installs it)"
+            "{jar} is missing (`cargo xtask system-packages` installs it)"
         );
     }
     let python_pin = std::fs::read_to_string(sources("python").join("requirements.txt"))?;

@@ -4,7 +4,8 @@
 //! Each language has its own module contributing steps. Tools that do not
 //! need root (a Python virtual environment, npm packages) are installed on
 //! first use under the tools directory (see [`crate::util::tools_dir`]);
-//! system packages are `.ci/run`'s job.
+//! the full run starts by installing the missing system packages (see
+//! [`crate::system`]).
 
 pub(crate) mod buf;
 mod exports;
@@ -26,7 +27,7 @@ use anyhow::{Result, bail};
 /// What `cargo xtask test` runs.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub(crate) enum Scope {
-    /// Everything (Linux, with `.ci/run`'s system packages).
+    /// Everything (Linux, with the system packages of [`crate::system`]).
     All,
     /// Only the Rust steps (no Python, Node, buf or the generated languages).
     RustOnly,
@@ -47,6 +48,12 @@ pub(crate) fn run(scope: Scope) -> Result<()> {
         exports::steps(&mut runner)?;
         runner.summary();
         return Ok(());
+    }
+    if scope == Scope::All {
+        runner.step(
+            "system packages (apt-get, when missing)",
+            crate::system::ensure,
+        )?;
     }
     rust::steps(&mut runner)?;
     if scope == Scope::Portable {
