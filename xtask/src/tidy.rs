@@ -4,7 +4,10 @@
 mod tests {
     use heck::ToShoutySnakeCase;
 
-    use crate::codegen::{GeneratedFile, HEADER, generate_all, schema::Schema};
+    use std::collections::BTreeSet;
+    use std::path::PathBuf;
+
+    use crate::codegen::{GeneratedFile, HEADER, carries_header, generate_all, schema::Schema};
     use crate::util::root;
 
     fn schema() -> Schema {
@@ -95,5 +98,102 @@ mod tests {
             value("Sensitivity", "SENSITIVITY_HIGHLY_RESTRICTED"),
             Some(5)
         );
+    }
+
+    /// Whether a `.gitattributes` pattern matches a path (`*` within a
+    /// folder name, `**` across folders, `?` one character).
+    fn glob(pattern: &[u8], path: &[u8]) -> bool {
+        match (pattern, path) {
+            ([], []) => true,
+            ([b'*', b'*', rest @ ..], _) => {
+                let rest = rest.strip_prefix(b"/").unwrap_or(rest);
+                (0..=path.len()).any(|i| glob(rest, &path[i..]))
+            }
+            ([b'*', rest @ ..], _) => (0..=path.len())
+                .take_while(|&i| i == 0 || path[i - 1] != b'/')
+                .any(|i| glob(rest, &path[i..])),
+            ([b'?', rest @ ..], [c, more @ ..]) if *c != b'/' => glob(rest, more),
+            ([p, rest @ ..], [c, more @ ..]) if p == c => glob(rest, more),
+            _ => false,
+        }
+    }
+
+    #[test]
+    fn glob_matches_like_git() {
+        assert!(glob(b"a/generated/**", b"a/generated/x.rs"));
+        assert!(glob(b"a/generated/*.binpb", b"a/generated/d.binpb"));
+        assert!(!glob(b"a/*.rs", b"a/b/c.rs"));
+        assert!(glob(b"docs/rules.md", b"docs/rules.md"));
+        assert!(!glob(b"docs/rules.md", b"docs/rules.mdx"));
+    }
+
+    /// The files in git, with forward slashes.
+    fn tracked() -> Vec<String> {
+        let out = std::process::Command::new("git")
+            .current_dir(root())
+            .args(["ls-files", "-z"])
+            .output()
+            .unwrap();
+        assert!(out.status.success());
+        String::from_utf8(out.stdout)
+            .unwrap()
+            .split('\0')
+            .filter(|p| !p.is_empty())
+            .map(str::to_owned)
+            .collect()
+    }
+
+    /// Codegen owns exactly the files that say they are generated, and
+    /// `.gitattributes` marks exactly those (so reviews and GitHub's
+    /// statistics treat them as generated): a generated file missing from
+    /// it, or a line marking files codegen does not write, fails.
+    #[test]
+    fn gitattributes_marks_exactly_the_generated_files() {
+        let generated: BTreeSet<String> = generate_all(&root())
+            .unwrap()
+            .into_iter()
+            .map(|f| f.path.to_string_lossy().replace('\\', "/"))
+            .collect();
+        let tracked = tracked();
+        let with_header: BTreeSet<String> = tracked
+            .iter()
+            .filter(|p| !p.starts_with("xtask/"))
+            .filter(|p| carries_header(&root().join(PathBuf::from(p.as_str()))))
+            .cloned()
+            .collect();
+        let unowned: Vec<&String> = with_header.difference(&generated).collect();
+        assert!(
+            unowned.is_empty(),
+            "files carry the generated header but codegen does not write them: {unowned:?}"
+        );
+
+        let text = std::fs::read_to_string(root().join(".gitattributes")).unwrap();
+        let patterns: Vec<&str> = text
+            .lines()
+            .filter(|l| l.split_whitespace().any(|a| a == "linguist-generated=true"))
+            .filter_map(|l| l.split_whitespace().next())
+            .collect();
+        let marked = |path: &str| patterns.iter().any(|p| glob(p.as_bytes(), path.as_bytes()));
+        let unmarked: Vec<&String> = generated.iter().filter(|p| !marked(p)).collect();
+        assert!(
+            unmarked.is_empty(),
+            ".gitattributes does not mark these generated files linguist-generated: {unmarked:?}"
+        );
+        for pattern in &patterns {
+            let hits: Vec<&String> = tracked
+                .iter()
+                .filter(|p| glob(pattern.as_bytes(), p.as_bytes()))
+                .collect();
+            assert!(
+                !hits.is_empty(),
+                ".gitattributes: {pattern} matches no file"
+            );
+            for hit in hits {
+                assert!(
+                    generated.contains(hit),
+                    ".gitattributes: {pattern} marks {hit}, which codegen does not write"
+                );
+            }
+        }
     }
 }
