@@ -196,4 +196,39 @@ mod tests {
             }
         }
     }
+
+    /// README's layout table names each path once and every package
+    /// folder; the Python section sits with the other languages' sections,
+    /// before the layout table.
+    #[test]
+    fn readme_layout_table_lists_every_package_once() {
+        let readme = std::fs::read_to_string(root().join("README.md")).unwrap();
+        let table = readme
+            .split("## Repository layout")
+            .nth(1)
+            .and_then(|rest| rest.split("\n## ").next())
+            .unwrap();
+        let paths: Vec<&str> = table
+            .lines()
+            .filter_map(|l| l.strip_prefix("| `")?.split('`').next())
+            .collect();
+        let unique: BTreeSet<&str> = paths.iter().copied().collect();
+        assert_eq!(
+            unique.len(),
+            paths.len(),
+            "a path is listed twice: {paths:?}"
+        );
+        for parent in ["crates", "bindings"] {
+            for entry in std::fs::read_dir(root().join(parent)).unwrap() {
+                let name = format!("{parent}/{}", entry.unwrap().file_name().to_string_lossy());
+                assert!(
+                    unique.contains(name.as_str()),
+                    "README's layout table omits {name}"
+                );
+            }
+        }
+        let at = |heading: &str| readme.find(&format!("\n## {heading}\n")).unwrap();
+        assert!(at("Python") < at("Repository layout"));
+        assert!(at("JavaScript (browsers)") < at("Python"));
+    }
 }

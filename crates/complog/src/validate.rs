@@ -30,8 +30,10 @@ pub(crate) struct ValidateArgs {
     exit_zero: bool,
     /// Also apply this profile's rules: soc2, hipaa or pci (baseline always
     /// applies). Repeat the option, or list several separated by commas, to
-    /// combine them. Profiles with sensitive-data rules also search the
-    /// records for card numbers, SSNs, contact details and secrets.
+    /// combine them. soc2, hipaa and pci also search the records for
+    /// sensitive data and report the kinds their rules cover: card numbers
+    /// (soc2, pci), SSNs (soc2, hipaa), contact details (hipaa, warnings),
+    /// secrets (all three); docs/rules.md has the list.
     #[arg(short, long = "profile", value_name = "PROFILE")]
     profiles: Vec<String>,
     #[command(flatten)]

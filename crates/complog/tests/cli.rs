@@ -459,3 +459,39 @@ fn json_arrays_and_sniffed_stdin() {
     assert_eq!(out.status.code(), Some(0));
     assert!(String::from_utf8_lossy(&out.stdout).contains("PASS  <stdin>:4\n"));
 }
+
+/// docs/rules.md says which kinds of sensitive data each profile reports;
+/// validation must report exactly those (a record holding a card number, an
+/// SSN, an email address and an AWS key).
+#[test]
+fn each_profile_reports_the_kinds_docs_rules_md_lists() {
+    let docs = std::fs::read_to_string(root().join("docs/rules.md")).unwrap();
+    let entry = r#"{"eventType":"EVENT_LOGIN","outcome":"OUTCOME_SUCCESS","severity":"SEVERITY_INFO","actorId":"u1","time":"2026-01-01T00:00:00Z","message":"card 4111 1111 1111 1111, SSN 219-09-9999, mail jane.doe@example.com, key AKIAIOSFODNN7EXAMPLE"}"#;
+    for profile in ["soc2", "hipaa", "pci"] {
+        let line = docs
+            .lines()
+            .find(|l| l.starts_with(&format!("- `{profile}`: ")))
+            .unwrap_or_else(|| panic!("docs/rules.md does not say what {profile} reports"));
+        let out = run_stdin(
+            &["validate", "--format", "json", "--profile", profile, "-"],
+            entry.as_bytes(),
+        );
+        let verdict = &json_lines(&out)[0];
+        let mut reported: Vec<String> = verdict["violations"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .filter_map(|v| v["ruleId"].as_str()?.strip_prefix("sensitive."))
+            .map(str::to_owned)
+            .collect();
+        reported.sort();
+        reported.dedup();
+        let mut documented: Vec<String> = ["card_number", "us_ssn", "email", "aws_access_key"]
+            .iter()
+            .filter(|k| line.contains(&format!("`{k}`")))
+            .map(|k| (*k).to_owned())
+            .collect();
+        documented.sort();
+        assert_eq!(reported, documented, "{profile}: {verdict}");
+    }
+}

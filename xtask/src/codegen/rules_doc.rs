@@ -172,6 +172,21 @@ pub(crate) fn files(schema: &Schema) -> Result<Vec<GeneratedFile>> {
     for (id, row) in &sensitive {
         table_row(&mut md, "searched fields", id, row);
     }
+    md.push_str(
+        "\nSo each profile reports these kinds (all of them are found by `find_sensitive`):\n\n",
+    );
+    for (i, profile) in ["baseline", "soc2", "hipaa", "pci"].iter().enumerate() {
+        let kinds: Vec<String> = sensitive
+            .iter()
+            .filter(|(_, row)| row.levels.get(i).copied().flatten().is_some())
+            .map(|(id, _)| format!("`{}`", id.trim_start_matches("sensitive.")))
+            .collect();
+        if kinds.is_empty() {
+            writeln!(md, "- `{profile}`: none (it does not scan)")?;
+        } else {
+            writeln!(md, "- `{profile}`: {}", kinds.join(", "))?;
+        }
+    }
     md.push_str("\nSearched fields, and the kinds each expects (not reported there):\n\n");
     for (path, allow) in &scanned {
         if allow.is_empty() {
