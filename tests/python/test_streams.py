@@ -179,3 +179,39 @@ def _frame(data):
     from google.protobuf.internal.encoder import _VarintBytes
 
     return _VarintBytes(len(data)) + data
+
+
+@pytest.mark.parametrize("suffix", [".gz", ".zst"])
+def test_compressed_files_are_read_and_written_by_name(tmp_path, suffix):
+    written = entries(120, seed=7)
+    path = tmp_path / f"audit.binpb{suffix}"
+    assert lcl.write_entries(path, written) == 120
+    data = path.read_bytes()
+    magic = b"\x1f\x8b" if suffix == ".gz" else b"\x28\xb5\x2f\xfd"
+    assert data.startswith(magic)
+    # By path, from bytes and from a file object: told by the magic bytes.
+    assert list(lcl.read_entries(path)) == written
+    assert list(lcl.read_entries(data)) == written
+    assert list(lcl.read_entries(io.BytesIO(data))) == written
+    # Appending adds a member (gzip) or frames (zstd): still one stream.
+    with lcl.EntryWriter(path, append=True) as out:
+        out.write(full_entry())
+    assert list(lcl.read_entries(path)) == written + [full_entry()]
+
+
+def test_gzip_written_by_python_is_read_directly(tmp_path):
+    written = entries(30, seed=9)
+    raw = io.BytesIO()
+    lcl.write_entries(raw, written)
+    path = tmp_path / "rotated.log.1"  # no telling extension
+    path.write_bytes(gzip.compress(raw.getvalue()) + gzip.compress(b""))
+    assert list(lcl.read_entries(path)) == written
+    lines = "".join(lcl.to_json(e) + "\n" for e in written).encode()
+    assert list(lcl.read_entries(gzip.compress(lines), format="jsonl")) == written
+
+
+def test_corrupted_compressed_data_raises():
+    data = bytearray(gzip.compress(b"\x00" * 1000))
+    data[-5] ^= 0xFF  # the length in the trailer
+    with pytest.raises(Exception):
+        list(lcl.read_entries(bytes(data)))

@@ -5,13 +5,15 @@
 //! A source or target is a path (`str` or `os.PathLike`), which the core
 //! opens and buffers itself, or a binary file object (anything with `read`,
 //! or `write`), which is called in chunks of 64 KiB. A reader also takes
-//! `bytes`.
+//! `bytes`. gzip and zstd input is decompressed as it is read, told by its
+//! magic bytes; a writer given a path ending in `.gz` or `.zst` compresses.
 
 use std::fs::{File, OpenOptions};
 use std::io::{self, BufRead, BufReader, BufWriter, Cursor, Read, Write};
 use std::path::PathBuf;
 
 use lokryn_compliance_log::codec::{self, Limits};
+use lokryn_compliance_log::compress::{Compression, Compressor, Decompressed, decompress};
 use lokryn_compliance_log::json::JsonOptions;
 use lokryn_compliance_log::stream::{DelimitedReader, DelimitedWriter, JsonLinesReader};
 use pyo3::exceptions::{PyTypeError, PyValueError};
@@ -96,6 +98,26 @@ enum Source {
     File(BufReader<File>),
     Python(BufReader<PyFileReader>),
     Bytes(Cursor<PyBackedBytes>),
+    /// One of the others, gzip- or zstd-compressed.
+    Decompressed(Decompressing),
+}
+
+/// A decompressing reader. (In a `Mutex` only to be `Sync`, as a Python
+/// class must be: it is reached through `get_mut`, never locked.)
+struct Decompressing(std::sync::Mutex<Decompressed<'static>>);
+
+impl Decompressing {
+    fn get(&mut self) -> &mut Decompressed<'static> {
+        self.0
+            .get_mut()
+            .unwrap_or_else(std::sync::PoisonError::into_inner)
+    }
+}
+
+impl std::fmt::Debug for Decompressing {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("Decompressing")
+    }
 }
 
 impl Read for Source {
@@ -104,6 +126,7 @@ impl Read for Source {
             Self::File(r) => r.read(buf),
             Self::Python(r) => r.read(buf),
             Self::Bytes(r) => r.read(buf),
+            Self::Decompressed(r) => r.get().read(buf),
         }
     }
 }
@@ -114,6 +137,7 @@ impl BufRead for Source {
             Self::File(r) => r.fill_buf(),
             Self::Python(r) => r.fill_buf(),
             Self::Bytes(r) => r.fill_buf(),
+            Self::Decompressed(r) => r.get().fill_buf(),
         }
     }
 
@@ -122,11 +146,27 @@ impl BufRead for Source {
             Self::File(r) => r.consume(amount),
             Self::Python(r) => r.consume(amount),
             Self::Bytes(r) => r.consume(amount),
+            Self::Decompressed(r) => r.get().consume(amount),
         }
     }
 }
 
+/// The source, decompressed as it is read when it starts with gzip's or
+/// zstd's magic bytes.
 fn open_source(source: &Bound<'_, PyAny>) -> PyResult<Source> {
+    let mut source = open_plain(source)?;
+    let head = source.fill_buf()?;
+    if head.is_empty() || (head.len() >= 4 && Compression::sniff(head) == Compression::None) {
+        return Ok(source);
+    }
+    // Too few bytes to tell yet, or compressed: let the core look.
+    let (_, reader) = decompress(source)?;
+    Ok(Source::Decompressed(Decompressing(std::sync::Mutex::new(
+        reader,
+    ))))
+}
+
+fn open_plain(source: &Bound<'_, PyAny>) -> PyResult<Source> {
     if let Ok(bytes) = source.extract::<PyBackedBytes>() {
         return Ok(Source::Bytes(Cursor::new(bytes)));
     }
@@ -297,13 +337,27 @@ pub(crate) fn read_entries(
 #[derive(Debug)]
 enum Sink {
     File(BufWriter<File>),
+    /// A file whose name ends in `.gz` or `.zst`.
+    Compressed(Compressor<BufWriter<File>>),
     Python(BufWriter<PyFileWriter>),
+}
+
+impl Sink {
+    /// Flushes, completing a compressed file.
+    fn finish(self) -> io::Result<()> {
+        match self {
+            Self::File(mut w) => w.flush(),
+            Self::Compressed(w) => w.finish().map(drop),
+            Self::Python(mut w) => w.flush(),
+        }
+    }
 }
 
 impl Write for Sink {
     fn write(&mut self, buf: &[u8]) -> io::Result<usize> {
         match self {
             Self::File(w) => w.write(buf),
+            Self::Compressed(w) => w.write(buf),
             Self::Python(w) => w.write(buf),
         }
     }
@@ -311,6 +365,7 @@ impl Write for Sink {
     fn write_all(&mut self, buf: &[u8]) -> io::Result<()> {
         match self {
             Self::File(w) => w.write_all(buf),
+            Self::Compressed(w) => w.write_all(buf),
             Self::Python(w) => w.write_all(buf),
         }
     }
@@ -318,6 +373,7 @@ impl Write for Sink {
     fn flush(&mut self) -> io::Result<()> {
         match self {
             Self::File(w) => w.flush(),
+            Self::Compressed(w) => w.flush(),
             Self::Python(w) => w.flush(),
         }
     }
@@ -359,7 +415,8 @@ impl EntryWriter {
 #[pymethods]
 impl EntryWriter {
     /// Opens `target` (a path, created or truncated, or appended to with
-    /// `append=True`; or a binary file object).
+    /// `append=True`, compressed when it ends in `.gz` or `.zst`; or a
+    /// binary file object).
     #[new]
     #[pyo3(signature = (target, *, append = false))]
     fn new(target: &Bound<'_, PyAny>, append: bool) -> PyResult<Self> {
@@ -371,7 +428,13 @@ impl EntryWriter {
                 .truncate(!append)
                 .open(&path)
                 .map_err(|e| with_path(&e, &path))?;
-            Sink::File(BufWriter::with_capacity(CHUNK, file))
+            let file = BufWriter::with_capacity(CHUNK, file);
+            match Compression::from_path(&path) {
+                Compression::None => Sink::File(file),
+                // Appending adds a gzip member or zstd frames: readers take
+                // the file as one stream.
+                compression => Sink::Compressed(Compressor::new(file, compression)),
+            }
         } else if target.hasattr(intern!(target.py(), "write"))? {
             let writer = PyFileWriter(target.clone().unbind());
             Sink::Python(BufWriter::with_capacity(CHUNK, writer))
@@ -419,7 +482,7 @@ impl EntryWriter {
     /// allowed.
     fn close(&mut self) -> PyResult<()> {
         match self.inner.take() {
-            Some(mut writer) => Ok(writer.flush()?),
+            Some(writer) => Ok(writer.into_inner().finish()?),
             None => Ok(()),
         }
     }

@@ -264,11 +264,17 @@ def read_entries(
     max_entry_bytes: Optional[int] = None,
     ignore_unknown_fields: bool = False,
 ) -> EntryReader[bytes]:
-    """Reads entries lazily; the same as EntryReader(source, ...). With raw=True it yields bytes."""
+    """Reads entries lazily; the same as EntryReader(source, ...). With raw=True it yields bytes.
+
+    gzip or zstd input is decompressed as it is read, told by its first bytes.
+    """
 
 @final
 class EntryWriter:
-    """Writes length-delimited entries to a path or binary file object."""
+    """Writes length-delimited entries to a path or binary file object.
+
+    A path ending in ``.gz`` or ``.zst`` is written compressed.
+    """
 
     def __new__(cls, target: Union[_Path, _WritableFile], *, append: bool = False) -> EntryWriter: ...
     def write(self, entry: _Entry) -> None:
