@@ -131,7 +131,12 @@ export declare function decode(bytes: Uint8Array, options?: ReadOptions): LogEnt
  */
 export declare function encodeDelimited(entries: readonly LogEntryInit[]): Uint8Array;
 
-/** Decodes every entry of a length-delimited stream. */
+/**
+ * Decodes every entry of a length-delimited stream. The Node package also
+ * takes the stream gzip- or zstd-compressed (told by its first bytes, up to
+ * 1 GiB decompressed); in a browser, decompress it first
+ * (`DecompressionStream`).
+ */
 export declare function decodeDelimited(bytes: Uint8Array, options?: ReadOptions): LogEntry[];
 
 /**
@@ -184,7 +189,10 @@ export declare function fromJsonString(text: string, options?: JsonReadOptions):
 /** Checks a record is fit for an audit trail; violations are data, not exceptions. */
 export declare function validate(entry: EntryInput, options?: ValidateOptions): ValidationReport;
 
-/** Validates each entry of a length-delimited stream, in order. */
+/**
+ * Validates each entry of a length-delimited stream, in order; compressed
+ * streams as for {@link decodeDelimited}.
+ */
 export declare function validateDelimited(bytes: Uint8Array, options?: ValidateOptions): ValidationReport[];
 
 /** Throws a {@link ValidationError} when the record is not valid (warnings pass). */

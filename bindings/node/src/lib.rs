@@ -272,8 +272,9 @@ fn arg<'env>(h: &Node<'env>, v: Option<Unknown<'env>>) -> Result<Unknown<'env>> 
 
 /// Exports functions of [`api`] under their names: each takes its
 /// arguments' handles (`options` may be left out) and throws the failure.
+/// `arg via f` passes the argument through `f` first.
 macro_rules! export {
-    ($($(#[doc = $doc:literal])* fn $name:ident($arg:ident $(, $options:ident?)?);)*) => {$(
+    ($($(#[doc = $doc:literal])* fn $name:ident($arg:ident $(via $via:ident)? $(, $options:ident?)?);)*) => {$(
         $(#[doc = $doc])*
         #[napi]
         pub fn $name<'env>(
@@ -283,6 +284,10 @@ macro_rules! export {
         ) -> Result<Unknown<'env>> {
             let h = Node::new(env)?;
             $(let $options = arg(&h, $options)?;)?
+            $(let $arg = match $via(&h, $arg) {
+                Ok(value) => value,
+                Err(failure) => return h.finish(Err(failure)),
+            };)?
             h.finish(api::$name(&h, &$arg $(, &$options)?))
         }
     )*};
@@ -295,16 +300,18 @@ export! {
     fn decode(bytes, options?);
     /// Encodes entries as a length-delimited stream.
     fn encode_delimited(entries);
-    /// Decodes every entry of a length-delimited stream.
-    fn decode_delimited(bytes, options?);
+    /// Decodes every entry of a length-delimited stream (gzip- or
+    /// zstd-compressed or not).
+    fn decode_delimited(bytes via decompressed, options?);
     /// The canonical proto3 JSON text of an entry.
     fn to_json_string(entry);
     /// Reads an entry from proto3 JSON text.
     fn from_json_string(text, options?);
     /// Validates an entry.
     fn validate(entry, options?);
-    /// Validates every entry of a length-delimited stream.
-    fn validate_delimited(bytes, options?);
+    /// Validates every entry of a length-delimited stream (gzip- or
+    /// zstd-compressed or not).
+    fn validate_delimited(bytes via decompressed, options?);
     /// Throws a ValidationError when the entry is not valid.
     fn assert_valid(entry, options?);
     /// The sensitive data in every searched field of an entry.
@@ -315,6 +322,44 @@ export! {
     fn redact(entry, options?);
     /// One string redacted as `redact` redacts a field.
     fn redact_text(text, options?);
+}
+
+/// The most a compressed argument may decompress to: these calls hold the
+/// whole stream, and its entries, in memory. Larger logs stream through
+/// `node:zlib` into a `DelimitedDecoder`.
+const MAX_DECOMPRESSED: u64 = 1 << 30;
+
+/// `bytes` decompressed into a new `Uint8Array` when it starts with gzip's
+/// or zstd's magic bytes; anything else (plain bytes, or a wrong type the
+/// call reports itself) passes on unchanged.
+fn decompressed<'env>(
+    h: &Node<'env>,
+    bytes: Unknown<'env>,
+) -> std::result::Result<Unknown<'env>, Failure<napi::Error>> {
+    use lokryn_compliance_log::compress::{Compression, decompress};
+    use std::io::Read as _;
+
+    let Ok(slice) = Uint8ArraySlice::from_unknown(bytes) else {
+        return Ok(bytes);
+    };
+    if Compression::sniff(&slice) == Compression::None {
+        return Ok(bytes);
+    }
+    let io = |err: std::io::Error| Failure::from(lokryn_compliance_log::Error::Io(err));
+    let (_, reader) = decompress(&slice[..]).map_err(io)?;
+    let mut plain = Vec::new();
+    reader
+        .take(MAX_DECOMPRESSED + 1)
+        .read_to_end(&mut plain)
+        .map_err(io)?;
+    if plain.len() as u64 > MAX_DECOMPRESSED {
+        return Err(Failure::from(lokryn_compliance_log::Error::TooLarge {
+            what: "decompressed input",
+            size: plain.len() as u64,
+            limit: MAX_DECOMPRESSED,
+        }));
+    }
+    h.new_bytes(&plain).map_err(Failure::Host)
 }
 
 /// Decodes a length-delimited stream pushed in chunks.
