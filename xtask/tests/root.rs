@@ -63,5 +63,21 @@ fn the_root_is_the_clone_run_in_not_the_one_built_in() {
         root_seen(&other.join("crates/deep"), Some(&other.join("crates/deep"))),
         other
     );
+
+    // And the commands act there: `version` reads the other clone's
+    // manifests (it has none) instead of printing this clone's version.
+    let out = Command::new(env!("CARGO_BIN_EXE_xtask"))
+        .arg("version")
+        .current_dir(&other)
+        .env("CARGO_MANIFEST_DIR", other.join("xtask"))
+        .output()
+        .unwrap();
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        !out.status.success() && out.stdout.is_empty(),
+        "`xtask version` in another clone printed {} ({stderr})",
+        String::from_utf8_lossy(&out.stdout)
+    );
+    assert!(stderr.contains("Cargo.toml"), "{stderr}");
     std::fs::remove_dir_all(&other).unwrap();
 }
