@@ -12,7 +12,7 @@ mod common;
 
 use std::io::Write as _;
 
-use common::{complog, root, scratch, validate_json, verdicts};
+use common::{complog, root, scratch, succeed, validate_json, verdicts};
 
 use lokryn_compliance_log::compress::{Compression, Compressor};
 
@@ -53,25 +53,13 @@ fn compressed_inputs_are_read_by_name_and_by_magic_bytes() {
             assert_eq!(summary["passed"], n, "{ext} {name}: {entries:?}");
         }
         // Standard input, by magic bytes.
-        let out = complog(&["validate", "-"], &compressed(&lines, compression));
-        assert_eq!(
-            out.status.code(),
-            Some(0),
-            "{}",
-            String::from_utf8_lossy(&out.stdout)
-        );
+        let out = succeed(&["validate", "-"], &compressed(&lines, compression));
         assert!(String::from_utf8_lossy(&out.stdout).contains("PASS  <stdin>:4\n"));
     }
     // A directory contributes compressed files too.
-    let out = complog(
+    let out = succeed(
         &["validate", "--format", "json", dir.to_str().unwrap()],
         b"",
-    );
-    assert_eq!(
-        out.status.code(),
-        Some(0),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
     );
     let (_, summary) = verdicts(&out);
     assert_eq!(summary["inputs"], 4);
@@ -85,7 +73,7 @@ fn convert_compresses_when_the_output_name_asks() {
     let original = std::fs::read(root().join(input)).unwrap();
     for (compression, ext) in [(Compression::Gzip, "gz"), (Compression::Zstd, "zst")] {
         let out_path = dir.join(format!("x.jsonl.{ext}"));
-        let out = complog(
+        succeed(
             &[
                 "convert",
                 "--to",
@@ -96,24 +84,12 @@ fn convert_compresses_when_the_output_name_asks() {
             ],
             b"",
         );
-        assert_eq!(
-            out.status.code(),
-            Some(0),
-            "{}",
-            String::from_utf8_lossy(&out.stderr)
-        );
         let written = std::fs::read(&out_path).unwrap();
         assert_eq!(Compression::sniff(&written), compression);
         // Back to plain JSON Lines, through the reader.
-        let back = complog(
+        let back = succeed(
             &["convert", "--to", "jsonl", out_path.to_str().unwrap()],
             b"",
-        );
-        assert_eq!(
-            back.status.code(),
-            Some(0),
-            "{}",
-            String::from_utf8_lossy(&back.stderr)
         );
         let canonical = complog(&["convert", "--to", "jsonl", input], b"");
         assert_eq!(back.stdout, canonical.stdout);

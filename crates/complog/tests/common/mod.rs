@@ -48,21 +48,22 @@ pub fn verdicts(out: &Output) -> (Vec<serde_json::Value>, serde_json::Value) {
 }
 
 pub fn validate_json(path: &Path) -> (Vec<serde_json::Value>, serde_json::Value) {
-    let out = complog(
-        &[
-            "validate",
-            "--exit-zero",
-            "--format",
-            "json",
-            path.to_str().unwrap(),
-        ],
+    let args = ["validate", "--exit-zero", "--format", "json"];
+    verdicts(&succeed(
+        &[&args[..], &[path.to_str().unwrap()]].concat(),
         b"",
-    );
+    ))
+}
+
+/// Runs `complog` and checks that it exits 0.
+pub fn succeed(args: &[&str], stdin: &[u8]) -> Output {
+    let out = complog(args, stdin);
     assert_eq!(
         out.status.code(),
         Some(0),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
+        "complog {args:?}: {}{}",
+        String::from_utf8_lossy(&out.stderr),
+        String::from_utf8_lossy(&out.stdout)
     );
-    verdicts(&out)
+    out
 }
