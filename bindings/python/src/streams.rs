@@ -292,7 +292,8 @@ impl EntryReader {
         self.count
     }
 
-    /// How many bytes of the source have been consumed so far.
+    /// How many bytes of the source have been consumed so far (of the
+    /// decompressed stream, when the source is compressed).
     #[getter]
     fn position(&self) -> u64 {
         match &self.framing {

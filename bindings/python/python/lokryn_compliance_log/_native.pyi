@@ -235,7 +235,7 @@ class EntryReader(Iterator[_Item]):
         """How many entries have been yielded so far."""
     @property
     def position(self) -> int:
-        """How many bytes of the source have been consumed so far."""
+        """How many bytes of the source have been consumed so far (decompressed, for compressed input)."""
     def close(self) -> None:
         """Closes the file the reader opened (a file object passed in stays open)."""
     def __enter__(self) -> EntryReader[_Item]: ...
