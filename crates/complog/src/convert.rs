@@ -35,11 +35,12 @@ pub(crate) fn run(args: &ConvertArgs) -> Result<ExitCode> {
     if !missing.is_empty() {
         bail!("{}", missing.join("\n"));
     }
-    let mut sink = Sink::open(args.to, args.output.as_deref(), Document::One)?;
+    let read = args.read.options();
+    let mut sink = Sink::open(args.to, args.output.as_deref(), Document::One, read.limits)?;
     let (mut written, mut failed) = (0u64, 0u64);
     driver::run(
         &sources,
-        &args.read.options(),
+        &read,
         &mut Progress::new(true),
         OnSourceError::Stop,
         |label, record, progress| {

@@ -444,6 +444,21 @@ fn entry_error(err: &Error) -> Record {
     }
 }
 
+/// A `.json` document as first parsed: an array of entries (each kept as
+/// its text), or anything else.
+enum Document<'a> {
+    Array(Vec<&'a serde_json::value::RawValue>),
+    Other,
+}
+
+fn parse_document(text: &str) -> serde_json::Result<Document<'_>> {
+    if text.trim_start().starts_with('[') {
+        serde_json::from_str(text).map(Document::Array)
+    } else {
+        serde_json::from_str::<&serde_json::value::RawValue>(text).map(|_| Document::Other)
+    }
+}
+
 /// A `.json` document: one entry, or an array of entries.
 fn read_json_document(
     reader: &mut dyn BufRead,
@@ -477,7 +492,9 @@ fn read_json_document(
         })));
         return Ok(());
     };
-    let value: serde_json::Value = match serde_json::from_str(&text) {
+    // Array elements are kept as text, so that each is read by the schema
+    // reader itself (which refuses repeated keys and locates its errors).
+    let value = match parse_document(&text) {
         Ok(v) => v,
         Err(_) => {
             // Parse again through the schema-aware reader for its message.
@@ -494,7 +511,7 @@ fn read_json_document(
         }
     };
     match value {
-        serde_json::Value::Array(items) => {
+        Document::Array(items) => {
             if items.is_empty() {
                 let message = "the JSON array is empty: no entries".into();
                 let _ = visit(single(Err(Problem {
@@ -503,7 +520,7 @@ fn read_json_document(
                 })));
             }
             for (i, item) in items.into_iter().enumerate() {
-                let result = json::from_json_value(item, json_options)
+                let result = json::from_json_with(item.get(), json_options)
                     .map(|entry| Decoded { entry, raw: None })
                     .map_err(|e| Problem::from_error(&e));
                 let record = Record {
@@ -518,7 +535,7 @@ fn read_json_document(
                 }
             }
         }
-        _ => {
+        Document::Other => {
             // Re-read from the text so errors carry line and column.
             let result = json::from_json_with(&text, json_options)
                 .map(|entry| Decoded { entry, raw: None })

@@ -6,8 +6,9 @@ use std::path::{Path, PathBuf};
 
 use anyhow::{Context as _, Result, bail};
 use lokryn_compliance_log::compress::{Compression, Compressor};
+use lokryn_compliance_log::codec::Limits;
 use lokryn_compliance_log::stream::DelimitedWriter;
-use lokryn_compliance_log::{LogEntry, json, validate};
+use lokryn_compliance_log::{Error, LogEntry, json, validate};
 
 use crate::OutputFormat;
 
@@ -57,10 +58,12 @@ pub(crate) enum Document {
     Any,
 }
 
-/// Where entries are written, in the output format.
+/// Where entries are written, in the output format, held to the limits
+/// the input was read under: a reader with the same `--max-entry-bytes`
+/// reads back everything written.
 pub(crate) enum Sink {
     Binary(DelimitedWriter<Out>),
-    Lines(Out),
+    Lines(Out, Limits),
     /// A JSON document, written at the end: the entries kept, how many
     /// there were, and where it goes.
     Document {
@@ -68,19 +71,28 @@ pub(crate) enum Sink {
         count: u64,
         kind: Document,
         path: Option<PathBuf>,
+        limits: Limits,
     },
 }
 
 impl Sink {
-    pub(crate) fn open(format: OutputFormat, path: Option<&Path>, kind: Document) -> Result<Self> {
+    pub(crate) fn open(
+        format: OutputFormat,
+        path: Option<&Path>,
+        kind: Document,
+        limits: Limits,
+    ) -> Result<Self> {
         Ok(match format {
-            OutputFormat::Binary => Self::Binary(DelimitedWriter::new(open(path, true)?)),
-            OutputFormat::Jsonl => Self::Lines(open(path, false)?),
+            OutputFormat::Binary => {
+                Self::Binary(DelimitedWriter::with_limits(open(path, true)?, limits))
+            }
+            OutputFormat::Jsonl => Self::Lines(open(path, false)?, limits),
             OutputFormat::Json => Self::Document {
                 entries: Vec::new(),
                 count: 0,
                 kind,
                 path: path.map(Path::to_path_buf),
+                limits,
             },
         })
     }
@@ -88,15 +100,28 @@ impl Sink {
     /// Writes one entry. `raw` is the binary it was read from, if any:
     /// binary output copies it, so fields this schema does not know
     /// survive; JSON output warns that it drops them. `Ok(false)` when the
-    /// entry had to be skipped (reported on standard error, naming `at`).
+    /// entry had to be skipped (reported on standard error, naming `at`):
+    /// it has no JSON form, or it is over the limits (refused before any
+    /// byte of it is written).
+    #[allow(clippy::print_stderr)]
     pub(crate) fn write(&mut self, entry: LogEntry, raw: Option<&[u8]>, at: &str) -> Result<bool> {
         match self {
-            Self::Binary(w) => match raw {
-                Some(raw) => w.write_encoded(raw)?,
-                None => w.write(&entry)?,
-            },
-            Self::Lines(w) => {
-                let Some(text) = to_json_reporting_loss(&entry, raw, at) else {
+            Self::Binary(w) => {
+                let written = match raw {
+                    Some(raw) => w.write_encoded(raw),
+                    None => w.write(&entry),
+                };
+                match written {
+                    Ok(()) => {}
+                    Err(err @ Error::TooLarge { .. }) => {
+                        eprintln!("complog: {at}: skipped: {}: {err}", err.code());
+                        return Ok(false);
+                    }
+                    Err(err) => return Err(err.into()),
+                }
+            }
+            Self::Lines(w, limits) => {
+                let Some(text) = to_json_reporting_loss(&entry, raw, at, limits) else {
                     return Ok(false);
                 };
                 w.write_all(text.as_bytes())?;
@@ -106,10 +131,11 @@ impl Sink {
                 entries,
                 count,
                 kind,
+                limits,
                 ..
             } => {
                 *count += 1;
-                if to_json_reporting_loss(&entry, raw, at).is_none() {
+                if to_json_reporting_loss(&entry, raw, at, limits).is_none() {
                     return Ok(false);
                 }
                 // `--to json` fails at the end unless there is exactly one:
@@ -128,7 +154,7 @@ impl Sink {
             Self::Binary(w) => {
                 w.into_inner().finish()?;
             }
-            Self::Lines(w) => {
+            Self::Lines(w, _) => {
                 w.finish()?;
             }
             Self::Document {
@@ -136,6 +162,7 @@ impl Sink {
                 count,
                 kind,
                 path,
+                limits: _,
             } => {
                 if kind == Document::One && count != 1 {
                     bail!(
@@ -155,7 +182,12 @@ impl Sink {
 /// `raw`) that JSON cannot carry; `None` (reported) when the entry has no
 /// JSON form.
 #[allow(clippy::print_stderr)]
-fn to_json_reporting_loss(entry: &LogEntry, raw: Option<&[u8]>, at: &str) -> Option<String> {
+fn to_json_reporting_loss(
+    entry: &LogEntry,
+    raw: Option<&[u8]>,
+    at: &str,
+    limits: &Limits,
+) -> Option<String> {
     if let Some(raw) = raw {
         for warning in validate::unknown_field_warnings(raw, entry).unwrap_or_default() {
             let field = if warning.field.is_empty() {
@@ -170,7 +202,7 @@ fn to_json_reporting_loss(entry: &LogEntry, raw: Option<&[u8]>, at: &str) -> Opt
             );
         }
     }
-    match json::to_json(entry) {
+    match json::to_json_with(entry, limits) {
         Ok(text) => Some(text),
         Err(err) => {
             eprintln!("complog: {at}: skipped: {}: {err}", err.code());

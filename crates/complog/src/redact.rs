@@ -113,12 +113,13 @@ pub(crate) fn run(args: &RedactArgs) -> Result<ExitCode> {
             OutputFormat::of(first)
         }
     };
-    let mut sink = Sink::open(to, args.output.as_deref(), Document::Any)?;
+    let read = args.read.options();
+    let mut sink = Sink::open(to, args.output.as_deref(), Document::Any, read.limits)?;
     let (mut entries, mut changed, mut skipped) = (0u64, 0u64, 0u64);
     let mut kinds: BTreeMap<&'static str, u64> = BTreeMap::new();
     driver::run(
         &sources,
-        &args.read.options(),
+        &read,
         &mut Progress::new(!args.quiet),
         OnSourceError::Stop,
         |label, record, progress| {

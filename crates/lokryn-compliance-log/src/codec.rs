@@ -11,6 +11,13 @@ use crate::{Error, LogEntry, Result};
 
 /// Bounds on the size of what the readers accept, so that hostile or broken
 /// input costs bounded memory.
+///
+/// The writers hold to the same bounds: [`encode_with`],
+/// [`DelimitedWriter`](crate::stream::DelimitedWriter) and
+/// [`to_json_with`](crate::json::to_json_with) refuse, before writing
+/// anything and with the same [`Error::TooLarge`], an entry that a reader
+/// with the same limits would refuse. A larger limit given to the writer must
+/// then be given to the readers of what it wrote.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 #[non_exhaustive]
 pub struct Limits {
@@ -38,15 +45,38 @@ impl Limits {
     }
 }
 
+impl Limits {
+    /// Checks that an encoded entry of `len` bytes is within
+    /// `max_entry_bytes` (an [`Error::TooLarge`] if not).
+    pub fn check_entry(&self, len: usize) -> Result<()> {
+        check_size("entry", len, self.max_entry_bytes)
+    }
+
+    /// Checks that the JSON text of one entry, `len` bytes, is within
+    /// `max_json_bytes`.
+    pub fn check_json(&self, len: usize) -> Result<()> {
+        check_size("JSON text", len, self.max_json_bytes)
+    }
+}
+
 impl Default for Limits {
     fn default() -> Self {
         Self::DEFAULT
     }
 }
 
-/// Encodes `entry` to a new buffer.
+/// Encodes `entry` to a new buffer, whatever its size. [`encode_with`]
+/// refuses an entry that [`decode`] would refuse.
 pub fn encode(entry: &LogEntry) -> Vec<u8> {
     entry.encode_to_vec()
+}
+
+/// Encodes `entry` to a new buffer, refusing (before encoding) an entry
+/// whose encoding is over `limits.max_entry_bytes`: what
+/// [`decode_with`] under the same limits would refuse.
+pub fn encode_with(entry: &LogEntry, limits: &Limits) -> Result<Vec<u8>> {
+    limits.check_entry(entry.encoded_len())?;
+    Ok(entry.encode_to_vec())
 }
 
 /// Appends the encoding of `entry` to `buf`.
@@ -65,7 +95,7 @@ pub fn decode(bytes: &[u8]) -> Result<LogEntry> {
 /// As in every protobuf implementation, fields this schema does not know are
 /// skipped; [`unknown_fields`] reports them.
 pub fn decode_with(bytes: &[u8], limits: &Limits) -> Result<LogEntry> {
-    check_size("entry", bytes.len(), limits.max_entry_bytes)?;
+    limits.check_entry(bytes.len())?;
     Ok(LogEntry::decode(bytes)?)
 }
 

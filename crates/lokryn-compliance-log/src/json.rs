@@ -11,12 +11,17 @@
 //! what those libraries emit and what people write by hand: lowerCamel or
 //! original field names, enums by name or number, 64-bit integers as numbers
 //! or strings, standard or URL-safe base64, timestamps with any offset, and
-//! `null` for "not set".
+//! `null` for "not set". It refuses an object that gives a key twice, or
+//! one field under both its names (`actorId` and `actor_id`): parsers
+//! disagree on which value wins, and an audit record must read the same
+//! everywhere.
 
 use prost_reflect::{DeserializeOptions, DynamicMessage, ReflectMessage as _};
 
 use crate::codec::{Limits, check_size};
 use crate::{Error, LogEntry, Result};
+
+mod unique;
 
 /// Options for [`from_json_with`].
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
@@ -52,6 +57,15 @@ pub fn to_json(entry: &LogEntry) -> Result<String> {
     let mut out = String::with_capacity(256);
     to_json_into(entry, &mut out)?;
     Ok(out)
+}
+
+/// Writes `entry` as canonical proto3 JSON, refusing text over
+/// `limits.max_json_bytes` (what [`from_json_with`] under the same limits
+/// would refuse) with [`Error::TooLarge`].
+pub fn to_json_with(entry: &LogEntry, limits: &Limits) -> Result<String> {
+    let text = to_json(entry)?;
+    limits.check_json(text.len())?;
+    Ok(text)
 }
 
 /// Appends the canonical JSON of `entry` to `out`; on error `out` is left as
@@ -108,6 +122,11 @@ pub fn from_json_slice(bytes: &[u8], options: &JsonOptions) -> Result<LogEntry> 
 
 /// Reads one entry from an already-parsed JSON value (an element of a JSON
 /// array of entries, say). Errors carry no line and column (they are 0).
+///
+/// A `serde_json::Value` has already settled an object's repeated key (it
+/// keeps the last value), so this cannot refuse one as [`from_json`] does:
+/// read entries from their text where that matters (for an array, parse it
+/// as `Vec<&serde_json::value::RawValue>` and read each element's text).
 pub fn from_json_value(value: serde_json::Value, options: &JsonOptions) -> Result<LogEntry> {
     let message = match deserialize(&value, options, false) {
         Ok(message) => message,
@@ -122,6 +141,7 @@ where
 {
     let descriptor = LogEntry::default().descriptor();
     let de_options = DeserializeOptions::new().deny_unknown_fields(!options.ignore_unknown_fields);
+    let de = unique::Unique(de);
     if !track {
         return DynamicMessage::deserialize_with_options(descriptor, de, &de_options)
             .map_err(|e| json_error(&e, String::new()));
@@ -539,6 +559,111 @@ mod tests {
             matches!(err, Error::Json { ref path, .. } if path.is_empty()),
             "{err}"
         );
+    }
+
+    /// A key given twice is refused, not settled by "last wins": parsers
+    /// disagree on which value counts, and an audit record must read the
+    /// same everywhere.
+    #[test]
+    fn repeated_keys_are_refused_with_their_path() {
+        let cases = [
+            (
+                r#"{"eventType": "EVENT_LOGIN", "actorId": "alice", "actorId": "mallory"}"#,
+                "actorId",
+                "duplicate key `actorId`",
+            ),
+            (
+                r#"{"actorId": "alice", "actor_id": "mallory"}"#,
+                "actor_id",
+                "duplicate key `actor_id`: the field was already given as `actorId`",
+            ),
+            (
+                r#"{"actor_id": "alice", "actorId": null}"#,
+                "actorId",
+                "duplicate key `actorId`: the field was already given as `actor_id`",
+            ),
+            (
+                r#"{"delegationChain": [{"actorId": "a"}, {"actorId": "b", "actorId": "c"}]}"#,
+                "delegationChain[1].actorId",
+                "duplicate key `actorId`",
+            ),
+            (
+                r#"{"genai": {"topP": 0.5, "top_p": 0.9}}"#,
+                "genai.top_p",
+                "duplicate key `top_p`: the field was already given as `topP`",
+            ),
+            (
+                r#"{"policyTags": ["a"], "policy_tags": ["b"]}"#,
+                "policy_tags",
+                "duplicate key `policy_tags`: the field was already given as `policyTags`",
+            ),
+            (
+                r#"{"mcp": {}, "mcp": {"method": "x"}}"#,
+                "mcp",
+                "duplicate key `mcp`",
+            ),
+            (
+                r#"{"actorId": "alice", "actorId": "mallory"}"#,
+                "actorId",
+                "duplicate key `actorId`",
+            ),
+        ];
+        for (text, path, message) in cases {
+            let err = from_json(text).unwrap_err();
+            match &err {
+                Error::Json {
+                    path: p,
+                    message: m,
+                    line,
+                    ..
+                } => {
+                    assert_eq!((p.as_str(), m.as_str()), (path, message), "{text}");
+                    assert_eq!(*line, 1, "{text}");
+                }
+                other => panic!("{text}: {other:?}"),
+            }
+            assert_eq!(err.code(), "JSON");
+        }
+        // Unknown keys skipped on request are still keys of the object.
+        let lenient = JsonOptions::default().ignore_unknown_fields(true);
+        let err = from_json_with(r#"{"extra": 1, "extra": 2}"#, &lenient).unwrap_err();
+        assert!(err.to_string().contains("duplicate key `extra`"), "{err}");
+        let err = from_json_with(r#"{"extra": {"a": 1, "a": 2}}"#, &lenient).unwrap_err();
+        assert!(err.to_string().contains("(field `extra.a`)"), "{err}");
+        // The same key in different objects is fine.
+        let entry = from_json(
+            r#"{"actorId": "a", "delegationChain": [{"actorId": "b"}, {"actorId": "c"}], "producer": {"name": "n"}, "genai": {"requestModel": "m"}}"#,
+        )
+        .unwrap();
+        assert_eq!(entry.delegation_chain.len(), 2);
+    }
+
+    /// Keys are compared by the field they name, which is exact only while
+    /// every JSON object of an entry is a message: a `map` field or a
+    /// `google.protobuf.Struct` would have keys that are data.
+    #[test]
+    fn every_object_of_the_entry_json_is_a_message() {
+        fn walk(message: &prost_reflect::MessageDescriptor, seen: &mut Vec<String>) {
+            if seen.contains(&message.full_name().to_owned()) {
+                return;
+            }
+            seen.push(message.full_name().to_owned());
+            for field in message.fields() {
+                assert!(!field.is_map(), "{} is a map", field.full_name());
+                if let prost_reflect::Kind::Message(m) = field.kind() {
+                    assert!(
+                        !matches!(
+                            m.full_name(),
+                            "google.protobuf.Struct" | "google.protobuf.Value" | "google.protobuf.Any"
+                        ),
+                        "{}",
+                        field.full_name()
+                    );
+                    walk(&m, seen);
+                }
+            }
+        }
+        walk(&LogEntry::default().descriptor(), &mut Vec::new());
     }
 
     #[test]

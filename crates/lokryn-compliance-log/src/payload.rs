@@ -177,6 +177,8 @@ fn walk_json(
     }
     let mut frames: Vec<Frame> = Vec::new();
     let mut path: Vec<Seg> = Vec::new();
+    // The keys of each open object, innermost last.
+    let mut objects: Vec<ObjectKeys> = Vec::new();
     let mut scratch = Scratch::default();
     let mut pos = skip_ws(b, 0);
     'value: loop {
@@ -203,7 +205,9 @@ fn walk_json(
                 } else {
                     frames.push(Frame::Object);
                     path.push(Seg::OpaqueKey);
+                    objects.push(ObjectKeys::default());
                     pos = member_name(b, pos, &mut path, &mut scratch, visit.as_deref_mut())?;
+                    unique_key(b, &path, &mut objects)?;
                     continue 'value;
                 }
             }
@@ -262,13 +266,16 @@ fn walk_json(
                     continue 'value;
                 }
                 (Frame::Array(_), Some(b']')) | (Frame::Object, Some(b'}')) => {
-                    frames.pop();
+                    if matches!(frames.pop(), Some(Frame::Object)) {
+                        objects.pop();
+                    }
                     path.pop();
                     pos += 1;
                 }
                 (Frame::Object, Some(b',')) => {
                     pos = skip_ws(b, pos + 1);
                     pos = member_name(b, pos, &mut path, &mut scratch, visit.as_deref_mut())?;
+                    unique_key(b, &path, &mut objects)?;
                     continue 'value;
                 }
                 (_, None) => return Err(malformed(pos, "unexpected end of input")),
@@ -279,6 +286,66 @@ fn walk_json(
             }
         }
     }
+}
+
+/// The member names of one JSON object, to refuse a name given twice
+/// (parsers disagree on which value wins). Spans are compared as decoded
+/// text, so `"a"` and `"\u0061"` are the same name.
+#[derive(Default)]
+struct ObjectKeys {
+    spans: Vec<(usize, usize, bool)>,
+    /// All the names, decoded, once the object has more than a few.
+    many: Option<std::collections::HashSet<String>>,
+}
+
+/// Objects with more names than this are checked with a hash set.
+const FEW_KEYS: usize = 32;
+
+fn decoded_key(b: &[u8], (start, end, escaped): (usize, usize, bool)) -> String {
+    let raw = b.get(start..end).unwrap_or_default();
+    let mut out = String::new();
+    if escaped {
+        let mut table = Vec::new();
+        // The key was already read as a valid string.
+        let _ = unescape(raw, start, &mut out, &mut table);
+    } else {
+        out.push_str(std::str::from_utf8(raw).unwrap_or_default());
+    }
+    out
+}
+
+/// Records the key the last path segment names in the innermost object;
+/// fails when the object already has it.
+fn unique_key(b: &[u8], path: &[Seg], objects: &mut [ObjectKeys]) -> Result<(), PayloadError> {
+    let (Some(Seg::Key { start, end, escaped, .. }), Some(keys)) = (path.last(), objects.last_mut())
+    else {
+        return Ok(());
+    };
+    let span = (*start, *end, *escaped);
+    let duplicate = || malformed(span.0 - 1, "duplicate member name");
+    if let Some(set) = &mut keys.many {
+        return if set.insert(decoded_key(b, span)) {
+            Ok(())
+        } else {
+            Err(duplicate())
+        };
+    }
+    let raw = |(s, e, _): (usize, usize, bool)| b.get(s..e).unwrap_or_default();
+    for &other in &keys.spans {
+        let same = if !span.2 && !other.2 {
+            raw(span) == raw(other)
+        } else {
+            decoded_key(b, span) == decoded_key(b, other)
+        };
+        if same {
+            return Err(duplicate());
+        }
+    }
+    keys.spans.push(span);
+    if keys.spans.len() > FEW_KEYS {
+        keys.many = Some(keys.spans.iter().map(|&s| decoded_key(b, s)).collect());
+    }
+    Ok(())
 }
 
 /// Reads `"name" :` at `pos`, sets the last path segment to the key, and
@@ -831,6 +898,35 @@ mod tests {
         };
         walk(encoding, b, 64, Some(&mut v)).unwrap();
         out
+    }
+
+    #[test]
+    fn json_member_names_are_unique_per_object() {
+        for ok in [
+            r#"{"a":1,"b":{"a":2},"c":[{"a":3},{"a":4}]}"#,
+            r#"{"a_b":1,"aB":2}"#,
+        ] {
+            assert_eq!(json(ok), Ok(()), "{ok}");
+        }
+        let dup = |offset| {
+            Err(PayloadError::Malformed {
+                offset,
+                what: "duplicate member name",
+            })
+        };
+        assert_eq!(json(r#"{"a":1,"a":2}"#), dup(7));
+        assert_eq!(json(r#"{"x":{"a":1,"b":2,"a":null}}"#), dup(18));
+        assert_eq!(json(r#"[{"a":1},{"a":1,"\u0061":2}]"#), dup(16));
+        let many: Vec<String> = (0..100).map(|i| format!("\"k{i}\":{i}")).collect();
+        let text = format!("{{{},\"k7\":0}}", many.join(","));
+        assert!(matches!(
+            json(&text),
+            Err(PayloadError::Malformed {
+                what: "duplicate member name",
+                ..
+            })
+        ));
+        assert_eq!(json(&format!("{{{}}}", many.join(","))), Ok(()));
     }
 
     #[test]

@@ -222,35 +222,49 @@ fn read_varint(r: &mut impl BufRead) -> Result<Option<(u64, usize)>> {
 }
 
 /// Writes length-delimited entries.
+///
+/// An entry over the limit is refused with [`Error::TooLarge`] before any of
+/// it is written, so that the file stays readable by a [`DelimitedReader`]
+/// with the same limits.
 #[derive(Debug)]
 pub struct DelimitedWriter<W: Write> {
     inner: W,
     buf: Vec<u8>,
+    limits: Limits,
 }
 
 impl<W: Write> DelimitedWriter<W> {
     /// Wraps `inner`; give it a buffered writer when writing to a file.
+    /// Entries are held to the default [`Limits`].
     pub fn new(inner: W) -> Self {
+        Self::with_limits(inner, Limits::DEFAULT)
+    }
+
+    /// A writer that refuses entries over `limits.max_entry_bytes`.
+    pub fn with_limits(inner: W, limits: Limits) -> Self {
         Self {
             inner,
             buf: Vec::with_capacity(512),
+            limits,
         }
     }
 
     /// Writes one entry with its length prefix.
-    pub fn write(&mut self, entry: &LogEntry) -> io::Result<()> {
+    pub fn write(&mut self, entry: &LogEntry) -> Result<()> {
+        self.limits.check_entry(entry.encoded_len())?;
         self.buf.clear();
         // Writing into a Vec cannot run out of space.
         let _ = entry.encode_length_delimited(&mut self.buf);
-        self.inner.write_all(&self.buf)
+        Ok(self.inner.write_all(&self.buf)?)
     }
 
     /// Writes one already-encoded entry with its length prefix.
-    pub fn write_encoded(&mut self, bytes: &[u8]) -> io::Result<()> {
+    pub fn write_encoded(&mut self, bytes: &[u8]) -> Result<()> {
+        self.limits.check_entry(bytes.len())?;
         self.buf.clear();
         prost::encoding::encode_varint(bytes.len() as u64, &mut self.buf);
         self.inner.write_all(&self.buf)?;
-        self.inner.write_all(bytes)
+        Ok(self.inner.write_all(bytes)?)
     }
 
     /// Flushes the underlying writer.

@@ -109,18 +109,21 @@ impl Report {
 /// no such limit.
 pub const MAX_FINDINGS: usize = 1000;
 
-/// What to check: the profiles whose rules apply. `baseline` is always
-/// included; the default is `baseline` alone.
+/// What to check: the profiles whose rules apply (`baseline` is always
+/// included; the default is `baseline` alone), and the size limits under
+/// which encoded entries are read ([`validate_encoded`], [`BatchValidator`]).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 #[non_exhaustive]
 pub struct Options {
     profiles: ProfileMask,
+    limits: crate::codec::Limits,
 }
 
 impl Default for Options {
     fn default() -> Self {
         Self {
             profiles: Profile::Baseline.bit(),
+            limits: crate::codec::Limits::DEFAULT,
         }
     }
 }
@@ -163,7 +166,19 @@ impl Options {
         self
     }
 
-    /// The profiles of both.
+    /// These options with the given size limits for encoded entries.
+    #[must_use]
+    pub fn with_limits(mut self, limits: crate::codec::Limits) -> Self {
+        self.limits = limits;
+        self
+    }
+
+    /// The size limits for encoded entries.
+    pub fn limits(&self) -> crate::codec::Limits {
+        self.limits
+    }
+
+    /// The profiles of both (and the limits of `self`).
     #[must_use]
     pub fn union(mut self, other: Self) -> Self {
         self.profiles |= other.profiles;
@@ -201,7 +216,7 @@ pub fn validate_with(entry: &LogEntry, options: &Options) -> Report {
 /// warns about fields the schema does not define (see
 /// [`unknown_field_warnings`]).
 pub fn validate_encoded(bytes: &[u8], options: &Options) -> crate::Result<(LogEntry, Report)> {
-    let entry = crate::codec::decode(bytes)?;
+    let entry = crate::codec::decode_with(bytes, &options.limits)?;
     let mut report = validate_with(&entry, options);
     report
         .violations
@@ -220,11 +235,12 @@ pub struct BatchValidator {
 }
 
 impl BatchValidator {
-    /// A validator with the given options and the default size limits.
+    /// A validator with the given options (and their size limits).
     pub fn new(options: Options) -> Self {
         Self {
             options,
-            ..Self::default()
+            limits: options.limits,
+            scratch: LogEntry::default(),
         }
     }
 
