@@ -32,6 +32,9 @@ function entryJson(c) {
   return entry;
 }
 
+// The record of a JSON case as one line of JSON text.
+const entryText = (c) => c.entryJson ?? JSON.stringify(entryJson(c));
+
 function complog(args, input, env) {
   try {
     return execFileSync(complogPath, args, { input, maxBuffer: 256 << 20, env: env ?? process.env }).toString("utf8");
@@ -63,7 +66,7 @@ function verdicts(list, profiles) {
   const jsonCases = list.filter((c) => !c.entryBinary);
   const binCases = list.filter((c) => c.entryBinary);
   if (jsonCases.length) {
-    const text = jsonCases.map((c) => JSON.stringify(entryJson(c))).join("\n") + "\n";
+    const text = jsonCases.map(entryText).join("\n") + "\n";
     const lines = complog([...args, "--input-format", "jsonl", "-"], text).trimEnd().split("\n").slice(0, -1);
     assert.equal(lines.length, jsonCases.length);
     jsonCases.forEach((c, i) => out.set(c.name, JSON.parse(lines[i])));
@@ -99,6 +102,7 @@ test("violations", { skip }, () => {
       const v = got.get(c.name);
       if (c.decodeError) {
         if (v.error?.code !== c.decodeError) failures.push(c.name);
+        else if (c.errorPath && !v.error.message.includes(`(field \`${c.errorPath}\`)`)) failures.push({ name: c.name, v });
         continue;
       }
       if (c.counts) {
@@ -141,7 +145,7 @@ for (const member of ["redacted", "redactedWithKey"]) {
       env = { ...process.env, LOKRYN_CORPUS_KEY: list[0].key };
       args.push("--key-env", "LOKRYN_CORPUS_KEY");
     }
-    const text = list.map(({ c }) => JSON.stringify(entryJson(c))).join("\n") + "\n";
+    const text = list.map(({ c }) => entryText(c)).join("\n") + "\n";
     const lines = complog([...args, "-"], text, env).trimEnd().split("\n");
     assert.equal(lines.length, list.length);
     list.forEach(({ c }, i) => assert.deepEqual(JSON.parse(lines[i]), c[member], c.name));

@@ -45,6 +45,7 @@ function toBase64(bytes) {
 /** The case's input: an entry object, or its encoding. */
 function input(c) {
   if (c.entryBinary) return fromBase64(c.entryBinary);
+  if (c.entryJson) return lib.fromJsonString(c.entryJson);
   const entry = { ...c.entry };
   const g = c.generate;
   if (g) {
@@ -81,6 +82,9 @@ test(`${packageName}: validation corpus: violations under each case's profiles`,
         failures.push(`${c.name}: decoded`);
       } catch (err) {
         if (err.code !== c.decodeError) failures.push(`${c.name}: ${err.code}`);
+        else if (c.errorPath && !err.message.includes(`(field \`${c.errorPath}\`)`)) {
+          failures.push(`${c.name}: ${err.message}`);
+        }
       }
       continue;
     }

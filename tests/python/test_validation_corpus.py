@@ -38,6 +38,13 @@ def entry_json(case):
     return entry
 
 
+def entry_text(case):
+    """The record of a JSON case as one line of JSON text."""
+    if "entryJson" in case:
+        return case["entryJson"]
+    return json.dumps(entry_json(case))
+
+
 def run(complog_path, args, data, env=None):
     import subprocess
 
@@ -56,7 +63,7 @@ def verdicts(complog_path, cases, profiles):
     json_cases = [c for c in cases if "entryBinary" not in c]
     bin_cases = [c for c in cases if "entryBinary" in c]
     if json_cases:
-        text = "\n".join(json.dumps(entry_json(c)) for c in json_cases) + "\n"
+        text = "\n".join(entry_text(c) for c in json_cases) + "\n"
         lines = run(complog_path, args + ["--input-format", "jsonl", "-"], text.encode()).splitlines()[:-1]
         assert len(lines) == len(json_cases)
         out.update({c["name"]: json.loads(l) for c, l in zip(json_cases, lines)})
@@ -93,6 +100,8 @@ def test_violations(complog_path):
             v = got[case["name"]]
             if "decodeError" in case:
                 if not (v["error"] and v["error"]["code"] == case["decodeError"]):
+                    failures.append((case["name"], v))
+                elif "errorPath" in case and f"(field `{case['errorPath']}`)" not in v["error"]["message"]:
                     failures.append((case["name"], v))
                 continue
             if "counts" in case:
@@ -135,7 +144,7 @@ def test_redaction(complog_path, member):
     if member == "redactedWithKey":
         env = dict(os.environ, LOKRYN_CORPUS_KEY=cases[0][0])
         args += ["--key-env", "LOKRYN_CORPUS_KEY"]
-    text = "\n".join(json.dumps(entry_json(c)) for _, c in cases) + "\n"
+    text = "\n".join(entry_text(c) for _, c in cases) + "\n"
     lines = run(complog_path, args + ["-"], text.encode(), env).splitlines()
     assert len(lines) == len(cases)
     for (_, case), line in zip(cases, lines):
@@ -143,8 +152,8 @@ def test_redaction(complog_path, member):
 
 
 def test_redacted_records_revalidate_clean_and_stay_redacted(complog_path):
-    cases = [c for _, _, c in CASES if "entryBinary" not in c and "counts" not in c]
-    text = "\n".join(json.dumps(entry_json(c)) for c in cases) + "\n"
+    cases = [c for _, _, c in CASES if "entryBinary" not in c and "counts" not in c and "decodeError" not in c]
+    text = "\n".join(entry_text(c) for c in cases) + "\n"
     once = run(complog_path, ["redact", "--quiet", "--input-format", "jsonl", "-"], text.encode())
     twice = run(complog_path, ["redact", "--quiet", "--input-format", "jsonl", "-"], once.encode())
     assert once == twice
@@ -166,12 +175,18 @@ lcl = pytest.importorskip("lokryn_compliance_log")
 def binding_input(case):
     if "entryBinary" in case:
         return base64.b64decode(case["entryBinary"])
-    return lcl.from_json(json.dumps(entry_json(case)))
+    return lcl.from_json(entry_text(case))
 
 
 def test_binding_violations():
     failures = []
     for _, _, case in CASES:
+        if "decodeError" in case and "entryJson" in case:
+            with pytest.raises(lcl.JsonError) as caught:
+                lcl.from_json(case["entryJson"])
+            if (caught.value.code, caught.value.field) != (case["decodeError"], case.get("errorPath")):
+                failures.append((case["name"], caught.value.code, caught.value.field))
+            continue
         entry = case.get("entryBinary") and base64.b64decode(case["entryBinary"])
         if "decodeError" in case:
             with pytest.raises(lcl.DecodeError):

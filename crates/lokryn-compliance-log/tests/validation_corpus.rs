@@ -237,6 +237,34 @@ fn the_corpus_holds() {
                     continue;
                 }
             }
+        } else if let Some(text) = c["entryJson"].as_str() {
+            match json::from_json(text) {
+                Ok(entry) => {
+                    if let Some(code) = c["decodeError"].as_str() {
+                        problems.push(format!("expected JSON error {code}, read fine"));
+                    }
+                    let report = validate::validate_with(&entry, &opts);
+                    (entry, report)
+                }
+                Err(err) => {
+                    if c["decodeError"].as_str() != Some(err.code()) {
+                        problems.push(format!("unexpected error {}: {err}", err.code()));
+                    }
+                    let path = match &err {
+                        lokryn_compliance_log::Error::Json { path, .. } => path.as_str(),
+                        _ => "",
+                    };
+                    if let Some(want) = c["errorPath"].as_str() {
+                        if path != want {
+                            problems.push(format!("error at `{path}`, expected `{want}`: {err}"));
+                        }
+                    }
+                    if !problems.is_empty() {
+                        failures.push(format!("{}/{name}: {}", case.file, problems.join("; ")));
+                    }
+                    continue;
+                }
+            }
         } else {
             let entry = entry_from_json(&entry_json(c));
             let report = validate::validate_with(&entry, &opts);
