@@ -175,3 +175,25 @@ def test_values_json_cannot_express_raise_naming_the_field():
     assert info.value.field == "time" and info.value.code == "JSON_VALUE"
     with pytest.raises(Exception):  # noqa: B017 (its class varies across protobuf releases)
         json_format.MessageToJson(entry)
+
+
+@pytest.mark.parametrize(
+    "text, field, same_spelling",
+    [
+        ('{"eventType": "EVENT_LOGIN", "actorId": "alice", "actorId": "mallory"}', "actorId", True),
+        ('{"actorId": "alice", "actor_id": "mallory"}', "actor_id", False),
+        ('{"delegationChain": [{"actorId": "a"}, {"actorId": "b", "actorId": "c"}]}', "delegationChain[1].actorId", True),
+        ('{"genai": {"topP": 0.5, "top_p": 0.9}}', "genai.top_p", False),
+    ],
+)
+def test_a_repeated_key_is_refused(text, field, same_spelling):
+    with pytest.raises(lcl.JsonError) as info:
+        lcl.from_json(text)
+    assert (info.value.code, info.value.field) == ("JSON", field)
+    assert "duplicate key" in str(info.value)
+    assert "mallory" not in str(info.value)
+    if same_spelling:
+        # json_format refuses these too (it lets two spellings through: the
+        # last one wins, which is the ambiguity refused here).
+        with pytest.raises(json_format.ParseError):
+            json_format.Parse(text, lcl.LogEntry())

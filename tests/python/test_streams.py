@@ -215,3 +215,50 @@ def test_corrupted_compressed_data_raises():
     data[-5] ^= 0xFF  # the length in the trailer
     with pytest.raises(Exception):
         list(lcl.read_entries(bytes(data)))
+
+def test_writers_refuse_what_readers_refuse_and_a_raised_limit_reads_back(tmp_path):
+    big = full_entry()
+    big.message = "m" * 5000
+    data = big.SerializeToString()
+    path = tmp_path / "big.binpb"
+    for entry in (big, data):
+        with lcl.EntryWriter(path, max_entry_bytes=1000) as out:
+            with pytest.raises(lcl.DecodeError) as info:
+                out.write(entry)
+            assert info.value.code == "TOO_LARGE" and "over the limit of 1000 bytes" in str(info.value)
+            assert out.count == 0
+        assert path.read_bytes() == b""  # nothing of it was written
+    with pytest.raises(lcl.DecodeError):
+        lcl.write_entries(path, [full_entry(), big], max_entry_bytes=1000)
+    # The default limits of reader and writer agree (4 MiB).
+    huge = lcl.LogEntry(message="x" * (4 << 20))
+    with lcl.EntryWriter(tmp_path / "huge.binpb") as out:
+        with pytest.raises(lcl.DecodeError, match="TOO_LARGE|over the limit"):
+            out.write(huge)
+    # Raised on both sides, the file reads back.
+    assert lcl.write_entries(path, [big, full_entry()], max_entry_bytes=len(data)) == 2
+    assert [e.message for e in lcl.read_entries(path, max_entry_bytes=len(data))][0] == big.message
+    with pytest.raises(lcl.DecodeError) as info:
+        list(lcl.read_entries(path, max_entry_bytes=1000))
+    assert info.value.code == "TOO_LARGE"
+    text = lcl.to_json(big)
+    with pytest.raises(lcl.JsonError) as info:
+        lcl.from_json(text, max_entry_bytes=1000)
+    assert info.value.code == "TOO_LARGE"
+    assert lcl.from_json(text, max_entry_bytes=len(text)) == big
+
+
+def test_skipping_a_bad_entry_and_going_on():
+    """What the read_entries docs show: catch the error of one entry, go on."""
+    good = full_entry().SerializeToString()
+    data = _frame(good) + _frame(b"\x0a\x05ab") + _frame(good)
+    reader = lcl.read_entries(data)
+    read, skipped = [], []
+    while True:
+        try:
+            read.append(next(reader))
+        except StopIteration:
+            break
+        except lcl.DecodeError as err:
+            skipped.append((err.index, err.offset))
+    assert len(read) == 2 and skipped == [(1, len(_frame(good)))]

@@ -19,7 +19,8 @@ def test_validation_error_is_a_value_error_with_typed_violations():
         lcl.validate(entry)
     err = info.value
     assert isinstance(err, ValueError) and isinstance(err, lcl.ComplianceLogError)
-    assert err.code == "VALIDATION"
+    assert err.code == "INVALID"  # the core's one code for "not valid", as in JavaScript
+    assert str(err).startswith("the record is not valid (6 errors): eventType: ")
     fields = [(v.field, v.rule_id, v.level) for v in err.violations]
     assert fields == [
         ("eventType", "enum.defined_only", "error"),
@@ -78,13 +79,41 @@ def test_check_many_is_check_per_entry():
     assert lcl.check_many([]) == []
 
 
-def test_check_many_names_the_bad_entry():
+def test_check_many_reports_an_undecodable_entry_and_judges_the_rest():
     good = full_entry().SerializeToString()
-    with pytest.raises(lcl.DecodeError) as info:
-        lcl.check_many([good, good, b"\xff\xff\xff"])
-    assert info.value.index == 2 and str(info.value).startswith("entry 2: ")
+    bad = lcl.LogEntry(actor_id="x").SerializeToString()
+    reports = lcl.check_many([good, b"\xff\xff\xff", bad, b"\x0a\x05ab", good])
+    assert len(reports) == 5
+    assert [r.valid for r in reports] == [True, False, False, False, True]
+    assert [r.error is None for r in reports] == [True, False, True, False, True]
+    assert reports[2] == lcl.check(bad) and reports[2].violations
+    for index in (1, 3):
+        err = reports[index].error
+        assert isinstance(err, lcl.DecodeError)
+        assert (err.code, err.index) == ("DECODE", index)
+        assert str(err).startswith(f"entry {index}: ")
+        assert reports[index].violations == () and reports[index].findings == ()
+        assert "error=DecodeError" in repr(reports[index])
+    # Over the limit is unreadable too, unless the limit is raised.
+    big = lcl.LogEntry(event_type=1, outcome=1, severity=1, actor_id="a", message="x" * 300).SerializeToString()
+    assert lcl.check_many([big, good], max_entry_bytes=200)[0].error.code == "TOO_LARGE"
+    assert lcl.check_many([big, good], max_entry_bytes=400)[0].error is None
+    # An argument that is not an entry at all is still a TypeError.
     with pytest.raises(TypeError, match="entry 1: expected a lokryn.compliancelog.v1.LogEntry"):
         lcl.check_many([good, 5])
+
+
+def test_every_validating_call_takes_a_larger_limit():
+    entry = full_entry()
+    entry.message = "m" * 5000
+    data = entry.SerializeToString()
+    for call in (lcl.check, lcl.validate, lcl.is_valid):
+        with pytest.raises(lcl.DecodeError) as info:
+            call(data, max_entry_bytes=1000)
+        assert info.value.code == "TOO_LARGE"
+        assert call(data, max_entry_bytes=len(data))
+    with pytest.raises(ValueError, match="max_entry_bytes must be positive"):
+        lcl.check(data, max_entry_bytes=0)
 
 
 def test_reports_are_immutable():

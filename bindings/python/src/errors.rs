@@ -128,11 +128,15 @@ fn set_detail(py: Python<'_>, err: &PyErr, detail: Detail) -> PyResult<()> {
     Ok(())
 }
 
-/// A [`ValidationError`] with the detail attributes, `code` set to
-/// `"VALIDATION"`.
+/// A [`ValidationError`] with the detail attributes, `code` set to the
+/// core's `"INVALID"` (the code of `Error::Invalid` in every binding).
 pub(crate) fn validation_error(py: Python<'_>, message: String) -> PyErr {
     let err = ValidationError::new_err(message);
-    let _ = set_detail(py, &err, (Some("VALIDATION"), None, None, None, None, None));
+    let code = Error::Invalid {
+        report: Box::default(),
+    }
+    .code();
+    let _ = set_detail(py, &err, (Some(code), None, None, None, None, None));
     err
 }
 

@@ -84,13 +84,16 @@ mod json {
     /// Reads an entry from proto3 JSON text (`str`, or UTF-8 `bytes`) and
     /// returns a `LogEntry` message.
     #[pyfunction]
-    #[pyo3(signature = (text, *, ignore_unknown_fields = false))]
+    #[pyo3(signature = (text, *, ignore_unknown_fields = false, max_entry_bytes = None))]
     pub(crate) fn from_json<'py>(
         text: &Bound<'py, PyAny>,
         ignore_unknown_fields: bool,
+        max_entry_bytes: Option<usize>,
     ) -> PyResult<Bound<'py, PyAny>> {
         let py = text.py();
-        let options = JsonOptions::default().ignore_unknown_fields(ignore_unknown_fields);
+        let options = JsonOptions::default()
+            .ignore_unknown_fields(ignore_unknown_fields)
+            .limits(crate::streams::limits(max_entry_bytes)?);
         let parsed = if let Ok(s) = text.cast::<PyString>() {
             core_json::from_json_with(&s.to_cow()?, &options)
         } else if let Ok(b) = text.extract::<PyBackedBytes>() {

@@ -191,6 +191,17 @@ fn with_path(err: &io::Error, path: &std::path::Path) -> PyErr {
     ))
 }
 
+/// The size limits of a `max_entry_bytes` argument: the default when
+/// `None`. Readers and writers take the same argument, so that what a writer
+/// was allowed to write, a reader given the same value reads.
+pub(crate) fn limits(max_entry_bytes: Option<usize>) -> PyResult<Limits> {
+    match max_entry_bytes {
+        None => Ok(Limits::DEFAULT),
+        Some(0) => Err(PyValueError::new_err("max_entry_bytes must be positive")),
+        Some(n) => Ok(Limits::with_max_entry_bytes(n)),
+    }
+}
+
 /// The two framings a reader understands.
 #[derive(Debug)]
 enum Framing {
@@ -225,7 +236,7 @@ impl EntryReader {
         max_entry_bytes: Option<usize>,
         ignore_unknown_fields: bool,
     ) -> PyResult<Self> {
-        let limits = max_entry_bytes.map_or(Limits::DEFAULT, Limits::with_max_entry_bytes);
+        let limits = limits(max_entry_bytes)?;
         let framing = match format {
             "binary" => {
                 Framing::Delimited(DelimitedReader::with_limits(open_source(source)?, limits))
@@ -389,6 +400,7 @@ impl Write for Sink {
 #[derive(Debug)]
 pub(crate) struct EntryWriter {
     inner: Option<DelimitedWriter<Sink>>,
+    limits: Limits,
     count: u64,
 }
 
@@ -403,11 +415,15 @@ impl EntryWriter {
         let py = entry.py();
         let bytes = entry_bytes(entry)?;
         // Bytes from the caller must be an entry; a message's own
-        // serialization is.
+        // serialization is. Either way an entry over the limit is refused
+        // (TOO_LARGE) before any of it is written.
         if entry.is_instance_of::<PyBytes>() || !entry.get_type().is(log_entry_class(py)?) {
-            codec::decode(bytes.as_bytes()).map_err(|e| to_py_err(py, &e, Context::Binary))?;
+            codec::decode_with(bytes.as_bytes(), &self.limits)
+                .map_err(|e| to_py_err(py, &e, Context::Binary))?;
         }
-        self.writer()?.write_encoded(bytes.as_bytes())?;
+        self.writer()?
+            .write_encoded(bytes.as_bytes())
+            .map_err(|e| to_py_err(py, &e, Context::Binary))?;
         self.count += 1;
         Ok(())
     }
@@ -417,10 +433,14 @@ impl EntryWriter {
 impl EntryWriter {
     /// Opens `target` (a path, created or truncated, or appended to with
     /// `append=True`, compressed when it ends in `.gz` or `.zst`; or a
-    /// binary file object).
+    /// binary file object). An entry whose encoding is over
+    /// `max_entry_bytes` (default 4 MiB, the readers' default) is refused
+    /// with `DecodeError` code `TOO_LARGE`; give the readers of the file the
+    /// same `max_entry_bytes` when raising it.
     #[new]
-    #[pyo3(signature = (target, *, append = false))]
-    fn new(target: &Bound<'_, PyAny>, append: bool) -> PyResult<Self> {
+    #[pyo3(signature = (target, *, append = false, max_entry_bytes = None))]
+    fn new(target: &Bound<'_, PyAny>, append: bool, max_entry_bytes: Option<usize>) -> PyResult<Self> {
+        let limits = limits(max_entry_bytes)?;
         let sink = if let Ok(path) = target.extract::<PathBuf>() {
             let file = OpenOptions::new()
                 .write(true)
@@ -446,7 +466,8 @@ impl EntryWriter {
             )));
         };
         Ok(Self {
-            inner: Some(DelimitedWriter::new(sink)),
+            inner: Some(DelimitedWriter::with_limits(sink, limits)),
+            limits,
             count: 0,
         })
     }
@@ -502,13 +523,14 @@ impl EntryWriter {
 /// Writes every entry of an iterable to `target` (a path or a binary file
 /// object) and returns how many were written.
 #[pyfunction]
-#[pyo3(signature = (target, entries, *, append = false))]
+#[pyo3(signature = (target, entries, *, append = false, max_entry_bytes = None))]
 pub(crate) fn write_entries(
     target: &Bound<'_, PyAny>,
     entries: &Bound<'_, PyAny>,
     append: bool,
+    max_entry_bytes: Option<usize>,
 ) -> PyResult<u64> {
-    let mut writer = EntryWriter::new(target, append)?;
+    let mut writer = EntryWriter::new(target, append, max_entry_bytes)?;
     let written = writer.write_many(entries);
     let closed = writer.close();
     let written = written?;

@@ -77,6 +77,8 @@ pub(crate) struct ValidationReport {
     valid: bool,
     violations: Py<PyTuple>,
     findings: Py<PyTuple>,
+    /// Why the entry could not be judged (in a batch), else `None`.
+    error: Option<Py<PyAny>>,
 }
 
 /// The report of an entry with no violation at all, shared: reports are
@@ -94,6 +96,7 @@ impl ValidationReport {
                         valid: true,
                         violations: PyTuple::empty(py).unbind(),
                         findings: PyTuple::empty(py).unbind(),
+                        error: None,
                     },
                 )
             })?;
@@ -115,6 +118,21 @@ impl ValidationReport {
                 valid,
                 violations: violations.unbind(),
                 findings: findings.unbind(),
+                error: None,
+            },
+        )
+    }
+
+    /// The report of an entry of a batch that could not be decoded: not
+    /// valid, nothing judged, `error` saying why.
+    fn unreadable<'py>(py: Python<'py>, error: &PyErr) -> PyResult<Bound<'py, Self>> {
+        Bound::new(
+            py,
+            Self {
+                valid: false,
+                violations: PyTuple::empty(py).unbind(),
+                findings: PyTuple::empty(py).unbind(),
+                error: Some(error.value(py).clone().into_any().unbind()),
             },
         )
     }
@@ -153,6 +171,15 @@ impl ValidationReport {
         self.findings.bind(py).clone()
     }
 
+    /// `None`, or, for an entry of `check_many` that could not be decoded,
+    /// the exception decoding raised (a `DecodeError` whose `code`, `index`
+    /// and `offset` say what and where); such a report is not valid and
+    /// holds no violation.
+    #[getter]
+    fn error(&self, py: Python<'_>) -> Option<Py<PyAny>> {
+        self.error.as_ref().map(|e| e.clone_ref(py))
+    }
+
     /// The violations at level `"error"`.
     #[getter]
     fn errors<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyTuple>> {
@@ -167,12 +194,26 @@ impl ValidationReport {
 
     fn __eq__(&self, py: Python<'_>, other: &Bound<'_, PyAny>) -> PyResult<bool> {
         match other.cast::<ValidationReport>() {
-            Ok(other) => self.violations.bind(py).eq(other.get().violations.bind(py)),
+            Ok(other) => {
+                let other = other.get();
+                let same_error = match (&self.error, &other.error) {
+                    (None, None) => true,
+                    (Some(a), Some(b)) => a.bind(py).str()?.to_cow()? == b.bind(py).str()?.to_cow()?,
+                    _ => false,
+                };
+                Ok(same_error && self.violations.bind(py).eq(other.violations.bind(py))?)
+            }
             Err(_) => Ok(false),
         }
     }
 
     fn __repr__(&self, py: Python<'_>) -> PyResult<String> {
+        if let Some(error) = &self.error {
+            return Ok(format!(
+                "ValidationReport(valid=False, error={})",
+                error.bind(py).repr()?
+            ));
+        }
         Ok(format!(
             "ValidationReport(valid={}, violations={})",
             if self.valid { "True" } else { "False" },
@@ -181,11 +222,16 @@ impl ValidationReport {
     }
 }
 
-/// The core's options for a `profile` argument: `None` (baseline), a name,
-/// names joined by commas (`"soc2,pci"`), or a sequence of names.
-pub(crate) fn options(profile: Option<&Bound<'_, PyAny>>) -> PyResult<Options> {
+/// The core's options for a `profile` argument (`None` for baseline, a
+/// name, names joined by commas as in `"soc2,pci"`, or a sequence of names)
+/// and a `max_entry_bytes` argument (`None` for the default limit).
+pub(crate) fn options(
+    profile: Option<&Bound<'_, PyAny>>,
+    max_entry_bytes: Option<usize>,
+) -> PyResult<Options> {
+    let limits = crate::streams::limits(max_entry_bytes)?;
     let Some(profile) = profile else {
-        return Ok(Options::default());
+        return Ok(Options::default().with_limits(limits));
     };
     let names: Vec<String> = if let Ok(name) = profile.extract::<String>() {
         vec![name]
@@ -196,14 +242,20 @@ pub(crate) fn options(profile: Option<&Bound<'_, PyAny>>) -> PyResult<Options> {
             .map(|item| item?.extract::<String>())
             .collect::<PyResult<_>>()?
     };
-    Options::for_profiles(&names).map_err(|e| PyValueError::new_err(e.to_string()))
+    Options::for_profiles(&names)
+        .map(|o| o.with_limits(limits))
+        .map_err(|e| PyValueError::new_err(e.to_string()))
 }
 
 /// The core's report on an entry argument (which it gets as bytes, so that
 /// fields the schema does not define are reported too).
-fn core_report(entry: &Bound<'_, PyAny>, profile: Option<&Bound<'_, PyAny>>) -> PyResult<Report> {
+fn core_report(
+    entry: &Bound<'_, PyAny>,
+    profile: Option<&Bound<'_, PyAny>>,
+    max_entry_bytes: Option<usize>,
+) -> PyResult<Report> {
     let py = entry.py();
-    let options = options(profile)?;
+    let options = options(profile, max_entry_bytes)?;
     let bytes = entry_bytes(entry)?;
     core_validate::validate_encoded(bytes.as_bytes(), &options)
         .map(|(_, report)| report)
@@ -213,42 +265,44 @@ fn core_report(entry: &Bound<'_, PyAny>, profile: Option<&Bound<'_, PyAny>>) -> 
 fn report_of<'py>(
     entry: &Bound<'py, PyAny>,
     profile: Option<&Bound<'py, PyAny>>,
+    max_entry_bytes: Option<usize>,
 ) -> PyResult<Bound<'py, ValidationReport>> {
-    ValidationReport::new(entry.py(), core_report(entry, profile)?)
+    ValidationReport::new(entry.py(), core_report(entry, profile, max_entry_bytes)?)
 }
 
 /// Validates an entry and returns the report, whatever it finds; raises
 /// only for input that is not an entry at all.
 #[pyfunction]
-#[pyo3(signature = (entry, *, profile = None))]
+#[pyo3(signature = (entry, *, profile = None, max_entry_bytes = None))]
 pub(crate) fn check<'py>(
     entry: &Bound<'py, PyAny>,
     profile: Option<&Bound<'py, PyAny>>,
+    max_entry_bytes: Option<usize>,
 ) -> PyResult<Bound<'py, ValidationReport>> {
-    report_of(entry, profile)
+    report_of(entry, profile, max_entry_bytes)
 }
 
 /// Validates an entry: raises `ValidationError` when it breaks a rule at
 /// level `"error"`, else returns the report (which may hold warnings).
 #[pyfunction]
-#[pyo3(signature = (entry, *, profile = None))]
+#[pyo3(signature = (entry, *, profile = None, max_entry_bytes = None))]
 pub(crate) fn validate<'py>(
     entry: &Bound<'py, PyAny>,
     profile: Option<&Bound<'py, PyAny>>,
+    max_entry_bytes: Option<usize>,
 ) -> PyResult<Bound<'py, ValidationReport>> {
     let py = entry.py();
-    let bound = report_of(entry, profile)?;
-    let report = bound.get();
-    if report.valid {
-        return Ok(bound);
-    }
-    let violations = report.violations.bind(py);
-    let errors = report.filtered(py, Level::Error)?;
-    let mut message = format!("the entry is not valid ({} errors)", errors.len());
-    for v in errors.iter() {
-        message.push_str("\n  ");
-        message.push_str(&v.str()?.to_cow()?);
-    }
+    // The core's one "not valid" error gives the message and the code.
+    let err = match core_report(entry, profile, max_entry_bytes)?.into_result() {
+        Ok(report) => return ValidationReport::new(py, report),
+        Err(err) => err,
+    };
+    let message = err.to_string();
+    let Error::Invalid { report } = err else {
+        return Err(to_py_err(py, &err, Context::Binary));
+    };
+    let bound = ValidationReport::new(py, *report)?;
+    let violations = bound.get().violations.bind(py);
     let err = validation_error(py, message);
     let value = err.value(py);
     value.setattr("violations", violations)?;
@@ -258,12 +312,13 @@ pub(crate) fn validate<'py>(
 
 /// True when the entry breaks no rule at level `"error"`.
 #[pyfunction]
-#[pyo3(signature = (entry, *, profile = None))]
+#[pyo3(signature = (entry, *, profile = None, max_entry_bytes = None))]
 pub(crate) fn is_valid(
     entry: &Bound<'_, PyAny>,
     profile: Option<&Bound<'_, PyAny>>,
+    max_entry_bytes: Option<usize>,
 ) -> PyResult<bool> {
-    Ok(core_report(entry, profile)?.is_valid())
+    Ok(core_report(entry, profile, max_entry_bytes)?.is_valid())
 }
 
 /// Entries validated per release of the GIL in [`check_many`]: large enough
@@ -272,15 +327,18 @@ const BATCH_CHUNK: usize = 4096;
 
 /// Validates many entries in one call and returns one report per entry, in
 /// order. The entries are decoded and checked with the GIL released, a
-/// chunk at a time.
+/// chunk at a time. An entry that cannot be decoded does not stop the batch:
+/// its report is not valid and carries the error (`report.error`, with its
+/// `code` and `index`); the others are judged.
 #[pyfunction]
-#[pyo3(signature = (entries, *, profile = None))]
+#[pyo3(signature = (entries, *, profile = None, max_entry_bytes = None))]
 pub(crate) fn check_many<'py>(
     entries: &Bound<'py, PyAny>,
     profile: Option<&Bound<'py, PyAny>>,
+    max_entry_bytes: Option<usize>,
 ) -> PyResult<Bound<'py, PyList>> {
     let py = entries.py();
-    let mut validator = core_validate::BatchValidator::new(options(profile)?);
+    let mut validator = core_validate::BatchValidator::new(options(profile, max_entry_bytes)?);
     let out = PyList::empty(py);
     let mut chunk: Vec<Bound<'py, PyBytes>> = Vec::with_capacity(BATCH_CHUNK);
     let mut iter = entries.try_iter()?.enumerate().peekable();
@@ -298,9 +356,14 @@ pub(crate) fn check_many<'py>(
                 .collect()
         });
         for (offset, report) in reports.into_iter().enumerate() {
-            let report = report
-                .map_err(|e| at_index(py, to_py_err(py, &e, Context::Binary), first + offset))?;
-            out.append(ValidationReport::new(py, report)?)?;
+            match report {
+                Ok(report) => out.append(ValidationReport::new(py, report)?)?,
+                Err(e) => {
+                    let index = first + offset;
+                    let err = at_index(py, to_py_err(py, &e, Context::Binary), index);
+                    out.append(ValidationReport::unreadable(py, &err)?)?;
+                }
+            }
         }
     }
     Ok(out)

@@ -85,6 +85,15 @@ pub enum Error {
     #[error("I/O error: {0}")]
     Io(#[from] std::io::Error),
 
+    /// The record breaks rules at level error: what every binding raises
+    /// from its "validate or fail" call (`validate` in Python, `assertValid`
+    /// in JavaScript), with the report attached.
+    #[error("{}", invalid_message(report))]
+    Invalid {
+        /// The whole report: errors, warnings and findings.
+        report: Box<crate::validate::Report>,
+    },
+
     /// A validation profile name that is not one of
     /// [`validate::Options::profile_names`](crate::validate::Options::profile_names).
     #[error("unknown validation profile `{name}`; the profiles are baseline, soc2, hipaa and pci")]
@@ -92,6 +101,27 @@ pub enum Error {
         /// The name given.
         name: String,
     },
+}
+
+/// "the record is not valid (2 errors): actorId: … ; time: …", naming each
+/// error's field and rule (messages never hold a field's value).
+fn invalid_message(report: &crate::validate::Report) -> String {
+    let errors: Vec<String> = report
+        .errors()
+        .map(|v| {
+            if v.field.is_empty() {
+                format!("{} [{}]", v.message, v.rule_id)
+            } else {
+                format!("{}: {} [{}]", v.field, v.message, v.rule_id)
+            }
+        })
+        .collect();
+    format!(
+        "the record is not valid ({} error{}): {}",
+        errors.len(),
+        if errors.len() == 1 { "" } else { "s" },
+        errors.join("; ")
+    )
 }
 
 impl Error {
@@ -106,6 +136,7 @@ impl Error {
             Self::Truncated { .. } => "TRUNCATED",
             Self::Entry { source, .. } => source.code(),
             Self::Io(_) => "IO",
+            Self::Invalid { .. } => "INVALID",
             Self::UnknownProfile { .. } => "UNKNOWN_PROFILE",
         }
     }

@@ -127,6 +127,9 @@ class ValidationReport:
     @property
     def findings(self) -> Tuple[Finding, ...]:
         """The sensitive data the profiles' rules found (each also a violation); empty under baseline."""
+    @property
+    def error(self) -> Optional[ComplianceLogError]:
+        """None; or, for an entry of check_many that could not be decoded, the error (code, index)."""
 
 @final
 class Finding:
@@ -180,20 +183,27 @@ def to_json(entry: _Entry) -> str:
 def to_json_many(entries: Iterable[_Entry]) -> List[str]:
     """to_json for many entries in one call."""
 
-def from_json(text: Union[str, bytes], *, ignore_unknown_fields: bool = False) -> LogEntry:
-    """A LogEntry read from proto3 JSON (any form the mapping allows)."""
+def from_json(
+    text: Union[str, bytes], *, ignore_unknown_fields: bool = False, max_entry_bytes: Optional[int] = None
+) -> LogEntry:
+    """A LogEntry read from proto3 JSON (any form the mapping allows; a key given twice is refused)."""
 
-def validate(entry: _Entry, *, profile: _Profile = None) -> ValidationReport:
-    """Raises ValidationError if the entry breaks a rule at level "error"; else returns the report."""
+def validate(entry: _Entry, *, profile: _Profile = None, max_entry_bytes: Optional[int] = None) -> ValidationReport:
+    """Raises ValidationError (code "INVALID") if the entry breaks a rule at level "error"; else returns the report."""
 
-def check(entry: _Entry, *, profile: _Profile = None) -> ValidationReport:
+def check(entry: _Entry, *, profile: _Profile = None, max_entry_bytes: Optional[int] = None) -> ValidationReport:
     """The validation report of the entry, valid or not."""
 
-def is_valid(entry: _Entry, *, profile: _Profile = None) -> bool:
+def is_valid(entry: _Entry, *, profile: _Profile = None, max_entry_bytes: Optional[int] = None) -> bool:
     """True when the entry breaks no rule at level "error"."""
 
-def check_many(entries: Iterable[_Entry], *, profile: _Profile = None) -> List[ValidationReport]:
-    """One report per entry, in order, in one call (the work runs without the GIL)."""
+def check_many(
+    entries: Iterable[_Entry], *, profile: _Profile = None, max_entry_bytes: Optional[int] = None
+) -> List[ValidationReport]:
+    """One report per entry, in order, in one call (the work runs without the GIL).
+
+    An entry that cannot be decoded gets a report that is not valid, whose error says why.
+    """
 
 def profiles() -> Tuple[str, ...]:
     """The names of the validation profiles this version knows."""
@@ -276,9 +286,11 @@ class EntryWriter:
     A path ending in ``.gz`` or ``.zst`` is written compressed.
     """
 
-    def __new__(cls, target: Union[_Path, _WritableFile], *, append: bool = False) -> EntryWriter: ...
+    def __new__(
+        cls, target: Union[_Path, _WritableFile], *, append: bool = False, max_entry_bytes: Optional[int] = None
+    ) -> EntryWriter: ...
     def write(self, entry: _Entry) -> None:
-        """Writes one entry."""
+        """Writes one entry; an entry over max_entry_bytes is refused (TOO_LARGE) and nothing is written."""
     def write_many(self, entries: Iterable[_Entry]) -> int:
         """Writes every entry of an iterable; returns how many."""
     @property
@@ -295,7 +307,13 @@ class EntryWriter:
         tb: Optional[TracebackType],
     ) -> bool: ...
 
-def write_entries(target: Union[_Path, _WritableFile], entries: Iterable[_Entry], *, append: bool = False) -> int:
+def write_entries(
+    target: Union[_Path, _WritableFile],
+    entries: Iterable[_Entry],
+    *,
+    append: bool = False,
+    max_entry_bytes: Optional[int] = None,
+) -> int:
     """Writes every entry to target; returns how many."""
 
 class LedgerError(ComplianceLogError):

@@ -102,6 +102,19 @@ impl Report {
     pub fn warnings(&self) -> impl Iterator<Item = &Violation> {
         self.violations.iter().filter(|v| v.level == Level::Warning)
     }
+
+    /// This report when the record is valid, else [`Error::Invalid`](crate::Error::Invalid)
+    /// holding it: the one "not valid" error every binding raises, with
+    /// the code `INVALID`.
+    pub fn into_result(self) -> crate::Result<Self> {
+        if self.is_valid() {
+            Ok(self)
+        } else {
+            Err(crate::Error::Invalid {
+                report: Box::new(self),
+            })
+        }
+    }
 }
 
 /// The most findings one validation reports (and turns into violations), so
