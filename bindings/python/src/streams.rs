@@ -439,7 +439,11 @@ impl EntryWriter {
     /// same `max_entry_bytes` when raising it.
     #[new]
     #[pyo3(signature = (target, *, append = false, max_entry_bytes = None))]
-    fn new(target: &Bound<'_, PyAny>, append: bool, max_entry_bytes: Option<usize>) -> PyResult<Self> {
+    fn new(
+        target: &Bound<'_, PyAny>,
+        append: bool,
+        max_entry_bytes: Option<usize>,
+    ) -> PyResult<Self> {
         let limits = limits(max_entry_bytes)?;
         let sink = if let Ok(path) = target.extract::<PathBuf>() {
             let file = OpenOptions::new()

@@ -198,7 +198,9 @@ impl ValidationReport {
                 let other = other.get();
                 let same_error = match (&self.error, &other.error) {
                     (None, None) => true,
-                    (Some(a), Some(b)) => a.bind(py).str()?.to_cow()? == b.bind(py).str()?.to_cow()?,
+                    (Some(a), Some(b)) => {
+                        a.bind(py).str()?.to_cow()? == b.bind(py).str()?.to_cow()?
+                    }
                     _ => false,
                 };
                 Ok(same_error && self.violations.bind(py).eq(other.violations.bind(py))?)

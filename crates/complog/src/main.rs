@@ -76,7 +76,9 @@ pub(crate) struct ReadArgs {
     #[arg(long, value_enum, value_name = "FORMAT")]
     input_format: Option<InputFormat>,
     /// Refuse entries whose encoding is larger than this many bytes
-    /// (JSON text may be four times as large).
+    /// (JSON text may be four times as large), when reading and when
+    /// writing: `convert` and `redact` skip such an entry rather than write
+    /// what a reader with the same limit would refuse.
     #[arg(long, value_name = "BYTES", default_value_t = Limits::DEFAULT.max_entry_bytes)]
     max_entry_bytes: usize,
     /// Stop reading JSON Lines after this many lines in a row that are not

@@ -495,3 +495,115 @@ fn each_profile_reports_the_kinds_docs_rules_md_lists() {
         assert_eq!(reported, documented, "{profile}: {verdict}");
     }
 }
+
+/// What `convert` writes, `validate` with the same `--max-entry-bytes`
+/// reads: an entry over the limit is skipped (reported, exit 1) rather than
+/// written into a file its readers then refuse.
+#[test]
+fn convert_refuses_what_validate_would_refuse_and_a_raised_limit_reads_back() {
+    let entry = LogEntry {
+        event_type: EventType::EventLogin as i32,
+        outcome: 1,
+        severity: 1,
+        actor_id: "alice".into(),
+        message: "m".repeat(5 << 20),
+        ..Default::default()
+    };
+    let input = tmp("big.json");
+    std::fs::write(
+        &input,
+        lokryn_compliance_log::json::to_json(&entry).unwrap(),
+    )
+    .unwrap();
+    let input = input.to_str().unwrap();
+    let out_path = tmp("big.binpb");
+    let output = out_path.to_str().unwrap();
+
+    let out = run(&["convert", "--to", "binary", "-o", output, input]);
+    assert_eq!(out.status.code(), Some(1));
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(stderr.contains("skipped: TOO_LARGE"), "{stderr}");
+    assert_eq!(std::fs::read(&out_path).unwrap(), b"", "nothing is written");
+    let out = run(&[
+        "convert",
+        "--to",
+        "jsonl",
+        "--max-entry-bytes",
+        "1000",
+        input,
+    ]);
+    assert_eq!(out.status.code(), Some(1));
+    assert!(out.stdout.is_empty());
+
+    let raised = "6000000";
+    let out = run(&[
+        "convert",
+        "--to",
+        "binary",
+        "--max-entry-bytes",
+        raised,
+        "-o",
+        output,
+        input,
+    ]);
+    assert_eq!(
+        out.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let out = run(&[
+        "validate",
+        "--format",
+        "json",
+        "--max-entry-bytes",
+        raised,
+        output,
+    ]);
+    // Read back (it breaks a field rule: the entry was read and judged).
+    let verdict = &json_lines(&out)[0];
+    assert!(verdict["error"].is_null(), "{verdict}");
+    assert_eq!(verdict["violations"][0]["ruleId"], "string.max_bytes");
+    let out = run(&["validate", "--format", "json", output]);
+    assert_eq!(json_lines(&out)[0]["error"]["code"], "TOO_LARGE");
+}
+
+/// A key given twice is a JSON error naming it, in a document, in an array
+/// of entries (which is first parsed whole) and in JSON Lines.
+#[test]
+fn repeated_json_keys_are_unreadable_entries() {
+    let twice = r#"{"eventType":"EVENT_LOGIN","outcome":"OUTCOME_SUCCESS","severity":"SEVERITY_INFO","actorId":"alice","actorId":"mallory","time":"2026-01-01T00:00:00Z"}"#;
+    let good = r#"{"eventType":"EVENT_LOGIN","outcome":"OUTCOME_SUCCESS","severity":"SEVERITY_INFO","actorId":"alice","time":"2026-01-01T00:00:00Z"}"#;
+    for (format, text) in [
+        ("json", twice.to_owned()),
+        ("json", format!("[{good},{twice}]")),
+        ("jsonl", format!("{good}\n{twice}\n")),
+    ] {
+        let out = run_stdin(
+            &[
+                "validate",
+                "--format",
+                "json",
+                "--input-format",
+                format,
+                "-",
+            ],
+            text.as_bytes(),
+        );
+        assert_eq!(out.status.code(), Some(1), "{text}");
+        let lines = json_lines(&out);
+        let bad = lines
+            .iter()
+            .find(|l| !l["error"].is_null())
+            .unwrap_or_else(|| panic!("{text}: {lines:?}"));
+        assert_eq!(bad["error"]["code"], "JSON");
+        let message = bad["error"]["message"].as_str().unwrap();
+        assert!(message.contains("duplicate key `actorId`"), "{message}");
+        assert!(message.contains("(field `actorId`)"), "{message}");
+        assert!(!message.contains("mallory"), "{message}");
+        assert_eq!(
+            lines.iter().filter(|l| l["valid"] == true).count(),
+            usize::from(text.starts_with('[') || format == "jsonl")
+        );
+    }
+}

@@ -654,7 +654,9 @@ mod tests {
                     assert!(
                         !matches!(
                             m.full_name(),
-                            "google.protobuf.Struct" | "google.protobuf.Value" | "google.protobuf.Any"
+                            "google.protobuf.Struct"
+                                | "google.protobuf.Value"
+                                | "google.protobuf.Any"
                         ),
                         "{}",
                         field.full_name()

@@ -317,7 +317,15 @@ fn decoded_key(b: &[u8], (start, end, escaped): (usize, usize, bool)) -> String 
 /// Records the key the last path segment names in the innermost object;
 /// fails when the object already has it.
 fn unique_key(b: &[u8], path: &[Seg], objects: &mut [ObjectKeys]) -> Result<(), PayloadError> {
-    let (Some(Seg::Key { start, end, escaped, .. }), Some(keys)) = (path.last(), objects.last_mut())
+    let (
+        Some(Seg::Key {
+            start,
+            end,
+            escaped,
+            ..
+        }),
+        Some(keys),
+    ) = (path.last(), objects.last_mut())
     else {
         return Ok(());
     };

@@ -687,4 +687,42 @@ mod tests {
         assert_eq!(Format::sniff(b"{\x08\x01\x10\x01"), Format::Delimited);
         assert_eq!(Format::sniff(b""), Format::Delimited);
     }
+
+    #[test]
+    fn writers_refuse_what_readers_with_the_same_limits_refuse() {
+        let entry = LogEntry {
+            message: "m".repeat(100),
+            ..Default::default()
+        };
+        let len = crate::codec::encode(&entry).len();
+        let tight = Limits::with_max_entry_bytes(len - 1);
+        let mut w = DelimitedWriter::with_limits(Vec::new(), tight);
+        assert_eq!(w.write(&entry).unwrap_err().code(), "TOO_LARGE");
+        let bytes = crate::codec::encode(&entry);
+        assert_eq!(w.write_encoded(&bytes).unwrap_err().code(), "TOO_LARGE");
+        assert!(w.into_inner().is_empty(), "nothing was written");
+        assert_eq!(
+            crate::codec::encode_with(&entry, &tight)
+                .unwrap_err()
+                .code(),
+            "TOO_LARGE"
+        );
+        assert_eq!(
+            crate::json::to_json_with(&entry, &Limits::with_max_entry_bytes(20))
+                .unwrap_err()
+                .code(),
+            "TOO_LARGE"
+        );
+
+        let fits = Limits::with_max_entry_bytes(len);
+        let mut w = DelimitedWriter::with_limits(Vec::new(), fits);
+        w.write(&entry).unwrap();
+        let file = w.into_inner();
+        let mut r = DelimitedReader::with_limits(file.as_slice(), fits);
+        assert_eq!(r.next().unwrap().unwrap(), entry);
+        let mut r = DelimitedReader::with_limits(file.as_slice(), tight);
+        assert_eq!(r.next().unwrap().unwrap_err().code(), "TOO_LARGE");
+        // The defaults agree too.
+        assert_eq!(Limits::default(), Limits::DEFAULT);
+    }
 }

@@ -95,7 +95,9 @@ fn quotable(key: &str) -> bool {
 fn repeated(key: &str, earlier: &str) -> String {
     match (quotable(key), quotable(earlier)) {
         (true, true) if key == earlier => format!("duplicate key `{key}`"),
-        (true, true) => format!("duplicate key `{key}`: the field was already given as `{earlier}`"),
+        (true, true) => {
+            format!("duplicate key `{key}`: the field was already given as `{earlier}`")
+        }
         _ => "duplicate key".into(),
     }
 }
@@ -282,7 +284,10 @@ impl<'de, K: DeserializeSeed<'de>> DeserializeSeed<'de> for KeySeed<'_, 'de, K> 
     type Value = K::Value;
 
     fn deserialize<D: Deserializer<'de>>(self, d: D) -> Result<K::Value, D::Error> {
-        self.seed.deserialize(KeyDeserializer { inner: d, key: self.key })
+        self.seed.deserialize(KeyDeserializer {
+            inner: d,
+            key: self.key,
+        })
     }
 }
 

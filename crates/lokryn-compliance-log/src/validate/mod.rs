@@ -458,3 +458,57 @@ mod tests {
         ));
     }
 }
+
+#[cfg(test)]
+mod invalid_tests {
+    use super::*;
+
+    /// The one "not valid" error every binding raises: code `INVALID`, a
+    /// message naming each error's field and rule, the report attached.
+    #[test]
+    fn an_invalid_report_becomes_the_invalid_error() {
+        let report = validate(&LogEntry::default());
+        let err = report.clone().into_result().unwrap_err();
+        assert_eq!(err.code(), "INVALID");
+        assert!(
+            err.to_string()
+                .starts_with("the record is not valid (4 errors): eventType: "),
+            "{err}"
+        );
+        assert!(err.to_string().contains("[required]"), "{err}");
+        assert!(
+            matches!(&err, crate::Error::Invalid { report: r } if **r == report),
+            "{err:?}"
+        );
+        let valid = LogEntry {
+            event_type: 1,
+            outcome: 1,
+            severity: 1,
+            actor_id: "a".into(),
+            ..Default::default()
+        };
+        assert!(validate(&valid).into_result().is_ok());
+    }
+
+    #[test]
+    fn encoded_entries_are_read_under_the_options_limits() {
+        let entry = LogEntry {
+            actor_id: "a".repeat(100),
+            ..Default::default()
+        };
+        let bytes = crate::codec::encode(&entry);
+        let tight = Options::default().with_limits(crate::codec::Limits::with_max_entry_bytes(50));
+        assert_eq!(
+            validate_encoded(&bytes, &tight).unwrap_err().code(),
+            "TOO_LARGE"
+        );
+        assert_eq!(
+            BatchValidator::new(tight)
+                .validate_encoded(&bytes)
+                .unwrap_err()
+                .code(),
+            "TOO_LARGE"
+        );
+        assert!(validate_encoded(&bytes, &Options::default()).is_ok());
+    }
+}
