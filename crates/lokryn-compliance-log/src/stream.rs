@@ -708,7 +708,7 @@ mod tests {
             "TOO_LARGE"
         );
         assert_eq!(
-            crate::json::to_json_with(&entry, &Limits::with_max_entry_bytes(20))
+            json::to_json_with(&entry, &Limits::with_max_entry_bytes(20))
                 .unwrap_err()
                 .code(),
             "TOO_LARGE"
