@@ -133,3 +133,24 @@ def test_fields_the_schema_does_not_define_are_warned_about():
     # A message that carries the unknown field serializes it, and gets the same report.
     assert lcl.check(lcl.LogEntry.FromString(data)) == report
     assert lcl.check_many([data]) == [report]
+
+
+def test_report_objects_have_the_fields_of_the_report_schema():
+    """The report's shape is declared once, in report.proto; the Python
+    objects carry every field of its messages, under their names."""
+    from lokryn_compliance_log.v1 import report_pb2
+
+    entry = lcl.LogEntry(message="card 4111 1111 1111 1111", actor_id="a")
+    report = lcl.check(entry, profile="pci")
+    unreadable = lcl.check_many([b"\xff"])[0]
+    for cls, obj in [
+        (report_pb2.ValidationReport, report),
+        (report_pb2.Violation, report.violations[0]),
+        (report_pb2.Finding, report.findings[0]),
+    ]:
+        for field in cls.DESCRIPTOR.fields:
+            assert hasattr(obj, field.name), (cls.DESCRIPTOR.name, field.name)
+    # An EntryError is the exception itself: its code, and its message as str().
+    assert [f.name for f in report_pb2.EntryError.DESCRIPTOR.fields] == ["code", "message"]
+    assert unreadable.error.code == "DECODE" and str(unreadable.error)
+    assert lcl.ValidationReport is not report_pb2.ValidationReport

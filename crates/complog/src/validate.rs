@@ -6,6 +6,7 @@ use std::process::ExitCode;
 
 use anyhow::Result;
 use clap::{Args, ValueEnum};
+use lokryn_compliance_log::json;
 use lokryn_compliance_log::validate::{self, Level, Options, Report, Violation};
 use serde_json::json;
 
@@ -188,6 +189,9 @@ fn print_violation(out: &mut impl Write, v: &Violation) -> std::io::Result<()> {
     writeln!(out)
 }
 
+/// One JSON line per entry: where it is (`source`, `index`, `line`,
+/// `offset`), then the `ValidationReport` message of report.proto written
+/// with every field (`valid`, `violations`, `findings`, `error`).
 fn print_json(
     out: &mut impl Write,
     source: &str,
@@ -195,62 +199,27 @@ fn print_json(
     verdict: &Verdict<'_>,
     quiet: bool,
 ) -> std::io::Result<()> {
-    let (valid, violations, findings, error) = match verdict {
-        Verdict::Unreadable(p) => (
-            false,
-            Vec::new(),
-            Vec::new(),
-            json!({"code": p.code, "message": p.message}),
-        ),
+    let report = match verdict {
+        Verdict::Unreadable(p) => Report::unreadable(p.code, &p.message),
         Verdict::Checked(report) => {
             if quiet && report.violations.is_empty() {
                 return Ok(());
             }
-            let violations = report
-                .violations
-                .iter()
-                .map(|v| {
-                    json!({
-                        "field": v.field,
-                        "ruleId": v.rule_id,
-                        "message": v.message,
-                        "level": v.level.as_str(),
-                        "clauses": v.clauses,
-                    })
-                })
-                .collect();
-            let findings = report
-                .findings
-                .iter()
-                .map(|f| {
-                    json!({
-                        "kind": f.kind.as_str(),
-                        "field": f.field,
-                        "start": f.start,
-                        "end": f.end,
-                        "confidence": f.confidence.as_str(),
-                    })
-                })
-                .collect();
-            (
-                report.is_valid(),
-                violations,
-                findings,
-                serde_json::Value::Null,
-            )
+            report.to_message()
         }
     };
-    let line = json!({
+    let body = json::report_to_json(&report);
+    let place = json!({
         "source": source,
         "index": record.index,
         "line": record.line,
         "offset": record.offset,
-        "valid": valid,
-        "violations": violations,
-        "findings": findings,
-        "error": error,
-    });
-    writeln!(out, "{line}")
+    })
+    .to_string();
+    // Both are objects: join them into one.
+    let place = place.strip_suffix('}').unwrap_or(&place);
+    let body = body.strip_prefix('{').unwrap_or(&body);
+    writeln!(out, "{place},{body}")
 }
 
 fn print_summary(

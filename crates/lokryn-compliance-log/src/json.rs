@@ -68,11 +68,26 @@ pub fn to_json_with(entry: &LogEntry, limits: &Limits) -> Result<String> {
     Ok(text)
 }
 
+/// Writes a validation report (the `ValidationReport` message of
+/// report.proto) as JSON with every field present, at its default value too
+/// (`"valid": false`, `[]`, `""`, `"error": null`), so that readers of
+/// reports find every key; otherwise as the canonical mapping writes it.
+pub fn report_to_json(report: &crate::v1::ValidationReport) -> String {
+    let mut out = String::with_capacity(128);
+    let mut writer = write::JsonWriter {
+        out: &mut out,
+        all: true,
+    };
+    // A report has no timestamp, the only value that can fail to write.
+    let _ = write::WriteJson::write_json(report, &mut writer);
+    out
+}
+
 /// Appends the canonical JSON of `entry` to `out`; on error `out` is left as
 /// it was.
 pub fn to_json_into(entry: &LogEntry, out: &mut String) -> Result<()> {
     let start = out.len();
-    let mut writer = write::JsonWriter { out };
+    let mut writer = write::JsonWriter { out, all: false };
     let result = write::WriteJson::write_json(entry, &mut writer);
     if result.is_err() {
         out.truncate(start);
@@ -218,9 +233,16 @@ pub(crate) mod write {
     /// `element` write them from the `first` flag and the index.
     pub(crate) struct JsonWriter<'a> {
         pub(crate) out: &'a mut String,
+        /// Write every field, at its default value too (`null` for an unset
+        /// message), instead of the canonical mapping's omission of them.
+        pub(crate) all: bool,
     }
 
     impl JsonWriter<'_> {
+        pub(crate) fn null(&mut self) {
+            self.out.push_str("null");
+        }
+
         pub(crate) fn begin_object(&mut self) {
             self.out.push('{');
         }
@@ -666,6 +688,36 @@ mod tests {
             }
         }
         walk(&LogEntry::default().descriptor(), &mut Vec::new());
+    }
+
+    /// The report's JSON is the `ValidationReport` message of report.proto,
+    /// every field written: a proto3 JSON reader of the schema reads it back
+    /// to the same message.
+    #[test]
+    fn report_json_is_the_report_message_with_every_field() {
+        use prost::Message as _;
+
+        let entry =
+            from_json(r#"{"actorId": "a", "message": "card 4111 1111 1111 1111"}"#).unwrap();
+        let options = crate::validate::Options::for_profile("pci").unwrap();
+        let report = crate::validate::validate_with(&entry, &options).to_message();
+        assert!(!report.findings.is_empty() && !report.violations.is_empty());
+        let unreadable = crate::validate::Report::unreadable("DECODE", "bad");
+        for message in [report, unreadable, crate::v1::ValidationReport::default()] {
+            let text = report_to_json(&message);
+            let value: serde_json::Value = serde_json::from_str(&text).unwrap();
+            for key in ["valid", "violations", "findings", "error"] {
+                assert!(value.get(key).is_some(), "{key} missing from {text}");
+            }
+            let descriptor = crate::DESCRIPTOR_POOL
+                .get_message_by_name("lokryn.compliancelog.v1.ValidationReport")
+                .unwrap();
+            let mut de = serde_json::Deserializer::from_str(&text);
+            let back = DynamicMessage::deserialize(descriptor, &mut de).unwrap();
+            let back =
+                crate::v1::ValidationReport::decode(back.encode_to_vec().as_slice()).unwrap();
+            assert_eq!(back, message, "{text}");
+        }
     }
 
     #[test]

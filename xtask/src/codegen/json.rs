@@ -91,10 +91,12 @@ fn write_field(out: &mut String, message: &str, field: &FieldDescriptorProto) ->
             format!("self.{rust}")
         },
     )?;
+    // `w.all` writes fields at their default values too (`[]`, `""`, `0`,
+    // `false`, `null`), for reports whose readers expect every key.
     if repeated {
         writeln!(
             out,
-            "        if !self.{rust}.is_empty() {{\n            w.key(&mut first, \"{key}\");\n            \
+            "        if w.all || !self.{rust}.is_empty() {{\n            w.key(&mut first, \"{key}\");\n            \
              w.begin_array();\n            for (i, v) in self.{rust}.iter().enumerate() {{\n                \
              w.element(i);\n                {value};\n            }}\n            w.end_array();\n        }}"
         )?;
@@ -102,7 +104,8 @@ fn write_field(out: &mut String, message: &str, field: &FieldDescriptorProto) ->
         writeln!(
             out,
             "        if let Some(v) = &self.{rust} {{\n            w.key(&mut first, \"{key}\");\n            \
-             {value};\n        }}"
+             {value};\n        }} else if w.all {{\n            w.key(&mut first, \"{key}\");\n            \
+             w.null();\n        }}"
         )?;
     } else {
         let default_check = match field.r#type() {
@@ -113,7 +116,7 @@ fn write_field(out: &mut String, message: &str, field: &FieldDescriptorProto) ->
         };
         writeln!(
             out,
-            "        if {default_check} {{\n            w.key(&mut first, \"{key}\");\n            {value};\n        }}"
+            "        if w.all || {default_check} {{\n            w.key(&mut first, \"{key}\");\n            {value};\n        }}"
         )?;
     }
     Ok(())

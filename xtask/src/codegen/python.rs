@@ -76,6 +76,13 @@ pub(crate) fn files(schema: &Schema) -> Result<Vec<GeneratedFile>> {
             format!("{PY_V1_DIR}/{module}.pyi"),
             pyi_module(file, &comments, &types)?,
         ));
+        // The report's messages share their names with the package's
+        // native report classes, whose attributes are their fields; they are
+        // reached as `lokryn_compliance_log.v1.report_pb2.ValidationReport`
+        // rather than re-exported flat, where they would shadow those.
+        if file.name() == REPORT_PROTO {
+            continue;
+        }
         let mut names = Vec::new();
         for m in &file.message_type {
             names.push(m.name().to_owned());
@@ -100,6 +107,9 @@ pub(crate) fn files(schema: &Schema) -> Result<Vec<GeneratedFile>> {
     ));
     Ok(out)
 }
+
+/// The file of the validation report's messages.
+const REPORT_PROTO: &str = "lokryn/compliancelog/v1/report.proto";
 
 /// `lokryn/compliancelog/v1/logentry.proto` -> `logentry_pb2`.
 fn module_name(proto: &str) -> Result<String> {

@@ -340,3 +340,67 @@ impl FromDynamic for crate::v1::McpPayload {
         Ok(out)
     }
 }
+
+impl FromDynamic for crate::v1::Violation {
+    fn from_dynamic(mut message: DynamicMessage) -> Result<Self, Mismatch> {
+        let mut out = Self::default();
+        for (field, value) in message.take_fields() {
+            match field.number() {
+                1 => out.field = take::string(value, 1)?,
+                2 => out.rule_id = take::string(value, 2)?,
+                3 => out.message = take::string(value, 3)?,
+                4 => out.level = take::string(value, 4)?,
+                5 => out.clauses = take::list(value, 5, take::string)?,
+                number => return Err(Mismatch(number)),
+            }
+        }
+        Ok(out)
+    }
+}
+
+impl FromDynamic for crate::v1::Finding {
+    fn from_dynamic(mut message: DynamicMessage) -> Result<Self, Mismatch> {
+        let mut out = Self::default();
+        for (field, value) in message.take_fields() {
+            match field.number() {
+                1 => out.kind = take::string(value, 1)?,
+                2 => out.field = take::string(value, 2)?,
+                3 => out.start = take::uint32(value, 3)?,
+                4 => out.end = take::uint32(value, 4)?,
+                5 => out.confidence = take::string(value, 5)?,
+                number => return Err(Mismatch(number)),
+            }
+        }
+        Ok(out)
+    }
+}
+
+impl FromDynamic for crate::v1::EntryError {
+    fn from_dynamic(mut message: DynamicMessage) -> Result<Self, Mismatch> {
+        let mut out = Self::default();
+        for (field, value) in message.take_fields() {
+            match field.number() {
+                1 => out.code = take::string(value, 1)?,
+                2 => out.message = take::string(value, 2)?,
+                number => return Err(Mismatch(number)),
+            }
+        }
+        Ok(out)
+    }
+}
+
+impl FromDynamic for crate::v1::ValidationReport {
+    fn from_dynamic(mut message: DynamicMessage) -> Result<Self, Mismatch> {
+        let mut out = Self::default();
+        for (field, value) in message.take_fields() {
+            match field.number() {
+                1 => out.valid = take::boolean(value, 1)?,
+                2 => out.violations = take::list(value, 2, take::message)?,
+                3 => out.findings = take::list(value, 3, take::message)?,
+                4 => out.error = Some(take::message(value, 4)?),
+                number => return Err(Mismatch(number)),
+            }
+        }
+        Ok(out)
+    }
+}

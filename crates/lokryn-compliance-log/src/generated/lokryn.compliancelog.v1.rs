@@ -1233,3 +1233,101 @@ impl PayloadFormat {
         }
     }
 }
+/// One rule a record breaks.
+#[derive(::prost_reflect::ReflectMessage)]
+#[prost_reflect(
+    descriptor_pool = "crate::DESCRIPTOR_POOL",
+    message_name = "lokryn.compliancelog.v1.Violation"
+)]
+#[derive(Clone, PartialEq, Eq, Hash, ::prost::Message)]
+pub struct Violation {
+    /// The field, as a JSON path: "eventType", "delegationChain\[1\].actorId",
+    /// "payload.card.number". Empty when the rule concerns the record as a
+    /// whole.
+    #[prost(string, tag = "1")]
+    pub field: ::prost::alloc::string::String,
+    /// The stable id of the rule, for example "required", "enum.defined_only"
+    /// or "sensitive.card_number" (docs/rules.md lists them all).
+    #[prost(string, tag = "2")]
+    pub rule_id: ::prost::alloc::string::String,
+    /// What is wrong, for a human. Never contains the field's value.
+    #[prost(string, tag = "3")]
+    pub message: ::prost::alloc::string::String,
+    /// How serious it is: "error" (the record is not fit for an audit trail) or
+    /// "warning" (worth fixing; the record is still accepted).
+    #[prost(string, tag = "4")]
+    pub level: ::prost::alloc::string::String,
+    /// The compliance clauses the rule serves, for example
+    /// "PCI DSS v4.0 10.2.2".
+    #[prost(string, repeated, tag = "5")]
+    pub clauses: ::prost::alloc::vec::Vec<::prost::alloc::string::String>,
+}
+/// Sensitive data found in a searched field. It never holds the data itself.
+#[derive(::prost_reflect::ReflectMessage)]
+#[prost_reflect(
+    descriptor_pool = "crate::DESCRIPTOR_POOL",
+    message_name = "lokryn.compliancelog.v1.Finding"
+)]
+#[derive(Clone, PartialEq, Eq, Hash, ::prost::Message)]
+pub struct Finding {
+    /// What was found: "card_number", "us_ssn", "email", "phone_number",
+    /// "aws_access_key", "private_key", "jwt", "bearer_token", "api_key" or
+    /// "credential" (the SensitiveDataKind values, lowercase and unprefixed).
+    #[prost(string, tag = "1")]
+    pub kind: ::prost::alloc::string::String,
+    /// The field, as a JSON path; for the payload the path continues into the
+    /// document ("payload.user.email").
+    #[prost(string, tag = "2")]
+    pub field: ::prost::alloc::string::String,
+    /// Where in the field's value the match starts, in bytes (in the payload's
+    /// bytes for a payload path).
+    #[prost(uint32, tag = "3")]
+    pub start: u32,
+    /// Where it ends (exclusive), in bytes.
+    #[prost(uint32, tag = "4")]
+    pub end: u32,
+    /// "high" or "medium": how sure the detector is.
+    #[prost(string, tag = "5")]
+    pub confidence: ::prost::alloc::string::String,
+}
+/// Why an entry could not be judged: it could not be read.
+#[derive(::prost_reflect::ReflectMessage)]
+#[prost_reflect(
+    descriptor_pool = "crate::DESCRIPTOR_POOL",
+    message_name = "lokryn.compliancelog.v1.EntryError"
+)]
+#[derive(Clone, PartialEq, Eq, Hash, ::prost::Message)]
+pub struct EntryError {
+    /// The stable error code, the same in every binding: "DECODE", "JSON",
+    /// "TOO_LARGE", "TRUNCATED", "LENGTH_PREFIX", ...
+    #[prost(string, tag = "1")]
+    pub code: ::prost::alloc::string::String,
+    /// What is wrong and where, for a human. Never contains record content.
+    #[prost(string, tag = "2")]
+    pub message: ::prost::alloc::string::String,
+}
+/// The outcome of validating one record.
+#[derive(::prost_reflect::ReflectMessage)]
+#[prost_reflect(
+    descriptor_pool = "crate::DESCRIPTOR_POOL",
+    message_name = "lokryn.compliancelog.v1.ValidationReport"
+)]
+#[derive(Clone, PartialEq, ::prost::Message)]
+pub struct ValidationReport {
+    /// True when no violation is at level "error" (and the entry could be
+    /// read).
+    #[prost(bool, tag = "1")]
+    pub valid: bool,
+    /// Every violation found, errors and warnings, in field order.
+    #[prost(message, repeated, tag = "2")]
+    pub violations: ::prost::alloc::vec::Vec<Violation>,
+    /// The sensitive data the selected profiles have rules for, each also
+    /// reported as a violation. Empty under `baseline` alone, which does not
+    /// scan.
+    #[prost(message, repeated, tag = "3")]
+    pub findings: ::prost::alloc::vec::Vec<Finding>,
+    /// Set when the entry could not be read (in a batch or a stream, where the
+    /// other entries are still judged); the lists are then empty.
+    #[prost(message, optional, tag = "4")]
+    pub error: ::core::option::Option<EntryError>,
+}

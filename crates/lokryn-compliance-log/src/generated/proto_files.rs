@@ -1315,6 +1315,88 @@ message EcsEvent {
 "#,
     ),
     (
+        "lokryn/compliancelog/v1/report.proto",
+        r#"// Copyright 2026 Lokryn and the lokryn-compliance-log contributors.
+// SPDX-License-Identifier: Apache-2.0
+//
+// What validating a record found, as data: the report every binding returns
+// and `complog validate --format json` prints. Declared here, in the manner of
+// protovalidate's buf.validate.Violations, so that there is one definition of
+// its shape for every language. These messages describe records; they are
+// never part of one, and a LogEntry does not refer to them.
+//
+// The levels, kinds and confidences are the short lowercase names every
+// binding already uses ("error", "card_number", "high"), so they are strings
+// here; the lists of values are in the field comments and in docs/rules.md.
+
+syntax = "proto3";
+
+package lokryn.compliancelog.v1;
+
+// One rule a record breaks.
+message Violation {
+  // The field, as a JSON path: "eventType", "delegationChain[1].actorId",
+  // "payload.card.number". Empty when the rule concerns the record as a
+  // whole.
+  string field = 1;
+  // The stable id of the rule, for example "required", "enum.defined_only"
+  // or "sensitive.card_number" (docs/rules.md lists them all).
+  string rule_id = 2;
+  // What is wrong, for a human. Never contains the field's value.
+  string message = 3;
+  // How serious it is: "error" (the record is not fit for an audit trail) or
+  // "warning" (worth fixing; the record is still accepted).
+  string level = 4;
+  // The compliance clauses the rule serves, for example
+  // "PCI DSS v4.0 10.2.2".
+  repeated string clauses = 5;
+}
+
+// Sensitive data found in a searched field. It never holds the data itself.
+message Finding {
+  // What was found: "card_number", "us_ssn", "email", "phone_number",
+  // "aws_access_key", "private_key", "jwt", "bearer_token", "api_key" or
+  // "credential" (the SensitiveDataKind values, lowercase and unprefixed).
+  string kind = 1;
+  // The field, as a JSON path; for the payload the path continues into the
+  // document ("payload.user.email").
+  string field = 2;
+  // Where in the field's value the match starts, in bytes (in the payload's
+  // bytes for a payload path).
+  uint32 start = 3;
+  // Where it ends (exclusive), in bytes.
+  uint32 end = 4;
+  // "high" or "medium": how sure the detector is.
+  string confidence = 5;
+}
+
+// Why an entry could not be judged: it could not be read.
+message EntryError {
+  // The stable error code, the same in every binding: "DECODE", "JSON",
+  // "TOO_LARGE", "TRUNCATED", "LENGTH_PREFIX", ...
+  string code = 1;
+  // What is wrong and where, for a human. Never contains record content.
+  string message = 2;
+}
+
+// The outcome of validating one record.
+message ValidationReport {
+  // True when no violation is at level "error" (and the entry could be
+  // read).
+  bool valid = 1;
+  // Every violation found, errors and warnings, in field order.
+  repeated Violation violations = 2;
+  // The sensitive data the selected profiles have rules for, each also
+  // reported as a violation. Empty under `baseline` alone, which does not
+  // scan.
+  repeated Finding findings = 3;
+  // Set when the entry could not be read (in a batch or a stream, where the
+  // other entries are still judged); the lists are then empty.
+  EntryError error = 4;
+}
+"#,
+    ),
+    (
         "lokryn/compliancelog/v1/rules.proto",
         r#"// Copyright 2026 Lokryn and the lokryn-compliance-log contributors.
 // SPDX-License-Identifier: Apache-2.0

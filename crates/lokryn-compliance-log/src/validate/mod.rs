@@ -103,6 +103,53 @@ impl Report {
         self.violations.iter().filter(|v| v.level == Level::Warning)
     }
 
+    /// This report as the schema's `ValidationReport` message
+    /// (`proto/lokryn/compliancelog/v1/report.proto`): the one definition of
+    /// the report's shape, which `complog --format json` writes through
+    /// [`json::report_to_json`](crate::json::report_to_json).
+    pub fn to_message(&self) -> crate::v1::ValidationReport {
+        let offset = |n: usize| u32::try_from(n).unwrap_or(u32::MAX);
+        crate::v1::ValidationReport {
+            valid: self.is_valid(),
+            violations: self
+                .violations
+                .iter()
+                .map(|v| crate::v1::Violation {
+                    field: v.field.clone(),
+                    rule_id: v.rule_id.clone(),
+                    message: v.message.clone(),
+                    level: v.level.as_str().to_owned(),
+                    clauses: v.clauses.clone(),
+                })
+                .collect(),
+            findings: self
+                .findings
+                .iter()
+                .map(|f| crate::v1::Finding {
+                    kind: f.kind.as_str().to_owned(),
+                    field: f.field.clone(),
+                    start: offset(f.start),
+                    end: offset(f.end),
+                    confidence: f.confidence.as_str().to_owned(),
+                })
+                .collect(),
+            error: None,
+        }
+    }
+
+    /// The report of an entry that could not be read: not valid, nothing
+    /// judged, `error` saying why.
+    pub fn unreadable(code: &str, message: &str) -> crate::v1::ValidationReport {
+        crate::v1::ValidationReport {
+            valid: false,
+            error: Some(crate::v1::EntryError {
+                code: code.to_owned(),
+                message: message.to_owned(),
+            }),
+            ..Default::default()
+        }
+    }
+
     /// This report when the record is valid, else [`Error::Invalid`](crate::Error::Invalid)
     /// holding it: the one "not valid" error every binding raises, with
     /// the code `INVALID`.
