@@ -17,7 +17,9 @@ export type EntryInput = LogEntryInit | Uint8Array;
 export interface ReadOptions {
   /**
    * The largest encoded entry accepted, in bytes (default 4 MiB). JSON text
-   * may be four times as large.
+   * may be four times as large. The writers ({@link encode},
+   * {@link encodeDelimited}) take it too and refuse (`TOO_LARGE`) what a
+   * reader with the same value would refuse, so pass a raised limit to both.
    */
   maxEntryBytes?: number;
 }
@@ -39,7 +41,7 @@ export type Profile = "baseline" | "soc2" | "hipaa" | "pci";
  * {@link assertValid}. Unknown keys are rejected, so that a check asked for
  * is never silently skipped.
  */
-export interface ValidateOptions {
+export interface ValidateOptions extends ReadOptions {
   /**
    * The compliance profiles whose rules apply besides `baseline`: one name,
    * several joined by commas (`"soc2,pci"`), or an array of names. Profiles
@@ -113,13 +115,19 @@ export interface ValidationReport {
   violations: Violation[];
   /** The sensitive data the profiles' rules found (each also a violation); empty under `baseline` alone. */
   findings: Finding[];
+  /**
+   * `null`; or, for an entry of {@link validateDelimited} that could not be
+   * read, the error saying why (its `code`, `index` and `offset`). Such a
+   * report is not valid and has no violations.
+   */
+  error: ComplianceLogError | null;
 }
 
 /**
  * Encodes an entry to protobuf binary, byte for byte what every conforming
  * implementation (protobuf-es, google.protobuf, prost) writes.
  */
-export declare function encode(entry: LogEntryInit): Uint8Array;
+export declare function encode(entry: LogEntryInit, options?: ReadOptions): Uint8Array;
 
 /** Decodes one entry. Fields this schema does not define are skipped. */
 export declare function decode(bytes: Uint8Array, options?: ReadOptions): LogEntry;
@@ -129,10 +137,14 @@ export declare function decode(bytes: Uint8Array, options?: ReadOptions): LogEnt
  * length as a varint (protobuf-es `sizeDelimitedEncode`, Java
  * `writeDelimitedTo`).
  */
-export declare function encodeDelimited(entries: readonly LogEntryInit[]): Uint8Array;
+export declare function encodeDelimited(entries: readonly LogEntryInit[], options?: ReadOptions): Uint8Array;
 
 /**
- * Decodes every entry of a length-delimited stream. The Node package also
+ * Decodes every entry of a length-delimited stream; throws for the first
+ * entry that cannot be read (with its `index` and `offset`). To skip bad
+ * entries and go on, use {@link DelimitedDecoder}, whose `read` throws for
+ * one entry and continues with the next when called again, or
+ * {@link validateDelimited}, which reports each entry. The Node package also
  * takes the stream gzip- or zstd-compressed (told by its first bytes, up to
  * 1 GiB decompressed); in a browser, decompress it first
  * (`DecompressionStream`).
@@ -190,7 +202,9 @@ export declare function fromJsonString(text: string, options?: JsonReadOptions):
 export declare function validate(entry: EntryInput, options?: ValidateOptions): ValidationReport;
 
 /**
- * Validates each entry of a length-delimited stream, in order; compressed
+ * Validates each entry of a length-delimited stream, in order: one report per
+ * entry. An entry that cannot be read does not stop it: its report is not
+ * valid and its `error` says why (`code`, `index`, `offset`). Compressed
  * streams as for {@link decodeDelimited}.
  */
 export declare function validateDelimited(bytes: Uint8Array, options?: ValidateOptions): ValidationReport[];

@@ -47,8 +47,10 @@ function newViolation(field, ruleId, message, level, clauses) {
   return { field, ruleId, message, level, clauses };
 }
 
-function newReport(valid, violations, findings) {
-  return { valid, violations, findings };
+// The fields of the ValidationReport message of report.proto; `error` is
+// null, or for an entry that could not be read, the error saying why.
+function newReport(valid, violations, findings, error) {
+  return { valid, violations, findings, error: error ?? null };
 }
 
 function newFinding(kind, field, start, end, confidence) {

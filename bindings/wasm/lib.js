@@ -25,12 +25,12 @@ export { validateDelimited, scanText, redactText } from "./pkg/lokryn_compliance
 // Entries go in, and come out, on tapes (tape.js): one crossing of the
 // module's boundary per call instead of one per field.
 
-export function encode(entry) {
-  return withEntryTape(entry, wasm.encodeTape);
+export function encode(entry, options) {
+  return withEntryTape(entry, (tape) => wasm.encodeTape(tape, options));
 }
 
-export function encodeDelimited(entries) {
-  return withEntriesTape(entries, wasm.encodeDelimitedTape);
+export function encodeDelimited(entries, options) {
+  return withEntriesTape(entries, (tape) => wasm.encodeDelimitedTape(tape, options));
 }
 
 export function toJsonString(entry) {

@@ -8,11 +8,11 @@ use lokryn_compliance_log::redact::RedactOptions;
 use lokryn_compliance_log::sensitive;
 use lokryn_compliance_log::stream::{DelimitedDecoder, DelimitedReader, DelimitedWriter};
 use lokryn_compliance_log::validate::{self, Options};
-use lokryn_compliance_log::{Error, LogEntry};
+use lokryn_compliance_log::LogEntry;
 
 use crate::{
     Detail, ErrorInfo, Factory, Failure, FromJs, Host, JsType, Key, ToJs, findings_to_js,
-    report_to_js,
+    report_to_js, unreadable_to_js,
 };
 
 type R<T, H> = Result<T, Failure<<H as Host>::Error>>;
@@ -138,12 +138,13 @@ const KEY: Key = Key::new("key", c"key");
 /// `{ profile?: string | string[] }`: a profile name (or several joined
 /// by commas), or an array of names; baseline always applies.
 fn validate_options<H: Host>(h: &H, o: &H::Value) -> R<Options, H> {
-    if !options(h, o, &["profile"])? {
+    if !options(h, o, &["profile", "maxEntryBytes"])? {
         return Ok(Options::default());
     }
+    let limits = limits(h, o)?;
     let v = h.get(o, PROFILE).map_err(Failure::Host)?;
     let names: Vec<String> = match h.type_of(&v).map_err(Failure::Host)? {
-        JsType::Undefined => return Ok(Options::default()),
+        JsType::Undefined => return Ok(Options::default().with_limits(limits)),
         JsType::String => vec![h.string(&v).map_err(Failure::Host)?],
         JsType::Object => {
             let items = h.array(&v).map_err(Failure::Host)?.ok_or_else(|| {
@@ -166,7 +167,7 @@ fn validate_options<H: Host>(h: &H, o: &H::Value) -> R<Options, H> {
             )));
         }
     };
-    Ok(Options::for_profiles(&names)?)
+    Ok(Options::for_profiles(&names)?.with_limits(limits))
 }
 
 /// `{ key?: Uint8Array | string }`.
@@ -261,10 +262,12 @@ fn out<H: Host>(r: Result<H::Value, H::Error>) -> R<H::Value, H> {
     r.map_err(Failure::Host)
 }
 
-/// `encode(entry)`.
-pub fn encode<H: Host>(h: &H, entry: &H::Value) -> R<H::Value, H> {
+/// `encode(entry, options?)`: refuses (`TOO_LARGE`) an entry that
+/// `decode` with the same `maxEntryBytes` would refuse.
+pub fn encode<H: Host>(h: &H, entry: &H::Value, options: &H::Value) -> R<H::Value, H> {
+    let limits = read_options(h, options)?;
     let entry = entry_arg(h, entry, "entry")?;
-    out::<H>(h.new_bytes(&codec::encode(&entry)))
+    out::<H>(h.new_bytes(&codec::encode_with(&entry, &limits)?))
 }
 
 /// `decode(bytes, options?)`.
@@ -284,8 +287,11 @@ pub fn decode_entry<H: Host>(h: &H, bytes: &H::Value, options: &H::Value) -> R<L
     Ok(codec::decode_with(&bytes, &limits)?)
 }
 
-/// `encodeDelimited(entries)`.
-pub fn encode_delimited<H: Host>(h: &H, entries: &H::Value) -> R<H::Value, H> {
+/// `encodeDelimited(entries, options?)`: refuses (`TOO_LARGE`, with the
+/// entry's `index`) what `decodeDelimited` with the same `maxEntryBytes`
+/// would refuse.
+pub fn encode_delimited<H: Host>(h: &H, entries: &H::Value, options: &H::Value) -> R<H::Value, H> {
+    let limits = read_options(h, options)?;
     let kind = h.type_of(entries).map_err(Failure::Host)?;
     let items = match kind {
         JsType::Object => h.array(entries).map_err(Failure::Host)?,
@@ -301,7 +307,7 @@ pub fn encode_delimited<H: Host>(h: &H, entries: &H::Value) -> R<H::Value, H> {
             }
         ))
     })?;
-    let mut writer = DelimitedWriter::new(Vec::with_capacity(items.len() * 128));
+    let mut writer = DelimitedWriter::with_limits(Vec::with_capacity(items.len() * 128), limits);
     for (i, item) in items.iter().enumerate() {
         let entry = entry_arg(h, item, &format!("entries[{i}]")).map_err(|f| match f {
             Failure::Throw(mut info, report) => {
@@ -310,7 +316,11 @@ pub fn encode_delimited<H: Host>(h: &H, entries: &H::Value) -> R<H::Value, H> {
             }
             other => other,
         })?;
-        writer.write(&entry).map_err(Error::Io)?;
+        writer.write(&entry).map_err(|e| {
+            let mut info = ErrorInfo::from_core(&e);
+            info.details.push(("index", Detail::Number(i as f64)));
+            Failure::Throw(info, None)
+        })?;
     }
     out::<H>(h.new_bytes(&writer.into_inner()))
 }
@@ -402,19 +412,30 @@ pub fn validate<H: Host>(h: &H, entry: &H::Value, options: &H::Value) -> R<H::Va
     out::<H>(report_to_js(h, &report))
 }
 
-/// `validateDelimited(bytes, options?)`.
+/// `validateDelimited(bytes, options?)`: one report per entry. An entry
+/// that cannot be read gets a report that is not valid, whose `error` (code,
+/// `index`, `offset`) says why; the others are judged. A broken frame (a
+/// bad length prefix, an entry over the limit, a truncated end) is reported
+/// so too, and ends the stream when the reader cannot find the next entry.
 pub fn validate_delimited<H: Host>(h: &H, bytes: &H::Value, options: &H::Value) -> R<H::Value, H> {
     let options = validate_options(h, options)?;
     let bytes = bytes_arg(h, bytes, "bytes")?;
     let mut items = Vec::new();
-    let mut reader = DelimitedReader::new(bytes.as_slice());
+    let mut reader = DelimitedReader::with_limits(bytes.as_slice(), options.limits());
     let mut batch = validate::BatchValidator::new(options);
     while let Some(frame) = reader.next_frame() {
-        let frame = frame?;
-        let report = batch
-            .validate_encoded(&frame.bytes)
-            .map_err(|e| e.at_entry(frame.index, frame.offset, None))?;
-        items.push(report_to_js(h, &report).map_err(Failure::Host)?);
+        let report = match frame {
+            Ok(frame) => batch
+                .validate_encoded(&frame.bytes)
+                .map_err(|e| e.at_entry(frame.index, frame.offset, None)),
+            // The reader places its own errors.
+            Err(e) => Err(e),
+        };
+        let item = match report {
+            Ok(report) => report_to_js(h, &report),
+            Err(e) => unreadable_to_js(h, &ErrorInfo::from_core(&e)),
+        };
+        items.push(item.map_err(Failure::Host)?);
     }
     out::<H>(h.new_array(items))
 }

@@ -191,26 +191,15 @@ impl ErrorInfo {
         }
     }
 
-    /// A record that fails validation.
+    /// A record that fails validation: the core's one "not valid" error
+    /// (`Error::Invalid`), its code `INVALID` and its message.
     pub fn invalid(report: &Report) -> Self {
-        let errors: Vec<String> = report
-            .errors()
-            .map(|v| {
-                if v.field.is_empty() {
-                    v.message.clone()
-                } else {
-                    format!("{}: {}", v.field, v.message)
-                }
-            })
-            .collect();
+        let err = Error::Invalid {
+            report: Box::new(report.clone()),
+        };
         Self {
-            code: "INVALID",
-            message: format!(
-                "the record is not valid ({} error{}): {}",
-                errors.len(),
-                if errors.len() == 1 { "" } else { "s" },
-                errors.join("; ")
-            ),
+            code: err.code(),
+            message: err.to_string(),
             details: Vec::new(),
         }
     }

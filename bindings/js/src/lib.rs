@@ -43,4 +43,4 @@ mod generated {
 pub use error::{ConvertError, Detail, ErrorInfo, Failure, Segment};
 pub use generated::{KEY_NAMES, Message};
 pub use host::{Factory, FromJs, Host, JsType, Key, ToJs};
-pub use report::{findings_to_js, report_to_js, violations_to_js};
+pub use report::{findings_to_js, report_to_js, unreadable_to_js, violations_to_js};

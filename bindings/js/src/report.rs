@@ -3,15 +3,36 @@
 use lokryn_compliance_log::sensitive::Finding;
 use lokryn_compliance_log::validate::{Level, Report};
 
-use crate::{Factory, Host};
+use crate::{ErrorInfo, Factory, Host};
 
-/// Builds the `ValidationReport` object of `report`.
+/// Builds the `ValidationReport` object of `report`: the fields of the
+/// `ValidationReport` message of report.proto (`error` is `undefined` here,
+/// `null` in the object the runtime's factory makes).
 pub fn report_to_js<H: Host>(host: &H, report: &Report) -> Result<H::Value, H::Error> {
     let violations = violations_to_js(host, report)?;
     let findings = findings_to_js(host, &report.findings)?;
     host.build(
         Factory::Report,
-        vec![host.new_boolean(report.is_valid())?, violations, findings],
+        vec![
+            host.new_boolean(report.is_valid())?,
+            violations,
+            findings,
+            host.undefined()?,
+        ],
+    )
+}
+
+/// Builds the report of an entry that could not be read: not valid, no
+/// violations or findings, `error` the error object `info` describes.
+pub fn unreadable_to_js<H: Host>(host: &H, info: &ErrorInfo) -> Result<H::Value, H::Error> {
+    host.build(
+        Factory::Report,
+        vec![
+            host.new_boolean(false)?,
+            host.new_array(Vec::new())?,
+            host.new_array(Vec::new())?,
+            info.to_js(host)?,
+        ],
     )
 }
 

@@ -295,11 +295,11 @@ macro_rules! export {
 
 export! {
     /// Encodes an entry to protobuf binary.
-    fn encode(entry);
+    fn encode(entry, options?);
     /// Decodes one entry.
     fn decode(bytes, options?);
     /// Encodes entries as a length-delimited stream.
-    fn encode_delimited(entries);
+    fn encode_delimited(entries, options?);
     /// Decodes every entry of a length-delimited stream (gzip- or
     /// zstd-compressed or not).
     fn decode_delimited(bytes via decompressed, options?);

@@ -312,16 +312,16 @@ fn live(v: JsValue) -> Tv<JsValue> {
     Tv::Host(v)
 }
 
-/// `encode(entry)`, the entry on a tape.
+/// `encode(entry, options?)`, the entry on a tape.
 #[wasm_bindgen(js_name = encodeTape)]
-pub fn encode_tape(entry: &[u8]) -> Result<JsValue, JsValue> {
-    run_js(entry, |h, v| api::encode(h, &v))
+pub fn encode_tape(entry: &[u8], options: JsValue) -> Result<JsValue, JsValue> {
+    run_js(entry, |h, v| api::encode(h, &v, &live(options)))
 }
 
-/// `encodeDelimited(entries)`, the entries on a tape.
+/// `encodeDelimited(entries, options?)`, the entries on a tape.
 #[wasm_bindgen(js_name = encodeDelimitedTape)]
-pub fn encode_delimited_tape(entries: &[u8]) -> Result<JsValue, JsValue> {
-    run_js(entries, |h, v| api::encode_delimited(h, &v))
+pub fn encode_delimited_tape(entries: &[u8], options: JsValue) -> Result<JsValue, JsValue> {
+    run_js(entries, |h, v| api::encode_delimited(h, &v, &live(options)))
 }
 
 /// `toJsonString(entry)`, the entry on a tape.
