@@ -113,7 +113,7 @@ test(`${packageName}: arguments of the wrong kind are TYPE errors`, () => {
 test(`${packageName}: unknown options are refused, so no check is silently skipped`, () => {
   throwsCode(() => lib.validate(specFirstExample, { profiles: "hipaa" }), {
     code: "TYPE",
-    message: "options: unknown option `profiles` (known: profile)",
+    message: "options: unknown option `profiles` (known: profile, maxEntryBytes)",
   });
   throwsCode(() => lib.validate(specFirstExample, { profile: "gdpr" }), { code: "UNKNOWN_PROFILE", message: /unknown validation profile `gdpr`/ });
   throwsCode(() => lib.validate(specFirstExample, { profile: 5 }), { code: "TYPE" });
@@ -158,7 +158,69 @@ test(`${packageName}: broken streams name the entry and its byte offset`, () => 
   const badBody = new Uint8Array([...good.subarray(0, first), 2, 0xff, 0xff]);
   throwsCode(() => lib.decodeDelimited(badBody), { code: "DECODE", index: 1, offset: first });
   throwsCode(() => lib.decodeDelimited(new Uint8Array(11).fill(0xff)), { code: "LENGTH_PREFIX", index: 0 });
-  throwsCode(() => lib.validateDelimited(badBody), { code: "DECODE", index: 1 });
+});
+
+test(`${packageName}: validateDelimited gives one report per entry, an unreadable one carrying its error`, () => {
+  const one = lib.encodeDelimited([specFirstExample]);
+  const bad = new Uint8Array([2, 0xff, 0xff]);
+  const invalid = lib.encodeDelimited([{ actorId: "x" }]);
+  const stream = new Uint8Array([...one, ...bad, ...invalid, ...one]);
+  const reports = lib.validateDelimited(stream);
+  assert.equal(reports.length, 4);
+  assert.deepEqual(reports.map((r) => r.valid), [true, false, false, true]);
+  assert.deepEqual(reports.map((r) => r.error === null), [true, false, true, true]);
+  const { error } = reports[1];
+  assert.ok(error instanceof lib.ComplianceLogError);
+  assert.equal(error.code, "DECODE");
+  assert.equal(error.index, 1);
+  assert.equal(error.offset, one.length);
+  assert.deepEqual([reports[1].violations, reports[1].findings], [[], []]);
+  assert.ok(reports[2].violations.length > 0);
+  assert.deepEqual(reports[0], lib.validate(specFirstExample));
+  // A broken frame is reported too, and ends the stream.
+  const cut = lib.validateDelimited(stream.subarray(0, stream.length - 3));
+  assert.equal(cut.length, 4);
+  assert.equal(cut[3].error.code, "TRUNCATED");
+  assert.equal(cut[3].error.index, 3);
+  // Over the limit is unreadable, unless the limit is raised.
+  const limit = one.length - 3; // under the entry, whose length prefix is at most 2 bytes
+  assert.equal(lib.validateDelimited(one, { maxEntryBytes: limit })[0].error.code, "TOO_LARGE");
+  assert.equal(lib.validateDelimited(one, { maxEntryBytes: one.length })[0].error, null);
+});
+
+test(`${packageName}: writers refuse what readers with the same maxEntryBytes refuse`, () => {
+  const big = { ...specFirstExample, message: "m".repeat(5000) };
+  const bytes = lib.encode(big);
+  throwsCode(() => lib.encode(big, { maxEntryBytes: 1000 }), { code: "TOO_LARGE", size: bytes.length, limit: 1000 });
+  throwsCode(() => lib.decode(bytes, { maxEntryBytes: 1000 }), { code: "TOO_LARGE" });
+  throwsCode(() => lib.encodeDelimited([specFirstExample, big], { maxEntryBytes: 1000 }), {
+    code: "TOO_LARGE",
+    index: 1,
+  });
+  throwsCode(() => lib.validate(bytes, { maxEntryBytes: 1000 }), { code: "TOO_LARGE" });
+  // The default limits agree (4 MiB).
+  throwsCode(() => lib.encode({ message: "x".repeat(4 << 20) }), { code: "TOO_LARGE" });
+  // Raised on both sides, it reads back.
+  const options = { maxEntryBytes: bytes.length };
+  const stream = lib.encodeDelimited([big], options);
+  assert.equal(lib.decodeDelimited(stream, options)[0].message, big.message);
+  assert.equal(lib.decode(lib.encode(big, options), options).message, big.message);
+  assert.equal(lib.validate(bytes, options).error, null);
+});
+
+test(`${packageName}: a JSON key given twice is refused, naming it and its path`, () => {
+  throwsCode(() => lib.fromJsonString('{"eventType": "EVENT_LOGIN", "actorId": "alice", "actorId": "mallory"}'), {
+    code: "JSON",
+    message: /\(field `actorId`\): duplicate key `actorId`$/,
+  });
+  throwsCode(() => lib.fromJsonString('{"actorId": "alice", "actor_id": "mallory"}'), {
+    code: "JSON",
+    message: /\(field `actor_id`\): duplicate key `actor_id`: the field was already given as `actorId`/,
+  });
+  throwsCode(() => lib.fromJsonString('{"delegationChain": [{"actorId": "a"}, {"actorId": "b", "actorId": "c"}]}'), {
+    code: "JSON",
+    message: /\(field `delegationChain\[1\]\.actorId`\)/,
+  });
 });
 
 test(`${packageName}: bad JSON names the line and column`, () => {
