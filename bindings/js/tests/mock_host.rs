@@ -309,6 +309,7 @@ fn the_api_throws_coded_errors() {
     let (code, message, details) = thrown(api::encode_delimited(
         &h,
         &V::Array(vec![obj(&[]), obj(&[("actorId", V::Bool(true))])]),
+        &V::Undefined,
     ));
     assert_eq!(code, "TYPE");
     assert_eq!(
@@ -322,7 +323,7 @@ fn the_api_throws_coded_errors() {
         "{details:?}"
     );
 
-    let (code, _, _) = thrown(api::encode(&h, &V::Bytes(vec![1])));
+    let (code, _, _) = thrown(api::encode(&h, &V::Bytes(vec![1]), &V::Undefined));
     assert_eq!(code, "TYPE");
     let (code, _, _) = thrown(api::decode(&h, &V::Bytes(vec![0xff]), &V::Undefined));
     assert_eq!(code, "DECODE");
@@ -377,7 +378,7 @@ fn the_api_builds_each_object_once() {
     let decoded = api::decode(&h, &bytes, &V::Undefined).unwrap();
     // The entry and its timestamp.
     assert_eq!(*h.builds.borrow(), 2);
-    let V::Bytes(again) = api::encode(&h, &decoded).unwrap() else {
+    let V::Bytes(again) = api::encode(&h, &decoded, &V::Undefined).unwrap() else {
         panic!("not bytes");
     };
     assert_eq!(codec::decode(&again).unwrap(), entry);
