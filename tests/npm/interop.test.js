@@ -11,6 +11,7 @@ import { assert, test } from "./harness.js";
 import { lib, packageName } from "./lib.js";
 import { entries, goldenVectors, specFirstExample, vectors } from "./vectors.js";
 import { LogEntrySchema } from "./gen/lokryn/compliancelog/v1/logentry_pb.js";
+import { ValidationReportSchema } from "./gen/lokryn/compliancelog/v1/report_pb.js";
 
 const golden = await goldenVectors();
 
@@ -116,4 +117,17 @@ test(`${packageName} ↔ protobuf-es: text protobuf-es cannot encode losslessly 
   const theirs = toBinary(LogEntrySchema, create(LogEntrySchema, init));
   assert.deepEqual(lib.encode(init), theirs);
   assert.equal(lib.decode(theirs).actorId, "a\ufffdb");
+});
+
+test(`${packageName}: report objects are report.proto's ValidationReport, read and written by protobuf-es`, () => {
+  const report = lib.validate({ actorId: "a", message: "card 4111 1111 1111 1111" }, { profile: "pci" });
+  assert.ok(report.violations.length > 0 && report.findings.length > 0);
+  const keys = (schema) => schema.fields.map((f) => f.jsonName).sort();
+  assert.deepEqual(Object.keys(report).sort(), keys(ValidationReportSchema));
+  const message = fromJson(ValidationReportSchema, report);
+  assert.deepEqual({ error: null, ...toJson(ValidationReportSchema, message, { alwaysEmitImplicit: true }) }, report);
+  const [unreadable] = lib.validateDelimited(new Uint8Array([2, 0xff, 0xff]));
+  const { code, message: text } = unreadable.error;
+  const back = fromJson(ValidationReportSchema, { ...unreadable, error: { code, message: text } });
+  assert.deepEqual([back.valid, back.error.code], [false, "DECODE"]);
 });
