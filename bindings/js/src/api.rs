@@ -2,13 +2,13 @@
 //! binding's exported function converts its arguments' handles, calls one of
 //! these and throws the [`Failure`] if any. All the work is the core's.
 
+use lokryn_compliance_log::LogEntry;
 use lokryn_compliance_log::codec::{self, Limits};
 use lokryn_compliance_log::json::{self, JsonOptions};
 use lokryn_compliance_log::redact::RedactOptions;
 use lokryn_compliance_log::sensitive;
 use lokryn_compliance_log::stream::{DelimitedDecoder, DelimitedReader, DelimitedWriter};
 use lokryn_compliance_log::validate::{self, Options};
-use lokryn_compliance_log::LogEntry;
 
 use crate::{
     Detail, ErrorInfo, Factory, Failure, FromJs, Host, JsType, Key, ToJs, findings_to_js,
