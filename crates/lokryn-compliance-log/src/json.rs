@@ -74,10 +74,7 @@ pub fn to_json_with(entry: &LogEntry, limits: &Limits) -> Result<String> {
 /// reports find every key; otherwise as the canonical mapping writes it.
 pub fn report_to_json(report: &crate::v1::ValidationReport) -> String {
     let mut out = String::with_capacity(128);
-    let mut writer = write::JsonWriter {
-        out: &mut out,
-        all: true,
-    };
+    let mut writer = write::JsonWriter::<true> { out: &mut out };
     // A report has no timestamp, the only value that can fail to write.
     let _ = write::WriteJson::write_json(report, &mut writer);
     out
@@ -87,7 +84,7 @@ pub fn report_to_json(report: &crate::v1::ValidationReport) -> String {
 /// it was.
 pub fn to_json_into(entry: &LogEntry, out: &mut String) -> Result<()> {
     let start = out.len();
-    let mut writer = write::JsonWriter { out, all: false };
+    let mut writer = write::JsonWriter::<false> { out };
     let result = write::WriteJson::write_json(entry, &mut writer);
     if result.is_err() {
         out.truncate(start);
@@ -226,19 +223,18 @@ pub(crate) mod write {
 
     /// Implemented by the generated code for every message of the schema.
     pub(crate) trait WriteJson {
-        fn write_json(&self, w: &mut JsonWriter<'_>) -> Result<()>;
+        fn write_json<const ALL: bool>(&self, w: &mut JsonWriter<'_, ALL>) -> Result<()>;
     }
 
     /// Appends JSON tokens to a string. Commas are the caller's: `key` and
-    /// `element` write them from the `first` flag and the index.
-    pub(crate) struct JsonWriter<'a> {
+    /// `element` write them from the `first` flag and the index. With `ALL`
+    /// every field is written, at its default value too (`null` for an unset
+    /// message), instead of the canonical mapping's omission of them.
+    pub(crate) struct JsonWriter<'a, const ALL: bool> {
         pub(crate) out: &'a mut String,
-        /// Write every field, at its default value too (`null` for an unset
-        /// message), instead of the canonical mapping's omission of them.
-        pub(crate) all: bool,
     }
 
-    impl JsonWriter<'_> {
+    impl<const ALL: bool> JsonWriter<'_, ALL> {
         pub(crate) fn null(&mut self) {
             self.out.push_str("null");
         }

@@ -46,7 +46,7 @@ fn write_message(out: &mut String, message: &DescriptorProto) -> Result<()> {
     writeln!(out, "\nimpl WriteJson for crate::v1::{rust_type} {{")?;
     writeln!(
         out,
-        "    fn write_json(&self, w: &mut JsonWriter<'_>) -> Result<(), Error> {{"
+        "    fn write_json<const ALL: bool>(&self, w: &mut JsonWriter<'_, ALL>) -> Result<(), Error> {{"
     )?;
     if fields.is_empty() {
         writeln!(
@@ -91,12 +91,13 @@ fn write_field(out: &mut String, message: &str, field: &FieldDescriptorProto) ->
             format!("self.{rust}")
         },
     )?;
-    // `w.all` writes fields at their default values too (`[]`, `""`, `0`,
-    // `false`, `null`), for reports whose readers expect every key.
+    // `ALL` writes fields at their default values too (`[]`, `""`, `0`,
+    // `false`, `null`), for reports whose readers expect every key; it is a
+    // constant, so the canonical writer pays nothing for it.
     if repeated {
         writeln!(
             out,
-            "        if w.all || !self.{rust}.is_empty() {{\n            w.key(&mut first, \"{key}\");\n            \
+            "        if ALL || !self.{rust}.is_empty() {{\n            w.key(&mut first, \"{key}\");\n            \
              w.begin_array();\n            for (i, v) in self.{rust}.iter().enumerate() {{\n                \
              w.element(i);\n                {value};\n            }}\n            w.end_array();\n        }}"
         )?;
@@ -104,7 +105,7 @@ fn write_field(out: &mut String, message: &str, field: &FieldDescriptorProto) ->
         writeln!(
             out,
             "        if let Some(v) = &self.{rust} {{\n            w.key(&mut first, \"{key}\");\n            \
-             {value};\n        }} else if w.all {{\n            w.key(&mut first, \"{key}\");\n            \
+             {value};\n        }} else if ALL {{\n            w.key(&mut first, \"{key}\");\n            \
              w.null();\n        }}"
         )?;
     } else {
@@ -116,7 +117,7 @@ fn write_field(out: &mut String, message: &str, field: &FieldDescriptorProto) ->
         };
         writeln!(
             out,
-            "        if w.all || {default_check} {{\n            w.key(&mut first, \"{key}\");\n            {value};\n        }}"
+            "        if ALL || {default_check} {{\n            w.key(&mut first, \"{key}\");\n            {value};\n        }}"
         )?;
     }
     Ok(())

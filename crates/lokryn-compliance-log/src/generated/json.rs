@@ -183,10 +183,10 @@ impl WriteJson for crate::v1::EcsEvent {
 }
 
 impl WriteJson for crate::v1::FieldRules {
-    fn write_json(&self, w: &mut JsonWriter<'_>) -> Result<(), Error> {
+    fn write_json<const ALL: bool>(&self, w: &mut JsonWriter<'_, ALL>) -> Result<(), Error> {
         let mut first = true;
         w.begin_object();
-        if w.all || !self.rule.is_empty() {
+        if ALL || !self.rule.is_empty() {
             w.key(&mut first, "rule");
             w.begin_array();
             for (i, v) in self.rule.iter().enumerate() {
@@ -198,14 +198,14 @@ impl WriteJson for crate::v1::FieldRules {
         if let Some(v) = &self.scan {
             w.key(&mut first, "scan");
             v.write_json(w)?;
-        } else if w.all {
+        } else if ALL {
             w.key(&mut first, "scan");
             w.null();
         }
         if let Some(v) = &self.payload {
             w.key(&mut first, "payload");
             v.write_json(w)?;
-        } else if w.all {
+        } else if ALL {
             w.key(&mut first, "payload");
             w.null();
         }
@@ -215,10 +215,10 @@ impl WriteJson for crate::v1::FieldRules {
 }
 
 impl WriteJson for crate::v1::FieldRule {
-    fn write_json(&self, w: &mut JsonWriter<'_>) -> Result<(), Error> {
+    fn write_json<const ALL: bool>(&self, w: &mut JsonWriter<'_, ALL>) -> Result<(), Error> {
         let mut first = true;
         w.begin_object();
-        if w.all || !self.profiles.is_empty() {
+        if ALL || !self.profiles.is_empty() {
             w.key(&mut first, "profiles");
             w.begin_array();
             for (i, v) in self.profiles.iter().enumerate() {
@@ -227,11 +227,11 @@ impl WriteJson for crate::v1::FieldRule {
             }
             w.end_array();
         }
-        if w.all || self.level != 0 {
+        if ALL || self.level != 0 {
             w.key(&mut first, "level");
             w.enumeration(self.level, crate::v1::RuleLevel::try_from(self.level).ok().map(|e| e.as_str_name()));
         }
-        if w.all || !self.clauses.is_empty() {
+        if ALL || !self.clauses.is_empty() {
             w.key(&mut first, "clauses");
             w.begin_array();
             for (i, v) in self.clauses.iter().enumerate() {
@@ -240,74 +240,74 @@ impl WriteJson for crate::v1::FieldRule {
             }
             w.end_array();
         }
-        if w.all || !self.why.is_empty() {
+        if ALL || !self.why.is_empty() {
             w.key(&mut first, "why");
             w.string(&self.why);
         }
-        if w.all || self.required {
+        if ALL || self.required {
             w.key(&mut first, "required");
             w.boolean(self.required);
         }
-        if w.all || self.not_unspecified {
+        if ALL || self.not_unspecified {
             w.key(&mut first, "notUnspecified");
             w.boolean(self.not_unspecified);
         }
-        if w.all || self.defined_only {
+        if ALL || self.defined_only {
             w.key(&mut first, "definedOnly");
             w.boolean(self.defined_only);
         }
         if let Some(v) = &self.min_bytes {
             w.key(&mut first, "minBytes");
             w.int(i64::from(*v));
-        } else if w.all {
+        } else if ALL {
             w.key(&mut first, "minBytes");
             w.null();
         }
         if let Some(v) = &self.max_bytes {
             w.key(&mut first, "maxBytes");
             w.int(i64::from(*v));
-        } else if w.all {
+        } else if ALL {
             w.key(&mut first, "maxBytes");
             w.null();
         }
-        if w.all || self.format != 0 {
+        if ALL || self.format != 0 {
             w.key(&mut first, "format");
             w.enumeration(self.format, crate::v1::StringFormat::try_from(self.format).ok().map(|e| e.as_str_name()));
         }
-        if w.all || self.printable {
+        if ALL || self.printable {
             w.key(&mut first, "printable");
             w.boolean(self.printable);
         }
         if let Some(v) = &self.gte {
             w.key(&mut first, "gte");
             w.int64(*v);
-        } else if w.all {
+        } else if ALL {
             w.key(&mut first, "gte");
             w.null();
         }
         if let Some(v) = &self.min_items {
             w.key(&mut first, "minItems");
             w.int(i64::from(*v));
-        } else if w.all {
+        } else if ALL {
             w.key(&mut first, "minItems");
             w.null();
         }
         if let Some(v) = &self.max_items {
             w.key(&mut first, "maxItems");
             w.int(i64::from(*v));
-        } else if w.all {
+        } else if ALL {
             w.key(&mut first, "maxItems");
             w.null();
         }
-        if w.all || self.unique {
+        if ALL || self.unique {
             w.key(&mut first, "unique");
             w.boolean(self.unique);
         }
-        if w.all || self.valid_timestamp {
+        if ALL || self.valid_timestamp {
             w.key(&mut first, "validTimestamp");
             w.boolean(self.valid_timestamp);
         }
-        if w.all || self.well_formed {
+        if ALL || self.well_formed {
             w.key(&mut first, "wellFormed");
             w.boolean(self.well_formed);
         }
@@ -317,14 +317,14 @@ impl WriteJson for crate::v1::FieldRule {
 }
 
 impl WriteJson for crate::v1::PayloadEncoding {
-    fn write_json(&self, w: &mut JsonWriter<'_>) -> Result<(), Error> {
+    fn write_json<const ALL: bool>(&self, w: &mut JsonWriter<'_, ALL>) -> Result<(), Error> {
         let mut first = true;
         w.begin_object();
-        if w.all || !self.format_field.is_empty() {
+        if ALL || !self.format_field.is_empty() {
             w.key(&mut first, "formatField");
             w.string(&self.format_field);
         }
-        if w.all || self.max_depth != 0 {
+        if ALL || self.max_depth != 0 {
             w.key(&mut first, "maxDepth");
             w.int(i64::from(self.max_depth));
         }
@@ -334,10 +334,10 @@ impl WriteJson for crate::v1::PayloadEncoding {
 }
 
 impl WriteJson for crate::v1::SensitiveDataScan {
-    fn write_json(&self, w: &mut JsonWriter<'_>) -> Result<(), Error> {
+    fn write_json<const ALL: bool>(&self, w: &mut JsonWriter<'_, ALL>) -> Result<(), Error> {
         let mut first = true;
         w.begin_object();
-        if w.all || !self.allow.is_empty() {
+        if ALL || !self.allow.is_empty() {
             w.key(&mut first, "allow");
             w.begin_array();
             for (i, v) in self.allow.iter().enumerate() {
@@ -352,10 +352,10 @@ impl WriteJson for crate::v1::SensitiveDataScan {
 }
 
 impl WriteJson for crate::v1::MessageRules {
-    fn write_json(&self, w: &mut JsonWriter<'_>) -> Result<(), Error> {
+    fn write_json<const ALL: bool>(&self, w: &mut JsonWriter<'_, ALL>) -> Result<(), Error> {
         let mut first = true;
         w.begin_object();
-        if w.all || !self.cross_field.is_empty() {
+        if ALL || !self.cross_field.is_empty() {
             w.key(&mut first, "crossField");
             w.begin_array();
             for (i, v) in self.cross_field.iter().enumerate() {
@@ -364,7 +364,7 @@ impl WriteJson for crate::v1::MessageRules {
             }
             w.end_array();
         }
-        if w.all || !self.sensitive_data.is_empty() {
+        if ALL || !self.sensitive_data.is_empty() {
             w.key(&mut first, "sensitiveData");
             w.begin_array();
             for (i, v) in self.sensitive_data.iter().enumerate() {
@@ -379,14 +379,14 @@ impl WriteJson for crate::v1::MessageRules {
 }
 
 impl WriteJson for crate::v1::CrossFieldRule {
-    fn write_json(&self, w: &mut JsonWriter<'_>) -> Result<(), Error> {
+    fn write_json<const ALL: bool>(&self, w: &mut JsonWriter<'_, ALL>) -> Result<(), Error> {
         let mut first = true;
         w.begin_object();
-        if w.all || !self.id.is_empty() {
+        if ALL || !self.id.is_empty() {
             w.key(&mut first, "id");
             w.string(&self.id);
         }
-        if w.all || !self.profiles.is_empty() {
+        if ALL || !self.profiles.is_empty() {
             w.key(&mut first, "profiles");
             w.begin_array();
             for (i, v) in self.profiles.iter().enumerate() {
@@ -395,11 +395,11 @@ impl WriteJson for crate::v1::CrossFieldRule {
             }
             w.end_array();
         }
-        if w.all || self.level != 0 {
+        if ALL || self.level != 0 {
             w.key(&mut first, "level");
             w.enumeration(self.level, crate::v1::RuleLevel::try_from(self.level).ok().map(|e| e.as_str_name()));
         }
-        if w.all || !self.clauses.is_empty() {
+        if ALL || !self.clauses.is_empty() {
             w.key(&mut first, "clauses");
             w.begin_array();
             for (i, v) in self.clauses.iter().enumerate() {
@@ -408,15 +408,15 @@ impl WriteJson for crate::v1::CrossFieldRule {
             }
             w.end_array();
         }
-        if w.all || !self.why.is_empty() {
+        if ALL || !self.why.is_empty() {
             w.key(&mut first, "why");
             w.string(&self.why);
         }
-        if w.all || !self.when_field.is_empty() {
+        if ALL || !self.when_field.is_empty() {
             w.key(&mut first, "whenField");
             w.string(&self.when_field);
         }
-        if w.all || !self.when_enum_in.is_empty() {
+        if ALL || !self.when_enum_in.is_empty() {
             w.key(&mut first, "whenEnumIn");
             w.begin_array();
             for (i, v) in self.when_enum_in.iter().enumerate() {
@@ -425,7 +425,7 @@ impl WriteJson for crate::v1::CrossFieldRule {
             }
             w.end_array();
         }
-        if w.all || !self.require_any.is_empty() {
+        if ALL || !self.require_any.is_empty() {
             w.key(&mut first, "requireAny");
             w.begin_array();
             for (i, v) in self.require_any.iter().enumerate() {
@@ -440,10 +440,10 @@ impl WriteJson for crate::v1::CrossFieldRule {
 }
 
 impl WriteJson for crate::v1::SensitiveDataRule {
-    fn write_json(&self, w: &mut JsonWriter<'_>) -> Result<(), Error> {
+    fn write_json<const ALL: bool>(&self, w: &mut JsonWriter<'_, ALL>) -> Result<(), Error> {
         let mut first = true;
         w.begin_object();
-        if w.all || !self.kinds.is_empty() {
+        if ALL || !self.kinds.is_empty() {
             w.key(&mut first, "kinds");
             w.begin_array();
             for (i, v) in self.kinds.iter().enumerate() {
@@ -452,7 +452,7 @@ impl WriteJson for crate::v1::SensitiveDataRule {
             }
             w.end_array();
         }
-        if w.all || !self.profiles.is_empty() {
+        if ALL || !self.profiles.is_empty() {
             w.key(&mut first, "profiles");
             w.begin_array();
             for (i, v) in self.profiles.iter().enumerate() {
@@ -461,11 +461,11 @@ impl WriteJson for crate::v1::SensitiveDataRule {
             }
             w.end_array();
         }
-        if w.all || self.level != 0 {
+        if ALL || self.level != 0 {
             w.key(&mut first, "level");
             w.enumeration(self.level, crate::v1::RuleLevel::try_from(self.level).ok().map(|e| e.as_str_name()));
         }
-        if w.all || !self.clauses.is_empty() {
+        if ALL || !self.clauses.is_empty() {
             w.key(&mut first, "clauses");
             w.begin_array();
             for (i, v) in self.clauses.iter().enumerate() {
@@ -474,7 +474,7 @@ impl WriteJson for crate::v1::SensitiveDataRule {
             }
             w.end_array();
         }
-        if w.all || !self.why.is_empty() {
+        if ALL || !self.why.is_empty() {
             w.key(&mut first, "why");
             w.string(&self.why);
         }
@@ -484,46 +484,46 @@ impl WriteJson for crate::v1::SensitiveDataRule {
 }
 
 impl WriteJson for crate::v1::LogEntry {
-    fn write_json(&self, w: &mut JsonWriter<'_>) -> Result<(), Error> {
+    fn write_json<const ALL: bool>(&self, w: &mut JsonWriter<'_, ALL>) -> Result<(), Error> {
         let mut first = true;
         w.begin_object();
-        if w.all || self.event_type != 0 {
+        if ALL || self.event_type != 0 {
             w.key(&mut first, "eventType");
             w.enumeration(self.event_type, crate::v1::EventType::try_from(self.event_type).ok().map(|e| e.as_str_name()));
         }
-        if w.all || self.outcome != 0 {
+        if ALL || self.outcome != 0 {
             w.key(&mut first, "outcome");
             w.enumeration(self.outcome, crate::v1::Outcome::try_from(self.outcome).ok().map(|e| e.as_str_name()));
         }
-        if w.all || self.severity != 0 {
+        if ALL || self.severity != 0 {
             w.key(&mut first, "severity");
             w.enumeration(self.severity, crate::v1::Severity::try_from(self.severity).ok().map(|e| e.as_str_name()));
         }
-        if w.all || !self.actor_id.is_empty() {
+        if ALL || !self.actor_id.is_empty() {
             w.key(&mut first, "actorId");
             w.string(&self.actor_id);
         }
-        if w.all || !self.component.is_empty() {
+        if ALL || !self.component.is_empty() {
             w.key(&mut first, "component");
             w.string(&self.component);
         }
-        if w.all || !self.environment.is_empty() {
+        if ALL || !self.environment.is_empty() {
             w.key(&mut first, "environment");
             w.string(&self.environment);
         }
-        if w.all || !self.resource.is_empty() {
+        if ALL || !self.resource.is_empty() {
             w.key(&mut first, "resource");
             w.string(&self.resource);
         }
-        if w.all || !self.message.is_empty() {
+        if ALL || !self.message.is_empty() {
             w.key(&mut first, "message");
             w.string(&self.message);
         }
-        if w.all || !self.payload.is_empty() {
+        if ALL || !self.payload.is_empty() {
             w.key(&mut first, "payload");
             w.bytes(&self.payload);
         }
-        if w.all || !self.policy_tags.is_empty() {
+        if ALL || !self.policy_tags.is_empty() {
             w.key(&mut first, "policyTags");
             w.begin_array();
             for (i, v) in self.policy_tags.iter().enumerate() {
@@ -532,26 +532,26 @@ impl WriteJson for crate::v1::LogEntry {
             }
             w.end_array();
         }
-        if w.all || self.sensitivity != 0 {
+        if ALL || self.sensitivity != 0 {
             w.key(&mut first, "sensitivity");
             w.enumeration(self.sensitivity, crate::v1::Sensitivity::try_from(self.sensitivity).ok().map(|e| e.as_str_name()));
         }
         if let Some(v) = &self.time {
             w.key(&mut first, "time");
             w.timestamp(v, "time")?;
-        } else if w.all {
+        } else if ALL {
             w.key(&mut first, "time");
             w.null();
         }
-        if w.all || !self.event_id.is_empty() {
+        if ALL || !self.event_id.is_empty() {
             w.key(&mut first, "eventId");
             w.string(&self.event_id);
         }
-        if w.all || self.actor_type != 0 {
+        if ALL || self.actor_type != 0 {
             w.key(&mut first, "actorType");
             w.enumeration(self.actor_type, crate::v1::ActorType::try_from(self.actor_type).ok().map(|e| e.as_str_name()));
         }
-        if w.all || !self.delegation_chain.is_empty() {
+        if ALL || !self.delegation_chain.is_empty() {
             w.key(&mut first, "delegationChain");
             w.begin_array();
             for (i, v) in self.delegation_chain.iter().enumerate() {
@@ -560,76 +560,76 @@ impl WriteJson for crate::v1::LogEntry {
             }
             w.end_array();
         }
-        if w.all || !self.source_ip.is_empty() {
+        if ALL || !self.source_ip.is_empty() {
             w.key(&mut first, "sourceIp");
             w.string(&self.source_ip);
         }
-        if w.all || !self.host.is_empty() {
+        if ALL || !self.host.is_empty() {
             w.key(&mut first, "host");
             w.string(&self.host);
         }
-        if w.all || !self.user_agent.is_empty() {
+        if ALL || !self.user_agent.is_empty() {
             w.key(&mut first, "userAgent");
             w.string(&self.user_agent);
         }
-        if w.all || !self.trace_id.is_empty() {
+        if ALL || !self.trace_id.is_empty() {
             w.key(&mut first, "traceId");
             w.string(&self.trace_id);
         }
-        if w.all || !self.span_id.is_empty() {
+        if ALL || !self.span_id.is_empty() {
             w.key(&mut first, "spanId");
             w.string(&self.span_id);
         }
-        if w.all || !self.parent_span_id.is_empty() {
+        if ALL || !self.parent_span_id.is_empty() {
             w.key(&mut first, "parentSpanId");
             w.string(&self.parent_span_id);
         }
-        if w.all || !self.session_id.is_empty() {
+        if ALL || !self.session_id.is_empty() {
             w.key(&mut first, "sessionId");
             w.string(&self.session_id);
         }
-        if w.all || !self.request_id.is_empty() {
+        if ALL || !self.request_id.is_empty() {
             w.key(&mut first, "requestId");
             w.string(&self.request_id);
         }
-        if w.all || self.duration_ms != 0 {
+        if ALL || self.duration_ms != 0 {
             w.key(&mut first, "durationMs");
             w.int64(self.duration_ms);
         }
-        if w.all || !self.error_code.is_empty() {
+        if ALL || !self.error_code.is_empty() {
             w.key(&mut first, "errorCode");
             w.string(&self.error_code);
         }
-        if w.all || !self.error_message.is_empty() {
+        if ALL || !self.error_message.is_empty() {
             w.key(&mut first, "errorMessage");
             w.string(&self.error_message);
         }
         if let Some(v) = &self.producer {
             w.key(&mut first, "producer");
             v.write_json(w)?;
-        } else if w.all {
+        } else if ALL {
             w.key(&mut first, "producer");
             w.null();
         }
-        if w.all || !self.schema_version.is_empty() {
+        if ALL || !self.schema_version.is_empty() {
             w.key(&mut first, "schemaVersion");
             w.string(&self.schema_version);
         }
         if let Some(v) = &self.genai {
             w.key(&mut first, "genai");
             v.write_json(w)?;
-        } else if w.all {
+        } else if ALL {
             w.key(&mut first, "genai");
             w.null();
         }
         if let Some(v) = &self.mcp {
             w.key(&mut first, "mcp");
             v.write_json(w)?;
-        } else if w.all {
+        } else if ALL {
             w.key(&mut first, "mcp");
             w.null();
         }
-        if w.all || self.payload_format != 0 {
+        if ALL || self.payload_format != 0 {
             w.key(&mut first, "payloadFormat");
             w.enumeration(self.payload_format, crate::v1::PayloadFormat::try_from(self.payload_format).ok().map(|e| e.as_str_name()));
         }
@@ -639,18 +639,18 @@ impl WriteJson for crate::v1::LogEntry {
 }
 
 impl WriteJson for crate::v1::DelegationLink {
-    fn write_json(&self, w: &mut JsonWriter<'_>) -> Result<(), Error> {
+    fn write_json<const ALL: bool>(&self, w: &mut JsonWriter<'_, ALL>) -> Result<(), Error> {
         let mut first = true;
         w.begin_object();
-        if w.all || !self.actor_id.is_empty() {
+        if ALL || !self.actor_id.is_empty() {
             w.key(&mut first, "actorId");
             w.string(&self.actor_id);
         }
-        if w.all || self.actor_type != 0 {
+        if ALL || self.actor_type != 0 {
             w.key(&mut first, "actorType");
             w.enumeration(self.actor_type, crate::v1::ActorType::try_from(self.actor_type).ok().map(|e| e.as_str_name()));
         }
-        if w.all || !self.scopes.is_empty() {
+        if ALL || !self.scopes.is_empty() {
             w.key(&mut first, "scopes");
             w.begin_array();
             for (i, v) in self.scopes.iter().enumerate() {
@@ -659,7 +659,7 @@ impl WriteJson for crate::v1::DelegationLink {
             }
             w.end_array();
         }
-        if w.all || !self.reason.is_empty() {
+        if ALL || !self.reason.is_empty() {
             w.key(&mut first, "reason");
             w.string(&self.reason);
         }
@@ -669,14 +669,14 @@ impl WriteJson for crate::v1::DelegationLink {
 }
 
 impl WriteJson for crate::v1::Producer {
-    fn write_json(&self, w: &mut JsonWriter<'_>) -> Result<(), Error> {
+    fn write_json<const ALL: bool>(&self, w: &mut JsonWriter<'_, ALL>) -> Result<(), Error> {
         let mut first = true;
         w.begin_object();
-        if w.all || !self.name.is_empty() {
+        if ALL || !self.name.is_empty() {
             w.key(&mut first, "name");
             w.string(&self.name);
         }
-        if w.all || !self.version.is_empty() {
+        if ALL || !self.version.is_empty() {
             w.key(&mut first, "version");
             w.string(&self.version);
         }
@@ -686,38 +686,38 @@ impl WriteJson for crate::v1::Producer {
 }
 
 impl WriteJson for crate::v1::GenAiPayload {
-    fn write_json(&self, w: &mut JsonWriter<'_>) -> Result<(), Error> {
+    fn write_json<const ALL: bool>(&self, w: &mut JsonWriter<'_, ALL>) -> Result<(), Error> {
         let mut first = true;
         w.begin_object();
-        if w.all || !self.operation_name.is_empty() {
+        if ALL || !self.operation_name.is_empty() {
             w.key(&mut first, "operationName");
             w.string(&self.operation_name);
         }
-        if w.all || !self.provider_name.is_empty() {
+        if ALL || !self.provider_name.is_empty() {
             w.key(&mut first, "providerName");
             w.string(&self.provider_name);
         }
-        if w.all || !self.request_model.is_empty() {
+        if ALL || !self.request_model.is_empty() {
             w.key(&mut first, "requestModel");
             w.string(&self.request_model);
         }
-        if w.all || !self.response_model.is_empty() {
+        if ALL || !self.response_model.is_empty() {
             w.key(&mut first, "responseModel");
             w.string(&self.response_model);
         }
-        if w.all || !self.response_id.is_empty() {
+        if ALL || !self.response_id.is_empty() {
             w.key(&mut first, "responseId");
             w.string(&self.response_id);
         }
-        if w.all || self.input_tokens != 0 {
+        if ALL || self.input_tokens != 0 {
             w.key(&mut first, "inputTokens");
             w.int64(self.input_tokens);
         }
-        if w.all || self.output_tokens != 0 {
+        if ALL || self.output_tokens != 0 {
             w.key(&mut first, "outputTokens");
             w.int64(self.output_tokens);
         }
-        if w.all || !self.finish_reasons.is_empty() {
+        if ALL || !self.finish_reasons.is_empty() {
             w.key(&mut first, "finishReasons");
             w.begin_array();
             for (i, v) in self.finish_reasons.iter().enumerate() {
@@ -729,49 +729,49 @@ impl WriteJson for crate::v1::GenAiPayload {
         if let Some(v) = &self.temperature {
             w.key(&mut first, "temperature");
             w.double(*v);
-        } else if w.all {
+        } else if ALL {
             w.key(&mut first, "temperature");
             w.null();
         }
         if let Some(v) = &self.top_p {
             w.key(&mut first, "topP");
             w.double(*v);
-        } else if w.all {
+        } else if ALL {
             w.key(&mut first, "topP");
             w.null();
         }
         if let Some(v) = &self.max_tokens {
             w.key(&mut first, "maxTokens");
             w.int64(*v);
-        } else if w.all {
+        } else if ALL {
             w.key(&mut first, "maxTokens");
             w.null();
         }
-        if w.all || !self.conversation_id.is_empty() {
+        if ALL || !self.conversation_id.is_empty() {
             w.key(&mut first, "conversationId");
             w.string(&self.conversation_id);
         }
-        if w.all || !self.agent_id.is_empty() {
+        if ALL || !self.agent_id.is_empty() {
             w.key(&mut first, "agentId");
             w.string(&self.agent_id);
         }
-        if w.all || !self.agent_name.is_empty() {
+        if ALL || !self.agent_name.is_empty() {
             w.key(&mut first, "agentName");
             w.string(&self.agent_name);
         }
-        if w.all || !self.tool_name.is_empty() {
+        if ALL || !self.tool_name.is_empty() {
             w.key(&mut first, "toolName");
             w.string(&self.tool_name);
         }
-        if w.all || !self.tool_call_id.is_empty() {
+        if ALL || !self.tool_call_id.is_empty() {
             w.key(&mut first, "toolCallId");
             w.string(&self.tool_call_id);
         }
-        if w.all || !self.tool_type.is_empty() {
+        if ALL || !self.tool_type.is_empty() {
             w.key(&mut first, "toolType");
             w.string(&self.tool_type);
         }
-        if w.all || !self.data_source_id.is_empty() {
+        if ALL || !self.data_source_id.is_empty() {
             w.key(&mut first, "dataSourceId");
             w.string(&self.data_source_id);
         }
@@ -781,61 +781,61 @@ impl WriteJson for crate::v1::GenAiPayload {
 }
 
 impl WriteJson for crate::v1::McpPayload {
-    fn write_json(&self, w: &mut JsonWriter<'_>) -> Result<(), Error> {
+    fn write_json<const ALL: bool>(&self, w: &mut JsonWriter<'_, ALL>) -> Result<(), Error> {
         let mut first = true;
         w.begin_object();
-        if w.all || !self.method_name.is_empty() {
+        if ALL || !self.method_name.is_empty() {
             w.key(&mut first, "methodName");
             w.string(&self.method_name);
         }
-        if w.all || !self.protocol_version.is_empty() {
+        if ALL || !self.protocol_version.is_empty() {
             w.key(&mut first, "protocolVersion");
             w.string(&self.protocol_version);
         }
-        if w.all || !self.session_id.is_empty() {
+        if ALL || !self.session_id.is_empty() {
             w.key(&mut first, "sessionId");
             w.string(&self.session_id);
         }
-        if w.all || !self.request_id.is_empty() {
+        if ALL || !self.request_id.is_empty() {
             w.key(&mut first, "requestId");
             w.string(&self.request_id);
         }
-        if w.all || !self.tool_name.is_empty() {
+        if ALL || !self.tool_name.is_empty() {
             w.key(&mut first, "toolName");
             w.string(&self.tool_name);
         }
-        if w.all || !self.prompt_name.is_empty() {
+        if ALL || !self.prompt_name.is_empty() {
             w.key(&mut first, "promptName");
             w.string(&self.prompt_name);
         }
-        if w.all || !self.resource_uri.is_empty() {
+        if ALL || !self.resource_uri.is_empty() {
             w.key(&mut first, "resourceUri");
             w.string(&self.resource_uri);
         }
-        if w.all || !self.transport.is_empty() {
+        if ALL || !self.transport.is_empty() {
             w.key(&mut first, "transport");
             w.string(&self.transport);
         }
-        if w.all || !self.client_name.is_empty() {
+        if ALL || !self.client_name.is_empty() {
             w.key(&mut first, "clientName");
             w.string(&self.client_name);
         }
-        if w.all || !self.client_version.is_empty() {
+        if ALL || !self.client_version.is_empty() {
             w.key(&mut first, "clientVersion");
             w.string(&self.client_version);
         }
-        if w.all || !self.server_name.is_empty() {
+        if ALL || !self.server_name.is_empty() {
             w.key(&mut first, "serverName");
             w.string(&self.server_name);
         }
-        if w.all || !self.server_version.is_empty() {
+        if ALL || !self.server_version.is_empty() {
             w.key(&mut first, "serverVersion");
             w.string(&self.server_version);
         }
         if let Some(v) = &self.jsonrpc_error_code {
             w.key(&mut first, "jsonrpcErrorCode");
             w.int(i64::from(*v));
-        } else if w.all {
+        } else if ALL {
             w.key(&mut first, "jsonrpcErrorCode");
             w.null();
         }
@@ -845,26 +845,26 @@ impl WriteJson for crate::v1::McpPayload {
 }
 
 impl WriteJson for crate::v1::Violation {
-    fn write_json(&self, w: &mut JsonWriter<'_>) -> Result<(), Error> {
+    fn write_json<const ALL: bool>(&self, w: &mut JsonWriter<'_, ALL>) -> Result<(), Error> {
         let mut first = true;
         w.begin_object();
-        if w.all || !self.field.is_empty() {
+        if ALL || !self.field.is_empty() {
             w.key(&mut first, "field");
             w.string(&self.field);
         }
-        if w.all || !self.rule_id.is_empty() {
+        if ALL || !self.rule_id.is_empty() {
             w.key(&mut first, "ruleId");
             w.string(&self.rule_id);
         }
-        if w.all || !self.message.is_empty() {
+        if ALL || !self.message.is_empty() {
             w.key(&mut first, "message");
             w.string(&self.message);
         }
-        if w.all || !self.level.is_empty() {
+        if ALL || !self.level.is_empty() {
             w.key(&mut first, "level");
             w.string(&self.level);
         }
-        if w.all || !self.clauses.is_empty() {
+        if ALL || !self.clauses.is_empty() {
             w.key(&mut first, "clauses");
             w.begin_array();
             for (i, v) in self.clauses.iter().enumerate() {
@@ -879,26 +879,26 @@ impl WriteJson for crate::v1::Violation {
 }
 
 impl WriteJson for crate::v1::Finding {
-    fn write_json(&self, w: &mut JsonWriter<'_>) -> Result<(), Error> {
+    fn write_json<const ALL: bool>(&self, w: &mut JsonWriter<'_, ALL>) -> Result<(), Error> {
         let mut first = true;
         w.begin_object();
-        if w.all || !self.kind.is_empty() {
+        if ALL || !self.kind.is_empty() {
             w.key(&mut first, "kind");
             w.string(&self.kind);
         }
-        if w.all || !self.field.is_empty() {
+        if ALL || !self.field.is_empty() {
             w.key(&mut first, "field");
             w.string(&self.field);
         }
-        if w.all || self.start != 0 {
+        if ALL || self.start != 0 {
             w.key(&mut first, "start");
             w.int(i64::from(self.start));
         }
-        if w.all || self.end != 0 {
+        if ALL || self.end != 0 {
             w.key(&mut first, "end");
             w.int(i64::from(self.end));
         }
-        if w.all || !self.confidence.is_empty() {
+        if ALL || !self.confidence.is_empty() {
             w.key(&mut first, "confidence");
             w.string(&self.confidence);
         }
@@ -908,14 +908,14 @@ impl WriteJson for crate::v1::Finding {
 }
 
 impl WriteJson for crate::v1::EntryError {
-    fn write_json(&self, w: &mut JsonWriter<'_>) -> Result<(), Error> {
+    fn write_json<const ALL: bool>(&self, w: &mut JsonWriter<'_, ALL>) -> Result<(), Error> {
         let mut first = true;
         w.begin_object();
-        if w.all || !self.code.is_empty() {
+        if ALL || !self.code.is_empty() {
             w.key(&mut first, "code");
             w.string(&self.code);
         }
-        if w.all || !self.message.is_empty() {
+        if ALL || !self.message.is_empty() {
             w.key(&mut first, "message");
             w.string(&self.message);
         }
@@ -925,14 +925,14 @@ impl WriteJson for crate::v1::EntryError {
 }
 
 impl WriteJson for crate::v1::ValidationReport {
-    fn write_json(&self, w: &mut JsonWriter<'_>) -> Result<(), Error> {
+    fn write_json<const ALL: bool>(&self, w: &mut JsonWriter<'_, ALL>) -> Result<(), Error> {
         let mut first = true;
         w.begin_object();
-        if w.all || self.valid {
+        if ALL || self.valid {
             w.key(&mut first, "valid");
             w.boolean(self.valid);
         }
-        if w.all || !self.violations.is_empty() {
+        if ALL || !self.violations.is_empty() {
             w.key(&mut first, "violations");
             w.begin_array();
             for (i, v) in self.violations.iter().enumerate() {
@@ -941,7 +941,7 @@ impl WriteJson for crate::v1::ValidationReport {
             }
             w.end_array();
         }
-        if w.all || !self.findings.is_empty() {
+        if ALL || !self.findings.is_empty() {
             w.key(&mut first, "findings");
             w.begin_array();
             for (i, v) in self.findings.iter().enumerate() {
@@ -953,7 +953,7 @@ impl WriteJson for crate::v1::ValidationReport {
         if let Some(v) = &self.error {
             w.key(&mut first, "error");
             v.write_json(w)?;
-        } else if w.all {
+        } else if ALL {
             w.key(&mut first, "error");
             w.null();
         }

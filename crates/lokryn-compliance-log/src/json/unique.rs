@@ -54,32 +54,52 @@ fn same_field(a: &str, b: &str) -> bool {
     folded(a).eq(folded(b))
 }
 
+/// The FNV-1a hash of a key folded to the field's JSON name: equal for the
+/// two spellings of one field, so most keys are told apart by comparing
+/// hashes alone.
+fn folded_hash(key: &str) -> u64 {
+    let step = |h: u64, b: u8| (h ^ u64::from(b)).wrapping_mul(0x0100_0000_01b3);
+    const SEED: u64 = 0xcbf2_9ce4_8422_2325;
+    if key.contains('_') {
+        folded(key).fold(SEED, step)
+    } else {
+        key.bytes().fold(SEED, step)
+    }
+}
+
 /// Objects with more keys than this are checked with a hash set instead of
 /// comparing each key with every other (hostile input can have thousands).
 const FEW: usize = 32;
 
-/// The keys an object has had so far.
+/// The keys an object has had so far, with their folded hashes.
 enum Seen<'de> {
-    Few(Vec<Cow<'de, str>>),
+    Few(Vec<(u64, Cow<'de, str>)>),
     Many(HashSet<Vec<u8>>),
 }
 
 impl<'de> Seen<'de> {
-    /// Records `key`; returns the earlier spelling when it repeats a key.
-    fn insert(&mut self, key: Cow<'de, str>) -> Option<Cow<'de, str>> {
+    /// Records `key`; returns the error message when it repeats a key.
+    fn insert(&mut self, key: Cow<'de, str>) -> Option<String> {
         match self {
             Self::Few(keys) => {
-                if let Some(earlier) = keys.iter().find(|k| same_field(k, &key)) {
-                    return Some(earlier.clone());
+                let hash = folded_hash(&key);
+                if let Some((_, earlier)) =
+                    keys.iter().find(|(h, k)| *h == hash && same_field(k, &key))
+                {
+                    return Some(repeated(&key, earlier));
                 }
-                keys.push(key);
+                if keys.capacity() == 0 {
+                    // One allocation for the keys of a typical message.
+                    keys.reserve_exact(FEW);
+                }
+                keys.push((hash, key));
                 if keys.len() > FEW {
-                    let set = keys.iter().map(|k| folded(k).collect()).collect();
+                    let set = keys.iter().map(|(_, k)| folded(k).collect()).collect();
                     *self = Self::Many(set);
                 }
                 None
             }
-            Self::Many(set) => (!set.insert(folded(&key).collect())).then_some(key),
+            Self::Many(set) => (!set.insert(folded(&key).collect())).then(|| repeated(&key, &key)),
         }
     }
 }
@@ -252,10 +272,7 @@ impl<'de, A: MapAccess<'de>> MapAccess<'de> for Map<'de, A> {
             key: &mut key,
         })?;
         if let Some(key) = key {
-            let text = key.clone();
-            if let Some(earlier) = self.seen.insert(key) {
-                self.repeated = Some(repeated(&text, &earlier));
-            }
+            self.repeated = self.seen.insert(key);
         }
         Ok(value)
     }
@@ -442,7 +459,10 @@ mod tests {
             assert!(seen.insert(Cow::Owned(format!("key_{i}"))).is_none());
         }
         assert!(matches!(seen, Seen::Many(_)));
-        assert!(seen.insert(Cow::Borrowed("key7")).is_some());
+        assert_eq!(
+            seen.insert(Cow::Borrowed("key7")).as_deref(),
+            Some("duplicate key `key7`")
+        );
         assert!(seen.insert(Cow::Borrowed("key_100")).is_none());
     }
 
