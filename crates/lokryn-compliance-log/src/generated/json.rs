@@ -6,18 +6,18 @@ use super::write::{JsonWriter, WriteJson};
 use crate::Error;
 
 impl WriteJson for crate::v1::FieldExport {
-    fn write_json(&self, w: &mut JsonWriter<'_>) -> Result<(), Error> {
+    fn write_json<const ALL: bool>(&self, w: &mut JsonWriter<'_, ALL>) -> Result<(), Error> {
         let mut first = true;
         w.begin_object();
-        if w.all || !self.ocsf.is_empty() {
+        if ALL || !self.ocsf.is_empty() {
             w.key(&mut first, "ocsf");
             w.string(&self.ocsf);
         }
-        if w.all || !self.otel.is_empty() {
+        if ALL || !self.otel.is_empty() {
             w.key(&mut first, "otel");
             w.string(&self.otel);
         }
-        if w.all || !self.ecs.is_empty() {
+        if ALL || !self.ecs.is_empty() {
             w.key(&mut first, "ecs");
             w.string(&self.ecs);
         }
@@ -27,54 +27,54 @@ impl WriteJson for crate::v1::FieldExport {
 }
 
 impl WriteJson for crate::v1::ValueExport {
-    fn write_json(&self, w: &mut JsonWriter<'_>) -> Result<(), Error> {
+    fn write_json<const ALL: bool>(&self, w: &mut JsonWriter<'_, ALL>) -> Result<(), Error> {
         let mut first = true;
         w.begin_object();
         if let Some(v) = &self.ocsf_event {
             w.key(&mut first, "ocsfEvent");
             v.write_json(w)?;
-        } else if w.all {
+        } else if ALL {
             w.key(&mut first, "ocsfEvent");
             w.null();
         }
         if let Some(v) = &self.ecs_event {
             w.key(&mut first, "ecsEvent");
             v.write_json(w)?;
-        } else if w.all {
+        } else if ALL {
             w.key(&mut first, "ecsEvent");
             w.null();
         }
         if let Some(v) = &self.ocsf_id {
             w.key(&mut first, "ocsfId");
             w.int(i64::from(*v));
-        } else if w.all {
+        } else if ALL {
             w.key(&mut first, "ocsfId");
             w.null();
         }
-        if w.all || !self.ocsf_caption.is_empty() {
+        if ALL || !self.ocsf_caption.is_empty() {
             w.key(&mut first, "ocsfCaption");
             w.string(&self.ocsf_caption);
         }
-        if w.all || !self.ocsf_detail.is_empty() {
+        if ALL || !self.ocsf_detail.is_empty() {
             w.key(&mut first, "ocsfDetail");
             w.string(&self.ocsf_detail);
         }
-        if w.all || self.otel_severity_number != 0 {
+        if ALL || self.otel_severity_number != 0 {
             w.key(&mut first, "otelSeverityNumber");
             w.int(i64::from(self.otel_severity_number));
         }
-        if w.all || !self.otel_severity_text.is_empty() {
+        if ALL || !self.otel_severity_text.is_empty() {
             w.key(&mut first, "otelSeverityText");
             w.string(&self.otel_severity_text);
         }
-        if w.all || !self.ecs.is_empty() {
+        if ALL || !self.ecs.is_empty() {
             w.key(&mut first, "ecs");
             w.string(&self.ecs);
         }
         if let Some(v) = &self.syslog_code {
             w.key(&mut first, "syslogCode");
             w.int(i64::from(*v));
-        } else if w.all {
+        } else if ALL {
             w.key(&mut first, "syslogCode");
             w.null();
         }
@@ -84,26 +84,26 @@ impl WriteJson for crate::v1::ValueExport {
 }
 
 impl WriteJson for crate::v1::OcsfEvent {
-    fn write_json(&self, w: &mut JsonWriter<'_>) -> Result<(), Error> {
+    fn write_json<const ALL: bool>(&self, w: &mut JsonWriter<'_, ALL>) -> Result<(), Error> {
         let mut first = true;
         w.begin_object();
-        if w.all || self.class_uid != 0 {
+        if ALL || self.class_uid != 0 {
             w.key(&mut first, "classUid");
             w.int(i64::from(self.class_uid));
         }
-        if w.all || !self.class_name.is_empty() {
+        if ALL || !self.class_name.is_empty() {
             w.key(&mut first, "className");
             w.string(&self.class_name);
         }
-        if w.all || self.activity_id != 0 {
+        if ALL || self.activity_id != 0 {
             w.key(&mut first, "activityId");
             w.int(i64::from(self.activity_id));
         }
-        if w.all || !self.activity_name.is_empty() {
+        if ALL || !self.activity_name.is_empty() {
             w.key(&mut first, "activityName");
             w.string(&self.activity_name);
         }
-        if w.all || !self.place.is_empty() {
+        if ALL || !self.place.is_empty() {
             w.key(&mut first, "place");
             w.begin_array();
             for (i, v) in self.place.iter().enumerate() {
@@ -112,7 +112,7 @@ impl WriteJson for crate::v1::OcsfEvent {
             }
             w.end_array();
         }
-        if w.all || !self.absent.is_empty() {
+        if ALL || !self.absent.is_empty() {
             w.key(&mut first, "absent");
             w.begin_array();
             for (i, v) in self.absent.iter().enumerate() {
@@ -127,22 +127,22 @@ impl WriteJson for crate::v1::OcsfEvent {
 }
 
 impl WriteJson for crate::v1::OcsfPlacement {
-    fn write_json(&self, w: &mut JsonWriter<'_>) -> Result<(), Error> {
+    fn write_json<const ALL: bool>(&self, w: &mut JsonWriter<'_, ALL>) -> Result<(), Error> {
         let mut first = true;
         w.begin_object();
-        if w.all || !self.path.is_empty() {
+        if ALL || !self.path.is_empty() {
             w.key(&mut first, "path");
             w.string(&self.path);
         }
-        if w.all || !self.field.is_empty() {
+        if ALL || !self.field.is_empty() {
             w.key(&mut first, "field");
             w.string(&self.field);
         }
-        if w.all || !self.value.is_empty() {
+        if ALL || !self.value.is_empty() {
             w.key(&mut first, "value");
             w.string(&self.value);
         }
-        if w.all || self.copy {
+        if ALL || self.copy {
             w.key(&mut first, "copy");
             w.boolean(self.copy);
         }
@@ -152,14 +152,14 @@ impl WriteJson for crate::v1::OcsfPlacement {
 }
 
 impl WriteJson for crate::v1::EcsEvent {
-    fn write_json(&self, w: &mut JsonWriter<'_>) -> Result<(), Error> {
+    fn write_json<const ALL: bool>(&self, w: &mut JsonWriter<'_, ALL>) -> Result<(), Error> {
         let mut first = true;
         w.begin_object();
-        if w.all || !self.kind.is_empty() {
+        if ALL || !self.kind.is_empty() {
             w.key(&mut first, "kind");
             w.string(&self.kind);
         }
-        if w.all || !self.categories.is_empty() {
+        if ALL || !self.categories.is_empty() {
             w.key(&mut first, "categories");
             w.begin_array();
             for (i, v) in self.categories.iter().enumerate() {
@@ -168,7 +168,7 @@ impl WriteJson for crate::v1::EcsEvent {
             }
             w.end_array();
         }
-        if w.all || !self.types.is_empty() {
+        if ALL || !self.types.is_empty() {
             w.key(&mut first, "types");
             w.begin_array();
             for (i, v) in self.types.iter().enumerate() {
