@@ -194,13 +194,14 @@ impl ErrorInfo {
     /// A record that fails validation: the core's one "not valid" error
     /// (`Error::Invalid`), its code `INVALID` and its message.
     pub fn invalid(report: &Report) -> Self {
-        let err = Error::Invalid {
-            report: Box::new(report.clone()),
-        };
-        Self {
-            code: err.code(),
-            message: err.to_string(),
-            details: Vec::new(),
+        match report.invalid_error() {
+            Some(err) => Self::from_core(&err),
+            // Not called for a valid report; say so rather than panic.
+            None => Self {
+                code: "INVALID",
+                message: "the record is not valid".into(),
+                details: Vec::new(),
+            },
         }
     }
 

@@ -133,7 +133,7 @@ fn set_detail(py: Python<'_>, err: &PyErr, detail: Detail) -> PyResult<()> {
 pub(crate) fn validation_error(py: Python<'_>, message: String) -> PyErr {
     let err = ValidationError::new_err(message);
     let code = Error::Invalid {
-        report: Box::default(),
+        message: String::new(),
     }
     .code();
     let _ = set_detail(py, &err, (Some(code), None, None, None, None, None));

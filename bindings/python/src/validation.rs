@@ -295,15 +295,12 @@ pub(crate) fn validate<'py>(
 ) -> PyResult<Bound<'py, ValidationReport>> {
     let py = entry.py();
     // The core's one "not valid" error gives the message and the code.
-    let err = match core_report(entry, profile, max_entry_bytes)?.into_result() {
-        Ok(report) => return ValidationReport::new(py, report),
-        Err(err) => err,
+    let report = core_report(entry, profile, max_entry_bytes)?;
+    let Some(err) = report.invalid_error() else {
+        return ValidationReport::new(py, report);
     };
     let message = err.to_string();
-    let Error::Invalid { report } = err else {
-        return Err(to_py_err(py, &err, Context::Binary));
-    };
-    let bound = ValidationReport::new(py, *report)?;
+    let bound = ValidationReport::new(py, report)?;
     let violations = bound.get().violations.bind(py);
     let err = validation_error(py, message);
     let value = err.value(py);

@@ -87,11 +87,12 @@ pub enum Error {
 
     /// The record breaks rules at level error: what every binding raises
     /// from its "validate or fail" call (`validate` in Python, `assertValid`
-    /// in JavaScript), with the report attached.
-    #[error("{}", invalid_message(report))]
+    /// in JavaScript), made by `validate::Report::invalid_error`, which
+    /// names each error's field and rule.
+    #[error("{message}")]
     Invalid {
-        /// The whole report: errors, warnings and findings.
-        report: Box<crate::validate::Report>,
+        /// What is wrong: each error's field, message and rule.
+        message: String,
     },
 
     /// A validation profile name that is not one of
@@ -101,27 +102,6 @@ pub enum Error {
         /// The name given.
         name: String,
     },
-}
-
-/// "the record is not valid (2 errors): actorId: … ; time: …", naming each
-/// error's field and rule (messages never hold a field's value).
-fn invalid_message(report: &crate::validate::Report) -> String {
-    let errors: Vec<String> = report
-        .errors()
-        .map(|v| {
-            if v.field.is_empty() {
-                format!("{} [{}]", v.message, v.rule_id)
-            } else {
-                format!("{}: {} [{}]", v.field, v.message, v.rule_id)
-            }
-        })
-        .collect();
-    format!(
-        "the record is not valid ({} error{}): {}",
-        errors.len(),
-        if errors.len() == 1 { "" } else { "s" },
-        errors.join("; ")
-    )
 }
 
 impl Error {

@@ -150,17 +150,30 @@ impl Report {
         }
     }
 
-    /// This report when the record is valid, else [`Error::Invalid`](crate::Error::Invalid)
-    /// holding it: the one "not valid" error every binding raises, with
-    /// the code `INVALID`.
-    pub fn into_result(self) -> crate::Result<Self> {
+    /// `None` when the record is valid, else the one "not valid" error
+    /// every binding raises ([`Error::Invalid`](crate::Error::Invalid), code
+    /// `INVALID`), its message naming each error's field and rule.
+    pub fn invalid_error(&self) -> Option<crate::Error> {
         if self.is_valid() {
-            Ok(self)
-        } else {
-            Err(crate::Error::Invalid {
-                report: Box::new(self),
-            })
+            return None;
         }
+        let errors: Vec<String> = self
+            .errors()
+            .map(|v| {
+                if v.field.is_empty() {
+                    format!("{} [{}]", v.message, v.rule_id)
+                } else {
+                    format!("{}: {} [{}]", v.field, v.message, v.rule_id)
+                }
+            })
+            .collect();
+        let message = format!(
+            "the record is not valid ({} error{}): {}",
+            errors.len(),
+            if errors.len() == 1 { "" } else { "s" },
+            errors.join("; ")
+        );
+        Some(crate::Error::Invalid { message })
     }
 }
 
@@ -510,12 +523,43 @@ mod tests {
 mod invalid_tests {
     use super::*;
 
+    /// The report's JSON is the `ValidationReport` message of report.proto,
+    /// every field written: a proto3 JSON reader of the schema reads it back
+    /// to the same message.
+    #[test]
+    fn report_json_is_the_report_message_with_every_field() {
+        use prost::Message as _;
+
+        let entry =
+            crate::json::from_json(r#"{"actorId": "a", "message": "card 4111 1111 1111 1111"}"#)
+                .unwrap();
+        let options = Options::for_profile("pci").unwrap();
+        let report = validate_with(&entry, &options).to_message();
+        assert!(!report.findings.is_empty() && !report.violations.is_empty());
+        let unreadable = Report::unreadable("DECODE", "bad");
+        for message in [report, unreadable, crate::v1::ValidationReport::default()] {
+            let text = crate::json::report_to_json(&message);
+            let value: serde_json::Value = serde_json::from_str(&text).unwrap();
+            for key in ["valid", "violations", "findings", "error"] {
+                assert!(value.get(key).is_some(), "{key} missing from {text}");
+            }
+            let descriptor = crate::DESCRIPTOR_POOL
+                .get_message_by_name("lokryn.compliancelog.v1.ValidationReport")
+                .unwrap();
+            let mut de = serde_json::Deserializer::from_str(&text);
+            let back = prost_reflect::DynamicMessage::deserialize(descriptor, &mut de).unwrap();
+            let back =
+                crate::v1::ValidationReport::decode(back.encode_to_vec().as_slice()).unwrap();
+            assert_eq!(back, message, "{text}");
+        }
+    }
+
     /// The one "not valid" error every binding raises: code `INVALID`, a
     /// message naming each error's field and rule, the report attached.
     #[test]
     fn an_invalid_report_becomes_the_invalid_error() {
         let report = validate(&LogEntry::default());
-        let err = report.clone().into_result().unwrap_err();
+        let err = report.invalid_error().unwrap();
         assert_eq!(err.code(), "INVALID");
         assert!(
             err.to_string()
@@ -523,10 +567,6 @@ mod invalid_tests {
             "{err}"
         );
         assert!(err.to_string().contains("[required]"), "{err}");
-        assert!(
-            matches!(&err, crate::Error::Invalid { report: r } if **r == report),
-            "{err:?}"
-        );
         let valid = LogEntry {
             event_type: 1,
             outcome: 1,
@@ -534,7 +574,7 @@ mod invalid_tests {
             actor_id: "a".into(),
             ..Default::default()
         };
-        assert!(validate(&valid).into_result().is_ok());
+        assert!(validate(&valid).invalid_error().is_none());
     }
 
     #[test]
