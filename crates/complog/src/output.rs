@@ -5,8 +5,8 @@ use std::io::{IsTerminal as _, Write};
 use std::path::{Path, PathBuf};
 
 use anyhow::{Context as _, Result, bail};
-use lokryn_compliance_log::compress::{Compression, Compressor};
 use lokryn_compliance_log::codec::Limits;
+use lokryn_compliance_log::compress::{Compression, Compressor};
 use lokryn_compliance_log::stream::DelimitedWriter;
 use lokryn_compliance_log::{Error, LogEntry, json, validate};
 
