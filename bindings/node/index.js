@@ -37,9 +37,12 @@ exports.fromJson = function fromJson(json, options) {
 exports.ComplianceLogError = runtime.ComplianceLogError;
 exports.ValidationError = runtime.ValidationError;
 
-exports.EventType = runtime.EventType;
-exports.Outcome = runtime.Outcome;
-exports.Severity = runtime.Severity;
-exports.Sensitivity = runtime.Sensitivity;
-exports.ActorType = runtime.ActorType;
-exports.PayloadFormat = runtime.PayloadFormat;
+// The schema's enums, listed in enums.cjs by `cargo xtask codegen`. Copied in
+// a shape Node's CommonJS lexer recognises as a re-export, so index.mjs's
+// `export *` names them too.
+function __exportStar(from, to) {
+  for (const name of Object.keys(from)) {
+    to[name] = from[name];
+  }
+}
+__exportStar(require("./enums.cjs"), exports);

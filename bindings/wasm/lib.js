@@ -8,17 +8,9 @@ import * as wasm from "./pkg/lokryn_compliance_log_wasm.js";
 import * as runtime from "./runtime.js";
 import { replay, withEntriesTape, withEntryTape } from "./tape.js";
 
-export {
-  VERSION,
-  ComplianceLogError,
-  ValidationError,
-  EventType,
-  Outcome,
-  Severity,
-  Sensitivity,
-  ActorType,
-  PayloadFormat,
-} from "./runtime.js";
+export { VERSION, ComplianceLogError, ValidationError } from "./runtime.js";
+// The schema's enums, listed in enums.js by `cargo xtask codegen`.
+export * from "./enums.js";
 
 export { validateDelimited, scanText, redactText } from "./pkg/lokryn_compliance_log_wasm.js";
 

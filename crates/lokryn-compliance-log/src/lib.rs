@@ -79,10 +79,9 @@ pub mod v1 {
     include!("generated/lokryn.compliancelog.v1.rs");
 }
 
-pub use v1::{
-    ActorType, DelegationLink, EventType, GenAiPayload, LogEntry, McpPayload, Outcome,
-    PayloadFormat, Producer, Sensitivity, Severity,
-};
+// The messages and enums a record holds (`pub use v1::{…}`), listed by
+// `cargo xtask codegen` from the schema.
+include!("generated/exports.rs");
 
 /// The well-known `google.protobuf.Timestamp`, as the messages use it.
 pub use prost_types::Timestamp;

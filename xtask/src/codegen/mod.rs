@@ -13,6 +13,7 @@ mod json;
 #[cfg(test)]
 mod new_field_test;
 mod python;
+mod reexports;
 mod rules_doc;
 mod rust;
 pub(crate) mod schema;
@@ -97,6 +98,7 @@ pub(crate) fn generate_all(root: &Path) -> Result<Vec<GeneratedFile>> {
     files.extend(access::files(&schema)?);
     files.extend(rules_doc::files(&schema)?);
     files.extend(exports_doc::files(&schema)?);
+    files.extend(reexports::files(&schema)?);
     Ok(files)
 }
 

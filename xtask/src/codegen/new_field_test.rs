@@ -8,9 +8,11 @@
 
 use std::fs;
 use std::path::{Path, PathBuf};
+use std::process::Command;
 
 use anyhow::{Context, Result, bail};
 
+use super::schema::Schema;
 use super::{generate_all, write_files};
 use crate::util::{cargo, root, run, target_dir};
 
@@ -55,7 +57,8 @@ enum ReviewState {
 /// checked.
 const SCRATCH_TEST: &str = r#"
 use crate::validate::{validate_with, Options};
-use crate::LogEntry;
+// The new enum is re-exported at the crate root with no edit of lib.rs.
+use crate::{LogEntry, ReviewState};
 
 fn broken(entry: &LogEntry, profiles: &str) -> Vec<(String, String)> {
     let mut v: Vec<(String, String)> = validate_with(entry, &Options::for_profile(profiles).unwrap())
@@ -105,12 +108,27 @@ fn rules_on_fields_of_every_type() {
     entry.delta = -5;
     entry.retries = None;
     entry.codes.pop();
-    entry.review_state = 2;
+    entry.review_state = ReviewState::Done.into();
     entry.flags = vec![false];
     assert_eq!(broken(&entry, "soc2,hipaa,pci"), []);
     entry.review_state = 0;
     assert_eq!(broken(&entry, "baseline"), [pair("reviewState", "enum.not_unspecified")]);
 }
+"#;
+
+/// Loads the Node and wasm packages' enum lists of the copy and checks that
+/// both hold the new enum, after the schema's own, in declaration order.
+const NODE_CHECK: &str = r#"
+import assert from "node:assert/strict";
+import { createRequire } from "node:module";
+import { pathToFileURL } from "node:url";
+const node = createRequire(import.meta.url)(process.cwd() + "/bindings/node/enums.cjs");
+const wasm = await import(pathToFileURL(process.cwd() + "/bindings/wasm/enums.js"));
+assert.equal(Object.keys(node).at(-1), "ReviewState");
+assert.equal(node.ReviewState.DONE, 2);
+assert.equal(node.ReviewState[1], "OPEN");
+assert.equal(wasm.ReviewState.DONE, 2);
+assert.deepEqual(Object.keys(wasm).sort(), Object.keys(node).sort());
 "#;
 
 fn copy_dir(from: &Path, to: &Path) -> Result<()> {
@@ -204,6 +222,35 @@ fn a_field_of_every_type_and_a_new_enum_need_only_the_schema() -> Result<()> {
     if !prost.contains("pub enum ReviewState") {
         bail!("the prost types lack ReviewState");
     }
+
+    // The new enum is exported by name from every package, with no hand
+    // edit of an export list: the core's re-exports (compiled below, where
+    // the scratch test imports `crate::ReviewState`), the lists the npm
+    // entry points re-export (loaded below) and Python's `v1` package.
+    let exports =
+        fs::read_to_string(dir.join("crates/lokryn-compliance-log/src/generated/exports.rs"))?;
+    if !exports.contains(" ReviewState,") {
+        bail!("the core's re-exports lack ReviewState:\n{exports}");
+    }
+    let python = fs::read_to_string(dir.join(super::python::PY_V1_DIR).join("__init__.py"))?;
+    for expected in [
+        "    ReviewState,\n",
+        "    REVIEW_STATE_DONE,\n",
+        "\"ReviewState\"",
+    ] {
+        if !python.contains(expected) {
+            bail!("lokryn_compliance_log.v1 lacks `{expected}`");
+        }
+    }
+    // The packages' runtime modules, as the npm build writes them, then the
+    // generated enum lists loaded through them by Node.
+    for file in super::typescript::package_files(&Schema::compile(&dir.join("proto"))?)? {
+        fs::write(dir.join(&file.path), &file.contents)?;
+    }
+    run(Command::new("node")
+        .current_dir(&dir)
+        .args(["--input-type=module", "-e", NODE_CHECK]))
+    .context("the scratch copy's npm enum lists")?;
 
     // The JavaScript conversions handle every type.
     let convert = fs::read_to_string(dir.join("bindings/js/src/generated.rs"))?;

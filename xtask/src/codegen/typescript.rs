@@ -200,7 +200,7 @@ fn jsdoc(out: &mut String, indent: &str, text: &str) {
 /// The message and enum types a record can hold (full names with a leading
 /// dot): those reachable from `LogEntry`. rules.proto's option messages and
 /// enums describe the schema, never a record, and stay out of the packages.
-fn record_types(schema: &Schema) -> std::collections::BTreeSet<String> {
+pub(crate) fn record_types(schema: &Schema) -> std::collections::BTreeSet<String> {
     let all: Vec<(String, &DescriptorProto)> = schema
         .own_files()
         .flat_map(|f| f.message_type.iter())

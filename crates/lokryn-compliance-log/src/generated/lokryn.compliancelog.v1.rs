@@ -683,8 +683,9 @@ pub struct LogEntry {
     /// OpenTelemetry MCP semantic conventions.
     #[prost(message, optional, tag = "30")]
     pub mcp: ::core::option::Option<McpPayload>,
-    /// How `payload` is encoded. When unspecified, readers treat a payload that
-    /// parses as JSON as JSON and anything else as opaque bytes.
+    /// How `payload` is encoded. When unspecified, readers sniff it: a payload
+    /// that parses as a JSON document is read as JSON, else one that parses as a
+    /// CBOR document as CBOR, and anything else as UTF-8 text.
     #[prost(enumeration = "PayloadFormat", tag = "31")]
     pub payload_format: i32,
 }
@@ -1204,7 +1205,7 @@ impl ActorType {
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, ::prost::Enumeration)]
 #[repr(i32)]
 pub enum PayloadFormat {
-    /// Not stated; readers treat a payload that parses as JSON as JSON.
+    /// Not stated; readers sniff the payload as JSON, else CBOR, else text.
     Unspecified = 0,
     /// UTF-8 JSON text (RFC 8259).
     Json = 1,

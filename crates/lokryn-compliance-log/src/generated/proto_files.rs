@@ -442,8 +442,9 @@ message LogEntry {
   // Typed detail of a Model Context Protocol message, named after the
   // OpenTelemetry MCP semantic conventions.
   McpPayload mcp = 30 [(rules) = {scan: {}}];
-  // How `payload` is encoded. When unspecified, readers treat a payload that
-  // parses as JSON as JSON and anything else as opaque bytes.
+  // How `payload` is encoded. When unspecified, readers sniff it: a payload
+  // that parses as a JSON document is read as JSON, else one that parses as a
+  // CBOR document as CBOR, and anything else as UTF-8 text.
   PayloadFormat payload_format = 31 [
     (export) = {ocsf: "unmapped.payload_format" otel: "attr:lokryn.payload_format" ecs: "labels.payload_format"},
     (rules) = {
@@ -1182,7 +1183,7 @@ enum ActorType {
 
 // How `LogEntry.payload` is encoded.
 enum PayloadFormat {
-  // Not stated; readers treat a payload that parses as JSON as JSON.
+  // Not stated; readers sniff the payload as JSON, else CBOR, else text.
   PAYLOAD_FORMAT_UNSPECIFIED = 0;
   // UTF-8 JSON text (RFC 8259).
   PAYLOAD_FORMAT_JSON = 1;

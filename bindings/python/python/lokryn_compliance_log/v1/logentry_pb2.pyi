@@ -224,7 +224,7 @@ ACTOR_TYPE_TOOL: ActorType
 ACTOR_TYPE_SYSTEM: ActorType
 """The system itself (scheduler, kernel, platform automation)."""
 PAYLOAD_FORMAT_UNSPECIFIED: PayloadFormat
-"""Not stated; readers treat a payload that parses as JSON as JSON."""
+"""Not stated; readers sniff the payload as JSON, else CBOR, else text."""
 PAYLOAD_FORMAT_JSON: PayloadFormat
 """UTF-8 JSON text (RFC 8259)."""
 PAYLOAD_FORMAT_CBOR: PayloadFormat
@@ -390,8 +390,9 @@ class LogEntry(_message.Message):
     OpenTelemetry MCP semantic conventions.
     """
     payload_format: PayloadFormat
-    """How `payload` is encoded. When unspecified, readers treat a payload that
-    parses as JSON as JSON and anything else as opaque bytes.
+    """How `payload` is encoded. When unspecified, readers sniff it: a payload
+    that parses as a JSON document is read as JSON, else one that parses as a
+    CBOR document as CBOR, and anything else as UTF-8 text.
     """
     def __init__(
         self,
