@@ -30,6 +30,7 @@
 
 pub mod ecs;
 mod fields;
+pub mod lokryn_v0_2;
 pub mod ocsf;
 pub mod ocsf_import;
 pub mod otlp;
