@@ -147,3 +147,58 @@ fn import_from_ocsf_gives_the_records_back() {
     let refused = run(&["import", "--from", "ocsf", events.to_str().unwrap()]);
     assert_eq!(refused.status.code(), Some(1));
 }
+
+#[test]
+fn import_from_lokryn_0_2_reads_sink_json_and_binary() {
+    let dir = PathBuf::from(env!("CARGO_TARGET_TMPDIR")).join("import-v02");
+    std::fs::create_dir_all(&dir).unwrap();
+    // As the lokryn-mcp-log 0.4.0 sinks write it: proto field names, int64 as strings.
+    let line = r#"{"event_type": "EVENT_TOOL_INVOCATION", "outcome": "OUTCOME_SUCCESS", "severity": "SEVERITY_INFO", "actor_id": "agent-7", "actor_type": "agent", "time": "2025-12-01T00:00:00Z", "duration_ms": "12", "ocsf_class_uid": 6003, "mcp": {"tool_name": "read_file"}, "client_id": "claude-desktop"}"#;
+    let json = dir.join("sink.jsonl");
+    std::fs::write(&json, format!("{line}\n{line}\n")).unwrap();
+    let out = run(&["import", "--from", "lokryn-0.2", json.to_str().unwrap()]);
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let entries = lines(&out);
+    assert_eq!(entries.len(), 2);
+    let e = &entries[0];
+    assert_eq!(e["eventType"], "EVENT_TOOL_INVOCATION"); // 20 in 0.2.0, 13 here
+    assert_eq!(e["actorType"], "ACTOR_TYPE_AGENT");
+    assert_eq!(e["mcp"]["toolName"], "read_file");
+    assert_eq!(e["mcp"]["clientName"], "claude-desktop");
+    assert_eq!(e["payloadFormat"], "PAYLOAD_FORMAT_JSON");
+
+    // The same record, binary: one record a file, then a length-delimited pair.
+    let single = dir.join("one.bin");
+    let bytes = lokryn_export::lokryn_v0_2::descriptor()
+        .map(|d| {
+            let mut de = serde_json::Deserializer::from_str(line);
+            prost_reflect::DynamicMessage::deserialize(d, &mut de).unwrap()
+        })
+        .unwrap()
+        .encode_to_vec();
+    std::fs::write(&single, &bytes).unwrap();
+    let mut stream = Vec::new();
+    for _ in 0..2 {
+        prost::encoding::encode_varint(bytes.len() as u64, &mut stream);
+        stream.extend_from_slice(&bytes);
+    }
+    let delimited = dir.join("two.ldpb");
+    std::fs::write(&delimited, &stream).unwrap();
+    let from_single = run(&["import", "--from", "lokryn-0.2", single.to_str().unwrap()]);
+    let from_stream = run(&[
+        "import",
+        "--from",
+        "lokryn-0.2",
+        delimited.to_str().unwrap(),
+    ]);
+    assert_eq!(lines(&from_single), entries[..1]);
+    assert_eq!(lines(&from_stream), entries);
+
+    std::fs::write(&json, "{\"no_such_field\": 1}\n").unwrap();
+    let refused = run(&["import", "--from", "lokryn-0.2", json.to_str().unwrap()]);
+    assert_eq!(refused.status.code(), Some(1));
+}

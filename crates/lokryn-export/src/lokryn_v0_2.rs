@@ -251,18 +251,16 @@ pub fn sensitivity(v02: i32) -> Option<i32> {
     }
 }
 
-/// A 0.2.0 free-text `actor_type` as our enum, when it names one of ours
-/// (`user`, `service`, `agent`, `tool`, `system`, any case, with or without
-/// the `ACTOR_TYPE_` prefix).
+/// A 0.2.0 free-text `actor_type` as our enum, when it is exactly the
+/// lower-case name of one of ours (`user`, `service`, `agent`, `tool`,
+/// `system`); any other text stays in `payload` as written.
 pub fn actor_type(v02: &str) -> Option<ActorType> {
-    let upper = v02.trim().to_ascii_uppercase();
-    let name = upper.strip_prefix("ACTOR_TYPE_").unwrap_or(&upper);
-    match name {
-        "USER" => Some(ActorType::User),
-        "SERVICE" => Some(ActorType::Service),
-        "AGENT" => Some(ActorType::Agent),
-        "TOOL" => Some(ActorType::Tool),
-        "SYSTEM" => Some(ActorType::System),
+    match v02 {
+        "user" => Some(ActorType::User),
+        "service" => Some(ActorType::Service),
+        "agent" => Some(ActorType::Agent),
+        "tool" => Some(ActorType::Tool),
+        "system" => Some(ActorType::System),
         _ => None,
     }
 }
@@ -481,7 +479,7 @@ mod tests {
     #[test]
     fn a_value_without_a_home_is_kept_in_the_payload() {
         let entry = from_json(
-            r#"{"outcome": "OUTCOME_OTHER", "actor_type": "robot", "geo_region": "eu-west-1",
+            r#"{"outcome": "OUTCOME_OTHER", "actor_type": "Agent", "geo_region": "eu-west-1",
                 "metadata": {"vendor_name": "Acme", "product_name": "p"},
                 "genai": {"model": "m", "total_tokens": 9,
                           "input_messages": [{"role": "user", "content": "hi"}]}}"#,
@@ -495,7 +493,7 @@ mod tests {
             rest,
             serde_json::json!({
                 "outcome": "OUTCOME_OTHER",
-                "actor_type": "robot",
+                "actor_type": "Agent",
                 "geo_region": "eu-west-1",
                 "metadata": {"vendor_name": "Acme"},
                 "genai": {"total_tokens": 9, "input_messages": [{"role": "user", "content": "hi"}]},

@@ -40,7 +40,7 @@ pub(crate) fn steps(r: &mut Runner) -> Result<()> {
         || export_all(&out),
     )?;
     r.step(
-        "exports: OCSF 1.7.0 validation, Parquet in DuckDB (pytest tests/exports)",
+        "exports: OCSF 1.7.0 validation, Parquet in DuckDB, 0.2.0 import (pytest tests/exports)",
         || {
             run(Command::new(&python)
                 .current_dir(root().join("tests/exports"))
@@ -49,6 +49,7 @@ pub(crate) fn steps(r: &mut Runner) -> Result<()> {
                 .env("LOKRYN_PARQUET", out.join("flat.parquet"))
                 .env("LOKRYN_RECORDS", out.join("records.jsonl"))
                 .env("LOKRYN_LAKE", out.join("lake"))
+                .env("LOKRYN_COMPLOG", complog_bin())
                 .args(["-m", "pytest", "-q", "-p", "no:cacheprovider", "."]))
         },
     )?;
