@@ -23,13 +23,24 @@ const KNOWN_EXTENSIONS: &[&str] = &["json", "jsonl", "ndjson", "binpb", "pb", "b
 pub(crate) enum Source {
     Stdin,
     File(PathBuf),
+    /// A ledger directory (`complog ledger`): the entries its latest
+    /// checkpoint covers, in index order, as stored.
+    Ledger(PathBuf),
+}
+
+/// The file that marks a directory as a ledger (`lokryn-ledger`'s config).
+const LEDGER_MARKER: &str = "ledger.json";
+
+/// Whether `dir` is a ledger directory.
+fn is_ledger(dir: &Path) -> bool {
+    dir.join(LEDGER_MARKER).is_file()
 }
 
 impl Source {
     pub(crate) fn label(&self) -> String {
         match self {
             Self::Stdin => "<stdin>".into(),
-            Self::File(p) => p.display().to_string(),
+            Self::File(p) | Self::Ledger(p) => p.display().to_string(),
         }
     }
 }
@@ -47,6 +58,8 @@ pub(crate) fn expand(inputs: &[PathBuf]) -> (Vec<Source>, Vec<String>) {
     for input in inputs {
         if input.as_os_str() == "-" {
             sources.push(Source::Stdin);
+        } else if input.is_dir() && is_ledger(input) {
+            sources.push(Source::Ledger(input.clone()));
         } else if input.is_dir() {
             let before = sources.len();
             if let Err(err) = walk(input, &mut seen, &mut sources) {
@@ -91,7 +104,9 @@ fn walk(dir: &Path, seen: &mut Seen, out: &mut Vec<Source>) -> io::Result<()> {
         {
             continue;
         }
-        if path.is_dir() {
+        if path.is_dir() && is_ledger(&path) {
+            out.push(Source::Ledger(path));
+        } else if path.is_dir() {
             walk(&path, seen, out)?;
         } else if has_known_extension(&path)
             && seen
@@ -217,6 +232,10 @@ pub(crate) fn read(
     let raw: Box<dyn Read + Send> = match source {
         Source::Stdin => Box::new(io::stdin()),
         Source::File(path) => Box::new(File::open(path)?),
+        Source::Ledger(dir) => {
+            read_ledger(dir, options, bytes_read, visit)?;
+            return Ok(ReadEnd { unread: None });
+        }
     };
     let counted = BufReader::with_capacity(
         64 * 1024,
@@ -259,7 +278,7 @@ pub(crate) fn read(
         .format
         .or_else(|| match source {
             Source::File(p) => format_of_path(p),
-            Source::Stdin => None,
+            Source::Stdin | Source::Ledger(_) => None,
         })
         .unwrap_or_else(|| Format::sniff(&head));
     let json_options = JsonOptions::default().limits(options.limits);
@@ -541,6 +560,40 @@ fn read_json_document(
                 .map(|entry| Decoded { entry, raw: None })
                 .map_err(|e| Problem::from_error(&e));
             let _ = visit(single(result));
+        }
+    }
+    Ok(())
+}
+
+/// Reads the entries of a ledger directory up to its latest checkpoint
+/// (whose signature is checked on opening), in index order. A ledger that
+/// cannot be opened, or an entry that cannot be read from it, is an error of
+/// the whole source: past a torn entry nothing more is readable.
+fn read_ledger(
+    dir: &Path,
+    options: &ReadOptions,
+    bytes_read: &Arc<AtomicU64>,
+    visit: &mut dyn FnMut(Record) -> ControlFlow<()>,
+) -> io::Result<()> {
+    let ledger_err = |e: lokryn_ledger::Error| io::Error::other(format!("ledger: {e}"));
+    let mut reader = lokryn_ledger::store::Reader::open(dir).map_err(ledger_err)?;
+    while let Some(raw) = reader.next_raw().map_err(ledger_err)? {
+        bytes_read.fetch_add(raw.bytes.len() as u64, Ordering::Relaxed);
+        let result = lokryn_compliance_log::codec::decode_with(&raw.bytes, &options.limits)
+            .map(|entry| Decoded {
+                entry,
+                raw: Some(raw.bytes.clone()),
+            })
+            .map_err(|e| Problem::from_error(&e));
+        let record = Record {
+            index: raw.index,
+            line: None,
+            offset: Some(raw.offset),
+            single: false,
+            result,
+        };
+        if visit(record).is_break() {
+            break;
         }
     }
     Ok(())

@@ -281,3 +281,41 @@ fn verify_names_an_edited_entry() {
     assert_eq!(v["index"], 1);
     assert_eq!(v["offset"].as_u64(), Some(first_len as u64));
 }
+
+/// `complog export` reads a ledger directory: the entries its checkpoint
+/// covers, in index order, the same events as exporting the inputs.
+#[test]
+fn a_ledger_directory_is_an_export_input() {
+    let tmp = setup();
+    let d = tmp.path();
+    let good = examples().join("good");
+    let inputs = [
+        good.join("agent-session.jsonl"),
+        good.join("login.json"),
+        good.join("mcp-session.binpb"),
+    ];
+    let inputs: Vec<&str> = inputs.iter().map(|p| p.to_str().unwrap()).collect();
+    let mut append = vec!["append", "L"];
+    append.extend(&inputs);
+    ok(&complog(d, &append));
+    // A write torn by a crash, past what the checkpoint covers: not an entry.
+    let data = d.join("L/entries.ldpb");
+    let mut bytes = std::fs::read(&data).unwrap();
+    bytes.extend_from_slice(b"\x40torn");
+    std::fs::write(&data, bytes).unwrap();
+    let export = |args: &[&str]| -> String {
+        let out = Command::new(env!("CARGO_BIN_EXE_complog"))
+            .current_dir(d)
+            .args(["export", "--to", "ocsf", "--observed-time-ns", "1"])
+            .args(args)
+            .output()
+            .unwrap();
+        ok(&out)
+    };
+    let from_ledger = export(&["L"]);
+    let from_inputs = export(&inputs);
+    assert!(from_ledger.lines().count() > 3);
+    assert_eq!(from_ledger, from_inputs);
+    // Found inside a directory given as input, too.
+    assert_eq!(export(&["."]), from_ledger);
+}
