@@ -128,6 +128,13 @@ fn set_detail(py: Python<'_>, err: &PyErr, detail: Detail) -> PyResult<()> {
     Ok(())
 }
 
+/// `err` with the detail attributes set, `code` to `code` and the rest to
+/// `None`.
+pub(crate) fn with_code(py: Python<'_>, err: PyErr, code: &'static str) -> PyErr {
+    let _ = set_detail(py, &err, (Some(code), None, None, None, None, None));
+    err
+}
+
 /// A [`ValidationError`] with the detail attributes, `code` set to the
 /// core's `"INVALID"` (the code of `Error::Invalid` in every binding).
 pub(crate) fn validation_error(py: Python<'_>, message: String) -> PyErr {

@@ -9,6 +9,7 @@
 
 mod entries;
 mod errors;
+mod exports;
 mod ledger;
 mod sensitive;
 mod streams;
@@ -24,6 +25,8 @@ mod _native {
 
     #[pymodule_export]
     use crate::errors::{ComplianceLogError, DecodeError, JsonError, ValidationError};
+    #[pymodule_export]
+    use crate::exports::{export_ecs, export_ocsf, export_otlp, import_lokryn_0_2, import_ocsf};
     #[pymodule_export]
     use crate::json::{from_json, to_json, to_json_many};
     #[pymodule_export]

@@ -26,8 +26,13 @@ __all__ = [
     "Violation",
     "check",
     "check_many",
+    "export_ecs",
+    "export_ocsf",
+    "export_otlp",
     "find_sensitive",
     "from_json",
+    "import_lokryn_0_2",
+    "import_ocsf",
     "is_valid",
     "profiles",
     "read_entries",
@@ -176,6 +181,21 @@ def redact(entry: _Entry, *, key: Union[bytes, str, None] = None) -> Redaction:
 
 def redact_text(text: str, *, key: Union[bytes, str, None] = None) -> str:
     """One piece of text redacted as redact() redacts a string field."""
+
+def export_ocsf(entry: _Entry, observed_time_ns: Optional[int] = None, log_name: Optional[str] = None) -> str:
+    """The entry as an OCSF 1.7.0 event, JSON text (lokryn_compliance_log.export.to_ocsf parses it)."""
+
+def export_ecs(entry: _Entry) -> str:
+    """The entry as an ECS 9.x document, JSON text."""
+
+def export_otlp(entries_in: Iterable[_Entry], json: bool, observed_time_ns: Optional[int] = None) -> Union[str, bytes]:
+    """The entries as one ExportLogsServiceRequest: OTLP/JSON text when json, protobuf bytes otherwise."""
+
+def import_ocsf(event: str) -> LogEntry:
+    """The entry an OCSF event exported by this package came from."""
+
+def import_lokryn_0_2(data: Union[str, bytes], framing: str = "auto") -> List[LogEntry]:
+    """Entries from records of the vendor's 0.2.0 package (JSON, JSON Lines or binary)."""
 
 def to_json(entry: _Entry) -> str:
     """The entry as canonical proto3 JSON: the JSON value json_format.MessageToJson gives, compact."""

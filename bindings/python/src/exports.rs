@@ -1,0 +1,143 @@
+//! Exports to OCSF, ECS and OpenTelemetry logs, and imports back, delegated
+//! to `lokryn-export`. The JSON targets come back as text (the package's
+//! `export` module parses them); an imported record comes back as a genuine
+//! `LogEntry` message.
+
+use lokryn_compliance_log::{LogEntry, codec};
+use lokryn_export::{Error, Options, ecs, lokryn_v0_2, ocsf, ocsf_import, otlp};
+use pyo3::exceptions::PyValueError;
+use pyo3::prelude::*;
+use pyo3::pybacked::PyBackedBytes;
+use pyo3::types::{PyBytes, PyList, PyString};
+
+use crate::entries::{decode_entry, log_entry_from_bytes};
+use crate::errors::{ComplianceLogError, DecodeError, at_index, with_code};
+
+/// The Python exception for an export error: `DecodeError` for input that
+/// cannot be imported, `ComplianceLogError` otherwise, with `code` set.
+fn to_py(py: Python<'_>, err: &Error) -> PyErr {
+    let e = match err {
+        Error::Import(_) => DecodeError::new_err(err.to_string()),
+        _ => ComplianceLogError::new_err(err.to_string()),
+    };
+    with_code(py, e, err.code())
+}
+
+fn options(observed_time_ns: Option<u64>, log_name: Option<String>) -> Options {
+    Options {
+        observed_time_ns,
+        log_name,
+    }
+}
+
+fn entries(obj: &Bound<'_, PyAny>) -> PyResult<Vec<LogEntry>> {
+    let py = obj.py();
+    obj.try_iter()?
+        .enumerate()
+        .map(|(i, item)| decode_entry(&item?).map_err(|e| at_index(py, e, i)))
+        .collect()
+}
+
+/// The entry as an OCSF 1.7.0 event, JSON text.
+#[pyfunction]
+#[pyo3(signature = (entry, observed_time_ns = None, log_name = None))]
+pub(crate) fn export_ocsf(
+    entry: &Bound<'_, PyAny>,
+    observed_time_ns: Option<u64>,
+    log_name: Option<String>,
+) -> PyResult<String> {
+    let decoded = decode_entry(entry)?;
+    let event = ocsf::to_ocsf(&decoded, &options(observed_time_ns, log_name))
+        .map_err(|e| to_py(entry.py(), &e))?;
+    Ok(event.to_string())
+}
+
+/// The entry as an ECS 9.x document, JSON text.
+#[pyfunction]
+pub(crate) fn export_ecs(entry: &Bound<'_, PyAny>) -> PyResult<String> {
+    let decoded = decode_entry(entry)?;
+    let doc = ecs::to_ecs(&decoded, &Options::default()).map_err(|e| to_py(entry.py(), &e))?;
+    Ok(doc.to_string())
+}
+
+/// Entries as one OTLP `ExportLogsServiceRequest`: OTLP/JSON text when
+/// `json`, protobuf bytes otherwise.
+#[pyfunction]
+#[pyo3(signature = (entries_in, json, observed_time_ns = None))]
+pub(crate) fn export_otlp<'py>(
+    entries_in: &Bound<'py, PyAny>,
+    json: bool,
+    observed_time_ns: Option<u64>,
+) -> PyResult<Bound<'py, PyAny>> {
+    let py = entries_in.py();
+    let list = entries(entries_in)?;
+    let request =
+        otlp::to_request(&list, &options(observed_time_ns, None)).map_err(|e| to_py(py, &e))?;
+    if json {
+        let text = otlp::to_json(&request).map_err(|e| to_py(py, &e))?;
+        Ok(PyString::new(py, &text).into_any())
+    } else {
+        Ok(PyBytes::new(py, &otlp::to_protobuf(&request)).into_any())
+    }
+}
+
+/// A `LogEntry` read back from an OCSF event this package exported (JSON text).
+#[pyfunction]
+pub(crate) fn import_ocsf<'py>(py: Python<'py>, event: &str) -> PyResult<Bound<'py, PyAny>> {
+    let event: serde_json::Value = serde_json::from_str(event).map_err(|e| {
+        with_code(
+            py,
+            PyValueError::new_err(format!("OCSF event: {e}")),
+            "IMPORT",
+        )
+    })?;
+    let entry = ocsf_import::from_ocsf(&event).map_err(|e| to_py(py, &e))?;
+    log_entry_from_bytes(py, &codec::encode(&entry))
+}
+
+/// `LogEntry` messages read from records of the vendor's 0.2.0 package:
+/// `str` is the JSON of one record or JSON Lines; `bytes` is binary, laid
+/// out as `framing` says ("auto", "single" or "delimited").
+#[pyfunction]
+#[pyo3(signature = (data, framing = "auto"))]
+pub(crate) fn import_lokryn_0_2<'py>(
+    data: &Bound<'py, PyAny>,
+    framing: &str,
+) -> PyResult<Bound<'py, PyList>> {
+    let py = data.py();
+    let framing = match framing {
+        "auto" => lokryn_v0_2::Framing::Auto,
+        "single" => lokryn_v0_2::Framing::Single,
+        "delimited" => lokryn_v0_2::Framing::Delimited,
+        other => {
+            return Err(PyValueError::new_err(format!(
+                "framing must be \"auto\", \"single\" or \"delimited\", not {other:?}"
+            )));
+        }
+    };
+    let list: Vec<LogEntry> = if let Ok(text) = data.extract::<String>() {
+        // One record (maybe pretty-printed), else JSON Lines.
+        if let Ok(one) = lokryn_v0_2::from_json(&text) {
+            return one_list(py, &[one]);
+        }
+        text.lines()
+            .filter(|l| !l.trim().is_empty())
+            .enumerate()
+            .map(|(i, line)| {
+                lokryn_v0_2::from_json(line).map_err(|e| at_index(py, to_py(py, &e), i))
+            })
+            .collect::<PyResult<_>>()?
+    } else {
+        let bytes: PyBackedBytes = data.extract()?;
+        lokryn_v0_2::read_binary(&bytes, framing).map_err(|e| to_py(py, &e))?
+    };
+    one_list(py, &list)
+}
+
+fn one_list<'py>(py: Python<'py>, list: &[LogEntry]) -> PyResult<Bound<'py, PyList>> {
+    let out = PyList::empty(py);
+    for entry in list {
+        out.append(log_entry_from_bytes(py, &codec::encode(entry))?)?;
+    }
+    Ok(out)
+}
