@@ -54,7 +54,7 @@ def test_full_entry_round_trips_through_ocsf():
 
 def test_to_ecs_fields():
     doc = export.to_ecs(login())
-    assert doc["event"]["category"] == ["authentication"]
+    assert doc["event"]["category"] == ["authentication", "session"]
     assert doc["event"]["outcome"] == "failure"
     assert doc["@timestamp"].startswith("2025-12-01T00:00:00")
 
