@@ -229,6 +229,39 @@ export declare function redact(entry: EntryInput, options?: RedactOptions): Reda
 /** One string redacted as {@link redact} redacts a field. */
 export declare function redactText(text: string, options?: RedactOptions): string;
 
+/** What {@link checkProof} established. */
+export interface ProofCheck {
+  /** The kind of proof. */
+  type: "inclusion" | "consistency";
+  /** The log's origin, from the checkpoint. */
+  origin: string;
+  /** The tree size of the (newer) checkpoint. */
+  size: number;
+  /** The proven entry's index (inclusion). */
+  index?: number;
+  /** The older tree size (consistency). */
+  size1?: number;
+  /** Whether the entry's bytes were checked against the proof's leaf hash. */
+  entryChecked: boolean;
+}
+
+/**
+ * Checks a ledger proof offline, with nothing but the proof (its JSON text,
+ * as `complog ledger prove` or `Ledger.prove` writes it), the signed
+ * checkpoint(s) (one for an inclusion proof; the older and the newer for a
+ * consistency proof), the ledger's public key (`<name>+<hash>+<data>`) and,
+ * optionally, the entry: its exact stored bytes, or an entry object (encoded
+ * as the ledger stores it). Throws a {@link ComplianceLogError} with a
+ * {@link LedgerErrorCode} (`BAD_SIGNATURE`, `BAD_PROOF`, `ENTRY_MISMATCH`,
+ * `SIZE_MISMATCH`, ...) when the proof does not check.
+ */
+export declare function checkProof(
+  proof: string,
+  checkpoints: string | readonly string[],
+  key: string,
+  entry?: EntryInput,
+): ProofCheck;
+
 /** The stable codes of {@link ComplianceLogError}. */
 export type ErrorCode =
   /** The bytes are not a valid protobuf encoding of an entry. */
@@ -248,7 +281,39 @@ export type ErrorCode =
   /** The record is not valid ({@link ValidationError}). */
   | "INVALID"
   /** `options.profile` names a profile that does not exist. */
-  | "UNKNOWN_PROFILE";
+  | "UNKNOWN_PROFILE"
+  | LedgerErrorCode;
+
+/**
+ * The codes of the ledger's errors ({@link checkProof}, and the Node
+ * package's `Ledger`); docs/ledger.md describes each.
+ */
+export type LedgerErrorCode =
+  | "BAD_CHECKPOINT"
+  | "BAD_CONFIG"
+  | "BAD_KEY"
+  | "BAD_NOTE"
+  | "BAD_PROOF"
+  | "BAD_SIGNATURE"
+  | "CORRUPT"
+  | "ENTRY_MISMATCH"
+  | "EXISTS"
+  | "FORKED"
+  | "INCONSISTENT"
+  | "INDEX_MISMATCH"
+  | "IO"
+  | "LOCKED"
+  | "NOT_A_LEDGER"
+  | "NOT_FOUND"
+  | "POISONED"
+  | "RANGE"
+  | "SIZE_MISMATCH"
+  | "TAMPERED"
+  | "TILE_MISMATCH"
+  | "TILE_MISSING"
+  | "UNREADABLE"
+  | "UNVERIFIED"
+  | "USAGE";
 
 /**
  * Every error the functions throw for bad input. The message names the

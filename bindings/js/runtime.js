@@ -61,6 +61,14 @@ function newRedaction(entry, findings) {
   return { entry, findings };
 }
 
+function newProofCheck(type, origin, size, index, size1, entryChecked) {
+  const check = { type, origin, size };
+  if (index !== undefined) check.index = index;
+  if (size1 !== undefined) check.size1 = size1;
+  check.entryChecked = entryChecked;
+  return check;
+}
+
 /** What the native code is handed once, at load time. */
 const factories = {
   messages: messageFactories,
@@ -70,6 +78,7 @@ const factories = {
   report: newReport,
   finding: newFinding,
   redaction: newRedaction,
+  proofCheck: newProofCheck,
 };
 
 /** JSON text of a JSON value for the native reader (used by `fromJson`). */

@@ -26,6 +26,8 @@ exports.scanText = native.scanText;
 exports.redact = native.redact;
 exports.redactText = native.redactText;
 exports.DelimitedDecoder = native.DelimitedDecoder;
+exports.Ledger = native.Ledger;
+exports.checkProof = native.checkProof;
 
 exports.toJson = function toJson(entry) {
   return JSON.parse(native.toJsonString(entry));

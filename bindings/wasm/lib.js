@@ -96,3 +96,10 @@ export class DelimitedDecoder {
     this.#inner.free();
   }
 }
+
+// A ledger proof is checked against the entry's exact bytes: an entry object
+// is encoded first (the core's deterministic encoding, as the ledger stores it).
+export function checkProof(proof, checkpoints, key, entry) {
+  const bytes = entry === undefined || entry === null || entry instanceof Uint8Array ? entry : encode(entry);
+  return wasm.checkProofBytes(proof, checkpoints, key, bytes);
+}

@@ -22,4 +22,4 @@ export const T_BUILD = 15;
 
 // The factory each code of a T_BUILD calls, by name in the runtime's
 // `factories` (null: the message's own, `messageFactories[m]`).
-export const FACTORIES = [null, "violation", "report", "finding", "redaction", "error"];
+export const FACTORIES = [null, "violation", "report", "finding", "redaction", "error", "proofCheck"];

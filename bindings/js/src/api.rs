@@ -15,14 +15,14 @@ use crate::{
     report_to_js, unreadable_to_js,
 };
 
-type R<T, H> = Result<T, Failure<<H as Host>::Error>>;
+pub(crate) type R<T, H> = Result<T, Failure<<H as Host>::Error>>;
 
-fn type_error<H: Host>(message: String) -> Failure<H::Error> {
+pub(crate) fn type_error<H: Host>(message: String) -> Failure<H::Error> {
     Failure::Throw(ErrorInfo::type_error(message, String::new()), None)
 }
 
 /// The bytes of a `Uint8Array` argument.
-fn bytes_arg<H: Host>(h: &H, v: &H::Value, what: &str) -> R<Vec<u8>, H> {
+pub(crate) fn bytes_arg<H: Host>(h: &H, v: &H::Value, what: &str) -> R<Vec<u8>, H> {
     let kind = h.type_of(v).map_err(Failure::Host)?;
     if kind == JsType::Object {
         if let Some(bytes) = h.bytes(v).map_err(Failure::Host)? {
@@ -40,7 +40,7 @@ fn bytes_arg<H: Host>(h: &H, v: &H::Value, what: &str) -> R<Vec<u8>, H> {
 }
 
 /// An entry object (not bytes, not an array).
-fn entry_arg<H: Host>(h: &H, v: &H::Value, what: &str) -> R<LogEntry, H> {
+pub(crate) fn entry_arg<H: Host>(h: &H, v: &H::Value, what: &str) -> R<LogEntry, H> {
     let kind = h.type_of(v).map_err(Failure::Host)?;
     if kind != JsType::Object {
         return Err(type_error::<H>(format!(
@@ -62,7 +62,7 @@ fn entry_arg<H: Host>(h: &H, v: &H::Value, what: &str) -> R<LogEntry, H> {
 }
 
 /// An entry object or its encoding.
-fn entry_input<H: Host>(h: &H, v: &H::Value) -> R<LogEntry, H> {
+pub(crate) fn entry_input<H: Host>(h: &H, v: &H::Value) -> R<LogEntry, H> {
     if h.type_of(v).map_err(Failure::Host)? == JsType::Object {
         if let Some(bytes) = h.bytes(v).map_err(Failure::Host)? {
             return Ok(codec::decode(&bytes)?);
@@ -258,7 +258,7 @@ pub fn redact_text<H: Host>(h: &H, text: &H::Value, options: &H::Value) -> R<H::
     out::<H>(h.new_string(&lokryn_compliance_log::redact::redact_text(&text, &options)))
 }
 
-fn out<H: Host>(r: Result<H::Value, H::Error>) -> R<H::Value, H> {
+pub(crate) fn out<H: Host>(r: Result<H::Value, H::Error>) -> R<H::Value, H> {
     r.map_err(Failure::Host)
 }
 
@@ -323,6 +323,39 @@ pub fn encode_delimited<H: Host>(h: &H, entries: &H::Value, options: &H::Value) 
         })?;
     }
     out::<H>(h.new_bytes(&writer.into_inner()))
+}
+
+/// An array of entries, each an object or its encoding (the ledger's
+/// `append`); a failing element's error carries its `index`.
+pub fn entries_input<H: Host>(h: &H, entries: &H::Value, what: &str) -> R<Vec<LogEntry>, H> {
+    let kind = h.type_of(entries).map_err(Failure::Host)?;
+    let items = match kind {
+        JsType::Object => h.array(entries).map_err(Failure::Host)?,
+        _ => None,
+    }
+    .ok_or_else(|| {
+        type_error::<H>(format!(
+            "{what}: expected an Array of LogEntry objects or Uint8Arrays, got {}",
+            if kind == JsType::Object {
+                "an object"
+            } else {
+                kind.describe()
+            }
+        ))
+    })?;
+    items
+        .iter()
+        .enumerate()
+        .map(|(i, item)| {
+            entry_input(h, item).map_err(|f| match f {
+                Failure::Throw(mut info, report) => {
+                    info.details.push(("index", Detail::Number(i as f64)));
+                    Failure::Throw(info, report)
+                }
+                other => other,
+            })
+        })
+        .collect()
 }
 
 /// `decodeDelimited(bytes, options?)`.

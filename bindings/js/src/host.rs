@@ -102,6 +102,9 @@ pub enum Factory {
     Finding,
     /// A `Redaction`: `(entry, findings)`.
     Redaction,
+    /// What a ledger proof check established: `(type, origin, size, index,
+    /// size1, entryChecked)`, `undefined` for what does not apply.
+    ProofCheck,
     /// A thrown error: `(code, message, details)` where `details` is an
     /// array of alternating names and values.
     Error,

@@ -30,6 +30,7 @@ mod host;
 mod report;
 
 pub mod api;
+pub mod ledger;
 pub mod read;
 pub mod tape;
 pub mod write;

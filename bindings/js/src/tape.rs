@@ -678,6 +678,7 @@ impl Host for TapeWriter {
             Factory::Finding => (factory::FINDING, 0),
             Factory::Redaction => (factory::REDACTION, 0),
             Factory::Error => (factory::ERROR, 0),
+            Factory::ProofCheck => (factory::PROOFCHECK, 0),
         };
         let message = u8::try_from(message).map_err(|_| TapeError("too many messages"))?;
         let argc = Self::length(args.len())?;

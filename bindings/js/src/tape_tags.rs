@@ -72,4 +72,6 @@ pub mod factory {
     pub const REDACTION: u8 = 4;
     /// [`Factory::Error`](crate::Factory::Error).
     pub const ERROR: u8 = 5;
+    /// [`Factory::ProofCheck`](crate::Factory::ProofCheck).
+    pub const PROOFCHECK: u8 = 6;
 }

@@ -14,6 +14,8 @@ use napi::bindgen_prelude::{
 use napi::{JsDate, sys};
 use napi_derive::napi;
 
+pub mod ledger;
+
 /// Positional arguments of a factory call.
 struct Args(Vec<sys::napi_value>);
 
@@ -39,6 +41,7 @@ struct Factories {
     report: FactoryRef,
     finding: FactoryRef,
     redaction: FactoryRef,
+    proof_check: FactoryRef,
 }
 
 /// Registers the factories of `runtime.cjs`. Called once by `index.js`.
@@ -74,18 +77,19 @@ pub fn init(env: &Env, factories: Object<'_>) -> Result<()> {
         report: get("report")?,
         finding: get("finding")?,
         redaction: get("redaction")?,
+        proof_check: get("proofCheck")?,
     };
     env.set_instance_data(factories, (), |_| {})
 }
 
 /// [`Host`] over Node-API.
-struct Node<'env> {
+pub(crate) struct Node<'env> {
     env: &'env Env,
     factories: &'env Factories,
 }
 
 impl<'env> Node<'env> {
-    fn new(env: &'env Env) -> Result<Self> {
+    pub(crate) fn new(env: &'env Env) -> Result<Self> {
         let factories = env.get_instance_data::<Factories>()?.ok_or_else(|| {
             napi::Error::from_reason("@lokryn/compliance-log: init() was not called")
         })?;
@@ -93,10 +97,18 @@ impl<'env> Node<'env> {
     }
 
     /// Returns `result`'s value, or throws its failure.
-    fn finish(
+    pub(crate) fn finish(
         &self,
         result: std::result::Result<Unknown<'env>, Failure<napi::Error>>,
     ) -> Result<Unknown<'env>> {
+        self.finish_with(result)
+    }
+
+    /// [`Node::finish`] for any value.
+    pub(crate) fn finish_with<T>(
+        &self,
+        result: std::result::Result<T, Failure<napi::Error>>,
+    ) -> Result<T> {
         match result {
             Ok(value) => Ok(value),
             Err(failure) => Err(napi::Error::from(failure.into_js(self)?)),
@@ -253,6 +265,7 @@ impl<'env> Host for Node<'env> {
             Factory::Finding => &self.factories.finding,
             Factory::Redaction => &self.factories.redaction,
             Factory::Error => &self.factories.error,
+            Factory::ProofCheck => &self.factories.proof_check,
         };
         let raw = Args(args.iter().map(JsValue::raw).collect());
         let value: Unknown<'static> = f.borrow_back(self.env)?.call(raw)?;
@@ -263,7 +276,7 @@ impl<'env> Host for Node<'env> {
 }
 
 /// The argument at `v`, `undefined` when it was not passed.
-fn arg<'env>(h: &Node<'env>, v: Option<Unknown<'env>>) -> Result<Unknown<'env>> {
+pub(crate) fn arg<'env>(h: &Node<'env>, v: Option<Unknown<'env>>) -> Result<Unknown<'env>> {
     match v {
         Some(v) => Ok(v),
         None => h.undefined(),

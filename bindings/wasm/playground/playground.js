@@ -2,6 +2,7 @@
 // (../index.js, the Rust core in WebAssembly); this file only renders it.
 
 import * as lib from "../index.js";
+import { LEDGER_EXAMPLE } from "./ledger-example.js";
 
 /** Examples: the spec README's, two for AI agents, and a bad one. */
 const EXAMPLES = {
@@ -178,6 +179,46 @@ $("entry").addEventListener("input", () => {
   clearTimeout(check.timer);
   check.timer = setTimeout(check, 300);
 });
+/** What a successful check established, in words. */
+function describeCheck(c) {
+  if (c.type === "inclusion") {
+    const entry = c.entryChecked ? "the entry given is" : "an entry with the proof's leaf hash is";
+    return `Verified: ${entry} entry ${c.index} of the log ${c.origin} of ${c.size} entries.`;
+  }
+  return `Verified: the log ${c.origin} of ${c.size} entries extends its ${c.size1}-entry version (append-only).`;
+}
+
+function checkLedgerProof() {
+  const result = $("proof-result");
+  const checkpoints = [$("proof-older").value, $("proof-checkpoint").value].filter((t) => t.trim() !== "");
+  const entryText = $("proof-entry").value.trim();
+  try {
+    const entry = entryText === "" ? undefined : lib.fromJsonString(entryText);
+    const checked = lib.checkProof($("proof").value, checkpoints, $("proof-key").value.trim(), entry);
+    result.textContent = describeCheck(checked);
+    result.className = "verified";
+    result.dataset.outcome = "verified";
+  } catch (err) {
+    const where = err.index === undefined ? "" : ` (entry ${err.index})`;
+    result.textContent = `Not verified: ${err.code ?? err.name}${where}: ${err.message}`;
+    result.className = "failed";
+    result.dataset.outcome = err.code ?? "error";
+  }
+}
+
+function loadLedgerExample() {
+  const ex = LEDGER_EXAMPLE;
+  $("proof").value = ex.inclusionProof;
+  $("proof-checkpoint").value = ex.checkpoint;
+  $("proof-older").value = "";
+  $("proof-key").value = ex.publicKey;
+  $("proof-entry").value = JSON.stringify(ex.entry, null, 2);
+  checkLedgerProof();
+}
+
+$("proof-example").addEventListener("click", loadLedgerExample);
+$("proof-check").addEventListener("click", checkLedgerProof);
+
 $("version").textContent = lib.VERSION;
 pick(Object.keys(EXAMPLES)[0]);
 document.body.dataset.ready = "true";

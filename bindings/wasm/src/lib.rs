@@ -68,6 +68,7 @@ struct Factories {
     report: Function,
     finding: Function,
     redaction: Function,
+    proof_check: Function,
 }
 
 thread_local! {
@@ -106,6 +107,7 @@ pub fn init(factories: &JsValue) -> Result<(), JsValue> {
         report: function("report")?,
         finding: function("finding")?,
         redaction: function("redaction")?,
+        proof_check: function("proofCheck")?,
     };
     FACTORIES.with(|f| *f.borrow_mut() = Some(factories));
     Ok(())
@@ -230,6 +232,7 @@ impl Host for Wasm {
                 Factory::Finding => &f.finding,
                 Factory::Redaction => &f.redaction,
                 Factory::Error => &f.error,
+                Factory::ProofCheck => &f.proof_check,
             };
             call_factory(function, args)
         })
@@ -428,6 +431,26 @@ pub fn scan_text(text: JsValue) -> Result<JsValue, JsValue> {
 #[wasm_bindgen(js_name = redactText)]
 pub fn redact_text(text: JsValue, options: JsValue) -> Result<JsValue, JsValue> {
     run_js(&[], |h, _| api::redact_text(h, &live(text), &live(options)))
+}
+
+/// Checks a ledger proof offline: `checkProof(proof, checkpoints, key, entry?)`
+/// (`entry`, when given, as its bytes: `lib.js` encodes an entry object).
+#[wasm_bindgen(js_name = checkProofBytes)]
+pub fn check_proof_bytes(
+    proof: JsValue,
+    checkpoints: JsValue,
+    key: JsValue,
+    entry: JsValue,
+) -> Result<JsValue, JsValue> {
+    run_js(&[], |h, _| {
+        lokryn_compliance_log_js::ledger::check_proof(
+            h,
+            &live(proof),
+            &live(checkpoints),
+            &live(key),
+            &live(entry),
+        )
+    })
 }
 
 /// Decodes a length-delimited stream pushed in chunks.

@@ -6,7 +6,8 @@
 //!   member names protoc-gen-es picks, `bigint` for 64-bit integers,
 //!   `Uint8Array` for bytes, `$typeName`), plus an `…Init` type per message
 //!   for what the functions accept, followed by the hand-written API
-//!   declarations of `bindings/js/api.d.ts`. Both packages get the same file.
+//!   declarations of `bindings/js/api.d.ts`, and for the Node package (which
+//!   has storage) those of `bindings/js/ledger.d.ts`.
 //! * the runtime module (`runtime.cjs` for Node, `runtime.js` for the ESM
 //!   wasm package): the enum objects, one factory per message through which
 //!   the native code builds the objects it returns (so their shape is that
@@ -43,15 +44,18 @@ use super::GeneratedFile;
 use super::schema::{PACKAGE, Schema};
 use crate::util::root;
 
-/// The npm packages, each with the runtime module syntax it uses.
-const PACKAGES: &[(&str, Syntax)] = &[
-    ("bindings/node", Syntax::CommonJs),
-    ("bindings/wasm", Syntax::Esm),
+/// The npm packages, each with the runtime module syntax it uses and
+/// whether it has storage (the ledger's `Ledger` class).
+const PACKAGES: &[(&str, Syntax, bool)] = &[
+    ("bindings/node", Syntax::CommonJs, true),
+    ("bindings/wasm", Syntax::Esm, false),
 ];
 
 /// The hand-written halves, assembled into each package.
 const API_DTS: &str = "bindings/js/api.d.ts";
 const RUNTIME_JS: &str = "bindings/js/runtime.js";
+/// The declarations only the package with storage gets, after [`API_DTS`].
+const LEDGER_DTS: &str = "bindings/js/ledger.d.ts";
 
 #[derive(Clone, Copy, PartialEq, Eq)]
 enum Syntax {
@@ -103,9 +107,15 @@ pub(crate) fn package_files(schema: &Schema) -> Result<Vec<GeneratedFile>> {
     dts.push('\n');
     dts.push_str(strip_leading_comment(&api));
 
+    let ledger = read(&root, LEDGER_DTS)?;
+    let mut dts_with_ledger = dts.clone();
+    dts_with_ledger.push('\n');
+    dts_with_ledger.push_str(strip_leading_comment(&ledger));
+
     let template = read(&root, RUNTIME_JS)?;
     let mut files = Vec::new();
-    for (dir, syntax) in PACKAGES {
+    for (dir, syntax, storage) in PACKAGES {
+        let dts = if *storage { &dts_with_ledger } else { &dts };
         files.push(GeneratedFile::new(format!("{dir}/index.d.ts"), dts.clone()));
         let (name, js) = runtime(*syntax, &version, &enums, &messages, &template)?;
         files.push(GeneratedFile::new(format!("{dir}/{name}"), js));

@@ -146,6 +146,7 @@ const FACTORIES: &[(&str, u8, &str)] = &[
     ("Finding", 3, "finding"),
     ("Redaction", 4, "redaction"),
     ("Error", 5, "error"),
+    ("ProofCheck", 6, "proofCheck"),
 ];
 
 const RUST_FILE: &str = "bindings/js/src/tape_tags.rs";
