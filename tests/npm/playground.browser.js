@@ -62,6 +62,31 @@ export async function exercisePlayground(page, url, screenshot) {
     expect(violations.includes("PCI DSS v4.0 10.2.2"), "no clauses");
   });
 
+  await check("playground: the example ledger proof is verified, with its entry", async () => {
+    await page.click("#proof-example");
+    const result = page.locator("#proof-result");
+    expect((await result.getAttribute("data-outcome")) === "verified", `not verified: ${await result.innerText()}`);
+    expect((await result.innerText()).includes("entry 3 of the log example.com/audit of 6 entries"), "wording");
+  });
+
+  await check("playground: an edited entry or proof shows why it fails", async () => {
+    const entry = JSON.parse(await page.inputValue("#proof-entry"));
+    await page.fill("#proof-entry", JSON.stringify({ ...entry, actorId: "mallory@example.com" }));
+    await page.click("#proof-check");
+    const result = page.locator("#proof-result");
+    expect((await result.getAttribute("data-outcome")) === "ENTRY_MISMATCH", await result.innerText());
+    await page.fill("#proof-entry", "");
+    const proof = JSON.parse(await page.inputValue("#proof"));
+    delete proof.entry;
+    proof.index = 2;
+    await page.fill("#proof", JSON.stringify(proof));
+    await page.click("#proof-check");
+    expect((await result.getAttribute("data-outcome")) === "BAD_PROOF", await result.innerText());
+    expect((await result.innerText()).startsWith("Not verified: BAD_PROOF"), "wording");
+    // Shown verified in the screenshot.
+    await page.click("#proof-example");
+  });
+
   await check("playground: screenshot saved", async () => {
     await page.setViewportSize({ width: 1280, height: 1000 });
     await page.screenshot({ path: screenshot, fullPage: true });
