@@ -10,9 +10,12 @@ use std::path::Path;
 
 use serde::Serialize;
 
+use super::read::RawEntry;
 use super::{CHECKPOINT, CHECKPOINTS, Config, ENTRIES, INDEX, io_error};
 use crate::checkpoint::{self, Checkpoint};
-use crate::merkle::{HASH_SIZE, consistency_proof, empty_root, leaf_hash, verify_consistency};
+use crate::merkle::{
+    HASH_SIZE, Hash, consistency_proof, empty_root, leaf_hash, verify_consistency,
+};
 use crate::note::Verifier;
 use crate::tiles::{TILE_WIDTH, TileBuilder, TileHashes, TileReader, tile_path};
 use crate::{Error, Result};
@@ -180,81 +183,113 @@ pub fn verify(dir: &Path, key: Option<&Verifier>) -> Result<VerifyReport> {
         }
         next_cp.next();
     }
-    for i in 0..size {
-        let raw = reader
-            .next_raw()?
-            .ok_or_else(|| Error::at("TRUNCATED", format!("entry {i} is missing"), i, Some(end)))?;
-        let leaf = leaf_hash(&raw.bytes);
-        if i % TILE_WIDTH == 0 {
-            let t = i / TILE_WIDTH;
-            let width = (size - t * TILE_WIDTH).min(TILE_WIDTH);
-            let path = tile_path(0, t, width);
-            tile0 = tiles.read_tile(&path).map_err(|e| {
+    // Entries are read in batches whose leaf hashes are computed on every
+    // core (order kept), then checked one by one in order: memory stays
+    // bounded and the first problem is still the one reported.
+    let mut batch: Vec<RawEntry> = Vec::with_capacity(VERIFY_BATCH);
+    let mut leaves: Vec<Hash> = Vec::with_capacity(VERIFY_BATCH);
+    let threads = std::thread::available_parallelism().map_or(1, usize::from);
+    let mut i = 0u64;
+    while i < size {
+        batch.clear();
+        let want = (size - i).min(VERIFY_BATCH as u64);
+        // A read error (a torn entry) is reported after the entries before it.
+        let mut read_error = None;
+        while (batch.len() as u64) < want {
+            match reader.next_raw() {
+                Ok(Some(raw)) => batch.push(raw),
+                Ok(None) => break,
+                Err(e) => {
+                    read_error = Some(e);
+                    break;
+                }
+            }
+        }
+        leaf_hashes(&batch, &mut leaves, threads);
+        for (raw, &leaf) in batch.iter().zip(&leaves) {
+            if i % TILE_WIDTH == 0 {
+                let t = i / TILE_WIDTH;
+                let width = (size - t * TILE_WIDTH).min(TILE_WIDTH);
+                let path = tile_path(0, t, width);
+                tile0 = tiles.read_tile(&path).map_err(|e| {
+                    Error::at(
+                        "TILE_MISSING",
+                        format!("cannot read {path}: {e}"),
+                        i,
+                        Some(raw.offset),
+                    )
+                })?;
+            }
+            let at = usize::try_from((i % TILE_WIDTH) * HASH_SIZE as u64).unwrap_or(usize::MAX);
+            if tile0.get(at..at + HASH_SIZE) != Some(leaf.as_slice()) {
+                return Err(Error::at(
+                    "TAMPERED",
+                    format!(
+                        "entry {i} (byte offset {} of {ENTRIES}) does not match the hash stored for it: edited, dropped, inserted or moved",
+                        raw.offset
+                    ),
+                    i,
+                    Some(raw.offset),
+                ));
+            }
+            end = raw.offset + (reader_len(&raw));
+            let mut b = [0u8; 8];
+            idx.read_exact(&mut b).map_err(|_| {
                 Error::at(
-                    "TILE_MISSING",
-                    format!("cannot read {path}: {e}"),
+                    "INDEX_MISMATCH",
+                    format!("{INDEX} has no end offset for entry {i}"),
                     i,
                     Some(raw.offset),
                 )
             })?;
-        }
-        let at = usize::try_from((i % TILE_WIDTH) * HASH_SIZE as u64).unwrap_or(usize::MAX);
-        if tile0.get(at..at + HASH_SIZE) != Some(leaf.as_slice()) {
-            return Err(Error::at(
-                "TAMPERED",
-                format!(
-                    "entry {i} (byte offset {} of {ENTRIES}) does not match the hash stored for it: edited, dropped, inserted or moved",
-                    raw.offset
-                ),
-                i,
-                Some(raw.offset),
-            ));
-        }
-        end = raw.offset + (reader_len(&raw));
-        let mut b = [0u8; 8];
-        idx.read_exact(&mut b).map_err(|_| {
-            Error::at(
-                "INDEX_MISMATCH",
-                format!("{INDEX} has no end offset for entry {i}"),
-                i,
-                Some(raw.offset),
-            )
-        })?;
-        if u64::from_le_bytes(b) != end {
-            return Err(Error::at(
-                "INDEX_MISMATCH",
-                format!(
-                    "{INDEX} says entry {i} ends at byte {}, it ends at {end}",
-                    u64::from_le_bytes(b)
-                ),
-                i,
-                Some(raw.offset),
-            ));
-        }
-        builder.push(leaf);
-        for t in builder.take_full() {
-            if t.level > 0 {
-                check_tile(&tiles, &t, i, raw.offset)?;
-            }
-        }
-        while let Some(cp) = next_cp.peek() {
-            if cp.size != i + 1 {
-                break;
-            }
-            if builder.root() != cp.root {
+            if u64::from_le_bytes(b) != end {
                 return Err(Error::at(
-                    "TAMPERED",
+                    "INDEX_MISMATCH",
                     format!(
-                        "the entries from {good_size} (byte offset {good_offset}) to {} do not give the root signed at size {}: a forked or forged checkpoint, or entries and their tiles both rewritten",
-                        cp.size, cp.size
+                        "{INDEX} says entry {i} ends at byte {}, it ends at {end}",
+                        u64::from_le_bytes(b)
                     ),
-                    good_size,
-                    Some(good_offset),
+                    i,
+                    Some(raw.offset),
                 ));
             }
-            good_size = cp.size;
-            good_offset = end;
-            next_cp.next();
+            builder.push(leaf);
+            for t in builder.take_full() {
+                if t.level > 0 {
+                    check_tile(&tiles, &t, i, raw.offset)?;
+                }
+            }
+            while let Some(cp) = next_cp.peek() {
+                if cp.size != i + 1 {
+                    break;
+                }
+                if builder.root() != cp.root {
+                    return Err(Error::at(
+                        "TAMPERED",
+                        format!(
+                            "the entries from {good_size} (byte offset {good_offset}) to {} do not give the root signed at size {}: a forked or forged checkpoint, or entries and their tiles both rewritten",
+                            cp.size, cp.size
+                        ),
+                        good_size,
+                        Some(good_offset),
+                    ));
+                }
+                good_size = cp.size;
+                good_offset = end;
+                next_cp.next();
+            }
+            i += 1;
+        }
+        if let Some(e) = read_error {
+            return Err(e);
+        }
+        if (batch.len() as u64) < want {
+            return Err(Error::at(
+                "TRUNCATED",
+                format!("entry {i} is missing"),
+                i,
+                Some(end),
+            ));
         }
     }
     for t in builder.partials() {
@@ -296,8 +331,37 @@ pub fn verify(dir: &Path, key: Option<&Verifier>) -> Result<VerifyReport> {
     })
 }
 
+/// Entries read (and leaf-hashed in parallel) at a time by `verify`.
+const VERIFY_BATCH: usize = 8192;
+
+/// The leaf hash of every entry of `batch`, in order, split over `threads`.
+fn leaf_hashes(batch: &[RawEntry], out: &mut Vec<Hash>, threads: usize) {
+    out.clear();
+    out.resize(batch.len(), [0u8; HASH_SIZE]);
+    let hash_all = |entries: &[RawEntry], hashes: &mut [Hash]| {
+        for (h, raw) in hashes.iter_mut().zip(entries) {
+            *h = leaf_hash(&raw.bytes);
+        }
+    };
+    if threads < 2 || batch.len() < 512 {
+        hash_all(batch, out);
+        return;
+    }
+    let per = batch.len().div_ceil(threads);
+    std::thread::scope(|s| {
+        let mut chunks = batch.chunks(per).zip(out.chunks_mut(per));
+        let first = chunks.next();
+        for (entries, hashes) in chunks {
+            s.spawn(move || hash_all(entries, hashes));
+        }
+        if let Some((entries, hashes)) = first {
+            hash_all(entries, hashes);
+        }
+    });
+}
+
 /// Bytes a raw entry takes in the entry file (length prefix included).
-fn reader_len(raw: &super::read::RawEntry) -> u64 {
+fn reader_len(raw: &RawEntry) -> u64 {
     let mut n = raw.bytes.len() as u64;
     let mut prefix = 1u64;
     while n >= 0x80 {
