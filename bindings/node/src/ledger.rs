@@ -153,6 +153,7 @@ impl Ledger {
 
     /// A new Ed25519 key pair: `[private key line, public key line]`.
     #[napi]
+    #[allow(clippy::needless_pass_by_value)] // napi-rs passes owned strings
     pub fn keygen(env: &Env, name: String) -> Result<Vec<String>> {
         let h = Node::new(env)?;
         let s = store::generate_key(&name).map_err(|e| thrown(&h, &e))?;
@@ -196,6 +197,7 @@ impl Ledger {
     /// Verifies the whole ledger (with the public key text `key`, default the
     /// ledger's own); throws naming the first problem.
     #[napi]
+    #[allow(clippy::needless_pass_by_value)] // napi-rs passes owned strings
     pub fn verify(&self, env: &Env, key: Option<String>) -> Result<VerifyReport> {
         let h = Node::new(env)?;
         let key = key

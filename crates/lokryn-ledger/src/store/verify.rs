@@ -207,7 +207,7 @@ pub fn verify(dir: &Path, key: Option<&Verifier>) -> Result<VerifyReport> {
         }
         leaf_hashes(&batch, &mut leaves, threads);
         for (raw, &leaf) in batch.iter().zip(&leaves) {
-            if i % TILE_WIDTH == 0 {
+            if i.is_multiple_of(TILE_WIDTH) {
                 let t = i / TILE_WIDTH;
                 let width = (size - t * TILE_WIDTH).min(TILE_WIDTH);
                 let path = tile_path(0, t, width);
@@ -232,7 +232,7 @@ pub fn verify(dir: &Path, key: Option<&Verifier>) -> Result<VerifyReport> {
                     Some(raw.offset),
                 ));
             }
-            end = raw.offset + (reader_len(&raw));
+            end = raw.offset + reader_len(raw);
             let mut b = [0u8; 8];
             idx.read_exact(&mut b).map_err(|_| {
                 Error::at(
