@@ -163,6 +163,9 @@ fn scratch() -> Result<PathBuf> {
     let core = "crates/lokryn-compliance-log";
     let js = "bindings/js";
     copy_dir(&repo.join(js), &dir.join(js))?;
+    // bindings/js checks ledger proofs with the ledger crate's pure part.
+    let ledger = "crates/lokryn-ledger";
+    copy_dir(&repo.join(ledger), &dir.join(ledger))?;
     for sub in ["src", "tests", "benches"] {
         copy_dir(&repo.join(core).join(sub), &dir.join(core).join(sub))?;
     }
@@ -172,12 +175,13 @@ fn scratch() -> Result<PathBuf> {
     )?;
     fs::write(dir.join("README.md"), "scratch\n")?;
     fs::copy(repo.join("Cargo.lock"), dir.join("Cargo.lock"))?;
-    // The workspace manifest with the core as its only member.
+    // The workspace manifest with the core, the ledger and bindings/js as
+    // its only members.
     let manifest = fs::read_to_string(repo.join("Cargo.toml"))?;
     let members_start = manifest.find("members = [").context("no members")?;
     let members_end = manifest[members_start..].find(']').context("no ]")? + members_start + 1;
     let manifest = format!(
-        "{}members = [\"{core}\", \"{js}\"]{}",
+        "{}members = [\"{core}\", \"{ledger}\", \"{js}\"]{}",
         &manifest[..members_start],
         &manifest[members_end..]
     );
