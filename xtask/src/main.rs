@@ -40,6 +40,7 @@ commands:
                       --portable: the Rust, Python and Node (napi) steps (CI on macOS and Windows);
                       --exports: only the export checks (OCSF schema, OpenTelemetry Collector, DuckDB)
   test --ledger-go    only the ledger's cross-check against Go's sumdb/tlog and sumdb/note (part of `test`)
+  test --schema       only buf lint, buf breaking (and its mutants) and the generated-language round trips (part of `test`)
   lint                rustfmt --check and clippy -D warnings
   npm [node | wasm]   build the npm packages in place (runtime and types, napi addon, wasm module)
   bench               codec benchmarks next to prost, prost-reflect and google.protobuf
@@ -68,6 +69,7 @@ fn main() -> ExitCode {
         ["test", "--rust-only"] => test::run(test::Scope::RustOnly),
         ["test", "--portable"] => test::run(test::Scope::Portable),
         ["test", "--ledger-go"] => test::ledger_go(),
+        ["test", "--schema"] => test::schema(),
         ["test", "--exports"] => test::run(test::Scope::Exports),
         ["lint"] => test::lint(),
         ["npm"] => npm::build(true, true),

@@ -57,7 +57,8 @@ impl Against {
 
 /// One breaking edit of `proto/lokryn/compliancelog/v1/logentry.proto`, and
 /// the buf rule that must report it. Field declarations carry validation
-/// options (`string actor_id = 4 [(rules) = …];`), so the edits match the
+/// options (`string actor_id = 4 [(rules) = …];`) and enum values export
+/// options (`EVENT_LOGIN = 1 [(value_export) = …];`), so the edits match a
 /// declaration up to its number.
 struct Mutant {
     what: &'static str,
@@ -111,16 +112,16 @@ const MUTANTS: &[Mutant] = &[
         rule: "FIELD_WIRE_JSON_COMPATIBLE_TYPE",
     },
     Mutant {
-        what: "deleting an enum value",
-        from: "EVENT_TRANSPORT_ERROR = 42;",
-        to: "reserved 42;",
+        what: "deleting an enum value (its options kept on a new number)",
+        from: "EVENT_TRANSPORT_ERROR = 42 ",
+        to: "reserved 42; EVENT_TRANSPORT_ERROR_AGAIN = 43 ",
         against: Against::LastRelease,
         rule: "ENUM_VALUE_NO_DELETE",
     },
     Mutant {
         what: "renaming a 0.1.1 enum value (its JSON spelling changes)",
-        from: "EVENT_LOGIN = 1;",
-        to: "EVENT_SIGN_IN = 1;",
+        from: "EVENT_LOGIN = 1 ",
+        to: "EVENT_SIGN_IN = 1 ",
         against: Against::Published,
         rule: "ENUM_VALUE_SAME_NAME",
     },

@@ -92,6 +92,16 @@ pub(crate) fn ledger_go() -> Result<()> {
     Ok(())
 }
 
+/// `cargo xtask test --schema`: the schema's checks alone (buf lint, buf
+/// breaking and its mutants, the generated-language round trips).
+pub(crate) fn schema() -> Result<()> {
+    let mut runner = Runner::default();
+    buf::steps(&mut runner)?;
+    langs::steps(&mut runner)?;
+    runner.summary();
+    Ok(())
+}
+
 /// `cargo xtask lint`.
 pub(crate) fn lint() -> Result<()> {
     let mut runner = Runner::default();
