@@ -282,7 +282,22 @@ export type ErrorCode =
   | "INVALID"
   /** `options.profile` names a profile that does not exist. */
   | "UNKNOWN_PROFILE"
-  | LedgerErrorCode;
+  | LedgerErrorCode
+  | LoggerErrorCode;
+
+/**
+ * The codes of the Node package's `AuditLogger` (docs/logging.md), besides
+ * `INVALID`, `TYPE` and the codes above passed through.
+ */
+export type LoggerErrorCode =
+  /** A sink (named by `sink`) failed to take or deliver a record; the others were still tried. */
+  | "SINK"
+  /** The logger was closed. */
+  | "CLOSED"
+  /** The options do not make a logger (a quarantine policy without a quarantine sink, ...). */
+  | "CONFIG"
+  /** `flush` or `close` ran out of time with records undelivered. */
+  | "TIMEOUT";
 
 /**
  * The codes of the ledger's errors ({@link checkProof}, and the Node
@@ -338,6 +353,10 @@ export declare class ComplianceLogError extends Error {
   readonly limit?: number;
   /** How many more bytes a truncated entry needed (`TRUNCATED`). */
   readonly needed?: number;
+  /** The sink that failed (`SINK`, `TIMEOUT` of the Node package's `AuditLogger`). */
+  readonly sink?: string;
+  /** The validation of the refused record (`INVALID` of the Node package's `AuditLogger`). */
+  readonly report?: ValidationReport;
 }
 
 /** A record that fails validation, thrown by {@link assertValid}. */

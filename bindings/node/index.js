@@ -36,6 +36,12 @@ exports.fromJson = function fromJson(json, options) {
   return native.fromJsonString(runtime.jsonText(json), options);
 };
 
+// The audit logger (docs/logging.md): the Node package only.
+const logger = require("./logger.cjs");
+exports.AuditLogger = logger.AuditLogger;
+exports.Operation = logger.Operation;
+exports.sinks = logger.sinks;
+
 exports.ComplianceLogError = runtime.ComplianceLogError;
 exports.ValidationError = runtime.ValidationError;
 

@@ -54,8 +54,10 @@ const PACKAGES: &[(&str, Syntax, bool)] = &[
 /// The hand-written halves, assembled into each package.
 const API_DTS: &str = "bindings/js/api.d.ts";
 const RUNTIME_JS: &str = "bindings/js/runtime.js";
-/// The declarations only the package with storage gets, after [`API_DTS`].
+/// The declarations only the package with storage gets, after [`API_DTS`]:
+/// the ledger's `Ledger`, then the audit logger.
 const LEDGER_DTS: &str = "bindings/js/ledger.d.ts";
+const LOGGER_DTS: &str = "bindings/js/logger.d.ts";
 
 #[derive(Clone, Copy, PartialEq, Eq)]
 enum Syntax {
@@ -107,10 +109,11 @@ pub(crate) fn package_files(schema: &Schema) -> Result<Vec<GeneratedFile>> {
     dts.push('\n');
     dts.push_str(strip_leading_comment(&api));
 
-    let ledger = read(&root, LEDGER_DTS)?;
     let mut dts_with_ledger = dts.clone();
-    dts_with_ledger.push('\n');
-    dts_with_ledger.push_str(strip_leading_comment(&ledger));
+    for rel in [LEDGER_DTS, LOGGER_DTS] {
+        dts_with_ledger.push('\n');
+        dts_with_ledger.push_str(strip_leading_comment(&read(&root, rel)?));
+    }
 
     let template = read(&root, RUNTIME_JS)?;
     let mut files = Vec::new();
