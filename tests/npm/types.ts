@@ -89,4 +89,30 @@ const kinds: string[] = node.scanText("x").map((f) => f.kind);
 // @ts-expect-error: bytes are a Uint8Array
 node.encode({ payload: "{}" });
 
+// The audit logger: the Node package only.
+const audit = new node.AuditLogger({
+  sinks: [node.sinks.JsonLines("audit.jsonl", { rotateBytes: 1 << 20, compressRotated: "zstd" }), { write(e: node.LogEntry) { void e.eventId; } }],
+  profile: ["soc2", "pci"],
+  onInvalid: "quarantine",
+  quarantine: new node.sinks.Binary("quarantine.binpb"),
+  redact: "key",
+  defaults: { component: "billing", environment: "production" },
+});
+const logged: node.LogEntry = audit.log({ eventType: node.EventType.EVENT_LOGIN, actorId: "alice" });
+const op: node.Operation = audit.operation(node.EventType.EVENT_TOOL_INVOCATION, { resource: "tools/x" });
+const ended: node.LogEntry = op.end({ message: "done" });
+const ran: Promise<number> = audit.run(node.EventType.EVENT_TOOL_INVOCATION, {}, async () => 1);
+const written: number = audit.stats.sinks[0].written;
+audit.flush(1000);
+audit.close();
+node.sinks.Otlp("http://localhost:4318", { queueCapacity: 10_000, spillDir: "/tmp/spill", headers: { authorization: "x" } });
+node.sinks.Ledger("ledger", { commitEvery: 100, commitEveryMs: 50 });
+// @ts-expect-error: not a policy
+new node.AuditLogger({ onInvalid: "ignore" });
+// @ts-expect-error: no such sink option
+node.sinks.JsonLines("a.jsonl", { rotate: 1 });
+// @ts-expect-error: the browser package has no logger
+new wasm.AuditLogger();
+
+export { logged, ended, ran, written };
 export { actor, back, clean, next, duration, entries, finding, kind, kinds, level, redacted, same, seconds, tags, text, typeName, version };
