@@ -22,6 +22,7 @@
 // records instead.
 "use strict";
 
+const { writeSync } = require("node:fs");
 const { Writable } = require("node:stream");
 
 const lib = require("./index.js");
@@ -63,7 +64,9 @@ function report(err) {
     message: err?.message ?? String(err),
   };
   if (err?.sink !== undefined) line.sink = err.sink;
-  process.stderr.write(`${JSON.stringify(line)}\n`);
+  // Straight to the descriptor: a worker's process.stderr is forwarded
+  // through the main thread and may be cut short when the worker exits.
+  writeSync(2, `${JSON.stringify(line)}\n`);
 }
 
 /**
@@ -71,8 +74,22 @@ function report(err) {
  * `messageKey` when pino's is not "msg".
  */
 function transport(options = {}) {
-  const { messageKey = "msg", ...loggerOptions } = options;
+  const { messageKey: chosenKey, pinoWillSendConfig, ...rest } = options;
+  // thread-stream adds its own `$context`.
+  const loggerOptions = Object.fromEntries(Object.entries(rest).filter(([k]) => !k.startsWith("$")));
   const logger = new lib.AuditLogger(loggerOptions);
+  let messageKey = chosenKey ?? "msg";
+  if (pinoWillSendConfig === true && chosenKey === undefined) {
+    // pino tells the transport its messageKey once it is running.
+    const { parentPort } = require("node:worker_threads");
+    const onConfig = (message) => {
+      if (message?.code === "PINO_CONFIG") {
+        if (typeof message.config?.messageKey === "string") messageKey = message.config.messageKey;
+        parentPort.off("message", onConfig);
+      }
+    };
+    parentPort?.on("message", onConfig);
+  }
   let pending = "";
   const handle = (text) => {
     if (text.trim() === "") return;

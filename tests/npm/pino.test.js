@@ -32,12 +32,19 @@ test(`${packageName}/pino: pino lines become complete, checked, redacted records
     { eventType: "EVENT_DATA_EXPORT", outcome: lib.Outcome.SUCCESS, actorId: "svc-billing", resource: "reports/r.csv", durationMs: 12, unrelated: { a: 1 } },
     "exported; card 4111 1111 1111 1111",
   );
-  log.warn({ eventType: lib.EventType.EVENT_LOGIN, outcome: "OUTCOME_FAILURE", actor_id: "mallory", resource: "apps/1" }, "bad password");
+  log.warn({ eventType: lib.EventType.EVENT_LOGIN, outcome: "OUTCOME_FAILURE_DENIED", actor_id: "mallory", resource: "apps/1" }, "bad password");
   log.error({ eventType: "EVENT_LOGIN", outcome: "OUTCOME_SUCCESS", severity: "SEVERITY_NOTICE", actorId: "bob", resource: "apps/2", message: "own message" }, "pino message");
   log.fatal({ eventType: "EVENT_LOGIN", outcome: "OUTCOME_SUCCESS", resource: "apps/3" }, "no actor: invalid");
+  log.info({ eventType: "EVENT_NOPE", actorId: "dave", resource: "apps/5" }, "an unknown event type is left unset: invalid");
   log.debug({ eventType: "EVENT_LOGIN", outcome: "OUTCOME_SUCCESS", actorId: "carol", resource: "apps/4" }, "debugging");
-  transport.end();
-  await once(transport, "close");
+  // The transport's worker is unref'd: hold the event loop until it closed.
+  const alive = setInterval(() => {}, 1000);
+  try {
+    transport.end();
+    await once(transport, "close");
+  } finally {
+    clearInterval(alive);
+  }
 
   const records = fs.readFileSync(file, "utf8").split("\n").filter(Boolean).map((l) => lib.fromJsonString(l));
   assert.equal(records.length, 4);
@@ -61,9 +68,36 @@ test(`${packageName}/pino: pino lines become complete, checked, redacted records
   assert.equal(debug.severity, lib.Severity.DEBUG);
 
   const quarantined = fs.readFileSync(kept, "utf8").split("\n").filter(Boolean).map((l) => lib.fromJsonString(l));
-  assert.equal(quarantined.length, 1);
+  assert.equal(quarantined.length, 2);
   assert.equal(quarantined[0].severity, lib.Severity.CRITICAL);
   assert.equal(quarantined[0].message, "no actor: invalid");
+  assert.equal(quarantined[1].eventType, 0); // unspecified
+  assert.equal(quarantined[1].actorId, "dave");
+});
+
+test(`${packageName}/pino: a refused line is reported on stderr and the transport carries on`, { skip }, async () => {
+  const { spawnSync } = await import("node:child_process");
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), "lokryn-pino-"));
+  const file = path.join(dir, "audit.jsonl");
+  // The default policy outside production: raise, which a transport cannot.
+  const script = `
+    const pino = require("pino");
+    const { sinks } = require("@lokryn/compliance-log");
+    const transport = pino.transport({
+      // From -e, pino cannot tell where to resolve a package name from.
+      target: require.resolve("@lokryn/compliance-log/pino"),
+      options: { sinks: [sinks.JsonLines(${JSON.stringify(file)})] },
+    });
+    const log = pino(transport);
+    log.info({ eventType: "EVENT_LOGIN", outcome: "OUTCOME_SUCCESS", resource: "apps/1" }, "no actor");
+    log.info({ eventType: "EVENT_LOGIN", outcome: "OUTCOME_SUCCESS", resource: "apps/1", actorId: "erin" }, "fine");
+  `;
+  const run = spawnSync(process.execPath, ["-e", script], { encoding: "utf8" });
+  assert.equal(run.status, 0, run.stderr);
+  const reports = run.stderr.split("\n").filter(Boolean).map((l) => JSON.parse(l));
+  assert.deepEqual(reports.map((r) => [r.lokryn, r.code]), [["audit-log-error", "INVALID"]]);
+  const records = fs.readFileSync(file, "utf8").split("\n").filter(Boolean).map((l) => lib.fromJsonString(l));
+  assert.deepEqual(records.map((r) => r.actorId), ["erin"]);
 });
 
 test(`${packageName}/pino: maps pino levels and fields without a logger`, { skip }, async () => {

@@ -6,6 +6,7 @@ import { create } from "@bufbuild/protobuf";
 import { timestampFromDate } from "@bufbuild/protobuf/wkt";
 import * as node from "@lokryn/compliance-log";
 import * as wasm from "@lokryn/compliance-log-wasm";
+import pinoTransport from "@lokryn/compliance-log/pino";
 
 import { EventType as EsEventType, LogEntrySchema, Outcome as EsOutcome } from "./gen/lokryn/compliancelog/v1/logentry_pb.js";
 
@@ -111,6 +112,11 @@ node.sinks.Ledger("ledger", { commitEvery: 100, commitEveryMs: 50 });
 new node.AuditLogger({ onInvalid: "ignore" });
 // @ts-expect-error: no such sink option
 node.sinks.JsonLines("a.jsonl", { rotate: 1 });
+// The pino transport's options are data: built-in sinks only.
+const stream = pinoTransport({ sinks: [node.sinks.JsonLines("a.jsonl")], profile: "pci", messageKey: "message" });
+stream.end();
+// @ts-expect-error: a user sink cannot cross into pino's worker thread
+pinoTransport({ sinks: [{ write() {} }] });
 // @ts-expect-error: the browser package has no logger
 new wasm.AuditLogger();
 

@@ -39,8 +39,9 @@ pub(crate) fn bytes_arg<H: Host>(h: &H, v: &H::Value, what: &str) -> R<Vec<u8>, 
     )))
 }
 
-/// An entry object (not bytes, not an array).
-pub(crate) fn entry_arg<H: Host>(h: &H, v: &H::Value, what: &str) -> R<LogEntry, H> {
+/// An entry object (not bytes, not an array); `what` names the argument
+/// in the `TYPE` error.
+pub fn entry_arg<H: Host>(h: &H, v: &H::Value, what: &str) -> R<LogEntry, H> {
     let kind = h.type_of(v).map_err(Failure::Host)?;
     if kind != JsType::Object {
         return Err(type_error::<H>(format!(

@@ -15,6 +15,7 @@ use napi::{JsDate, sys};
 use napi_derive::napi;
 
 pub mod ledger;
+pub mod logger;
 
 /// Positional arguments of a factory call.
 struct Args(Vec<sys::napi_value>);

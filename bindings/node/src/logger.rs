@@ -26,8 +26,8 @@ use lokryn_compliance_log_js::{
 use lokryn_logger as engine;
 use lokryn_logger::{LogError, Record, Sink, SinkError, TraceContext};
 use napi::bindgen_prelude::{
-    Array, Env, Function, FunctionRef, JsValue, JsValuesTupleIntoVec, Object, Result, Uint8Array,
-    Unknown,
+    Array, Env, FromNapiValue, Function, FunctionRef, JsValue, JsValuesTupleIntoVec, Result,
+    Uint8Array, Unknown,
 };
 use napi::sys;
 use napi_derive::napi;
@@ -139,7 +139,7 @@ impl UserSink {
             ));
         };
         let env = Env::from_raw(env);
-        let js = |e: napi::Error| SinkError::new("USER_SINK", e.reason.clone());
+        let js = |e: napi::Error| SinkError::new("USER_SINK", e.reason);
         let h = Node::new(&env).map_err(js)?;
         let mut args = vec![h.new_number(f64::from(op as u8)).map_err(js)?.raw()];
         if let Some(entry) = entry {
@@ -206,7 +206,7 @@ pub struct SinkSpec {
 
 /// The logger's options, as `logger.cjs` passes them (checked there).
 #[napi(object)]
-#[derive(Debug, Default)]
+#[derive(Default)]
 pub struct LoggerConfig {
     pub sinks: Vec<SinkSpec>,
     pub quarantine: Option<SinkSpec>,
@@ -214,6 +214,19 @@ pub struct LoggerConfig {
     pub on_invalid: Option<String>,
     pub redact: Option<bool>,
     pub redact_key: Option<Uint8Array>,
+}
+
+impl std::fmt::Debug for LoggerConfig {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("LoggerConfig")
+            .field("sinks", &self.sinks)
+            .field("quarantine", &self.quarantine)
+            .field("profiles", &self.profiles)
+            .field("on_invalid", &self.on_invalid)
+            .field("redact", &self.redact)
+            .field("redact_key", &self.redact_key.as_ref().map(|_| "<set>"))
+            .finish()
+    }
 }
 
 fn config_error(message: String) -> LogError {
@@ -242,7 +255,8 @@ fn usize_of(n: f64) -> usize {
 macro_rules! file_sink {
     ($ty:ty, $spec:expr, $path:expr) => {{
         let spec = $spec;
-        let mut sink = <$ty>::create($path).map_err(|e| sink_open_error(&spec.kind, $path, &e))?;
+        let path: &str = $path;
+        let mut sink = <$ty>::create(path).map_err(|e| sink_open_error(&spec.kind, path, &e))?;
         if let Some(n) = spec.rotate_bytes {
             sink = sink.rotate_bytes(count(n));
         }
@@ -298,7 +312,7 @@ fn open_sink(
             }
             Box::new(sink)
         }
-        "otlp" => Box::new(otlp_sink(spec, path()?)),
+        "otlp" => otlp_sink(spec, path()?)?,
         "stdout" => Box::new(engine::sinks::Stdout::new()),
         "user" => {
             let slot = spec
@@ -312,42 +326,11 @@ fn open_sink(
     })
 }
 
-fn otlp_sink(spec: &SinkSpec, endpoint: &str) -> engine::Otlp {
-    let mut sink = engine::Otlp::new(endpoint);
-    if let Some(n) = spec.batch_size {
-        sink = sink.batch_size(usize_of(n));
-    }
-    if let Some(n) = spec.batch_timeout_ms {
-        sink = sink.batch_timeout(millis(n));
-    }
-    if let Some(n) = spec.queue_capacity {
-        sink = sink.queue_capacity(usize_of(n));
-    }
-    if let Some(n) = spec.max_retries {
-        sink = sink.max_retries(u32::try_from(count(n)).unwrap_or(u32::MAX));
-    }
-    if let Some(n) = spec.max_elapsed_ms {
-        sink = sink.max_elapsed(millis(n));
-    }
-    if let Some(n) = spec.initial_backoff_ms {
-        sink = sink.initial_backoff(millis(n));
-    }
-    if let Some(n) = spec.max_backoff_ms {
-        sink = sink.max_backoff(millis(n));
-    }
-    if let Some(dir) = &spec.spill_dir {
-        sink = sink.spill_dir(dir);
-    }
-    if let Some(n) = spec.block_timeout_ms {
-        sink = sink.block_timeout(millis(n));
-    }
-    if let Some(n) = spec.timeout_ms {
-        sink = sink.timeout(millis(n));
-    }
-    if let Some(headers) = &spec.headers {
-        sink = sink.headers(headers.clone());
-    }
-    sink
+/// The OTLP sink (the `otlp` feature of lokryn-logger, not merged yet).
+fn otlp_sink(_spec: &SinkSpec, endpoint: &str) -> std::result::Result<Box<dyn Sink>, LogError> {
+    Err(config_error(format!(
+        "otlp {endpoint}: this build has no OTLP sink"
+    )))
 }
 
 // ----------------------------------------------------------------- errors
@@ -415,19 +398,29 @@ pub struct AuditLogger {
     on_warning: Warn,
 }
 
+impl std::fmt::Debug for AuditLogger {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("AuditLogger")
+            .field("inner", &self.inner)
+            .finish_non_exhaustive()
+    }
+}
+
 #[napi]
 impl AuditLogger {
     /// `new AuditLogger(config, defaults, users, onWarning)`: `users` are the
     /// functions of the user sinks `config` refers to by index.
     #[napi(constructor)]
+    #[allow(clippy::needless_pass_by_value)] // napi-rs passes the options by value
     pub fn new(
         env: &Env,
         config: LoggerConfig,
         defaults: Option<Unknown<'_>>,
         users: Array<'_>,
-        on_warning: Function<'_, Args, Unknown<'static>>,
+        on_warning: Unknown<'_>,
     ) -> Result<Self> {
         let h = Node::new(env)?;
+        let on_warning = Function::<Args, Unknown<'static>>::from_unknown(on_warning)?;
         let defaults = fields_arg(&h, defaults, "defaults")?;
         let mut slots = Vec::with_capacity(users.len() as usize);
         for i in 0..users.len() {
@@ -442,13 +435,13 @@ impl AuditLogger {
         }
         // Names come with the specs.
         for spec in config.sinks.iter().chain(config.quarantine.iter()) {
-            if let (Some(i), Some(name)) = (spec.index, &spec.name) {
-                if let Some(Some(slot)) = slots.get_mut(i as usize) {
-                    slot.name.clone_from(name);
-                }
+            if let (Some(i), Some(name)) = (spec.index, &spec.name)
+                && let Some(Some(slot)) = slots.get_mut(i as usize)
+            {
+                slot.name.clone_from(name);
             }
         }
-        let built = build(config, defaults, &mut slots);
+        let built = build(&config, defaults, &mut slots);
         let inner = built.map_err(|e| thrown(&h, &e))?;
         Ok(Self {
             inner,
@@ -467,9 +460,8 @@ impl AuditLogger {
     ) -> Result<Unknown<'env>> {
         let h = Node::new(env)?;
         let entry = h.finish_with(api::entry_arg(&h, &fields, "fields"))?;
-        let (result, warnings) = in_call(env, trace_of(trace_id, span_id), || {
-            self.inner.log(entry)
-        });
+        let (result, warnings) =
+            in_call(env, trace_of(trace_id, span_id), || self.inner.log(entry));
         let written = result.map_err(|e| thrown(&h, &e))?;
         warn(&h, &self.on_warning, warnings)?;
         written.to_js(&h)
@@ -549,7 +541,7 @@ fn type_error(h: &Node<'_>, message: String, field: &str) -> napi::Error {
 
 /// The engine logger of the options.
 fn build(
-    config: LoggerConfig,
+    config: &LoggerConfig,
     defaults: Option<LogEntry>,
     users: &mut [Option<UserSink>],
 ) -> std::result::Result<engine::AuditLogger, LogError> {
@@ -615,6 +607,14 @@ pub struct AuditOperation {
     on_warning: Warn,
 }
 
+impl std::fmt::Debug for AuditOperation {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("AuditOperation")
+            .field("op", &self.op)
+            .finish_non_exhaustive()
+    }
+}
+
 #[napi]
 impl AuditOperation {
     /// Whether it was logged.
@@ -677,10 +677,7 @@ impl AuditOperation {
             // Fields set here win over the template's (repeated ones add up).
             let bytes = fields.encode_to_vec();
             op.entry_mut().merge(bytes.as_slice()).map_err(|e| {
-                thrown(
-                    &h,
-                    &LogError::from(lokryn_compliance_log::Error::Decode(e)),
-                )
+                thrown(&h, &LogError::from(lokryn_compliance_log::Error::Decode(e)))
             })?;
         }
         let (result, warnings) = in_call(env, trace, || match failure {
