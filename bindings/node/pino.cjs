@@ -137,5 +137,4 @@ function transport(options = {}) {
 }
 
 module.exports = transport;
-module.exports.default = transport;
 module.exports.recordJson = recordJson;
