@@ -1,6 +1,7 @@
 //! Runs the shared cases of tests/vectors/logger/cases.json (see the README
 //! next to it), which the Python and Node loggers run too.
 
+#![allow(clippy::panic)]
 use std::fs;
 use std::path::Path;
 use std::sync::Arc;
