@@ -114,6 +114,8 @@ export interface AuditLoggerOptions {
   redact?: boolean | Uint8Array | string;
   /** Fields copied into every record that leaves them unset. */
   defaults?: LogEntryInit;
+  /** The `producer` filled into records (default: this package's name and version). */
+  producer?: { name: string; version: string };
   /** Called for an invalid record under "warn" (default: `process.emitWarning`, type "AuditWarning"). */
   onWarning?: (entry: LogEntry, report: ValidationReport) => void;
   /** How long the flush on `beforeExit` and the close on `exit` may take (ms, default 5000). */

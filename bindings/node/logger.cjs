@@ -182,7 +182,7 @@ function nativeSink(sink, where, users) {
 // ------------------------------------------------------------------ logger
 
 const LOGGER_OPTIONS = new Set([
-  "sinks", "profile", "onInvalid", "quarantine", "redact", "defaults", "onWarning", "exitTimeoutMs",
+  "sinks", "profile", "onInvalid", "quarantine", "redact", "defaults", "producer", "onWarning", "exitTimeoutMs",
 ]);
 
 /** What the "warn" policy does by default: a process warning. */
@@ -265,6 +265,14 @@ class AuditLogger {
       config.redactKey = typeof redact === "string" ? Buffer.from(redact, "utf8") : redact;
     } else {
       throw typeError("AuditLogger: redact must be a boolean, or the key (a Uint8Array or a string) of keyed redaction", "redact");
+    }
+    if (options.producer !== undefined) {
+      const { name, version } = options.producer ?? {};
+      if (typeof name !== "string" || typeof version !== "string" || name === "") {
+        throw typeError("AuditLogger: producer must be { name, version } (strings)", "producer");
+      }
+      config.producerName = name;
+      config.producerVersion = version;
     }
     const onWarning = options.onWarning ?? emitAuditWarning;
     if (typeof onWarning !== "function") {

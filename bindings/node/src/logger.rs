@@ -214,6 +214,8 @@ pub struct LoggerConfig {
     pub on_invalid: Option<String>,
     pub redact: Option<bool>,
     pub redact_key: Option<Uint8Array>,
+    pub producer_name: Option<String>,
+    pub producer_version: Option<String>,
 }
 
 impl std::fmt::Debug for LoggerConfig {
@@ -225,6 +227,8 @@ impl std::fmt::Debug for LoggerConfig {
             .field("on_invalid", &self.on_invalid)
             .field("redact", &self.redact)
             .field("redact_key", &self.redact_key.as_ref().map(|_| "<set>"))
+            .field("producer_name", &self.producer_name)
+            .field("producer_version", &self.producer_version)
             .finish()
     }
 }
@@ -545,8 +549,18 @@ fn build(
     defaults: Option<LogEntry>,
     users: &mut [Option<UserSink>],
 ) -> std::result::Result<engine::AuditLogger, LogError> {
+    let producer = (
+        config
+            .producer_name
+            .as_deref()
+            .unwrap_or("@lokryn/compliance-log"),
+        config
+            .producer_version
+            .as_deref()
+            .unwrap_or(env!("CARGO_PKG_VERSION")),
+    );
     let mut b = engine::AuditLogger::builder()
-        .producer("@lokryn/compliance-log", env!("CARGO_PKG_VERSION"))
+        .producer(producer.0, producer.1)
         .trace_context(current_trace)
         .on_warning(keep_warning);
     for spec in &config.sinks {
