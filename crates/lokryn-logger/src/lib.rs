@@ -35,10 +35,13 @@
 //! ```
 
 mod complete;
+pub mod delivery;
 mod error;
 mod logger;
 mod operation;
 mod otel;
+#[cfg(feature = "otlp")]
+pub mod otlp;
 mod sink;
 pub mod sinks;
 
