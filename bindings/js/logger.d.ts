@@ -46,6 +46,8 @@ export interface OtlpSinkOptions {
   timeoutMs?: number;
   /** Extra HTTP headers (authentication). */
   headers?: Record<string, string>;
+  /** gzip request bodies (default: off). */
+  gzip?: boolean;
 }
 
 /**

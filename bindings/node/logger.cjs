@@ -141,6 +141,7 @@ function Otlp(endpoint, options) {
       blockTimeoutMs: "count",
       timeoutMs: "count",
       headers: "headers",
+      gzip: "boolean",
     }),
   });
 }

@@ -403,3 +403,89 @@ test(`${packageName}: open loggers are flushed before exit and closed at exit`, 
   assert.equal(exited.split("\n").filter(Boolean).at(-1), "close");
   assert.ok(!exited.startsWith("flush\nflush"), exited);
 });
+
+/**
+ * An OTLP/HTTP receiver in a worker thread (the logger's `flush` blocks this
+ * thread): `/v1/logs` answers 200, a path under `/refuse` 400. Resolves to
+ * `{ url, bodies(), stop() }`; `bodies()` gives the accepted request bodies.
+ */
+async function receiver() {
+  const { Worker } = await import("node:worker_threads");
+  const { once } = await import("node:events");
+  const worker = new Worker(
+    `
+    const http = require("node:http");
+    const { parentPort } = require("node:worker_threads");
+    const bodies = [];
+    const server = http.createServer((req, res) => {
+      const chunks = [];
+      req.on("data", (c) => chunks.push(c));
+      req.on("end", () => {
+        if (req.url.startsWith("/refuse")) {
+          res.writeHead(400, { "content-type": "text/plain" }).end("no");
+          return;
+        }
+        bodies.push(Buffer.concat(chunks).toString("latin1"));
+        res.writeHead(200, { "content-type": "application/x-protobuf" }).end();
+      });
+    });
+    server.listen(0, "127.0.0.1", () => parentPort.postMessage({ port: server.address().port }));
+    parentPort.on("message", (m) => {
+      if (m === "bodies") parentPort.postMessage({ bodies });
+      if (m === "stop") server.close(() => process.exit(0));
+    });
+    `,
+    { eval: true },
+  );
+  const [{ port }] = await once(worker, "message");
+  return {
+    url: `http://127.0.0.1:${port}`,
+    async bodies() {
+      worker.postMessage("bodies");
+      const [{ bodies }] = await once(worker, "message");
+      return bodies;
+    },
+    async stop() {
+      worker.postMessage("stop");
+      await once(worker, "exit");
+    },
+  };
+}
+
+test(`${packageName}: the Otlp sink delivers batches from its own thread and counts them`, { skip }, async () => {
+  const server = await receiver();
+  try {
+    const logger = new lib.AuditLogger({
+      sinks: [lib.sinks.Otlp(server.url, { batchSize: 10, batchTimeoutMs: 20, queueCapacity: 100 })],
+    });
+    const ids = [];
+    for (let i = 0; i < 25; i++) ids.push(logger.log(fields(i)).eventId);
+    logger.flush(10_000);
+    const [otlp] = logger.stats.sinks;
+    assert.equal(otlp.name, `otlp:${server.url}`);
+    assert.deepEqual([otlp.written, otlp.queued, otlp.dropped], [25, 0, 0]);
+    const bodies = await server.bodies();
+    assert.ok(bodies.length >= 3, `${bodies.length} requests for 25 records in batches of 10`);
+    for (const id of ids) {
+      assert.equal(bodies.filter((b) => b.includes(id)).length, 1, `event ${id} delivered once`);
+    }
+    logger.close(10_000);
+
+    // A collector refusing the records (400, permanent): dropped and counted.
+    const refused = new lib.AuditLogger({
+      sinks: [lib.sinks.Otlp(`${server.url}/refuse`, { batchSize: 5, batchTimeoutMs: 10 })],
+    });
+    for (let i = 0; i < 5; i++) refused.log(fields(i));
+    try {
+      refused.flush(10_000);
+    } catch (err) {
+      // Whether flush reports the loss as an error or not, the stats say it.
+      assert.ok(err instanceof lib.ComplianceLogError, String(err));
+    }
+    const [r] = refused.stats.sinks;
+    assert.deepEqual([r.written, r.dropped], [0, 5]);
+    refused.close(1000);
+  } finally {
+    await server.stop();
+  }
+});

@@ -202,6 +202,7 @@ pub struct SinkSpec {
     pub block_timeout_ms: Option<f64>,
     pub timeout_ms: Option<f64>,
     pub headers: Option<std::collections::HashMap<String, String>>,
+    pub gzip: Option<bool>,
 }
 
 /// The logger's options, as `logger.cjs` passes them (checked there).
@@ -316,7 +317,7 @@ fn open_sink(
             }
             Box::new(sink)
         }
-        "otlp" => otlp_sink(spec, path()?)?,
+        "otlp" => Box::new(otlp_sink(spec, path()?)),
         "stdout" => Box::new(engine::sinks::Stdout::new()),
         "user" => {
             let slot = spec
@@ -330,11 +331,46 @@ fn open_sink(
     })
 }
 
-/// The OTLP sink (the `otlp` feature of lokryn-logger, not merged yet).
-fn otlp_sink(_spec: &SinkSpec, endpoint: &str) -> std::result::Result<Box<dyn Sink>, LogError> {
-    Err(config_error(format!(
-        "otlp {endpoint}: this build has no OTLP sink"
-    )))
+/// The OTLP/HTTP sink: batches on its own threads, never calls JavaScript.
+fn otlp_sink(spec: &SinkSpec, endpoint: &str) -> engine::otlp::Otlp {
+    let mut sink = engine::otlp::Otlp::new(endpoint);
+    if let Some(n) = spec.batch_size {
+        sink = sink.batch_size(usize_of(n));
+    }
+    if let Some(n) = spec.batch_timeout_ms {
+        sink = sink.batch_timeout(millis(n));
+    }
+    if let Some(n) = spec.queue_capacity {
+        sink = sink.queue_capacity(usize_of(n));
+    }
+    if let Some(n) = spec.max_retries {
+        sink = sink.max_retries(u32::try_from(count(n)).unwrap_or(u32::MAX));
+    }
+    if let Some(n) = spec.max_elapsed_ms {
+        sink = sink.max_elapsed(millis(n));
+    }
+    if let Some(n) = spec.initial_backoff_ms {
+        sink = sink.initial_backoff(millis(n));
+    }
+    if let Some(n) = spec.max_backoff_ms {
+        sink = sink.max_backoff(millis(n));
+    }
+    if let Some(dir) = &spec.spill_dir {
+        sink = sink.spill_dir(dir);
+    }
+    if let Some(n) = spec.block_timeout_ms {
+        sink = sink.block_timeout(millis(n));
+    }
+    if let Some(n) = spec.timeout_ms {
+        sink = sink.timeout(millis(n));
+    }
+    if let Some(headers) = &spec.headers {
+        sink = sink.headers(headers.clone());
+    }
+    if let Some(gzip) = spec.gzip {
+        sink = sink.gzip(gzip);
+    }
+    sink
 }
 
 // ----------------------------------------------------------------- errors
