@@ -7,7 +7,8 @@
 //   module, with its imports of either package rewritten to the build under
 //   test and its relative imports (`./gen/…`, the protobuf-es code) resolved
 //   from this folder. In a browser, the blocks that import `node:` modules
-//   are left to the Node run.
+//   are left to the Node run; the blocks of the audit logger (`AuditLogger`,
+//   the Node package's alone) run against the Node package only.
 // * Every `console.log(…)` of a block must end with a comment that starts
 //   with the values it prints, as JavaScript literals (`// "INVALID" 4`,
 //   `// true; …`), must print them, and must run at least once. A block that
@@ -88,7 +89,8 @@ function instrument(block, where, resolve) {
   const code = lines
     .join("\n")
     .replace(
-      /(\bfrom\s*|\bimport\s*\(\s*|\bimport\s+|\brequire\s*\(\s*)(["'])([^"'\n]+)\2/g,
+      // (and a pino transport's `target:`, which pino resolves from its caller)
+      /(\bfrom\s*|\bimport\s*\(\s*|\bimport\s+|\brequire\s*\(\s*|\btarget:\s*)(["'])([^"'\n]+)\2/g,
       // JSON quoting: a Windows path's backslashes stay backslashes.
       (_all, head, _quote, specifier) => `${head}${JSON.stringify(resolve(specifier))}`,
     );
@@ -138,7 +140,11 @@ async function runModule(code, commonjs, dir, n) {
 async function runReadme(readme, section) {
   const all = blocks(await readText(`../../${readme}`), "js", section);
   assert.ok(all.length > 0, `no js examples in ${readme}${section ? ` ${section}` : ""}`);
-  const runnable = isNode ? all : all.filter((b) => !/["']node:/.test(b.code));
+  // The audit logger is the Node package's alone: its blocks run against it only.
+  const nodePackageOnly = (b) => /\bAuditLogger\b/.test(b.code);
+  const runnable = all.filter(
+    (b) => (isNode || !/["']node:/.test(b.code)) && (binding === "node" || !nodePackageOnly(b)),
+  );
   const resolve = await resolver();
   let dir;
   let cwd;
@@ -186,6 +192,28 @@ async function runReadme(readme, section) {
 
 test(`${packageName}: README.md's "JavaScript (Node)" example runs and prints what it says`, async () => {
   await runReadme("README.md", "## JavaScript (Node)");
+});
+
+test(`${packageName}: docs/logging.md's Node examples run and print what they say`, {
+  skip: binding === "node" ? false : "the wasm package has no logger",
+}, async () => {
+  const count = await runReadme("docs/logging.md", "## Node");
+  assert.ok(count >= 4, `only ${count} examples ran`);
+});
+
+test(`${packageName}: README.md shows the tested five-line Node logger of docs/logging.md`, {
+  skip: isNode ? false : "reads the files from disk",
+}, async () => {
+  const marked = async (file) => {
+    const text = (await readText(`../../${file}`)).replace(/\r\n/g, "\n");
+    const at = text.indexOf("<!-- five-line-node -->\n```js\n");
+    assert.ok(at !== -1, `${file}: no five-line-node block`);
+    const start = text.indexOf("\n", text.indexOf("```js", at)) + 1;
+    return text.slice(start, text.indexOf("\n```", start));
+  };
+  const docs = await marked("docs/logging.md");
+  assert.match(docs, /new AuditLogger\(/);
+  assert.equal(await marked("README.md"), docs);
 });
 
 test(`${packageName}: the package README's examples run and print what they say`, async () => {
