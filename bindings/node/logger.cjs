@@ -225,6 +225,17 @@ function hookExit() {
   process.on("exit", () => atExit(true));
 }
 
+/** Each AuditLogger's native half, for `logJson` (the pino transport's path). */
+const natives = new WeakMap();
+
+/**
+ * Logs the record of proto3 JSON `text` (keys the schema does not define are
+ * ignored) and returns nothing: no entry object is made either way.
+ */
+function logJson(logger, text) {
+  natives.get(logger).logJson(text);
+}
+
 /**
  * `new AuditLogger({ sinks, profile, onInvalid, quarantine, redact, defaults })`.
  */
@@ -286,6 +297,7 @@ class AuditLogger {
     /** How long the flush and close at process exit may take (ms). */
     this.exitTimeoutMs = exitTimeoutMs;
     this.#native = new native.AuditLogger(config, defaults, users, onWarning);
+    natives.set(this, this.#native);
     this.#ref = new WeakRef(this);
     open.add(this.#ref);
     hookExit();
@@ -384,4 +396,4 @@ class Operation {
   }
 }
 
-module.exports = { AuditLogger, Operation, sinks };
+module.exports = { AuditLogger, Operation, logJson, sinks };

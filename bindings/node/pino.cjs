@@ -26,6 +26,7 @@ const { writeSync } = require("node:fs");
 const { Writable } = require("node:stream");
 
 const lib = require("./index.js");
+const { logJson } = require("./logger.cjs");
 
 /** pino's numeric levels to the schema's severities. */
 function severityOf(level) {
@@ -94,10 +95,7 @@ function transport(options = {}) {
   const handle = (text) => {
     if (text.trim() === "") return;
     try {
-      const entry = lib.fromJsonString(recordJson(JSON.parse(text), messageKey), {
-        ignoreUnknownFields: true,
-      });
-      logger.log(entry);
+      logJson(logger, recordJson(JSON.parse(text), messageKey));
     } catch (err) {
       report(err);
     }

@@ -507,6 +507,22 @@ impl AuditLogger {
         written.to_js(&h)
     }
 
+    /// `logJson(text)`: logs the record of proto3 JSON text, keys the schema
+    /// does not define ignored; returns nothing. The pino transport's path:
+    /// no JavaScript object is made on the way in or out.
+    #[napi]
+    #[allow(clippy::needless_pass_by_value)] // napi-rs passes owned strings
+    pub fn log_json(&self, env: &Env, text: String) -> Result<()> {
+        let h = Node::new(env)?;
+        let mut options = lokryn_compliance_log::json::JsonOptions::default();
+        options.ignore_unknown_fields = true;
+        let entry = lokryn_compliance_log::json::from_json_with(&text, &options)
+            .map_err(|e| thrown(&h, &LogError::from(e)))?;
+        let (result, warnings) = in_call(env, None, || self.inner.log(entry));
+        result.map_err(|e| thrown(&h, &e))?;
+        warn(&h, &self.on_warning, warnings)
+    }
+
     /// `operation(eventType, fields?)`: the native operation handle.
     #[napi]
     pub fn operation(
