@@ -7,15 +7,15 @@
     clippy::indexing_slicing
 )]
 
-use std::fs::{self, File};
-use std::io::{BufReader, Write as _};
+mod common;
+
+use std::fs;
+use std::io::Write as _;
 use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
-use lokryn_compliance_log::compress::decompress;
-use lokryn_compliance_log::stream::{DelimitedReader, JsonLinesReader};
 use lokryn_compliance_log::{
     ActorType, DelegationLink, EventType, GenAiPayload, LogEntry, McpPayload, Outcome,
     PayloadFormat, Producer, Sensitivity, Severity, Timestamp, codec,
@@ -25,15 +25,7 @@ use lokryn_logger::{
     AuditLogger, OnInvalid, Record, Redaction, Sink, SinkError, TraceContext, is_uuid7,
 };
 
-fn valid(actor: &str) -> LogEntry {
-    LogEntry {
-        event_type: EventType::EventLogin as i32,
-        outcome: Outcome::Success as i32,
-        severity: Severity::Info as i32,
-        actor_id: actor.into(),
-        ..Default::default()
-    }
-}
+use common::valid;
 
 /// A user sink keeping what it is given, failing on demand.
 #[derive(Clone, Default)]
@@ -460,33 +452,14 @@ fn operations_record_outcomes_errors_and_panics() {
     );
 }
 
-/// Every entry of the files in `dir` whose name starts with `stem`, oldest
-/// file first (rotated names sort by time; the current file is last).
+/// Every entry of the files of a file sink, oldest first, and the files.
 fn read_all(dir: &Path, stem: &str, current: &str) -> (Vec<String>, Vec<PathBuf>) {
-    let mut files: Vec<PathBuf> = fs::read_dir(dir)
-        .unwrap()
-        .map(|e| e.unwrap().path())
-        .filter(|p| {
-            let name = p.file_name().unwrap().to_string_lossy().into_owned();
-            name.starts_with(stem) && name != current
-        })
+    let files = common::sink_files(dir, stem, current);
+    let actors = files
+        .iter()
+        .flat_map(|f| common::read_file(f))
+        .map(|e| e.unwrap().actor_id)
         .collect();
-    files.sort();
-    files.push(dir.join(current));
-    let mut actors = Vec::new();
-    for path in &files {
-        let (_, reader) = decompress(BufReader::new(File::open(path).unwrap())).unwrap();
-        let name = path.to_string_lossy();
-        if name.contains(".jsonl") {
-            for e in JsonLinesReader::new(reader) {
-                actors.push(e.unwrap().actor_id);
-            }
-        } else {
-            for e in DelimitedReader::new(reader) {
-                actors.push(e.unwrap().actor_id);
-            }
-        }
-    }
     (actors, files)
 }
 
