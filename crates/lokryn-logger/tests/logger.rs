@@ -252,17 +252,22 @@ fn policies_count_and_route() {
         .on_warning(move |entry, report| {
             s.lock()
                 .unwrap()
-                .push((entry.actor_id.clone(), report.errors().count()));
+                .push((entry.message.clone(), report.errors().count()));
         })
         .build()
         .unwrap();
     audit
         .log(LogEntry {
             severity: 0,
+            message: "mail eve@example.com".into(),
             ..valid("eve")
         })
         .unwrap();
-    assert_eq!(*seen.lock().unwrap(), [("eve".to_owned(), 1)]);
+    // The hook sees the record as written (redacted), never the raw value.
+    assert_eq!(
+        *seen.lock().unwrap(),
+        [("mail [REDACTED:email]".to_owned(), 1)]
+    );
     assert_eq!(main.actors(), ["eve"]);
 
     // Raise: the report comes back, nothing is written.
@@ -281,6 +286,12 @@ fn policies_count_and_route() {
     );
     assert!(main.actors().is_empty());
     assert_eq!(audit.stats().invalid, 1);
+}
+
+#[test]
+fn the_logger_is_shared_across_threads() {
+    fn shared<T: Send + Sync + Clone + 'static>() {}
+    shared::<AuditLogger>();
 }
 
 #[test]

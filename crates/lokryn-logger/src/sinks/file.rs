@@ -32,6 +32,10 @@ struct LogFile {
     compression: Compression,
     durable: bool,
     buf: Vec<u8>,
+    /// A failure that did not concern a record (compressing a rotated
+    /// file), for the next `flush` or `close` to report.
+    deferred: Option<SinkError>,
+    closed: bool,
 }
 
 impl LogFile {
@@ -52,6 +56,8 @@ impl LogFile {
             compression: Compression::None,
             durable: false,
             buf: Vec::new(),
+            deferred: None,
+            closed: false,
         };
         out.open()?;
         Ok(out)
@@ -92,6 +98,9 @@ impl LogFile {
     }
 
     fn write(&mut self, record: &Record<'_>) -> Result<(), SinkError> {
+        if self.closed {
+            return Err(SinkError::new("CLOSED", format!("{} is closed", self.name)));
+        }
         self.buf.clear();
         match self.format {
             Format::JsonLines => {
@@ -107,8 +116,12 @@ impl LogFile {
         if self.due(len) {
             self.rotate()?;
         }
+        if self.file.is_none() {
+            // A rotation that could not open the new file: try again.
+            self.open()?;
+        }
         let Some(file) = self.file.as_mut() else {
-            return Err(SinkError::new("CLOSED", format!("{} is closed", self.name)));
+            return Err(SinkError::new("IO", format!("{} is not open", self.name)));
         };
         let written = file.write_all(&self.buf).and_then(|()| {
             if self.durable {
@@ -138,21 +151,28 @@ impl LogFile {
                 .is_some_and(|every| self.opened.elapsed() >= every)
     }
 
-    /// Moves the current file aside under a time-stamped name (compressing it
-    /// when asked) and starts a new one.
+    /// Moves the current file aside under a time-stamped name and starts a
+    /// new one; then compresses the rotated file when asked. A compression
+    /// that fails leaves the rotated file uncompressed (readable as it is)
+    /// and is reported by the next `flush` or `close`: the record being
+    /// written is not refused for it.
     fn rotate(&mut self) -> Result<(), SinkError> {
         if let Some(file) = self.file.take() {
             file.sync_all().map_err(|e| self.io("syncing", &e))?;
         }
         let rotated = self.rotated_name();
         fs::rename(&self.path, &rotated).map_err(|e| self.io("rotating", &e))?;
-        if self.compression != Compression::None {
-            compress_file(&rotated, self.compression).map_err(|e| {
-                SinkError::new("IO", format!("compressing {}: {e}", rotated.display()))
-            })?;
-        }
         self.open()?;
-        sync_parent(&self.path).map_err(|e| self.io("syncing the directory of", &e))
+        sync_parent(&self.path).map_err(|e| self.io("syncing the directory of", &e))?;
+        if self.compression != Compression::None
+            && let Err(e) = compress_file(&rotated, self.compression)
+        {
+            self.deferred = Some(SinkError::new(
+                "IO",
+                format!("compressing {}: {e}", rotated.display()),
+            ));
+        }
+        Ok(())
     }
 
     /// `dir/audit.jsonl` → `dir/audit.20261207T063800.123456789Z.jsonl`, with
@@ -193,15 +213,16 @@ impl LogFile {
     }
 
     fn flush(&mut self) -> Result<(), SinkError> {
-        match &self.file {
-            Some(file) => file.sync_data().map_err(|e| self.io("syncing", &e)),
-            None => Ok(()),
+        if let Some(file) = &self.file {
+            file.sync_data().map_err(|e| self.io("syncing", &e))?;
         }
+        self.deferred.take().map_or(Ok(()), Err)
     }
 
     fn close(&mut self) -> Result<(), SinkError> {
         let result = self.flush();
         self.file = None;
+        self.closed = true;
         result
     }
 }
