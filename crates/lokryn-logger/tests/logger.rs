@@ -678,3 +678,29 @@ fn tracing_layer_turns_events_of_its_target_into_records() {
     assert_eq!(r.payload_format, PayloadFormat::Json as i32);
     assert_eq!(*errors.lock().unwrap(), ["INVALID"]);
 }
+
+#[cfg(feature = "opentelemetry")]
+#[test]
+fn the_current_opentelemetry_span_fills_the_trace_context() {
+    use opentelemetry::trace::{
+        SpanContext, SpanId, TraceContextExt as _, TraceFlags, TraceId, TraceState,
+    };
+
+    let mem = Memory::named("m");
+    let audit = AuditLogger::builder().sink(mem.clone()).build().unwrap();
+    // No active span: nothing filled.
+    assert_eq!(audit.log(valid("before")).unwrap().trace_id, "");
+    let sc = SpanContext::new(
+        TraceId::from_hex("4bf92f3577b34da6a3ce929d0e0e4736").unwrap(),
+        SpanId::from_hex("00f067aa0ba902b7").unwrap(),
+        TraceFlags::SAMPLED,
+        true,
+        TraceState::default(),
+    );
+    let _guard = opentelemetry::Context::current()
+        .with_remote_span_context(sc)
+        .attach();
+    let written = audit.log(valid("inside")).unwrap();
+    assert_eq!(written.trace_id, "4bf92f3577b34da6a3ce929d0e0e4736");
+    assert_eq!(written.span_id, "00f067aa0ba902b7");
+}
