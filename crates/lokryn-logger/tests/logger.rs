@@ -686,8 +686,10 @@ fn the_current_opentelemetry_span_fills_the_trace_context() {
         SpanContext, SpanId, TraceContextExt as _, TraceFlags, TraceId, TraceState,
     };
 
-    let mem = Memory::named("m");
-    let audit = AuditLogger::builder().sink(mem.clone()).build().unwrap();
+    let audit = AuditLogger::builder()
+        .sink(Memory::named("m"))
+        .build()
+        .unwrap();
     // No active span: nothing filled.
     assert_eq!(audit.log(valid("before")).unwrap().trace_id, "");
     let sc = SpanContext::new(
