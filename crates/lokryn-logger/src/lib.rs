@@ -37,6 +37,8 @@
 mod complete;
 pub mod delivery;
 mod error;
+#[cfg(feature = "tracing")]
+mod layer;
 mod logger;
 mod operation;
 mod otel;
@@ -47,11 +49,19 @@ pub mod sinks;
 
 pub use complete::{TraceContext, is_uuid7};
 pub use error::{LogError, SinkError, SinkFailure};
+#[cfg(feature = "tracing")]
+pub use layer::AuditLayer;
 pub use logger::{AuditLogger, Builder, OnInvalid, Redaction};
 pub use operation::Operation;
 #[cfg(feature = "opentelemetry")]
 pub use otel::current as current_otel_context;
 pub use sink::{Record, Sink, SinkStats, Stats};
+
+/// The Rust examples of docs/logging.md, compiled and run as doctests (they
+/// use every feature; `cargo xtask test` runs them with `--all-features`).
+#[cfg(all(doctest, feature = "tracing", feature = "ledger"))]
+#[doc = include_str!("../../../docs/logging.md")]
+struct LoggingDocDoctests;
 
 /// The validation report of an invalid record ([`LogError::report`]).
 pub use lokryn_compliance_log::validate::Report as ValidationReport;
