@@ -382,8 +382,7 @@ fn the_byte_bound_holds_and_a_record_larger_than_it_is_dropped() {
             .build()
             .unwrap();
         probe.log(entry(0)).unwrap();
-        let one = *size.lock().unwrap();
-        one
+        *size.lock().unwrap()
     };
     let sink = quick(&server.endpoint())
         .batch_size(1)
