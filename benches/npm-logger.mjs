@@ -9,8 +9,8 @@
 //   node benches/npm-logger.mjs    # LOKRYN_BENCH_MS=300 for longer samples
 //
 // Each figure is the median of 7 samples of at least LOKRYN_BENCH_MS ms (200
-// by default); each sample writes a fresh file in a temporary directory,
-// deleted after. pino does no validation, no redaction, no record
+// by default), the rows sampled in turn; each sample writes a fresh file in
+// a temporary directory, deleted after. pino does no validation, no redaction, no record
 // completion beyond a time stamp and no protobuf encoding; the logger does
 // all four, with one write(2) per record (pino's synchronous destination
 // also writes once per record). Figures from a shared, noisy machine are
@@ -57,25 +57,34 @@ const pinoRecord = { ...record, durationMs: 87 };
 let n = 0;
 const file = () => join(dir, `f${n++}`);
 
-/** Median ns per record of `run(count)`, which sets up, writes `count` records and finishes. */
-function measure(run) {
+/** How many records `run(count)` needs for a sample of at least a quarter of SAMPLE_MS, times 4. */
+function calibrate(run) {
   run(200); // warm up
   let count = BATCH;
   for (;;) {
     const t = process.hrtime.bigint();
     run(count);
-    if (Number(process.hrtime.bigint() - t) / 1e6 >= SAMPLE_MS / 4) break;
+    if (Number(process.hrtime.bigint() - t) / 1e6 >= SAMPLE_MS / 4) return count * 4;
     count *= 2;
   }
-  count *= 4;
-  const samples = [];
-  for (let s = 0; s < 7; s++) {
-    const t = process.hrtime.bigint();
-    run(count);
-    samples.push(Number(process.hrtime.bigint() - t) / count);
+}
+
+/**
+ * Median ns per record of each `run(count)`: 7 rounds, each taking one
+ * sample of every row in turn, so that the load of a shared machine
+ * weighs on the rows alike.
+ */
+function measureAll(runs) {
+  const counts = runs.map(calibrate);
+  const samples = runs.map(() => []);
+  for (let round = 0; round < 7; round++) {
+    runs.forEach((run, i) => {
+      const t = process.hrtime.bigint();
+      run(counts[i]);
+      samples[i].push(Number(process.hrtime.bigint() - t) / counts[i]);
+    });
   }
-  samples.sort((a, b) => a - b);
-  return samples[3];
+  return samples.map((s) => s.sort((a, b) => a - b)[3]);
 }
 
 function ours(count) {
@@ -108,11 +117,13 @@ function pinoWith(sync) {
   check.close();
 }
 
-const rows = [
-  ["AuditLogger.log (pci + redaction, JSON Lines file)", measure(ours)],
-  ["pino, pino.destination({ sync: true })", measure(pinoWith(true))],
-  ["pino, pino.destination({ sync: false })", measure(pinoWith(false))],
+const names = [
+  "AuditLogger.log (pci + redaction, JSON Lines file)",
+  "pino, pino.destination({ sync: true })",
+  "pino, pino.destination({ sync: false })",
 ];
+const times = measureAll([ours, pinoWith(true), pinoWith(false)]);
+const rows = names.map((name, i) => [name, times[i]]);
 rmSync(dir, { recursive: true, force: true });
 
 const fmt = (ns) => (ns >= 10_000 ? `${(ns / 1000).toFixed(1)} µs` : `${Math.round(ns)} ns`);
