@@ -953,18 +953,26 @@ impl Spill {
             .open(&path)?;
         let mut header = [0u8; 16];
         let len = file.metadata()?.len();
-        let generation =
-            if len >= HEADER && file.read_exact(&mut header).is_ok() && header.starts_with(MAGIC) {
-                u64_at(&header, 8)
-            } else {
-                let generation = Jitter::new().0;
-                file.set_len(0)?;
-                file.seek(SeekFrom::Start(0))?;
-                file.write_all(MAGIC)?;
-                file.write_all(&generation.to_le_bytes())?;
-                file.sync_data()?;
-                generation
-            };
+        let generation = if len >= HEADER {
+            file.read_exact(&mut header)?;
+            if !header.starts_with(MAGIC) {
+                // Not ours: refuse rather than overwrite someone's data.
+                return Err(io::Error::new(
+                    io::ErrorKind::InvalidData,
+                    format!("{} is not a spill file", path.display()),
+                ));
+            }
+            u64_at(&header, 8)
+        } else {
+            // New, or a header that was never completed (no records yet).
+            let generation = Jitter::new().0;
+            file.set_len(0)?;
+            file.seek(SeekFrom::Start(0))?;
+            file.write_all(MAGIC)?;
+            file.write_all(&generation.to_le_bytes())?;
+            file.sync_data()?;
+            generation
+        };
         let cursor = std::fs::read(dir.join("spill.cursor")).ok();
         let acked = match cursor {
             Some(c) if c.len() == 16 && u64_at(&c, 0) == generation => u64_at(&c, 8),
@@ -1248,6 +1256,23 @@ mod tests {
         assert_eq!(delivery.stats().written, 3);
         // Everything acknowledged: the file is back to its header.
         assert_eq!(std::fs::metadata(&path).unwrap().len(), HEADER);
+    }
+
+    #[test]
+    fn a_file_that_is_not_a_spill_file_is_refused_not_overwritten() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("spill.bin");
+        std::fs::write(&path, b"somebody else's data, not ours").unwrap();
+        let err = Spill::open(dir.path()).err().unwrap();
+        assert_eq!(err.kind(), io::ErrorKind::InvalidData);
+        assert_eq!(
+            std::fs::read(&path).unwrap(),
+            b"somebody else's data, not ours"
+        );
+        // A header cut short by a crash held no records: started afresh.
+        std::fs::write(&path, &MAGIC[..5]).unwrap();
+        let spill = Spill::open(dir.path()).unwrap();
+        assert_eq!((spill.unread, spill.len), (0, HEADER));
     }
 
     #[test]
