@@ -312,6 +312,30 @@ impl Shared {
             .or_default() += dropped.count;
     }
 
+    /// Waits for progress until `done` holds (`true`) or `deadline` passes
+    /// (`false`).
+    fn wait_for<'a>(
+        &'a self,
+        mut state: MutexGuard<'a, State>,
+        deadline: Instant,
+        done: impl Fn(&State) -> bool,
+    ) -> (MutexGuard<'a, State>, bool) {
+        loop {
+            if done(&state) {
+                return (state, true);
+            }
+            let now = Instant::now();
+            if now >= deadline {
+                return (state, false);
+            }
+            state = self
+                .progress
+                .wait_timeout(state, deadline - now)
+                .unwrap_or_else(PoisonError::into_inner)
+                .0;
+        }
+    }
+
     /// Tells the drop hook (never under the lock; a panicking hook does
     /// not stop delivery).
     fn tell(&self, dropped: &Dropped) {
@@ -392,7 +416,9 @@ impl Delivery {
                 let was_empty = state.queue.is_empty();
                 state.enqueue(item);
                 state.accepted += 1;
-                if was_empty || state.queue.len() >= policy.batch_size {
+                // Wake the worker only on the transitions it waits for (a
+                // futex wake per record would cost more than the rest).
+                if was_empty || state.queue.len() == policy.batch_size {
                     shared.worker.notify_one();
                 }
                 return Ok(Pushed::Queued);
@@ -480,64 +506,42 @@ impl Delivery {
         let target = state.accepted;
         state.flush_wanted = true;
         shared.worker.notify_one();
-        loop {
-            if state.resolved >= target || state.done {
-                state.flush_wanted = false;
-                return if state.resolved >= target {
-                    Ok(())
-                } else {
-                    Err(pending(&state, target))
-                };
-            }
-            let now = Instant::now();
-            if now >= deadline {
-                state.flush_wanted = false;
-                return Err(pending(&state, target));
-            }
-            state = shared
-                .progress
-                .wait_timeout(state, deadline - now)
-                .unwrap_or_else(PoisonError::into_inner)
-                .0;
+        let (mut state, _) = shared.wait_for(state, deadline, |s| s.resolved >= target || s.done);
+        state.flush_wanted = false;
+        if state.resolved >= target {
+            Ok(())
+        } else {
+            Err(pending(&state, target))
         }
     }
 
     /// Stops taking records, delivers what is queued until `deadline`, then
-    /// stops the worker. Records in the spill file stay there for the next
-    /// run; records still in memory at the deadline are dropped (counted,
-    /// reason `closed`) once the attempt in progress returns. Idempotent.
+    /// stops the worker. At the deadline, what is still in memory goes back
+    /// to the spill file (in front of what is there) when there is one, and
+    /// is otherwise dropped (counted, reason `closed`), once the attempt in
+    /// progress returns. Idempotent.
     pub fn close(&mut self, deadline: Instant) -> Result<(), Pending> {
         let shared = Arc::clone(&self.shared);
         let mut state = shared.lock();
         state.closing = true;
         shared.worker.notify_one();
         shared.progress.notify_all();
-        loop {
-            if state.done {
-                drop(state);
-                if let Some(worker) = self.worker.take() {
-                    let _ = worker.join();
-                }
-                let state = shared.lock();
-                let target = state.accepted;
-                return if state.resolved >= target {
-                    Ok(())
-                } else {
-                    Err(pending(&state, target))
-                };
-            }
-            let now = Instant::now();
-            if now >= deadline {
-                let left = pending(&state, state.accepted);
-                state.abort = true;
-                shared.worker.notify_one();
-                return Err(left);
-            }
-            state = shared
-                .progress
-                .wait_timeout(state, deadline - now)
-                .unwrap_or_else(PoisonError::into_inner)
-                .0;
+        let (mut state, stopped) = shared.wait_for(state, deadline, |s| s.done);
+        if !stopped {
+            let left = pending(&state, state.accepted);
+            state.abort = true;
+            shared.worker.notify_one();
+            return Err(left);
+        }
+        drop(state);
+        if let Some(worker) = self.worker.take() {
+            let _ = worker.join();
+        }
+        let state = shared.lock();
+        if state.resolved >= state.accepted {
+            Ok(())
+        } else {
+            Err(pending(&state, state.accepted))
         }
     }
 
@@ -949,18 +953,26 @@ impl Spill {
             .open(&path)?;
         let mut header = [0u8; 16];
         let len = file.metadata()?.len();
-        let generation =
-            if len >= HEADER && file.read_exact(&mut header).is_ok() && header.starts_with(MAGIC) {
-                u64_at(&header, 8)
-            } else {
-                let generation = Jitter::new().0;
-                file.set_len(0)?;
-                file.seek(SeekFrom::Start(0))?;
-                file.write_all(MAGIC)?;
-                file.write_all(&generation.to_le_bytes())?;
-                file.sync_data()?;
-                generation
-            };
+        let generation = if len >= HEADER {
+            file.read_exact(&mut header)?;
+            if !header.starts_with(MAGIC) {
+                // Not ours: refuse rather than overwrite someone's data.
+                return Err(io::Error::new(
+                    io::ErrorKind::InvalidData,
+                    format!("{} is not a spill file", path.display()),
+                ));
+            }
+            u64_at(&header, 8)
+        } else {
+            // New, or a header that was never completed (no records yet).
+            let generation = Jitter::new().0;
+            file.set_len(0)?;
+            file.seek(SeekFrom::Start(0))?;
+            file.write_all(MAGIC)?;
+            file.write_all(&generation.to_le_bytes())?;
+            file.sync_data()?;
+            generation
+        };
         let cursor = std::fs::read(dir.join("spill.cursor")).ok();
         let acked = match cursor {
             Some(c) if c.len() == 16 && u64_at(&c, 0) == generation => u64_at(&c, 8),
@@ -1244,6 +1256,23 @@ mod tests {
         assert_eq!(delivery.stats().written, 3);
         // Everything acknowledged: the file is back to its header.
         assert_eq!(std::fs::metadata(&path).unwrap().len(), HEADER);
+    }
+
+    #[test]
+    fn a_file_that_is_not_a_spill_file_is_refused_not_overwritten() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("spill.bin");
+        std::fs::write(&path, b"somebody else's data, not ours").unwrap();
+        let err = Spill::open(dir.path()).err().unwrap();
+        assert_eq!(err.kind(), io::ErrorKind::InvalidData);
+        assert_eq!(
+            std::fs::read(&path).unwrap(),
+            b"somebody else's data, not ours"
+        );
+        // A header cut short by a crash held no records: started afresh.
+        std::fs::write(&path, &MAGIC[..5]).unwrap();
+        let spill = Spill::open(dir.path()).unwrap();
+        assert_eq!((spill.unread, spill.len), (0, HEADER));
     }
 
     #[test]
