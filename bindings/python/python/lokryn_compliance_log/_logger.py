@@ -92,6 +92,19 @@ def _close_at_exit() -> None:
             print(f"lokryn_compliance_log: closing an AuditLogger at exit: {err!r}", file=sys.stderr)
 
 
+def _with_trace(fields: Dict[str, Any]) -> Dict[str, Any]:
+    """``fields`` with the current span's trace context where they leave it unset."""
+    if "trace_id" not in fields or "span_id" not in fields:
+        context = _otel.current()
+        if context is not None:
+            trace_id, span_id, parent = context
+            fields.setdefault("trace_id", trace_id)
+            fields.setdefault("span_id", span_id)
+            if parent:
+                fields.setdefault("parent_span_id", parent)
+    return fields
+
+
 def _profiles(profile: Union[None, str, Iterable[str]]) -> List[str]:
     if profile is None:
         return []
@@ -174,15 +187,7 @@ class AuditLogger:
         """Writes one record made of ``fields`` (``LogEntry`` field names,
         values as ``LogEntry(**fields)`` accepts them); returns the
         ``LogEntry`` as written: completed and redacted."""
-        if "trace_id" not in fields or "span_id" not in fields:
-            context = _otel.current()
-            if context is not None:
-                trace_id, span_id, parent = context
-                fields.setdefault("trace_id", trace_id)
-                fields.setdefault("span_id", span_id)
-                if parent:
-                    fields.setdefault("parent_span_id", parent)
-        return self._native.log(LogEntry(**fields))
+        return self._native.log(LogEntry(**_with_trace(fields)))
 
     def log_entry(self, entry: Any) -> Any:
         """Writes a ``LogEntry`` (or its serialized bytes) as ``log`` does;
@@ -204,12 +209,14 @@ class AuditLogger:
     def operation(self, event_type: Union[int, str], **fields: Any) -> Operation:
         """A context manager that writes one record when its block ends:
         ``event_type`` and ``fields``, with ``duration_ms`` the time the
-        block took and ``outcome`` ``OUTCOME_SUCCESS``; when the block
-        raises, ``outcome`` is ``OUTCOME_FAILURE_ERROR``, ``error_code`` the
-        exception's class name and ``error_message`` its text, and the
-        exception propagates. ``as op`` gives the ``Operation``, whose
-        ``set(**fields)`` adds fields and ``fail(code, message)`` records a
-        failure without an exception."""
+        block took, ``outcome`` ``OUTCOME_SUCCESS`` and (unless given)
+        ``severity`` ``SEVERITY_INFO``. When the block raises, ``outcome``
+        is ``OUTCOME_FAILURE_ERROR``, ``severity`` ``SEVERITY_ERROR``,
+        ``error_code`` the exception's class name and ``error_message`` its
+        text, and the exception propagates. ``as op`` gives the
+        ``Operation``: ``op.set(**fields)`` adds fields, ``op.fail(code,
+        message)`` records a failure without an exception, and ``op.entry``
+        is the record once written."""
         return Operation(self, event_type, fields)
 
     def flush(self, timeout: Optional[float] = None) -> None:
@@ -247,29 +254,38 @@ class AuditLogger:
 
 
 class Operation:
-    """One timed operation of ``AuditLogger.operation``; its record is
-    written when the ``with`` block ends (``entry`` then holds it)."""
+    """One timed operation of ``AuditLogger.operation``: timing starts when
+    the ``with`` block is entered and the record is written when it ends
+    (``entry`` then holds it). The engine's operation does the rest, so the
+    record is the same as in Rust and Node."""
 
     def __init__(self, logger: AuditLogger, event_type: Union[int, str], fields: Dict[str, Any]) -> None:
         self._logger = logger
-        self._fields: Dict[str, Any] = dict(fields, event_type=event_type)
-        self._start: Optional[int] = None
+        self._event_type = event_type
+        self._fields = fields
+        self._extra: Dict[str, Any] = {}
+        self._failure: Optional[Tuple[str, str]] = None
+        self._native: Any = None
         self.entry: Any = None
 
     def set(self, **fields: Any) -> None:
-        """Adds or replaces fields of the record."""
-        self._fields.update(fields)
+        """Adds or replaces fields of the record (an ``outcome`` set here is
+        the outcome of a block that does not raise)."""
+        self._extra.update(fields)
 
     def fail(self, code: str, message: str = "") -> None:
-        """Records a failure (``OUTCOME_FAILURE_ERROR`` unless ``outcome``
-        was set) with this error code and message, without an exception."""
-        self._fields.setdefault("outcome", logentry_pb2.OUTCOME_FAILURE_ERROR)
-        self._fields["error_code"] = code
-        if message:
-            self._fields["error_message"] = message
+        """Records a failure with this error code and message without an
+        exception (``outcome`` ``OUTCOME_FAILURE_ERROR`` unless set)."""
+        self._failure = (code, message)
 
     def __enter__(self) -> Operation:
-        self._start = time.monotonic_ns()
+        if self._native is not None:
+            raise RuntimeError("an Operation is entered once")
+        event_type = self._event_type
+        if isinstance(event_type, str):
+            event_type = logentry_pb2.EventType.Value(event_type)
+        template = LogEntry(**_with_trace(dict(self._fields)))
+        self._native = self._logger._native.operation(event_type, template)
         return self
 
     def __exit__(
@@ -278,15 +294,20 @@ class Operation:
         exc: Optional[BaseException],
         tb: Optional[TracebackType],
     ) -> None:
-        start = self._start if self._start is not None else time.monotonic_ns()
-        fields = self._fields
-        fields["duration_ms"] = (time.monotonic_ns() - start) // 1_000_000
+        extra = dict(self._extra)
+        outcome = extra.pop("outcome", None)
+        if isinstance(outcome, str):
+            outcome = logentry_pb2.Outcome.Value(outcome)
+        code, message = "", ""
         if exc is not None:
-            fields["outcome"] = logentry_pb2.OUTCOME_FAILURE_ERROR
-            fields["error_code"] = type(exc).__name__
-            fields["error_message"] = str(exc)
-        else:
-            fields.setdefault("outcome", logentry_pb2.OUTCOME_SUCCESS)
+            outcome = logentry_pb2.OUTCOME_FAILURE_ERROR
+            code, message = type(exc).__name__, str(exc)
+        elif self._failure is not None:
+            code, message = self._failure
+            if outcome is None:
+                outcome = logentry_pb2.OUTCOME_FAILURE_ERROR
+        if outcome is None:
+            outcome = logentry_pb2.OUTCOME_SUCCESS
         # A failure to write the record propagates, with the block's own
         # exception (if any) as its __context__.
-        self.entry = self._logger.log(**fields)
+        self.entry = self._native.finish(outcome, code, message, LogEntry(**extra) if extra else None)
