@@ -1,0 +1,13 @@
+//! The sinks that come with the crate. Any type implementing
+//! [`Sink`](crate::Sink) is a sink too.
+
+mod file;
+#[cfg(feature = "ledger")]
+mod ledger;
+mod stdout;
+
+pub use file::{Binary, JsonLines};
+#[cfg(feature = "ledger")]
+pub use ledger::Ledger;
+pub use lokryn_compliance_log::compress::Compression;
+pub use stdout::Stdout;
