@@ -17,7 +17,7 @@ from lokryn_compliance_log import sinks
 
 UUID7 = re.compile(r"^[0-9a-f]{8}-[0-9a-f]{4}-7[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$")
 CARD = "4111 1111 1111 1111"
-VALID = {"event_type": lcl.EVENT_LOGIN, "outcome": lcl.OUTCOME_SUCCESS, "actor_id": "u-42",
+VALID = {"event_type": lcl.EVENT_LOGIN, "outcome": lcl.OUTCOME_SUCCESS, "severity": lcl.SEVERITY_INFO, "actor_id": "u-42",
          "actor_type": lcl.ACTOR_TYPE_USER, "component": "auth", "resource": "accounts/u-42"}
 
 
@@ -173,7 +173,7 @@ def test_raise_policy_writes_nothing_and_raises_validation_error():
     with pytest.raises(lcl.ValidationError) as err:
         audit.log(event_type=lcl.EVENT_LOGIN)
     assert err.value.code == "INVALID"
-    assert any(v.field == "actor_id" for v in err.value.violations)
+    assert any(v.field == "actorId" for v in err.value.violations)
     assert sink.entries == []
     assert audit.stats.invalid == 1 and audit.stats.logged == 0
 
@@ -309,7 +309,7 @@ def test_open_loggers_are_closed_at_interpreter_exit(tmp_path):
                 open({str(marker)!r}, "w").write("closed")
 
         audit = lcl.AuditLogger([Sink(), sinks.JsonLines({str(tmp_path / "a.jsonl")!r})])
-        audit.log(event_type=lcl.EVENT_LOGIN, actor_id="u", outcome=lcl.OUTCOME_SUCCESS)
+        audit.log(event_type=lcl.EVENT_LOGIN, actor_id="u", outcome=lcl.OUTCOME_SUCCESS, severity=lcl.SEVERITY_INFO)
     """)
     done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=False)
     assert done.returncode == 0, done.stderr
@@ -360,6 +360,7 @@ def test_logging_handler_maps_extra_level_and_exceptions():
     assert second.event_type == lcl.EVENT_RESOURCE_ACCESS  # the handler's default
     assert second.severity == lcl.SEVERITY_ERROR
     assert second.error_code == "KeyError" and second.error_message == "'k'"
+    assert second.outcome == lcl.OUTCOME_FAILURE_ERROR
 
 
 def test_logging_handler_reports_refused_records(capsys):

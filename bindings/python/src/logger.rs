@@ -59,7 +59,7 @@ fn logger_error(py: Python<'_>, code: &'static str, message: String, sink: Optio
 }
 
 /// The Python exception for an engine error.
-fn log_error(py: Python<'_>, err: LogError) -> PyErr {
+fn log_error(py: Python<'_>, err: &LogError) -> PyErr {
     let cause = SINK_EXCEPTION.with(|c| c.borrow_mut().take());
     if err.code() == "INVALID" {
         if let Some(report) = err.report() {
@@ -85,8 +85,9 @@ fn config_error(py: Python<'_>, message: String) -> PyErr {
 fn timeout(py: Python<'_>, seconds: Option<f64>) -> PyResult<Option<Duration>> {
     seconds
         .map(|s| {
-            Duration::try_from_secs_f64(s)
-                .map_err(|_| config_error(py, format!("timeout must be 0 or more seconds, got {s}")))
+            Duration::try_from_secs_f64(s).map_err(|_| {
+                config_error(py, format!("timeout must be 0 or more seconds, got {s}"))
+            })
         })
         .transpose()
 }
@@ -230,6 +231,7 @@ pub(crate) struct LedgerSink(Held);
 impl LedgerSink {
     #[new]
     #[pyo3(signature = (path, *, commit_every = None))]
+    #[allow(clippy::needless_pass_by_value)] // pyo3 extracts owned arguments
     fn new(py: Python<'_>, path: PathBuf, commit_every: Option<(usize, f64)>) -> PyResult<Self> {
         let mut sink = py
             .detach(|| sinks::Ledger::open(&path))
@@ -379,13 +381,13 @@ pub(crate) struct AuditEngine {
 }
 
 fn built(py: Python<'_>, result: Result<Builder, LogError>) -> PyResult<Builder> {
-    result.map_err(|e| log_error(py, e))
+    result.map_err(|e| log_error(py, &e))
 }
 
 #[pymethods]
 impl AuditEngine {
     #[new]
-    #[pyo3(signature = (sinks, *, profiles, on_invalid = None, quarantine = None, redact = None, defaults = None, on_warning = None))]
+    #[pyo3(signature = (sinks, *, profiles, on_invalid = None, quarantine = None, redact = None, defaults = None, producer = None, on_warning = None))]
     #[allow(clippy::too_many_arguments, clippy::needless_pass_by_value)] // pyo3 extracts owned arguments
     fn new(
         py: Python<'_>,
@@ -395,10 +397,17 @@ impl AuditEngine {
         quarantine: Option<&Bound<'_, PyAny>>,
         redact: Option<&Bound<'_, PyAny>>,
         defaults: Option<&Bound<'_, PyAny>>,
+        producer: Option<(String, String)>,
         on_warning: Option<Py<PyAny>>,
     ) -> PyResult<Self> {
-        let mut builder = built(py, AuditLogger::builder().profiles(&profiles))?
-            .producer("lokryn-compliance-log", env!("CARGO_PKG_VERSION"));
+        let (name, version) = producer.unwrap_or_else(|| {
+            (
+                "lokryn-compliance-log".to_owned(),
+                env!("CARGO_PKG_VERSION").to_owned(),
+            )
+        });
+        let mut builder =
+            built(py, AuditLogger::builder().profiles(&profiles))?.producer(&name, &version);
         if let Some(name) = on_invalid {
             let policy = OnInvalid::from_name(name).ok_or_else(|| {
                 config_error(
@@ -424,7 +433,7 @@ impl AuditEngine {
         builder = builder.on_warning(|_: &LogEntry, report: &Report| {
             WARNING.with(|w| *w.borrow_mut() = Some(report.clone()));
         });
-        let logger = builder.build().map_err(|e| log_error(py, e))?;
+        let logger = builder.build().map_err(|e| log_error(py, &e))?;
         Ok(Self { logger, on_warning })
     }
 
@@ -437,7 +446,12 @@ impl AuditEngine {
     }
 
     /// Starts timing an operation of `event_type` on the record `template`.
-    fn operation(&self, py: Python<'_>, event_type: i32, template: &Bound<'_, PyAny>) -> PyResult<PyOperation> {
+    fn operation(
+        &self,
+        py: Python<'_>,
+        event_type: i32,
+        template: &Bound<'_, PyAny>,
+    ) -> PyResult<PyOperation> {
         let event_type = EventType::try_from(event_type)
             .map_err(|_| config_error(py, format!("{event_type} is not an EventType value")))?;
         let template = decode_entry(template)?;
@@ -452,7 +466,7 @@ impl AuditEngine {
     fn flush(&self, py: Python<'_>, timeout: Option<f64>) -> PyResult<()> {
         let timeout = self::timeout(py, timeout)?;
         py.detach(|| self.logger.flush(timeout))
-            .map_err(|e| log_error(py, e))
+            .map_err(|e| log_error(py, &e))
     }
 
     /// Flushes and closes every sink; later calls do nothing.
@@ -460,7 +474,7 @@ impl AuditEngine {
     fn close(&self, py: Python<'_>, timeout: Option<f64>) -> PyResult<()> {
         let timeout = self::timeout(py, timeout)?;
         py.detach(|| self.logger.close(timeout))
-            .map_err(|e| log_error(py, e))
+            .map_err(|e| log_error(py, &e))
     }
 
     /// Whether `close` was called.
@@ -475,7 +489,16 @@ impl AuditEngine {
         let sinks = stats
             .sinks
             .iter()
-            .map(|s| (s.name.as_str(), s.written, s.queued, s.retried, s.dropped, s.failed))
+            .map(|s| {
+                (
+                    s.name.as_str(),
+                    s.written,
+                    s.queued,
+                    s.retried,
+                    s.dropped,
+                    s.failed,
+                )
+            })
             .collect::<Vec<_>>();
         (stats.logged, stats.invalid, stats.quarantined, sinks).into_pyobject(py)
     }
@@ -546,7 +569,7 @@ fn written<'py>(
     on_warning: Option<&Py<PyAny>>,
 ) -> PyResult<Bound<'py, PyAny>> {
     let warning = WARNING.with(|w| w.borrow_mut().take());
-    let entry = result.map_err(|e| log_error(py, e))?;
+    let entry = result.map_err(|e| log_error(py, &e))?;
     let entry = log_entry_from_bytes(py, &codec::encode(&entry))?;
     if let (Some(report), Some(hook)) = (warning, on_warning) {
         hook.call1(py, (&entry, ValidationReport::new(py, report)?))?;

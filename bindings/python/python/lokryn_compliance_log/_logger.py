@@ -105,6 +105,17 @@ def _with_trace(fields: Dict[str, Any]) -> Dict[str, Any]:
     return fields
 
 
+def _producer(producer: Any) -> Optional[Tuple[str, str]]:
+    if producer is None:
+        return None
+    if isinstance(producer, tuple):
+        name, version = producer
+        return str(name), str(version)
+    if isinstance(producer, dict):
+        return str(producer.get("name", "")), str(producer.get("version", ""))
+    return str(producer.name), str(producer.version)
+
+
 def _profiles(profile: Union[None, str, Iterable[str]]) -> List[str]:
     if profile is None:
         return []
@@ -143,6 +154,11 @@ class AuditLogger:
     leaves them unset, such as ``component``, ``environment`` or
     ``policy_tags``.
 
+    ``producer``: the ``Producer`` records are stamped with (a
+    ``Producer`` message, ``{"name": ..., "version": ...}`` or a
+    ``(name, version)`` pair); by default this package and its version.
+    Records that set their own keep it.
+
     ``exit_timeout``: seconds the flush at interpreter exit may take.
 
     Every record is completed with ``time``, ``event_id`` (UUIDv7),
@@ -161,6 +177,7 @@ class AuditLogger:
         on_invalid: Optional[str] = None,
         quarantine: Any = None,
         redact: Union[bool, bytes] = True,
+        producer: Any = None,
         exit_timeout: float = EXIT_TIMEOUT,
         **defaults: Any,
     ) -> None:
@@ -172,6 +189,7 @@ class AuditLogger:
             quarantine=quarantine,
             redact=redact,
             defaults=LogEntry(**defaults) if defaults else None,
+            producer=_producer(producer),
             on_warning=self._warn,
         )
         _OPEN.add(self)

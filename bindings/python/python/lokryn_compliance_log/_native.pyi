@@ -473,6 +473,7 @@ class AuditEngine:
         quarantine: Any = None,
         redact: Union[bool, bytes, None] = None,
         defaults: Optional[_Entry] = None,
+        producer: Optional[Tuple[str, str]] = None,
         on_warning: Optional[Any] = None,
     ) -> AuditEngine: ...
     def log(self, entry: _Entry) -> LogEntry: ...

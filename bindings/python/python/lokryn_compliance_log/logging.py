@@ -14,9 +14,9 @@ Each ``LogRecord`` becomes one call of ``AuditLogger.log``: the items of
 ``extra=`` whose names are ``LogEntry`` fields become record fields (values as
 ``LogEntry(**fields)`` accepts them), the formatted message becomes
 ``message``, the level becomes ``severity``, and an exception being handled
-(``exc_info``, as ``logging.exception`` passes) fills ``error_code`` with
-its class name and ``error_message`` with its text, unless ``extra=`` gives
-them. Items of ``extra=`` that are not fields are ignored.
+(``exc_info``, as ``logging.exception`` passes) makes ``outcome``
+``OUTCOME_FAILURE_ERROR``, ``error_code`` its class name and
+``error_message`` its text, unless ``extra=`` gives them. Items of ``extra=`` that are not fields are ignored.
 """
 
 from __future__ import annotations
@@ -63,6 +63,7 @@ def fields_of_record(record: logging.LogRecord, message: str) -> Dict[str, Any]:
     fields.setdefault("severity", severity_of_level(record.levelno))
     if record.exc_info and record.exc_info[1] is not None:
         error = record.exc_info[1]
+        fields.setdefault("outcome", logentry_pb2.OUTCOME_FAILURE_ERROR)
         fields.setdefault("error_code", type(error).__name__)
         fields.setdefault("error_message", str(error))
     return fields

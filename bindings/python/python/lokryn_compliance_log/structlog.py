@@ -15,8 +15,9 @@ Each event it sees becomes one call of ``AuditLogger.log``: the keys of the
 event dictionary that are ``LogEntry`` field names become record fields
 (values as ``LogEntry(**fields)`` accepts them), the ``event`` text becomes
 ``message``, the method name (``info``, ``warning``...) becomes ``severity``,
-and an exception (``exc_info``, as ``log.exception`` sets) fills
-``error_code`` and ``error_message`` unless the event gives them. Other keys
+and an exception (``exc_info``, as ``log.exception`` sets) makes
+``outcome`` ``OUTCOME_FAILURE_ERROR`` and fills ``error_code`` and
+``error_message``, unless the event gives them. Other keys
 are ignored. The event dictionary goes on to the next processor unchanged;
 with ``drop=True`` the processor ends the chain instead (``DropEvent``).
 
@@ -101,6 +102,7 @@ class AuditProcessor:
             fields.setdefault("severity", severity)
         error = _exception(event_dict.get("exc_info"))
         if error is not None:
+            fields.setdefault("outcome", logentry_pb2.OUTCOME_FAILURE_ERROR)
             fields.setdefault("error_code", type(error).__name__)
             fields.setdefault("error_message", str(error))
         if self.event_type is not None:
