@@ -1,2 +1,99 @@
-//! Placeholder, replaced by the real benchmark.
-fn main() {}
+//! The cost of one audit record, next to its peer measured in the same run:
+//!
+//! * `lokryn-logger`: `AuditLogger::log` with `pci` validation and
+//!   redaction (on by default), to a JSON Lines file (one `write` per
+//!   record, no buffering);
+//! * `tracing-json`: `tracing::info!` with the same fields through
+//!   `tracing-subscriber`'s JSON layer, writing each event to a file (also
+//!   one `write` per event, no buffering), which neither validates nor
+//!   redacts.
+//!
+//! The target: `log` no slower than the peer. The ratio is printed
+//! by criterion as the two times; docs/logging.md records a run.
+
+#![allow(clippy::unwrap_used, clippy::expect_used, missing_docs)]
+
+use std::fs::File;
+use std::hint::black_box;
+use std::sync::Mutex;
+use std::time::Duration;
+
+use criterion::{Criterion, Throughput, criterion_group, criterion_main};
+use lokryn_compliance_log::{EventType, LogEntry, Outcome, Severity};
+use lokryn_logger::AuditLogger;
+use lokryn_logger::sinks::JsonLines;
+
+/// The fields both sides log: an agent's tool call, with an email address in
+/// the message (which the audit logger redacts).
+fn entry(i: u64) -> LogEntry {
+    LogEntry {
+        event_type: EventType::EventToolInvocation as i32,
+        outcome: Outcome::Success as i32,
+        severity: Severity::Info as i32,
+        actor_id: "agent-042".into(),
+        component: "mcp-client".into(),
+        environment: "staging".into(),
+        resource: "tools/database_query".into(),
+        message: format!("sent the report of request {i} to ops@example.com"),
+        policy_tags: vec!["SOC2".into(), "data-access".into()],
+        session_id: "sess-9f2c".into(),
+        request_id: format!("req-{i}"),
+        duration_ms: 12,
+        ..Default::default()
+    }
+}
+
+fn bench(c: &mut Criterion) {
+    let dir = tempfile::tempdir().unwrap();
+    let mut group = c.benchmark_group("log");
+    group.throughput(Throughput::Elements(1));
+    group.measurement_time(Duration::from_secs(5));
+
+    let audit = AuditLogger::builder()
+        .sink(JsonLines::create(dir.path().join("audit.jsonl")).unwrap())
+        .profiles(["pci"])
+        .unwrap()
+        .build()
+        .unwrap();
+    let mut i = 0u64;
+    group.bench_function("lokryn-logger", |b| {
+        b.iter(|| {
+            i += 1;
+            black_box(audit.log(entry(i)).unwrap());
+        });
+    });
+    audit.close(None).unwrap();
+
+    let file = File::create(dir.path().join("tracing.jsonl")).unwrap();
+    let subscriber = tracing_subscriber::fmt()
+        .json()
+        .with_writer(Mutex::new(file))
+        .finish();
+    tracing::subscriber::with_default(subscriber, || {
+        let mut i = 0u64;
+        group.bench_function("tracing-json", |b| {
+            b.iter(|| {
+                i += 1;
+                let (request_id, tags) = (format!("req-{i}"), ["SOC2", "data-access"]);
+                tracing::info!(
+                    target: "audit",
+                    event_type = "EVENT_TOOL_INVOCATION",
+                    outcome = "OUTCOME_SUCCESS",
+                    actor_id = "agent-042",
+                    component = "mcp-client",
+                    environment = "staging",
+                    resource = "tools/database_query",
+                    policy_tags = ?tags,
+                    session_id = "sess-9f2c",
+                    request_id = %request_id,
+                    duration_ms = 12,
+                    "sent the report of request {i} to ops@example.com"
+                );
+            });
+        });
+    });
+    group.finish();
+}
+
+criterion_group!(benches, bench);
+criterion_main!(benches);

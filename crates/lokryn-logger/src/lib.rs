@@ -36,6 +36,8 @@
 
 mod complete;
 mod error;
+#[cfg(feature = "tracing")]
+mod layer;
 mod logger;
 mod operation;
 mod otel;
@@ -44,6 +46,8 @@ pub mod sinks;
 
 pub use complete::{TraceContext, is_uuid7};
 pub use error::{LogError, SinkError, SinkFailure};
+#[cfg(feature = "tracing")]
+pub use layer::AuditLayer;
 pub use logger::{AuditLogger, Builder, OnInvalid, Redaction};
 pub use operation::Operation;
 #[cfg(feature = "opentelemetry")]
