@@ -23,7 +23,11 @@ def fields(doc):
     entry = lcl.from_json(json.dumps(doc))
     out = {}
     for descriptor, value in entry.ListFields():
-        out[descriptor.name] = list(value) if descriptor.label == descriptor.LABEL_REPEATED else value
+        # `is_repeated` in protobuf >= 6.32, `label` before (gone in 7).
+        repeated = getattr(descriptor, "is_repeated", None)
+        if repeated is None:
+            repeated = descriptor.label == descriptor.LABEL_REPEATED
+        out[descriptor.name] = list(value) if repeated else value
     return out
 
 
