@@ -35,12 +35,15 @@
 //! ```
 
 mod complete;
+pub mod delivery;
 mod error;
 #[cfg(feature = "tracing")]
 mod layer;
 mod logger;
 mod operation;
 mod otel;
+#[cfg(feature = "otlp")]
+pub mod otlp;
 mod sink;
 pub mod sinks;
 
