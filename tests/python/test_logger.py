@@ -8,7 +8,9 @@ import re
 import subprocess
 import sys
 import textwrap
+import threading
 import warnings
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 import pytest
 
@@ -122,16 +124,62 @@ def test_ledger_sink_appends_verifiable_records(tmp_path):
     assert [e.event_id for e in ledger.read()] == [e.event_id for e in written]
 
 
-def test_otlp_sink_counts_what_it_could_not_deliver():
-    # Nothing listens on port 9 (discard) of localhost: every post fails.
-    otlp = sinks.Otlp("http://127.0.0.1:9", max_retries=0, batch_size=1, queue_capacity=4)
-    audit = lcl.AuditLogger([otlp])
-    audit.log(**VALID)
-    with pytest.raises(lcl.LoggerError):
-        audit.close(timeout=5)
+def test_otlp_sink_delivers_retries_and_counts():
+    answers = [503]  # the first request is refused, to be retried
+    received = []
+
+    class Collector(BaseHTTPRequestHandler):
+        def do_POST(self):
+            body = self.rfile.read(int(self.headers["Content-Length"]))
+            status = answers.pop(0) if answers else 200
+            if status == 200:
+                received.append((self.path, self.headers["Content-Type"], body))
+            self.send_response(status)
+            self.send_header("Content-Length", "0")
+            self.end_headers()
+
+        def log_message(self, *args):
+            pass
+
+    server = ThreadingHTTPServer(("127.0.0.1", 0), Collector)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    try:
+        otlp = sinks.Otlp(f"http://127.0.0.1:{server.server_address[1]}", batch_size=2,
+                          batch_timeout=0.05, initial_backoff=0.01, max_backoff=0.05)
+        audit = lcl.AuditLogger([otlp])
+        ids = [audit.log(**VALID).event_id for _ in range(3)]
+        audit.close(timeout=10)
+    finally:
+        server.shutdown()
+        server.server_close()
     [stats] = audit.stats.sinks
-    assert stats.name.startswith("otlp:")
-    assert stats.written == 0 and stats.dropped + stats.queued == 1
+    assert stats.name == f"otlp:http://127.0.0.1:{server.server_address[1]}"
+    assert (stats.written, stats.dropped, stats.queued) == (3, 0, 0)
+    assert stats.retried >= 1
+    assert {(path, kind) for path, kind, _ in received} == {("/v1/logs", "application/x-protobuf")}
+    bodies = b"".join(body for *_, body in received)
+    assert all(i.encode() in bodies for i in ids)
+
+
+def test_otlp_sink_counts_what_it_could_not_deliver():
+    # Nothing listens on port 9 (discard) of localhost: the one attempt fails.
+    audit = lcl.AuditLogger([sinks.Otlp("http://127.0.0.1:9", max_retries=0, batch_timeout=0.01)])
+    audit.log(**VALID)
+    audit.close(timeout=10)
+    [stats] = audit.stats.sinks
+    assert (stats.written, stats.dropped, stats.queued) == (0, 1, 0)
+
+
+def test_sink_options_are_checked(tmp_path):
+    with pytest.raises(lcl.LoggerError) as err:
+        sinks.JsonLines(tmp_path / "a.jsonl", compress_rotated="bzip2")
+    assert err.value.code == "CONFIG"
+    with pytest.raises(lcl.LoggerError) as err:
+        sinks.Otlp("http://127.0.0.1:4318", batch_timeout=-1)
+    assert err.value.code == "CONFIG"
+    with pytest.raises(lcl.LoggerError) as err:
+        sinks.JsonLines(tmp_path)  # a directory
+    assert err.value.code == "IO" and str(tmp_path) in str(err.value)
 
 
 def test_user_sink_gets_log_entries_flush_and_close():

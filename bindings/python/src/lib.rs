@@ -34,7 +34,7 @@ mod _native {
     use crate::ledger::{Ledger, LedgerError};
     #[pymodule_export]
     use crate::logger::{
-        AuditEngine, Binary, JsonLines, LedgerSink, LoggerError, PyOperation, Stdout,
+        AuditEngine, Binary, JsonLines, LedgerSink, LoggerError, Otlp, PyOperation, Stdout,
     };
     #[pymodule_export]
     use crate::sensitive::{Finding, Redaction, find_sensitive, redact, redact_text, scan_text};

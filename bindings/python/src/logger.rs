@@ -82,14 +82,8 @@ fn config_error(py: Python<'_>, message: String) -> PyErr {
 }
 
 /// A timeout in seconds (`None`: no limit).
-fn timeout(py: Python<'_>, seconds: Option<f64>) -> PyResult<Option<Duration>> {
-    seconds
-        .map(|s| {
-            Duration::try_from_secs_f64(s).map_err(|_| {
-                config_error(py, format!("timeout must be 0 or more seconds, got {s}"))
-            })
-        })
-        .transpose()
+fn timeout(py: Python<'_>, value: Option<f64>) -> PyResult<Option<Duration>> {
+    value.map(|s| seconds(py, "timeout", s)).transpose()
 }
 
 /// A sink built in Rust, held until a logger takes it.
@@ -134,8 +128,11 @@ fn file_options<S>(
     if let Some(bytes) = rotate_bytes {
         sink = with(sink, FileOption::RotateBytes(bytes));
     }
-    if let Some(every) = timeout(py, rotate_every)? {
-        sink = with(sink, FileOption::RotateEvery(every));
+    if let Some(every) = rotate_every {
+        sink = with(
+            sink,
+            FileOption::RotateEvery(seconds(py, "rotate_every", every)?),
+        );
     }
     if let Some(name) = compress_rotated {
         let compression = match name {
@@ -237,7 +234,7 @@ impl LedgerSink {
             .detach(|| sinks::Ledger::open(&path))
             .map_err(|e| sink_error(py, &e))?;
         if let Some((records, seconds)) = commit_every {
-            let interval = timeout(py, Some(seconds))?.unwrap_or_default();
+            let interval = self::seconds(py, "commit_every", seconds)?;
             sink = sink.commit_every(records, interval);
         }
         Ok(Self(Held::new(Box::new(sink))))
@@ -251,6 +248,105 @@ impl LedgerSink {
 
     fn __repr__(&self) -> String {
         format!("<Ledger {}>", self.0.name)
+    }
+}
+
+/// Seconds as a `Duration` (a `CONFIG` error when negative or not finite).
+fn seconds(py: Python<'_>, what: &str, value: f64) -> PyResult<Duration> {
+    Duration::try_from_secs_f64(value)
+        .map_err(|_| config_error(py, format!("{what} must be 0 or more seconds, got {value}")))
+}
+
+/// OTLP/HTTP (protobuf) to an OpenTelemetry Collector: records are queued
+/// (bounded), batched and sent by a worker thread with retries, exponential
+/// backoff and jitter; what cannot be delivered is counted as dropped.
+#[pyclass(module = "lokryn_compliance_log.sinks", frozen)]
+#[derive(Debug)]
+pub(crate) struct Otlp(Held);
+
+#[pymethods]
+impl Otlp {
+    #[new]
+    #[pyo3(signature = (
+        endpoint, *, batch_size = None, batch_bytes = None, batch_timeout = None,
+        queue_capacity = None, queue_bytes = None, block_timeout = None, max_retries = None,
+        max_elapsed = None, initial_backoff = None, max_backoff = None, spill_dir = None,
+        spill_max_bytes = None, headers = None, timeout = None, gzip = false
+    ))]
+    #[allow(clippy::too_many_arguments, clippy::needless_pass_by_value)] // pyo3 extracts owned arguments
+    fn new(
+        py: Python<'_>,
+        endpoint: String,
+        batch_size: Option<usize>,
+        batch_bytes: Option<usize>,
+        batch_timeout: Option<f64>,
+        queue_capacity: Option<usize>,
+        queue_bytes: Option<usize>,
+        block_timeout: Option<f64>,
+        max_retries: Option<u32>,
+        max_elapsed: Option<f64>,
+        initial_backoff: Option<f64>,
+        max_backoff: Option<f64>,
+        spill_dir: Option<PathBuf>,
+        spill_max_bytes: Option<u64>,
+        headers: Option<std::collections::BTreeMap<String, String>>,
+        timeout: Option<f64>,
+        gzip: bool,
+    ) -> PyResult<Self> {
+        let mut sink = lokryn_logger::otlp::Otlp::new(endpoint).gzip(gzip);
+        if let Some(n) = batch_size {
+            sink = sink.batch_size(n);
+        }
+        if let Some(n) = batch_bytes {
+            sink = sink.batch_bytes(n);
+        }
+        if let Some(s) = batch_timeout {
+            sink = sink.batch_timeout(seconds(py, "batch_timeout", s)?);
+        }
+        if let Some(n) = queue_capacity {
+            sink = sink.queue_capacity(n);
+        }
+        if let Some(n) = queue_bytes {
+            sink = sink.queue_bytes(n);
+        }
+        if let Some(s) = block_timeout {
+            sink = sink.block_timeout(seconds(py, "block_timeout", s)?);
+        }
+        if let Some(n) = max_retries {
+            sink = sink.max_retries(n);
+        }
+        if let Some(s) = max_elapsed {
+            sink = sink.max_elapsed(seconds(py, "max_elapsed", s)?);
+        }
+        if let Some(s) = initial_backoff {
+            sink = sink.initial_backoff(seconds(py, "initial_backoff", s)?);
+        }
+        if let Some(s) = max_backoff {
+            sink = sink.max_backoff(seconds(py, "max_backoff", s)?);
+        }
+        if let Some(dir) = spill_dir {
+            sink = sink.spill_dir(dir);
+        }
+        if let Some(n) = spill_max_bytes {
+            sink = sink.spill_max_bytes(n);
+        }
+        if let Some(headers) = headers {
+            sink = sink.headers(headers);
+        }
+        if let Some(s) = timeout {
+            sink = sink.timeout(seconds(py, "timeout", s)?);
+        }
+        Ok(Self(Held::new(Box::new(sink))))
+    }
+
+    /// The sink's name in errors and stats.
+    #[getter]
+    fn name(&self) -> &str {
+        &self.0.name
+    }
+
+    fn __repr__(&self) -> String {
+        format!("<Otlp {}>", self.0.name)
     }
 }
 
@@ -367,6 +463,9 @@ fn sink_of(object: &Bound<'_, PyAny>) -> PyResult<Box<dyn Sink>> {
         return s.get().0.take(py);
     }
     if let Ok(s) = object.cast::<Stdout>() {
+        return s.get().0.take(py);
+    }
+    if let Ok(s) = object.cast::<Otlp>() {
         return s.get().0.take(py);
     }
     Ok(Box::new(PySink::new(object)?))

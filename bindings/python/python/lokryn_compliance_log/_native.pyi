@@ -26,6 +26,7 @@ __all__ = [
     "LedgerError",
     "LedgerSink",
     "LoggerError",
+    "Otlp",
     "Redaction",
     "Stdout",
     "ValidationError",
@@ -445,6 +446,34 @@ class LedgerSink:
     """A ledger sink, ``lokryn_compliance_log.sinks.Ledger``."""
 
     def __new__(cls, path: _Path, *, commit_every: Optional[Tuple[int, float]] = None) -> LedgerSink: ...
+    @property
+    def name(self) -> str:
+        """The sink's name in errors and stats."""
+
+@final
+class Otlp:
+    """OTLP/HTTP (protobuf) to an OpenTelemetry Collector (see ``lokryn_compliance_log.sinks``)."""
+
+    def __new__(
+        cls,
+        endpoint: str,
+        *,
+        batch_size: Optional[int] = None,
+        batch_bytes: Optional[int] = None,
+        batch_timeout: Optional[float] = None,
+        queue_capacity: Optional[int] = None,
+        queue_bytes: Optional[int] = None,
+        block_timeout: Optional[float] = None,
+        max_retries: Optional[int] = None,
+        max_elapsed: Optional[float] = None,
+        initial_backoff: Optional[float] = None,
+        max_backoff: Optional[float] = None,
+        spill_dir: Optional[_Path] = None,
+        spill_max_bytes: Optional[int] = None,
+        headers: Optional[Dict[str, str]] = None,
+        timeout: Optional[float] = None,
+        gzip: bool = False,
+    ) -> Otlp: ...
     @property
     def name(self) -> str:
         """The sink's name in errors and stats."""
