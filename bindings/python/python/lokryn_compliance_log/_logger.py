@@ -20,11 +20,12 @@ from types import TracebackType
 from typing import Any, Dict, Iterable, Iterator, List, Optional, Sequence, Tuple, Type, Union
 
 from lokryn_compliance_log import _native, _otel
+from lokryn_compliance_log._native import ValidationReport
 from lokryn_compliance_log.v1 import logentry_pb2
+from lokryn_compliance_log.v1.logentry_pb2 import LogEntry
 
 __all__ = ["AuditLogger", "AuditWarning", "Operation", "SinkStats", "Stats"]
 
-LogEntry = logentry_pb2.LogEntry
 
 # How long the flush at interpreter exit waits for each logger, by default.
 EXIT_TIMEOUT = 5.0
@@ -35,7 +36,7 @@ class AuditWarning(UserWarning):
     ``on_invalid="warn"``. ``entry`` is the record as written, ``report``
     the ``ValidationReport`` that found it invalid."""
 
-    def __init__(self, message: str, entry: Any = None, report: Any = None) -> None:
+    def __init__(self, message: str, entry: Optional[LogEntry] = None, report: Optional[ValidationReport] = None) -> None:
         super().__init__(message)
         self.entry = entry
         self.report = report
@@ -195,22 +196,24 @@ class AuditLogger:
         _OPEN.add(self)
 
     @staticmethod
-    def _warn(entry: Any, report: Any) -> None:
+    def _warn(entry: LogEntry, report: ValidationReport) -> None:
         # Called by the engine after it wrote the record: stack level 3 is
         # the caller of `log` (this hook, `log`, its caller).
         text = "; ".join(f"{v.field}: {v.message}" for v in report.violations) or "invalid record"
         warnings.warn(AuditWarning(f"invalid audit record written: {text}", entry, report), stacklevel=3)
 
-    def log(self, **fields: Any) -> Any:
+    def log(self, **fields: Any) -> LogEntry:
         """Writes one record made of ``fields`` (``LogEntry`` field names,
         values as ``LogEntry(**fields)`` accepts them); returns the
         ``LogEntry`` as written: completed and redacted."""
         return self._native.log(LogEntry(**_with_trace(fields)))
 
-    def log_entry(self, entry: Any) -> Any:
+    def log_entry(self, entry: Union[LogEntry, bytes]) -> LogEntry:
         """Writes a ``LogEntry`` (or its serialized bytes) as ``log`` does;
         the entry passed is not changed."""
-        context = _otel.current() if not isinstance(entry, (bytes, bytearray)) else None
+        if isinstance(entry, (bytes, bytearray)):
+            entry = LogEntry.FromString(bytes(entry))
+        context = _otel.current()
         if context is not None and not (entry.trace_id and entry.span_id):
             copy = LogEntry()
             copy.CopyFrom(entry)
@@ -284,7 +287,7 @@ class Operation:
         self._extra: Dict[str, Any] = {}
         self._failure: Optional[Tuple[str, str]] = None
         self._native: Any = None
-        self.entry: Any = None
+        self.entry: Optional[LogEntry] = None
 
     def set(self, **fields: Any) -> None:
         """Adds or replaces fields of the record (an ``outcome`` set here is
