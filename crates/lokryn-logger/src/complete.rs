@@ -114,17 +114,17 @@ fn format_uuid7(ms: u64, rand: u128) -> String {
 
 /// True for a lower-case hyphenated UUID of version 7 and the RFC variant.
 pub fn is_uuid7(s: &str) -> bool {
-    let bytes = s.as_bytes();
-    bytes.len() == 36
-        && bytes.iter().enumerate().all(|(i, &b)| {
-            if matches!(i, 8 | 13 | 18 | 23) {
-                b == b'-'
-            } else {
-                b.is_ascii_digit() || (b'a'..=b'f').contains(&b)
-            }
-        })
-        && bytes.get(14) == Some(&b'7')
-        && matches!(bytes.get(19), Some(b'8' | b'9' | b'a' | b'b'))
+    let groups: Vec<&str> = s.split('-').collect();
+    let lengths: Vec<usize> = groups.iter().map(|g| g.len()).collect();
+    lengths == [8, 4, 4, 4, 12]
+        && groups
+            .iter()
+            .flat_map(|g| g.bytes())
+            .all(|b| matches!(b, b'0'..=b'9' | b'a'..=b'f'))
+        && groups.get(2).is_some_and(|g| g.starts_with('7'))
+        && groups
+            .get(3)
+            .is_some_and(|g| g.starts_with(['8', '9', 'a', 'b']))
 }
 
 fn unset<T: Default + PartialEq>(value: &T) -> bool {

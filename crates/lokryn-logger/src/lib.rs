@@ -57,5 +57,11 @@ pub use operation::Operation;
 pub use otel::current as current_otel_context;
 pub use sink::{Record, Sink, SinkStats, Stats};
 
+/// The Rust examples of docs/logging.md, compiled and run as doctests (they
+/// use every feature; `cargo xtask test` runs them with `--all-features`).
+#[cfg(all(doctest, feature = "tracing", feature = "ledger"))]
+#[doc = include_str!("../../../docs/logging.md")]
+struct LoggingDocDoctests;
+
 /// The validation report of an invalid record ([`LogError::report`]).
 pub use lokryn_compliance_log::validate::Report as ValidationReport;

@@ -19,7 +19,8 @@ use crate::sink::{Record, Sink, SinkStats, Stats};
 pub enum OnInvalid {
     /// `log` returns an `INVALID` error with the report; nothing is written.
     Raise,
-    /// The record is written; the `on_warning` hook sees it and the report.
+    /// The record is written; the `on_warning` hook sees it (redacted) and
+    /// the report.
     Warn,
     /// The record is written to the quarantine sink only (redacted as well);
     /// `log` returns it.
@@ -213,23 +214,25 @@ impl AuditLogger {
         // The verdict is taken on the record as logged, before redaction, so
         // that redacting never hides a violation.
         let report = validate::validate_with(&entry, &inner.options);
-        let mut quarantine = false;
-        if !report.is_valid() {
+        let valid = report.is_valid();
+        if !valid {
             inner.invalid.fetch_add(1, Ordering::Relaxed);
-            match inner.policy {
-                OnInvalid::Raise => return Err(LogError::invalid(report)),
-                OnInvalid::Warn => {
-                    if let Some(hook) = &inner.on_warning {
-                        hook(&entry, &report);
-                    }
-                }
-                OnInvalid::Quarantine => quarantine = true,
+            if inner.policy == OnInvalid::Raise {
+                return Err(LogError::invalid(report));
             }
         }
         let entry = match &inner.redact {
             Some(options) => redact(&entry, options).entry,
             None => entry,
         };
+        // The hook sees the record as it is written: redacted.
+        if !valid
+            && inner.policy == OnInvalid::Warn
+            && let Some(hook) = &inner.on_warning
+        {
+            hook(&entry, &report);
+        }
+        let quarantine = !valid && inner.policy == OnInvalid::Quarantine;
         let encoded = codec::encode_with(&entry, &inner.limits)?;
         let record = Record::new(&entry, &encoded);
         let mut failures = Vec::new();
@@ -470,7 +473,8 @@ impl Builder {
         self
     }
 
-    /// Called with each invalid record and its report under [`OnInvalid::Warn`].
+    /// Called with each invalid record (as written, redacted) and its report
+    /// under [`OnInvalid::Warn`].
     #[must_use]
     pub fn on_warning(mut self, f: impl Fn(&LogEntry, &Report) + Send + Sync + 'static) -> Self {
         self.on_warning = Some(Box::new(f));

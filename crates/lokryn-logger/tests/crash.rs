@@ -13,14 +13,14 @@
     clippy::print_stdout
 )]
 
-use std::fs::{self, File};
+mod common;
+
+use std::fs;
 use std::io::{BufRead, BufReader};
 use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
 
-use lokryn_compliance_log::compress::decompress;
-use lokryn_compliance_log::stream::{DelimitedReader, JsonLinesReader};
-use lokryn_compliance_log::{EventType, LogEntry, Outcome, Severity};
+use lokryn_compliance_log::LogEntry;
 use lokryn_logger::AuditLogger;
 use lokryn_logger::sinks::{Binary, JsonLines};
 
@@ -45,12 +45,8 @@ fn child_writer() {
     for n in 0u64.. {
         audit
             .log(LogEntry {
-                event_type: EventType::EventResourceAccess as i32,
-                outcome: Outcome::Success as i32,
-                severity: Severity::Info as i32,
-                actor_id: format!("actor-{n}"),
                 message: "x".repeat(usize::try_from(n % 700).unwrap()),
-                ..Default::default()
+                ..common::valid(&format!("actor-{n}"))
             })
             .unwrap();
         // Printed only once `log` returned: an acknowledged record.
@@ -58,29 +54,19 @@ fn child_writer() {
     }
 }
 
-/// The numbers of the actors in every file of `dir` whose name contains
-/// `ext`, oldest first, and whether a file ended in a partial record.
-fn read_numbers(dir: &Path, current: &str, ext: &str) -> (Vec<u64>, usize) {
-    let mut files: Vec<PathBuf> = fs::read_dir(dir)
-        .unwrap()
-        .map(|e| e.unwrap().path())
-        .filter(|p| {
-            let name = p.file_name().unwrap().to_string_lossy().into_owned();
-            name.contains(ext) && name != current
-        })
-        .collect();
-    files.sort();
-    files.push(dir.join(current));
+/// The numbers of the actors in the files of the sink writing `current`,
+/// oldest first, and how many records the readers reported broken.
+fn read_numbers(dir: &Path, current: &str) -> (Vec<u64>, usize) {
+    let files = common::sink_files(dir, "audit.", current);
     let (mut numbers, mut partial) = (Vec::new(), 0);
     for path in &files {
-        let (_, reader) = decompress(BufReader::new(File::open(path).unwrap())).unwrap();
-        let entries: Box<dyn Iterator<Item = lokryn_compliance_log::Result<LogEntry>>> =
-            if ext == ".jsonl" {
-                Box::new(JsonLinesReader::new(reader))
-            } else {
-                Box::new(DelimitedReader::new(reader))
-            };
-        for entry in entries {
+        let ours = path
+            .to_string_lossy()
+            .contains(current.trim_start_matches("audit"));
+        if !ours {
+            continue;
+        }
+        for entry in common::read_file(path) {
             match entry {
                 Ok(e) => numbers.push(e.actor_id.trim_start_matches("actor-").parse().unwrap()),
                 // Only the very end of the current file may be cut short.
@@ -135,8 +121,8 @@ fn kill_9_loses_nothing_acknowledged() {
     assert!(!status.success(), "the child was killed");
     let acked = acked.expect("the child acknowledged records");
 
-    for (current, ext) in [("audit.jsonl", ".jsonl"), ("audit.ldpb", ".ldpb")] {
-        let (numbers, partial) = read_numbers(dir.path(), current, ext);
+    for current in ["audit.jsonl", "audit.ldpb"] {
+        let (numbers, partial) = read_numbers(dir.path(), current);
         assert!(partial <= 1, "{current}: {partial} bad records");
         // Every record is there once, in order, from 0 up to at least the
         // last acknowledged one (the record being written when the kill came
@@ -166,17 +152,11 @@ fn kill_9_loses_nothing_acknowledged() {
         .sink(Binary::create(dir.path().join("audit.ldpb")).unwrap())
         .build()
         .unwrap();
-    let before = read_numbers(dir.path(), "audit.ldpb", ".ldpb").0.len();
+    let before = read_numbers(dir.path(), "audit.ldpb").0.len();
     audit
-        .log(LogEntry {
-            event_type: EventType::EventResourceAccess as i32,
-            outcome: Outcome::Success as i32,
-            severity: Severity::Info as i32,
-            actor_id: format!("actor-{before}"),
-            ..Default::default()
-        })
+        .log(common::valid(&format!("actor-{before}")))
         .unwrap();
     audit.close(None).unwrap();
-    let (numbers, partial) = read_numbers(dir.path(), "audit.ldpb", ".ldpb");
+    let (numbers, partial) = read_numbers(dir.path(), "audit.ldpb");
     assert_eq!((numbers.len(), partial), (before + 1, 0));
 }

@@ -7,15 +7,15 @@
     clippy::indexing_slicing
 )]
 
-use std::fs::{self, File};
-use std::io::{BufReader, Write as _};
+mod common;
+
+use std::fs;
+use std::io::Write as _;
 use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
-use lokryn_compliance_log::compress::decompress;
-use lokryn_compliance_log::stream::{DelimitedReader, JsonLinesReader};
 use lokryn_compliance_log::{
     ActorType, DelegationLink, EventType, GenAiPayload, LogEntry, McpPayload, Outcome,
     PayloadFormat, Producer, Sensitivity, Severity, Timestamp, codec,
@@ -25,15 +25,7 @@ use lokryn_logger::{
     AuditLogger, OnInvalid, Record, Redaction, Sink, SinkError, TraceContext, is_uuid7,
 };
 
-fn valid(actor: &str) -> LogEntry {
-    LogEntry {
-        event_type: EventType::EventLogin as i32,
-        outcome: Outcome::Success as i32,
-        severity: Severity::Info as i32,
-        actor_id: actor.into(),
-        ..Default::default()
-    }
-}
+use common::valid;
 
 /// A user sink keeping what it is given, failing on demand.
 #[derive(Clone, Default)]
@@ -260,17 +252,22 @@ fn policies_count_and_route() {
         .on_warning(move |entry, report| {
             s.lock()
                 .unwrap()
-                .push((entry.actor_id.clone(), report.errors().count()));
+                .push((entry.message.clone(), report.errors().count()));
         })
         .build()
         .unwrap();
     audit
         .log(LogEntry {
             severity: 0,
+            message: "mail eve@example.com".into(),
             ..valid("eve")
         })
         .unwrap();
-    assert_eq!(*seen.lock().unwrap(), [("eve".to_owned(), 1)]);
+    // The hook sees the record as written (redacted), never the raw value.
+    assert_eq!(
+        *seen.lock().unwrap(),
+        [("mail [REDACTED:email]".to_owned(), 1)]
+    );
     assert_eq!(main.actors(), ["eve"]);
 
     // Raise: the report comes back, nothing is written.
@@ -289,6 +286,12 @@ fn policies_count_and_route() {
     );
     assert!(main.actors().is_empty());
     assert_eq!(audit.stats().invalid, 1);
+}
+
+#[test]
+fn the_logger_is_shared_across_threads() {
+    fn shared<T: Send + Sync + Clone + 'static>() {}
+    shared::<AuditLogger>();
 }
 
 #[test]
@@ -460,33 +463,14 @@ fn operations_record_outcomes_errors_and_panics() {
     );
 }
 
-/// Every entry of the files in `dir` whose name starts with `stem`, oldest
-/// file first (rotated names sort by time; the current file is last).
+/// Every entry of the files of a file sink, oldest first, and the files.
 fn read_all(dir: &Path, stem: &str, current: &str) -> (Vec<String>, Vec<PathBuf>) {
-    let mut files: Vec<PathBuf> = fs::read_dir(dir)
-        .unwrap()
-        .map(|e| e.unwrap().path())
-        .filter(|p| {
-            let name = p.file_name().unwrap().to_string_lossy().into_owned();
-            name.starts_with(stem) && name != current
-        })
+    let files = common::sink_files(dir, stem, current);
+    let actors = files
+        .iter()
+        .flat_map(|f| common::read_file(f))
+        .map(|e| e.unwrap().actor_id)
         .collect();
-    files.sort();
-    files.push(dir.join(current));
-    let mut actors = Vec::new();
-    for path in &files {
-        let (_, reader) = decompress(BufReader::new(File::open(path).unwrap())).unwrap();
-        let name = path.to_string_lossy();
-        if name.contains(".jsonl") {
-            for e in JsonLinesReader::new(reader) {
-                actors.push(e.unwrap().actor_id);
-            }
-        } else {
-            for e in DelimitedReader::new(reader) {
-                actors.push(e.unwrap().actor_id);
-            }
-        }
-    }
     (actors, files)
 }
 
@@ -693,4 +677,32 @@ fn tracing_layer_turns_events_of_its_target_into_records() {
     assert_eq!(r.payload, br#"{"ticket":42}"#);
     assert_eq!(r.payload_format, PayloadFormat::Json as i32);
     assert_eq!(*errors.lock().unwrap(), ["INVALID"]);
+}
+
+#[cfg(feature = "opentelemetry")]
+#[test]
+fn the_current_opentelemetry_span_fills_the_trace_context() {
+    use opentelemetry::trace::{
+        SpanContext, SpanId, TraceContextExt as _, TraceFlags, TraceId, TraceState,
+    };
+
+    let audit = AuditLogger::builder()
+        .sink(Memory::named("m"))
+        .build()
+        .unwrap();
+    // No active span: nothing filled.
+    assert_eq!(audit.log(valid("before")).unwrap().trace_id, "");
+    let sc = SpanContext::new(
+        TraceId::from_hex("4bf92f3577b34da6a3ce929d0e0e4736").unwrap(),
+        SpanId::from_hex("00f067aa0ba902b7").unwrap(),
+        TraceFlags::SAMPLED,
+        true,
+        TraceState::default(),
+    );
+    let _guard = opentelemetry::Context::current()
+        .with_remote_span_context(sc)
+        .attach();
+    let written = audit.log(valid("inside")).unwrap();
+    assert_eq!(written.trace_id, "4bf92f3577b34da6a3ce929d0e0e4736");
+    assert_eq!(written.span_id, "00f067aa0ba902b7");
 }

@@ -15,6 +15,29 @@ pub(crate) fn steps(r: &mut Runner) -> Result<()> {
             .current_dir(root())
             .args(["test", "--workspace", "--locked"]))
     })?;
+    // The workspace build leaves out the logger's optional features
+    // (`tracing`, `opentelemetry`) and the examples of docs/logging.md,
+    // which use them.
+    r.step("lokryn-logger with every feature", || {
+        run(cargo().current_dir(root()).args([
+            "clippy",
+            "-p",
+            "lokryn-logger",
+            "--all-targets",
+            "--all-features",
+            "--locked",
+            "--",
+            "-D",
+            "warnings",
+        ]))?;
+        run(cargo().current_dir(root()).args([
+            "test",
+            "-p",
+            "lokryn-logger",
+            "--all-features",
+            "--locked",
+        ]))
+    })?;
     build_complog(r)
 }
 

@@ -32,6 +32,10 @@ struct LogFile {
     compression: Compression,
     durable: bool,
     buf: Vec<u8>,
+    /// A failure that did not concern a record (compressing a rotated
+    /// file), for the next `flush` or `close` to report.
+    deferred: Option<SinkError>,
+    closed: bool,
 }
 
 impl LogFile {
@@ -52,6 +56,8 @@ impl LogFile {
             compression: Compression::None,
             durable: false,
             buf: Vec::new(),
+            deferred: None,
+            closed: false,
         };
         out.open()?;
         Ok(out)
@@ -92,6 +98,9 @@ impl LogFile {
     }
 
     fn write(&mut self, record: &Record<'_>) -> Result<(), SinkError> {
+        if self.closed {
+            return Err(SinkError::new("CLOSED", format!("{} is closed", self.name)));
+        }
         self.buf.clear();
         match self.format {
             Format::JsonLines => {
@@ -107,8 +116,12 @@ impl LogFile {
         if self.due(len) {
             self.rotate()?;
         }
+        if self.file.is_none() {
+            // A rotation that could not open the new file: try again.
+            self.open()?;
+        }
         let Some(file) = self.file.as_mut() else {
-            return Err(SinkError::new("CLOSED", format!("{} is closed", self.name)));
+            return Err(SinkError::new("IO", format!("{} is not open", self.name)));
         };
         let written = file.write_all(&self.buf).and_then(|()| {
             if self.durable {
@@ -138,21 +151,28 @@ impl LogFile {
                 .is_some_and(|every| self.opened.elapsed() >= every)
     }
 
-    /// Moves the current file aside under a time-stamped name (compressing it
-    /// when asked) and starts a new one.
+    /// Moves the current file aside under a time-stamped name and starts a
+    /// new one; then compresses the rotated file when asked. A compression
+    /// that fails leaves the rotated file uncompressed (readable as it is)
+    /// and is reported by the next `flush` or `close`: the record being
+    /// written is not refused for it.
     fn rotate(&mut self) -> Result<(), SinkError> {
         if let Some(file) = self.file.take() {
             file.sync_all().map_err(|e| self.io("syncing", &e))?;
         }
         let rotated = self.rotated_name();
         fs::rename(&self.path, &rotated).map_err(|e| self.io("rotating", &e))?;
-        if self.compression != Compression::None {
-            compress_file(&rotated, self.compression).map_err(|e| {
-                SinkError::new("IO", format!("compressing {}: {e}", rotated.display()))
-            })?;
-        }
         self.open()?;
-        sync_parent(&self.path).map_err(|e| self.io("syncing the directory of", &e))
+        sync_parent(&self.path).map_err(|e| self.io("syncing the directory of", &e))?;
+        if self.compression != Compression::None
+            && let Err(e) = compress_file(&rotated, self.compression)
+        {
+            self.deferred = Some(SinkError::new(
+                "IO",
+                format!("compressing {}: {e}", rotated.display()),
+            ));
+        }
+        Ok(())
     }
 
     /// `dir/audit.jsonl` → `dir/audit.20261207T063800.123456789Z.jsonl`, with
@@ -193,15 +213,16 @@ impl LogFile {
     }
 
     fn flush(&mut self) -> Result<(), SinkError> {
-        match &self.file {
-            Some(file) => file.sync_data().map_err(|e| self.io("syncing", &e)),
-            None => Ok(()),
+        if let Some(file) = &self.file {
+            file.sync_data().map_err(|e| self.io("syncing", &e))?;
         }
+        self.deferred.take().map_or(Ok(()), Err)
     }
 
     fn close(&mut self) -> Result<(), SinkError> {
         let result = self.flush();
         self.file = None;
+        self.closed = true;
         result
     }
 }
@@ -301,24 +322,31 @@ fn sync_parent(path: &Path) -> io::Result<()> {
     }
 }
 
-/// `20261207T063800.123456789Z`, UTC.
+/// `20261207T063800.123456789Z`, UTC: fixed width, so that rotated files
+/// sort by time.
 fn utc_stamp(t: SystemTime) -> String {
     let since = t.duration_since(UNIX_EPOCH).unwrap_or_default();
     let secs = since.as_secs();
-    let days = i64::try_from(secs / 86_400).unwrap_or(0);
-    let rem = secs % 86_400;
-    // Civil date from days since 1970-01-01 (Howard Hinnant's algorithm).
-    let z = days + 719_468;
-    let era = z.div_euclid(146_097);
-    let doe = z.rem_euclid(146_097);
-    let yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365;
-    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
-    let mp = (5 * doy + 2) / 153;
-    let day = doy - (153 * mp + 2) / 5 + 1;
-    let month = if mp < 10 { mp + 3 } else { mp - 9 };
-    let year = yoe + era * 400 + i64::from(month <= 2);
+    let (mut days, rem) = (secs / 86_400, secs % 86_400);
+    let leap = |y: u64| (y.is_multiple_of(4) && !y.is_multiple_of(100)) || y.is_multiple_of(400);
+    // Rotation is rare: walking the years since 1970 is plenty fast.
+    let mut year = 1970;
+    while days >= if leap(year) { 366 } else { 365 } {
+        days -= if leap(year) { 366 } else { 365 };
+        year += 1;
+    }
+    let february = if leap(year) { 29 } else { 28 };
+    let mut month = 1;
+    for len in [31, february, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31] {
+        if days < len {
+            break;
+        }
+        days -= len;
+        month += 1;
+    }
     format!(
-        "{year:04}{month:02}{day:02}T{:02}{:02}{:02}.{:09}Z",
+        "{year:04}{month:02}{:02}T{:02}{:02}{:02}.{:09}Z",
+        days + 1,
         rem / 3600,
         rem % 3600 / 60,
         rem % 60,
@@ -431,6 +459,8 @@ mod tests {
         assert_eq!(utc_stamp(UNIX_EPOCH), "19700101T000000.000000000Z");
         let leap = UNIX_EPOCH + Duration::from_secs(951_782_400);
         assert_eq!(utc_stamp(leap), "20000229T000000.000000000Z");
+        let new_year = UNIX_EPOCH + Duration::from_secs(1_798_761_599);
+        assert_eq!(utc_stamp(new_year), "20261231T235959.000000000Z");
     }
 
     #[test]
