@@ -405,6 +405,9 @@ def test_logging_handler_maps_extra_level_and_exceptions():
     assert first.event_type == lcl.EVENT_LOGIN and first.actor_id == "u-42"
     assert first.outcome == lcl.OUTCOME_FAILURE_DENIED
     assert first.message == "refused u-42" and first.severity == lcl.SEVERITY_WARNING
+    assert json.loads(first.payload) == {"not_a_field": 1}  # kept, not lost
+    assert first.payload_format == lcl.PAYLOAD_FORMAT_JSON
+    assert second.payload == b""
     assert second.event_type == lcl.EVENT_RESOURCE_ACCESS  # the handler's default
     assert second.severity == lcl.SEVERITY_ERROR
     assert second.error_code == "KeyError" and second.error_message == "'k'"
@@ -442,6 +445,7 @@ def test_structlog_processor_audits_events_and_passes_them_on():
     assert entry.event_type == lcl.EVENT_DATA_EXPORT and entry.actor_id == "u-42"
     assert entry.message == "exported" and entry.severity == lcl.SEVERITY_WARNING
     assert json.loads(rendered[0])["rows"] == 12  # the event went on unchanged
+    assert json.loads(entry.payload) == {"rows": 12}
     dropping = structlog.wrap_logger(
         structlog.ReturnLogger(),
         processors=[AuditProcessor(audit, event_type=lcl.EVENT_LOGIN, drop=True), lambda *a: pytest.fail()],

@@ -8,7 +8,7 @@ Attach it to the logger your audit events go through::
     audit_log = logging.getLogger("audit")
     audit_log.addHandler(AuditHandler(audit))      # audit: an AuditLogger
     audit_log.warning("card update refused", extra={
-        "event_type": EVENT_PAYMENT, "actor_id": "u-42", "outcome": OUTCOME_FAILURE_DENIED})
+        "event_type": EVENT_RESOURCE_ACCESS, "actor_id": "u-42", "outcome": OUTCOME_FAILURE_DENIED})
 
 Each ``LogRecord`` becomes one call of ``AuditLogger.log``: the items of
 ``extra=`` whose names are ``LogEntry`` fields become record fields (values as
@@ -16,11 +16,15 @@ Each ``LogRecord`` becomes one call of ``AuditLogger.log``: the items of
 ``message``, the level becomes ``severity``, and an exception being handled
 (``exc_info``, as ``logging.exception`` passes) makes ``outcome``
 ``OUTCOME_FAILURE_ERROR``, ``error_code`` its class name and
-``error_message`` its text, unless ``extra=`` gives them. Items of ``extra=`` that are not fields are ignored.
+``error_message`` its text, unless ``extra=`` gives them. The other items
+of ``extra=`` are kept as a JSON object in ``payload`` (with
+``payload_format`` ``PAYLOAD_FORMAT_JSON``; values JSON cannot hold as
+their ``str``) unless ``extra=`` gives a ``payload``, so nothing is lost.
 """
 
 from __future__ import annotations
 
+import json
 import logging
 from typing import TYPE_CHECKING, Any, Dict, Optional, Union
 
@@ -35,7 +39,11 @@ __all__ = ["AuditHandler", "severity_of_level"]
 # `extra=` may carry any of them.
 _FIELDS = tuple(f.name for f in logentry_pb2.LogEntry.DESCRIPTOR.fields if f.name != "message")
 
-# Python's levels, lowest first, and the severity each starts.
+# The attributes every LogRecord has (and those formatting adds): what is
+# not among them came through `extra=`.
+_STANDARD = frozenset(logging.LogRecord("", 0, "", 0, "", (), None).__dict__) | {"message", "asctime", "taskName"}
+
+# Python's levels, highest first, and the severity each starts.
 _LEVELS = (
     (logging.CRITICAL, logentry_pb2.SEVERITY_CRITICAL),
     (logging.ERROR, logentry_pb2.SEVERITY_ERROR),
@@ -60,6 +68,11 @@ def fields_of_record(record: logging.LogRecord, message: str) -> Dict[str, Any]:
     attributes = record.__dict__
     fields: Dict[str, Any] = {name: attributes[name] for name in _FIELDS if name in attributes}
     fields["message"] = message
+    if "payload" not in fields:
+        other = {k: v for k, v in attributes.items() if k not in _STANDARD and k not in fields}
+        if other:
+            fields["payload"] = json.dumps(other, default=str, separators=(",", ":")).encode()
+            fields["payload_format"] = logentry_pb2.PAYLOAD_FORMAT_JSON
     fields.setdefault("severity", severity_of_level(record.levelno))
     if record.exc_info and record.exc_info[1] is not None:
         error = record.exc_info[1]

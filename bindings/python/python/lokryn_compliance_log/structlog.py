@@ -17,8 +17,10 @@ event dictionary that are ``LogEntry`` field names become record fields
 ``message``, the method name (``info``, ``warning``...) becomes ``severity``,
 and an exception (``exc_info``, as ``log.exception`` sets) makes
 ``outcome`` ``OUTCOME_FAILURE_ERROR`` and fills ``error_code`` and
-``error_message``, unless the event gives them. Other keys
-are ignored. The event dictionary goes on to the next processor unchanged;
+``error_message``, unless the event gives them. The other keys (but for
+those of structlog's own processors: ``level``, ``timestamp``, ``logger``)
+are kept as a JSON object in ``payload`` (``payload_format``
+``PAYLOAD_FORMAT_JSON``) unless the event gives a ``payload``. The event dictionary goes on to the next processor unchanged;
 with ``drop=True`` the processor ends the chain instead (``DropEvent``).
 
 structlog is an optional dependency: this module imports it only to raise
@@ -27,6 +29,7 @@ structlog is an optional dependency: this module imports it only to raise
 
 from __future__ import annotations
 
+import json
 import sys
 from typing import TYPE_CHECKING, Any, Dict, MutableMapping, Optional, Union
 
@@ -38,6 +41,9 @@ if TYPE_CHECKING:
 __all__ = ["AuditProcessor"]
 
 _FIELDS = frozenset(f.name for f in logentry_pb2.LogEntry.DESCRIPTOR.fields if f.name != "message")
+
+# Keys of structlog's own processors, not the application's.
+_OWN = frozenset({"event", "exc_info", "stack_info", "level", "timestamp", "logger", "_record", "_from_structlog"})
 
 _SEVERITY = {
     "debug": logentry_pb2.SEVERITY_DEBUG,
@@ -92,6 +98,11 @@ class AuditProcessor:
         self, logger: Any, method_name: str, event_dict: MutableMapping[str, Any]
     ) -> MutableMapping[str, Any]:
         fields: Dict[str, Any] = {k: v for k, v in event_dict.items() if k in _FIELDS}
+        if "payload" not in fields:
+            other = {k: v for k, v in event_dict.items() if k not in _FIELDS and k not in _OWN}
+            if other:
+                fields["payload"] = json.dumps(other, default=str, separators=(",", ":")).encode()
+                fields["payload_format"] = logentry_pb2.PAYLOAD_FORMAT_JSON
         event = event_dict.get("event")
         if event is not None:
             fields["message"] = str(event)
