@@ -473,3 +473,16 @@ def test_open_telemetry_span_gives_trace_and_span_ids():
     assert entry.span_id == format(inner.get_span_context().span_id, "016x")
     assert entry.parent_span_id == format(outer.get_span_context().span_id, "016x")
     assert (given.trace_id, given.span_id) == ("ab" * 16, "cd" * 8)
+
+
+def test_an_operation_never_finished_is_logged_as_unfinished():
+    sink = ListSink()
+    audit = lcl.AuditLogger([sink])
+    op = audit.operation(lcl.EVENT_TOOL_INVOCATION, actor_id="a")
+    op.__enter__()  # entered, never exited: the process lost track of it
+    del op
+    import gc
+
+    gc.collect()
+    [entry] = sink.entries
+    assert entry.outcome == lcl.OUTCOME_FAILURE_ERROR and entry.error_code == "UNFINISHED"

@@ -51,6 +51,14 @@ thread_local! {
     static WARNING: RefCell<Option<Report>> = const { RefCell::new(None) };
 }
 
+/// Runs `f` (a call of the engine) without the GIL, the thread's leftovers
+/// of an earlier call cleared first.
+fn engine_call<T: Send>(py: Python<'_>, f: impl FnOnce() -> T + Send) -> T {
+    SINK_EXCEPTION.with(|c| c.borrow_mut().take());
+    WARNING.with(|w| w.borrow_mut().take());
+    py.detach(f)
+}
+
 /// A `LoggerError` with the package's detail attributes and `sink`.
 fn logger_error(py: Python<'_>, code: &'static str, message: String, sink: Option<&str>) -> PyErr {
     let err = with_code(py, LoggerError::new_err(message), code);
@@ -540,7 +548,7 @@ impl AuditEngine {
     fn log<'py>(&self, entry: &Bound<'py, PyAny>) -> PyResult<Bound<'py, PyAny>> {
         let py = entry.py();
         let entry = decode_entry(entry)?;
-        let result = py.detach(|| self.logger.log(entry));
+        let result = engine_call(py, || self.logger.log(entry));
         written(py, result, self.on_warning.as_ref())
     }
 
@@ -564,16 +572,14 @@ impl AuditEngine {
     #[pyo3(signature = (timeout = None))]
     fn flush(&self, py: Python<'_>, timeout: Option<f64>) -> PyResult<()> {
         let timeout = self::timeout(py, timeout)?;
-        py.detach(|| self.logger.flush(timeout))
-            .map_err(|e| log_error(py, &e))
+        engine_call(py, || self.logger.flush(timeout)).map_err(|e| log_error(py, &e))
     }
 
     /// Flushes and closes every sink; later calls do nothing.
     #[pyo3(signature = (timeout = None))]
     fn close(&self, py: Python<'_>, timeout: Option<f64>) -> PyResult<()> {
         let timeout = self::timeout(py, timeout)?;
-        py.detach(|| self.logger.close(timeout))
-            .map_err(|e| log_error(py, &e))
+        engine_call(py, || self.logger.close(timeout)).map_err(|e| log_error(py, &e))
     }
 
     /// Whether `close` was called.
@@ -655,7 +661,7 @@ impl PyOperation {
         if let Some(extra) = extra {
             merge(py, op.entry_mut(), extra.as_bytes())?;
         }
-        let result = py.detach(|| op.finish(outcome, error_code, error_message));
+        let result = engine_call(py, || op.finish(outcome, error_code, error_message));
         written(py, result, self.on_warning.as_ref())
     }
 }
@@ -674,6 +680,18 @@ fn written<'py>(
         hook.call1(py, (&entry, ValidationReport::new(py, report)?))?;
     }
     Ok(entry)
+}
+
+impl Drop for PyOperation {
+    /// An operation never finished is logged by the engine as `UNFINISHED`;
+    /// that happens without the GIL, as every engine call does, so that a
+    /// Python sink busy in another thread can take the GIL and finish.
+    fn drop(&mut self) {
+        let op = self.op.get_mut().ok().and_then(Option::take);
+        if let Some(op) = op {
+            let _ = Python::try_attach(move |py| py.detach(move || drop(op)));
+        }
+    }
 }
 
 /// Merges the encoded entry `bytes` into `entry` (protobuf merge: set

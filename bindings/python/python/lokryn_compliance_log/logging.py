@@ -42,6 +42,8 @@ _FIELDS = tuple(f.name for f in logentry_pb2.LogEntry.DESCRIPTOR.fields if f.nam
 # The attributes every LogRecord has (and those formatting adds): what is
 # not among them came through `extra=`.
 _STANDARD = frozenset(logging.LogRecord("", 0, "", 0, "", (), None).__dict__) | {"message", "asctime", "taskName"}
+_FIELD_SET = frozenset(_FIELDS)
+_KNOWN = _STANDARD | _FIELD_SET
 
 # Python's levels, highest first, and the severity each starts.
 _LEVELS = (
@@ -66,12 +68,15 @@ def severity_of_level(level: int) -> int:
 def fields_of_record(record: logging.LogRecord, message: str) -> Dict[str, Any]:
     """The ``LogEntry`` fields a ``LogRecord`` carries."""
     attributes = record.__dict__
-    fields: Dict[str, Any] = {name: attributes[name] for name in _FIELDS if name in attributes}
+    # Set operations on the attribute names (in C): most records carry a
+    # few fields and nothing else.
+    fields: Dict[str, Any] = {name: attributes[name] for name in attributes.keys() & _FIELD_SET}
     fields["message"] = message
     if "payload" not in fields:
-        other = {k: v for k, v in attributes.items() if k not in _STANDARD and k not in fields}
+        other = attributes.keys() - _KNOWN
         if other:
-            fields["payload"] = json.dumps(other, default=str, separators=(",", ":")).encode()
+            extra = {k: v for k, v in attributes.items() if k in other}
+            fields["payload"] = json.dumps(extra, default=str, separators=(",", ":")).encode()
             fields["payload_format"] = logentry_pb2.PAYLOAD_FORMAT_JSON
     fields.setdefault("severity", severity_of_level(record.levelno))
     if record.exc_info and record.exc_info[1] is not None:
