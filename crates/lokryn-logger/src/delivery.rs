@@ -1156,3 +1156,129 @@ fn read_chunk(reader: &mut impl Read) -> io::Result<Vec<u8>> {
     reader.read_exact(&mut out)?;
     Ok(out)
 }
+
+#[cfg(test)]
+mod tests {
+    #![allow(clippy::unwrap_used)]
+
+    use super::*;
+
+    /// Records every batch; answers from a script, then `Delivered`.
+    struct Scripted {
+        script: VecDeque<Outcome>,
+        seen: Arc<Mutex<Vec<Vec<String>>>>,
+    }
+
+    impl Transport for Scripted {
+        fn send(&mut self, batch: &[Item]) -> Outcome {
+            self.seen
+                .lock()
+                .unwrap()
+                .push(batch.iter().map(|i| i.id.clone()).collect());
+            self.script.pop_front().unwrap_or(Outcome::Delivered {
+                rejected: 0,
+                reason: String::new(),
+            })
+        }
+    }
+
+    fn item(i: usize) -> Item {
+        Item::new(format!("id-{i}"), vec![u8::try_from(i % 256).unwrap(); 10])
+    }
+
+    fn later() -> Instant {
+        Instant::now() + Duration::from_secs(30)
+    }
+
+    #[test]
+    fn backoff_ceilings_double_up_to_the_maximum() {
+        let policy = Policy {
+            initial_backoff: Duration::from_millis(100),
+            max_backoff: Duration::from_millis(1000),
+            ..Policy::default()
+        };
+        let ceilings: Vec<u128> = (1..=6).map(|n| ceiling(&policy, n).as_millis()).collect();
+        assert_eq!(ceilings, [100, 200, 400, 800, 1000, 1000]);
+        assert_eq!(ceiling(&policy, 200), Duration::from_millis(1000));
+        let mut jitter = Jitter::new();
+        let draws: Vec<f64> = (0..1000).map(|_| jitter.next()).collect();
+        assert!(draws.iter().all(|d| (0.0..1.0).contains(d)));
+        // Spread over the range, not stuck.
+        assert!(draws.iter().any(|d| *d < 0.1) && draws.iter().any(|d| *d > 0.9));
+    }
+
+    #[test]
+    fn a_partial_record_at_the_end_of_the_spill_is_cut_off() {
+        let dir = tempfile::tempdir().unwrap();
+        {
+            let mut spill = Spill::open(dir.path()).unwrap();
+            for i in 0..3 {
+                assert!(spill.append(&item(i), u64::MAX).unwrap());
+            }
+        }
+        // A crash in the middle of a fourth append.
+        let path = dir.path().join("spill.bin");
+        let mut bytes = std::fs::read(&path).unwrap();
+        let whole = bytes.len();
+        bytes.extend_from_slice(&frame(&item(3)).unwrap()[..12]);
+        std::fs::write(&path, &bytes).unwrap();
+
+        let seen = Arc::new(Mutex::new(Vec::new()));
+        let policy = Policy {
+            spill_dir: Some(dir.path().to_owned()),
+            batch_timeout: Duration::ZERO,
+            ..Policy::default()
+        };
+        let transport = Scripted {
+            script: VecDeque::new(),
+            seen: Arc::clone(&seen),
+        };
+        let mut delivery = Delivery::start(policy, transport, "test").unwrap();
+        assert_eq!(
+            std::fs::metadata(&path).unwrap().len(),
+            u64::try_from(whole).unwrap()
+        );
+        delivery.close(later()).unwrap();
+        let ids: Vec<String> = seen.lock().unwrap().concat();
+        assert_eq!(ids, ["id-0", "id-1", "id-2"]);
+        assert_eq!(delivery.stats().written, 3);
+        // Everything acknowledged: the file is back to its header.
+        assert_eq!(std::fs::metadata(&path).unwrap().len(), HEADER);
+    }
+
+    #[test]
+    fn a_retried_batch_holds_the_ones_behind_it() {
+        let seen = Arc::new(Mutex::new(Vec::new()));
+        let retry = || Outcome::Retry {
+            reason: "busy".into(),
+            after: None,
+        };
+        let transport = Scripted {
+            script: [retry(), retry()].into(),
+            seen: Arc::clone(&seen),
+        };
+        let policy = Policy {
+            batch_size: 2,
+            batch_timeout: Duration::ZERO,
+            initial_backoff: Duration::from_millis(1),
+            max_backoff: Duration::from_millis(2),
+            ..Policy::default()
+        };
+        let mut delivery = Delivery::start(policy, transport, "test").unwrap();
+        for i in 0..6 {
+            assert_eq!(delivery.push(item(i)).unwrap(), Pushed::Queued);
+        }
+        delivery.flush(later()).unwrap();
+        let batches = seen.lock().unwrap().clone();
+        let first = batches.first().unwrap().clone();
+        assert_eq!(batches.get(1), Some(&first));
+        assert_eq!(batches.get(2), Some(&first));
+        let delivered: Vec<String> = batches.iter().skip(2).flatten().cloned().collect();
+        let expected: Vec<String> = (0..6).map(|i| format!("id-{i}")).collect();
+        assert_eq!(delivered, expected);
+        let stats = delivery.stats();
+        assert_eq!((stats.written, stats.retried), (6, 2 * first.len() as u64));
+        delivery.close(later()).unwrap();
+        assert_eq!(delivery.push(item(9)), Err(PushError::Closed));
+    }
+}

@@ -17,8 +17,8 @@ use std::sync::{Arc, Mutex, mpsc};
 use std::time::{Duration, Instant};
 
 use lokryn_compliance_log::{EventType, LogEntry, Outcome, Severity};
-use lokryn_logger::AuditLogger;
 use lokryn_logger::otlp::{Dropped, Otlp};
+use lokryn_logger::{AuditLogger, Record, Sink, SinkError};
 use otlp_support::{Reply, Server};
 
 fn entry(i: usize) -> LogEntry {
@@ -321,4 +321,85 @@ fn a_bad_endpoint_is_a_config_error() {
     let err = audit.log(entry(0)).unwrap_err();
     assert_eq!(err.code(), "SINK");
     assert!(err.to_string().contains("CONFIG"), "{err}");
+}
+
+#[test]
+fn a_close_deadline_without_spill_drops_and_counts_what_is_left() {
+    let server = Server::start(vec![Reply::Hold]);
+    let (dropped, hook) = drops();
+    let sink = quick(&server.endpoint())
+        .batch_size(2)
+        .queue_capacity(100)
+        .on_drop(hook);
+    let handle = sink.handle();
+    let audit = AuditLogger::builder().sink(sink).build().unwrap();
+    let ids = log_n(&audit, 6);
+    let err = audit.close(Some(Duration::from_millis(50))).unwrap_err();
+    assert_eq!(err.code(), "TIMEOUT", "{err}");
+    assert!(err.to_string().contains("6 records"), "{err}");
+    // The held request returns; what was behind it is dropped as `closed`.
+    server.release();
+    let deadline = Instant::now() + Duration::from_secs(30);
+    while !handle.stats().stopped {
+        assert!(Instant::now() < deadline, "the worker did not stop");
+        std::thread::sleep(Duration::from_millis(5));
+    }
+    let stats = handle.stats();
+    let delivered = server.delivered();
+    assert_eq!(stats.written, delivered.len() as u64);
+    assert_eq!(stats.written + stats.dropped, 6, "{stats:?}");
+    assert_eq!(stats.dropped_by_reason.get("closed"), Some(&stats.dropped));
+    let dropped_ids: Vec<String> = dropped
+        .lock()
+        .unwrap()
+        .iter()
+        .flat_map(|d| d.ids.clone())
+        .collect();
+    let all: Vec<String> = delivered.into_iter().chain(dropped_ids).collect();
+    assert_eq!(all, ids);
+    assert_eq!(audit.log(entry(0)).unwrap_err().code(), "CLOSED");
+}
+
+#[test]
+fn the_byte_bound_holds_and_a_record_larger_than_it_is_dropped() {
+    let server = Server::start(vec![Reply::Hold]);
+    // The weight of one record in the queue: its encoding (as completed by
+    // the logger) and its event id.
+    let one = {
+        struct Size(Arc<Mutex<usize>>);
+        impl Sink for Size {
+            fn name(&self) -> &str {
+                "size"
+            }
+            fn write(&mut self, record: &Record<'_>) -> Result<(), SinkError> {
+                *self.0.lock().unwrap() = record.encoded.len() + record.entry.event_id.len();
+                Ok(())
+            }
+        }
+        let size = Arc::new(Mutex::new(0));
+        let probe = AuditLogger::builder()
+            .sink(Size(Arc::clone(&size)))
+            .build()
+            .unwrap();
+        probe.log(entry(0)).unwrap();
+        *size.lock().unwrap()
+    };
+    let sink = quick(&server.endpoint())
+        .batch_size(1)
+        .queue_capacity(1000)
+        .queue_bytes(3 * one + one / 2);
+    let handle = sink.handle();
+    let audit = AuditLogger::builder().sink(sink).build().unwrap();
+    log_n(&audit, 10);
+    let stats = handle.stats();
+    assert_eq!(stats.high_water, 3, "{stats:?}");
+    assert!(stats.high_water_bytes <= 3 * one + one / 2, "{stats:?}");
+    assert_eq!(stats.dropped_by_reason.get("queue full"), Some(&7));
+    let mut big = entry(1);
+    big.message = "x".repeat(10 * one);
+    audit.log(big).unwrap();
+    assert_eq!(handle.stats().dropped_by_reason.get("too large"), Some(&1));
+    server.release();
+    audit.close(LONG).unwrap();
+    assert_eq!(handle.stats().written, 3);
 }

@@ -12,7 +12,10 @@
 //!   `tests/exports/otelcol/builder.yaml`) and cached in the tools directory,
 //!   receives our OTLP/HTTP, protobuf and JSON, and forwards it with
 //!   `otlphttp` to a test receiver that checks exactly our records arrived
-//!   (`tests/exports/collector_roundtrip.py`).
+//!   (`tests/exports/collector_roundtrip.py`). The same collector is stopped
+//!   and started again under the audit logger's `Otlp` sink
+//!   (`crates/lokryn-logger/tests/collector.rs`): every record arrives once
+//!   or is reported dropped, and the queue bound holds.
 
 use std::path::{Path, PathBuf};
 use std::process::Command;
@@ -22,7 +25,7 @@ use anyhow::{Context, Result};
 use super::Runner;
 use super::python::ensure_venv_in;
 use super::rust::complog_bin;
-use crate::util::{root, run, stamp_matches, target_dir, tools_dir, write_stamp};
+use crate::util::{cargo, root, run, stamp_matches, target_dir, tools_dir, write_stamp};
 
 /// The collector builder and the core modules it builds, one release.
 const COLLECTOR_BUILDER: &str = "go.opentelemetry.io/collector/cmd/builder@v0.165.0";
@@ -65,6 +68,23 @@ pub(crate) fn steps(r: &mut Runner) -> Result<()> {
             .arg(out.join("otlp.binpb"))
             .arg(out.join("otlp.jsonl")))
     })?;
+    r.step(
+        "exports: the logger's Otlp sink, collector stopped and restarted",
+        || {
+            run(cargo()
+                .current_dir(root())
+                .env("LOKRYN_OTELCOL", &collector)
+                .args([
+                    "test",
+                    "--locked",
+                    "-p",
+                    "lokryn-logger",
+                    "--test",
+                    "collector",
+                ])
+                .args(["--", "--ignored"]))
+        },
+    )?;
     Ok(())
 }
 

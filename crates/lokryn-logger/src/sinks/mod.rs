@@ -6,6 +6,8 @@ mod file;
 mod ledger;
 mod stdout;
 
+#[cfg(feature = "otlp")]
+pub use crate::otlp::Otlp;
 pub use file::{Binary, JsonLines};
 #[cfg(feature = "ledger")]
 pub use ledger::Ledger;
