@@ -486,3 +486,36 @@ def test_an_operation_never_finished_is_logged_as_unfinished():
     gc.collect()
     [entry] = sink.entries
     assert entry.outcome == lcl.OUTCOME_FAILURE_ERROR and entry.error_code == "UNFINISHED"
+
+
+def test_threads_log_concurrently_without_losing_or_tearing_records(tmp_path):
+    path = tmp_path / "threads.jsonl"
+    audit = lcl.AuditLogger([sinks.JsonLines(path), ListSink()])
+
+    def work(n):
+        for i in range(200):
+            audit.log(request_id=f"{n}-{i}", **VALID)
+
+    threads = [threading.Thread(target=work, args=(n,)) for n in range(4)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    audit.close()
+    records = lines(path)  # every line parses
+    assert sorted(r["requestId"] for r in records) == sorted(f"{n}-{i}" for n in range(4) for i in range(200))
+    assert len({r["eventId"] for r in records}) == 800
+    assert audit.stats.logged == 800 and [s.written for s in audit.stats] == [800, 800]
+
+
+def test_handler_flush_after_the_logger_closed_does_nothing():
+    from lokryn_compliance_log.logging import AuditHandler
+
+    sink = ListSink()
+    audit = lcl.AuditLogger([sink])
+    handler = AuditHandler(audit)
+    handler.flush()
+    assert sink.flushed == 1
+    audit.close()
+    handler.flush()  # as logging.shutdown() does at exit
+    assert sink.flushed == 1

@@ -301,7 +301,7 @@ impl Otlp {
         timeout: Option<f64>,
         gzip: bool,
     ) -> PyResult<Self> {
-        let mut sink = lokryn_logger::otlp::Otlp::new(endpoint).gzip(gzip);
+        let mut sink = sinks::Otlp::new(endpoint).gzip(gzip);
         if let Some(n) = batch_size {
             sink = sink.batch_size(n);
         }
