@@ -519,3 +519,15 @@ def test_handler_flush_after_the_logger_closed_does_nothing():
     audit.close()
     handler.flush()  # as logging.shutdown() does at exit
     assert sink.flushed == 1
+
+
+def test_a_bad_argument_leaves_the_sinks_usable(tmp_path):
+    sink = sinks.JsonLines(tmp_path / "a.jsonl")
+    with pytest.raises(TypeError):
+        lcl.AuditLogger([sink, object()])
+    with pytest.raises(lcl.LoggerError):
+        lcl.AuditLogger([sink], on_invalid="sometimes")
+    audit = lcl.AuditLogger([sink])  # still free
+    audit.log(**VALID)
+    audit.close()
+    assert len(lines(tmp_path / "a.jsonl")) == 1

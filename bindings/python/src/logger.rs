@@ -389,14 +389,20 @@ struct PySink {
 }
 
 impl PySink {
+    /// A `TypeError` unless `object` has a `write` method.
+    fn check(object: &Bound<'_, PyAny>) -> PyResult<()> {
+        if object.hasattr(intern!(object.py(), "write"))? {
+            return Ok(());
+        }
+        Err(PyTypeError::new_err(format!(
+            "a sink is a sink of lokryn_compliance_log.sinks or an object with a write(entry) method, got {}",
+            object.get_type().name()?
+        )))
+    }
+
     fn new(object: &Bound<'_, PyAny>) -> PyResult<Self> {
         let py = object.py();
-        if !object.hasattr(intern!(py, "write"))? {
-            return Err(PyTypeError::new_err(format!(
-                "a sink is a sink of lokryn_compliance_log.sinks or an object with a write(entry) method, got {}",
-                object.get_type().name()?
-            )));
-        }
+        Self::check(object)?;
         let name = match object.getattr_opt(intern!(py, "name"))? {
             Some(name) if name.is_instance_of::<pyo3::types::PyString>() => name.extract()?,
             _ => format!("python:{}", object.get_type().qualname()?),
@@ -456,6 +462,15 @@ impl Sink for PySink {
     fn close(&mut self, _deadline: Instant) -> Result<(), SinkError> {
         self.call("close", None)
     }
+}
+
+/// Whether `object` is a sink of `lokryn_compliance_log.sinks`.
+fn is_ours(object: &Bound<'_, PyAny>) -> bool {
+    object.is_instance_of::<JsonLines>()
+        || object.is_instance_of::<Binary>()
+        || object.is_instance_of::<LedgerSink>()
+        || object.is_instance_of::<Stdout>()
+        || object.is_instance_of::<Otlp>()
 }
 
 /// A sink argument as the engine's sink: ours are taken, other objects wrapped.
@@ -530,7 +545,14 @@ impl AuditEngine {
         if let Some(defaults) = defaults {
             builder = builder.defaults(decode_entry(defaults)?);
         }
-        // Sinks are taken last, so that a bad option leaves them usable.
+        // Sinks are taken last and only once all are known to be sinks, so
+        // that a bad option or argument leaves them usable. (A logger whose
+        // `build` then fails has used them up.)
+        for sink in sinks.iter().chain(quarantine) {
+            if !is_ours(sink) {
+                PySink::check(sink)?;
+            }
+        }
         for sink in &sinks {
             builder = builder.boxed_sink(sink_of(sink)?);
         }
