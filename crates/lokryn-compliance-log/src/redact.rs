@@ -84,7 +84,11 @@ pub struct Redacted {
 pub fn redact(entry: &LogEntry, options: &RedactOptions) -> Redacted {
     // One walk finds what to replace and where; the copy is then edited in
     // place, field by field.
-    let walk = Walk::run(entry, usize::MAX, true);
+    redact_walk(entry, Walk::run(entry, usize::MAX, true), options)
+}
+
+/// [`redact`] with the walk (made with edits, without a limit) already done.
+pub(crate) fn redact_walk(entry: &LogEntry, walk: Walk, options: &RedactOptions) -> Redacted {
     let mut copy = entry.clone();
     let mut findings = Vec::new();
     for hits in walk.fields {

@@ -199,6 +199,34 @@ struct Tally {
     fneg: usize,
 }
 
+/// `validate_and_redact`, which searches a record for sensitive data once,
+/// gives exactly what `validate_with` and `redact` give apart.
+#[test]
+fn validate_and_redact_is_the_two_calls() {
+    let mut checked = 0;
+    for case in cases() {
+        let c = &case.value;
+        if c.get("entryBinary").is_some() || c.get("entryJson").is_some() {
+            continue;
+        }
+        let entry = entry_from_json(&entry_json(c));
+        for (opts, redaction) in [
+            (options(c), RedactOptions::default()),
+            (
+                all_profiles(),
+                RedactOptions::default().with_key(b"a key".to_vec()),
+            ),
+        ] {
+            let (report, redacted) = validate::validate_and_redact(&entry, &opts, &redaction);
+            let name = c["name"].as_str().unwrap_or_default();
+            assert_eq!(report, validate::validate_with(&entry, &opts), "{name}");
+            assert_eq!(redacted, redact(&entry, &redaction), "{name}");
+            checked += 1;
+        }
+    }
+    assert!(checked > 200, "{checked}");
+}
+
 #[test]
 fn the_corpus_holds() {
     let cases = cases();

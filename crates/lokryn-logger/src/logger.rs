@@ -5,7 +5,7 @@ use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
 use std::time::{Duration, Instant};
 
-use lokryn_compliance_log::redact::{RedactOptions, redact};
+use lokryn_compliance_log::redact::RedactOptions;
 use lokryn_compliance_log::validate::{self, Report};
 use lokryn_compliance_log::{EventType, LogEntry, Producer, codec};
 
@@ -212,8 +212,16 @@ impl AuditLogger {
             inner.trace.as_deref(),
         );
         // The verdict is taken on the record as logged, before redaction, so
-        // that redacting never hides a violation.
-        let report = validate::validate_with(&entry, &inner.options);
+        // that redacting never hides a violation. With redaction on, one
+        // search for sensitive data serves both.
+        let (report, entry) = match &inner.redact {
+            Some(options) => {
+                let (report, redacted) =
+                    validate::validate_and_redact(&entry, &inner.options, options);
+                (report, redacted.entry)
+            }
+            None => (validate::validate_with(&entry, &inner.options), entry),
+        };
         let valid = report.is_valid();
         if !valid {
             inner.invalid.fetch_add(1, Ordering::Relaxed);
@@ -221,10 +229,6 @@ impl AuditLogger {
                 return Err(LogError::invalid(report));
             }
         }
-        let entry = match &inner.redact {
-            Some(options) => redact(&entry, options).entry,
-            None => entry,
-        };
         // The hook sees the record as it is written: redacted.
         if !valid
             && inner.policy == OnInvalid::Warn

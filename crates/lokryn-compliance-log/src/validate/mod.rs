@@ -285,6 +285,27 @@ pub fn validate_with(entry: &LogEntry, options: &Options) -> Report {
     report
 }
 
+/// Validates `entry` under `options` and makes its redacted copy, searching
+/// it for sensitive data once: the same report as [`validate_with`] and the
+/// same copy as [`redact`](crate::redact::redact), for about the cost of
+/// one search less. What an audit logger does with every record.
+pub fn validate_and_redact(
+    entry: &LogEntry,
+    options: &Options,
+    redact: &crate::redact::RedactOptions,
+) -> (Report, crate::redact::Redacted) {
+    let walk = crate::sensitive::Walk::run(entry, usize::MAX, true);
+    let found: Vec<Finding> = walk
+        .fields
+        .iter()
+        .flat_map(|hits| hits.findings.iter().cloned())
+        .collect();
+    let plan = plan::plan(options.profiles);
+    let mut report = Report::default();
+    run::run_found(plan, entry, &mut report, true, Some(&found));
+    (report, crate::redact::redact_walk(entry, walk, redact))
+}
+
 /// Decodes and validates one encoded entry. Besides the rules, the report
 /// warns about fields the schema does not define (see
 /// [`unknown_field_warnings`]).

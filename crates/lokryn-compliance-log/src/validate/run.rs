@@ -92,6 +92,18 @@ pub(super) fn run(plan: &Plan, entry: &LogEntry, report: &mut Report) {
 }
 
 pub(super) fn run_with(plan: &Plan, entry: &LogEntry, report: &mut Report, fast: bool) {
+    run_found(plan, entry, report, fast, None);
+}
+
+/// [`run_with`], taking the sensitive-data findings from a walk the caller
+/// already made (every finding, in field order) instead of walking again.
+pub(super) fn run_found(
+    plan: &Plan,
+    entry: &LogEntry,
+    report: &mut Report,
+    fast: bool,
+    found: Option<&[sensitive::Finding]>,
+) {
     let mut ctx = Ctx {
         fast,
         path: Path {
@@ -103,7 +115,14 @@ pub(super) fn run_with(plan: &Plan, entry: &LogEntry, report: &mut Report, fast:
     message(plan, 0, entry, &mut ctx);
     if plan.scans() {
         let mut findings = Vec::new();
-        sensitive::find_limited(entry, MAX_FINDINGS, &mut findings);
+        match found {
+            // The same findings a walk limited to MAX_FINDINGS keeps: the
+            // walk stops at the limit, in field order.
+            Some(all) => findings.extend(all.iter().take(MAX_FINDINGS).cloned()),
+            None => {
+                sensitive::find_limited(entry, MAX_FINDINGS, &mut findings);
+            }
+        }
         for finding in findings {
             let Some(Some(meta)) = plan.sensitive.get(finding.kind.index()) else {
                 continue;
