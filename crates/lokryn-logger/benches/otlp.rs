@@ -20,13 +20,11 @@
     clippy::print_stdout,
     clippy::print_stderr,
     clippy::cast_precision_loss,
-    clippy::indexing_slicing
+    clippy::indexing_slicing,
+    clippy::panic
 )]
 
-use std::io::{BufRead, BufReader, Read, Write};
-use std::net::{TcpListener, TcpStream};
 use std::path::PathBuf;
-use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
 
 use lokryn_compliance_log::{EventType, LogEntry, Outcome, Producer, Severity, Timestamp, codec};
@@ -35,6 +33,11 @@ use lokryn_export::otlp::{to_protobuf, to_request};
 use lokryn_logger::otlp::Otlp;
 use lokryn_logger::sinks::JsonLines;
 use lokryn_logger::{Record, Sink};
+
+#[path = "../tests/otlp_support/mod.rs"]
+mod otlp_support;
+
+use otlp_support::{Collector, Server, free_port};
 
 const RECORDS: usize = 200_000;
 const BATCH: usize = 512;
@@ -69,72 +72,10 @@ fn entries(n: usize) -> Vec<(LogEntry, Vec<u8>)> {
         .collect()
 }
 
-fn free_port() -> u16 {
-    TcpListener::bind("127.0.0.1:0")
-        .unwrap()
-        .local_addr()
-        .unwrap()
-        .port()
-}
-
-/// A receiver answering 200 to everything, as fast as it can.
-fn sink_server() -> u16 {
-    let listener = TcpListener::bind("127.0.0.1:0").unwrap();
-    let port = listener.local_addr().unwrap().port();
-    std::thread::spawn(move || {
-        for stream in listener.incoming().flatten() {
-            std::thread::spawn(move || serve(stream));
-        }
-    });
-    port
-}
-
-fn serve(stream: TcpStream) {
-    let mut reader = BufReader::new(stream.try_clone().unwrap());
-    let mut writer = stream;
-    loop {
-        let mut length = 0usize;
-        let mut line = String::new();
-        if reader.read_line(&mut line).unwrap_or(0) == 0 {
-            return;
-        }
-        loop {
-            let mut header = String::new();
-            if reader.read_line(&mut header).unwrap_or(0) == 0 {
-                return;
-            }
-            let header = header.trim_end().to_ascii_lowercase();
-            if header.is_empty() {
-                break;
-            }
-            if let Some(v) = header.strip_prefix("content-length:") {
-                length = v.trim().parse().unwrap();
-            }
-        }
-        let mut body = vec![0; length];
-        if reader.read_exact(&mut body).is_err() {
-            return;
-        }
-        let _ = writer.write_all(b"HTTP/1.1 200 OK\r\nContent-Length: 0\r\n\r\n");
-    }
-}
-
-struct Collector(Child);
-
-impl Drop for Collector {
-    fn drop(&mut self) {
-        let _ = self.0.kill();
-        let _ = self.0.wait();
-    }
-}
-
-fn collector(binary: &PathBuf, dir: &std::path::Path) -> (Collector, u16) {
+fn collector(binary: &std::path::Path, dir: &std::path::Path) -> (Collector, u16) {
     let port = free_port();
-    let config = dir.join("collector.yaml");
-    std::fs::write(
-        &config,
-        format!(
-            "receivers:
+    let yaml = format!(
+        "receivers:
   otlp:
     protocols:
       http:
@@ -153,22 +94,8 @@ service:
       receivers: [otlp]
       exporters: [debug]
 "
-        ),
-    )
-    .unwrap();
-    let child = Command::new(binary)
-        .arg("--config")
-        .arg(&config)
-        .stdout(Stdio::null())
-        .stderr(Stdio::null())
-        .spawn()
-        .unwrap();
-    let deadline = Instant::now() + Duration::from_secs(30);
-    while TcpStream::connect(("127.0.0.1", port)).is_err() {
-        assert!(Instant::now() < deadline, "the collector did not start");
-        std::thread::sleep(Duration::from_millis(20));
-    }
-    (Collector(child), port)
+    );
+    (Collector::start(binary, dir, &yaml, port), port)
 }
 
 /// Median of `runs` timings of `f` over all records, in ns per record.
@@ -182,7 +109,7 @@ fn per_record(runs: usize, n: usize, mut f: impl FnMut() -> Duration) -> f64 {
 
 fn write_cost(records: &[(LogEntry, Vec<u8>)], endpoint: &str, dir: &std::path::Path) {
     let n = records.len();
-    let otlp = |endpoint: &str| {
+    let otlp = |endpoint: &str, close_within: Duration| {
         per_record(5, n, || {
             let mut sink = Otlp::new(endpoint)
                 .queue_capacity(n + 1)
@@ -194,15 +121,18 @@ fn write_cost(records: &[(LogEntry, Vec<u8>)], endpoint: &str, dir: &std::path::
                 sink.write(&Record::new(entry, encoded)).unwrap();
             }
             let took = start.elapsed();
-            let _ = sink.close(Instant::now() + Duration::from_secs(120));
+            let _ = sink.close(Instant::now() + close_within);
             took
         })
     };
     // The collector up: the worker maps and sends while the caller writes.
-    let up = otlp(endpoint);
+    let up = otlp(endpoint, Duration::from_secs(120));
     // Nothing listening: the worker waits in its backoff, so this is the
     // queueing alone.
-    let down = otlp(&format!("http://127.0.0.1:{}", free_port()));
+    let down = otlp(
+        &format!("http://127.0.0.1:{}", free_port()),
+        Duration::from_millis(10),
+    );
     let file_ns = per_record(5, n, || {
         let path = dir.join("bench.jsonl");
         let _ = std::fs::remove_file(&path);
@@ -339,7 +269,7 @@ fn main() {
         }
         None => {
             eprintln!("LOKRYN_OTELCOL unset: caller cost against an in-process receiver only");
-            let endpoint = format!("http://127.0.0.1:{}", sink_server());
+            let endpoint = Server::start(Vec::new()).endpoint();
             write_cost(&records, &endpoint, dir.path());
         }
     }

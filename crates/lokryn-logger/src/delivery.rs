@@ -312,6 +312,30 @@ impl Shared {
             .or_default() += dropped.count;
     }
 
+    /// Waits for progress until `done` holds (`true`) or `deadline` passes
+    /// (`false`).
+    fn wait_for<'a>(
+        &'a self,
+        mut state: MutexGuard<'a, State>,
+        deadline: Instant,
+        done: impl Fn(&State) -> bool,
+    ) -> (MutexGuard<'a, State>, bool) {
+        loop {
+            if done(&state) {
+                return (state, true);
+            }
+            let now = Instant::now();
+            if now >= deadline {
+                return (state, false);
+            }
+            state = self
+                .progress
+                .wait_timeout(state, deadline - now)
+                .unwrap_or_else(PoisonError::into_inner)
+                .0;
+        }
+    }
+
     /// Tells the drop hook (never under the lock; a panicking hook does
     /// not stop delivery).
     fn tell(&self, dropped: &Dropped) {
@@ -480,64 +504,42 @@ impl Delivery {
         let target = state.accepted;
         state.flush_wanted = true;
         shared.worker.notify_one();
-        loop {
-            if state.resolved >= target || state.done {
-                state.flush_wanted = false;
-                return if state.resolved >= target {
-                    Ok(())
-                } else {
-                    Err(pending(&state, target))
-                };
-            }
-            let now = Instant::now();
-            if now >= deadline {
-                state.flush_wanted = false;
-                return Err(pending(&state, target));
-            }
-            state = shared
-                .progress
-                .wait_timeout(state, deadline - now)
-                .unwrap_or_else(PoisonError::into_inner)
-                .0;
+        let (mut state, _) = shared.wait_for(state, deadline, |s| s.resolved >= target || s.done);
+        state.flush_wanted = false;
+        if state.resolved >= target {
+            Ok(())
+        } else {
+            Err(pending(&state, target))
         }
     }
 
     /// Stops taking records, delivers what is queued until `deadline`, then
-    /// stops the worker. Records in the spill file stay there for the next
-    /// run; records still in memory at the deadline are dropped (counted,
-    /// reason `closed`) once the attempt in progress returns. Idempotent.
+    /// stops the worker. At the deadline, what is still in memory goes back
+    /// to the spill file (in front of what is there) when there is one, and
+    /// is otherwise dropped (counted, reason `closed`), once the attempt in
+    /// progress returns. Idempotent.
     pub fn close(&mut self, deadline: Instant) -> Result<(), Pending> {
         let shared = Arc::clone(&self.shared);
         let mut state = shared.lock();
         state.closing = true;
         shared.worker.notify_one();
         shared.progress.notify_all();
-        loop {
-            if state.done {
-                drop(state);
-                if let Some(worker) = self.worker.take() {
-                    let _ = worker.join();
-                }
-                let state = shared.lock();
-                let target = state.accepted;
-                return if state.resolved >= target {
-                    Ok(())
-                } else {
-                    Err(pending(&state, target))
-                };
-            }
-            let now = Instant::now();
-            if now >= deadline {
-                let left = pending(&state, state.accepted);
-                state.abort = true;
-                shared.worker.notify_one();
-                return Err(left);
-            }
-            state = shared
-                .progress
-                .wait_timeout(state, deadline - now)
-                .unwrap_or_else(PoisonError::into_inner)
-                .0;
+        let (mut state, stopped) = shared.wait_for(state, deadline, |s| s.done);
+        if !stopped {
+            let left = pending(&state, state.accepted);
+            state.abort = true;
+            shared.worker.notify_one();
+            return Err(left);
+        }
+        drop(state);
+        if let Some(worker) = self.worker.take() {
+            let _ = worker.join();
+        }
+        let state = shared.lock();
+        if state.resolved >= state.accepted {
+            Ok(())
+        } else {
+            Err(pending(&state, state.accepted))
         }
     }
 

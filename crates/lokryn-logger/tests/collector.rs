@@ -27,16 +27,13 @@
 mod otlp_support;
 
 use std::collections::HashSet;
-use std::net::{TcpListener, TcpStream};
-use std::path::{Path, PathBuf};
-use std::process::{Child, Command, Stdio};
+use std::path::PathBuf;
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
-use lokryn_compliance_log::{EventType, LogEntry, Outcome, Severity};
 use lokryn_logger::AuditLogger;
 use lokryn_logger::otlp::{Dropped, Otlp, OtlpHandle};
-use otlp_support::Server;
+use otlp_support::{Collector, Server, entry, free_port};
 
 const CAPACITY: usize = 200;
 
@@ -44,72 +41,6 @@ fn collector_binary() -> PathBuf {
     std::env::var_os("LOKRYN_OTELCOL")
         .map(PathBuf::from)
         .expect("LOKRYN_OTELCOL: the collector binary (cargo xtask test --exports sets it)")
-}
-
-fn free_port() -> u16 {
-    TcpListener::bind("127.0.0.1:0")
-        .unwrap()
-        .local_addr()
-        .unwrap()
-        .port()
-}
-
-struct Collector {
-    child: Child,
-}
-
-impl Collector {
-    fn start(binary: &Path, config: &Path, port: u16) -> Self {
-        let mut child = Command::new(binary)
-            .arg("--config")
-            .arg(config)
-            .stdout(Stdio::null())
-            .stderr(Stdio::null())
-            .spawn()
-            .unwrap();
-        let deadline = Instant::now() + Duration::from_secs(30);
-        while TcpStream::connect(("127.0.0.1", port)).is_err() {
-            if let Some(status) = child.try_wait().unwrap() {
-                panic!("the collector exited: {status}");
-            }
-            assert!(
-                Instant::now() < deadline,
-                "the collector did not open {port}"
-            );
-            std::thread::sleep(Duration::from_millis(20));
-        }
-        Self { child }
-    }
-
-    /// SIGTERM, then wait for the process to end.
-    fn stop(mut self) {
-        let status = Command::new("kill")
-            .arg("-TERM")
-            .arg(self.child.id().to_string())
-            .status()
-            .unwrap();
-        assert!(status.success());
-        self.child.wait().unwrap();
-    }
-}
-
-impl Drop for Collector {
-    fn drop(&mut self) {
-        let _ = self.child.kill();
-        let _ = self.child.wait();
-    }
-}
-
-fn entry(i: usize) -> LogEntry {
-    LogEntry {
-        event_type: EventType::EventFileAccess as i32,
-        outcome: Outcome::Success as i32,
-        severity: Severity::Info as i32,
-        actor_id: "billing-api".into(),
-        resource: format!("cards/{i}"),
-        message: format!("record {i}"),
-        ..Default::default()
-    }
 }
 
 /// Logs records `from..from + n`. With `pace`, waits for room before each
@@ -139,11 +70,8 @@ fn stop_and_start(spill: bool) {
     let receiver = Server::start(Vec::new());
     let port = free_port();
     let dir = tempfile::tempdir().unwrap();
-    let config = dir.path().join("collector.yaml");
-    std::fs::write(
-        &config,
-        format!(
-            "receivers:
+    let config = format!(
+        "receivers:
   otlp:
     protocols:
       http:
@@ -165,10 +93,8 @@ service:
       receivers: [otlp]
       exporters: [otlphttp]
 ",
-            receiver.endpoint()
-        ),
-    )
-    .unwrap();
+        receiver.endpoint()
+    );
     let dropped = Arc::new(Mutex::new(Vec::<Dropped>::new()));
     let hook = {
         let dropped = Arc::clone(&dropped);
@@ -188,7 +114,7 @@ service:
     let handle = sink.handle();
     let audit = AuditLogger::builder().sink(sink).build().unwrap();
 
-    let collector = Collector::start(&binary, &config, port);
+    let collector = Collector::start(&binary, dir.path(), &config, port);
     let mut ids = Vec::new();
     log(&audit, Some(&handle), 0, 500, &mut ids);
     // Let some of it through, then stop the collector mid-run.
@@ -202,7 +128,7 @@ service:
     // The worker retries against a closed port for a while.
     std::thread::sleep(Duration::from_millis(300));
     assert!(handle.stats().retried > 0, "{:?}", handle.stats());
-    let collector = Collector::start(&binary, &config, port);
+    let collector = Collector::start(&binary, dir.path(), &config, port);
     log(&audit, Some(&handle), 1500, 500, &mut ids);
     audit.flush(Some(Duration::from_secs(60))).unwrap();
     audit.close(Some(Duration::from_secs(10))).unwrap();

@@ -16,22 +16,9 @@ mod otlp_support;
 use std::sync::{Arc, Mutex, mpsc};
 use std::time::{Duration, Instant};
 
-use lokryn_compliance_log::{EventType, LogEntry, Outcome, Severity};
-use lokryn_logger::otlp::{Dropped, Otlp};
+use lokryn_logger::otlp::{Dropped, Otlp, OtlpHandle};
 use lokryn_logger::{AuditLogger, Record, Sink, SinkError};
-use otlp_support::{Reply, Server};
-
-fn entry(i: usize) -> LogEntry {
-    LogEntry {
-        event_type: EventType::EventFileAccess as i32,
-        outcome: Outcome::Success as i32,
-        severity: Severity::Info as i32,
-        actor_id: "billing-api".into(),
-        resource: format!("cards/{i}"),
-        message: format!("record {i}"),
-        ..Default::default()
-    }
-}
+use otlp_support::{Reply, Server, entry};
 
 /// Logs `n` records, returning their event ids in order.
 fn log_n(audit: &AuditLogger, n: usize) -> Vec<String> {
@@ -61,6 +48,25 @@ fn drops() -> (
 }
 
 const LONG: Option<Duration> = Some(Duration::from_secs(30));
+
+/// Waits until the sink's worker has stopped (after a close).
+fn wait_stopped(handle: &OtlpHandle) {
+    let deadline = Instant::now() + Duration::from_secs(30);
+    while !handle.stats().stopped {
+        assert!(Instant::now() < deadline, "the worker did not stop");
+        std::thread::sleep(Duration::from_millis(5));
+    }
+}
+
+/// The event ids the drop hook heard of, in order.
+fn dropped_ids(dropped: &Mutex<Vec<Dropped>>) -> Vec<String> {
+    dropped
+        .lock()
+        .unwrap()
+        .iter()
+        .flat_map(|d| d.ids.clone())
+        .collect()
+}
 
 #[test]
 fn a_503_is_retried_and_each_record_arrives_once() {
@@ -212,12 +218,7 @@ fn a_slow_server_never_blocks_the_caller_past_block_timeout() {
     assert_eq!(stats.dropped, 6);
     assert_eq!(stats.dropped_by_reason.get("queue full"), Some(&6));
     assert_eq!(stats.high_water, 4);
-    let dropped_ids: Vec<String> = dropped
-        .lock()
-        .unwrap()
-        .iter()
-        .flat_map(|d| d.ids.clone())
-        .collect();
+    let dropped_ids = dropped_ids(&dropped);
     server.release();
     audit.flush(LONG).unwrap();
     let delivered = server.delivered();
@@ -271,11 +272,7 @@ fn the_spill_survives_a_restart() {
     let ids = log_n(&audit, 7);
     let err = audit.close(Some(Duration::from_millis(100))).unwrap_err();
     assert_eq!(err.code(), "TIMEOUT", "{err}");
-    let deadline = Instant::now() + Duration::from_secs(30);
-    while !handle.stats().stopped {
-        assert!(Instant::now() < deadline, "the worker did not stop");
-        std::thread::sleep(Duration::from_millis(5));
-    }
+    wait_stopped(&handle);
     let stats = handle.stats();
     assert_eq!(
         (stats.written, stats.dropped, stats.queued),
@@ -339,22 +336,13 @@ fn a_close_deadline_without_spill_drops_and_counts_what_is_left() {
     assert!(err.to_string().contains("6 records"), "{err}");
     // The held request returns; what was behind it is dropped as `closed`.
     server.release();
-    let deadline = Instant::now() + Duration::from_secs(30);
-    while !handle.stats().stopped {
-        assert!(Instant::now() < deadline, "the worker did not stop");
-        std::thread::sleep(Duration::from_millis(5));
-    }
+    wait_stopped(&handle);
     let stats = handle.stats();
     let delivered = server.delivered();
     assert_eq!(stats.written, delivered.len() as u64);
     assert_eq!(stats.written + stats.dropped, 6, "{stats:?}");
     assert_eq!(stats.dropped_by_reason.get("closed"), Some(&stats.dropped));
-    let dropped_ids: Vec<String> = dropped
-        .lock()
-        .unwrap()
-        .iter()
-        .flat_map(|d| d.ids.clone())
-        .collect();
+    let dropped_ids = dropped_ids(&dropped);
     let all: Vec<String> = delivered.into_iter().chain(dropped_ids).collect();
     assert_eq!(all, ids);
     assert_eq!(audit.log(entry(0)).unwrap_err().code(), "CLOSED");

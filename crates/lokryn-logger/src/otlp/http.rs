@@ -172,16 +172,17 @@ impl Transport for HttpSender {
     }
 }
 
-/// The message of a `google.rpc.Status` reply (what the collector sends with
-/// an error), or the start of a text reply.
+/// `google.rpc.Status`, what the collector answers an error with.
+#[derive(Clone, PartialEq, prost::Message)]
+struct Status {
+    #[prost(int32, tag = "1")]
+    code: i32,
+    #[prost(string, tag = "2")]
+    message: String,
+}
+
+/// The message of a `google.rpc.Status` reply, or the start of a text reply.
 fn status_message(reply: &[u8]) -> String {
-    #[derive(Clone, PartialEq, prost::Message)]
-    struct Status {
-        #[prost(int32, tag = "1")]
-        code: i32,
-        #[prost(string, tag = "2")]
-        message: String,
-    }
     let text = match Status::decode(reply) {
         Ok(s) if !s.message.is_empty() => s.message,
         _ => String::from_utf8_lossy(reply.get(..200).unwrap_or(reply))
@@ -267,13 +268,6 @@ mod tests {
 
     #[test]
     fn status_messages_come_from_the_rpc_status() {
-        #[derive(Clone, PartialEq, prost::Message)]
-        struct Status {
-            #[prost(int32, tag = "1")]
-            code: i32,
-            #[prost(string, tag = "2")]
-            message: String,
-        }
         let reply = Status {
             code: 3,
             message: "bad record".into(),

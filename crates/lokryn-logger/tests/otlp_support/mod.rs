@@ -7,15 +7,91 @@
 use std::collections::VecDeque;
 use std::io::{BufRead, BufReader, Read, Write};
 use std::net::{TcpListener, TcpStream};
+use std::path::Path;
+use std::process::{Child, Command, Stdio};
 use std::sync::{Arc, Condvar, Mutex};
-use std::time::Instant;
+use std::time::{Duration, Instant};
 
 use flate2::read::GzDecoder;
+use lokryn_compliance_log::{EventType, LogEntry, Outcome, Severity};
 use lokryn_export::opentelemetry_proto::tonic::collector::logs::v1::{
     ExportLogsPartialSuccess, ExportLogsServiceRequest, ExportLogsServiceResponse,
 };
 use lokryn_export::opentelemetry_proto::tonic::common::v1::any_value;
 use prost::Message as _;
+
+/// A valid record (under `baseline`) numbered `i`.
+pub(crate) fn entry(i: usize) -> LogEntry {
+    LogEntry {
+        event_type: EventType::EventFileAccess as i32,
+        outcome: Outcome::Success as i32,
+        severity: Severity::Info as i32,
+        actor_id: "billing-api".into(),
+        resource: format!("cards/{i}"),
+        message: format!("record {i}"),
+        ..Default::default()
+    }
+}
+
+/// A port nothing listens on (at the moment).
+pub(crate) fn free_port() -> u16 {
+    TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port()
+}
+
+/// An OpenTelemetry Collector process (killed when dropped).
+pub(crate) struct Collector {
+    child: Child,
+}
+
+impl Collector {
+    /// Starts `binary` with the configuration `yaml` (written to
+    /// `dir/collector.yaml`) and waits until `port` accepts connections.
+    pub(crate) fn start(binary: &Path, dir: &Path, yaml: &str, port: u16) -> Self {
+        let config = dir.join("collector.yaml");
+        std::fs::write(&config, yaml).unwrap();
+        let mut child = Command::new(binary)
+            .arg("--config")
+            .arg(&config)
+            .stdout(Stdio::null())
+            .stderr(Stdio::null())
+            .spawn()
+            .unwrap();
+        let deadline = Instant::now() + Duration::from_secs(30);
+        while TcpStream::connect(("127.0.0.1", port)).is_err() {
+            if let Some(status) = child.try_wait().unwrap() {
+                panic!("the collector exited: {status}");
+            }
+            assert!(
+                Instant::now() < deadline,
+                "the collector did not open {port}"
+            );
+            std::thread::sleep(Duration::from_millis(20));
+        }
+        Self { child }
+    }
+
+    /// SIGTERM (a graceful stop), then waits for the process to end.
+    pub(crate) fn stop(mut self) {
+        let status = Command::new("kill")
+            .arg("-TERM")
+            .arg(self.child.id().to_string())
+            .status()
+            .unwrap();
+        assert!(status.success());
+        self.child.wait().unwrap();
+    }
+}
+
+impl Drop for Collector {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
 
 /// How the server answers one request.
 #[derive(Debug, Clone)]
