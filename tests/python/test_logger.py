@@ -469,10 +469,12 @@ def test_open_telemetry_span_gives_trace_and_span_ids():
         with tracer.start_as_current_span("inner") as inner:
             entry = audit.log(**VALID)
             given = audit.log(trace_id="ab" * 16, span_id="cd" * 8, **VALID)
+            own_trace = audit.log(trace_id="ab" * 16, **VALID)  # a trace of its own: nothing mixed in
     assert entry.trace_id == format(inner.get_span_context().trace_id, "032x")
     assert entry.span_id == format(inner.get_span_context().span_id, "016x")
     assert entry.parent_span_id == format(outer.get_span_context().span_id, "016x")
     assert (given.trace_id, given.span_id) == ("ab" * 16, "cd" * 8)
+    assert (own_trace.trace_id, own_trace.span_id, own_trace.parent_span_id) == ("ab" * 16, "", "")
 
 
 def test_an_operation_never_finished_is_logged_as_unfinished():

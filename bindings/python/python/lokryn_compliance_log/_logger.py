@@ -94,8 +94,9 @@ def _close_at_exit() -> None:
 
 
 def _with_trace(fields: Dict[str, Any]) -> Dict[str, Any]:
-    """``fields`` with the current span's trace context where they leave it unset."""
-    if "trace_id" not in fields or "span_id" not in fields:
+    """``fields`` with the current span's trace context when they have no
+    ``trace_id`` of their own (as the engine's own lookup does)."""
+    if "trace_id" not in fields:
         context = _otel.current()
         if context is not None:
             trace_id, span_id, parent = context
@@ -214,7 +215,7 @@ class AuditLogger:
         if isinstance(entry, (bytes, bytearray)):
             entry = LogEntry.FromString(bytes(entry))
         context = _otel.current()
-        if context is not None and not (entry.trace_id and entry.span_id):
+        if context is not None and not entry.trace_id:
             copy = LogEntry()
             copy.CopyFrom(entry)
             trace_id, span_id, parent = context
