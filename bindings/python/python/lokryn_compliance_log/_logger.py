@@ -165,7 +165,9 @@ class AuditLogger:
 
     Every record is completed with ``time``, ``event_id`` (UUIDv7),
     ``producer``, ``schema_version``, ``host`` and, when an OpenTelemetry
-    span is active, its ``trace_id``, ``span_id`` and ``parent_span_id``.
+    span is active and the record has no ``trace_id`` of its own, the
+    span's ``trace_id``, ``span_id`` and ``parent_span_id``. Each is filled
+    only where the record and the defaults leave it unset.
     Failures raise ``ValidationError`` (an invalid record under ``"raise"``)
     or ``LoggerError`` (``code``: ``SINK``, ``CLOSED``, ``CONFIG``,
     ``TIMEOUT``...; ``sink``: which sinks failed).
