@@ -475,6 +475,9 @@ def test_open_telemetry_span_gives_trace_and_span_ids():
     assert entry.parent_span_id == format(outer.get_span_context().span_id, "016x")
     assert (given.trace_id, given.span_id) == ("ab" * 16, "cd" * 8)
     assert (own_trace.trace_id, own_trace.span_id, own_trace.parent_span_id) == ("ab" * 16, "", "")
+    chosen = lcl.AuditLogger([ListSink()], trace_id="ef" * 16)  # a default the user chose wins
+    with tracer.start_as_current_span("span"):
+        assert (chosen.log(**VALID).trace_id, chosen.log(**VALID).span_id) == ("ef" * 16, "")
 
 
 def test_an_operation_never_finished_is_logged_as_unfinished():

@@ -93,10 +93,11 @@ def _close_at_exit() -> None:
             print(f"lokryn_compliance_log: closing an AuditLogger at exit: {err!r}", file=sys.stderr)
 
 
-def _with_trace(fields: Dict[str, Any]) -> Dict[str, Any]:
-    """``fields`` with the current span's trace context when they have no
-    ``trace_id`` of their own (as the engine's own lookup does)."""
-    if "trace_id" not in fields:
+def _with_trace(fields: Dict[str, Any], has_default: bool = False) -> Dict[str, Any]:
+    """``fields`` with the current span's trace context when neither they
+    nor the logger's defaults (``has_default``) give a ``trace_id``: values
+    the user chose win over computed ones, as in the engine."""
+    if "trace_id" not in fields and not has_default:
         context = _otel.current()
         if context is not None:
             trace_id, span_id, parent = context
@@ -165,9 +166,10 @@ class AuditLogger:
 
     Every record is completed with ``time``, ``event_id`` (UUIDv7),
     ``producer``, ``schema_version``, ``host`` and, when an OpenTelemetry
-    span is active and the record has no ``trace_id`` of its own, the
-    span's ``trace_id``, ``span_id`` and ``parent_span_id``. Each is filled
-    only where the record and the defaults leave it unset.
+    span is active and neither the record nor the defaults give a
+    ``trace_id``, the span's ``trace_id``, ``span_id`` and
+    ``parent_span_id``. Values the record or the defaults give always win
+    over computed ones.
     Failures raise ``ValidationError`` (an invalid record under ``"raise"``)
     or ``LoggerError`` (``code``: ``SINK``, ``CLOSED``, ``CONFIG``,
     ``TIMEOUT``...; ``sink``: which sinks failed).
@@ -186,6 +188,7 @@ class AuditLogger:
         **defaults: Any,
     ) -> None:
         self.exit_timeout = exit_timeout
+        self._trace_default = bool(defaults.get("trace_id"))
         self._native = _native.AuditEngine(
             list(sinks),
             profiles=_profiles(profile),
@@ -209,20 +212,19 @@ class AuditLogger:
         """Writes one record made of ``fields`` (``LogEntry`` field names,
         values as ``LogEntry(**fields)`` accepts them); returns the
         ``LogEntry`` as written: completed and redacted."""
-        return self._native.log(LogEntry(**_with_trace(fields)))
+        return self._native.log(LogEntry(**_with_trace(fields, self._trace_default)))
 
     def log_entry(self, entry: Union[LogEntry, bytes]) -> LogEntry:
         """Writes a ``LogEntry`` (or its serialized bytes) as ``log`` does;
         the entry passed is not changed."""
         if isinstance(entry, (bytes, bytearray)):
             entry = LogEntry.FromString(bytes(entry))
-        context = _otel.current()
+        context = None if self._trace_default else _otel.current()
         if context is not None and not entry.trace_id:
             copy = LogEntry()
             copy.CopyFrom(entry)
             trace_id, span_id, parent = context
-            if not copy.trace_id:
-                copy.trace_id = trace_id
+            copy.trace_id = trace_id
             if not copy.span_id:
                 copy.span_id = span_id
             if parent and not copy.parent_span_id:
@@ -308,7 +310,7 @@ class Operation:
         event_type = self._event_type
         if isinstance(event_type, str):
             event_type = logentry_pb2.EventType.Value(event_type)
-        template = LogEntry(**_with_trace(dict(self._fields)))
+        template = LogEntry(**_with_trace(dict(self._fields), self._logger._trace_default))
         self._native = self._logger._native.operation(event_type, template)
         return self
 
