@@ -101,13 +101,13 @@ fn format_uuid7(ms: u64, rand: u128) -> String {
         | (rand_a << 64)
         | (0b10 << 62)
         | rand_b;
-    let hex = format!("{value:032x}");
     let mut out = String::with_capacity(36);
-    for (i, c) in hex.chars().enumerate() {
+    for i in 0..32u32 {
         if matches!(i, 8 | 12 | 16 | 20) {
             out.push('-');
         }
-        out.push(c);
+        let nibble = u32::try_from((value >> (124 - 4 * i)) & 0xf).unwrap_or(0);
+        out.push(char::from_digit(nibble, 16).unwrap_or('0'));
     }
     out
 }
