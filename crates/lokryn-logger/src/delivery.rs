@@ -416,7 +416,9 @@ impl Delivery {
                 let was_empty = state.queue.is_empty();
                 state.enqueue(item);
                 state.accepted += 1;
-                if was_empty || state.queue.len() >= policy.batch_size {
+                // Wake the worker only on the transitions it waits for (a
+                // futex wake per record would cost more than the rest).
+                if was_empty || state.queue.len() == policy.batch_size {
                     shared.worker.notify_one();
                 }
                 return Ok(Pushed::Queued);
