@@ -34,6 +34,36 @@ with gzip.open("x.gz", "wb") as f, lcl.EntryWriter(f) as out:
     out.write(entry)
     written: int = out.write_many([entry, b""])
 count: int = lcl.write_entries("y.binpb", [entry])
+
+import logging
+from lokryn_compliance_log import sinks
+from lokryn_compliance_log.logging import AuditHandler
+from lokryn_compliance_log.structlog import AuditProcessor
+
+audit = lcl.AuditLogger(
+    [sinks.JsonLines("a.jsonl", rotate_bytes=1 << 20, compress_rotated="zstd"), sinks.Stdout(),
+     sinks.Otlp("http://127.0.0.1:4318", batch_size=10, headers={"x": "y"})],
+    profile=["soc2", "pci"], on_invalid="quarantine", quarantine=sinks.Binary("q.binpb"),
+    redact=b"key", producer=("svc", "1.0"), component="svc",
+)
+logged: LogEntry = audit.log(event_type=EVENT_LOGIN, actor_id="a")
+again: LogEntry = audit.log_entry(entry)
+with audit.operation(EVENT_LOGIN, actor_id="a") as op:
+    op.set(message="m")
+    op.fail("E", "why")
+done: LogEntry | None = op.entry
+stats: lcl.Stats = audit.stats
+counted: int = stats.sinks[0].written + stats["stdout"].dropped + stats.logged
+audit.flush(timeout=1.5)
+audit.close()
+closed: bool = audit.closed
+try:
+    audit.log()
+except lcl.LoggerError as err:
+    failed: tuple[str | None, str | None] = (err.code, err.sink)
+logging.getLogger("audit").addHandler(AuditHandler(audit, event_type=EVENT_LOGIN, raise_errors=True))
+processor = AuditProcessor(audit, drop=True)
+event: object = processor(None, "info", {"event": "x"})
 '''
 
 

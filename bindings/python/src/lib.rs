@@ -11,6 +11,7 @@ mod entries;
 mod errors;
 mod exports;
 mod ledger;
+mod logger;
 mod sensitive;
 mod streams;
 mod validation;
@@ -31,6 +32,10 @@ mod _native {
     use crate::json::{from_json, to_json, to_json_many};
     #[pymodule_export]
     use crate::ledger::{Ledger, LedgerError};
+    #[pymodule_export]
+    use crate::logger::{
+        AuditEngine, Binary, JsonLines, LedgerSink, LoggerError, Otlp, PyOperation, Stdout,
+    };
     #[pymodule_export]
     use crate::sensitive::{Finding, Redaction, find_sensitive, redact, redact_text, scan_text};
     #[pymodule_export]

@@ -87,7 +87,7 @@ pub(crate) struct ValidationReport {
 static CLEAN: PyOnceLock<Py<ValidationReport>> = PyOnceLock::new();
 
 impl ValidationReport {
-    fn new(py: Python<'_>, mut report: Report) -> PyResult<Bound<'_, Self>> {
+    pub(crate) fn new(py: Python<'_>, mut report: Report) -> PyResult<Bound<'_, Self>> {
         if report.violations.is_empty() {
             let clean = CLEAN.get_or_try_init(py, || {
                 Py::new(
@@ -299,14 +299,22 @@ pub(crate) fn validate<'py>(
     let Some(err) = report.invalid_error() else {
         return ValidationReport::new(py, report);
     };
-    let message = err.to_string();
-    let bound = ValidationReport::new(py, report)?;
-    let violations = bound.get().violations.bind(py);
+    Err(invalid_error(py, err.to_string(), report))
+}
+
+/// The `ValidationError` for an invalid entry: `message`, code `INVALID`,
+/// the report's `violations` and the `report` itself as attributes.
+pub(crate) fn invalid_error(py: Python<'_>, message: String, report: Report) -> PyErr {
     let err = validation_error(py, message);
-    let value = err.value(py);
-    value.setattr("violations", violations)?;
-    value.setattr("report", &bound)?;
-    Err(err)
+    let attached = ValidationReport::new(py, report).and_then(|bound| {
+        let value = err.value(py);
+        value.setattr("violations", bound.get().violations.bind(py))?;
+        value.setattr("report", &bound)
+    });
+    match attached {
+        Ok(()) => err,
+        Err(failed) => failed,
+    }
 }
 
 /// True when the entry breaks no rule at level `"error"`.

@@ -19,10 +19,17 @@ takes a ``LogEntry`` message or its serialized bytes:
 * ``read_entries`` / ``EntryWriter`` / ``write_entries``: files of
   length-delimited entries, read lazily;
 * ``Ledger``: a tamper-evident ledger (append, verify, prove, read) and
-  ``Ledger.check_proof`` for auditors; failures raise ``LedgerError``.
+  ``Ledger.check_proof`` for auditors; failures raise ``LedgerError``;
+* ``AuditLogger``: one call writes a complete, checked and redacted record
+  to the sinks of ``lokryn_compliance_log.sinks`` (files, the ledger, an
+  OpenTelemetry Collector, standard output, your own); failures raise
+  ``LoggerError``. ``lokryn_compliance_log.logging`` and
+  ``lokryn_compliance_log.structlog`` connect it to ``logging`` and
+  structlog.
 """
 
-from lokryn_compliance_log import v1
+from lokryn_compliance_log import sinks, v1
+from lokryn_compliance_log._logger import AuditLogger, AuditWarning, Operation, SinkStats, Stats
 from lokryn_compliance_log._native import (
     ComplianceLogError,
     DecodeError,
@@ -32,6 +39,7 @@ from lokryn_compliance_log._native import (
     JsonError,
     Ledger,
     LedgerError,
+    LoggerError,
     Redaction,
     ValidationError,
     ValidationReport,
@@ -55,6 +63,8 @@ from lokryn_compliance_log._native import (
 from lokryn_compliance_log.v1 import *  # noqa: F403
 
 __all__ = [
+    "AuditLogger",
+    "AuditWarning",
     "ComplianceLogError",
     "DecodeError",
     "EntryReader",
@@ -63,8 +73,12 @@ __all__ = [
     "JsonError",
     "Ledger",
     "LedgerError",
+    "LoggerError",
+    "Operation",
     "Redaction",
     "ValidationError",
+    "SinkStats",
+    "Stats",
     "ValidationReport",
     "Violation",
     "__version__",
@@ -78,6 +92,7 @@ __all__ = [
     "redact",
     "redact_text",
     "scan_text",
+    "sinks",
     "to_json",
     "to_json_many",
     "validate",

@@ -12,15 +12,23 @@ from lokryn_compliance_log.v1.logentry_pb2 import LogEntry
 __version__: str
 
 __all__ = [
+    "AuditEngine",
+    "Binary",
     "ComplianceLogError",
     "DecodeError",
     "EntryReader",
+    "EngineOperation",
     "EntryWriter",
     "Finding",
     "JsonError",
+    "JsonLines",
     "Ledger",
     "LedgerError",
+    "LedgerSink",
+    "LoggerError",
+    "Otlp",
     "Redaction",
+    "Stdout",
     "ValidationError",
     "ValidationReport",
     "Violation",
@@ -390,3 +398,123 @@ class Ledger:
     def check_proof(proof: str, checkpoints: Sequence[str], key: str, entry: Optional[_Entry] = None) -> Dict[str, Any]:
         """Checks a proof offline against one (inclusion) or two (consistency)
         signed checkpoints and the public key; raises LedgerError if it does not check."""
+
+class LoggerError(ComplianceLogError):
+    """The audit logger could not write, flush or close. ``code`` is the
+    engine's code (``"SINK"``, ``"CLOSED"``, ``"CONFIG"``, ``"TIMEOUT"``,
+    ``"IO"``, ...); ``sink`` names the failed sinks (joined by ``", "``).
+    A Python sink's own exception is the ``__cause__``."""
+
+    sink: Optional[str]
+
+@final
+class JsonLines:
+    """A JSON Lines file sink (see ``lokryn_compliance_log.sinks``)."""
+
+    def __new__(
+        cls,
+        path: _Path,
+        *,
+        rotate_bytes: Optional[int] = None,
+        rotate_every: Optional[float] = None,
+        compress_rotated: Optional[Literal["gzip", "zstd"]] = None,
+        durable: bool = False,
+    ) -> JsonLines: ...
+    @property
+    def name(self) -> str:
+        """The sink's name in errors and stats."""
+
+@final
+class Binary:
+    """A sink writing a file of length-delimited records (see ``lokryn_compliance_log.sinks``)."""
+
+    def __new__(
+        cls,
+        path: _Path,
+        *,
+        rotate_bytes: Optional[int] = None,
+        rotate_every: Optional[float] = None,
+        compress_rotated: Optional[Literal["gzip", "zstd"]] = None,
+        durable: bool = False,
+    ) -> Binary: ...
+    @property
+    def name(self) -> str:
+        """The sink's name in errors and stats."""
+
+@final
+class LedgerSink:
+    """A ledger sink, ``lokryn_compliance_log.sinks.Ledger``."""
+
+    def __new__(cls, path: _Path, *, commit_every: Optional[Tuple[int, float]] = None) -> LedgerSink: ...
+    @property
+    def name(self) -> str:
+        """The sink's name in errors and stats."""
+
+@final
+class Otlp:
+    """OTLP/HTTP (protobuf) to an OpenTelemetry Collector (see ``lokryn_compliance_log.sinks``)."""
+
+    def __new__(
+        cls,
+        endpoint: str,
+        *,
+        batch_size: Optional[int] = None,
+        batch_bytes: Optional[int] = None,
+        batch_timeout: Optional[float] = None,
+        queue_capacity: Optional[int] = None,
+        queue_bytes: Optional[int] = None,
+        block_timeout: Optional[float] = None,
+        max_retries: Optional[int] = None,
+        max_elapsed: Optional[float] = None,
+        initial_backoff: Optional[float] = None,
+        max_backoff: Optional[float] = None,
+        spill_dir: Optional[_Path] = None,
+        spill_max_bytes: Optional[int] = None,
+        headers: Optional[Dict[str, str]] = None,
+        timeout: Optional[float] = None,
+        gzip: bool = False,
+    ) -> Otlp: ...
+    @property
+    def name(self) -> str:
+        """The sink's name in errors and stats."""
+
+@final
+class Stdout:
+    """Standard output as JSON Lines."""
+
+    def __new__(cls) -> Stdout: ...
+    @property
+    def name(self) -> str:
+        """The sink's name in errors and stats."""
+
+_StatsTuple = Tuple[int, int, int, List[Tuple[str, int, int, int, int, int]]]
+
+@final
+class AuditEngine:
+    """The engine of ``AuditLogger`` (use that class)."""
+
+    def __new__(
+        cls,
+        sinks: Sequence[Any],
+        *,
+        profiles: Sequence[str],
+        on_invalid: Optional[str] = None,
+        quarantine: Any = None,
+        redact: Union[bool, bytes, None] = None,
+        defaults: Optional[_Entry] = None,
+        producer: Optional[Tuple[str, str]] = None,
+        on_warning: Optional[Any] = None,
+    ) -> AuditEngine: ...
+    def log(self, entry: _Entry) -> LogEntry: ...
+    def operation(self, event_type: int, template: _Entry) -> EngineOperation: ...
+    def flush(self, timeout: Optional[float] = None) -> None: ...
+    def close(self, timeout: Optional[float] = None) -> None: ...
+    @property
+    def closed(self) -> bool: ...
+    def stats(self) -> _StatsTuple: ...
+
+@final
+class EngineOperation:
+    """A timed operation of ``AuditEngine``, finished once."""
+
+    def finish(self, outcome: int, error_code: str = "", error_message: str = "", extra: Optional[_Entry] = None) -> LogEntry: ...
