@@ -293,21 +293,7 @@ pub fn decode_entry<H: Host>(h: &H, bytes: &H::Value, options: &H::Value) -> R<L
 /// would refuse.
 pub fn encode_delimited<H: Host>(h: &H, entries: &H::Value, options: &H::Value) -> R<H::Value, H> {
     let limits = read_options(h, options)?;
-    let kind = h.type_of(entries).map_err(Failure::Host)?;
-    let items = match kind {
-        JsType::Object => h.array(entries).map_err(Failure::Host)?,
-        _ => None,
-    }
-    .ok_or_else(|| {
-        type_error::<H>(format!(
-            "entries: expected an Array of LogEntry objects, got {}",
-            if kind == JsType::Object {
-                "an object"
-            } else {
-                kind.describe()
-            }
-        ))
-    })?;
+    let items = array_arg(h, entries, "entries", "an Array of LogEntry objects")?;
     let mut writer = DelimitedWriter::with_limits(Vec::with_capacity(items.len() * 128), limits);
     for (i, item) in items.iter().enumerate() {
         let entry = entry_arg(h, item, &format!("entries[{i}]")).map_err(|f| match f {
@@ -329,21 +315,12 @@ pub fn encode_delimited<H: Host>(h: &H, entries: &H::Value, options: &H::Value) 
 /// An array of entries, each an object or its encoding (the ledger's
 /// `append`); a failing element's error carries its `index`.
 pub fn entries_input<H: Host>(h: &H, entries: &H::Value, what: &str) -> R<Vec<LogEntry>, H> {
-    let kind = h.type_of(entries).map_err(Failure::Host)?;
-    let items = match kind {
-        JsType::Object => h.array(entries).map_err(Failure::Host)?,
-        _ => None,
-    }
-    .ok_or_else(|| {
-        type_error::<H>(format!(
-            "{what}: expected an Array of LogEntry objects or Uint8Arrays, got {}",
-            if kind == JsType::Object {
-                "an object"
-            } else {
-                kind.describe()
-            }
-        ))
-    })?;
+    let items = array_arg(
+        h,
+        entries,
+        what,
+        "an Array of LogEntry objects or Uint8Arrays",
+    )?;
     items
         .iter()
         .enumerate()
@@ -517,4 +494,22 @@ pub fn decoder_next<H: Host>(decoder: &mut DelimitedDecoder) -> R<Option<LogEntr
 pub fn decoder_end<H: Host>(h: &H, decoder: &DelimitedDecoder) -> R<H::Value, H> {
     decoder.finish()?;
     out::<H>(h.undefined())
+}
+
+/// The elements of the array argument `what`; a `TYPE` error saying it
+/// expected `expected` for anything else.
+fn array_arg<H: Host>(h: &H, value: &H::Value, what: &str, expected: &str) -> R<Vec<H::Value>, H> {
+    let kind = h.type_of(value).map_err(Failure::Host)?;
+    let items = match kind {
+        JsType::Object => h.array(value).map_err(Failure::Host)?,
+        _ => None,
+    };
+    items.ok_or_else(|| {
+        let got = if kind == JsType::Object {
+            "an object"
+        } else {
+            kind.describe()
+        };
+        type_error::<H>(format!("{what}: expected {expected}, got {got}"))
+    })
 }

@@ -6,7 +6,7 @@ use std::process::ExitCode;
 use anyhow::{Result, bail};
 use clap::Args;
 
-use crate::driver::{self, OnSourceError};
+use crate::driver;
 use crate::input;
 use crate::output::{Document, Sink};
 use crate::progress::Progress;
@@ -37,34 +37,17 @@ pub(crate) fn run(args: &ConvertArgs) -> Result<ExitCode> {
     }
     let read = args.read.options();
     let mut sink = Sink::open(args.to, args.output.as_deref(), Document::One, read.limits)?;
-    let (mut written, mut failed) = (0u64, 0u64);
-    driver::run(
-        &sources,
-        &read,
-        &mut Progress::new(true),
-        OnSourceError::Stop,
-        |label, record, progress| {
-            let at = record.label(label);
-            match record.result {
-                Err(problem) => {
-                    progress.clear();
-                    eprintln!(
-                        "complog: {at}: skipped: {}: {}",
-                        problem.code, problem.message
-                    );
-                    failed += 1;
-                }
-                Ok(decoded) => {
-                    if sink.write(decoded.entry, decoded.raw.as_deref(), &at)? {
-                        written += 1;
-                    } else {
-                        failed += 1;
-                    }
-                }
+    let (mut written, mut refused) = (0u64, 0u64);
+    let unreadable =
+        driver::run_readable(&sources, &read, &mut Progress::new(true), |at, decoded| {
+            if sink.write(decoded.entry, decoded.raw.as_deref(), &at)? {
+                written += 1;
+            } else {
+                refused += 1;
             }
             Ok(())
-        },
-    )?;
+        })?;
+    let failed = unreadable + refused;
     sink.finish()?;
     if failed > 0 {
         eprintln!("complog: {written} entries written, {failed} skipped");

@@ -1,6 +1,7 @@
 //! The one loop of the commands that read entries (`validate`, `convert`,
-//! `redact`): every source in order, every record to the command's handler,
-//! progress on a terminal, and what went wrong with the sources as a whole.
+//! `redact`, `export`): every source in order, every record to the command's
+//! handler, progress on a terminal, and what went wrong with the sources as a
+//! whole.
 
 use std::ops::ControlFlow;
 use std::sync::Arc;
@@ -8,7 +9,7 @@ use std::sync::atomic::{AtomicU64, Ordering};
 
 use anyhow::{Result, bail};
 
-use crate::input::{self, ReadOptions, Record, Source};
+use crate::input::{self, Decoded, ReadOptions, Record, Source};
 use crate::progress::Progress;
 
 /// What to do when a source cannot be opened or read as a whole.
@@ -83,4 +84,41 @@ pub(crate) fn run(
     }
     progress.clear();
     Ok(totals)
+}
+
+/// [`run`] for the commands that transform entries (`convert`, `redact`,
+/// `export`), which stop on a source that cannot be read: an entry that
+/// cannot be read is reported on standard error as skipped (its label, code
+/// and message) and counted; every other one goes to `handle` with its
+/// label. Returns how many were skipped.
+#[allow(clippy::print_stderr)]
+pub(crate) fn run_readable(
+    sources: &[Source],
+    options: &ReadOptions,
+    progress: &mut Progress,
+    mut handle: impl FnMut(String, Decoded) -> Result<()>,
+) -> Result<u64> {
+    let mut skipped = 0u64;
+    run(
+        sources,
+        options,
+        progress,
+        OnSourceError::Stop,
+        |label, record, progress| {
+            let at = record.label(label);
+            match record.result {
+                Err(problem) => {
+                    progress.clear();
+                    eprintln!(
+                        "complog: {at}: skipped: {}: {}",
+                        problem.code, problem.message
+                    );
+                    skipped += 1;
+                    Ok(())
+                }
+                Ok(decoded) => handle(at, decoded),
+            }
+        },
+    )?;
+    Ok(skipped)
 }

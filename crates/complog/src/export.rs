@@ -18,7 +18,7 @@ use prost::Message as _;
 
 use lokryn_compliance_log::compress::{Compression, Compressor};
 
-use crate::driver::{self, OnSourceError};
+use crate::driver;
 use crate::input;
 use crate::progress::Progress;
 use crate::{ReadArgs, output};
@@ -180,28 +180,14 @@ pub(crate) fn run(args: &ExportArgs) -> Result<ExitCode> {
         pending: Vec::new(),
         batch: usize::try_from(args.batch).unwrap_or(usize::MAX),
     };
-    let (mut exported, mut skipped) = (0u64, 0u64);
-    driver::run(
+    let mut exported = 0u64;
+    let skipped = driver::run_readable(
         &sources,
         &args.read.options(),
         &mut Progress::new(!args.quiet),
-        OnSourceError::Stop,
-        |label, record, progress| {
-            let at = record.label(label);
-            match record.result {
-                Err(problem) => {
-                    progress.clear();
-                    eprintln!(
-                        "complog: {at}: skipped: {}: {}",
-                        problem.code, problem.message
-                    );
-                    skipped += 1;
-                }
-                Ok(decoded) => {
-                    writer.push(decoded.entry).context(at)?;
-                    exported += 1;
-                }
-            }
+        |at, decoded| {
+            writer.push(decoded.entry).context(at)?;
+            exported += 1;
             Ok(())
         },
     )?;

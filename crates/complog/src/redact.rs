@@ -11,7 +11,7 @@ use lokryn_compliance_log::compress::decompress;
 use lokryn_compliance_log::redact::{RedactOptions, redact};
 use lokryn_compliance_log::stream::Format;
 
-use crate::driver::{self, OnSourceError};
+use crate::driver;
 use crate::input::{self, Source};
 use crate::output::{Document, Sink};
 use crate::progress::Progress;
@@ -115,42 +115,29 @@ pub(crate) fn run(args: &RedactArgs) -> Result<ExitCode> {
     };
     let read = args.read.options();
     let mut sink = Sink::open(to, args.output.as_deref(), Document::Any, read.limits)?;
-    let (mut entries, mut changed, mut skipped) = (0u64, 0u64, 0u64);
+    let (mut entries, mut changed, mut refused) = (0u64, 0u64, 0u64);
     let mut kinds: BTreeMap<&'static str, u64> = BTreeMap::new();
-    driver::run(
+    let unreadable = driver::run_readable(
         &sources,
         &read,
         &mut Progress::new(!args.quiet),
-        OnSourceError::Stop,
-        |label, record, progress| {
-            let at = record.label(label);
-            match record.result {
-                Err(problem) => {
-                    progress.clear();
-                    eprintln!(
-                        "complog: {at}: skipped: {}: {}",
-                        problem.code, problem.message
-                    );
-                    skipped += 1;
-                }
-                Ok(decoded) => {
-                    entries += 1;
-                    let out = redact(&decoded.entry, &options);
-                    if !out.findings.is_empty() {
-                        changed += 1;
-                    }
-                    for f in &out.findings {
-                        *kinds.entry(f.kind.as_str()).or_default() += 1;
-                    }
-                    // The redacted entry, not the original bytes.
-                    if !sink.write(out.entry, None, &at)? {
-                        skipped += 1;
-                    }
-                }
+        |at, decoded| {
+            entries += 1;
+            let out = redact(&decoded.entry, &options);
+            if !out.findings.is_empty() {
+                changed += 1;
+            }
+            for f in &out.findings {
+                *kinds.entry(f.kind.as_str()).or_default() += 1;
+            }
+            // The redacted entry, not the original bytes.
+            if !sink.write(out.entry, None, &at)? {
+                refused += 1;
             }
             Ok(())
         },
     )?;
+    let skipped = unreadable + refused;
     sink.finish()?;
     if !args.quiet {
         let what: Vec<String> = kinds.iter().map(|(k, n)| format!("{n} {k}")).collect();

@@ -57,6 +57,7 @@ pub mod mapping;
 mod payload;
 pub mod redact;
 pub mod rules;
+mod schema_options;
 pub mod sensitive;
 pub mod stream;
 pub mod validate;

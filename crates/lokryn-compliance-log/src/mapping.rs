@@ -22,12 +22,10 @@
 use std::collections::BTreeMap;
 use std::sync::LazyLock;
 
-use prost_reflect::{ExtensionDescriptor, Kind, MessageDescriptor, Value};
+use prost_reflect::{ExtensionDescriptor, Kind, MessageDescriptor};
 
+use crate::schema_options::{self, PACKAGE};
 use crate::v1::{FieldExport, ValueExport};
-
-/// The proto package of the schema.
-const PACKAGE: &str = "lokryn.compliancelog.v1";
 
 /// The mapping options of the embedded descriptor could not be read. Only a
 /// broken build can cause it (the descriptor is generated and tested).
@@ -130,32 +128,14 @@ pub fn mappings() -> Result<&'static Mappings, MappingError> {
 }
 
 fn extension(name: &str) -> Result<ExtensionDescriptor, MappingError> {
-    crate::DESCRIPTOR_POOL
-        .get_extension_by_name(&format!("{PACKAGE}.{name}"))
-        .ok_or_else(|| {
-            MappingError(format!(
-                "the descriptor defines no extension {PACKAGE}.{name}"
-            ))
-        })
+    schema_options::extension(name).map_err(MappingError)
 }
 
 fn option<T: prost::Message + Default>(
     options: &prost_reflect::DynamicMessage,
     ext: &ExtensionDescriptor,
 ) -> Result<Option<T>, MappingError> {
-    if !options.has_extension(ext) {
-        return Ok(None);
-    }
-    match options.get_extension(ext).as_ref() {
-        Value::Message(m) => m
-            .transcode_to::<T>()
-            .map(Some)
-            .map_err(|e| MappingError(format!("{}: {e}", ext.full_name()))),
-        _ => Err(MappingError(format!(
-            "{} is not a message",
-            ext.full_name()
-        ))),
-    }
+    schema_options::option(options, ext).map_err(MappingError)
 }
 
 fn load() -> Result<Mappings, MappingError> {

@@ -9,15 +9,11 @@
 
 use std::sync::{Arc, LazyLock};
 
-use prost_reflect::{
-    ExtensionDescriptor, FieldDescriptor, Kind as ReflectKind, MessageDescriptor, Value,
-};
+use prost_reflect::{ExtensionDescriptor, FieldDescriptor, Kind as ReflectKind, MessageDescriptor};
 
 use super::vocab::{EVERY_PROFILE, Kind, KindSet, Level, Profile, ProfileMask};
+use crate::schema_options::{PACKAGE, extension, option};
 use crate::v1::{CrossFieldRule, FieldRule, FieldRules, MessageRules as ProtoMessageRules};
-
-/// The package whose messages carry rules.
-const PACKAGE: &str = "lokryn.compliancelog.v1";
 
 /// What a violation of a rule says about itself.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -239,28 +235,6 @@ fn kind_set(numbers: &[i32]) -> Result<KindSet, String> {
             .map(|k| set.with(k))
             .ok_or_else(|| format!("unknown SensitiveDataKind {n}"))
     })
-}
-
-fn extension(name: &str) -> Result<ExtensionDescriptor, String> {
-    crate::DESCRIPTOR_POOL
-        .get_extension_by_name(&format!("{PACKAGE}.{name}"))
-        .ok_or_else(|| format!("the descriptor defines no extension {PACKAGE}.{name}"))
-}
-
-fn option<T: prost::Message + Default>(
-    options: &prost_reflect::DynamicMessage,
-    ext: &ExtensionDescriptor,
-) -> Result<Option<T>, String> {
-    if !options.has_extension(ext) {
-        return Ok(None);
-    }
-    match options.get_extension(ext).as_ref() {
-        Value::Message(m) => m
-            .transcode_to::<T>()
-            .map(Some)
-            .map_err(|e| format!("{}: {e}", ext.full_name())),
-        _ => Err(format!("{} is not a message", ext.full_name())),
-    }
 }
 
 fn compile() -> Result<Rules, String> {
