@@ -43,20 +43,6 @@ function newError(code, message, details) {
   return error;
 }
 
-function newViolation(field, ruleId, message, level, clauses) {
-  return { field, ruleId, message, level, clauses };
-}
-
-// The fields of the ValidationReport message of report.proto; `error` is
-// null, or for an entry that could not be read, the error saying why.
-function newReport(valid, violations, findings, error) {
-  return { valid, violations, findings, error: error ?? null };
-}
-
-function newFinding(kind, field, start, end, confidence) {
-  return { kind, field, start, end, confidence };
-}
-
 function newRedaction(entry, findings) {
   return { entry, findings };
 }
@@ -74,9 +60,9 @@ const factories = {
   messages: messageFactories,
   readers: messageReaders,
   error: newError,
-  violation: newViolation,
-  report: newReport,
-  finding: newFinding,
+  violation: Violation$object,
+  report: ValidationReport$object,
+  finding: Finding$object,
   redaction: newRedaction,
   proofCheck: newProofCheck,
 };

@@ -41,6 +41,11 @@ mod generated {
     include!("generated.rs");
 }
 
+mod generated_report {
+    //! Written by `cargo xtask codegen` (xtask/src/codegen/typescript/report.rs).
+    include!("generated_report.rs");
+}
+
 pub use error::{ConvertError, Detail, ErrorInfo, Failure, Segment};
 pub use generated::{KEY_NAMES, Message};
 pub use host::{Factory, FromJs, Host, JsType, Key, ToJs};

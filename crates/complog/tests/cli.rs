@@ -40,8 +40,10 @@ fn json_lines(out: &Output) -> Vec<serde_json::Value> {
         .collect()
 }
 
+/// A scratch file of this test binary, under the target directory (cargo's
+/// `CARGO_TARGET_TMPDIR`): overwritten by the next run, never left in /tmp.
 fn tmp(name: &str) -> PathBuf {
-    let dir = std::env::temp_dir().join(format!("complog-test-{}", std::process::id()));
+    let dir = Path::new(env!("CARGO_TARGET_TMPDIR")).join("complog-cli");
     std::fs::create_dir_all(&dir).unwrap();
     dir.join(name)
 }

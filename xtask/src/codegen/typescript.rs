@@ -19,6 +19,8 @@
 //!
 //! * `bindings/js/src/generated.rs`: the Rust conversions between those
 //!   objects and the core's prost types (see [`convert`]);
+//! * `bindings/js/src/generated_report.rs`: the objects of a validation,
+//!   from report.proto (see [`report`]; their factories are in the runtime);
 //! * the numbers of the wasm package's value tapes, on both sides (see
 //!   [`tape`]).
 //!
@@ -27,6 +29,7 @@
 //! checks that they agree, and `cargo xtask release` rewrites them all.
 
 mod convert;
+mod report;
 mod tape;
 
 use std::collections::HashMap;
@@ -79,7 +82,10 @@ pub(crate) struct JsMessage<'a> {
 
 /// What `cargo xtask codegen` writes (and the repository holds).
 pub(crate) fn files(schema: &Schema) -> Result<Vec<GeneratedFile>> {
-    let mut files = vec![convert::file(&messages(schema)?)?];
+    let mut files = vec![
+        convert::file(&messages(schema)?)?,
+        report::file(&report::messages(schema)?)?,
+    ];
     files.extend(tape::files()?);
     Ok(files)
 }
@@ -116,11 +122,12 @@ pub(crate) fn package_files(schema: &Schema) -> Result<Vec<GeneratedFile>> {
     }
 
     let template = read(&root, RUNTIME_JS)?;
+    let report_js = report::factories(&report::messages(schema)?)?;
     let mut files = Vec::new();
     for (dir, syntax, storage) in PACKAGES {
         let dts = if *storage { &dts_with_ledger } else { &dts };
         files.push(GeneratedFile::new(format!("{dir}/index.d.ts"), dts.clone()));
-        let (name, js) = runtime(*syntax, &version, &enums, &messages, &template)?;
+        let (name, js) = runtime(*syntax, &version, &enums, &messages, &report_js, &template)?;
         files.push(GeneratedFile::new(format!("{dir}/{name}"), js));
     }
     Ok(files)
@@ -515,6 +522,7 @@ fn runtime(
     version: &str,
     enums: &[(&EnumDescriptorProto, Docs)],
     messages: &[JsMessage<'_>],
+    report_js: &str,
     template: &str,
 ) -> Result<(&'static str, String)> {
     let mut js =
@@ -637,6 +645,8 @@ fn runtime(
         readers.join(", "),
         shapes.join(", ")
     )?;
+    js.push_str(report_js);
+    js.push('\n');
     js.push_str(strip_leading_comment(template));
     for line in template.lines() {
         for kw in ["class ", "function ", "const "] {

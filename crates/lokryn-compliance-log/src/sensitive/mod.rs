@@ -63,6 +63,21 @@ pub struct Match {
     pub confidence: Confidence,
 }
 
+impl Finding {
+    /// This finding as the schema's `Finding` message (report.proto);
+    /// offsets past 4 GiB (no record holds that much) saturate.
+    pub fn to_message(&self) -> crate::v1::Finding {
+        let offset = |n: usize| u32::try_from(n).unwrap_or(u32::MAX);
+        crate::v1::Finding {
+            kind: self.kind.as_str().to_owned(),
+            field: self.field.clone(),
+            start: offset(self.start),
+            end: offset(self.end),
+            confidence: self.confidence.as_str().to_owned(),
+        }
+    }
+}
+
 /// Something sensitive in a field of a record.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Finding {

@@ -75,6 +75,19 @@ pub struct Violation {
     pub clauses: Vec<String>,
 }
 
+impl Violation {
+    /// This violation as the schema's `Violation` message (report.proto).
+    pub fn to_message(&self) -> crate::v1::Violation {
+        crate::v1::Violation {
+            field: self.field.clone(),
+            rule_id: self.rule_id.clone(),
+            message: self.message.clone(),
+            level: self.level.as_str().to_owned(),
+            clauses: self.clauses.clone(),
+        }
+    }
+}
+
 /// The outcome of validating one record.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 #[non_exhaustive]
@@ -108,31 +121,10 @@ impl Report {
     /// the report's shape, which `complog --format json` writes through
     /// [`json::report_to_json`](crate::json::report_to_json).
     pub fn to_message(&self) -> crate::v1::ValidationReport {
-        let offset = |n: usize| u32::try_from(n).unwrap_or(u32::MAX);
         crate::v1::ValidationReport {
             valid: self.is_valid(),
-            violations: self
-                .violations
-                .iter()
-                .map(|v| crate::v1::Violation {
-                    field: v.field.clone(),
-                    rule_id: v.rule_id.clone(),
-                    message: v.message.clone(),
-                    level: v.level.as_str().to_owned(),
-                    clauses: v.clauses.clone(),
-                })
-                .collect(),
-            findings: self
-                .findings
-                .iter()
-                .map(|f| crate::v1::Finding {
-                    kind: f.kind.as_str().to_owned(),
-                    field: f.field.clone(),
-                    start: offset(f.start),
-                    end: offset(f.end),
-                    confidence: f.confidence.as_str().to_owned(),
-                })
-                .collect(),
+            violations: self.violations.iter().map(Violation::to_message).collect(),
+            findings: self.findings.iter().map(Finding::to_message).collect(),
             error: None,
         }
     }
