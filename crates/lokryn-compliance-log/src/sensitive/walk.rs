@@ -212,7 +212,10 @@ impl Walk {
         let mut findings = Vec::new();
         let mut edits = Vec::new();
         let with_edits = self.with_edits;
-        if let Some(encoding) = payload_encoding(declared, bytes, max_depth) {
+        // Each encoding the payload may be in is tried by the walk that
+        // searches it: the first it reads whole wins, so a document is read
+        // once, not once to tell its encoding and again to search it.
+        for encoding in payload_candidates(declared, bytes) {
             let mut visitor = |item: &Item<'_>| -> bool {
                 let mut matches = item_matches(bytes, item);
                 let flagged = !matches.is_empty();
@@ -361,27 +364,24 @@ impl Cursor {
     }
 }
 
-/// How a payload is read for scanning: the declared format; undeclared,
-/// a well-formed JSON document, else a well-formed CBOR document whose top
-/// item is a text string, an array, a map or a tag (the forms a structured
-/// payload takes; a lone CBOR number or byte string is more likely text);
-/// otherwise its UTF-8 text, piece by piece.
-pub(crate) fn payload_encoding(declared: i32, bytes: &[u8], max_depth: usize) -> Option<Encoding> {
-    match declared {
-        1 => Some(Encoding::Json),
-        2 => Some(Encoding::Cbor),
-        _ => {
-            let first = bytes.trim_ascii_start().first();
-            if matches!(first, Some(b'{' | b'[' | b'"'))
-                && payload::walk(Encoding::Json, bytes, max_depth, None).is_ok()
-            {
-                return Some(Encoding::Json);
-            }
+/// The encodings a payload is tried in, in order: the declared format;
+/// undeclared, JSON when it starts like a JSON document (`{`, `[` or `"`
+/// after white space), then CBOR when its first item is a text string, an
+/// array, a map or a tag (the forms a structured payload takes; a lone CBOR
+/// number or byte string is more likely text). The first in which the whole
+/// payload is well-formed is its encoding; in none, it is read as UTF-8 text,
+/// piece by piece.
+fn payload_candidates(declared: i32, bytes: &[u8]) -> impl Iterator<Item = Encoding> {
+    let (json, cbor) = match declared {
+        1 => (true, false),
+        2 => (false, true),
+        _ => (
+            matches!(bytes.trim_ascii_start().first(), Some(b'{' | b'[' | b'"')),
             // Major types 3 (text), 4 (array), 5 (map) and 6 (tag).
-            let major = bytes.first().map(|b| b >> 5);
-            (matches!(major, Some(3..=6))
-                && payload::walk(Encoding::Cbor, bytes, max_depth, None).is_ok())
-            .then_some(Encoding::Cbor)
-        }
-    }
+            matches!(bytes.first().map(|b| b >> 5), Some(3..=6)),
+        ),
+    };
+    json.then_some(Encoding::Json)
+        .into_iter()
+        .chain(cbor.then_some(Encoding::Cbor))
 }
