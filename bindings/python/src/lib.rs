@@ -16,6 +16,11 @@ mod sensitive;
 mod streams;
 mod validation;
 
+mod generated_report {
+    //! Written by `cargo xtask codegen` (xtask/src/codegen/python_report.rs).
+    include!("generated_report.rs");
+}
+
 use pyo3::prelude::*;
 
 /// The native half of `lokryn_compliance_log`; import from the package, not
@@ -37,12 +42,14 @@ mod _native {
         AuditEngine, Binary, JsonLines, LedgerSink, LoggerError, Otlp, PyOperation, Stdout,
     };
     #[pymodule_export]
-    use crate::sensitive::{Finding, Redaction, find_sensitive, redact, redact_text, scan_text};
+    use crate::generated_report::{Finding, Violation};
+    #[pymodule_export]
+    use crate::sensitive::{Redaction, find_sensitive, redact, redact_text, scan_text};
     #[pymodule_export]
     use crate::streams::{EntryReader, EntryWriter, read_entries, write_entries};
     #[pymodule_export]
     use crate::validation::{
-        ValidationReport, Violation, check, check_many, is_valid, profiles, validate,
+        ValidationReport, check, check_many, is_valid, profiles, validate,
     };
 
     #[pymodule_init]

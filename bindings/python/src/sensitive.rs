@@ -8,67 +8,14 @@ use pyo3::prelude::*;
 use pyo3::types::{PyBytes, PyString, PyTuple};
 
 use crate::entries::{decode_entry, log_entry_from_bytes};
-
-/// Something sensitive found in an entry (or a piece of text): what, where,
-/// how sure. Never the data itself.
-#[pyclass(module = "lokryn_compliance_log", frozen, eq)]
-#[derive(Debug, PartialEq)]
-pub(crate) struct Finding(CoreFinding);
-
-#[pymethods]
-impl Finding {
-    /// The kind: `"card_number"`, `"us_ssn"`, `"email"`, `"phone_number"`,
-    /// `"aws_access_key"`, `"private_key"`, `"jwt"`, `"bearer_token"`,
-    /// `"api_key"` or `"credential"`.
-    #[getter]
-    fn kind(&self) -> &'static str {
-        self.0.kind.as_str()
-    }
-
-    /// The field's JSON path, continued into the payload
-    /// (`"payload.card.number"`); `""` for a finding in plain text.
-    #[getter]
-    fn field(&self) -> &str {
-        &self.0.field
-    }
-
-    /// Byte offset of the first byte, within the field's value (the payload
-    /// bytes for `payload…` paths; the text's UTF-8 bytes for `scan_text`).
-    #[getter]
-    fn start(&self) -> usize {
-        self.0.start
-    }
-
-    /// Byte offset after the last byte.
-    #[getter]
-    fn end(&self) -> usize {
-        self.0.end
-    }
-
-    /// `"high"` (verified: checksum, issuer range, vendor prefix) or `"medium"`.
-    #[getter]
-    fn confidence(&self) -> &'static str {
-        self.0.confidence.as_str()
-    }
-
-    fn __repr__(&self) -> String {
-        format!(
-            "Finding(kind={:?}, field={:?}, start={}, end={}, confidence={:?})",
-            self.0.kind.as_str(),
-            self.0.field,
-            self.0.start,
-            self.0.end,
-            self.0.confidence.as_str()
-        )
-    }
-}
+use crate::generated_report::Finding;
 
 pub(crate) fn findings_tuple(
     py: Python<'_>,
     findings: impl Iterator<Item = CoreFinding>,
 ) -> PyResult<Bound<'_, PyTuple>> {
     let items = findings
-        .map(|f| Py::new(py, Finding(f)))
+        .map(|f| Py::new(py, Finding(f.to_message())))
         .collect::<PyResult<Vec<_>>>()?;
     PyTuple::new(py, items)
 }

@@ -6,60 +6,16 @@ use lokryn_compliance_log::validate::{self as core_validate, Level, Options, Rep
 use pyo3::exceptions::{PyTypeError, PyValueError};
 use pyo3::prelude::*;
 use pyo3::sync::PyOnceLock;
-use pyo3::types::{PyBytes, PyList, PyString, PyTuple};
+use pyo3::types::{PyBytes, PyList, PyTuple};
 
 use crate::entries::entry_bytes;
+use crate::generated_report::Violation;
 use crate::errors::{Context, at_index, to_py_err, validation_error};
 
-/// One rule an entry breaks.
-#[pyclass(module = "lokryn_compliance_log", frozen, eq)]
-#[derive(Debug, PartialEq)]
-pub(crate) struct Violation(core_validate::Violation);
-
+// `Violation` is generated from report.proto (src/generated_report.rs);
+// what it has beyond its fields is here.
 #[pymethods]
 impl Violation {
-    /// The field, as a JSON path such as `"actorId"` or
-    /// `"delegationChain[1].actorType"`; `""` for the entry as a whole.
-    #[getter]
-    fn field(&self) -> &str {
-        &self.0.field
-    }
-
-    /// The stable id of the rule, such as `"required"`.
-    #[getter]
-    fn rule_id(&self) -> &str {
-        &self.0.rule_id
-    }
-
-    /// What is wrong, for a human. Never contains the field's value.
-    #[getter]
-    fn message(&self) -> &str {
-        &self.0.message
-    }
-
-    /// `"error"` (the entry is not fit for an audit trail) or `"warning"`.
-    #[getter]
-    fn level(&self) -> &'static str {
-        self.0.level.as_str()
-    }
-
-    /// The compliance clauses the rule serves, such as `"PCI DSS v4.0 10.2.2"`.
-    #[getter]
-    fn clauses<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyTuple>> {
-        PyTuple::new(py, &self.0.clauses)
-    }
-
-    fn __repr__(&self, py: Python<'_>) -> PyResult<String> {
-        let repr = |s: &str| -> PyResult<String> { Ok(PyString::new(py, s).repr()?.to_string()) };
-        Ok(format!(
-            "Violation(field={}, rule_id={}, level={}, message={})",
-            repr(&self.0.field)?,
-            repr(&self.0.rule_id)?,
-            repr(self.0.level.as_str())?,
-            repr(&self.0.message)?
-        ))
-    }
-
     fn __str__(&self) -> String {
         let at = if self.0.field.is_empty() {
             "entry"
@@ -109,7 +65,7 @@ impl ValidationReport {
             report
                 .violations
                 .into_iter()
-                .map(|v| Py::new(py, Violation(v)))
+                .map(|v| Py::new(py, Violation(v.to_message())))
                 .collect::<PyResult<Vec<_>>>()?,
         )?;
         Bound::new(
@@ -141,7 +97,7 @@ impl ValidationReport {
         let violations = self.violations.bind(py);
         let mut kept = Vec::new();
         for v in violations.iter() {
-            if v.cast::<Violation>()?.get().0.level == level {
+            if v.cast::<Violation>()?.get().0.level == level.as_str() {
                 kept.push(v);
             }
         }

@@ -13,6 +13,7 @@ mod json;
 #[cfg(test)]
 mod new_field_test;
 mod python;
+mod python_report;
 mod reexports;
 mod rules_doc;
 mod rust;
@@ -94,6 +95,7 @@ pub(crate) fn generate_all(root: &Path) -> Result<Vec<GeneratedFile>> {
     files.extend(from_dynamic::files(&schema)?);
     files.extend(docs::files(&schema)?);
     files.extend(python::files(&schema)?);
+    files.push(python_report::file(&schema)?);
     files.extend(typescript::files(&schema)?);
     files.extend(access::files(&schema)?);
     files.extend(rules_doc::files(&schema)?);

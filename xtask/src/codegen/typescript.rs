@@ -29,7 +29,7 @@
 //! checks that they agree, and `cargo xtask release` rewrites them all.
 
 mod convert;
-mod report;
+pub(crate) mod report;
 mod tape;
 
 use std::collections::HashMap;
@@ -154,12 +154,12 @@ fn strip_leading_comment(text: &str) -> &str {
 /// Doc comments of one message or enum, by path relative to it.
 #[derive(Default)]
 pub(crate) struct Docs {
-    own: String,
+    pub(crate) own: String,
     members: HashMap<i32, String>,
 }
 
 impl Docs {
-    fn of(file: &FileDescriptorProto, kind: i32, index: usize) -> Self {
+    pub(crate) fn of(file: &FileDescriptorProto, kind: i32, index: usize) -> Self {
         let mut docs = Self::default();
         let Ok(index) = i32::try_from(index) else {
             return docs;
@@ -190,7 +190,7 @@ impl Docs {
         docs
     }
 
-    fn member(&self, index: usize) -> &str {
+    pub(crate) fn member(&self, index: usize) -> &str {
         i32::try_from(index)
             .ok()
             .and_then(|i| self.members.get(&i))

@@ -24,7 +24,7 @@ use crate::codegen::schema::{PACKAGE, Schema};
 use crate::codegen::{GeneratedFile, HEADER};
 
 pub(crate) const PATH: &str = "bindings/js/src/generated_report.rs";
-const FILE: &str = "lokryn/compliancelog/v1/report.proto";
+pub(crate) const FILE: &str = "lokryn/compliancelog/v1/report.proto";
 const ROOT: &str = "ValidationReport";
 
 /// `ValidationReport` and the messages reachable from it through repeated
