@@ -1,5 +1,5 @@
-//! The crates.io artifacts: `cargo package` of the core crate and of
-//! complog, which depends on it at exactly the same version (cargo packages
+//! The crates.io artifacts: `cargo package` of the core crate, the crates
+//! beside it and complog, which depend on it at exactly the same version (cargo packages
 //! both against a local registry overlay, so complog's lock file resolves
 //! the core before it is published).
 //!
@@ -13,7 +13,8 @@
 //!   before its release): the README's Rust examples, verbatim, and the
 //!   spec example against the golden bytes;
 //! * builds complog from its unpacked crate against the same patch and runs
-//!   it over the repository's examples.
+//!   it over the repository's examples;
+//! * builds the logger from its unpacked crate, every feature on.
 
 use std::path::{Path, PathBuf};
 use std::process::Command;
@@ -29,6 +30,7 @@ pub(crate) const CRATES: &[&str] = &[
     "lokryn-compliance-log",
     "lokryn-ledger",
     "lokryn-export",
+    "lokryn-logger",
     "complog",
 ];
 
@@ -119,6 +121,17 @@ pub(super) fn check(crates: &[PathBuf], dir: &Path, version: &Version) -> Result
         .current_dir(&complog)
         .env("CARGO_TARGET_DIR", &target)
         .args(["build", "--quiet", "--config"])
+        .arg(&patch)
+        .arg("--config")
+        .arg(&ledger_patch)
+        .arg("--config")
+        .arg(&export_patch))?;
+    // The logger, built from its .crate with every feature (against the
+    // same .crates of the core, the ledger and the exporters).
+    run(cargo()
+        .current_dir(unpacked.join(format!("lokryn-logger-{version}")))
+        .env("CARGO_TARGET_DIR", &target)
+        .args(["build", "--quiet", "--all-features", "--config"])
         .arg(&patch)
         .arg("--config")
         .arg(&ledger_patch)
