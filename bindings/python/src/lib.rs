@@ -34,6 +34,8 @@ mod _native {
     #[pymodule_export]
     use crate::exports::{export_ecs, export_ocsf, export_otlp, import_lokryn_0_2, import_ocsf};
     #[pymodule_export]
+    use crate::generated_report::{Finding, Violation};
+    #[pymodule_export]
     use crate::json::{from_json, to_json, to_json_many};
     #[pymodule_export]
     use crate::ledger::{Ledger, LedgerError};
@@ -42,15 +44,11 @@ mod _native {
         AuditEngine, Binary, JsonLines, LedgerSink, LoggerError, Otlp, PyOperation, Stdout,
     };
     #[pymodule_export]
-    use crate::generated_report::{Finding, Violation};
-    #[pymodule_export]
     use crate::sensitive::{Redaction, find_sensitive, redact, redact_text, scan_text};
     #[pymodule_export]
     use crate::streams::{EntryReader, EntryWriter, read_entries, write_entries};
     #[pymodule_export]
-    use crate::validation::{
-        ValidationReport, check, check_many, is_valid, profiles, validate,
-    };
+    use crate::validation::{ValidationReport, check, check_many, is_valid, profiles, validate};
 
     #[pymodule_init]
     fn init(m: &Bound<'_, PyModule>) -> PyResult<()> {

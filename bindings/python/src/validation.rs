@@ -9,8 +9,8 @@ use pyo3::sync::PyOnceLock;
 use pyo3::types::{PyBytes, PyList, PyTuple};
 
 use crate::entries::entry_bytes;
-use crate::generated_report::Violation;
 use crate::errors::{Context, at_index, to_py_err, validation_error};
+use crate::generated_report::Violation;
 
 // `Violation` is generated from report.proto (src/generated_report.rs);
 // what it has beyond its fields is here.

@@ -85,7 +85,10 @@ pub(crate) fn file(schema: &Schema) -> Result<GeneratedFile> {
             writeln!(out, "    #[getter]\n    {getter}\n")?;
         }
         // repr: Name(field='…', start=3, clauses=('…',))
-        let pattern: Vec<String> = repr_parts.iter().map(|(f, _)| format!("{f}={{}}")).collect();
+        let pattern: Vec<String> = repr_parts
+            .iter()
+            .map(|(f, _)| format!("{f}={{}}"))
+            .collect();
         writeln!(
             out,
             "    fn __repr__(&self, py: Python<'_>) -> PyResult<String> {{\n        \
