@@ -327,6 +327,34 @@ mod tests {
     use crate::merkle::{CompactRange, leaf_hash, root};
 
     #[test]
+    fn whole_tiles_at_once_give_the_same_tree() {
+        let leaves: Vec<Hash> = (0u32..70_000).map(|i| leaf_hash(&i.to_le_bytes())).collect();
+        let mut one = TileBuilder::new();
+        let mut many = TileBuilder::new();
+        let (mut full_one, mut full_many) = (Vec::new(), Vec::new());
+        // 100 one by one, 156 given at once (not a whole tile: added one by
+        // one), then whole tiles, then the last 112 (again not whole).
+        for l in &leaves[..100] {
+            one.push(*l);
+            many.push(*l);
+        }
+        let mut i = 100;
+        while i < leaves.len() {
+            let tile = &leaves[i..((i / 256 + 1) * 256).min(leaves.len())];
+            for l in tile {
+                one.push(*l);
+            }
+            many.push_tile(tile, perfect_root(tile));
+            i += tile.len();
+            full_one.extend(one.take_full());
+            full_many.extend(many.take_full());
+            assert_eq!(one.root(), many.root(), "size {i}");
+        }
+        assert_eq!(full_one, full_many);
+        assert_eq!(one.partials(), many.partials());
+    }
+
+    #[test]
     fn paths_follow_tlog_tiles() {
         assert_eq!(encode_index(0), "000");
         assert_eq!(encode_index(1234067), "x001/x234/067");

@@ -45,7 +45,7 @@ pub struct AppendOptions {
 
 /// The journal record header: magic, reserved, first index, count, payload
 /// length (little-endian u32, u32, u64, u64, u64), then the SHA-256 of those
-/// 32 bytes followed by the payload.
+/// 32 bytes followed by the leaf hashes of the record's entries.
 pub(crate) const JOURNAL_HEADER: usize = 64;
 const JOURNAL_MAGIC: [u8; 4] = *b"LKJ1";
 /// Publish at the latest once this many acknowledged entries are unpublished.
@@ -87,6 +87,8 @@ pub struct Writer {
     /// A journal header's room, then the staged entries as framed in entries.ldpb.
     pending_data: Vec<u8>,
     pending_idx: Vec<u8>,
+    /// The leaf hashes of the staged entries.
+    pending_leaves: Vec<Hash>,
     pending: u64,
     last_publish: Instant,
     publish_interval: Duration,
@@ -207,17 +209,21 @@ fn load_partials(dir: &Path, size: u64) -> Option<Vec<Vec<Hash>>> {
     Some(out)
 }
 
-/// The header of a journal record for `count` entries from `first` framed in `payload`.
-fn journal_header(first: u64, count: u64, payload: &[u8]) -> [u8; JOURNAL_HEADER] {
+/// The header of a journal record for the entries from `first` whose leaf
+/// hashes are `leaves`, framed in `payload_len` bytes.
+fn journal_header(first: u64, leaves: &[Hash], payload_len: usize) -> [u8; JOURNAL_HEADER] {
+    let count = leaves.len() as u64;
     let mut fixed = Vec::with_capacity(32);
     fixed.extend_from_slice(&JOURNAL_MAGIC);
     fixed.extend_from_slice(&[0u8; 4]);
     fixed.extend_from_slice(&first.to_le_bytes());
     fixed.extend_from_slice(&count.to_le_bytes());
-    fixed.extend_from_slice(&(payload.len() as u64).to_le_bytes());
+    fixed.extend_from_slice(&(payload_len as u64).to_le_bytes());
     let mut sha = Sha256::new();
     sha.update(&fixed);
-    sha.update(payload);
+    for l in leaves {
+        sha.update(l);
+    }
     let sum: [u8; 32] = sha.finalize().into();
     let mut out = [0u8; JOURNAL_HEADER];
     for (d, s) in out.iter_mut().zip(fixed.iter().chain(&sum)) {
@@ -232,16 +238,17 @@ fn le_u64(b: &[u8], at: usize) -> u64 {
         .map_or(0, u64::from_le_bytes)
 }
 
-/// A record of the journal: `count` entries from `first`, framed in `payload`.
+/// A record of the journal: entries from `first`, with their leaf hashes.
 #[derive(Debug)]
 pub(crate) struct JournalRecord<'a> {
     pub(crate) first: u64,
-    pub(crate) count: u64,
-    pub(crate) payload: &'a [u8],
+    pub(crate) entries: Vec<&'a [u8]>,
+    pub(crate) leaves: Vec<Hash>,
 }
 
 /// The records of a journal, in order, up to the first one that is torn or
-/// fails its checksum (a commit a crash cut short, never acknowledged).
+/// fails its checksum (a commit a crash cut short, never acknowledged, or
+/// the bytes of an older record the journal's reuse left behind).
 pub(crate) fn journal_records(mut rest: &[u8]) -> Vec<JournalRecord<'_>> {
     let mut out = Vec::new();
     while let Some((head, tail)) = rest.split_at_checked(JOURNAL_HEADER) {
@@ -255,13 +262,17 @@ pub(crate) fn journal_records(mut rest: &[u8]) -> Vec<JournalRecord<'_>> {
             break;
         };
         let (first, count) = (le_u64(head, 8), le_u64(head, 16));
-        if journal_header(first, count, payload).as_slice() != head {
+        let Some(entries) = frames(payload).filter(|f| f.len() as u64 == count) else {
+            break;
+        };
+        let leaves: Vec<Hash> = entries.iter().map(|e| leaf_hash(e)).collect();
+        if journal_header(first, &leaves, len).as_slice() != head {
             break;
         }
         out.push(JournalRecord {
             first,
-            count,
-            payload,
+            entries,
+            leaves,
         });
         rest = tail;
     }
@@ -477,6 +488,7 @@ impl Writer {
             unwritten: Vec::new(),
             pending_data,
             pending_idx: Vec::new(),
+            pending_leaves: Vec::new(),
             pending: 0,
             last_publish: Instant::now(),
             publish_interval: PUBLISH_INTERVAL,
@@ -501,18 +513,14 @@ impl Writer {
         let mut data = Vec::new();
         let mut idx = Vec::new();
         'records: for rec in journal_records(&bytes) {
-            let Some(entries) = frames(rec.payload).filter(|f| f.len() as u64 == rec.count)
-            else {
-                break;
-            };
-            for (index, entry) in (rec.first..).zip(entries) {
+            for ((index, entry), leaf) in (rec.first..).zip(rec.entries).zip(rec.leaves) {
                 if index < self.size {
                     continue; // published already
                 }
                 if index > self.size {
                     break 'records; // a gap: nothing after it can be placed
                 }
-                self.builder.push(leaf_hash(entry));
+                self.builder.push(leaf);
                 put_varint(entry.len() as u64, &mut data);
                 data.extend_from_slice(entry);
                 let end = self.data_len + data.len() as u64;
@@ -520,6 +528,8 @@ impl Writer {
                 self.size += 1;
             }
         }
+        // The journal is reused from its start (see `publish_inner`).
+        self.journal_len = 0;
         if !data.is_empty() {
             let data_path = self.dir.join(ENTRIES);
             let idx_path = self.dir.join(INDEX);
@@ -532,11 +542,6 @@ impl Writer {
             self.data_len += data.len() as u64;
             self.unwritten.extend(self.builder.take_full());
             self.publish()?;
-        } else {
-            self.journal
-                .set_len(0)
-                .and_then(|()| self.journal.sync_data())
-                .map_err(|e| io_error(&path, &e))?;
         }
         Ok(())
     }
@@ -621,7 +626,9 @@ impl Writer {
         if self.pending == 0 {
             self.committed = Some(self.builder.clone());
         }
-        self.builder.push(leaf_hash(&self.scratch));
+        let leaf = leaf_hash(&self.scratch);
+        self.builder.push(leaf);
+        self.pending_leaves.push(leaf);
         put_varint(self.scratch.len() as u64, &mut self.pending_data);
         self.pending_data.extend_from_slice(&self.scratch);
         let end = self.data_len + (self.pending_data.len() - JOURNAL_HEADER) as u64;
@@ -655,6 +662,7 @@ impl Writer {
         }
         self.pending_data.truncate(JOURNAL_HEADER);
         self.pending_idx.clear();
+        self.pending_leaves.clear();
         self.pending = 0;
         match self.committed.take() {
             Some(b) => {
@@ -702,9 +710,12 @@ impl Writer {
     }
 
     fn commit_inner(&mut self) -> Result<()> {
-        let (first, count) = (self.size, self.pending);
-        let payload = self.pending_data.get(JOURNAL_HEADER..).unwrap_or_default();
-        let header = journal_header(first, count, payload);
+        let count = self.pending;
+        let header = journal_header(
+            self.size,
+            &self.pending_leaves,
+            self.pending_data.len() - JOURNAL_HEADER,
+        );
         if let Some(room) = self.pending_data.get_mut(..JOURNAL_HEADER) {
             room.copy_from_slice(&header);
         }
@@ -728,10 +739,10 @@ impl Writer {
             });
         if let Err(e) = written {
             // Nothing was synced: cut the files back and drop the batch.
+            // (A partial record in the journal fails its checksum on replay.)
             let cut = self
-                .journal
-                .set_len(self.journal_len)
-                .and_then(|()| self.data.set_len(self.data_len))
+                .data
+                .set_len(self.data_len)
                 .and_then(|()| self.idx.set_len(self.size * 8));
             let dropped = self.discard_pending();
             if cut.is_err() || dropped.is_err() {
@@ -750,6 +761,7 @@ impl Writer {
         self.pending = 0;
         self.pending_data.truncate(JOURNAL_HEADER);
         self.pending_idx.clear();
+        self.pending_leaves.clear();
         self.committed = None;
         self.unwritten.extend(self.builder.take_full());
         Ok(())
@@ -797,13 +809,12 @@ impl Writer {
         store_checkpoint(&self.dir, self.size, &signed)?;
         self.signed_size = self.size;
         self.last_publish = Instant::now();
-        // The journal's records are all published now. Its truncation need
-        // not be synced: a record that outlives it is skipped on replay
-        // (its entries are below the checkpoint's size).
-        let journal_path = self.dir.join(JOURNAL);
-        self.journal
-            .set_len(0)
-            .map_err(|e| io_error(&journal_path, &e))?;
+        // The journal's records are all published now: the next commit
+        // overwrites it from the start. Reusing its blocks (rather than
+        // truncating it) lets a commit's fdatasync flush data alone, without
+        // the file system's metadata. A replay skips what it finds of older
+        // records: their entries are below the checkpoint's size, and a
+        // cut-up one fails its checksum.
         self.journal_len = 0;
         Ok(signed)
     }
