@@ -174,7 +174,10 @@ fn read(c: &mut Criterion, dir: &Path, entries: &[LogEntry], tmp: &Path) {
     g.sample_size(10).measurement_time(Duration::from_secs(8));
     g.throughput(Throughput::Elements(entries.len() as u64));
     g.bench_function(
-        format!("ledger read --actor (1 in 500 of {}), JSON Lines", entries.len()),
+        format!(
+            "ledger read --actor (1 in 500 of {}), JSON Lines",
+            entries.len()
+        ),
         |b| {
             b.iter(|| {
                 let filter = Filter {
@@ -208,16 +211,19 @@ fn read(c: &mut Criterion, dir: &Path, entries: &[LogEntry], tmp: &Path) {
         .status()
         .is_ok_and(|s| s.success());
     if jq_ok {
-        g.bench_function("jq -c 'select(.actorId==…)' over the JSON Lines export", |b| {
-            b.iter(|| {
-                let out = Command::new("jq")
-                    .args(["-c", &jq_filter])
-                    .arg(&export)
-                    .output()
-                    .unwrap();
-                assert_eq!(out.stdout.iter().filter(|&&b| b == b'\n').count(), want);
-            });
-        });
+        g.bench_function(
+            "jq -c 'select(.actorId==…)' over the JSON Lines export",
+            |b| {
+                b.iter(|| {
+                    let out = Command::new("jq")
+                        .args(["-c", &jq_filter])
+                        .arg(&export)
+                        .output()
+                        .unwrap();
+                    assert_eq!(out.stdout.iter().filter(|&&b| b == b'\n').count(), want);
+                });
+            },
+        );
     } else {
         eprintln!("read: jq is not available; its peer is not run");
     }
@@ -243,7 +249,9 @@ fn read(c: &mut Criterion, dir: &Path, entries: &[LogEntry], tmp: &Path) {
             |b| b.iter_custom(|iters| duckdb(iters).unwrap()),
         );
     } else {
-        eprintln!("read: {python} has no duckdb module (set LEDGER_BENCH_PYTHON); its peer is not run");
+        eprintln!(
+            "read: {python} has no duckdb module (set LEDGER_BENCH_PYTHON); its peer is not run"
+        );
     }
     g.finish();
 }

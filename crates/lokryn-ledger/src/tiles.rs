@@ -328,7 +328,9 @@ mod tests {
 
     #[test]
     fn whole_tiles_at_once_give_the_same_tree() {
-        let leaves: Vec<Hash> = (0u32..70_000).map(|i| leaf_hash(&i.to_le_bytes())).collect();
+        let leaves: Vec<Hash> = (0u32..70_000)
+            .map(|i| leaf_hash(&i.to_le_bytes()))
+            .collect();
         let mut one = TileBuilder::new();
         let mut many = TileBuilder::new();
         let (mut full_one, mut full_many) = (Vec::new(), Vec::new());

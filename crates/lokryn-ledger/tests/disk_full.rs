@@ -56,7 +56,12 @@ fn check_entries(dir: &Path, at_least: u64) -> u64 {
     );
     let mut r = Reader::open(dir).unwrap();
     while let Some(e) = r.next_raw().unwrap() {
-        assert_eq!(e.bytes, codec::encode(&common::entry(e.index)), "entry {}", e.index);
+        assert_eq!(
+            e.bytes,
+            codec::encode(&common::entry(e.index)),
+            "entry {}",
+            e.index
+        );
     }
     report.size
 }
@@ -118,7 +123,11 @@ fn a_full_disk_fails_appends_loses_nothing_and_recovers() {
     // not yet published), nothing acknowledged is missing, and appends work.
     std::fs::remove_file(&ballast).unwrap();
     let mut w = Writer::open(&dir, AppendOptions::default()).unwrap();
-    assert!(w.size() >= acked, "size {} < acknowledged {acked}", w.size());
+    assert!(
+        w.size() >= acked,
+        "size {} < acknowledged {acked}",
+        w.size()
+    );
     let start = w.size();
     let got = w
         .append(&(start..start + 10).map(common::entry).collect::<Vec<_>>())

@@ -71,10 +71,7 @@ fn append_reopen_prove_and_verify() {
     let mut r = Reader::open(&dir).unwrap();
     let mut cr = merkle::CompactRange::new();
     while let Some(e) = r.next_raw().unwrap() {
-        assert_eq!(
-            e.bytes,
-            codec::encode(&entry(e.index))
-        );
+        assert_eq!(e.bytes, codec::encode(&entry(e.index)));
         cr.push(merkle::leaf_hash(&e.bytes));
     }
     assert_eq!(cr.root(), cp.root);
@@ -288,7 +285,9 @@ fn a_torn_or_damaged_journal_record_is_not_replayed() {
     copy_dir(&copy, &torn);
     fs::write(torn.join("journal"), &journal[..journal.len() - 5]).unwrap();
     assert_eq!(
-        Writer::open(&torn, AppendOptions::default()).unwrap().size(),
+        Writer::open(&torn, AppendOptions::default())
+            .unwrap()
+            .size(),
         210
     );
     assert_eq!(store::verify(&torn, None).unwrap().size, 210);
@@ -299,7 +298,9 @@ fn a_torn_or_damaged_journal_record_is_not_replayed() {
     j[third - 100] ^= 0x20;
     fs::write(damaged.join("journal"), &j).unwrap();
     assert_eq!(
-        Writer::open(&damaged, AppendOptions::default()).unwrap().size(),
+        Writer::open(&damaged, AppendOptions::default())
+            .unwrap()
+            .size(),
         110
     );
     assert_eq!(store::verify(&damaged, None).unwrap().size, 110);

@@ -169,9 +169,14 @@ impl Blocks {
                     return Err(Error::at(
                         "TRUNCATED",
                         if avail.is_empty() {
-                            format!("entry {index} is missing: the entry file ends at byte {offset}")
+                            format!(
+                                "entry {index} is missing: the entry file ends at byte {offset}"
+                            )
                         } else {
-                            format!("entry {index} is cut short at byte {}", self.base + self.len as u64)
+                            format!(
+                                "entry {index} is cut short at byte {}",
+                                self.base + self.len as u64
+                            )
                         },
                         index,
                         Some(offset),

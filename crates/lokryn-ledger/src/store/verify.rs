@@ -33,8 +33,9 @@ pub struct VerifyReport {
     pub checkpoints: u64,
     /// Bytes of entries checked.
     pub entry_bytes: u64,
-    /// Bytes past the latest checkpoint (a writer's unacknowledged work,
-    /// discarded when a writer next opens the ledger; not part of the log).
+    /// Bytes past the latest checkpoint: acknowledged entries not yet
+    /// published (a writer replays them from its journal), or a commit that
+    /// never returned. Not part of the log until a checkpoint covers them.
     pub unsigned_tail_bytes: u64,
 }
 
