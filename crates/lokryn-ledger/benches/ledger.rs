@@ -14,7 +14,12 @@
 //! `python3`); the DuckDB and jq peers are skipped, with a message, when
 //! they cannot run.
 
-#![allow(clippy::unwrap_used, clippy::expect_used, missing_docs)]
+#![allow(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    clippy::print_stderr,
+    missing_docs
+)]
 
 use std::fs::OpenOptions;
 use std::hint::black_box;

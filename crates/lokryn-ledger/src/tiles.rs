@@ -11,6 +11,8 @@ use crate::merkle::{HASH_SIZE, Hash, HashSource, ProofError, node_hash};
 
 /// Hashes in a full tile.
 pub const TILE_WIDTH: u64 = 256;
+/// Hashes in a full tile, as a length.
+pub const TILE_HASHES: usize = 256;
 /// Tree heights per tile level.
 pub const TILE_HEIGHT: u32 = 8;
 
@@ -52,8 +54,8 @@ pub fn tile_path(level: u32, n: u64, width: u64) -> String {
 /// The root of a perfect subtree over `hashes` (a power of two of them).
 /// Up to a full tile's worth is hashed in place, without allocating.
 pub fn perfect_root(hashes: &[Hash]) -> Hash {
-    if hashes.len() <= TILE_WIDTH as usize {
-        let mut buf = [[0u8; HASH_SIZE]; TILE_WIDTH as usize];
+    if hashes.len() <= TILE_HASHES {
+        let mut buf = [[0u8; HASH_SIZE]; TILE_HASHES];
         let n = hashes.len();
         for (d, s) in buf.iter_mut().zip(hashes) {
             *d = *s;
@@ -251,7 +253,7 @@ impl TileBuilder {
     fn push_at(&mut self, mut level: usize, mut h: Hash, new_size: u64) {
         loop {
             while self.levels.len() <= level {
-                self.levels.push(Vec::with_capacity(TILE_WIDTH as usize));
+                self.levels.push(Vec::with_capacity(TILE_HASHES));
             }
             let Some(cur) = self.levels.get_mut(level) else {
                 break;
@@ -260,7 +262,7 @@ impl TileBuilder {
             if (cur.len() as u64) < TILE_WIDTH {
                 break;
             }
-            let hashes = std::mem::replace(cur, Vec::with_capacity(TILE_WIDTH as usize));
+            let hashes = std::mem::replace(cur, Vec::with_capacity(TILE_HASHES));
             h = perfect_root(&hashes);
             let lvl = u32::try_from(level).unwrap_or(u32::MAX);
             // The tile just finished is number (hashes at this level) / 256 - 1.

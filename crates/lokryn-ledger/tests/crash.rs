@@ -39,7 +39,7 @@ fn crash_child() {
         .open(dir.join("..").join("acks"))
         .unwrap();
     let mut w = Writer::open(dir, AppendOptions::default()).unwrap();
-    w.set_publish_interval(if w.size() % 2 == 0 {
+    w.set_publish_interval(if w.size().is_multiple_of(2) {
         Duration::ZERO
     } else {
         Duration::from_millis(30)

@@ -96,7 +96,7 @@ fn a_full_disk_fails_appends_loses_nothing_and_recovers() {
                 assert_eq!(got.start, acked);
                 acked = got.end;
                 commits += 1;
-                if commits % 2 == 0
+                if commits.is_multiple_of(2)
                     && let Err(e) = w.publish()
                 {
                     break e;

@@ -294,7 +294,7 @@ fn a_torn_or_damaged_journal_record_is_not_replayed() {
     // A byte of the second record changed: its checksum fails, and nothing from there on is replayed.
     let damaged = tmp.path().join("damaged");
     copy_dir(&copy, &damaged);
-    let mut j = journal.clone();
+    let mut j = journal;
     j[third - 100] ^= 0x20;
     fs::write(damaged.join("journal"), &j).unwrap();
     assert_eq!(

@@ -17,7 +17,9 @@ use crate::merkle::{
     HASH_SIZE, Hash, consistency_proof, empty_root, leaf_hash, verify_consistency,
 };
 use crate::note::Verifier;
-use crate::tiles::{TILE_WIDTH, TileBuilder, TileHashes, TileReader, perfect_root, tile_path};
+use crate::tiles::{
+    TILE_HASHES, TILE_WIDTH, TileBuilder, TileHashes, TileReader, perfect_root, tile_path,
+};
 use crate::{Error, Result};
 
 /// What a successful verification covered.
@@ -261,14 +263,14 @@ pub fn verify(dir: &Path, key: Option<&Verifier>) -> Result<VerifyReport> {
             // Into the tree: a whole level-0 tile at once (its root was
             // hashed in parallel) unless a checkpoint falls inside it.
             let lead = hashed.lead;
-            let whole = k >= lead && k < lead + hashed.roots.len() * TILE_WIDTH as usize;
-            if whole && (k - lead).is_multiple_of(TILE_WIDTH as usize) {
+            let whole = k >= lead && k < lead + hashed.roots.len() * TILE_HASHES;
+            if whole && (k - lead).is_multiple_of(TILE_HASHES) {
                 tile_at_once = next_cp.peek().is_none_or(|c| c.size >= i + TILE_WIDTH);
             }
             if whole && tile_at_once {
-                let g = (k - lead) / TILE_WIDTH as usize;
-                if (k - lead + 1).is_multiple_of(TILE_WIDTH as usize) {
-                    let from = lead + g * TILE_WIDTH as usize;
+                let g = (k - lead) / TILE_HASHES;
+                if (k - lead + 1).is_multiple_of(TILE_HASHES) {
+                    let from = lead + g * TILE_HASHES;
                     let leaves = hashed.leaves.get(from..=k).unwrap_or_default();
                     let root = hashed.roots.get(g).copied().unwrap_or_default();
                     builder.push_tile(leaves, root);
@@ -361,7 +363,7 @@ struct Hashed {
 /// whole level-0 tile among them, split over `threads`.
 fn hash_batch(buf: &[u8], frames: &[Frame], out: &mut Hashed, threads: usize) {
     let n = frames.len();
-    let w = TILE_WIDTH as usize;
+    let w = TILE_HASHES;
     out.leaves.clear();
     out.leaves.resize(n, [0u8; HASH_SIZE]);
     let first = frames.first().map_or(0, |f| f.index);

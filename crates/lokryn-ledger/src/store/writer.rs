@@ -694,10 +694,10 @@ impl Writer {
             return Ok(self.size);
         }
         self.commit_inner()?;
-        if self.publish_due() {
-            if let Err(e) = self.publish() {
-                self.poisoned = Some(e);
-            }
+        if self.publish_due()
+            && let Err(e) = self.publish()
+        {
+            self.poisoned = Some(e);
         }
         Ok(self.size)
     }
