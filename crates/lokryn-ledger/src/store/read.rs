@@ -378,6 +378,10 @@ impl Filter {
 
     /// Reads the entries of `reader` that pass, calling `visit` with the
     /// raw entry and the decoded one; stops early when `visit` returns false.
+    /// With an actor, component or resource to match, an entry whose bytes
+    /// do not contain that string is passed over without being decoded (so
+    /// an undecodable entry is reported only when it could match; `verify`
+    /// checks every entry).
     pub fn scan(
         &self,
         reader: &mut Reader,
@@ -385,6 +389,16 @@ impl Filter {
     ) -> Result<()> {
         let mut entry = LogEntry::default();
         let limits = codec::Limits::default();
+        // A string the filter asks for is stored verbatim in the protobuf
+        // bytes of an entry that has it: entries without those bytes are
+        // skipped without decoding them.
+        let needles: Vec<memchr::memmem::Finder<'_>> =
+            [&self.actor, &self.component, &self.resource]
+                .into_iter()
+                .flatten()
+                .filter(|s| !s.is_empty())
+                .map(|s| memchr::memmem::Finder::new(s.as_bytes()))
+                .collect();
         let mut blocks = Blocks::open_at(&reader.dir, reader.size, reader.next, reader.offset)?;
         let mut frames = Vec::with_capacity(4096);
         loop {
@@ -395,6 +409,9 @@ impl Filter {
             let buf = blocks.buf();
             for f in &frames {
                 let bytes = buf.get(f.start..f.end).unwrap_or_default();
+                if !needles.iter().all(|n| n.find(bytes).is_some()) {
+                    continue;
+                }
                 codec::decode_into(bytes, &limits, &mut entry).map_err(|e| {
                     Error::at(
                         "UNREADABLE",
