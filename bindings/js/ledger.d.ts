@@ -34,7 +34,7 @@ export interface LedgerReport {
   checkpoints: number;
   /** Bytes of entries checked. */
   entryBytes: number;
-  /** Bytes past the latest checkpoint (never acknowledged; not part of the log). */
+  /** Bytes past the latest checkpoint (not yet published, or never acknowledged; not part of the log yet). */
   unsignedTailBytes: number;
 }
 

@@ -67,7 +67,7 @@ pub struct VerifyReport {
     pub checkpoints: f64,
     /// Bytes of entries checked.
     pub entry_bytes: f64,
-    /// Bytes past the latest checkpoint (never acknowledged; not part of the log).
+    /// Bytes past the latest checkpoint (not yet published, or never acknowledged; not part of the log yet).
     pub unsigned_tail_bytes: f64,
 }
 
@@ -173,7 +173,11 @@ impl Ledger {
         let Some(w) = self.writer.as_mut() else {
             return Err(thrown(&h, &lokryn_ledger::Error::new("IO", "no writer")));
         };
-        let range = w.append(&batch).map_err(|e| thrown(&h, &e))?;
+        // Published at once, so that `size`, `read` and `prove` see the entries.
+        let range = w
+            .append(&batch)
+            .and_then(|r| w.publish().map(|_| r))
+            .map_err(|e| thrown(&h, &e))?;
         Ok(Appended {
             start: range.start as f64,
             end: range.end as f64,

@@ -121,7 +121,8 @@ impl Ledger {
             ));
         };
         let range = py
-            .detach(|| w.append(&batch))
+            // Published at once, so that `size`, `read` and `prove` see the entries.
+            .detach(|| w.append(&batch).and_then(|r| w.publish().map(|_| r)))
             .map_err(|e| ledger_err(py, &e))?;
         PyRange::new(
             py,

@@ -507,6 +507,11 @@ fn append(a: &AppendArgs) -> Result<ExitCode> {
     if let Err(e) = flush(&mut writer, &mut waiting)? {
         return Ok(failure(&e));
     }
+    // Sign the checkpoint that covers everything appended before exiting,
+    // so that `checkpoint`, `read` and `prove` see it at once.
+    if let Err(e) = writer.publish() {
+        return Ok(failure(&e));
+    }
     Ok(ExitCode::SUCCESS)
 }
 

@@ -7,6 +7,8 @@
 //! that answers for perfect, aligned subtrees (the nodes that hash tiles
 //! store), so making a proof reads `O(log n)` hashes, never the entries.
 
+use sha2::digest::consts::U64;
+use sha2::digest::generic_array::GenericArray;
 use sha2::{Digest, Sha256};
 
 /// Bytes in a hash.
@@ -15,21 +17,97 @@ pub const HASH_SIZE: usize = 32;
 /// A SHA-256 hash.
 pub type Hash = [u8; HASH_SIZE];
 
+/// SHA-256's initial state (FIPS 180-4 §5.3.3).
+const H0: [u32; 8] = [
+    0x6a09_e667,
+    0xbb67_ae85,
+    0x3c6e_f372,
+    0xa54f_f53a,
+    0x510e_527f,
+    0x9b05_688c,
+    0x1f83_d9ab,
+    0x5be0_cd19,
+];
+
+type Block = GenericArray<u8, U64>;
+
+/// Blocks staged per call of the block function when hashing an entry.
+const STAGE_BLOCKS: usize = 16;
+
+fn digest_of(state: [u32; 8]) -> Hash {
+    let mut out = [0u8; HASH_SIZE];
+    for (c, w) in out.chunks_exact_mut(4).zip(state) {
+        c.copy_from_slice(&w.to_be_bytes());
+    }
+    out
+}
+
+/// SHA-256 of `prefix || data`, calling the block function directly: the
+/// same result as `Sha256::digest`, without a hasher's buffering per call
+/// (leaves and nodes are short, so that overhead is a large share).
+fn sha256_prefixed(prefix: u8, first: &[u8], second: &[u8]) -> Hash {
+    let mut state = H0;
+    let mut blocks = [Block::default(); STAGE_BLOCKS + 2];
+    let stage = 64 * STAGE_BLOCKS;
+    let total = 1 + first.len() as u64 + second.len() as u64;
+    // Bytes staged in `blocks`, filled block by block.
+    let mut fill = 0usize;
+    let put = |byte_src: &[u8], blocks: &mut [Block], fill: &mut usize, state: &mut [u32; 8]| {
+        let mut rest = byte_src;
+        while !rest.is_empty() {
+            let (b, at) = (*fill / 64, *fill % 64);
+            let Some(block) = blocks.get_mut(b) else {
+                break;
+            };
+            let take = rest.len().min(64 - at);
+            let (now, later) = rest.split_at(take);
+            if let Some(dst) = block.get_mut(at..at + take) {
+                dst.copy_from_slice(now);
+            }
+            *fill += take;
+            rest = later;
+            if *fill == stage {
+                sha2::compress256(state, blocks.get(..STAGE_BLOCKS).unwrap_or_default());
+                *fill = 0;
+            }
+        }
+    };
+    put(&[prefix], &mut blocks, &mut fill, &mut state);
+    put(first, &mut blocks, &mut fill, &mut state);
+    put(second, &mut blocks, &mut fill, &mut state);
+    // Padding: 0x80, zeros, the bit length (big-endian) in the last 8 bytes.
+    let padded = (fill + 1 + 8).div_ceil(64) * 64;
+    let mut pad = [0u8; 128];
+    if let Some(p) = pad.first_mut() {
+        *p = 0x80;
+    }
+    let len_at = padded - fill - 8;
+    if let Some(dst) = pad.get_mut(len_at..len_at + 8) {
+        dst.copy_from_slice(&(total * 8).to_be_bytes());
+    }
+    let mut rest: &[u8] = pad.get(..padded - fill).unwrap_or_default();
+    while !rest.is_empty() {
+        let (b, at) = (fill / 64, fill % 64);
+        let take = rest.len().min(64 - at);
+        let (now, later) = rest.split_at(take);
+        if let Some(dst) = blocks.get_mut(b).and_then(|bl| bl.get_mut(at..at + take)) {
+            dst.copy_from_slice(now);
+        }
+        fill += take;
+        rest = later;
+    }
+    sha2::compress256(&mut state, blocks.get(..fill / 64).unwrap_or_default());
+    digest_of(state)
+}
+
 /// The hash of an entry: `SHA-256(0x00 || entry)`.
 pub fn leaf_hash(entry: &[u8]) -> Hash {
-    let mut h = Sha256::new();
-    h.update([0u8]);
-    h.update(entry);
-    h.finalize().into()
+    sha256_prefixed(0, entry, &[])
 }
 
 /// The hash of an interior node: `SHA-256(0x01 || left || right)`.
 pub fn node_hash(left: &Hash, right: &Hash) -> Hash {
-    let mut buf = [0u8; 1 + 2 * HASH_SIZE];
-    buf[0] = 1;
-    buf[1..=HASH_SIZE].copy_from_slice(left);
-    buf[HASH_SIZE + 1..].copy_from_slice(right);
-    Sha256::digest(buf).into()
+    sha256_prefixed(1, left, right)
 }
 
 /// The root of the empty tree: `SHA-256("")`.
@@ -397,6 +475,25 @@ mod tests {
                 node_hash(&naive(&leaves[..k]), &naive(&leaves[k..]))
             }
         }
+    }
+
+    #[test]
+    fn direct_hashing_matches_sha256() {
+        // Every length around the block and staging boundaries.
+        let data: Vec<u8> = (0..3000u32).map(|i| (i * 7 + 3) as u8).collect();
+        for len in (0..200).chain(1000..1100).chain(2040..2200) {
+            let e = &data[..len];
+            let mut want = Sha256::new();
+            want.update([0u8]);
+            want.update(e);
+            assert_eq!(leaf_hash(e), <[u8; 32]>::from(want.finalize()), "len {len}");
+        }
+        let (l, r) = (leaf_hash(b"l"), leaf_hash(b"r"));
+        let mut want = Sha256::new();
+        want.update([1u8]);
+        want.update(l);
+        want.update(r);
+        assert_eq!(node_hash(&l, &r), <[u8; 32]>::from(want.finalize()));
     }
 
     #[test]

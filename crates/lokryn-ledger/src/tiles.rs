@@ -11,6 +11,8 @@ use crate::merkle::{HASH_SIZE, Hash, HashSource, ProofError, node_hash};
 
 /// Hashes in a full tile.
 pub const TILE_WIDTH: u64 = 256;
+/// Hashes in a full tile, as a length.
+pub const TILE_HASHES: usize = 256;
 /// Tree heights per tile level.
 pub const TILE_HEIGHT: u32 = 8;
 
@@ -50,17 +52,40 @@ pub fn tile_path(level: u32, n: u64, width: u64) -> String {
 }
 
 /// The root of a perfect subtree over `hashes` (a power of two of them).
+/// Up to a full tile's worth is hashed in place, without allocating.
 pub fn perfect_root(hashes: &[Hash]) -> Hash {
-    let mut layer: Vec<Hash> = hashes.to_vec();
-    while layer.len() > 1 {
-        layer = layer
-            .chunks(2)
-            .map(|p| match p {
-                [l, r] => node_hash(l, r),
-                [l] => *l,
-                _ => crate::merkle::empty_root(),
-            })
-            .collect();
+    if hashes.len() <= TILE_HASHES {
+        let mut buf = [[0u8; HASH_SIZE]; TILE_HASHES];
+        let n = hashes.len();
+        for (d, s) in buf.iter_mut().zip(hashes) {
+            *d = *s;
+        }
+        reduce(buf.get_mut(..n).unwrap_or_default())
+    } else {
+        reduce(&mut hashes.to_vec())
+    }
+}
+
+/// Hashes `layer` pairwise in place until one hash is left (an odd last
+/// hash is carried up as it is).
+fn reduce(layer: &mut [Hash]) -> Hash {
+    let mut n = layer.len();
+    while n > 1 {
+        let half = n / 2;
+        for i in 0..half {
+            if let (Some(l), Some(r)) = (layer.get(2 * i).copied(), layer.get(2 * i + 1).copied())
+                && let Some(d) = layer.get_mut(i)
+            {
+                *d = node_hash(&l, &r);
+            }
+        }
+        if n % 2 == 1
+            && let Some(last) = layer.get(n - 1).copied()
+            && let Some(d) = layer.get_mut(half)
+        {
+            *d = last;
+        }
+        n = n.div_ceil(2);
     }
     layer
         .first()
@@ -198,11 +223,37 @@ impl TileBuilder {
 
     /// Adds the next leaf hash.
     pub fn push(&mut self, leaf: Hash) {
-        let mut h = leaf;
-        let mut level = 0usize;
+        self.push_at(0, leaf, self.size + 1);
+        self.size += 1;
+    }
+
+    /// Adds the 256 leaf hashes of a whole level-0 tile whose root (see
+    /// [`perfect_root`]) the caller computed, at a size that is a multiple
+    /// of 256. Otherwise the leaves are added one by one (`root` unused).
+    pub fn push_tile(&mut self, leaves: &[Hash], root: Hash) {
+        let aligned = self.levels.first().is_none_or(Vec::is_empty);
+        if leaves.len() as u64 != TILE_WIDTH || !aligned {
+            for l in leaves {
+                self.push(*l);
+            }
+            return;
+        }
+        let new_size = self.size + TILE_WIDTH;
+        self.full.push(Tile {
+            level: 0,
+            index: new_size / TILE_WIDTH - 1,
+            hashes: leaves.to_vec(),
+        });
+        self.push_at(1, root, new_size);
+        self.size = new_size;
+    }
+
+    /// Adds `h` at `level`, finishing tiles upwards; `new_size` is the tree
+    /// size once it is added.
+    fn push_at(&mut self, mut level: usize, mut h: Hash, new_size: u64) {
         loop {
-            if self.levels.len() <= level {
-                self.levels.push(Vec::with_capacity(256));
+            while self.levels.len() <= level {
+                self.levels.push(Vec::with_capacity(TILE_HASHES));
             }
             let Some(cur) = self.levels.get_mut(level) else {
                 break;
@@ -211,11 +262,11 @@ impl TileBuilder {
             if (cur.len() as u64) < TILE_WIDTH {
                 break;
             }
-            let hashes = std::mem::take(cur);
+            let hashes = std::mem::replace(cur, Vec::with_capacity(TILE_HASHES));
             h = perfect_root(&hashes);
             let lvl = u32::try_from(level).unwrap_or(u32::MAX);
-            // The tile just finished is number (hashes at this level so far) / 256 - 1.
-            let at_level = (self.size + 1) >> (lvl * TILE_HEIGHT);
+            // The tile just finished is number (hashes at this level) / 256 - 1.
+            let at_level = new_size >> (lvl * TILE_HEIGHT);
             self.full.push(Tile {
                 level: lvl,
                 index: at_level / TILE_WIDTH - 1,
@@ -223,7 +274,6 @@ impl TileBuilder {
             });
             level += 1;
         }
-        self.size += 1;
     }
 
     /// The full tiles finished since the last call.
@@ -277,6 +327,36 @@ mod tests {
 
     use super::*;
     use crate::merkle::{CompactRange, leaf_hash, root};
+
+    #[test]
+    fn whole_tiles_at_once_give_the_same_tree() {
+        let leaves: Vec<Hash> = (0u32..70_000)
+            .map(|i| leaf_hash(&i.to_le_bytes()))
+            .collect();
+        let mut one = TileBuilder::new();
+        let mut many = TileBuilder::new();
+        let (mut full_one, mut full_many) = (Vec::new(), Vec::new());
+        // 100 one by one, 156 given at once (not a whole tile: added one by
+        // one), then whole tiles, then the last 112 (again not whole).
+        for l in &leaves[..100] {
+            one.push(*l);
+            many.push(*l);
+        }
+        let mut i = 100;
+        while i < leaves.len() {
+            let tile = &leaves[i..((i / 256 + 1) * 256).min(leaves.len())];
+            for l in tile {
+                one.push(*l);
+            }
+            many.push_tile(tile, perfect_root(tile));
+            i += tile.len();
+            full_one.extend(one.take_full());
+            full_many.extend(many.take_full());
+            assert_eq!(one.root(), many.root(), "size {i}");
+        }
+        assert_eq!(full_one, full_many);
+        assert_eq!(one.partials(), many.partials());
+    }
 
     #[test]
     fn paths_follow_tlog_tiles() {

@@ -2,20 +2,22 @@
 //!
 //! ```text
 //! <dir>/ledger.json          origin, public key, private key file, profiles
-//! <dir>/checkpoint           the latest signed checkpoint (the commit point)
+//! <dir>/checkpoint           the latest signed checkpoint
 //! <dir>/checkpoints/<size>   every checkpoint the ledger signed
 //! <dir>/entries.ldpb         the entries: varint length + exact protobuf bytes, in order
 //! <dir>/entries.idx          for entry i, the little-endian u64 end offset of it in entries.ldpb
+//! <dir>/journal              commits acknowledged since the latest checkpoint
 //! <dir>/tile/<L>/<N>[.p/<W>] C2SP tlog-tiles hash tiles
 //! <dir>/lock                 the writer's lock (and who holds it)
 //! ```
 //!
-//! A commit writes the entries and their index, syncs them, writes the
-//! tiles the new entries finish and the partial tiles of the new size,
-//! syncs them, then signs a checkpoint, syncs it under `checkpoints/` and
-//! renames it over `checkpoint` (syncing the directory). Only then are the
-//! indices returned: whatever lies beyond the size in `checkpoint` was never
-//! acknowledged, and opening a writer discards it.
+//! A commit is acknowledged once its journal record is synced (one
+//! `fdatasync`); the entry files, tiles and checkpoint are derived from the
+//! entries and written when the writer publishes (see `writer`). Readers
+//! and verify see the entries of the latest checkpoint. Opening a writer
+//! cuts the entry files back to the latest checkpoint, replays the journal
+//! and publishes what it held: whatever is neither covered by the
+//! checkpoint nor in a whole journal record was never acknowledged.
 
 use std::fs::{self, File, OpenOptions};
 use std::io::{self, Read, Write};
@@ -44,6 +46,7 @@ pub(crate) const CHECKPOINTS: &str = "checkpoints";
 pub(crate) const ENTRIES: &str = "entries.ldpb";
 pub(crate) const INDEX: &str = "entries.idx";
 pub(crate) const LOCK: &str = "lock";
+pub(crate) const JOURNAL: &str = "journal";
 
 /// The settings of a ledger, in `ledger.json`.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -347,4 +350,17 @@ pub(crate) fn open_rw(path: &Path) -> Result<File> {
         .write(true)
         .open(path)
         .map_err(|e| io_error(path, &e))
+}
+
+/// A varint at the start of `b`: its value and length; `None` when `b`
+/// ends inside it or it is longer than ten bytes.
+pub(crate) fn split_varint(b: &[u8]) -> Option<(u64, usize)> {
+    let mut value = 0u64;
+    for (i, &byte) in b.iter().take(10).enumerate() {
+        value |= u64::from(byte & 0x7f) << (7 * i);
+        if byte & 0x80 == 0 {
+            return Some((value, i + 1));
+        }
+    }
+    None
 }

@@ -7,7 +7,7 @@ use std::path::{Path, PathBuf};
 use lokryn_compliance_log::{LogEntry, codec};
 
 use super::writer::read_varint;
-use super::{Config, ENTRIES, INDEX, io_error, read_checkpoint};
+use super::{Config, ENTRIES, INDEX, io_error, read_checkpoint, split_varint};
 use crate::{Error, Result};
 
 /// One stored entry.
@@ -19,6 +19,180 @@ pub struct RawEntry {
     pub offset: u64,
     /// The exact stored bytes (the leaf).
     pub bytes: Vec<u8>,
+}
+
+/// The largest entry a reader accepts.
+const MAX_ENTRY: u64 = 1 << 30;
+
+/// An entry found in a [`Blocks`] buffer.
+#[derive(Debug, Clone, Copy)]
+pub(crate) struct Frame {
+    /// Its index.
+    pub(crate) index: u64,
+    /// The byte offset of its length prefix in `entries.ldpb`.
+    pub(crate) offset: u64,
+    /// Where its bytes are in [`Blocks::buf`].
+    pub(crate) start: usize,
+    pub(crate) end: usize,
+}
+
+impl Frame {
+    /// The byte offset in `entries.ldpb` just past the entry.
+    pub(crate) fn end_offset(&self, base: u64) -> u64 {
+        base + self.end as u64
+    }
+}
+
+/// Reads `entries.ldpb` in large blocks and hands out whole entries in
+/// place (no copy, no allocation per entry).
+#[derive(Debug)]
+pub(crate) struct Blocks {
+    file: File,
+    buf: Vec<u8>,
+    /// The next byte to parse in `buf`.
+    pos: usize,
+    /// Bytes of `buf` read from the file.
+    len: usize,
+    /// The file offset of `buf[0]`.
+    base: u64,
+    eof: bool,
+    next: u64,
+    size: u64,
+}
+
+impl Blocks {
+    /// Reads the entries from `next` (at byte `offset`) up to `size`.
+    pub(crate) fn open_at(dir: &Path, size: u64, next: u64, offset: u64) -> Result<Self> {
+        let path = dir.join(ENTRIES);
+        let mut file = File::open(&path).map_err(|e| io_error(&path, &e))?;
+        file.seek(SeekFrom::Start(offset))
+            .map_err(|e| io_error(&path, &e))?;
+        Ok(Self {
+            file,
+            buf: vec![0u8; 4 << 20],
+            pos: 0,
+            len: 0,
+            base: offset,
+            eof: false,
+            next,
+            size,
+        })
+    }
+
+    /// The buffer the frames of the last batch point into.
+    pub(crate) fn buf(&self) -> &[u8] {
+        &self.buf
+    }
+
+    /// The file offset of `buf()[0]`.
+    pub(crate) fn base(&self) -> u64 {
+        self.base
+    }
+
+    /// The next entry index.
+    pub(crate) fn next_index(&self) -> u64 {
+        self.next
+    }
+
+    /// The next batch of whole entries (at most `max`, at least one unless
+    /// all were read). A torn or missing entry is reported by the call
+    /// after the entries before it were returned.
+    pub(crate) fn batch(&mut self, max: usize, out: &mut Vec<Frame>) -> Result<()> {
+        out.clear();
+        if self.pos > 0 {
+            self.buf.copy_within(self.pos..self.len, 0);
+            self.base += self.pos as u64;
+            self.len -= self.pos;
+            self.pos = 0;
+        }
+        loop {
+            while !self.eof && self.len < self.buf.len() {
+                let room = self.buf.get_mut(self.len..).unwrap_or_default();
+                match self.file.read(room) {
+                    Ok(0) => self.eof = true,
+                    Ok(n) => self.len += n,
+                    Err(e) if e.kind() == std::io::ErrorKind::Interrupted => {}
+                    Err(e) => {
+                        return Err(Error::at(
+                            "IO",
+                            format!("{ENTRIES}: {e}"),
+                            self.next,
+                            Some(self.base + self.pos as u64),
+                        ));
+                    }
+                }
+            }
+            let mut p = self.pos;
+            let mut need = 0usize;
+            while out.len() < max && self.next < self.size {
+                let avail = self.buf.get(p..self.len).unwrap_or_default();
+                let (index, offset) = (self.next, self.base + p as u64);
+                match split_varint(avail) {
+                    Some((len, n)) => {
+                        if len > MAX_ENTRY {
+                            return Err(Error::at(
+                                "TRUNCATED",
+                                format!("entry {index} claims {len} bytes"),
+                                index,
+                                Some(offset),
+                            ));
+                        }
+                        let total = n + usize::try_from(len).unwrap_or(usize::MAX);
+                        if total <= avail.len() {
+                            out.push(Frame {
+                                index,
+                                offset,
+                                start: p + n,
+                                end: p + total,
+                            });
+                            p += total;
+                            self.next += 1;
+                            continue;
+                        }
+                        need = total;
+                    }
+                    None if avail.len() >= 10 => {
+                        return Err(Error::at(
+                            "TRUNCATED",
+                            format!("entry {index}: varint too long"),
+                            index,
+                            Some(offset),
+                        ));
+                    }
+                    None => need = avail.len() + 1,
+                }
+                // The entry at `p` is not whole in the buffer.
+                if !out.is_empty() {
+                    break;
+                }
+                if self.eof {
+                    return Err(Error::at(
+                        "TRUNCATED",
+                        if avail.is_empty() {
+                            format!(
+                                "entry {index} is missing: the entry file ends at byte {offset}"
+                            )
+                        } else {
+                            format!(
+                                "entry {index} is cut short at byte {}",
+                                self.base + self.len as u64
+                            )
+                        },
+                        index,
+                        Some(offset),
+                    ));
+                }
+                break;
+            }
+            if !out.is_empty() || self.next >= self.size {
+                self.pos = p;
+                return Ok(());
+            }
+            // Nothing whole: the entry is larger than the buffer (pos is 0 here).
+            let want = need.max(self.buf.len() * 2);
+            self.buf.resize(want, 0);
+        }
+    }
 }
 
 /// Reads the entries a checkpoint covers. Runs beside the writer: it sees
@@ -204,6 +378,10 @@ impl Filter {
 
     /// Reads the entries of `reader` that pass, calling `visit` with the
     /// raw entry and the decoded one; stops early when `visit` returns false.
+    /// With an actor, component or resource to match, an entry whose bytes
+    /// do not contain that string is passed over without being decoded (so
+    /// an undecodable entry is reported only when it could match; `verify`
+    /// checks every entry).
     pub fn scan(
         &self,
         reader: &mut Reader,
@@ -211,19 +389,53 @@ impl Filter {
     ) -> Result<()> {
         let mut entry = LogEntry::default();
         let limits = codec::Limits::default();
-        while let Some(raw) = reader.next_raw()? {
-            codec::decode_into(&raw.bytes, &limits, &mut entry).map_err(|e| {
-                Error::at(
-                    "UNREADABLE",
-                    format!("entry {}: {e}", raw.index),
-                    raw.index,
-                    Some(raw.offset),
-                )
-            })?;
-            if self.matches(&entry) && !visit(&raw, &entry)? {
+        // A string the filter asks for is stored verbatim in the protobuf
+        // bytes of an entry that has it: entries without those bytes are
+        // skipped without decoding them.
+        let needles: Vec<memchr::memmem::Finder<'_>> =
+            [&self.actor, &self.component, &self.resource]
+                .into_iter()
+                .flatten()
+                .filter(|s| !s.is_empty())
+                .map(|s| memchr::memmem::Finder::new(s.as_bytes()))
+                .collect();
+        let mut blocks = Blocks::open_at(&reader.dir, reader.size, reader.next, reader.offset)?;
+        let mut frames = Vec::with_capacity(4096);
+        loop {
+            blocks.batch(4096, &mut frames)?;
+            if frames.is_empty() {
                 break;
             }
+            let buf = blocks.buf();
+            for f in &frames {
+                let bytes = buf.get(f.start..f.end).unwrap_or_default();
+                if !needles.iter().all(|n| n.find(bytes).is_some()) {
+                    continue;
+                }
+                codec::decode_into(bytes, &limits, &mut entry).map_err(|e| {
+                    Error::at(
+                        "UNREADABLE",
+                        format!("entry {}: {e}", f.index),
+                        f.index,
+                        Some(f.offset),
+                    )
+                })?;
+                if self.matches(&entry) {
+                    let raw = RawEntry {
+                        index: f.index,
+                        offset: f.offset,
+                        bytes: bytes.to_vec(),
+                    };
+                    if !visit(&raw, &entry)? {
+                        // Leave the reader just past this entry.
+                        reader.seek(f.index + 1)?;
+                        return Ok(());
+                    }
+                }
+            }
         }
+        reader.next = blocks.next_index();
+        reader.offset = blocks.base() + blocks.pos as u64;
         Ok(())
     }
 }

@@ -10,14 +10,16 @@ use std::path::Path;
 
 use serde::Serialize;
 
-use super::read::RawEntry;
+use super::read::{Blocks, Frame};
 use super::{CHECKPOINT, CHECKPOINTS, Config, ENTRIES, INDEX, io_error};
 use crate::checkpoint::{self, Checkpoint};
 use crate::merkle::{
     HASH_SIZE, Hash, consistency_proof, empty_root, leaf_hash, verify_consistency,
 };
 use crate::note::Verifier;
-use crate::tiles::{TILE_WIDTH, TileBuilder, TileHashes, TileReader, tile_path};
+use crate::tiles::{
+    TILE_HASHES, TILE_WIDTH, TileBuilder, TileHashes, TileReader, perfect_root, tile_path,
+};
 use crate::{Error, Result};
 
 /// What a successful verification covered.
@@ -33,8 +35,9 @@ pub struct VerifyReport {
     pub checkpoints: u64,
     /// Bytes of entries checked.
     pub entry_bytes: u64,
-    /// Bytes past the latest checkpoint (a writer's unacknowledged work,
-    /// discarded when a writer next opens the ledger; not part of the log).
+    /// Bytes past the latest checkpoint: acknowledged entries not yet
+    /// published (a writer replays them from its journal), or a commit that
+    /// never returned. Not part of the log until a checkpoint covers them.
     pub unsigned_tail_bytes: u64,
 }
 
@@ -159,8 +162,11 @@ pub fn verify(dir: &Path, key: Option<&Verifier>) -> Result<VerifyReport> {
 
     let data_path = dir.join(ENTRIES);
     let idx_path = dir.join(INDEX);
-    let mut reader = super::Reader::open_unchecked(dir, size)?;
-    let mut idx = BufReader::new(File::open(&idx_path).map_err(|e| io_error(&idx_path, &e))?);
+    let mut blocks = Blocks::open_at(dir, size, 0, 0)?;
+    let mut idx = BufReader::with_capacity(
+        1 << 20,
+        File::open(&idx_path).map_err(|e| io_error(&idx_path, &e))?,
+    );
     let tiles = CachedTiles {
         dir,
         cache: RefCell::new(HashMap::new()),
@@ -183,40 +189,41 @@ pub fn verify(dir: &Path, key: Option<&Verifier>) -> Result<VerifyReport> {
         }
         next_cp.next();
     }
-    // Entries are read in batches whose leaf hashes are computed on every
-    // core (order kept), then checked one by one in order: memory stays
-    // bounded and the first problem is still the one reported.
-    let mut batch: Vec<RawEntry> = Vec::with_capacity(VERIFY_BATCH);
-    let mut leaves: Vec<Hash> = Vec::with_capacity(VERIFY_BATCH);
+    // Entries are read in large blocks and used in place; their leaf
+    // hashes, and the root of every whole level-0 tile, are computed on
+    // every core (order kept), then checked one by one in order: memory
+    // stays bounded and the first problem is still the one reported.
+    let mut frames: Vec<Frame> = Vec::with_capacity(VERIFY_BATCH);
+    let mut hashed = Hashed::default();
+    let mut ends: Vec<u8> = Vec::with_capacity(VERIFY_BATCH * 8);
     let threads = std::thread::available_parallelism().map_or(1, usize::from);
-    let mut i = 0u64;
-    while i < size {
-        batch.clear();
-        let want = (size - i).min(VERIFY_BATCH as u64);
-        // A read error (a torn entry) is reported after the entries before it.
-        let mut read_error = None;
-        while (batch.len() as u64) < want {
-            match reader.next_raw() {
-                Ok(Some(raw)) => batch.push(raw),
-                Ok(None) => break,
-                Err(e) => {
-                    read_error = Some(e);
-                    break;
-                }
-            }
-        }
-        leaf_hashes(&batch, &mut leaves, threads);
-        for (raw, &leaf) in batch.iter().zip(&leaves) {
+    // Whether the current whole tile's leaves go into the tree at once.
+    let mut tile_at_once = false;
+    loop {
+        // A torn or missing entry is reported here, after the entries before it.
+        blocks.batch(VERIFY_BATCH, &mut frames)?;
+        let (Some(first), Some(last)) = (frames.first(), frames.last()) else {
+            break;
+        };
+        let (first_index, count) = (first.index, last.index - first.index + 1);
+        let buf = blocks.buf();
+        let base = blocks.base();
+        hash_batch(buf, &frames, &mut hashed, threads);
+        ends.resize(frames.len() * 8, 0);
+        let got = read_full(&mut idx, &mut ends).map_err(|e| io_error(&idx_path, &e))?;
+        let ends_got = ends.get(..got).unwrap_or_default();
+        for (k, (f, &leaf)) in frames.iter().zip(&hashed.leaves).enumerate() {
+            let i = f.index;
             if i.is_multiple_of(TILE_WIDTH) {
                 let t = i / TILE_WIDTH;
                 let width = (size - t * TILE_WIDTH).min(TILE_WIDTH);
                 let path = tile_path(0, t, width);
-                tile0 = tiles.read_tile(&path).map_err(|e| {
+                tile0 = fs::read(dir.join(&path)).map_err(|e| {
                     Error::at(
                         "TILE_MISSING",
                         format!("cannot read {path}: {e}"),
                         i,
-                        Some(raw.offset),
+                        Some(f.offset),
                     )
                 })?;
             }
@@ -226,37 +233,56 @@ pub fn verify(dir: &Path, key: Option<&Verifier>) -> Result<VerifyReport> {
                     "TAMPERED",
                     format!(
                         "entry {i} (byte offset {} of {ENTRIES}) does not match the hash stored for it: edited, dropped, inserted or moved",
-                        raw.offset
+                        f.offset
                     ),
                     i,
-                    Some(raw.offset),
+                    Some(f.offset),
                 ));
             }
-            end = raw.offset + reader_len(raw);
-            let mut b = [0u8; 8];
-            idx.read_exact(&mut b).map_err(|_| {
-                Error::at(
+            end = f.end_offset(base);
+            let stored = ends_got
+                .get(k * 8..k * 8 + 8)
+                .and_then(|b| <[u8; 8]>::try_from(b).ok())
+                .map(u64::from_le_bytes);
+            let Some(stored) = stored else {
+                return Err(Error::at(
                     "INDEX_MISMATCH",
                     format!("{INDEX} has no end offset for entry {i}"),
                     i,
-                    Some(raw.offset),
-                )
-            })?;
-            if u64::from_le_bytes(b) != end {
+                    Some(f.offset),
+                ));
+            };
+            if stored != end {
                 return Err(Error::at(
                     "INDEX_MISMATCH",
-                    format!(
-                        "{INDEX} says entry {i} ends at byte {}, it ends at {end}",
-                        u64::from_le_bytes(b)
-                    ),
+                    format!("{INDEX} says entry {i} ends at byte {stored}, it ends at {end}"),
                     i,
-                    Some(raw.offset),
+                    Some(f.offset),
                 ));
             }
-            builder.push(leaf);
+            // Into the tree: a whole level-0 tile at once (its root was
+            // hashed in parallel) unless a checkpoint falls inside it.
+            let lead = hashed.lead;
+            let whole = k >= lead && k < lead + hashed.roots.len() * TILE_HASHES;
+            if whole && (k - lead).is_multiple_of(TILE_HASHES) {
+                tile_at_once = next_cp.peek().is_none_or(|c| c.size >= i + TILE_WIDTH);
+            }
+            if whole && tile_at_once {
+                let g = (k - lead) / TILE_HASHES;
+                if (k - lead + 1).is_multiple_of(TILE_HASHES) {
+                    let from = lead + g * TILE_HASHES;
+                    let leaves = hashed.leaves.get(from..=k).unwrap_or_default();
+                    let root = hashed.roots.get(g).copied().unwrap_or_default();
+                    builder.push_tile(leaves, root);
+                } else {
+                    continue;
+                }
+            } else {
+                builder.push(leaf);
+            }
             for t in builder.take_full() {
                 if t.level > 0 {
-                    check_tile(&tiles, &t, i, raw.offset)?;
+                    check_tile(&tiles, &t, i, f.offset)?;
                 }
             }
             while let Some(cp) = next_cp.peek() {
@@ -278,19 +304,9 @@ pub fn verify(dir: &Path, key: Option<&Verifier>) -> Result<VerifyReport> {
                 good_offset = end;
                 next_cp.next();
             }
-            i += 1;
         }
-        if let Some(e) = read_error {
-            return Err(e);
-        }
-        if (batch.len() as u64) < want {
-            return Err(Error::at(
-                "TRUNCATED",
-                format!("entry {i} is missing"),
-                i,
-                Some(end),
-            ));
-        }
+        debug_assert_eq!(count, frames.len() as u64);
+        let _ = first_index;
     }
     for t in builder.partials() {
         if t.level > 0 {
@@ -331,44 +347,83 @@ pub fn verify(dir: &Path, key: Option<&Verifier>) -> Result<VerifyReport> {
     })
 }
 
-/// Entries read (and leaf-hashed in parallel) at a time by `verify`.
-const VERIFY_BATCH: usize = 8192;
+/// Entries read (and hashed in parallel) at a time by `verify`.
+const VERIFY_BATCH: usize = 16384;
 
-/// The leaf hash of every entry of `batch`, in order, split over `threads`.
-fn leaf_hashes(batch: &[RawEntry], out: &mut Vec<Hash>, threads: usize) {
-    out.clear();
-    out.resize(batch.len(), [0u8; HASH_SIZE]);
-    let hash_all = |entries: &[RawEntry], hashes: &mut [Hash]| {
-        for (h, raw) in hashes.iter_mut().zip(entries) {
-            *h = leaf_hash(&raw.bytes);
+/// The hashes of a batch: every leaf, and the root of each whole level-0
+/// tile in it (the first starts at `lead`).
+#[derive(Debug, Default)]
+struct Hashed {
+    leaves: Vec<Hash>,
+    lead: usize,
+    roots: Vec<Hash>,
+}
+
+/// Computes the leaf hash of every entry of `frames` and the root of every
+/// whole level-0 tile among them, split over `threads`.
+fn hash_batch(buf: &[u8], frames: &[Frame], out: &mut Hashed, threads: usize) {
+    let n = frames.len();
+    let w = TILE_HASHES;
+    out.leaves.clear();
+    out.leaves.resize(n, [0u8; HASH_SIZE]);
+    let first = frames.first().map_or(0, |f| f.index);
+    let lead = usize::try_from((TILE_WIDTH - first % TILE_WIDTH) % TILE_WIDTH)
+        .unwrap_or(0)
+        .min(n);
+    let groups = (n - lead) / w;
+    out.lead = lead;
+    out.roots.clear();
+    out.roots.resize(groups, [0u8; HASH_SIZE]);
+    let leaf = |f: &Frame| leaf_hash(buf.get(f.start..f.end).unwrap_or_default());
+    let hash_leaves = |fs: &[Frame], hs: &mut [Hash]| {
+        for (h, f) in hs.iter_mut().zip(fs) {
+            *h = leaf(f);
         }
     };
-    if threads < 2 || batch.len() < 512 {
-        hash_all(batch, out);
+    let hash_tiles = |fs: &[Frame], hs: &mut [Hash], roots: &mut [Hash]| {
+        for ((fs, hs), r) in fs.chunks(w).zip(hs.chunks_mut(w)).zip(roots.iter_mut()) {
+            hash_leaves(fs, hs);
+            *r = perfect_root(hs);
+        }
+    };
+    let (head, rest) = out.leaves.split_at_mut(lead);
+    let (mid, tail) = rest.split_at_mut(groups * w);
+    let (f_head, f_rest) = frames.split_at(lead);
+    let (f_mid, f_tail) = f_rest.split_at(groups * w);
+    hash_leaves(f_head, head);
+    hash_leaves(f_tail, tail);
+    if threads < 2 || groups < 2 {
+        hash_tiles(f_mid, mid, &mut out.roots);
         return;
     }
-    let per = batch.len().div_ceil(threads);
+    let per = groups.div_ceil(threads);
     std::thread::scope(|s| {
-        let mut chunks = batch.chunks(per).zip(out.chunks_mut(per));
-        let first = chunks.next();
-        for (entries, hashes) in chunks {
-            s.spawn(move || hash_all(entries, hashes));
+        let mut chunks = f_mid
+            .chunks(per * w)
+            .zip(mid.chunks_mut(per * w))
+            .zip(out.roots.chunks_mut(per));
+        let mine = chunks.next();
+        for ((fs, hs), roots) in chunks {
+            s.spawn(move || hash_tiles(fs, hs, roots));
         }
-        if let Some((entries, hashes)) = first {
-            hash_all(entries, hashes);
+        if let Some(((fs, hs), roots)) = mine {
+            hash_tiles(fs, hs, roots);
         }
     });
 }
 
-/// Bytes a raw entry takes in the entry file (length prefix included).
-fn reader_len(raw: &RawEntry) -> u64 {
-    let mut n = raw.bytes.len() as u64;
-    let mut prefix = 1u64;
-    while n >= 0x80 {
-        n >>= 7;
-        prefix += 1;
+/// Reads until `buf` is full or the end of the file; returns the bytes read.
+fn read_full<R: Read>(r: &mut R, buf: &mut [u8]) -> std::io::Result<usize> {
+    let mut got = 0;
+    while let Some(room) = buf.get_mut(got..).filter(|b| !b.is_empty()) {
+        match r.read(room) {
+            Ok(0) => break,
+            Ok(n) => got += n,
+            Err(e) if e.kind() == std::io::ErrorKind::Interrupted => {}
+            Err(e) => return Err(e),
+        }
     }
-    prefix + raw.bytes.len() as u64
+    Ok(got)
 }
 
 fn check_tile(

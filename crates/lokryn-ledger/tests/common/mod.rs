@@ -45,7 +45,8 @@ pub(crate) fn keys(dir: &Path, name: &str, seed: u8) -> (PathBuf, PathBuf) {
     (private, public)
 }
 
-/// A ledger of `n` entries committed in batches of `batch`; returns its directory.
+/// A ledger of `n` entries committed in batches of `batch`, each batch
+/// published (one signed checkpoint per batch); returns its directory.
 pub(crate) fn ledger(root: &Path, n: u64, batch: u64) -> PathBuf {
     let (private, _) = keys(root, "example.com/audit", 1);
     let dir = root.join("ledger");
@@ -57,6 +58,7 @@ pub(crate) fn ledger(root: &Path, n: u64, batch: u64) -> PathBuf {
         let batch: Vec<LogEntry> = (i..end).map(entry).collect();
         let got = w.append(&batch).unwrap();
         assert_eq!(got, i..end);
+        w.publish().unwrap();
         i = end;
     }
     dir

@@ -60,7 +60,10 @@ impl Ledger {
 
     fn commit(&mut self) -> Result<(), SinkError> {
         if let Some(writer) = self.writer.as_mut() {
+            // Durable at `commit`; published (a signed checkpoint readers
+            // see) at once, as this sink promises.
             writer.commit().map_err(ledger_error)?;
+            writer.publish().map_err(ledger_error)?;
         }
         self.last_commit = Instant::now();
         Ok(())
