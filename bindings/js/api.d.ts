@@ -282,6 +282,12 @@ export type ErrorCode =
   | "INVALID"
   /** `options.profile` names a profile that does not exist. */
   | "UNKNOWN_PROFILE"
+  /** An OCSF event or a 0.2.0 record cannot be imported (the Node package's `fromOcsf`, `fromLokryn02`). */
+  | "IMPORT"
+  /** The schema's export mappings are inconsistent (a broken build; the Node package's exports). */
+  | "EXPORT_MAPPING"
+  /** Writing an export failed (the Node package's exports). */
+  | "EXPORT_WRITE"
   | LedgerErrorCode
   | LoggerErrorCode;
 

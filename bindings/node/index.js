@@ -54,3 +54,5 @@ function __exportStar(from, to) {
   }
 }
 __exportStar(require("./enums.cjs"), exports);
+// Exports to OCSF, ECS and OpenTelemetry logs, and imports back.
+__exportStar(require("./export.cjs"), exports);

@@ -121,4 +121,22 @@ pinoTransport({ sinks: [{ write() {} }] });
 new wasm.AuditLogger();
 
 export { logged, ended, ran, written };
+
+// The Node package's exports (the browser package has none).
+const ocsfEvent: node.JsonObject = node.toOcsf(message, { observedTimeNs: 1n, logName: "audit" });
+const ocsfLine: string = node.toOcsfString(fromNode);
+const ecsDoc: node.JsonObject = node.toEcs(literal);
+const otlpBody: Uint8Array = node.toOtlp([message, fromNode], { observedTimeNs: 5 });
+const otlpText: string = node.toOtlpJsonString([message]);
+const imported: node.LogEntry = node.fromOcsf(ocsfLine);
+const fromVendor: node.LogEntry[] = node.fromLokryn02(otlpBody, { framing: "delimited" });
+const importCode: node.ErrorCode = "IMPORT";
+// @ts-expect-error: the OTLP functions take no log name
+node.toOtlpJson([message], { logName: "audit" });
+// @ts-expect-error: no such framing
+node.fromLokryn02("{}", { framing: "chunked" });
+// @ts-expect-error: the browser package has no exports
+wasm.toOcsf(message);
+
+export { ecsDoc, fromVendor, imported, importCode, ocsfEvent, otlpText };
 export { actor, back, clean, next, duration, entries, finding, kind, kinds, level, redacted, same, seconds, tags, text, typeName, version };

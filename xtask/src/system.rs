@@ -33,6 +33,12 @@ const PACKAGES: &[Package] = &[
         name: "chromium",
         when: When::NoCommand(&["chromium", "google-chrome"]),
     },
+    // Apache Spark, which reads the exported Parquet files (the exports
+    // steps), runs on a Java runtime, 17 or newer (Debian 12's default).
+    Package {
+        name: "default-jre-headless",
+        when: When::NoCommand(&["java"]),
+    },
     // Where rustup has no wasm32 target (it cannot always download one),
     // Debian's second Rust compiler, whose LLVM has the wasm backend (see
     // xtask/src/npm.rs).

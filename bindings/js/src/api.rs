@@ -63,7 +63,7 @@ pub fn entry_arg<H: Host>(h: &H, v: &H::Value, what: &str) -> R<LogEntry, H> {
 }
 
 /// An entry object or its encoding.
-pub(crate) fn entry_input<H: Host>(h: &H, v: &H::Value) -> R<LogEntry, H> {
+pub fn entry_input<H: Host>(h: &H, v: &H::Value) -> R<LogEntry, H> {
     if h.type_of(v).map_err(Failure::Host)? == JsType::Object {
         if let Some(bytes) = h.bytes(v).map_err(Failure::Host)? {
             return Ok(codec::decode(&bytes)?);

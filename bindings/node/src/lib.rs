@@ -14,6 +14,7 @@ use napi::bindgen_prelude::{
 use napi::{JsDate, sys};
 use napi_derive::napi;
 
+pub mod export;
 pub mod ledger;
 pub mod logger;
 

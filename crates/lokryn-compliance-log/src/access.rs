@@ -1,10 +1,12 @@
 //! Field access by number over the prost structs, for the validation engine
-//! (implemented by generated code for every message a record can hold).
+//! and the exporters of `lokryn-export` (implemented by generated code for
+//! every message a record can hold): reading a field costs a `match`, where
+//! reflection over a `DynamicMessage` costs a transcoding of the record.
 
 use prost_types::Timestamp;
 
 /// A message whose fields can be read (and some written) by number.
-pub(crate) trait Access {
+pub trait Access {
     /// The value of field `number`; [`FieldRef::Other`] for numbers the
     /// message does not define.
     fn field(&self, number: u32) -> FieldRef<'_>;
@@ -13,7 +15,8 @@ pub(crate) trait Access {
 }
 
 /// A read-only view of one field's value.
-pub(crate) enum FieldRef<'a> {
+#[allow(missing_debug_implementations)] // holds `dyn Access`
+pub enum FieldRef<'a> {
     Str(&'a str),
     Strs(&'a [String]),
     Bytes(&'a [u8]),
@@ -50,7 +53,8 @@ pub(crate) enum FieldRef<'a> {
 }
 
 /// A mutable view of one field's value.
-pub(crate) enum FieldMut<'a> {
+#[allow(missing_debug_implementations)] // holds `dyn Access`
+pub enum FieldMut<'a> {
     Str(&'a mut String),
     Strs(&'a mut Vec<String>),
     Bytes(&'a mut Vec<u8>),
@@ -60,13 +64,16 @@ pub(crate) enum FieldMut<'a> {
 }
 
 /// A repeated message field.
-pub(crate) trait List {
+pub trait List {
     fn len(&self) -> usize;
+    fn is_empty(&self) -> bool {
+        self.len() == 0
+    }
     fn item(&self, index: usize) -> Option<&dyn Access>;
 }
 
 /// A repeated message field, mutably.
-pub(crate) trait ListMut {
+pub trait ListMut {
     fn item_mut(&mut self, index: usize) -> Option<&mut dyn Access>;
 }
 

@@ -47,7 +47,7 @@ use std::sync::LazyLock;
 
 use prost_reflect::DescriptorPool;
 
-mod access;
+pub mod access;
 pub mod codec;
 #[cfg(feature = "compression")]
 pub mod compress;

@@ -33,6 +33,7 @@ mod fields;
 pub mod lokryn_v0_2;
 pub mod ocsf;
 pub mod ocsf_import;
+mod ocsf_writer;
 pub mod otlp;
 #[cfg(feature = "parquet")]
 pub mod parquet;

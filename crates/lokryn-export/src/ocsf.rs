@@ -15,6 +15,8 @@ use crate::tree::set;
 use crate::value::{double, list, millis, payload_json, scalar, timestamp};
 use crate::{Error, Options};
 
+pub use crate::ocsf_writer::{to_ocsf_json, write_ocsf, writes_directly};
+
 /// The OCSF schema version the events follow.
 pub const OCSF_VERSION: &str = "1.7.0";
 
@@ -35,7 +37,7 @@ pub fn category_name(uid: i32) -> &'static str {
 
 /// The Base Event class, for event types without a mapping (a number the
 /// schema does not define).
-fn base_event() -> OcsfEvent {
+pub(crate) fn base_event() -> OcsfEvent {
     OcsfEvent {
         class_uid: 0,
         class_name: "Base Event".into(),

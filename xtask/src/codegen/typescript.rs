@@ -6,8 +6,10 @@
 //!   member names protoc-gen-es picks, `bigint` for 64-bit integers,
 //!   `Uint8Array` for bytes, `$typeName`), plus an `…Init` type per message
 //!   for what the functions accept, followed by the hand-written API
-//!   declarations of `bindings/js/api.d.ts`, and for the Node package (which
-//!   has storage) those of `bindings/js/ledger.d.ts`.
+//!   declarations of `bindings/js/api.d.ts`, and for the Node package those
+//!   of its storage (`bindings/js/ledger.d.ts`), its audit logger
+//!   (`bindings/js/logger.d.ts`) and its exports to OCSF, ECS and
+//!   OpenTelemetry (`bindings/js/export.d.ts`).
 //! * the runtime module (`runtime.cjs` for Node, `runtime.js` for the ESM
 //!   wasm package): the enum objects, one factory per message through which
 //!   the native code builds the objects it returns (so their shape is that
@@ -58,9 +60,11 @@ const PACKAGES: &[(&str, Syntax, bool)] = &[
 const API_DTS: &str = "bindings/js/api.d.ts";
 const RUNTIME_JS: &str = "bindings/js/runtime.js";
 /// The declarations only the package with storage gets, after [`API_DTS`]:
-/// the ledger's `Ledger`, then the audit logger.
+/// the ledger's `Ledger`, the audit logger, then the exports to OCSF, ECS
+/// and OpenTelemetry.
 const LEDGER_DTS: &str = "bindings/js/ledger.d.ts";
 const LOGGER_DTS: &str = "bindings/js/logger.d.ts";
+const EXPORT_DTS: &str = "bindings/js/export.d.ts";
 
 #[derive(Clone, Copy, PartialEq, Eq)]
 enum Syntax {
@@ -116,7 +120,7 @@ pub(crate) fn package_files(schema: &Schema) -> Result<Vec<GeneratedFile>> {
     dts.push_str(strip_leading_comment(&api));
 
     let mut dts_with_ledger = dts.clone();
-    for rel in [LEDGER_DTS, LOGGER_DTS] {
+    for rel in [LEDGER_DTS, LOGGER_DTS, EXPORT_DTS] {
         dts_with_ledger.push('\n');
         dts_with_ledger.push_str(strip_leading_comment(&read(&root, rel)?));
     }

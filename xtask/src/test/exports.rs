@@ -6,7 +6,10 @@
 //!   (`tests/exports/test_ocsf.py`).
 //! * Parquet: DuckDB reads the flat file and answers filters and group-bys
 //!   as our own records do (`tests/exports/test_parquet.py`), and reads the
-//!   OCSF Security Lake tree (`tests/exports/test_security_lake.py`).
+//!   OCSF Security Lake tree (`tests/exports/test_security_lake.py`); Apache
+//!   Spark (the `pyspark` wheel, one local session on the machine's JDK, in
+//!   a venv of its own, cached: it is large) reads both with the same schema
+//!   and rows as DuckDB and the same answers (`tests/exports/spark_check.py`).
 //! * OpenTelemetry: a real OpenTelemetry Collector, built offline from the Go
 //!   module proxy with the collector builder (core modules only, manifest
 //!   `tests/exports/otelcol/builder.yaml`) and cached in the tools directory,
@@ -54,6 +57,33 @@ pub(crate) fn steps(r: &mut Runner) -> Result<()> {
                 .env("LOKRYN_LAKE", out.join("lake"))
                 .env("LOKRYN_COMPLOG", complog_bin())
                 .args(["-m", "pytest", "-q", "-p", "no:cacheprovider", "."]))
+        },
+    )?;
+    let spark = r.step("exports: venv for Spark (pyspark, cached)", || {
+        ensure_venv_in(
+            &tools_dir().join("spark-venv"),
+            &root().join("tests/exports/requirements-spark.txt"),
+        )
+    })?;
+    r.step(
+        "exports: Parquet in Apache Spark (pytest tests/exports/spark_check.py)",
+        || {
+            run(Command::new(&spark)
+                .current_dir(root().join("tests/exports"))
+                .env("LOKRYN_OCSF_EVENTS", out.join("ocsf.jsonl"))
+                .env("LOKRYN_PARQUET", out.join("flat.parquet"))
+                .env("LOKRYN_RECORDS", out.join("records.jsonl"))
+                .env("LOKRYN_LAKE", out.join("lake"))
+                // Spark's Python workers and its datetimes in UTC.
+                .env("TZ", "UTC")
+                .args([
+                    "-m",
+                    "pytest",
+                    "-q",
+                    "-p",
+                    "no:cacheprovider",
+                    "spark_check.py",
+                ]))
         },
     )?;
     let collector = r.step(

@@ -303,7 +303,7 @@ fn is_set(value: &FieldRef<'_>) -> bool {
         FieldRef::Present(set) => *set,
         FieldRef::Timestamp(t) => t.is_some(),
         FieldRef::Message(m) => m.is_some(),
-        FieldRef::Messages(list) => list.len() > 0,
+        FieldRef::Messages(list) => !list.is_empty(),
         FieldRef::Other => false,
     }
 }

@@ -1,0 +1,1135 @@
+//! OCSF events written straight to JSON text: byte for byte what serializing
+//! [`to_ocsf`]'s value gives, without building that value.
+//!
+//! The mapping options are compiled once, per event type, into a plan: the
+//! attributes a record can fill, each with its place in the output (objects
+//! nested by path, keys in the sorted order `serde_json` writes), where its
+//! value comes from (a field read by number through the core's generated
+//! [`Access`], no reflection) and how it is written. A record then costs a
+//! field read and a few byte copies per set field, and one sort of the
+//! attributes it filled.
+//!
+//! What a plan does not cover (a field kind no mapping uses today, a
+//! mapping error) is handed to [`to_ocsf`], so the output never differs:
+//! the tests compare the two on every vector, example and random record.
+//!
+//! [`to_ocsf`]: crate::ocsf::to_ocsf
+
+use std::collections::HashMap;
+use std::sync::LazyLock;
+
+use base64::Engine as _;
+use lokryn_compliance_log::access::{Access, FieldRef};
+use lokryn_compliance_log::mapping::{FieldMapping, FieldShape, Mappings, mappings};
+use lokryn_compliance_log::v1::OcsfEvent;
+use lokryn_compliance_log::{LogEntry, PayloadFormat};
+use prost_reflect::{Kind, MessageDescriptor};
+
+use crate::ocsf::{OCSF_VERSION, base_event, category_name};
+use crate::{Error, Options};
+
+/// Writes `entry` as one OCSF 1.7.0 event (compact JSON, no newline) at the
+/// end of `out`: the bytes `serde_json::to_vec(&to_ocsf(entry, options)?)`
+/// gives.
+pub fn write_ocsf(entry: &LogEntry, options: &Options, out: &mut Vec<u8>) -> Result<(), Error> {
+    SCRATCH.with(|cell| match cell.try_borrow_mut() {
+        Ok(mut scratch) => write_with(&mut scratch, entry, options, out),
+        // Re-entered (not done by this module): a fresh scratch.
+        Err(_) => write_with(&mut Scratch::default(), entry, options, out),
+    })
+}
+
+/// Whether [`write_ocsf`] writes `entry` itself rather than through
+/// [`to_ocsf`](crate::ocsf::to_ocsf) (for the tests, which hold it to
+/// covering every record of the schema's vectors).
+#[doc(hidden)]
+pub fn writes_directly(entry: &LogEntry, options: &Options) -> bool {
+    let Ok(plans) = &*PLANS else {
+        return false;
+    };
+    let plan = plans
+        .by_event_type
+        .get(&entry.event_type)
+        .unwrap_or(&plans.base);
+    let mut scratch = Scratch::default();
+    !plan.slow && fill(plans, plan, entry, options, &mut scratch).is_some() && {
+        scratch.slots.sort_unstable_by_key(|s| s.rank);
+        emit(plans, &scratch, &mut Vec::new()).is_some()
+    }
+}
+
+/// [`write_ocsf`] into a new string.
+pub fn to_ocsf_json(entry: &LogEntry, options: &Options) -> Result<String, Error> {
+    let mut out = Vec::with_capacity(1024);
+    write_ocsf(entry, options, &mut out)?;
+    String::from_utf8(out).map_err(|e| Error::Write(format!("OCSF JSON: {e}")))
+}
+
+thread_local! {
+    static SCRATCH: std::cell::RefCell<Scratch> = std::cell::RefCell::default();
+}
+
+fn write_with(
+    scratch: &mut Scratch,
+    entry: &LogEntry,
+    options: &Options,
+    out: &mut Vec<u8>,
+) -> Result<(), Error> {
+    let Ok(plans) = &*PLANS else {
+        // The general path reports what is wrong with the mappings.
+        return reference(entry, options, out);
+    };
+    let plan = plans
+        .by_event_type
+        .get(&entry.event_type)
+        .unwrap_or(&plans.base);
+    let start = out.len();
+    if plan.slow || fill(plans, plan, entry, options, scratch).is_none() {
+        return reference(entry, options, out);
+    }
+    scratch.slots.sort_unstable_by_key(|s| s.rank);
+    if emit(plans, scratch, out).is_none() {
+        out.truncate(start);
+        return reference(entry, options, out);
+    }
+    Ok(())
+}
+
+/// The general path, for what no plan covers: the same bytes (or the same
+/// error).
+fn reference(entry: &LogEntry, options: &Options, out: &mut Vec<u8>) -> Result<(), Error> {
+    let event = crate::ocsf::to_ocsf(entry, options)?;
+    serde_json::to_writer(out, &event).map_err(|e| Error::Write(format!("OCSF JSON: {e}")))
+}
+
+/// Buffers reused from record to record.
+#[derive(Default)]
+struct Scratch {
+    slots: Vec<Slot>,
+    values: Vec<u8>,
+}
+
+/// One attribute of the event being written.
+#[derive(Clone, Copy)]
+struct Slot {
+    /// The attribute's place in the output order.
+    rank: u32,
+    /// The attribute (an index into [`Plans::paths`]).
+    path: u32,
+    value: Value,
+}
+
+#[derive(Clone, Copy)]
+enum Value {
+    /// JSON text of the plan's.
+    Static(&'static [u8]),
+    /// JSON text in [`Scratch::values`].
+    Written(u32, u32),
+}
+
+/// An attribute path: its segments, by interned id.
+struct PathInfo {
+    segments: Vec<u32>,
+    rank: u32,
+}
+
+/// An object key of some path.
+struct Segment {
+    /// `"key":`, escaped.
+    json: Vec<u8>,
+    /// The key holds an array of one object (`resources[]`).
+    array: bool,
+}
+
+/// Every plan, and the paths and segments they name.
+struct Plans {
+    by_event_type: HashMap<i32, Plan>,
+    base: Plan,
+    paths: Vec<PathInfo>,
+    segments: Vec<Segment>,
+    /// Attributes every event may get.
+    common: Common,
+}
+
+/// The attributes outside any class's options.
+struct Common {
+    log_name: u32,
+    event_code: Option<u32>,
+    severity_id: u32,
+    severity: u32,
+    time: u32,
+    time_sub_ms: u32,
+    time_unset: u32,
+    product_name: u32,
+    producer_unset: u32,
+    payload_encoding: u32,
+    status_detail: u32,
+    log_level: u32,
+    empty_messages: u32,
+    /// Messages whose being set with no field would be recorded.
+    nested: Vec<Nested>,
+}
+
+/// One event type's plan.
+struct Plan {
+    /// Nothing of this class can be written here (see the module docs).
+    slow: bool,
+    /// The class attributes, written as they are.
+    header: Vec<(u32, Vec<u8>)>,
+    places: Vec<Place>,
+    leaves: Vec<Leaf>,
+}
+
+struct Place {
+    path: u32,
+    /// The leaf it takes its value from (index into [`Plan::leaves`]).
+    from: Option<usize>,
+    /// The JSON literal written when that field is unset.
+    literal: Option<Vec<u8>>,
+}
+
+/// A field with a home.
+struct Leaf {
+    field: Field,
+    map: &'static FieldMapping,
+    /// Where it goes in this class.
+    home: u32,
+    /// The home is under `unmapped`.
+    unmapped: bool,
+    /// A place of the class takes the field instead of its home.
+    moved: bool,
+    kind: LeafKind,
+}
+
+/// How to read one field from a record.
+struct Field {
+    /// Field numbers from `LogEntry`.
+    numbers: Vec<u32>,
+    /// The last field has explicit presence (`optional`).
+    presence: bool,
+}
+
+enum LeafKind {
+    Scalar,
+    Payload,
+    Timestamp,
+    Enum(EnumPlan),
+    List(ListPlan),
+}
+
+struct EnumPlan {
+    values: HashMap<i32, EnumValue>,
+    severity: bool,
+    /// `home` without `_id`, for the caption.
+    sibling: Option<u32>,
+    /// `unmapped.<field path>`, for a number without a mapping.
+    fallback: u32,
+}
+
+struct EnumValue {
+    /// The value's name, a JSON string.
+    name: Vec<u8>,
+    /// Where OCSF has the value, when mapped.
+    ocsf: Option<OcsfValue>,
+}
+
+/// An enum value's OCSF id, caption and status detail, as JSON.
+struct OcsfValue {
+    id: Vec<u8>,
+    caption: Vec<u8>,
+    detail: Option<Vec<u8>>,
+}
+
+/// An index as a `u32` (plans hold a few hundred paths; an impossible
+/// overflow gives an id no path has, and so the general path).
+fn small(n: usize) -> u32 {
+    u32::try_from(n).unwrap_or(u32::MAX)
+}
+
+/// A repeated message, written as an array of objects keyed by the element
+/// fields' homes, in sorted order.
+struct ListPlan {
+    elements: Vec<Element>,
+}
+
+struct Element {
+    number: u32,
+    presence: bool,
+    key: Vec<u8>,
+    /// Value names, for an enum field.
+    names: Option<HashMap<i32, Vec<u8>>>,
+}
+
+/// A message that, set with no field, is listed in
+/// `unmapped.empty_messages`.
+struct Nested {
+    numbers: Vec<u32>,
+    /// Its fields: (number, explicit presence).
+    fields: Vec<(u32, bool)>,
+    /// Its path as a JSON string.
+    name: Vec<u8>,
+}
+
+static PLANS: LazyLock<Result<Plans, String>> =
+    LazyLock::new(|| build().map_err(|e| e.to_string()));
+
+fn json(value: impl serde::Serialize) -> Result<Vec<u8>, Error> {
+    serde_json::to_vec(&value).map_err(|e| Error::Mapping(e.to_string()))
+}
+
+/// Interns paths and segments while the plans are built.
+#[derive(Default)]
+struct Interner {
+    paths: HashMap<String, u32>,
+    segments: HashMap<(String, bool), u32>,
+    path_list: Vec<Vec<u32>>,
+    segment_list: Vec<(String, bool)>,
+}
+
+impl Interner {
+    fn path(&mut self, path: &str) -> u32 {
+        if let Some(id) = self.paths.get(path) {
+            return *id;
+        }
+        let segments = path
+            .split('.')
+            .map(|s| {
+                let (key, array) = match s.strip_suffix("[]") {
+                    Some(key) => (key.to_owned(), true),
+                    None => (s.to_owned(), false),
+                };
+                let next = small(self.segment_list.len());
+                *self
+                    .segments
+                    .entry((key.clone(), array))
+                    .or_insert_with(|| {
+                        self.segment_list.push((key, array));
+                        next
+                    })
+            })
+            .collect();
+        let id = small(self.path_list.len());
+        self.path_list.push(segments);
+        self.paths.insert(path.to_owned(), id);
+        id
+    }
+
+    /// The paths in output order (object keys sorted at every level, as a
+    /// `serde_json::Map` keeps them), and the segments.
+    fn finish(self) -> Result<(Vec<PathInfo>, Vec<Segment>), Error> {
+        let key = |segments: &[u32]| -> Vec<&str> {
+            segments
+                .iter()
+                .filter_map(|s| self.segment_list.get(*s as usize))
+                .map(|(k, _)| k.as_str())
+                .collect()
+        };
+        let mut order: Vec<usize> = (0..self.path_list.len()).collect();
+        order.sort_by(|a, b| {
+            let (Some(a), Some(b)) = (self.path_list.get(*a), self.path_list.get(*b)) else {
+                return std::cmp::Ordering::Equal;
+            };
+            key(a).cmp(&key(b))
+        });
+        let mut ranks = vec![0u32; order.len()];
+        for (rank, id) in order.into_iter().enumerate() {
+            if let Some(r) = ranks.get_mut(id) {
+                *r = small(rank);
+            }
+        }
+        let paths = self
+            .path_list
+            .iter()
+            .zip(ranks)
+            .map(|(segments, rank)| PathInfo {
+                segments: segments.clone(),
+                rank,
+            })
+            .collect();
+        let segments = self
+            .segment_list
+            .iter()
+            .map(|(k, array)| {
+                let mut json = json(k)?;
+                json.push(b':');
+                Ok(Segment {
+                    json,
+                    array: *array,
+                })
+            })
+            .collect::<Result<_, Error>>()?;
+        Ok((paths, segments))
+    }
+}
+
+/// The descriptors on the way to a field, by proto path.
+fn resolve(
+    root: &MessageDescriptor,
+    path: &str,
+) -> Option<(Vec<u32>, prost_reflect::FieldDescriptor)> {
+    let mut message = root.clone();
+    let mut numbers = Vec::new();
+    let mut last = None;
+    for name in path.split('.') {
+        let field = message.get_field_by_name(name)?;
+        numbers.push(field.number());
+        if let Kind::Message(inner) = field.kind() {
+            message = inner;
+        }
+        last = Some(field);
+    }
+    Some((numbers, last?))
+}
+
+fn is_inside_list(maps: &Mappings, path: &str) -> bool {
+    let mut prefix = path;
+    while let Some((head, _)) = prefix.rsplit_once('.') {
+        if maps
+            .field(head)
+            .is_some_and(|f| f.shape == FieldShape::List)
+        {
+            return true;
+        }
+        prefix = head;
+    }
+    false
+}
+
+/// Value names of an enum, as JSON strings.
+fn enum_names(e: &prost_reflect::EnumDescriptor) -> Result<HashMap<i32, Vec<u8>>, Error> {
+    e.values()
+        .map(|v| Ok((v.number(), json(v.name())?)))
+        .collect()
+}
+
+fn build() -> Result<Plans, Error> {
+    let maps = mappings().map_err(|e| Error::Mapping(e.0))?;
+    let root = lokryn_compliance_log::DESCRIPTOR_POOL
+        .get_message_by_name(lokryn_compliance_log::LOG_ENTRY_NAME)
+        .ok_or_else(|| Error::Mapping("no LogEntry".into()))?;
+    let mut paths = Interner::default();
+    let common = Common {
+        log_name: paths.path("metadata.log_name"),
+        event_code: maps
+            .field("event_type")
+            .map(|f| f.export.ocsf.clone())
+            .map(|home| paths.path(&home)),
+        severity_id: paths.path("severity_id"),
+        severity: paths.path("severity"),
+        time: paths.path("time"),
+        time_sub_ms: paths.path("unmapped.time_sub_ms_nanos"),
+        time_unset: paths.path("unmapped.time_unset"),
+        product_name: paths.path("metadata.product.name"),
+        producer_unset: paths.path("unmapped.producer_unset"),
+        payload_encoding: paths.path("unmapped.payload_encoding"),
+        status_detail: paths.path("status_detail"),
+        log_level: paths.path("metadata.log_level"),
+        empty_messages: paths.path("unmapped.empty_messages"),
+        nested: maps
+            .fields()
+            .iter()
+            .filter(|m| m.shape == FieldShape::Nested && !is_inside_list(maps, &m.path))
+            .map(|m| {
+                let (numbers, field) = resolve(&root, &m.path)
+                    .ok_or_else(|| Error::Mapping(format!("no field {}", m.path)))?;
+                let Kind::Message(message) = field.kind() else {
+                    return Err(Error::Mapping(format!("{} is not a message", m.path)));
+                };
+                Ok(Nested {
+                    numbers,
+                    fields: message
+                        .fields()
+                        .map(|f| (f.number(), f.supports_presence() && !f.is_list()))
+                        .collect(),
+                    name: json(&m.path)?,
+                })
+            })
+            .collect::<Result<_, Error>>()?,
+    };
+    let mut by_event_type = HashMap::new();
+    let event_types = lokryn_compliance_log::DESCRIPTOR_POOL
+        .get_enum_by_name("lokryn.compliancelog.v1.EventType")
+        .ok_or_else(|| Error::Mapping("no EventType".into()))?;
+    for value in event_types.values() {
+        if let Some(class) = maps
+            .event_type(value.number())
+            .and_then(|v| v.ocsf_event.as_ref())
+        {
+            by_event_type.insert(value.number(), plan(maps, &root, class, &mut paths)?);
+        }
+    }
+    let base = plan(maps, &root, &base_event(), &mut paths)?;
+    let (paths, segments) = paths.finish()?;
+    Ok(Plans {
+        by_event_type,
+        base,
+        paths,
+        segments,
+        common,
+    })
+}
+
+fn plan(
+    maps: &'static Mappings,
+    root: &MessageDescriptor,
+    class: &OcsfEvent,
+    paths: &mut Interner,
+) -> Result<Plan, Error> {
+    let mut slow = false;
+    let category = class.class_uid / 1000;
+    let type_uid = i64::from(class.class_uid) * 100 + i64::from(class.activity_id);
+    let header = vec![
+        (paths.path("class_uid"), json(class.class_uid)?),
+        (paths.path("class_name"), json(&class.class_name)?),
+        (paths.path("category_uid"), json(category)?),
+        (paths.path("category_name"), json(category_name(category))?),
+        (paths.path("activity_id"), json(class.activity_id)?),
+        (paths.path("activity_name"), json(&class.activity_name)?),
+        (paths.path("type_uid"), json(type_uid)?),
+        (
+            paths.path("type_name"),
+            json(format!("{}: {}", class.class_name, class.activity_name))?,
+        ),
+        (paths.path("metadata.version"), json(OCSF_VERSION)?),
+    ];
+
+    let mut leaves = Vec::new();
+    for map in maps.fields() {
+        if map.shape == FieldShape::Nested || is_inside_list(maps, &map.path) {
+            continue;
+        }
+        let Some((numbers, field)) = resolve(root, &map.path) else {
+            continue;
+        };
+        let field_ref = Field {
+            numbers,
+            presence: field.supports_presence() && !field.is_list(),
+        };
+        let top = map.export.ocsf.split(['.', '[']).next().unwrap_or_default();
+        let home_text = if class.absent.iter().any(|a| a == top) {
+            format!("unmapped.{}", map.path)
+        } else {
+            map.export.ocsf.clone()
+        };
+        let unmapped = home_text.starts_with("unmapped.");
+        let kind = match map.shape {
+            FieldShape::Timestamp => LeafKind::Timestamp,
+            FieldShape::Scalar if map.path == "payload" => LeafKind::Payload,
+            FieldShape::Scalar => LeafKind::Scalar,
+            FieldShape::Enum => {
+                let Kind::Enum(e) = field.kind() else {
+                    slow = true;
+                    continue;
+                };
+                let enum_name = map.enum_name.as_deref().unwrap_or_default();
+                let mut values = HashMap::new();
+                for v in e.values() {
+                    let ocsf = match maps.value(enum_name, v.number()) {
+                        Some(m) => match m.ocsf_id {
+                            Some(id) => Some(OcsfValue {
+                                id: json(id)?,
+                                caption: json(&m.ocsf_caption)?,
+                                detail: (!m.ocsf_detail.is_empty())
+                                    .then(|| json(&m.ocsf_detail))
+                                    .transpose()?,
+                            }),
+                            None => None,
+                        },
+                        None => None,
+                    };
+                    values.insert(
+                        v.number(),
+                        EnumValue {
+                            name: json(v.name())?,
+                            ocsf,
+                        },
+                    );
+                }
+                LeafKind::Enum(EnumPlan {
+                    values,
+                    severity: enum_name == "Severity",
+                    sibling: home_text.strip_suffix("_id").map(|s| paths.path(s)),
+                    fallback: paths.path(&format!("unmapped.{}", map.path)),
+                })
+            }
+            FieldShape::List => {
+                let Kind::Message(element) = field.kind() else {
+                    slow = true;
+                    continue;
+                };
+                let mut elements = Vec::new();
+                for f in element.fields() {
+                    let names = match f.kind() {
+                        Kind::Enum(e) => Some(enum_names(&e)?),
+                        Kind::Message(_) => {
+                            // Not in the schema today: the general path.
+                            slow = true;
+                            None
+                        }
+                        _ => None,
+                    };
+                    let path = format!("{}.{}", map.path, f.name());
+                    let key = maps
+                        .field(&path)
+                        .map_or_else(|| f.name().to_owned(), |m| m.export.ocsf.clone());
+                    elements.push((
+                        key.clone(),
+                        Element {
+                            number: f.number(),
+                            presence: f.supports_presence() && !f.is_list(),
+                            key: {
+                                let mut k = json(&key)?;
+                                k.push(b':');
+                                k
+                            },
+                            names,
+                        },
+                    ));
+                }
+                elements.sort_by(|a, b| a.0.cmp(&b.0));
+                if elements
+                    .windows(2)
+                    .any(|w| matches!(w, [a, b] if a.0 == b.0))
+                {
+                    slow = true;
+                }
+                LeafKind::List(ListPlan {
+                    elements: elements.into_iter().map(|(_, e)| e).collect(),
+                })
+            }
+            FieldShape::Nested => continue,
+        };
+        leaves.push(Leaf {
+            field: field_ref,
+            map,
+            home: paths.path(&home_text),
+            unmapped,
+            moved: false,
+            kind,
+        });
+    }
+
+    let mut places = Vec::new();
+    for place in &class.place {
+        let from = (!place.field.is_empty())
+            .then(|| leaves.iter().position(|l| l.map.path == place.field))
+            .flatten();
+        if let Some(i) = from {
+            if !place.copy {
+                if let Some(leaf) = leaves.get_mut(i) {
+                    leaf.moved = true;
+                }
+            }
+        }
+        let literal = if place.value.is_empty() {
+            None
+        } else {
+            let value: serde_json::Value = serde_json::from_str(&place.value).map_err(|e| {
+                Error::Mapping(format!("{}: value {}: {e}", place.path, place.value))
+            })?;
+            Some(json(value)?)
+        };
+        places.push(Place {
+            path: paths.path(&place.path),
+            from,
+            literal,
+        });
+    }
+    Ok(Plan {
+        slow,
+        header,
+        places,
+        leaves,
+    })
+}
+
+/// The value of a field: `Some(None)` when it (or a message on the way) is
+/// unset, `None` for a kind this writer does not read.
+fn read<'a>(entry: &'a LogEntry, field: &Field) -> Option<Option<FieldRef<'a>>> {
+    let (last, init) = field.numbers.split_last()?;
+    let mut message: &dyn Access = entry;
+    for n in init {
+        match message.field(*n) {
+            FieldRef::Message(Some(m)) => message = m,
+            FieldRef::Message(None) => return Some(None),
+            _ => return None,
+        }
+    }
+    let value = message.field(*last);
+    Some(is_set(&value, field.presence)?.then_some(value))
+}
+
+/// Whether a field is set, as protobuf's encoding (and so reflection) says:
+/// a value with presence when present, any other when not its default.
+/// `None` for a kind this writer does not read.
+fn is_set(value: &FieldRef<'_>, presence: bool) -> Option<bool> {
+    Some(match value {
+        FieldRef::Str(s) if !presence => !s.is_empty(),
+        FieldRef::Strs(v) => !v.is_empty(),
+        FieldRef::Bytes(b) if !presence => !b.is_empty(),
+        FieldRef::Enum(n) => n.is_some_and(|n| presence || n != 0),
+        FieldRef::Enums(v) => !v.is_empty(),
+        FieldRef::Int(n) => n.is_some_and(|n| presence || n != 0),
+        FieldRef::Uint(n) => n.is_some_and(|n| presence || n != 0),
+        FieldRef::Bool(b) => b.is_some_and(|b| presence || b),
+        FieldRef::Float(f) => f.is_some_and(|f| presence || f.to_bits() != 0),
+        FieldRef::Timestamp(t) => t.is_some(),
+        FieldRef::Message(m) => m.is_some(),
+        FieldRef::Messages(list) => !list.is_empty(),
+        _ => return None,
+    })
+}
+
+/// A double as `crate::value::double` gives it.
+fn write_double(f: f64, out: &mut Vec<u8>) {
+    if f.is_finite() {
+        write_num(f, out);
+    } else if f.is_nan() {
+        out.extend_from_slice(b"\"NaN\"");
+    } else if f > 0.0 {
+        out.extend_from_slice(b"\"Infinity\"");
+    } else {
+        out.extend_from_slice(b"\"-Infinity\"");
+    }
+}
+
+/// A number (or a finite double) as `serde_json` writes it.
+fn write_num(n: impl serde::Serialize, out: &mut Vec<u8>) {
+    // Writing to a Vec cannot fail.
+    let _ = serde_json::to_writer(&mut *out, &n);
+}
+
+fn write_str(s: &str, out: &mut Vec<u8>) {
+    // Writing to a Vec cannot fail.
+    let _ = serde_json::to_writer(&mut *out, s);
+}
+
+/// A scalar (or repeated scalar) field as `crate::value::scalar` writes it
+/// (enums as their number); `None` for a kind it does not cover.
+fn write_scalar(value: &FieldRef<'_>, out: &mut Vec<u8>) -> Option<()> {
+    match value {
+        FieldRef::Str(s) => write_str(s, out),
+        FieldRef::Strs(items) => {
+            out.push(b'[');
+            for (i, s) in items.iter().enumerate() {
+                if i > 0 {
+                    out.push(b',');
+                }
+                write_str(s, out);
+            }
+            out.push(b']');
+        }
+        FieldRef::Bytes(b) => {
+            out.push(b'"');
+            let mut text = String::new();
+            base64::engine::general_purpose::STANDARD.encode_string(b, &mut text);
+            out.extend_from_slice(text.as_bytes());
+            out.push(b'"');
+        }
+        FieldRef::Enum(Some(n)) => write_num(*n, out),
+        FieldRef::Enums(items) => {
+            out.push(b'[');
+            for (i, n) in items.iter().enumerate() {
+                if i > 0 {
+                    out.push(b',');
+                }
+                write_num(*n, out);
+            }
+            out.push(b']');
+        }
+        FieldRef::Int(Some(n)) => write_num(*n, out),
+        FieldRef::Uint(Some(n)) => write_num(*n, out),
+        FieldRef::Bool(Some(b)) => out.extend_from_slice(if *b { b"true" } else { b"false" }),
+        FieldRef::Float(Some(f)) => write_double(*f, out),
+        _ => return None,
+    }
+    Some(())
+}
+
+/// Collects the attributes of one record into the scratch; `None` when the
+/// record needs the general path.
+fn fill(
+    plans: &'static Plans,
+    plan: &'static Plan,
+    entry: &LogEntry,
+    options: &Options,
+    scratch: &mut Scratch,
+) -> Option<()> {
+    let Scratch { slots, values } = scratch;
+    slots.clear();
+    values.clear();
+    let paths = &plans.paths;
+    let rank = |path: u32| paths.get(path as usize).map(|p| p.rank);
+    let add_static = |slots: &mut Vec<Slot>, path: u32, bytes: &'static [u8]| -> Option<()> {
+        slots.push(Slot {
+            rank: rank(path)?,
+            path,
+            value: Value::Static(bytes),
+        });
+        Some(())
+    };
+    // Writes with `f` into the values buffer and adds the slot.
+    let add = |slots: &mut Vec<Slot>,
+               values: &mut Vec<u8>,
+               path: u32,
+               f: &mut dyn FnMut(&mut Vec<u8>) -> Option<()>|
+     -> Option<()> {
+        let start = values.len();
+        f(values)?;
+        slots.push(Slot {
+            rank: rank(path)?,
+            path,
+            value: Value::Written(
+                u32::try_from(start).ok()?,
+                u32::try_from(values.len()).ok()?,
+            ),
+        });
+        Some(())
+    };
+    let c = &plans.common;
+
+    for (path, bytes) in &plan.header {
+        add_static(slots, *path, bytes)?;
+    }
+    if let Some(name) = &options.log_name {
+        add(slots, values, c.log_name, &mut |v| {
+            write_str(name, v);
+            Some(())
+        })?;
+    }
+    if entry.event_type != 0 {
+        if let Some(home) = c.event_code {
+            add(slots, values, home, &mut |v| {
+                match plan_enum_name(plan, entry.event_type) {
+                    Some(name) => v.extend_from_slice(name),
+                    None => write_str(&entry.event_type.to_string(), v),
+                }
+                Some(())
+            })?;
+        }
+    }
+    for place in &plan.places {
+        let from = match place.from.and_then(|i| plan.leaves.get(i)) {
+            Some(leaf) => read(entry, &leaf.field)?,
+            None => None,
+        };
+        match (from, &place.literal) {
+            (Some(value), _) => add(slots, values, place.path, &mut |v| write_scalar(&value, v))?,
+            (None, Some(literal)) => add_static(slots, place.path, literal)?,
+            (None, None) => {}
+        }
+    }
+
+    let mut severity_set = false;
+    for leaf in &plan.leaves {
+        if leaf.moved || leaf.map.path == "event_type" {
+            continue;
+        }
+        let Some(value) = read(entry, &leaf.field)? else {
+            continue;
+        };
+        match &leaf.kind {
+            LeafKind::Timestamp => {
+                let FieldRef::Timestamp(Some(ts)) = value else {
+                    return None;
+                };
+                let (ms, sub_ms) = crate::value::millis(ts);
+                add(slots, values, leaf.home, &mut |v| {
+                    write_num(ms, v);
+                    Some(())
+                })?;
+                if sub_ms != 0 {
+                    add(slots, values, c.time_sub_ms, &mut |v| {
+                        write_num(sub_ms, v);
+                        Some(())
+                    })?;
+                }
+            }
+            LeafKind::Enum(e) => {
+                let FieldRef::Enum(Some(number)) = value else {
+                    return None;
+                };
+                let known = e.values.get(&number);
+                match known.and_then(|k| k.ocsf.as_ref()) {
+                    Some(o) if !leaf.unmapped => {
+                        add_static(slots, leaf.home, &o.id)?;
+                        if let Some(sibling) = e.sibling {
+                            add_static(slots, sibling, &o.caption)?;
+                        }
+                        if let Some(detail) = &o.detail {
+                            add_static(slots, c.status_detail, detail)?;
+                        }
+                        if e.severity {
+                            severity_set = true;
+                            add_static(slots, c.log_level, &known?.name)?;
+                        }
+                    }
+                    _ if leaf.unmapped => match known {
+                        Some(k) => add_static(slots, leaf.home, &k.name)?,
+                        None => add(slots, values, leaf.home, &mut |v| {
+                            write_str(&number.to_string(), v);
+                            Some(())
+                        })?,
+                    },
+                    _ => add(slots, values, e.fallback, &mut |v| {
+                        write_num(number, v);
+                        Some(())
+                    })?,
+                }
+            }
+            LeafKind::List(list) => {
+                let FieldRef::Messages(items) = value else {
+                    return None;
+                };
+                add(slots, values, leaf.home, &mut |v| {
+                    write_list(list, items, v)
+                })?;
+            }
+            LeafKind::Payload => {
+                let FieldRef::Bytes(payload) = value else {
+                    return None;
+                };
+                if canonical_json(entry, payload) {
+                    add(slots, values, leaf.home, &mut |v| {
+                        v.extend_from_slice(payload);
+                        Some(())
+                    })?;
+                } else {
+                    match std::str::from_utf8(payload) {
+                        Ok(text) => {
+                            add(slots, values, leaf.home, &mut |v| {
+                                write_str(text, v);
+                                Some(())
+                            })?;
+                            add_static(slots, c.payload_encoding, b"\"text\"")?;
+                        }
+                        Err(_) => {
+                            add(slots, values, leaf.home, &mut |v| write_scalar(&value, v))?;
+                            add_static(slots, c.payload_encoding, b"\"base64\"")?;
+                        }
+                    }
+                }
+            }
+            LeafKind::Scalar => add(slots, values, leaf.home, &mut |v| write_scalar(&value, v))?,
+        }
+    }
+
+    if !severity_set {
+        add_static(slots, c.severity_id, b"0")?;
+        add_static(slots, c.severity, b"\"Unknown\"")?;
+    }
+    if !slots.iter().any(|s| s.path == c.time) {
+        let ms = options.observed_time_ms();
+        add(slots, values, c.time, &mut |v| {
+            write_num(ms, v);
+            Some(())
+        })?;
+        add_static(slots, c.time_unset, b"true")?;
+    }
+    if !slots.iter().any(|s| s.path == c.product_name) {
+        add_static(slots, c.product_name, b"\"unknown\"")?;
+        add_static(slots, c.producer_unset, b"true")?;
+    }
+    let mut empty = c
+        .nested
+        .iter()
+        .filter(|n| is_empty_message(entry, n))
+        .peekable();
+    if empty.peek().is_some() {
+        let start = values.len();
+        values.push(b'[');
+        for (i, n) in empty.enumerate() {
+            if i > 0 {
+                values.push(b',');
+            }
+            values.extend_from_slice(&n.name);
+        }
+        values.push(b']');
+        slots.push(Slot {
+            rank: rank(c.empty_messages)?,
+            path: c.empty_messages,
+            value: Value::Written(
+                u32::try_from(start).ok()?,
+                u32::try_from(values.len()).ok()?,
+            ),
+        });
+    }
+    Some(())
+}
+
+/// The JSON name of an `EventType` value, from the plan's tables.
+fn plan_enum_name(plan: &'static Plan, number: i32) -> Option<&'static [u8]> {
+    plan.leaves.iter().find_map(|l| match &l.kind {
+        LeafKind::Enum(e) if l.map.path == "event_type" => {
+            e.values.get(&number).map(|v| v.name.as_slice())
+        }
+        _ => None,
+    })
+}
+
+/// Whether a nested message is set with no field set.
+fn is_empty_message(entry: &LogEntry, n: &Nested) -> bool {
+    let Some((last, init)) = n.numbers.split_last() else {
+        return false;
+    };
+    let mut message: &dyn Access = entry;
+    for number in init {
+        match message.field(*number) {
+            FieldRef::Message(Some(m)) => message = m,
+            _ => return false,
+        }
+    }
+    let FieldRef::Message(Some(inner)) = message.field(*last) else {
+        return false;
+    };
+    n.fields
+        .iter()
+        .all(|(number, presence)| is_set(&inner.field(*number), *presence) == Some(false))
+}
+
+/// A repeated message as `crate::value::list` writes it.
+fn write_list(
+    list: &ListPlan,
+    items: &dyn lokryn_compliance_log::access::List,
+    out: &mut Vec<u8>,
+) -> Option<()> {
+    out.push(b'[');
+    for i in 0..items.len() {
+        if i > 0 {
+            out.push(b',');
+        }
+        let item = items.item(i)?;
+        out.push(b'{');
+        let mut first = true;
+        for e in &list.elements {
+            let value = item.field(e.number);
+            if !is_set(&value, e.presence)? {
+                continue;
+            }
+            if !first {
+                out.push(b',');
+            }
+            first = false;
+            out.extend_from_slice(&e.key);
+            match (&e.names, &value) {
+                (Some(names), FieldRef::Enum(Some(n))) => match names.get(n) {
+                    Some(name) => out.extend_from_slice(name),
+                    None => write_str(&n.to_string(), out),
+                },
+                (Some(names), FieldRef::Enums(ns)) => {
+                    out.push(b'[');
+                    for (j, n) in ns.iter().enumerate() {
+                        if j > 0 {
+                            out.push(b',');
+                        }
+                        match names.get(n) {
+                            Some(name) => out.extend_from_slice(name),
+                            None => write_str(&n.to_string(), out),
+                        }
+                    }
+                    out.push(b']');
+                }
+                (None, v) => write_scalar(v, out)?,
+                _ => return None,
+            }
+        }
+        out.push(b'}');
+    }
+    out.push(b']');
+    Some(())
+}
+
+/// Whether the payload is embedded as JSON: JSON text (not declared CBOR)
+/// that `serde_json` writes back byte for byte. Canonical text has no
+/// whitespace outside its strings, which rules most payloads out without
+/// parsing them.
+fn canonical_json(entry: &LogEntry, payload: &[u8]) -> bool {
+    if entry.payload_format == PayloadFormat::Cbor as i32 {
+        return false;
+    }
+    let mut in_string = false;
+    let mut escaped = false;
+    for &b in payload {
+        if in_string {
+            if escaped {
+                escaped = false;
+            } else if b == b'\\' {
+                escaped = true;
+            } else if b == b'"' {
+                in_string = false;
+            }
+        } else if b == b'"' {
+            in_string = true;
+        } else if matches!(b, b' ' | b'\t' | b'\n' | b'\r') {
+            return false;
+        }
+    }
+    match serde_json::from_slice::<serde_json::Value>(payload) {
+        Ok(json) => serde_json::to_vec(&json).ok().as_deref() == Some(payload),
+        Err(_) => false,
+    }
+}
+
+/// Writes the sorted attributes as nested objects; `None` when two
+/// attributes collide (the general path reports the mapping error).
+fn emit(plans: &Plans, scratch: &Scratch, out: &mut Vec<u8>) -> Option<()> {
+    let mut open: Vec<u32> = Vec::with_capacity(4);
+    // The last key written in each open object (the root first).
+    let mut last: Vec<Option<&[u8]>> = Vec::with_capacity(5);
+    last.push(None);
+    out.push(b'{');
+    for slot in &scratch.slots {
+        let segments = &plans.paths.get(slot.path as usize)?.segments;
+        let (leaf, parents) = segments.split_last()?;
+        let common = open.iter().zip(parents).take_while(|(a, b)| a == b).count();
+        while open.len() > common {
+            let seg = open.pop()?;
+            last.pop();
+            out.push(b'}');
+            if plans.segments.get(seg as usize)?.array {
+                out.push(b']');
+            }
+        }
+        for seg in parents.get(common..)? {
+            let s = plans.segments.get(*seg as usize)?;
+            key(&mut last, &s.json, out)?;
+            out.extend_from_slice(if s.array { b"[{" } else { b"{" });
+            open.push(*seg);
+            last.push(None);
+        }
+        let s = plans.segments.get(*leaf as usize)?;
+        if s.array {
+            return None;
+        }
+        key(&mut last, &s.json, out)?;
+        match slot.value {
+            Value::Static(bytes) => out.extend_from_slice(bytes),
+            Value::Written(start, end) => {
+                out.extend_from_slice(scratch.values.get(start as usize..end as usize)?);
+            }
+        }
+    }
+    while let Some(seg) = open.pop() {
+        out.push(b'}');
+        if plans.segments.get(seg as usize)?.array {
+            out.push(b']');
+        }
+    }
+    out.push(b'}');
+    Some(())
+}
+
+/// Writes `"key":` in the innermost open object; `None` when the key was
+/// just written there (a path set twice, or a value and an object at one
+/// key: keys are sorted, so such pairs are neighbours).
+fn key<'p>(last: &mut [Option<&'p [u8]>], json: &'p [u8], out: &mut Vec<u8>) -> Option<()> {
+    let previous = last.last_mut()?;
+    match previous {
+        Some(p) if *p == json => return None,
+        Some(_) => out.push(b','),
+        None => {}
+    }
+    *previous = Some(json);
+    out.extend_from_slice(json);
+    Some(())
+}
