@@ -153,8 +153,8 @@ pub fn export_ocsf<'env>(
     call(env, |h| {
         let options = export_options(h, &arg(h, options).map_err(Failure::Host)?, true)?;
         let entry = api::entry_input(h, &entry)?;
-        let event = ocsf::to_ocsf(&entry, &options).map_err(|e| failure(&e))?;
-        h.new_string(&event.to_string()).map_err(Failure::Host)
+        let event = ocsf::to_ocsf_json(&entry, &options).map_err(|e| failure(&e))?;
+        h.new_string(&event).map_err(Failure::Host)
     })
 }
 

@@ -47,9 +47,8 @@ pub(crate) fn export_ocsf(
     log_name: Option<String>,
 ) -> PyResult<String> {
     let decoded = decode_entry(entry)?;
-    let event = ocsf::to_ocsf(&decoded, &options(observed_time_ns, log_name))
-        .map_err(|e| to_py(entry.py(), &e))?;
-    Ok(event.to_string())
+    ocsf::to_ocsf_json(&decoded, &options(observed_time_ns, log_name))
+        .map_err(|e| to_py(entry.py(), &e))
 }
 
 /// The entry as an ECS 9.x document, JSON text.

@@ -83,17 +83,21 @@ struct Writer {
     options: Options,
     pending: Vec<LogEntry>,
     batch: usize,
+    /// The line being written (reused).
+    line: Vec<u8>,
 }
 
 impl Writer {
     fn push(&mut self, entry: LogEntry) -> Result<()> {
         match self.to {
-            Target::Ocsf | Target::Ecs => {
-                let doc = if self.to == Target::Ocsf {
-                    ocsf::to_ocsf(&entry, &self.options)?
-                } else {
-                    ecs::to_ecs(&entry, &self.options)?
-                };
+            Target::Ocsf => {
+                self.line.clear();
+                ocsf::write_ocsf(&entry, &self.options, &mut self.line)?;
+                self.line.push(b'\n');
+                self.out.write_all(&self.line)?;
+            }
+            Target::Ecs => {
+                let doc = ecs::to_ecs(&entry, &self.options)?;
                 serde_json::to_writer(&mut self.out, &doc)?;
                 self.out.write_all(b"\n")?;
             }
@@ -179,6 +183,7 @@ pub(crate) fn run(args: &ExportArgs) -> Result<ExitCode> {
         options,
         pending: Vec::new(),
         batch: usize::try_from(args.batch).unwrap_or(usize::MAX),
+        line: Vec::with_capacity(4096),
     };
     let mut exported = 0u64;
     let skipped = driver::run_readable(

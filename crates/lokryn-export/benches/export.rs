@@ -1,5 +1,6 @@
 //! Export throughput from binary input: decode a record and write it as an
-//! OCSF JSON line, or add it to an OTLP request and encode the request.
+//! OCSF JSON line, or add it to an OTLP request and encode the request, or
+//! (with `--features parquet`) write it to a flat Parquet file.
 //! The peers (pydantic-ocsf building the same OCSF event, the Python
 //! opentelemetry-proto building the same OTLP request) are measured by
 //! benches/export_peers.py in the same run; docs/performance.md has figures.
@@ -36,7 +37,7 @@ fn bench(c: &mut Criterion) {
             b.iter(|| {
                 out.clear();
                 let entry = codec::decode(black_box(&bytes)).unwrap();
-                serde_json::to_writer(&mut out, &ocsf::to_ocsf(&entry, &options).unwrap()).unwrap();
+                ocsf::write_ocsf(&entry, &options, &mut out).unwrap();
                 out.push(b'\n');
                 out.len()
             });
@@ -68,6 +69,27 @@ fn bench(c: &mut Criterion) {
                     .len()
             });
         });
+        #[cfg(feature = "parquet")]
+        {
+            // A Parquet file of 65,536 records (eight batches, one row
+            // group), per record. Peer: pyarrow writing the same rows
+            // (benches/export_peers.py).
+            const ROWS: u64 = 65_536;
+            group.throughput(Throughput::Elements(ROWS));
+            group.sample_size(10);
+            group.bench_function("parquet-flat-x65536", |b| {
+                b.iter(|| {
+                    let mut writer =
+                        lokryn_export::parquet::FlatWriter::new(Vec::with_capacity(1 << 20))
+                            .unwrap();
+                    for _ in 0..ROWS {
+                        let entry = codec::decode(black_box(&bytes)).unwrap();
+                        writer.push(&entry).unwrap();
+                    }
+                    writer.finish().unwrap().len()
+                });
+            });
+        }
         group.finish();
     }
 }
