@@ -5,12 +5,17 @@ what a Python exporter would use to produce the same output.
   (its class model validates it) and writing it as JSON.
 * OTLP: the opentelemetry-proto package building the same
   ExportLogsServiceRequest of 512 records from a dict and encoding it.
+* Parquet (when a third file is given, and pyarrow is installed): pyarrow
+  writing the same 65,536 rows, already in an Arrow table, to a Parquet
+  file with the same settings (zstd level 3, one row group).
 
 Input: a file of OCSF events and a file of one OTLP/JSON request, as
-`complog export` wrote them for the benchmark record. Prints one JSON object
-per measurement: the median of repeated timings, nanoseconds per record.
+`complog export` wrote them for the benchmark record, and optionally the
+flat Parquet file `complog export --to parquet` wrote for it. Prints one JSON
+object per measurement: the median of repeated timings, nanoseconds per
+record.
 
-Usage: python export_peers.py EVENT.ocsf.jsonl REQUEST.otlp.jsonl
+Usage: python export_peers.py EVENT.ocsf.jsonl REQUEST.otlp.jsonl [RECORD.parquet]
 """
 
 import json
@@ -47,6 +52,26 @@ def main(argv):
     print(json.dumps({"peer": "pydantic-ocsf 3.0.0", "what": "ocsf-json", "ns_per_record": median_ns(ocsf_event, 1)}))
     print(json.dumps({"peer": "opentelemetry-proto (python)", "what": "otlp-protobuf-x512",
                       "ns_per_record": median_ns(otlp_request, 512)}))
+    if len(argv) > 3:
+        parquet_peer(argv[3])
+
+
+def parquet_peer(path: str) -> None:
+    import io
+
+    import pyarrow as pa
+    import pyarrow.parquet as pq
+
+    rows = 65_536
+    one = pq.read_table(path)
+    table = pa.concat_tables([one] * rows).combine_chunks()
+
+    def write():
+        pq.write_table(table, io.BytesIO(), compression="zstd", compression_level=3,
+                       row_group_size=131_072)
+
+    print(json.dumps({"peer": f"pyarrow {pa.__version__}", "what": "parquet-flat-x65536",
+                      "ns_per_record": median_ns(write, rows, repeat=5)}))
 
 
 if __name__ == "__main__":
