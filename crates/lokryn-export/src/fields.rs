@@ -83,7 +83,7 @@ pub(crate) fn empty_messages(maps: &Mappings, entry: &LogEntry) -> Vec<String> {
 }
 
 /// Whether a path is a field of a repeated message (placed with its list).
-fn is_inside_list(maps: &Mappings, path: &str) -> bool {
+pub(crate) fn is_inside_list(maps: &Mappings, path: &str) -> bool {
     let mut prefix = path;
     while let Some((head, _)) = prefix.rsplit_once('.') {
         if maps

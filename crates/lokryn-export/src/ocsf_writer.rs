@@ -25,6 +25,7 @@ use lokryn_compliance_log::v1::OcsfEvent;
 use lokryn_compliance_log::{LogEntry, PayloadFormat};
 use prost_reflect::{Kind, MessageDescriptor};
 
+use crate::fields::is_inside_list;
 use crate::ocsf::{OCSF_VERSION, base_event, category_name};
 use crate::{Error, Options};
 
@@ -379,20 +380,6 @@ fn resolve(
         last = Some(field);
     }
     Some((numbers, last?))
-}
-
-fn is_inside_list(maps: &Mappings, path: &str) -> bool {
-    let mut prefix = path;
-    while let Some((head, _)) = prefix.rsplit_once('.') {
-        if maps
-            .field(head)
-            .is_some_and(|f| f.shape == FieldShape::List)
-        {
-            return true;
-        }
-        prefix = head;
-    }
-    false
 }
 
 /// Value names of an enum, as JSON strings.
