@@ -516,7 +516,7 @@ fn append(a: &AppendArgs) -> Result<ExitCode> {
 }
 
 /// A timestamp from RFC 3339 text, parsed by the core's JSON reader.
-fn parse_time(text: &str) -> Result<(i64, i32)> {
+pub(crate) fn parse_time(text: &str) -> Result<(i64, i32)> {
     let doc = json!({"time": text}).to_string();
     let e = json::from_json(&doc).with_context(|| format!("{text:?} is not an RFC 3339 time"))?;
     let t = e.time.context("no time")?;

@@ -16,6 +16,7 @@ mod ledger;
 mod output;
 mod progress;
 mod redact;
+mod report;
 mod validate;
 
 use std::path::PathBuf;
@@ -67,6 +68,12 @@ enum Command {
     /// A tamper-evident ledger: append, prove, verify and query entries
     /// (RFC 6962 Merkle tree, C2SP signed checkpoints and tiles).
     Ledger(ledger::LedgerArgs),
+    /// An evidence report for an audit period, from a ledger (integrity
+    /// verified) or plain files: coverage of the required events (PCI DSS
+    /// 10.2.1, 10.2.2, SOC 2 CC7.2, HIPAA 164.312(b)), validation verdicts,
+    /// activity and AI-agent actions; one self-contained HTML page, or the
+    /// data as JSON. docs/report.md explains each section.
+    Report(report::ReportArgs),
 }
 
 /// How to read inputs; shared by the commands that read entries.
@@ -174,6 +181,7 @@ fn main() -> ExitCode {
         Command::Import(args) => import::run(&args),
         Command::Schema(args) => schema(&args),
         Command::Ledger(args) => ledger::run(&args),
+        Command::Report(args) => report::run(&args),
     };
     match result {
         Ok(code) => code,

@@ -37,6 +37,7 @@ mod ocsf_writer;
 pub mod otlp;
 #[cfg(feature = "parquet")]
 pub mod parquet;
+pub mod report;
 #[cfg(feature = "parquet")]
 pub mod security_lake;
 mod tree;
