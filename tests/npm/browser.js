@@ -4,6 +4,8 @@
 //   node tests/npm/browser.js suite               tests/npm/*.test.js against the wasm package
 //   node tests/npm/browser.js playground OUT.png  the playground, exercised; screenshot to OUT.png
 //   node tests/npm/browser.js smoke DIR           DIR/smoke.html (an installed tarball), see xtask dist
+//   node tests/npm/browser.js report FILE OUT.png  an evidence report (`complog report`): no
+//                                                  errors, no requests, prints to PDF; screenshot
 //
 // Prints one line per test and closes with "N passed, N failed"; exits 1 on
 // any failure.
@@ -134,13 +136,60 @@ async function smoke(dir) {
   });
 }
 
-const [mode, arg] = process.argv.slice(2);
+/** A `complog report` page opened from its file: nothing but the page is
+ * fetched, no console errors, headings and chart text present, first page
+ * screenshot to `screenshot`, and it prints to PDF. */
+async function evidence(file, screenshot) {
+  return withPage(dirname(resolve(file)), async (page, origin, errors) => {
+    const results = [];
+    const url = `${origin}/${encodeURIComponent(file.split(sep).pop())}`;
+    const requests = [];
+    page.on("request", (req) => {
+      if (req.url() !== url) requests.push(req.url());
+    });
+    const check = async (name, fn) => {
+      try {
+        await fn();
+        results.push({ name, status: "pass" });
+      } catch (e) {
+        results.push({ name, status: "fail", error: String(e?.stack ?? e) });
+      }
+    };
+    await page.goto(url);
+    await check("headings and sections", async () => {
+      const h = await page.$$eval("h1, h2", (hs) => hs.map((x) => x.textContent));
+      for (const want of ["Integrity", "Coverage of required events", "Validation", "Activity", "AI agents", "Reproducibility"]) {
+        if (!h.some((t) => t.startsWith(want))) throw new Error(`no heading ${want}: ${h.join(" | ")}`);
+      }
+    });
+    await check("every chart has a text alternative and every table headers", async () => {
+      const bad = await page.$$eval("svg", (ss) => ss.filter((s) => !s.querySelector("title") || !s.querySelector("desc")).length);
+      if (bad) throw new Error(`${bad} charts without title and desc`);
+      const headless = await page.$$eval("table", (ts) => ts.filter((t) => !t.querySelector("th")).length);
+      if (headless) throw new Error(`${headless} tables without headers`);
+    });
+    await page.screenshot({ path: screenshot });
+    await check("prints to PDF", async () => {
+      const pdf = await page.pdf({ format: "A4" });
+      if (pdf.subarray(0, 5).toString() !== "%PDF-" || pdf.length < 5000) throw new Error(`not a PDF (${pdf.length} bytes)`);
+    });
+    await check("no network requests", async () => {
+      if (requests.length) throw new Error(requests.join("\n"));
+    });
+    if (errors.length) results.push({ name: "no page errors", status: "fail", error: errors.join("\n") });
+    console.log(`# screenshot: ${screenshot}`);
+    return report(results);
+  });
+}
+
+const [mode, arg, arg2] = process.argv.slice(2);
 let ok;
 if (mode === "suite") ok = await suite();
 else if (mode === "playground") ok = await playground(resolve(arg ?? "playground.png"));
 else if (mode === "smoke") ok = await smoke(arg);
+else if (mode === "report") ok = await evidence(arg, resolve(arg2 ?? "report.png"));
 else {
-  console.error("usage: node tests/npm/browser.js suite | playground OUT.png | smoke DIR");
+  console.error("usage: node tests/npm/browser.js suite | playground OUT.png | smoke DIR | report FILE OUT.png");
   process.exit(2);
 }
 process.exit(ok ? 0 : 1);

@@ -98,13 +98,9 @@ pub(crate) fn run(args: &ReportArgs) -> Result<ExitCode> {
         &sources,
         &args.read.options(),
         &mut progress,
-        // A ledger that failed verification may not read to its end: report
-        // what can be read (the integrity section says it failed).
-        if integrity["verified"] == Value::Bool(false) {
-            OnSourceError::Report
-        } else {
-            OnSourceError::Stop
-        },
+        // Report what can be read; what could not is counted in the scope
+        // (and a ledger that fails verification says so in its own section).
+        OnSourceError::Report,
         |_, record, _| {
             let index = position;
             position += 1;
@@ -145,7 +141,6 @@ pub(crate) fn run(args: &ReportArgs) -> Result<ExitCode> {
             Ok(())
         },
     )?;
-    let _ = totals;
 
     let command: Vec<String> = std::env::args().collect();
     let reproducibility = json!({
@@ -170,7 +165,13 @@ pub(crate) fn run(args: &ReportArgs) -> Result<ExitCode> {
                 .map(str::to_owned),
         )
         .collect();
-    let data = builder.finish(&profiles, integrity, reproducibility);
+    let mut data = builder.finish(&profiles, &integrity, &reproducibility);
+    if let Some(scope) = data.get_mut("scope").and_then(Value::as_object_mut) {
+        scope.insert("inputs".into(), json!(totals.sources));
+        scope.insert("inputErrors".into(), json!(totals.source_errors));
+        scope.insert("inputsGivenUp".into(), json!(totals.given_up));
+        scope.insert("unreadBytes".into(), json!(totals.unread_bytes));
+    }
     let text = match args.format {
         ReportFormat::Json => {
             let mut s = serde_json::to_string_pretty(&data)?;

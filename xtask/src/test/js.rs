@@ -93,6 +93,23 @@ fn browser_steps(r: &mut Runner) -> Result<()> {
             .args(["tests/npm/browser.js", "playground"])
             .arg(&shot))
     })?;
+    r.step(
+        "evidence report in headless Chromium (screenshot, PDF)",
+        || {
+            let dir = target_dir().join("npm");
+            std::fs::create_dir_all(&dir)?;
+            let page = dir.join("report.html");
+            run(Command::new(complog_bin())
+                .current_dir(root())
+                .args(["report", "--profile", "pci", "examples/", "-o"])
+                .arg(&page))?;
+            run(Command::new("node")
+                .current_dir(root())
+                .args(["tests/npm/browser.js", "report"])
+                .arg(&page)
+                .arg(dir.join("report.png")))
+        },
+    )?;
     // The tarballs are packed, installed and used with every other artifact
     // by the dist steps (`cargo xtask dist --check`) at the end of the run.
     Ok(())

@@ -147,8 +147,14 @@ fn days(out: &mut String, rows: &Value) {
     let w = 600.0 / rows.len() as f64;
     let alt = format!(
         "Records per day from {} to {}; the largest day holds {max} records.",
-        rows.first().and_then(|r| r.get("day")).map(text).unwrap_or_default(),
-        rows.last().and_then(|r| r.get("day")).map(text).unwrap_or_default(),
+        rows.first()
+            .and_then(|r| r.get("day"))
+            .map(text)
+            .unwrap_or_default(),
+        rows.last()
+            .and_then(|r| r.get("day"))
+            .map(text)
+            .unwrap_or_default(),
     );
     let _ = write!(
         out,
@@ -159,7 +165,11 @@ fn days(out: &mut String, rows: &Value) {
         #[allow(clippy::cast_precision_loss)]
         let x = 20.0 + i as f64 * w;
         let mut y = 150.0;
-        for (k, color) in [("success", "#1a7f37"), ("failure", "#cf222e"), ("other", "#8c959f")] {
+        for (k, color) in [
+            ("success", "#1a7f37"),
+            ("failure", "#cf222e"),
+            ("other", "#8c959f"),
+        ] {
             let hgt = get(r, k) / max * 140.0;
             y -= hgt;
             let _ = write!(
@@ -231,7 +241,10 @@ fn integrity(out: &mut String, i: &Value) {
                     ("Key ID", text(at(i, &["checkpoint", "keyId"]))),
                     ("Signature", text(at(i, &["checkpoint", "signature"]))),
                     ("Every record verified", text(at(i, &["verified"]))),
-                    ("Kept checkpoints checked", text(at(i, &["checkpointsChecked"]))),
+                    (
+                        "Kept checkpoints checked",
+                        text(at(i, &["checkpointsChecked"])),
+                    ),
                     ("Unsigned tail (bytes)", text(at(i, &["unsignedTailBytes"]))),
                 ],
             );
@@ -258,7 +271,11 @@ pub fn render(r: &Value) -> String {
         esc(&text(at(scope, &["first"]))),
         esc(&text(at(scope, &["last"]))),
         esc(&text(at(scope, &["records"]))),
-        esc(if profiles.is_empty() { "baseline" } else { &profiles }),
+        esc(if profiles.is_empty() {
+            "baseline"
+        } else {
+            &profiles
+        }),
     );
     o.push_str("<nav aria-label=\"Sections\"><ol><li><a href=\"#scope\">Scope</a></li><li><a href=\"#integrity\">Integrity</a></li><li><a href=\"#coverage\">Coverage of required events</a></li><li><a href=\"#validation\">Validation</a></li><li><a href=\"#activity\">Activity</a></li><li><a href=\"#agents\">AI agents</a></li><li><a href=\"#reproducibility\">Reproducibility</a></li></ol></nav>\n");
 
@@ -280,6 +297,15 @@ pub fn render(r: &Value) -> String {
             ("Records in the period", text(at(scope, &["records"]))),
             ("Unreadable records", text(at(scope, &["unreadable"]))),
             ("Records without a time", text(at(scope, &["withoutTime"]))),
+            (
+                "Inputs that could not be read",
+                text(at(scope, &["inputErrors"])),
+            ),
+            (
+                "Inputs given up before their end",
+                text(at(scope, &["inputsGivenUp"])),
+            ),
+            ("Bytes left unread", text(at(scope, &["unreadBytes"]))),
         ],
     );
     if !failed {
@@ -287,7 +313,9 @@ pub fn render(r: &Value) -> String {
     }
 
     let cov = at(r, &["coverage"]);
-    o.push_str("<h2 id=\"coverage\">Coverage of required events (PCI DSS v4.0 10.2.1, 10.2.2)</h2>\n");
+    o.push_str(
+        "<h2 id=\"coverage\">Coverage of required events (PCI DSS v4.0 10.2.1, 10.2.2)</h2>\n",
+    );
     let missing = at(cov, &["missing"]).as_array().map_or(0, Vec::len);
     if missing > 0 {
         let _ = writeln!(
@@ -296,7 +324,9 @@ pub fn render(r: &Value) -> String {
             esc(&text(at(cov, &["missing"])))
         );
     } else {
-        o.push_str("<p class=\"present\">Every required event category has records in this period.</p>\n");
+        o.push_str(
+            "<p class=\"present\">Every required event category has records in this period.</p>\n",
+        );
     }
     let cats: Vec<Value> = at(cov, &["categories"])
         .as_array()
@@ -366,7 +396,13 @@ pub fn render(r: &Value) -> String {
         esc(&text(at(v, &["failed"]))),
         esc(&text(at(v, &["withWarnings"])))
     );
-    bars(&mut o, "Violations by rule", at(v, &["rules"]), "rule", "violations");
+    bars(
+        &mut o,
+        "Violations by rule",
+        at(v, &["rules"]),
+        "rule",
+        "violations",
+    );
     table(
         &mut o,
         "Violations by rule",
@@ -418,7 +454,13 @@ pub fn render(r: &Value) -> String {
             ("other", "Other"),
         ],
     );
-    bars(&mut o, "Records by event type", at(a, &["byEventType"]), "eventType", "count");
+    bars(
+        &mut o,
+        "Records by event type",
+        at(a, &["byEventType"]),
+        "eventType",
+        "count",
+    );
     table(
         &mut o,
         "Records by event type",
@@ -432,7 +474,13 @@ pub fn render(r: &Value) -> String {
         &[("outcome", "Outcome"), ("count", "Records")],
     );
     o.push_str("<h3>Failed and denied actions</h3>\n");
-    bars(&mut o, "Failed and denied actions by actor", at(a, &["failedByActor"]), "actor", "count");
+    bars(
+        &mut o,
+        "Failed and denied actions by actor",
+        at(a, &["failedByActor"]),
+        "actor",
+        "count",
+    );
     table(
         &mut o,
         "Failed and denied actions by actor",
@@ -480,7 +528,11 @@ pub fn render(r: &Value) -> String {
         &mut o,
         "Guardrail decisions by agent and outcome",
         at(g, &["guardrails"]),
-        &[("agent", "Agent"), ("outcome", "Outcome"), ("count", "Records")],
+        &[
+            ("agent", "Agent"),
+            ("outcome", "Outcome"),
+            ("count", "Records"),
+        ],
     );
 
     o.push_str("<h2 id=\"reproducibility\">Reproducibility</h2>\n");
@@ -507,6 +559,9 @@ mod tests {
 
     #[test]
     fn escapes_markup() {
-        assert_eq!(esc("<a href=\"x\">&'"), "&lt;a href=&quot;x&quot;&gt;&amp;&#39;");
+        assert_eq!(
+            esc("<a href=\"x\">&'"),
+            "&lt;a href=&quot;x&quot;&gt;&amp;&#39;"
+        );
     }
 }

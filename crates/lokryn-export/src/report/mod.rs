@@ -91,7 +91,10 @@ const ELEMENTS: [(&str, &str); 6] = [
     ("date and time", "time"),
     ("success or failure", "outcome"),
     ("origination", "sourceIp or host"),
-    ("affected data, component or resource", "resource or component"),
+    (
+        "affected data, component or resource",
+        "resource or component",
+    ),
 ];
 
 fn is_access(t: i32) -> bool {
@@ -325,11 +328,13 @@ impl Builder {
             let tally = if let Some(t) = self.rules.get_mut(&v.rule_id) {
                 t
             } else {
-                self.rules.entry(v.rule_id.clone()).or_insert_with(|| RuleTally {
-                    level: v.level.as_str(),
-                    clauses: v.clauses.clone(),
-                    ..RuleTally::default()
-                })
+                self.rules
+                    .entry(v.rule_id.clone())
+                    .or_insert_with(|| RuleTally {
+                        level: v.level.as_str(),
+                        clauses: v.clauses.clone(),
+                        ..RuleTally::default()
+                    })
             };
             tally.violations += 1;
             if v.level == Level::Error {
@@ -409,7 +414,13 @@ impl Builder {
     }
 
     fn keep_worst(&mut self, w: Worst) {
-        let rank = |w: &Worst| (std::cmp::Reverse(w.errors), std::cmp::Reverse(w.warnings), w.index);
+        let rank = |w: &Worst| {
+            (
+                std::cmp::Reverse(w.errors),
+                std::cmp::Reverse(w.warnings),
+                w.index,
+            )
+        };
         let pos = self.worst.partition_point(|x| rank(x) <= rank(&w));
         if pos < WORST {
             self.worst.insert(pos, w);
@@ -420,7 +431,7 @@ impl Builder {
     /// The report data. `integrity` and `reproducibility` come from the
     /// caller (see docs/report.md for their shape); `profiles` are the
     /// profile names the records were validated under.
-    pub fn finish(&self, profiles: &[String], integrity: Value, reproducibility: Value) -> Value {
+    pub fn finish(&self, profiles: &[String], integrity: &Value, reproducibility: &Value) -> Value {
         let share = |n: u64, of: u64| {
             if of == 0 {
                 Value::Null
@@ -480,7 +491,11 @@ impl Builder {
         ]);
         let rules: Vec<Value> = {
             let mut v: Vec<(&String, &RuleTally)> = self.rules.iter().collect();
-            v.sort_by(|a, b| b.1.violations.cmp(&a.1.violations).then_with(|| a.0.cmp(b.0)));
+            v.sort_by(|a, b| {
+                b.1.violations
+                    .cmp(&a.1.violations)
+                    .then_with(|| a.0.cmp(b.0))
+            });
             v.into_iter()
                 .map(|(id, t)| {
                     json!({"rule": id, "level": t.level, "violations": t.violations,
