@@ -20,6 +20,8 @@ tr{break-inside:avoid}
 .missing{color:#b42318;font-weight:600}.present{color:#067647;font-weight:600}
 figure{margin:.5rem 0}figcaption{font-size:.85rem;color:#57606a}
 code{font-size:.85rem;word-break:break-all}
+nav ol{display:flex;flex-wrap:wrap;gap:.3rem 1.2rem;padding:0;list-style:none;font-size:.9rem}
+.summary li{margin:.2rem 0}
 @media print{body{margin:0;max-width:none}a{color:inherit}}
 ";
 
@@ -279,8 +281,38 @@ pub fn render(r: &Value) -> String {
     );
     o.push_str("<nav aria-label=\"Sections\"><ol><li><a href=\"#scope\">Scope</a></li><li><a href=\"#integrity\">Integrity</a></li><li><a href=\"#coverage\">Coverage of required events</a></li><li><a href=\"#validation\">Validation</a></li><li><a href=\"#activity\">Activity</a></li><li><a href=\"#agents\">AI agents</a></li><li><a href=\"#reproducibility\">Reproducibility</a></li></ol></nav>\n");
 
-    // Integrity first when it failed: it must not be missed.
+    // The findings at a glance.
     let failed = at(r, &["integrity", "verified"]) == &Value::Bool(false);
+    let integrity_line = match at(r, &["integrity", "verified"]) {
+        Value::Bool(true) => {
+            "verified: every record and checkpoint of the ledger checks out".to_owned()
+        }
+        Value::Bool(false) => format!(
+            "FAILED, first bad record {}",
+            text(at(r, &["integrity", "error", "index"]))
+        ),
+        _ => "cannot be shown (plain files)".to_owned(),
+    };
+    let missing_line = match at(r, &["coverage", "missing"])
+        .as_array()
+        .map_or(0, Vec::len)
+    {
+        0 => "all 7 PCI DSS 10.2.1 categories present".to_owned(),
+        n => format!(
+            "{n} of 7 PCI DSS 10.2.1 categories missing: {}",
+            text(at(r, &["coverage", "missing"]))
+        ),
+    };
+    let _ = writeln!(
+        o,
+        "<ul class=\"summary\"><li><strong>Integrity:</strong> {}</li><li><strong>Coverage:</strong> {}; {} of records carry every 10.2.2 element</li><li><strong>Validation:</strong> {} records pass, {} fail</li></ul>",
+        esc(&integrity_line),
+        esc(&missing_line),
+        esc(&pct(at(r, &["coverage", "completeShare"]))),
+        esc(&text(at(r, &["validation", "passed"]))),
+        esc(&text(at(r, &["validation", "failed"]))),
+    );
+    // Integrity first when it failed: it must not be missed.
     if failed {
         integrity(&mut o, at(r, &["integrity"]));
     }

@@ -619,7 +619,8 @@ pub fn rfc3339(seconds: i64, nanos: i32) -> String {
     let frac = if nanos == 0 {
         String::new()
     } else {
-        format!(".{nanos:09}")
+        let digits = format!(".{nanos:09}");
+        digits.trim_end_matches('0').to_owned()
     };
     format!(
         "{y:04}-{m:02}-{d:02}T{:02}:{:02}:{:02}{frac}Z",
@@ -638,6 +639,7 @@ mod tests {
         assert_eq!(civil_day(0), "1970-01-01");
         assert_eq!(civil_day(951_782_400), "2000-02-29");
         assert_eq!(rfc3339(1_767_225_600, 5), "2026-01-01T00:00:00.000000005Z");
+        assert_eq!(rfc3339(0, 250_000_000), "1970-01-01T00:00:00.25Z");
         assert_eq!(rfc3339(-1, 0), "1969-12-31T23:59:59Z");
     }
 
