@@ -291,10 +291,13 @@ impl Builder {
                 let day = civil_day(t.seconds);
                 if let Some(slot) = self.by_day.get_mut(&day) {
                     bump(slot, outcome_class);
-                } else if self.by_day.len() < MAX_KEYS {
-                    let mut slot = [0; 3];
-                    bump(&mut slot, outcome_class);
-                    self.by_day.insert(day, slot);
+                } else {
+                    let key = if self.by_day.len() < MAX_KEYS {
+                        day
+                    } else {
+                        OTHER.to_owned()
+                    };
+                    bump(self.by_day.entry(key).or_default(), outcome_class);
                 }
             }
             None => self.no_time += 1,
@@ -641,6 +644,29 @@ mod tests {
         assert_eq!(rfc3339(1_767_225_600, 5), "2026-01-01T00:00:00.000000005Z");
         assert_eq!(rfc3339(0, 250_000_000), "1970-01-01T00:00:00.25Z");
         assert_eq!(rfc3339(-1, 0), "1969-12-31T23:59:59Z");
+    }
+
+    #[test]
+    fn tables_stay_bounded_and_count_everything() {
+        let mut b = Builder::new();
+        for i in 0..(MAX_KEYS as i64 + 5) {
+            let entry = LogEntry {
+                actor_id: format!("user{i}"),
+                outcome: Outcome::FailureDenied as i32,
+                time: Some(lokryn_compliance_log::Timestamp {
+                    seconds: i * 86_400,
+                    nanos: 0,
+                }),
+                ..LogEntry::default()
+            };
+            b.add(0, &entry, &Report::default());
+        }
+        assert_eq!(b.failed_actor.0.len(), MAX_KEYS + 1);
+        assert_eq!(b.failed_actor.0.get(OTHER), Some(&5));
+        assert_eq!(b.by_day.len(), MAX_KEYS + 1);
+        assert_eq!(b.by_day.get(OTHER), Some(&[0, 5, 0]));
+        let total: u64 = b.by_day.values().map(|d| d.iter().sum::<u64>()).sum();
+        assert_eq!(total, MAX_KEYS as u64 + 5);
     }
 
     #[test]
