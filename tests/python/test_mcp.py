@@ -1,7 +1,7 @@
 """lokryn_compliance_log.mcp: audit records of an MCP client's calls.
 
 The end-to-end tests run a real server written with the official SDK
-(tests/python/mcp/server.py) over stdio, once through the wrapper and once
+(tests/python/mcp_test_server.py) over stdio, once through the wrapper and once
 without it, and need the `mcp` package: `cargo xtask test` runs this file in
 a venv with mcp 1.x and in one with mcp 2.x. Without `mcp` only the tests
 that need no server run.
@@ -21,7 +21,7 @@ import lokryn_compliance_log as lcl
 from lokryn_compliance_log import sinks
 from lokryn_compliance_log.mcp import METHODS, LoggingProxy, McpLoggingWarning, with_logging
 
-SERVER = Path(__file__).with_name("mcp") / "server.py"
+SERVER = Path(__file__).with_name("mcp_test_server.py")
 CARD = "4111111111111111"
 OPTIONS = dict(
     actor_id="agent-7",
@@ -179,7 +179,7 @@ def scenario(audit=None, **options):
     async def call(label, coroutine):
         try:
             result = await coroutine
-            outcomes[label] = ("result", result.model_dump(mode="json", exclude={"meta"}))
+            outcomes[label] = ("result", result.model_dump(mode="json", by_alias=True, exclude={"meta"}))
         except Exception as err:
             error = getattr(err, "error", None)
             outcomes[label] = ("raised", type(err).__name__, getattr(error, "code", None))
@@ -270,8 +270,9 @@ def test_no_card_number_reaches_the_log(logged):
 def test_initialize_record(logged):
     [init] = by_method(logged["entries"], "initialize")
     assert init.event_type == lcl.EVENT_MCP_INITIALIZE and init.outcome == lcl.OUTCOME_SUCCESS
-    assert init.mcp.server_name == "lokryn-test-server" and init.mcp.server_version
-    assert init.mcp.protocol_version == logged["outcomes"]["initialize"][1]["protocolVersion"]
+    answer = logged["outcomes"]["initialize"][1]
+    assert init.mcp.server_name == "lokryn-test-server" and init.mcp.protocol_version == answer["protocolVersion"]
+    assert init.mcp.server_version == (answer["serverInfo"].get("version") or "")  # 2.x's server sends none
     assert (init.mcp.client_name, init.mcp.client_version, init.mcp.transport) == ("billing-agent-client", "1.2.3", "stdio")
     assert init.mcp.request_id in ("0", "1")  # 1.x counts from 0, 2.x from 1
     assert (init.actor_id, init.actor_type, init.component, init.environment, init.session_id, init.mcp.session_id) == (
