@@ -201,6 +201,9 @@ def scenario(audit=None, **options):
                     await session.call_tool("slow", {"seconds": 3})
                 outcomes["cancel"] = ("cancelled", scope.cancelled_caught)
                 await call("big", session.call_tool("big", {"size": 10000}))
+                async with anyio.create_task_group() as group:  # two calls in flight at once
+                    for amount in (1, 2):
+                        group.start_soon(call, f"concurrent {amount}", session.call_tool("charge", {"card": CARD, "amount": amount}))
                 await call("list_resources", session.list_resources())
                 await call("read_resource", session.read_resource("memo://policy"))
                 await call("list_prompts", session.list_prompts())
@@ -250,7 +253,7 @@ def test_results_and_exceptions_are_the_sessions_own(logged):
 def test_every_call_is_logged_without_a_logging_error(logged):
     assert logged["warnings"] == [] and logged["proxy"].logging_errors == 0
     methods = [e.mcp.method_name for e in logged["entries"]]
-    assert methods == ["initialize", "notifications/initialized", "tools/list"] + ["tools/call"] * 6 + [
+    assert methods == ["initialize", "notifications/initialized", "tools/list"] + ["tools/call"] * 8 + [
         "resources/list", "resources/read", "prompts/list", "prompts/get", "prompts/get", "ping", "shutdown"]
 
 
@@ -285,7 +288,7 @@ def test_initialize_record(logged):
 
 def test_tool_call_records(logged):
     entries = logged["entries"]
-    [charge] = by_method(entries, "tools/call", "charge")
+    charge = by_method(entries, "tools/call", "charge")[0]
     assert charge.event_type == lcl.EVENT_TOOL_INVOCATION and charge.outcome == lcl.OUTCOME_SUCCESS
     [init] = by_method(entries, "initialize")
     assert charge.resource == "tools/charge" and int(charge.mcp.request_id) == int(init.mcp.request_id) + 2
@@ -308,6 +311,10 @@ def test_tool_call_records(logged):
     assert slow_timeout.mcp.jsonrpc_error_code == logged["outcomes"]["timeout"][2] and slow_timeout.duration_ms >= 400
     assert (slow_cancelled.outcome, slow_cancelled.error_code) == (lcl.OUTCOME_FAILURE_ERROR, "CANCELLED")
     assert not slow_cancelled.mcp.HasField("jsonrpc_error_code") and slow_cancelled.duration_ms >= 400
+
+    concurrent = by_method(entries, "tools/call", "charge")[1:]
+    ids = sorted(int(e.mcp.request_id) for e in concurrent)
+    assert len(concurrent) == 2 and ids[1] == ids[0] + 1 and ids[0] > int(charge.mcp.request_id)
 
     [big] = by_method(entries, "tools/call", "big")
     item = json.loads(big.payload)["result"]["content"][0]
