@@ -40,18 +40,7 @@ pub(crate) fn steps(r: &mut Runner) -> Result<()> {
     let wheel = r.step("build the Python wheel (maturin, release)", || {
         build_wheel(&python, &target_dir().join("wheels/python"))
     })?;
-    r.step("install the wheel", || {
-        run(Command::new(&python)
-            .args([
-                "-m",
-                "pip",
-                "install",
-                "-q",
-                "--force-reinstall",
-                "--no-deps",
-            ])
-            .arg(&wheel))
-    })?;
+    r.step("install the wheel", || install_wheel(&python, &wheel))?;
     r.step("pytest tests/python (newest protobuf)", || {
         pytest(&python, Some(&published), &[])
     })?;
@@ -63,9 +52,7 @@ pub(crate) fn steps(r: &mut Runner) -> Result<()> {
             )
         })?;
         r.step(&format!("install the wheel ({sdk})"), || {
-            run(Command::new(&venv)
-                .args(["-m", "pip", "install", "-q", "--force-reinstall", "--no-deps"])
-                .arg(&wheel))
+            install_wheel(&venv, &wheel)
         })?;
         r.step(&format!("pytest tests/python/test_mcp.py ({sdk})"), || {
             run(Command::new(&venv).current_dir(root()).args([
@@ -101,6 +88,21 @@ pub(crate) fn steps(r: &mut Runner) -> Result<()> {
         )
     })?;
     Ok(())
+}
+
+/// Installs the wheel into the venv of `python`, without its dependencies
+/// (the venv's requirements pin them).
+fn install_wheel(python: &Path, wheel: &Path) -> Result<()> {
+    run(Command::new(python)
+        .args([
+            "-m",
+            "pip",
+            "install",
+            "-q",
+            "--force-reinstall",
+            "--no-deps",
+        ])
+        .arg(wheel))
 }
 
 fn pytest(python: &Path, published: Option<&Path>, env: &[(&str, &str)]) -> Result<()> {
