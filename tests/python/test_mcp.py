@@ -154,6 +154,18 @@ def test_large_values_keep_their_size_and_hash_and_arguments_can_be_left_out():
     assert memory.entries[1].payload == b""
 
 
+def test_a_long_error_message_is_cut_to_what_the_field_holds():
+    class Failing(FakeSession):
+        async def call_tool(self, name, arguments=None):
+            return FakeResult("é" * 5000, is_error=True)
+
+    memory = Memory()
+    proxy = with_logging(Failing(), lcl.AuditLogger([memory]))
+    assert run(proxy.call_tool("t", {})).isError and proxy.logging_errors == 0
+    [entry] = memory.entries
+    assert entry.error_code == "TOOL_ERROR" and len(entry.error_message.encode()) == 4000
+
+
 def test_every_covered_method_has_an_event_type():
     names = {v.name for v in lcl.v1.logentry_pb2.EventType.DESCRIPTOR.values}
     for method, event_type in METHODS.values():

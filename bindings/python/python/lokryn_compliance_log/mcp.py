@@ -437,7 +437,8 @@ class LoggingProxy:
         fields["severity"] = pb.SEVERITY_INFO if outcome == pb.OUTCOME_SUCCESS else pb.SEVERITY_ERROR
         if code:
             fields["error_code"] = code
-            fields["error_message"] = message[:4000]
+            # error_message holds at most 4096 bytes: cut on a character boundary.
+            fields["error_message"] = message.encode()[:4000].decode(errors="ignore")
         fields["message"] = _summary(record, outcome, code)
         fields["mcp"] = pb.McpPayload(**mcp)
         if genai:
