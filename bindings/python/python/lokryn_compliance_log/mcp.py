@@ -84,15 +84,18 @@ _CONNECTION_CLOSED_CODE = -32000
 
 def _dump(value: Any) -> Any:
     """A JSON-able form of an SDK value (pydantic models, URLs, bytes)."""
+    # Plain values first: arguments are mostly JSON already.
+    if value is None or isinstance(value, (str, int, float, bool)):
+        return value
+    if isinstance(value, dict):
+        return {str(k): _dump(v) for k, v in value.items()}
+    if isinstance(value, (list, tuple)):
+        return [_dump(v) for v in value]
     dump = getattr(value, "model_dump", None)
     if callable(dump):
         return dump(mode="json", by_alias=True, exclude_none=True)
     if isinstance(value, Mapping):
         return {str(k): _dump(v) for k, v in value.items()}
-    if isinstance(value, (list, tuple)):
-        return [_dump(v) for v in value]
-    if value is None or isinstance(value, (str, int, float, bool)):
-        return value
     return str(value)
 
 
