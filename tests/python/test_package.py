@@ -90,7 +90,10 @@ def test_version_and_metadata():
     cargo = (ROOT / "Cargo.toml").read_text()
     assert f'\nversion = "{lcl.__version__}"' in cargo, "the version comes from the workspace"
     assert meta["Requires-Python"] == ">=3.9"
-    assert meta.get_all("Requires-Dist") == ["protobuf>=4.0"]
+    # The MCP SDK is an extra: lokryn_compliance_log.mcp imports without it.
+    assert meta.get_all("Requires-Dist") == [
+        "protobuf>=4.0", "mcp>=1.30,<3 ; python_full_version >= '3.10' and extra == 'mcp'"]
+    assert meta.get_all("Provides-Extra") == ["mcp"]
     assert meta["License-Expression"] == "Apache-2.0"
     assert "LICENSE" in (meta.get_all("License-File") or [])
     assert {"audit", "compliance", "protobuf", "soc2"} <= set(meta["Keywords"].split(","))

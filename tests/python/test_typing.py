@@ -64,6 +64,14 @@ except lcl.LoggerError as err:
 logging.getLogger("audit").addHandler(AuditHandler(audit, event_type=EVENT_LOGIN, raise_errors=True))
 processor = AuditProcessor(audit, drop=True)
 event: object = processor(None, "info", {"event": "x"})
+
+from lokryn_compliance_log.mcp import METHODS, LoggingProxy, McpLoggingWarning, with_logging
+proxy: LoggingProxy = with_logging(object(), audit, actor_id="agent-7", on_behalf_of="alice", policy_tags=["pci"],
+                                   max_value_bytes=None, redact=b"key", log_arguments=False)
+inner: object = proxy.wrapped
+errors: int = proxy.logging_errors
+covered: tuple[str, int] = METHODS["call_tool"]
+warning_error: BaseException | None = McpLoggingWarning("m").error
 '''
 
 

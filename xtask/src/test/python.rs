@@ -9,6 +9,11 @@
 //! a venv of its own into which the wheel is installed with plain `pip
 //! install`, as a user would, and the whole suite runs again, once more with
 //! the pure-Python protobuf implementation.
+//!
+//! The MCP wrapper runs against a real MCP server in two more venvs, one per
+//! major version of the `mcp` SDK (`tests/python/test_mcp.py` only; the main
+//! venv has no `mcp`, so there the suite checks that the package imports
+//! without it).
 
 use std::path::{Path, PathBuf};
 use std::process::Command;
@@ -18,6 +23,11 @@ use anyhow::{Context, Result};
 use super::Runner;
 use super::rust::complog_bin;
 use crate::util::{root, run, stamp_matches, target_dir, tools_dir, write_stamp};
+
+/// The MCP SDK releases the MCP wrapper (`lokryn_compliance_log.mcp`) is
+/// tested with, each in a venv of its own: the major version (the suffix of
+/// `tests/python/requirements-mcp<major>.txt`) and the release it pins.
+const MCP_SDKS: [(u32, &str); 2] = [(1, "mcp 1.30.0"), (2, "mcp 2.3.0")];
 
 /// The published release the wire-compatibility tests compare against.
 pub(crate) const PUBLISHED: &str = "lokryn-compliance-log==0.1.1";
@@ -30,21 +40,31 @@ pub(crate) fn steps(r: &mut Runner) -> Result<()> {
     let wheel = r.step("build the Python wheel (maturin, release)", || {
         build_wheel(&python, &target_dir().join("wheels/python"))
     })?;
-    r.step("install the wheel", || {
-        run(Command::new(&python)
-            .args([
-                "-m",
-                "pip",
-                "install",
-                "-q",
-                "--force-reinstall",
-                "--no-deps",
-            ])
-            .arg(&wheel))
-    })?;
+    r.step("install the wheel", || install_wheel(&python, &wheel))?;
     r.step("pytest tests/python (newest protobuf)", || {
         pytest(&python, Some(&published), &[])
     })?;
+    for (major, sdk) in MCP_SDKS {
+        let venv = r.step(&format!("python venv with {sdk}"), || {
+            ensure_venv_in(
+                &tools_dir().join(format!("venv-mcp{major}")),
+                &root().join(format!("tests/python/requirements-mcp{major}.txt")),
+            )
+        })?;
+        r.step(&format!("install the wheel ({sdk})"), || {
+            install_wheel(&venv, &wheel)
+        })?;
+        r.step(&format!("pytest tests/python/test_mcp.py ({sdk})"), || {
+            run(Command::new(&venv).current_dir(root()).args([
+                "-m",
+                "pytest",
+                "-q",
+                "-p",
+                "no:cacheprovider",
+                "tests/python/test_mcp.py",
+            ]))
+        })?;
+    }
     let oldest = r.step(
         "python venv with the oldest protobuf (4.21)",
         ensure_oldest_venv,
@@ -68,6 +88,21 @@ pub(crate) fn steps(r: &mut Runner) -> Result<()> {
         )
     })?;
     Ok(())
+}
+
+/// Installs the wheel into the venv of `python`, without its dependencies
+/// (the venv's requirements pin them).
+fn install_wheel(python: &Path, wheel: &Path) -> Result<()> {
+    run(Command::new(python)
+        .args([
+            "-m",
+            "pip",
+            "install",
+            "-q",
+            "--force-reinstall",
+            "--no-deps",
+        ])
+        .arg(wheel))
 }
 
 fn pytest(python: &Path, published: Option<&Path>, env: &[(&str, &str)]) -> Result<()> {
