@@ -197,7 +197,7 @@ where
             return Step::Stop(None);
         }
         match watch.after(&mark) {
-            Some(gave_up) => Step::Stop(Some(gave_up)),
+            Some(gave_up) => Step::Stop(Some(Box::new(gave_up))),
             None => Step::Go,
         }
     }
@@ -218,7 +218,7 @@ where
         while let Some(item) = first.next().or_else(|| framer.next_item()) {
             let done = self.decode_and_work(item);
             if let Step::Stop(gave_up) = self.emit_marked(done, watch) {
-                return gave_up;
+                return gave_up.map(|g| *g);
             }
         }
         None
@@ -317,7 +317,7 @@ where
             next += 1;
             for one in done {
                 if let Step::Stop(gave_up) = self.emit_marked(one, watch) {
-                    return gave_up;
+                    return gave_up.map(|g| *g);
                 }
             }
         }
@@ -328,7 +328,7 @@ where
 enum Step {
     Go,
     /// Stop, having given up reading (or not: the run failed).
-    Stop(Option<GaveUp>),
+    Stop(Option<Box<GaveUp>>),
 }
 
 impl<T, W, E> Visit for Visitor<'_, W, E>

@@ -426,15 +426,15 @@ impl<'a> Framer<'a> {
                 None => None,
                 Some(Ok(line)) => Some(Item {
                     pending: Pending::Line(line),
-                    end: lines.position(),
+                    end: JsonLinesReader::position(lines),
                     breaks: false,
                 }),
                 Some(Err(err)) => {
                     // An I/O error: nothing follows it.
                     let not_json = !is_json(lines.last_line());
                     Some(Item {
-                        pending: Pending::Ready(entry_error(&err), not_json),
-                        end: lines.position(),
+                        pending: Pending::Ready(Box::new(entry_error(&err)), not_json),
+                        end: JsonLinesReader::position(lines),
                         breaks: false,
                     })
                 }
@@ -443,13 +443,13 @@ impl<'a> Framer<'a> {
                 None => None,
                 Some(Ok(frame)) => Some(Item {
                     pending: Pending::Frame(frame),
-                    end: frames.position(),
+                    end: DelimitedReader::position(frames),
                     breaks: false,
                 }),
                 // The framing is broken: this is the last frame.
                 Some(Err(err)) => Some(Item {
-                    pending: Pending::Ready(entry_error(&err), false),
-                    end: frames.position(),
+                    pending: Pending::Ready(Box::new(entry_error(&err)), false),
+                    end: DelimitedReader::position(frames),
                     breaks: true,
                 }),
             },
@@ -490,7 +490,7 @@ pub(crate) struct Item {
 enum Pending {
     /// A record made while framing (an error), and whether its text was
     /// not JSON at all.
-    Ready(Record, bool),
+    Ready(Box<Record>, bool),
     Line(RawLine),
     Frame(Frame),
 }
@@ -519,7 +519,7 @@ impl Item {
     pub(crate) fn decode(self, options: &ReadOptions) -> (Record, Mark) {
         let (end, breaks) = (self.end, self.breaks);
         let (record, not_json) = match self.pending {
-            Pending::Ready(record, not_json) => (record, not_json),
+            Pending::Ready(record, not_json) => (*record, not_json),
             Pending::Line(line) => {
                 let json_options = JsonOptions::default().limits(options.limits);
                 match line.parse(&json_options) {
