@@ -4,7 +4,9 @@ Writes a JSON Lines file of N entries made from examples/good (every entry
 given its own actor, request and event ids, so no two lines are the same),
 then times `complog validate --quiet --jobs J` on it for each J, ROUNDS
 times, interleaved so that load from elsewhere falls on every J alike, and
-prints the medians, MB/s and the ratio to --jobs 1.
+prints the medians and best runs, MB/s, the ratio to --jobs 1, and the CPU
+time the process used (user and system, all threads): MB per CPU second is
+the throughput of one core, whatever else the machine is running.
 
     python3 benches/complog_jobs.py target/release/complog [N] [ROUNDS] [JOBS...]
 
@@ -13,6 +15,7 @@ The file is written next to the binary and removed at the end.
 
 import json
 import os
+import resource
 import statistics
 import subprocess
 import sys
@@ -54,8 +57,10 @@ def main():
     size = path.stat().st_size
     try:
         times = {j: [] for j in jobs}
+        cpu = {j: [] for j in jobs}
         for _ in range(rounds):
             for j in jobs:
+                used = resource.getrusage(resource.RUSAGE_CHILDREN)
                 start = time.perf_counter()
                 done = subprocess.run(
                     [binary, "validate", "--quiet", "--jobs", str(j), str(path)],
@@ -63,17 +68,23 @@ def main():
                     stderr=subprocess.DEVNULL,
                 )
                 times[j].append(time.perf_counter() - start)
+                after = resource.getrusage(resource.RUSAGE_CHILDREN)
+                cpu[j].append(after.ru_utime + after.ru_stime - used.ru_utime - used.ru_stime)
                 if done.returncode not in (0, 1):
                     sys.exit(f"complog exited {done.returncode}")
         print(f"{n} entries, {size / 1e6:.1f} MB, load average {os.getloadavg()[0]:.2f}")
-        print("| --jobs | median s | best s | MB/s (median) | MB/s per thread | × --jobs 1 |")
-        print("|---:|---:|---:|---:|---:|---:|")
-        base = statistics.median(times[jobs[0]])
+        print(
+            "| --jobs | wall s (median) | wall s (best) | MB/s (median) | × --jobs 1 (median) "
+            "| × --jobs 1 (best) | CPU s (median) | MB per CPU second |"
+        )
+        print("|---:|---:|---:|---:|---:|---:|---:|---:|")
+        base, base_best = statistics.median(times[jobs[0]]), min(times[jobs[0]])
         for j in jobs:
-            med = statistics.median(times[j])
-            mbs = size / 1e6 / med
+            med, best = statistics.median(times[j]), min(times[j])
+            cpu_med = statistics.median(cpu[j])
             print(
-                f"| {j} | {med:.3f} | {min(times[j]):.3f} | {mbs:.0f} | {mbs / j:.0f} | {base / med:.2f} |"
+                f"| {j} | {med:.3f} | {best:.3f} | {size / 1e6 / med:.0f} | {base / med:.2f} "
+                f"| {base_best / best:.2f} | {cpu_med:.3f} | {size / 1e6 / cpu_med:.0f} |"
             )
     finally:
         path.unlink()
