@@ -37,16 +37,22 @@ pub(crate) fn run(args: &ConvertArgs) -> Result<ExitCode> {
     }
     let read = args.read.options();
     let mut sink = Sink::open(args.to, args.output.as_deref(), Document::One, read.limits)?;
+    let shape = sink.shape();
     let (mut written, mut refused) = (0u64, 0u64);
-    let unreadable =
-        driver::run_readable(&sources, &read, &mut Progress::new(true), |at, decoded| {
-            if sink.write(decoded.entry, decoded.raw.as_deref(), &at)? {
+    let unreadable = driver::run_readable(
+        &sources,
+        &read,
+        &mut Progress::new(true),
+        |at, decoded| shape.prepare(decoded.entry, decoded.raw, &at),
+        |prepared| {
+            if sink.commit(prepared)? {
                 written += 1;
             } else {
                 refused += 1;
             }
             Ok(())
-        })?;
+        },
+    )?;
     let failed = unreadable + refused;
     sink.finish()?;
     if failed > 0 {

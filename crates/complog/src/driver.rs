@@ -1,15 +1,28 @@
 //! The one loop of the commands that read entries (`validate`, `convert`,
-//! `redact`, `export`): every source in order, every record to the command's
-//! handler, progress on a terminal, and what went wrong with the sources as a
-//! whole.
+//! `redact`, `export`): every source in order, every record to the
+//! command's handler, progress on a terminal, and what went wrong with the
+//! sources as a whole.
+//!
+//! A command's handler is two halves: `work`, which turns a record into
+//! what the command prints or writes and may run on any thread, and `emit`,
+//! which prints or writes it and runs on the calling thread, record after
+//! record in input order. The entries of a large JSON Lines or binary
+//! source are framed on the calling thread into batches, a pool of `--jobs`
+//! threads decodes them and does the work, and `emit` takes the batches in
+//! order, so that what is printed, on standard output and on standard
+//! error, is the same whatever the number of threads. Small sources (one
+//! batch) and `--jobs 1` do everything on the calling thread.
 
+use std::collections::BTreeMap;
 use std::ops::ControlFlow;
-use std::sync::Arc;
 use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::{Arc, Mutex, mpsc};
 
-use anyhow::{Result, bail};
+use anyhow::{Result, anyhow, bail};
 
-use crate::input::{self, Decoded, ReadOptions, Record, Source};
+use crate::input::{
+    self, Decoded, Framer, GaveUp, Item, Mark, ReadOptions, Record, Source, Visit, Watch,
+};
 use crate::progress::Progress;
 
 /// What to do when a source cannot be opened or read as a whole.
@@ -33,16 +46,28 @@ pub(crate) struct Totals {
     pub(crate) unread_bytes: u64,
 }
 
-/// Reads every source, handing each record to `handle` with the source's
-/// label and the progress line (to clear before printing). A handler's
-/// error stops the run and is returned.
+/// Entries framed into one batch for the threads, at most.
+const BATCH_ENTRIES: usize = 512;
+/// Bytes of entries in one batch, about at most.
+const BATCH_BYTES: usize = 1 << 20;
+
+/// The default for `--jobs`: every core.
+pub(crate) fn default_jobs() -> usize {
+    std::thread::available_parallelism().map_or(1, std::num::NonZeroUsize::get)
+}
+
+/// Reads every source, handing each record to `work` (on any thread) and
+/// what it made to `emit` (on this thread, in input order), with the
+/// source's label and, for `emit`, the progress line (to clear before
+/// printing). An error of `emit` stops the run and is returned.
 #[allow(clippy::print_stderr)]
-pub(crate) fn run(
+pub(crate) fn run<T: Send>(
     sources: &[Source],
     options: &ReadOptions,
     progress: &mut Progress,
     on_source_error: OnSourceError,
-    mut handle: impl FnMut(&str, Record, &mut Progress) -> Result<()>,
+    work: impl Fn(&str, Record) -> T + Sync,
+    mut emit: impl FnMut(&str, T, &mut Progress) -> Result<()>,
 ) -> Result<Totals> {
     let mut totals = Totals::default();
     let bytes = Arc::new(AtomicU64::new(0));
@@ -50,18 +75,18 @@ pub(crate) fn run(
     for source in sources {
         let label = source.label();
         totals.sources += 1;
-        let mut failed = None;
-        let mut visit = |record: Record| {
-            records += 1;
-            if let Err(err) = handle(&label, record, progress) {
-                failed = Some(err);
-                return ControlFlow::Break(());
-            }
-            progress.tick(records, bytes.load(Ordering::Relaxed), &label);
-            ControlFlow::Continue(())
+        let mut visitor = Visitor {
+            label: &label,
+            options,
+            bytes: &bytes,
+            records: &mut records,
+            progress,
+            work: &work,
+            emit: &mut emit,
+            failed: None,
         };
-        let read = input::read(source, options, &bytes, &mut visit);
-        if let Some(err) = failed {
+        let read = input::read(source, options, &bytes, &mut visitor);
+        if let Some(err) = visitor.failed {
             progress.clear();
             return Err(err);
         }
@@ -89,14 +114,16 @@ pub(crate) fn run(
 /// [`run`] for the commands that transform entries (`convert`, `redact`,
 /// `export`), which stop on a source that cannot be read: an entry that
 /// cannot be read is reported on standard error as skipped (its label, code
-/// and message) and counted; every other one goes to `handle` with its
-/// label. Returns how many were skipped.
+/// and message) and counted; every other one goes to `work` (on any thread)
+/// with its label, and what that made to `emit` (on this thread, in input
+/// order). Returns how many were skipped.
 #[allow(clippy::print_stderr)]
-pub(crate) fn run_readable(
+pub(crate) fn run_readable<T: Send>(
     sources: &[Source],
     options: &ReadOptions,
     progress: &mut Progress,
-    mut handle: impl FnMut(String, Decoded) -> Result<()>,
+    work: impl Fn(String, Decoded) -> T + Sync,
+    mut emit: impl FnMut(T) -> Result<()>,
 ) -> Result<u64> {
     let mut skipped = 0u64;
     run(
@@ -104,21 +131,225 @@ pub(crate) fn run_readable(
         options,
         progress,
         OnSourceError::Stop,
-        |label, record, progress| {
+        |label, record| {
             let at = record.label(label);
             match record.result {
-                Err(problem) => {
-                    progress.clear();
-                    eprintln!(
-                        "complog: {at}: skipped: {}: {}",
-                        problem.code, problem.message
-                    );
-                    skipped += 1;
-                    Ok(())
-                }
-                Ok(decoded) => handle(at, decoded),
+                Err(problem) => Err((at, problem)),
+                Ok(decoded) => Ok(work(at, decoded)),
             }
+        },
+        |_, out, progress| match out {
+            Err((at, problem)) => {
+                progress.clear();
+                eprintln!(
+                    "complog: {at}: skipped: {}: {}",
+                    problem.code, problem.message
+                );
+                skipped += 1;
+                Ok(())
+            }
+            Ok(out) => emit(out),
         },
     )?;
     Ok(skipped)
+}
+
+/// Reads one source for [`run`].
+struct Visitor<'a, W, E> {
+    label: &'a str,
+    options: &'a ReadOptions,
+    bytes: &'a AtomicU64,
+    records: &'a mut u64,
+    progress: &'a mut Progress,
+    work: &'a W,
+    emit: &'a mut E,
+    /// The error that stopped the run.
+    failed: Option<anyhow::Error>,
+}
+
+/// A record's work, done, with its mark.
+type Done<T> = (Mark, T);
+
+impl<T, W, E> Visitor<'_, W, E>
+where
+    T: Send,
+    W: Fn(&str, Record) -> T + Sync,
+    E: FnMut(&str, T, &mut Progress) -> Result<()>,
+{
+    /// Emits one record's work; `Break` when the run must stop.
+    fn emit(&mut self, out: T) -> ControlFlow<()> {
+        *self.records += 1;
+        if let Err(err) = (self.emit)(self.label, out, self.progress) {
+            self.failed = Some(err);
+            return ControlFlow::Break(());
+        }
+        self.progress.tick(
+            *self.records,
+            self.bytes.load(Ordering::Relaxed),
+            self.label,
+        );
+        ControlFlow::Continue(())
+    }
+
+    /// Emits a decoded record, then asks the watch whether to go on.
+    fn emit_marked(&mut self, (mark, out): Done<T>, watch: &mut Watch) -> Step {
+        if self.emit(out).is_break() {
+            return Step::Stop(None);
+        }
+        match watch.after(&mark) {
+            Some(gave_up) => Step::Stop(Some(Box::new(gave_up))),
+            None => Step::Go,
+        }
+    }
+
+    fn decode_and_work(&self, item: Item) -> Done<T> {
+        let (record, mark) = item.decode(self.options);
+        (mark, (self.work)(self.label, record))
+    }
+
+    /// The whole stream on this thread, starting with `first`.
+    fn sequential(
+        &mut self,
+        first: Vec<Item>,
+        framer: &mut Framer<'_>,
+        watch: &mut Watch,
+    ) -> Option<GaveUp> {
+        let mut first = first.into_iter();
+        while let Some(item) = first.next().or_else(|| framer.next_item()) {
+            let done = self.decode_and_work(item);
+            if let Step::Stop(gave_up) = self.emit_marked(done, watch) {
+                return gave_up.map(|g| *g);
+            }
+        }
+        None
+    }
+
+    /// The stream decoded and worked on by `jobs` threads, emitted here in
+    /// order, with at most two batches per thread in flight.
+    fn parallel(
+        &mut self,
+        first: Vec<Item>,
+        framer: &mut Framer<'_>,
+        watch: &mut Watch,
+        jobs: usize,
+    ) -> Option<GaveUp> {
+        let in_flight = 2 * jobs;
+        let (job_tx, job_rx) = mpsc::channel::<(u64, Vec<Item>)>();
+        let (done_tx, done_rx) = mpsc::channel::<(u64, Vec<Done<T>>)>();
+        let job_rx = Mutex::new(job_rx);
+        let this = &*self;
+        let (label, options, work) = (this.label, this.options, this.work);
+        std::thread::scope(|scope| {
+            for _ in 0..jobs {
+                let (job_rx, done_tx) = (&job_rx, done_tx.clone());
+                scope.spawn(move || {
+                    loop {
+                        let job = match job_rx.lock() {
+                            Ok(rx) => rx.recv(),
+                            Err(_) => break,
+                        };
+                        let Ok((seq, items)) = job else { break };
+                        let done: Vec<Done<T>> = items
+                            .into_iter()
+                            .map(|item| {
+                                let (record, mark) = item.decode(options);
+                                (mark, work(label, record))
+                            })
+                            .collect();
+                        if done_tx.send((seq, done)).is_err() {
+                            break;
+                        }
+                    }
+                });
+            }
+            drop(done_tx);
+            let result = self.feed_and_emit(first, framer, watch, &job_tx, &done_rx, in_flight);
+            // Let the threads finish: they see the end of the jobs.
+            drop(job_tx);
+            result
+        })
+    }
+
+    /// Sends batches to the threads and emits their results in order.
+    fn feed_and_emit(
+        &mut self,
+        first: Vec<Item>,
+        framer: &mut Framer<'_>,
+        watch: &mut Watch,
+        job_tx: &mpsc::Sender<(u64, Vec<Item>)>,
+        done_rx: &mpsc::Receiver<(u64, Vec<Done<T>>)>,
+        in_flight: usize,
+    ) -> Option<GaveUp> {
+        let mut waiting: BTreeMap<u64, Vec<Done<T>>> = BTreeMap::new();
+        let (mut sent, mut next) = (0u64, 0u64);
+        let mut batch = Some(first);
+        loop {
+            while sent - next < in_flight as u64 {
+                let items = batch
+                    .take()
+                    .unwrap_or_else(|| framer.next_batch(BATCH_ENTRIES, BATCH_BYTES));
+                if items.is_empty() {
+                    break;
+                }
+                if job_tx.send((sent, items)).is_err() {
+                    self.failed = Some(anyhow!("a worker thread stopped"));
+                    return None;
+                }
+                sent += 1;
+            }
+            if next == sent {
+                return None;
+            }
+            let done = loop {
+                if let Some(done) = waiting.remove(&next) {
+                    break done;
+                }
+                match done_rx.recv() {
+                    Ok((seq, done)) => {
+                        waiting.insert(seq, done);
+                    }
+                    Err(_) => {
+                        self.failed = Some(anyhow!("a worker thread stopped"));
+                        return None;
+                    }
+                }
+            };
+            next += 1;
+            for one in done {
+                if let Step::Stop(gave_up) = self.emit_marked(one, watch) {
+                    return gave_up.map(|g| *g);
+                }
+            }
+        }
+    }
+}
+
+/// Whether to go on after a record.
+enum Step {
+    Go,
+    /// Stop, having given up reading (or not: the run failed).
+    Stop(Option<Box<GaveUp>>),
+}
+
+impl<T, W, E> Visit for Visitor<'_, W, E>
+where
+    T: Send,
+    W: Fn(&str, Record) -> T + Sync,
+    E: FnMut(&str, T, &mut Progress) -> Result<()>,
+{
+    fn record(&mut self, record: Record) -> ControlFlow<()> {
+        let out = (self.work)(self.label, record);
+        self.emit(out)
+    }
+
+    fn stream(&mut self, framer: &mut Framer<'_>, mut watch: Watch) -> Option<GaveUp> {
+        let first = framer.next_batch(BATCH_ENTRIES, BATCH_BYTES);
+        let jobs = self.options.jobs;
+        // One batch is the whole of a small source: no threads for it.
+        if jobs <= 1 || first.len() < BATCH_ENTRIES && framer.is_done() {
+            self.sequential(first, framer, &mut watch)
+        } else {
+            self.parallel(first, framer, &mut watch, jobs)
+        }
+    }
 }

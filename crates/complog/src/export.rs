@@ -190,8 +190,9 @@ pub(crate) fn run(args: &ExportArgs) -> Result<ExitCode> {
         &sources,
         &args.read.options(),
         &mut Progress::new(!args.quiet),
-        |at, decoded| {
-            writer.push(decoded.entry).context(at)?;
+        |at, decoded| (at, decoded.entry),
+        |(at, entry)| {
+            writer.push(entry).context(at)?;
             exported += 1;
             Ok(())
         },

@@ -11,7 +11,7 @@ use std::sync::atomic::{AtomicU64, Ordering};
 use lokryn_compliance_log::codec::Limits;
 use lokryn_compliance_log::compress::{self, Compression};
 use lokryn_compliance_log::json::{self, JsonOptions};
-use lokryn_compliance_log::stream::{DelimitedReader, Format, JsonLinesReader};
+use lokryn_compliance_log::stream::{DelimitedReader, Format, Frame, JsonLinesReader, RawLine};
 use lokryn_compliance_log::{Error, LogEntry};
 
 /// Extensions picked up when walking a directory, also under a compression
@@ -185,6 +185,9 @@ pub(crate) struct ReadOptions {
     /// Stop reading JSON Lines after this many lines in a row that are not
     /// JSON at all (0: never): past that point the input is not JSON Lines.
     pub(crate) max_non_json_lines: u64,
+    /// How many threads decode and handle the entries of a JSON Lines or
+    /// binary source (1: all on the calling thread).
+    pub(crate) jobs: usize,
 }
 
 /// How reading a source ended.
@@ -219,7 +222,19 @@ pub(crate) fn format_of_path(path: &Path) -> Option<Format> {
     Format::from_extension(&Compression::strip_extension(path))
 }
 
-/// Reads every entry of `source`, calling `visit` for each until it breaks.
+/// What reading a source hands its records to.
+pub(crate) trait Visit {
+    /// One record, in order; `Break` stops reading.
+    fn record(&mut self, record: Record) -> ControlFlow<()>;
+    /// A JSON Lines or binary stream, framed but not decoded: the visitor
+    /// takes items from `framer` and [`Item::decode`]s them (possibly on
+    /// other threads), handles the records in order, and watches each with
+    /// a [`Watch`]. Returns where reading gave up, or `None` at the end of
+    /// the stream or when the visitor stopped.
+    fn stream(&mut self, framer: &mut Framer<'_>, watch: Watch) -> Option<GaveUp>;
+}
+
+/// Reads every entry of `source`, handing each to `visit` until it breaks.
 /// gzip and zstd input is decompressed, whatever its name. `bytes_read` is
 /// updated as input is consumed. Returns how reading ended, or an I/O error
 /// opening or reading the source as a whole.
@@ -227,13 +242,13 @@ pub(crate) fn read(
     source: &Source,
     options: &ReadOptions,
     bytes_read: &Arc<AtomicU64>,
-    visit: &mut dyn FnMut(Record) -> ControlFlow<()>,
+    visit: &mut dyn Visit,
 ) -> io::Result<ReadEnd> {
     let raw: Box<dyn Read + Send> = match source {
         Source::Stdin => Box::new(io::stdin()),
         Source::File(path) => Box::new(File::open(path)?),
         Source::Ledger(dir) => {
-            read_ledger(dir, options, bytes_read, visit)?;
+            read_ledger(dir, options, bytes_read, &mut |r| visit.record(r))?;
             return Ok(ReadEnd { unread: None });
         }
     };
@@ -262,7 +277,7 @@ pub(crate) fn read(
     let mut reader = io::Cursor::new(head.clone()).chain(reader);
     let whole = ReadEnd { unread: None };
     if head.is_empty() {
-        let _ = visit(Record {
+        let _ = visit.record(Record {
             index: 0,
             line: None,
             offset: None,
@@ -282,20 +297,27 @@ pub(crate) fn read(
         })
         .unwrap_or_else(|| Format::sniff(&head));
     let json_options = JsonOptions::default().limits(options.limits);
-    let gave_up = match format {
+    let (gave_up, framed) = match format {
         Format::Json => {
-            read_json_document(&mut reader, options, &json_options, visit)?;
-            None
+            read_json_document(&mut reader, options, &json_options, &mut |r| {
+                visit.record(r)
+            })?;
+            (None, 0)
         }
-        Format::JsonLines => read_json_lines(&mut reader, options, json_options, visit),
-        _ => read_delimited(&mut reader, options, visit),
+        format => {
+            let mut framer = Framer::new(&mut reader, format, options, json_options);
+            let watch = Watch::new(&framer, options);
+            let gave_up = visit.stream(&mut framer, watch);
+            (gave_up, framer.position())
+        }
     };
     let Some(at) = gave_up else {
         return Ok(whole);
     };
     // Count what is left, in bounded memory (a broken compressed stream
-    // stops the count where it breaks).
-    let mut unread = 0u64;
+    // stops the count where it breaks): what was framed past the point of
+    // giving up (read ahead for other threads), then the rest.
+    let mut unread = framed.saturating_sub(at.record.offset.unwrap_or(framed));
     let mut buf = vec![0u8; 64 * 1024];
     while let Ok(n) = reader.read(&mut buf) {
         if n == 0 {
@@ -304,7 +326,7 @@ pub(crate) fn read(
         unread += n as u64;
     }
     if unread > 0 {
-        let _ = visit(Record {
+        let _ = visit.record(Record {
             result: Err(Problem {
                 code: "GAVE_UP",
                 message: format!("stopped reading: {}; {unread} bytes left unread", at.reason),
@@ -318,7 +340,8 @@ pub(crate) fn read(
 }
 
 /// Where and why reading stopped before the end of the input.
-struct GaveUp {
+#[derive(Debug)]
+pub(crate) struct GaveUp {
     /// Positions the GAVE_UP record at the next entry.
     record: Record,
     reason: String,
@@ -342,105 +365,269 @@ impl GaveUp {
     }
 }
 
-/// JSON Lines: every line that is JSON is judged, whether or not it is an
-/// entry; only a run of lines that are not JSON at all (a binary file read
-/// as text) makes reading give up.
-fn read_json_lines(
-    reader: &mut dyn BufRead,
-    options: &ReadOptions,
-    json_options: JsonOptions,
-    visit: &mut dyn FnMut(Record) -> ControlFlow<()>,
-) -> Option<GaveUp> {
-    let mut lines = JsonLinesReader::with_options(reader, json_options);
-    let mut run = 0u64;
-    while let Some(result) = lines.next_positioned() {
-        let record = match result {
-            Ok((at, entry)) => Record {
-                index: at.index,
-                line: Some(at.line),
-                offset: Some(at.offset),
-                single: false,
-                result: Ok(Decoded { entry, raw: None }),
-            },
-            Err(err) => entry_error(&err),
+/// Frames the entries of a JSON Lines or length-delimited stream without
+/// decoding them: the sequential part of reading.
+pub(crate) struct Framer<'a> {
+    kind: FramerKind<'a>,
+    /// The stream ended (or its framing broke).
+    done: bool,
+}
+
+enum FramerKind<'a> {
+    Lines(JsonLinesReader<&'a mut dyn BufRead>),
+    Frames(DelimitedReader<&'a mut dyn BufRead>),
+}
+
+impl std::fmt::Debug for Framer<'_> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Framer")
+            .field("position", &self.position())
+            .field("done", &self.done)
+            .finish()
+    }
+}
+
+impl<'a> Framer<'a> {
+    fn new(
+        reader: &'a mut dyn BufRead,
+        format: Format,
+        options: &ReadOptions,
+        json_options: JsonOptions,
+    ) -> Self {
+        let kind = match format {
+            Format::JsonLines => {
+                FramerKind::Lines(JsonLinesReader::with_options(reader, json_options))
+            }
+            _ => FramerKind::Frames(DelimitedReader::with_limits(reader, options.limits)),
         };
-        let not_json = record.result.is_err() && !is_json(lines.last_line());
-        run = if not_json { run + 1 } else { 0 };
-        let (index, line) = (record.index, record.line);
-        if visit(record).is_break() {
+        Self { kind, done: false }
+    }
+
+    /// Bytes (of the decompressed stream) framed so far.
+    pub(crate) fn position(&self) -> u64 {
+        match &self.kind {
+            FramerKind::Lines(lines) => lines.position(),
+            FramerKind::Frames(frames) => frames.position(),
+        }
+    }
+
+    /// Whether the stream has ended.
+    pub(crate) fn is_done(&self) -> bool {
+        self.done
+    }
+
+    /// The next framed entry, `None` at the end of the stream.
+    pub(crate) fn next_item(&mut self) -> Option<Item> {
+        if self.done {
             return None;
         }
-        if options.max_non_json_lines > 0 && run >= options.max_non_json_lines {
+        let item = match &mut self.kind {
+            FramerKind::Lines(lines) => match lines.next_line() {
+                None => None,
+                Some(Ok(line)) => Some(Item {
+                    pending: Pending::Line(line),
+                    end: JsonLinesReader::position(lines),
+                    breaks: false,
+                }),
+                Some(Err(err)) => {
+                    // An I/O error: nothing follows it.
+                    let not_json = !is_json(lines.last_line());
+                    Some(Item {
+                        pending: Pending::Ready(Box::new(entry_error(&err)), not_json),
+                        end: JsonLinesReader::position(lines),
+                        breaks: false,
+                    })
+                }
+            },
+            FramerKind::Frames(frames) => match frames.next_frame() {
+                None => None,
+                Some(Ok(frame)) => Some(Item {
+                    pending: Pending::Frame(frame),
+                    end: DelimitedReader::position(frames),
+                    breaks: false,
+                }),
+                // The framing is broken: this is the last frame.
+                Some(Err(err)) => Some(Item {
+                    pending: Pending::Ready(Box::new(entry_error(&err)), false),
+                    end: DelimitedReader::position(frames),
+                    breaks: true,
+                }),
+            },
+        };
+        if item.as_ref().is_none_or(|i| i.breaks) {
+            self.done = true;
+        }
+        item
+    }
+
+    /// Up to `max_items` framed entries holding about `max_bytes` at most
+    /// (at least one entry, unless the stream has ended).
+    pub(crate) fn next_batch(&mut self, max_items: usize, max_bytes: usize) -> Vec<Item> {
+        let mut batch = Vec::new();
+        let mut bytes = 0usize;
+        while batch.len() < max_items && bytes < max_bytes {
+            let Some(item) = self.next_item() else {
+                break;
+            };
+            bytes += item.size();
+            batch.push(item);
+        }
+        batch
+    }
+}
+
+/// One framed entry of a stream.
+#[derive(Debug)]
+pub(crate) struct Item {
+    pending: Pending,
+    /// Where the entry ends in the stream.
+    end: u64,
+    /// The framing broke at this entry: nothing after it can be read.
+    breaks: bool,
+}
+
+#[derive(Debug)]
+enum Pending {
+    /// A record made while framing (an error), and whether its text was
+    /// not JSON at all.
+    Ready(Box<Record>, bool),
+    Line(RawLine),
+    Frame(Frame),
+}
+
+/// What [`Watch::after`] needs to know of a record once it is decoded.
+#[derive(Debug, Clone, Copy)]
+pub(crate) struct Mark {
+    index: u64,
+    line: Option<u64>,
+    not_json: bool,
+    end: u64,
+    breaks: bool,
+}
+
+impl Item {
+    fn size(&self) -> usize {
+        match &self.pending {
+            Pending::Ready(..) => 0,
+            Pending::Line(line) => line.bytes.len(),
+            Pending::Frame(frame) => frame.bytes.len(),
+        }
+    }
+
+    /// Decodes the entry (the costly part, which any thread can do): the
+    /// record, and its mark for the [`Watch`].
+    pub(crate) fn decode(self, options: &ReadOptions) -> (Record, Mark) {
+        let (end, breaks) = (self.end, self.breaks);
+        let (record, not_json) = match self.pending {
+            Pending::Ready(record, not_json) => (*record, not_json),
+            Pending::Line(line) => {
+                let json_options = JsonOptions::default().limits(options.limits);
+                match line.parse(&json_options) {
+                    Ok((at, entry)) => (
+                        Record {
+                            index: at.index,
+                            line: Some(at.line),
+                            offset: Some(at.offset),
+                            single: false,
+                            result: Ok(Decoded { entry, raw: None }),
+                        },
+                        false,
+                    ),
+                    Err(err) => (entry_error(&err), !is_json(&line.bytes)),
+                }
+            }
+            Pending::Frame(frame) => {
+                let result =
+                    lokryn_compliance_log::codec::decode_with(&frame.bytes, &options.limits)
+                        .map_err(|e| Problem::from_error(&e))
+                        .map(|entry| Decoded {
+                            entry,
+                            raw: Some(frame.bytes),
+                        });
+                let record = Record {
+                    index: frame.index,
+                    line: None,
+                    offset: Some(frame.offset),
+                    single: false,
+                    result,
+                };
+                (record, false)
+            }
+        };
+        let mark = Mark {
+            index: record.index,
+            line: record.line,
+            not_json,
+            end,
+            breaks,
+        };
+        (record, mark)
+    }
+}
+
+/// Decides, record after record in order, when reading a stream must give
+/// up. JSON Lines: every line that is JSON is judged, whether or not it is
+/// an entry; only a run of lines that are not JSON at all (a binary file
+/// read as text) makes reading give up. Length-delimited binary: an entry
+/// whose bytes do not decode is judged unreadable and reading goes on with
+/// the next, however many there are; reading gives up only where the
+/// framing breaks (a length prefix that is not a varint, or that claims
+/// more than the limit or than the input holds), as nothing after that
+/// point can be located.
+#[derive(Debug)]
+pub(crate) struct Watch {
+    lines: bool,
+    max_non_json_lines: u64,
+    run: u64,
+}
+
+impl Watch {
+    fn new(framer: &Framer<'_>, options: &ReadOptions) -> Self {
+        Self {
+            lines: matches!(framer.kind, FramerKind::Lines(_)),
+            max_non_json_lines: options.max_non_json_lines,
+            run: 0,
+        }
+    }
+
+    /// After the record marked `mark` was handled: where to give up, if
+    /// reading must stop there.
+    pub(crate) fn after(&mut self, mark: &Mark) -> Option<GaveUp> {
+        let index = mark.index;
+        if mark.breaks {
             return Some(GaveUp::after(
                 index + 1,
-                line.map(|l| l + 1),
-                lines.position(),
+                None,
+                mark.end,
+                format!(
+                    "the length prefix of entry {index} cannot be trusted, so no later \
+                     entry can be found"
+                ),
+            ));
+        }
+        if !self.lines {
+            return None;
+        }
+        self.run = if mark.not_json { self.run + 1 } else { 0 };
+        let run = self.run;
+        (self.max_non_json_lines > 0 && run >= self.max_non_json_lines).then(|| {
+            GaveUp::after(
+                index + 1,
+                mark.line.map(|l| l + 1),
+                mark.end,
                 format!(
                     "{run} lines in a row are not JSON at all: this input is probably not \
                      JSON Lines (use --input-format to say what it is)"
                 ),
-            ));
-        }
+            )
+        })
     }
-    None
 }
 
 /// Whether a line is JSON (any JSON value; whether it is an entry is the
 /// reader's business).
 fn is_json(line: &[u8]) -> bool {
     serde_json::from_slice::<serde::de::IgnoredAny>(line.trim_ascii()).is_ok()
-}
-
-/// Length-delimited binary: an entry whose bytes do not decode is judged
-/// unreadable and reading goes on with the next, however many there are;
-/// reading gives up only where the framing breaks (a length prefix that is
-/// not a varint, or that claims more than the limit or than the input
-/// holds), as nothing after that point can be located.
-fn read_delimited(
-    reader: &mut dyn BufRead,
-    options: &ReadOptions,
-    visit: &mut dyn FnMut(Record) -> ControlFlow<()>,
-) -> Option<GaveUp> {
-    let mut frames = DelimitedReader::with_limits(reader, options.limits);
-    while let Some(frame) = frames.next_frame() {
-        let record = match frame {
-            Ok(frame) => {
-                let result =
-                    lokryn_compliance_log::codec::decode_with(&frame.bytes, &options.limits)
-                        .map(|entry| Decoded {
-                            entry,
-                            raw: Some(frame.bytes),
-                        })
-                        .map_err(|e| Problem::from_error(&e));
-                Record {
-                    index: frame.index,
-                    line: None,
-                    offset: Some(frame.offset),
-                    single: false,
-                    result,
-                }
-            }
-            Err(err) => {
-                // The framing is broken: this is the last frame.
-                let record = entry_error(&err);
-                let index = record.index;
-                let _ = visit(record);
-                return Some(GaveUp::after(
-                    index + 1,
-                    None,
-                    frames.position(),
-                    format!(
-                        "the length prefix of entry {index} cannot be trusted, so no later \
-                         entry can be found"
-                    ),
-                ));
-            }
-        };
-        if visit(record).is_break() {
-            return None;
-        }
-    }
-    None
 }
 
 /// Turns a stream error (which carries the entry position) into a record.

@@ -99,6 +99,11 @@ pub(crate) struct ReadArgs {
         alias = "max-consecutive-errors"
     )]
     max_non_json_lines: u64,
+    /// Decode and check (or convert, redact, map) the entries of large
+    /// JSON Lines and binary inputs on this many threads; the output is the
+    /// same, in the same order, whatever the number. Default: one per core.
+    #[arg(long, short = 'j', value_name = "N", value_parser = clap::value_parser!(u16).range(1..))]
+    jobs: Option<u16>,
 }
 
 impl ReadArgs {
@@ -112,6 +117,7 @@ impl ReadArgs {
             format: self.format(),
             limits: Limits::with_max_entry_bytes(self.max_entry_bytes),
             max_non_json_lines: self.max_non_json_lines,
+            jobs: self.jobs.map_or_else(driver::default_jobs, usize::from),
         }
     }
 }

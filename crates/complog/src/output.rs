@@ -8,7 +8,7 @@ use anyhow::{Context as _, Result, bail};
 use lokryn_compliance_log::codec::Limits;
 use lokryn_compliance_log::compress::{Compression, Compressor};
 use lokryn_compliance_log::stream::DelimitedWriter;
-use lokryn_compliance_log::{Error, LogEntry, json, validate};
+use lokryn_compliance_log::{LogEntry, json, validate};
 
 use crate::OutputFormat;
 
@@ -62,7 +62,7 @@ pub(crate) enum Document {
 /// the input was read under: a reader with the same `--max-entry-bytes`
 /// reads back everything written.
 pub(crate) enum Sink {
-    Binary(DelimitedWriter<Out>),
+    Binary(DelimitedWriter<Out>, Limits),
     Lines(Out, Limits),
     /// A JSON document, written at the end: the entries kept, how many
     /// there were, and where it goes.
@@ -83,9 +83,10 @@ impl Sink {
         limits: Limits,
     ) -> Result<Self> {
         Ok(match format {
-            OutputFormat::Binary => {
-                Self::Binary(DelimitedWriter::with_limits(open(path, true)?, limits))
-            }
+            OutputFormat::Binary => Self::Binary(
+                DelimitedWriter::with_limits(open(path, true)?, limits),
+                limits,
+            ),
             OutputFormat::Jsonl => Self::Lines(open(path, false)?, limits),
             OutputFormat::Json => Self::Document {
                 entries: Vec::new(),
@@ -97,61 +98,62 @@ impl Sink {
         })
     }
 
-    /// Writes one entry. `raw` is the binary it was read from, if any:
-    /// binary output copies it, so fields this schema does not know
-    /// survive; JSON output warns that it drops them. `Ok(false)` when the
-    /// entry had to be skipped (reported on standard error, naming `at`):
-    /// it has no JSON form, or it is over the limits (refused before any
-    /// byte of it is written).
-    #[allow(clippy::print_stderr)]
-    pub(crate) fn write(&mut self, entry: LogEntry, raw: Option<&[u8]>, at: &str) -> Result<bool> {
+    /// What [`Shape::prepare`] needs to know of this sink, for any thread.
+    pub(crate) fn shape(&self) -> Shape {
         match self {
-            Self::Binary(w) => {
-                let written = match raw {
-                    Some(raw) => w.write_encoded(raw),
-                    None => w.write(&entry),
-                };
-                match written {
-                    Ok(()) => {}
-                    Err(err @ Error::TooLarge { .. }) => {
-                        eprintln!("complog: {at}: skipped: {}: {err}", err.code());
-                        return Ok(false);
-                    }
-                    Err(err) => return Err(err.into()),
-                }
-            }
-            Self::Lines(w, limits) => {
-                let Some(text) = to_json_reporting_loss(&entry, raw, at, limits) else {
-                    return Ok(false);
-                };
-                w.write_all(text.as_bytes())?;
-                w.write_all(b"\n")?;
-            }
-            Self::Document {
-                entries,
-                count,
-                kind,
-                limits,
-                ..
-            } => {
+            Self::Binary(_, limits) => Shape::Binary(*limits),
+            Self::Lines(_, limits) => Shape::Lines(*limits),
+            Self::Document { limits, .. } => Shape::Document(*limits),
+        }
+    }
+
+    /// Writes one entry made ready by [`Shape::prepare`]: prints its
+    /// warnings on standard error, then writes it. `Ok(false)` when the
+    /// entry had to be skipped.
+    #[allow(clippy::print_stderr)]
+    pub(crate) fn commit(&mut self, prepared: Prepared) -> Result<bool> {
+        for message in &prepared.messages {
+            eprintln!("{message}");
+        }
+        match (self, prepared.body) {
+            (Self::Document { count, .. }, Body::Skip) => {
                 *count += 1;
-                if to_json_reporting_loss(&entry, raw, at, limits).is_none() {
-                    return Ok(false);
-                }
+                Ok(false)
+            }
+            (_, Body::Skip) => Ok(false),
+            (Self::Binary(w, _), Body::Bytes(bytes)) => {
+                w.write_encoded(&bytes)?;
+                Ok(true)
+            }
+            (Self::Lines(w, _), Body::Bytes(text)) => {
+                w.write_all(&text)?;
+                Ok(true)
+            }
+            (
+                Self::Document {
+                    entries,
+                    count,
+                    kind,
+                    ..
+                },
+                Body::Entry(entry),
+            ) => {
+                *count += 1;
                 // `--to json` fails at the end unless there is exactly one:
                 // no need to hold more than that.
                 if *kind == Document::Any || entries.is_empty() {
-                    entries.push(entry);
+                    entries.push(*entry);
                 }
+                Ok(true)
             }
+            _ => bail!("an entry was prepared for another output format"),
         }
-        Ok(true)
     }
 
     /// Completes the output.
     pub(crate) fn finish(self) -> Result<()> {
         match self {
-            Self::Binary(w) => {
+            Self::Binary(w, _) => {
                 w.into_inner().finish()?;
             }
             Self::Lines(w, _) => {
@@ -178,15 +180,83 @@ impl Sink {
     }
 }
 
-/// The entry's JSON, warning on standard error about unknown fields (in
-/// `raw`) that JSON cannot carry; `None` (reported) when the entry has no
-/// JSON form.
-#[allow(clippy::print_stderr)]
+/// The output format and limits of a [`Sink`]: enough to make entries
+/// ready for it on any thread.
+#[derive(Debug, Clone, Copy)]
+pub(crate) enum Shape {
+    Binary(Limits),
+    Lines(Limits),
+    Document(Limits),
+}
+
+/// An entry made ready for a [`Sink`]: what to print on standard error,
+/// and what to write.
+#[derive(Debug)]
+pub(crate) struct Prepared {
+    messages: Vec<String>,
+    body: Body,
+}
+
+#[derive(Debug)]
+enum Body {
+    /// Nothing: the entry is skipped (the messages say why).
+    Skip,
+    /// The entry's encoding (binary, without its length prefix) or its JSON
+    /// line (with its newline).
+    Bytes(Vec<u8>),
+    /// The entry, for a JSON document.
+    Entry(Box<LogEntry>),
+}
+
+impl Shape {
+    /// Makes `entry` ready to write. `raw` is the binary it was read from,
+    /// if any: binary output copies it, so fields this schema does not know
+    /// survive; JSON output warns that it drops them. The entry is skipped
+    /// (with a message naming `at`) when it has no JSON form, or when it is
+    /// over the limits (refused before any byte of it is written).
+    pub(crate) fn prepare(self, entry: LogEntry, raw: Option<Vec<u8>>, at: &str) -> Prepared {
+        let mut messages = Vec::new();
+        let body = match self {
+            Self::Binary(limits) => {
+                let bytes = raw.unwrap_or_else(|| prost::Message::encode_to_vec(&entry));
+                match limits.check_entry(bytes.len()) {
+                    Ok(()) => Body::Bytes(bytes),
+                    Err(err) => {
+                        messages.push(format!("complog: {at}: skipped: {}: {err}", err.code()));
+                        Body::Skip
+                    }
+                }
+            }
+            Self::Lines(limits) => {
+                match to_json_reporting_loss(&entry, raw.as_deref(), at, &limits, &mut messages) {
+                    Some(text) => {
+                        let mut line = text.into_bytes();
+                        line.push(b'\n');
+                        Body::Bytes(line)
+                    }
+                    None => Body::Skip,
+                }
+            }
+            Self::Document(limits) => {
+                match to_json_reporting_loss(&entry, raw.as_deref(), at, &limits, &mut messages) {
+                    Some(_) => Body::Entry(Box::new(entry)),
+                    None => Body::Skip,
+                }
+            }
+        };
+        Prepared { messages, body }
+    }
+}
+
+/// The entry's JSON, adding to `messages` a warning about each unknown
+/// field (in `raw`) that JSON cannot carry; `None` (with a message) when the
+/// entry has no JSON form.
 fn to_json_reporting_loss(
     entry: &LogEntry,
     raw: Option<&[u8]>,
     at: &str,
     limits: &Limits,
+    messages: &mut Vec<String>,
 ) -> Option<String> {
     if let Some(raw) = raw {
         for warning in validate::unknown_field_warnings(raw, entry).unwrap_or_default() {
@@ -195,17 +265,17 @@ fn to_json_reporting_loss(
             } else {
                 format!(" ({})", warning.field)
             };
-            eprintln!(
+            messages.push(format!(
                 "complog: {at}: warning{field}: {}; JSON cannot carry it, so it is dropped \
                  (convert to binary to keep it)",
                 warning.message
-            );
+            ));
         }
     }
     match json::to_json_with(entry, limits) {
         Ok(text) => Some(text),
         Err(err) => {
-            eprintln!("complog: {at}: skipped: {}: {err}", err.code());
+            messages.push(format!("complog: {at}: skipped: {}: {err}", err.code()));
             None
         }
     }

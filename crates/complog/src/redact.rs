@@ -115,6 +115,7 @@ pub(crate) fn run(args: &RedactArgs) -> Result<ExitCode> {
     };
     let read = args.read.options();
     let mut sink = Sink::open(to, args.output.as_deref(), Document::Any, read.limits)?;
+    let shape = sink.shape();
     let (mut entries, mut changed, mut refused) = (0u64, 0u64, 0u64);
     let mut kinds: BTreeMap<&'static str, u64> = BTreeMap::new();
     let unreadable = driver::run_readable(
@@ -122,16 +123,20 @@ pub(crate) fn run(args: &RedactArgs) -> Result<ExitCode> {
         &read,
         &mut Progress::new(!args.quiet),
         |at, decoded| {
-            entries += 1;
             let out = redact(&decoded.entry, &options);
-            if !out.findings.is_empty() {
+            let found: Vec<&'static str> = out.findings.iter().map(|f| f.kind.as_str()).collect();
+            // The redacted entry, not the original bytes.
+            (found, shape.prepare(out.entry, None, &at))
+        },
+        |(found, prepared)| {
+            entries += 1;
+            if !found.is_empty() {
                 changed += 1;
             }
-            for f in &out.findings {
-                *kinds.entry(f.kind.as_str()).or_default() += 1;
+            for kind in found {
+                *kinds.entry(kind).or_default() += 1;
             }
-            // The redacted entry, not the original bytes.
-            if !sink.write(out.entry, None, &at)? {
+            if !sink.commit(prepared)? {
                 refused += 1;
             }
             Ok(())

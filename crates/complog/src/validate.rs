@@ -59,22 +59,41 @@ struct Tally {
 }
 
 impl Tally {
-    fn count(&mut self, verdict: &Verdict<'_>) {
+    fn count(&mut self, outcome: Outcome) {
         self.entries += 1;
-        match verdict {
-            Verdict::Unreadable(_) => self.unreadable += 1,
-            Verdict::Checked(report) => {
-                if report.is_valid() {
+        match outcome {
+            Outcome::Unreadable => self.unreadable += 1,
+            Outcome::Checked { valid, warnings } => {
+                if valid {
                     self.passed += 1;
                 } else {
                     self.failed += 1;
                 }
-                self.warnings += report
+                self.warnings += warnings;
+            }
+        }
+    }
+}
+
+/// What an entry's verdict adds to the tally.
+#[derive(Debug, Clone, Copy)]
+enum Outcome {
+    Unreadable,
+    Checked { valid: bool, warnings: u64 },
+}
+
+impl Outcome {
+    fn of(verdict: &Verdict<'_>) -> Self {
+        match verdict {
+            Verdict::Unreadable(_) => Self::Unreadable,
+            Verdict::Checked(report) => Self::Checked {
+                valid: report.is_valid(),
+                warnings: report
                     .violations
                     .iter()
                     .filter(|v| v.level == Level::Warning)
-                    .count() as u64;
-            }
+                    .count() as u64,
+            },
         }
     }
 }
@@ -88,20 +107,31 @@ pub(crate) fn run(args: &ValidateArgs) -> Result<ExitCode> {
     let mut out = std::io::BufWriter::new(std::io::stdout().lock());
     let mut tally = Tally::default();
     let mut progress = Progress::new(true);
+    let options = args.read.options();
     let totals = driver::run(
         &sources,
-        &args.read.options(),
+        &options,
         &mut progress,
         OnSourceError::Report,
-        |label, record, progress| {
+        |label, record| {
+            // Judged and printed (into memory) on any thread.
             let verdict = judge(&record, &rules);
-            tally.count(&verdict);
+            let mut text = Vec::new();
             match args.format {
-                Output::Human => {
-                    print_human(&mut out, label, &record, &verdict, args.quiet, progress)
+                Output::Human => print_human(&mut text, label, &record, &verdict, args.quiet),
+                Output::Json => print_json(&mut text, label, &record, &verdict, args.quiet),
+            }
+            .map(|()| (Outcome::of(&verdict), text))
+        },
+        |_, judged, progress| {
+            let (outcome, text) = judged?;
+            tally.count(outcome);
+            if !text.is_empty() {
+                if args.format == Output::Human {
+                    progress.clear();
                 }
-                Output::Json => print_json(&mut out, label, &record, &verdict, args.quiet),
-            }?;
+                out.write_all(&text)?;
+            }
             Ok(())
         },
     )?;
@@ -143,12 +173,10 @@ fn print_human(
     record: &Record,
     verdict: &Verdict<'_>,
     quiet: bool,
-    progress: &mut Progress,
 ) -> std::io::Result<()> {
     let label = record.label(source);
     match verdict {
         Verdict::Unreadable(problem) => {
-            progress.clear();
             writeln!(
                 out,
                 "FAIL  {label}\n      unreadable  {}: {}",
@@ -159,7 +187,6 @@ fn print_human(
             if quiet && report.violations.is_empty() {
                 return Ok(());
             }
-            progress.clear();
             let word = if report.is_valid() { "PASS" } else { "FAIL" };
             writeln!(out, "{word}  {label}")?;
             for v in &report.violations {

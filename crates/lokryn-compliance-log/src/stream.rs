@@ -379,6 +379,28 @@ impl<R: BufRead> Iterator for JsonLinesReader<R> {
 impl<R: BufRead> JsonLinesReader<R> {
     /// The next entry with where it was found; errors carry the position too.
     pub fn next_positioned(&mut self) -> Option<Result<(LinePosition, LogEntry)>> {
+        Some(
+            self.frame()?
+                .and_then(|(at, len)| parse_line(&self.buf, len, at, &self.options)),
+        )
+    }
+
+    /// The next non-blank line, not yet parsed: framing is cheap and
+    /// sequential, parsing ([`RawLine::parse`]) is not and can be done
+    /// elsewhere (on another thread), giving exactly what
+    /// [`JsonLinesReader::next_positioned`] gives. An I/O error carries the
+    /// position, and ends the stream.
+    pub fn next_line(&mut self) -> Option<Result<RawLine>> {
+        Some(self.frame()?.map(|(position, len)| RawLine {
+            position,
+            len,
+            bytes: self.buf.clone(),
+        }))
+    }
+
+    /// Reads up to the next non-blank line, into `self.buf`: where it is,
+    /// and its full length.
+    fn frame(&mut self) -> Option<Result<(LinePosition, usize)>> {
         let limit = self.options.limits.max_json_bytes;
         while !self.done {
             let offset = self.offset;
@@ -404,30 +426,60 @@ impl<R: BufRead> JsonLinesReader<R> {
             }
             let index = self.index;
             self.index += 1;
-            let result = check_size("JSON line", len, limit)
-                .and_then(|()| {
-                    std::str::from_utf8(&self.buf).map_err(|e| Error::Json {
-                        line: 1,
-                        column: e.valid_up_to() + 1,
-                        path: String::new(),
-                        message: "invalid UTF-8".into(),
-                    })
-                })
-                .and_then(|text| json::from_json_with(text.trim_end_matches('\r'), &self.options));
-            return Some(match result {
-                Ok(entry) => Ok((
-                    LinePosition {
-                        index,
-                        line,
-                        offset,
-                    },
-                    entry,
-                )),
-                Err(e) => Err(e.at_entry(index, offset, Some(line))),
-            });
+            return Some(Ok((
+                LinePosition {
+                    index,
+                    line,
+                    offset,
+                },
+                len,
+            )));
         }
         None
     }
+}
+
+/// One non-blank line of a JSON Lines stream, framed but not parsed
+/// ([`JsonLinesReader::next_line`]).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct RawLine {
+    /// Where the line is.
+    pub position: LinePosition,
+    /// The line's full length in bytes, without its newline.
+    pub len: usize,
+    /// The line without its newline, at most the JSON limit and one byte
+    /// of it (a longer line is refused without being held). Holds a
+    /// record's bytes: do not echo it.
+    pub bytes: Vec<u8>,
+}
+
+impl RawLine {
+    /// Parses the line as one entry, under `options` (those the reader
+    /// framed it with); errors carry the line's position.
+    pub fn parse(&self, options: &JsonOptions) -> Result<(LinePosition, LogEntry)> {
+        parse_line(&self.bytes, self.len, self.position, options)
+    }
+}
+
+/// Parses one framed line (`len` its full length, `bytes` what is held of it).
+fn parse_line(
+    bytes: &[u8],
+    len: usize,
+    at: LinePosition,
+    options: &JsonOptions,
+) -> Result<(LinePosition, LogEntry)> {
+    check_size("JSON line", len, options.limits.max_json_bytes)
+        .and_then(|()| {
+            std::str::from_utf8(bytes).map_err(|e| Error::Json {
+                line: 1,
+                column: e.valid_up_to() + 1,
+                path: String::new(),
+                message: "invalid UTF-8".into(),
+            })
+        })
+        .and_then(|text| json::from_json_with(text.trim_end_matches('\r'), options))
+        .map(|entry| (at, entry))
+        .map_err(|e| e.at_entry(at.index, at.offset, Some(at.line)))
 }
 
 /// Decodes a length-delimited stream pushed in chunks of any size, as they
