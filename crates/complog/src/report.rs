@@ -101,6 +101,8 @@ pub(crate) fn run(args: &ReportArgs) -> Result<ExitCode> {
         // Report what can be read; what could not is counted in the scope
         // (and a ledger that fails verification says so in its own section).
         OnSourceError::Report,
+        // The records are judged where they are counted, in input order.
+        |_, record| record,
         |_, record, _| {
             let index = position;
             position += 1;
