@@ -11,9 +11,9 @@
 //! the pure-Python protobuf implementation.
 //!
 //! The MCP wrapper runs against a real MCP server in two more venvs, one per
-//! major version of the `mcp` SDK (`tests/python/test_mcp.py` only; the main
-//! venv has no `mcp`, so there the suite checks that the package imports
-//! without it).
+//! major version of the `mcp` SDK (`tests/python/test_mcp.py` and the shared
+//! cases, `test_mcp_cases.py`, only; the main venv has no `mcp`, so there the
+//! suite checks that the package imports without it).
 
 use std::path::{Path, PathBuf};
 use std::process::Command;
@@ -62,6 +62,7 @@ pub(crate) fn steps(r: &mut Runner) -> Result<()> {
                 "-p",
                 "no:cacheprovider",
                 "tests/python/test_mcp.py",
+                "tests/python/test_mcp_cases.py",
             ]))
         })?;
     }
