@@ -720,15 +720,15 @@ function loggingTransport(transport, logger, options) {
     }
   }
 
-  function notification(message, from) {
+  function notification(message, sameWay) {
     const { method, params } = message;
     if (method === "notifications/cancelled") {
       // The request it cancels is recorded as cancelled (or timed out: the
       // SDK sends the same notification when it stops waiting).
       const key = String(params?.requestId);
-      const call = from.get(key);
+      const call = sameWay.get(key);
       if (call !== undefined) {
-        from.delete(key);
+        sameWay.delete(key);
         const reason = String(params?.reason ?? "");
         const timedOut = /-32001|timed out/i.test(reason);
         const err = timedOut ? jsonRpcError({ code: -32001, message: reason }) : undefined;
@@ -771,7 +771,8 @@ function loggingTransport(transport, logger, options) {
       if (message === null || typeof message !== "object") return;
       if (typeof message.method === "string") {
         if (message.id !== undefined && message.id !== null) request(message, pendingMine);
-        else notification(message, pendingTheirs);
+        // A cancellation names a request sent the same way.
+        else notification(message, pendingMine);
       } else if (message.id !== undefined && message.id !== null) {
         // A response answers a request that went the other way.
         response(message, pendingTheirs);
@@ -827,7 +828,8 @@ function loggingTransport(transport, logger, options) {
     return handlers.onclose?.();
   };
   transport.onerror = (error) => {
-    rec.writeTransportEvent(EventType.EVENT_TRANSPORT_ERROR, error);
+    // Not the errors of its own teardown (streams aborted by close).
+    if (!closed) rec.writeTransportEvent(EventType.EVENT_TRANSPORT_ERROR, error);
     return handlers.onerror?.(error);
   };
 

@@ -242,6 +242,7 @@ test("mcp withLogging over stdio: drop-in, every call recorded field by field", 
   assert.deepEqual(payloadOf(level), { level: "debug" });
   const [ask] = by(entries, "tools/call", "ask");
   assert.equal(ask.outcome, lib.Outcome.SUCCESS);
+  assert.deepEqual(payloadOf(ask).result.content[0].text, "the model said: refunds within 30 days");
 
   const [listed] = by(entries, "resources/list");
   const [read] = by(entries, "resources/read");
@@ -279,7 +280,8 @@ test("mcp withLogging: a failing sink never changes a call; the error is reporte
   const client = withLogging(await newClient(), logger, { onLoggingError: (err) => seen.push(err) });
   await client.connect(await stdioTransport());
   const ok = await client.callTool({ name: "charge", arguments: { card: CARD, amount: 1 } });
-  await assert.rejects(client.callTool({ name: "slow", arguments: { seconds: 3 } }, undefined, { timeout: 100 }), /timed out/);
+  const slow = await outcome(() => client.callTool({ name: "slow", arguments: { seconds: 3 } }, undefined, { timeout: 100 }));
+  assert.deepEqual(slow.slice(0, 3), ["raised", "McpError", -32001]);
   await client.close();
   assert.equal(ok.content[0].text, "charged 1 to the card ending 1111");
   // initialize, initialized, charge, slow, shutdown
@@ -387,4 +389,22 @@ test("mcp: the subpath loads without @modelcontextprotocol/sdk", { skip }, async
   `;
   const out = childProcess.execFileSync(process.execPath, ["-e", code], { encoding: "utf8" });
   assert.equal(out, "functionfunctionfunction");
+});
+
+test("mcp: the Node example of docs/mcp.md runs", { skip }, async () => {
+  const root = url.fileURLToPath(new URL("../..", import.meta.url));
+  const text = fs.readFileSync(path.join(root, "docs/mcp.md"), "utf8");
+  const block = /<!-- ten-line-node -->\n```js\n([\s\S]*?)```/.exec(text)?.[1];
+  assert.ok(block !== undefined, "no Node example in docs/mcp.md");
+  assert.ok(block.trim().split("\n").filter((l) => l.trim() !== "").length <= 10);
+  const dir = tmp();
+  fs.writeFileSync(path.join(dir, "example.mjs"), block);
+  fs.copyFileSync(SERVER, path.join(dir, "server.mjs"));
+  fs.symlinkSync(path.join(root, "node_modules"), path.join(dir, "node_modules"), "dir");
+  childProcess.execFileSync(process.execPath, ["example.mjs"], { cwd: dir, stdio: ["ignore", "ignore", "inherit"] });
+  const records = fs.readFileSync(path.join(dir, "mcp-audit.jsonl"), "utf8").trim().split("\n").map((l) => JSON.parse(l));
+  assert.deepEqual(records.map((r) => r.mcp.methodName), ["initialize", "notifications/initialized", "tools/call", "shutdown"]);
+  const payload = JSON.parse(Buffer.from(records[2].payload, "base64").toString("utf8"));
+  assert.equal(payload.arguments.card, "411111******1111");
+  assert.deepEqual(records[2].delegationChain, [{ actorId: "alice", actorType: "ACTOR_TYPE_USER" }]);
 });

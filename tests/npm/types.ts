@@ -7,6 +7,10 @@ import { timestampFromDate } from "@bufbuild/protobuf/wkt";
 import * as node from "@lokryn/compliance-log";
 import * as wasm from "@lokryn/compliance-log-wasm";
 import pinoTransport from "@lokryn/compliance-log/pino";
+import { Client } from "@modelcontextprotocol/sdk/client/index.js";
+import { InMemoryTransport } from "@modelcontextprotocol/sdk/inMemory.js";
+import { McpServer } from "@modelcontextprotocol/sdk/server/mcp.js";
+import { loggingErrors, loggingTransport, withLogging, wrapServer } from "@lokryn/compliance-log/mcp";
 
 import { EventType as EsEventType, LogEntrySchema, Outcome as EsOutcome } from "./gen/lokryn/compliancelog/v1/logentry_pb.js";
 
@@ -121,6 +125,24 @@ pinoTransport({ sinks: [{ write() {} }] });
 new wasm.AuditLogger();
 
 export { logged, ended, ran, written };
+
+// The MCP wrappers give back the SDK's own types, plus what they add.
+const mcpClient = withLogging(new Client({ name: "agent", version: "1" }), audit, {
+  actorId: "agent-7", onBehalfOf: "alice", delegationChain: ["planner", { actorId: "tool", actorType: node.ActorType.TOOL }],
+  maxValueBytes: null, redact: "key", onLoggingError: (err) => void err,
+});
+const toolCall: Promise<unknown> = mcpClient.callTool({ name: "charge", arguments: { amount: 1 } });
+const mcpErrors: number = mcpClient.loggingErrors + loggingErrors(mcpClient);
+const [clientSide] = InMemoryTransport.createLinkedPair();
+const mcpTransport = loggingTransport(clientSide, audit, { transport: "in-memory" });
+const transportSession: string | undefined = mcpTransport.sessionId;
+const mcpServer: McpServer = wrapServer(new McpServer({ name: "tools", version: "1" }), audit, { component: "tools" });
+// @ts-expect-error: not an option
+withLogging(new Client({ name: "agent", version: "1" }), audit, { actor: "agent-7" });
+// @ts-expect-error: not a transport
+loggingTransport({}, audit);
+
+export { toolCall, mcpErrors, transportSession, mcpServer };
 
 // The Node package's exports (the browser package has none).
 const ocsfEvent: node.JsonObject = node.toOcsf(message, { observedTimeNs: 1n, logName: "audit" });

@@ -47,7 +47,7 @@ function build() {
     setTimeout(() => process.exit(3), 20);
     return new Promise(() => {});
   });
-  app.registerTool("ask", { description: "Asks the client's model, reporting progress." }, async (_args, extra) => {
+  app.registerTool("ask", { description: "Asks the client's model, reporting progress." }, async (extra) => {
     const token = extra._meta?.progressToken;
     if (token !== undefined) {
       await extra.sendNotification({ method: "notifications/progress", params: { progressToken: token, progress: 1, total: 2 } });
@@ -56,7 +56,8 @@ function build() {
       { messages: [{ role: "user", content: { type: "text", text: "Summarise the refund policy." } }], maxTokens: 50 },
       { relatedRequestId: extra.requestId },
     );
-    await app.server.sendLoggingMessage({ level: "warning", data: "asked the client's model" }, extra.sessionId);
+    // On the request's own stream (over HTTP), so that it arrives in order.
+    await extra.sendNotification({ method: "notifications/message", params: { level: "warning", data: "asked the client's model" } });
     if (token !== undefined) {
       await extra.sendNotification({ method: "notifications/progress", params: { progressToken: token, progress: 2, total: 2 } });
     }
