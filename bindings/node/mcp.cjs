@@ -646,11 +646,12 @@ async function connectLogged(client, rec, connect, transport, rest) {
   call.requestId = requestIdAfter(client, before);
   const server = client.getServerVersion?.();
   if (server !== undefined) rec.learnServer({ serverInfo: server, protocolVersion: rec.protocolVersion || undefined });
-  if (call.requestId) {
+  // Reconnecting a transport that has a session sends nothing: no record
+  // (known by the SDK's request counter, which did not move).
+  if (before === undefined || call.requestId !== "") {
     rec.write(call, undefined, undefined);
     rec.write(new Call("notifications/initialized", undefined), undefined, undefined);
   }
-  // Reconnecting a transport that has a session sends nothing: no record.
 }
 
 function peekInitialize(transport, id, rec) {
@@ -879,6 +880,7 @@ function wrapServer(server, logger, options) {
   if (!(handlers instanceof Map)) {
     throw optionError("server must be an MCP Server or McpServer (of @modelcontextprotocol/sdk 1.x)", "server");
   }
+  if (servers.has(low)) throw optionError("server: its handlers are wrapped already", "server");
   const rec = new Recorder(logger, options, "mcp-server");
   const wrapped = new WeakMap();
   const get = handlers.get;

@@ -94,19 +94,13 @@ class StubClient {
     return this._serverVersion;
   }
 
-  ping() { return this.request(); }
-  listTools() { return this.request(); }
-  callTool() { return this.request(); }
-  listResources() { return this.request(); }
-  listResourceTemplates() { return this.request(); }
-  readResource() { return this.request(); }
-  subscribeResource() { return this.request(); }
-  unsubscribeResource() { return this.request(); }
-  listPrompts() { return this.request(); }
-  getPrompt() { return this.request(); }
-  complete() { return this.request(); }
-  setLoggingLevel() { return this.request(); }
   async sendRootsListChanged() {}
+}
+for (const name of ["ping", "listTools", "callTool", "listResources", "listResourceTemplates", "readResource",
+  "subscribeResource", "unsubscribeResource", "listPrompts", "getPrompt", "complete", "setLoggingLevel"]) {
+  StubClient.prototype[name] = function request() {
+    return this.request();
+  };
 }
 
 /** The Client call that sends the case's method. */

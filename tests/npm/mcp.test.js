@@ -369,10 +369,50 @@ test("mcp loggingTransport over streamable HTTP, and wrapServer on the server", 
     assert.ok(serverCharge.mcp.sessionId !== "");
     assert.deepEqual(payloadOf(serverCharge).arguments, { card: "411111******1111", amount: 42 });
     assert.equal(server.find((e) => e.mcp.toolName === "refuse").errorCode, "TOOL_ERROR");
+    // The client gave up on both slow calls (a timeout, an abort): the server saw them cancelled.
+    assert.deepEqual(server.filter((e) => e.mcp.toolName === "slow").map((e) => e.errorCode), ["CANCELLED", "CANCELLED", "CANCELLED", "CANCELLED"]);
     for (const entry of server) assert.ok(lib.validate(entry, { profile: "soc2" }).valid);
   } finally {
     child.kill("SIGTERM");
   }
+});
+
+test("mcp loggingTransport on the server side, over the SDK's in-memory transport", { skip }, async () => {
+  const { loggingTransport, wrapServer } = await import("@lokryn/compliance-log/mcp");
+  const { InMemoryTransport } = await import("@modelcontextprotocol/sdk/inMemory.js");
+  const { McpServer } = await import("@modelcontextprotocol/sdk/server/mcp.js");
+  const { logger, entries } = auditLogger(tmp());
+  const app = new McpServer({ name: "in-memory", version: "1.0.0" });
+  app.registerTool("echo", { description: "Echoes." }, async () => ({ content: [{ type: "text", text: "echo" }] }));
+  assert.equal(wrapServer(app, logger, { component: "tools" }), app);
+  assert.throws(() => wrapServer(app.server, logger), /wrapped already/);
+  const [clientSide, serverSide] = InMemoryTransport.createLinkedPair();
+  const wrapped = loggingTransport(serverSide, logger, { component: "tools-transport", actorId: "tools" });
+  await app.connect(wrapped);
+  const client = await newClient();
+  await client.connect(clientSide);
+  const echoed = await client.callTool({ name: "echo", arguments: {} });
+  await client.ping();
+  await client.close();
+  logger.close();
+  assert.equal(echoed.content[0].text, "echo");
+  const seen = entries.map((e) => `${e.component} ${e.mcp.methodName || lib.EventType[e.eventType]}`);
+  assert.deepEqual(seen, [
+    "tools-transport EVENT_TRANSPORT_CONNECT",
+    "tools initialize", "tools-transport initialize", "tools-transport notifications/initialized",
+    "tools tools/call", "tools-transport tools/call", "tools ping", "tools-transport ping",
+    "tools-transport EVENT_TRANSPORT_DISCONNECT",
+  ]);
+  const fromTransport = entries.filter((e) => e.component === "tools-transport" && e.mcp.methodName === "tools/call")[0];
+  const fromHandler = entries.filter((e) => e.component === "tools" && e.mcp.methodName === "tools/call")[0];
+  for (const e of [fromTransport, fromHandler]) {
+    assert.deepEqual([e.mcp.clientName, e.mcp.clientVersion, e.mcp.toolName, e.mcp.requestId],
+      ["billing-agent-client", "1.2.3", "echo", "1"]);
+    assert.deepEqual(payloadOf(e).result, { content: [{ type: "text", text: "echo" }] });
+  }
+  assert.equal(fromHandler.actorId, "billing-agent-client");
+  assert.equal(fromTransport.actorId, "tools");
+  assert.equal(wrapped.loggingErrors, 0);
 });
 
 test("mcp: the subpath loads without @modelcontextprotocol/sdk", { skip }, async () => {
