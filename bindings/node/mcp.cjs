@@ -123,10 +123,16 @@ function cutText(text, bytes) {
  */
 function cut(value, limit) {
   if (limit === null || value === undefined) return value;
-  const text = JSON.stringify(value);
+  let text;
+  try {
+    text = JSON.stringify(value);
+  } catch {
+    // A BigInt, a cycle: described rather than losing the whole record.
+    text = JSON.stringify(String(value));
+    value = String(value);
+  }
   if (text === undefined) return value;
-  // Cheap first: a string of `limit` UTF-16 units or fewer... may still
-  // exceed in UTF-8, so only the short ones skip the byte count.
+  // Each UTF-16 unit is at most 3 UTF-8 bytes: short text needs no count.
   if (text.length * 3 <= limit) return value;
   const bytes = Buffer.byteLength(text, "utf8");
   if (bytes <= limit) return value;
