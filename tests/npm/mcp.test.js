@@ -61,12 +61,16 @@ async function inSpan(fn) {
 async function newClient() {
   const { Client } = await import("@modelcontextprotocol/sdk/client/index.js");
   const { CreateMessageRequestSchema } = await import("@modelcontextprotocol/sdk/types.js");
-  const client = new Client({ name: "billing-agent-client", version: "1.2.3" }, { capabilities: { sampling: {} } });
+  const { ElicitRequestSchema, ListRootsRequestSchema } = await import("@modelcontextprotocol/sdk/types.js");
+  const client = new Client({ name: "billing-agent-client", version: "1.2.3" },
+    { capabilities: { sampling: {}, elicitation: {}, roots: { listChanged: true } } });
   client.setRequestHandler(CreateMessageRequestSchema, async () => ({
     role: "assistant",
     content: { type: "text", text: "refunds within 30 days" },
     model: "stub-model",
   }));
+  client.setRequestHandler(ElicitRequestSchema, async () => ({ action: "accept", content: { ok: true } }));
+  client.setRequestHandler(ListRootsRequestSchema, async () => ({ roots: [{ uri: "file:///srv/billing", name: "billing" }] }));
   return client;
 }
 
@@ -98,6 +102,7 @@ async function calls(client, transport, { sampling }) {
   out.setLevel = await outcome(() => client.setLoggingLevel("debug"));
   if (sampling) {
     out.ask = await outcome(() => client.callTool({ name: "ask", arguments: {} }, undefined, { onprogress: () => {} }));
+    out.confirm = await outcome(() => client.callTool({ name: "confirm", arguments: {} }));
   }
   out.listResources = await outcome(() => client.listResources());
   out.readResource = await outcome(() => client.readResource({ uri: "memo://policy" }));
@@ -174,7 +179,7 @@ test("mcp withLogging over stdio: drop-in, every call recorded field by field", 
   const methods = entries.map((e) => e.mcp.methodName);
   assert.deepEqual(methods, [
     "initialize", "notifications/initialized", "tools/list",
-    ...Array(8).fill("tools/call"), "logging/setLevel", "tools/call",
+    ...Array(8).fill("tools/call"), "logging/setLevel", "tools/call", "tools/call",
     "resources/list", "resources/read", "prompts/list", "prompts/get", "prompts/get", "ping", "shutdown",
   ]);
   const text = fs.readFileSync(file, "utf8");
@@ -329,6 +334,7 @@ test("mcp loggingTransport over streamable HTTP, and wrapServer on the server", 
       "<EVENT_TRANSPORT_CONNECT>", "initialize", "notifications/initialized", "tools/list",
       ...Array(8).fill("tools/call"), "logging/setLevel",
       "notifications/progress", "sampling/createMessage", "notifications/message", "notifications/progress", "tools/call",
+      "elicitation/create", "roots/list", "tools/call",
       "resources/list", "resources/read", "prompts/list", "prompts/get", "prompts/get", "ping", "<EVENT_TRANSPORT_DISCONNECT>",
     ]);
     for (const entry of entries.filter((e) => e.mcp.methodName && !e.mcp.methodName.startsWith("notifications/") && e.mcp.methodName !== "sampling/createMessage")) {
@@ -349,6 +355,12 @@ test("mcp loggingTransport over streamable HTTP, and wrapServer on the server", 
     const [sampling] = by(entries, "sampling/createMessage");
     assert.equal(sampling.eventType, lib.EventType.EVENT_SAMPLING_REQUEST);
     assert.equal(sampling.outcome, lib.Outcome.SUCCESS);
+    const [elicited] = by(entries, "elicitation/create");
+    assert.deepEqual([elicited.eventType, elicited.outcome, elicited.resource],
+      [lib.EventType.EVENT_CONTEXT_ACCESS, lib.Outcome.SUCCESS, "elicitation/create"]);
+    const [roots] = by(entries, "roots/list");
+    assert.deepEqual([roots.eventType, roots.outcome], [lib.EventType.EVENT_RESOURCE_LIST, lib.Outcome.SUCCESS]);
+    assert.deepEqual(payloadOf(by(entries, "tools/call", "confirm")[0]).result.content[0].text, "accept with 1 root(s)");
     const [progress] = by(entries, "notifications/progress");
     assert.deepEqual([progress.eventType, progress.outcome, progress.severity],
       [lib.EventType.EVENT_TOOL_INVOCATION, lib.Outcome.PARTIAL, lib.Severity.DEBUG]);
@@ -392,6 +404,9 @@ test("mcp loggingTransport on the server side, over the SDK's in-memory transpor
   const client = await newClient();
   await client.connect(clientSide);
   const echoed = await client.callTool({ name: "echo", arguments: {} });
+  // A tool registered now: the server tells the client its list changed.
+  app.registerTool("late", { description: "Registered late." }, async () => ({ content: [] }));
+  await new Promise((resolve) => setImmediate(resolve));
   await client.ping();
   await client.close();
   logger.close();
@@ -400,9 +415,13 @@ test("mcp loggingTransport on the server side, over the SDK's in-memory transpor
   assert.deepEqual(seen, [
     "tools-transport EVENT_TRANSPORT_CONNECT",
     "tools initialize", "tools-transport initialize", "tools-transport notifications/initialized",
-    "tools tools/call", "tools-transport tools/call", "tools ping", "tools-transport ping",
+    "tools tools/call", "tools-transport tools/call", "tools-transport notifications/tools/list_changed",
+    "tools ping", "tools-transport ping",
     "tools-transport EVENT_TRANSPORT_DISCONNECT",
   ]);
+  const [changed] = by(entries, "notifications/tools/list_changed");
+  assert.deepEqual([changed.eventType, changed.outcome, changed.resource],
+    [lib.EventType.EVENT_CONFIG_CHANGE, lib.Outcome.SUCCESS, "notifications/tools/list_changed"]);
   const fromTransport = entries.filter((e) => e.component === "tools-transport" && e.mcp.methodName === "tools/call")[0];
   const fromHandler = entries.filter((e) => e.component === "tools" && e.mcp.methodName === "tools/call")[0];
   for (const e of [fromTransport, fromHandler]) {

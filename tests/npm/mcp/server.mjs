@@ -63,6 +63,15 @@ function build() {
     }
     return { content: [{ type: "text", text: `the model said: ${answer.content.text}` }] };
   });
+  app.registerTool("confirm", { description: "Asks the user, and for the client's roots." }, async (extra) => {
+    const related = { relatedRequestId: extra.requestId };
+    const answer = await app.server.elicitInput(
+      { message: "Refund order 42?", requestedSchema: { type: "object", properties: { ok: { type: "boolean" } } } },
+      related,
+    );
+    const { roots } = await app.server.listRoots(undefined, related);
+    return { content: [{ type: "text", text: `${answer.action} with ${roots.length} root(s)` }] };
+  });
   app.registerResource("policy", "memo://policy", { description: "A resource." },
     async (uri) => ({ contents: [{ uri: uri.href, text: "cards are never logged" }] }));
   app.registerPrompt("review", { description: "A prompt.", argsSchema: { topic: z.string() } },
