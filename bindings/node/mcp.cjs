@@ -214,6 +214,7 @@ class Call {
     this.uri = "";
     this.arguments = undefined;
     this.payload = null;
+    this.progressToken = undefined;
     this.started = performance.now();
     // The trace context of the caller (transport wrapper only).
     this.context = undefined;
@@ -416,6 +417,10 @@ class Recorder {
     }
 
     const payload = call.payload === null ? {} : { ...call.payload };
+    if (payload.data !== undefined) {
+      // A server's log message: content like a tool's result.
+      payload.data = s.logArguments ? cut(payload.data, s.limit) : undefined;
+    }
     if (s.logArguments && call.arguments !== undefined && call.arguments !== null) {
       const args = call.arguments;
       if (typeof args === "object" && !Array.isArray(args)) {
@@ -666,8 +671,9 @@ function peekInitialize(transport, id, rec) {
   if (typeof inner !== "function" || id === undefined) return;
   const peek = function onmessage(message, extra) {
     try {
-      if (message && message.id === id && "result" in message) {
-        rec.learnServer(message.result);
+      if (message && message.id === id) {
+        // The answer to initialize, a result or an error: looked at once.
+        if ("result" in message) rec.learnServer(message.result);
         if (transport.onmessage === peek) transport.onmessage = inner;
       }
     } catch (err) {
@@ -710,7 +716,10 @@ function loggingTransport(transport, logger, options) {
     call.context = activeContext();
     if (message.method === "initialize") rec.learnClient(message.params?.clientInfo);
     const token = message.params?._meta?.progressToken;
-    if (token !== undefined) progress.set(String(token), message.method);
+    if (token !== undefined) {
+      call.progressToken = String(token);
+      progress.set(call.progressToken, message.method);
+    }
     into.set(String(message.id), call);
   }
 
@@ -719,6 +728,7 @@ function loggingTransport(transport, logger, options) {
     const call = from.get(key);
     if (call === undefined) return;
     from.delete(key);
+    if (call.progressToken !== undefined) progress.delete(call.progressToken);
     if (call.method === "initialize" && message.result) rec.learnServer(message.result);
     if (message.error !== undefined) {
       rec.write(call, undefined, jsonRpcError(message.error));
@@ -736,6 +746,7 @@ function loggingTransport(transport, logger, options) {
       const call = sameWay.get(key);
       if (call !== undefined) {
         sameWay.delete(key);
+        if (call.progressToken !== undefined) progress.delete(call.progressToken);
         const reason = String(params?.reason ?? "");
         const timedOut = /-32001|timed out/i.test(reason);
         const err = timedOut ? jsonRpcError({ code: -32001, message: reason }) : undefined;
@@ -795,6 +806,7 @@ function loggingTransport(transport, logger, options) {
       for (const call of pending.values()) rec.write(call, undefined, err);
       pending.clear();
     }
+    progress.clear();
   }
 
   const own = {

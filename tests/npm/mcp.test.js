@@ -367,6 +367,7 @@ test("mcp loggingTransport over streamable HTTP, and wrapServer on the server", 
     assert.deepEqual(payloadOf(progress), { progress: 1, total: 2 });
     const [message] = by(entries, "notifications/message");
     assert.equal(message.severity, lib.Severity.WARNING);
+    assert.deepEqual(payloadOf(message), { level: "warning", data: "asked the client's model" });
     const [missing] = by(entries, "prompts/get").slice(1);
     assert.equal(missing.mcp.jsonrpcErrorCode, logged.missingPrompt[2]);
 
