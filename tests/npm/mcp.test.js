@@ -298,6 +298,13 @@ test("mcp withLogging: a failing sink never changes a call; the error is reporte
   assert.equal(client.getServerVersion().name, "lokryn-test-server");
   client.someFlag = 1;
   assert.equal(client.wrapped.someFlag, 1);
+  // A reporter that throws changes nothing either.
+  const loud = withLogging(await newClient(), logger, { onLoggingError: () => { throw new Error("reporter down"); } });
+  await loud.connect(await stdioTransport());
+  assert.equal((await loud.callTool({ name: "charge", arguments: { card: CARD, amount: 2 } })).content[0].text,
+    "charged 2 to the card ending 1111");
+  await loud.close();
+  assert.equal(loud.loggingErrors, 4);
   // Without onLoggingError: a process warning.
   const warned = new Promise((resolve) => process.once("warning", resolve));
   const quiet = withLogging(await newClient(), logger);
