@@ -253,6 +253,10 @@ def logged(tmp_path_factory):
     }
 
 
+def major():
+    return int(importlib.metadata.version("mcp").split(".")[0])
+
+
 def by_method(entries, method, tool=""):
     return [e for e in entries if e.mcp.method_name == method and e.mcp.tool_name == tool]
 
@@ -265,8 +269,24 @@ def test_results_and_exceptions_are_the_sessions_own(logged):
 def test_every_call_is_logged_without_a_logging_error(logged):
     assert logged["warnings"] == [] and logged["proxy"].logging_errors == 0
     methods = [e.mcp.method_name for e in logged["entries"]]
-    assert methods == ["initialize", "notifications/initialized", "tools/list"] + ["tools/call"] * 8 + [
+    assert [m for m in methods if m != "notifications/cancelled"] == [
+        "transport/connect", "initialize", "notifications/initialized", "tools/list"] + ["tools/call"] * 8 + [
         "resources/list", "resources/read", "prompts/list", "prompts/get", "prompts/get", "ping", "shutdown"]
+
+
+def test_the_client_telling_the_server_it_gave_up_is_recorded(logged):
+    # 2.x sends notifications/cancelled for the call that timed out and the
+    # one the caller cancelled; 1.x sends nothing.
+    entries = logged["entries"]
+    cancelled = [e for e in entries if e.mcp.method_name == "notifications/cancelled"]
+    slow = by_method(entries, "tools/call", "slow")
+    if major() < 2:
+        assert cancelled == []
+        return
+    assert [e.mcp.request_id for e in cancelled] == [e.mcp.request_id for e in slow]
+    for notice, call in zip(cancelled, slow):
+        assert notice.event_type == lcl.EVENT_TOOL_INVOCATION and notice.actor_id == "agent-7"
+        assert json.loads(notice.payload)["about"] == "tools/call" and entries.index(notice) < entries.index(call)
 
 
 def test_records_validate_under_soc2_and_carry_the_callers_trace(logged):
@@ -367,5 +387,6 @@ def test_docs_example_runs(tmp_path, monkeypatch):
     monkeypatch.chdir(tmp_path)
     exec(compile(block, "<docs/mcp.md>", "exec"), {"__name__": "__docs__"})
     records = [json.loads(line) for line in (tmp_path / "mcp-audit.jsonl").read_text().splitlines()]
-    assert [r["mcp"]["methodName"] for r in records] == ["initialize", "notifications/initialized", "tools/call", "shutdown"]
-    assert json.loads(__import__("base64").b64decode(records[2]["payload"]))["arguments"]["card"] == "411111******1111"
+    assert [r["mcp"]["methodName"] for r in records] == [
+        "transport/connect", "initialize", "notifications/initialized", "tools/call", "shutdown"]
+    assert json.loads(__import__("base64").b64decode(records[3]["payload"]))["arguments"]["card"] == "411111******1111"

@@ -1,0 +1,350 @@
+"""lokryn_compliance_log.mcp beyond the client's own calls: what the server
+sends on its own (sampling, elicitation and roots requests, notifications),
+the client's own notifications, transport events, a server that dies in the
+middle of a call, the server-side middleware (`log_server`) and streamable
+HTTP. Real servers written with the official SDK (tests/python/mcp_test_server.py,
+tests/python/mcp_lowlevel_server.py) driven by a real `ClientSession`;
+`cargo xtask test` runs this file with mcp 1.x and with mcp 2.x."""
+
+import json
+import os
+import subprocess
+import sys
+import warnings
+from pathlib import Path
+
+import pytest
+
+import lokryn_compliance_log as lcl
+from lokryn_compliance_log.mcp import EVENT_TYPES, McpLoggingWarning, log_server, with_logging
+
+HERE = Path(__file__).parent
+SERVER = HERE / "mcp_test_server.py"
+LOWLEVEL = HERE / "mcp_lowlevel_server.py"
+CARD = "4111111111111111"
+OPTIONS = dict(actor_id="agent-7", on_behalf_of="alice@example.com", component="billing-agent", transport="stdio")
+
+
+class Memory:
+    def __init__(self):
+        self.entries = []
+
+    def write(self, entry):
+        self.entries.append(entry)
+
+
+def callbacks():
+    """The client's answers to the server's requests (the card number goes
+    both ways, to check that neither reaches the log)."""
+    from mcp import types
+
+    async def sampling(ctx, params):
+        return types.CreateMessageResult.model_validate({
+            "role": "assistant", "content": {"type": "text", "text": f"{CARD} looks valid"},
+            "model": "test-model", "stopReason": "endTurn"})
+
+    async def elicitation(ctx, params):
+        return types.ElicitResult.model_validate({"action": "accept", "content": {"approve": True}})
+
+    async def roots(ctx):
+        return types.ListRootsResult.model_validate({"roots": [{"uri": "file:///srv/project", "name": "project"}]})
+
+    async def logging(params):
+        pass
+
+    return dict(sampling_callback=sampling, elicitation_callback=elicitation, list_roots_callback=roots,
+                logging_callback=logging)
+
+
+def traced(function):
+    """Runs `function` under a span of the caller; returns its result and the span's trace id."""
+    from opentelemetry import trace
+    from opentelemetry.sdk.trace import TracerProvider
+
+    tracer = TracerProvider().get_tracer("test_mcp_traffic")
+    with tracer.start_as_current_span("agent-turn") as span:
+        result = function()
+        return result, format(span.get_span_context().trace_id, "032x")
+    del trace
+
+
+def server_records(path):
+    return [json.loads(line) for line in Path(path).read_text().splitlines()]
+
+
+@pytest.fixture(scope="module")
+def traffic(tmp_path_factory):
+    mcp = pytest.importorskip("mcp", reason="mcp is installed in the mcp venvs of `cargo xtask test`")
+    import anyio
+    from mcp.client.stdio import stdio_client
+
+    server_log = tmp_path_factory.mktemp("mcp") / "server.jsonl"
+    memory = Memory()
+    audit = lcl.AuditLogger([memory], profile="soc2", on_invalid="raise")
+    seen = {}
+
+    async def main():
+        env = dict(os.environ, LOKRYN_SERVER_AUDIT=str(server_log))
+        params = mcp.StdioServerParameters(command=sys.executable, args=[str(SERVER)], env=env)
+        progress = []
+
+        async def on_progress(value, total, message):
+            progress.append(value)
+
+        async with stdio_client(params, errlog=subprocess.DEVNULL) as (read, write):
+            info = mcp.types.Implementation(name="billing-agent-client", version="1.2.3")
+            session = with_logging(mcp.ClientSession(read, write, client_info=info, **callbacks()), audit, **OPTIONS)
+            async with session:
+                await session.initialize()
+                result = await session.call_tool("consult", {"card": CARD}, progress_callback=on_progress)
+                seen["consult"] = result.content[0].text
+                seen["progress"] = progress
+                await session.send_progress_notification("client-token", 0.5, 1.0)
+                try:
+                    await session.call_tool("die", {})
+                except Exception as err:
+                    seen["die"] = (type(err).__name__, err.error.code)
+        seen["proxy"] = session
+
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always", McpLoggingWarning)
+        _, trace_id = traced(lambda: anyio.run(main))
+    seen.update(entries=memory.entries, trace_id=trace_id, server=server_records(server_log),
+                warnings=[w for w in caught if w.category is McpLoggingWarning])
+    return seen
+
+
+def only(entries, method, event_type=None):
+    found = [e for e in entries if e.mcp.method_name == method and (event_type is None or e.event_type == event_type)]
+    assert len(found) == 1, (method, [e.mcp.method_name for e in entries])
+    return found[0]
+
+
+def test_the_session_still_works(traffic):
+    assert traffic["consult"] == f"1 roots; the model said {CARD} looks valid; the user chose accept"
+    assert traffic["progress"] == [1, 3]
+    assert traffic["die"][1] == -32000
+    assert traffic["warnings"] == [] and traffic["proxy"].logging_errors == 0
+
+
+def test_every_message_is_recorded_in_order(traffic):
+    methods = [(e.mcp.method_name, lcl.v1.logentry_pb2.EventType.Name(e.event_type)) for e in traffic["entries"]]
+    expected = [
+        ("transport/connect", "EVENT_TRANSPORT_CONNECT"),
+        ("initialize", "EVENT_MCP_INITIALIZE"),
+        ("notifications/initialized", "EVENT_MCP_INITIALIZED"),
+        ("notifications/message", "EVENT_RESOURCE_ACCESS"),
+        ("notifications/progress", "EVENT_TOOL_INVOCATION"),
+        ("roots/list", "EVENT_RESOURCE_LIST"),
+        ("sampling/createMessage", "EVENT_SAMPLING_REQUEST"),
+        ("sampling/createMessage", "EVENT_SAMPLING_RESPONSE"),
+        ("elicitation/create", "EVENT_RESOURCE_ACCESS"),
+        ("notifications/progress", "EVENT_TOOL_INVOCATION"),
+        ("notifications/tools/list_changed", "EVENT_CONFIG_CHANGE"),
+        ("notifications/resources/updated", "EVENT_RESOURCE_ACCESS"),
+        ("tools/call", "EVENT_TOOL_INVOCATION"),
+        ("notifications/progress", "EVENT_RESOURCE_ACCESS"),
+        ("transport/close", "EVENT_TRANSPORT_DISCONNECT"),
+        ("tools/call", "EVENT_TOOL_INVOCATION"),
+        ("shutdown", "EVENT_MCP_SHUTDOWN"),
+    ]
+    assert methods == expected
+    for method, name in expected:
+        if method in EVENT_TYPES and method not in ("sampling/createMessage", "notifications/progress"):
+            assert lcl.v1.logentry_pb2.EventType.Name(EVENT_TYPES[method]) == name
+
+
+def test_records_validate_carry_the_trace_and_hold_no_card_number(traffic):
+    for entry in traffic["entries"]:
+        report = lcl.check(entry, profile="soc2")
+        assert report.valid, (entry.mcp.method_name, [(v.field, v.message) for v in report.violations])
+        assert entry.trace_id == traffic["trace_id"], entry.mcp.method_name
+        assert {f.kind for f in lcl.find_sensitive(entry)} <= {"email"}
+        assert CARD not in entry.SerializeToString().decode(errors="ignore")
+
+
+def test_server_requests_are_recorded_with_their_answers(traffic):
+    entries = traffic["entries"]
+    [call] = [e for e in entries if e.mcp.tool_name == "consult"]
+    asked = only(entries, "sampling/createMessage", lcl.EVENT_SAMPLING_REQUEST)
+    answered = only(entries, "sampling/createMessage", lcl.EVENT_SAMPLING_RESPONSE)
+    for entry in (asked, answered):
+        assert (entry.actor_id, entry.actor_type, entry.component) == ("lokryn-test-server", lcl.ACTOR_TYPE_SERVICE, "billing-agent")
+        assert entry.mcp.request_id == asked.mcp.request_id != "" and entry.mcp.server_name == "lokryn-test-server"
+        assert entry.genai.operation_name == "chat" and entry.genai.max_tokens == 64
+        assert [(l.actor_id, l.actor_type) for l in entry.delegation_chain] == [("alice@example.com", lcl.ACTOR_TYPE_USER)]
+    assert json.loads(asked.payload)["arguments"]["messages"][0]["content"]["text"] == "Is 411111******1111 valid?"
+    assert (answered.genai.response_model, list(answered.genai.finish_reasons)) == ("test-model", ["endTurn"])
+    assert json.loads(answered.payload) == {"result": {
+        "role": "assistant", "content": {"type": "text", "text": "411111******1111 looks valid"},
+        "model": "test-model", "stopReason": "endTurn"}}
+    elicited = only(entries, "elicitation/create")
+    payload = json.loads(elicited.payload)
+    assert payload["action"] == "accept" and payload["result"]["content"] == {"approve": True}
+    assert payload["arguments"]["message"] == "May the card be charged?" and elicited.outcome == lcl.OUTCOME_SUCCESS
+    roots = only(entries, "roots/list")
+    assert json.loads(roots.payload) == {"result": {"roots": [{"uri": "file:///srv/project", "name": "project"}]}}
+    assert roots.mcp.request_id and roots.actor_id == "lokryn-test-server"
+    assert call.outcome == lcl.OUTCOME_SUCCESS
+
+
+def test_notifications_are_recorded(traffic):
+    entries = traffic["entries"]
+    [call] = [e for e in entries if e.mcp.tool_name == "consult"]
+    message = only(entries, "notifications/message")
+    assert message.severity == lcl.SEVERITY_INFO and json.loads(message.payload) == {
+        "level": "info", "arguments": {"data": "checking the card 411111******1111"}}
+    server_progress = [e for e in entries if e.mcp.method_name == "notifications/progress" and e.actor_id == "lokryn-test-server"]
+    assert [json.loads(e.payload) for e in server_progress] == [
+        {"progress": 1, "total": 3, "message": "asking the client", "about": "tools/call"},
+        {"progress": 3, "total": 3, "message": "done", "about": "tools/call"}]
+    assert {e.mcp.request_id for e in server_progress} == {call.mcp.request_id}
+    own = [e for e in entries if e.mcp.method_name == "notifications/progress" and e.actor_id == "agent-7"]
+    assert [(e.mcp.request_id, json.loads(e.payload)) for e in own] == [("client-token", {"progress": 0.5, "total": 1.0})]
+    assert only(entries, "notifications/tools/list_changed").outcome == lcl.OUTCOME_SUCCESS
+    updated = only(entries, "notifications/resources/updated")
+    assert updated.mcp.resource_uri == "memo://policy" and updated.resource == "memo://policy"
+
+
+def test_a_server_that_dies_mid_call(traffic):
+    entries = traffic["entries"]
+    [died] = [e for e in entries if e.mcp.tool_name == "die"]
+    assert (died.outcome, died.error_code, died.mcp.jsonrpc_error_code) == (lcl.OUTCOME_FAILURE_ERROR, "CONNECTION_CLOSED", -32000)
+    closed = only(entries, "transport/close")
+    assert closed.event_type == lcl.EVENT_TRANSPORT_DISCONNECT and closed.outcome == lcl.OUTCOME_SUCCESS
+    assert entries.index(closed) < entries.index(died)
+
+
+def test_the_server_records_every_request_it_handled(traffic):
+    records = traffic["server"]
+    methods = [(r["mcp"]["methodName"], r["eventType"]) for r in records]
+    assert methods[:3] == [("initialize", "EVENT_MCP_INITIALIZE"), ("notifications/initialized", "EVENT_MCP_INITIALIZED"),
+                           ("tools/call", "EVENT_TOOL_INVOCATION")]
+    # `die` ended the process before it could answer: no record of it.
+    assert [r["mcp"].get("toolName") for r in records if r["mcp"]["methodName"] == "tools/call"] == ["consult"]
+    for record in records:
+        assert (record["actorId"], record["actorType"], record["component"], record["environment"]) == (
+            "billing-agent-client", "ACTOR_TYPE_AGENT", "lokryn-test-server", "staging")
+        assert (record["mcp"]["clientName"], record["mcp"]["clientVersion"], record["mcp"]["serverName"]) == (
+            "billing-agent-client", "1.2.3", "lokryn-test-server")
+        assert CARD not in json.dumps(record)
+        entry = lcl.from_json(json.dumps(record))
+        assert lcl.check(entry, profile="soc2").valid and {f.kind for f in lcl.find_sensitive(entry)} == set()
+    consult = [r for r in records if r["mcp"].get("toolName") == "consult"][0]
+    assert consult["outcome"] == "OUTCOME_SUCCESS" and consult["genai"]["toolName"] == "consult"
+    assert consult["resource"] == "tools/consult" and int(consult.get("durationMs", 0)) >= 0
+    [client_call] = [e for e in traffic["entries"] if e.mcp.tool_name == "consult"]
+    assert consult["mcp"]["requestId"] == client_call.mcp.request_id
+    payload = json.loads(__import__("base64").b64decode(consult["payload"]))
+    assert payload["arguments"] == {"card": "411111******1111"}
+    if "traceId" in consult:  # the 2.x client sends the caller's traceparent in _meta; 1.x sends none
+        assert consult["traceId"] == traffic["trace_id"]
+    import importlib.metadata
+
+    if int(importlib.metadata.version("mcp").split(".")[0]) >= 2:
+        assert consult["traceId"] == traffic["trace_id"]
+
+
+def run_client(connect, calls, audit=None, **options):
+    """Opens a session over `connect()` (an async context manager giving the
+    transport's streams), through the wrapper when `audit` is given, and
+    runs `calls(session)`; returns what it returned."""
+    import anyio
+    from mcp import ClientSession
+
+    async def main():
+        async with connect() as streams:
+            session = ClientSession(streams[0], streams[1])
+            if audit is not None:
+                session = with_logging(session, audit, **options)
+            async with session:
+                await session.initialize()
+                return await calls(session)
+
+    return anyio.run(main)
+
+
+async def tool_calls(session):
+    """Calls that succeed, fail, raise and time out, as JSON values."""
+    import datetime
+    import importlib.metadata
+
+    major = int(importlib.metadata.version("mcp").split(".")[0])
+    timeout = 0.5 if major >= 2 else datetime.timedelta(seconds=0.5)
+    outcomes = []
+    for name, arguments, extra in (("charge", {"card": CARD, "amount": 5}, {}), ("refuse", {"card": CARD}, {}),
+                                   ("crash", {}, {}), ("slow", {"seconds": 3}, {"read_timeout_seconds": timeout})):
+        try:
+            result = await session.call_tool(name, arguments, **extra)
+            outcomes.append(("result", result.model_dump(mode="json", by_alias=True, exclude={"meta"})))
+        except Exception as err:
+            outcomes.append(("raised", type(err).__name__, getattr(getattr(err, "error", None), "code", None)))
+    return outcomes
+
+
+def test_lowlevel_server(tmp_path):
+    mcp = pytest.importorskip("mcp", reason="mcp is installed in the mcp venvs of `cargo xtask test`")
+    from mcp.client.stdio import stdio_client
+
+    path = tmp_path / "server.jsonl"
+    env = dict(os.environ, LOKRYN_SERVER_AUDIT=str(path))
+    params = mcp.StdioServerParameters(command=sys.executable, args=[str(LOWLEVEL)], env=env)
+
+    async def calls(session):
+        ok = await session.call_tool("echo", {"text": "hi"})
+        refused = await session.call_tool("echo", {"fail": True})
+        return ok.content[0].text, bool(getattr(refused, "is_error", getattr(refused, "isError", None)))
+
+    assert run_client(lambda: stdio_client(params, errlog=subprocess.DEVNULL), calls) == ("echo hi", True)
+    records = server_records(path)
+    calls_seen = [r for r in records if r["mcp"]["methodName"] == "tools/call"]
+    assert [(r["outcome"], r.get("errorCode")) for r in calls_seen] == [
+        ("OUTCOME_SUCCESS", None), ("OUTCOME_FAILURE_ERROR", "TOOL_ERROR")]
+    assert records[0]["mcp"]["methodName"] == "initialize" and records[0]["eventType"] == "EVENT_MCP_INITIALIZE"
+    for record in records:
+        assert record["component"] == "lokryn-lowlevel-server" and record["mcp"]["serverName"] == "lokryn-lowlevel-server"
+        assert lcl.check(lcl.from_json(json.dumps(record)), profile="soc2").valid
+
+
+@pytest.fixture(scope="module")
+def http_server():
+    pytest.importorskip("mcp", reason="mcp is installed in the mcp venvs of `cargo xtask test`")
+    process = subprocess.Popen([sys.executable, str(SERVER), "http"], stdout=subprocess.PIPE,
+                               stderr=subprocess.DEVNULL, text=True)
+    try:
+        port = int(process.stdout.readline())
+        yield f"http://127.0.0.1:{port}/mcp"
+    finally:
+        process.terminate()
+        process.wait(10)
+
+
+def test_streamable_http(http_server):
+    from mcp.client.streamable_http import streamable_http_client
+
+    memory = Memory()
+    audit = lcl.AuditLogger([memory], profile="soc2", on_invalid="raise")
+    connect = lambda: streamable_http_client(http_server)  # noqa: E731
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always", McpLoggingWarning)
+        (logged, trace_id) = traced(lambda: run_client(connect, tool_calls, audit, transport="streamable-http"))
+    raw = run_client(connect, tool_calls)
+    assert logged == raw and [w for w in caught if w.category is McpLoggingWarning] == []
+    calls = [e for e in memory.entries if e.mcp.method_name == "tools/call"]
+    assert [(e.mcp.tool_name, e.outcome, e.error_code) for e in calls] == [
+        ("charge", lcl.OUTCOME_SUCCESS, ""), ("refuse", lcl.OUTCOME_FAILURE_ERROR, "TOOL_ERROR"),
+        ("crash", lcl.OUTCOME_FAILURE_ERROR, "TOOL_ERROR"), ("slow", lcl.OUTCOME_FAILURE_ERROR, "TIMEOUT")]
+    for entry in memory.entries:
+        assert lcl.check(entry, profile="soc2").valid and entry.trace_id == trace_id
+        assert entry.mcp.transport == "streamable-http" and CARD not in entry.SerializeToString().decode(errors="ignore")
+    assert memory.entries[0].mcp.method_name == "transport/connect"
+    assert json.loads(calls[0].payload)["arguments"]["card"] == "411111******1111"
+
+
+def test_log_server_refuses_unknown_options():
+    class Lowlevel:
+        name = "x"
+        middleware = []
+
+    with pytest.raises(TypeError, match="no_such_option"):
+        log_server(Lowlevel(), lcl.AuditLogger([Memory()]), no_such_option=1)
