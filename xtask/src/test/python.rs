@@ -10,10 +10,12 @@
 //! install`, as a user would, and the whole suite runs again, once more with
 //! the pure-Python protobuf implementation.
 //!
-//! The MCP wrapper runs against a real MCP server in two more venvs, one per
-//! major version of the `mcp` SDK (`tests/python/test_mcp.py` and the shared
-//! cases, `test_mcp_cases.py`, only; the main venv has no `mcp`, so there the
-//! suite checks that the package imports without it).
+//! The MCP wrapper runs against real MCP servers in two more venvs, one per
+//! major version of the `mcp` SDK (`tests/python/test_mcp*.py` only, with the
+//! shared cases of `test_mcp_cases.py`; the main venv has no `mcp`, so there
+//! the suite checks that the package imports without it). In the 1.x venv the
+//! vendor's wrapper (lokryn-mcp-log, installed apart) records the same
+//! session for comparison.
 
 use std::path::{Path, PathBuf};
 use std::process::Command;
@@ -54,8 +56,18 @@ pub(crate) fn steps(r: &mut Runner) -> Result<()> {
         r.step(&format!("install the wheel ({sdk})"), || {
             install_wheel(&venv, &wheel)
         })?;
-        r.step(&format!("pytest tests/python/test_mcp.py ({sdk})"), || {
-            run(Command::new(&venv).current_dir(root()).args([
+        // The vendor's wrapper reads 1.x's result attributes: it is compared
+        // with ours in the 1.x venv only.
+        let vendor = if major == 1 {
+            Some(r.step("lokryn-mcp-log 0.4.0 (isolated)", || {
+                ensure_target(&venv, "vendor-mcp-log", "requirements-vendor-mcp-log.txt")
+            })?)
+        } else {
+            None
+        };
+        r.step(&format!("pytest tests/python/test_mcp*.py ({sdk})"), || {
+            let mut cmd = Command::new(&venv);
+            cmd.current_dir(root()).args([
                 "-m",
                 "pytest",
                 "-q",
@@ -63,7 +75,13 @@ pub(crate) fn steps(r: &mut Runner) -> Result<()> {
                 "no:cacheprovider",
                 "tests/python/test_mcp.py",
                 "tests/python/test_mcp_cases.py",
-            ]))
+                "tests/python/test_mcp_traffic.py",
+                "tests/python/test_mcp_vendor.py",
+            ]);
+            if let Some(vendor) = &vendor {
+                cmd.env("LOKRYN_VENDOR_MCP_LOG", vendor);
+            }
+            run(&mut cmd)
         })?;
     }
     let oldest = r.step(
@@ -209,6 +227,31 @@ pub(crate) fn create_venv(dir: &Path) -> Result<PathBuf> {
         .args(["-m", "venv"])
         .arg(dir))?;
     Ok(python_in(dir))
+}
+
+/// Installs the pinned `tests/python/<requirements>` with `pip install
+/// --no-deps --target` into `<tools>/<name>` (packages that must not be
+/// installed into a venv, as they share our import name), unless it already
+/// holds exactly those; returns the folder, for tests to put on
+/// `PYTHONPATH` in a subprocess.
+fn ensure_target(python: &Path, name: &str, requirements: &str) -> Result<PathBuf> {
+    let requirements = root().join("tests/python").join(requirements);
+    let wanted = std::fs::read_to_string(&requirements)
+        .with_context(|| format!("reading {}", requirements.display()))?;
+    let dir = tools_dir().join(name);
+    let stamp = dir.join(".lokryn-stamp");
+    if stamp_matches(&stamp, &wanted) {
+        eprintln!("{} is up to date", dir.display());
+        return Ok(dir);
+    }
+    let _ = std::fs::remove_dir_all(&dir);
+    run(Command::new(python)
+        .args(["-m", "pip", "install", "-q", "--no-deps", "--target"])
+        .arg(&dir)
+        .arg("-r")
+        .arg(&requirements))?;
+    write_stamp(&stamp, &wanted)?;
+    Ok(dir)
 }
 
 /// Installs the published wheel into a folder of its own (never into the
