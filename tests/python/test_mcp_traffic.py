@@ -348,3 +348,94 @@ def test_log_server_refuses_unknown_options():
 
     with pytest.raises(TypeError, match="no_such_option"):
         log_server(Lowlevel(), lcl.AuditLogger([Memory()]), no_such_option=1)
+
+
+def major():
+    import importlib.metadata
+
+    return int(importlib.metadata.version("mcp").split(".")[0])
+
+
+@pytest.fixture(scope="module")
+def cancellations(tmp_path_factory):
+    """A call that times out, and one the client cancels by sending
+    notifications/cancelled itself, recorded on both sides."""
+    mcp = pytest.importorskip("mcp", reason="mcp is installed in the mcp venvs of `cargo xtask test`")
+    import datetime
+
+    import anyio
+    from mcp import types
+    from mcp.client.stdio import stdio_client
+
+    def seconds(value):
+        return value if major() >= 2 else datetime.timedelta(seconds=value)
+
+    server_log = tmp_path_factory.mktemp("mcp") / "server.jsonl"
+    memory = Memory()
+    audit = lcl.AuditLogger([memory], profile="soc2", on_invalid="raise")
+    seen = {}
+
+    async def call(label, coroutine):
+        try:
+            await coroutine
+            seen[label] = "answered"
+        except Exception as err:
+            seen[label] = err.error.code
+
+    async def main():
+        env = dict(os.environ, LOKRYN_SERVER_AUDIT=str(server_log))
+        params = mcp.StdioServerParameters(command=sys.executable, args=[str(SERVER)], env=env)
+        async with stdio_client(params, errlog=subprocess.DEVNULL) as (read, write):
+            async with with_logging(mcp.ClientSession(read, write), audit) as session:
+                await session.initialize()
+                await call("timeout", session.call_tool("slow", {"seconds": 1}, read_timeout_seconds=seconds(0.3)))
+                async with anyio.create_task_group() as group:
+                    group.start_soon(call, "cancelled", session.call_tool(
+                        "slow", {"seconds": 2}, read_timeout_seconds=seconds(1.5)))
+                    await anyio.sleep(0.3)
+                    # The id the SDK gave the call in flight (1.x counts the next id, 2.x the last).
+                    ident = session._request_id - 1 if major() < 2 else session._dispatcher._next_id
+                    note = types.CancelledNotification.model_validate(
+                        {"method": "notifications/cancelled", "params": {"requestId": ident, "reason": "the user stopped it"}})
+                    await session.send_notification(types.ClientNotification(note) if major() < 2 else note)
+                await anyio.sleep(1.2)  # a 1.x server finishes the call that timed out
+                await session.send_ping()
+
+    anyio.run(main)
+    seen.update(entries=memory.entries, server=server_records(server_log))
+    return seen
+
+
+def test_timeouts_and_cancellations_on_the_client(cancellations):
+    entries = cancellations["entries"]
+    timed_out, cancelled = [e for e in entries if e.mcp.method_name == "tools/call"]
+    assert (timed_out.error_code, timed_out.mcp.jsonrpc_error_code) == ("TIMEOUT", cancellations["timeout"])
+    [notice] = [e for e in entries if e.mcp.method_name == "notifications/cancelled" and b"the user" in e.payload]
+    assert notice.mcp.request_id == cancelled.mcp.request_id and notice.event_type == lcl.EVENT_TOOL_INVOCATION
+    assert json.loads(notice.payload) == {"reason": "the user stopped it", "about": "tools/call"}
+    if major() < 2:  # a 1.x server answers a cancelled request with error 0, "Request cancelled"
+        assert cancellations["cancelled"] == 0
+        assert (cancelled.error_code, cancelled.mcp.jsonrpc_error_code) == ("CANCELLED", 0)
+    else:  # a 2.x server does not answer it (as the protocol says): the client gives up in time
+        assert (cancelled.error_code, cancellations["cancelled"]) == ("TIMEOUT", -32001)
+    for entry in entries:
+        assert lcl.check(entry, profile="soc2").valid
+
+
+def test_timeouts_and_cancellations_on_the_server(cancellations):
+    records = cancellations["server"]
+    entries = cancellations["entries"]
+    timed_out, cancelled = [e.mcp.request_id for e in entries if e.mcp.method_name == "tools/call"]
+    calls = {r["mcp"]["requestId"]: r for r in records if r["mcp"]["methodName"] == "tools/call"}
+    assert calls[cancelled]["errorCode"] == "CANCELLED" and calls[cancelled]["outcome"] == "OUTCOME_FAILURE_ERROR"
+    if major() < 2:  # the 1.x client does not tell the server it stopped waiting: the call runs to its end
+        assert calls[timed_out]["outcome"] == "OUTCOME_SUCCESS" and int(calls[timed_out]["durationMs"]) >= 1000
+    else:
+        assert calls[timed_out]["errorCode"] == "CANCELLED"
+    notices = [r for r in records if r["mcp"]["methodName"] == "notifications/cancelled"]
+    assert cancelled in {r["mcp"]["requestId"] for r in notices}
+    for record in notices:
+        assert record["eventType"] == "EVENT_TOOL_INVOCATION"
+        assert json.loads(__import__("base64").b64decode(record["payload"]))["about"] == "tools/call"
+    for record in records:
+        assert lcl.check(lcl.from_json(json.dumps(record)), profile="soc2").valid

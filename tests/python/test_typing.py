@@ -72,6 +72,10 @@ inner: object = proxy.wrapped
 errors: int = proxy.logging_errors
 covered: tuple[str, int] = METHODS["call_tool"]
 warning_error: BaseException | None = McpLoggingWarning("m").error
+from lokryn_compliance_log.mcp import EVENT_TYPES, ServerLogging, log_server
+serving: ServerLogging = log_server(object(), audit, environment="prod", log_arguments=False)
+server_errors: int = serving.logging_errors
+tool_event: int = EVENT_TYPES["tools/call"]
 '''
 
 

@@ -134,6 +134,9 @@ CONNECTION_CLOSED = "CONNECTION_CLOSED"
 _TIMEOUT_CODES = frozenset({408, -32001})
 _CONNECTION_CLOSED_CODE = -32000
 _INVALID_PARAMS = -32602
+# What 1.x sessions answer a request with when the peer cancelled it (code 0
+# is no JSON-RPC code; 1.x servers also answer other failures with it).
+_CANCELLED_ANSWER = (0, "Request cancelled")
 
 # The severity of a server's log message (notifications/message), by its level.
 _LOG_SEVERITY: Mapping[str, int] = {
@@ -494,6 +497,8 @@ def _error_outcome(error: BaseException, mcp: Dict[str, Any]) -> Tuple[int, str,
             return pb.OUTCOME_FAILURE_ERROR, TIMEOUT, text
         if code == _CONNECTION_CLOSED_CODE:
             return pb.OUTCOME_FAILURE_ERROR, CONNECTION_CLOSED, text
+        if (code, text) == _CANCELLED_ANSWER:
+            return pb.OUTCOME_FAILURE_ERROR, CANCELLED, text
         return pb.OUTCOME_FAILURE_ERROR, str(code), text
     if isinstance(error, TimeoutError):
         return pb.OUTCOME_FAILURE_ERROR, TIMEOUT, str(error)
@@ -656,8 +661,9 @@ class LoggingProxy:
             self._lokryn_recorder.base["actor_id"] = "mcp-client"
         # Requests the server sent, waiting for the client's answer:
         # id -> (record, start); requests the client sent: id -> method.
-        self._lokryn_pending: Dict[Any, Tuple[_Call, float]] = {}
-        self._lokryn_sent: Dict[Any, str] = {}
+        self._lokryn_pending: Dict[str, Tuple[_Call, float]] = {}
+        self._lokryn_sent = _Recent()
+        self._lokryn_received = _Recent()
         self._lokryn_closed = False
         try:
             self._lokryn_tap()
@@ -848,15 +854,6 @@ class LoggingProxy:
         record.actor = (str(getattr(name, "name", "") or "mcp-server"), pb.ACTOR_TYPE_SERVICE)
         return record
 
-    def _lokryn_about(self, record: _Call, table: Mapping[Any, Any]) -> None:
-        """Progress and cancellation take the event type of the request they
-        are about."""
-        about = table.get(_request_key(record.request_id))
-        method = about[0].method if isinstance(about, tuple) else about
-        if isinstance(method, str):
-            record.event_type = EVENT_TYPES.get(method, record.event_type)
-            record.payload["about"] = method
-
     def _lokryn_incoming(self, item: Any) -> None:
         try:
             if isinstance(item, Exception):
@@ -879,14 +876,15 @@ class LoggingProxy:
                     self._lokryn_write(arrived, now, None, None)
                     record.arguments = None
                 self._lokryn_pending[_request_key(ident)] = (record, now)
+                self._lokryn_received.add(ident, method)
             elif kind == "notification":
                 record = self._lokryn_from_server(method)
                 _describe(record, params)
-                if method in ("notifications/progress", "notifications/cancelled"):
-                    self._lokryn_about(record, self._lokryn_sent if method == "notifications/progress" else self._lokryn_pending)
+                if method == "notifications/progress":  # of a request the client sent
+                    self._lokryn_sent.about(record)
+                elif method == "notifications/cancelled":  # of a request the server sent
+                    self._lokryn_received.about(record)
                 self._lokryn_write(record, now, None, None)
-            elif kind in ("result", "error"):
-                self._lokryn_sent.pop(_request_key(ident), None)
         except Exception as err:
             self._lokryn_recorder.failed(err)
 
@@ -894,7 +892,7 @@ class LoggingProxy:
         try:
             kind, ident, method, params, answer = _message_parts(item)
             if kind == "request":
-                self._lokryn_sent[_request_key(ident)] = method
+                self._lokryn_sent.add(ident, method)
             elif kind in ("result", "error"):
                 pending = self._lokryn_pending.pop(_request_key(ident), None)
                 if pending is not None:
@@ -907,9 +905,10 @@ class LoggingProxy:
                 # roots/list_changed are logged by their session methods.
                 record = _Call(method)
                 _describe(record, params)
-                self._lokryn_about(record, self._lokryn_sent if method == "notifications/cancelled" else self._lokryn_pending)
-                if method == "notifications/cancelled":
-                    self._lokryn_sent.pop(_request_key(record.request_id), None)
+                if method == "notifications/cancelled":  # of a request the client sent
+                    self._lokryn_sent.about(record)
+                else:  # progress of a request the server sent
+                    self._lokryn_received.about(record)
                 self._lokryn_write(record, time.monotonic(), None, None)
         except Exception as err:
             self._lokryn_recorder.failed(err)
@@ -927,6 +926,32 @@ def _request_key(ident: Any) -> str:
     return str(ident)
 
 
+class _Recent:
+    """The MCP methods of the last requests, by id (as text): what a
+    progress or cancellation notification is about. Bounded: the oldest
+    go first."""
+
+    LIMIT = 1024
+
+    def __init__(self) -> None:
+        self._methods: Dict[str, str] = {}
+
+    def add(self, ident: Any, method: str) -> None:
+        key = _request_key(ident)
+        self._methods.pop(key, None)
+        self._methods[key] = method
+        if len(self._methods) > self.LIMIT:
+            del self._methods[next(iter(self._methods))]
+
+    def about(self, record: _Call) -> None:
+        """Gives a progress or cancellation record the event type of the
+        request it is about, and names that request's method in its payload."""
+        method = self._methods.get(_request_key(record.request_id))
+        if method is not None:
+            record.event_type = EVENT_TYPES.get(method, record.event_type)
+            record.payload["about"] = method
+
+
 class ServerLogging:
     """What ``log_server`` installed on a server: ``logging_errors`` counts
     the records that could not be written, ``server`` is the low-level
@@ -937,6 +962,9 @@ class ServerLogging:
         self._recorder = recorder
         self._name = name
         self._version = version
+        # 2.x: the requests of each session (by the session's id()), for
+        # what a cancellation is about.
+        self._requests: Dict[int, _Recent] = {}
 
     @property
     def logging_errors(self) -> int:
@@ -977,6 +1005,11 @@ class ServerLogging:
             )
             if record.trace is None:
                 record.trace = _trace_of({"_meta": _dump(getattr(ctx, "meta", None))})
+            requests = self._requests_of(session)
+            if ctx.request_id is not None:
+                requests.add(ctx.request_id, ctx.method)
+            elif ctx.method in ("notifications/cancelled", "notifications/progress"):
+                requests.about(record)
         except Exception as err:  # describing a request never stops it
             self._recorder.failed(err)
         try:
@@ -988,6 +1021,18 @@ class ServerLogging:
         if record is not None:
             self._recorder.write(record, started, result, None)
         return result
+
+    def _requests_of(self, session: Any) -> _Recent:
+        """The recent requests of the connection ``session`` serves (2.x
+        gives each request a session object of its own over one connection)."""
+        connection = getattr(session, "_connection", None) or session
+        key = id(connection)
+        requests = self._requests.get(key)
+        if requests is None:
+            requests = self._requests[key] = _Recent()
+            if len(self._requests) > 256:  # connections long gone
+                del self._requests[next(iter(self._requests))]
+        return requests
 
     # -- 1.x: taps on the streams Server.run is given -------------------------
 
@@ -1009,6 +1054,7 @@ class _ServerConnection:
     def __init__(self, owner: ServerLogging) -> None:
         self.owner = owner
         self.pending: Dict[str, Tuple[_Call, float]] = {}
+        self.requests = _Recent()
         self.client: Any = None
         self.protocol: Any = None
 
@@ -1027,13 +1073,11 @@ class _ServerConnection:
                 self.protocol = _attribute(params, "protocolVersion", "protocol_version")
             record = self.owner._record(method, ident, params, self.client, self.protocol)
             if kind == "request":
-                self.pending[str(ident)] = (record, time.monotonic())
+                self.pending[_request_key(ident)] = (record, time.monotonic())
+                self.requests.add(ident, method)
             else:
                 if method in ("notifications/cancelled", "notifications/progress"):
-                    about = self.pending.get(record.request_id)
-                    if about is not None:
-                        record.event_type = about[0].event_type
-                        record.payload["about"] = about[0].method
+                    self.requests.about(record)
                 recorder.write(record, time.monotonic(), None, None)
         except Exception as err:
             recorder.failed(err)
@@ -1044,7 +1088,7 @@ class _ServerConnection:
             kind, ident, _, _, answer = _message_parts(item)
             if kind not in ("result", "error"):
                 return
-            pending = self.pending.pop(str(ident), None)
+            pending = self.pending.pop(_request_key(ident), None)
             if pending is None:
                 return
             record, started = pending
