@@ -229,38 +229,39 @@ pub(crate) fn create_venv(dir: &Path) -> Result<PathBuf> {
     Ok(python_in(dir))
 }
 
-/// Installs the pinned `tests/python/<requirements>` with `pip install
-/// --no-deps --target` into `<tools>/<name>` (packages that must not be
-/// installed into a venv, as they share our import name), unless it already
-/// holds exactly those; returns the folder, for tests to put on
-/// `PYTHONPATH` in a subprocess.
+/// Installs the pinned `tests/python/<requirements>` apart, into
+/// `<tools>/<name>` (see `install_apart`).
 fn ensure_target(python: &Path, name: &str, requirements: &str) -> Result<PathBuf> {
     let requirements = root().join("tests/python").join(requirements);
     let wanted = std::fs::read_to_string(&requirements)
         .with_context(|| format!("reading {}", requirements.display()))?;
-    let dir = tools_dir().join(name);
-    let stamp = dir.join(".lokryn-stamp");
-    if stamp_matches(&stamp, &wanted) {
-        eprintln!("{} is up to date", dir.display());
-        return Ok(dir);
-    }
-    let _ = std::fs::remove_dir_all(&dir);
-    run(Command::new(python)
-        .args(["-m", "pip", "install", "-q", "--no-deps", "--target"])
-        .arg(&dir)
-        .arg("-r")
-        .arg(&requirements))?;
-    write_stamp(&stamp, &wanted)?;
-    Ok(dir)
+    install_apart(
+        python,
+        name,
+        &wanted,
+        &["-r".as_ref(), requirements.as_os_str()],
+    )
 }
 
-/// Installs the published wheel into a folder of its own (never into the
-/// venv: it has the same import name as the wheel this project builds) and
-/// returns that folder, for tests to put on `PYTHONPATH` in a subprocess.
-fn ensure_published(python: &PathBuf) -> Result<PathBuf> {
-    let dir = tools_dir().join("published-0.1.1");
+/// Installs the published wheel apart (it has the same import name as the
+/// wheel this project builds).
+fn ensure_published(python: &Path) -> Result<PathBuf> {
+    install_apart(python, "published-0.1.1", PUBLISHED, &[PUBLISHED.as_ref()])
+}
+
+/// Installs `what` (pip arguments) with `pip install --no-deps --target`
+/// into `<tools>/<name>`, never into a venv, unless the folder already holds
+/// what `wanted` describes; returns the folder, for tests to put on
+/// `PYTHONPATH` in a subprocess.
+fn install_apart(
+    python: &Path,
+    name: &str,
+    wanted: &str,
+    what: &[&std::ffi::OsStr],
+) -> Result<PathBuf> {
+    let dir = tools_dir().join(name);
     let stamp = dir.join(".lokryn-stamp");
-    if stamp_matches(&stamp, PUBLISHED) {
+    if stamp_matches(&stamp, wanted) {
         eprintln!("{} is up to date", dir.display());
         return Ok(dir);
     }
@@ -268,7 +269,7 @@ fn ensure_published(python: &PathBuf) -> Result<PathBuf> {
     run(Command::new(python)
         .args(["-m", "pip", "install", "-q", "--no-deps", "--target"])
         .arg(&dir)
-        .arg(PUBLISHED))?;
-    write_stamp(&stamp, PUBLISHED)?;
+        .args(what))?;
+    write_stamp(&stamp, wanted)?;
     Ok(dir)
 }

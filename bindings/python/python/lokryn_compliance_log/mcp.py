@@ -319,30 +319,10 @@ class _Recorder:
     """Builds the records of one wrapper (client proxy or server
     middleware) and writes them, never raising."""
 
-    def __init__(
-        self,
-        logger: AuditLogger,
-        *,
-        actor_id: Optional[str],
-        actor_type: Union[int, str],
-        on_behalf_of: Optional[str],
-        delegation_chain: Optional[Iterable[Any]],
-        component: str,
-        environment: Optional[str],
-        policy_tags: Optional[Iterable[str]],
-        sensitivity: Union[None, int, str],
-        session_id: Optional[str],
-        client_id: Optional[str],
-        client_version: Optional[str],
-        transport: Optional[str],
-        agent_id: Optional[str],
-        agent_name: Optional[str],
-        conversation_id: Optional[str],
-        log_arguments: bool,
-        max_value_bytes: Optional[int],
-        redact: Union[bool, bytes],
-        default_actor: str,
-    ) -> None:
+    def __init__(self, logger: AuditLogger, options: Mapping[str, Any]) -> None:
+        """``options``: every key of ``_DEFAULTS``."""
+        actor_id, client_id, session_id = options["actor_id"], options["client_id"], options["session_id"]
+        log_arguments, max_value_bytes, redact = options["log_arguments"], options["max_value_bytes"], options["redact"]
         self.logger = logger
         self.log_arguments = log_arguments
         self.limit = max_value_bytes
@@ -351,31 +331,29 @@ class _Recorder:
         # Options the caller set that a server's records must not override.
         self.explicit: frozenset = frozenset()
         base: Dict[str, Any] = {
-            "actor_id": actor_id or client_id or default_actor,
-            "actor_type": actor_type,
-            "component": component,
+            "actor_id": actor_id or client_id or "mcp-client",
+            "actor_type": options["actor_type"],
+            "component": options["component"],
         }
-        if environment:
-            base["environment"] = environment
-        if policy_tags:
-            base["policy_tags"] = list(policy_tags)
-        if sensitivity is not None:
-            base["sensitivity"] = sensitivity
+        if options["environment"]:
+            base["environment"] = options["environment"]
+        if options["policy_tags"]:
+            base["policy_tags"] = list(options["policy_tags"])
+        if options["sensitivity"] is not None:
+            base["sensitivity"] = options["sensitivity"]
         if session_id:
             base["session_id"] = session_id
-        chain = _delegation(delegation_chain, on_behalf_of)
+        chain = _delegation(options["delegation_chain"], options["on_behalf_of"])
         if chain:
             base["delegation_chain"] = chain
         self.base = base
         self.mcp: Dict[str, Any] = {
             "session_id": session_id or "",
-            "transport": transport or "",
+            "transport": options["transport"] or "",
             "client_name": client_id or "",
-            "client_version": client_version or "",
+            "client_version": options["client_version"] or "",
         }
-        self.genai = {
-            k: v for k, v in (("agent_id", agent_id), ("agent_name", agent_name), ("conversation_id", conversation_id)) if v
-        }
+        self.genai = {k: options[k] for k in ("agent_id", "agent_name", "conversation_id") if options[k]}
 
     def failed(self, err: BaseException) -> None:
         self.errors += 1
@@ -634,31 +612,12 @@ class LoggingProxy:
         # Attributes of the proxy itself live in __dict__ under names the
         # session has no reason to use; everything else is forwarded.
         self._lokryn_session = session
+        options = {k: v for k, v in locals().items() if k in _DEFAULTS}
+        # The client's name and version default to what the session sends.
         info = getattr(session, "_client_info", None)
-        self._lokryn_recorder = _Recorder(
-            logger,
-            actor_id=actor_id,
-            actor_type=actor_type,
-            on_behalf_of=on_behalf_of,
-            delegation_chain=delegation_chain,
-            component=component,
-            environment=environment,
-            policy_tags=policy_tags,
-            sensitivity=sensitivity,
-            session_id=session_id,
-            client_id=client_id or str(getattr(info, "name", "") or "") or None,
-            client_version=client_version or str(getattr(info, "version", "") or "") or None,
-            transport=transport,
-            agent_id=agent_id,
-            agent_name=agent_name,
-            conversation_id=conversation_id,
-            log_arguments=log_arguments,
-            max_value_bytes=max_value_bytes,
-            redact=redact,
-            default_actor="mcp-client",
-        )
-        if not actor_id and not client_id:
-            self._lokryn_recorder.base["actor_id"] = "mcp-client"
+        recorder = _Recorder(logger, dict(options, client_version=client_version or str(getattr(info, "version", "") or "")))
+        recorder.mcp["client_name"] = client_id or str(getattr(info, "name", "") or "")
+        self._lokryn_recorder = recorder
         # Requests the server sent, waiting for the client's answer:
         # id -> (record, start); requests the client sent: id -> method.
         self._lokryn_pending: Dict[str, Tuple[_Call, float]] = {}
@@ -1121,7 +1080,7 @@ def log_server(server: Any, logger: AuditLogger, **options: Any) -> ServerLoggin
     name = str(getattr(lowlevel, "name", "") or "mcp-server")
     version = str(getattr(lowlevel, "version", "") or "")
     options.setdefault("component", name)
-    recorder = _Recorder(logger, **_options(options, default_actor="mcp-client"))
+    recorder = _Recorder(logger, _options(options))
     recorder.explicit = frozenset(k for k in ("actor_id", "client_id") if options.get(k))
     handle = ServerLogging(lowlevel, recorder, name, version)
     middleware = getattr(lowlevel, "middleware", None)
@@ -1154,13 +1113,12 @@ _DEFAULTS: Mapping[str, Any] = {
 }
 
 
-def _options(options: Mapping[str, Any], **extra: Any) -> Dict[str, Any]:
+def _options(options: Mapping[str, Any]) -> Dict[str, Any]:
     unknown = set(options) - set(_DEFAULTS)
     if unknown:
         raise TypeError(f"unexpected keyword arguments: {', '.join(sorted(unknown))}")
     merged = dict(_DEFAULTS)
     merged.update(options)
-    merged.update(extra)
     return merged
 
 
