@@ -374,14 +374,21 @@ def test_resource_prompt_and_ping_records(logged):
     assert shutdown.event_type == lcl.EVENT_MCP_SHUTDOWN
 
 
+def docs_block(marker):
+    """The Python block after `<!-- marker -->` in docs/mcp.md."""
+    import re
+
+    from conftest import ROOT
+
+    text = (ROOT / "docs/mcp.md").read_text(encoding="utf-8")
+    return re.search(rf"<!-- {marker} -->\n```python\n(.*?)```", text, re.S).group(1)
+
+
 def test_docs_example_runs(tmp_path, monkeypatch):
     pytest.importorskip("mcp", reason="mcp is installed in the mcp venvs of `cargo xtask test`")
     import shutil
 
-    from conftest import ROOT
-    from test_readme import python_blocks
-
-    [block] = python_blocks((ROOT / "docs/mcp.md").read_text(encoding="utf-8"), "## Python")
+    block = docs_block("ten-line-python")
     assert len(block.strip().splitlines()) <= 16
     shutil.copy(SERVER, tmp_path / "server.py")
     monkeypatch.chdir(tmp_path)

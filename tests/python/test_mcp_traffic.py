@@ -439,3 +439,27 @@ def test_timeouts_and_cancellations_on_the_server(cancellations):
         assert json.loads(__import__("base64").b64decode(record["payload"]))["about"] == "tools/call"
     for record in records:
         assert lcl.check(lcl.from_json(json.dumps(record)), profile="soc2").valid
+
+
+def test_docs_server_example_runs(tmp_path):
+    mcp = pytest.importorskip("mcp", reason="mcp is installed in the mcp venvs of `cargo xtask test`")
+    from mcp.client.stdio import stdio_client
+    from test_mcp import docs_block
+
+    block = docs_block("ten-line-python-server")
+    assert len(block.strip().splitlines()) <= 16
+    (tmp_path / "server.py").write_text(block)
+    params = mcp.StdioServerParameters(command=sys.executable, args=["server.py"], cwd=str(tmp_path))
+
+    async def calls(session):
+        result = await session.call_tool("charge", {"card": CARD, "amount": 42})
+        return result.content[0].text
+
+    connect = lambda: stdio_client(params, errlog=subprocess.DEVNULL)  # noqa: E731
+    assert run_client(connect, calls) == "charged 42 to the card ending 1111"
+    records = server_records(tmp_path / "server-audit.jsonl")
+    # The client SDK lists the tools after a first call, to learn their output schemas.
+    assert [r["mcp"]["methodName"] for r in records] == ["initialize", "notifications/initialized", "tools/call", "tools/list"]
+    assert {(r["component"], r["environment"], r["mcp"]["serverName"]) for r in records} == {("billing", "production", "billing")}
+    assert json.loads(__import__("base64").b64decode(records[2]["payload"]))["arguments"]["card"] == "411111******1111"
+    assert CARD not in (tmp_path / "server-audit.jsonl").read_text()
