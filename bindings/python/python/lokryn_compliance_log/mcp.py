@@ -39,8 +39,9 @@ import re
 import sys
 import time
 import warnings
+from collections import abc
 from types import TracebackType
-from typing import Any, Awaitable, Callable, Dict, Iterable, List, Mapping, Optional, Tuple, Type, Union
+from typing import Any, Awaitable, Callable, Dict, FrozenSet, Iterable, List, Mapping, Optional, Tuple, Type, Union
 
 from lokryn_compliance_log import _native
 from lokryn_compliance_log._logger import AuditLogger
@@ -169,7 +170,7 @@ def _dump(value: Any) -> Any:
     dump = getattr(value, "model_dump", None)
     if callable(dump):
         return dump(mode="json", by_alias=True, exclude_none=True)
-    if isinstance(value, Mapping):
+    if isinstance(value, abc.Mapping):
         return {str(k): _dump(v) for k, v in value.items()}
     return str(value)
 
@@ -177,11 +178,14 @@ def _dump(value: Any) -> Any:
 def _attribute(value: Any, *names: str) -> Any:
     """The first of ``names`` that ``value`` has (snake case for 2.x, camel
     case for 1.x and the wire), as an attribute or a key."""
-    for name in names:
-        if isinstance(value, Mapping):
+    if isinstance(value, dict) or (value is not None and isinstance(value, abc.Mapping)):
+        for name in names:
             found = value.get(name)
-        else:
-            found = getattr(value, name, None)
+            if found is not None:
+                return found
+        return None
+    for name in names:
+        found = getattr(value, name, None)
         if found is not None:
             return found
     return None
@@ -303,7 +307,6 @@ def _describe(record: _Call, params: Any) -> None:
         reason = _attribute(params, "reason")
         if reason:
             record.payload["reason"] = str(reason)
-    record.trace = _trace_of(params)
 
 
 class _WireError(Exception):
@@ -322,14 +325,13 @@ class _Recorder:
     def __init__(self, logger: AuditLogger, options: Mapping[str, Any]) -> None:
         """``options``: every key of ``_DEFAULTS``."""
         actor_id, client_id, session_id = options["actor_id"], options["client_id"], options["session_id"]
-        log_arguments, max_value_bytes, redact = options["log_arguments"], options["max_value_bytes"], options["redact"]
         self.logger = logger
-        self.log_arguments = log_arguments
-        self.limit = max_value_bytes
-        self.redact = redact
+        self.log_arguments: bool = options["log_arguments"]
+        self.limit: Optional[int] = options["max_value_bytes"]
+        self.redact: Union[bool, bytes] = options["redact"]
         self.errors = 0
         # Options the caller set that a server's records must not override.
-        self.explicit: frozenset = frozenset()
+        self.explicit: FrozenSet[str] = frozenset()
         base: Dict[str, Any] = {
             "actor_id": actor_id or client_id or "mcp-client",
             "actor_type": options["actor_type"],
@@ -385,7 +387,8 @@ class _Recorder:
         if record.trace is not None:
             fields["trace_id"], fields["parent_span_id"] = record.trace
         mcp: Dict[str, Any] = {k: v for k, v in self.mcp.items() if v}
-        mcp.update((k, v) for k, v in record.mcp.items() if v)
+        if record.mcp:
+            mcp.update((k, v) for k, v in record.mcp.items() if v)
         mcp["method_name"] = record.method
         if record.request_id:
             mcp["request_id"] = record.request_id
@@ -396,7 +399,8 @@ class _Recorder:
         if record.uri:
             mcp["resource_uri"] = record.uri
         genai: Dict[str, Any] = dict(self.genai)
-        genai.update(record.genai)
+        if record.genai:
+            genai.update(record.genai)
         if record.tool:
             genai["operation_name"] = "execute_tool"
             genai["tool_name"] = record.tool
@@ -490,18 +494,22 @@ def _message_parts(item: Any) -> Tuple[str, Any, Any, Any, Any]:
     """(kind, id, method, params, result-or-error) of a ``SessionMessage``
     on a stream: kind is "request", "notification", "result", "error" or
     "" (not a JSON-RPC message)."""
+    # The fields of the pydantic models, read from their __dict__: asking a
+    # model for a field it lacks costs a raised and caught AttributeError.
+    # 1.x wraps the message in a RootModel, 2.x does not.
     message = getattr(item, "message", None)
-    root = getattr(message, "root", message)
-    if root is None:
+    root = (getattr(message, "__dict__", None) or {}).get("root", message)
+    fields = getattr(root, "__dict__", None)
+    if not fields:
         return "", None, None, None, None
-    method = getattr(root, "method", None)
-    ident = getattr(root, "id", None)
+    method = fields.get("method")
+    ident = fields.get("id")
     if isinstance(method, str):
-        return ("request" if ident is not None else "notification"), ident, method, getattr(root, "params", None), None
-    error = getattr(root, "error", None)
+        return ("request" if ident is not None else "notification"), ident, method, fields.get("params"), None
+    error = fields.get("error")
     if error is not None:
         return "error", ident, None, None, error
-    return "result", ident, None, None, getattr(root, "result", None)
+    return "result", ident, None, None, fields.get("result")
 
 
 class _Tap:
@@ -724,8 +732,12 @@ class LoggingProxy:
                 return kwargs[keyword]
             return args[position] if len(args) > position else None
 
-        if name in ("call_tool", "get_prompt"):
-            _describe(record, {"name": arg(0, "name"), "arguments": arg(1, "arguments")})
+        if name == "call_tool":  # the hot path: directly
+            record.tool = str(arg(0, "name") or "")
+            record.arguments = arg(1, "arguments")
+        elif name == "get_prompt":
+            record.prompt = str(arg(0, "name") or "")
+            record.arguments = arg(1, "arguments")
         elif name in ("read_resource", "subscribe_resource", "unsubscribe_resource"):
             _describe(record, {"uri": arg(0, "uri")})
         elif name == "complete":
@@ -935,6 +947,7 @@ class ServerLogging:
         if ident is not None:
             record.request_id = str(ident)
         _describe(record, params)
+        record.trace = _trace_of(params)
         record.mcp["server_name"] = self._name
         record.mcp["server_version"] = self._version
         if protocol:
