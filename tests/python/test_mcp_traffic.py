@@ -463,3 +463,125 @@ def test_docs_server_example_runs(tmp_path):
     assert {(r["component"], r["environment"], r["mcp"]["serverName"]) for r in records} == {("billing", "production", "billing")}
     assert json.loads(__import__("base64").b64decode(records[2]["payload"]))["arguments"]["card"] == "411111******1111"
     assert CARD not in (tmp_path / "server-audit.jsonl").read_text()
+
+
+class Broken:
+    name = "broken"
+
+    def write(self, entry):
+        raise OSError("disk full")
+
+
+def test_transport_errors_and_the_end_of_the_stream(recwarn):
+    """A real ClientSession over in-memory streams: an error item on the read
+    stream (what transports send when, say, a line is not JSON) and then the
+    stream's end are recorded; the session sees both as it would without the
+    proxy."""
+    mcp = pytest.importorskip("mcp", reason="mcp is installed in the mcp venvs of `cargo xtask test`")
+    import anyio
+
+    memory = Memory()
+    audit = lcl.AuditLogger([memory], profile="soc2", on_invalid="raise")
+    handled = []
+
+    async def handler(message):
+        handled.append(message)
+
+    async def main():
+        to_client, client_reads = anyio.create_memory_object_stream(10)
+        client_writes, _from_client = anyio.create_memory_object_stream(10)
+        session = mcp.ClientSession(client_reads, client_writes, message_handler=handler)
+        async with with_logging(session, audit, actor_id="agent-7"):
+            await to_client.send(ValueError("line 3 is not JSON"))
+            await to_client.aclose()
+            with anyio.fail_after(5):
+                while not handled:
+                    await anyio.sleep(0.01)
+
+    anyio.run(main)
+    assert [type(m).__name__ for m in handled] == ["ValueError"]
+    records = [(e.mcp.method_name, e.event_type, e.outcome, e.error_code, e.error_message) for e in memory.entries]
+    assert records == [
+        ("transport/connect", lcl.EVENT_TRANSPORT_CONNECT, lcl.OUTCOME_SUCCESS, "", ""),
+        ("transport/error", lcl.EVENT_TRANSPORT_ERROR, lcl.OUTCOME_FAILURE_ERROR, "ValueError", "line 3 is not JSON"),
+        ("transport/close", lcl.EVENT_TRANSPORT_DISCONNECT, lcl.OUTCOME_SUCCESS, "", ""),
+        ("shutdown", lcl.EVENT_MCP_SHUTDOWN, lcl.OUTCOME_SUCCESS, "", ""),
+    ]
+    assert not [w for w in recwarn if w.category is McpLoggingWarning]
+
+
+def test_a_failing_sink_never_changes_what_the_server_sends_or_gets():
+    """The stream taps with a sink that always fails: every message still
+    goes through unchanged, and every record is counted as not written."""
+    mcp = pytest.importorskip("mcp", reason="mcp is installed in the mcp venvs of `cargo xtask test`")
+    import anyio
+    from mcp import types
+    from mcp.shared.message import SessionMessage
+
+    def message(model):
+        try:
+            return SessionMessage(types.JSONRPCMessage(model))  # 1.x: a RootModel around it
+        except Exception:
+            return SessionMessage(model)
+
+    request = message(types.JSONRPCRequest(jsonrpc="2.0", id=9, method="roots/list"))
+    notice = message(types.JSONRPCNotification(jsonrpc="2.0", method="notifications/message",
+                                               params={"level": "error", "data": CARD}))
+    audit = lcl.AuditLogger([Broken()])
+    received = []
+
+    async def main():
+        to_client, client_reads = anyio.create_memory_object_stream(10)
+        client_writes, from_client = anyio.create_memory_object_stream(10)
+        session = mcp.ClientSession(client_reads, client_writes, **callbacks())
+        proxy = with_logging(session, audit)
+        async with proxy:
+            await to_client.send(notice)  # first: the session reads in order
+            await to_client.send(request)
+            with anyio.fail_after(5):
+                received.append(await from_client.receive())
+        return proxy
+
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        proxy = anyio.run(main)
+    [answer] = received
+    root = getattr(answer.message, "root", answer.message)
+    assert root.id == 9 and root.result == {"roots": [{"uri": "file:///srv/project", "name": "project"}]}
+    # connect, the log message, the roots/list answer, shutdown
+    assert proxy.logging_errors == 4 == audit.stats["broken"].failed
+    assert [w.category for w in caught if w.category is McpLoggingWarning] == [McpLoggingWarning] * 4
+
+
+def test_a_failing_sink_never_changes_what_a_server_answers():
+    """log_server's 2.x middleware, driven directly, and 1.x's taps: with a
+    sink that always fails, results and exceptions pass through unchanged."""
+    import anyio
+
+    class Context:
+        method, request_id, params, meta, protocol_version = "tools/call", 4, {"name": "t", "arguments": {}}, None, "x"
+        session = None
+
+    class Lowlevel:
+        name = "s"
+        middleware = []
+
+    audit = lcl.AuditLogger([Broken()])
+    handle = log_server(Lowlevel(), audit)
+
+    async def answer(ctx):
+        return {"content": [], "isError": False}
+
+    async def fail(ctx):
+        raise LookupError("no such tool")
+
+    async def main():
+        result = await Lowlevel.middleware[0](Context(), answer)
+        with pytest.raises(LookupError, match="no such tool"):
+            await Lowlevel.middleware[0](Context(), fail)
+        return result
+
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        assert anyio.run(main) == {"content": [], "isError": False}
+    assert handle.logging_errors == 2 == audit.stats["broken"].failed
