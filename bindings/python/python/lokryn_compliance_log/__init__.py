@@ -25,7 +25,8 @@ takes a ``LogEntry`` message or its serialized bytes:
   OpenTelemetry Collector, standard output, your own); failures raise
   ``LoggerError``. ``lokryn_compliance_log.logging`` and
   ``lokryn_compliance_log.structlog`` connect it to ``logging`` and
-  structlog, and ``lokryn_compliance_log.mcp`` to an MCP client session.
+  structlog, and ``lokryn_compliance_log.mcp`` to MCP client sessions and
+  servers.
 """
 
 from lokryn_compliance_log import sinks, v1
