@@ -235,8 +235,14 @@ def test_the_server_records_every_request_it_handled(traffic):
     assert consult["resource"] == "tools/consult" and int(consult.get("durationMs", 0)) >= 0
     [client_call] = [e for e in traffic["entries"] if e.mcp.tool_name == "consult"]
     assert consult["mcp"]["requestId"] == client_call.mcp.request_id
+    assert (consult["eventType"], consult["severity"], consult["genai"]["operationName"]) == (
+        "EVENT_TOOL_INVOCATION", "SEVERITY_INFO", "execute_tool")
+    assert consult["mcp"]["protocolVersion"] == client_call.mcp.protocol_version
+    assert consult["mcp"].get("serverVersion", "") == client_call.mcp.server_version  # 2.x servers send none
     payload = json.loads(__import__("base64").b64decode(consult["payload"]))
     assert payload["arguments"] == {"card": "411111******1111"}
+    assert payload["result"]["content"][0]["text"] == (
+        "1 roots; the model said 411111******1111 looks valid; the user chose accept")
     if "traceId" in consult:  # the 2.x client sends the caller's traceparent in _meta; 1.x sends none
         assert consult["traceId"] == traffic["trace_id"]
     import importlib.metadata
@@ -307,13 +313,16 @@ def test_lowlevel_server(tmp_path):
 
 
 @pytest.fixture(scope="module")
-def http_server():
+def http_server(tmp_path_factory):
+    """The test server over streamable HTTP: its URL and its audit file."""
     pytest.importorskip("mcp", reason="mcp is installed in the mcp venvs of `cargo xtask test`")
+    server_log = tmp_path_factory.mktemp("http") / "server.jsonl"
+    env = dict(os.environ, LOKRYN_SERVER_AUDIT=str(server_log))
     process = subprocess.Popen([sys.executable, str(SERVER), "http"], stdout=subprocess.PIPE,
-                               stderr=subprocess.DEVNULL, text=True)
+                               stderr=subprocess.DEVNULL, text=True, env=env)
     try:
         port = int(process.stdout.readline())
-        yield f"http://127.0.0.1:{port}/mcp"
+        yield f"http://127.0.0.1:{port}/mcp", server_log
     finally:
         process.terminate()
         process.wait(10)
@@ -322,6 +331,7 @@ def http_server():
 def test_streamable_http(http_server):
     from mcp.client.streamable_http import streamable_http_client
 
+    http_server, server_log = http_server
     memory = Memory()
     audit = lcl.AuditLogger([memory], profile="soc2", on_invalid="raise")
     connect = lambda: streamable_http_client(http_server)  # noqa: E731
@@ -339,6 +349,20 @@ def test_streamable_http(http_server):
         assert entry.mcp.transport == "streamable-http" and CARD not in entry.SerializeToString().decode(errors="ignore")
     assert memory.entries[0].mcp.method_name == "transport/connect"
     assert json.loads(calls[0].payload)["arguments"]["card"] == "411111******1111"
+
+    # The server's side of both sessions (through the wrapper and without).
+    records = server_records(server_log)
+    answered = [(r["mcp"].get("toolName"), r["outcome"], r.get("errorCode")) for r in records
+                if r["mcp"]["methodName"] == "tools/call" and r["mcp"].get("toolName") != "slow"]
+    assert answered == [("charge", "OUTCOME_SUCCESS", None), ("refuse", "OUTCOME_FAILURE_ERROR", "TOOL_ERROR"),
+                        ("crash", "OUTCOME_FAILURE_ERROR", "TOOL_ERROR")] * 2
+    assert [r["mcp"]["methodName"] for r in records].count("initialize") == 2
+    for record in records:
+        assert lcl.check(lcl.from_json(json.dumps(record)), profile="soc2").valid and CARD not in json.dumps(record)
+        assert record["component"] == "lokryn-test-server" and record["actorId"] == "mcp"  # the SDK's default clientInfo
+    [charge] = [r for r in records if r["mcp"].get("toolName") == "charge"][:1]
+    assert charge["mcp"]["requestId"] == calls[0].mcp.request_id
+    assert charge["mcp"]["protocolVersion"] == calls[0].mcp.protocol_version
 
 
 def test_log_server_refuses_unknown_options():

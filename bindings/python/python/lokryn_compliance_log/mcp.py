@@ -1090,8 +1090,7 @@ def log_server(server: Any, logger: AuditLogger, **options: Any) -> ServerLoggin
     streams its ``run`` is given (stdio, SSE and streamable HTTP all call
     it)."""
     lowlevel = getattr(server, "_lowlevel_server", None) or getattr(server, "_mcp_server", None) or server
-    name = str(getattr(lowlevel, "name", "") or "mcp-server")
-    version = str(getattr(lowlevel, "version", "") or "")
+    name, version = _server_info(lowlevel)
     options.setdefault("component", name)
     recorder = _Recorder(logger, _options(options))
     recorder.explicit = frozenset(k for k in ("actor_id", "client_id") if options.get(k))
@@ -1102,6 +1101,23 @@ def log_server(server: Any, logger: AuditLogger, **options: Any) -> ServerLoggin
     else:
         lowlevel.run = handle._run(lowlevel.run)
     return handle
+
+
+def _server_info(lowlevel: Any) -> Tuple[str, str]:
+    """The name and version a low-level server sends in its initialize
+    answer: 2.x has ``server_info``; 1.x fills a missing version with the
+    SDK's own in ``create_initialization_options``."""
+    name = str(getattr(lowlevel, "name", "") or "mcp-server")
+    version = getattr(lowlevel, "version", None)
+    if not version:
+        try:
+            info = getattr(lowlevel, "server_info", None)
+            if info is None:
+                info = lowlevel.create_initialization_options()
+            version = _attribute(info, "version", "server_version")
+        except Exception:  # not an mcp server we know: no version
+            version = None
+    return name, str(version or "")
 
 
 _DEFAULTS: Mapping[str, Any] = {
