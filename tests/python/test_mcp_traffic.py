@@ -610,3 +610,31 @@ def test_a_failing_sink_never_changes_what_a_server_answers():
         warnings.simplefilter("ignore")
         assert asyncio.run(main()) == {"content": [], "isError": False}
     assert handle.logging_errors == 2 == audit.stats["broken"].failed
+
+
+def test_wrapping_an_entered_session_says_what_is_not_recorded():
+    """A session entered before it is wrapped (as the vendor's wrapper is
+    used) already reads its stream: the proxy warns that what the server
+    sends on its own will not be recorded; its calls still are."""
+    mcp = pytest.importorskip("mcp", reason="mcp is installed in the mcp venvs of `cargo xtask test`")
+    import anyio
+
+    async def main():
+        to_client, client_reads = anyio.create_memory_object_stream(10)
+        client_writes, _ = anyio.create_memory_object_stream(10)
+        async with mcp.ClientSession(client_reads, client_writes) as session:
+            with pytest.warns(McpLoggingWarning, match="entered before it was wrapped"):
+                proxy = with_logging(session, lcl.AuditLogger([Memory()]))
+        return proxy
+
+    assert anyio.run(main).logging_errors == 0
+
+
+def test_wrapping_before_entering_says_nothing(recwarn):
+    mcp = pytest.importorskip("mcp", reason="mcp is installed in the mcp venvs of `cargo xtask test`")
+    import anyio
+
+    client_reads = anyio.create_memory_object_stream(10)[1]
+    client_writes = anyio.create_memory_object_stream(10)[0]
+    with_logging(mcp.ClientSession(client_reads, client_writes), lcl.AuditLogger([Memory()]))
+    assert not [w for w in recwarn if w.category is McpLoggingWarning]

@@ -808,6 +808,16 @@ class LoggingProxy:
         """Puts taps on the session's transport streams: 1.x keeps them on
         the session, 2.x on its dispatcher."""
         session = self._lokryn_session
+        if getattr(session, "_task_group", None) is not None:
+            # Entered already: its reading task holds the stream it started with.
+            warnings.warn(
+                McpLoggingWarning(
+                    "lokryn_compliance_log.mcp: the session was entered before it was wrapped, so what the "
+                    "server sends on its own (sampling, elicitation, roots, notifications) is not recorded; "
+                    "wrap it first: async with with_logging(ClientSession(...), logger)"
+                ),
+                stacklevel=4,
+            )
         for owner in (session, getattr(session, "_dispatcher", None)):
             if owner is None:
                 continue
