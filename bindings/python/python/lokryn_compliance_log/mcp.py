@@ -943,8 +943,8 @@ class ServerLogging:
         self._recorder = recorder
         self._name = name
         self._version = version
-        # 2.x: the requests of each session (by the session's id()), for
-        # what a cancellation is about.
+        # 2.x: the recent requests of each connection (by its id()), for
+        # what a cancellation or progress notification is about.
         self._requests: Dict[int, _Recent] = {}
 
     @property
