@@ -77,7 +77,10 @@ EVENT_TYPES: Mapping[str, int] = {
     # Requests from the server to the client. A sampling request gets two
     # records: EVENT_SAMPLING_REQUEST when it arrives, this one when answered.
     "sampling/createMessage": pb.EVENT_SAMPLING_RESPONSE,
-    "elicitation/create": pb.EVENT_RESOURCE_ACCESS,
+    # No dedicated values yet: elicitation (the user's answer) and the
+    # server's log messages go into what the agent knows, as in the Node
+    # wrapper.
+    "elicitation/create": pb.EVENT_CONTEXT_ACCESS,
     "roots/list": pb.EVENT_RESOURCE_LIST,
     # Notifications, both ways. Progress and cancellation take the event
     # type of the request they are about, when it is known (this is the
@@ -88,7 +91,7 @@ EVENT_TYPES: Mapping[str, int] = {
     "notifications/resources/list_changed": pb.EVENT_CONFIG_CHANGE,
     "notifications/prompts/list_changed": pb.EVENT_CONFIG_CHANGE,
     "notifications/resources/updated": pb.EVENT_RESOURCE_ACCESS,
-    "notifications/message": pb.EVENT_RESOURCE_ACCESS,
+    "notifications/message": pb.EVENT_CONTEXT_ACCESS,
     "notifications/progress": pb.EVENT_RESOURCE_ACCESS,
     "notifications/cancelled": pb.EVENT_RESOURCE_ACCESS,
     # Not MCP methods: the session's and the transport's own events.
