@@ -64,12 +64,13 @@ def die() -> str:
 
 @app.tool()
 async def consult(card: str, ctx: Context) -> str:
-    """Asks the client for everything a server can ask: its roots, a model
-    answer (sampling), the user's consent (elicitation); logs, reports
+    """Asks the client for everything a server can ask: a ping, its roots, a
+    model answer (sampling), the user's consent (elicitation); logs, reports
     progress and announces changes on the way."""
     session = ctx.session
     await ctx.info(f"checking the card {card}")
     await ctx.report_progress(1, 3, "asking the client")
+    await session.send_ping()
     roots = await session.list_roots()
     sampled = await session.create_message(
         [types.SamplingMessage(role="user", content=types.TextContent(type="text", text=f"Is {card} valid?"))],

@@ -135,6 +135,7 @@ def test_every_message_is_recorded_in_order(traffic):
         ("notifications/initialized", "EVENT_MCP_INITIALIZED"),
         ("notifications/message", "EVENT_CONTEXT_ACCESS"),
         ("notifications/progress", "EVENT_TOOL_INVOCATION"),
+        ("ping", "EVENT_MCP_PING"),
         ("roots/list", "EVENT_RESOURCE_LIST"),
         ("sampling/createMessage", "EVENT_SAMPLING_REQUEST"),
         ("sampling/createMessage", "EVENT_SAMPLING_RESPONSE"),
@@ -182,6 +183,8 @@ def test_server_requests_are_recorded_with_their_answers(traffic):
     payload = json.loads(elicited.payload)
     assert payload["action"] == "accept" and payload["result"]["content"] == {"approve": True}
     assert payload["arguments"]["message"] == "May the card be charged?" and elicited.outcome == lcl.OUTCOME_SUCCESS
+    ping = only(entries, "ping")
+    assert (ping.actor_id, ping.outcome, ping.mcp.request_id != "") == ("lokryn-test-server", lcl.OUTCOME_SUCCESS, True)
     roots = only(entries, "roots/list")
     assert json.loads(roots.payload) == {"result": {"roots": [{"uri": "file:///srv/project", "name": "project"}]}}
     assert roots.mcp.request_id and roots.actor_id == "lokryn-test-server"
@@ -326,6 +329,7 @@ def http_server(tmp_path_factory):
     finally:
         process.terminate()
         process.wait(10)
+        process.stdout.close()
 
 
 def test_streamable_http(http_server):
@@ -489,6 +493,24 @@ def test_docs_server_example_runs(tmp_path):
     assert CARD not in (tmp_path / "server-audit.jsonl").read_text()
 
 
+def stream_pairs():
+    """Two in-memory streams (server to client, client to server), as a
+    context manager that closes all four ends (an unclosed end warns when
+    it is collected, in whichever test runs then)."""
+    import contextlib
+
+    import anyio
+
+    @contextlib.asynccontextmanager
+    async def pairs():
+        to_client, client_reads = anyio.create_memory_object_stream(10)
+        client_writes, from_client = anyio.create_memory_object_stream(10)
+        async with to_client, client_reads, client_writes, from_client:
+            yield to_client, client_reads, client_writes, from_client
+
+    return pairs()
+
+
 class Broken:
     name = "broken"
 
@@ -512,15 +534,14 @@ def test_transport_errors_and_the_end_of_the_stream(recwarn):
         handled.append(message)
 
     async def main():
-        to_client, client_reads = anyio.create_memory_object_stream(10)
-        client_writes, _from_client = anyio.create_memory_object_stream(10)
-        session = mcp.ClientSession(client_reads, client_writes, message_handler=handler)
-        async with with_logging(session, audit, actor_id="agent-7"):
-            await to_client.send(ValueError("line 3 is not JSON"))
-            await to_client.aclose()
-            with anyio.fail_after(5):
-                while not handled:
-                    await anyio.sleep(0.01)
+        async with stream_pairs() as (to_client, client_reads, client_writes, _):
+            session = mcp.ClientSession(client_reads, client_writes, message_handler=handler)
+            async with with_logging(session, audit, actor_id="agent-7"):
+                await to_client.send(ValueError("line 3 is not JSON"))
+                await to_client.aclose()
+                with anyio.fail_after(5):
+                    while not handled:
+                        await anyio.sleep(0.01)
 
     anyio.run(main)
     assert [type(m).__name__ for m in handled] == ["ValueError"]
@@ -555,15 +576,13 @@ def test_a_failing_sink_never_changes_what_the_server_sends_or_gets():
     received = []
 
     async def main():
-        to_client, client_reads = anyio.create_memory_object_stream(10)
-        client_writes, from_client = anyio.create_memory_object_stream(10)
-        session = mcp.ClientSession(client_reads, client_writes, **callbacks())
-        proxy = with_logging(session, audit)
-        async with proxy:
-            await to_client.send(notice)  # first: the session reads in order
-            await to_client.send(request)
-            with anyio.fail_after(5):
-                received.append(await from_client.receive())
+        async with stream_pairs() as (to_client, client_reads, client_writes, from_client):
+            proxy = with_logging(mcp.ClientSession(client_reads, client_writes, **callbacks()), audit)
+            async with proxy:
+                await to_client.send(notice)  # first: the session reads in order
+                await to_client.send(request)
+                with anyio.fail_after(5):
+                    received.append(await from_client.receive())
         return proxy
 
     with warnings.catch_warnings(record=True) as caught:
@@ -620,11 +639,10 @@ def test_wrapping_an_entered_session_says_what_is_not_recorded():
     import anyio
 
     async def main():
-        to_client, client_reads = anyio.create_memory_object_stream(10)
-        client_writes, _ = anyio.create_memory_object_stream(10)
-        async with mcp.ClientSession(client_reads, client_writes) as session:
-            with pytest.warns(McpLoggingWarning, match="entered before it was wrapped"):
-                proxy = with_logging(session, lcl.AuditLogger([Memory()]))
+        async with stream_pairs() as (_, client_reads, client_writes, _):
+            async with mcp.ClientSession(client_reads, client_writes) as session:
+                with pytest.warns(McpLoggingWarning, match="entered before it was wrapped"):
+                    proxy = with_logging(session, lcl.AuditLogger([Memory()]))
         return proxy
 
     assert anyio.run(main).logging_errors == 0
@@ -634,7 +652,9 @@ def test_wrapping_before_entering_says_nothing(recwarn):
     mcp = pytest.importorskip("mcp", reason="mcp is installed in the mcp venvs of `cargo xtask test`")
     import anyio
 
-    client_reads = anyio.create_memory_object_stream(10)[1]
-    client_writes = anyio.create_memory_object_stream(10)[0]
-    with_logging(mcp.ClientSession(client_reads, client_writes), lcl.AuditLogger([Memory()]))
+    async def main():
+        async with stream_pairs() as (_, client_reads, client_writes, _):
+            with_logging(mcp.ClientSession(client_reads, client_writes), lcl.AuditLogger([Memory()]))
+
+    anyio.run(main)
     assert not [w for w in recwarn if w.category is McpLoggingWarning]
