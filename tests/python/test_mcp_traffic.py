@@ -426,7 +426,7 @@ def cancellations(tmp_path_factory):
                     note = types.CancelledNotification.model_validate(
                         {"method": "notifications/cancelled", "params": {"requestId": ident, "reason": "the user stopped it"}})
                     await session.send_notification(types.ClientNotification(note) if major() < 2 else note)
-                await anyio.sleep(1.2)  # a 1.x server finishes the call that timed out
+                await anyio.sleep(2)  # a 1.x server finishes the call that timed out (1 s)
                 await session.send_ping()
 
     anyio.run(main)
