@@ -1246,9 +1246,13 @@ mod tests {
             seen: Arc::clone(&seen),
         };
         let mut delivery = Delivery::start(policy, transport, "test").unwrap();
-        assert_eq!(
-            std::fs::metadata(&path).unwrap().len(),
-            u64::try_from(whole).unwrap()
+        // The partial record is cut off when the spill opens; by now the
+        // worker may also have delivered the three whole ones and emptied
+        // the file (it runs on its own thread), but never kept the piece.
+        let len = std::fs::metadata(&path).unwrap().len();
+        assert!(
+            len == u64::try_from(whole).unwrap() || len == HEADER,
+            "{len} bytes: neither cut at {whole} nor emptied"
         );
         delivery.close(later()).unwrap();
         let ids: Vec<String> = seen.lock().unwrap().concat();
