@@ -12,9 +12,18 @@ from pathlib import Path
 import pytest
 
 import lokryn_compliance_log as lcl
-from lokryn_compliance_log.mcp import with_logging
+from lokryn_compliance_log.mcp import ASKED, EVENT_TYPES, event_type_of, with_logging
 
-CASES = json.loads((Path(__file__).resolve().parents[1] / "vectors" / "mcp" / "cases.json").read_text(encoding="utf-8"))["cases"]
+VECTORS = json.loads((Path(__file__).resolve().parents[1] / "vectors" / "mcp" / "cases.json").read_text(encoding="utf-8"))
+CASES = VECTORS["cases"]
+
+
+def test_event_types_are_the_shared_ones():
+    name = lcl.v1.logentry_pb2.EventType.Name
+    assert {m: name(event_type_of(m)) for m in VECTORS["eventTypes"]} == VECTORS["eventTypes"]
+    # Every method the wrapper names is in the shared table (so Node is held to it too).
+    assert set(EVENT_TYPES) <= set(VECTORS["eventTypes"])
+    assert {m: name(t) for m, t in ASKED.items()} == VECTORS["asked"]
 
 
 class Obj:

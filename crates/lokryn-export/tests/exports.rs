@@ -69,6 +69,11 @@ const CLASSES: &[(EventType, i64, i64)] = &[
     (EventType::EventTransportConnect, 4001, 1),
     (EventType::EventTransportDisconnect, 4001, 2),
     (EventType::EventTransportError, 4001, 4),
+    (EventType::EventElicitationRequest, 6003, 99),
+    (EventType::EventElicitationResponse, 6003, 99),
+    (EventType::EventRootsList, 6003, 2),
+    (EventType::EventMcpNotification, 6003, 99),
+    (EventType::EventMcpLogMessage, 6003, 99),
 ];
 
 #[test]
