@@ -351,8 +351,8 @@ test("mcp loggingTransport over streamable HTTP, and wrapServer on the server", 
       "prompts/get EVENT_PROMPT_EXECUTION", "prompts/get EVENT_PROMPT_EXECUTION", "ping EVENT_MCP_PING",
       "transport/close EVENT_TRANSPORT_DISCONNECT",
     ]);
-    const server = (m) => m.startsWith("notifications/") || m.startsWith("transport/") || m === "sampling/createMessage";
-    for (const entry of entries.filter((e) => !server(e.mcp.methodName))) {
+    const outsideTheCaller = (m) => m.startsWith("notifications/") || m.startsWith("transport/") || m === "sampling/createMessage";
+    for (const entry of entries.filter((e) => !outsideTheCaller(e.mcp.methodName))) {
       // Requests the caller made carry its trace.
       assert.equal(entry.traceId, TRACE_ID, entry.mcp.methodName);
     }

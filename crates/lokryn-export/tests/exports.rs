@@ -297,6 +297,10 @@ fn otlp_carries_the_record_with_semantic_convention_names() {
         event_name(EventType::EventMcpPing as i32),
         "lokryn.mcp_ping"
     );
+    assert_eq!(
+        event_name(EventType::EventMcpLogMessage as i32),
+        "lokryn.mcp_log_message"
+    );
     assert_eq!(r.severity_number, 10);
     assert_eq!(r.severity_text, "NOTICE");
     assert_eq!(r.trace_id.len(), 16);
