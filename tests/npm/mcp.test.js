@@ -304,7 +304,8 @@ test("mcp withLogging: a failing sink never changes a call; the error is reporte
   assert.equal((await loud.callTool({ name: "charge", arguments: { card: CARD, amount: 2 } })).content[0].text,
     "charged 2 to the card ending 1111");
   await loud.close();
-  assert.equal(loud.loggingErrors, 4);
+  // transport/connect, initialize, initialized, charge, shutdown
+  assert.equal(loud.loggingErrors, 5);
   // Without onLoggingError: a process warning.
   const warned = new Promise((resolve) => process.once("warning", resolve));
   const quiet = withLogging(await newClient(), logger);
