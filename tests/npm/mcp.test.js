@@ -278,6 +278,31 @@ test("mcp withLogging: a server that dies mid-call gives CONNECTION_CLOSED", { s
   assert.equal(client.loggingErrors, 0);
 });
 
+test("mcp withLogging: a transport that fails to start is recorded, and its start is put back", { skip }, async () => {
+  const { withLogging } = await import("@lokryn/compliance-log/mcp");
+  const { logger, entries } = auditLogger(tmp());
+  class Refusing {
+    async start() {
+      throw new Error("spawn ENOENT");
+    }
+    async send() {}
+    async close() {}
+  }
+  const transport = new Refusing();
+  const client = withLogging(await newClient(), logger, { actorId: "agent-7" });
+  const thrown = await outcome(() => client.connect(transport));
+  logger.close();
+  assert.deepEqual(thrown.slice(0, 2), ["raised", "Error"]);
+  assert.equal(thrown[3], "spawn ENOENT");
+  assert.equal(Object.hasOwn(transport, "start"), false);
+  assert.deepEqual(entries.map((e) => [e.mcp.methodName, e.eventType, e.outcome]), [
+    ["transport/connect", lib.EventType.EVENT_TRANSPORT_CONNECT, lib.Outcome.FAILURE_ERROR],
+    ["initialize", lib.EventType.EVENT_MCP_INITIALIZE, lib.Outcome.FAILURE_ERROR],
+  ]);
+  assert.equal(entries[0].errorCode, "Error");
+  assert.equal(client.loggingErrors, 0);
+});
+
 test("mcp withLogging: a failing sink never changes a call; the error is reported and counted", { skip }, async () => {
   const { withLogging } = await import("@lokryn/compliance-log/mcp");
   const logger = new lib.AuditLogger({ sinks: [{ name: "broken", write() { throw new Error("disk full"); } }] });
