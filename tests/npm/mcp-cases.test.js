@@ -138,6 +138,21 @@ function invoke(client, c, signal) {
 }
 
 for (const c of CASES) {
+  if (c.from_server) {
+    // What the server sends on its own passes through the transport only.
+    test(`mcp case (loggingTransport): ${c.name}`, { skip }, async () => {
+      const { loggingTransport } = await import("@lokryn/compliance-log/mcp");
+      const { entries, logger } = memoryLogger();
+      const stub = { async start() {}, async send() {}, async close() {} };
+      const transport = loggingTransport(stub, logger, camel(c.options));
+      await transport.start();
+      stub.onmessage({ jsonrpc: "2.0", ...c.from_server });
+      if (c.answer) await transport.send({ jsonrpc: "2.0", id: c.from_server.id, ...c.answer });
+      assert.equal(transport.loggingErrors, 0);
+      compare(c, entries.filter((e) => !e.mcp.methodName.startsWith("transport/")));
+    });
+    continue;
+  }
   test(`mcp case (withLogging): ${c.name}`, { skip }, async () => {
     const { withLogging } = await import("@lokryn/compliance-log/mcp");
     const { McpError } = await import("@modelcontextprotocol/sdk/types.js");
