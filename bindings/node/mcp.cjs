@@ -73,6 +73,9 @@ const METHODS = Object.freeze({
   "transport/error": EventType.EVENT_TRANSPORT_ERROR,
 });
 
+/** The requests whose answer a record keeps (in `payload.result`). */
+const KEEP_RESULT = new Set(["sampling/createMessage", "elicitation/create", "roots/list"]);
+
 /**
  * The requests of a server recorded twice: when they arrive, with this
  * `EventType` (the request's arguments), and when answered, with METHODS'.
@@ -249,6 +252,8 @@ class Call {
     this.started = performance.now();
     // The trace context of the caller (transport wrapper only).
     this.context = undefined;
+    // GenAI fields of a sampling request (as the Python wrapper fills them).
+    this.genai = null;
     if (params !== undefined && params !== null && typeof params === "object") this.describe(params);
   }
 
@@ -285,6 +290,11 @@ class Call {
         // a tool's arguments.
         const { _meta, ...asked } = params;
         this.arguments = asked;
+        if (this.method === "sampling/createMessage") {
+          this.genai = { operationName: "chat" };
+          if (Number.isSafeInteger(params.maxTokens)) this.genai.maxTokens = params.maxTokens;
+          if (typeof params.temperature === "number") this.genai.temperature = params.temperature;
+        }
         break;
       }
       case "notifications/message":
@@ -442,7 +452,7 @@ class Recorder {
       if (this.serverName) mcp.serverName = this.serverName;
       if (this.serverVersion) mcp.serverVersion = this.serverVersion;
     }
-    const genai = { ...s.genai };
+    const genai = { ...s.genai, ...call.genai };
     if (call.tool) {
       genai.operationName = "execute_tool";
       genai.toolName = call.tool;
@@ -490,6 +500,17 @@ class Recorder {
         }
         payload.result = out;
       }
+    } else if (KEEP_RESULT.has(call.method) && result !== null && typeof result === "object") {
+      // The answer to what the server asked: the model's reply, the user's
+      // choice, the roots.
+      const { _meta, ...answer } = result;
+      if (call.method === "sampling/createMessage") {
+        if (typeof answer.model === "string" && answer.model) genai.responseModel = answer.model;
+        if (typeof answer.stopReason === "string" && answer.stopReason) genai.finishReasons = [answer.stopReason];
+      } else if (call.method === "elicitation/create" && typeof answer.action === "string") {
+        payload.action = answer.action;
+      }
+      if (s.logArguments) payload.result = cut(answer, s.limit);
     }
     if (how.outcome !== undefined) {
       fields.outcome = how.outcome;
