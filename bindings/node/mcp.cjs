@@ -51,18 +51,52 @@ const METHODS = Object.freeze({
   "prompts/get": EventType.EVENT_PROMPT_EXECUTION,
   "completion/complete": EventType.EVENT_RESOURCE_ACCESS,
   "logging/setLevel": EventType.EVENT_CONFIG_CHANGE,
-  "notifications/roots/list_changed": EventType.EVENT_CONFIG_CHANGE,
   shutdown: EventType.EVENT_MCP_SHUTDOWN,
-  // What a server asks of the client, and what it tells it.
-  "sampling/createMessage": EventType.EVENT_SAMPLING_REQUEST,
-  "elicitation/create": EventType.EVENT_CONTEXT_ACCESS,
-  "roots/list": EventType.EVENT_RESOURCE_LIST,
-  "notifications/tools/list_changed": EventType.EVENT_CONFIG_CHANGE,
-  "notifications/resources/list_changed": EventType.EVENT_CONFIG_CHANGE,
-  "notifications/prompts/list_changed": EventType.EVENT_CONFIG_CHANGE,
-  "notifications/resources/updated": EventType.EVENT_RESOURCE_ACCESS,
-  "notifications/message": EventType.EVENT_CONTEXT_ACCESS,
+  // What a server asks of the client (sampling and elicitation: the answer;
+  // ASKED has the type of the record written when the request arrives)...
+  "sampling/createMessage": EventType.EVENT_SAMPLING_RESPONSE,
+  "elicitation/create": EventType.EVENT_ELICITATION_RESPONSE,
+  "roots/list": EventType.EVENT_ROOTS_LIST,
+  // ... and the notifications of either side. Progress and cancellation
+  // take the type of the request they are about, when it is known.
+  "notifications/roots/list_changed": EventType.EVENT_MCP_NOTIFICATION,
+  "notifications/tools/list_changed": EventType.EVENT_MCP_NOTIFICATION,
+  "notifications/resources/list_changed": EventType.EVENT_MCP_NOTIFICATION,
+  "notifications/prompts/list_changed": EventType.EVENT_MCP_NOTIFICATION,
+  "notifications/resources/updated": EventType.EVENT_MCP_NOTIFICATION,
+  "notifications/message": EventType.EVENT_MCP_LOG_MESSAGE,
+  "notifications/progress": EventType.EVENT_MCP_NOTIFICATION,
+  "notifications/cancelled": EventType.EVENT_MCP_NOTIFICATION,
+  // Not MCP methods: the transport's own events.
+  "transport/connect": EventType.EVENT_TRANSPORT_CONNECT,
+  "transport/close": EventType.EVENT_TRANSPORT_DISCONNECT,
+  "transport/error": EventType.EVENT_TRANSPORT_ERROR,
 });
+
+/** The requests whose answer a record keeps (in `payload.result`). */
+const KEEP_RESULT = new Set(["sampling/createMessage", "elicitation/create", "roots/list"]);
+
+/**
+ * The requests of a server recorded twice: when they arrive, with this
+ * `EventType` (the request's arguments), and when answered, with METHODS'.
+ */
+const ASKED = Object.freeze({
+  "sampling/createMessage": EventType.EVENT_SAMPLING_REQUEST,
+  "elicitation/create": EventType.EVENT_ELICITATION_REQUEST,
+});
+
+/**
+ * The `EventType` of a record of `method`: METHODS', else
+ * EVENT_MCP_NOTIFICATION for a notification and EVENT_RESOURCE_ACCESS for
+ * a request.
+ */
+function eventTypeOf(method) {
+  const known = Object.hasOwn(METHODS, method) ? METHODS[method] : undefined;
+  if (known !== undefined) return known;
+  return typeof method === "string" && method.startsWith("notifications/")
+    ? EventType.EVENT_MCP_NOTIFICATION
+    : EventType.EVENT_RESOURCE_ACCESS;
+}
 
 /** The `Client` methods `withLogging` records, each with the MCP method it sends. */
 const CLIENT_METHODS = Object.freeze({
@@ -207,7 +241,7 @@ function settings(options, defaultComponent) {
 class Call {
   constructor(method, params) {
     this.method = method;
-    this.eventType = METHODS[method] ?? EventType.EVENT_RESOURCE_ACCESS;
+    this.eventType = eventTypeOf(method);
     this.requestId = "";
     this.tool = "";
     this.prompt = "";
@@ -218,6 +252,8 @@ class Call {
     this.started = performance.now();
     // The trace context of the caller (transport wrapper only).
     this.context = undefined;
+    // GenAI fields of a sampling request (as the Python wrapper fills them).
+    this.genai = null;
     if (params !== undefined && params !== null && typeof params === "object") this.describe(params);
   }
 
@@ -248,6 +284,19 @@ class Call {
       case "logging/setLevel":
         this.payload = { level: params.level };
         break;
+      case "sampling/createMessage":
+      case "elicitation/create": {
+        // What the server asks (the messages, the question): redacted like
+        // a tool's arguments.
+        const { _meta, ...asked } = params;
+        this.arguments = asked;
+        if (this.method === "sampling/createMessage") {
+          this.genai = { operationName: "chat" };
+          if (Number.isSafeInteger(params.maxTokens)) this.genai.maxTokens = params.maxTokens;
+          if (typeof params.temperature === "number") this.genai.temperature = params.temperature;
+        }
+        break;
+      }
       case "notifications/message":
         this.payload = { level: params.level, logger: params.logger, data: params.data };
         break;
@@ -403,7 +452,7 @@ class Recorder {
       if (this.serverName) mcp.serverName = this.serverName;
       if (this.serverVersion) mcp.serverVersion = this.serverVersion;
     }
-    const genai = { ...s.genai };
+    const genai = { ...s.genai, ...call.genai };
     if (call.tool) {
       genai.operationName = "execute_tool";
       genai.toolName = call.tool;
@@ -451,6 +500,17 @@ class Recorder {
         }
         payload.result = out;
       }
+    } else if (KEEP_RESULT.has(call.method) && result !== null && typeof result === "object") {
+      // The answer to what the server asked: the model's reply, the user's
+      // choice, the roots.
+      const { _meta, ...answer } = result;
+      if (call.method === "sampling/createMessage") {
+        if (typeof answer.model === "string" && answer.model) genai.responseModel = answer.model;
+        if (typeof answer.stopReason === "string" && answer.stopReason) genai.finishReasons = [answer.stopReason];
+      } else if (call.method === "elicitation/create" && typeof answer.action === "string") {
+        payload.action = answer.action;
+      }
+      if (s.logArguments) payload.result = cut(answer, s.limit);
     }
     if (how.outcome !== undefined) {
       fields.outcome = how.outcome;
@@ -476,7 +536,14 @@ class Recorder {
 
   /** A record of the transport itself (connect, disconnect, error). */
   writeTransportEvent(eventType, error) {
-    const call = new Call("", undefined);
+    // The names the Python wrapper gives these records in mcp.method_name.
+    const name =
+      eventType === EventType.EVENT_TRANSPORT_CONNECT
+        ? "transport/connect"
+        : eventType === EventType.EVENT_TRANSPORT_DISCONNECT
+          ? "transport/close"
+          : "transport/error";
+    const call = new Call(name, undefined);
     call.eventType = eventType;
     const resource = this.s.mcp.transport ? `transport/${this.s.mcp.transport}` : "transport";
     const failed = error !== undefined;
@@ -637,23 +704,28 @@ async function connectLogged(client, rec, connect, transport, rest) {
     rec.failed(err);
   }
   let promise;
+  let unwatch = () => {};
   try {
+    unwatch = watchStart(transport, rec);
     promise = connect.call(client, transport, ...rest);
     // `Protocol.connect` installs its `onmessage` before it awaits: look at
     // the answer to initialize on its way in (the negotiated version is kept
     // nowhere else).
     peekInitialize(transport, before, rec);
   } catch (err) {
+    unwatch();
     rec.write(call, undefined, err);
     throw err;
   }
   try {
     await promise;
   } catch (err) {
+    unwatch();
     call.requestId = requestIdAfter(client, before);
     rec.write(call, undefined, err);
     throw err;
   }
+  unwatch();
   call.requestId = requestIdAfter(client, before);
   const server = client.getServerVersion?.();
   if (server !== undefined) rec.learnServer({ serverInfo: server, protocolVersion: rec.protocolVersion || undefined });
@@ -662,6 +734,44 @@ async function connectLogged(client, rec, connect, transport, rest) {
   if (before === undefined || call.requestId !== "") {
     rec.write(call, undefined, undefined);
     rec.write(new Call("notifications/initialized", undefined), undefined, undefined);
+  }
+}
+
+/**
+ * Records the transport's start (`Protocol.connect` calls it before it
+ * sends initialize) as EVENT_TRANSPORT_CONNECT, like the Python wrapper's
+ * `transport/connect`. The transport's own `start` is put back on its first
+ * call, or by the returned function (when connect did not call it). Never
+ * throws.
+ */
+function watchStart(transport, rec) {
+  const nothing = () => {};
+  try {
+    if (transport === null || typeof transport !== "object") return nothing;
+    const start = transport.start;
+    if (typeof start !== "function") return nothing;
+    const own = Object.hasOwn(transport, "start");
+    let watching = true;
+    const restore = () => {
+      if (!watching) return;
+      watching = false;
+      if (own) transport.start = start;
+      else delete transport.start;
+    };
+    transport.start = async function startLogged(...args) {
+      restore();
+      try {
+        await start.apply(this, args);
+      } catch (err) {
+        rec.writeTransportEvent(EventType.EVENT_TRANSPORT_CONNECT, err);
+        throw err;
+      }
+      rec.writeTransportEvent(EventType.EVENT_TRANSPORT_CONNECT, undefined);
+    };
+    return restore;
+  } catch (err) {
+    rec.failed(err);
+    return nothing;
   }
 }
 
@@ -720,6 +830,17 @@ function loggingTransport(transport, logger, options) {
       call.progressToken = String(token);
       progress.set(call.progressToken, message.method);
     }
+    const asked = Object.hasOwn(ASKED, message.method) ? ASKED[message.method] : undefined;
+    if (asked !== undefined) {
+      // Recorded when it passes (with what is asked) and again when answered
+      // (with the answer, under METHODS' type).
+      const arrived = new Call(message.method, message.params);
+      arrived.eventType = asked;
+      arrived.requestId = call.requestId;
+      arrived.context = call.context;
+      rec.write(arrived, undefined, undefined);
+      call.arguments = undefined;
+    }
     into.set(String(message.id), call);
   }
 
@@ -758,7 +879,7 @@ function loggingTransport(transport, logger, options) {
     call.context = activeContext();
     if (method === "notifications/progress") {
       const of = progress.get(String(params?.progressToken));
-      call.eventType = of !== undefined ? METHODS[of] ?? EventType.EVENT_RESOURCE_ACCESS : EventType.EVENT_RESOURCE_ACCESS;
+      if (of !== undefined) call.eventType = eventTypeOf(of);
       call.requestId = params?.progressToken !== undefined ? String(params.progressToken) : "";
       rec.write(call, undefined, undefined, {
         outcome: Outcome.PARTIAL,
@@ -972,6 +1093,8 @@ module.exports = {
   wrapServer,
   loggingErrors,
   METHODS,
+  ASKED,
+  eventTypeOf,
   CLIENT_METHODS,
   TOOL_ERROR,
   TIMEOUT,

@@ -72,6 +72,17 @@ export declare function loggingErrors(wrapped: object): number;
 
 /** MCP methods and the event type of their records. */
 export declare const METHODS: Readonly<Record<string, EventType>>;
+/**
+ * The server requests recorded twice (sampling, elicitation): the event type
+ * of the record written when the request passes; its answer has METHODS'.
+ */
+export declare const ASKED: Readonly<Record<string, EventType>>;
+/**
+ * The event type of a record of `method`: METHODS', else
+ * `EVENT_MCP_NOTIFICATION` for a notification (`notifications/…`) and
+ * `EVENT_RESOURCE_ACCESS` for a request.
+ */
+export declare function eventTypeOf(method: string): EventType;
 /** The `Client` methods {@link withLogging} records, with the MCP method each sends. */
 export declare const CLIENT_METHODS: Readonly<Record<string, string>>;
 

@@ -10,9 +10,20 @@ import { binding, lib } from "./lib.js";
 const skip = binding === "node" ? false : "the MCP wrapper ships in the Node package only";
 
 const fs = isNode ? await import("node:fs") : null;
-const CASES = isNode
-  ? JSON.parse(fs.readFileSync(new URL("../vectors/mcp/cases.json", import.meta.url), "utf8")).cases
-  : [];
+const VECTORS = isNode
+  ? JSON.parse(fs.readFileSync(new URL("../vectors/mcp/cases.json", import.meta.url), "utf8"))
+  : { cases: [], eventTypes: {}, asked: {} };
+const CASES = VECTORS.cases;
+
+test("mcp: the event type of each method is the shared one", { skip }, async () => {
+  const { eventTypeOf, METHODS, ASKED } = await import("@lokryn/compliance-log/mcp");
+  const name = (value) => Object.keys(lib.EventType).find((k) => lib.EventType[k] === value);
+  const got = Object.fromEntries(Object.keys(VECTORS.eventTypes).map((m) => [m, name(eventTypeOf(m))]));
+  assert.deepEqual(got, VECTORS.eventTypes);
+  // Every method the wrapper names is in the shared table (so Python is held to it too).
+  for (const method of Object.keys(METHODS)) assert.ok(method in VECTORS.eventTypes, method);
+  assert.deepEqual(Object.fromEntries(Object.entries(ASKED).map(([m, t]) => [m, name(t)])), VECTORS.asked);
+});
 
 function camel(options) {
   return Object.fromEntries(Object.entries(options).map(([k, v]) => [k.replace(/_([a-z])/g, (_, c) => c.toUpperCase()), v]));
@@ -127,6 +138,21 @@ function invoke(client, c, signal) {
 }
 
 for (const c of CASES) {
+  if (c.from_server) {
+    // What the server sends on its own passes through the transport only.
+    test(`mcp case (loggingTransport): ${c.name}`, { skip }, async () => {
+      const { loggingTransport } = await import("@lokryn/compliance-log/mcp");
+      const { entries, logger } = memoryLogger();
+      const stub = { async start() {}, async send() {}, async close() {} };
+      const transport = loggingTransport(stub, logger, camel(c.options));
+      await transport.start();
+      stub.onmessage({ jsonrpc: "2.0", ...c.from_server });
+      if (c.answer) await transport.send({ jsonrpc: "2.0", id: c.from_server.id, ...c.answer });
+      assert.equal(transport.loggingErrors, 0);
+      compare(c, entries.filter((e) => !e.mcp.methodName.startsWith("transport/")));
+    });
+    continue;
+  }
   test(`mcp case (withLogging): ${c.name}`, { skip }, async () => {
     const { withLogging } = await import("@lokryn/compliance-log/mcp");
     const { McpError } = await import("@modelcontextprotocol/sdk/types.js");
@@ -175,7 +201,7 @@ for (const c of CASES) {
     }
     assert.equal(transport.loggingErrors, 0);
     const [connect, ...rest] = entries;
-    assert.equal(connect.eventType, lib.EventType.EVENT_TRANSPORT_CONNECT);
-    compare(c, rest.filter((e) => e.mcp?.methodName));
+    assert.deepEqual([connect.eventType, connect.mcp.methodName], [lib.EventType.EVENT_TRANSPORT_CONNECT, "transport/connect"]);
+    compare(c, rest.filter((e) => !e.mcp.methodName.startsWith("transport/")));
   });
 }

@@ -10,7 +10,7 @@ import pinoTransport from "@lokryn/compliance-log/pino";
 import { Client } from "@modelcontextprotocol/sdk/client/index.js";
 import { InMemoryTransport } from "@modelcontextprotocol/sdk/inMemory.js";
 import { McpServer } from "@modelcontextprotocol/sdk/server/mcp.js";
-import { loggingErrors, loggingTransport, withLogging, wrapServer } from "@lokryn/compliance-log/mcp";
+import { ASKED, eventTypeOf, loggingErrors, loggingTransport, withLogging, wrapServer } from "@lokryn/compliance-log/mcp";
 
 import { EventType as EsEventType, LogEntrySchema, Outcome as EsOutcome } from "./gen/lokryn/compliancelog/v1/logentry_pb.js";
 
@@ -142,7 +142,9 @@ withLogging(new Client({ name: "agent", version: "1" }), audit, { actor: "agent-
 // @ts-expect-error: not a transport
 loggingTransport({}, audit);
 
-export { toolCall, mcpErrors, transportSession, mcpServer };
+const logMessage: node.EventType = eventTypeOf("notifications/message");
+const samplingArrives: node.EventType | undefined = ASKED["sampling/createMessage"];
+export { toolCall, mcpErrors, transportSession, mcpServer, logMessage, samplingArrives };
 
 // The Node package's exports (the browser package has none).
 const ocsfEvent: node.JsonObject = node.toOcsf(message, { observedTimeNs: 1n, logName: "audit" });

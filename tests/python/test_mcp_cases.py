@@ -12,9 +12,18 @@ from pathlib import Path
 import pytest
 
 import lokryn_compliance_log as lcl
-from lokryn_compliance_log.mcp import with_logging
+from lokryn_compliance_log.mcp import ASKED, EVENT_TYPES, event_type_of, with_logging
 
-CASES = json.loads((Path(__file__).resolve().parents[1] / "vectors" / "mcp" / "cases.json").read_text(encoding="utf-8"))["cases"]
+VECTORS = json.loads((Path(__file__).resolve().parents[1] / "vectors" / "mcp" / "cases.json").read_text(encoding="utf-8"))
+CASES = VECTORS["cases"]
+
+
+def test_event_types_are_the_shared_ones():
+    name = lcl.v1.logentry_pb2.EventType.Name
+    assert {m: name(event_type_of(m)) for m in VECTORS["eventTypes"]} == VECTORS["eventTypes"]
+    # Every method the wrapper names is in the shared table (so Node is held to it too).
+    assert set(EVENT_TYPES) <= set(VECTORS["eventTypes"])
+    assert {m: name(t) for m, t in ASKED.items()} == VECTORS["asked"]
 
 
 class Obj:
@@ -126,13 +135,55 @@ def actual(entry, keys):
     return out
 
 
+class Wire:
+    """A ``SessionMessage`` as the SDK puts it on a stream: ``message`` holds
+    the JSON-RPC fields."""
+
+    def __init__(self, **fields):
+        self.message = type("JSONRPCMessage", (), {})()
+        self.message.__dict__.update(fields)
+
+
+class Stream:
+    """One side of a session's transport: what was sent, and what is to be read."""
+
+    def __init__(self, items=()):
+        self.items = list(items)
+
+    async def receive(self):
+        return self.items.pop(0)
+
+    async def send(self, item):
+        self.items.append(item)
+
+
+class StreamSession:
+    """A session that holds transport streams (as ``ClientSession`` does), for
+    the cases of messages the server sends: the proxy taps them."""
+
+    def __init__(self, case):
+        self._read_stream = Stream([Wire(jsonrpc="2.0", **case["from_server"])])
+        self._write_stream = Stream()
+
+    async def serve(self, case):
+        """Reads the server's message, and sends the case's answer to it."""
+        request = await self._read_stream.receive()
+        answer = case.get("answer")
+        if answer is not None:
+            await self._write_stream.send(Wire(jsonrpc="2.0", id=request.message.id, **answer))
+
+
 @pytest.mark.parametrize("case", CASES, ids=[c["name"] for c in CASES])
 def test_case(case):
     entries = []
     audit = lcl.AuditLogger([type("Memory", (), {"write": lambda self, e: entries.append(e)})()])
-    proxy = with_logging(StubSession(case), audit, **case["options"])
+    session = StreamSession(case) if "from_server" in case else StubSession(case)
+    proxy = with_logging(session, audit, **case["options"])
 
     async def run():
+        if "from_server" in case:
+            await session.serve(case)
+            return
         try:
             await invoke(proxy, case["method"], case.get("params"))
         except (Exception, asyncio.CancelledError):

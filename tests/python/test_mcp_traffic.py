@@ -133,25 +133,26 @@ def test_every_message_is_recorded_in_order(traffic):
         ("transport/connect", "EVENT_TRANSPORT_CONNECT"),
         ("initialize", "EVENT_MCP_INITIALIZE"),
         ("notifications/initialized", "EVENT_MCP_INITIALIZED"),
-        ("notifications/message", "EVENT_CONTEXT_ACCESS"),
+        ("notifications/message", "EVENT_MCP_LOG_MESSAGE"),
         ("notifications/progress", "EVENT_TOOL_INVOCATION"),
         ("ping", "EVENT_MCP_PING"),
-        ("roots/list", "EVENT_RESOURCE_LIST"),
+        ("roots/list", "EVENT_ROOTS_LIST"),
         ("sampling/createMessage", "EVENT_SAMPLING_REQUEST"),
         ("sampling/createMessage", "EVENT_SAMPLING_RESPONSE"),
-        ("elicitation/create", "EVENT_CONTEXT_ACCESS"),
+        ("elicitation/create", "EVENT_ELICITATION_REQUEST"),
+        ("elicitation/create", "EVENT_ELICITATION_RESPONSE"),
         ("notifications/progress", "EVENT_TOOL_INVOCATION"),
-        ("notifications/tools/list_changed", "EVENT_CONFIG_CHANGE"),
-        ("notifications/resources/updated", "EVENT_RESOURCE_ACCESS"),
+        ("notifications/tools/list_changed", "EVENT_MCP_NOTIFICATION"),
+        ("notifications/resources/updated", "EVENT_MCP_NOTIFICATION"),
         ("tools/call", "EVENT_TOOL_INVOCATION"),
-        ("notifications/progress", "EVENT_RESOURCE_ACCESS"),
+        ("notifications/progress", "EVENT_MCP_NOTIFICATION"),
         ("transport/close", "EVENT_TRANSPORT_DISCONNECT"),
         ("tools/call", "EVENT_TOOL_INVOCATION"),
         ("shutdown", "EVENT_MCP_SHUTDOWN"),
     ]
     assert methods == expected
     for method, name in expected:
-        if method in EVENT_TYPES and method not in ("sampling/createMessage", "notifications/progress"):
+        if method in EVENT_TYPES and method not in ("sampling/createMessage", "elicitation/create", "notifications/progress"):
             assert lcl.v1.logentry_pb2.EventType.Name(EVENT_TYPES[method]) == name
 
 
@@ -179,10 +180,14 @@ def test_server_requests_are_recorded_with_their_answers(traffic):
     assert json.loads(answered.payload) == {"result": {
         "role": "assistant", "content": {"type": "text", "text": "411111******1111 looks valid"},
         "model": "test-model", "stopReason": "endTurn"}}
-    elicited = only(entries, "elicitation/create")
+    question = only(entries, "elicitation/create", lcl.EVENT_ELICITATION_REQUEST)
+    elicited = only(entries, "elicitation/create", lcl.EVENT_ELICITATION_RESPONSE)
+    assert question.mcp.request_id == elicited.mcp.request_id != ""
+    assert json.loads(question.payload) == {"arguments": json.loads(question.payload)["arguments"]}
+    assert json.loads(question.payload)["arguments"]["message"] == "May the card be charged?"
     payload = json.loads(elicited.payload)
     assert payload["action"] == "accept" and payload["result"]["content"] == {"approve": True}
-    assert payload["arguments"]["message"] == "May the card be charged?" and elicited.outcome == lcl.OUTCOME_SUCCESS
+    assert "arguments" not in payload and elicited.outcome == lcl.OUTCOME_SUCCESS
     ping = only(entries, "ping")
     assert (ping.actor_id, ping.outcome, ping.mcp.request_id != "") == ("lokryn-test-server", lcl.OUTCOME_SUCCESS, True)
     roots = only(entries, "roots/list")

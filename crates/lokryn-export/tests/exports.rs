@@ -69,6 +69,11 @@ const CLASSES: &[(EventType, i64, i64)] = &[
     (EventType::EventTransportConnect, 4001, 1),
     (EventType::EventTransportDisconnect, 4001, 2),
     (EventType::EventTransportError, 4001, 4),
+    (EventType::EventElicitationRequest, 6003, 99),
+    (EventType::EventElicitationResponse, 6003, 99),
+    (EventType::EventRootsList, 6003, 2),
+    (EventType::EventMcpNotification, 6003, 99),
+    (EventType::EventMcpLogMessage, 6003, 99),
 ];
 
 #[test]
@@ -291,6 +296,10 @@ fn otlp_carries_the_record_with_semantic_convention_names() {
     assert_eq!(
         event_name(EventType::EventMcpPing as i32),
         "lokryn.mcp_ping"
+    );
+    assert_eq!(
+        event_name(EventType::EventMcpLogMessage as i32),
+        "lokryn.mcp_log_message"
     );
     assert_eq!(r.severity_number, 10);
     assert_eq!(r.severity_text, "NOTICE");

@@ -114,7 +114,7 @@ const MUTANTS: &[Mutant] = &[
     Mutant {
         what: "deleting an enum value (its options kept on a new number)",
         from: "EVENT_TRANSPORT_ERROR = 42 ",
-        to: "reserved 42; EVENT_TRANSPORT_ERROR_AGAIN = 43 ",
+        to: "reserved 42; EVENT_TRANSPORT_ERROR_AGAIN = 1042 ",
         against: Against::LastRelease,
         rule: "ENUM_VALUE_NO_DELETE",
     },

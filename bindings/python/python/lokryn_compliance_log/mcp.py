@@ -47,7 +47,7 @@ from lokryn_compliance_log import _native
 from lokryn_compliance_log._logger import AuditLogger
 from lokryn_compliance_log.v1 import logentry_pb2 as pb
 
-__all__ = ["EVENT_TYPES", "METHODS", "LoggingProxy", "McpLoggingWarning", "ServerLogging", "log_server", "with_logging"]
+__all__ = ["ASKED", "EVENT_TYPES", "METHODS", "LoggingProxy", "McpLoggingWarning", "ServerLogging", "event_type_of", "log_server", "with_logging"]
 
 
 class McpLoggingWarning(UserWarning):
@@ -74,26 +74,24 @@ EVENT_TYPES: Mapping[str, int] = {
     "prompts/get": pb.EVENT_PROMPT_EXECUTION,
     "completion/complete": pb.EVENT_RESOURCE_ACCESS,
     "logging/setLevel": pb.EVENT_CONFIG_CHANGE,
-    # Requests from the server to the client. A sampling request gets two
-    # records: EVENT_SAMPLING_REQUEST when it arrives, this one when answered.
+    # Requests from the server to the client. Sampling and elicitation get
+    # two records each: the *_REQUEST type when the request arrives (see
+    # ASKED), this one when the client answers.
     "sampling/createMessage": pb.EVENT_SAMPLING_RESPONSE,
-    # No dedicated values yet: elicitation (the user's answer) and the
-    # server's log messages go into what the agent knows, as in the Node
-    # wrapper.
-    "elicitation/create": pb.EVENT_CONTEXT_ACCESS,
-    "roots/list": pb.EVENT_RESOURCE_LIST,
+    "elicitation/create": pb.EVENT_ELICITATION_RESPONSE,
+    "roots/list": pb.EVENT_ROOTS_LIST,
     # Notifications, both ways. Progress and cancellation take the event
     # type of the request they are about, when it is known (this is the
-    # fallback).
+    # fallback, as for any other notification not listed).
     "notifications/initialized": pb.EVENT_MCP_INITIALIZED,
-    "notifications/roots/list_changed": pb.EVENT_CONFIG_CHANGE,
-    "notifications/tools/list_changed": pb.EVENT_CONFIG_CHANGE,
-    "notifications/resources/list_changed": pb.EVENT_CONFIG_CHANGE,
-    "notifications/prompts/list_changed": pb.EVENT_CONFIG_CHANGE,
-    "notifications/resources/updated": pb.EVENT_RESOURCE_ACCESS,
-    "notifications/message": pb.EVENT_CONTEXT_ACCESS,
-    "notifications/progress": pb.EVENT_RESOURCE_ACCESS,
-    "notifications/cancelled": pb.EVENT_RESOURCE_ACCESS,
+    "notifications/roots/list_changed": pb.EVENT_MCP_NOTIFICATION,
+    "notifications/tools/list_changed": pb.EVENT_MCP_NOTIFICATION,
+    "notifications/resources/list_changed": pb.EVENT_MCP_NOTIFICATION,
+    "notifications/prompts/list_changed": pb.EVENT_MCP_NOTIFICATION,
+    "notifications/resources/updated": pb.EVENT_MCP_NOTIFICATION,
+    "notifications/message": pb.EVENT_MCP_LOG_MESSAGE,
+    "notifications/progress": pb.EVENT_MCP_NOTIFICATION,
+    "notifications/cancelled": pb.EVENT_MCP_NOTIFICATION,
     # Not MCP methods: the session's and the transport's own events.
     "shutdown": pb.EVENT_MCP_SHUTDOWN,
     "transport/connect": pb.EVENT_TRANSPORT_CONNECT,
@@ -102,7 +100,25 @@ EVENT_TYPES: Mapping[str, int] = {
 }
 """The ``EventType`` of the record of each MCP method (and of the session and
 transport events, under the names the records give them in
-``mcp.method_name``). A method not listed gets ``EVENT_RESOURCE_ACCESS``."""
+``mcp.method_name``). A method not listed gets ``EVENT_MCP_NOTIFICATION`` when
+it is a notification (its name starts with ``notifications/``), else
+``EVENT_RESOURCE_ACCESS``."""
+
+ASKED: Mapping[str, int] = {
+    "sampling/createMessage": pb.EVENT_SAMPLING_REQUEST,
+    "elicitation/create": pb.EVENT_ELICITATION_REQUEST,
+}
+"""The server's requests that are recorded twice: on arrival with this
+``EventType`` (the request's arguments), and when the client answers with
+the one in ``EVENT_TYPES`` (the answer)."""
+
+
+def event_type_of(method: str) -> int:
+    """The ``EventType`` of a record of ``method`` (see ``EVENT_TYPES``)."""
+    found = EVENT_TYPES.get(method)
+    if found is not None:
+        return found
+    return pb.EVENT_MCP_NOTIFICATION if method.startswith("notifications/") else pb.EVENT_RESOURCE_ACCESS
 
 # The session methods the proxy covers: method name -> (MCP method, EventType).
 METHODS: Mapping[str, Tuple[str, int]] = {
@@ -242,7 +258,7 @@ class _Call:
 
     def __init__(self, method: str, event_type: Optional[int] = None) -> None:
         self.method = method
-        self.event_type = EVENT_TYPES.get(method, pb.EVENT_RESOURCE_ACCESS) if event_type is None else event_type
+        self.event_type = event_type_of(method) if event_type is None else event_type
         self.request_id = ""
         self.tool = ""
         self.prompt = ""
@@ -850,11 +866,13 @@ class LoggingProxy:
                 record = self._lokryn_from_server(method)
                 record.request_id = str(ident)
                 _describe(record, params)
-                if method == "sampling/createMessage":
-                    # The request (with the messages) when it arrives; the
-                    # answer (with the model's reply) when the client sends it.
+                asked = ASKED.get(method)
+                if asked is not None:
+                    # The request (the messages, the question) when it
+                    # arrives; the answer (the model's reply, the user's) when
+                    # the client sends it.
                     arrived = self._lokryn_from_server(method)
-                    arrived.event_type = pb.EVENT_SAMPLING_REQUEST
+                    arrived.event_type = asked
                     arrived.request_id = record.request_id
                     _describe(arrived, params)
                     self._lokryn_write(arrived, now, None, None)
@@ -932,7 +950,7 @@ class _Recent:
         request it is about, and names that request's method in its payload."""
         method = self._methods.get(_request_key(record.request_id))
         if method is not None:
-            record.event_type = EVENT_TYPES.get(method, record.event_type)
+            record.event_type = event_type_of(method)
             record.payload["about"] = method
 
 

@@ -925,6 +925,21 @@ pub enum EventType {
     EventTransportDisconnect = 41,
     /// An MCP transport failed.
     EventTransportError = 42,
+    /// An MCP server asked the client to collect input from its user
+    /// (elicitation/create request).
+    EventElicitationRequest = 43,
+    /// The client answered an elicitation request (the user accepted, declined
+    /// or cancelled; `outcome` says whether it was answered).
+    EventElicitationResponse = 44,
+    /// An MCP server listed the client's roots (roots/list).
+    EventRootsList = 45,
+    /// An MCP notification that announces a change without making one: a list
+    /// changed (tools, resources, prompts, roots) or a subscribed resource
+    /// updated. `mcp.method_name` names it. Progress and cancellation carry
+    /// the event type of the request they concern instead.
+    EventMcpNotification = 46,
+    /// An MCP server sent a log message to the client (notifications/message).
+    EventMcpLogMessage = 47,
 }
 impl EventType {
     /// String value of the enum field names used in the ProtoBuf definition.
@@ -966,6 +981,11 @@ impl EventType {
             Self::EventTransportConnect => "EVENT_TRANSPORT_CONNECT",
             Self::EventTransportDisconnect => "EVENT_TRANSPORT_DISCONNECT",
             Self::EventTransportError => "EVENT_TRANSPORT_ERROR",
+            Self::EventElicitationRequest => "EVENT_ELICITATION_REQUEST",
+            Self::EventElicitationResponse => "EVENT_ELICITATION_RESPONSE",
+            Self::EventRootsList => "EVENT_ROOTS_LIST",
+            Self::EventMcpNotification => "EVENT_MCP_NOTIFICATION",
+            Self::EventMcpLogMessage => "EVENT_MCP_LOG_MESSAGE",
         }
     }
     /// Creates an enum from field names used in the ProtoBuf definition.
@@ -1004,6 +1024,11 @@ impl EventType {
             "EVENT_TRANSPORT_CONNECT" => Some(Self::EventTransportConnect),
             "EVENT_TRANSPORT_DISCONNECT" => Some(Self::EventTransportDisconnect),
             "EVENT_TRANSPORT_ERROR" => Some(Self::EventTransportError),
+            "EVENT_ELICITATION_REQUEST" => Some(Self::EventElicitationRequest),
+            "EVENT_ELICITATION_RESPONSE" => Some(Self::EventElicitationResponse),
+            "EVENT_ROOTS_LIST" => Some(Self::EventRootsList),
+            "EVENT_MCP_NOTIFICATION" => Some(Self::EventMcpNotification),
+            "EVENT_MCP_LOG_MESSAGE" => Some(Self::EventMcpLogMessage),
             _ => None,
         }
     }

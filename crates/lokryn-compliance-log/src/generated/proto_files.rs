@@ -1108,6 +1108,90 @@ enum EventType {
     }
     ecs_event: {kind: "event" categories: ["network"] types: ["connection"]}
   }];
+
+  // MCP messages that 0.2.0 had no event type for. From here on the numbers
+  // are this schema's own.
+
+  // An MCP server asked the client to collect input from its user
+  // (elicitation/create request).
+  EVENT_ELICITATION_REQUEST = 43 [(value_export) = {
+    ocsf_event: {
+      class_uid: 6003
+      class_name: "API Activity"
+      activity_id: 99
+      activity_name: "Elicitation Request"
+      place: [
+        {path: "api.operation" field: "mcp.method_name" value: "\"elicitation/create\"" copy: true},
+        {path: "src_endpoint.svc_name" field: "component" copy: true},
+        {path: "resources[].name" field: "resource"}
+      ]
+    }
+    ecs_event: {kind: "event" categories: ["api"] types: ["access"]}
+  }];
+  // The client answered an elicitation request (the user accepted, declined
+  // or cancelled; `outcome` says whether it was answered).
+  EVENT_ELICITATION_RESPONSE = 44 [(value_export) = {
+    ocsf_event: {
+      class_uid: 6003
+      class_name: "API Activity"
+      activity_id: 99
+      activity_name: "Elicitation Response"
+      place: [
+        {path: "api.operation" field: "mcp.method_name" value: "\"elicitation/create\"" copy: true},
+        {path: "src_endpoint.svc_name" field: "component" copy: true},
+        {path: "resources[].name" field: "resource"}
+      ]
+    }
+    ecs_event: {kind: "event" categories: ["api"] types: ["access"]}
+  }];
+  // An MCP server listed the client's roots (roots/list).
+  EVENT_ROOTS_LIST = 45 [(value_export) = {
+    ocsf_event: {
+      class_uid: 6003
+      class_name: "API Activity"
+      activity_id: 2
+      activity_name: "Read"
+      place: [
+        {path: "api.operation" field: "mcp.method_name" value: "\"roots/list\"" copy: true},
+        {path: "src_endpoint.svc_name" field: "component" copy: true},
+        {path: "resources[].name" field: "resource"}
+      ]
+    }
+    ecs_event: {kind: "event" categories: ["api"] types: ["access"]}
+  }];
+  // An MCP notification that announces a change without making one: a list
+  // changed (tools, resources, prompts, roots) or a subscribed resource
+  // updated. `mcp.method_name` names it. Progress and cancellation carry
+  // the event type of the request they concern instead.
+  EVENT_MCP_NOTIFICATION = 46 [(value_export) = {
+    ocsf_event: {
+      class_uid: 6003
+      class_name: "API Activity"
+      activity_id: 99
+      activity_name: "MCP Notification"
+      place: [
+        {path: "api.operation" field: "mcp.method_name" value: "\"notification\"" copy: true},
+        {path: "src_endpoint.svc_name" field: "component" copy: true},
+        {path: "resources[].name" field: "resource"}
+      ]
+    }
+    ecs_event: {kind: "event" categories: ["api"] types: ["info"]}
+  }];
+  // An MCP server sent a log message to the client (notifications/message).
+  EVENT_MCP_LOG_MESSAGE = 47 [(value_export) = {
+    ocsf_event: {
+      class_uid: 6003
+      class_name: "API Activity"
+      activity_id: 99
+      activity_name: "MCP Log Message"
+      place: [
+        {path: "api.operation" field: "mcp.method_name" value: "\"notifications/message\"" copy: true},
+        {path: "src_endpoint.svc_name" field: "component" copy: true},
+        {path: "resources[].name" field: "resource"}
+      ]
+    }
+    ecs_event: {kind: "event" categories: ["api"] types: ["info"]}
+  }];
 }
 
 // Did it work? PCI DSS v4.0 10.2.2 "success or failure indication".

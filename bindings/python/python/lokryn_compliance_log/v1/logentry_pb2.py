@@ -241,7 +241,7 @@ DESCRIPTOR = _descriptor_pool.Default().AddSerializedFile(
     b"\x94\x01\n\x12jsonrpc_error_code\x18\r \x01(\x05Ba\xca\xf3\x18]\n\x1f"
     b"unmapped.mcp.jsonrpc_error_code\x12\x1battr:rpc.jsonrpc.error_code"
     b"\x1a\x1dlabels.mcp_jsonrpc_error_codeH\x00R\x10jsonrpcErrorCode\x88"
-    b"\x01\x01B\x15\n\x13_jsonrpc_error_code*\x92/\n\tEventType\x12c\n\x16E"
+    b"\x01\x01B\x15\n\x13_jsonrpc_error_code*\xe27\n\tEventType\x12c\n\x16E"
     b"VENT_TYPE_UNSPECIFIED\x10\x00\x1aG\xca\xf3\x18C\n8\x12\nBase Event\""
     b"\x07Unknown2\x05actor2\x0csrc_endpoint2\x0chttp_request\x12\x07\n\x05"
     b"event\x12t\n\x0bEVENT_LOGIN\x10\x01\x1ac\xca\xf3\x18_\n4\x08\xba\x17"
@@ -386,45 +386,71 @@ DESCRIPTOR = _descriptor_pool.Default().AddSerializedFile(
     b"\nconnection\x1a\x03end\x12\x90\x01\n\x15EVENT_TRANSPORT_ERROR\x10*"
     b"\x1au\xca\xf3\x18q\nQ\x08\xa1\x1f\x12\x10Network Activity\x18\x04\""
     b"\x04Fail*\x1d\n\x11dst_endpoint.name\x12\x08resource2\x05actor2\x0cht"
-    b"tp_request\x12\x1c\n\x05event\x12\x07network\x1a\nconnection\"\x04"
-    b"\x08\x14\x10\x1a*\xf0\x02\n\x07Outcome\x121\n\x13OUTCOME_UNSPECIFIED"
-    b"\x10\x00\x1a\x18\xca\xf3\x18\x14\x18\x00\"\x07UnknownB\x07unknown\x12"
-    b"6\n\x0fOUTCOME_SUCCESS\x10\x01\x1a!\xca\xf3\x18\x1d\x18\x01\"\x07Succ"
-    b"ess*\x07SuccessB\x07success\x12H\n\x1cOUTCOME_FAILURE_UNAUTHORIZED"
-    b"\x10\x02\x1a&\xca\xf3\x18\"\x18\x02\"\x07Failure*\x0cUnauthorizedB"
-    b"\x07failure\x12<\n\x16OUTCOME_FAILURE_DENIED\x10\x03\x1a \xca\xf3\x18"
-    b"\x1c\x18\x02\"\x07Failure*\x06DeniedB\x07failure\x12:\n\x15OUTCOME_FA"
-    b"ILURE_ERROR\x10\x04\x1a\x1f\xca\xf3\x18\x1b\x18\x02\"\x07Failure*\x05"
-    b"ErrorB\x07failure\x126\n\x0fOUTCOME_PARTIAL\x10\x05\x1a!\xca\xf3\x18"
-    b"\x1d\x18c\"\x07Partial*\x07PartialB\x07unknown*\x8c\x04\n\x08Severity"
-    b"\x12)\n\x14SEVERITY_UNSPECIFIED\x10\x00\x1a\x0f\xca\xf3\x18\x0b\x18"
-    b"\x00\"\x07Unknown\x12;\n\x0eSEVERITY_DEBUG\x10\x01\x1a'\xca\xf3\x18#"
-    b"\x18\x01\"\rInformational0\x05:\x05DEBUGB\x05debugH\x07\x128\n\rSEVER"
-    b"ITY_INFO\x10\x02\x1a%\xca\xf3\x18!\x18\x01\"\rInformational0\t:\x04IN"
-    b"FOB\x04infoH\x06\x124\n\x0fSEVERITY_NOTICE\x10\x03\x1a\x1f\xca\xf3"
-    b"\x18\x1b\x18\x02\"\x03Low0\n:\x06NOTICEB\x06noticeH\x05\x12:\n\x10SEV"
-    b"ERITY_WARNING\x10\x04\x1a$\xca\xf3\x18 \x18\x03\"\x06Medium0\r:\x07WA"
-    b"RNINGB\x07warningH\x04\x122\n\x0eSEVERITY_ERROR\x10\x05\x1a\x1e\xca"
-    b"\xf3\x18\x1a\x18\x04\"\x04High0\x11:\x05ERRORB\x05errorH\x03\x12?\n"
-    b"\x11SEVERITY_CRITICAL\x10\x06\x1a(\xca\xf3\x18$\x18\x05\"\x08Critical"
-    b"0\x12:\x08CRITICALB\x08criticalH\x02\x126\n\x0eSEVERITY_ALERT\x10\x07"
-    b"\x1a\"\xca\xf3\x18\x1e\x18\x05\"\x08Critical0\x13:\x05ALERTB\x05alert"
-    b"H\x01\x12?\n\x12SEVERITY_EMERGENCY\x10\x08\x1a'\xca\xf3\x18#\x18\x06"
-    b"\"\x05Fatal0\x15:\tEMERGENCYB\temergencyH\x00*\xb9\x01\n\x0bSensitivi"
-    b"ty\x12\x1b\n\x17SENSITIVITY_UNSPECIFIED\x10\x00\x12\x16\n\x12SENSITIV"
-    b"ITY_PUBLIC\x10\x01\x12\x18\n\x14SENSITIVITY_INTERNAL\x10\x02\x12\x1c"
-    b"\n\x18SENSITIVITY_CONFIDENTIAL\x10\x03\x12\x1a\n\x16SENSITIVITY_RESTR"
-    b"ICTED\x10\x04\x12!\n\x1dSENSITIVITY_HIGHLY_RESTRICTED\x10\x05*\xf3"
-    b"\x01\n\tActorType\x12+\n\x16ACTOR_TYPE_UNSPECIFIED\x10\x00\x1a\x0f"
-    b"\xca\xf3\x18\x0b\x18\x00\"\x07Unknown\x12!\n\x0fACTOR_TYPE_USER\x10"
-    b"\x01\x1a\x0c\xca\xf3\x18\x08\x18\x01\"\x04User\x12'\n\x12ACTOR_TYPE_S"
-    b"ERVICE\x10\x02\x1a\x0f\xca\xf3\x18\x0b\x18\x04\"\x07Service\x12#\n"
-    b"\x10ACTOR_TYPE_AGENT\x10\x03\x1a\r\xca\xf3\x18\t\x18c\"\x05Agent\x12!"
-    b"\n\x0fACTOR_TYPE_TOOL\x10\x04\x1a\x0c\xca\xf3\x18\x08\x18c\"\x04Tool"
-    b"\x12%\n\x11ACTOR_TYPE_SYSTEM\x10\x05\x1a\x0e\xca\xf3\x18\n\x18\x03\""
-    b"\x06System*a\n\rPayloadFormat\x12\x1e\n\x1aPAYLOAD_FORMAT_UNSPECIFIED"
-    b"\x10\x00\x12\x17\n\x13PAYLOAD_FORMAT_JSON\x10\x01\x12\x17\n\x13PAYLOA"
-    b"D_FORMAT_CBOR\x10\x02b\x06proto3"
+    b"tp_request\x12\x1c\n\x05event\x12\x07network\x1a\nconnection\x12\xe4"
+    b"\x01\n\x19EVENT_ELICITATION_REQUEST\x10+\x1a\xc4\x01\xca\xf3\x18\xbf"
+    b"\x01\n\xa6\x01\x08\xf3.\x12\x0cAPI Activity\x18c\"\x13Elicitation Req"
+    b"uest*8\n\rapi.operation\x12\x0fmcp.method_name\x1a\x14\"elicitation/c"
+    b"reate\" \x01*$\n\x15src_endpoint.svc_name\x12\tcomponent \x01*\x1c\n"
+    b"\x10resources[].name\x12\x08resource\x12\x14\n\x05event\x12\x03api"
+    b"\x1a\x06access\x12\xe6\x01\n\x1aEVENT_ELICITATION_RESPONSE\x10,\x1a"
+    b"\xc5\x01\xca\xf3\x18\xc0\x01\n\xa7\x01\x08\xf3.\x12\x0cAPI Activity"
+    b"\x18c\"\x14Elicitation Response*8\n\rapi.operation\x12\x0fmcp.method_"
+    b"name\x1a\x14\"elicitation/create\" \x01*$\n\x15src_endpoint.svc_name"
+    b"\x12\tcomponent \x01*\x1c\n\x10resources[].name\x12\x08resource\x12"
+    b"\x14\n\x05event\x12\x03api\x1a\x06access\x12\xc4\x01\n\x10EVENT_ROOTS"
+    b"_LIST\x10-\x1a\xad\x01\xca\xf3\x18\xa8\x01\n\x8f\x01\x08\xf3.\x12\x0c"
+    b"API Activity\x18\x02\"\x04Read*0\n\rapi.operation\x12\x0fmcp.method_n"
+    b"ame\x1a\x0c\"roots/list\" \x01*$\n\x15src_endpoint.svc_name\x12\tcomp"
+    b"onent \x01*\x1c\n\x10resources[].name\x12\x08resource\x12\x14\n\x05ev"
+    b"ent\x12\x03api\x1a\x06access\x12\xd6\x01\n\x16EVENT_MCP_NOTIFICATION"
+    b"\x10.\x1a\xb9\x01\xca\xf3\x18\xb4\x01\n\x9d\x01\x08\xf3.\x12\x0cAPI A"
+    b"ctivity\x18c\"\x10MCP Notification*2\n\rapi.operation\x12\x0fmcp.meth"
+    b"od_name\x1a\x0e\"notification\" \x01*$\n\x15src_endpoint.svc_name\x12"
+    b"\tcomponent \x01*\x1c\n\x10resources[].name\x12\x08resource\x12\x12\n"
+    b"\x05event\x12\x03api\x1a\x04info\x12\xdd\x01\n\x15EVENT_MCP_LOG_MESSA"
+    b"GE\x10/\x1a\xc1\x01\xca\xf3\x18\xbc\x01\n\xa5\x01\x08\xf3.\x12\x0cAPI"
+    b" Activity\x18c\"\x0fMCP Log Message*;\n\rapi.operation\x12\x0fmcp.met"
+    b"hod_name\x1a\x17\"notifications/message\" \x01*$\n\x15src_endpoint.sv"
+    b"c_name\x12\tcomponent \x01*\x1c\n\x10resources[].name\x12\x08resource"
+    b"\x12\x12\n\x05event\x12\x03api\x1a\x04info\"\x04\x08\x14\x10\x1a*\xf0"
+    b"\x02\n\x07Outcome\x121\n\x13OUTCOME_UNSPECIFIED\x10\x00\x1a\x18\xca"
+    b"\xf3\x18\x14\x18\x00\"\x07UnknownB\x07unknown\x126\n\x0fOUTCOME_SUCCE"
+    b"SS\x10\x01\x1a!\xca\xf3\x18\x1d\x18\x01\"\x07Success*\x07SuccessB\x07"
+    b"success\x12H\n\x1cOUTCOME_FAILURE_UNAUTHORIZED\x10\x02\x1a&\xca\xf3"
+    b"\x18\"\x18\x02\"\x07Failure*\x0cUnauthorizedB\x07failure\x12<\n\x16OU"
+    b"TCOME_FAILURE_DENIED\x10\x03\x1a \xca\xf3\x18\x1c\x18\x02\"\x07Failur"
+    b"e*\x06DeniedB\x07failure\x12:\n\x15OUTCOME_FAILURE_ERROR\x10\x04\x1a"
+    b"\x1f\xca\xf3\x18\x1b\x18\x02\"\x07Failure*\x05ErrorB\x07failure\x126"
+    b"\n\x0fOUTCOME_PARTIAL\x10\x05\x1a!\xca\xf3\x18\x1d\x18c\"\x07Partial*"
+    b"\x07PartialB\x07unknown*\x8c\x04\n\x08Severity\x12)\n\x14SEVERITY_UNS"
+    b"PECIFIED\x10\x00\x1a\x0f\xca\xf3\x18\x0b\x18\x00\"\x07Unknown\x12;\n"
+    b"\x0eSEVERITY_DEBUG\x10\x01\x1a'\xca\xf3\x18#\x18\x01\"\rInformational"
+    b"0\x05:\x05DEBUGB\x05debugH\x07\x128\n\rSEVERITY_INFO\x10\x02\x1a%\xca"
+    b"\xf3\x18!\x18\x01\"\rInformational0\t:\x04INFOB\x04infoH\x06\x124\n"
+    b"\x0fSEVERITY_NOTICE\x10\x03\x1a\x1f\xca\xf3\x18\x1b\x18\x02\"\x03Low0"
+    b"\n:\x06NOTICEB\x06noticeH\x05\x12:\n\x10SEVERITY_WARNING\x10\x04\x1a$"
+    b"\xca\xf3\x18 \x18\x03\"\x06Medium0\r:\x07WARNINGB\x07warningH\x04\x12"
+    b"2\n\x0eSEVERITY_ERROR\x10\x05\x1a\x1e\xca\xf3\x18\x1a\x18\x04\"\x04Hi"
+    b"gh0\x11:\x05ERRORB\x05errorH\x03\x12?\n\x11SEVERITY_CRITICAL\x10\x06"
+    b"\x1a(\xca\xf3\x18$\x18\x05\"\x08Critical0\x12:\x08CRITICALB\x08critic"
+    b"alH\x02\x126\n\x0eSEVERITY_ALERT\x10\x07\x1a\"\xca\xf3\x18\x1e\x18"
+    b"\x05\"\x08Critical0\x13:\x05ALERTB\x05alertH\x01\x12?\n\x12SEVERITY_E"
+    b"MERGENCY\x10\x08\x1a'\xca\xf3\x18#\x18\x06\"\x05Fatal0\x15:\tEMERGENC"
+    b"YB\temergencyH\x00*\xb9\x01\n\x0bSensitivity\x12\x1b\n\x17SENSITIVITY"
+    b"_UNSPECIFIED\x10\x00\x12\x16\n\x12SENSITIVITY_PUBLIC\x10\x01\x12\x18"
+    b"\n\x14SENSITIVITY_INTERNAL\x10\x02\x12\x1c\n\x18SENSITIVITY_CONFIDENT"
+    b"IAL\x10\x03\x12\x1a\n\x16SENSITIVITY_RESTRICTED\x10\x04\x12!\n\x1dSEN"
+    b"SITIVITY_HIGHLY_RESTRICTED\x10\x05*\xf3\x01\n\tActorType\x12+\n\x16AC"
+    b"TOR_TYPE_UNSPECIFIED\x10\x00\x1a\x0f\xca\xf3\x18\x0b\x18\x00\"\x07Unk"
+    b"nown\x12!\n\x0fACTOR_TYPE_USER\x10\x01\x1a\x0c\xca\xf3\x18\x08\x18"
+    b"\x01\"\x04User\x12'\n\x12ACTOR_TYPE_SERVICE\x10\x02\x1a\x0f\xca\xf3"
+    b"\x18\x0b\x18\x04\"\x07Service\x12#\n\x10ACTOR_TYPE_AGENT\x10\x03\x1a"
+    b"\r\xca\xf3\x18\t\x18c\"\x05Agent\x12!\n\x0fACTOR_TYPE_TOOL\x10\x04"
+    b"\x1a\x0c\xca\xf3\x18\x08\x18c\"\x04Tool\x12%\n\x11ACTOR_TYPE_SYSTEM"
+    b"\x10\x05\x1a\x0e\xca\xf3\x18\n\x18\x03\"\x06System*a\n\rPayloadFormat"
+    b"\x12\x1e\n\x1aPAYLOAD_FORMAT_UNSPECIFIED\x10\x00\x12\x17\n\x13PAYLOAD"
+    b"_FORMAT_JSON\x10\x01\x12\x17\n\x13PAYLOAD_FORMAT_CBOR\x10\x02b\x06pro"
+    b"to3"
 )
 
 _globals = globals()
@@ -444,14 +470,14 @@ if not _descriptor._USE_C_DESCRIPTORS:
     _globals["_MCPPAYLOAD"]._serialized_start = 9038
     _globals["_MCPPAYLOAD"]._serialized_end = 10659
     _globals["_EVENTTYPE"]._serialized_start = 10662
-    _globals["_EVENTTYPE"]._serialized_end = 16696
-    _globals["_OUTCOME"]._serialized_start = 16699
-    _globals["_OUTCOME"]._serialized_end = 17067
-    _globals["_SEVERITY"]._serialized_start = 17070
-    _globals["_SEVERITY"]._serialized_end = 17594
-    _globals["_SENSITIVITY"]._serialized_start = 17597
-    _globals["_SENSITIVITY"]._serialized_end = 17782
-    _globals["_ACTORTYPE"]._serialized_start = 17785
-    _globals["_ACTORTYPE"]._serialized_end = 18028
-    _globals["_PAYLOADFORMAT"]._serialized_start = 18030
-    _globals["_PAYLOADFORMAT"]._serialized_end = 18127
+    _globals["_EVENTTYPE"]._serialized_end = 17800
+    _globals["_OUTCOME"]._serialized_start = 17803
+    _globals["_OUTCOME"]._serialized_end = 18171
+    _globals["_SEVERITY"]._serialized_start = 18174
+    _globals["_SEVERITY"]._serialized_end = 18698
+    _globals["_SENSITIVITY"]._serialized_start = 18701
+    _globals["_SENSITIVITY"]._serialized_end = 18886
+    _globals["_ACTORTYPE"]._serialized_start = 18889
+    _globals["_ACTORTYPE"]._serialized_end = 19132
+    _globals["_PAYLOADFORMAT"]._serialized_start = 19134
+    _globals["_PAYLOADFORMAT"]._serialized_end = 19231

@@ -46,6 +46,11 @@ class EventType(int, metaclass=_enum_type_wrapper.EnumTypeWrapper):
     EVENT_TRANSPORT_CONNECT: _ClassVar[EventType]
     EVENT_TRANSPORT_DISCONNECT: _ClassVar[EventType]
     EVENT_TRANSPORT_ERROR: _ClassVar[EventType]
+    EVENT_ELICITATION_REQUEST: _ClassVar[EventType]
+    EVENT_ELICITATION_RESPONSE: _ClassVar[EventType]
+    EVENT_ROOTS_LIST: _ClassVar[EventType]
+    EVENT_MCP_NOTIFICATION: _ClassVar[EventType]
+    EVENT_MCP_LOG_MESSAGE: _ClassVar[EventType]
 
 class Outcome(int, metaclass=_enum_type_wrapper.EnumTypeWrapper):
     """Did it work? PCI DSS v4.0 10.2.2 "success or failure indication"."""
@@ -169,6 +174,24 @@ EVENT_TRANSPORT_DISCONNECT: EventType
 """An MCP transport disconnected."""
 EVENT_TRANSPORT_ERROR: EventType
 """An MCP transport failed."""
+EVENT_ELICITATION_REQUEST: EventType
+"""An MCP server asked the client to collect input from its user
+(elicitation/create request).
+"""
+EVENT_ELICITATION_RESPONSE: EventType
+"""The client answered an elicitation request (the user accepted, declined
+or cancelled; `outcome` says whether it was answered).
+"""
+EVENT_ROOTS_LIST: EventType
+"""An MCP server listed the client's roots (roots/list)."""
+EVENT_MCP_NOTIFICATION: EventType
+"""An MCP notification that announces a change without making one: a list
+changed (tools, resources, prompts, roots) or a subscribed resource
+updated. `mcp.method_name` names it. Progress and cancellation carry
+the event type of the request they concern instead.
+"""
+EVENT_MCP_LOG_MESSAGE: EventType
+"""An MCP server sent a log message to the client (notifications/message)."""
 OUTCOME_UNSPECIFIED: Outcome
 """Not set. Validators reject this value."""
 OUTCOME_SUCCESS: Outcome
