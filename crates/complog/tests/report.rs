@@ -551,3 +551,63 @@ fn a_ledger_among_other_inputs_is_read_as_plain_records() {
     assert_eq!(alone["integrity"]["verified"], true);
     assert_eq!(alone["integrity"]["recordsVerified"], 30);
 }
+
+/// The README's first report command (the bundled examples) runs as
+/// written and produces a page of every example record.
+#[test]
+fn the_readme_first_command_makes_a_report() {
+    let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("../..");
+    let readme = std::fs::read_to_string(root.join("README.md")).unwrap();
+    let line = readme
+        .lines()
+        .take_while(|l| !l.starts_with("---"))
+        .find(|l| l.contains("complog -- report "))
+        .expect("the README's first block shows a report command");
+    let command = line.split('#').next().unwrap();
+    let args: Vec<&str> = command
+        .split_whitespace()
+        .skip_while(|a| *a != "--")
+        .skip(1)
+        .collect();
+    assert_eq!(args.first(), Some(&"report"));
+    assert!(args.contains(&"examples/"), "{args:?}");
+    // Run where the README is, writing into a temporary directory.
+    let tmp = tempfile::tempdir().unwrap();
+    let out_file = tmp.path().join("report.html");
+    let args: Vec<String> = args
+        .iter()
+        .map(|a| {
+            if *a == "report.html" {
+                out_file.display().to_string()
+            } else {
+                (*a).to_owned()
+            }
+        })
+        .collect();
+    let args: Vec<&str> = args.iter().map(String::as_str).collect();
+    ok(&complog(&root, &args));
+    let html = std::fs::read_to_string(&out_file).unwrap();
+    assert!(html.contains("id=\"coverage\"") && html.contains("integrity cannot be shown"));
+    let json: Value = serde_json::from_str(&ok(&complog(
+        &root,
+        &["report", "examples/", "--format", "json"],
+    )))
+    .unwrap();
+    // Every example record is counted, the unreadable ones too, as
+    // `complog validate` gives each a verdict.
+    let verdicts = ok(&complog(
+        &root,
+        &["validate", "--exit-zero", "--format", "json", "examples/"],
+    ));
+    let verdicts: Vec<Value> = verdicts
+        .lines()
+        .map(|l| serde_json::from_str::<Value>(l).unwrap())
+        .filter(|v| v.get("valid").is_some())
+        .collect();
+    assert!(verdicts.len() > 10);
+    assert_eq!(json["scope"]["records"], verdicts.len());
+    assert_eq!(
+        json["validation"]["passed"],
+        verdicts.iter().filter(|v| v["valid"] == true).count()
+    );
+}
