@@ -32,20 +32,10 @@ import sys
 import time
 from pathlib import Path
 
-ROOT = Path(__file__).resolve().parent.parent
+from complog_jobs import example_entries  # the records of examples/good
+
 YEAR = 365 * 86_400
 START = 1_767_225_600  # 2026-01-01T00:00:00Z
-
-
-def example_entries():
-    entries = []
-    good = ROOT / "examples" / "good"
-    for path in sorted(good.iterdir()):
-        if path.suffix == ".json":
-            entries.append(json.loads(path.read_text()))
-        elif path.suffix == ".jsonl":
-            entries.extend(json.loads(line) for line in path.read_text().splitlines() if line.strip())
-    return entries
 
 
 def rfc3339(seconds):

@@ -365,7 +365,7 @@ pub fn report<'env>(
         }
         let data = if h.type_of(&source).map_err(Failure::Host)? == JsType::String {
             let dir = h.string(&source).map_err(Failure::Host)?;
-            let command = call_text(&format!("{dir:?}"), &settings);
+            let command = settings.call("report", &format!("{dir:?}"), true);
             evidence::ledger::report(
                 std::path::Path::new(&dir),
                 settings,
@@ -376,21 +376,12 @@ pub fn report<'env>(
             .map_err(|e| failure(&e))?
         } else {
             let entries = api::entries_input(h, &source, "source")?;
-            let command = call_text("<records>", &settings);
+            let command = settings.call("report", "<records>", true);
             let mut collector = evidence::Collector::new(settings).map_err(|e| failure(&e))?;
             for (index, entry) in entries.iter().enumerate() {
                 collector.add(index as u64, entry, None);
             }
-            let made = evidence::Provenance {
-                command,
-                version: env!("CARGO_PKG_VERSION").to_owned(),
-                inputs: vec![format!("<{} records>", entries.len())],
-                totals: evidence::InputTotals {
-                    inputs: 1,
-                    ..evidence::InputTotals::default()
-                },
-            };
-            collector.finish(&evidence::unproven(0), &made)
+            collector.finish_records(command, env!("CARGO_PKG_VERSION"))
         };
         let out = if html {
             evidence::html::render(&data)
@@ -399,20 +390,6 @@ pub fn report<'env>(
         };
         h.new_string(&out).map_err(Failure::Host)
     })
-}
-
-/// The call that made a report, for its reproducibility section.
-fn call_text(source: &str, settings: &evidence::Settings) -> String {
-    let opt = |name: &str, v: &Option<String>| {
-        v.as_ref()
-            .map_or_else(String::new, |t| format!(", {name}: {t:?}"))
-    };
-    format!(
-        "report({source}, {{profiles: {:?}{}{}}})",
-        settings.profiles,
-        opt("since", &settings.since),
-        opt("until", &settings.until)
-    )
 }
 
 /// Report data (JSON text) rendered as the HTML page `complog report`

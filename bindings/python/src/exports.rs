@@ -142,6 +142,9 @@ fn one_list<'py>(py: Python<'py>, list: &[LogEntry]) -> PyResult<Bound<'py, PyLi
     Ok(out)
 }
 
+/// The name a report made from Python gives its maker.
+const FUNCTION: &str = "lokryn_compliance_log.report";
+
 /// The evidence report (`lokryn_export::report`, docs/report.md) as JSON
 /// text, or as the HTML page when `html`. `source` is a ledger directory
 /// (`str` or `os.PathLike`: verified, records named by ledger index) or an
@@ -173,7 +176,8 @@ pub(crate) fn report(
         source.is_instance_of::<PyString>() || source.hasattr(pyo3::intern!(py, "__fspath__"))?;
     let data = if is_path {
         let dir: std::path::PathBuf = source.extract()?;
-        let command = call_text(&format!("{:?}", dir.display().to_string()), &settings);
+        let source = format!("{:?}", dir.display().to_string());
+        let command = settings.call(FUNCTION, &source, false);
         py.detach(|| {
             evidence::ledger::report(
                 &dir,
@@ -185,44 +189,19 @@ pub(crate) fn report(
         })
         .map_err(|e| to_py(py, &e))?
     } else {
-        let command = call_text("<records>", &settings);
+        let command = settings.call(FUNCTION, "<records>", false);
         let mut collector = evidence::Collector::new(settings).map_err(|e| to_py(py, &e))?;
-        let mut count = 0u64;
         for (index, item) in source.try_iter()?.enumerate() {
             let entry = decode_entry(&item?).map_err(|e| at_index(py, e, index))?;
             collector.add(index as u64, &entry, None);
-            count += 1;
         }
-        let made = evidence::Provenance {
-            command,
-            version: env!("CARGO_PKG_VERSION").to_owned(),
-            inputs: vec![format!("<{count} records>")],
-            totals: evidence::InputTotals {
-                inputs: 1,
-                ..evidence::InputTotals::default()
-            },
-        };
-        collector.finish(&evidence::unproven(0), &made)
+        collector.finish_records(command, env!("CARGO_PKG_VERSION"))
     };
     Ok(if html {
         evidence::html::render(&data)
     } else {
         data.to_string()
     })
-}
-
-/// The call that made a report, for its reproducibility section.
-fn call_text(source: &str, settings: &evidence::Settings) -> String {
-    let opt = |name: &str, v: &Option<String>| {
-        v.as_ref()
-            .map_or_else(String::new, |t| format!(", {name}={t:?}"))
-    };
-    format!(
-        "lokryn_compliance_log.report({source}, profiles={:?}{}{})",
-        settings.profiles,
-        opt("since", &settings.since),
-        opt("until", &settings.until)
-    )
 }
 
 /// Report data (JSON text, as `report` returns it) rendered as the HTML

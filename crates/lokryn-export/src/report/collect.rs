@@ -24,6 +24,30 @@ pub struct Settings {
     pub until: Option<String>,
 }
 
+impl Settings {
+    /// The call that made a report with these settings, for the
+    /// reproducibility section of a report made by a library function:
+    /// `function(source, profiles=[…], since="…", until="…")`, or with the
+    /// settings as one object (`function(source, {profiles: […], …})`)
+    /// when `object`, as JavaScript passes options.
+    pub fn call(&self, function: &str, source: &str, object: bool) -> String {
+        let (open, eq, close) = if object {
+            (", {", ": ", "}")
+        } else {
+            (", ", "=", "")
+        };
+        let mut out = format!("{function}({source}{open}profiles{eq}{:?}", self.profiles);
+        for (name, value) in [("since", &self.since), ("until", &self.until)] {
+            if let Some(v) = value {
+                out.push_str(&format!(", {name}{eq}{v:?}"));
+            }
+        }
+        out.push_str(close);
+        out.push(')');
+        out
+    }
+}
+
 /// How the input was read, for the scope section.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
 pub struct InputTotals {
@@ -63,6 +87,7 @@ pub struct Collector {
     builder: Builder,
     hash: Sha256,
     hashed: u64,
+    seen: u64,
     buf: Vec<u8>,
 }
 
@@ -105,6 +130,7 @@ impl Collector {
             builder: Builder::new(),
             hash: Sha256::new(),
             hashed: 0,
+            seen: 0,
             buf: Vec::new(),
         })
     }
@@ -128,6 +154,7 @@ impl Collector {
     /// unknown fields are reported). Records outside the period are
     /// skipped.
     pub fn add(&mut self, index: u64, entry: &LogEntry, raw: Option<&[u8]>) {
+        self.seen += 1;
         if !self.in_period(entry) {
             return;
         }
@@ -153,7 +180,30 @@ impl Collector {
 
     /// Counts a record that could not be read (it fails every profile).
     pub fn add_unreadable(&mut self) {
+        self.seen += 1;
         self.builder.add_unreadable();
+    }
+
+    /// Records handed over so far, in the period or not.
+    pub fn seen(&self) -> u64 {
+        self.seen
+    }
+
+    /// The report data of records a program handed over one by one (the
+    /// Python and Node `report` functions given entries rather than a
+    /// ledger): integrity cannot be shown ([`unproven`]), and the input is
+    /// named `<N records>`. `command` is the call ([`Settings::call`]).
+    pub fn finish_records(self, command: String, version: &str) -> Value {
+        let made = Provenance {
+            command,
+            version: version.to_owned(),
+            inputs: vec![format!("<{} records>", self.seen)],
+            totals: InputTotals {
+                inputs: 1,
+                ..InputTotals::default()
+            },
+        };
+        self.finish(&unproven(0), &made)
     }
 
     /// The report data: `integrity` is [`unproven`] or, for a ledger,
@@ -243,6 +293,23 @@ mod tests {
         assert!(!c.in_period(&at(1_767_312_000)));
         assert!(!c.in_period(&at(1_767_225_599)));
         assert!(!c.in_period(&LogEntry::default()));
+    }
+
+    #[test]
+    fn the_call_is_written_in_either_style() {
+        let s = Settings {
+            profiles: vec!["pci".into()],
+            since: Some("2026-01-01T00:00:00Z".into()),
+            until: None,
+        };
+        assert_eq!(
+            s.call("m.report", "\"L\"", false),
+            "m.report(\"L\", profiles=[\"pci\"], since=\"2026-01-01T00:00:00Z\")"
+        );
+        assert_eq!(
+            s.call("report", "<records>", true),
+            "report(<records>, {profiles: [\"pci\"], since: \"2026-01-01T00:00:00Z\"})"
+        );
     }
 
     #[test]
