@@ -1,5 +1,6 @@
-// The Node package's exports to OCSF, ECS and OpenTelemetry logs and its
-// imports (bindings/node/src/export.rs, bindings/node/export.cjs), appended
+// The Node package's exports to OCSF, ECS and OpenTelemetry logs, its
+// imports and the evidence report (bindings/node/src/export.rs,
+// bindings/node/export.cjs), appended
 // by the npm build to that package's index.d.ts only.
 
 /** Options of {@link toOtlpJson} and {@link toOtlp}. */
@@ -83,3 +84,46 @@ export interface Lokryn02Options {
  * `IMPORT` (with `index` for a line of JSON Lines) for what cannot be read.
  */
 export declare function fromLokryn02(data: string | Uint8Array, options?: Lokryn02Options): LogEntry[];
+
+/** Options of {@link report}. */
+export interface ReportOptions {
+  /**
+   * Profiles to validate under besides baseline: `"pci"`, `"soc2,hipaa"`
+   * or `["soc2", "pci"]`.
+   */
+  profiles?: string | readonly string[];
+  /** Records at or after this RFC 3339 time (on each record's `time`). */
+  since?: string;
+  /** Records before this RFC 3339 time. */
+  until?: string;
+  /**
+   * The path of the ledger's public key (a note verifier key file) to check
+   * its checkpoints with, instead of the one its `ledger.json` names: an
+   * auditor should pass the key the organisation published.
+   */
+  key?: string;
+  /** `"json"` (the default): the report data; `"html"`: the page. */
+  format?: "json" | "html";
+}
+
+/**
+ * The evidence report for an audit period (docs/report.md): the data
+ * `complog report --format json` writes, computed by the same Rust code.
+ * `source` is a ledger directory (verified, its integrity reported, records
+ * named by ledger index) or an Array of entries (integrity cannot be shown,
+ * records named by position from 0). A ledger that does not verify is
+ * reported in `integrity` (`verified: false`, `error.index` the first bad
+ * record), not thrown. Throws `UNKNOWN_PROFILE`, `BAD_TIME`, the ledger's
+ * code for a directory that is not a ledger, `TYPE` for an argument of the
+ * wrong shape, and the core's codes (with `index`) for an entry that cannot
+ * be decoded.
+ */
+export declare function report(
+  source: string | readonly EntryInput[],
+  options?: ReportOptions & { format?: "json" },
+): JsonObject;
+/** The report as the self-contained HTML page `complog report` writes. */
+export declare function report(source: string | readonly EntryInput[], options: ReportOptions & { format: "html" }): string;
+
+/** Report data (as {@link report} returns it, or its JSON text) rendered as the HTML page. */
+export declare function renderReportHtml(data: JsonObject | string): string;

@@ -40,3 +40,14 @@ exports.fromOcsf = function fromOcsf(event) {
 exports.fromLokryn02 = function fromLokryn02(data, options) {
   return native.importLokryn02(data, options);
 };
+
+// The evidence report (docs/report.md): the data of `complog report --format
+// json` (every figure a count below 2^53, so parsing loses nothing), or the
+// HTML page with `format: "html"`.
+exports.report = function report(source, options) {
+  const text = native.report(source, options);
+  return options != null && options.format === "html" ? text : JSON.parse(text);
+};
+exports.renderReportHtml = function renderReportHtml(data) {
+  return native.renderReportHtml(typeof data === "string" ? data : JSON.stringify(data));
+};

@@ -152,6 +152,13 @@ const ocsfLine: string = node.toOcsfString(fromNode);
 const ecsDoc: node.JsonObject = node.toEcs(literal);
 const otlpBody: Uint8Array = node.toOtlp([message, fromNode], { observedTimeNs: 5 });
 const otlpText: string = node.toOtlpJsonString([message]);
+const reportData: node.JsonObject = node.report("audit-ledger", { profiles: ["pci"], since: "2026-01-01T00:00:00Z" });
+const reportPage: string = node.report([message, literal], { format: "html", key: "audit.pub" });
+const reportAgain: string = node.renderReportHtml(reportData);
+// @ts-expect-error: the page is text, not data
+const reportWrong: node.JsonObject = node.report("audit-ledger", { format: "html" });
+// @ts-expect-error: no such report format
+node.report("audit-ledger", { format: "pdf" });
 const imported: node.LogEntry = node.fromOcsf(ocsfLine);
 const fromVendor: node.LogEntry[] = node.fromLokryn02(otlpBody, { framing: "delimited" });
 const importCode: node.ErrorCode = "IMPORT";

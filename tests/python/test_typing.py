@@ -34,6 +34,9 @@ with gzip.open("x.gz", "wb") as f, lcl.EntryWriter(f) as out:
     out.write(entry)
     written: int = out.write_many([entry, b""])
 count: int = lcl.write_entries("y.binpb", [entry])
+evidence: dict[str, object] = lcl.report("audit-ledger", profiles="pci", since="2026-01-01T00:00:00Z")
+page: str = lcl.report(lcl.read_entries("audit.binpb"), profiles=["soc2", "pci"], format="html")
+page_again: str = lcl.render_report_html(evidence)
 
 import logging
 from lokryn_compliance_log import sinks

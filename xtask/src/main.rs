@@ -4,7 +4,8 @@
 //!   (or, with `--check`, fail when any committed file differs).
 //! * `test`: run every test of every language, exactly as CI does.
 //! * `npm [node | wasm]`: build the npm packages in place (both, or one).
-//! * `bench`: the codec benchmarks next to their peers, as a Markdown table.
+//! * `bench`: the codec benchmarks next to their peers, as a Markdown table;
+//!   `bench report`: the evidence report of a million records.
 //! * `schema-baseline`: record the current schema as the last release's, the
 //!   baseline of the FILE breaking-change check (run when cutting a release).
 //! * `dist [--check]`: every release artifact in `dist/`, with `SHA256SUMS`
@@ -44,6 +45,8 @@ commands:
   lint                rustfmt --check and clippy -D warnings
   npm [node | wasm]   build the npm packages in place (runtime and types, napi addon, wasm module)
   bench               codec benchmarks next to prost, prost-reflect and google.protobuf
+  bench report [N]    complog report of a ledger of N records (default 1,000,000) next to
+                      complog ledger verify and validate; fails past the 10 s target
   schema-baseline     record the schema as the last release's (tests/breaking/), at a release
   dist [--check]      every release artifact into dist/, with SHA256SUMS (--check: install and use each)
   dist --napi <platform>
@@ -76,6 +79,8 @@ fn main() -> ExitCode {
         ["npm", "node"] => npm::build(true, false),
         ["npm", "wasm"] => npm::build(false, true),
         ["bench"] => bench::run(),
+        ["bench", "report"] => bench::report(None),
+        ["bench", "report", n] => bench::report(Some(n)),
         ["schema-baseline"] => test::buf::record_baseline(),
         ["dist"] => dist::run(false),
         ["dist", "--check"] => dist::run(true),

@@ -1,16 +1,18 @@
-//! Exports to OCSF, ECS and OpenTelemetry logs, and imports back, delegated
-//! to `lokryn-export`: the functions of the Python package's `export` module,
-//! for Node. The JSON targets come back as text, which `index.js` parses
+//! Exports to OCSF, ECS and OpenTelemetry logs, imports back, and the
+//! evidence report, delegated to `lokryn-export`: the functions of the
+//! Python package's `export` module, for Node. The JSON targets come back as text, which `index.js` parses
 //! (`toOcsf`, `toEcs`, `toOtlpJson`); OTLP protobuf as a `Uint8Array`;
 //! imported records as `LogEntry` objects.
 //!
 //! Every failure throws a `ComplianceLogError`: `TYPE` for an argument of
 //! the wrong shape, the core's codes for an entry that cannot be decoded,
 //! and `lokryn_export::Error::code` (`IMPORT`, `EXPORT_MAPPING`,
-//! `EXPORT_WRITE`) for the rest.
+//! `EXPORT_WRITE`, a report's `UNKNOWN_PROFILE`, `BAD_TIME` or ledger code)
+//! for the rest.
 
 use lokryn_compliance_log::LogEntry;
 use lokryn_compliance_log_js::{Detail, ErrorInfo, Failure, Host, JsType, ToJs as _, api};
+use lokryn_export::report as evidence;
 use lokryn_export::{Options, ecs, lokryn_v0_2, ocsf, ocsf_import, otlp};
 use napi::bindgen_prelude::{Env, FromNapiValue, JsObjectValue, Object, Result, Unknown};
 use napi_derive::napi;
@@ -277,4 +279,132 @@ fn from_json_text(text: &str) -> R<Vec<LogEntry>> {
             })
         })
         .collect()
+}
+
+/// `options.profiles`: a profile name (several joined by commas) or an
+/// Array of names.
+fn profiles(h: &Node<'_>, v: &Unknown<'_>) -> R<Vec<String>> {
+    let bad = |got: &str| {
+        type_error(
+            format!("options.profiles: expected a string or an Array of strings, got {got}"),
+            "profiles",
+        )
+    };
+    match h.type_of(v).map_err(Failure::Host)? {
+        JsType::String => Ok(vec![h.string(v).map_err(Failure::Host)?]),
+        JsType::Object => {
+            let items = h
+                .array(v)
+                .map_err(Failure::Host)?
+                .ok_or_else(|| bad("an object"))?;
+            items
+                .iter()
+                .map(|item| {
+                    h.as_string(item)
+                        .map_err(Failure::Host)?
+                        .ok_or_else(|| bad("an Array holding something else"))
+                })
+                .collect()
+        }
+        other => Err(bad(other.describe())),
+    }
+}
+
+/// The evidence report (`lokryn_export::report`, docs/report.md) as JSON
+/// text, or as the HTML page with `format: "html"`. `source` is a ledger
+/// directory (a string: verified, records named by ledger index) or an
+/// Array of entries (objects or their encodings: integrity cannot be
+/// shown, records named by position). `options`: `profiles`, `since`,
+/// `until`, `key` (the path of the public key to verify the ledger with),
+/// `format`.
+#[napi]
+pub fn report<'env>(
+    env: &'env Env,
+    source: Unknown<'env>,
+    options: Option<Unknown<'env>>,
+) -> Result<Unknown<'env>> {
+    call(env, |h| {
+        let options = arg(h, options).map_err(Failure::Host)?;
+        let mut settings = evidence::Settings::default();
+        let mut key = None;
+        let mut html = false;
+        let allowed = ["profiles", "since", "until", "key", "format"];
+        if let Some(o) = self::options(h, &options, &allowed)? {
+            if let Some(v) = option(h, &o, "format")? {
+                html = match text(h, &v, "options.format")?.as_str() {
+                    "json" => false,
+                    "html" => true,
+                    other => {
+                        return Err(type_error(
+                            format!("options.format: expected \"json\" or \"html\", got {other:?}"),
+                            "format",
+                        ));
+                    }
+                };
+            }
+            if let Some(v) = option(h, &o, "profiles")? {
+                settings.profiles = profiles(h, &v)?;
+            }
+            if let Some(v) = option(h, &o, "since")? {
+                settings.since = Some(text(h, &v, "options.since")?);
+            }
+            if let Some(v) = option(h, &o, "until")? {
+                settings.until = Some(text(h, &v, "options.until")?);
+            }
+            if let Some(v) = option(h, &o, "key")? {
+                let path = text(h, &v, "options.key")?;
+                let verifier = lokryn_ledger::store::load_verifier(std::path::Path::new(&path))
+                    .map_err(|e| {
+                        failure(&lokryn_export::Error::Report {
+                            code: e.code,
+                            message: e.to_string(),
+                        })
+                    })?;
+                key = Some(verifier);
+            }
+        }
+        let data = if h.type_of(&source).map_err(Failure::Host)? == JsType::String {
+            let dir = h.string(&source).map_err(Failure::Host)?;
+            let command = settings.call("report", &format!("{dir:?}"), true);
+            evidence::ledger::report(
+                std::path::Path::new(&dir),
+                settings,
+                key.as_ref(),
+                &command,
+                env!("CARGO_PKG_VERSION"),
+            )
+            .map_err(|e| failure(&e))?
+        } else {
+            let entries = api::entries_input(h, &source, "source")?;
+            let command = settings.call("report", "<records>", true);
+            let mut collector = evidence::Collector::new(settings).map_err(|e| failure(&e))?;
+            for (index, entry) in entries.iter().enumerate() {
+                collector.add(index as u64, entry, None);
+            }
+            collector.finish_records(command, env!("CARGO_PKG_VERSION"))
+        };
+        let out = if html {
+            evidence::html::render(&data)
+        } else {
+            data.to_string()
+        };
+        h.new_string(&out).map_err(Failure::Host)
+    })
+}
+
+/// Report data (JSON text) rendered as the HTML page `complog report`
+/// writes.
+#[napi]
+pub fn render_report_html<'env>(env: &'env Env, data: Unknown<'env>) -> Result<Unknown<'env>> {
+    call(env, |h| {
+        let data = text(h, &data, "data")?;
+        let data: serde_json::Value = serde_json::from_str(&data).map_err(|e| {
+            failure(&lokryn_export::Error::Report {
+                code: "REPORT",
+                message: format!("report data: {e}"),
+            })
+        })?;
+        h.new_string(&evidence::html::render(&data))
+            .map_err(Failure::Host)
+    })
 }

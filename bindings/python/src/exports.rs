@@ -1,9 +1,10 @@
-//! Exports to OCSF, ECS and OpenTelemetry logs, and imports back, delegated
-//! to `lokryn-export`. The JSON targets come back as text (the package's
+//! Exports to OCSF, ECS and OpenTelemetry logs, imports back, and the
+//! evidence report, delegated to `lokryn-export`. The JSON targets come back as text (the package's
 //! `export` module parses them); an imported record comes back as a genuine
 //! `LogEntry` message.
 
 use lokryn_compliance_log::{LogEntry, codec};
+use lokryn_export::report as evidence;
 use lokryn_export::{Error, Options, ecs, lokryn_v0_2, ocsf, ocsf_import, otlp};
 use pyo3::exceptions::PyValueError;
 use pyo3::prelude::*;
@@ -139,4 +140,80 @@ fn one_list<'py>(py: Python<'py>, list: &[LogEntry]) -> PyResult<Bound<'py, PyLi
         out.append(log_entry_from_bytes(py, &codec::encode(entry))?)?;
     }
     Ok(out)
+}
+
+/// The name a report made from Python gives its maker.
+const FUNCTION: &str = "lokryn_compliance_log.report";
+
+/// The evidence report (`lokryn_export::report`, docs/report.md) as JSON
+/// text, or as the HTML page when `html`. `source` is a ledger directory
+/// (`str` or `os.PathLike`: verified, records named by ledger index) or an
+/// iterable of entries (`LogEntry` messages or their bytes, read lazily:
+/// integrity cannot be shown, records named by position).
+#[pyfunction]
+#[pyo3(signature = (source, profiles, since, until, key, html))]
+pub(crate) fn report(
+    source: &Bound<'_, PyAny>,
+    profiles: Vec<String>,
+    since: Option<String>,
+    until: Option<String>,
+    key: Option<&str>,
+    html: bool,
+) -> PyResult<String> {
+    let py = source.py();
+    let ledger_err =
+        |e: lokryn_ledger::Error| with_code(py, ComplianceLogError::new_err(e.to_string()), e.code);
+    let key = key
+        .map(|k| lokryn_ledger::store::load_verifier(std::path::Path::new(k)))
+        .transpose()
+        .map_err(ledger_err)?;
+    let settings = evidence::Settings {
+        profiles,
+        since,
+        until,
+    };
+    let is_path =
+        source.is_instance_of::<PyString>() || source.hasattr(pyo3::intern!(py, "__fspath__"))?;
+    let data = if is_path {
+        let dir: std::path::PathBuf = source.extract()?;
+        let source = format!("{:?}", dir.display().to_string());
+        let command = settings.call(FUNCTION, &source, false);
+        py.detach(|| {
+            evidence::ledger::report(
+                &dir,
+                settings,
+                key.as_ref(),
+                &command,
+                env!("CARGO_PKG_VERSION"),
+            )
+        })
+        .map_err(|e| to_py(py, &e))?
+    } else {
+        let command = settings.call(FUNCTION, "<records>", false);
+        let mut collector = evidence::Collector::new(settings).map_err(|e| to_py(py, &e))?;
+        for (index, item) in source.try_iter()?.enumerate() {
+            let entry = decode_entry(&item?).map_err(|e| at_index(py, e, index))?;
+            collector.add(index as u64, &entry, None);
+        }
+        collector.finish_records(command, env!("CARGO_PKG_VERSION"))
+    };
+    Ok(if html {
+        evidence::html::render(&data)
+    } else {
+        data.to_string()
+    })
+}
+
+/// Report data (JSON text, as `report` returns it) rendered as the HTML
+/// page `complog report` writes.
+#[pyfunction]
+pub(crate) fn render_report_html(py: Python<'_>, data: &str) -> PyResult<String> {
+    let data: serde_json::Value = serde_json::from_str(data).map_err(|e| {
+        with_code(
+            py,
+            PyValueError::new_err(format!("report data: {e}")),
+            "REPORT",
+        )
+    })?;
+    Ok(evidence::html::render(&data))
 }

@@ -32,7 +32,10 @@ mod _native {
     #[pymodule_export]
     use crate::errors::{ComplianceLogError, DecodeError, JsonError, ValidationError};
     #[pymodule_export]
-    use crate::exports::{export_ecs, export_ocsf, export_otlp, import_lokryn_0_2, import_ocsf};
+    use crate::exports::{
+        export_ecs, export_ocsf, export_otlp, import_lokryn_0_2, import_ocsf, render_report_html,
+        report,
+    };
     #[pymodule_export]
     use crate::generated_report::{Finding, Violation};
     #[pymodule_export]

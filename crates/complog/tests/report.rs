@@ -456,3 +456,158 @@ fn plain_files_cannot_show_integrity() {
     let html = std::fs::read_to_string(d.join("r.html")).unwrap();
     assert!(html.contains("integrity cannot be shown"));
 }
+
+/// Several inputs are read in the order given, as one population: records
+/// are named by their position across the inputs, the input hash is the one
+/// of the records concatenated, and only a single ledger is verified.
+#[test]
+fn several_inputs_are_one_population_in_order() {
+    let tmp = tempfile::tempdir().unwrap();
+    let d = tmp.path();
+    let all = records(50);
+    let lines: Vec<&str> = all.lines().collect();
+    std::fs::write(d.join("a.jsonl"), format!("{}\n", lines[..20].join("\n"))).unwrap();
+    std::fs::write(d.join("b.jsonl"), format!("{}\n", lines[20..].join("\n"))).unwrap();
+    std::fs::write(d.join("all.jsonl"), &all).unwrap();
+    let json = |args: &[&str]| -> Value {
+        let mut a = vec!["report", "--profile", "pci", "--format", "json"];
+        a.extend_from_slice(args);
+        serde_json::from_str(&ok(&complog(d, &a))).unwrap()
+    };
+    let two = json(&["a.jsonl", "b.jsonl"]);
+    let one = json(&["all.jsonl"]);
+    assert_eq!(two["scope"]["records"], 50);
+    assert_eq!(two["scope"]["inputs"], 2);
+    assert_eq!(one["scope"]["inputs"], 1);
+    assert_eq!(
+        two["reproducibility"]["inputs"],
+        json!(["a.jsonl", "b.jsonl"])
+    );
+    assert_eq!(two["integrity"]["kind"], "files");
+    assert_eq!(two["integrity"]["ledgers"], 0);
+    // The same records in the same order: the same figures and hash, and
+    // the worst records keep their position across the inputs (an index of
+    // 20 or more is in b.jsonl).
+    for section in ["coverage", "validation", "activity", "agents", "scope"] {
+        if section == "scope" {
+            assert_eq!(two[section]["records"], one[section]["records"]);
+        } else {
+            assert_eq!(two[section], one[section], "{section}");
+        }
+    }
+    assert_eq!(
+        two["reproducibility"]["inputHash"],
+        one["reproducibility"]["inputHash"]
+    );
+    assert!(
+        two["validation"]["worst"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(|w| w["index"].as_u64().unwrap() >= 20)
+    );
+    // In the other order, the population is the same but the hash is not.
+    let swapped = json(&["b.jsonl", "a.jsonl"]);
+    assert_eq!(swapped["coverage"], one["coverage"]);
+    assert_ne!(
+        swapped["reproducibility"]["inputHash"],
+        one["reproducibility"]["inputHash"]
+    );
+}
+
+/// Two ledgers, or a ledger and a file, are read as plain records: the
+/// report says integrity cannot be shown for them together, and how many
+/// were ledgers, rather than verifying one and vouching for the rest.
+#[test]
+fn a_ledger_among_other_inputs_is_read_as_plain_records() {
+    let tmp = ledger(30);
+    let d = tmp.path();
+    ok(&complog(d, &["ledger", "init", "M", "--key", "audit.key"]));
+    ok(&complog(
+        d,
+        &["ledger", "append", "M", "in.jsonl", "--allow-invalid"],
+    ));
+    let two: Value =
+        serde_json::from_str(&ok(&complog(d, &["report", "L", "M", "--format", "json"]))).unwrap();
+    assert_eq!(two["scope"]["records"], 60);
+    assert_eq!(two["integrity"]["kind"], "files");
+    assert!(two["integrity"]["verified"].is_null());
+    assert_eq!(two["integrity"]["ledgers"], 2);
+    let html = ok(&complog(d, &["report", "L", "M"]));
+    assert!(html.contains("2 of them ledgers"));
+    assert!(html.contains("Report on each ledger alone"));
+    let mixed: Value = serde_json::from_str(&ok(&complog(
+        d,
+        &["report", "L", "in.jsonl", "--format", "json"],
+    )))
+    .unwrap();
+    assert_eq!(mixed["scope"]["records"], 60);
+    assert_eq!(mixed["integrity"]["ledgers"], 1);
+    assert!(mixed["integrity"]["verified"].is_null());
+    // Alone, the same ledger is verified.
+    let alone: Value =
+        serde_json::from_str(&ok(&complog(d, &["report", "L", "--format", "json"]))).unwrap();
+    assert_eq!(alone["integrity"]["kind"], "ledger");
+    assert_eq!(alone["integrity"]["verified"], true);
+    assert_eq!(alone["integrity"]["recordsVerified"], 30);
+}
+
+/// The README's first report command (the bundled examples) runs as
+/// written and produces a page of every example record.
+#[test]
+fn the_readme_first_command_makes_a_report() {
+    let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("../..");
+    let readme = std::fs::read_to_string(root.join("README.md")).unwrap();
+    let line = readme
+        .lines()
+        .take_while(|l| !l.starts_with("---"))
+        .find(|l| l.contains("complog -- report "))
+        .expect("the README's first block shows a report command");
+    let command = line.split('#').next().unwrap();
+    let args: Vec<&str> = command
+        .split_whitespace()
+        .skip_while(|a| *a != "--")
+        .skip(1)
+        .collect();
+    assert_eq!(args.first(), Some(&"report"));
+    assert!(args.contains(&"examples/"), "{args:?}");
+    // Run where the README is, writing into a temporary directory.
+    let tmp = tempfile::tempdir().unwrap();
+    let out_file = tmp.path().join("report.html");
+    let args: Vec<String> = args
+        .iter()
+        .map(|a| {
+            if *a == "report.html" {
+                out_file.display().to_string()
+            } else {
+                (*a).to_owned()
+            }
+        })
+        .collect();
+    let args: Vec<&str> = args.iter().map(String::as_str).collect();
+    ok(&complog(&root, &args));
+    let html = std::fs::read_to_string(&out_file).unwrap();
+    assert!(html.contains("id=\"coverage\"") && html.contains("integrity cannot be shown"));
+    let json: Value = serde_json::from_str(&ok(&complog(
+        &root,
+        &["report", "examples/", "--format", "json"],
+    )))
+    .unwrap();
+    // Every example record is counted, the unreadable ones too, as
+    // `complog validate` gives each a verdict.
+    let verdicts = ok(&complog(
+        &root,
+        &["validate", "--exit-zero", "--format", "json", "examples/"],
+    ));
+    let verdicts: Vec<Value> = verdicts
+        .lines()
+        .map(|l| serde_json::from_str::<Value>(l).unwrap())
+        .filter(|v| v.get("valid").is_some())
+        .collect();
+    assert!(verdicts.len() > 10);
+    assert_eq!(json["scope"]["records"], verdicts.len());
+    assert_eq!(
+        json["validation"]["passed"],
+        verdicts.iter().filter(|v| v["valid"] == true).count()
+    );
+}

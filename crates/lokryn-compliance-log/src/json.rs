@@ -425,9 +425,18 @@ pub(crate) fn rfc3339(seconds: i64, nanos: i32) -> Result<String, String> {
     Ok(out)
 }
 
-/// Proleptic Gregorian (year, month, day) of a day count from 1970-01-01
-/// (Howard Hinnant's `civil_from_days`).
-fn civil_from_days(days: i64) -> (i64, i64, i64) {
+/// The UTC calendar date (year, month 1–12, day 1–31, proleptic Gregorian)
+/// of a count of days since 1970-01-01, as the JSON writer dates timestamps
+/// (Howard Hinnant's `civil_from_days`). For a time in seconds since the
+/// epoch pass `seconds.div_euclid(86_400)`.
+///
+/// ```
+/// use lokryn_compliance_log::json::civil_from_days;
+/// assert_eq!(civil_from_days(0), (1970, 1, 1));
+/// assert_eq!(civil_from_days(11_016), (2000, 2, 29));
+/// assert_eq!(civil_from_days(-1), (1969, 12, 31));
+/// ```
+pub fn civil_from_days(days: i64) -> (i64, i64, i64) {
     let z = days + 719_468;
     let era = z.div_euclid(146_097);
     let doe = z.rem_euclid(146_097);

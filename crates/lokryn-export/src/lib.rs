@@ -62,6 +62,17 @@ pub enum Error {
     /// by this crate's export, or was changed).
     #[error("import: {0}")]
     Import(String),
+    /// A report cannot be made: its settings are wrong (an unknown profile,
+    /// a time that is not RFC 3339) or its input is not what it was said to
+    /// be (a directory that is not a ledger). `code` names the cause
+    /// (`UNKNOWN_PROFILE`, `BAD_TIME`, the ledger's own code).
+    #[error("report: {message}")]
+    Report {
+        /// A stable machine-readable name of the cause.
+        code: &'static str,
+        /// What went wrong, for a person.
+        message: String,
+    },
 }
 
 impl Error {
@@ -71,6 +82,7 @@ impl Error {
             Self::Mapping(_) => "EXPORT_MAPPING",
             Self::Write(_) => "EXPORT_WRITE",
             Self::Import(_) => "IMPORT",
+            Self::Report { code, .. } => code,
         }
     }
 }

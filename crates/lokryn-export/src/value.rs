@@ -1,6 +1,7 @@
 //! Field values as JSON, shared by the JSON targets.
 
 use base64::Engine as _;
+use lokryn_compliance_log::json::civil_from_days;
 use lokryn_compliance_log::mapping::Mappings;
 use lokryn_compliance_log::{LogEntry, PayloadFormat, Timestamp};
 use prost_reflect::{DynamicMessage, Value};
@@ -150,20 +151,6 @@ pub(crate) fn rfc3339(ts: &Timestamp) -> String {
     }
     out.push('Z');
     out
-}
-
-/// Howard Hinnant's days-to-civil algorithm (proleptic Gregorian calendar).
-fn civil_from_days(z: i64) -> (i64, i64, i64) {
-    let z = z + 719_468;
-    let era = z.div_euclid(146_097);
-    let doe = z.rem_euclid(146_097);
-    let yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365;
-    let y = yoe + era * 400;
-    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
-    let mp = (5 * doy + 2) / 153;
-    let d = doy - (153 * mp + 2) / 5 + 1;
-    let m = if mp < 10 { mp + 3 } else { mp - 9 };
-    (if m <= 2 { y + 1 } else { y }, m, d)
 }
 
 /// The payload as JSON when it is JSON text (stated, or unstated and

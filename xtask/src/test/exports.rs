@@ -10,6 +10,9 @@
 //!   Spark (the `pyspark` wheel, one local session on the machine's JDK, in
 //!   a venv of its own, cached: it is large) reads both with the same schema
 //!   and rows as DuckDB and the same answers (`tests/exports/spark_check.py`).
+//!   DuckDB also recomputes, in SQL over the Parquet export of a generated
+//!   ledger, the figures of that ledger's evidence report
+//!   (`tests/exports/test_report.py`).
 //! * OpenTelemetry: a real OpenTelemetry Collector, built offline from the Go
 //!   module proxy with the collector builder (core modules only, manifest
 //!   `tests/exports/otelcol/builder.yaml`) and cached in the tools directory,

@@ -75,6 +75,8 @@ fn npm_suite(r: &mut Runner, binding: &str) -> Result<()> {
         run(Command::new("node")
             .current_dir(root())
             .env("LOKRYN_JS_BINDING", binding)
+            // report.test.js compares with `complog report`.
+            .env("COMPLOG", complog_bin())
             .args(["--test", "--test-reporter=spec"])
             .arg(root().join("tests/npm")))
     })

@@ -26,7 +26,10 @@ takes a ``LogEntry`` message or its serialized bytes:
   ``LoggerError``. ``lokryn_compliance_log.logging`` and
   ``lokryn_compliance_log.structlog`` connect it to ``logging`` and
   structlog, and ``lokryn_compliance_log.mcp`` to MCP client sessions and
-  servers.
+  servers;
+* ``report``: the evidence report of a ledger or of entries for an audit
+  period (the data of ``complog report --format json``, or its HTML page),
+  and ``render_report_html``; also in ``lokryn_compliance_log.export``.
 """
 
 from lokryn_compliance_log import sinks, v1
@@ -61,6 +64,7 @@ from lokryn_compliance_log._native import (
     validate,
     write_entries,
 )
+from lokryn_compliance_log.export import render_report_html, report
 from lokryn_compliance_log.v1 import *  # noqa: F403
 
 __all__ = [
@@ -92,6 +96,8 @@ __all__ = [
     "read_entries",
     "redact",
     "redact_text",
+    "render_report_html",
+    "report",
     "scan_text",
     "sinks",
     "to_json",

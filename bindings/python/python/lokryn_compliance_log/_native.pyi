@@ -46,6 +46,8 @@ __all__ = [
     "read_entries",
     "redact",
     "redact_text",
+    "render_report_html",
+    "report",
     "scan_text",
     "to_json",
     "to_json_many",
@@ -198,6 +200,21 @@ def export_ecs(entry: _Entry) -> str:
 
 def export_otlp(entries_in: Iterable[_Entry], json: bool, observed_time_ns: Optional[int] = None) -> Union[str, bytes]:
     """The entries as one ExportLogsServiceRequest: OTLP/JSON text when json, protobuf bytes otherwise."""
+
+def report(
+    source: Union[_Path, Iterable[_Entry]],
+    profiles: List[str],
+    since: Optional[str],
+    until: Optional[str],
+    key: Optional[str],
+    html: bool,
+) -> str:
+    """The evidence report of a ledger directory or of entries, as JSON text (the HTML page when html).
+
+    lokryn_compliance_log.report parses it."""
+
+def render_report_html(data: str) -> str:
+    """Report data (JSON text) rendered as the HTML page complog report writes."""
 
 def import_ocsf(event: str) -> LogEntry:
     """The entry an OCSF event exported by this package came from."""

@@ -12,7 +12,11 @@ its serialized bytes.
   ``ExportLogsServiceRequest``, as OTLP/JSON (dict) or protobuf (bytes);
 * ``from_lokryn_0_2``: entries from records of the vendor's 0.2.0 package
   (``lokryn.compliance.v1.LogRequest``): binary, or the JSON its
-  ``lokryn-mcp-log`` sinks write.
+  ``lokryn-mcp-log`` sinks write;
+* ``report``: the evidence report of a ledger or of entries, the data of
+  ``complog report --format json`` (or its HTML page), and
+  ``render_report_html`` for data already in hand (docs/report.md). Both are
+  also importable from ``lokryn_compliance_log`` itself.
 
 Errors are the package's: ``DecodeError`` for input that cannot be read or
 imported, with ``code`` set (``"IMPORT"`` for an import).
@@ -21,12 +25,22 @@ imported, with ``code`` set (``"IMPORT"`` for an import).
 from __future__ import annotations
 
 import json
-from typing import Any, Dict, Iterable, List, Literal, Mapping, Optional, Union, cast
+import os
+from typing import Any, Dict, Iterable, List, Literal, Mapping, Optional, Sequence, Union, cast, overload
 
 from lokryn_compliance_log import _native
 from lokryn_compliance_log.v1.logentry_pb2 import LogEntry
 
-__all__ = ["from_lokryn_0_2", "from_ocsf", "to_ecs", "to_ocsf", "to_otlp", "to_otlp_json"]
+__all__ = [
+    "from_lokryn_0_2",
+    "from_ocsf",
+    "render_report_html",
+    "report",
+    "to_ecs",
+    "to_ocsf",
+    "to_otlp",
+    "to_otlp_json",
+]
 
 _Entry = Union[LogEntry, bytes, bytearray]
 
@@ -76,3 +90,79 @@ def from_lokryn_0_2(
     whichever the bytes read as (``"auto"``). What has no field here is kept
     in ``payload`` as JSON (docs/compatibility.md)."""
     return _native.import_lokryn_0_2(data, framing)
+
+
+_Source = Union[str, "os.PathLike[str]", Iterable[_Entry]]
+
+
+@overload
+def report(
+    source: _Source,
+    *,
+    profiles: Union[str, Sequence[str], None] = ...,
+    since: Optional[str] = ...,
+    until: Optional[str] = ...,
+    key: Union[str, "os.PathLike[str]", None] = ...,
+    format: Literal["json"] = ...,
+) -> Dict[str, Any]: ...
+@overload
+def report(
+    source: _Source,
+    *,
+    profiles: Union[str, Sequence[str], None] = ...,
+    since: Optional[str] = ...,
+    until: Optional[str] = ...,
+    key: Union[str, "os.PathLike[str]", None] = ...,
+    format: Literal["html"],
+) -> str: ...
+def report(
+    source: _Source,
+    *,
+    profiles: Union[str, Sequence[str], None] = None,
+    since: Optional[str] = None,
+    until: Optional[str] = None,
+    key: Union[str, "os.PathLike[str]", None] = None,
+    format: Literal["json", "html"] = "json",
+) -> Union[Dict[str, Any], str]:
+    """The evidence report of a ledger, or of entries, for an audit period:
+    the same data as ``complog report --format json`` (docs/report.md lays
+    it out), computed by the same Rust code.
+
+    ``source`` is a ledger directory (a path): its integrity is verified and
+    reported, and records are named by their ledger index. Or it is an
+    iterable of entries (``LogEntry`` messages or their bytes, such as
+    ``read_entries(path)``), read once, lazily: their integrity cannot be
+    shown, and records are named by their position from 0.
+
+    ``profiles`` are validated under besides baseline (``"pci"``,
+    ``["soc2", "hipaa"]``); ``since`` (inclusive) and ``until`` (exclusive)
+    bound the period on each record's ``time`` (RFC 3339); ``key`` is the
+    path of the ledger's public key to verify its checkpoints with, instead
+    of the one its ``ledger.json`` names (an auditor should pass the key the
+    organisation published).
+
+    Returns the report data as a dict, or with ``format="html"`` the
+    self-contained HTML page. A ledger that does not verify is reported in
+    ``["integrity"]`` (``verified`` false, ``error.index`` the first bad
+    record), not raised. Raises ``ComplianceLogError`` with ``code`` for an
+    unknown profile (``"UNKNOWN_PROFILE"``), a time that is not RFC 3339
+    (``"BAD_TIME"``) or a directory that is not a ledger; ``DecodeError``
+    naming the ``index`` of an entry that cannot be decoded; ``TypeError``
+    for a source that is neither.
+    """
+    if format not in ("json", "html"):
+        raise ValueError(f'format must be "json" or "html", not {format!r}')
+    names = [] if profiles is None else [profiles] if isinstance(profiles, str) else list(profiles)
+    text = _native.report(
+        source, names, since, until, None if key is None else os.fspath(key), format == "html"
+    )
+    if format == "html":
+        return text
+    result: Dict[str, Any] = json.loads(text)
+    return result
+
+
+def render_report_html(data: Mapping[str, Any]) -> str:
+    """Report data (as ``report`` returns it) rendered as the self-contained
+    HTML page ``complog report`` writes, by the same template."""
+    return _native.render_report_html(json.dumps(data))

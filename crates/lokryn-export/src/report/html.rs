@@ -252,7 +252,15 @@ fn integrity(out: &mut String, i: &Value) {
             );
         }
         _ => {
-            out.push_str("<p class=\"note\">These records were read from plain files. Their integrity cannot be shown: nothing proves that records were not removed, added or changed. Keep audit records in a ledger (<code>complog ledger</code>) to prove it.</p>\n");
+            let ledgers = i.get("ledgers").and_then(Value::as_u64).unwrap_or(0);
+            if ledgers > 0 {
+                let _ = writeln!(
+                    out,
+                    "<p class=\"note\">These records were read from several inputs, {ledgers} of them ledgers, as plain records. Their integrity cannot be shown for them together: a report verifies one ledger at a time. Report on each ledger alone to verify it.</p>"
+                );
+            } else {
+                out.push_str("<p class=\"note\">These records were not read from a ledger (plain files, or records handed over by a program). Their integrity cannot be shown: nothing proves that records were not removed, added or changed. Keep audit records in a ledger (<code>complog ledger</code>) to prove it.</p>\n");
+            }
         }
     }
 }

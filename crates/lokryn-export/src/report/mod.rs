@@ -3,16 +3,27 @@
 //! data ([`Builder::finish`]) that one template renders as a self-contained
 //! HTML page ([`html::render`]).
 //!
-//! The caller (the `complog report` command) reads the records, validates
-//! each one under the chosen profiles, and hands both to [`Builder::add`];
-//! it also supplies what the records cannot tell: the integrity of the input
-//! (a verified ledger, or plain files) and how the report was made.
+//! A [`Collector`] takes the records of the input in order, keeps those of
+//! the period, validates each under the chosen profiles and hands both to
+//! the [`Builder`]; the caller supplies what the records cannot tell: the
+//! integrity of the input (`ledger::integrity` for a ledger, [`unproven`]
+//! otherwise) and how the report was made ([`Provenance`]).
+//! `ledger::report` (feature `ledger`) does all of it for a ledger
+//! directory. `complog
+//! report` and the Python and Node `report` functions use these, so their
+//! data is the same.
 //! docs/report.md explains every section and the clause it serves.
 
+mod collect;
 pub mod html;
+#[cfg(feature = "ledger")]
+pub mod ledger;
+
+pub use collect::{Collector, InputTotals, Provenance, Settings, parse_time, unproven};
 
 use std::collections::BTreeMap;
 
+use lokryn_compliance_log::json::civil_from_days;
 use lokryn_compliance_log::validate::{Level, Report};
 use lokryn_compliance_log::{EventType, LogEntry, Outcome};
 use serde_json::{Value, json};
@@ -595,29 +606,15 @@ fn bump(slot: &mut [u64; 3], class: usize) {
     }
 }
 
-/// Days since 1970-01-01 to (year, month, day), proleptic Gregorian.
-fn civil(days: i64) -> (i64, i64, i64) {
-    let z = days + 719_468;
-    let era = z.div_euclid(146_097);
-    let doe = z.rem_euclid(146_097);
-    let yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365;
-    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
-    let mp = (5 * doy + 2) / 153;
-    let d = doy - (153 * mp + 2) / 5 + 1;
-    let m = if mp < 10 { mp + 3 } else { mp - 9 };
-    let y = yoe + era * 400 + i64::from(m <= 2);
-    (y, m, d)
-}
-
 /// The UTC day of a time, `YYYY-MM-DD`.
 fn civil_day(seconds: i64) -> String {
-    let (y, m, d) = civil(seconds.div_euclid(86_400));
+    let (y, m, d) = civil_from_days(seconds.div_euclid(86_400));
     format!("{y:04}-{m:02}-{d:02}")
 }
 
 /// A time as RFC 3339 in UTC.
 pub fn rfc3339(seconds: i64, nanos: i32) -> String {
-    let (y, m, d) = civil(seconds.div_euclid(86_400));
+    let (y, m, d) = civil_from_days(seconds.div_euclid(86_400));
     let s = seconds.rem_euclid(86_400);
     let frac = if nanos == 0 {
         String::new()
