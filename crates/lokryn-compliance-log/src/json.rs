@@ -54,7 +54,8 @@ impl JsonOptions {
 /// Fails only when a value has no JSON form: a timestamp outside years
 /// 1-9999 or with nanos outside `0..1e9`.
 pub fn to_json(entry: &LogEntry) -> Result<String> {
-    let mut out = String::with_capacity(256);
+    // Room for a typical record, so that the text is not moved as it grows.
+    let mut out = String::with_capacity(1024);
     to_json_into(entry, &mut out)?;
     Ok(out)
 }
@@ -221,6 +222,20 @@ pub(crate) mod write {
 
     use crate::{Error, Result};
 
+    /// The bytes [`JsonWriter::string`] looks at twice: `"`, `\\`, the
+    /// control characters, and the lead bytes of U+0085 (`0xc2`) and of
+    /// U+2028 and U+2029 (`0xe2`).
+    #[allow(clippy::indexing_slicing)] // compile time: c < 256 indexes 256 entries
+    static ATTENTION: [bool; 256] = {
+        let mut t = [false; 256];
+        let mut c = 0;
+        while c < 256 {
+            t[c] = c < 0x20 || c == b'"' as usize || c == b'\\' as usize || c == 0xc2 || c == 0xe2;
+            c += 1;
+        }
+        t
+    };
+
     /// Implemented by the generated code for every message of the schema.
     pub(crate) trait WriteJson {
         fn write_json<const ALL: bool>(&self, w: &mut JsonWriter<'_, ALL>) -> Result<()>;
@@ -283,6 +298,11 @@ pub(crate) mod write {
             let mut start = 0;
             let mut i = 0;
             while let Some(&b) = bytes.get(i) {
+                if !ATTENTION.get(usize::from(b)).copied().unwrap_or(true) {
+                    // Most bytes need nothing: pass over them by table.
+                    i += 1;
+                    continue;
+                }
                 let (escape, len): (&str, usize) = match b {
                     b'"' => ("\\\"", 1),
                     b'\\' => ("\\\\", 1),
@@ -383,10 +403,12 @@ pub(crate) mod write {
             ts: &prost_types::Timestamp,
             field: &'static str,
         ) -> Result<()> {
-            let text = super::rfc3339(ts.seconds, ts.nanos)
-                .map_err(|reason| Error::JsonValue { field, reason })?;
             self.out.push('"');
-            self.out.push_str(&text);
+            let start = self.out.len();
+            if let Err(reason) = super::write_rfc3339(self.out, ts.seconds, ts.nanos) {
+                self.out.truncate(start - 1);
+                return Err(Error::JsonValue { field, reason });
+            }
             self.out.push('"');
             Ok(())
         }
@@ -400,7 +422,19 @@ const MAX_SECONDS: i64 = 253_402_300_799;
 
 /// Formats a Timestamp as proto3 JSON does: UTC with a `Z`, and 0, 3, 6 or 9
 /// fractional digits, the fewest that hold the nanos exactly.
-pub(crate) fn rfc3339(seconds: i64, nanos: i32) -> Result<String, String> {
+#[cfg(test)]
+fn rfc3339(seconds: i64, nanos: i32) -> Result<String, String> {
+    let mut out = String::with_capacity(30);
+    write_rfc3339(&mut out, seconds, nanos)?;
+    Ok(out)
+}
+
+/// Appends a Timestamp as proto3 JSON writes it to `out` (nothing on
+/// error): UTC with a `Z`, and 0, 3, 6 or 9 fractional digits, the fewest
+/// that hold the nanos exactly. Digit by digit: every JSON record has a
+/// timestamp, and `format!` cost more than the rest of the record's numbers
+/// together.
+pub(crate) fn write_rfc3339(out: &mut String, seconds: i64, nanos: i32) -> Result<(), String> {
     if !(MIN_SECONDS..=MAX_SECONDS).contains(&seconds) {
         return Err(format!("{seconds} seconds is outside years 1-9999"));
     }
@@ -411,18 +445,48 @@ pub(crate) fn rfc3339(seconds: i64, nanos: i32) -> Result<String, String> {
     let secs_of_day = seconds.rem_euclid(86_400);
     let (year, month, day) = civil_from_days(days);
     let (h, m, s) = (secs_of_day / 3600, secs_of_day / 60 % 60, secs_of_day % 60);
-    let mut out = format!("{year:04}-{month:02}-{day:02}T{h:02}:{m:02}:{s:02}");
+    // In range, every value is non-negative and has at most its width in
+    // digits (years 1-9999), so each is written zero-padded to that width.
+    let mut buf = [0u8; 30];
+    let mut len = 0;
+    #[allow(clippy::cast_possible_truncation)] // widths are at most 9
+    let mut put = |value: i64, width: u32, after: u8| {
+        let mut v = u64::try_from(value).unwrap_or(0);
+        for k in (0..width).rev() {
+            if let Some(slot) = buf.get_mut(len + k as usize) {
+                // A digit: below 10.
+                *slot = b'0' + u8::try_from(v % 10).unwrap_or(0);
+            }
+            v /= 10;
+        }
+        len += width as usize;
+        if after != 0 {
+            if let Some(slot) = buf.get_mut(len) {
+                *slot = after;
+            }
+            len += 1;
+        }
+    };
+    put(year, 4, b'-');
+    put(month, 2, b'-');
+    put(day, 2, b'T');
+    put(h, 2, b':');
+    put(m, 2, b':');
+    let nanos = i64::from(nanos);
+    put(s, 2, if nanos == 0 { 0 } else { b'.' });
     if nanos != 0 {
         if nanos % 1_000_000 == 0 {
-            out.push_str(&format!(".{:03}", nanos / 1_000_000));
+            put(nanos / 1_000_000, 3, 0);
         } else if nanos % 1_000 == 0 {
-            out.push_str(&format!(".{:06}", nanos / 1_000));
+            put(nanos / 1_000, 6, 0);
         } else {
-            out.push_str(&format!(".{nanos:09}"));
+            put(nanos, 9, 0);
         }
     }
+    // Only ASCII digits and separators were written.
+    out.push_str(std::str::from_utf8(buf.get(..len).unwrap_or_default()).unwrap_or_default());
     out.push('Z');
-    Ok(out)
+    Ok(())
 }
 
 /// Proleptic Gregorian (year, month, day) of a day count from 1970-01-01

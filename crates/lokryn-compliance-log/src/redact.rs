@@ -90,9 +90,25 @@ pub fn redact(entry: &LogEntry, options: &RedactOptions) -> Redacted {
 /// [`redact`] with the walk (made with edits, without a limit) already done.
 pub(crate) fn redact_walk(entry: &LogEntry, walk: Walk, options: &RedactOptions) -> Redacted {
     let mut copy = entry.clone();
+    let findings = redact_walk_in_place(&mut copy, walk, options);
+    Redacted {
+        entry: copy,
+        findings,
+    }
+}
+
+/// Applies the edits of `walk` (made on `entry` as it is, with edits,
+/// without a limit) to `entry` itself; returns the findings. Each field is
+/// edited once, from its own value, so this is what [`redact_walk`] does to
+/// its copy.
+pub(crate) fn redact_walk_in_place(
+    entry: &mut LogEntry,
+    walk: Walk,
+    options: &RedactOptions,
+) -> Vec<Finding> {
     let mut findings = Vec::new();
     for hits in walk.fields {
-        match field_at(&mut copy, &hits.address) {
+        match field_at(entry, &hits.address) {
             Some(Target::Str(s)) => {
                 let bytes = apply(s.as_bytes(), &hits.edits, options);
                 *s = String::from_utf8(bytes)
@@ -103,10 +119,7 @@ pub(crate) fn redact_walk(entry: &LogEntry, walk: Walk, options: &RedactOptions)
         }
         findings.extend(hits.findings);
     }
-    Redacted {
-        entry: copy,
-        findings,
-    }
+    findings
 }
 
 /// Redacts one piece of text as [`redact`] redacts a string field.

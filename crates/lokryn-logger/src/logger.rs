@@ -214,13 +214,12 @@ impl AuditLogger {
         // The verdict is taken on the record as logged, before redaction, so
         // that redacting never hides a violation. With redaction on, one
         // search for sensitive data serves both.
-        let (report, entry) = match &inner.redact {
+        // The record is ours: it is redacted in place, not copied.
+        let report = match &inner.redact {
             Some(options) => {
-                let (report, redacted) =
-                    validate::validate_and_redact(&entry, &inner.options, options);
-                (report, redacted.entry)
+                validate::validate_and_redact_in_place(&mut entry, &inner.options, options).0
             }
-            None => (validate::validate_with(&entry, &inner.options), entry),
+            None => validate::validate_with(&entry, &inner.options),
         };
         let valid = report.is_valid();
         if !valid {
