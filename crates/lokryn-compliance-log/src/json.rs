@@ -750,6 +750,57 @@ mod tests {
         walk(&LogEntry::default().descriptor(), &mut Vec::new());
     }
 
+    /// The digit-by-digit writer gives what `format!` gives, over the whole
+    /// range (a linear congruential walk of seconds, every kind of nanos).
+    #[test]
+    fn timestamps_match_the_formatted_reference() {
+        fn reference(seconds: i64, nanos: i32) -> String {
+            let days = seconds.div_euclid(86_400);
+            let secs_of_day = seconds.rem_euclid(86_400);
+            let (year, month, day) = civil_from_days(days);
+            let (h, m, s) = (secs_of_day / 3600, secs_of_day / 60 % 60, secs_of_day % 60);
+            let mut out = format!("{year:04}-{month:02}-{day:02}T{h:02}:{m:02}:{s:02}");
+            if nanos != 0 {
+                if nanos % 1_000_000 == 0 {
+                    out.push_str(&format!(".{:03}", nanos / 1_000_000));
+                } else if nanos % 1_000 == 0 {
+                    out.push_str(&format!(".{:06}", nanos / 1_000));
+                } else {
+                    out.push_str(&format!(".{nanos:09}"));
+                }
+            }
+            out.push('Z');
+            out
+        }
+        let span = u64::try_from(MAX_SECONDS - MIN_SECONDS).unwrap();
+        let mut x: u64 = 0x2545_f491_4f6c_dd1d;
+        for i in 0..20_000u32 {
+            x = x
+                .wrapping_mul(6_364_136_223_846_793_005)
+                .wrapping_add(1_442_695_040_888_963_407);
+            let seconds = MIN_SECONDS + i64::try_from((x >> 11) % (span + 1)).unwrap();
+            let nanos = match i % 4 {
+                0 => 0,
+                1 => i32::try_from((x >> 3) % 1000).unwrap() * 1_000_000,
+                2 => i32::try_from((x >> 5) % 1_000_000).unwrap() * 1_000,
+                _ => i32::try_from((x >> 7) % 1_000_000_000).unwrap(),
+            };
+            let mut out = String::from("x");
+            write_rfc3339(&mut out, seconds, nanos).unwrap();
+            assert_eq!(
+                out,
+                format!("x{}", reference(seconds, nanos)),
+                "{seconds} {nanos}"
+            );
+        }
+        for seconds in [MIN_SECONDS, MAX_SECONDS, 0, -1] {
+            assert_eq!(rfc3339(seconds, 1).unwrap(), reference(seconds, 1));
+        }
+        let mut out = String::from("x");
+        assert!(write_rfc3339(&mut out, MAX_SECONDS + 1, 0).is_err());
+        assert_eq!(out, "x");
+    }
+
     #[test]
     fn timestamps_use_the_fewest_fraction_digits() {
         assert_eq!(rfc3339(0, 0).unwrap(), "1970-01-01T00:00:00Z");

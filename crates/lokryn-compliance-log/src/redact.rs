@@ -200,7 +200,8 @@ fn replacement(kind: Kind, value: &str, options: &RedactOptions) -> String {
         return mask_card(value);
     }
     match &options.key {
-        None => format!("[REDACTED:{}]", kind.as_str()),
+        // Without `format!`: most redacted records take this branch.
+        None => ["[REDACTED:", kind.as_str(), "]"].concat(),
         Some(key) => format!("[REDACTED:{}:{}]", kind.as_str(), token(key, kind, value)),
     }
 }
