@@ -109,6 +109,18 @@ pub(crate) fn redact_walk_in_place(
     let mut findings = Vec::new();
     for hits in walk.fields {
         match field_at(entry, &hits.address) {
+            // A string field searched as text: one edit spanning it all,
+            // which `apply` would splice the same way, through copies.
+            Some(Target::Str(s))
+                if matches!(
+                    hits.edits.as_slice(),
+                    [Edit { start: 0, end, text: None, form: Form::Plain, .. }] if *end == s.len()
+                ) =>
+            {
+                if let Some(edit) = hits.edits.first() {
+                    *s = splice(s, &edit.matches, options);
+                }
+            }
             Some(Target::Str(s)) => {
                 let bytes = apply(s.as_bytes(), &hits.edits, options);
                 *s = String::from_utf8(bytes)

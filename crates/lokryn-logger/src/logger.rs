@@ -133,6 +133,8 @@ struct Inner {
     trace: Option<TraceHook>,
     on_warning: Option<WarningHook>,
     limits: codec::Limits,
+    /// Some sink reads the protobuf encoding of records.
+    encode: bool,
     closed: AtomicBool,
     logged: AtomicU64,
     invalid: AtomicU64,
@@ -236,7 +238,12 @@ impl AuditLogger {
             hook(&entry, &report);
         }
         let quarantine = !valid && inner.policy == OnInvalid::Quarantine;
-        let encoded = codec::encode_with(&entry, &inner.limits)?;
+        let encoded = if inner.encode {
+            codec::encode_with(&entry, &inner.limits)?
+        } else {
+            codec::check_encoded_size(&entry, &inner.limits)?;
+            Vec::new()
+        };
         let record = Record::new(&entry, &encoded);
         let mut failures = Vec::new();
         if quarantine {
@@ -522,6 +529,11 @@ impl Builder {
             Redaction::Keyed(key) => Some(RedactOptions::default().with_key(key)),
         };
         let trace = self.trace.or_else(crate::otel::default_hook);
+        let encode = self
+            .sinks
+            .iter()
+            .chain(&self.quarantine)
+            .any(|sink| sink.wants_encoded());
         let inner = Inner {
             sinks: self.sinks.into_iter().map(Slot::new).collect(),
             quarantine: self.quarantine.map(Slot::new),
@@ -541,6 +553,7 @@ impl Builder {
             trace,
             on_warning: self.on_warning,
             limits: self.limits.unwrap_or(codec::Limits::DEFAULT),
+            encode,
             closed: AtomicBool::new(false),
             logged: AtomicU64::new(0),
             invalid: AtomicU64::new(0),

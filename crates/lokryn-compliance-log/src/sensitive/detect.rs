@@ -28,7 +28,7 @@ pub(crate) fn scan(text: &str, out: &mut Vec<Match>) {
         return;
     }
     resolve_overlaps(&mut found);
-    if memchr::memmem::find(b, MARKER).is_some() {
+    if MARKER_FINDER.find(b).is_some() {
         // Both lists are sorted: one merge pass drops what overlaps a marker.
         let regions = marker_regions(b);
         let mut r = regions.iter().peekable();
@@ -45,6 +45,11 @@ pub(crate) fn scan(text: &str, out: &mut Vec<Match>) {
 /// The start of every replacement redaction writes. Text inside
 /// `[REDACTED…]` is never reported, which makes redaction idempotent.
 pub(crate) const MARKER: &[u8] = b"[REDACTED";
+
+/// A searcher for [`MARKER`], built once (`memmem::find` builds one per
+/// call, which costs more than searching a short field).
+static MARKER_FINDER: LazyLock<memchr::memmem::Finder<'static>> =
+    LazyLock::new(|| memchr::memmem::Finder::new(MARKER));
 
 fn marker_regions(b: &[u8]) -> Vec<(usize, usize)> {
     memchr::memmem::find_iter(b, MARKER)
@@ -701,7 +706,7 @@ fn at_sign(b: &[u8], a: usize, out: &mut Vec<Match>) -> usize {
     let ok = !local.is_empty()
         && local.first() != Some(&b'.')
         && local.last() != Some(&b'.')
-        && memchr::memmem::find(local, b"..").is_none()
+        && !local.windows(2).any(|w| w == b"..")
         && labels >= 2
         && tld_ok
         && !FILE_EXTENSIONS
