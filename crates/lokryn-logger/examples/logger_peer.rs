@@ -139,8 +139,14 @@ fn rounds(dir: &Path, rounds: usize) -> Res {
     println!("median of {rounds} rounds of {PER_SAMPLE} records, µs per record:");
     println!("| record | lokryn-logger `log` | tracing + JSON layer | ratio |");
     println!("|---|---:|---:|---:|");
-    println!("| email in the message | {email:.2} | {peer:.2} | {:.2} |", email / peer);
-    println!("| nothing to redact | {clean:.2} | {peer:.2} | {:.2} |", clean / peer);
+    println!(
+        "| email in the message | {email:.2} | {peer:.2} | {:.2} |",
+        email / peer
+    );
+    println!(
+        "| nothing to redact | {clean:.2} | {peer:.2} | {:.2} |",
+        clean / peer
+    );
     Ok(())
 }
 
