@@ -75,8 +75,15 @@ pub fn encode(entry: &LogEntry) -> Vec<u8> {
 /// whose encoding is over `limits.max_entry_bytes`: what
 /// [`decode_with`] under the same limits would refuse.
 pub fn encode_with(entry: &LogEntry, limits: &Limits) -> Result<Vec<u8>> {
-    limits.check_entry(entry.encoded_len())?;
+    check_encoded_size(entry, limits)?;
     Ok(entry.encode_to_vec())
+}
+
+/// What [`encode_with`] checks, without encoding: fails with
+/// [`Error::TooLarge`](crate::Error::TooLarge) when the encoding of `entry`
+/// would be over `limits.max_entry_bytes`.
+pub fn check_encoded_size(entry: &LogEntry, limits: &Limits) -> Result<()> {
+    limits.check_entry(entry.encoded_len())
 }
 
 /// Appends the encoding of `entry` to `buf`.

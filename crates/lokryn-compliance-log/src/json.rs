@@ -54,7 +54,8 @@ impl JsonOptions {
 /// Fails only when a value has no JSON form: a timestamp outside years
 /// 1-9999 or with nanos outside `0..1e9`.
 pub fn to_json(entry: &LogEntry) -> Result<String> {
-    let mut out = String::with_capacity(256);
+    // Room for a typical record, so that the text is not moved as it grows.
+    let mut out = String::with_capacity(1024);
     to_json_into(entry, &mut out)?;
     Ok(out)
 }
@@ -221,6 +222,40 @@ pub(crate) mod write {
 
     use crate::{Error, Result};
 
+    /// The bytes [`JsonWriter::string`] looks at twice: `"`, `\\`, the
+    /// control characters, and the lead bytes of U+0085 (`0xc2`) and of
+    /// U+2028 and U+2029 (`0xe2`).
+    #[allow(clippy::indexing_slicing)] // compile time: c < 256 indexes 256 entries
+    static ATTENTION: [bool; 256] = {
+        let mut t = [false; 256];
+        let mut c = 0;
+        while c < 256 {
+            t[c] = c < 0x20 || c == b'"' as usize || c == b'\\' as usize || c == 0xc2 || c == 0xe2;
+            c += 1;
+        }
+        t
+    };
+
+    /// True when one of the eight bytes is one of [`ATTENTION`]'s (SWAR:
+    /// a byte below 0x20, or equal to one of the four others, makes the
+    /// borrow tests below set its high bit; they never miss one, and as a
+    /// yes-or-no answer they are exact).
+    fn needs_attention(word: &[u8]) -> bool {
+        const LO: u64 = 0x0101_0101_0101_0101;
+        const HI: u64 = 0x8080_8080_8080_8080;
+        let mut bytes = [0u8; 8];
+        bytes.copy_from_slice(word);
+        let w = u64::from_le_bytes(bytes);
+        let zero = |x: u64| x.wrapping_sub(LO) & !x & HI;
+        let below_space = w.wrapping_sub(LO * 0x20) & !w & HI;
+        below_space
+            | zero(w ^ (LO * u64::from(b'"')))
+            | zero(w ^ (LO * u64::from(b'\\')))
+            | zero(w ^ (LO * 0xc2))
+            | zero(w ^ (LO * 0xe2))
+            != 0
+    }
+
     /// Implemented by the generated code for every message of the schema.
     pub(crate) trait WriteJson {
         fn write_json<const ALL: bool>(&self, w: &mut JsonWriter<'_, ALL>) -> Result<()>;
@@ -257,6 +292,7 @@ pub(crate) mod write {
 
         /// Writes `"key":`, preceded by a comma unless it is the first key.
         pub(crate) fn key(&mut self, first: &mut bool, key: &str) {
+            self.out.reserve(key.len() + 4);
             if !*first {
                 self.out.push(',');
             }
@@ -283,6 +319,18 @@ pub(crate) mod write {
             let mut start = 0;
             let mut i = 0;
             while let Some(&b) = bytes.get(i) {
+                if let Some(word) = bytes.get(i..i + 8)
+                    && !needs_attention(word)
+                {
+                    // Eight plain bytes at once.
+                    i += 8;
+                    continue;
+                }
+                if !ATTENTION.get(usize::from(b)).copied().unwrap_or(true) {
+                    // Most bytes need nothing: pass over them by table.
+                    i += 1;
+                    continue;
+                }
                 let (escape, len): (&str, usize) = match b {
                     b'"' => ("\\\"", 1),
                     b'\\' => ("\\\\", 1),
@@ -383,10 +431,12 @@ pub(crate) mod write {
             ts: &prost_types::Timestamp,
             field: &'static str,
         ) -> Result<()> {
-            let text = super::rfc3339(ts.seconds, ts.nanos)
-                .map_err(|reason| Error::JsonValue { field, reason })?;
             self.out.push('"');
-            self.out.push_str(&text);
+            let start = self.out.len();
+            if let Err(reason) = super::write_rfc3339(self.out, ts.seconds, ts.nanos) {
+                self.out.truncate(start - 1);
+                return Err(Error::JsonValue { field, reason });
+            }
             self.out.push('"');
             Ok(())
         }
@@ -400,7 +450,19 @@ const MAX_SECONDS: i64 = 253_402_300_799;
 
 /// Formats a Timestamp as proto3 JSON does: UTC with a `Z`, and 0, 3, 6 or 9
 /// fractional digits, the fewest that hold the nanos exactly.
-pub(crate) fn rfc3339(seconds: i64, nanos: i32) -> Result<String, String> {
+#[cfg(test)]
+fn rfc3339(seconds: i64, nanos: i32) -> Result<String, String> {
+    let mut out = String::with_capacity(30);
+    write_rfc3339(&mut out, seconds, nanos)?;
+    Ok(out)
+}
+
+/// Appends a Timestamp as proto3 JSON writes it to `out` (nothing on
+/// error): UTC with a `Z`, and 0, 3, 6 or 9 fractional digits, the fewest
+/// that hold the nanos exactly. Digit by digit: every JSON record has a
+/// timestamp, and `format!` cost more than the rest of the record's numbers
+/// together.
+pub(crate) fn write_rfc3339(out: &mut String, seconds: i64, nanos: i32) -> Result<(), String> {
     if !(MIN_SECONDS..=MAX_SECONDS).contains(&seconds) {
         return Err(format!("{seconds} seconds is outside years 1-9999"));
     }
@@ -411,18 +473,48 @@ pub(crate) fn rfc3339(seconds: i64, nanos: i32) -> Result<String, String> {
     let secs_of_day = seconds.rem_euclid(86_400);
     let (year, month, day) = civil_from_days(days);
     let (h, m, s) = (secs_of_day / 3600, secs_of_day / 60 % 60, secs_of_day % 60);
-    let mut out = format!("{year:04}-{month:02}-{day:02}T{h:02}:{m:02}:{s:02}");
+    // In range, every value is non-negative and has at most its width in
+    // digits (years 1-9999), so each is written zero-padded to that width.
+    let mut buf = [0u8; 30];
+    let mut len = 0;
+    #[allow(clippy::cast_possible_truncation)] // widths are at most 9
+    let mut put = |value: i64, width: u32, after: u8| {
+        let mut v = u64::try_from(value).unwrap_or(0);
+        for k in (0..width).rev() {
+            if let Some(slot) = buf.get_mut(len + k as usize) {
+                // A digit: below 10.
+                *slot = b'0' + u8::try_from(v % 10).unwrap_or(0);
+            }
+            v /= 10;
+        }
+        len += width as usize;
+        if after != 0 {
+            if let Some(slot) = buf.get_mut(len) {
+                *slot = after;
+            }
+            len += 1;
+        }
+    };
+    put(year, 4, b'-');
+    put(month, 2, b'-');
+    put(day, 2, b'T');
+    put(h, 2, b':');
+    put(m, 2, b':');
+    let nanos = i64::from(nanos);
+    put(s, 2, if nanos == 0 { 0 } else { b'.' });
     if nanos != 0 {
         if nanos % 1_000_000 == 0 {
-            out.push_str(&format!(".{:03}", nanos / 1_000_000));
+            put(nanos / 1_000_000, 3, 0);
         } else if nanos % 1_000 == 0 {
-            out.push_str(&format!(".{:06}", nanos / 1_000));
+            put(nanos / 1_000, 6, 0);
         } else {
-            out.push_str(&format!(".{nanos:09}"));
+            put(nanos, 9, 0);
         }
     }
+    // Only ASCII digits and separators were written.
+    out.push_str(std::str::from_utf8(buf.get(..len).unwrap_or_default()).unwrap_or_default());
     out.push('Z');
-    Ok(out)
+    Ok(())
 }
 
 /// The UTC calendar date (year, month 1–12, day 1–31, proleptic Gregorian)
@@ -693,6 +785,105 @@ mod tests {
             }
         }
         walk(&LogEntry::default().descriptor(), &mut Vec::new());
+    }
+
+    /// Strings are escaped as the character-by-character rules say, wherever
+    /// the special characters fall relative to the eight-byte steps.
+    #[test]
+    fn strings_escape_at_every_offset() {
+        fn reference(s: &str) -> String {
+            let mut out = String::from("\"");
+            for c in s.chars() {
+                match c {
+                    '"' => out.push_str("\\\""),
+                    '\\' => out.push_str("\\\\"),
+                    '\n' => out.push_str("\\n"),
+                    '\r' => out.push_str("\\r"),
+                    '\t' => out.push_str("\\t"),
+                    '\u{8}' => out.push_str("\\b"),
+                    '\u{c}' => out.push_str("\\f"),
+                    '\u{0}'..='\u{1f}' | '\u{85}' | '\u{2028}' | '\u{2029}' => {
+                        out.push_str(&format!("\\u{:04x}", u32::from(c)));
+                    }
+                    c => out.push(c),
+                }
+            }
+            out.push('"');
+            out
+        }
+        let alphabet = [
+            "a", "Z", "0", " ", "\"", "\\", "\n", "\r", "\t", "\u{8}", "\u{c}", "\u{1}", "\u{1f}",
+            "\u{7f}", "é", "\u{85}", "\u{a0}", "\u{2027}", "\u{2028}", "\u{2029}", "\u{202a}", "€",
+            "😀",
+        ];
+        let mut x: u64 = 0x9e37_79b9_7f4a_7c15;
+        for len in 0..40usize {
+            for _ in 0..200 {
+                let mut s = String::new();
+                for _ in 0..len {
+                    x ^= x << 13;
+                    x ^= x >> 7;
+                    x ^= x << 17;
+                    // Mostly plain letters, so that whole plain words occur.
+                    let pick = usize::try_from(x % 64).unwrap();
+                    s.push_str(alphabet.get(pick).copied().unwrap_or("q"));
+                }
+                let mut out = String::new();
+                write::JsonWriter::<false> { out: &mut out }.string(&s);
+                assert_eq!(out, reference(&s), "{s:?}");
+            }
+        }
+    }
+
+    /// The digit-by-digit writer gives what `format!` gives, over the whole
+    /// range (a linear congruential walk of seconds, every kind of nanos).
+    #[test]
+    fn timestamps_match_the_formatted_reference() {
+        fn reference(seconds: i64, nanos: i32) -> String {
+            let days = seconds.div_euclid(86_400);
+            let secs_of_day = seconds.rem_euclid(86_400);
+            let (year, month, day) = civil_from_days(days);
+            let (h, m, s) = (secs_of_day / 3600, secs_of_day / 60 % 60, secs_of_day % 60);
+            let mut out = format!("{year:04}-{month:02}-{day:02}T{h:02}:{m:02}:{s:02}");
+            if nanos != 0 {
+                if nanos % 1_000_000 == 0 {
+                    out.push_str(&format!(".{:03}", nanos / 1_000_000));
+                } else if nanos % 1_000 == 0 {
+                    out.push_str(&format!(".{:06}", nanos / 1_000));
+                } else {
+                    out.push_str(&format!(".{nanos:09}"));
+                }
+            }
+            out.push('Z');
+            out
+        }
+        let span = u64::try_from(MAX_SECONDS - MIN_SECONDS).unwrap();
+        let mut x: u64 = 0x2545_f491_4f6c_dd1d;
+        for i in 0..20_000u32 {
+            x = x
+                .wrapping_mul(6_364_136_223_846_793_005)
+                .wrapping_add(1_442_695_040_888_963_407);
+            let seconds = MIN_SECONDS + i64::try_from((x >> 11) % (span + 1)).unwrap();
+            let nanos = match i % 4 {
+                0 => 0,
+                1 => i32::try_from((x >> 3) % 1000).unwrap() * 1_000_000,
+                2 => i32::try_from((x >> 5) % 1_000_000).unwrap() * 1_000,
+                _ => i32::try_from((x >> 7) % 1_000_000_000).unwrap(),
+            };
+            let mut out = String::from("x");
+            write_rfc3339(&mut out, seconds, nanos).unwrap();
+            assert_eq!(
+                out,
+                format!("x{}", reference(seconds, nanos)),
+                "{seconds} {nanos}"
+            );
+        }
+        for seconds in [MIN_SECONDS, MAX_SECONDS, 0, -1] {
+            assert_eq!(rfc3339(seconds, 1).unwrap(), reference(seconds, 1));
+        }
+        let mut out = String::from("x");
+        assert!(write_rfc3339(&mut out, MAX_SECONDS + 1, 0).is_err());
+        assert_eq!(out, "x");
     }
 
     #[test]

@@ -200,7 +200,9 @@ struct Tally {
 }
 
 /// `validate_and_redact`, which searches a record for sensitive data once,
-/// gives exactly what `validate_with` and `redact` give apart.
+/// gives exactly what `validate_with` and `redact` give apart; and
+/// `validate_and_redact_in_place` gives the same report, findings and
+/// redacted record.
 #[test]
 fn validate_and_redact_is_the_two_calls() {
     let mut checked = 0;
@@ -221,6 +223,12 @@ fn validate_and_redact_is_the_two_calls() {
             let name = c["name"].as_str().unwrap_or_default();
             assert_eq!(report, validate::validate_with(&entry, &opts), "{name}");
             assert_eq!(redacted, redact(&entry, &redaction), "{name}");
+            let mut in_place = entry.clone();
+            let (report_in_place, findings) =
+                validate::validate_and_redact_in_place(&mut in_place, &opts, &redaction);
+            assert_eq!(report_in_place, report, "{name}");
+            assert_eq!(in_place, redacted.entry, "{name}");
+            assert_eq!(findings, redacted.findings, "{name}");
             checked += 1;
         }
     }

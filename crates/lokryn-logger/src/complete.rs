@@ -101,15 +101,21 @@ fn format_uuid7(ms: u64, rand: u128) -> String {
         | (rand_a << 64)
         | (0b10 << 62)
         | rand_b;
-    let mut out = String::with_capacity(36);
+    const HEX: &[u8; 16] = b"0123456789abcdef";
+    let mut text = [b'-'; 36];
+    let mut at = 0;
     for i in 0..32u32 {
         if matches!(i, 8 | 12 | 16 | 20) {
-            out.push('-');
+            at += 1;
         }
-        let nibble = u32::try_from((value >> (124 - 4 * i)) & 0xf).unwrap_or(0);
-        out.push(char::from_digit(nibble, 16).unwrap_or('0'));
+        let nibble = usize::try_from((value >> (124 - 4 * i)) & 0xf).unwrap_or(0);
+        if let (Some(slot), Some(&digit)) = (text.get_mut(at), HEX.get(nibble)) {
+            *slot = digit;
+        }
+        at += 1;
     }
-    out
+    // Hex digits and hyphens only.
+    String::from_utf8_lossy(&text).into_owned()
 }
 
 /// True for a lower-case hyphenated UUID of version 7 and the RFC variant.

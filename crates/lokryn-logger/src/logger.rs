@@ -133,6 +133,8 @@ struct Inner {
     trace: Option<TraceHook>,
     on_warning: Option<WarningHook>,
     limits: codec::Limits,
+    /// Some sink reads the protobuf encoding of records.
+    encode: bool,
     closed: AtomicBool,
     logged: AtomicU64,
     invalid: AtomicU64,
@@ -214,13 +216,12 @@ impl AuditLogger {
         // The verdict is taken on the record as logged, before redaction, so
         // that redacting never hides a violation. With redaction on, one
         // search for sensitive data serves both.
-        let (report, entry) = match &inner.redact {
+        // The record is ours: it is redacted in place, not copied.
+        let report = match &inner.redact {
             Some(options) => {
-                let (report, redacted) =
-                    validate::validate_and_redact(&entry, &inner.options, options);
-                (report, redacted.entry)
+                validate::validate_and_redact_in_place(&mut entry, &inner.options, options).0
             }
-            None => (validate::validate_with(&entry, &inner.options), entry),
+            None => validate::validate_with(&entry, &inner.options),
         };
         let valid = report.is_valid();
         if !valid {
@@ -237,7 +238,12 @@ impl AuditLogger {
             hook(&entry, &report);
         }
         let quarantine = !valid && inner.policy == OnInvalid::Quarantine;
-        let encoded = codec::encode_with(&entry, &inner.limits)?;
+        let encoded = if inner.encode {
+            codec::encode_with(&entry, &inner.limits)?
+        } else {
+            codec::check_encoded_size(&entry, &inner.limits)?;
+            Vec::new()
+        };
         let record = Record::new(&entry, &encoded);
         let mut failures = Vec::new();
         if quarantine {
@@ -523,6 +529,11 @@ impl Builder {
             Redaction::Keyed(key) => Some(RedactOptions::default().with_key(key)),
         };
         let trace = self.trace.or_else(crate::otel::default_hook);
+        let encode = self
+            .sinks
+            .iter()
+            .chain(&self.quarantine)
+            .any(|sink| sink.wants_encoded());
         let inner = Inner {
             sinks: self.sinks.into_iter().map(Slot::new).collect(),
             quarantine: self.quarantine.map(Slot::new),
@@ -542,6 +553,7 @@ impl Builder {
             trace,
             on_warning: self.on_warning,
             limits: self.limits.unwrap_or(codec::Limits::DEFAULT),
+            encode,
             closed: AtomicBool::new(false),
             logged: AtomicU64::new(0),
             invalid: AtomicU64::new(0),

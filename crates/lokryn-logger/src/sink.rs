@@ -13,7 +13,8 @@ use crate::error::SinkError;
 pub struct Record<'a> {
     /// The entry.
     pub entry: &'a LogEntry,
-    /// Its protobuf encoding (without a length prefix).
+    /// Its protobuf encoding (without a length prefix); empty when no sink
+    /// of the logger reads it (see [`Sink::wants_encoded`]).
     pub encoded: &'a [u8],
     json: OnceLock<Result<String, SinkError>>,
 }
@@ -96,6 +97,14 @@ pub trait Sink: Send {
     /// Accepts one record. When this returns `Ok`, the record is as durable
     /// as the sink promises (see each sink's documentation).
     fn write(&mut self, record: &Record<'_>) -> Result<(), SinkError>;
+
+    /// Whether this sink reads [`Record::encoded`] (default: yes). When no
+    /// sink of a logger does (JSON Lines files, standard output, the
+    /// ledger, which read the entry), the logger skips encoding each record
+    /// (it still refuses one over the size limit) and `encoded` is empty.
+    fn wants_encoded(&self) -> bool {
+        true
+    }
 
     /// Makes everything accepted so far durable or delivered, giving up at
     /// `deadline` with a `TIMEOUT` error.

@@ -363,6 +363,39 @@ fn closed_and_too_large() {
     assert_eq!(other.log(valid("bob")).unwrap_err().code(), "CLOSED");
 }
 
+/// A logger whose sinks do not read the protobuf encoding skips it, and
+/// still refuses a record over the size limit; a sink that reads it next to
+/// one that does not still gets it (`Memory` checks it decodes to the entry).
+#[test]
+fn encoding_only_for_sinks_that_read_it() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("a.jsonl");
+    let audit = AuditLogger::builder()
+        .sink(JsonLines::create(&path).unwrap())
+        .limits(codec::Limits::with_max_entry_bytes(200))
+        .build()
+        .unwrap();
+    let big = LogEntry {
+        message: "x".repeat(300),
+        ..valid("alice")
+    };
+    assert_eq!(audit.log(big.clone()).unwrap_err().code(), "TOO_LARGE");
+    audit.log(valid("bob")).unwrap();
+    audit.close(None).unwrap();
+    let text = fs::read_to_string(&path).unwrap();
+    assert_eq!(text.lines().count(), 1, "{text}");
+    assert!(text.contains("\"actorId\":\"bob\""), "{text}");
+
+    let memory = Memory::named("m");
+    let audit = AuditLogger::builder()
+        .sink(JsonLines::create(dir.path().join("b.jsonl")).unwrap())
+        .sink(memory.clone())
+        .build()
+        .unwrap();
+    audit.log(big).unwrap();
+    assert_eq!(memory.actors(), ["alice"]);
+}
+
 #[test]
 fn every_sink_gets_every_record_once_from_many_threads() {
     let (a, b) = (Memory::named("a"), Memory::named("b"));

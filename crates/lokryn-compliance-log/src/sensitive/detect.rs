@@ -28,7 +28,7 @@ pub(crate) fn scan(text: &str, out: &mut Vec<Match>) {
         return;
     }
     resolve_overlaps(&mut found);
-    if memchr::memmem::find(b, MARKER).is_some() {
+    if MARKER_FINDER.find(b).is_some() {
         // Both lists are sorted: one merge pass drops what overlaps a marker.
         let regions = marker_regions(b);
         let mut r = regions.iter().peekable();
@@ -45,6 +45,11 @@ pub(crate) fn scan(text: &str, out: &mut Vec<Match>) {
 /// The start of every replacement redaction writes. Text inside
 /// `[REDACTED…]` is never reported, which makes redaction idempotent.
 pub(crate) const MARKER: &[u8] = b"[REDACTED";
+
+/// A searcher for [`MARKER`], built once (`memmem::find` builds one per
+/// call, which costs more than searching a short field).
+static MARKER_FINDER: LazyLock<memchr::memmem::Finder<'static>> =
+    LazyLock::new(|| memchr::memmem::Finder::new(MARKER));
 
 fn marker_regions(b: &[u8]) -> Vec<(usize, usize)> {
     memchr::memmem::find_iter(b, MARKER)
@@ -701,7 +706,7 @@ fn at_sign(b: &[u8], a: usize, out: &mut Vec<Match>) -> usize {
     let ok = !local.is_empty()
         && local.first() != Some(&b'.')
         && local.last() != Some(&b'.')
-        && memchr::memmem::find(local, b"..").is_none()
+        && !local.windows(2).any(|w| w == b"..")
         && labels >= 2
         && tld_ok
         && !FILE_EXTENSIONS
@@ -821,9 +826,52 @@ static AUTOMATON: LazyLock<AhoCorasick> = LazyLock::new(|| {
         .expect("the prefix patterns are valid")
 });
 
+/// Texts up to this long are first checked for the first three bytes of a
+/// prefix ([`may_hold_prefix`]): most fields of a record are short ids and
+/// names, where starting the automaton costs more than the text.
+const SHORT_TEXT: usize = 64;
+
+/// A 16-bit hash of three bytes.
+const fn trigram(a: u8, b: u8, c: u8) -> usize {
+    ((a as usize) ^ ((b as usize) << 4) ^ ((c as usize) << 8)) & 0xffff
+}
+
+/// The hashes of the first three bytes of every prefix, as a bit set
+/// (every prefix is at least three bytes long).
+#[allow(clippy::indexing_slicing)] // compile time: the hash is below 65,536
+static PREFIX_TRIGRAMS: [u64; 1024] = {
+    let mut set = [0u64; 1024];
+    let mut i = 0;
+    while i < PREFIXES.len() {
+        let p = PREFIXES[i].0.as_bytes();
+        assert!(p.len() >= 3, "a prefix is shorter than three bytes");
+        let h = trigram(p[0], p[1], p[2]);
+        set[h / 64] |= 1 << (h % 64);
+        i += 1;
+    }
+    set
+};
+
+/// False when no prefix can start anywhere in `b`: no three consecutive
+/// bytes hash like the start of one. True may be a false alarm (a hash
+/// collision), which the automaton then settles.
+fn may_hold_prefix(b: &[u8]) -> bool {
+    b.windows(3).any(|w| {
+        let [x, y, z] = *w else { return false };
+        let h = trigram(x, y, z);
+        PREFIX_TRIGRAMS
+            .get(h / 64)
+            .is_some_and(|word| word & (1 << (h % 64)) != 0)
+    })
+}
+
 fn prefixes(b: &[u8], out: &mut Vec<Match>, hints: &mut Hints) {
     let ac = &*AUTOMATON;
     let mut pos = 0;
+    if b.len() <= SHORT_TEXT && !may_hold_prefix(b) {
+        // The automaton would find nothing: go straight to the separators.
+        pos = b.len();
+    }
     while pos < b.len() {
         let Some(m) = ac.find(Input::new(b).span(pos..b.len())) else {
             break;
@@ -1275,6 +1323,30 @@ pub(crate) fn is_secret_name(name: &str) -> bool {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// The check that lets short texts skip the automaton passes every text
+    /// holding a prefix, wherever it sits; ordinary ids and names skip.
+    #[test]
+    fn the_trigram_check_never_hides_a_prefix() {
+        for (p, _) in PREFIXES {
+            for text in [
+                (*p).to_owned(),
+                format!("a {p}"),
+                format!("{p}xyz"),
+                format!("id={p}0123456789"),
+            ] {
+                assert!(may_hold_prefix(text.as_bytes()), "{text:?}");
+            }
+        }
+        for text in ["mcp-client", "agent-042", "sess-9f2c", "req-0042", "SOC2"] {
+            assert!(!may_hold_prefix(text.as_bytes()), "{text:?}");
+        }
+        // A short text with a key is still found.
+        assert_eq!(
+            kinds("k AKIAIOSFODNN7EXAMPLE"),
+            [(Kind::AwsAccessKey, "AKIAIOSFODNN7EXAMPLE")]
+        );
+    }
 
     fn kinds(text: &str) -> Vec<(Kind, &str)> {
         let mut out = Vec::new();

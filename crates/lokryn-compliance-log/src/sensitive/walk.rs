@@ -78,8 +78,7 @@ impl Walk {
         let rules = rules::compiled();
         if let Some(root) = rules.messages.first() {
             let mut at = Cursor {
-                path: String::new(),
-                marks: Vec::new(),
+                names: Vec::new(),
                 address: Vec::new(),
             };
             walk.message(rules, &root.scan, entry, &mut at, KindSet::EMPTY);
@@ -117,8 +116,8 @@ impl Walk {
 
     fn message(
         &mut self,
-        rules: &rules::Rules,
-        targets: &[ScanTarget],
+        rules: &'static rules::Rules,
+        targets: &'static [ScanTarget],
         message: &dyn Access,
         at: &mut Cursor,
         inherited_allow: KindSet,
@@ -183,9 +182,10 @@ impl Walk {
         if matches.is_empty() {
             return;
         }
+        let path = at.path();
         let findings = matches
             .iter()
-            .map(|m| finding(m, at.path.clone(), m.start, m.end))
+            .map(|m| finding(m, path.clone(), m.start, m.end))
             .collect();
         let edits = if self.with_edits {
             vec![Edit {
@@ -221,7 +221,7 @@ impl Walk {
                 let flagged = !matches.is_empty();
                 matches.retain(|m| !allow.contains(m.kind));
                 if !matches.is_empty() {
-                    let path = item_path(&at.path, bytes, Some((item.path, item.kind)));
+                    let path = item_path(&at.path(), bytes, Some((item.path, item.kind)));
                     for m in &matches {
                         let (s, e) = item.raw_span(m.start, m.end);
                         findings.push(finding(m, path.clone(), s, e));
@@ -247,7 +247,7 @@ impl Walk {
             detect::scan(text, &mut matches);
             for m in matches.into_iter().filter(|m| !allow.contains(m.kind)) {
                 let (s, e) = (offset + m.start, offset + m.end);
-                findings.push(finding(&m, at.path.clone(), s, e));
+                findings.push(finding(&m, at.path(), s, e));
                 if with_edits {
                     edits.push(Edit {
                         start: s,
@@ -316,21 +316,17 @@ fn finding(m: &Match, field: String, start: usize, end: usize) -> Finding {
     }
 }
 
-/// Where the walk is: the JSON path and the address of the field.
+/// Where the walk is: the address of the field and the JSON names of its
+/// steps. The path is only spelled out for a finding (most fields have
+/// none).
 struct Cursor {
-    path: String,
-    /// The length of the path before each name and index on it.
-    marks: Vec<usize>,
+    names: Vec<&'static str>,
     address: Vec<Step>,
 }
 
 impl Cursor {
-    fn enter(&mut self, name: &str, number: u32) {
-        self.marks.push(self.path.len());
-        if !self.path.is_empty() {
-            self.path.push('.');
-        }
-        self.path.push_str(name);
+    fn enter(&mut self, name: &'static str, number: u32) {
+        self.names.push(name);
         self.address.push(Step {
             number,
             index: None,
@@ -339,18 +335,10 @@ impl Cursor {
 
     fn leave(&mut self) {
         self.address.pop();
-        self.pop_mark();
-    }
-
-    fn pop_mark(&mut self) {
-        if let Some(len) = self.marks.pop() {
-            self.path.truncate(len);
-        }
+        self.names.pop();
     }
 
     fn index(&mut self, i: usize) {
-        self.marks.push(self.path.len());
-        let _ = write!(self.path, "[{i}]");
         if let Some(last) = self.address.last_mut() {
             last.index = Some(i);
         }
@@ -360,7 +348,22 @@ impl Cursor {
         if let Some(last) = self.address.last_mut() {
             last.index = None;
         }
-        self.pop_mark();
+    }
+
+    /// The JSON path of the field: `message`, `policyTags[1]`,
+    /// `delegationChain[0].reason`.
+    fn path(&self) -> String {
+        let mut path = String::new();
+        for (name, step) in self.names.iter().zip(&self.address) {
+            if !path.is_empty() {
+                path.push('.');
+            }
+            path.push_str(name);
+            if let Some(i) = step.index {
+                let _ = write!(path, "[{i}]");
+            }
+        }
+        path
     }
 }
 

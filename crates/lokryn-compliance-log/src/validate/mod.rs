@@ -286,16 +286,42 @@ pub fn validate_and_redact(
     options: &Options,
     redact: &crate::redact::RedactOptions,
 ) -> (Report, crate::redact::Redacted) {
+    let (report, walk) = validate_walked(entry, options);
+    (report, crate::redact::redact_walk(entry, walk, redact))
+}
+
+/// [`validate_and_redact`] without the copy: validates `entry` as it is,
+/// then redacts it in place; returns the report (on the record as it was)
+/// and what redaction replaced. `entry` ends as the copy
+/// [`validate_and_redact`] would return. What an audit logger that owns the
+/// record does, saving a copy of every record.
+pub fn validate_and_redact_in_place(
+    entry: &mut LogEntry,
+    options: &Options,
+    redact: &crate::redact::RedactOptions,
+) -> (Report, Vec<Finding>) {
+    let (report, walk) = validate_walked(entry, options);
+    let findings = crate::redact::redact_walk_in_place(entry, walk, redact);
+    (report, findings)
+}
+
+/// The report of `entry` under `options`, and the walk (with edits) whose
+/// findings it used.
+fn validate_walked(entry: &LogEntry, options: &Options) -> (Report, crate::sensitive::Walk) {
     let walk = crate::sensitive::Walk::run(entry, usize::MAX, true);
-    let found: Vec<Finding> = walk
-        .fields
-        .iter()
-        .flat_map(|hits| hits.findings.iter().cloned())
-        .collect();
     let plan = plan::plan(options.profiles);
     let mut report = Report::default();
-    run::run_found(plan, entry, &mut report, true, Some(&found));
-    (report, crate::redact::redact_walk(entry, walk, redact))
+    if walk.fields.is_empty() {
+        run::run_found(plan, entry, &mut report, true, Some(&[]));
+    } else {
+        let found: Vec<Finding> = walk
+            .fields
+            .iter()
+            .flat_map(|hits| hits.findings.iter().cloned())
+            .collect();
+        run::run_found(plan, entry, &mut report, true, Some(&found));
+    }
+    (report, walk)
 }
 
 /// Decodes and validates one encoded entry. Besides the rules, the report

@@ -416,6 +416,10 @@ macro_rules! file_sink {
                 &self.file.name
             }
 
+            fn wants_encoded(&self) -> bool {
+                self.file.format == Format::Binary
+            }
+
             fn write(&mut self, record: &Record<'_>) -> Result<(), SinkError> {
                 self.file.write(record)
             }

@@ -79,6 +79,10 @@ impl Sink for Ledger {
         &self.name
     }
 
+    fn wants_encoded(&self) -> bool {
+        false
+    }
+
     fn write(&mut self, record: &Record<'_>) -> Result<(), SinkError> {
         let group = self.group;
         let writer = self.writer()?;

@@ -24,6 +24,10 @@ impl Sink for Stdout {
         "stdout"
     }
 
+    fn wants_encoded(&self) -> bool {
+        false
+    }
+
     fn write(&mut self, record: &Record<'_>) -> Result<(), SinkError> {
         self.buf.clear();
         self.buf.extend_from_slice(record.json()?.as_bytes());
