@@ -41,6 +41,7 @@ pub mod report;
 #[cfg(feature = "parquet")]
 pub mod security_lake;
 mod tree;
+mod typed;
 mod value;
 
 pub use fields::action_name;

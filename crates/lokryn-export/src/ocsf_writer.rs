@@ -27,6 +27,7 @@ use prost_reflect::{Kind, MessageDescriptor};
 
 use crate::fields::is_inside_list;
 use crate::ocsf::{OCSF_VERSION, base_event, category_name};
+use crate::typed::{Field, has_presence, is_set, read, resolve};
 use crate::{Error, Options};
 
 /// Writes `entry` as one OCSF 1.7.0 event (compact JSON, no newline) at the
@@ -202,14 +203,6 @@ struct Leaf {
     kind: LeafKind,
 }
 
-/// How to read one field from a record.
-struct Field {
-    /// Field numbers from `LogEntry`.
-    numbers: Vec<u32>,
-    /// The last field has explicit presence (`optional`).
-    presence: bool,
-}
-
 enum LeafKind {
     Scalar,
     Payload,
@@ -249,8 +242,49 @@ fn small(n: usize) -> u32 {
 
 /// A repeated message, written as an array of objects keyed by the element
 /// fields' homes, in sorted order.
-struct ListPlan {
+pub(crate) struct ListPlan {
     elements: Vec<Element>,
+}
+
+impl ListPlan {
+    /// The plan of a repeated message whose element fields are keyed by
+    /// `key`; `None` when an element field is a message (not in the schema
+    /// today) or two fields share a key.
+    pub(crate) fn new(
+        element: &MessageDescriptor,
+        key: impl Fn(&prost_reflect::FieldDescriptor) -> String,
+    ) -> Result<Option<Self>, Error> {
+        let mut elements = Vec::new();
+        for f in element.fields() {
+            let names = match f.kind() {
+                Kind::Enum(e) => Some(enum_names(&e)?),
+                Kind::Message(_) => return Ok(None),
+                _ => None,
+            };
+            let key = key(&f);
+            let mut json_key = json(&key)?;
+            json_key.push(b':');
+            elements.push((
+                key,
+                Element {
+                    number: f.number(),
+                    presence: has_presence(&f),
+                    key: json_key,
+                    names,
+                },
+            ));
+        }
+        elements.sort_by(|a, b| a.0.cmp(&b.0));
+        if elements
+            .windows(2)
+            .any(|w| matches!(w, [a, b] if a.0 == b.0))
+        {
+            return Ok(None);
+        }
+        Ok(Some(Self {
+            elements: elements.into_iter().map(|(_, e)| e).collect(),
+        }))
+    }
 }
 
 struct Element {
@@ -363,25 +397,6 @@ impl Interner {
     }
 }
 
-/// The descriptors on the way to a field, by proto path.
-fn resolve(
-    root: &MessageDescriptor,
-    path: &str,
-) -> Option<(Vec<u32>, prost_reflect::FieldDescriptor)> {
-    let mut message = root.clone();
-    let mut numbers = Vec::new();
-    let mut last = None;
-    for name in path.split('.') {
-        let field = message.get_field_by_name(name)?;
-        numbers.push(field.number());
-        if let Kind::Message(inner) = field.kind() {
-            message = inner;
-        }
-        last = Some(field);
-    }
-    Some((numbers, last?))
-}
-
 /// Value names of an enum, as JSON strings.
 fn enum_names(e: &prost_reflect::EnumDescriptor) -> Result<HashMap<i32, Vec<u8>>, Error> {
     e.values()
@@ -490,7 +505,7 @@ fn plan(
         };
         let field_ref = Field {
             numbers,
-            presence: field.supports_presence() && !field.is_list(),
+            presence: has_presence(&field),
         };
         let top = map.export.ocsf.split(['.', '[']).next().unwrap_or_default();
         let home_text = if class.absent.iter().any(|a| a == top) {
@@ -544,45 +559,19 @@ fn plan(
                     slow = true;
                     continue;
                 };
-                let mut elements = Vec::new();
-                for f in element.fields() {
-                    let names = match f.kind() {
-                        Kind::Enum(e) => Some(enum_names(&e)?),
-                        Kind::Message(_) => {
-                            // Not in the schema today: the general path.
-                            slow = true;
-                            None
-                        }
-                        _ => None,
-                    };
-                    let path = format!("{}.{}", map.path, f.name());
-                    let key = maps
-                        .field(&path)
-                        .map_or_else(|| f.name().to_owned(), |m| m.export.ocsf.clone());
-                    elements.push((
-                        key.clone(),
-                        Element {
-                            number: f.number(),
-                            presence: f.supports_presence() && !f.is_list(),
-                            key: {
-                                let mut k = json(&key)?;
-                                k.push(b':');
-                                k
-                            },
-                            names,
-                        },
-                    ));
+                let key = |f: &prost_reflect::FieldDescriptor| {
+                    maps.field(&format!("{}.{}", map.path, f.name()))
+                        .map_or_else(|| f.name().to_owned(), |m| m.export.ocsf.clone())
+                };
+                match ListPlan::new(&element, key)? {
+                    Some(list) => LeafKind::List(list),
+                    None => {
+                        // An element holding a message, or two element
+                        // fields with one key: the general path.
+                        slow = true;
+                        continue;
+                    }
                 }
-                elements.sort_by(|a, b| a.0.cmp(&b.0));
-                if elements
-                    .windows(2)
-                    .any(|w| matches!(w, [a, b] if a.0 == b.0))
-                {
-                    slow = true;
-                }
-                LeafKind::List(ListPlan {
-                    elements: elements.into_iter().map(|(_, e)| e).collect(),
-                })
             }
             FieldShape::Nested => continue,
         };
@@ -627,43 +616,6 @@ fn plan(
         header,
         places,
         leaves,
-    })
-}
-
-/// The value of a field: `Some(None)` when it (or a message on the way) is
-/// unset, `None` for a kind this writer does not read.
-fn read<'a>(entry: &'a LogEntry, field: &Field) -> Option<Option<FieldRef<'a>>> {
-    let (last, init) = field.numbers.split_last()?;
-    let mut message: &dyn Access = entry;
-    for n in init {
-        match message.field(*n) {
-            FieldRef::Message(Some(m)) => message = m,
-            FieldRef::Message(None) => return Some(None),
-            _ => return None,
-        }
-    }
-    let value = message.field(*last);
-    Some(is_set(&value, field.presence)?.then_some(value))
-}
-
-/// Whether a field is set, as protobuf's encoding (and so reflection) says:
-/// a value with presence when present, any other when not its default.
-/// `None` for a kind this writer does not read.
-fn is_set(value: &FieldRef<'_>, presence: bool) -> Option<bool> {
-    Some(match value {
-        FieldRef::Str(s) if !presence => !s.is_empty(),
-        FieldRef::Strs(v) => !v.is_empty(),
-        FieldRef::Bytes(b) if !presence => !b.is_empty(),
-        FieldRef::Enum(n) => n.is_some_and(|n| presence || n != 0),
-        FieldRef::Enums(v) => !v.is_empty(),
-        FieldRef::Int(n) => n.is_some_and(|n| presence || n != 0),
-        FieldRef::Uint(n) => n.is_some_and(|n| presence || n != 0),
-        FieldRef::Bool(b) => b.is_some_and(|b| presence || b),
-        FieldRef::Float(f) => f.is_some_and(|f| presence || f.to_bits() != 0),
-        FieldRef::Timestamp(t) => t.is_some(),
-        FieldRef::Message(m) => m.is_some(),
-        FieldRef::Messages(list) => !list.is_empty(),
-        _ => return None,
     })
 }
 
@@ -975,7 +927,7 @@ fn is_empty_message(entry: &LogEntry, n: &Nested) -> bool {
 }
 
 /// A repeated message as `crate::value::list` writes it.
-fn write_list(
+pub(crate) fn write_list(
     list: &ListPlan,
     items: &dyn lokryn_compliance_log::access::List,
     out: &mut Vec<u8>,

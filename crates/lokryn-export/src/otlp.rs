@@ -7,8 +7,12 @@
 //! `lokryn.`. Records are grouped by resource (component, environment, host)
 //! and scope (the producer), in order of first appearance.
 
-use lokryn_compliance_log::LogEntry;
+use std::collections::HashMap;
+use std::sync::LazyLock;
+
+use lokryn_compliance_log::access::{FieldRef, List};
 use lokryn_compliance_log::mapping::{FieldMapping, FieldShape, Mappings, mappings};
+use lokryn_compliance_log::{LogEntry, PayloadFormat};
 use opentelemetry_proto::tonic::collector::logs::v1::ExportLogsServiceRequest;
 use opentelemetry_proto::tonic::common::v1::{
     AnyValue, ArrayValue, InstrumentationScope, KeyValue, KeyValueList, any_value,
@@ -19,6 +23,7 @@ use prost::Message as _;
 use prost_reflect::Value;
 
 use crate::fields::{action_name, enum_value_name, set_fields};
+use crate::typed::{self, EnumNames};
 use crate::value::{payload_json, rfc3339, timestamp};
 use crate::{Error, Options};
 
@@ -138,7 +143,43 @@ pub fn to_otlp_record(entry: &LogEntry, options: &Options) -> Result<OtlpRecord,
     to_record(maps, entry, options)
 }
 
+/// [`to_otlp_record`] by reflection only (the general path the typed one
+/// falls back to), for the tests that hold the two to the same output.
+#[doc(hidden)]
+pub fn to_otlp_record_by_reflection(
+    entry: &LogEntry,
+    options: &Options,
+) -> Result<OtlpRecord, Error> {
+    let maps = mappings().map_err(|e| Error::Mapping(e.0))?;
+    to_record_by_reflection(maps, entry, options)
+}
+
+/// Whether [`to_otlp_record`] builds `entry` from the typed plan rather
+/// than by reflection (for the tests, which hold it to covering every
+/// record of the schema's vectors).
+#[doc(hidden)]
+pub fn builds_directly(entry: &LogEntry, options: &Options) -> bool {
+    PLAN.as_ref()
+        .is_some_and(|plan| typed_record(plan, entry, options).is_some())
+}
+
+/// One record: from the typed plan, or by reflection for what the plan
+/// does not cover (the same record either way).
 fn to_record(maps: &Mappings, entry: &LogEntry, options: &Options) -> Result<OtlpRecord, Error> {
+    if let Some(record) = PLAN
+        .as_ref()
+        .and_then(|plan| typed_record(plan, entry, options))
+    {
+        return Ok(record);
+    }
+    to_record_by_reflection(maps, entry, options)
+}
+
+fn to_record_by_reflection(
+    maps: &Mappings,
+    entry: &LogEntry,
+    options: &Options,
+) -> Result<OtlpRecord, Error> {
     let mut out = OtlpRecord {
         resource: Vec::new(),
         scope: InstrumentationScope::default(),
@@ -160,7 +201,7 @@ fn to_record(maps: &Mappings, entry: &LogEntry, options: &Options) -> Result<Otl
                 }
                 _ => push(
                     &mut attrs,
-                    &format!("{ATTRIBUTE_PREFIX}severity"),
+                    SEVERITY_KEY,
                     &f.map.path,
                     any(any_value::Value::IntValue(i64::from(entry.severity))),
                 ),
@@ -169,19 +210,10 @@ fn to_record(maps: &Mappings, entry: &LogEntry, options: &Options) -> Result<Otl
                 let Some(ts) = timestamp(&f.value) else {
                     continue;
                 };
-                let nanos = u64::try_from(ts.seconds)
-                    .ok()
-                    .and_then(|s| s.checked_mul(1_000_000_000))
-                    .and_then(|s| s.checked_add(u64::try_from(ts.nanos).ok()?));
-                match nanos {
+                match unix_nanos(&ts) {
                     Some(n) => record.time_unix_nano = n,
                     // Before 1970 (or past 2554): OTLP's unsigned nanoseconds cannot say it.
-                    None => push(
-                        &mut attrs,
-                        &format!("{ATTRIBUTE_PREFIX}time"),
-                        &f.map.path,
-                        string(rfc3339(&ts)),
-                    ),
+                    None => push(&mut attrs, TIME_KEY, &f.map.path, string(rfc3339(&ts))),
                 }
             }
             ("record", "body", _) => record.body = Some(any_value(f.map, &f.value)),
@@ -253,6 +285,264 @@ fn to_record(maps: &Mappings, entry: &LogEntry, options: &Options) -> Result<Otl
         .unwrap_or(out.record.time_unix_nano);
     out.record.attributes = attrs;
     Ok(out)
+}
+
+/// Where a field goes in OTLP, parsed once from its `otel` home.
+enum Home {
+    EventName,
+    Severity,
+    Time,
+    Body,
+    TraceId,
+    SpanId,
+    Resource(String),
+    ScopeName,
+    ScopeVersion,
+    List(String),
+    Payload(String),
+    Attr(String),
+}
+
+/// The fields with a home and where each goes, with the tables a record
+/// looks values up in; `None` when a home is not understood (the general
+/// path then reports it).
+struct Plan {
+    leaves: Vec<(&'static typed::Leaf, Home)>,
+    event_names: HashMap<i32, String>,
+    /// `SeverityNumber` and `SeverityText` of each mapped severity.
+    severities: HashMap<i32, (i32, String)>,
+}
+
+static PLAN: LazyLock<Option<Plan>> = LazyLock::new(plan);
+
+fn plan() -> Option<Plan> {
+    let maps = mappings().ok()?;
+    let mut leaves = Vec::new();
+    for leaf in typed::LEAVES.iter() {
+        let (place, name) = leaf.map.export.otel.split_once(':')?;
+        let home = match (place, name, leaf.map.shape) {
+            ("record", "event_name", _) => Home::EventName,
+            ("record", "severity_number", _) => Home::Severity,
+            ("record", "time_unix_nano", FieldShape::Timestamp) => Home::Time,
+            ("record", "body", _) => Home::Body,
+            ("record", "trace_id", _) => Home::TraceId,
+            ("record", "span_id", _) => Home::SpanId,
+            ("resource", key, _) => Home::Resource(key.to_owned()),
+            ("scope", "name", _) => Home::ScopeName,
+            ("scope", "version", _) => Home::ScopeVersion,
+            ("attr", key, FieldShape::List) => {
+                leaf.elements.as_ref()?;
+                Home::List(key.to_owned())
+            }
+            ("attr", key, _) if leaf.map.path == "payload" => Home::Payload(key.to_owned()),
+            ("attr", key, _) => Home::Attr(key.to_owned()),
+            _ => return None,
+        };
+        leaves.push((leaf, home));
+    }
+    let pool = &lokryn_compliance_log::DESCRIPTOR_POOL;
+    let numbers = |name: &str| -> Vec<i32> {
+        pool.get_enum_by_name(&format!("lokryn.compliancelog.v1.{name}"))
+            .map(|e| e.values().map(|v| v.number()).collect())
+            .unwrap_or_default()
+    };
+    let event_names = numbers("EventType")
+        .into_iter()
+        .map(|n| (n, event_name(n)))
+        .collect();
+    let severities = numbers("Severity")
+        .into_iter()
+        .filter_map(|n| {
+            let m = maps.severity(n)?;
+            Some((n, (m.otel_severity_number, m.otel_severity_text.clone())))
+        })
+        .collect();
+    Some(Plan {
+        leaves,
+        event_names,
+        severities,
+    })
+}
+
+/// A field value as an OTLP `AnyValue`, as [`any_value`] gives it for the
+/// same field; `None` for a kind the plan does not cover.
+fn typed_any(names: Option<&EnumNames>, value: &FieldRef<'_>) -> Option<AnyValue> {
+    let enum_name = |n: i32| match names {
+        Some(names) => names.name(n).into_owned(),
+        None => n.to_string(),
+    };
+    Some(match value {
+        FieldRef::Str(s) => string(*s),
+        FieldRef::Strs(items) => any(any_value::Value::ArrayValue(ArrayValue {
+            values: items.iter().map(|s| string(s.as_str())).collect(),
+        })),
+        FieldRef::Bytes(b) => any(any_value::Value::BytesValue(b.to_vec())),
+        FieldRef::Enum(Some(n)) => string(enum_name(*n)),
+        FieldRef::Enums(items) => any(any_value::Value::ArrayValue(ArrayValue {
+            values: items.iter().map(|n| string(enum_name(*n))).collect(),
+        })),
+        FieldRef::Int(Some(n)) => any(any_value::Value::IntValue(*n)),
+        FieldRef::Uint(Some(n)) => match i64::try_from(*n) {
+            Ok(n) => any(any_value::Value::IntValue(n)),
+            Err(_) => string(n.to_string()),
+        },
+        FieldRef::Bool(Some(b)) => any(any_value::Value::BoolValue(*b)),
+        FieldRef::Float(Some(f)) => any(any_value::Value::DoubleValue(*f)),
+        _ => return None,
+    })
+}
+
+/// A repeated message as [`list_value`] gives it.
+fn typed_list(elements: &[typed::ElementField], items: &dyn List) -> Option<AnyValue> {
+    let mut values = Vec::with_capacity(items.len());
+    for i in 0..items.len() {
+        let item = items.item(i)?;
+        let mut fields = Vec::with_capacity(elements.len());
+        for e in elements {
+            let value = item.field(e.number);
+            if !typed::is_set(&value, e.presence)? {
+                continue;
+            }
+            let key = e
+                .map
+                .map_or_else(|| e.name.clone(), |m| m.export.otel.clone());
+            fields.push(kv(key, typed_any(e.names.as_ref(), &value)?));
+        }
+        values.push(any(any_value::Value::KvlistValue(KeyValueList {
+            values: fields,
+        })));
+    }
+    Some(any(any_value::Value::ArrayValue(ArrayValue { values })))
+}
+
+/// One record built from the typed plan: what [`to_record_by_reflection`]
+/// builds, or `None` for a value the plan does not cover.
+fn typed_record(plan: &Plan, entry: &LogEntry, options: &Options) -> Option<OtlpRecord> {
+    let mut out = OtlpRecord {
+        resource: Vec::new(),
+        scope: InstrumentationScope::default(),
+        record: LogRecord::default(),
+    };
+    let mut attrs = Vec::with_capacity(plan.leaves.len());
+    for (leaf, home) in &plan.leaves {
+        let Some(value) = typed::read(entry, &leaf.field)? else {
+            continue;
+        };
+        let path = leaf.map.path.as_str();
+        let names = leaf.names.as_ref();
+        let record = &mut out.record;
+        match home {
+            Home::EventName => {
+                record.event_name = plan
+                    .event_names
+                    .get(&entry.event_type)
+                    .cloned()
+                    .unwrap_or_else(|| event_name(entry.event_type));
+            }
+            Home::Severity => match plan.severities.get(&entry.severity) {
+                Some((number, text)) if *number != 0 => {
+                    record.severity_number = *number;
+                    record.severity_text.clone_from(text);
+                }
+                _ => push(
+                    &mut attrs,
+                    SEVERITY_KEY,
+                    path,
+                    any(any_value::Value::IntValue(i64::from(entry.severity))),
+                ),
+            },
+            Home::Time => {
+                let FieldRef::Timestamp(Some(ts)) = value else {
+                    return None;
+                };
+                match unix_nanos(ts) {
+                    Some(n) => record.time_unix_nano = n,
+                    None => push(&mut attrs, TIME_KEY, path, string(rfc3339(ts))),
+                }
+            }
+            Home::Body => record.body = Some(typed_any(names, &value)?),
+            Home::TraceId => match hex(&entry.trace_id, 16) {
+                Some(bytes) => record.trace_id = bytes,
+                None => push(
+                    &mut attrs,
+                    TRACE_ID_KEY,
+                    path,
+                    string(entry.trace_id.as_str()),
+                ),
+            },
+            Home::SpanId => match hex(&entry.span_id, 8) {
+                Some(bytes) => record.span_id = bytes,
+                None => push(
+                    &mut attrs,
+                    SPAN_ID_KEY,
+                    path,
+                    string(entry.span_id.as_str()),
+                ),
+            },
+            Home::Resource(key) => push(&mut out.resource, key, path, typed_any(names, &value)?),
+            Home::ScopeName => {
+                out.scope.name = entry
+                    .producer
+                    .as_ref()
+                    .map(|p| p.name.clone())
+                    .unwrap_or_default();
+            }
+            Home::ScopeVersion => {
+                out.scope.version = entry
+                    .producer
+                    .as_ref()
+                    .map(|p| p.version.clone())
+                    .unwrap_or_default();
+            }
+            Home::List(key) => {
+                let (FieldRef::Messages(items), Some(elements)) = (&value, &leaf.elements) else {
+                    return None;
+                };
+                push(&mut attrs, key, path, typed_list(elements, *items)?);
+            }
+            Home::Payload(key) => {
+                let FieldRef::Bytes(payload) = value else {
+                    return None;
+                };
+                let json =
+                    entry.payload_format != PayloadFormat::Cbor as i32 && typed::is_json(payload);
+                let text = if json {
+                    std::str::from_utf8(payload).ok()
+                } else {
+                    None
+                };
+                let value = match text {
+                    Some(text) => string(text),
+                    None => any(any_value::Value::BytesValue(payload.to_vec())),
+                };
+                push(&mut attrs, key, path, value);
+            }
+            Home::Attr(key) => push(&mut attrs, key, path, typed_any(names, &value)?),
+        }
+    }
+    if out.record.event_name.is_empty() && entry.event_type != 0 {
+        out.record.event_name = event_name(entry.event_type);
+    }
+    out.record.observed_time_unix_nano = options
+        .observed_time_ns
+        .unwrap_or(out.record.time_unix_nano);
+    out.record.attributes = attrs;
+    Some(out)
+}
+
+/// The fallback attribute keys of record fields OTLP cannot hold.
+const SEVERITY_KEY: &str = "lokryn.severity";
+const TIME_KEY: &str = "lokryn.time";
+const TRACE_ID_KEY: &str = "lokryn.trace_id";
+const SPAN_ID_KEY: &str = "lokryn.span_id";
+
+/// Nanoseconds since the epoch, when OTLP's unsigned field can hold them
+/// (not before 1970, not past 2554).
+fn unix_nanos(ts: &lokryn_compliance_log::Timestamp) -> Option<u64> {
+    u64::try_from(ts.seconds)
+        .ok()
+        .and_then(|s| s.checked_mul(1_000_000_000))
+        .and_then(|s| s.checked_add(u64::try_from(ts.nanos).ok()?))
 }
 
 /// A repeated message as an array of key/value lists keyed by the element

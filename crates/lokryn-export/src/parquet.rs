@@ -11,13 +11,14 @@ use std::io::Write;
 use std::sync::Arc;
 
 use arrow_array::builder::{
-    ArrayBuilder, BinaryBuilder, BooleanBuilder, Float64Builder, Int32Builder, Int64Builder,
-    ListBuilder, StringBuilder, TimestampMicrosecondBuilder,
+    BinaryBuilder, BooleanBuilder, Float64Builder, Int32Builder, Int64Builder, ListBuilder,
+    StringBuilder, TimestampMicrosecondBuilder,
 };
 use arrow_array::{ArrayRef, RecordBatch};
 use arrow_schema::{DataType, Field, Schema, SchemaRef, TimeUnit};
-use lokryn_compliance_log::LogEntry;
+use lokryn_compliance_log::access::{FieldRef, List};
 use lokryn_compliance_log::mapping::{FieldShape, mappings};
+use lokryn_compliance_log::{LogEntry, Timestamp};
 use parquet::arrow::ArrowWriter;
 use parquet::basic::{Compression, ZstdLevel};
 use parquet::file::properties::WriterProperties;
@@ -25,6 +26,8 @@ use prost_reflect::{Kind, Value};
 
 use crate::Error;
 use crate::fields::{enum_value_name, set_fields};
+use crate::ocsf_writer::{ListPlan, write_list};
+use crate::typed::{self, EnumNames};
 use crate::value::{list, timestamp};
 
 /// Rows buffered before they are written out as one batch.
@@ -59,16 +62,49 @@ impl Column {
         }
     }
 
-    fn builder(self) -> Box<dyn ArrayBuilder> {
+    fn builder(self) -> Builder {
+        let rows = BATCH_ROWS;
         match self {
-            Self::Text => Box::new(StringBuilder::new()),
-            Self::Bytes => Box::new(BinaryBuilder::new()),
-            Self::Int32 | Self::TimeNanos => Box::new(Int32Builder::new()),
-            Self::Int64 => Box::new(Int64Builder::new()),
-            Self::Double => Box::new(Float64Builder::new()),
-            Self::Bool => Box::new(BooleanBuilder::new()),
-            Self::Texts => Box::new(ListBuilder::new(StringBuilder::new())),
-            Self::Time => Box::new(TimestampMicrosecondBuilder::new().with_timezone("UTC")),
+            Self::Text => Builder::Text(StringBuilder::with_capacity(rows, rows * 16)),
+            Self::Bytes => Builder::Bytes(BinaryBuilder::with_capacity(rows, rows * 16)),
+            Self::Int32 | Self::TimeNanos => Builder::Int32(Int32Builder::with_capacity(rows)),
+            Self::Int64 => Builder::Int64(Int64Builder::with_capacity(rows)),
+            Self::Double => Builder::Double(Float64Builder::with_capacity(rows)),
+            Self::Bool => Builder::Bool(BooleanBuilder::with_capacity(rows)),
+            Self::Texts => Builder::Texts(ListBuilder::with_capacity(
+                StringBuilder::with_capacity(rows, rows * 8),
+                rows,
+            )),
+            Self::Time => {
+                Builder::Time(TimestampMicrosecondBuilder::with_capacity(rows).with_timezone("UTC"))
+            }
+        }
+    }
+}
+
+/// The builder of one column.
+enum Builder {
+    Text(StringBuilder),
+    Texts(ListBuilder<StringBuilder>),
+    Bytes(BinaryBuilder),
+    Int32(Int32Builder),
+    Int64(Int64Builder),
+    Double(Float64Builder),
+    Bool(BooleanBuilder),
+    Time(TimestampMicrosecondBuilder),
+}
+
+impl Builder {
+    fn finish(&mut self) -> ArrayRef {
+        match self {
+            Self::Text(b) => Arc::new(b.finish()),
+            Self::Texts(b) => Arc::new(b.finish()),
+            Self::Bytes(b) => Arc::new(b.finish()),
+            Self::Int32(b) => Arc::new(b.finish()),
+            Self::Int64(b) => Arc::new(b.finish()),
+            Self::Double(b) => Arc::new(b.finish()),
+            Self::Bool(b) => Arc::new(b.finish()),
+            Self::Time(b) => Arc::new(b.finish()),
         }
     }
 }
@@ -148,18 +184,56 @@ pub fn flat_schema() -> Result<SchemaRef, Error> {
 }
 
 /// Writes records to a Parquet file in the flat layout, a batch at a time.
+///
+/// Records are read through the core's generated field access into the
+/// Arrow column builders (no reflection); a record the typed plan does not
+/// cover is read by reflection instead, into the same columns.
 pub struct FlatWriter<W: Write + Send> {
     writer: ArrowWriter<W>,
     schema: SchemaRef,
     columns: Vec<(String, String, Column)>,
-    builders: Vec<Box<dyn ArrayBuilder>>,
+    builders: Vec<Builder>,
+    /// How each column is read from a typed record; `None` when some
+    /// column is not covered (every record then goes by reflection).
+    typed: Option<Vec<TypedColumn>>,
+    /// Cells of the record being added (reused).
+    cells: Vec<Cell<'static>>,
+    /// JSON text of a repeated message (reused).
+    text: Vec<u8>,
     rows: usize,
+    /// Records read by reflection so far.
+    by_reflection: usize,
+}
+
+/// How one column is read from a typed record.
+struct TypedColumn {
+    field: typed::Field,
+    /// Value names of an enum column.
+    names: Option<EnumNames>,
+    /// The JSON plan of a repeated message column.
+    list: Option<ListPlan>,
+}
+
+/// One column's value of one record.
+#[derive(Clone, Copy)]
+enum Cell<'a> {
+    Null,
+    Str(&'a str),
+    Strs(&'a [String]),
+    Bytes(&'a [u8]),
+    Enum(i32),
+    List(&'a dyn List),
+    Int(i64),
+    Float(f64),
+    Bool(bool),
+    Time(&'a Timestamp),
 }
 
 impl<W: Write + Send> std::fmt::Debug for FlatWriter<W> {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.debug_struct("FlatWriter")
             .field("rows", &self.rows)
+            .field("typed", &self.typed.is_some())
             .finish_non_exhaustive()
     }
 }
@@ -182,32 +256,41 @@ pub(crate) fn properties() -> Result<WriterProperties, Error> {
 impl<W: Write + Send> FlatWriter<W> {
     /// A writer into `out`.
     pub fn new(out: W) -> Result<Self, Error> {
+        Self::with_plan(out, true)
+    }
+
+    /// A writer that reads every record by reflection (the general path),
+    /// for the tests that hold the typed path to the same file.
+    #[doc(hidden)]
+    pub fn by_reflection(out: W) -> Result<Self, Error> {
+        Self::with_plan(out, false)
+    }
+
+    fn with_plan(out: W, typed: bool) -> Result<Self, Error> {
         let schema = flat_schema()?;
         let columns = columns()?;
         let builders = columns.iter().map(|(_, _, kind)| kind.builder()).collect();
+        let typed = if typed { typed_columns(&columns) } else { None };
         let writer = ArrowWriter::try_new(out, Arc::clone(&schema), Some(properties()?))
             .map_err(parquet_error)?;
         Ok(Self {
             writer,
             schema,
+            cells: Vec::with_capacity(columns.len()),
             columns,
             builders,
+            typed,
+            text: Vec::new(),
             rows: 0,
+            by_reflection: 0,
         })
     }
 
     /// Adds one record.
     pub fn push(&mut self, entry: &LogEntry) -> Result<(), Error> {
-        let maps = mappings().map_err(|e| Error::Mapping(e.0))?;
-        let set = set_fields(maps, entry);
-        for ((path, _, kind), builder) in self.columns.iter().zip(self.builders.iter_mut()) {
-            let value = set.iter().find(|f| &f.map.path == path);
-            append(
-                builder.as_mut(),
-                *kind,
-                value.map(|f| (f.map, &f.value)),
-                maps,
-            )?;
+        if !self.push_typed(entry) {
+            self.push_by_reflection(entry)?;
+            self.by_reflection += 1;
         }
         self.rows += 1;
         if self.rows >= BATCH_ROWS {
@@ -216,16 +299,71 @@ impl<W: Write + Send> FlatWriter<W> {
         Ok(())
     }
 
+    /// Whether the record is one the typed plan covers (and so was added).
+    /// Reads every cell first, so that nothing is added unless all are.
+    fn push_typed(&mut self, entry: &LogEntry) -> bool {
+        let Some(plan) = &self.typed else {
+            return false;
+        };
+        // The cells borrow `entry` for this call only: the vector is
+        // emptied before it returns, and so never outlives the borrow.
+        let mut cells: Vec<Cell<'_>> = std::mem::take(&mut self.cells)
+            .into_iter()
+            .map(|_| Cell::Null)
+            .collect();
+        cells.clear();
+        let mut covered = true;
+        for (column, (_, _, kind)) in plan.iter().zip(&self.columns) {
+            match cell(entry, column, *kind) {
+                Some(c) => cells.push(c),
+                None => {
+                    covered = false;
+                    break;
+                }
+            }
+        }
+        if covered {
+            for ((cell, column), builder) in cells.iter().zip(plan).zip(&mut self.builders) {
+                if !append_cell(builder, *cell, column, &mut self.text) {
+                    // Only a column whose builder does not match its kind
+                    // (impossible: both come from `columns()`).
+                    covered = false;
+                    break;
+                }
+            }
+        }
+        cells.clear();
+        self.cells = cells.into_iter().map(|_| Cell::Null).collect();
+        covered
+    }
+
+    fn push_by_reflection(&mut self, entry: &LogEntry) -> Result<(), Error> {
+        let maps = mappings().map_err(|e| Error::Mapping(e.0))?;
+        let set = set_fields(maps, entry);
+        for ((path, _, kind), builder) in self.columns.iter().zip(self.builders.iter_mut()) {
+            let value = set.iter().find(|f| &f.map.path == path);
+            append(builder, *kind, value.map(|f| (f.map, &f.value)), maps)?;
+        }
+        Ok(())
+    }
+
     fn flush_batch(&mut self) -> Result<(), Error> {
         if self.rows == 0 {
             return Ok(());
         }
-        let arrays: Vec<ArrayRef> = self.builders.iter_mut().map(|b| b.finish()).collect();
+        let arrays: Vec<ArrayRef> = self.builders.iter_mut().map(Builder::finish).collect();
         let batch =
             RecordBatch::try_new(Arc::clone(&self.schema), arrays).map_err(parquet_error)?;
         self.writer.write(&batch).map_err(parquet_error)?;
         self.rows = 0;
         Ok(())
+    }
+
+    /// How many records were read by reflection rather than by the typed
+    /// plan (for the tests, which hold the plan to covering every record).
+    #[doc(hidden)]
+    pub fn rows_by_reflection(&self) -> usize {
+        self.by_reflection
     }
 
     /// Writes what is buffered and the file footer; returns the output.
@@ -235,92 +373,179 @@ impl<W: Write + Send> FlatWriter<W> {
     }
 }
 
-fn downcast<T: 'static>(builder: &mut dyn ArrayBuilder) -> Result<&mut T, Error> {
-    builder
-        .as_any_mut()
-        .downcast_mut::<T>()
-        .ok_or_else(|| Error::Mapping("column builder of the wrong type".into()))
+/// The typed plan of the columns; `None` when one is not covered.
+fn typed_columns(columns: &[(String, String, Column)]) -> Option<Vec<TypedColumn>> {
+    let root = typed::root()?;
+    columns
+        .iter()
+        .map(|(path, _, kind)| {
+            let leaf = typed::LEAVES.iter().find(|l| &l.map.path == path)?;
+            let (field, descriptor) = typed::Field::at(&root, path)?;
+            let list = match (leaf.map.shape, descriptor.kind()) {
+                (FieldShape::List, Kind::Message(element)) => {
+                    Some(ListPlan::new(&element, |f| f.name().to_owned()).ok()??)
+                }
+                (FieldShape::List, _) => return None,
+                _ => None,
+            };
+            let names = match (leaf.map.shape, *kind) {
+                (FieldShape::Enum, Column::Text) => Some(EnumNames::of(
+                    leaf.map.enum_name.as_deref().unwrap_or_default(),
+                )),
+                _ => None,
+            };
+            Some(TypedColumn { field, names, list })
+        })
+        .collect()
 }
 
+/// The cell of one column: what the general path adds for it, or `None`
+/// for a value the typed plan does not cover.
+fn cell<'a>(entry: &'a LogEntry, column: &TypedColumn, kind: Column) -> Option<Cell<'a>> {
+    let Some(value) = typed::read(entry, &column.field)? else {
+        return Some(Cell::Null);
+    };
+    Some(match (kind, value) {
+        (Column::Text, FieldRef::Str(s)) => Cell::Str(s),
+        (Column::Text, FieldRef::Enum(Some(n))) if column.names.is_some() => Cell::Enum(n),
+        (Column::Text, FieldRef::Messages(items)) if column.list.is_some() => Cell::List(items),
+        (Column::Texts, FieldRef::Strs(items)) => Cell::Strs(items),
+        (Column::Bytes, FieldRef::Bytes(b)) => Cell::Bytes(b),
+        (Column::Int32 | Column::Int64, FieldRef::Int(Some(n))) => Cell::Int(n),
+        (Column::Double, FieldRef::Float(Some(f))) => Cell::Float(f),
+        (Column::Bool, FieldRef::Bool(Some(b))) => Cell::Bool(b),
+        (Column::Time | Column::TimeNanos, FieldRef::Timestamp(Some(ts))) => Cell::Time(ts),
+        _ => return None,
+    })
+}
+
+/// Adds a cell to its column; `false` when the builder does not fit it.
+fn append_cell(
+    builder: &mut Builder,
+    cell: Cell<'_>,
+    column: &TypedColumn,
+    text: &mut Vec<u8>,
+) -> bool {
+    match (builder, cell) {
+        (Builder::Text(b), Cell::Str(s)) => b.append_value(s),
+        (Builder::Text(b), Cell::Enum(n)) => match &column.names {
+            Some(names) => b.append_value(names.name(n)),
+            None => return false,
+        },
+        (Builder::Text(b), Cell::List(items)) => {
+            text.clear();
+            let written = column
+                .list
+                .as_ref()
+                .and_then(|plan| write_list(plan, items, text));
+            match (written, std::str::from_utf8(text)) {
+                (Some(()), Ok(json)) => b.append_value(json),
+                _ => return false,
+            }
+        }
+        (Builder::Texts(b), Cell::Strs(items)) => {
+            for item in items {
+                b.values().append_value(item);
+            }
+            b.append(true);
+        }
+        (Builder::Bytes(b), Cell::Bytes(bytes)) => b.append_value(bytes),
+        (Builder::Int32(b), Cell::Int(n)) => match i32::try_from(n) {
+            Ok(n) => b.append_value(n),
+            Err(_) => return false,
+        },
+        (Builder::Int32(b), Cell::Time(ts)) => b.append_value(ts.nanos),
+        (Builder::Int64(b), Cell::Int(n)) => b.append_value(n),
+        (Builder::Double(b), Cell::Float(f)) => b.append_value(f),
+        (Builder::Bool(b), Cell::Bool(v)) => b.append_value(v),
+        (Builder::Time(b), Cell::Time(ts)) => b.append_value(micros(ts)),
+        (Builder::Texts(b), Cell::Null) => b.append(false),
+        (Builder::Text(b), Cell::Null) => b.append_null(),
+        (Builder::Bytes(b), Cell::Null) => b.append_null(),
+        (Builder::Int32(b), Cell::Null) => b.append_null(),
+        (Builder::Int64(b), Cell::Null) => b.append_null(),
+        (Builder::Double(b), Cell::Null) => b.append_null(),
+        (Builder::Bool(b), Cell::Null) => b.append_null(),
+        (Builder::Time(b), Cell::Null) => b.append_null(),
+        _ => return false,
+    }
+    true
+}
+
+/// Microseconds since the epoch, floored.
+fn micros(ts: &Timestamp) -> i64 {
+    ts.seconds
+        .saturating_mul(1_000_000)
+        .saturating_add(i64::from(ts.nanos).div_euclid(1000))
+}
+
+fn wrong_builder() -> Error {
+    Error::Mapping("column builder of the wrong type".into())
+}
+
+/// Adds a set field's reflected value (or null) to its column.
 fn append(
-    builder: &mut dyn ArrayBuilder,
+    builder: &mut Builder,
     kind: Column,
     value: Option<(&lokryn_compliance_log::mapping::FieldMapping, &Value)>,
     maps: &lokryn_compliance_log::mapping::Mappings,
 ) -> Result<(), Error> {
-    match kind {
-        Column::Text => {
-            let b = downcast::<StringBuilder>(builder)?;
-            match value {
-                Some((_, Value::String(s))) => b.append_value(s),
-                Some((m, Value::EnumNumber(n))) => {
-                    b.append_value(enum_value_name(
-                        m.enum_name.as_deref().unwrap_or_default(),
-                        *n,
-                    ));
-                }
-                Some((m, v @ Value::List(_))) => {
-                    b.append_value(
-                        list(maps, &m.path, v, |f| {
-                            f.path.rsplit('.').next().unwrap_or_default().to_owned()
-                        })
-                        .to_string(),
-                    );
-                }
-                _ => b.append_null(),
+    match (kind, builder) {
+        (Column::Text, Builder::Text(b)) => match value {
+            Some((_, Value::String(s))) => b.append_value(s),
+            Some((m, Value::EnumNumber(n))) => {
+                b.append_value(enum_value_name(
+                    m.enum_name.as_deref().unwrap_or_default(),
+                    *n,
+                ));
             }
-        }
-        Column::Texts => {
-            let b = downcast::<ListBuilder<StringBuilder>>(builder)?;
-            match value {
-                Some((_, Value::List(items))) => {
-                    for item in items {
-                        b.values().append_option(item.as_str());
-                    }
-                    b.append(true);
+            Some((m, v @ Value::List(_))) => {
+                b.append_value(
+                    list(maps, &m.path, v, |f| {
+                        f.path.rsplit('.').next().unwrap_or_default().to_owned()
+                    })
+                    .to_string(),
+                );
+            }
+            _ => b.append_null(),
+        },
+        (Column::Texts, Builder::Texts(b)) => match value {
+            Some((_, Value::List(items))) => {
+                for item in items {
+                    b.values().append_option(item.as_str());
                 }
-                _ => b.append(false),
+                b.append(true);
             }
-        }
-        Column::Bytes => {
-            let b = downcast::<BinaryBuilder>(builder)?;
-            match value {
-                Some((_, Value::Bytes(bytes))) => b.append_value(bytes),
-                _ => b.append_null(),
-            }
-        }
-        Column::Int32 => {
-            let b = downcast::<Int32Builder>(builder)?;
+            _ => b.append(false),
+        },
+        (Column::Bytes, Builder::Bytes(b)) => match value {
+            Some((_, Value::Bytes(bytes))) => b.append_value(bytes),
+            _ => b.append_null(),
+        },
+        (Column::Int32, Builder::Int32(b)) => {
             b.append_option(value.and_then(|(_, v)| v.as_i32()));
         }
-        Column::Int64 => {
-            let b = downcast::<Int64Builder>(builder)?;
+        (Column::Int64, Builder::Int64(b)) => {
             b.append_option(value.and_then(|(_, v)| match v {
                 Value::I64(n) => Some(*n),
                 Value::U32(n) => Some(i64::from(*n)),
                 _ => None,
             }));
         }
-        Column::Double => {
-            let b = downcast::<Float64Builder>(builder)?;
-            b.append_option(value.and_then(|(_, v)| v.as_f64()));
+        (Column::Double, Builder::Double(b)) => {
+            // A `float` field widened, as the typed path reads it.
+            b.append_option(value.and_then(|(_, v)| v.as_f64().or(v.as_f32().map(f64::from))));
         }
-        Column::Bool => {
-            let b = downcast::<BooleanBuilder>(builder)?;
+        (Column::Bool, Builder::Bool(b)) => {
             b.append_option(value.and_then(|(_, v)| v.as_bool()));
         }
-        Column::Time => {
-            let b = downcast::<TimestampMicrosecondBuilder>(builder)?;
-            b.append_option(value.and_then(|(_, v)| timestamp(v)).map(|ts| {
-                ts.seconds
-                    .saturating_mul(1_000_000)
-                    .saturating_add(i64::from(ts.nanos).div_euclid(1000))
-            }));
+        (Column::Time, Builder::Time(b)) => {
+            b.append_option(value.and_then(|(_, v)| timestamp(v)).map(|ts| micros(&ts)));
         }
-        Column::TimeNanos => {
-            let b = downcast::<Int32Builder>(builder)?;
+        (Column::TimeNanos, Builder::Int32(b)) => {
             b.append_option(value.and_then(|(_, v)| timestamp(v)).map(|ts| ts.nanos));
         }
+        _ => return Err(wrong_builder()),
     }
     Ok(())
 }

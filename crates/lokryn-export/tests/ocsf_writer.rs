@@ -7,14 +7,19 @@
 // The random generator truncates on purpose.
 #![allow(clippy::cast_possible_truncation)]
 
-use lokryn_compliance_log::{LogEntry, PayloadFormat};
+use lokryn_compliance_log::LogEntry;
 use lokryn_export::Options;
 use lokryn_export::ocsf::{to_ocsf, to_ocsf_json, write_ocsf, writes_directly};
 
 #[path = "../../lokryn-compliance-log/tests/support/random.rs"]
 mod random;
 
-use random::{Rng, random_entry};
+use random::Rng;
+
+#[path = "support/varied.rs"]
+mod varied;
+
+use varied::varied_entry;
 
 #[path = "support/records.rs"]
 mod records;
@@ -83,44 +88,9 @@ fn every_event_type_gives_the_same_bytes() {
 
 #[test]
 fn random_records_give_the_same_bytes() {
-    const PAYLOADS: &[&[u8]] = &[
-        br#"{"a":1,"b":[true,null,"x\"y"],"c":{"d":-2.5}}"#,
-        br#"{"b":1,"a":2}"#,
-        br#"{"a": 1}"#,
-        b"[1,2,3]",
-        b"\"text\"",
-        b"1e5",
-        b"plain text",
-        b"\xff\xfe not utf-8",
-    ];
     let mut rng = Rng(0x0c5f_5eed_7e57_0001);
     for i in 0..3000 {
-        let mut entry = random_entry(&mut rng);
-        if rng.chance(50) {
-            entry.event_type = rng.below(40) as i32;
-        }
-        if rng.chance(40) {
-            entry.payload = PAYLOADS[rng.below(PAYLOADS.len() as u64) as usize].to_vec();
-            if rng.chance(20) {
-                entry.payload_format = PayloadFormat::Cbor as i32;
-            }
-        }
-        for field in [
-            &mut entry.host,
-            &mut entry.user_agent,
-            &mut entry.span_id,
-            &mut entry.session_id,
-            &mut entry.request_id,
-            &mut entry.error_code,
-            &mut entry.error_message,
-            &mut entry.schema_version,
-        ] {
-            *field = rng.string();
-        }
-        if let Some(mcp) = entry.mcp.as_mut() {
-            mcp.tool_name = rng.string();
-            mcp.resource_uri = rng.string();
-        }
+        let entry = varied_entry(&mut rng);
         check(&format!("random record {i}: {entry:?}"), &entry);
     }
 }

@@ -1,0 +1,127 @@
+//! The typed paths of the OTLP and Parquet exports (fields read through the
+//! core's generated field access) against their general paths (reflection):
+//! the same OTLP records, byte for byte, and the same Parquet file, for every
+//! golden vector, example, event type and many random records, and built by
+//! the typed path (not handed to the general one) for all of them.
+
+#![allow(clippy::unwrap_used, clippy::panic, clippy::indexing_slicing)]
+// The random generator truncates on purpose.
+#![allow(clippy::cast_possible_truncation)]
+
+use lokryn_compliance_log::LogEntry;
+use lokryn_export::Options;
+use lokryn_export::opentelemetry_proto::tonic::resource::v1::Resource;
+use lokryn_export::otlp::{
+    OtlpRecord, builds_directly, to_otlp_record, to_otlp_record_by_reflection,
+};
+use prost::Message as _;
+
+#[path = "../../lokryn-compliance-log/tests/support/random.rs"]
+mod random;
+
+#[path = "support/varied.rs"]
+mod varied;
+
+#[path = "support/records.rs"]
+mod records;
+
+use random::Rng;
+use records::records;
+use varied::varied_entry;
+
+/// Every record the tests hold the typed paths to: the vectors and
+/// examples, one of each event type with the enum values around it, and
+/// random records.
+fn all_records() -> Vec<(String, LogEntry)> {
+    let mut out = records();
+    assert!(out.len() > 90, "{}", out.len());
+    for event_type in -1..50 {
+        for (outcome, severity) in [(0, 0), (1, 2), (3, 4), (5, 8), (77, 99)] {
+            out.push((
+                format!("event type {event_type}, outcome {outcome}, severity {severity}"),
+                LogEntry {
+                    event_type,
+                    outcome,
+                    severity,
+                    actor_id: "someone".into(),
+                    trace_id: "not hex".into(),
+                    ..Default::default()
+                },
+            ));
+        }
+    }
+    let mut rng = Rng(0x07e1_5eed_9a7e_0002);
+    for i in 0..3000 {
+        let entry = varied_entry(&mut rng);
+        out.push((format!("random record {i}: {entry:?}"), entry));
+    }
+    out
+}
+
+/// The parts of an OTLP record as protobuf bytes (bytes, so that NaN
+/// doubles compare equal to themselves).
+fn bytes(r: &OtlpRecord) -> [Vec<u8>; 3] {
+    let resource = Resource {
+        attributes: r.resource.clone(),
+        ..Resource::default()
+    };
+    [
+        resource.encode_to_vec(),
+        r.scope.encode_to_vec(),
+        r.record.encode_to_vec(),
+    ]
+}
+
+#[test]
+fn otlp_typed_records_are_the_reflected_ones() {
+    for options in [
+        Options::default(),
+        Options {
+            observed_time_ns: Some(1_764_547_200_123_456_789),
+            log_name: None,
+        },
+    ] {
+        for (name, entry) in all_records() {
+            let typed = to_otlp_record(&entry, &options).unwrap();
+            let reflected = to_otlp_record_by_reflection(&entry, &options).unwrap();
+            assert_eq!(bytes(&typed), bytes(&reflected), "{name}");
+            assert!(
+                builds_directly(&entry, &options),
+                "{name} went by reflection"
+            );
+        }
+    }
+}
+
+#[cfg(feature = "parquet")]
+#[test]
+fn parquet_typed_file_is_the_reflected_one() {
+    use lokryn_export::parquet::FlatWriter;
+
+    let records = all_records();
+    // Files of a few batches (the writer flushes every 8,192 rows), so
+    // that batch boundaries are crossed too.
+    let mut typed = FlatWriter::new(Vec::new()).unwrap();
+    let mut reflected = FlatWriter::by_reflection(Vec::new()).unwrap();
+    for _ in 0..3 {
+        for (_, entry) in &records {
+            typed.push(entry).unwrap();
+            reflected.push(entry).unwrap();
+        }
+    }
+    assert_eq!(typed.rows_by_reflection(), 0);
+    assert_eq!(reflected.rows_by_reflection(), 3 * records.len());
+    let (typed, reflected) = (typed.finish().unwrap(), reflected.finish().unwrap());
+    if typed == reflected {
+        return;
+    }
+    // One record at a time, to name the first record that differs.
+    for (name, entry) in &records {
+        let mut a = FlatWriter::new(Vec::new()).unwrap();
+        let mut b = FlatWriter::by_reflection(Vec::new()).unwrap();
+        a.push(entry).unwrap();
+        b.push(entry).unwrap();
+        assert!(a.finish().unwrap() == b.finish().unwrap(), "{name}");
+    }
+    panic!("the Parquet files differ, though no single record does");
+}
