@@ -2,8 +2,11 @@
 //! OpenTelemetry logs (OTLP), following the mappings the schema declares
 //! (docs/exports.md).
 
+#[cfg(feature = "parquet")]
 use std::fs::File;
-use std::io::{BufWriter, Write};
+#[cfg(feature = "parquet")]
+use std::io::BufWriter;
+use std::io::Write;
 use std::path::PathBuf;
 use std::process::ExitCode;
 use std::time::{SystemTime, UNIX_EPOCH};
@@ -11,9 +14,9 @@ use std::time::{SystemTime, UNIX_EPOCH};
 use anyhow::{Context as _, Result, bail};
 use clap::{Args, ValueEnum};
 use lokryn_compliance_log::LogEntry;
-use lokryn_export::parquet::FlatWriter;
-use lokryn_export::security_lake::SecurityLakeWriter;
 use lokryn_export::{Options, ecs, ocsf, otlp};
+#[cfg(feature = "parquet")]
+use lokryn_export::{parquet::FlatWriter, security_lake::SecurityLakeWriter};
 use prost::Message as _;
 
 use lokryn_compliance_log::compress::{Compression, Compressor};
@@ -78,7 +81,10 @@ pub(crate) struct ExportArgs {
 struct Writer {
     to: Target,
     out: output::Out,
+    #[cfg(feature = "parquet")]
     parquet: Option<FlatWriter<BufWriter<File>>>,
+    #[cfg(not(feature = "parquet"))]
+    parquet: Option<FlatWriter>,
     lake: Option<SecurityLakeWriter>,
     options: Options,
     pending: Vec<LogEntry>,
@@ -139,6 +145,46 @@ impl Writer {
     }
 }
 
+/// What a build without the `parquet` feature says to a Parquet target.
+#[cfg(not(feature = "parquet"))]
+const NO_PARQUET: &str = "this complog was built without Parquet support: \
+    --to parquet and --to ocsf-parquet need the `parquet` cargo feature (on by default; \
+    `cargo install complog` includes it)";
+
+/// Stand-ins for the Parquet writers in a build without them: no value of
+/// either exists, so the code that would use one is never reached.
+#[cfg(not(feature = "parquet"))]
+mod no_parquet {
+    use super::{LogEntry, Result};
+
+    pub(crate) enum FlatWriter {}
+
+    impl FlatWriter {
+        pub(crate) fn push(&mut self, _: &LogEntry) -> Result<()> {
+            match *self {}
+        }
+
+        pub(crate) fn finish(self) -> Result<std::io::Sink> {
+            match self {}
+        }
+    }
+
+    pub(crate) enum SecurityLakeWriter {}
+
+    impl SecurityLakeWriter {
+        pub(crate) fn push(&mut self, _: &LogEntry) -> Result<()> {
+            match *self {}
+        }
+
+        pub(crate) fn finish(self) -> Result<Vec<std::path::PathBuf>> {
+            match self {}
+        }
+    }
+}
+
+#[cfg(not(feature = "parquet"))]
+use no_parquet::{FlatWriter, SecurityLakeWriter};
+
 fn now_ns() -> u64 {
     SystemTime::now()
         .duration_since(UNIX_EPOCH)
@@ -151,6 +197,11 @@ pub(crate) fn run(args: &ExportArgs) -> Result<ExitCode> {
     if !missing.is_empty() {
         bail!("{}", missing.join("\n"));
     }
+    #[cfg(not(feature = "parquet"))]
+    if matches!(args.to, Target::Parquet | Target::OcsfParquet) {
+        bail!(NO_PARQUET);
+    }
+    #[cfg(feature = "parquet")]
     let parquet = match (args.to, &args.output) {
         (Target::Parquet, Some(path)) => Some(FlatWriter::new(BufWriter::new(
             File::create(path).with_context(|| format!("cannot create {}", path.display()))?,
@@ -158,10 +209,13 @@ pub(crate) fn run(args: &ExportArgs) -> Result<ExitCode> {
         (Target::Parquet, None) => bail!("--to parquet writes a file: name it with -o"),
         _ => None,
     };
+    #[cfg(not(feature = "parquet"))]
+    let parquet: Option<FlatWriter> = None;
     let options = Options {
         observed_time_ns: Some(args.observed_time_ns.unwrap_or_else(now_ns)),
         log_name: args.log_name.clone(),
     };
+    #[cfg(feature = "parquet")]
     let lake = match (args.to, &args.output, &args.region, &args.account_id) {
         (Target::OcsfParquet, Some(dir), Some(region), Some(account)) => Some(
             SecurityLakeWriter::new(dir, region, account, options.clone()),
@@ -171,6 +225,8 @@ pub(crate) fn run(args: &ExportArgs) -> Result<ExitCode> {
         }
         _ => None,
     };
+    #[cfg(not(feature = "parquet"))]
+    let lake: Option<SecurityLakeWriter> = None;
     let mut writer = Writer {
         to: args.to,
         out: if parquet.is_some() || lake.is_some() {

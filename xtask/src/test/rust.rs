@@ -38,6 +38,18 @@ pub(crate) fn steps(r: &mut Runner) -> Result<()> {
             "--locked",
         ]))
     })?;
+    // complog without Arrow: Parquet targets fail with a clear message.
+    r.step("complog without the parquet feature", || {
+        run(cargo().current_dir(root()).args([
+            "test",
+            "-p",
+            "complog",
+            "--no-default-features",
+            "--locked",
+            "--test",
+            "export",
+        ]))
+    })?;
     build_complog(r)
 }
 
