@@ -1,0 +1,60 @@
+#!/usr/bin/env bash
+# Instructions per exported record at each given revision (default: HEAD),
+# counted by callgrind: a Markdown table for docs/performance.md. Like
+# benches/instructions.sh for the core, but for lokryn-export: decode a
+# binary record and write it as OCSF JSON, add it to 512-record OTLP
+# requests (protobuf), or write it to a flat Parquet file.
+#
+#   benches/export_instructions.sh 2a433ac HEAD
+#
+# Each revision is built (bench profile) in a scratch worktree under the
+# target directory with this checkout's examples/instructions.rs of
+# lokryn-export copied in, and measured on this checkout's record
+# (examples/good/tool-invocation.json, or $LOKRYN_EXPORT_RECORD). Needs valgrind.
+set -euo pipefail
+root=$(git rev-parse --show-toplevel)
+cd "$root"
+command -v valgrind >/dev/null || { echo "export_instructions.sh: valgrind is required" >&2; exit 1; }
+revs=("$@")
+[ ${#revs[@]} -gt 0 ] || revs=(HEAD)
+work="${CARGO_TARGET_DIR:-$root/target}/export-instructions"
+mkdir -p "$work/bin"
+example="$root/crates/lokryn-export/examples/instructions.rs"
+record="${LOKRYN_EXPORT_RECORD:-$root/examples/good/tool-invocation.json}"
+
+for rev in "${revs[@]}"; do
+  sha=$(git rev-parse --short "$rev")
+  src="$work/src-$sha"
+  if [ ! -x "$work/bin/$sha" ]; then
+    echo "==> building $rev ($sha)" >&2
+    [ -d "$src" ] || git worktree add --quiet --detach "$src" "$sha"
+    mkdir -p "$src/crates/lokryn-export/examples"
+    cp "$example" "$src/crates/lokryn-export/examples/instructions.rs"
+    (cd "$src" && CARGO_TARGET_DIR="$work/build" cargo build --quiet --profile bench \
+      -p lokryn-export --features parquet --example instructions)
+    cp "$work/build/release/examples/instructions" "$work/bin/$sha"
+    git worktree remove --force "$src"
+  fi
+done
+
+count() { # binary, op, N -> total instructions
+  valgrind --tool=callgrind --callgrind-out-file=/dev/null "$1" "$2" "$3" "$record" 2>&1 |
+    awk '/Collected :/ { print $4 }'
+}
+
+# op, records in the baseline run, records measured on top of it
+ops=("ocsf 1000 4000" "otlp 1024 4096" "parquet 16384 65536")
+header="| record exported as |"; rule="|---|"
+for rev in "${revs[@]}"; do header+=" $rev |"; rule+="---:|"; done
+echo "$header"; echo "$rule"
+for spec in "${ops[@]}"; do
+  read -r op base n <<<"$spec"
+  row="| $op |"
+  for rev in "${revs[@]}"; do
+    bin="$work/bin/$(git rev-parse --short "$rev")"
+    one=$(count "$bin" "$op" "$base")
+    many=$(count "$bin" "$op" $((base + n)))
+    row+=" $(( (many - one) / n )) |"
+  done
+  echo "$row"
+done

@@ -1,0 +1,91 @@
+//! Runs one export `N` times on one record, for counting instructions:
+//! under callgrind, `(Ir(N + k) - Ir(k)) / N` is the cost of one record,
+//! one-time setup (mapping plans, writer creation) excluded. Instruction
+//! counts do not move with the load of a shared machine, so they compare
+//! versions where wall-clock time cannot (`benches/export_instructions.sh`
+//! runs it at several revisions).
+//!
+//! `cargo run --profile bench -p lokryn-export --features parquet --example instructions -- <op> <N> [RECORD.json]`
+//! with `<op>` one of `ocsf`, `otlp`, `parquet`: decode the binary record,
+//! then write it as an OCSF JSON line, or add it to OTLP requests of 512
+//! records encoded as protobuf, or write it to a flat Parquet file (the
+//! file finished at the end). The record defaults to
+//! `examples/good/tool-invocation.json`.
+//!
+//! It uses only API that the first release with exports already had, so
+//! the same file builds in a checkout of any version since.
+
+#![allow(clippy::print_stdout, clippy::print_stderr)]
+
+use std::hint::black_box;
+use std::process::ExitCode;
+
+use lokryn_compliance_log::{LogEntry, codec, json};
+use lokryn_export::{Options, ocsf, otlp};
+use prost::Message as _;
+
+fn main() -> ExitCode {
+    match run() {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(e) => {
+            eprintln!("instructions: {e}");
+            ExitCode::from(2)
+        }
+    }
+}
+
+fn run() -> Result<(), Box<dyn std::error::Error>> {
+    let mut args = std::env::args().skip(1);
+    let (Some(op), Some(n)) = (args.next(), args.next()) else {
+        return Err("usage: instructions ocsf|otlp|parquet <N> [RECORD.json]".into());
+    };
+    let n: usize = n.parse()?;
+    let path = args.next().unwrap_or_else(|| {
+        concat!(env!("CARGO_MANIFEST_DIR"), "/../../examples/good/tool-invocation.json").to_owned()
+    });
+    let text = std::fs::read_to_string(&path).map_err(|e| format!("{path}: {e}"))?;
+    let entry: LogEntry = json::from_json(&text)?;
+    let bytes = codec::encode(&entry);
+    let options = Options {
+        observed_time_ns: Some(1_764_547_200_000_000_000),
+        log_name: None,
+    };
+    let mut total = 0usize;
+    match op.as_str() {
+        "ocsf" => {
+            let mut out = Vec::with_capacity(4096);
+            for _ in 0..n {
+                out.clear();
+                let entry = codec::decode(black_box(&bytes))?;
+                ocsf::write_ocsf(&entry, &options, &mut out)?;
+                out.push(b'\n');
+                total += out.len();
+            }
+        }
+        "otlp" => {
+            let mut entries = Vec::with_capacity(512);
+            let mut left = n;
+            while left > 0 {
+                let take = left.min(512);
+                entries.clear();
+                for _ in 0..take {
+                    entries.push(codec::decode(black_box(&bytes))?);
+                }
+                total += otlp::to_request(&entries, &options)?.encode_to_vec().len();
+                left -= take;
+            }
+        }
+        #[cfg(feature = "parquet")]
+        "parquet" => {
+            let mut writer = lokryn_export::parquet::FlatWriter::new(Vec::with_capacity(1 << 20))?;
+            for _ in 0..n {
+                let entry = codec::decode(black_box(&bytes))?;
+                writer.push(&entry)?;
+            }
+            total += writer.finish()?.len();
+        }
+        other => return Err(format!("unknown op {other}").into()),
+    }
+    println!("{total}");
+    Ok(())
+}
