@@ -17,7 +17,6 @@ use lokryn_compliance_log::LogEntry;
 use lokryn_export::{Options, ecs, ocsf, otlp};
 #[cfg(feature = "parquet")]
 use lokryn_export::{parquet::FlatWriter, security_lake::SecurityLakeWriter};
-use prost::Message as _;
 
 use lokryn_compliance_log::compress::{Compression, Compressor};
 
@@ -137,8 +136,10 @@ impl Writer {
             self.out.write_all(otlp::to_json(&request)?.as_bytes())?;
             self.out.write_all(b"\n")?;
         } else {
-            let mut framed = Vec::new();
-            request.encode_length_delimited(&mut framed)?;
+            let body = otlp::to_protobuf(&request);
+            let mut framed = Vec::with_capacity(body.len() + 10);
+            prost::encoding::encode_varint(body.len() as u64, &mut framed);
+            framed.extend_from_slice(&body);
             self.out.write_all(&framed)?;
         }
         Ok(())

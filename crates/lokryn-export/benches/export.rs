@@ -12,7 +12,6 @@ use std::hint::black_box;
 use criterion::{Criterion, Throughput, criterion_group, criterion_main};
 use lokryn_compliance_log::{LogEntry, codec, json};
 use lokryn_export::{Options, ocsf, otlp};
-use prost::Message as _;
 
 fn record(name: &str) -> Vec<u8> {
     let path = format!("{}/../../{name}", env!("CARGO_MANIFEST_DIR"));
@@ -63,10 +62,7 @@ fn bench(c: &mut Criterion) {
                     .iter()
                     .map(|b| codec::decode(black_box(b)).unwrap())
                     .collect();
-                otlp::to_request(&entries, &options)
-                    .unwrap()
-                    .encode_to_vec()
-                    .len()
+                otlp::to_protobuf(&otlp::to_request(&entries, &options).unwrap()).len()
             });
         });
         #[cfg(feature = "parquet")]

@@ -22,7 +22,6 @@ use std::process::ExitCode;
 
 use lokryn_compliance_log::{LogEntry, codec, json};
 use lokryn_export::{Options, ocsf, otlp};
-use prost::Message as _;
 
 fn main() -> ExitCode {
     match run() {
@@ -41,7 +40,11 @@ fn run() -> Result<(), Box<dyn std::error::Error>> {
     };
     let n: usize = n.parse()?;
     let path = args.next().unwrap_or_else(|| {
-        concat!(env!("CARGO_MANIFEST_DIR"), "/../../examples/good/tool-invocation.json").to_owned()
+        concat!(
+            env!("CARGO_MANIFEST_DIR"),
+            "/../../examples/good/tool-invocation.json"
+        )
+        .to_owned()
     });
     let text = std::fs::read_to_string(&path).map_err(|e| format!("{path}: {e}"))?;
     let entry: LogEntry = json::from_json(&text)?;
@@ -71,7 +74,7 @@ fn run() -> Result<(), Box<dyn std::error::Error>> {
                 for _ in 0..take {
                     entries.push(codec::decode(black_box(&bytes))?);
                 }
-                total += otlp::to_request(&entries, &options)?.encode_to_vec().len();
+                total += otlp::to_protobuf(&otlp::to_request(&entries, &options)?).len();
                 left -= take;
             }
         }

@@ -623,9 +623,84 @@ pub fn to_request<'a>(
     Ok(request)
 }
 
-/// The request as protobuf bytes (the body of an OTLP/HTTP protobuf POST).
+/// The request as protobuf bytes (the body of an OTLP/HTTP protobuf POST):
+/// the bytes `request.encode_to_vec()` gives, sooner.
+///
+/// prost writes a message's length before it, and so computes the length of
+/// a log record again at each of the three levels above it (and of each
+/// attribute at each level above that). Here the records' lengths are
+/// computed once, the resource and scope levels framed from them, and each
+/// record encoded by prost.
 pub fn to_protobuf(request: &ExportLogsServiceRequest) -> Vec<u8> {
-    request.encode_to_vec()
+    use prost::encoding::{WireType, encode_key, encode_varint, encoded_len_varint, key_len};
+    fn framed(tag: u32, len: usize) -> usize {
+        key_len(tag) + encoded_len_varint(len as u64) + len
+    }
+    fn frame(tag: u32, len: usize, buf: &mut Vec<u8>) {
+        encode_key(tag, WireType::LengthDelimited, buf);
+        encode_varint(len as u64, buf);
+    }
+    // Pass 1: the length of every record, scope group and resource group.
+    let mut lengths = Vec::new();
+    let mut total = 0;
+    for rl in &request.resource_logs {
+        let at = lengths.len();
+        lengths.push(0);
+        let mut rl_len = rl
+            .resource
+            .as_ref()
+            .map_or(0, |r| framed(1, r.encoded_len()));
+        for sl in &rl.scope_logs {
+            let at = lengths.len();
+            lengths.push(0);
+            let mut sl_len = sl.scope.as_ref().map_or(0, |s| framed(1, s.encoded_len()));
+            for record in &sl.log_records {
+                let len = record.encoded_len();
+                lengths.push(len);
+                sl_len += framed(2, len);
+            }
+            if !sl.schema_url.is_empty() {
+                sl_len += framed(3, sl.schema_url.len());
+            }
+            if let Some(slot) = lengths.get_mut(at) {
+                *slot = sl_len;
+            }
+            rl_len += framed(2, sl_len);
+        }
+        if !rl.schema_url.is_empty() {
+            rl_len += framed(3, rl.schema_url.len());
+        }
+        if let Some(slot) = lengths.get_mut(at) {
+            *slot = rl_len;
+        }
+        total += framed(1, rl_len);
+    }
+    // Pass 2: the bytes, in prost's field order.
+    let mut buf = Vec::with_capacity(total);
+    let mut lengths = lengths.into_iter();
+    for rl in &request.resource_logs {
+        frame(1, lengths.next().unwrap_or_default(), &mut buf);
+        if let Some(resource) = &rl.resource {
+            prost::encoding::message::encode(1, resource, &mut buf);
+        }
+        for sl in &rl.scope_logs {
+            frame(2, lengths.next().unwrap_or_default(), &mut buf);
+            if let Some(scope) = &sl.scope {
+                prost::encoding::message::encode(1, scope, &mut buf);
+            }
+            for record in &sl.log_records {
+                frame(2, lengths.next().unwrap_or_default(), &mut buf);
+                record.encode_raw(&mut buf);
+            }
+            if !sl.schema_url.is_empty() {
+                prost::encoding::string::encode(3, &sl.schema_url, &mut buf);
+            }
+        }
+        if !rl.schema_url.is_empty() {
+            prost::encoding::string::encode(3, &rl.schema_url, &mut buf);
+        }
+    }
+    buf
 }
 
 /// The request as OTLP/JSON (hex trace and span ids, 64-bit integers as

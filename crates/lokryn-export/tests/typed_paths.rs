@@ -93,6 +93,31 @@ fn otlp_typed_records_are_the_reflected_ones() {
     }
 }
 
+#[test]
+fn otlp_protobuf_is_what_prost_encodes() {
+    use lokryn_export::otlp::{to_protobuf, to_request};
+
+    let records: Vec<LogEntry> = all_records().into_iter().map(|(_, e)| e).collect();
+    let options = Options::default();
+    for size in [1, 7, 512, records.len()] {
+        for chunk in records.chunks(size) {
+            let mut request = to_request(chunk, &options).unwrap();
+            assert_eq!(to_protobuf(&request), request.encode_to_vec(), "{size}");
+            // The fields no export sets, set: schema URLs, no resource.
+            for rl in &mut request.resource_logs {
+                rl.schema_url = "https://opentelemetry.io/schemas/1.37.0".into();
+                rl.resource = None;
+                for sl in &mut rl.scope_logs {
+                    sl.schema_url = "s".repeat(200);
+                    sl.scope = None;
+                }
+            }
+            assert_eq!(to_protobuf(&request), request.encode_to_vec(), "{size}");
+        }
+    }
+    assert!(to_protobuf(&to_request([], &options).unwrap()).is_empty());
+}
+
 #[cfg(feature = "parquet")]
 #[test]
 fn parquet_typed_file_is_the_reflected_one() {
