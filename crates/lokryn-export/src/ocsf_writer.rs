@@ -54,10 +54,10 @@ pub fn writes_directly(entry: &LogEntry, options: &Options) -> bool {
         .get(&entry.event_type)
         .unwrap_or(&plans.base);
     let mut scratch = Scratch::default();
-    !plan.slow && fill(plans, plan, entry, options, &mut scratch).is_some() && {
-        scratch.slots.sort_unstable_by_key(|s| s.rank);
-        emit(plans, &scratch, &mut Vec::new()).is_some()
-    }
+    !plan.slow
+        && fill(plans, plan, entry, options, &mut scratch).is_some()
+        && order(plans, &mut scratch).is_some()
+        && emit(plans, &scratch, &mut Vec::new()).is_some()
 }
 
 /// [`write_ocsf`] into a new string.
@@ -86,10 +86,12 @@ fn write_with(
         .get(&entry.event_type)
         .unwrap_or(&plans.base);
     let start = out.len();
-    if plan.slow || fill(plans, plan, entry, options, scratch).is_none() {
+    if plan.slow
+        || fill(plans, plan, entry, options, scratch).is_none()
+        || order(plans, scratch).is_none()
+    {
         return reference(entry, options, out);
     }
-    scratch.slots.sort_unstable_by_key(|s| s.rank);
     if emit(plans, scratch, out).is_none() {
         out.truncate(start);
         return reference(entry, options, out);
@@ -104,10 +106,56 @@ fn reference(entry: &LogEntry, options: &Options, out: &mut Vec<u8>) -> Result<(
     serde_json::to_writer(out, &event).map_err(|e| Error::Write(format!("OCSF JSON: {e}")))
 }
 
+/// Puts the slots in output order (by rank; ranks are small, so a bit set
+/// of them replaces a sort). `None` when two slots have one rank: a path
+/// set twice, which the general path reports.
+fn order(plans: &Plans, scratch: &mut Scratch) -> Option<()> {
+    let Scratch {
+        slots,
+        sorted,
+        ranks,
+        by_rank,
+        ..
+    } = scratch;
+    let n = plans.paths.len();
+    ranks.clear();
+    ranks.resize(n.div_ceil(64), 0);
+    if by_rank.len() < n {
+        by_rank.resize(n, 0);
+    }
+    for (i, slot) in slots.iter().enumerate() {
+        let rank = slot.rank as usize;
+        let word = ranks.get_mut(rank / 64)?;
+        let bit = 1u64 << (rank % 64);
+        if *word & bit != 0 {
+            return None;
+        }
+        *word |= bit;
+        *by_rank.get_mut(rank)? = u32::try_from(i).ok()?;
+    }
+    sorted.clear();
+    for (w, word) in ranks.iter().enumerate() {
+        let mut bits = *word;
+        while bits != 0 {
+            let rank = w * 64 + bits.trailing_zeros() as usize;
+            bits &= bits - 1;
+            sorted.push(*slots.get(*by_rank.get(rank)? as usize)?);
+        }
+    }
+    std::mem::swap(slots, sorted);
+    Some(())
+}
+
 /// Buffers reused from record to record.
 #[derive(Default)]
 struct Scratch {
     slots: Vec<Slot>,
+    /// The slots in output order, while [`order`] runs.
+    sorted: Vec<Slot>,
+    /// The ranks taken, as a bit set.
+    ranks: Vec<u64>,
+    /// The slot of each rank taken.
+    by_rank: Vec<u32>,
     values: Vec<u8>,
 }
 
@@ -200,6 +248,8 @@ struct Leaf {
     unmapped: bool,
     /// A place of the class takes the field instead of its home.
     moved: bool,
+    /// The event type (written as `metadata.event_code` before the leaves).
+    event_type: bool,
     kind: LeafKind,
 }
 
@@ -581,6 +631,7 @@ fn plan(
             home: paths.path(&home_text),
             unmapped,
             moved: false,
+            event_type: map.path == "event_type",
             kind,
         });
     }
@@ -638,9 +689,22 @@ fn write_num(n: impl serde::Serialize, out: &mut Vec<u8>) {
     let _ = serde_json::to_writer(&mut *out, &n);
 }
 
+/// A string as `serde_json` writes it: copied as it is when nothing in it
+/// needs escaping (a check the compiler vectorizes), else by `serde_json`.
 fn write_str(s: &str, out: &mut Vec<u8>) {
-    // Writing to a Vec cannot fail.
-    let _ = serde_json::to_writer(&mut *out, s);
+    let bytes = s.as_bytes();
+    let escape = bytes.iter().fold(false, |any, &b| {
+        any | (b < 0x20) | (b == b'"') | (b == b'\\')
+    });
+    if escape {
+        // Writing to a Vec cannot fail.
+        let _ = serde_json::to_writer(&mut *out, s);
+    } else {
+        out.reserve(bytes.len() + 2);
+        out.push(b'"');
+        out.extend_from_slice(bytes);
+        out.push(b'"');
+    }
 }
 
 /// A scalar (or repeated scalar) field as `crate::value::scalar` writes it
@@ -694,7 +758,7 @@ fn fill(
     options: &Options,
     scratch: &mut Scratch,
 ) -> Option<()> {
-    let Scratch { slots, values } = scratch;
+    let Scratch { slots, values, .. } = scratch;
     slots.clear();
     values.clear();
     let paths = &plans.paths;
@@ -761,7 +825,7 @@ fn fill(
 
     let mut severity_set = false;
     for leaf in &plan.leaves {
-        if leaf.moved || leaf.map.path == "event_type" {
+        if leaf.moved || leaf.event_type {
             continue;
         }
         let Some(value) = read(entry, &leaf.field)? else {

@@ -137,6 +137,12 @@ fn push(attrs: &mut Vec<KeyValue>, key: &str, path: &str, value: AnyValue) {
     }
 }
 
+/// Adds an attribute whose key no other attribute can have (what [`push`]
+/// does for it, without the search).
+fn push_new(attrs: &mut Vec<KeyValue>, key: &str, _path: &str, value: AnyValue) {
+    attrs.push(kv(key, value));
+}
+
 /// One record as an OTLP log record with its resource and scope.
 pub fn to_otlp_record(entry: &LogEntry, options: &Options) -> Result<OtlpRecord, Error> {
     let maps = mappings().map_err(|e| Error::Mapping(e.0))?;
@@ -307,7 +313,10 @@ enum Home {
 /// looks values up in; `None` when a home is not understood (the general
 /// path then reports it).
 struct Plan {
-    leaves: Vec<(&'static typed::Leaf, Home)>,
+    /// Each leaf, where it goes, and whether its key can be met by no other
+    /// attribute (no other field's key or fallback key): then it is added
+    /// without looking for it first.
+    leaves: Vec<(&'static typed::Leaf, Home, bool)>,
     event_names: HashMap<i32, String>,
     /// `SeverityNumber` and `SeverityText` of each mapped severity.
     severities: HashMap<i32, (i32, String)>,
@@ -340,6 +349,30 @@ fn plan() -> Option<Plan> {
         };
         leaves.push((leaf, home));
     }
+    // Every key an attribute can have: the homes, and the `lokryn.` path
+    // each field falls back to.
+    let mut keys: HashMap<String, usize> = HashMap::new();
+    for (leaf, home) in &leaves {
+        if let Home::Resource(key) | Home::List(key) | Home::Payload(key) | Home::Attr(key) = home {
+            *keys.entry(key.clone()).or_default() += 1;
+        }
+        *keys
+            .entry(format!("{ATTRIBUTE_PREFIX}{}", leaf.map.path))
+            .or_default() += 1;
+    }
+    let leaves = leaves
+        .into_iter()
+        .map(|(leaf, home)| {
+            let unique = match &home {
+                Home::Resource(key) | Home::List(key) | Home::Payload(key) | Home::Attr(key) => {
+                    let own = format!("{ATTRIBUTE_PREFIX}{}", leaf.map.path);
+                    keys.get(key).copied() == Some(if *key == own { 2 } else { 1 })
+                }
+                _ => false,
+            };
+            (leaf, home, unique)
+        })
+        .collect();
     let pool = &lokryn_compliance_log::DESCRIPTOR_POOL;
     let numbers = |name: &str| -> Vec<i32> {
         pool.get_enum_by_name(&format!("lokryn.compliancelog.v1.{name}"))
@@ -424,10 +457,11 @@ fn typed_record(plan: &Plan, entry: &LogEntry, options: &Options) -> Option<Otlp
         record: LogRecord::default(),
     };
     let mut attrs = Vec::with_capacity(plan.leaves.len());
-    for (leaf, home) in &plan.leaves {
+    for (leaf, home, unique) in &plan.leaves {
         let Some(value) = typed::read(entry, &leaf.field)? else {
             continue;
         };
+        let push = if *unique { push_new } else { push };
         let path = leaf.map.path.as_str();
         let names = leaf.names.as_ref();
         let record = &mut out.record;
