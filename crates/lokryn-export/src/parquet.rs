@@ -21,7 +21,7 @@ use lokryn_compliance_log::mapping::{FieldShape, mappings};
 use lokryn_compliance_log::{LogEntry, Timestamp};
 use parquet::arrow::ArrowWriter;
 use parquet::basic::{Compression, ZstdLevel};
-use parquet::file::properties::WriterProperties;
+use parquet::file::properties::{EnabledStatistics, WriterProperties};
 use prost_reflect::{Kind, Value};
 
 use crate::Error;
@@ -244,12 +244,20 @@ fn parquet_error(e: impl std::fmt::Display) -> Error {
 
 /// zstd, row groups within Amazon Security Lake's and engines' usual
 /// limits, statistics on.
+///
+/// Pages are bounded by their size (1 MiB, the default) rather than also
+/// by 20,000 rows: each page is compressed on its own, and starting a zstd
+/// stream costs more than compressing a small page; statistics are kept
+/// per column chunk (as pyarrow writes them), which is what the engines
+/// that read these files prune row groups by.
 pub(crate) fn properties() -> Result<WriterProperties, Error> {
     Ok(WriterProperties::builder()
         .set_compression(Compression::ZSTD(
             ZstdLevel::try_new(3).map_err(parquet_error)?,
         ))
         .set_max_row_group_size(ROW_GROUP_ROWS)
+        .set_data_page_row_count_limit(ROW_GROUP_ROWS)
+        .set_statistics_enabled(EnabledStatistics::Chunk)
         .build())
 }
 
@@ -351,7 +359,17 @@ impl<W: Write + Send> FlatWriter<W> {
         if self.rows == 0 {
             return Ok(());
         }
-        let arrays: Vec<ArrayRef> = self.builders.iter_mut().map(Builder::finish).collect();
+        // Each column starts the next batch with room for a batch (a
+        // finished builder gives its buffers away and would grow again).
+        let arrays: Vec<ArrayRef> = self
+            .builders
+            .iter_mut()
+            .zip(&self.columns)
+            .map(|(b, (_, _, kind))| {
+                let mut full = std::mem::replace(b, kind.builder());
+                full.finish()
+            })
+            .collect();
         let batch =
             RecordBatch::try_new(Arc::clone(&self.schema), arrays).map_err(parquet_error)?;
         self.writer.write(&batch).map_err(parquet_error)?;
