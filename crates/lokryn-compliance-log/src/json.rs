@@ -21,6 +21,7 @@ use prost_reflect::{DeserializeOptions, DynamicMessage, ReflectMessage as _};
 use crate::codec::{Limits, check_size};
 use crate::{Error, LogEntry, Result};
 
+mod read;
 mod unique;
 
 /// Options for [`from_json_with`].
@@ -101,6 +102,18 @@ pub fn from_json(text: &str) -> Result<LogEntry> {
 /// Reads one entry from proto3 JSON text.
 pub fn from_json_with(text: &str, options: &JsonOptions) -> Result<LogEntry> {
     check_size("JSON text", text.len(), options.limits.max_json_bytes)?;
+    // The generated reader takes the spellings writers produce; it gives up
+    // on anything else, rarer spellings and errors alike, and the reference
+    // reader below reads the text again (see `read`).
+    if let Some(entry) = read::read::<LogEntry>(text) {
+        return Ok(entry);
+    }
+    reference_read(text, options)
+}
+
+/// The reference reader: prost-reflect's proto3 JSON support, refusing
+/// repeated keys, then converted to the prost struct.
+fn reference_read(text: &str, options: &JsonOptions) -> Result<LogEntry> {
     let parse = |track: bool| {
         let mut de = serde_json::Deserializer::from_str(text);
         let message = deserialize(&mut de, options, track)?;

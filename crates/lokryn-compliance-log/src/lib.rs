@@ -45,6 +45,11 @@
 
 use std::sync::LazyLock;
 
+// The tests of `json::read` share the random records of tests/support, which
+// name this crate by its name.
+#[cfg(test)]
+extern crate self as lokryn_compliance_log;
+
 use prost_reflect::DescriptorPool;
 
 pub mod access;

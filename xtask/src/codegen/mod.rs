@@ -10,6 +10,7 @@ mod docs;
 mod exports_doc;
 mod from_dynamic;
 mod json;
+mod json_read;
 #[cfg(test)]
 mod new_field_test;
 mod python;
@@ -92,6 +93,7 @@ pub(crate) fn generate_all(root: &Path) -> Result<Vec<GeneratedFile>> {
     files.extend(schema::files(&schema)?);
     files.extend(rust::files(&schema)?);
     files.extend(json::files(&schema)?);
+    files.extend(json_read::files(&schema)?);
     files.extend(from_dynamic::files(&schema)?);
     files.extend(docs::files(&schema)?);
     files.extend(python::files(&schema)?);
