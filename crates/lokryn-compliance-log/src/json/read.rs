@@ -465,6 +465,7 @@ mod generated {
 mod random;
 
 #[cfg(test)]
+#[allow(clippy::cast_possible_truncation, reason = "small test indices")]
 #[allow(
     clippy::unwrap_used,
     clippy::expect_used,
