@@ -11,24 +11,33 @@ impl ReadJson for crate::v1::FieldExport {
         let mut first = true;
         r.begin_object()?;
         while let Some(key) = r.key(&mut first)? {
-            match key {
-                b"ocsf" => {
-                    r.mark(&mut seen, 0)?;
-                    if !r.null() {
-                        m.ocsf = r.string()?;
-                    }
+            let index = match key.len() {
+                3 => match key {
+                    b"ecs" => 2,
+                    _ => return None,
+                },
+                4 => match key {
+                    b"ocsf" => 0,
+                    b"otel" => 1,
+                    _ => return None,
+                },
+                _ => return None,
+            };
+            r.mark(&mut seen, index)?;
+            // `null` is "not set" for every field of this schema (it has no
+            // `google.protobuf.Value`), and still counts as giving the key.
+            if r.null() {
+                continue;
+            }
+            match index {
+                0 => {
+                    m.ocsf = r.string()?;
                 }
-                b"otel" => {
-                    r.mark(&mut seen, 1)?;
-                    if !r.null() {
-                        m.otel = r.string()?;
-                    }
+                1 => {
+                    m.otel = r.string()?;
                 }
-                b"ecs" => {
-                    r.mark(&mut seen, 2)?;
-                    if !r.null() {
-                        m.ecs = r.string()?;
-                    }
+                2 => {
+                    m.ecs = r.string()?;
                 }
                 _ => return None,
             }
@@ -44,60 +53,92 @@ impl ReadJson for crate::v1::ValueExport {
         let mut first = true;
         r.begin_object()?;
         while let Some(key) = r.key(&mut first)? {
-            match key {
-                b"ocsfEvent" | b"ocsf_event" => {
-                    r.mark(&mut seen, 0)?;
-                    if !r.null() {
-                        m.ocsf_event = Some(crate::v1::OcsfEvent::read_json(r)?);
-                    }
+            let index = match key.len() {
+                3 => match key {
+                    b"ecs" => 7,
+                    _ => return None,
+                },
+                6 => match key {
+                    b"ocsfId" => 2,
+                    _ => return None,
+                },
+                7 => match key {
+                    b"ocsf_id" => 2,
+                    _ => return None,
+                },
+                8 => match key {
+                    b"ecsEvent" => 1,
+                    _ => return None,
+                },
+                9 => match key {
+                    b"ocsfEvent" => 0,
+                    b"ecs_event" => 1,
+                    _ => return None,
+                },
+                10 => match key {
+                    b"ocsf_event" => 0,
+                    b"ocsfDetail" => 4,
+                    b"syslogCode" => 8,
+                    _ => return None,
+                },
+                11 => match key {
+                    b"ocsfCaption" => 3,
+                    b"ocsf_detail" => 4,
+                    b"syslog_code" => 8,
+                    _ => return None,
+                },
+                12 => match key {
+                    b"ocsf_caption" => 3,
+                    _ => return None,
+                },
+                16 => match key {
+                    b"otelSeverityText" => 6,
+                    _ => return None,
+                },
+                18 => match key {
+                    b"otelSeverityNumber" => 5,
+                    b"otel_severity_text" => 6,
+                    _ => return None,
+                },
+                20 => match key {
+                    b"otel_severity_number" => 5,
+                    _ => return None,
+                },
+                _ => return None,
+            };
+            r.mark(&mut seen, index)?;
+            // `null` is "not set" for every field of this schema (it has no
+            // `google.protobuf.Value`), and still counts as giving the key.
+            if r.null() {
+                continue;
+            }
+            match index {
+                0 => {
+                    m.ocsf_event = Some(crate::v1::OcsfEvent::read_json(r)?);
                 }
-                b"ecsEvent" | b"ecs_event" => {
-                    r.mark(&mut seen, 1)?;
-                    if !r.null() {
-                        m.ecs_event = Some(crate::v1::EcsEvent::read_json(r)?);
-                    }
+                1 => {
+                    m.ecs_event = Some(crate::v1::EcsEvent::read_json(r)?);
                 }
-                b"ocsfId" | b"ocsf_id" => {
-                    r.mark(&mut seen, 2)?;
-                    if !r.null() {
-                        m.ocsf_id = Some(r.int32()?);
-                    }
+                2 => {
+                    m.ocsf_id = Some(r.int32()?);
                 }
-                b"ocsfCaption" | b"ocsf_caption" => {
-                    r.mark(&mut seen, 3)?;
-                    if !r.null() {
-                        m.ocsf_caption = r.string()?;
-                    }
+                3 => {
+                    m.ocsf_caption = r.string()?;
                 }
-                b"ocsfDetail" | b"ocsf_detail" => {
-                    r.mark(&mut seen, 4)?;
-                    if !r.null() {
-                        m.ocsf_detail = r.string()?;
-                    }
+                4 => {
+                    m.ocsf_detail = r.string()?;
                 }
-                b"otelSeverityNumber" | b"otel_severity_number" => {
-                    r.mark(&mut seen, 5)?;
-                    if !r.null() {
-                        m.otel_severity_number = r.int32()?;
-                    }
+                5 => {
+                    m.otel_severity_number = r.int32()?;
                 }
-                b"otelSeverityText" | b"otel_severity_text" => {
-                    r.mark(&mut seen, 6)?;
-                    if !r.null() {
-                        m.otel_severity_text = r.string()?;
-                    }
+                6 => {
+                    m.otel_severity_text = r.string()?;
                 }
-                b"ecs" => {
-                    r.mark(&mut seen, 7)?;
-                    if !r.null() {
-                        m.ecs = r.string()?;
-                    }
+                7 => {
+                    m.ecs = r.string()?;
                 }
-                b"syslogCode" | b"syslog_code" => {
-                    r.mark(&mut seen, 8)?;
-                    if !r.null() {
-                        m.syslog_code = Some(r.int32()?);
-                    }
+                8 => {
+                    m.syslog_code = Some(r.int32()?);
                 }
                 _ => return None,
             }
@@ -113,49 +154,74 @@ impl ReadJson for crate::v1::OcsfEvent {
         let mut first = true;
         r.begin_object()?;
         while let Some(key) = r.key(&mut first)? {
-            match key {
-                b"classUid" | b"class_uid" => {
-                    r.mark(&mut seen, 0)?;
-                    if !r.null() {
-                        m.class_uid = r.int32()?;
+            let index = match key.len() {
+                5 => match key {
+                    b"place" => 4,
+                    _ => return None,
+                },
+                6 => match key {
+                    b"absent" => 5,
+                    _ => return None,
+                },
+                8 => match key {
+                    b"classUid" => 0,
+                    _ => return None,
+                },
+                9 => match key {
+                    b"class_uid" => 0,
+                    b"className" => 1,
+                    _ => return None,
+                },
+                10 => match key {
+                    b"class_name" => 1,
+                    b"activityId" => 2,
+                    _ => return None,
+                },
+                11 => match key {
+                    b"activity_id" => 2,
+                    _ => return None,
+                },
+                12 => match key {
+                    b"activityName" => 3,
+                    _ => return None,
+                },
+                13 => match key {
+                    b"activity_name" => 3,
+                    _ => return None,
+                },
+                _ => return None,
+            };
+            r.mark(&mut seen, index)?;
+            // `null` is "not set" for every field of this schema (it has no
+            // `google.protobuf.Value`), and still counts as giving the key.
+            if r.null() {
+                continue;
+            }
+            match index {
+                0 => {
+                    m.class_uid = r.int32()?;
+                }
+                1 => {
+                    m.class_name = r.string()?;
+                }
+                2 => {
+                    m.activity_id = r.int32()?;
+                }
+                3 => {
+                    m.activity_name = r.string()?;
+                }
+                4 => {
+                    r.begin_array()?;
+                    let mut first = true;
+                    while r.element(&mut first)? {
+                        m.place.push(crate::v1::OcsfPlacement::read_json(r)?);
                     }
                 }
-                b"className" | b"class_name" => {
-                    r.mark(&mut seen, 1)?;
-                    if !r.null() {
-                        m.class_name = r.string()?;
-                    }
-                }
-                b"activityId" | b"activity_id" => {
-                    r.mark(&mut seen, 2)?;
-                    if !r.null() {
-                        m.activity_id = r.int32()?;
-                    }
-                }
-                b"activityName" | b"activity_name" => {
-                    r.mark(&mut seen, 3)?;
-                    if !r.null() {
-                        m.activity_name = r.string()?;
-                    }
-                }
-                b"place" => {
-                    r.mark(&mut seen, 4)?;
-                    if !r.null() {
-                        r.begin_array()?;
-                        let mut first = true;
-                        while r.element(&mut first)? {
-                            m.place.push(crate::v1::OcsfPlacement::read_json(r)?);
-                        }
-                    }
-                }
-                b"absent" => {
-                    r.mark(&mut seen, 5)?;
-                    if !r.null() {
-                        r.begin_array()?;
-                        let mut first = true;
-                        while r.element(&mut first)? {
-                            m.absent.push(r.string()?);
-                        }
+                5 => {
+                    r.begin_array()?;
+                    let mut first = true;
+                    while r.element(&mut first)? {
+                        m.absent.push(r.string()?);
                     }
                 }
                 _ => return None,
@@ -172,30 +238,37 @@ impl ReadJson for crate::v1::OcsfPlacement {
         let mut first = true;
         r.begin_object()?;
         while let Some(key) = r.key(&mut first)? {
-            match key {
-                b"path" => {
-                    r.mark(&mut seen, 0)?;
-                    if !r.null() {
-                        m.path = r.string()?;
-                    }
+            let index = match key.len() {
+                4 => match key {
+                    b"path" => 0,
+                    b"copy" => 3,
+                    _ => return None,
+                },
+                5 => match key {
+                    b"field" => 1,
+                    b"value" => 2,
+                    _ => return None,
+                },
+                _ => return None,
+            };
+            r.mark(&mut seen, index)?;
+            // `null` is "not set" for every field of this schema (it has no
+            // `google.protobuf.Value`), and still counts as giving the key.
+            if r.null() {
+                continue;
+            }
+            match index {
+                0 => {
+                    m.path = r.string()?;
                 }
-                b"field" => {
-                    r.mark(&mut seen, 1)?;
-                    if !r.null() {
-                        m.field = r.string()?;
-                    }
+                1 => {
+                    m.field = r.string()?;
                 }
-                b"value" => {
-                    r.mark(&mut seen, 2)?;
-                    if !r.null() {
-                        m.value = r.string()?;
-                    }
+                2 => {
+                    m.value = r.string()?;
                 }
-                b"copy" => {
-                    r.mark(&mut seen, 3)?;
-                    if !r.null() {
-                        m.copy = r.boolean()?;
-                    }
+                3 => {
+                    m.copy = r.boolean()?;
                 }
                 _ => return None,
             }
@@ -211,31 +284,43 @@ impl ReadJson for crate::v1::EcsEvent {
         let mut first = true;
         r.begin_object()?;
         while let Some(key) = r.key(&mut first)? {
-            match key {
-                b"kind" => {
-                    r.mark(&mut seen, 0)?;
-                    if !r.null() {
-                        m.kind = r.string()?;
+            let index = match key.len() {
+                4 => match key {
+                    b"kind" => 0,
+                    _ => return None,
+                },
+                5 => match key {
+                    b"types" => 2,
+                    _ => return None,
+                },
+                10 => match key {
+                    b"categories" => 1,
+                    _ => return None,
+                },
+                _ => return None,
+            };
+            r.mark(&mut seen, index)?;
+            // `null` is "not set" for every field of this schema (it has no
+            // `google.protobuf.Value`), and still counts as giving the key.
+            if r.null() {
+                continue;
+            }
+            match index {
+                0 => {
+                    m.kind = r.string()?;
+                }
+                1 => {
+                    r.begin_array()?;
+                    let mut first = true;
+                    while r.element(&mut first)? {
+                        m.categories.push(r.string()?);
                     }
                 }
-                b"categories" => {
-                    r.mark(&mut seen, 1)?;
-                    if !r.null() {
-                        r.begin_array()?;
-                        let mut first = true;
-                        while r.element(&mut first)? {
-                            m.categories.push(r.string()?);
-                        }
-                    }
-                }
-                b"types" => {
-                    r.mark(&mut seen, 2)?;
-                    if !r.null() {
-                        r.begin_array()?;
-                        let mut first = true;
-                        while r.element(&mut first)? {
-                            m.types.push(r.string()?);
-                        }
+                2 => {
+                    r.begin_array()?;
+                    let mut first = true;
+                    while r.element(&mut first)? {
+                        m.types.push(r.string()?);
                     }
                 }
                 _ => return None,
@@ -252,28 +337,37 @@ impl ReadJson for crate::v1::FieldRules {
         let mut first = true;
         r.begin_object()?;
         while let Some(key) = r.key(&mut first)? {
-            match key {
-                b"rule" => {
-                    r.mark(&mut seen, 0)?;
-                    if !r.null() {
-                        r.begin_array()?;
-                        let mut first = true;
-                        while r.element(&mut first)? {
-                            m.rule.push(crate::v1::FieldRule::read_json(r)?);
-                        }
+            let index = match key.len() {
+                4 => match key {
+                    b"rule" => 0,
+                    b"scan" => 1,
+                    _ => return None,
+                },
+                7 => match key {
+                    b"payload" => 2,
+                    _ => return None,
+                },
+                _ => return None,
+            };
+            r.mark(&mut seen, index)?;
+            // `null` is "not set" for every field of this schema (it has no
+            // `google.protobuf.Value`), and still counts as giving the key.
+            if r.null() {
+                continue;
+            }
+            match index {
+                0 => {
+                    r.begin_array()?;
+                    let mut first = true;
+                    while r.element(&mut first)? {
+                        m.rule.push(crate::v1::FieldRule::read_json(r)?);
                     }
                 }
-                b"scan" => {
-                    r.mark(&mut seen, 1)?;
-                    if !r.null() {
-                        m.scan = Some(crate::v1::SensitiveDataScan::read_json(r)?);
-                    }
+                1 => {
+                    m.scan = Some(crate::v1::SensitiveDataScan::read_json(r)?);
                 }
-                b"payload" => {
-                    r.mark(&mut seen, 2)?;
-                    if !r.null() {
-                        m.payload = Some(crate::v1::PayloadEncoding::read_json(r)?);
-                    }
+                2 => {
+                    m.payload = Some(crate::v1::PayloadEncoding::read_json(r)?);
                 }
                 _ => return None,
             }
@@ -289,116 +383,132 @@ impl ReadJson for crate::v1::FieldRule {
         let mut first = true;
         r.begin_object()?;
         while let Some(key) = r.key(&mut first)? {
-            match key {
-                b"profiles" => {
-                    r.mark(&mut seen, 0)?;
-                    if !r.null() {
-                        r.begin_array()?;
-                        let mut first = true;
-                        while r.element(&mut first)? {
-                            m.profiles.push(r.enumeration(|name| crate::v1::Profile::from_str_name(name).map(|e| e as i32))?);
-                        }
+            let index = match key.len() {
+                3 => match key {
+                    b"why" => 3,
+                    b"gte" => 11,
+                    _ => return None,
+                },
+                5 => match key {
+                    b"level" => 1,
+                    _ => return None,
+                },
+                6 => match key {
+                    b"format" => 9,
+                    b"unique" => 14,
+                    _ => return None,
+                },
+                7 => match key {
+                    b"clauses" => 2,
+                    _ => return None,
+                },
+                8 => match key {
+                    b"profiles" => 0,
+                    b"required" => 4,
+                    b"minBytes" => 7,
+                    b"maxBytes" => 8,
+                    b"minItems" => 12,
+                    b"maxItems" => 13,
+                    _ => return None,
+                },
+                9 => match key {
+                    b"min_bytes" => 7,
+                    b"max_bytes" => 8,
+                    b"printable" => 10,
+                    b"min_items" => 12,
+                    b"max_items" => 13,
+                    _ => return None,
+                },
+                10 => match key {
+                    b"wellFormed" => 16,
+                    _ => return None,
+                },
+                11 => match key {
+                    b"definedOnly" => 6,
+                    b"well_formed" => 16,
+                    _ => return None,
+                },
+                12 => match key {
+                    b"defined_only" => 6,
+                    _ => return None,
+                },
+                14 => match key {
+                    b"notUnspecified" => 5,
+                    b"validTimestamp" => 15,
+                    _ => return None,
+                },
+                15 => match key {
+                    b"not_unspecified" => 5,
+                    b"valid_timestamp" => 15,
+                    _ => return None,
+                },
+                _ => return None,
+            };
+            r.mark(&mut seen, index)?;
+            // `null` is "not set" for every field of this schema (it has no
+            // `google.protobuf.Value`), and still counts as giving the key.
+            if r.null() {
+                continue;
+            }
+            match index {
+                0 => {
+                    r.begin_array()?;
+                    let mut first = true;
+                    while r.element(&mut first)? {
+                        m.profiles.push(r.enumeration(|name| crate::v1::Profile::from_str_name(name).map(|e| e as i32))?);
                     }
                 }
-                b"level" => {
-                    r.mark(&mut seen, 1)?;
-                    if !r.null() {
-                        m.level = r.enumeration(|name| crate::v1::RuleLevel::from_str_name(name).map(|e| e as i32))?;
+                1 => {
+                    m.level = r.enumeration(|name| crate::v1::RuleLevel::from_str_name(name).map(|e| e as i32))?;
+                }
+                2 => {
+                    r.begin_array()?;
+                    let mut first = true;
+                    while r.element(&mut first)? {
+                        m.clauses.push(r.string()?);
                     }
                 }
-                b"clauses" => {
-                    r.mark(&mut seen, 2)?;
-                    if !r.null() {
-                        r.begin_array()?;
-                        let mut first = true;
-                        while r.element(&mut first)? {
-                            m.clauses.push(r.string()?);
-                        }
-                    }
+                3 => {
+                    m.why = r.string()?;
                 }
-                b"why" => {
-                    r.mark(&mut seen, 3)?;
-                    if !r.null() {
-                        m.why = r.string()?;
-                    }
+                4 => {
+                    m.required = r.boolean()?;
                 }
-                b"required" => {
-                    r.mark(&mut seen, 4)?;
-                    if !r.null() {
-                        m.required = r.boolean()?;
-                    }
+                5 => {
+                    m.not_unspecified = r.boolean()?;
                 }
-                b"notUnspecified" | b"not_unspecified" => {
-                    r.mark(&mut seen, 5)?;
-                    if !r.null() {
-                        m.not_unspecified = r.boolean()?;
-                    }
+                6 => {
+                    m.defined_only = r.boolean()?;
                 }
-                b"definedOnly" | b"defined_only" => {
-                    r.mark(&mut seen, 6)?;
-                    if !r.null() {
-                        m.defined_only = r.boolean()?;
-                    }
+                7 => {
+                    m.min_bytes = Some(r.uint32()?);
                 }
-                b"minBytes" | b"min_bytes" => {
-                    r.mark(&mut seen, 7)?;
-                    if !r.null() {
-                        m.min_bytes = Some(r.uint32()?);
-                    }
+                8 => {
+                    m.max_bytes = Some(r.uint32()?);
                 }
-                b"maxBytes" | b"max_bytes" => {
-                    r.mark(&mut seen, 8)?;
-                    if !r.null() {
-                        m.max_bytes = Some(r.uint32()?);
-                    }
+                9 => {
+                    m.format = r.enumeration(|name| crate::v1::StringFormat::from_str_name(name).map(|e| e as i32))?;
                 }
-                b"format" => {
-                    r.mark(&mut seen, 9)?;
-                    if !r.null() {
-                        m.format = r.enumeration(|name| crate::v1::StringFormat::from_str_name(name).map(|e| e as i32))?;
-                    }
+                10 => {
+                    m.printable = r.boolean()?;
                 }
-                b"printable" => {
-                    r.mark(&mut seen, 10)?;
-                    if !r.null() {
-                        m.printable = r.boolean()?;
-                    }
+                11 => {
+                    m.gte = Some(r.int64()?);
                 }
-                b"gte" => {
-                    r.mark(&mut seen, 11)?;
-                    if !r.null() {
-                        m.gte = Some(r.int64()?);
-                    }
+                12 => {
+                    m.min_items = Some(r.uint32()?);
                 }
-                b"minItems" | b"min_items" => {
-                    r.mark(&mut seen, 12)?;
-                    if !r.null() {
-                        m.min_items = Some(r.uint32()?);
-                    }
+                13 => {
+                    m.max_items = Some(r.uint32()?);
                 }
-                b"maxItems" | b"max_items" => {
-                    r.mark(&mut seen, 13)?;
-                    if !r.null() {
-                        m.max_items = Some(r.uint32()?);
-                    }
+                14 => {
+                    m.unique = r.boolean()?;
                 }
-                b"unique" => {
-                    r.mark(&mut seen, 14)?;
-                    if !r.null() {
-                        m.unique = r.boolean()?;
-                    }
+                15 => {
+                    m.valid_timestamp = r.boolean()?;
                 }
-                b"validTimestamp" | b"valid_timestamp" => {
-                    r.mark(&mut seen, 15)?;
-                    if !r.null() {
-                        m.valid_timestamp = r.boolean()?;
-                    }
-                }
-                b"wellFormed" | b"well_formed" => {
-                    r.mark(&mut seen, 16)?;
-                    if !r.null() {
-                        m.well_formed = r.boolean()?;
-                    }
+                16 => {
+                    m.well_formed = r.boolean()?;
                 }
                 _ => return None,
             }
@@ -414,18 +524,37 @@ impl ReadJson for crate::v1::PayloadEncoding {
         let mut first = true;
         r.begin_object()?;
         while let Some(key) = r.key(&mut first)? {
-            match key {
-                b"formatField" | b"format_field" => {
-                    r.mark(&mut seen, 0)?;
-                    if !r.null() {
-                        m.format_field = r.string()?;
-                    }
+            let index = match key.len() {
+                8 => match key {
+                    b"maxDepth" => 1,
+                    _ => return None,
+                },
+                9 => match key {
+                    b"max_depth" => 1,
+                    _ => return None,
+                },
+                11 => match key {
+                    b"formatField" => 0,
+                    _ => return None,
+                },
+                12 => match key {
+                    b"format_field" => 0,
+                    _ => return None,
+                },
+                _ => return None,
+            };
+            r.mark(&mut seen, index)?;
+            // `null` is "not set" for every field of this schema (it has no
+            // `google.protobuf.Value`), and still counts as giving the key.
+            if r.null() {
+                continue;
+            }
+            match index {
+                0 => {
+                    m.format_field = r.string()?;
                 }
-                b"maxDepth" | b"max_depth" => {
-                    r.mark(&mut seen, 1)?;
-                    if !r.null() {
-                        m.max_depth = r.uint32()?;
-                    }
+                1 => {
+                    m.max_depth = r.uint32()?;
                 }
                 _ => return None,
             }
@@ -441,15 +570,25 @@ impl ReadJson for crate::v1::SensitiveDataScan {
         let mut first = true;
         r.begin_object()?;
         while let Some(key) = r.key(&mut first)? {
-            match key {
-                b"allow" => {
-                    r.mark(&mut seen, 0)?;
-                    if !r.null() {
-                        r.begin_array()?;
-                        let mut first = true;
-                        while r.element(&mut first)? {
-                            m.allow.push(r.enumeration(|name| crate::v1::SensitiveDataKind::from_str_name(name).map(|e| e as i32))?);
-                        }
+            let index = match key.len() {
+                5 => match key {
+                    b"allow" => 0,
+                    _ => return None,
+                },
+                _ => return None,
+            };
+            r.mark(&mut seen, index)?;
+            // `null` is "not set" for every field of this schema (it has no
+            // `google.protobuf.Value`), and still counts as giving the key.
+            if r.null() {
+                continue;
+            }
+            match index {
+                0 => {
+                    r.begin_array()?;
+                    let mut first = true;
+                    while r.element(&mut first)? {
+                        m.allow.push(r.enumeration(|name| crate::v1::SensitiveDataKind::from_str_name(name).map(|e| e as i32))?);
                     }
                 }
                 _ => return None,
@@ -466,25 +605,44 @@ impl ReadJson for crate::v1::MessageRules {
         let mut first = true;
         r.begin_object()?;
         while let Some(key) = r.key(&mut first)? {
-            match key {
-                b"crossField" | b"cross_field" => {
-                    r.mark(&mut seen, 0)?;
-                    if !r.null() {
-                        r.begin_array()?;
-                        let mut first = true;
-                        while r.element(&mut first)? {
-                            m.cross_field.push(crate::v1::CrossFieldRule::read_json(r)?);
-                        }
+            let index = match key.len() {
+                10 => match key {
+                    b"crossField" => 0,
+                    _ => return None,
+                },
+                11 => match key {
+                    b"cross_field" => 0,
+                    _ => return None,
+                },
+                13 => match key {
+                    b"sensitiveData" => 1,
+                    _ => return None,
+                },
+                14 => match key {
+                    b"sensitive_data" => 1,
+                    _ => return None,
+                },
+                _ => return None,
+            };
+            r.mark(&mut seen, index)?;
+            // `null` is "not set" for every field of this schema (it has no
+            // `google.protobuf.Value`), and still counts as giving the key.
+            if r.null() {
+                continue;
+            }
+            match index {
+                0 => {
+                    r.begin_array()?;
+                    let mut first = true;
+                    while r.element(&mut first)? {
+                        m.cross_field.push(crate::v1::CrossFieldRule::read_json(r)?);
                     }
                 }
-                b"sensitiveData" | b"sensitive_data" => {
-                    r.mark(&mut seen, 1)?;
-                    if !r.null() {
-                        r.begin_array()?;
-                        let mut first = true;
-                        while r.element(&mut first)? {
-                            m.sensitive_data.push(crate::v1::SensitiveDataRule::read_json(r)?);
-                        }
+                1 => {
+                    r.begin_array()?;
+                    let mut first = true;
+                    while r.element(&mut first)? {
+                        m.sensitive_data.push(crate::v1::SensitiveDataRule::read_json(r)?);
                     }
                 }
                 _ => return None,
@@ -501,69 +659,92 @@ impl ReadJson for crate::v1::CrossFieldRule {
         let mut first = true;
         r.begin_object()?;
         while let Some(key) = r.key(&mut first)? {
-            match key {
-                b"id" => {
-                    r.mark(&mut seen, 0)?;
-                    if !r.null() {
-                        m.id = r.string()?;
+            let index = match key.len() {
+                2 => match key {
+                    b"id" => 0,
+                    _ => return None,
+                },
+                3 => match key {
+                    b"why" => 4,
+                    _ => return None,
+                },
+                5 => match key {
+                    b"level" => 2,
+                    _ => return None,
+                },
+                7 => match key {
+                    b"clauses" => 3,
+                    _ => return None,
+                },
+                8 => match key {
+                    b"profiles" => 1,
+                    _ => return None,
+                },
+                9 => match key {
+                    b"whenField" => 5,
+                    _ => return None,
+                },
+                10 => match key {
+                    b"when_field" => 5,
+                    b"whenEnumIn" => 6,
+                    b"requireAny" => 7,
+                    _ => return None,
+                },
+                11 => match key {
+                    b"require_any" => 7,
+                    _ => return None,
+                },
+                12 => match key {
+                    b"when_enum_in" => 6,
+                    _ => return None,
+                },
+                _ => return None,
+            };
+            r.mark(&mut seen, index)?;
+            // `null` is "not set" for every field of this schema (it has no
+            // `google.protobuf.Value`), and still counts as giving the key.
+            if r.null() {
+                continue;
+            }
+            match index {
+                0 => {
+                    m.id = r.string()?;
+                }
+                1 => {
+                    r.begin_array()?;
+                    let mut first = true;
+                    while r.element(&mut first)? {
+                        m.profiles.push(r.enumeration(|name| crate::v1::Profile::from_str_name(name).map(|e| e as i32))?);
                     }
                 }
-                b"profiles" => {
-                    r.mark(&mut seen, 1)?;
-                    if !r.null() {
-                        r.begin_array()?;
-                        let mut first = true;
-                        while r.element(&mut first)? {
-                            m.profiles.push(r.enumeration(|name| crate::v1::Profile::from_str_name(name).map(|e| e as i32))?);
-                        }
+                2 => {
+                    m.level = r.enumeration(|name| crate::v1::RuleLevel::from_str_name(name).map(|e| e as i32))?;
+                }
+                3 => {
+                    r.begin_array()?;
+                    let mut first = true;
+                    while r.element(&mut first)? {
+                        m.clauses.push(r.string()?);
                     }
                 }
-                b"level" => {
-                    r.mark(&mut seen, 2)?;
-                    if !r.null() {
-                        m.level = r.enumeration(|name| crate::v1::RuleLevel::from_str_name(name).map(|e| e as i32))?;
+                4 => {
+                    m.why = r.string()?;
+                }
+                5 => {
+                    m.when_field = r.string()?;
+                }
+                6 => {
+                    r.begin_array()?;
+                    let mut first = true;
+                    while r.element(&mut first)? {
+                        m.when_enum_in.push(r.int32()?);
                     }
                 }
-                b"clauses" => {
-                    r.mark(&mut seen, 3)?;
-                    if !r.null() {
-                        r.begin_array()?;
-                        let mut first = true;
-                        while r.element(&mut first)? {
-                            m.clauses.push(r.string()?);
-                        }
-                    }
-                }
-                b"why" => {
-                    r.mark(&mut seen, 4)?;
-                    if !r.null() {
-                        m.why = r.string()?;
-                    }
-                }
-                b"whenField" | b"when_field" => {
-                    r.mark(&mut seen, 5)?;
-                    if !r.null() {
-                        m.when_field = r.string()?;
-                    }
-                }
-                b"whenEnumIn" | b"when_enum_in" => {
-                    r.mark(&mut seen, 6)?;
-                    if !r.null() {
-                        r.begin_array()?;
-                        let mut first = true;
-                        while r.element(&mut first)? {
-                            m.when_enum_in.push(r.int32()?);
-                        }
-                    }
-                }
-                b"requireAny" | b"require_any" => {
-                    r.mark(&mut seen, 7)?;
-                    if !r.null() {
-                        r.begin_array()?;
-                        let mut first = true;
-                        while r.element(&mut first)? {
-                            m.require_any.push(r.string()?);
-                        }
+                7 => {
+                    r.begin_array()?;
+                    let mut first = true;
+                    while r.element(&mut first)? {
+                        m.require_any.push(r.string()?);
                     }
                 }
                 _ => return None,
@@ -580,48 +761,59 @@ impl ReadJson for crate::v1::SensitiveDataRule {
         let mut first = true;
         r.begin_object()?;
         while let Some(key) = r.key(&mut first)? {
-            match key {
-                b"kinds" => {
-                    r.mark(&mut seen, 0)?;
-                    if !r.null() {
-                        r.begin_array()?;
-                        let mut first = true;
-                        while r.element(&mut first)? {
-                            m.kinds.push(r.enumeration(|name| crate::v1::SensitiveDataKind::from_str_name(name).map(|e| e as i32))?);
-                        }
+            let index = match key.len() {
+                3 => match key {
+                    b"why" => 4,
+                    _ => return None,
+                },
+                5 => match key {
+                    b"kinds" => 0,
+                    b"level" => 2,
+                    _ => return None,
+                },
+                7 => match key {
+                    b"clauses" => 3,
+                    _ => return None,
+                },
+                8 => match key {
+                    b"profiles" => 1,
+                    _ => return None,
+                },
+                _ => return None,
+            };
+            r.mark(&mut seen, index)?;
+            // `null` is "not set" for every field of this schema (it has no
+            // `google.protobuf.Value`), and still counts as giving the key.
+            if r.null() {
+                continue;
+            }
+            match index {
+                0 => {
+                    r.begin_array()?;
+                    let mut first = true;
+                    while r.element(&mut first)? {
+                        m.kinds.push(r.enumeration(|name| crate::v1::SensitiveDataKind::from_str_name(name).map(|e| e as i32))?);
                     }
                 }
-                b"profiles" => {
-                    r.mark(&mut seen, 1)?;
-                    if !r.null() {
-                        r.begin_array()?;
-                        let mut first = true;
-                        while r.element(&mut first)? {
-                            m.profiles.push(r.enumeration(|name| crate::v1::Profile::from_str_name(name).map(|e| e as i32))?);
-                        }
+                1 => {
+                    r.begin_array()?;
+                    let mut first = true;
+                    while r.element(&mut first)? {
+                        m.profiles.push(r.enumeration(|name| crate::v1::Profile::from_str_name(name).map(|e| e as i32))?);
                     }
                 }
-                b"level" => {
-                    r.mark(&mut seen, 2)?;
-                    if !r.null() {
-                        m.level = r.enumeration(|name| crate::v1::RuleLevel::from_str_name(name).map(|e| e as i32))?;
+                2 => {
+                    m.level = r.enumeration(|name| crate::v1::RuleLevel::from_str_name(name).map(|e| e as i32))?;
+                }
+                3 => {
+                    r.begin_array()?;
+                    let mut first = true;
+                    while r.element(&mut first)? {
+                        m.clauses.push(r.string()?);
                     }
                 }
-                b"clauses" => {
-                    r.mark(&mut seen, 3)?;
-                    if !r.null() {
-                        r.begin_array()?;
-                        let mut first = true;
-                        while r.element(&mut first)? {
-                            m.clauses.push(r.string()?);
-                        }
-                    }
-                }
-                b"why" => {
-                    r.mark(&mut seen, 4)?;
-                    if !r.null() {
-                        m.why = r.string()?;
-                    }
+                4 => {
+                    m.why = r.string()?;
                 }
                 _ => return None,
             }
@@ -637,200 +829,207 @@ impl ReadJson for crate::v1::LogEntry {
         let mut first = true;
         r.begin_object()?;
         while let Some(key) = r.key(&mut first)? {
-            match key {
-                b"eventType" | b"event_type" => {
-                    r.mark(&mut seen, 0)?;
-                    if !r.null() {
-                        m.event_type = r.enumeration(|name| crate::v1::EventType::from_str_name(name).map(|e| e as i32))?;
+            let index = match key.len() {
+                3 => match key {
+                    b"mcp" => 29,
+                    _ => return None,
+                },
+                4 => match key {
+                    b"time" => 11,
+                    b"host" => 16,
+                    _ => return None,
+                },
+                5 => match key {
+                    b"genai" => 28,
+                    _ => return None,
+                },
+                6 => match key {
+                    b"spanId" => 19,
+                    _ => return None,
+                },
+                7 => match key {
+                    b"outcome" => 1,
+                    b"actorId" => 3,
+                    b"message" => 7,
+                    b"payload" => 8,
+                    b"eventId" => 12,
+                    b"traceId" => 18,
+                    b"span_id" => 19,
+                    _ => return None,
+                },
+                8 => match key {
+                    b"severity" => 2,
+                    b"actor_id" => 3,
+                    b"resource" => 6,
+                    b"event_id" => 12,
+                    b"sourceIp" => 15,
+                    b"trace_id" => 18,
+                    b"producer" => 26,
+                    _ => return None,
+                },
+                9 => match key {
+                    b"eventType" => 0,
+                    b"component" => 4,
+                    b"actorType" => 13,
+                    b"source_ip" => 15,
+                    b"userAgent" => 17,
+                    b"sessionId" => 21,
+                    b"requestId" => 22,
+                    b"errorCode" => 24,
+                    _ => return None,
+                },
+                10 => match key {
+                    b"event_type" => 0,
+                    b"policyTags" => 9,
+                    b"actor_type" => 13,
+                    b"user_agent" => 17,
+                    b"session_id" => 21,
+                    b"request_id" => 22,
+                    b"durationMs" => 23,
+                    b"error_code" => 24,
+                    _ => return None,
+                },
+                11 => match key {
+                    b"environment" => 5,
+                    b"policy_tags" => 9,
+                    b"sensitivity" => 10,
+                    b"duration_ms" => 23,
+                    _ => return None,
+                },
+                12 => match key {
+                    b"parentSpanId" => 20,
+                    b"errorMessage" => 25,
+                    _ => return None,
+                },
+                13 => match key {
+                    b"error_message" => 25,
+                    b"schemaVersion" => 27,
+                    b"payloadFormat" => 30,
+                    _ => return None,
+                },
+                14 => match key {
+                    b"parent_span_id" => 20,
+                    b"schema_version" => 27,
+                    b"payload_format" => 30,
+                    _ => return None,
+                },
+                15 => match key {
+                    b"delegationChain" => 14,
+                    _ => return None,
+                },
+                16 => match key {
+                    b"delegation_chain" => 14,
+                    _ => return None,
+                },
+                _ => return None,
+            };
+            r.mark(&mut seen, index)?;
+            // `null` is "not set" for every field of this schema (it has no
+            // `google.protobuf.Value`), and still counts as giving the key.
+            if r.null() {
+                continue;
+            }
+            match index {
+                0 => {
+                    m.event_type = r.enumeration(|name| crate::v1::EventType::from_str_name(name).map(|e| e as i32))?;
+                }
+                1 => {
+                    m.outcome = r.enumeration(|name| crate::v1::Outcome::from_str_name(name).map(|e| e as i32))?;
+                }
+                2 => {
+                    m.severity = r.enumeration(|name| crate::v1::Severity::from_str_name(name).map(|e| e as i32))?;
+                }
+                3 => {
+                    m.actor_id = r.string()?;
+                }
+                4 => {
+                    m.component = r.string()?;
+                }
+                5 => {
+                    m.environment = r.string()?;
+                }
+                6 => {
+                    m.resource = r.string()?;
+                }
+                7 => {
+                    m.message = r.string()?;
+                }
+                8 => {
+                    m.payload = r.bytes_value()?;
+                }
+                9 => {
+                    r.begin_array()?;
+                    let mut first = true;
+                    while r.element(&mut first)? {
+                        m.policy_tags.push(r.string()?);
                     }
                 }
-                b"outcome" => {
-                    r.mark(&mut seen, 1)?;
-                    if !r.null() {
-                        m.outcome = r.enumeration(|name| crate::v1::Outcome::from_str_name(name).map(|e| e as i32))?;
+                10 => {
+                    m.sensitivity = r.enumeration(|name| crate::v1::Sensitivity::from_str_name(name).map(|e| e as i32))?;
+                }
+                11 => {
+                    m.time = Some(r.timestamp()?);
+                }
+                12 => {
+                    m.event_id = r.string()?;
+                }
+                13 => {
+                    m.actor_type = r.enumeration(|name| crate::v1::ActorType::from_str_name(name).map(|e| e as i32))?;
+                }
+                14 => {
+                    r.begin_array()?;
+                    let mut first = true;
+                    while r.element(&mut first)? {
+                        m.delegation_chain.push(crate::v1::DelegationLink::read_json(r)?);
                     }
                 }
-                b"severity" => {
-                    r.mark(&mut seen, 2)?;
-                    if !r.null() {
-                        m.severity = r.enumeration(|name| crate::v1::Severity::from_str_name(name).map(|e| e as i32))?;
-                    }
+                15 => {
+                    m.source_ip = r.string()?;
                 }
-                b"actorId" | b"actor_id" => {
-                    r.mark(&mut seen, 3)?;
-                    if !r.null() {
-                        m.actor_id = r.string()?;
-                    }
+                16 => {
+                    m.host = r.string()?;
                 }
-                b"component" => {
-                    r.mark(&mut seen, 4)?;
-                    if !r.null() {
-                        m.component = r.string()?;
-                    }
+                17 => {
+                    m.user_agent = r.string()?;
                 }
-                b"environment" => {
-                    r.mark(&mut seen, 5)?;
-                    if !r.null() {
-                        m.environment = r.string()?;
-                    }
+                18 => {
+                    m.trace_id = r.string()?;
                 }
-                b"resource" => {
-                    r.mark(&mut seen, 6)?;
-                    if !r.null() {
-                        m.resource = r.string()?;
-                    }
+                19 => {
+                    m.span_id = r.string()?;
                 }
-                b"message" => {
-                    r.mark(&mut seen, 7)?;
-                    if !r.null() {
-                        m.message = r.string()?;
-                    }
+                20 => {
+                    m.parent_span_id = r.string()?;
                 }
-                b"payload" => {
-                    r.mark(&mut seen, 8)?;
-                    if !r.null() {
-                        m.payload = r.bytes_value()?;
-                    }
+                21 => {
+                    m.session_id = r.string()?;
                 }
-                b"policyTags" | b"policy_tags" => {
-                    r.mark(&mut seen, 9)?;
-                    if !r.null() {
-                        r.begin_array()?;
-                        let mut first = true;
-                        while r.element(&mut first)? {
-                            m.policy_tags.push(r.string()?);
-                        }
-                    }
+                22 => {
+                    m.request_id = r.string()?;
                 }
-                b"sensitivity" => {
-                    r.mark(&mut seen, 10)?;
-                    if !r.null() {
-                        m.sensitivity = r.enumeration(|name| crate::v1::Sensitivity::from_str_name(name).map(|e| e as i32))?;
-                    }
+                23 => {
+                    m.duration_ms = r.int64()?;
                 }
-                b"time" => {
-                    r.mark(&mut seen, 11)?;
-                    if !r.null() {
-                        m.time = Some(r.timestamp()?);
-                    }
+                24 => {
+                    m.error_code = r.string()?;
                 }
-                b"eventId" | b"event_id" => {
-                    r.mark(&mut seen, 12)?;
-                    if !r.null() {
-                        m.event_id = r.string()?;
-                    }
+                25 => {
+                    m.error_message = r.string()?;
                 }
-                b"actorType" | b"actor_type" => {
-                    r.mark(&mut seen, 13)?;
-                    if !r.null() {
-                        m.actor_type = r.enumeration(|name| crate::v1::ActorType::from_str_name(name).map(|e| e as i32))?;
-                    }
+                26 => {
+                    m.producer = Some(crate::v1::Producer::read_json(r)?);
                 }
-                b"delegationChain" | b"delegation_chain" => {
-                    r.mark(&mut seen, 14)?;
-                    if !r.null() {
-                        r.begin_array()?;
-                        let mut first = true;
-                        while r.element(&mut first)? {
-                            m.delegation_chain.push(crate::v1::DelegationLink::read_json(r)?);
-                        }
-                    }
+                27 => {
+                    m.schema_version = r.string()?;
                 }
-                b"sourceIp" | b"source_ip" => {
-                    r.mark(&mut seen, 15)?;
-                    if !r.null() {
-                        m.source_ip = r.string()?;
-                    }
+                28 => {
+                    m.genai = Some(crate::v1::GenAiPayload::read_json(r)?);
                 }
-                b"host" => {
-                    r.mark(&mut seen, 16)?;
-                    if !r.null() {
-                        m.host = r.string()?;
-                    }
+                29 => {
+                    m.mcp = Some(crate::v1::McpPayload::read_json(r)?);
                 }
-                b"userAgent" | b"user_agent" => {
-                    r.mark(&mut seen, 17)?;
-                    if !r.null() {
-                        m.user_agent = r.string()?;
-                    }
-                }
-                b"traceId" | b"trace_id" => {
-                    r.mark(&mut seen, 18)?;
-                    if !r.null() {
-                        m.trace_id = r.string()?;
-                    }
-                }
-                b"spanId" | b"span_id" => {
-                    r.mark(&mut seen, 19)?;
-                    if !r.null() {
-                        m.span_id = r.string()?;
-                    }
-                }
-                b"parentSpanId" | b"parent_span_id" => {
-                    r.mark(&mut seen, 20)?;
-                    if !r.null() {
-                        m.parent_span_id = r.string()?;
-                    }
-                }
-                b"sessionId" | b"session_id" => {
-                    r.mark(&mut seen, 21)?;
-                    if !r.null() {
-                        m.session_id = r.string()?;
-                    }
-                }
-                b"requestId" | b"request_id" => {
-                    r.mark(&mut seen, 22)?;
-                    if !r.null() {
-                        m.request_id = r.string()?;
-                    }
-                }
-                b"durationMs" | b"duration_ms" => {
-                    r.mark(&mut seen, 23)?;
-                    if !r.null() {
-                        m.duration_ms = r.int64()?;
-                    }
-                }
-                b"errorCode" | b"error_code" => {
-                    r.mark(&mut seen, 24)?;
-                    if !r.null() {
-                        m.error_code = r.string()?;
-                    }
-                }
-                b"errorMessage" | b"error_message" => {
-                    r.mark(&mut seen, 25)?;
-                    if !r.null() {
-                        m.error_message = r.string()?;
-                    }
-                }
-                b"producer" => {
-                    r.mark(&mut seen, 26)?;
-                    if !r.null() {
-                        m.producer = Some(crate::v1::Producer::read_json(r)?);
-                    }
-                }
-                b"schemaVersion" | b"schema_version" => {
-                    r.mark(&mut seen, 27)?;
-                    if !r.null() {
-                        m.schema_version = r.string()?;
-                    }
-                }
-                b"genai" => {
-                    r.mark(&mut seen, 28)?;
-                    if !r.null() {
-                        m.genai = Some(crate::v1::GenAiPayload::read_json(r)?);
-                    }
-                }
-                b"mcp" => {
-                    r.mark(&mut seen, 29)?;
-                    if !r.null() {
-                        m.mcp = Some(crate::v1::McpPayload::read_json(r)?);
-                    }
-                }
-                b"payloadFormat" | b"payload_format" => {
-                    r.mark(&mut seen, 30)?;
-                    if !r.null() {
-                        m.payload_format = r.enumeration(|name| crate::v1::PayloadFormat::from_str_name(name).map(|e| e as i32))?;
-                    }
+                30 => {
+                    m.payload_format = r.enumeration(|name| crate::v1::PayloadFormat::from_str_name(name).map(|e| e as i32))?;
                 }
                 _ => return None,
             }
@@ -846,34 +1045,52 @@ impl ReadJson for crate::v1::DelegationLink {
         let mut first = true;
         r.begin_object()?;
         while let Some(key) = r.key(&mut first)? {
-            match key {
-                b"actorId" | b"actor_id" => {
-                    r.mark(&mut seen, 0)?;
-                    if !r.null() {
-                        m.actor_id = r.string()?;
+            let index = match key.len() {
+                6 => match key {
+                    b"scopes" => 2,
+                    b"reason" => 3,
+                    _ => return None,
+                },
+                7 => match key {
+                    b"actorId" => 0,
+                    _ => return None,
+                },
+                8 => match key {
+                    b"actor_id" => 0,
+                    _ => return None,
+                },
+                9 => match key {
+                    b"actorType" => 1,
+                    _ => return None,
+                },
+                10 => match key {
+                    b"actor_type" => 1,
+                    _ => return None,
+                },
+                _ => return None,
+            };
+            r.mark(&mut seen, index)?;
+            // `null` is "not set" for every field of this schema (it has no
+            // `google.protobuf.Value`), and still counts as giving the key.
+            if r.null() {
+                continue;
+            }
+            match index {
+                0 => {
+                    m.actor_id = r.string()?;
+                }
+                1 => {
+                    m.actor_type = r.enumeration(|name| crate::v1::ActorType::from_str_name(name).map(|e| e as i32))?;
+                }
+                2 => {
+                    r.begin_array()?;
+                    let mut first = true;
+                    while r.element(&mut first)? {
+                        m.scopes.push(r.string()?);
                     }
                 }
-                b"actorType" | b"actor_type" => {
-                    r.mark(&mut seen, 1)?;
-                    if !r.null() {
-                        m.actor_type = r.enumeration(|name| crate::v1::ActorType::from_str_name(name).map(|e| e as i32))?;
-                    }
-                }
-                b"scopes" => {
-                    r.mark(&mut seen, 2)?;
-                    if !r.null() {
-                        r.begin_array()?;
-                        let mut first = true;
-                        while r.element(&mut first)? {
-                            m.scopes.push(r.string()?);
-                        }
-                    }
-                }
-                b"reason" => {
-                    r.mark(&mut seen, 3)?;
-                    if !r.null() {
-                        m.reason = r.string()?;
-                    }
+                3 => {
+                    m.reason = r.string()?;
                 }
                 _ => return None,
             }
@@ -889,18 +1106,29 @@ impl ReadJson for crate::v1::Producer {
         let mut first = true;
         r.begin_object()?;
         while let Some(key) = r.key(&mut first)? {
-            match key {
-                b"name" => {
-                    r.mark(&mut seen, 0)?;
-                    if !r.null() {
-                        m.name = r.string()?;
-                    }
+            let index = match key.len() {
+                4 => match key {
+                    b"name" => 0,
+                    _ => return None,
+                },
+                7 => match key {
+                    b"version" => 1,
+                    _ => return None,
+                },
+                _ => return None,
+            };
+            r.mark(&mut seen, index)?;
+            // `null` is "not set" for every field of this schema (it has no
+            // `google.protobuf.Value`), and still counts as giving the key.
+            if r.null() {
+                continue;
+            }
+            match index {
+                0 => {
+                    m.name = r.string()?;
                 }
-                b"version" => {
-                    r.mark(&mut seen, 1)?;
-                    if !r.null() {
-                        m.version = r.string()?;
-                    }
+                1 => {
+                    m.version = r.string()?;
                 }
                 _ => return None,
             }
@@ -916,118 +1144,141 @@ impl ReadJson for crate::v1::GenAiPayload {
         let mut first = true;
         r.begin_object()?;
         while let Some(key) = r.key(&mut first)? {
-            match key {
-                b"operationName" | b"operation_name" => {
-                    r.mark(&mut seen, 0)?;
-                    if !r.null() {
-                        m.operation_name = r.string()?;
+            let index = match key.len() {
+                4 => match key {
+                    b"topP" => 9,
+                    _ => return None,
+                },
+                5 => match key {
+                    b"top_p" => 9,
+                    _ => return None,
+                },
+                7 => match key {
+                    b"agentId" => 12,
+                    _ => return None,
+                },
+                8 => match key {
+                    b"agent_id" => 12,
+                    b"toolName" => 14,
+                    b"toolType" => 16,
+                    _ => return None,
+                },
+                9 => match key {
+                    b"maxTokens" => 10,
+                    b"agentName" => 13,
+                    b"tool_name" => 14,
+                    b"tool_type" => 16,
+                    _ => return None,
+                },
+                10 => match key {
+                    b"responseId" => 4,
+                    b"max_tokens" => 10,
+                    b"agent_name" => 13,
+                    b"toolCallId" => 15,
+                    _ => return None,
+                },
+                11 => match key {
+                    b"response_id" => 4,
+                    b"inputTokens" => 5,
+                    b"temperature" => 8,
+                    _ => return None,
+                },
+                12 => match key {
+                    b"providerName" => 1,
+                    b"requestModel" => 2,
+                    b"input_tokens" => 5,
+                    b"outputTokens" => 6,
+                    b"tool_call_id" => 15,
+                    b"dataSourceId" => 17,
+                    _ => return None,
+                },
+                13 => match key {
+                    b"operationName" => 0,
+                    b"provider_name" => 1,
+                    b"request_model" => 2,
+                    b"responseModel" => 3,
+                    b"output_tokens" => 6,
+                    b"finishReasons" => 7,
+                    _ => return None,
+                },
+                14 => match key {
+                    b"operation_name" => 0,
+                    b"response_model" => 3,
+                    b"finish_reasons" => 7,
+                    b"conversationId" => 11,
+                    b"data_source_id" => 17,
+                    _ => return None,
+                },
+                15 => match key {
+                    b"conversation_id" => 11,
+                    _ => return None,
+                },
+                _ => return None,
+            };
+            r.mark(&mut seen, index)?;
+            // `null` is "not set" for every field of this schema (it has no
+            // `google.protobuf.Value`), and still counts as giving the key.
+            if r.null() {
+                continue;
+            }
+            match index {
+                0 => {
+                    m.operation_name = r.string()?;
+                }
+                1 => {
+                    m.provider_name = r.string()?;
+                }
+                2 => {
+                    m.request_model = r.string()?;
+                }
+                3 => {
+                    m.response_model = r.string()?;
+                }
+                4 => {
+                    m.response_id = r.string()?;
+                }
+                5 => {
+                    m.input_tokens = r.int64()?;
+                }
+                6 => {
+                    m.output_tokens = r.int64()?;
+                }
+                7 => {
+                    r.begin_array()?;
+                    let mut first = true;
+                    while r.element(&mut first)? {
+                        m.finish_reasons.push(r.string()?);
                     }
                 }
-                b"providerName" | b"provider_name" => {
-                    r.mark(&mut seen, 1)?;
-                    if !r.null() {
-                        m.provider_name = r.string()?;
-                    }
+                8 => {
+                    m.temperature = Some(r.double()?);
                 }
-                b"requestModel" | b"request_model" => {
-                    r.mark(&mut seen, 2)?;
-                    if !r.null() {
-                        m.request_model = r.string()?;
-                    }
+                9 => {
+                    m.top_p = Some(r.double()?);
                 }
-                b"responseModel" | b"response_model" => {
-                    r.mark(&mut seen, 3)?;
-                    if !r.null() {
-                        m.response_model = r.string()?;
-                    }
+                10 => {
+                    m.max_tokens = Some(r.int64()?);
                 }
-                b"responseId" | b"response_id" => {
-                    r.mark(&mut seen, 4)?;
-                    if !r.null() {
-                        m.response_id = r.string()?;
-                    }
+                11 => {
+                    m.conversation_id = r.string()?;
                 }
-                b"inputTokens" | b"input_tokens" => {
-                    r.mark(&mut seen, 5)?;
-                    if !r.null() {
-                        m.input_tokens = r.int64()?;
-                    }
+                12 => {
+                    m.agent_id = r.string()?;
                 }
-                b"outputTokens" | b"output_tokens" => {
-                    r.mark(&mut seen, 6)?;
-                    if !r.null() {
-                        m.output_tokens = r.int64()?;
-                    }
+                13 => {
+                    m.agent_name = r.string()?;
                 }
-                b"finishReasons" | b"finish_reasons" => {
-                    r.mark(&mut seen, 7)?;
-                    if !r.null() {
-                        r.begin_array()?;
-                        let mut first = true;
-                        while r.element(&mut first)? {
-                            m.finish_reasons.push(r.string()?);
-                        }
-                    }
+                14 => {
+                    m.tool_name = r.string()?;
                 }
-                b"temperature" => {
-                    r.mark(&mut seen, 8)?;
-                    if !r.null() {
-                        m.temperature = Some(r.double()?);
-                    }
+                15 => {
+                    m.tool_call_id = r.string()?;
                 }
-                b"topP" | b"top_p" => {
-                    r.mark(&mut seen, 9)?;
-                    if !r.null() {
-                        m.top_p = Some(r.double()?);
-                    }
+                16 => {
+                    m.tool_type = r.string()?;
                 }
-                b"maxTokens" | b"max_tokens" => {
-                    r.mark(&mut seen, 10)?;
-                    if !r.null() {
-                        m.max_tokens = Some(r.int64()?);
-                    }
-                }
-                b"conversationId" | b"conversation_id" => {
-                    r.mark(&mut seen, 11)?;
-                    if !r.null() {
-                        m.conversation_id = r.string()?;
-                    }
-                }
-                b"agentId" | b"agent_id" => {
-                    r.mark(&mut seen, 12)?;
-                    if !r.null() {
-                        m.agent_id = r.string()?;
-                    }
-                }
-                b"agentName" | b"agent_name" => {
-                    r.mark(&mut seen, 13)?;
-                    if !r.null() {
-                        m.agent_name = r.string()?;
-                    }
-                }
-                b"toolName" | b"tool_name" => {
-                    r.mark(&mut seen, 14)?;
-                    if !r.null() {
-                        m.tool_name = r.string()?;
-                    }
-                }
-                b"toolCallId" | b"tool_call_id" => {
-                    r.mark(&mut seen, 15)?;
-                    if !r.null() {
-                        m.tool_call_id = r.string()?;
-                    }
-                }
-                b"toolType" | b"tool_type" => {
-                    r.mark(&mut seen, 16)?;
-                    if !r.null() {
-                        m.tool_type = r.string()?;
-                    }
-                }
-                b"dataSourceId" | b"data_source_id" => {
-                    r.mark(&mut seen, 17)?;
-                    if !r.null() {
-                        m.data_source_id = r.string()?;
-                    }
+                17 => {
+                    m.data_source_id = r.string()?;
                 }
                 _ => return None,
             }
@@ -1043,84 +1294,109 @@ impl ReadJson for crate::v1::McpPayload {
         let mut first = true;
         r.begin_object()?;
         while let Some(key) = r.key(&mut first)? {
-            match key {
-                b"methodName" | b"method_name" => {
-                    r.mark(&mut seen, 0)?;
-                    if !r.null() {
-                        m.method_name = r.string()?;
-                    }
+            let index = match key.len() {
+                8 => match key {
+                    b"toolName" => 4,
+                    _ => return None,
+                },
+                9 => match key {
+                    b"sessionId" => 2,
+                    b"requestId" => 3,
+                    b"tool_name" => 4,
+                    b"transport" => 7,
+                    _ => return None,
+                },
+                10 => match key {
+                    b"methodName" => 0,
+                    b"session_id" => 2,
+                    b"request_id" => 3,
+                    b"promptName" => 5,
+                    b"clientName" => 8,
+                    b"serverName" => 10,
+                    _ => return None,
+                },
+                11 => match key {
+                    b"method_name" => 0,
+                    b"prompt_name" => 5,
+                    b"resourceUri" => 6,
+                    b"client_name" => 8,
+                    b"server_name" => 10,
+                    _ => return None,
+                },
+                12 => match key {
+                    b"resource_uri" => 6,
+                    _ => return None,
+                },
+                13 => match key {
+                    b"clientVersion" => 9,
+                    b"serverVersion" => 11,
+                    _ => return None,
+                },
+                14 => match key {
+                    b"client_version" => 9,
+                    b"server_version" => 11,
+                    _ => return None,
+                },
+                15 => match key {
+                    b"protocolVersion" => 1,
+                    _ => return None,
+                },
+                16 => match key {
+                    b"protocol_version" => 1,
+                    b"jsonrpcErrorCode" => 12,
+                    _ => return None,
+                },
+                18 => match key {
+                    b"jsonrpc_error_code" => 12,
+                    _ => return None,
+                },
+                _ => return None,
+            };
+            r.mark(&mut seen, index)?;
+            // `null` is "not set" for every field of this schema (it has no
+            // `google.protobuf.Value`), and still counts as giving the key.
+            if r.null() {
+                continue;
+            }
+            match index {
+                0 => {
+                    m.method_name = r.string()?;
                 }
-                b"protocolVersion" | b"protocol_version" => {
-                    r.mark(&mut seen, 1)?;
-                    if !r.null() {
-                        m.protocol_version = r.string()?;
-                    }
+                1 => {
+                    m.protocol_version = r.string()?;
                 }
-                b"sessionId" | b"session_id" => {
-                    r.mark(&mut seen, 2)?;
-                    if !r.null() {
-                        m.session_id = r.string()?;
-                    }
+                2 => {
+                    m.session_id = r.string()?;
                 }
-                b"requestId" | b"request_id" => {
-                    r.mark(&mut seen, 3)?;
-                    if !r.null() {
-                        m.request_id = r.string()?;
-                    }
+                3 => {
+                    m.request_id = r.string()?;
                 }
-                b"toolName" | b"tool_name" => {
-                    r.mark(&mut seen, 4)?;
-                    if !r.null() {
-                        m.tool_name = r.string()?;
-                    }
+                4 => {
+                    m.tool_name = r.string()?;
                 }
-                b"promptName" | b"prompt_name" => {
-                    r.mark(&mut seen, 5)?;
-                    if !r.null() {
-                        m.prompt_name = r.string()?;
-                    }
+                5 => {
+                    m.prompt_name = r.string()?;
                 }
-                b"resourceUri" | b"resource_uri" => {
-                    r.mark(&mut seen, 6)?;
-                    if !r.null() {
-                        m.resource_uri = r.string()?;
-                    }
+                6 => {
+                    m.resource_uri = r.string()?;
                 }
-                b"transport" => {
-                    r.mark(&mut seen, 7)?;
-                    if !r.null() {
-                        m.transport = r.string()?;
-                    }
+                7 => {
+                    m.transport = r.string()?;
                 }
-                b"clientName" | b"client_name" => {
-                    r.mark(&mut seen, 8)?;
-                    if !r.null() {
-                        m.client_name = r.string()?;
-                    }
+                8 => {
+                    m.client_name = r.string()?;
                 }
-                b"clientVersion" | b"client_version" => {
-                    r.mark(&mut seen, 9)?;
-                    if !r.null() {
-                        m.client_version = r.string()?;
-                    }
+                9 => {
+                    m.client_version = r.string()?;
                 }
-                b"serverName" | b"server_name" => {
-                    r.mark(&mut seen, 10)?;
-                    if !r.null() {
-                        m.server_name = r.string()?;
-                    }
+                10 => {
+                    m.server_name = r.string()?;
                 }
-                b"serverVersion" | b"server_version" => {
-                    r.mark(&mut seen, 11)?;
-                    if !r.null() {
-                        m.server_version = r.string()?;
-                    }
+                11 => {
+                    m.server_version = r.string()?;
                 }
-                b"jsonrpcErrorCode" | b"jsonrpc_error_code" => {
-                    r.mark(&mut seen, 12)?;
-                    if !r.null() {
-                        m.jsonrpc_error_code = Some(r.int32()?);
-                    }
+                12 => {
+                    m.jsonrpc_error_code = Some(r.int32()?);
                 }
                 _ => return None,
             }
@@ -1136,39 +1412,48 @@ impl ReadJson for crate::v1::Violation {
         let mut first = true;
         r.begin_object()?;
         while let Some(key) = r.key(&mut first)? {
-            match key {
-                b"field" => {
-                    r.mark(&mut seen, 0)?;
-                    if !r.null() {
-                        m.field = r.string()?;
-                    }
+            let index = match key.len() {
+                5 => match key {
+                    b"field" => 0,
+                    b"level" => 3,
+                    _ => return None,
+                },
+                6 => match key {
+                    b"ruleId" => 1,
+                    _ => return None,
+                },
+                7 => match key {
+                    b"rule_id" => 1,
+                    b"message" => 2,
+                    b"clauses" => 4,
+                    _ => return None,
+                },
+                _ => return None,
+            };
+            r.mark(&mut seen, index)?;
+            // `null` is "not set" for every field of this schema (it has no
+            // `google.protobuf.Value`), and still counts as giving the key.
+            if r.null() {
+                continue;
+            }
+            match index {
+                0 => {
+                    m.field = r.string()?;
                 }
-                b"ruleId" | b"rule_id" => {
-                    r.mark(&mut seen, 1)?;
-                    if !r.null() {
-                        m.rule_id = r.string()?;
-                    }
+                1 => {
+                    m.rule_id = r.string()?;
                 }
-                b"message" => {
-                    r.mark(&mut seen, 2)?;
-                    if !r.null() {
-                        m.message = r.string()?;
-                    }
+                2 => {
+                    m.message = r.string()?;
                 }
-                b"level" => {
-                    r.mark(&mut seen, 3)?;
-                    if !r.null() {
-                        m.level = r.string()?;
-                    }
+                3 => {
+                    m.level = r.string()?;
                 }
-                b"clauses" => {
-                    r.mark(&mut seen, 4)?;
-                    if !r.null() {
-                        r.begin_array()?;
-                        let mut first = true;
-                        while r.element(&mut first)? {
-                            m.clauses.push(r.string()?);
-                        }
+                4 => {
+                    r.begin_array()?;
+                    let mut first = true;
+                    while r.element(&mut first)? {
+                        m.clauses.push(r.string()?);
                     }
                 }
                 _ => return None,
@@ -1185,36 +1470,47 @@ impl ReadJson for crate::v1::Finding {
         let mut first = true;
         r.begin_object()?;
         while let Some(key) = r.key(&mut first)? {
-            match key {
-                b"kind" => {
-                    r.mark(&mut seen, 0)?;
-                    if !r.null() {
-                        m.kind = r.string()?;
-                    }
+            let index = match key.len() {
+                3 => match key {
+                    b"end" => 3,
+                    _ => return None,
+                },
+                4 => match key {
+                    b"kind" => 0,
+                    _ => return None,
+                },
+                5 => match key {
+                    b"field" => 1,
+                    b"start" => 2,
+                    _ => return None,
+                },
+                10 => match key {
+                    b"confidence" => 4,
+                    _ => return None,
+                },
+                _ => return None,
+            };
+            r.mark(&mut seen, index)?;
+            // `null` is "not set" for every field of this schema (it has no
+            // `google.protobuf.Value`), and still counts as giving the key.
+            if r.null() {
+                continue;
+            }
+            match index {
+                0 => {
+                    m.kind = r.string()?;
                 }
-                b"field" => {
-                    r.mark(&mut seen, 1)?;
-                    if !r.null() {
-                        m.field = r.string()?;
-                    }
+                1 => {
+                    m.field = r.string()?;
                 }
-                b"start" => {
-                    r.mark(&mut seen, 2)?;
-                    if !r.null() {
-                        m.start = r.uint32()?;
-                    }
+                2 => {
+                    m.start = r.uint32()?;
                 }
-                b"end" => {
-                    r.mark(&mut seen, 3)?;
-                    if !r.null() {
-                        m.end = r.uint32()?;
-                    }
+                3 => {
+                    m.end = r.uint32()?;
                 }
-                b"confidence" => {
-                    r.mark(&mut seen, 4)?;
-                    if !r.null() {
-                        m.confidence = r.string()?;
-                    }
+                4 => {
+                    m.confidence = r.string()?;
                 }
                 _ => return None,
             }
@@ -1230,18 +1526,29 @@ impl ReadJson for crate::v1::EntryError {
         let mut first = true;
         r.begin_object()?;
         while let Some(key) = r.key(&mut first)? {
-            match key {
-                b"code" => {
-                    r.mark(&mut seen, 0)?;
-                    if !r.null() {
-                        m.code = r.string()?;
-                    }
+            let index = match key.len() {
+                4 => match key {
+                    b"code" => 0,
+                    _ => return None,
+                },
+                7 => match key {
+                    b"message" => 1,
+                    _ => return None,
+                },
+                _ => return None,
+            };
+            r.mark(&mut seen, index)?;
+            // `null` is "not set" for every field of this schema (it has no
+            // `google.protobuf.Value`), and still counts as giving the key.
+            if r.null() {
+                continue;
+            }
+            match index {
+                0 => {
+                    m.code = r.string()?;
                 }
-                b"message" => {
-                    r.mark(&mut seen, 1)?;
-                    if !r.null() {
-                        m.message = r.string()?;
-                    }
+                1 => {
+                    m.message = r.string()?;
                 }
                 _ => return None,
             }
@@ -1257,38 +1564,48 @@ impl ReadJson for crate::v1::ValidationReport {
         let mut first = true;
         r.begin_object()?;
         while let Some(key) = r.key(&mut first)? {
-            match key {
-                b"valid" => {
-                    r.mark(&mut seen, 0)?;
-                    if !r.null() {
-                        m.valid = r.boolean()?;
+            let index = match key.len() {
+                5 => match key {
+                    b"valid" => 0,
+                    b"error" => 3,
+                    _ => return None,
+                },
+                8 => match key {
+                    b"findings" => 2,
+                    _ => return None,
+                },
+                10 => match key {
+                    b"violations" => 1,
+                    _ => return None,
+                },
+                _ => return None,
+            };
+            r.mark(&mut seen, index)?;
+            // `null` is "not set" for every field of this schema (it has no
+            // `google.protobuf.Value`), and still counts as giving the key.
+            if r.null() {
+                continue;
+            }
+            match index {
+                0 => {
+                    m.valid = r.boolean()?;
+                }
+                1 => {
+                    r.begin_array()?;
+                    let mut first = true;
+                    while r.element(&mut first)? {
+                        m.violations.push(crate::v1::Violation::read_json(r)?);
                     }
                 }
-                b"violations" => {
-                    r.mark(&mut seen, 1)?;
-                    if !r.null() {
-                        r.begin_array()?;
-                        let mut first = true;
-                        while r.element(&mut first)? {
-                            m.violations.push(crate::v1::Violation::read_json(r)?);
-                        }
+                2 => {
+                    r.begin_array()?;
+                    let mut first = true;
+                    while r.element(&mut first)? {
+                        m.findings.push(crate::v1::Finding::read_json(r)?);
                     }
                 }
-                b"findings" => {
-                    r.mark(&mut seen, 2)?;
-                    if !r.null() {
-                        r.begin_array()?;
-                        let mut first = true;
-                        while r.element(&mut first)? {
-                            m.findings.push(crate::v1::Finding::read_json(r)?);
-                        }
-                    }
-                }
-                b"error" => {
-                    r.mark(&mut seen, 3)?;
-                    if !r.null() {
-                        m.error = Some(crate::v1::EntryError::read_json(r)?);
-                    }
+                3 => {
+                    m.error = Some(crate::v1::EntryError::read_json(r)?);
                 }
                 _ => return None,
             }

@@ -181,28 +181,16 @@ impl<'a> Reader<'a> {
     fn str_value(&mut self) -> Option<std::borrow::Cow<'a, str>> {
         self.expect(b'"')?;
         let start = self.pos;
-        loop {
-            match self.peek()? {
-                b'"' => {
-                    let s = self.text.get(start..self.pos)?;
-                    self.pos += 1;
-                    return Some(s.into());
-                }
-                b'\\' => break,
-                0..=0x1f => return None,
-                _ => self.pos += 1,
-            }
+        self.plain_run()?;
+        if self.peek()? == b'"' {
+            let s = self.text.get(start..self.pos)?;
+            self.pos += 1;
+            return Some(s.into());
         }
         let mut out = String::from(self.text.get(start..self.pos)?);
         loop {
             let run = self.pos;
-            loop {
-                match self.peek()? {
-                    b'"' | b'\\' => break,
-                    0..=0x1f => return None,
-                    _ => self.pos += 1,
-                }
-            }
+            self.plain_run()?;
             out.push_str(self.text.get(run..self.pos)?);
             if self.peek()? == b'"' {
                 self.pos += 1;
@@ -224,6 +212,20 @@ impl<'a> Reader<'a> {
                 _ => return None,
             });
         }
+    }
+
+    /// Moves to the next quote or backslash of a string; gives up at a
+    /// control character or the end of the text.
+    fn plain_run(&mut self) -> Option<()> {
+        let rest = self.bytes().get(self.pos..)?;
+        let n = rest
+            .iter()
+            .position(|&b| b == b'"' || b == b'\\' || b < 0x20)?;
+        if rest.get(n)? < &0x20 {
+            return None;
+        }
+        self.pos += n;
+        Some(())
     }
 
     /// The character of a `\u` escape (its `\u` consumed); a surrogate pair
