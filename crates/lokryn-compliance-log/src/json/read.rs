@@ -111,12 +111,9 @@ impl<'a> Reader<'a> {
         self.pos += 1;
         let start = self.pos;
         // A field name has no escapes and no control characters.
-        loop {
-            match self.peek()? {
-                b'"' => break,
-                b'\\' | 0..=0x1f => return None,
-                _ => self.pos += 1,
-            }
+        self.plain_run()?;
+        if self.peek()? != b'"' {
+            return None;
         }
         let key = self.bytes().get(start..self.pos)?;
         self.pos += 1;
@@ -215,17 +212,28 @@ impl<'a> Reader<'a> {
     }
 
     /// Moves to the next quote or backslash of a string; gives up at a
-    /// control character or the end of the text.
+    /// control character or the end of the text. Eight bytes at a time.
     fn plain_run(&mut self) -> Option<()> {
         let rest = self.bytes().get(self.pos..)?;
-        let n = rest
-            .iter()
-            .position(|&b| b == b'"' || b == b'\\' || b < 0x20)?;
-        if rest.get(n)? < &0x20 {
-            return None;
+        let mut chunks = rest.chunks_exact(8);
+        let mut offset = 0;
+        for chunk in &mut chunks {
+            let mask = special_bytes(u64::from_le_bytes(chunk.try_into().ok()?));
+            if mask != 0 {
+                return self.stop_at(offset + usize::try_from(mask.trailing_zeros() / 8).ok()?);
+            }
+            offset += 8;
         }
+        let tail = chunks.remainder().iter();
+        let n = tail
+            .clone()
+            .position(|&b| b == b'"' || b == b'\\' || b < 0x20)?;
+        self.stop_at(offset + n)
+    }
+
+    fn stop_at(&mut self, n: usize) -> Option<()> {
         self.pos += n;
-        Some(())
+        (self.peek()? >= 0x20).then_some(())
     }
 
     /// The character of a `\u` escape (its `\u` consumed); a surrogate pair
@@ -386,6 +394,20 @@ impl<'a> Reader<'a> {
     }
 }
 
+/// A word with the high bit set in the first byte of `word` (little-endian)
+/// that is a quote, a backslash or a control character. Bytes after the
+/// first such byte may be flagged wrongly (a borrow carries into them); the
+/// first one never is.
+fn special_bytes(word: u64) -> u64 {
+    const ONES: u64 = 0x0101_0101_0101_0101;
+    const HIGH: u64 = 0x8080_8080_8080_8080;
+    let zero = |x: u64| x.wrapping_sub(ONES) & !x & HIGH;
+    let quote = zero(word ^ (ONES * u64::from(b'"')));
+    let backslash = zero(word ^ (ONES * u64::from(b'\\')));
+    let control = word.wrapping_sub(ONES * 0x20) & !word & HIGH;
+    quote | backslash | control
+}
+
 /// Reads an RFC 3339 time in UTC (`Z`); anything else gives up.
 fn parse_utc(s: &[u8]) -> Option<Timestamp> {
     let num = |range: std::ops::Range<usize>| -> Option<i64> {
@@ -518,6 +540,43 @@ mod tests {
         out.sort();
         assert!(out.len() > 20, "{} vectors in {}", out.len(), dir.display());
         out
+    }
+
+    #[test]
+    fn strings_are_scanned_to_their_first_quote_backslash_or_control_byte() {
+        let specials = ["\"", "\\", "\u{0}", "\u{1f}", "\n"];
+        // Bytes either side of the special ones, and multi-byte characters
+        // (all bytes >= 0x80).
+        let ordinary = ["a", " ", "!", "#", "[", "]", "\u{7f}", "é", "日", "😀"];
+        for len in 0..20 {
+            for at in 0..=len {
+                for special in specials {
+                    for fill in ordinary {
+                        let mut text = String::new();
+                        for i in 0..len {
+                            text.push_str(if i == at {
+                                special
+                            } else if i > at && i % 3 == 0 {
+                                "\""
+                            } else {
+                                fill
+                            });
+                        }
+                        let bytes = text.as_bytes();
+                        let first = bytes
+                            .iter()
+                            .position(|&b| b == b'"' || b == b'\\' || b < 0x20);
+                        let want = first.filter(|&n| bytes[n] >= 0x20);
+                        let mut r = Reader {
+                            text: &text,
+                            pos: 0,
+                        };
+                        let got = r.plain_run().map(|()| r.pos);
+                        assert_eq!(got, want, "{text:?}");
+                    }
+                }
+            }
+        }
     }
 
     #[test]
