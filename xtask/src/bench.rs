@@ -1,5 +1,5 @@
 //! `cargo xtask bench`: the codec benchmarks of the core next to their peers
-//! (prost, prost-reflect, Python's google.protobuf), measured in one run and
+//! (prost, prost-reflect, pbjson, Python's google.protobuf), measured in one run and
 //! printed as a Markdown table of per-entry medians with ratios, ready for
 //! docs/performance.md. Figures from a shared, noisy machine are only
 //! comparable within one run; the ratios are what to quote.
@@ -18,7 +18,8 @@ struct Measurement {
 }
 
 pub(crate) fn run() -> Result<()> {
-    let mut all = rust("codec")?;
+    let mut all = rust("lokryn-compliance-log", "codec")?;
+    all.extend(rust("lokryn-bench-json-peers", "from_json")?);
     all.extend(python(&["benches/upb_peer.py"])?);
     print_table(&all);
     println!();
@@ -28,7 +29,7 @@ pub(crate) fn run() -> Result<()> {
 /// The validation benchmarks next to protovalidate (Python and JavaScript)
 /// on equivalent rules, with detection throughput.
 fn validation() -> Result<()> {
-    let mut all = rust("validate")?;
+    let mut all = rust("lokryn-compliance-log", "validate")?;
     let dir = crate::util::target_dir().join("bench-validate");
     std::fs::create_dir_all(&dir)?;
     let fds = dir.join("protovalidate-peer.binpb");
@@ -65,14 +66,14 @@ fn validation() -> Result<()> {
     Ok(())
 }
 
-fn rust(bench: &str) -> Result<Vec<Measurement>> {
-    eprintln!("==> cargo bench -p lokryn-compliance-log --bench {bench}");
+fn rust(package: &str, bench: &str) -> Result<Vec<Measurement>> {
+    eprintln!("==> cargo bench -p {package} --bench {bench}");
     let out = cargo()
         .current_dir(root())
         .args([
             "bench",
             "-p",
-            "lokryn-compliance-log",
+            package,
             "--bench",
             bench,
             "--",

@@ -80,17 +80,8 @@ fn bench(c: &mut Criterion) {
     });
     g.finish();
 
-    let mut g = c.benchmark_group("from_json");
-    g.bench_function("lokryn json::from_json", |b| {
-        b.iter(|| json::from_json(black_box(&text)).unwrap());
-    });
-    g.bench_function("prost-reflect deserialize (peer)", |b| {
-        b.iter(|| {
-            let mut de = serde_json::Deserializer::from_str(black_box(&text));
-            DynamicMessage::deserialize(descriptor.clone(), &mut de).unwrap()
-        });
-    });
-    g.finish();
+    // Reading JSON is measured next to prost-reflect and pbjson in
+    // benches/json-peers (pbjson needs generated code of its own).
 }
 
 criterion_group! {
