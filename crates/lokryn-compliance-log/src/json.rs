@@ -21,6 +21,7 @@ use prost_reflect::{DeserializeOptions, DynamicMessage, ReflectMessage as _};
 use crate::codec::{Limits, check_size};
 use crate::{Error, LogEntry, Result};
 
+pub(crate) mod escape;
 mod read;
 mod unique;
 

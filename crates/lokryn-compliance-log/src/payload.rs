@@ -492,40 +492,18 @@ fn unescape(
             return Err(malformed(at, "unterminated escape"));
         };
         let ch = match e {
-            b'"' => '"',
-            b'\\' => '\\',
-            b'/' => '/',
-            b'b' => '\u{8}',
-            b'f' => '\u{c}',
-            b'n' => '\n',
-            b'r' => '\r',
-            b't' => '\t',
             b'u' => {
-                let hi = hex4(raw, i + 2).ok_or(malformed(at, "invalid \\u escape"))?;
-                let (code, len) = if (0xd800..0xdc00).contains(&hi) {
-                    if raw.get(i + 6) != Some(&b'\\') || raw.get(i + 7) != Some(&b'u') {
-                        return Err(malformed(at, "unpaired surrogate"));
-                    }
-                    let lo = hex4(raw, i + 8).ok_or(malformed(at, "invalid \\u escape"))?;
-                    if !(0xdc00..0xe000).contains(&lo) {
-                        return Err(malformed(at, "unpaired surrogate"));
-                    }
-                    (0x10000 + ((hi - 0xd800) << 10) + (lo - 0xdc00), 12)
-                } else if (0xdc00..0xe000).contains(&hi) {
-                    return Err(malformed(at, "unpaired surrogate"));
-                } else {
-                    (hi, 6)
-                };
-                let ch = char::from_u32(code).ok_or(malformed(at, "invalid \\u escape"))?;
+                let (ch, len) =
+                    crate::json::escape::unicode(raw, i + 2).map_err(|what| malformed(at, what))?;
                 let before = out.len();
                 out.push(ch);
                 for _ in before..out.len() {
                     table.push(at);
                 }
-                i += len;
+                i += 2 + len;
                 continue;
             }
-            _ => return Err(malformed(at, "invalid escape")),
+            other => crate::json::escape::short(other).ok_or(malformed(at, "invalid escape"))?,
         };
         out.push(ch);
         table.push(at);
@@ -533,15 +511,6 @@ fn unescape(
     }
     table.push(base + raw.len());
     Ok(())
-}
-
-fn hex4(raw: &[u8], at: usize) -> Option<u32> {
-    let digits = raw.get(at..at + 4)?;
-    let mut n = 0u32;
-    for &d in digits {
-        n = n * 16 + char::from(d).to_digit(16)?;
-    }
-    Some(n)
 }
 
 fn number(b: &[u8], pos: usize) -> Result<usize, PayloadError> {

@@ -35,14 +35,24 @@ pub(crate) fn files(schema: &Schema) -> Result<Vec<GeneratedFile>> {
     )])
 }
 
-fn write_message(out: &mut String, message: &DescriptorProto) -> Result<()> {
+/// The Rust type of `message` and its fields in number order; `generator`
+/// names the JSON writer or reader in the error for what it cannot handle.
+pub(super) fn message_fields<'a>(
+    message: &'a DescriptorProto,
+    generator: &str,
+) -> Result<(String, Vec<&'a FieldDescriptorProto>)> {
     let name = message.name();
     if !message.nested_type.is_empty() || !message.enum_type.is_empty() {
-        bail!("{name}: nested types are not supported by the JSON writer generator");
+        bail!("{name}: nested types are not supported by the {generator} generator");
     }
     let mut fields: Vec<&FieldDescriptorProto> = message.field.iter().collect();
     fields.sort_by_key(|f| f.number());
-    let rust_type = rust_ident(&name.to_upper_camel_case())?;
+    Ok((rust_ident(&name.to_upper_camel_case())?, fields))
+}
+
+fn write_message(out: &mut String, message: &DescriptorProto) -> Result<()> {
+    let name = message.name();
+    let (rust_type, fields) = message_fields(message, "JSON writer")?;
     writeln!(out, "\nimpl WriteJson for crate::v1::{rust_type} {{")?;
     writeln!(
         out,
@@ -162,7 +172,7 @@ fn value_expr(message: &str, field: &FieldDescriptorProto, v: &str) -> Result<St
     })
 }
 
-fn local_type(message: &str, field: &FieldDescriptorProto) -> Result<String> {
+pub(super) fn local_type(message: &str, field: &FieldDescriptorProto) -> Result<String> {
     match field.type_name().strip_prefix(&format!(".{PACKAGE}.")) {
         Some(name) if !name.contains('.') => rust_ident(&name.to_upper_camel_case()),
         _ => bail!(

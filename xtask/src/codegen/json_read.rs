@@ -19,11 +19,11 @@
 use std::fmt::Write as _;
 
 use anyhow::{Result, bail};
-use heck::{ToSnakeCase, ToUpperCamelCase};
+use heck::ToSnakeCase;
 use prost_types::field_descriptor_proto::{Label, Type};
 use prost_types::{DescriptorProto, FieldDescriptorProto};
 
-use super::json::rust_ident;
+use super::json::{local_type, message_fields, rust_ident};
 use super::schema::{CORE_GENERATED, PACKAGE, Schema};
 use super::{GeneratedFile, HEADER};
 
@@ -45,12 +45,7 @@ pub(crate) fn files(schema: &Schema) -> Result<Vec<GeneratedFile>> {
 
 fn read_message(out: &mut String, message: &DescriptorProto) -> Result<()> {
     let name = message.name();
-    if !message.nested_type.is_empty() || !message.enum_type.is_empty() {
-        bail!("{name}: nested types are not supported by the JSON reader generator");
-    }
-    let mut fields: Vec<&FieldDescriptorProto> = message.field.iter().collect();
-    fields.sort_by_key(|f| f.number());
-    let rust_type = rust_ident(&name.to_upper_camel_case())?;
+    let (rust_type, fields) = message_fields(message, "JSON reader")?;
     writeln!(out, "\nimpl ReadJson for crate::v1::{rust_type} {{")?;
     writeln!(
         out,
@@ -179,15 +174,4 @@ fn value_expr(message: &str, field: &FieldDescriptorProto) -> Result<String> {
         },
         Type::Group => bail!("{message}.{}: groups are not supported", field.name()),
     })
-}
-
-fn local_type(message: &str, field: &FieldDescriptorProto) -> Result<String> {
-    match field.type_name().strip_prefix(&format!(".{PACKAGE}.")) {
-        Some(name) if !name.contains('.') => rust_ident(&name.to_upper_camel_case()),
-        _ => bail!(
-            "{message}.{}: type {} is outside the package",
-            field.name(),
-            field.type_name()
-        ),
-    }
 }

@@ -196,17 +196,12 @@ impl<'a> Reader<'a> {
             self.pos += 1;
             let escaped = self.peek()?;
             self.pos += 1;
-            out.push(match escaped {
-                b'"' => '"',
-                b'\\' => '\\',
-                b'/' => '/',
-                b'b' => '\u{8}',
-                b'f' => '\u{c}',
-                b'n' => '\n',
-                b'r' => '\r',
-                b't' => '\t',
-                b'u' => self.unicode_escape()?,
-                _ => return None,
+            out.push(if escaped == b'u' {
+                let (ch, len) = super::escape::unicode(self.bytes(), self.pos).ok()?;
+                self.pos += len;
+                ch
+            } else {
+                super::escape::short(escaped)?
             });
         }
     }
@@ -234,38 +229,6 @@ impl<'a> Reader<'a> {
     fn stop_at(&mut self, n: usize) -> Option<()> {
         self.pos += n;
         (self.peek()? >= 0x20).then_some(())
-    }
-
-    /// The character of a `\u` escape (its `\u` consumed); a surrogate pair
-    /// is two escapes. A lone surrogate gives up.
-    fn unicode_escape(&mut self) -> Option<char> {
-        let high = self.hex4()?;
-        if !(0xD800..0xE000).contains(&high) {
-            return char::from_u32(high);
-        }
-        if high >= 0xDC00 {
-            return None;
-        }
-        let rest = self.bytes().get(self.pos..)?;
-        if !rest.starts_with(b"\\u") {
-            return None;
-        }
-        self.pos += 2;
-        let low = self.hex4()?;
-        if !(0xDC00..0xE000).contains(&low) {
-            return None;
-        }
-        char::from_u32(0x10000 + ((high - 0xD800) << 10) + (low - 0xDC00))
-    }
-
-    fn hex4(&mut self) -> Option<u32> {
-        let digits = self.bytes().get(self.pos..self.pos + 4)?;
-        let mut value = 0;
-        for &d in digits {
-            value = value * 16 + char::from(d).to_digit(16)?;
-        }
-        self.pos += 4;
-        Some(value)
     }
 
     pub(super) fn string(&mut self) -> Option<String> {
