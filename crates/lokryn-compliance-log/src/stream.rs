@@ -339,7 +339,7 @@ impl<R: BufRead> JsonLinesReader<R> {
                 return Ok(saw_any.then_some(total));
             }
             saw_any = true;
-            let (take, newline) = match chunk.iter().position(|&b| b == b'\n') {
+            let (take, newline) = match memchr::memchr(b'\n', chunk) {
                 Some(i) => (i, true),
                 None => (chunk.len(), false),
             };
@@ -391,10 +391,15 @@ impl<R: BufRead> JsonLinesReader<R> {
     /// [`JsonLinesReader::next_positioned`] gives. An I/O error carries the
     /// position, and ends the stream.
     pub fn next_line(&mut self) -> Option<Result<RawLine>> {
-        Some(self.frame()?.map(|(position, len)| RawLine {
-            position,
-            len,
-            bytes: self.buf.clone(),
+        // The line's bytes move out; the next line is read into a buffer of
+        // the same capacity (one allocation, no copy).
+        Some(self.frame()?.map(|(position, len)| {
+            let capacity = self.buf.capacity();
+            RawLine {
+                position,
+                len,
+                bytes: std::mem::replace(&mut self.buf, Vec::with_capacity(capacity)),
+            }
         }))
     }
 
