@@ -255,19 +255,11 @@ pub(crate) mod write {
     /// borrow tests below set its high bit; they never miss one, and as a
     /// yes-or-no answer they are exact).
     fn needs_attention(word: &[u8]) -> bool {
-        const LO: u64 = 0x0101_0101_0101_0101;
-        const HI: u64 = 0x8080_8080_8080_8080;
-        let mut bytes = [0u8; 8];
-        bytes.copy_from_slice(word);
-        let w = u64::from_le_bytes(bytes);
-        let zero = |x: u64| x.wrapping_sub(LO) & !x & HI;
-        let below_space = w.wrapping_sub(LO * 0x20) & !w & HI;
-        below_space
-            | zero(w ^ (LO * u64::from(b'"')))
-            | zero(w ^ (LO * u64::from(b'\\')))
-            | zero(w ^ (LO * 0xc2))
-            | zero(w ^ (LO * 0xe2))
-            != 0
+        use crate::swar::{below, eq, word_at};
+        // Not eight bytes: the byte-by-byte path decides.
+        word_at(word, 0).is_none_or(|w| {
+            below(w, 0x20) | eq(w, b'"') | eq(w, b'\\') | eq(w, 0xc2) | eq(w, 0xe2) != 0
+        })
     }
 
     /// Implemented by the generated code for every message of the schema.

@@ -65,6 +65,7 @@ pub mod rules;
 mod schema_options;
 pub mod sensitive;
 pub mod stream;
+mod swar;
 pub mod validate;
 
 pub use error::{Error, Result};

@@ -213,9 +213,10 @@ impl<'a> Reader<'a> {
         let mut chunks = rest.chunks_exact(8);
         let mut offset = 0;
         for chunk in &mut chunks {
-            let mask = special_bytes(u64::from_le_bytes(chunk.try_into().ok()?));
-            if mask != 0 {
-                return self.stop_at(offset + usize::try_from(mask.trailing_zeros() / 8).ok()?);
+            if let Some(n) =
+                crate::swar::first(special_bytes(u64::from_le_bytes(chunk.try_into().ok()?)))
+            {
+                return self.stop_at(offset + n);
             }
             offset += 8;
         }
@@ -357,18 +358,11 @@ impl<'a> Reader<'a> {
     }
 }
 
-/// A word with the high bit set in the first byte of `word` (little-endian)
-/// that is a quote, a backslash or a control character. Bytes after the
-/// first such byte may be flagged wrongly (a borrow carries into them); the
-/// first one never is.
+/// The quotes, backslashes and control characters among the eight bytes
+/// of `word` (see `swar`: the first flag is exact).
 fn special_bytes(word: u64) -> u64 {
-    const ONES: u64 = 0x0101_0101_0101_0101;
-    const HIGH: u64 = 0x8080_8080_8080_8080;
-    let zero = |x: u64| x.wrapping_sub(ONES) & !x & HIGH;
-    let quote = zero(word ^ (ONES * u64::from(b'"')));
-    let backslash = zero(word ^ (ONES * u64::from(b'\\')));
-    let control = word.wrapping_sub(ONES * 0x20) & !word & HIGH;
-    quote | backslash | control
+    use crate::swar::{below, eq};
+    eq(word, b'"') | eq(word, b'\\') | below(word, 0x20)
 }
 
 /// Reads an RFC 3339 time in UTC (`Z`); anything else gives up.

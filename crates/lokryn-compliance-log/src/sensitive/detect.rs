@@ -141,24 +141,15 @@ fn digit_run(b: &[u8], mut i: usize) -> usize {
 // ---------------------------------------------------------------------------
 // Digits and `@`
 
-const LO: u64 = 0x0101_0101_0101_0101;
-const HI: u64 = 0x8080_8080_8080_8080;
-
-fn word_at(b: &[u8], i: usize) -> Option<u64> {
-    let mut w = [0u8; 8];
-    w.copy_from_slice(b.get(i..i + 8)?);
-    Some(u64::from_le_bytes(w))
-}
+use crate::swar::word_at;
 
 /// The lowest of the eight bytes of `w` (little-endian) that is an ASCII
 /// digit, `:;<=>?` or `@`, if any: the bytes that XOR 0x30 fall below 0x10,
 /// or XOR 0x40 are zero. The subtraction's borrows can flag bytes above a
 /// flagged one, never below the lowest, so the lowest flag is exact.
 fn first_interesting(w: u64) -> Option<usize> {
-    let d = w ^ (LO * 0x30);
-    let a = w ^ (LO * u64::from(b'@'));
-    let mask = ((d.wrapping_sub(LO * 0x10) & !d) | (a.wrapping_sub(LO) & !a)) & HI;
-    (mask != 0).then(|| (mask.trailing_zeros() / 8) as usize)
+    use crate::swar::{LO, below, eq, first};
+    first(below(w ^ (LO * 0x30), 0x10) | eq(w, b'@'))
 }
 
 /// What the digit scan noticed on its way that a card number in disguise

@@ -161,14 +161,8 @@ fn is_numeric_identifier(s: &str) -> bool {
 pub(crate) fn first_unprintable(s: &str) -> Option<usize> {
     let b = s.as_bytes();
     // Eight bytes at a time while they are printable ASCII (0x20..=0x7e).
-    const LO: u64 = 0x0101_0101_0101_0101;
-    const HI: u64 = 0x8080_8080_8080_8080;
-    let printable_ascii = |w: u64| {
-        let below_space = w.wrapping_sub(LO * 0x20) & !w & HI;
-        let x = w ^ (LO * 0x7f);
-        let del = x.wrapping_sub(LO) & !x & HI;
-        (w & HI) | below_space | del == 0
-    };
+    use crate::swar::{HI, below, eq};
+    let printable_ascii = |w: u64| (w & HI) | below(w, 0x20) | eq(w, 0x7f) == 0;
     let mut i = 0;
     while let Some(chunk) = b.get(i..i + 8) {
         let mut w = [0u8; 8];
