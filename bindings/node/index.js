@@ -2,18 +2,35 @@
 //
 // The work is done by the native addon (Rust, over napi-rs); this file loads
 // it, hands it the factories of runtime.cjs (generated from the schema) and
-// exports the API declared in index.d.ts.
+// exports the API declared in index.d.ts. `encode` and `decode` first try
+// codec.cjs, the wire codec generated in JavaScript from the schema (no
+// crossing into native code per field), which leaves to the addon every
+// input it does not write or read exactly as the addon would: options,
+// unusual values, malformed bytes, and so every error.
 "use strict";
 
 const runtime = require("./runtime.cjs");
 const native = require("./native.cjs");
+const codec = require("./codec.cjs");
 
 native.init(runtime.factories);
 
 exports.VERSION = runtime.VERSION;
 
-exports.encode = native.encode;
-exports.decode = native.decode;
+exports.encode = function encode(entry, options) {
+  if (options === undefined) {
+    const bytes = codec.encodeEntry(entry);
+    if (bytes !== undefined) return bytes;
+  }
+  return native.encode(entry, options);
+};
+exports.decode = function decode(bytes, options) {
+  if (options === undefined) {
+    const entry = codec.decodeEntry(bytes);
+    if (entry !== undefined) return entry;
+  }
+  return native.decode(bytes, options);
+};
 exports.encodeDelimited = native.encodeDelimited;
 exports.decodeDelimited = native.decodeDelimited;
 exports.toJsonString = native.toJsonString;
