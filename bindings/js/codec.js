@@ -69,6 +69,19 @@ function rv(end) {
 
 /** A field key: its field number times 8 plus its wire type. */
 function rkey(end) {
+  // One or two bytes: every field of the schema.
+  const b = B[P];
+  if (b >= 8 && b < 128) {
+    P++;
+    return b;
+  }
+  if (b >= 128 && P + 1 < end) {
+    const c = B[P + 1];
+    if (c !== 0 && c < 128) {
+      P += 2;
+      return (b & 127) | (c << 7);
+    }
+  }
   const key = rv(end);
   // prost refuses keys above u32::MAX and field number 0.
   if (HI !== 0 || key < 8) bail();
@@ -77,6 +90,13 @@ function rkey(end) {
 
 /** The length of a length-delimited field, within `end`. */
 function rlen(end) {
+  if (P < end) {
+    const b = B[P];
+    if (b < 128 && b < end - P) {
+      P++;
+      return b;
+    }
+  }
   const n = rv(end);
   if (HI !== 0 || n > end - P) bail();
   return n;
@@ -115,23 +135,36 @@ function rstring(end) {
   const n = rlen(end);
   const start = P;
   P += n;
-  let s;
-  if (utf8Slice !== null) {
-    s = utf8Slice.call(B, start, P);
-  } else if (n < 16) {
-    // Short ASCII text is cheaper to build here than to hand to a decoder.
-    s = "";
-    for (let i = start; i < P; i++) {
+  if (n < 64) {
+    // Short ASCII text is cheaper to build here, eight characters at a
+    // time, than to hand to a decoder.
+    let s = "";
+    let i = start;
+    for (; i + 7 < P; i += 8) {
+      const c1 = B[i];
+      const c2 = B[i + 1];
+      const c3 = B[i + 2];
+      const c4 = B[i + 3];
+      const c5 = B[i + 4];
+      const c6 = B[i + 5];
+      const c7 = B[i + 6];
+      const c8 = B[i + 7];
+      if ((c1 | c2 | c3 | c4 | c5 | c6 | c7 | c8) & 0x80) return rutf8(start, P);
+      s += String.fromCharCode(c1, c2, c3, c4, c5, c6, c7, c8);
+    }
+    for (; i < P; i++) {
       const c = B[i];
-      if (c >= 128) {
-        s = decoder.decode(B.subarray(start, P));
-        break;
-      }
+      if (c & 0x80) return rutf8(start, P);
       s += String.fromCharCode(c);
     }
-  } else {
-    s = decoder.decode(B.subarray(start, P));
+    return s;
   }
+  return rutf8(start, P);
+}
+
+/** UTF-8 text that is not all ASCII. */
+function rutf8(start, stop) {
+  const s = utf8Slice === null ? decoder.decode(B.subarray(start, stop)) : utf8Slice.call(B, start, stop);
   // Both decoders put U+FFFD where the bytes are not UTF-8; prost refuses
   // them. Text holding U+FFFD itself is rare: the native code reads it.
   if (s.indexOf("\uFFFD") !== -1) bail();
@@ -141,10 +174,8 @@ function rstring(end) {
 /** A `bytes` value, copied into a new Uint8Array (never a view of the input). */
 function rbytes(end) {
   const n = rlen(end);
-  const out = new Uint8Array(n);
-  out.set(B.subarray(P, P + n));
   P += n;
-  return out;
+  return B.slice(P - n, P);
 }
 
 /** Skips the value of a field this schema does not define (as prost does). */
@@ -176,7 +207,9 @@ function rskip(key, end) {
  */
 function decodeEntry(bytes) {
   if (!(bytes instanceof Uint8Array) || bytes.length > MAX_ENTRY_BYTES) return undefined;
-  B = bytes;
+  // A plain Uint8Array over the same memory (not a Buffer, whose slice()
+  // is a view), so that `bytes` fields are copies of the plain kind.
+  B = bytes.constructor === Uint8Array ? bytes : new Uint8Array(bytes.buffer, bytes.byteOffset, bytes.length);
   P = 0;
   try {
     return LogEntry$decode(bytes.length);
