@@ -488,3 +488,100 @@ function encodeEntry(entry) {
     if (W.length > 1 << 20) W = new Uint8Array(1024);
   }
 }
+
+// ------------------------------------------------------------- canonical JSON
+
+/** An enum value: its name, or its number when the schema does not know it. */
+function enumJson(names, v) {
+  const name = names[v];
+  return name === undefined ? v : name;
+}
+
+/**
+ * A `double`, when JavaScript prints it as the core does (Rust's `ryu`):
+ * fractions between 1e-5 and 1e15. Integral values ("1.0"), zero and the
+ * exponent forms are left to the native code.
+ */
+function doubleJson(v) {
+  if (v !== v) return "NaN";
+  if (v === Infinity) return "Infinity";
+  if (v === -Infinity) return "-Infinity";
+  const a = Math.abs(v);
+  if (a >= 1e-5 && a < 1e15 && !Number.isInteger(v)) return v;
+  return bail();
+}
+
+const BASE64 = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
+
+/** Standard base64, with padding. */
+function base64(b) {
+  if (base64Slice !== null) return base64Slice.call(b, 0, b.length);
+  let s = "";
+  let i = 0;
+  for (; i + 2 < b.length; i += 3) {
+    const n = (b[i] << 16) | (b[i + 1] << 8) | b[i + 2];
+    s += BASE64[n >> 18] + BASE64[(n >> 12) & 63] + BASE64[(n >> 6) & 63] + BASE64[n & 63];
+  }
+  if (i + 1 === b.length) {
+    const n = b[i] << 16;
+    s += `${BASE64[n >> 18]}${BASE64[(n >> 12) & 63]}==`;
+  } else if (i + 2 === b.length) {
+    const n = (b[i] << 16) | (b[i + 1] << 8);
+    s += `${BASE64[n >> 18]}${BASE64[(n >> 12) & 63]}${BASE64[(n >> 6) & 63]}=`;
+  }
+  return s;
+}
+
+/** A Timestamp (`{ seconds, nanos }` or a `Date`) as RFC 3339 in UTC, within years 1-9999. */
+function timestampJson(v) {
+  let seconds;
+  let nanos;
+  if (v instanceof Date) {
+    const ms = v.getTime();
+    if (!Number.isFinite(ms)) bail();
+    seconds = Math.floor(ms / 1000);
+    nanos = Math.round((ms - seconds * 1000) * 1_000_000);
+  } else {
+    if (typeof v.getTime === "function") bail();
+    seconds = Number(int64Of(v.seconds));
+    nanos = int32Of(v.nanos);
+    checkKeys(v, Timestamp$fields);
+  }
+  if (seconds < -62_135_596_800 || seconds > 253_402_300_799 || nanos < 0 || nanos > 999_999_999) bail();
+  let s = new Date(seconds * 1000).toISOString().slice(0, 19);
+  if (nanos !== 0) {
+    if (nanos % 1_000_000 === 0) s += `.${String(nanos / 1_000_000).padStart(3, "0")}`;
+    else if (nanos % 1000 === 0) s += `.${String(nanos / 1000).padStart(6, "0")}`;
+    else s += `.${String(nanos).padStart(9, "0")}`;
+  }
+  return `${s}Z`;
+}
+
+/**
+ * Characters of JSON.stringify's output that the core writes otherwise: the
+ * line breaks U+0085, U+2028 and U+2029 (escaped by the core) and escaped
+ * lone surrogates (U+FFFD in the core, which only sees well-formed text).
+ */
+const JSON_DIFFERS = /[\u0085\u2028\u2029]|\\u[dD][89abcdefABCDEF]/;
+
+/**
+ * `toJsonString(entry)`, an entry object or its encoding: the canonical
+ * JSON text, or `undefined` when the native code must answer.
+ */
+function toJsonEntry(entry) {
+  let object = entry;
+  if (entry instanceof Uint8Array) {
+    object = decodeEntry(entry);
+    if (object === undefined) return undefined;
+  } else if (typeof entry !== "object" || entry === null || ArrayBuffer.isView(entry) || Array.isArray(entry)) {
+    return undefined;
+  }
+  let text;
+  try {
+    text = JSON.stringify(LogEntry$json(object));
+  } catch (err) {
+    if (err === BAIL) return undefined;
+    throw err;
+  }
+  return JSON_DIFFERS.test(text) ? undefined : text;
+}

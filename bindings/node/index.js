@@ -2,11 +2,12 @@
 //
 // The work is done by the native addon (Rust, over napi-rs); this file loads
 // it, hands it the factories of runtime.cjs (generated from the schema) and
-// exports the API declared in index.d.ts. `encode` and `decode` first try
-// codec.cjs, the wire codec generated in JavaScript from the schema (no
-// crossing into native code per field), which leaves to the addon every
-// input it does not write or read exactly as the addon would: options,
-// unusual values, malformed bytes, and so every error.
+// exports the API declared in index.d.ts. `encode`, `decode` and
+// `toJsonString` first try codec.cjs, the wire codec and canonical JSON
+// writer generated in JavaScript from the schema (no crossing into native
+// code per field), which leaves to the addon every input it does not write
+// or read exactly as the addon would: options, unusual values, malformed
+// bytes, and so every error.
 "use strict";
 
 const runtime = require("./runtime.cjs");
@@ -33,7 +34,10 @@ exports.decode = function decode(bytes, options) {
 };
 exports.encodeDelimited = native.encodeDelimited;
 exports.decodeDelimited = native.decodeDelimited;
-exports.toJsonString = native.toJsonString;
+exports.toJsonString = function toJsonString(entry) {
+  const text = codec.toJsonEntry(entry);
+  return text !== undefined ? text : native.toJsonString(entry);
+};
 exports.fromJsonString = native.fromJsonString;
 exports.validate = native.validate;
 exports.validateDelimited = native.validateDelimited;
@@ -47,7 +51,7 @@ exports.Ledger = native.Ledger;
 exports.checkProof = native.checkProof;
 
 exports.toJson = function toJson(entry) {
-  return JSON.parse(native.toJsonString(entry));
+  return JSON.parse(exports.toJsonString(entry));
 };
 exports.fromJson = function fromJson(json, options) {
   return native.fromJsonString(runtime.jsonText(json), options);

@@ -6,7 +6,7 @@
 
 import * as wasm from "./pkg/lokryn_compliance_log_wasm.js";
 import * as runtime from "./runtime.js";
-import { decodeEntry, encodeEntry } from "./codec.js";
+import { decodeEntry, encodeEntry, toJsonEntry } from "./codec.js";
 import { replay, withEntriesTape, withEntryTape } from "./tape.js";
 
 export { VERSION, ComplianceLogError, ValidationError } from "./runtime.js";
@@ -16,9 +16,9 @@ export * from "./enums.js";
 export { validateDelimited, scanText, redactText } from "./pkg/lokryn_compliance_log_wasm.js";
 
 // Entries go in, and come out, on tapes (tape.js): one crossing of the
-// module's boundary per call instead of one per field. `encode` and `decode`
-// first try codec.js, the wire codec generated in JavaScript from the schema,
-// which leaves to the module every input it does not write or read exactly
+// module's boundary per call instead of one per field. `encode`, `decode` and
+// `toJsonString` first try codec.js, the wire codec and canonical JSON writer
+// generated in JavaScript from the schema, which leaves to the module every input it does not write or read exactly
 // as the module would (options, unusual values, malformed bytes, errors).
 
 export function encode(entry, options) {
@@ -34,6 +34,8 @@ export function encodeDelimited(entries, options) {
 }
 
 export function toJsonString(entry) {
+  const text = toJsonEntry(entry);
+  if (text !== undefined) return text;
   return withEntryTape(entry, wasm.toJsonStringTape);
 }
 

@@ -141,7 +141,12 @@ pub(crate) fn package_files(schema: &Schema) -> Result<Vec<GeneratedFile>> {
         };
         files.push(GeneratedFile::new(
             format!("{dir}/{codec_name}"),
-            codec::module(*syntax, &messages, &codec_template)?,
+            codec::module(
+                *syntax,
+                &messages,
+                &enums.iter().map(|(e, _)| *e).collect::<Vec<_>>(),
+                &codec_template,
+            )?,
         ));
     }
     Ok(files)

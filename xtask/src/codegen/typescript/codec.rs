@@ -12,7 +12,7 @@
 use std::fmt::Write as _;
 
 use anyhow::{Result, bail};
-use prost_types::FieldDescriptorProto;
+use prost_types::{EnumDescriptorProto, FieldDescriptorProto};
 use prost_types::field_descriptor_proto::{Label, Type};
 
 use super::{JsMessage, Syntax, local_name};
@@ -66,7 +66,12 @@ fn target(f: &FieldDescriptorProto) -> &str {
 }
 
 /// The codec module of one package.
-pub(super) fn module(syntax: Syntax, messages: &[JsMessage<'_>], template: &str) -> Result<String> {
+pub(super) fn module(
+    syntax: Syntax,
+    messages: &[JsMessage<'_>],
+    enums: &[&EnumDescriptorProto],
+    template: &str,
+) -> Result<String> {
     let mut js = format!(
         "// {}\n//\n// Made from xtask/src/codegen/typescript/codec.rs and {CODEC_JS}.\n",
         super::BUILT
@@ -77,20 +82,33 @@ pub(super) fn module(syntax: Syntax, messages: &[JsMessage<'_>], template: &str)
         // the short strings of a record; the wasm package, meant for
         // browsers, keeps to the web's.
         js.push_str(
-            "\nconst utf8Slice = Buffer.prototype.utf8Slice;\nconst utf8Write = Buffer.prototype.utf8Write;\n",
+            "\nconst utf8Slice = Buffer.prototype.utf8Slice;\nconst utf8Write = Buffer.prototype.utf8Write;\n\
+             const base64Slice = Buffer.prototype.base64Slice;\n",
         );
     } else {
-        js.push_str("\nconst utf8Slice = null;\nconst utf8Write = null;\n");
+        js.push_str("\nconst utf8Slice = null;\nconst utf8Write = null;\nconst base64Slice = null;\n");
+    }
+    // The JSON name of each enum number.
+    for e in enums {
+        let names: Vec<String> = e
+            .value
+            .iter()
+            .map(|v| format!("{}: \"{}\"", v.number(), v.name()))
+            .collect();
+        writeln!(js, "const {}$names = {{ {} }};", e.name(), names.join(", "))?;
     }
     for m in messages {
         write_encode(&mut js, m, messages)?;
         write_decode(&mut js, m)?;
+        write_json(&mut js, m)?;
     }
     js.push('\n');
     js.push_str(super::strip_leading_comment(template));
     match syntax {
-        Syntax::CommonJs => js.push_str("\nmodule.exports = { encodeEntry, decodeEntry };\n"),
-        Syntax::Esm => js.push_str("\nexport { encodeEntry, decodeEntry };\n"),
+        Syntax::CommonJs => {
+            js.push_str("\nmodule.exports = { encodeEntry, decodeEntry, toJsonEntry };\n");
+        }
+        Syntax::Esm => js.push_str("\nexport { encodeEntry, decodeEntry, toJsonEntry };\n"),
     }
     Ok(js)
 }
@@ -258,5 +276,71 @@ fn write_decode(js: &mut String, m: &JsMessage<'_>) -> Result<()> {
         writeln!(js, "  if (f{i} !== undefined) m.{prop} = f{i};")?;
     }
     js.push_str("  return m;\n}\n");
+    Ok(())
+}
+
+/// `X$json(o)`: the object whose `JSON.stringify` is the canonical JSON of
+/// message object `o` (fields in number order, defaults left out, 64-bit
+/// integers as strings, enums by name), reading `o` as `X$encode` does.
+fn write_json(js: &mut String, m: &JsMessage<'_>) -> Result<()> {
+    let name = &m.ts_name;
+    writeln!(js, "\nfunction {name}$json(o) {{\n  const j = {{}};\n  let v;")?;
+    for f in &m.proto.field {
+        let k = kind(m, f)?;
+        let prop = local_name(f);
+        let json = if f.json_name().is_empty() {
+            prop.clone()
+        } else {
+            f.json_name().to_owned()
+        };
+        let value = |v: &str| -> String {
+            match k {
+                Kind::String => v.to_owned(),
+                Kind::Bytes => format!("base64(bytesOf({v}))"),
+                Kind::Int32 if f.r#type() == Type::Enum => {
+                    format!("enumJson({}$names, int32Of({v}))", target(f))
+                }
+                Kind::Int32 => format!("int32Of({v})"),
+                Kind::Int64 => format!("String(int64Of({v}))"),
+                Kind::Double => format!("doubleJson(doubleOf({v}))"),
+                Kind::Timestamp => format!("timestampJson(messageOf({v}))"),
+                Kind::Message => format!("{}$json(messageOf({v}))", target(f)),
+            }
+        };
+        if f.label() == Label::Repeated {
+            let element = match k {
+                Kind::String => "typeof e === \"string\" ? e : bail()".to_owned(),
+                Kind::Message => format!("{}$json(messageOf(e))", target(f)),
+                _ => bail!("{name}.{}: not supported by the JavaScript codec", f.name()),
+            };
+            writeln!(
+                js,
+                "  v = arrayOf(o.{prop});\n  if (v !== undefined && v.length !== 0) {{\n    \
+                 const a = new Array(v.length);\n    for (let i = 0; i < v.length; i++) {{\n      \
+                 const e = v[i];\n      a[i] = {element};\n    }}\n    j.{json} = a;\n  }}"
+            )?;
+            continue;
+        }
+        if has_presence(f) {
+            writeln!(
+                js,
+                "  v = o.{prop};\n  if (v !== undefined && v !== null) j.{json} = {};",
+                value("v")
+            )?;
+            continue;
+        }
+        let test = match k {
+            Kind::String => "  v = stringOf(o.{prop});\n  if (v.length !== 0)",
+            Kind::Bytes => "  v = bytesOf(o.{prop});\n  if (v.length !== 0)",
+            Kind::Int32 => "  v = int32Of(o.{prop});\n  if (v !== 0)",
+            Kind::Int64 => "  v = int64Of(o.{prop});\n  if (v !== 0)",
+            Kind::Double | Kind::Message | Kind::Timestamp => bail!(
+                "{name}.{}: this field type without presence is not supported by the JavaScript codec",
+                f.name()
+            ),
+        };
+        writeln!(js, "{} j.{json} = {};", test.replace("{prop}", &prop), value("v"))?;
+    }
+    writeln!(js, "  checkKeys(o, {name}$fields);\n  return j;\n}}")?;
     Ok(())
 }
