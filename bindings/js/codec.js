@@ -275,8 +275,8 @@ function wint32(n) {
 
 /** An `int64` value already checked by `int64Of`. */
 function wint64(v) {
-  if (typeof v === "number" && v >= 0 && v <= 0xffffffff) {
-    wv(v);
+  if (typeof v === "number" ? v >= 0 && v <= 0xffffffff : v >= 0n && v <= 0xffffffffn) {
+    wv(Number(v));
     return;
   }
   const u = BigInt.asUintN(64, BigInt(v));
