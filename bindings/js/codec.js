@@ -565,20 +565,17 @@ function timestampJson(v) {
 const JSON_DIFFERS = /[\u0085\u2028\u2029]|\\u[dD][89abcdefABCDEF]/;
 
 /**
- * `toJsonString(entry)`, an entry object or its encoding: the canonical
- * JSON text, or `undefined` when the native code must answer.
+ * `toJsonString(entry)` of an entry object: the canonical JSON text, or
+ * `undefined` when the native code must answer. An encoded entry is for the
+ * native code too, which reads and writes it without building an object.
  */
 function toJsonEntry(entry) {
-  let object = entry;
-  if (entry instanceof Uint8Array) {
-    object = decodeEntry(entry);
-    if (object === undefined) return undefined;
-  } else if (typeof entry !== "object" || entry === null || ArrayBuffer.isView(entry) || Array.isArray(entry)) {
+  if (typeof entry !== "object" || entry === null || ArrayBuffer.isView(entry) || Array.isArray(entry)) {
     return undefined;
   }
   let text;
   try {
-    text = JSON.stringify(LogEntry$json(object));
+    text = JSON.stringify(LogEntry$json(entry));
   } catch (err) {
     if (err === BAIL) return undefined;
     throw err;

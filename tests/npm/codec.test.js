@@ -281,17 +281,16 @@ test(`${packageName}: every golden vector's canonical JSON is written in JavaScr
   let fast = 0;
   for (const v of golden) {
     const object = lib.decode(v.binary, NATIVE);
-    for (const input of [v.binary, object]) {
-      const text = codec.toJsonEntry(input);
-      if (text !== undefined) {
-        assert.equal(text, v.json, v.name);
-        fast++;
-      }
-      assert.equal(lib.toJsonString(input), v.json, v.name);
+    const text = codec.toJsonEntry(object);
+    if (text !== undefined) {
+      assert.equal(text, v.json, v.name);
+      fast++;
     }
+    assert.equal(lib.toJsonString(object), v.json, v.name);
+    assert.equal(lib.toJsonString(v.binary), v.json, v.name);
   }
   // Only integral or tiny or huge doubles, and the line breaks the core escapes, are left to native code.
-  assert.ok(fast > 2 * golden.length - 20, `only ${fast} of ${2 * golden.length} written in JavaScript`);
+  assert.ok(fast > golden.length - 10, `only ${fast} of ${golden.length} written in JavaScript`);
 });
 
 test(`${packageName}: odd entries give the native canonical JSON, or its error`, { skip: nativeToJson === null && "the native writer is reached only from Node" }, () => {
