@@ -580,5 +580,12 @@ function toJsonEntry(entry) {
     if (err === BAIL) return undefined;
     throw err;
   }
-  return JSON_DIFFERS.test(text) ? undefined : text;
+  // indexOf first: a search for a character outside Latin-1 in a one-byte
+  // string returns at once, where the regular expression walks the text.
+  const suspect =
+    text.indexOf("\\u") !== -1 ||
+    text.indexOf("\u0085") !== -1 ||
+    text.indexOf("\u2028") !== -1 ||
+    text.indexOf("\u2029") !== -1;
+  return suspect && JSON_DIFFERS.test(text) ? undefined : text;
 }
