@@ -12,8 +12,8 @@
 use std::fmt::Write as _;
 
 use anyhow::{Result, bail};
-use prost_types::{EnumDescriptorProto, FieldDescriptorProto};
 use prost_types::field_descriptor_proto::{Label, Type};
+use prost_types::{EnumDescriptorProto, FieldDescriptorProto};
 
 use super::{JsMessage, Syntax, local_name};
 
@@ -86,7 +86,9 @@ pub(super) fn module(
              const base64Slice = Buffer.prototype.base64Slice;\n",
         );
     } else {
-        js.push_str("\nconst utf8Slice = null;\nconst utf8Write = null;\nconst base64Slice = null;\n");
+        js.push_str(
+            "\nconst utf8Slice = null;\nconst utf8Write = null;\nconst base64Slice = null;\n",
+        );
     }
     // The JSON name of each enum number.
     for e in enums {
@@ -161,7 +163,10 @@ fn write_encode(js: &mut String, m: &JsMessage<'_>, messages: &[JsMessage<'_>]) 
             continue;
         }
         if has_presence(f) {
-            writeln!(js, "  v = o.{prop};\n  if (v !== undefined && v !== null) {{")?;
+            writeln!(
+                js,
+                "  v = o.{prop};\n  if (v !== undefined && v !== null) {{"
+            )?;
             match k {
                 Kind::Timestamp => writeln!(js, "    wtimestamp({key}, messageOf(v));")?,
                 Kind::Message => writeln!(
@@ -169,7 +174,9 @@ fn write_encode(js: &mut String, m: &JsMessage<'_>, messages: &[JsMessage<'_>]) 
                     "    wv({key});\n    const at = wbegin();\n    {}$encode(messageOf(v));\n    wend(at);",
                     target(f)
                 )?,
-                Kind::Double => writeln!(js, "    v = doubleOf(v);\n    wv({key});\n    wdouble(v);")?,
+                Kind::Double => {
+                    writeln!(js, "    v = doubleOf(v);\n    wv({key});\n    wdouble(v);")?;
+                }
                 Kind::Int32 => writeln!(js, "    v = int32Of(v);\n    wv({key});\n    wint32(v);")?,
                 Kind::Int64 => writeln!(js, "    v = int64Of(v);\n    wv({key});\n    wint64(v);")?,
                 Kind::String | Kind::Bytes => bail!(
@@ -209,7 +216,12 @@ fn write_encode(js: &mut String, m: &JsMessage<'_>, messages: &[JsMessage<'_>]) 
 
 fn write_decode(js: &mut String, m: &JsMessage<'_>) -> Result<()> {
     let name = &m.ts_name;
-    let numbers: Vec<String> = m.proto.field.iter().map(|f| f.number().to_string()).collect();
+    let numbers: Vec<String> = m
+        .proto
+        .field
+        .iter()
+        .map(|f| f.number().to_string())
+        .collect();
     writeln!(
         js,
         "\nconst {name}$numbers = new Set([{}]);\nfunction {name}$decode(end) {{",
@@ -249,7 +261,10 @@ fn write_decode(js: &mut String, m: &JsMessage<'_>) -> Result<()> {
         } else if k == Kind::Message || k == Kind::Timestamp {
             // A second occurrence is merged into the first by prost: rare,
             // left to the native code.
-            writeln!(js, "        if (f{i} !== undefined) bail();\n        f{i} = {read};")?;
+            writeln!(
+                js,
+                "        if (f{i} !== undefined) bail();\n        f{i} = {read};"
+            )?;
         } else {
             writeln!(js, "        f{i} = {read};")?;
         }
@@ -266,7 +281,10 @@ fn write_decode(js: &mut String, m: &JsMessage<'_>) -> Result<()> {
         if has_presence(f) {
             presence.push((i, prop));
         } else if kind(m, f)? == Kind::Bytes {
-            writeln!(js, "    {prop}: f{i} === undefined ? new Uint8Array(0) : f{i},")?;
+            writeln!(
+                js,
+                "    {prop}: f{i} === undefined ? new Uint8Array(0) : f{i},"
+            )?;
         } else {
             writeln!(js, "    {prop}: f{i},")?;
         }
@@ -284,7 +302,10 @@ fn write_decode(js: &mut String, m: &JsMessage<'_>) -> Result<()> {
 /// integers as strings, enums by name), reading `o` as `X$encode` does.
 fn write_json(js: &mut String, m: &JsMessage<'_>) -> Result<()> {
     let name = &m.ts_name;
-    writeln!(js, "\nfunction {name}$json(o) {{\n  const j = {{}};\n  let v;")?;
+    writeln!(
+        js,
+        "\nfunction {name}$json(o) {{\n  const j = {{}};\n  let v;"
+    )?;
     for f in &m.proto.field {
         let k = kind(m, f)?;
         let prop = local_name(f);
@@ -339,7 +360,12 @@ fn write_json(js: &mut String, m: &JsMessage<'_>) -> Result<()> {
                 f.name()
             ),
         };
-        writeln!(js, "{} j.{json} = {};", test.replace("{prop}", &prop), value("v"))?;
+        writeln!(
+            js,
+            "{} j.{json} = {};",
+            test.replace("{prop}", &prop),
+            value("v")
+        )?;
     }
     writeln!(js, "  checkKeys(o, {name}$fields);\n  return j;\n}}")?;
     Ok(())
