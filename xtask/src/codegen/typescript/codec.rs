@@ -6,8 +6,10 @@
 //! Each function writes (or reads) fields in field-number order with
 //! proto3's rules as prost applies them, so the bytes are the core's; it
 //! gives up (for the native code to answer) on anything else. Only the field
-//! types the schema uses are supported: a new one fails the build here
-//! rather than being encoded wrongly.
+//! types the schema uses are written and read here; a field of another type
+//! (see [`handled`]) makes the codec give up on any entry that sets it, so a
+//! new field still needs only the schema, and is slower until it is handled.
+//! Also `X$json`, the canonical JSON writer of an entry object.
 
 use std::fmt::Write as _;
 
@@ -30,10 +32,12 @@ enum Kind {
     Double,
     Message,
     Timestamp,
+    /// Any other type: left to the native code.
+    Other,
 }
 
-fn kind(m: &JsMessage<'_>, f: &FieldDescriptorProto) -> Result<Kind> {
-    Ok(match f.r#type() {
+fn kind(f: &FieldDescriptorProto) -> Kind {
+    match f.r#type() {
         Type::String => Kind::String,
         Type::Bytes => Kind::Bytes,
         Type::Int32 | Type::Enum => Kind::Int32,
@@ -41,17 +45,30 @@ fn kind(m: &JsMessage<'_>, f: &FieldDescriptorProto) -> Result<Kind> {
         Type::Double => Kind::Double,
         Type::Message if f.type_name() == ".google.protobuf.Timestamp" => Kind::Timestamp,
         Type::Message => Kind::Message,
-        other => bail!(
-            "{}.{}: the JavaScript codec has no {other:?} fields yet (xtask/src/codegen/typescript/codec.rs)",
-            m.ts_name,
-            f.name()
-        ),
-    })
+        _ => Kind::Other,
+    }
+}
+
+/// Whether the generated code writes and reads the field itself. The others
+/// (types the schema does not use yet: a new field of any type needs only
+/// the schema) are the native code's: an entry that sets one, or whose
+/// encoding holds one, is passed to it whole.
+fn handled(f: &FieldDescriptorProto) -> bool {
+    let k = kind(f);
+    if f.label() == Label::Repeated {
+        return matches!(k, Kind::String | Kind::Message);
+    }
+    match k {
+        Kind::String | Kind::Bytes => !has_presence(f),
+        Kind::Double => has_presence(f),
+        Kind::Other => false,
+        _ => true,
+    }
 }
 
 fn wire_type(k: Kind) -> u32 {
     match k {
-        Kind::Int32 | Kind::Int64 => 0,
+        Kind::Int32 | Kind::Int64 | Kind::Other => 0,
         Kind::Double => 1,
         Kind::String | Kind::Bytes | Kind::Message | Kind::Timestamp => 2,
     }
@@ -129,10 +146,17 @@ fn write_encode(js: &mut String, m: &JsMessage<'_>, messages: &[JsMessage<'_>]) 
         names.join(", ")
     )?;
     for f in &m.proto.field {
-        let k = kind(m, f)?;
+        let k = kind(f);
         let number = u32::try_from(f.number())?;
         let key = number << 3 | wire_type(k);
         let prop = local_name(f);
+        if !handled(f) {
+            writeln!(
+                js,
+                "  if (o.{prop} !== undefined && o.{prop} !== null) bail();"
+            )?;
+            continue;
+        }
         if k == Kind::Message || k == Kind::Timestamp {
             let t = target(f);
             if !messages.iter().any(|x| x.ts_name == t) {
@@ -179,10 +203,9 @@ fn write_encode(js: &mut String, m: &JsMessage<'_>, messages: &[JsMessage<'_>]) 
                 }
                 Kind::Int32 => writeln!(js, "    v = int32Of(v);\n    wv({key});\n    wint32(v);")?,
                 Kind::Int64 => writeln!(js, "    v = int64Of(v);\n    wv({key});\n    wint64(v);")?,
-                Kind::String | Kind::Bytes => bail!(
-                    "{name}.{}: optional strings and bytes are not supported by the JavaScript codec",
-                    f.name()
-                ),
+                Kind::String | Kind::Bytes | Kind::Other => {
+                    bail!("{name}.{}: not handled by the JavaScript codec", f.name())
+                }
             }
             js.push_str("  }\n");
             continue;
@@ -204,10 +227,9 @@ fn write_encode(js: &mut String, m: &JsMessage<'_>, messages: &[JsMessage<'_>]) 
                 js,
                 "  v = int64Of(o.{prop});\n  if (v !== 0) {{\n    wv({key});\n    wint64(v);\n  }}"
             )?,
-            Kind::Double | Kind::Message | Kind::Timestamp => bail!(
-                "{name}.{}: this field type without presence is not supported by the JavaScript codec",
-                f.name()
-            ),
+            Kind::Double | Kind::Message | Kind::Timestamp | Kind::Other => {
+                bail!("{name}.{}: not handled by the JavaScript codec", f.name())
+            }
         }
     }
     writeln!(js, "  checkKeys(o, {name}$fields);\n}}")?;
@@ -228,24 +250,30 @@ fn write_decode(js: &mut String, m: &JsMessage<'_>) -> Result<()> {
         numbers.join(", ")
     )?;
     for (i, f) in m.proto.field.iter().enumerate() {
-        let k = kind(m, f)?;
+        let k = kind(f);
         let init = if f.label() == Label::Repeated {
             "[]"
         } else if has_presence(f) || k == Kind::Bytes {
             "undefined"
-        } else {
+        } else if handled(f) {
             match k {
                 Kind::String => "\"\"",
                 Kind::Int32 => "0",
                 Kind::Int64 => "0n",
                 _ => "undefined",
             }
+        } else {
+            // Only ever its zero value: any occurrence on the wire gives up.
+            super::js_zero(f)?
         };
         writeln!(js, "  let f{i} = {init};")?;
     }
     js.push_str("  while (P < end) {\n    const key = rkey(end);\n    switch (key) {\n");
     for (i, f) in m.proto.field.iter().enumerate() {
-        let k = kind(m, f)?;
+        let k = kind(f);
+        if !handled(f) {
+            continue;
+        }
         let key = u32::try_from(f.number())? << 3 | wire_type(k);
         let read = match k {
             Kind::String => "rstring(end)".to_owned(),
@@ -254,6 +282,7 @@ fn write_decode(js: &mut String, m: &JsMessage<'_>) -> Result<()> {
             Kind::Int64 => "rint64(end)".to_owned(),
             Kind::Double => "rdouble(end)".to_owned(),
             Kind::Message | Kind::Timestamp => format!("{}$decode(rend(end))", target(f)),
+            Kind::Other => bail!("{name}.{}: not handled", f.name()),
         };
         writeln!(js, "      case {key}:")?;
         if f.label() == Label::Repeated {
@@ -280,7 +309,7 @@ fn write_decode(js: &mut String, m: &JsMessage<'_>) -> Result<()> {
         let prop = local_name(f);
         if has_presence(f) {
             presence.push((i, prop));
-        } else if kind(m, f)? == Kind::Bytes {
+        } else if kind(f) == Kind::Bytes {
             writeln!(
                 js,
                 "    {prop}: f{i} === undefined ? new Uint8Array(0) : f{i},"
@@ -307,8 +336,15 @@ fn write_json(js: &mut String, m: &JsMessage<'_>) -> Result<()> {
         "\nfunction {name}$json(o) {{\n  const j = {{}};\n  let v;"
     )?;
     for f in &m.proto.field {
-        let k = kind(m, f)?;
+        let k = kind(f);
         let prop = local_name(f);
+        if !handled(f) {
+            writeln!(
+                js,
+                "  if (o.{prop} !== undefined && o.{prop} !== null) bail();"
+            )?;
+            continue;
+        }
         let json = if f.json_name().is_empty() {
             prop.clone()
         } else {
@@ -326,6 +362,7 @@ fn write_json(js: &mut String, m: &JsMessage<'_>) -> Result<()> {
                 Kind::Double => format!("doubleJson(doubleOf({v}))"),
                 Kind::Timestamp => format!("timestampJson(messageOf({v}))"),
                 Kind::Message => format!("{}$json(messageOf({v}))", target(f)),
+                Kind::Other => "bail()".to_owned(),
             }
         };
         if f.label() == Label::Repeated {
@@ -355,10 +392,9 @@ fn write_json(js: &mut String, m: &JsMessage<'_>) -> Result<()> {
             Kind::Bytes => "  v = bytesOf(o.{prop});\n  if (v.length !== 0)",
             Kind::Int32 => "  v = int32Of(o.{prop});\n  if (v !== 0)",
             Kind::Int64 => "  v = int64Of(o.{prop});\n  if (v !== 0)",
-            Kind::Double | Kind::Message | Kind::Timestamp => bail!(
-                "{name}.{}: this field type without presence is not supported by the JavaScript codec",
-                f.name()
-            ),
+            Kind::Double | Kind::Message | Kind::Timestamp | Kind::Other => {
+                bail!("{name}.{}: not handled by the JavaScript codec", f.name())
+            }
         };
         writeln!(
             js,
