@@ -2,21 +2,42 @@
 //
 // The work is done by the native addon (Rust, over napi-rs); this file loads
 // it, hands it the factories of runtime.cjs (generated from the schema) and
-// exports the API declared in index.d.ts.
+// exports the API declared in index.d.ts. `encode`, `decode` and
+// `toJsonString` first try codec.cjs, the wire codec and canonical JSON
+// writer generated in JavaScript from the schema (no crossing into native
+// code per field), which leaves to the addon every input it does not write
+// or read exactly as the addon would: options, unusual values, malformed
+// bytes, and so every error.
 "use strict";
 
 const runtime = require("./runtime.cjs");
 const native = require("./native.cjs");
+const codec = require("./codec.cjs");
 
 native.init(runtime.factories);
 
 exports.VERSION = runtime.VERSION;
 
-exports.encode = native.encode;
-exports.decode = native.decode;
+exports.encode = function encode(entry, options) {
+  if (options === undefined) {
+    const bytes = codec.encodeEntry(entry);
+    if (bytes !== undefined) return bytes;
+  }
+  return native.encode(entry, options);
+};
+exports.decode = function decode(bytes, options) {
+  if (options === undefined) {
+    const entry = codec.decodeEntry(bytes);
+    if (entry !== undefined) return entry;
+  }
+  return native.decode(bytes, options);
+};
 exports.encodeDelimited = native.encodeDelimited;
 exports.decodeDelimited = native.decodeDelimited;
-exports.toJsonString = native.toJsonString;
+exports.toJsonString = function toJsonString(entry) {
+  const text = codec.toJsonEntry(entry);
+  return text !== undefined ? text : native.toJsonString(entry);
+};
 exports.fromJsonString = native.fromJsonString;
 exports.validate = native.validate;
 exports.validateDelimited = native.validateDelimited;
@@ -30,7 +51,7 @@ exports.Ledger = native.Ledger;
 exports.checkProof = native.checkProof;
 
 exports.toJson = function toJson(entry) {
-  return JSON.parse(native.toJsonString(entry));
+  return JSON.parse(exports.toJsonString(entry));
 };
 exports.fromJson = function fromJson(json, options) {
   return native.fromJsonString(runtime.jsonText(json), options);

@@ -6,6 +6,7 @@
 
 import * as wasm from "./pkg/lokryn_compliance_log_wasm.js";
 import * as runtime from "./runtime.js";
+import { decodeEntry, encodeEntry, toJsonEntry } from "./codec.js";
 import { replay, withEntriesTape, withEntryTape } from "./tape.js";
 
 export { VERSION, ComplianceLogError, ValidationError } from "./runtime.js";
@@ -15,9 +16,16 @@ export * from "./enums.js";
 export { validateDelimited, scanText, redactText } from "./pkg/lokryn_compliance_log_wasm.js";
 
 // Entries go in, and come out, on tapes (tape.js): one crossing of the
-// module's boundary per call instead of one per field.
+// module's boundary per call instead of one per field. `encode`, `decode` and
+// `toJsonString` first try codec.js, the wire codec and canonical JSON writer
+// generated in JavaScript from the schema, which leaves to the module every input it does not write or read exactly
+// as the module would (options, unusual values, malformed bytes, errors).
 
 export function encode(entry, options) {
+  if (options === undefined) {
+    const bytes = encodeEntry(entry);
+    if (bytes !== undefined) return bytes;
+  }
   return withEntryTape(entry, (tape) => wasm.encodeTape(tape, options));
 }
 
@@ -26,6 +34,8 @@ export function encodeDelimited(entries, options) {
 }
 
 export function toJsonString(entry) {
+  const text = toJsonEntry(entry);
+  if (text !== undefined) return text;
   return withEntryTape(entry, wasm.toJsonStringTape);
 }
 
@@ -46,6 +56,10 @@ export function redact(entry, options) {
 }
 
 export function decode(bytes, options) {
+  if (options === undefined) {
+    const entry = decodeEntry(bytes);
+    if (entry !== undefined) return entry;
+  }
   return replay(
     bytes instanceof Uint8Array ? wasm.decodeBytes(bytes, options) : wasm.decodeTape(bytes, options),
   );

@@ -30,6 +30,7 @@
 //! Each package.json carries it too (npm needs it literally); `crate::version`
 //! checks that they agree, and `cargo xtask release` rewrites them all.
 
+mod codec;
 mod convert;
 pub(crate) mod report;
 mod tape;
@@ -127,12 +128,26 @@ pub(crate) fn package_files(schema: &Schema) -> Result<Vec<GeneratedFile>> {
 
     let template = read(&root, RUNTIME_JS)?;
     let report_js = report::factories(&report::messages(schema)?)?;
+    let codec_template = read(&root, codec::CODEC_JS)?;
     let mut files = Vec::new();
     for (dir, syntax, storage) in PACKAGES {
         let dts = if *storage { &dts_with_ledger } else { &dts };
         files.push(GeneratedFile::new(format!("{dir}/index.d.ts"), dts.clone()));
         let (name, js) = runtime(*syntax, &version, &enums, &messages, &report_js, &template)?;
         files.push(GeneratedFile::new(format!("{dir}/{name}"), js));
+        let codec_name = match syntax {
+            Syntax::CommonJs => "codec.cjs",
+            Syntax::Esm => "codec.js",
+        };
+        files.push(GeneratedFile::new(
+            format!("{dir}/{codec_name}"),
+            codec::module(
+                *syntax,
+                &messages,
+                &enums.iter().map(|(e, _)| *e).collect::<Vec<_>>(),
+                &codec_template,
+            )?,
+        ));
     }
     Ok(files)
 }

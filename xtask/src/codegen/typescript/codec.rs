@@ -1,0 +1,408 @@
+//! The JavaScript wire codec of both npm packages (`codec.cjs` for Node,
+//! `codec.js` for the wasm package; built with the runtime, not committed):
+//! one `X$encode` and one `X$decode` per message, then the hand-written
+//! helpers and entry points of `bindings/js/codec.js`.
+//!
+//! Each function writes (or reads) fields in field-number order with
+//! proto3's rules as prost applies them, so the bytes are the core's; it
+//! gives up (for the native code to answer) on anything else. Only the field
+//! types the schema uses are written and read here; a field of another type
+//! (see [`handled`]) makes the codec give up on any entry that sets it, so a
+//! new field still needs only the schema, and is slower until it is handled.
+//! Also `X$json`, the canonical JSON writer of an entry object.
+
+use std::fmt::Write as _;
+
+use anyhow::{Result, bail};
+use prost_types::field_descriptor_proto::{Label, Type};
+use prost_types::{EnumDescriptorProto, FieldDescriptorProto};
+
+use super::{JsMessage, Syntax, local_name};
+
+/// The hand-written half.
+pub(super) const CODEC_JS: &str = "bindings/js/codec.js";
+
+/// What a field holds, for the codec.
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum Kind {
+    String,
+    Bytes,
+    Int32,
+    Int64,
+    Double,
+    Message,
+    Timestamp,
+    /// Any other type: left to the native code.
+    Other,
+}
+
+fn kind(f: &FieldDescriptorProto) -> Kind {
+    match f.r#type() {
+        Type::String => Kind::String,
+        Type::Bytes => Kind::Bytes,
+        Type::Int32 | Type::Enum => Kind::Int32,
+        Type::Int64 => Kind::Int64,
+        Type::Double => Kind::Double,
+        Type::Message if f.type_name() == ".google.protobuf.Timestamp" => Kind::Timestamp,
+        Type::Message => Kind::Message,
+        _ => Kind::Other,
+    }
+}
+
+/// Whether the generated code writes and reads the field itself. The others
+/// (types the schema does not use yet: a new field of any type needs only
+/// the schema) are the native code's: an entry that sets one, or whose
+/// encoding holds one, is passed to it whole.
+fn handled(f: &FieldDescriptorProto) -> bool {
+    let k = kind(f);
+    if f.label() == Label::Repeated {
+        return matches!(k, Kind::String | Kind::Message);
+    }
+    match k {
+        Kind::String | Kind::Bytes => !has_presence(f),
+        Kind::Double => has_presence(f),
+        Kind::Other => false,
+        _ => true,
+    }
+}
+
+fn wire_type(k: Kind) -> u32 {
+    match k {
+        Kind::Int32 | Kind::Int64 | Kind::Other => 0,
+        Kind::Double => 1,
+        Kind::String | Kind::Bytes | Kind::Message | Kind::Timestamp => 2,
+    }
+}
+
+fn has_presence(f: &FieldDescriptorProto) -> bool {
+    f.label() != Label::Repeated && (f.proto3_optional() || f.r#type() == Type::Message)
+}
+
+fn target(f: &FieldDescriptorProto) -> &str {
+    f.type_name().rsplit('.').next().unwrap_or_default()
+}
+
+/// The codec module of one package.
+pub(super) fn module(
+    syntax: Syntax,
+    messages: &[JsMessage<'_>],
+    enums: &[&EnumDescriptorProto],
+    template: &str,
+) -> Result<String> {
+    let mut js = format!(
+        "// {}\n//\n// Made from xtask/src/codegen/typescript/codec.rs and {CODEC_JS}.\n",
+        super::BUILT
+    );
+    if syntax == Syntax::CommonJs {
+        js.push_str("\"use strict\";\n");
+        // Node's own UTF-8 conversions are faster than TextDecoder's for
+        // the short strings of a record; the wasm package, meant for
+        // browsers, keeps to the web's.
+        js.push_str(
+            "\nconst utf8Slice = Buffer.prototype.utf8Slice;\nconst utf8Write = Buffer.prototype.utf8Write;\n\
+             const base64Slice = Buffer.prototype.base64Slice;\n",
+        );
+    } else {
+        js.push_str(
+            "\nconst utf8Slice = null;\nconst utf8Write = null;\nconst base64Slice = null;\n",
+        );
+    }
+    // The JSON name of each enum number.
+    for e in enums {
+        let names: Vec<String> = e
+            .value
+            .iter()
+            .map(|v| format!("{}: \"{}\"", v.number(), v.name()))
+            .collect();
+        writeln!(js, "const {}$names = {{ {} }};", e.name(), names.join(", "))?;
+    }
+    for m in messages {
+        write_encode(&mut js, m, messages)?;
+        write_decode(&mut js, m)?;
+        write_json(&mut js, m)?;
+    }
+    js.push('\n');
+    js.push_str(super::strip_leading_comment(template));
+    match syntax {
+        Syntax::CommonJs => {
+            js.push_str("\nmodule.exports = { encodeEntry, decodeEntry, toJsonEntry };\n");
+        }
+        Syntax::Esm => js.push_str("\nexport { encodeEntry, decodeEntry, toJsonEntry };\n"),
+    }
+    Ok(js)
+}
+
+fn write_encode(js: &mut String, m: &JsMessage<'_>, messages: &[JsMessage<'_>]) -> Result<()> {
+    let name = &m.ts_name;
+    let names: Vec<String> = m
+        .proto
+        .field
+        .iter()
+        .map(|f| format!("\"{}\"", local_name(f)))
+        .collect();
+    writeln!(
+        js,
+        "\nconst {name}$fields = new Set([{}]);\nfunction {name}$encode(o) {{\n  let v;",
+        names.join(", ")
+    )?;
+    for f in &m.proto.field {
+        let k = kind(f);
+        let number = u32::try_from(f.number())?;
+        let key = number << 3 | wire_type(k);
+        let prop = local_name(f);
+        if !handled(f) {
+            writeln!(
+                js,
+                "  if (o.{prop} !== undefined && o.{prop} !== null) bail();"
+            )?;
+            continue;
+        }
+        if k == Kind::Message || k == Kind::Timestamp {
+            let t = target(f);
+            if !messages.iter().any(|x| x.ts_name == t) {
+                bail!("{name}.{}: no message {t}", f.name());
+            }
+        }
+        if f.label() == Label::Repeated {
+            writeln!(
+                js,
+                "  v = arrayOf(o.{prop});\n  if (v !== undefined) {{\n    for (let i = 0; i < v.length; i++) {{\n      const e = v[i];"
+            )?;
+            match k {
+                Kind::String => writeln!(
+                    js,
+                    "      if (typeof e !== \"string\") bail();\n      wv({key});\n      wstring(e);"
+                )?,
+                Kind::Message => writeln!(
+                    js,
+                    "      wv({key});\n      const at = wbegin();\n      {}$encode(messageOf(e));\n      wend(at);",
+                    target(f)
+                )?,
+                _ => bail!(
+                    "{name}.{}: repeated fields of this type are not supported by the JavaScript codec",
+                    f.name()
+                ),
+            }
+            js.push_str("    }\n  }\n");
+            continue;
+        }
+        if has_presence(f) {
+            writeln!(
+                js,
+                "  v = o.{prop};\n  if (v !== undefined && v !== null) {{"
+            )?;
+            match k {
+                Kind::Timestamp => writeln!(js, "    wtimestamp({key}, messageOf(v));")?,
+                Kind::Message => writeln!(
+                    js,
+                    "    wv({key});\n    const at = wbegin();\n    {}$encode(messageOf(v));\n    wend(at);",
+                    target(f)
+                )?,
+                Kind::Double => {
+                    writeln!(js, "    v = doubleOf(v);\n    wv({key});\n    wdouble(v);")?;
+                }
+                Kind::Int32 => writeln!(js, "    v = int32Of(v);\n    wv({key});\n    wint32(v);")?,
+                Kind::Int64 => writeln!(js, "    v = int64Of(v);\n    wv({key});\n    wint64(v);")?,
+                Kind::String | Kind::Bytes | Kind::Other => {
+                    bail!("{name}.{}: not handled by the JavaScript codec", f.name())
+                }
+            }
+            js.push_str("  }\n");
+            continue;
+        }
+        match k {
+            Kind::String => writeln!(
+                js,
+                "  v = stringOf(o.{prop});\n  if (v.length !== 0) {{\n    wv({key});\n    wstring(v);\n  }}"
+            )?,
+            Kind::Bytes => writeln!(
+                js,
+                "  v = bytesOf(o.{prop});\n  if (v.length !== 0) {{\n    wv({key});\n    wbytes(v);\n  }}"
+            )?,
+            Kind::Int32 => writeln!(
+                js,
+                "  v = int32Of(o.{prop});\n  if (v !== 0) {{\n    wv({key});\n    wint32(v);\n  }}"
+            )?,
+            Kind::Int64 => writeln!(
+                js,
+                "  v = int64Of(o.{prop});\n  if (v !== 0) {{\n    wv({key});\n    wint64(v);\n  }}"
+            )?,
+            Kind::Double | Kind::Message | Kind::Timestamp | Kind::Other => {
+                bail!("{name}.{}: not handled by the JavaScript codec", f.name())
+            }
+        }
+    }
+    writeln!(js, "  checkKeys(o, {name}$fields);\n}}")?;
+    Ok(())
+}
+
+fn write_decode(js: &mut String, m: &JsMessage<'_>) -> Result<()> {
+    let name = &m.ts_name;
+    let numbers: Vec<String> = m
+        .proto
+        .field
+        .iter()
+        .map(|f| f.number().to_string())
+        .collect();
+    writeln!(
+        js,
+        "\nconst {name}$numbers = new Set([{}]);\nfunction {name}$decode(end) {{",
+        numbers.join(", ")
+    )?;
+    for (i, f) in m.proto.field.iter().enumerate() {
+        let k = kind(f);
+        let init = if f.label() == Label::Repeated {
+            "[]"
+        } else if has_presence(f) || k == Kind::Bytes {
+            "undefined"
+        } else if handled(f) {
+            match k {
+                Kind::String => "\"\"",
+                Kind::Int32 => "0",
+                Kind::Int64 => "0n",
+                _ => "undefined",
+            }
+        } else {
+            // Only ever its zero value: any occurrence on the wire gives up.
+            super::js_zero(f)?
+        };
+        writeln!(js, "  let f{i} = {init};")?;
+    }
+    js.push_str("  while (P < end) {\n    const key = rkey(end);\n    switch (key) {\n");
+    for (i, f) in m.proto.field.iter().enumerate() {
+        let k = kind(f);
+        if !handled(f) {
+            continue;
+        }
+        let key = u32::try_from(f.number())? << 3 | wire_type(k);
+        let read = match k {
+            Kind::String => "rstring(end)".to_owned(),
+            Kind::Bytes => "rbytes(end)".to_owned(),
+            Kind::Int32 => "rint32(end)".to_owned(),
+            Kind::Int64 => "rint64(end)".to_owned(),
+            Kind::Double => "rdouble(end)".to_owned(),
+            Kind::Message | Kind::Timestamp => format!("{}$decode(rend(end))", target(f)),
+            Kind::Other => bail!("{name}.{}: not handled", f.name()),
+        };
+        writeln!(js, "      case {key}:")?;
+        if f.label() == Label::Repeated {
+            writeln!(js, "        f{i}.push({read});")?;
+        } else if k == Kind::Message || k == Kind::Timestamp {
+            // A second occurrence is merged into the first by prost: rare,
+            // left to the native code.
+            writeln!(
+                js,
+                "        if (f{i} !== undefined) bail();\n        f{i} = {read};"
+            )?;
+        } else {
+            writeln!(js, "        f{i} = {read};")?;
+        }
+        js.push_str("        break;\n");
+    }
+    writeln!(
+        js,
+        "      default:\n        if ({name}$numbers.has(key >>> 3)) bail();\n        rskip(key, end);\n    }}\n  }}"
+    )?;
+    writeln!(js, "  const m = {{\n    $typeName: \"{}\",", m.full_name)?;
+    let mut presence = Vec::new();
+    for (i, f) in m.proto.field.iter().enumerate() {
+        let prop = local_name(f);
+        if has_presence(f) {
+            presence.push((i, prop));
+        } else if kind(f) == Kind::Bytes {
+            writeln!(
+                js,
+                "    {prop}: f{i} === undefined ? new Uint8Array(0) : f{i},"
+            )?;
+        } else {
+            writeln!(js, "    {prop}: f{i},")?;
+        }
+    }
+    js.push_str("  };\n");
+    for (i, prop) in presence {
+        writeln!(js, "  if (f{i} !== undefined) m.{prop} = f{i};")?;
+    }
+    js.push_str("  return m;\n}\n");
+    Ok(())
+}
+
+/// `X$json(o)`: the object whose `JSON.stringify` is the canonical JSON of
+/// message object `o` (fields in number order, defaults left out, 64-bit
+/// integers as strings, enums by name), reading `o` as `X$encode` does.
+fn write_json(js: &mut String, m: &JsMessage<'_>) -> Result<()> {
+    let name = &m.ts_name;
+    writeln!(
+        js,
+        "\nfunction {name}$json(o) {{\n  const j = {{}};\n  let v;"
+    )?;
+    for f in &m.proto.field {
+        let k = kind(f);
+        let prop = local_name(f);
+        if !handled(f) {
+            writeln!(
+                js,
+                "  if (o.{prop} !== undefined && o.{prop} !== null) bail();"
+            )?;
+            continue;
+        }
+        let json = if f.json_name().is_empty() {
+            prop.clone()
+        } else {
+            f.json_name().to_owned()
+        };
+        let value = |v: &str| -> String {
+            match k {
+                Kind::String => v.to_owned(),
+                Kind::Bytes => format!("base64(bytesOf({v}))"),
+                Kind::Int32 if f.r#type() == Type::Enum => {
+                    format!("enumJson({}$names, int32Of({v}))", target(f))
+                }
+                Kind::Int32 => format!("int32Of({v})"),
+                Kind::Int64 => format!("String(int64Of({v}))"),
+                Kind::Double => format!("doubleJson(doubleOf({v}))"),
+                Kind::Timestamp => format!("timestampJson(messageOf({v}))"),
+                Kind::Message => format!("{}$json(messageOf({v}))", target(f)),
+                Kind::Other => "bail()".to_owned(),
+            }
+        };
+        if f.label() == Label::Repeated {
+            let element = match k {
+                Kind::String => "typeof e === \"string\" ? e : bail()".to_owned(),
+                Kind::Message => format!("{}$json(messageOf(e))", target(f)),
+                _ => bail!("{name}.{}: not supported by the JavaScript codec", f.name()),
+            };
+            writeln!(
+                js,
+                "  v = arrayOf(o.{prop});\n  if (v !== undefined && v.length !== 0) {{\n    \
+                 const a = new Array(v.length);\n    for (let i = 0; i < v.length; i++) {{\n      \
+                 const e = v[i];\n      a[i] = {element};\n    }}\n    j.{json} = a;\n  }}"
+            )?;
+            continue;
+        }
+        if has_presence(f) {
+            writeln!(
+                js,
+                "  v = o.{prop};\n  if (v !== undefined && v !== null) j.{json} = {};",
+                value("v")
+            )?;
+            continue;
+        }
+        let test = match k {
+            Kind::String => "  v = stringOf(o.{prop});\n  if (v.length !== 0)",
+            Kind::Bytes => "  v = bytesOf(o.{prop});\n  if (v.length !== 0)",
+            Kind::Int32 => "  v = int32Of(o.{prop});\n  if (v !== 0)",
+            Kind::Int64 => "  v = int64Of(o.{prop});\n  if (v !== 0)",
+            Kind::Double | Kind::Message | Kind::Timestamp | Kind::Other => {
+                bail!("{name}.{}: not handled by the JavaScript codec", f.name())
+            }
+        };
+        writeln!(
+            js,
+            "{} j.{json} = {};",
+            test.replace("{prop}", &prop),
+            value("v")
+        )?;
+    }
+    writeln!(js, "  checkKeys(o, {name}$fields);\n  return j;\n}}")?;
+    Ok(())
+}
