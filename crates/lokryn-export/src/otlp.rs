@@ -283,13 +283,7 @@ fn to_record_by_reflection(
             }
         }
     }
-    if out.record.event_name.is_empty() && entry.event_type != 0 {
-        out.record.event_name = event_name(entry.event_type);
-    }
-    out.record.observed_time_unix_nano = options
-        .observed_time_ns
-        .unwrap_or(out.record.time_unix_nano);
-    out.record.attributes = attrs;
+    finish(&mut out, entry, options, attrs);
     Ok(out)
 }
 
@@ -554,13 +548,7 @@ fn typed_record(plan: &Plan, entry: &LogEntry, options: &Options) -> Option<Otlp
             Home::Attr(key) => push(&mut attrs, key, path, typed_any(names, &value)?),
         }
     }
-    if out.record.event_name.is_empty() && entry.event_type != 0 {
-        out.record.event_name = event_name(entry.event_type);
-    }
-    out.record.observed_time_unix_nano = options
-        .observed_time_ns
-        .unwrap_or(out.record.time_unix_nano);
-    out.record.attributes = attrs;
+    finish(&mut out, entry, options, attrs);
     Some(out)
 }
 
@@ -569,6 +557,18 @@ const SEVERITY_KEY: &str = "lokryn.severity";
 const TIME_KEY: &str = "lokryn.time";
 const TRACE_ID_KEY: &str = "lokryn.trace_id";
 const SPAN_ID_KEY: &str = "lokryn.span_id";
+
+/// What both ways of building a record end with: the event name when no
+/// field gave one, the observed time, and the attributes.
+fn finish(out: &mut OtlpRecord, entry: &LogEntry, options: &Options, attrs: Vec<KeyValue>) {
+    if out.record.event_name.is_empty() && entry.event_type != 0 {
+        out.record.event_name = event_name(entry.event_type);
+    }
+    out.record.observed_time_unix_nano = options
+        .observed_time_ns
+        .unwrap_or(out.record.time_unix_nano);
+    out.record.attributes = attrs;
+}
 
 /// Nanoseconds since the epoch, when OTLP's unsigned field can hold them
 /// (not before 1970, not past 2554).
