@@ -21,32 +21,20 @@ use std::path::Path;
 use std::process::ExitCode;
 use std::time::Instant;
 
-use lokryn_compliance_log::{EventType, LogEntry, Outcome, Severity};
+use lokryn_compliance_log::LogEntry;
 use lokryn_logger::AuditLogger;
 use lokryn_logger::sinks::JsonLines;
+
+#[path = "../benches/support/records.rs"]
+mod records;
 
 /// The benchmark's record: an agent's tool call, with an email address in
 /// the message when `email`.
 fn entry(i: u64, email: bool) -> LogEntry {
-    let to = if email {
-        "ops@example.com"
+    if email {
+        records::entry(i)
     } else {
-        "the operators"
-    };
-    LogEntry {
-        event_type: EventType::EventToolInvocation as i32,
-        outcome: Outcome::Success as i32,
-        severity: Severity::Info as i32,
-        actor_id: "agent-042".into(),
-        component: "mcp-client".into(),
-        environment: "staging".into(),
-        resource: "tools/database_query".into(),
-        message: format!("sent the report of request {i} to {to}"),
-        policy_tags: vec!["SOC2".into(), "data-access".into()],
-        session_id: "sess-9f2c".into(),
-        request_id: format!("req-{i}"),
-        duration_ms: 12,
-        ..Default::default()
+        records::clean(i)
     }
 }
 
