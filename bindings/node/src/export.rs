@@ -182,13 +182,13 @@ pub fn export_otlp<'env>(
     call(env, |h| {
         let options = export_options(h, &arg(h, options).map_err(Failure::Host)?, false)?;
         let list = api::entries_input(h, &entries, "entries")?;
-        let request = otlp::to_request(&list, &options).map_err(|e| failure(&e))?;
         if json {
+            let request = otlp::to_request(&list, &options).map_err(|e| failure(&e))?;
             let text = otlp::to_json(&request).map_err(|e| failure(&e))?;
             h.new_string(&text).map_err(Failure::Host)
         } else {
-            h.new_bytes(&otlp::to_protobuf(&request))
-                .map_err(Failure::Host)
+            let body = otlp::encode_request(&list, &options).map_err(|e| failure(&e))?;
+            h.new_bytes(&body).map_err(Failure::Host)
         }
     })
 }

@@ -71,13 +71,14 @@ pub(crate) fn export_otlp<'py>(
 ) -> PyResult<Bound<'py, PyAny>> {
     let py = entries_in.py();
     let list = entries(entries_in)?;
-    let request =
-        otlp::to_request(&list, &options(observed_time_ns, None)).map_err(|e| to_py(py, &e))?;
+    let options = options(observed_time_ns, None);
     if json {
+        let request = otlp::to_request(&list, &options).map_err(|e| to_py(py, &e))?;
         let text = otlp::to_json(&request).map_err(|e| to_py(py, &e))?;
         Ok(PyString::new(py, &text).into_any())
     } else {
-        Ok(PyBytes::new(py, &otlp::to_protobuf(&request)).into_any())
+        let body = otlp::encode_request(&list, &options).map_err(|e| to_py(py, &e))?;
+        Ok(PyBytes::new(py, &body).into_any())
     }
 }
 

@@ -130,13 +130,14 @@ impl Writer {
         if self.pending.is_empty() {
             return Ok(());
         }
-        let request = otlp::to_request(&self.pending, &self.options)?;
-        self.pending.clear();
         if self.to == Target::OtlpJson {
+            let request = otlp::to_request(&self.pending, &self.options)?;
+            self.pending.clear();
             self.out.write_all(otlp::to_json(&request)?.as_bytes())?;
             self.out.write_all(b"\n")?;
         } else {
-            let body = otlp::to_protobuf(&request);
+            let body = otlp::encode_request(&self.pending, &self.options)?;
+            self.pending.clear();
             let mut framed = Vec::with_capacity(body.len() + 10);
             prost::encoding::encode_varint(body.len() as u64, &mut framed);
             framed.extend_from_slice(&body);

@@ -62,7 +62,7 @@ fn bench(c: &mut Criterion) {
                     .iter()
                     .map(|b| codec::decode(black_box(b)).unwrap())
                     .collect();
-                otlp::to_protobuf(&otlp::to_request(&entries, &options).unwrap()).len()
+                otlp::encode_request(&entries, &options).unwrap().len()
             });
         });
         #[cfg(feature = "parquet")]

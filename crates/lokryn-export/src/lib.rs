@@ -35,6 +35,7 @@ pub mod ocsf;
 pub mod ocsf_import;
 mod ocsf_writer;
 pub mod otlp;
+mod otlp_wire;
 #[cfg(feature = "parquet")]
 pub mod parquet;
 pub mod report;

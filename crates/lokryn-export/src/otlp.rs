@@ -7,6 +7,7 @@
 //! `lokryn.`. Records are grouped by resource (component, environment, host)
 //! and scope (the producer), in order of first appearance.
 
+use std::borrow::Cow;
 use std::collections::HashMap;
 use std::sync::LazyLock;
 
@@ -23,6 +24,7 @@ use prost::Message as _;
 use prost_reflect::Value;
 
 use crate::fields::{action_name, enum_value_name, set_fields};
+use crate::otlp_wire::{Batch, Kv, Rec, Val};
 use crate::typed::{self, EnumNames};
 use crate::value::{payload_json, rfc3339, timestamp};
 use crate::{Error, Options};
@@ -111,19 +113,22 @@ fn hex(text: &str, len: usize) -> Option<Vec<u8>> {
     if text.len() != len * 2 {
         return None;
     }
-    let digit = |c: u8| match c {
+    text.as_bytes()
+        .chunks(2)
+        .map(|pair| match pair {
+            [hi, lo] => Some(hex_digit(*hi)? << 4 | hex_digit(*lo)?),
+            _ => None,
+        })
+        .collect()
+}
+
+fn hex_digit(c: u8) -> Option<u8> {
+    match c {
         b'0'..=b'9' => Some(c - b'0'),
         b'a'..=b'f' => Some(c - b'a' + 10),
         b'A'..=b'F' => Some(c - b'A' + 10),
         _ => None,
-    };
-    text.as_bytes()
-        .chunks(2)
-        .map(|pair| match pair {
-            [hi, lo] => Some(digit(*hi)? << 4 | digit(*lo)?),
-            _ => None,
-        })
-        .collect()
+    }
 }
 
 /// Adds an attribute; a key already present with another value (two fields
@@ -135,12 +140,6 @@ fn push(attrs: &mut Vec<KeyValue>, key: &str, path: &str, value: AnyValue) {
         Some(_) => attrs.push(kv(format!("{ATTRIBUTE_PREFIX}{path}"), value)),
         None => attrs.push(kv(key, value)),
     }
-}
-
-/// Adds an attribute whose key no other attribute can have (what [`push`]
-/// does for it, without the search).
-fn push_new(attrs: &mut Vec<KeyValue>, key: &str, _path: &str, value: AnyValue) {
-    attrs.push(kv(key, value));
 }
 
 /// One record as an OTLP log record with its resource and scope.
@@ -166,17 +165,17 @@ pub fn to_otlp_record_by_reflection(
 #[doc(hidden)]
 pub fn builds_directly(entry: &LogEntry, options: &Options) -> bool {
     PLAN.as_ref()
-        .is_some_and(|plan| typed_record(plan, entry, options).is_some())
+        .is_some_and(|plan| typed_record(plan, entry, options, &mut Rec::default()).is_some())
 }
 
 /// One record: from the typed plan, or by reflection for what the plan
 /// does not cover (the same record either way).
 fn to_record(maps: &Mappings, entry: &LogEntry, options: &Options) -> Result<OtlpRecord, Error> {
-    if let Some(record) = PLAN
-        .as_ref()
-        .and_then(|plan| typed_record(plan, entry, options))
-    {
-        return Ok(record);
+    if let Some(plan) = PLAN.as_ref() {
+        let mut rec = Rec::default();
+        if typed_record(plan, entry, options, &mut rec).is_some() {
+            return Ok(rec.to_owned());
+        }
     }
     to_record_by_reflection(maps, entry, options)
 }
@@ -307,10 +306,11 @@ enum Home {
 /// looks values up in; `None` when a home is not understood (the general
 /// path then reports it).
 struct Plan {
-    /// Each leaf, where it goes, and whether its key can be met by no other
+    /// Each leaf, where it goes, whether its key can be met by no other
     /// attribute (no other field's key or fallback key): then it is added
-    /// without looking for it first.
-    leaves: Vec<(&'static typed::Leaf, Home, bool)>,
+    /// without looking for it first, and its own fallback key (`lokryn.`
+    /// and its path).
+    leaves: Vec<(&'static typed::Leaf, Home, bool, String)>,
     event_names: HashMap<i32, String>,
     /// `SeverityNumber` and `SeverityText` of each mapped severity.
     severities: HashMap<i32, (i32, String)>,
@@ -357,14 +357,14 @@ fn plan() -> Option<Plan> {
     let leaves = leaves
         .into_iter()
         .map(|(leaf, home)| {
+            let own = format!("{ATTRIBUTE_PREFIX}{}", leaf.map.path);
             let unique = match &home {
                 Home::Resource(key) | Home::List(key) | Home::Payload(key) | Home::Attr(key) => {
-                    let own = format!("{ATTRIBUTE_PREFIX}{}", leaf.map.path);
                     keys.get(key).copied() == Some(if *key == own { 2 } else { 1 })
                 }
                 _ => false,
             };
-            (leaf, home, unique)
+            (leaf, home, unique, own)
         })
         .collect();
     let pool = &lokryn_compliance_log::DESCRIPTOR_POOL;
@@ -393,34 +393,35 @@ fn plan() -> Option<Plan> {
 
 /// A field value as an OTLP `AnyValue`, as [`any_value`] gives it for the
 /// same field; `None` for a kind the plan does not cover.
-fn typed_any(names: Option<&EnumNames>, value: &FieldRef<'_>) -> Option<AnyValue> {
+fn typed_any<'a>(names: Option<&'a EnumNames>, value: &FieldRef<'a>) -> Option<Val<'a>> {
     let enum_name = |n: i32| match names {
-        Some(names) => names.name(n).into_owned(),
-        None => n.to_string(),
+        Some(names) => Val::Str(names.name(n)),
+        None => Val::Str(Cow::Owned(n.to_string())),
     };
     Some(match value {
-        FieldRef::Str(s) => string(*s),
-        FieldRef::Strs(items) => any(any_value::Value::ArrayValue(ArrayValue {
-            values: items.iter().map(|s| string(s.as_str())).collect(),
-        })),
-        FieldRef::Bytes(b) => any(any_value::Value::BytesValue(b.to_vec())),
-        FieldRef::Enum(Some(n)) => string(enum_name(*n)),
-        FieldRef::Enums(items) => any(any_value::Value::ArrayValue(ArrayValue {
-            values: items.iter().map(|n| string(enum_name(*n))).collect(),
-        })),
-        FieldRef::Int(Some(n)) => any(any_value::Value::IntValue(*n)),
+        FieldRef::Str(s) => Val::Str(Cow::Borrowed(s)),
+        FieldRef::Strs(items) => Val::Array(
+            items
+                .iter()
+                .map(|s| Val::Str(Cow::Borrowed(s.as_str())))
+                .collect(),
+        ),
+        FieldRef::Bytes(b) => Val::Bytes(b),
+        FieldRef::Enum(Some(n)) => enum_name(*n),
+        FieldRef::Enums(items) => Val::Array(items.iter().map(|n| enum_name(*n)).collect()),
+        FieldRef::Int(Some(n)) => Val::Int(*n),
         FieldRef::Uint(Some(n)) => match i64::try_from(*n) {
-            Ok(n) => any(any_value::Value::IntValue(n)),
-            Err(_) => string(n.to_string()),
+            Ok(n) => Val::Int(n),
+            Err(_) => Val::Str(Cow::Owned(n.to_string())),
         },
-        FieldRef::Bool(Some(b)) => any(any_value::Value::BoolValue(*b)),
-        FieldRef::Float(Some(f)) => any(any_value::Value::DoubleValue(*f)),
+        FieldRef::Bool(Some(b)) => Val::Bool(*b),
+        FieldRef::Float(Some(f)) => Val::Double(*f),
         _ => return None,
     })
 }
 
 /// A repeated message as [`list_value`] gives it.
-fn typed_list(elements: &[typed::ElementField], items: &dyn List) -> Option<AnyValue> {
+fn typed_list<'a>(elements: &'a [typed::ElementField], items: &'a dyn List) -> Option<Val<'a>> {
     let mut values = Vec::with_capacity(items.len());
     for i in 0..items.len() {
         let item = items.item(i)?;
@@ -430,53 +431,78 @@ fn typed_list(elements: &[typed::ElementField], items: &dyn List) -> Option<AnyV
             if !typed::is_set(&value, e.presence)? {
                 continue;
             }
-            let key = e
-                .map
-                .map_or_else(|| e.name.clone(), |m| m.export.otel.clone());
-            fields.push(kv(key, typed_any(e.names.as_ref(), &value)?));
+            let key = e.map.map_or(e.name.as_str(), |m| m.export.otel.as_str());
+            fields.push(Kv {
+                key,
+                value: typed_any(e.names.as_ref(), &value)?,
+            });
         }
-        values.push(any(any_value::Value::KvlistValue(KeyValueList {
-            values: fields,
-        })));
+        values.push(Val::Kvlist(fields));
     }
-    Some(any(any_value::Value::ArrayValue(ArrayValue { values })))
+    Some(Val::Array(values))
+}
+
+/// Adds an attribute; a key already present with another value keeps the
+/// second under its field's own `lokryn.` key (what [`push`] does).
+fn push_val<'a>(attrs: &mut Vec<Kv<'a>>, key: &'a str, own: &'a str, value: Val<'a>) {
+    match attrs.iter().find(|a| a.key == key) {
+        Some(existing) if existing.value == value => {}
+        Some(_) => attrs.push(Kv { key: own, value }),
+        None => attrs.push(Kv { key, value }),
+    }
+}
+
+/// Adds an attribute whose key no other attribute can have (what
+/// [`push_val`] does for it, without the search).
+fn push_new_val<'a>(attrs: &mut Vec<Kv<'a>>, key: &'a str, _own: &'a str, value: Val<'a>) {
+    attrs.push(Kv { key, value });
 }
 
 /// One record built from the typed plan: what [`to_record_by_reflection`]
-/// builds, or `None` for a value the plan does not cover.
-fn typed_record(plan: &Plan, entry: &LogEntry, options: &Options) -> Option<OtlpRecord> {
-    let mut out = OtlpRecord {
-        resource: Vec::new(),
-        scope: InstrumentationScope::default(),
-        record: LogRecord::default(),
-    };
-    let mut attrs = Vec::with_capacity(plan.leaves.len());
-    for (leaf, home, unique) in &plan.leaves {
+/// builds, or `None` for a value the plan does not cover. `rec` is cleared
+/// first (its buffers are reused).
+fn typed_record<'a>(
+    plan: &'a Plan,
+    entry: &'a LogEntry,
+    options: &Options,
+    rec: &mut Rec<'a>,
+) -> Option<()> {
+    rec.resource.clear();
+    rec.attributes.clear();
+    rec.scope_name = "";
+    rec.scope_version = "";
+    rec.time_unix_nano = 0;
+    rec.severity_number = 0;
+    rec.severity_text = "";
+    rec.body = None;
+    rec.trace_id = None;
+    rec.span_id = None;
+    rec.event_name = Cow::Borrowed("");
+    for (leaf, home, unique, own) in &plan.leaves {
         let Some(value) = typed::read(entry, &leaf.field)? else {
             continue;
         };
-        let push = if *unique { push_new } else { push };
-        let path = leaf.map.path.as_str();
+        let push = if *unique { push_new_val } else { push_val };
+        let own = own.as_str();
         let names = leaf.names.as_ref();
-        let record = &mut out.record;
+        let attrs = &mut rec.attributes;
         match home {
             Home::EventName => {
-                record.event_name = plan
-                    .event_names
-                    .get(&entry.event_type)
-                    .cloned()
-                    .unwrap_or_else(|| event_name(entry.event_type));
+                rec.event_name = match plan.event_names.get(&entry.event_type) {
+                    Some(name) => Cow::Borrowed(name),
+                    None => Cow::Owned(event_name(entry.event_type)),
+                };
             }
             Home::Severity => match plan.severities.get(&entry.severity) {
                 Some((number, text)) if *number != 0 => {
-                    record.severity_number = *number;
-                    record.severity_text.clone_from(text);
+                    rec.severity_number = *number;
+                    rec.severity_text = text;
                 }
                 _ => push(
-                    &mut attrs,
+                    attrs,
                     SEVERITY_KEY,
-                    path,
-                    any(any_value::Value::IntValue(i64::from(entry.severity))),
+                    own,
+                    Val::Int(i64::from(entry.severity)),
                 ),
             },
             Home::Time => {
@@ -484,49 +510,41 @@ fn typed_record(plan: &Plan, entry: &LogEntry, options: &Options) -> Option<Otlp
                     return None;
                 };
                 match unix_nanos(ts) {
-                    Some(n) => record.time_unix_nano = n,
-                    None => push(&mut attrs, TIME_KEY, path, string(rfc3339(ts))),
+                    Some(n) => rec.time_unix_nano = n,
+                    None => push(attrs, TIME_KEY, own, Val::Str(Cow::Owned(rfc3339(ts)))),
                 }
             }
-            Home::Body => record.body = Some(typed_any(names, &value)?),
-            Home::TraceId => match hex(&entry.trace_id, 16) {
-                Some(bytes) => record.trace_id = bytes,
+            Home::Body => rec.body = Some(typed_any(names, &value)?),
+            Home::TraceId => match hex_array::<16>(&entry.trace_id) {
+                Some(bytes) => rec.trace_id = Some(bytes),
                 None => push(
-                    &mut attrs,
+                    attrs,
                     TRACE_ID_KEY,
-                    path,
-                    string(entry.trace_id.as_str()),
+                    own,
+                    Val::Str(Cow::Borrowed(&entry.trace_id)),
                 ),
             },
-            Home::SpanId => match hex(&entry.span_id, 8) {
-                Some(bytes) => record.span_id = bytes,
+            Home::SpanId => match hex_array::<8>(&entry.span_id) {
+                Some(bytes) => rec.span_id = Some(bytes),
                 None => push(
-                    &mut attrs,
+                    attrs,
                     SPAN_ID_KEY,
-                    path,
-                    string(entry.span_id.as_str()),
+                    own,
+                    Val::Str(Cow::Borrowed(&entry.span_id)),
                 ),
             },
-            Home::Resource(key) => push(&mut out.resource, key, path, typed_any(names, &value)?),
+            Home::Resource(key) => push(&mut rec.resource, key, own, typed_any(names, &value)?),
             Home::ScopeName => {
-                out.scope.name = entry
-                    .producer
-                    .as_ref()
-                    .map(|p| p.name.clone())
-                    .unwrap_or_default();
+                rec.scope_name = entry.producer.as_ref().map_or("", |p| p.name.as_str());
             }
             Home::ScopeVersion => {
-                out.scope.version = entry
-                    .producer
-                    .as_ref()
-                    .map(|p| p.version.clone())
-                    .unwrap_or_default();
+                rec.scope_version = entry.producer.as_ref().map_or("", |p| p.version.as_str());
             }
             Home::List(key) => {
                 let (FieldRef::Messages(items), Some(elements)) = (&value, &leaf.elements) else {
                     return None;
                 };
-                push(&mut attrs, key, path, typed_list(elements, *items)?);
+                push(attrs, key, own, typed_list(elements, *items)?);
             }
             Home::Payload(key) => {
                 let FieldRef::Bytes(payload) = value else {
@@ -540,15 +558,34 @@ fn typed_record(plan: &Plan, entry: &LogEntry, options: &Options) -> Option<Otlp
                     None
                 };
                 let value = match text {
-                    Some(text) => string(text),
-                    None => any(any_value::Value::BytesValue(payload.to_vec())),
+                    Some(text) => Val::Str(Cow::Borrowed(text)),
+                    None => Val::Bytes(payload),
                 };
-                push(&mut attrs, key, path, value);
+                push(attrs, key, own, value);
             }
-            Home::Attr(key) => push(&mut attrs, key, path, typed_any(names, &value)?),
+            Home::Attr(key) => push(attrs, key, own, typed_any(names, &value)?),
         }
     }
-    finish(&mut out, entry, options, attrs);
+    if rec.event_name.is_empty() && entry.event_type != 0 {
+        rec.event_name = Cow::Owned(event_name(entry.event_type));
+    }
+    rec.observed_time_unix_nano = options.observed_time_ns.unwrap_or(rec.time_unix_nano);
+    Some(())
+}
+
+/// [`hex`] into an array.
+fn hex_array<const N: usize>(text: &str) -> Option<[u8; N]> {
+    let text = text.as_bytes();
+    if text.len() != N * 2 {
+        return None;
+    }
+    let mut out = [0; N];
+    for (byte, pair) in out.iter_mut().zip(text.chunks_exact(2)) {
+        let [hi, lo] = pair else {
+            return None;
+        };
+        *byte = hex_digit(*hi)? << 4 | hex_digit(*lo)?;
+    }
     Some(out)
 }
 
@@ -655,6 +692,29 @@ pub fn to_request<'a>(
         }
     }
     Ok(request)
+}
+
+/// Records as the protobuf bytes of one `ExportLogsServiceRequest` (the body
+/// of an OTLP/HTTP protobuf POST): what `to_protobuf(&to_request(entries,
+/// options)?)` gives, written straight from the records without building
+/// the `opentelemetry-proto` messages.
+pub fn encode_request(entries: &[LogEntry], options: &Options) -> Result<Vec<u8>, Error> {
+    if let Some(plan) = PLAN.as_ref() {
+        let mut batch = Batch::default();
+        let mut rec = Rec::default();
+        let mut direct = true;
+        for entry in entries {
+            if typed_record(plan, entry, options, &mut rec).is_none() {
+                direct = false;
+                break;
+            }
+            batch.push(&mut rec);
+        }
+        if direct {
+            return Ok(batch.finish());
+        }
+    }
+    Ok(to_protobuf(&to_request(entries, options)?))
 }
 
 /// The request as protobuf bytes (the body of an OTLP/HTTP protobuf POST):

@@ -118,6 +118,35 @@ fn otlp_protobuf_is_what_prost_encodes() {
     assert!(to_protobuf(&to_request([], &options).unwrap()).is_empty());
 }
 
+/// The protobuf written straight from the records is what prost encodes
+/// for the `opentelemetry-proto` request built from them, in every
+/// grouping and with either observed time.
+#[test]
+fn otlp_direct_protobuf_is_what_prost_encodes() {
+    use lokryn_export::otlp::{encode_request, to_request};
+
+    let records: Vec<LogEntry> = all_records().into_iter().map(|(_, e)| e).collect();
+    for options in [
+        Options::default(),
+        Options {
+            observed_time_ns: Some(1_764_547_200_123_456_789),
+            log_name: None,
+        },
+    ] {
+        for size in [1, 7, 512, records.len()] {
+            for chunk in records.chunks(size) {
+                let request = to_request(chunk, &options).unwrap();
+                assert_eq!(
+                    encode_request(chunk, &options).unwrap(),
+                    request.encode_to_vec(),
+                    "{size}: {chunk:?}"
+                );
+            }
+        }
+    }
+    assert!(encode_request(&[], &Options::default()).unwrap().is_empty());
+}
+
 #[cfg(feature = "parquet")]
 #[test]
 fn parquet_typed_file_is_the_reflected_one() {

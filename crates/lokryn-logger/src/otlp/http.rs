@@ -9,7 +9,7 @@ use flate2::write::GzEncoder;
 use lokryn_compliance_log::{LogEntry, codec};
 use lokryn_export::Options;
 use lokryn_export::opentelemetry_proto::tonic::collector::logs::v1::ExportLogsServiceResponse;
-use lokryn_export::otlp::{to_protobuf, to_request};
+use lokryn_export::otlp::encode_request;
 use prost::Message as _;
 
 use crate::delivery::{Item, Outcome, Transport};
@@ -77,8 +77,7 @@ impl HttpSender {
             observed_time_ns: observed,
             ..Options::default()
         };
-        let request = to_request(&entries, &options).map_err(|e| e.to_string())?;
-        let mut body = to_protobuf(&request);
+        let mut body = encode_request(&entries, &options).map_err(|e| e.to_string())?;
         if self.gzip {
             let mut gz = GzEncoder::new(Vec::with_capacity(body.len() / 4), Compression::fast());
             gz.write_all(&body).map_err(|e| e.to_string())?;
