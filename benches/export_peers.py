@@ -13,14 +13,17 @@ Input: a file of OCSF events and a file of one OTLP/JSON request, as
 `complog export` wrote them for the benchmark record, and optionally the
 flat Parquet file `complog export --to parquet` wrote for it. Prints one JSON
 object per measurement: the median of repeated timings, nanoseconds per
-record.
+record. With --cpu the timings are CPU time of the process (all its threads)
+rather than wall-clock time: on a shared, loaded machine that is the figure
+to set next to our records per CPU second (benches/export_rates.sh).
 
-Usage: python export_peers.py EVENT.ocsf.jsonl REQUEST.otlp.jsonl [RECORD.parquet]
+Usage: python export_peers.py [--cpu] EVENT.ocsf.jsonl REQUEST.otlp.jsonl [RECORD.parquet]
 """
 
 import json
 import statistics
 import sys
+import time
 import timeit
 
 import ocsf.v1_7_0.events as events
@@ -28,20 +31,29 @@ from google.protobuf import json_format
 from opentelemetry.proto.collector.logs.v1.logs_service_pb2 import ExportLogsServiceRequest
 
 
+CLOCK = time.perf_counter
+
+
 def median_ns(fn, per: int, repeat: int = 7) -> float:
-    timer = timeit.Timer(fn)
+    timer = timeit.Timer(fn, timer=CLOCK)
     n, _ = timer.autorange()
     return statistics.median(t / n / per * 1e9 for t in timer.repeat(repeat, n))
 
 
-def main(argv):
-    event = json.loads(open(argv[1]).readline())
-    request = json.loads(open(argv[2]).readline())
+def ocsf_peer(event):
+    """pydantic-ocsf validating the event (as a dict) and writing its JSON:
+    (the function, records per call, repeats)."""
     model = {6003: events.ApiActivity}[event["class_uid"]]
 
     def ocsf_event():
         return model.model_validate(event).model_dump_json(exclude_none=True)
 
+    return ocsf_event, 1, 7
+
+
+def otlp_peer(request):
+    """The protobuf classes building a 512-record request from a dict and
+    encoding it: (the function, records per call, repeats)."""
     records = request["resourceLogs"][0]["scopeLogs"][0]["logRecords"]
     big = json.loads(json.dumps(request))
     big["resourceLogs"][0]["scopeLogs"][0]["logRecords"] = records * (512 // len(records))
@@ -49,14 +61,12 @@ def main(argv):
     def otlp_request():
         return json_format.ParseDict(big, ExportLogsServiceRequest()).SerializeToString()
 
-    print(json.dumps({"peer": "pydantic-ocsf 3.0.0", "what": "ocsf-json", "ns_per_record": median_ns(ocsf_event, 1)}))
-    print(json.dumps({"peer": "opentelemetry-proto (python)", "what": "otlp-protobuf-x512",
-                      "ns_per_record": median_ns(otlp_request, 512)}))
-    if len(argv) > 3:
-        parquet_peer(argv[3])
+    return otlp_request, 512, 7
 
 
-def parquet_peer(path: str) -> None:
+def parquet_peer_fn(path: str):
+    """pyarrow writing 65,536 rows, already in an Arrow table, with our
+    writer's settings: (its name, (the function, records per call, repeats))."""
     import io
 
     import pyarrow as pa
@@ -70,8 +80,26 @@ def parquet_peer(path: str) -> None:
         pq.write_table(table, io.BytesIO(), compression="zstd", compression_level=3,
                        row_group_size=131_072)
 
-    print(json.dumps({"peer": f"pyarrow {pa.__version__}", "what": "parquet-flat-x65536",
-                      "ns_per_record": median_ns(write, rows, repeat=5)}))
+    return f"pyarrow {pa.__version__}", (write, rows, 5)
+
+
+def main(argv):
+    global CLOCK
+    if len(argv) > 1 and argv[1] == "--cpu":
+        CLOCK = time.process_time
+        argv = argv[:1] + argv[2:]
+    event = json.loads(open(argv[1]).readline())
+    request = json.loads(open(argv[2]).readline())
+    fn, per, repeat = ocsf_peer(event)
+    print(json.dumps({"peer": "pydantic-ocsf 3.0.0", "what": "ocsf-json",
+                      "ns_per_record": median_ns(fn, per, repeat)}))
+    fn, per, repeat = otlp_peer(request)
+    print(json.dumps({"peer": "opentelemetry-proto (python)", "what": "otlp-protobuf-x512",
+                      "ns_per_record": median_ns(fn, per, repeat)}))
+    if len(argv) > 3:
+        name, (fn, per, repeat) = parquet_peer_fn(argv[3])
+        print(json.dumps({"peer": name, "what": "parquet-flat-x65536",
+                          "ns_per_record": median_ns(fn, per, repeat)}))
 
 
 if __name__ == "__main__":
