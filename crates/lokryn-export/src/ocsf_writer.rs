@@ -57,7 +57,7 @@ pub fn writes_directly(entry: &LogEntry, options: &Options) -> bool {
     !plan.slow
         && fill(plans, plan, entry, options, &mut scratch).is_some()
         && order(plans, &mut scratch).is_some()
-        && emit(plans, &scratch, &mut Vec::new()).is_some()
+        && emit(plans, &mut scratch, &mut Vec::new()).is_some()
 }
 
 /// [`write_ocsf`] into a new string.
@@ -157,6 +157,10 @@ struct Scratch {
     /// The slot of each rank taken.
     by_rank: Vec<u32>,
     values: Vec<u8>,
+    /// The objects open while [`emit`] writes (their path segments).
+    open: Vec<u32>,
+    /// The last key written in each open object (the root first).
+    last: Vec<Option<&'static [u8]>>,
 }
 
 /// One attribute of the event being written.
@@ -689,21 +693,76 @@ fn write_num(n: impl serde::Serialize, out: &mut Vec<u8>) {
     let _ = serde_json::to_writer(&mut *out, &n);
 }
 
-/// A string as `serde_json` writes it: copied as it is when nothing in it
-/// needs escaping (a check the compiler vectorizes), else by `serde_json`.
+/// A string as `serde_json` writes it: the runs with nothing to escape
+/// copied as they are (found eight bytes at a time), `"`, `\\` and control
+/// characters escaped as `serde_json` escapes them.
 fn write_str(s: &str, out: &mut Vec<u8>) {
     let bytes = s.as_bytes();
-    let escape = bytes.iter().fold(false, |any, &b| {
-        any | (b < 0x20) | (b == b'"') | (b == b'\\')
-    });
-    if escape {
-        // Writing to a Vec cannot fail.
-        let _ = serde_json::to_writer(&mut *out, s);
-    } else {
-        out.reserve(bytes.len() + 2);
-        out.push(b'"');
-        out.extend_from_slice(bytes);
-        out.push(b'"');
+    out.reserve(bytes.len() + 2);
+    out.push(b'"');
+    let mut rest = bytes;
+    while let Some(at) = find_escape(rest) {
+        let (run, tail) = rest.split_at(at);
+        out.extend_from_slice(run);
+        let Some((&b, tail)) = tail.split_first() else {
+            break;
+        };
+        escape(b, out);
+        rest = tail;
+    }
+    out.extend_from_slice(rest);
+    out.push(b'"');
+}
+
+/// Whether JSON needs the byte escaped.
+fn needs_escape(b: u8) -> bool {
+    b < 0x20 || b == b'"' || b == b'\\'
+}
+
+/// The index of the first byte JSON needs escaped. Eight bytes at a time:
+/// a byte below 0x20, or equal to `"` or `\\` (zero after an exclusive or),
+/// sets its top bit in the masks below; a borrow can only mark bytes above
+/// the first real one, so the lowest mark is exact.
+fn find_escape(bytes: &[u8]) -> Option<usize> {
+    const ONES: u64 = 0x0101_0101_0101_0101;
+    const TOPS: u64 = 0x8080_8080_8080_8080;
+    let below = |w: u64, n: u64| w.wrapping_sub(ONES * n) & !w & TOPS;
+    let mut chunks = bytes.chunks_exact(8);
+    let mut at = 0;
+    for chunk in &mut chunks {
+        let mut word = [0; 8];
+        word.copy_from_slice(chunk);
+        let w = u64::from_le_bytes(word);
+        let marks = below(w, 0x20) | below(w ^ (ONES * 0x22), 1) | below(w ^ (ONES * 0x5c), 1);
+        if marks != 0 {
+            return Some(at + (marks.trailing_zeros() / 8) as usize);
+        }
+        at += 8;
+    }
+    chunks
+        .remainder()
+        .iter()
+        .position(|&b| needs_escape(b))
+        .map(|i| at + i)
+}
+
+/// One escaped byte, as `serde_json` writes it.
+fn escape(b: u8, out: &mut Vec<u8>) {
+    const HEX: &[u8; 16] = b"0123456789abcdef";
+    match b {
+        b'"' => out.extend_from_slice(b"\\\""),
+        b'\\' => out.extend_from_slice(b"\\\\"),
+        0x08 => out.extend_from_slice(b"\\b"),
+        0x0c => out.extend_from_slice(b"\\f"),
+        b'\n' => out.extend_from_slice(b"\\n"),
+        b'\r' => out.extend_from_slice(b"\\r"),
+        b'\t' => out.extend_from_slice(b"\\t"),
+        _ => {
+            out.extend_from_slice(b"\\u00");
+            let digit = |n: u8| HEX.get(usize::from(n)).copied().unwrap_or(b'0');
+            out.push(digit(b >> 4));
+            out.push(digit(b & 0xf));
+        }
     }
 }
 
@@ -1075,13 +1134,19 @@ fn canonical_json(entry: &LogEntry, payload: &[u8]) -> bool {
 
 /// Writes the sorted attributes as nested objects; `None` when two
 /// attributes collide (the general path reports the mapping error).
-fn emit(plans: &Plans, scratch: &Scratch, out: &mut Vec<u8>) -> Option<()> {
-    let mut open: Vec<u32> = Vec::with_capacity(4);
-    // The last key written in each open object (the root first).
-    let mut last: Vec<Option<&[u8]>> = Vec::with_capacity(5);
+fn emit(plans: &'static Plans, scratch: &mut Scratch, out: &mut Vec<u8>) -> Option<()> {
+    let Scratch {
+        slots,
+        values,
+        open,
+        last,
+        ..
+    } = scratch;
+    open.clear();
+    last.clear();
     last.push(None);
     out.push(b'{');
-    for slot in &scratch.slots {
+    for slot in slots.iter() {
         let segments = &plans.paths.get(slot.path as usize)?.segments;
         let (leaf, parents) = segments.split_last()?;
         let common = open.iter().zip(parents).take_while(|(a, b)| a == b).count();
@@ -1095,7 +1160,7 @@ fn emit(plans: &Plans, scratch: &Scratch, out: &mut Vec<u8>) -> Option<()> {
         }
         for seg in parents.get(common..)? {
             let s = plans.segments.get(*seg as usize)?;
-            key(&mut last, &s.json, out)?;
+            key(last, &s.json, out)?;
             out.extend_from_slice(if s.array { b"[{" } else { b"{" });
             open.push(*seg);
             last.push(None);
@@ -1104,11 +1169,11 @@ fn emit(plans: &Plans, scratch: &Scratch, out: &mut Vec<u8>) -> Option<()> {
         if s.array {
             return None;
         }
-        key(&mut last, &s.json, out)?;
+        key(last, &s.json, out)?;
         match slot.value {
             Value::Static(bytes) => out.extend_from_slice(bytes),
             Value::Written(start, end) => {
-                out.extend_from_slice(scratch.values.get(start as usize..end as usize)?);
+                out.extend_from_slice(values.get(start as usize..end as usize)?);
             }
         }
     }
@@ -1135,4 +1200,38 @@ fn key<'p>(last: &mut [Option<&'p [u8]>], json: &'p [u8], out: &mut Vec<u8>) -> 
     *previous = Some(json);
     out.extend_from_slice(json);
     Some(())
+}
+
+#[cfg(test)]
+mod tests {
+    #![allow(clippy::unwrap_used)]
+
+    use super::write_str;
+
+    /// Every ASCII byte and some non-ASCII text, at every offset around the
+    /// eight-byte steps, written as `serde_json` writes the string.
+    #[test]
+    fn strings_are_escaped_as_serde_json_escapes_them() {
+        let mut specials: Vec<String> = (0u8..0x80).map(|b| char::from(b).to_string()).collect();
+        specials.extend([
+            "é".to_owned(),
+            "日本".to_owned(),
+            "\u{7f}".to_owned(),
+            "😀".to_owned(),
+        ]);
+        for special in &specials {
+            for before in 0..18 {
+                for after in [0, 1, 7, 8, 9] {
+                    let s = format!(
+                        "{}{special}{}{special}",
+                        "a".repeat(before),
+                        "z".repeat(after)
+                    );
+                    let mut out = Vec::new();
+                    write_str(&s, &mut out);
+                    assert_eq!(out, serde_json::to_vec(&s).unwrap(), "{s:?}");
+                }
+            }
+        }
+    }
 }
