@@ -110,30 +110,54 @@ pub(crate) fn is_set(value: &FieldRef<'_>, presence: bool) -> Option<bool> {
 }
 
 /// The value names of one enum of the schema, by number, as
-/// [`enum_value_name`](crate::fields::enum_value_name) gives them.
+/// [`enum_value_name`](crate::fields::enum_value_name) gives them: in a
+/// table indexed by number (the schema's enums are small and dense), with a
+/// map for any other number.
 #[derive(Default)]
 pub(crate) struct EnumNames {
-    names: HashMap<i32, String>,
+    dense: Vec<Option<String>>,
+    other: HashMap<i32, String>,
 }
+
+/// The largest value number kept in the table rather than the map.
+const DENSE_MAX: i32 = 1023;
 
 impl EnumNames {
     /// The names of the enum with this short name (`"Severity"`); none for
     /// an unknown enum (every number is then written as text).
     pub(crate) fn of(enum_name: &str) -> Self {
-        let names = lokryn_compliance_log::DESCRIPTOR_POOL
+        let mut out = Self::default();
+        let Some(e) = lokryn_compliance_log::DESCRIPTOR_POOL
             .get_enum_by_name(&format!("lokryn.compliancelog.v1.{enum_name}"))
-            .map(|e| {
-                e.values()
-                    .map(|v| (v.number(), v.name().to_owned()))
-                    .collect()
-            })
-            .unwrap_or_default();
-        Self { names }
+        else {
+            return out;
+        };
+        for v in e.values() {
+            let (number, name) = (v.number(), v.name().to_owned());
+            match usize::try_from(number) {
+                Ok(i) if number <= DENSE_MAX => {
+                    if out.dense.len() <= i {
+                        out.dense.resize(i + 1, None);
+                    }
+                    if let Some(slot) = out.dense.get_mut(i) {
+                        // No enum of the schema has aliases: one name each.
+                        slot.get_or_insert(name);
+                    }
+                }
+                _ => {
+                    out.other.entry(number).or_insert(name);
+                }
+            }
+        }
+        out
     }
 
     /// The name of a value, when the schema defines it.
     pub(crate) fn get(&self, number: i32) -> Option<&str> {
-        self.names.get(&number).map(String::as_str)
+        match usize::try_from(number) {
+            Ok(i) if number <= DENSE_MAX => self.dense.get(i)?.as_deref(),
+            _ => self.other.get(&number).map(String::as_str),
+        }
     }
 
     /// The name of a value, or its number as text.
