@@ -27,7 +27,7 @@ use prost_reflect::{Kind, MessageDescriptor};
 
 use crate::fields::is_inside_list;
 use crate::ocsf::{OCSF_VERSION, base_event, category_name};
-use crate::typed::{Field, has_presence, is_set, read, resolve};
+use crate::typed::{Field, NumberMap, has_presence, is_set, read, resolve};
 use crate::{Error, Options};
 
 /// Writes `entry` as one OCSF 1.7.0 event (compact JSON, no newline) at the
@@ -197,7 +197,7 @@ struct Segment {
 
 /// Every plan, and the paths and segments they name.
 struct Plans {
-    by_event_type: HashMap<i32, Plan>,
+    by_event_type: NumberMap<Plan>,
     base: Plan,
     paths: Vec<PathInfo>,
     segments: Vec<Segment>,
@@ -266,7 +266,7 @@ enum LeafKind {
 }
 
 struct EnumPlan {
-    values: HashMap<i32, EnumValue>,
+    values: NumberMap<EnumValue>,
     severity: bool,
     /// `home` without `_id`, for the caption.
     sibling: Option<u32>,
@@ -346,7 +346,7 @@ struct Element {
     presence: bool,
     key: Vec<u8>,
     /// Value names, for an enum field.
-    names: Option<HashMap<i32, Vec<u8>>>,
+    names: Option<NumberMap<Vec<u8>>>,
 }
 
 /// A message that, set with no field, is listed in
@@ -452,7 +452,7 @@ impl Interner {
 }
 
 /// Value names of an enum, as JSON strings.
-fn enum_names(e: &prost_reflect::EnumDescriptor) -> Result<HashMap<i32, Vec<u8>>, Error> {
+fn enum_names(e: &prost_reflect::EnumDescriptor) -> Result<NumberMap<Vec<u8>>, Error> {
     e.values()
         .map(|v| Ok((v.number(), json(v.name())?)))
         .collect()
@@ -502,7 +502,7 @@ fn build() -> Result<Plans, Error> {
             })
             .collect::<Result<_, Error>>()?,
     };
-    let mut by_event_type = HashMap::new();
+    let mut by_event_type = NumberMap::default();
     let event_types = lokryn_compliance_log::DESCRIPTOR_POOL
         .get_enum_by_name("lokryn.compliancelog.v1.EventType")
         .ok_or_else(|| Error::Mapping("no EventType".into()))?;
@@ -578,7 +578,7 @@ fn plan(
                     continue;
                 };
                 let enum_name = map.enum_name.as_deref().unwrap_or_default();
-                let mut values = HashMap::new();
+                let mut values = NumberMap::default();
                 for v in e.values() {
                     let ocsf = match maps.value(enum_name, v.number()) {
                         Some(m) => match m.ocsf_id {

@@ -25,7 +25,7 @@ use prost_reflect::Value;
 
 use crate::fields::{action_name, enum_value_name, set_fields};
 use crate::otlp_wire::{Batch, Kv, Rec, Val};
-use crate::typed::{self, EnumNames};
+use crate::typed::{self, EnumNames, NumberMap};
 use crate::value::{payload_json, rfc3339, timestamp};
 use crate::{Error, Options};
 
@@ -311,9 +311,9 @@ struct Plan {
     /// without looking for it first, and its own fallback key (`lokryn.`
     /// and its path).
     leaves: Vec<(&'static typed::Leaf, Home, bool, String)>,
-    event_names: HashMap<i32, String>,
+    event_names: NumberMap<String>,
     /// `SeverityNumber` and `SeverityText` of each mapped severity.
-    severities: HashMap<i32, (i32, String)>,
+    severities: NumberMap<(i32, String)>,
 }
 
 static PLAN: LazyLock<Option<Plan>> = LazyLock::new(plan);

@@ -109,55 +109,89 @@ pub(crate) fn is_set(value: &FieldRef<'_>, presence: bool) -> Option<bool> {
     })
 }
 
-/// The value names of one enum of the schema, by number, as
-/// [`enum_value_name`](crate::fields::enum_value_name) gives them: in a
-/// table indexed by number (the schema's enums are small and dense), with a
-/// map for any other number.
-#[derive(Default)]
-pub(crate) struct EnumNames {
-    dense: Vec<Option<String>>,
-    other: HashMap<i32, String>,
+/// Values by enum number: in a table indexed by number for the small,
+/// dense numbers the schema's enums use, in a map for any other, so that a
+/// lookup per field of a record costs no hashing.
+#[derive(Debug, Clone)]
+pub(crate) struct NumberMap<V> {
+    dense: Vec<Option<V>>,
+    other: HashMap<i32, V>,
 }
 
-/// The largest value number kept in the table rather than the map.
+impl<V> Default for NumberMap<V> {
+    fn default() -> Self {
+        Self {
+            dense: Vec::new(),
+            other: HashMap::new(),
+        }
+    }
+}
+
+/// The largest number kept in the table rather than the map.
 const DENSE_MAX: i32 = 1023;
+
+impl<V> NumberMap<V> {
+    /// Sets the value of a number (replacing any it had).
+    pub(crate) fn insert(&mut self, number: i32, value: V) {
+        match usize::try_from(number) {
+            Ok(i) if number <= DENSE_MAX => {
+                if self.dense.len() <= i {
+                    self.dense.resize_with(i + 1, || None);
+                }
+                if let Some(slot) = self.dense.get_mut(i) {
+                    *slot = Some(value);
+                }
+            }
+            _ => {
+                self.other.insert(number, value);
+            }
+        }
+    }
+
+    /// The value of a number.
+    pub(crate) fn get(&self, number: &i32) -> Option<&V> {
+        match usize::try_from(*number) {
+            Ok(i) if *number <= DENSE_MAX => self.dense.get(i)?.as_ref(),
+            _ => self.other.get(number),
+        }
+    }
+}
+
+impl<V> FromIterator<(i32, V)> for NumberMap<V> {
+    fn from_iter<I: IntoIterator<Item = (i32, V)>>(iter: I) -> Self {
+        let mut out = Self::default();
+        for (number, value) in iter {
+            out.insert(number, value);
+        }
+        out
+    }
+}
+
+/// The value names of one enum of the schema, by number, as
+/// [`enum_value_name`](crate::fields::enum_value_name) gives them.
+#[derive(Default)]
+pub(crate) struct EnumNames {
+    names: NumberMap<String>,
+}
 
 impl EnumNames {
     /// The names of the enum with this short name (`"Severity"`); none for
     /// an unknown enum (every number is then written as text).
     pub(crate) fn of(enum_name: &str) -> Self {
-        let mut out = Self::default();
-        let Some(e) = lokryn_compliance_log::DESCRIPTOR_POOL
+        let names = lokryn_compliance_log::DESCRIPTOR_POOL
             .get_enum_by_name(&format!("lokryn.compliancelog.v1.{enum_name}"))
-        else {
-            return out;
-        };
-        for v in e.values() {
-            let (number, name) = (v.number(), v.name().to_owned());
-            match usize::try_from(number) {
-                Ok(i) if number <= DENSE_MAX => {
-                    if out.dense.len() <= i {
-                        out.dense.resize(i + 1, None);
-                    }
-                    if let Some(slot) = out.dense.get_mut(i) {
-                        // No enum of the schema has aliases: one name each.
-                        slot.get_or_insert(name);
-                    }
-                }
-                _ => {
-                    out.other.entry(number).or_insert(name);
-                }
-            }
-        }
-        out
+            .map(|e| {
+                e.values()
+                    .map(|v| (v.number(), v.name().to_owned()))
+                    .collect()
+            })
+            .unwrap_or_default();
+        Self { names }
     }
 
     /// The name of a value, when the schema defines it.
     pub(crate) fn get(&self, number: i32) -> Option<&str> {
-        match usize::try_from(number) {
-            Ok(i) if number <= DENSE_MAX => self.dense.get(i)?.as_deref(),
-            _ => self.other.get(&number).map(String::as_str),
-        }
+        self.names.get(&number).map(String::as_str)
     }
 
     /// The name of a value, or its number as text.
