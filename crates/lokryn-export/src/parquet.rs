@@ -95,6 +95,19 @@ enum Builder {
 }
 
 impl Builder {
+    fn append_nulls(&mut self, n: usize) {
+        match self {
+            Self::Text(b) => b.append_nulls(n),
+            Self::Texts(b) => b.append_nulls(n),
+            Self::Bytes(b) => b.append_nulls(n),
+            Self::Int32(b) => b.append_nulls(n),
+            Self::Int64(b) => b.append_nulls(n),
+            Self::Double(b) => b.append_nulls(n),
+            Self::Bool(b) => b.append_nulls(n),
+            Self::Time(b) => b.append_nulls(n),
+        }
+    }
+
     fn finish(&mut self) -> ArrayRef {
         match self {
             Self::Text(b) => Arc::new(b.finish()),
@@ -193,6 +206,10 @@ pub struct FlatWriter<W: Write + Send> {
     schema: SchemaRef,
     columns: Vec<(String, String, Column)>,
     builders: Vec<Builder>,
+    /// Nulls of each column not yet appended to its builder: the typed
+    /// path appends a column's run of nulls at once, when a value (or the
+    /// end of the batch) comes.
+    nulls: Vec<usize>,
     /// How each column is read from a typed record; `None` when some
     /// column is not covered (every record then goes by reflection).
     typed: Option<Vec<TypedColumn>>,
@@ -285,6 +302,7 @@ impl<W: Write + Send> FlatWriter<W> {
             writer,
             schema,
             cells: Vec::with_capacity(columns.len()),
+            nulls: vec![0; columns.len()],
             columns,
             builders,
             typed,
@@ -331,7 +349,20 @@ impl<W: Write + Send> FlatWriter<W> {
             }
         }
         if covered {
-            for ((cell, column), builder) in cells.iter().zip(plan).zip(&mut self.builders) {
+            let columns = cells
+                .iter()
+                .zip(plan)
+                .zip(&mut self.builders)
+                .zip(&mut self.nulls);
+            for (((cell, column), builder), nulls) in columns {
+                if let Cell::Null = cell {
+                    *nulls += 1;
+                    continue;
+                }
+                if *nulls > 0 {
+                    builder.append_nulls(*nulls);
+                    *nulls = 0;
+                }
                 if !append_cell(builder, *cell, column, &mut self.text) {
                     // Only a column whose builder does not match its kind
                     // (impossible: both come from `columns()`).
@@ -345,7 +376,18 @@ impl<W: Write + Send> FlatWriter<W> {
         covered
     }
 
+    /// Appends the nulls the typed path has held back.
+    fn append_nulls(&mut self) {
+        for (builder, nulls) in self.builders.iter_mut().zip(&mut self.nulls) {
+            if *nulls > 0 {
+                builder.append_nulls(*nulls);
+                *nulls = 0;
+            }
+        }
+    }
+
     fn push_by_reflection(&mut self, entry: &LogEntry) -> Result<(), Error> {
+        self.append_nulls();
         let maps = mappings().map_err(|e| Error::Mapping(e.0))?;
         let set = set_fields(maps, entry);
         for ((path, _, kind), builder) in self.columns.iter().zip(self.builders.iter_mut()) {
@@ -359,6 +401,7 @@ impl<W: Write + Send> FlatWriter<W> {
         if self.rows == 0 {
             return Ok(());
         }
+        self.append_nulls();
         // Each column starts the next batch with room for a batch (a
         // finished builder gives its buffers away and would grow again).
         let arrays: Vec<ArrayRef> = self
@@ -477,14 +520,7 @@ fn append_cell(
         (Builder::Double(b), Cell::Float(f)) => b.append_value(f),
         (Builder::Bool(b), Cell::Bool(v)) => b.append_value(v),
         (Builder::Time(b), Cell::Time(ts)) => b.append_value(micros(ts)),
-        (Builder::Texts(b), Cell::Null) => b.append(false),
-        (Builder::Text(b), Cell::Null) => b.append_null(),
-        (Builder::Bytes(b), Cell::Null) => b.append_null(),
-        (Builder::Int32(b), Cell::Null) => b.append_null(),
-        (Builder::Int64(b), Cell::Null) => b.append_null(),
-        (Builder::Double(b), Cell::Null) => b.append_null(),
-        (Builder::Bool(b), Cell::Null) => b.append_null(),
-        (Builder::Time(b), Cell::Null) => b.append_null(),
+        (b, Cell::Null) => b.append_nulls(1),
         _ => return false,
     }
     true
