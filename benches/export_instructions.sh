@@ -30,6 +30,10 @@ for rev in "${revs[@]}"; do
     [ -d "$src" ] || git worktree add --quiet --detach "$src" "$sha"
     mkdir -p "$src/crates/lokryn-export/examples"
     cp "$example" "$src/crates/lokryn-export/examples/instructions.rs"
+    # Before the direct OTLP encoder: the request built, then encoded.
+    grep -q "pub fn encode_request" "$src/crates/lokryn-export/src/otlp.rs" ||
+      sed -i 's/otlp::encode_request(&entries, &options)?/otlp::to_protobuf(\&otlp::to_request(\&entries, \&options)?)/' \
+        "$src/crates/lokryn-export/examples/instructions.rs"
     (cd "$src" && CARGO_TARGET_DIR="$work/build" cargo build --quiet --profile bench \
       -p lokryn-export --features parquet --example instructions)
     cp "$work/build/release/examples/instructions" "$work/bin/$sha"

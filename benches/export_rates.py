@@ -12,10 +12,12 @@ so the figures are per core actually used (cache and memory contention from
 the other work still slow both sides alike).
 
 Each measurement is taken in turn (ours, peer, ours, peer, ...) `--rounds`
-times; the median of each is printed, one JSON object per line.
+times; the median of each is printed, one JSON object per line. With
+`--before BINARY` (the same example built at an earlier revision) that one
+is measured in each round too.
 
 Usage: python export_rates.py INSTRUCTIONS-BINARY RECORD.json EVENT.ocsf.jsonl
-       REQUEST.otlp.jsonl RECORD.parquet [--rounds 3]
+       REQUEST.otlp.jsonl RECORD.parquet [--rounds 3] [--before BINARY]
 """
 
 import json
@@ -49,11 +51,17 @@ def ours_ns(binary: str, op: str, record: str) -> float:
 
 
 def main(argv):
-    rounds = 3
-    if "--rounds" in argv:
-        i = argv.index("--rounds")
-        rounds = int(argv[i + 1])
+    def option(name, default):
+        nonlocal argv
+        if name not in argv:
+            return default
+        i = argv.index(name)
+        value = argv[i + 1]
         argv = argv[:i] + argv[i + 2:]
+        return value
+
+    rounds = int(option("--rounds", 3))
+    before = option("--before", None)
     binary, record, event_file, request_file, parquet_file = argv[1:6]
     export_peers.CLOCK = export_peers.time.process_time
     event = json.loads(open(event_file).readline())
@@ -64,13 +72,19 @@ def main(argv):
         "parquet": export_peers.parquet_peer_fn(parquet_file),
     }
     for op in OPS:
-        mine, theirs = [], []
+        mine, theirs, earlier = [], [], []
         peer_name, (peer_fn, per, repeat) = peers[op]
         for _ in range(rounds):
+            if before:
+                earlier.append(ours_ns(before, op, record))
             mine.append(ours_ns(binary, op, record))
             theirs.append(export_peers.median_ns(peer_fn, per, repeat))
         ours_med, peer_med = statistics.median(mine), statistics.median(theirs)
-        print(json.dumps({
+        extra = {}
+        if before:
+            extra = {"before_ns_per_record": round(statistics.median(earlier), 1),
+                     "before_runs": [round(x, 1) for x in earlier]}
+        print(json.dumps({**extra,
             "record": os.path.basename(record), "what": op,
             "ours_ns_per_record": round(ours_med, 1),
             "ours_records_per_cpu_second": round(1e9 / ours_med),

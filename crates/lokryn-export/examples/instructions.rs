@@ -14,8 +14,9 @@
 //!
 //! It uses only API that the first release with exports already had, so
 //! the same file builds in a checkout of any version since, except for
-//! `otlp::encode_request` (the direct OTLP encoder): to measure a revision
-//! before it, put back `otlp::to_protobuf(&otlp::to_request(..)?)`.
+//! `otlp::encode_request` (the direct OTLP encoder), which
+//! `benches/export_instructions.sh` replaces by
+//! `otlp::to_protobuf(&otlp::to_request(..)?)` in a revision before it.
 
 #![allow(clippy::print_stdout, clippy::print_stderr)]
 
