@@ -15,7 +15,7 @@ use opentelemetry_proto::tonic::common::v1::{
     AnyValue, ArrayValue, InstrumentationScope, KeyValue, KeyValueList, any_value,
 };
 use opentelemetry_proto::tonic::logs::v1::LogRecord;
-use prost::encoding::{WireType, encode_key, encode_varint, encoded_len_varint};
+use prost::encoding::{WireType, encoded_len_varint};
 
 use crate::otlp::OtlpRecord;
 
@@ -114,6 +114,22 @@ impl Rec<'_> {
 
 // Every tag below is under 16: a key is one byte.
 
+/// A field key (tag and wire type): one byte for the tags used here, as
+/// prost writes it.
+fn put_key(tag: u32, wire_type: WireType, buf: &mut Vec<u8>) {
+    put_varint(u64::from(tag << 3 | wire_type as u32), buf);
+}
+
+/// A base-128 varint, as prost writes it (written here into the vector
+/// directly: prost's generic writer checks the buffer for every byte).
+fn put_varint(mut value: u64, buf: &mut Vec<u8>) {
+    while value >= 0x80 {
+        buf.push(u8::try_from(value & 0x7f).unwrap_or_default() | 0x80);
+        value >>= 7;
+    }
+    buf.push(u8::try_from(value).unwrap_or_default());
+}
+
 /// The length of a length-delimited field (key, length, content).
 fn framed(len: usize) -> usize {
     1 + encoded_len_varint(len as u64) + len
@@ -125,8 +141,8 @@ fn bytes_len(len: usize) -> usize {
 }
 
 fn frame(tag: u32, len: usize, buf: &mut Vec<u8>) {
-    encode_key(tag, WireType::LengthDelimited, buf);
-    encode_varint(len as u64, buf);
+    put_key(tag, WireType::LengthDelimited, buf);
+    put_varint(len as u64, buf);
 }
 
 fn put_bytes(tag: u32, bytes: &[u8], buf: &mut Vec<u8>) {
@@ -138,7 +154,7 @@ fn put_bytes(tag: u32, bytes: &[u8], buf: &mut Vec<u8>) {
 
 fn put_fixed64(tag: u32, value: u64, buf: &mut Vec<u8>) {
     if value != 0 {
-        encode_key(tag, WireType::SixtyFourBit, buf);
+        put_key(tag, WireType::SixtyFourBit, buf);
         buf.extend_from_slice(&value.to_le_bytes());
     }
 }
@@ -164,15 +180,15 @@ fn put_val(value: &Val<'_>, buf: &mut Vec<u8>) {
             buf.extend_from_slice(s.as_bytes());
         }
         Val::Bool(b) => {
-            encode_key(2, WireType::Varint, buf);
+            put_key(2, WireType::Varint, buf);
             buf.push(u8::from(*b));
         }
         Val::Int(n) => {
-            encode_key(3, WireType::Varint, buf);
-            encode_varint(*n as u64, buf);
+            put_key(3, WireType::Varint, buf);
+            put_varint(*n as u64, buf);
         }
         Val::Double(f) => {
-            encode_key(4, WireType::SixtyFourBit, buf);
+            put_key(4, WireType::SixtyFourBit, buf);
             buf.extend_from_slice(&f.to_bits().to_le_bytes());
         }
         Val::Bytes(b) => {
@@ -235,8 +251,8 @@ impl Rec<'_> {
         frame(tag, self.record_len(), buf);
         put_fixed64(1, self.time_unix_nano, buf);
         if self.severity_number != 0 {
-            encode_key(2, WireType::Varint, buf);
-            encode_varint(i64::from(self.severity_number) as u64, buf);
+            put_key(2, WireType::Varint, buf);
+            put_varint(i64::from(self.severity_number) as u64, buf);
         }
         put_bytes(3, self.severity_text.as_bytes(), buf);
         if let Some(body) = &self.body {
