@@ -6,8 +6,8 @@
 //! runs it at several revisions).
 //!
 //! `cargo run --profile bench -p lokryn-export --features parquet --example instructions -- <op> <N> [RECORD.json]`
-//! with `<op>` one of `ocsf`, `otlp`, `parquet`: decode the binary record,
-//! then write it as an OCSF JSON line, or add it to OTLP requests of 512
+//! with `<op>` one of `ocsf`, `ecs`, `otlp`, `parquet`: decode the binary
+//! record, then write it as an OCSF or ECS JSON line, or add it to OTLP requests of 512
 //! records encoded as protobuf, or write it to a flat Parquet file (the
 //! file finished at the end). The record defaults to
 //! `examples/good/tool-invocation.json`.
@@ -39,7 +39,7 @@ fn main() -> ExitCode {
 fn run() -> Result<(), Box<dyn std::error::Error>> {
     let mut args = std::env::args().skip(1);
     let (Some(op), Some(n)) = (args.next(), args.next()) else {
-        return Err("usage: instructions ocsf|otlp|parquet <N> [RECORD.json]".into());
+        return Err("usage: instructions ocsf|ecs|otlp|parquet <N> [RECORD.json]".into());
     };
     let n: usize = n.parse()?;
     let path = args.next().unwrap_or_else(|| {
@@ -64,6 +64,16 @@ fn run() -> Result<(), Box<dyn std::error::Error>> {
                 out.clear();
                 let entry = codec::decode(black_box(&bytes))?;
                 ocsf::write_ocsf(&entry, &options, &mut out)?;
+                out.push(b'\n');
+                total += out.len();
+            }
+        }
+        "ecs" => {
+            let mut out = Vec::with_capacity(4096);
+            for _ in 0..n {
+                out.clear();
+                let entry = codec::decode(black_box(&bytes))?;
+                serde_json::to_writer(&mut out, &lokryn_export::ecs::to_ecs(&entry, &options)?)?;
                 out.push(b'\n');
                 total += out.len();
             }

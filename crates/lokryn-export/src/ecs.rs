@@ -5,13 +5,17 @@
 //! options. ECS has no field for some of ours: they go to `labels`, whose
 //! values ECS keeps as keyword strings.
 
+use std::sync::LazyLock;
+
 use lokryn_compliance_log::LogEntry;
+use lokryn_compliance_log::access::FieldRef;
 use lokryn_compliance_log::mapping::{FieldShape, mappings};
-use prost_reflect::Value;
+use prost_reflect::{Kind, ReflectMessage, Value};
 use serde_json::{Map, Value as Json};
 
-use crate::fields::{action_name, enum_value_name, set_fields};
+use crate::fields::{SetField, action_name, enum_value_name, set_fields};
 use crate::tree::set;
+use crate::typed;
 use crate::value::{list, payload_json, rfc3339, scalar, timestamp};
 use crate::{Error, Options};
 
@@ -28,8 +32,92 @@ fn label(value: Json) -> Json {
 }
 
 /// One record as an ECS document.
-pub fn to_ecs(entry: &LogEntry, _options: &Options) -> Result<Json, Error> {
+pub fn to_ecs(entry: &LogEntry, options: &Options) -> Result<Json, Error> {
     let maps = mappings().map_err(|e| Error::Mapping(e.0))?;
+    match typed_set_fields(entry) {
+        Some(fields) => document(maps, entry, options, fields),
+        None => document(maps, entry, options, set_fields(maps, entry)),
+    }
+}
+
+/// [`to_ecs`] with the record's fields read by reflection only (the general
+/// path the typed one falls back to), for the tests that hold the two to the
+/// same output.
+#[doc(hidden)]
+pub fn to_ecs_by_reflection(entry: &LogEntry, options: &Options) -> Result<Json, Error> {
+    let maps = mappings().map_err(|e| Error::Mapping(e.0))?;
+    document(maps, entry, options, set_fields(maps, entry))
+}
+
+/// Whether [`to_ecs`] reads `entry` through the typed access rather than
+/// by reflection (for the tests).
+#[doc(hidden)]
+pub fn reads_directly(entry: &LogEntry) -> bool {
+    typed_set_fields(entry).is_some()
+}
+
+/// Each field with a home, with the protobuf kind of its value.
+static KINDS: LazyLock<Option<Vec<(&'static typed::Leaf, Kind)>>> = LazyLock::new(|| {
+    let root = typed::root()?;
+    typed::LEAVES
+        .iter()
+        .map(|leaf| Some((leaf, typed::resolve(&root, &leaf.map.path)?.1.kind())))
+        .collect()
+});
+
+/// The set fields of a record and their values, as
+/// [`set_fields`] reports them, read through the core's generated field
+/// access instead of transcoding the whole record; `None` for a record with
+/// a value it does not convert (a repeated message), which goes by
+/// reflection.
+fn typed_set_fields(entry: &LogEntry) -> Option<Vec<SetField<'static>>> {
+    let kinds = KINDS.as_ref()?;
+    let mut out = Vec::new();
+    for (leaf, kind) in kinds {
+        let Some(value) = typed::read(entry, &leaf.field)? else {
+            continue;
+        };
+        let value = match (value, kind) {
+            (FieldRef::Str(s), _) => Value::String(s.to_owned()),
+            (FieldRef::Strs(items), _) => {
+                Value::List(items.iter().map(|s| Value::String(s.clone())).collect())
+            }
+            (FieldRef::Bytes(b), _) => Value::Bytes(b.to_vec().into()),
+            (FieldRef::Enum(Some(n)), _) => Value::EnumNumber(n),
+            (FieldRef::Enums(items), _) => {
+                Value::List(items.iter().map(|n| Value::EnumNumber(*n)).collect())
+            }
+            (FieldRef::Int(Some(n)), Kind::Int32 | Kind::Sint32 | Kind::Sfixed32) => {
+                Value::I32(i32::try_from(n).ok()?)
+            }
+            (FieldRef::Int(Some(n)), Kind::Uint32 | Kind::Fixed32) => {
+                Value::U32(u32::try_from(n).ok()?)
+            }
+            (FieldRef::Int(Some(n)), Kind::Int64 | Kind::Sint64 | Kind::Sfixed64) => Value::I64(n),
+            (FieldRef::Uint(Some(n)), Kind::Uint64 | Kind::Fixed64) => Value::U64(n),
+            (FieldRef::Bool(Some(b)), _) => Value::Bool(b),
+            // A `float` read widened: narrowing gives back the value exactly.
+            #[allow(clippy::cast_possible_truncation)]
+            (FieldRef::Float(Some(f)), Kind::Float) => Value::F32(f as f32),
+            (FieldRef::Float(Some(f)), Kind::Double) => Value::F64(f),
+            (FieldRef::Timestamp(Some(ts)), _) => Value::Message(ts.transcode_to_dynamic()),
+            _ => return None,
+        };
+        out.push(SetField {
+            map: leaf.map,
+            value,
+        });
+    }
+    Some(out)
+}
+
+/// The document from the record's set fields.
+fn document(
+    maps: &lokryn_compliance_log::mapping::Mappings,
+    entry: &LogEntry,
+    _options: &Options,
+    fields: Vec<SetField<'_>>,
+) -> Result<Json, Error> {
     let mut out = Map::new();
     set(&mut out, "ecs.version", ECS_VERSION.into())?;
     if let Some(ecs) = maps
@@ -46,7 +134,7 @@ pub fn to_ecs(entry: &LogEntry, _options: &Options) -> Result<Json, Error> {
             set(&mut out, "event.type", ecs.types.clone().into())?;
         }
     }
-    for f in set_fields(maps, entry) {
+    for f in fields {
         let home = f.map.export.ecs.as_str();
         let labelled = home.starts_with("labels.");
         let value = match f.map.shape {

@@ -179,3 +179,26 @@ fn parquet_typed_file_is_the_reflected_one() {
     }
     panic!("the Parquet files differ, though no single record does");
 }
+
+#[test]
+fn ecs_typed_documents_are_the_reflected_ones() {
+    use lokryn_export::ecs::{reads_directly, to_ecs, to_ecs_by_reflection};
+
+    let options = Options::default();
+    let mut direct = 0;
+    let records = all_records();
+    for (name, entry) in &records {
+        let typed = serde_json::to_string(&to_ecs(entry, &options).unwrap()).unwrap();
+        let reflected =
+            serde_json::to_string(&to_ecs_by_reflection(entry, &options).unwrap()).unwrap();
+        assert_eq!(typed, reflected, "{name}");
+        direct += usize::from(reads_directly(entry));
+    }
+    // Only records with a repeated message (the delegation chain) go by
+    // reflection.
+    let with_lists = records
+        .iter()
+        .filter(|(_, e)| !e.delegation_chain.is_empty())
+        .count();
+    assert_eq!(direct + with_lists, records.len());
+}
