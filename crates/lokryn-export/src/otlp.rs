@@ -1,5 +1,8 @@
 //! OpenTelemetry logs: OTLP `ExportLogsServiceRequest`s built from the
 //! `opentelemetry-proto` crate's types, as protobuf or OTLP/JSON.
+//! [`encode_request`] writes the protobuf straight from the records: the
+//! bytes prost encodes for the request [`to_request`] builds, without
+//! building it.
 //!
 //! `SeverityNumber` follows the OpenTelemetry logs data model's mapping of
 //! syslog severities; GenAI and MCP detail use the semantic-convention

@@ -3,8 +3,8 @@
 //! resolved once to field numbers, enum value names tabled once, so that an
 //! exporter pays a field read per field and no transcoding of the record.
 //!
-//! The direct writers (OCSF JSON, OTLP, Parquet) read records through this
-//! module; each falls back to its reflection-based general path for what a
+//! The direct writers (OCSF JSON, OTLP, Parquet) and the ECS export read
+//! records through this module; each falls back to its reflection-based general path for what a
 //! plan does not cover, and the tests hold the two to the same output.
 
 use std::collections::HashMap;
