@@ -117,6 +117,21 @@ function pinoWith(sync) {
   check.close();
 }
 
+// `node benches/npm-logger.mjs count <logger|pino> N` logs N records (pino:
+// synchronous) and exits, for callgrind, whose instruction counts do not
+// move with the load: the cost of a record is the difference between two
+// counts divided by the difference of their N (docs/logging.md).
+if (process.argv[2] === "count") {
+  const [, , , which, count] = process.argv;
+  const n = Number(count);
+  if (!["logger", "pino"].includes(which) || !Number.isSafeInteger(n)) {
+    throw new Error("usage: node benches/npm-logger.mjs count <logger|pino> N");
+  }
+  (which === "logger" ? ours : pinoWith(true))(n);
+  rmSync(dir, { recursive: true, force: true });
+  process.exit(0);
+}
+
 const names = [
   "AuditLogger.log (pci + redaction, JSON Lines file)",
   "pino, pino.destination({ sync: true })",

@@ -9,6 +9,7 @@
 
 const runtime = require("./runtime.cjs");
 const native = require("./native.cjs");
+const tape = require("./tape.cjs");
 
 // ------------------------------------------------------------ trace context
 
@@ -237,6 +238,14 @@ function logJson(logger, text) {
 }
 
 /**
+ * Where the native logger writes the operations of the output tape of the
+ * record it wrote (when they fit); shared by every logger of the thread,
+ * replayed at once.
+ */
+const output = new Uint8Array(8192);
+const outputView = new DataView(output.buffer);
+
+/**
  * `new AuditLogger({ sinks, profile, onInvalid, quarantine, redact, defaults })`.
  */
 class AuditLogger {
@@ -306,9 +315,20 @@ class AuditLogger {
   /** Completes, checks, redacts and writes one record; returns it as written. */
   log(fields) {
     const trace = activeTrace();
-    return trace === undefined
-      ? this.#native.log(fields)
-      : this.#native.log(fields, trace[0], trace[1]);
+    // The fields cross on a value tape and the record comes back on one
+    // (tape.cjs; `logTaped` in src/logger.rs); strings too long for one
+    // tape are read through Node-API one by one.
+    const written = tape.withEntryTape(fields, (t, length, text) =>
+      trace === undefined
+        ? this.#native.logTaped(t, length, text, output)
+        : this.#native.logTaped(t, length, text, output, trace[0], trace[1]),
+    );
+    if (written === undefined) {
+      return trace === undefined
+        ? this.#native.log(fields)
+        : this.#native.log(fields, trace[0], trace[1]);
+    }
+    return typeof written === "string" ? tape.replay(output, outputView, written) : written;
   }
 
   /**

@@ -27,6 +27,13 @@
 //! An output tape starts with its own u32 byte length and the u32 byte
 //! length of its operations, which follow; the string section (UTF-8)
 //! follows them.
+//!
+//! The Node package writes its input tapes with the strings apart
+//! ([`Tape::parse_split`], `bindings/node/tape.cjs`): a string's tag is
+//! followed by its length in UTF-16 units only, and its text is the next
+//! that many units of one JavaScript string holding every string of the
+//! tape in order, which crosses Node-API in one call (and is read as
+//! Node-API reads a string: each unpaired surrogate becomes U+FFFD).
 
 use std::cell::RefCell;
 
@@ -60,20 +67,39 @@ enum Node {
     Bool(bool),
     Number(f64),
     BigInt(Option<i64>),
-    Str { start: u32, len: u32 },
+    Str {
+        start: u32,
+        len: u32,
+    },
+    /// A string of the side text of a split tape (UTF-16 units).
+    Utf16 {
+        start: u32,
+        len: u32,
+    },
     Symbol,
     Function,
-    Bytes { start: u32, len: u32 },
-    Array { first: u32, count: u32 },
+    Bytes {
+        start: u32,
+        len: u32,
+    },
+    Array {
+        first: u32,
+        count: u32,
+    },
     Date(f64),
     Object,
-    Message { first: u32, count: u32 },
+    Message {
+        first: u32,
+        count: u32,
+    },
 }
 
 /// An input tape, parsed: one node per value, the root first.
 #[derive(Debug)]
 pub struct Tape<'a> {
     bytes: &'a [u8],
+    /// The text of a split tape's strings.
+    text: &'a [u16],
     nodes: Vec<Node>,
     /// The node ids of the elements of arrays and messages, each
     /// container's contiguous.
@@ -141,6 +167,7 @@ impl<'a> Tape<'a> {
     pub const fn empty() -> Tape<'static> {
         Tape {
             bytes: &[],
+            text: &[],
             nodes: Vec::new(),
             children: Vec::new(),
         }
@@ -150,7 +177,20 @@ impl<'a> Tape<'a> {
     /// in its length: a container may not claim more elements than bytes
     /// remain, and containers nest at most `MAX_DEPTH` deep.
     pub fn parse(bytes: &'a [u8]) -> Result<Self, TapeError> {
+        Self::parse_with(bytes, None)
+    }
+
+    /// Parses a tape of one value whose strings are the consecutive
+    /// pieces of `text` (see the module documentation), which it must use
+    /// up exactly.
+    pub fn parse_split(bytes: &'a [u8], text: &'a [u16]) -> Result<Self, TapeError> {
+        Self::parse_with(bytes, Some(text))
+    }
+
+    fn parse_with(bytes: &'a [u8], text: Option<&'a [u16]>) -> Result<Self, TapeError> {
         let mut cur = Cursor { bytes, pos: 0 };
+        // Where the next string of `text` starts.
+        let mut at: usize = 0;
         // An entry takes about 10 bytes of tape per value.
         let mut nodes = Vec::with_capacity(bytes.len() / 8 + 1);
         let mut children: Vec<u32> = Vec::with_capacity(bytes.len() / 8 + 1);
@@ -165,10 +205,21 @@ impl<'a> Tape<'a> {
                 tag::NUMBER => Node::Number(cur.f64()?),
                 tag::BIGINT => Node::BigInt(Some(cur.i64()?)),
                 tag::BIGINT_OUT_OF_RANGE => Node::BigInt(None),
-                tag::STRING => {
-                    let (start, len) = cur.span()?;
-                    Node::Str { start, len }
-                }
+                tag::STRING => match text {
+                    None => {
+                        let (start, len) = cur.span()?;
+                        Node::Str { start, len }
+                    }
+                    Some(text) => {
+                        let len = cur.u32()?;
+                        let start = u32::try_from(at).map_err(|_| TapeError("too much text"))?;
+                        at = at
+                            .checked_add(len as usize)
+                            .filter(|end| *end <= text.len())
+                            .ok_or(TapeError("a string runs past the end of the text"))?;
+                        Node::Utf16 { start, len }
+                    }
+                },
                 tag::SYMBOL => Node::Symbol,
                 tag::FUNCTION => Node::Function,
                 tag::BYTES => {
@@ -223,8 +274,12 @@ impl<'a> Tape<'a> {
         if cur.pos != bytes.len() {
             return Err(TapeError("bytes after the value"));
         }
+        if text.is_some_and(|text| at != text.len()) {
+            return Err(TapeError("text after the strings"));
+        }
         Ok(Self {
             bytes,
+            text: text.unwrap_or_default(),
             nodes,
             children,
         })
@@ -244,12 +299,30 @@ impl<'a> Tape<'a> {
             .unwrap_or_default()
     }
 
+    fn text(&self, start: u32, len: u32) -> &'a [u16] {
+        let start = start as usize;
+        self.text
+            .get(start..start + len as usize)
+            .unwrap_or_default()
+    }
+
     fn items(&self, first: u32, count: u32) -> &[u32] {
         let first = first as usize;
         self.children
             .get(first..first + count as usize)
             .unwrap_or_default()
     }
+}
+
+/// UTF-16 text as a string, each unpaired surrogate U+FFFD.
+fn utf16_string(units: &[u16]) -> String {
+    if units.iter().all(|u| *u < 0x80) {
+        // ASCII, the common case: a byte per unit.
+        #[allow(clippy::cast_possible_truncation)] // Each is below 0x80.
+        let bytes: Vec<u8> = units.iter().map(|u| *u as u8).collect();
+        return String::from_utf8(bytes).unwrap_or_default();
+    }
+    String::from_utf16_lossy(units)
 }
 
 /// A value of a [`Taped`] host: one of the live engine's, or one of the tape.
@@ -332,7 +405,7 @@ impl<H: Host> Host for Taped<'_, '_, H> {
                 Node::Bool(_) => JsType::Boolean,
                 Node::Number(_) => JsType::Number,
                 Node::BigInt(_) => JsType::BigInt,
-                Node::Str { .. } => JsType::String,
+                Node::Str { .. } | Node::Utf16 { .. } => JsType::String,
                 Node::Symbol => JsType::Symbol,
                 Node::Function => JsType::Function,
                 Node::Bytes { .. }
@@ -380,6 +453,7 @@ impl<H: Host> Host for Taped<'_, '_, H> {
             Tv::Host(v) => self.host.as_string(v),
             Tv::Node(id) => match self.tape.node(*id) {
                 Node::Str { start, len } => Ok(Some(self.str(start, len)?.to_owned())),
+                Node::Utf16 { start, len } => Ok(Some(utf16_string(self.tape.text(start, len)))),
                 _ => Ok(None),
             },
         }
@@ -743,6 +817,52 @@ mod tests {
         assert_eq!(strings, ["b", "c"]);
         assert!(matches!(t.node(items[2]), Node::Message { count: 1, .. }));
         assert!(matches!(t.node(items[3]), Node::Undefined));
+    }
+
+    /// A string tag of a split tape: its length in UTF-16 units only.
+    fn split_string(units: u32) -> Vec<u8> {
+        let mut t = vec![tag::STRING];
+        t.extend_from_slice(&units.to_le_bytes());
+        t
+    }
+
+    #[test]
+    fn split_tapes_take_their_strings_from_the_text_in_order() {
+        // [ "ab", [ "", "c\u{1F600}" ], "\u{D800}" ] with the text apart.
+        let text: Vec<u16> = "abc\u{1F600}".encode_utf16().chain([0xD800]).collect();
+        let inner = container(tag::ARRAY, 2, &[split_string(0), split_string(3)]);
+        let tape = container(tag::MESSAGE, 3, &[split_string(2), inner, split_string(1)]);
+        let t = Tape::parse_split(&tape, &text).unwrap();
+        let strings: Vec<String> = t
+            .nodes
+            .iter()
+            .filter_map(|n| match *n {
+                Node::Utf16 { start, len } => Some(String::from_utf16_lossy(t.text(start, len))),
+                _ => None,
+            })
+            .collect();
+        // An unpaired surrogate reads as U+FFFD, as Node-API reads it.
+        assert_eq!(strings, ["ab", "", "c\u{1F600}", "\u{FFFD}"]);
+        // The text must be used up exactly, and never overrun.
+        assert_eq!(
+            Tape::parse_split(&tape, &text[..5]).unwrap_err(),
+            TapeError("a string runs past the end of the text")
+        );
+        let mut longer = text.clone();
+        longer.push(u16::from(b'x'));
+        assert_eq!(
+            Tape::parse_split(&tape, &longer).unwrap_err(),
+            TapeError("text after the strings")
+        );
+        // A huge length claims nothing.
+        let huge = container(tag::ARRAY, 1, &[split_string(u32::MAX)]);
+        assert!(Tape::parse_split(&huge, &text).is_err());
+        for cut in 0..tape.len() {
+            assert!(
+                Tape::parse_split(&tape[..cut], &text).is_err(),
+                "cut at {cut}"
+            );
+        }
     }
 
     #[test]

@@ -20,14 +20,15 @@ use std::time::{Duration, Instant};
 
 use lokryn_compliance_log::validate::Report;
 use lokryn_compliance_log::{EventType, LogEntry};
+use lokryn_compliance_log_js::tape::{Tape, TapeError, TapeWriter, Taped};
 use lokryn_compliance_log_js::{
     Detail, ErrorInfo, Failure, Host, ToJs, api, report_to_js, violations_to_js,
 };
 use lokryn_logger as engine;
 use lokryn_logger::{LogError, Record, Sink, SinkError, TraceContext};
 use napi::bindgen_prelude::{
-    Array, Env, FromNapiValue, Function, FunctionRef, JsValue, JsValuesTupleIntoVec, Result,
-    Uint8Array, Unknown,
+    Array, BufferSlice, Env, FromNapiValue, Function, FunctionRef, JsValue, JsValuesTupleIntoVec,
+    Result, Uint8Array, Uint8ArraySlice, Unknown, Utf16String,
 };
 use napi::sys;
 use napi_derive::napi;
@@ -108,6 +109,27 @@ fn trace_of(trace_id: Option<String>, span_id: Option<String>) -> Option<TraceCo
         }),
         _ => None,
     }
+}
+
+// ------------------------------------------------------------------ tapes
+
+thread_local! {
+    /// The buffers of the last output tape, reused by the next.
+    static OUTPUT: RefCell<(Vec<u8>, Vec<u8>)> = const { RefCell::new((Vec::new(), Vec::new())) };
+}
+
+/// What a tape that `tape.cjs` did not write (a bug, never expected) throws.
+fn tape_error(e: &TapeError) -> napi::Error {
+    napi::Error::from_reason(format!("@lokryn/compliance-log: {e}"))
+}
+
+/// An output tape's header and operations, and its strings (see
+/// `lokryn_compliance_log_js::tape`).
+fn split_output(tape: &[u8]) -> Option<(&[u8], &str)> {
+    let len = tape.get(4..8)?;
+    let ops = 8 + u32::from_le_bytes(len.try_into().ok()?) as usize;
+    let (ops, text) = (tape.get(..ops)?, tape.get(ops..)?);
+    Some((ops, std::str::from_utf8(text).ok()?))
 }
 
 // ------------------------------------------------------------- user sinks
@@ -505,6 +527,67 @@ impl AuditLogger {
         let written = result.map_err(|e| thrown(&h, &e))?;
         warn(&h, &self.on_warning, warnings)?;
         written.to_js(&h)
+    }
+
+    /// `logTaped(tape, length, text, out, traceId?, spanId?)`: `log` of the
+    /// fields object that `tape.cjs` wrote on the input tape of the first
+    /// `length` bytes of `tape` (a `Uint8Array`) with its strings in `text`: one crossing instead of one per field and
+    /// per string, and the same record or the same error as `log`, the tape
+    /// answering as the live object would. The record as written is written
+    /// as an output tape: its operations into `out` (a `Uint8Array`) and its
+    /// strings returned, which `tape.cjs` replays; or, when the operations do
+    /// not fit in `out`, the record is returned as `log` returns it.
+    #[napi]
+    pub fn log_taped<'env>(
+        &self,
+        env: &'env Env,
+        tape: Unknown<'env>,
+        length: u32,
+        text: Unknown<'env>,
+        out: Unknown<'env>,
+        trace_id: Option<String>,
+        span_id: Option<String>,
+    ) -> Result<Unknown<'env>> {
+        let h = Node::new(env)?;
+        let entry = {
+            let tape = Uint8ArraySlice::from_unknown(tape)?;
+            let text = Utf16String::from_unknown(text)?;
+            let tape = tape
+                .get(..length as usize)
+                .ok_or_else(|| tape_error(&TapeError("a tape longer than its buffer")))?;
+            let tape = Tape::parse_split(tape, &text).map_err(|e| tape_error(&e))?;
+            let taped = Taped::new(&h, &tape, tape_error);
+            match api::entry_arg(&taped, &taped.root(), "fields") {
+                Ok(entry) => entry,
+                Err(failure) => {
+                    let error = failure.into_js(&taped)?;
+                    return Err(napi::Error::from(taped.into_host(error)?));
+                }
+            }
+        };
+        let (result, warnings) =
+            in_call(env, trace_of(trace_id, span_id), || self.inner.log(entry));
+        let written = result.map_err(|e| thrown(&h, &e))?;
+        warn(&h, &self.on_warning, warnings)?;
+        let (ops, strings) = OUTPUT.with(|b| std::mem::take(&mut *b.borrow_mut()));
+        let w = TapeWriter::with_buffers(ops, strings);
+        let tape = w
+            .write(&written)
+            .and_then(|()| w.finish())
+            .map_err(|e| tape_error(&e))?;
+        // Taken only now: user sinks and `onWarning` ran JavaScript meanwhile.
+        let mut out = BufferSlice::from_unknown(out)?;
+        let result = match split_output(&tape.0) {
+            Some((ops, text)) if ops.len() <= out.len() => {
+                if let Some(slot) = out.get_mut(..ops.len()) {
+                    slot.copy_from_slice(ops);
+                }
+                h.new_string(text)
+            }
+            _ => written.to_js(&h),
+        };
+        OUTPUT.with(|b| *b.borrow_mut() = tape);
+        result
     }
 
     /// `logJson(text)`: logs the record of proto3 JSON text, keys the schema

@@ -151,11 +151,14 @@ const FACTORIES: &[(&str, u8, &str)] = &[
 
 const RUST_FILE: &str = "bindings/js/src/tape_tags.rs";
 const JS_FILE: &str = "bindings/wasm/tape_tags.js";
+/// The Node package's copy (CommonJS), for its input tapes (`tape.cjs`).
+const NODE_FILE: &str = "bindings/node/tape_tags.cjs";
 
 pub(crate) fn files() -> Result<Vec<GeneratedFile>> {
     Ok(vec![
         GeneratedFile::new(RUST_FILE, rust()?),
-        GeneratedFile::new(JS_FILE, js()?),
+        GeneratedFile::new(JS_FILE, js(false)?),
+        GeneratedFile::new(NODE_FILE, js(true)?),
     ])
 }
 
@@ -190,13 +193,22 @@ fn rust() -> Result<String> {
     Ok(out)
 }
 
-fn js() -> Result<String> {
+/// The JavaScript module, ES (`export const`) or CommonJS.
+fn js(common_js: bool) -> Result<String> {
     let mut out = format!(
         "// {HEADER}\n//\n// The numbers of the value tapes, written with {RUST_FILE} from one table\n\
          // (xtask/src/codegen/typescript/tape.rs); the format is described there.\n\n"
     );
+    let export = if common_js {
+        "exports."
+    } else {
+        "export const "
+    };
+    if common_js {
+        out.push_str("\"use strict\";\n\n");
+    }
     for t in TAGS {
-        writeln!(out, "export const T_{} = {};", t.name, t.value)?;
+        writeln!(out, "{export}T_{} = {};", t.name, t.value)?;
     }
     out.push_str(
         "\n// The factory each code of a T_BUILD calls, by name in the runtime's\n\
@@ -212,7 +224,7 @@ fn js() -> Result<String> {
             }
         })
         .collect();
-    writeln!(out, "export const FACTORIES = [{}];", names.join(", "))?;
+    writeln!(out, "{export}FACTORIES = [{}];", names.join(", "))?;
     Ok(out)
 }
 
