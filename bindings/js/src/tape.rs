@@ -191,9 +191,11 @@ impl<'a> Tape<'a> {
         let mut cur = Cursor { bytes, pos: 0 };
         // Where the next string of `text` starts.
         let mut at: usize = 0;
-        // An entry takes about 10 bytes of tape per value.
-        let mut nodes = Vec::with_capacity(bytes.len() / 8 + 1);
-        let mut children: Vec<u32> = Vec::with_capacity(bytes.len() / 8 + 1);
+        // An entry takes about 10 bytes of tape per value (5 when its
+        // strings are apart).
+        let per_value = if text.is_some() { 4 } else { 8 };
+        let mut nodes = Vec::with_capacity(bytes.len() / per_value + 1);
+        let mut children: Vec<u32> = Vec::with_capacity(bytes.len() / per_value + 1);
         let mut stack: Vec<Frame> = Vec::with_capacity(8);
         loop {
             let id = u32::try_from(nodes.len()).map_err(|_| TapeError("too many values"))?;

@@ -1,0 +1,267 @@
+// `AuditLogger.log` of the Node package takes its fields object on a value
+// tape (bindings/node/tape.cjs) and returns the record replayed from one.
+// The native logger's own `log`, which reads the object through Node-API
+// field by field, is the reference: for the same calls, both must return the
+// same records (event ids and times aside), write the same lines, throw the
+// same errors and warn alike, for the shared logger cases, every test entry
+// and odd or hostile values. Node package only.
+
+import { assert, isNode, test } from "./harness.js";
+import { binding, lib, packageName } from "./lib.js";
+import { entries } from "./vectors.js";
+
+const skip = binding === "node" ? false : "the wasm package has no logger";
+
+const fs = isNode ? await import("node:fs") : null;
+const os = isNode ? await import("node:os") : null;
+const path = isNode ? await import("node:path") : null;
+const vm = isNode ? await import("node:vm") : null;
+// The native half of the package's AuditLogger (initialised by the package).
+const native = binding === "node" ? (await import("../../bindings/node/native.cjs")).default : null;
+
+const cases = isNode
+  ? JSON.parse(fs.readFileSync(new URL("../vectors/logger/cases.json", import.meta.url), "utf8")).cases
+  : [];
+
+/** A record without what differs from call to call (the time unless `keepTime`). */
+function stable(entry, keepTime = false) {
+  if (typeof entry !== "object" || entry === null) return entry;
+  const { eventId: _id, time, ...rest } = entry;
+  return keepTime ? { ...rest, time } : rest;
+}
+
+/** `{ value }` or `{ error }` (its class, message and own properties) of `fn()`. */
+function outcome(fn, keepTime) {
+  try {
+    return { value: stable(fn(), keepTime) };
+  } catch (err) {
+    if (typeof err !== "object" || err === null) return { thrown: err };
+    const own = {};
+    for (const k of Object.keys(err)) own[k] = err[k];
+    return { error: { class: err.constructor?.name, name: err.name, message: err.message, ...own } };
+  }
+}
+
+function lines(file) {
+  if (!fs.existsSync(file)) return [];
+  return fs.readFileSync(file, "utf8").split("\n").filter(Boolean).map((l) => stable(JSON.parse(l)));
+}
+
+/**
+ * Two loggers of the same options writing to their own files: the
+ * package's (tape path) and the native one (the object read field by
+ * field), each with its warnings collected.
+ */
+function pair(options = {}, quarantine = options.onInvalid === "quarantine") {
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), "lokryn-tape-"));
+  const files = (side) => ({ main: path.join(dir, `${side}.jsonl`), held: path.join(dir, `${side}-q.jsonl`) });
+  const taped = { files: files("taped"), warned: [] };
+  const live = { files: files("live"), warned: [] };
+  taped.logger = new lib.AuditLogger({
+    ...options,
+    sinks: [lib.sinks.JsonLines(taped.files.main)],
+    ...(quarantine ? { quarantine: lib.sinks.JsonLines(taped.files.held) } : {}),
+    onWarning: (entry, report) => taped.warned.push([stable(entry), report]),
+  });
+  const config = { sinks: [{ kind: "jsonLines", path: live.files.main }] };
+  if (quarantine) config.quarantine = { kind: "jsonLines", path: live.files.held };
+  if (options.profile !== undefined) config.profiles = [options.profile].flat();
+  if (options.producer !== undefined) {
+    config.producerName = options.producer.name;
+    config.producerVersion = options.producer.version;
+  }
+  if (options.onInvalid !== undefined) config.onInvalid = options.onInvalid;
+  if (typeof options.redact === "string") config.redactKey = Buffer.from(options.redact, "utf8");
+  if (options.redact === false) config.redact = false;
+  live.logger = new native.AuditLogger(config, options.defaults, [], (entry, report) =>
+    live.warned.push([stable(entry), report]),
+  );
+  return {
+    /** Logs `fields` with both; `keepTime` compares the records' times too. */
+    log(fields, what, keepTime = false) {
+      assert.deepEqual(
+        outcome(() => taped.logger.log(fields), keepTime),
+        outcome(() => live.logger.log(fields), keepTime),
+        what,
+      );
+    },
+    close(what) {
+      taped.logger.close();
+      live.logger.close();
+      assert.deepEqual(lines(taped.files.main), lines(live.files.main), `${what}: the lines written`);
+      assert.deepEqual(lines(taped.files.held), lines(live.files.held), `${what}: the lines quarantined`);
+      assert.deepEqual(taped.warned, live.warned, `${what}: the warnings`);
+      fs.rmSync(dir, { recursive: true, force: true });
+    },
+  };
+}
+
+/** The options of a shared case, as its test gives them to AuditLogger. */
+function caseOptions(options) {
+  const out = {};
+  if (options.defaults) out.defaults = lib.fromJson(options.defaults);
+  if (options.producer) out.producer = options.producer;
+  if (options.profiles) out.profile = options.profiles;
+  if (options.onInvalid) out.onInvalid = options.onInvalid;
+  if (options.redact !== undefined) {
+    out.redact = typeof options.redact === "object" ? options.redact.key : options.redact;
+  }
+  return out;
+}
+
+test(`${packageName}: AuditLogger.log on a tape does what the field-by-field read does, for the shared logger cases`, { skip }, () => {
+  let calls = 0;
+  for (const c of cases) {
+    if (c.buildError !== undefined) continue;
+    const p = pair(caseOptions(c.options), Boolean(c.options.quarantine));
+    for (const [i, step] of c.calls.entries()) {
+      if (step.log === undefined) continue;
+      p.log(lib.fromJson(step.log), `${c.name}, call ${i}`);
+      calls++;
+    }
+    p.close(c.name);
+  }
+  assert.ok(calls >= 10, `only ${calls} calls`);
+});
+
+test(`${packageName}: AuditLogger.log on a tape does what the field-by-field read does, for every test entry`, { skip }, () => {
+  for (const options of [{}, { profile: "pci", onInvalid: "quarantine" }, { onInvalid: "warn", profile: "hipaa" }]) {
+    const p = pair(options);
+    entries.forEach((entry, i) => p.log(entry, `entry ${i} with ${JSON.stringify(options)}`));
+    p.close(JSON.stringify(options));
+  }
+});
+
+test(`${packageName}: AuditLogger.log on a tape does what the field-by-field read does, for odd and hostile values`, { skip }, () => {
+  const base = { eventType: 13, outcome: 1, severity: 2, actorId: "agent-7", resource: "tools/search" };
+  const other = vm.runInNewContext("({ date: new Date(1700000000123), bytes: new Uint8Array([1, 2, 3]), array: ['x', 'y'] })");
+  const proxied = new Proxy(["a", "b"], {});
+  const { proxy: revoked, revoke } = Proxy.revocable({}, {});
+  revoke();
+  let reads = 0;
+  const getters = Object.defineProperty({ ...base }, "message", {
+    enumerable: true,
+    get() {
+      reads++;
+      return `read ${reads > 0 ? "once or more" : "never"}`;
+    },
+  });
+  const throwing = Object.defineProperty({ ...base }, "component", {
+    enumerable: true,
+    get() {
+      throw new RangeError("no component today");
+    },
+  });
+  // Records that give their time (compared too).
+  const times = new Set([
+    { ...base, time: new Date(1700000000123) },
+    { ...base, time: other.date },
+    { ...base, time: new Date(Number.NaN) },
+    { ...base, time: { seconds: 1700000000n, nanos: 5 } },
+    { ...base, time: { seconds: "x" } },
+    { ...base, time: 5 },
+  ]);
+  const odd = [
+    // Text: non-ASCII, unpaired surrogates, a pair split across two fields, sensitive data.
+    { ...base, message: "café ✓ 😀 for bob@example.com, card 4111 1111 1111 1111" },
+    { ...base, message: "lone \ud800 and \udfff", component: "\udc00x" },
+    { ...base, actorId: "ends with \ud83d", component: "\ude00 starts with the other half" },
+    { ...base, message: "" },
+    { ...base, message: "x".repeat(100_000) },
+    // Numbers and 64-bit integers in every accepted and refused form.
+    { ...base, durationMs: 87n },
+    { ...base, durationMs: 87 },
+    { ...base, durationMs: "87" },
+    { ...base, durationMs: -0 },
+    { ...base, durationMs: 1.5 },
+    { ...base, durationMs: 2n ** 64n },
+    { ...base, durationMs: -(2n ** 63n) },
+    { ...base, eventType: -0 },
+    { ...base, eventType: 1.5 },
+    { ...base, eventType: 2 ** 31 },
+    { ...base, eventType: 99999 },
+    { ...base, eventType: "EVENT_LOGIN" },
+    { ...base, eventType: null, outcome: undefined },
+    // Wrong types.
+    { ...base, actorId: 5 },
+    { ...base, actorId: Symbol("s") },
+    { ...base, actorId: () => "f" },
+    { ...base, actorId: {} },
+    { ...base, actorId: true },
+    { ...base, actorId: 5n },
+    { ...base, policyTags: "SOC2" },
+    { ...base, policyTags: ["a", 1] },
+    { ...base, policyTags: ["a", ["b"]] },
+    // eslint-disable-next-line no-sparse-arrays
+    { ...base, policyTags: ["a", , "b"] },
+    { ...base, policyTags: proxied },
+    { ...base, policyTags: other.array },
+    { ...base, policyTags: [] },
+    // Bytes, times and messages.
+    { ...base, payload: new Uint8Array([1, 2, 3]), payloadFormat: 1 },
+    { ...base, payload: Buffer.from("{}") },
+    { ...base, payload: new Int8Array([1]) },
+    { ...base, payload: other.bytes },
+    { ...base, payload: [1, 2] },
+    ...times,
+    { ...base, producer: { name: "p", version: "1" } },
+    { ...base, producer: { name: "p", versio: "1" } },
+    { ...base, genai: { temperature: -0, topP: Number.NaN, maxTokens: 0n, finishReasons: ["stop"] } },
+    { ...base, mcp: { methodName: "tools/call", jsonrpcErrorCode: 0 } },
+    { ...base, delegationChain: [{ actorId: "u-1", actorType: 1, scopes: ["read"] }, null] },
+    { ...base, delegationChain: [{ actorId: "u-1" }, "x"] },
+    { ...base, delegationChain: {} },
+    // Keys.
+    { ...base, actorid: "x" },
+    { ...base, $typeName: "lokryn.compliancelog.v1.LogEntry", $unknown: [] },
+    Object.assign(Object.create({ inherited: "x" }), base),
+    // Not entries at all.
+    undefined,
+    null,
+    5,
+    "text",
+    [base],
+    proxied,
+    new Uint8Array(2),
+    new Date(0),
+    revoked,
+    new Proxy(base, {}),
+    // Getters run once per call, and their errors propagate.
+    getters,
+    throwing,
+  ];
+  for (const options of [{ profile: "pci", onInvalid: "quarantine" }, { onInvalid: "warn", profile: "pci" }, { redact: "key" }]) {
+    const p = pair(options);
+    odd.forEach((fields, i) => {
+      const before = reads;
+      p.log(fields, `odd value ${i} with ${JSON.stringify(options)}`, times.has(fields));
+      if (fields === getters) assert.equal(reads - before, 2, "the getter ran once per log");
+    });
+    p.close(JSON.stringify(options));
+  }
+});
+
+test(`${packageName}: a getter that logs while a record is being taped gets its own tape`, { skip }, () => {
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), "lokryn-tape-"));
+  const logger = new lib.AuditLogger({ sinks: [lib.sinks.JsonLines(path.join(dir, "a.jsonl"))] });
+  let inner;
+  const fields = {
+    eventType: 13,
+    outcome: 1,
+    severity: 2,
+    actorId: "outer",
+    get message() {
+      inner = logger.log({ eventType: 13, outcome: 1, severity: 2, actorId: "inner", message: "inside" });
+      return "outside";
+    },
+    component: "c",
+  };
+  const outer = logger.log(fields);
+  assert.equal(outer.actorId, "outer");
+  assert.equal(outer.message, "outside");
+  assert.equal(outer.component, "c");
+  assert.equal(inner.actorId, "inner");
+  assert.equal(inner.message, "inside");
+  logger.close();
+  fs.rmSync(dir, { recursive: true, force: true });
+});
