@@ -538,6 +538,7 @@ impl AuditLogger {
     /// strings returned, which `tape.cjs` replays; or, when the operations do
     /// not fit in `out`, the record is returned as `log` returns it.
     #[napi]
+    #[allow(clippy::too_many_arguments)] // JavaScript's positional arguments
     pub fn log_taped<'env>(
         &self,
         env: &'env Env,
