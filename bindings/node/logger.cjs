@@ -2,7 +2,8 @@
 // JavaScript half. The engine (record completion, validation policy,
 // redaction, encoding, the sinks, delivery) is the Rust crate lokryn-logger,
 // reached through the native `AuditLogger` of bindings/node/src/logger.rs.
-// What only JavaScript can do lives here: checking the options, the
+// Records cross on value tapes (tape.cjs). What only JavaScript can do
+// lives here: checking the options, the
 // OpenTelemetry trace context of the active span, `run` (which awaits), the
 // flush at process exit and the default warning of the "warn" policy.
 "use strict";

@@ -10,6 +10,9 @@
 //!   that called `log`, `flush` or `close`. The engine calls sinks on the
 //!   caller's thread; [`Call`] records, for the length of each call, the
 //!   environment a user sink may use and the trace context of the call.
+//! * `log` takes the fields object on a value tape and returns the record
+//!   on one (`logTaped`, with `tape.cjs`): one crossing each way instead of
+//!   one per field; the field-by-field `log` remains for what no tape holds.
 //! * Errors become the package's structured errors (`code`, `message`,
 //!   `sink`, and for `INVALID` a `ValidationError` with `violations` and the
 //!   `report`).
@@ -511,7 +514,8 @@ impl AuditLogger {
         })
     }
 
-    /// `log(fields, traceId?, spanId?)`: the record as written.
+    /// `log(fields, traceId?, spanId?)`: the record as written, the fields
+    /// object read field by field (`logTaped` is the usual path).
     #[napi]
     pub fn log<'env>(
         &self,
