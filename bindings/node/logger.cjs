@@ -1,11 +1,11 @@
 // The audit logger of @lokryn/compliance-log (docs/logging.md): the
 // JavaScript half. The engine (record completion, validation policy,
 // redaction, encoding, the sinks, delivery) is the Rust crate lokryn-logger,
-// reached through the native `AuditLogger` of bindings/node/src/logger.rs.
-// Records cross on value tapes (tape.cjs). What only JavaScript can do
-// lives here: checking the options, the
-// OpenTelemetry trace context of the active span, `run` (which awaits), the
-// flush at process exit and the default warning of the "warn" policy.
+// reached through the native `AuditLogger` of bindings/node/src/logger.rs;
+// records cross on value tapes (tape.cjs). What only JavaScript can do lives
+// here: checking the options, the OpenTelemetry trace context of the active
+// span, `run` (which awaits), the flush at process exit and the default
+// warning of the "warn" policy.
 "use strict";
 
 const runtime = require("./runtime.cjs");
