@@ -128,16 +128,17 @@ pub fn from_json_with(text: &str, options: &JsonOptions) -> Result<LogEntry> {
 /// # Ok::<(), lokryn_compliance_log::Error>(())
 /// ```
 pub fn from_json_into(text: &str, options: &JsonOptions, entry: &mut LogEntry) -> Result<()> {
-    let result = check_size("JSON text", text.len(), options.limits.max_json_bytes).and_then(|()| {
-        // The generated reader takes the spellings writers produce; it gives
-        // up on anything else, rarer spellings and errors alike, and the
-        // reference reader below reads the text again (see `read`).
-        if read::read_into(text, entry).is_some() {
-            return Ok(());
-        }
-        *entry = reference_read(text, options)?;
-        Ok(())
-    });
+    let result =
+        check_size("JSON text", text.len(), options.limits.max_json_bytes).and_then(|()| {
+            // The generated reader takes the spellings writers produce; it gives
+            // up on anything else, rarer spellings and errors alike, and the
+            // reference reader below reads the text again (see `read`).
+            if read::read_into(text, entry).is_some() {
+                return Ok(());
+            }
+            *entry = reference_read(text, options)?;
+            Ok(())
+        });
     if result.is_err() {
         *entry = LogEntry::default();
     }

@@ -157,7 +157,11 @@ fn read_field(
     let store = if field.label() == Label::Repeated {
         // Elements are read over those an earlier read left, then the
         // list is cut to the new length.
-        let element = read_into(message, field, &Slot::Ref(format!("super::slot(&mut m.{rust}, n)?")))?;
+        let element = read_into(
+            message,
+            field,
+            &Slot::Ref(format!("super::slot(&mut m.{rust}, n)?")),
+        )?;
         format!(
             "r.begin_array()?;\n                    \
              let mut first = true;\n                    \

@@ -755,8 +755,12 @@ mod tests {
                     Value::Message(m) if !m.descriptor().full_name().starts_with("google.") => {
                         every_field_set(m)
                     }
-                    Value::List(list) => !list.is_empty()
-                        && list.iter().all(|v| v.as_message().is_none_or(every_field_set)),
+                    Value::List(list) => {
+                        !list.is_empty()
+                            && list
+                                .iter()
+                                .all(|v| v.as_message().is_none_or(every_field_set))
+                    }
                     _ => true,
                 }
         })
@@ -790,7 +794,12 @@ mod tests {
     fn an_entry_read_over_again_is_what_a_fresh_read_gives() {
         use prost_reflect::ReflectMessage as _;
         let vectors = wire_vectors();
-        let full_text = &vectors.iter().find(|(n, _)| n == "all-fields").unwrap().1.clone();
+        let full_text = &vectors
+            .iter()
+            .find(|(n, _)| n == "all-fields")
+            .unwrap()
+            .1
+            .clone();
         let mut full = fast(full_text).unwrap();
         // Some links of the vector leave a field out: fill them in.
         for link in &mut full.delegation_chain {
