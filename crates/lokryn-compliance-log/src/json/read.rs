@@ -139,11 +139,13 @@ impl<'a> Reader<'a> {
         }
         self.pos += 1;
         let start = self.pos;
-        // A field name has no escapes and no control characters.
-        self.plain_run()?;
-        if self.peek()? != b'"' {
-            return None;
-        }
+        // Up to the next quote: a key with an escape or a control character
+        // in it is no field name (they are `[A-Za-z0-9_]+`), so the match on
+        // it gives up.
+        let len = first_special(self.bytes().get(start..)?, |word| {
+            crate::swar::eq(word, b'"')
+        })?;
+        self.pos += len;
         let key = self.bytes().get(start..self.pos)?;
         self.pos += 1;
         self.expect(b':')?;
@@ -261,24 +263,10 @@ impl<'a> Reader<'a> {
     /// control character or the end of the text. Eight bytes at a time.
     fn plain_run(&mut self) -> Option<()> {
         let rest = self.bytes().get(self.pos..)?;
-        let mut chunks = rest.chunks_exact(8);
-        let mut offset = 0;
-        for chunk in &mut chunks {
-            if let Some(n) =
-                crate::swar::first(special_bytes(u64::from_le_bytes(chunk.try_into().ok()?)))
-            {
-                return self.stop_at(offset + n);
-            }
-            offset += 8;
-        }
-        let tail = chunks.remainder().iter();
-        let n = tail
-            .clone()
-            .position(|&b| b == b'"' || b == b'\\' || b < 0x20)?;
-        self.stop_at(offset + n)
-    }
-
-    fn stop_at(&mut self, n: usize) -> Option<()> {
+        let n = first_special(rest, |word| {
+            use crate::swar::{below, eq};
+            eq(word, b'"') | eq(word, b'\\') | below(word, 0x20)
+        })?;
         self.pos += n;
         (self.peek()? >= 0x20).then_some(())
     }
@@ -407,11 +395,26 @@ impl<'a> Reader<'a> {
     }
 }
 
-/// The quotes, backslashes and control characters among the eight bytes
-/// of `word` (see `swar`: the first flag is exact).
-fn special_bytes(word: u64) -> u64 {
-    use crate::swar::{below, eq};
-    eq(word, b'"') | eq(word, b'\\') | below(word, 0x20)
+/// The offset of the first byte of `bytes` that `flags` (a `swar` test,
+/// whose lowest flag is exact) flags, eight bytes at a time; the last
+/// bytes (fewer than eight) are tested as one word, padded with quotes
+/// that cannot be the answer.
+#[inline(always)]
+fn first_special(bytes: &[u8], flags: impl Fn(u64) -> u64) -> Option<usize> {
+    let mut chunks = bytes.chunks_exact(8);
+    let mut offset = 0;
+    for chunk in &mut chunks {
+        if let Some(n) = crate::swar::first(flags(u64::from_le_bytes(chunk.try_into().ok()?))) {
+            return Some(offset + n);
+        }
+        offset += 8;
+    }
+    let tail = chunks.remainder();
+    let mut word = [b'"'; 8];
+    word.get_mut(..tail.len())?.copy_from_slice(tail);
+    crate::swar::first(flags(u64::from_le_bytes(word)))
+        .filter(|&n| n < tail.len())
+        .map(|n| offset + n)
 }
 
 /// Reads an RFC 3339 time in UTC (`Z`); anything else gives up.
