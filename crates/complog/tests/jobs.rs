@@ -65,7 +65,7 @@ fn mixed_lines(n: usize) -> String {
             41 => out.push_str("this is not JSON\n"),
             67 => out.push_str("{\"actorId\":\"a\",\"durationMs\":1e3}\n"),
             79 => {
-                out.push_str("{\"actorId\":null,\"genai\":{\"temperature\":null},\"host\":null}\n")
+                out.push_str("{\"actorId\":null,\"genai\":{\"temperature\":null},\"host\":null}\n");
             }
             89 => out.push_str("{\"actorId\":\"b\",\"host\":\"h\",\"nope\":1}\n"),
             53 => {

@@ -4,6 +4,10 @@
 //! repeated keys) builds a `DynamicMessage` and converts it; this emits a
 //! straight-line reader per message over the prost structs instead, on the
 //! hand-written pull parser in `crates/lokryn-compliance-log/src/json/read.rs`.
+//! Each reader writes over a message that may hold an earlier read
+//! (strings, bytes, lists and nested messages written in place, their
+//! memory kept), then puts every field the text did not set back to its
+//! default, so that reading many entries into one allocates little.
 //!
 //! The generated readers accept a subset of proto3 JSON: both field names,
 //! `null`, enum names and numbers, integers as plain decimal
