@@ -206,7 +206,9 @@ where
         }
     }
 
-    /// The whole stream on this thread, starting with `batch`.
+    /// The whole stream on this thread, starting with `batch` (the first
+    /// batch), in batches like the threads', each entry read over the
+    /// entry before.
     fn sequential(
         &mut self,
         mut batch: Batch,
