@@ -700,6 +700,13 @@ mod tests {
             r#"{"payload":"AAEC_-8"}"#,
             r#"{"genai":{"temperature":"NaN"}}"#,
             r#"{"act\u006frId":"a"}"#,
+            // Keys are cut at their closing quote alone: escapes and control
+            // characters in them match no field.
+            r#"{"actorId\"":"a"}"#,
+            r#"{"actorId\\":"a"}"#,
+            "{\"actor\u{1}Id\":\"a\"}",
+            "{\"actorId\u{1f}\":\"a\"}",
+            r#"{"actorId"#,
         ];
         for text in cases {
             assert!(fast(text).is_none(), "the fast path answered {text}");
