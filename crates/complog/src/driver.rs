@@ -20,8 +20,10 @@ use std::sync::{Arc, Mutex, mpsc};
 
 use anyhow::{Result, anyhow, bail};
 
+use lokryn_compliance_log::LogEntry;
+
 use crate::input::{
-    self, Decoded, Framer, GaveUp, Item, Mark, ReadOptions, Record, Source, Visit, Watch,
+    self, Batch, Decoded, Framer, GaveUp, Mark, ReadOptions, Record, Source, Visit, Watch,
 };
 use crate::progress::Progress;
 
@@ -59,14 +61,16 @@ pub(crate) fn default_jobs() -> usize {
 /// Reads every source, handing each record to `work` (on any thread) and
 /// what it made to `emit` (on this thread, in input order), with the
 /// source's label and, for `emit`, the progress line (to clear before
-/// printing). An error of `emit` stops the run and is returned.
+/// printing). An error of `emit` stops the run and is returned. `work`
+/// borrows the record: an entry it leaves there is read over by a later
+/// record (its memory reused), one it takes is not.
 #[allow(clippy::print_stderr)]
 pub(crate) fn run<T: Send>(
     sources: &[Source],
     options: &ReadOptions,
     progress: &mut Progress,
     on_source_error: OnSourceError,
-    work: impl Fn(&str, Record) -> T + Sync,
+    work: impl Fn(&str, &mut Record) -> T + Sync,
     mut emit: impl FnMut(&str, T, &mut Progress) -> Result<()>,
 ) -> Result<Totals> {
     let mut totals = Totals::default();
@@ -122,7 +126,7 @@ pub(crate) fn run_readable<T: Send>(
     sources: &[Source],
     options: &ReadOptions,
     progress: &mut Progress,
-    work: impl Fn(String, Decoded) -> T + Sync,
+    work: impl Fn(String, &mut Decoded) -> T + Sync,
     mut emit: impl FnMut(T) -> Result<()>,
 ) -> Result<u64> {
     let mut skipped = 0u64;
@@ -133,8 +137,8 @@ pub(crate) fn run_readable<T: Send>(
         OnSourceError::Stop,
         |label, record| {
             let at = record.label(label);
-            match record.result {
-                Err(problem) => Err((at, problem)),
+            match &mut record.result {
+                Err(problem) => Err((at, problem.clone())),
                 Ok(decoded) => Ok(work(at, decoded)),
             }
         },
@@ -173,7 +177,7 @@ type Done<T> = (Mark, T);
 impl<T, W, E> Visitor<'_, W, E>
 where
     T: Send,
-    W: Fn(&str, Record) -> T + Sync,
+    W: Fn(&str, &mut Record) -> T + Sync,
     E: FnMut(&str, T, &mut Progress) -> Result<()>,
 {
     /// Emits one record's work; `Break` when the run must stop.
@@ -202,40 +206,53 @@ where
         }
     }
 
-    fn decode_and_work(&self, item: Item) -> Done<T> {
-        let (record, mark) = item.decode(self.options);
-        (mark, (self.work)(self.label, record))
-    }
-
-    /// The whole stream on this thread, starting with `first`.
+    /// The whole stream on this thread, starting with `batch` (the first
+    /// batch), in batches like the threads', each entry read over the
+    /// entry before.
     fn sequential(
         &mut self,
-        first: Vec<Item>,
+        mut batch: Batch,
         framer: &mut Framer<'_>,
         watch: &mut Watch,
     ) -> Option<GaveUp> {
-        let mut first = first.into_iter();
-        while let Some(item) = first.next().or_else(|| framer.next_item()) {
-            let done = self.decode_and_work(item);
-            if let Step::Stop(gave_up) = self.emit_marked(done, watch) {
+        let mut scratch = LogEntry::default();
+        let (label, options, work) = (self.label, self.options, self.work);
+        while !batch.is_empty() {
+            let mut stop = None;
+            batch.decode_each(options, &mut scratch, |mut record, mark, scratch| {
+                let out = work(label, &mut record);
+                record.recycle(scratch);
+                match self.emit_marked((mark, out), watch) {
+                    Step::Go => ControlFlow::Continue(()),
+                    Step::Stop(gave_up) => {
+                        stop = Some(gave_up);
+                        ControlFlow::Break(())
+                    }
+                }
+            });
+            if let Some(gave_up) = stop {
                 return gave_up.map(|g| *g);
             }
+            framer.next_batch(&mut batch, BATCH_ENTRIES, BATCH_BYTES);
         }
         None
     }
 
     /// The stream decoded and worked on by `jobs` threads, emitted here in
-    /// order, with at most two batches per thread in flight.
+    /// order, with at most two batches per thread in flight. Batches and
+    /// the lists of results go back and forth rather than being made anew,
+    /// and each thread reads its entries over one of its own, so that
+    /// steady state allocates nothing per entry that another thread frees.
     fn parallel(
         &mut self,
-        first: Vec<Item>,
+        first: Batch,
         framer: &mut Framer<'_>,
         watch: &mut Watch,
         jobs: usize,
     ) -> Option<GaveUp> {
         let in_flight = 2 * jobs;
-        let (job_tx, job_rx) = mpsc::channel::<(u64, Vec<Item>)>();
-        let (done_tx, done_rx) = mpsc::channel::<(u64, Vec<Done<T>>)>();
+        let (job_tx, job_rx) = mpsc::channel::<Job<T>>();
+        let (done_tx, done_rx) = mpsc::channel::<Finished<T>>();
         let job_rx = Mutex::new(job_rx);
         let this = &*self;
         let (label, options, work) = (this.label, this.options, this.work);
@@ -243,20 +260,24 @@ where
             for _ in 0..jobs {
                 let (job_rx, done_tx) = (&job_rx, done_tx.clone());
                 scope.spawn(move || {
+                    let mut scratch = LogEntry::default();
                     loop {
                         let job = match job_rx.lock() {
                             Ok(rx) => rx.recv(),
                             Err(_) => break,
                         };
-                        let Ok((seq, items)) = job else { break };
-                        let done: Vec<Done<T>> = items
-                            .into_iter()
-                            .map(|item| {
-                                let (record, mark) = item.decode(options);
-                                (mark, work(label, record))
-                            })
-                            .collect();
-                        if done_tx.send((seq, done)).is_err() {
+                        let Ok((seq, mut batch, mut done)) = job else {
+                            break;
+                        };
+                        done.clear();
+                        done.reserve(batch.len());
+                        batch.decode_each(options, &mut scratch, |mut record, mark, scratch| {
+                            let out = work(label, &mut record);
+                            record.recycle(scratch);
+                            done.push((mark, out));
+                            ControlFlow::Continue(())
+                        });
+                        if done_tx.send((seq, done, batch)).is_err() {
                             break;
                         }
                     }
@@ -273,25 +294,32 @@ where
     /// Sends batches to the threads and emits their results in order.
     fn feed_and_emit(
         &mut self,
-        first: Vec<Item>,
+        first: Batch,
         framer: &mut Framer<'_>,
         watch: &mut Watch,
-        job_tx: &mpsc::Sender<(u64, Vec<Item>)>,
-        done_rx: &mpsc::Receiver<(u64, Vec<Done<T>>)>,
+        job_tx: &mpsc::Sender<Job<T>>,
+        done_rx: &mpsc::Receiver<Finished<T>>,
         in_flight: usize,
     ) -> Option<GaveUp> {
         let mut waiting: BTreeMap<u64, Vec<Done<T>>> = BTreeMap::new();
+        // Emptied batches and result lists, to fill again.
+        let mut batches: Vec<Batch> = Vec::new();
+        let mut lists: Vec<Vec<Done<T>>> = Vec::new();
         let (mut sent, mut next) = (0u64, 0u64);
-        let mut batch = Some(first);
+        let mut first = Some(first);
         loop {
             while sent - next < in_flight as u64 {
-                let items = batch
-                    .take()
-                    .unwrap_or_else(|| framer.next_batch(BATCH_ENTRIES, BATCH_BYTES));
-                if items.is_empty() {
+                let batch = first.take().unwrap_or_else(|| {
+                    let mut batch = batches.pop().unwrap_or_default();
+                    framer.next_batch(&mut batch, BATCH_ENTRIES, BATCH_BYTES);
+                    batch
+                });
+                if batch.is_empty() {
+                    batches.push(batch);
                     break;
                 }
-                if job_tx.send((sent, items)).is_err() {
+                let list = lists.pop().unwrap_or_default();
+                if job_tx.send((sent, batch, list)).is_err() {
                     self.failed = Some(anyhow!("a worker thread stopped"));
                     return None;
                 }
@@ -300,12 +328,13 @@ where
             if next == sent {
                 return None;
             }
-            let done = loop {
+            let mut done = loop {
                 if let Some(done) = waiting.remove(&next) {
                     break done;
                 }
                 match done_rx.recv() {
-                    Ok((seq, done)) => {
+                    Ok((seq, done, batch)) => {
+                        batches.push(batch);
                         waiting.insert(seq, done);
                     }
                     Err(_) => {
@@ -315,14 +344,22 @@ where
                 }
             };
             next += 1;
-            for one in done {
+            for one in done.drain(..) {
                 if let Step::Stop(gave_up) = self.emit_marked(one, watch) {
                     return gave_up.map(|g| *g);
                 }
             }
+            lists.push(done);
         }
     }
 }
+
+/// A batch for a thread: its number in the stream, the framed entries,
+/// and an empty list to put their results in.
+type Job<T> = (u64, Batch, Vec<Done<T>>);
+
+/// A batch done: its number, the results, and the batch emptied.
+type Finished<T> = (u64, Vec<Done<T>>, Batch);
 
 /// Whether to go on after a record.
 enum Step {
@@ -334,16 +371,17 @@ enum Step {
 impl<T, W, E> Visit for Visitor<'_, W, E>
 where
     T: Send,
-    W: Fn(&str, Record) -> T + Sync,
+    W: Fn(&str, &mut Record) -> T + Sync,
     E: FnMut(&str, T, &mut Progress) -> Result<()>,
 {
-    fn record(&mut self, record: Record) -> ControlFlow<()> {
-        let out = (self.work)(self.label, record);
+    fn record(&mut self, mut record: Record) -> ControlFlow<()> {
+        let out = (self.work)(self.label, &mut record);
         self.emit(out)
     }
 
     fn stream(&mut self, framer: &mut Framer<'_>, mut watch: Watch) -> Option<GaveUp> {
-        let first = framer.next_batch(BATCH_ENTRIES, BATCH_BYTES);
+        let mut first = Batch::default();
+        framer.next_batch(&mut first, BATCH_ENTRIES, BATCH_BYTES);
         let jobs = self.options.jobs;
         // One batch is the whole of a small source: no threads for it.
         if jobs <= 1 || first.len() < BATCH_ENTRIES && framer.is_done() {

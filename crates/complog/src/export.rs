@@ -248,7 +248,7 @@ pub(crate) fn run(args: &ExportArgs) -> Result<ExitCode> {
         &sources,
         &args.read.options(),
         &mut Progress::new(!args.quiet),
-        |at, decoded| (at, decoded.entry),
+        |at, decoded| (at, std::mem::take(&mut decoded.entry)),
         |(at, entry)| {
             writer.push(entry).context(at)?;
             exported += 1;

@@ -11,7 +11,7 @@ use std::sync::atomic::{AtomicU64, Ordering};
 use lokryn_compliance_log::codec::Limits;
 use lokryn_compliance_log::compress::{self, Compression};
 use lokryn_compliance_log::json::{self, JsonOptions};
-use lokryn_compliance_log::stream::{DelimitedReader, Format, Frame, JsonLinesReader, RawLine};
+use lokryn_compliance_log::stream::{DelimitedReader, Format, Frame, JsonLinesReader, LineFrame};
 use lokryn_compliance_log::{Error, LogEntry};
 
 /// Extensions picked up when walking a directory, also under a compression
@@ -149,7 +149,7 @@ pub(crate) struct Decoded {
 }
 
 /// Why an entry could not be read.
-#[derive(Debug)]
+#[derive(Debug, Clone)]
 pub(crate) struct Problem {
     pub(crate) code: &'static str,
     pub(crate) message: String,
@@ -165,6 +165,27 @@ impl Problem {
 }
 
 impl Record {
+    /// Gives the record's entry back to `scratch`, for the next record to
+    /// be read over (its strings and lists reused).
+    pub(crate) fn recycle(self, scratch: &mut LogEntry) {
+        if let Ok(decoded) = self.result {
+            *scratch = decoded.entry;
+        }
+    }
+
+    /// Takes the record whole, leaving one without an entry in its place
+    /// (for work that keeps the records it is given).
+    pub(crate) fn take(&mut self) -> Self {
+        let taken = Err(Problem {
+            code: "TAKEN",
+            message: String::new(),
+        });
+        Self {
+            result: std::mem::replace(&mut self.result, taken),
+            ..*self
+        }
+    }
+
     /// `path`, `path[3]` (JSON array), `path:12` (JSON Lines line) or
     /// `path #3 (byte 1024)` (binary entry 3 at byte offset 1024).
     pub(crate) fn label(&self, source: &str) -> String {
@@ -416,29 +437,34 @@ impl<'a> Framer<'a> {
         self.done
     }
 
-    /// The next framed entry, `None` at the end of the stream.
-    pub(crate) fn next_item(&mut self) -> Option<Item> {
+    /// The next framed entry, `None` at the end of the stream; a JSON
+    /// line's bytes are appended to `text`.
+    fn next_item(&mut self, text: &mut Vec<u8>) -> Option<Item> {
         if self.done {
             return None;
         }
         let item = match &mut self.kind {
-            FramerKind::Lines(lines) => match lines.next_line() {
-                None => None,
-                Some(Ok(line)) => Some(Item {
-                    pending: Pending::Line(line),
-                    end: JsonLinesReader::position(lines),
-                    breaks: false,
-                }),
-                Some(Err(err)) => {
-                    // An I/O error: nothing follows it.
-                    let not_json = !is_json(lines.last_line());
-                    Some(Item {
-                        pending: Pending::Ready(Box::new(entry_error(&err)), not_json),
+            FramerKind::Lines(lines) => {
+                let start = text.len();
+                match lines.next_line_into(text) {
+                    None => None,
+                    Some(Ok(line)) => Some(Item {
+                        pending: Pending::Line(line),
                         end: JsonLinesReader::position(lines),
                         breaks: false,
-                    })
+                    }),
+                    Some(Err(err)) => {
+                        // An I/O error: nothing follows it.
+                        let not_json = !is_json(text.get(start..).unwrap_or_default());
+                        text.truncate(start);
+                        Some(Item {
+                            pending: Pending::Ready(Box::new(entry_error(&err)), not_json),
+                            end: JsonLinesReader::position(lines),
+                            breaks: false,
+                        })
+                    }
                 }
-            },
+            }
             FramerKind::Frames(frames) => match frames.next_frame() {
                 None => None,
                 Some(Ok(frame)) => Some(Item {
@@ -460,25 +486,70 @@ impl<'a> Framer<'a> {
         item
     }
 
-    /// Up to `max_items` framed entries holding about `max_bytes` at most
-    /// (at least one entry, unless the stream has ended).
-    pub(crate) fn next_batch(&mut self, max_items: usize, max_bytes: usize) -> Vec<Item> {
-        let mut batch = Vec::new();
+    /// Frames into `batch` (emptied first) up to `max_items` entries
+    /// holding about `max_bytes` at most (at least one entry, unless the
+    /// stream has ended).
+    pub(crate) fn next_batch(&mut self, batch: &mut Batch, max_items: usize, max_bytes: usize) {
+        batch.clear();
         let mut bytes = 0usize;
-        while batch.len() < max_items && bytes < max_bytes {
-            let Some(item) = self.next_item() else {
+        while batch.items.len() < max_items && bytes < max_bytes {
+            let Some(item) = self.next_item(&mut batch.text) else {
                 break;
             };
             bytes += item.size();
-            batch.push(item);
+            batch.items.push(item);
         }
-        batch
+    }
+}
+
+/// Framed entries, handed to a thread as a whole: the bytes of its JSON
+/// lines are gathered in one buffer, and a batch is emptied and filled
+/// again rather than made anew, so framing allocates nothing per entry.
+#[derive(Debug, Default)]
+pub(crate) struct Batch {
+    /// The bytes of the JSON lines, one after another.
+    text: Vec<u8>,
+    items: Vec<Item>,
+}
+
+impl Batch {
+    pub(crate) fn len(&self) -> usize {
+        self.items.len()
+    }
+
+    pub(crate) fn is_empty(&self) -> bool {
+        self.items.is_empty()
+    }
+
+    /// Empties the batch, keeping its memory.
+    pub(crate) fn clear(&mut self) {
+        self.text.clear();
+        self.items.clear();
+    }
+
+    /// Decodes the entries in order (the costly part, which any thread can
+    /// do), each JSON line over `scratch` (see [`Record::recycle`]), and
+    /// hands each record with its mark to `each` until it breaks. The
+    /// batch is left empty.
+    pub(crate) fn decode_each(
+        &mut self,
+        options: &ReadOptions,
+        scratch: &mut LogEntry,
+        mut each: impl FnMut(Record, Mark, &mut LogEntry) -> ControlFlow<()>,
+    ) {
+        for item in self.items.drain(..) {
+            let (record, mark) = item.decode(options, &self.text, scratch);
+            if each(record, mark, scratch).is_break() {
+                break;
+            }
+        }
+        self.clear();
     }
 }
 
 /// One framed entry of a stream.
 #[derive(Debug)]
-pub(crate) struct Item {
+struct Item {
     pending: Pending,
     /// Where the entry ends in the stream.
     end: u64,
@@ -491,7 +562,8 @@ enum Pending {
     /// A record made while framing (an error), and whether its text was
     /// not JSON at all.
     Ready(Box<Record>, bool),
-    Line(RawLine),
+    /// A JSON line, its bytes in the batch's text.
+    Line(LineFrame),
     Frame(Frame),
 }
 
@@ -509,31 +581,33 @@ impl Item {
     fn size(&self) -> usize {
         match &self.pending {
             Pending::Ready(..) => 0,
-            Pending::Line(line) => line.bytes.len(),
+            Pending::Line(line) => line.held.len(),
             Pending::Frame(frame) => frame.bytes.len(),
         }
     }
 
-    /// Decodes the entry (the costly part, which any thread can do): the
+    /// Decodes the entry, a JSON line's from `text` over `scratch`: the
     /// record, and its mark for the [`Watch`].
-    pub(crate) fn decode(self, options: &ReadOptions) -> (Record, Mark) {
+    fn decode(self, options: &ReadOptions, text: &[u8], scratch: &mut LogEntry) -> (Record, Mark) {
         let (end, breaks) = (self.end, self.breaks);
         let (record, not_json) = match self.pending {
             Pending::Ready(record, not_json) => (*record, not_json),
             Pending::Line(line) => {
                 let json_options = JsonOptions::default().limits(options.limits);
-                match line.parse(&json_options) {
-                    Ok((at, entry)) => (
-                        Record {
+                match line.parse_into(text, &json_options, scratch) {
+                    Ok(()) => {
+                        let at = line.position;
+                        let entry = std::mem::take(scratch);
+                        let record = Record {
                             index: at.index,
                             line: Some(at.line),
                             offset: Some(at.offset),
                             single: false,
                             result: Ok(Decoded { entry, raw: None }),
-                        },
-                        false,
-                    ),
-                    Err(err) => (entry_error(&err), !is_json(&line.bytes)),
+                        };
+                        (record, false)
+                    }
+                    Err(err) => (entry_error(&err), !is_json(line.bytes(text))),
                 }
             }
             Pending::Frame(frame) => {

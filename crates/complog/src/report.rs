@@ -87,7 +87,7 @@ pub(crate) fn run(args: &ReportArgs) -> Result<ExitCode> {
         // (and a ledger that fails verification says so in its own section).
         OnSourceError::Report,
         // The records are judged where they are counted, in input order.
-        |_, record| record,
+        |_, record| record.take(),
         |_, record, _| {
             let index = position;
             position += 1;

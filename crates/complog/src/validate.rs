@@ -115,11 +115,12 @@ pub(crate) fn run(args: &ValidateArgs) -> Result<ExitCode> {
         OnSourceError::Report,
         |label, record| {
             // Judged and printed (into memory) on any thread.
-            let verdict = judge(&record, &rules);
+            let record = &*record;
+            let verdict = judge(record, &rules);
             let mut text = Vec::new();
             match args.format {
-                Output::Human => print_human(&mut text, label, &record, &verdict, args.quiet),
-                Output::Json => print_json(&mut text, label, &record, &verdict, args.quiet),
+                Output::Human => print_human(&mut text, label, record, &verdict, args.quiet),
+                Output::Json => print_json(&mut text, label, record, &verdict, args.quiet),
             }
             .map(|()| (Outcome::of(&verdict), text))
         },
@@ -174,13 +175,14 @@ fn print_human(
     verdict: &Verdict<'_>,
     quiet: bool,
 ) -> std::io::Result<()> {
-    let label = record.label(source);
     match verdict {
         Verdict::Unreadable(problem) => {
             writeln!(
                 out,
-                "FAIL  {label}\n      unreadable  {}: {}",
-                problem.code, problem.message
+                "FAIL  {}\n      unreadable  {}: {}",
+                record.label(source),
+                problem.code,
+                problem.message
             )
         }
         Verdict::Checked(report) => {
@@ -188,7 +190,7 @@ fn print_human(
                 return Ok(());
             }
             let word = if report.is_valid() { "PASS" } else { "FAIL" };
-            writeln!(out, "{word}  {label}")?;
+            writeln!(out, "{word}  {}", record.label(source))?;
             for v in &report.violations {
                 print_violation(out, v)?;
             }

@@ -51,8 +51,10 @@ fn example_lines() -> Vec<String> {
 }
 
 /// A JSON Lines file of `n` lines cycling through the examples, with blank
-/// lines, a CRLF line, JSON that is not an entry and text that is not JSON
-/// mixed in (never 20 in a row, so reading goes to the end).
+/// lines, a CRLF line, JSON that is not an entry, text that is not JSON,
+/// a spelling only the reference reader takes, `null`s and an entry that
+/// fails half-way through mixed in (never 20 in a row, so reading goes to
+/// the end).
 fn mixed_lines(n: usize) -> String {
     let examples = example_lines();
     let mut out = String::new();
@@ -61,6 +63,11 @@ fn mixed_lines(n: usize) -> String {
             13 => out.push('\n'),
             29 => out.push_str("[1, 2, 3]\n"),
             41 => out.push_str("this is not JSON\n"),
+            67 => out.push_str("{\"actorId\":\"a\",\"durationMs\":1e3}\n"),
+            79 => {
+                out.push_str("{\"actorId\":null,\"genai\":{\"temperature\":null},\"host\":null}\n");
+            }
+            89 => out.push_str("{\"actorId\":\"b\",\"host\":\"h\",\"nope\":1}\n"),
             53 => {
                 out.push_str(&examples[i % examples.len()]);
                 out.push_str("\r\n");
@@ -201,6 +208,64 @@ fn validate_is_the_same_on_every_number_of_threads() {
     // gives-up.jsonl, broken.binpb and examples/bad/truncated.binpb.
     assert_eq!(summary["gaveUp"], 3, "{summary}");
     assert!(summary["unreadBytes"].as_u64().unwrap() > 5000, "{summary}");
+}
+
+/// Each thread reads its entries over one entry of its own: an entry that
+/// sets few fields, read after one that sets them all, is judged as it is
+/// alone, not with fields left over from the entry before.
+#[test]
+fn entries_read_one_over_another_are_judged_as_read_alone() {
+    let dir = common::scratch("read-over");
+    let full =
+        std::fs::read_to_string(common::root().join("tests/vectors/wire/all-fields.json")).unwrap();
+    let full = serde_json::from_str::<serde_json::Value>(&full)
+        .unwrap()
+        .to_string();
+    let sparse = r#"{"actorId":"x","policyTags":[],"genai":{"toolName":"t"}}"#;
+    let mut text = String::new();
+    for _ in 0..1500 {
+        text.push_str(&full);
+        text.push('\n');
+        text.push_str(sparse);
+        text.push('\n');
+    }
+    std::fs::write(dir.join("both.jsonl"), text).unwrap();
+    std::fs::write(dir.join("sparse.jsonl"), format!("{sparse}\n")).unwrap();
+    std::fs::write(dir.join("full.jsonl"), format!("{full}\n")).unwrap();
+    let path = |name: &str| dir.join(name).to_str().unwrap().to_owned();
+    let alone = |name: &str| {
+        let out = common::complog(&["validate", "--format", "json", &path(name)], b"");
+        let (mut verdicts, _) = common::verdicts(&out);
+        let mut verdict = verdicts.pop().unwrap();
+        verdict
+            .as_object_mut()
+            .unwrap()
+            .retain(|k, _| k != "source" && k != "line" && k != "offset");
+        verdict
+    };
+    let (full_alone, sparse_alone) = (alone("full.jsonl"), alone("sparse.jsonl"));
+    assert_ne!(
+        full_alone["valid"], sparse_alone["valid"],
+        "{full_alone} {sparse_alone}"
+    );
+    let out = same(&["validate", "--format", "json", &path("both.jsonl")]);
+    let (verdicts, _) = common::verdicts(&out);
+    assert_eq!(verdicts.len(), 3000);
+    for (i, verdict) in verdicts.iter().enumerate() {
+        let mut verdict = verdict.clone();
+        verdict
+            .as_object_mut()
+            .unwrap()
+            .retain(|k, _| k != "source" && k != "line" && k != "offset");
+        verdict["index"] = 0.into();
+        let want = if i % 2 == 0 {
+            &full_alone
+        } else {
+            &sparse_alone
+        };
+        assert_eq!(&verdict, want, "entry {i}");
+    }
+    let _ = std::fs::remove_dir_all(&dir);
 }
 
 #[test]

@@ -102,14 +102,47 @@ pub fn from_json(text: &str) -> Result<LogEntry> {
 
 /// Reads one entry from proto3 JSON text.
 pub fn from_json_with(text: &str, options: &JsonOptions) -> Result<LogEntry> {
-    check_size("JSON text", text.len(), options.limits.max_json_bytes)?;
-    // The generated reader takes the spellings writers produce; it gives up
-    // on anything else, rarer spellings and errors alike, and the reference
-    // reader below reads the text again (see `read`).
-    if let Some(entry) = read::read::<LogEntry>(text) {
-        return Ok(entry);
+    let mut entry = LogEntry::default();
+    from_json_into(text, options, &mut entry)?;
+    Ok(entry)
+}
+
+/// Reads one entry from proto3 JSON text over `entry`, which may hold an
+/// entry read before: the result is the entry [`from_json_with`] gives,
+/// but the strings and lists already in `entry` are written over rather
+/// than allocated anew, so a loop that reads many entries into one
+/// (`entry` reused from line to line) makes few allocations. On error
+/// `entry` is left empty (the default entry).
+///
+/// ```
+/// use lokryn_compliance_log::json::{self, JsonOptions};
+/// use lokryn_compliance_log::LogEntry;
+///
+/// let mut entry = LogEntry::default();
+/// let mut actors = Vec::new();
+/// for line in [r#"{"actorId":"alice","host":"h1"}"#, r#"{"actorId":"bob"}"#] {
+///     json::from_json_into(line, &JsonOptions::default(), &mut entry)?;
+///     actors.push((entry.actor_id.clone(), entry.host.clone()));
+/// }
+/// assert_eq!(actors, [("alice".into(), "h1".into()), ("bob".into(), String::new())]);
+/// # Ok::<(), lokryn_compliance_log::Error>(())
+/// ```
+pub fn from_json_into(text: &str, options: &JsonOptions, entry: &mut LogEntry) -> Result<()> {
+    let result =
+        check_size("JSON text", text.len(), options.limits.max_json_bytes).and_then(|()| {
+            // The generated reader takes the spellings writers produce; it gives
+            // up on anything else, rarer spellings and errors alike, and the
+            // reference reader below reads the text again (see `read`).
+            if read::read_into(text, entry).is_some() {
+                return Ok(());
+            }
+            *entry = reference_read(text, options)?;
+            Ok(())
+        });
+    if result.is_err() {
+        *entry = LogEntry::default();
     }
-    reference_read(text, options)
+    result
 }
 
 /// The reference reader: prost-reflect's proto3 JSON support, refusing

@@ -326,11 +326,11 @@ impl<R: BufRead> JsonLinesReader<R> {
         &self.buf
     }
 
-    /// Reads the next line into `self.buf` (without its newline), holding at
+    /// Appends the next line to `buf` (without its newline), holding at
     /// most `limit + 1` bytes of it. Returns the line's full length, or
     /// `None` at the end of input.
-    fn read_line(&mut self, limit: usize) -> io::Result<Option<usize>> {
-        self.buf.clear();
+    fn read_line(&mut self, limit: usize, buf: &mut Vec<u8>) -> io::Result<Option<usize>> {
+        let start = buf.len();
         let mut total = 0usize;
         let mut saw_any = false;
         loop {
@@ -343,9 +343,8 @@ impl<R: BufRead> JsonLinesReader<R> {
                 Some(i) => (i, true),
                 None => (chunk.len(), false),
             };
-            let room = (limit + 1).saturating_sub(self.buf.len());
-            self.buf
-                .extend_from_slice(chunk.get(..take.min(room)).unwrap_or_default());
+            let room = (limit + 1).saturating_sub(buf.len() - start);
+            buf.extend_from_slice(chunk.get(..take.min(room)).unwrap_or_default());
             total += take;
             let consumed = take + usize::from(newline);
             self.inner.consume(consumed);
@@ -379,10 +378,10 @@ impl<R: BufRead> Iterator for JsonLinesReader<R> {
 impl<R: BufRead> JsonLinesReader<R> {
     /// The next entry with where it was found; errors carry the position too.
     pub fn next_positioned(&mut self) -> Option<Result<(LinePosition, LogEntry)>> {
-        Some(
-            self.frame()?
-                .and_then(|(at, len)| parse_line(&self.buf, len, at, &self.options)),
-        )
+        Some(self.frame()?.and_then(|(at, len)| {
+            let mut entry = LogEntry::default();
+            parse_line_into(&self.buf, len, at, &self.options, &mut entry).map(|()| (at, entry))
+        }))
     }
 
     /// The next non-blank line, not yet parsed: framing is cheap and
@@ -403,13 +402,41 @@ impl<R: BufRead> JsonLinesReader<R> {
         }))
     }
 
+    /// [`JsonLinesReader::next_line`] into a buffer of the caller's: the
+    /// next non-blank line's bytes are appended to `buf` (where many lines
+    /// can be gathered, and the buffer used again for the next lines,
+    /// without an allocation per line), and the line is described by where
+    /// its bytes are in `buf`. After an error (I/O: it carries the
+    /// position, and ends the stream) `buf` holds what was read of the
+    /// line after its old end.
+    pub fn next_line_into(&mut self, buf: &mut Vec<u8>) -> Option<Result<LineFrame>> {
+        let start = buf.len();
+        Some(self.frame_into(buf)?.map(|(position, len)| LineFrame {
+            position,
+            len,
+            held: start..buf.len(),
+        }))
+    }
+
     /// Reads up to the next non-blank line, into `self.buf`: where it is,
     /// and its full length.
     fn frame(&mut self) -> Option<Result<(LinePosition, usize)>> {
+        let mut buf = std::mem::take(&mut self.buf);
+        buf.clear();
+        let framed = self.frame_into(&mut buf);
+        self.buf = buf;
+        framed
+    }
+
+    /// Reads up to the next non-blank line, appending it to `buf`: where it
+    /// is, and its full length. Blank lines are taken off `buf` again.
+    fn frame_into(&mut self, buf: &mut Vec<u8>) -> Option<Result<(LinePosition, usize)>> {
         let limit = self.options.limits.max_json_bytes;
+        let start = buf.len();
         while !self.done {
             let offset = self.offset;
-            let len = match self.read_line(limit) {
+            buf.truncate(start);
+            let len = match self.read_line(limit, buf) {
                 Ok(Some(len)) => len,
                 Ok(None) => {
                     self.done = true;
@@ -426,7 +453,8 @@ impl<R: BufRead> JsonLinesReader<R> {
             };
             self.line += 1;
             let line = self.line;
-            if self.buf.iter().all(u8::is_ascii_whitespace) && len == self.buf.len() {
+            let held = buf.get(start..).unwrap_or_default();
+            if held.iter().all(u8::is_ascii_whitespace) && len == held.len() {
                 continue;
             }
             let index = self.index;
@@ -440,6 +468,7 @@ impl<R: BufRead> JsonLinesReader<R> {
                 len,
             )));
         }
+        buf.truncate(start);
         None
     }
 }
@@ -462,17 +491,56 @@ impl RawLine {
     /// Parses the line as one entry, under `options` (those the reader
     /// framed it with); errors carry the line's position.
     pub fn parse(&self, options: &JsonOptions) -> Result<(LinePosition, LogEntry)> {
-        parse_line(&self.bytes, self.len, self.position, options)
+        let mut entry = LogEntry::default();
+        parse_line_into(&self.bytes, self.len, self.position, options, &mut entry)?;
+        Ok((self.position, entry))
     }
 }
 
-/// Parses one framed line (`len` its full length, `bytes` what is held of it).
-fn parse_line(
+/// One non-blank line of a JSON Lines stream framed into a caller's buffer
+/// ([`JsonLinesReader::next_line_into`]), not yet parsed.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct LineFrame {
+    /// Where the line is in the stream.
+    pub position: LinePosition,
+    /// The line's full length in bytes, without its newline.
+    pub len: usize,
+    /// Where its bytes are in the buffer: the line without its newline, at
+    /// most the JSON limit and one byte of it. They hold a record: do not
+    /// echo them.
+    pub held: std::ops::Range<usize>,
+}
+
+impl LineFrame {
+    /// The line's bytes in `buf` (the buffer it was framed into).
+    pub fn bytes<'b>(&self, buf: &'b [u8]) -> &'b [u8] {
+        buf.get(self.held.clone()).unwrap_or_default()
+    }
+
+    /// Parses the line, found in `buf` (the buffer it was framed into), as
+    /// one entry over `entry` (see [`json::from_json_into`]: the memory of
+    /// an entry read before is reused), under `options` (those the reader
+    /// framed it with). Errors carry the line's position, and leave `entry`
+    /// empty.
+    pub fn parse_into(
+        &self,
+        buf: &[u8],
+        options: &JsonOptions,
+        entry: &mut LogEntry,
+    ) -> Result<()> {
+        parse_line_into(self.bytes(buf), self.len, self.position, options, entry)
+    }
+}
+
+/// Parses one framed line (`len` its full length, `bytes` what is held of
+/// it) over `entry`.
+fn parse_line_into(
     bytes: &[u8],
     len: usize,
     at: LinePosition,
     options: &JsonOptions,
-) -> Result<(LinePosition, LogEntry)> {
+    entry: &mut LogEntry,
+) -> Result<()> {
     check_size("JSON line", len, options.limits.max_json_bytes)
         .and_then(|()| {
             std::str::from_utf8(bytes).map_err(|e| Error::Json {
@@ -482,9 +550,11 @@ fn parse_line(
                 message: "invalid UTF-8".into(),
             })
         })
-        .and_then(|text| json::from_json_with(text.trim_end_matches('\r'), options))
-        .map(|entry| (at, entry))
-        .map_err(|e| e.at_entry(at.index, at.offset, Some(at.line)))
+        .and_then(|text| json::from_json_into(text.trim_end_matches('\r'), options, entry))
+        .map_err(|e| {
+            *entry = LogEntry::default();
+            e.at_entry(at.index, at.offset, Some(at.line))
+        })
 }
 
 /// Decodes a length-delimited stream pushed in chunks of any size, as they
@@ -731,6 +801,55 @@ mod tests {
         assert_eq!(reader.next().unwrap().unwrap_err().code(), "TOO_LARGE");
         assert!(reader.buf.capacity() < 1_000);
         assert_eq!(reader.next().unwrap().unwrap(), entry("b"));
+    }
+
+    /// Lines framed into one shared buffer are the lines `next_line` gives
+    /// and parse, over one reused entry, to what `next_positioned` gives.
+    #[test]
+    fn lines_framed_into_one_buffer_are_the_lines_framed_one_by_one() {
+        let options = JsonOptions {
+            limits: Limits::with_max_entry_bytes(64),
+            ..Default::default()
+        };
+        let text = format!(
+            "  \n{{\"actorId\":\"a\",\"host\":\"h\"}}\n\n\t\r\nnot json\n{}\n{{\"actorId\":\"b\"}}\r\n\
+             {{\"policyTags\":[\"x\"]}}\n  {{}}  \n{{\"actorId\":\"c\"}}",
+            "x".repeat(1_000)
+        );
+        let mut lines = JsonLinesReader::with_options(text.as_bytes(), options);
+        let mut framed = JsonLinesReader::with_options(text.as_bytes(), options);
+        let mut entries = JsonLinesReader::with_options(text.as_bytes(), options);
+        // Something in the buffer already, which the frames must skip.
+        let mut buf = b"before".to_vec();
+        let mut reused = entry("left over");
+        let mut count = 0;
+        while let Some(line) = lines.next_line() {
+            let line = line.unwrap();
+            let frame = framed.next_line_into(&mut buf).unwrap().unwrap();
+            assert_eq!(frame.position, line.position);
+            assert_eq!(frame.len, line.len);
+            assert_eq!(frame.bytes(&buf), line.bytes.as_slice());
+            assert_eq!(frame.held.end, buf.len());
+            let parsed = frame
+                .parse_into(&buf, &options, &mut reused)
+                .map(|()| (frame.position, reused.clone()));
+            let want = entries.next_positioned().unwrap();
+            match (&parsed, &want) {
+                (Ok(got), Ok(want)) => assert_eq!(got, want),
+                (Err(got), Err(want)) => {
+                    assert_eq!(got.to_string(), want.to_string());
+                    assert_eq!(reused, LogEntry::default());
+                }
+                _ => panic!("{parsed:?} and {want:?}"),
+            }
+            count += 1;
+        }
+        assert_eq!(count, 7);
+        assert!(framed.next_line_into(&mut buf).is_none());
+        assert!(entries.next_positioned().is_none());
+        // The overlong line is held to the limit and one byte.
+        assert!(buf.starts_with(b"before"));
+        assert!(buf.len() < 600, "{}", buf.len());
     }
 
     #[test]

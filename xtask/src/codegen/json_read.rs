@@ -4,6 +4,10 @@
 //! repeated keys) builds a `DynamicMessage` and converts it; this emits a
 //! straight-line reader per message over the prost structs instead, on the
 //! hand-written pull parser in `crates/lokryn-compliance-log/src/json/read.rs`.
+//! Each reader writes over a message that may hold an earlier read
+//! (strings, bytes, lists and nested messages written in place, their
+//! memory kept), then puts every field the text did not set back to its
+//! default, so that reading many entries into one allocates little.
 //!
 //! The generated readers accept a subset of proto3 JSON: both field names,
 //! `null`, enum names and numbers, integers as plain decimal
@@ -49,13 +53,10 @@ fn read_message(out: &mut String, message: &DescriptorProto) -> Result<()> {
     writeln!(out, "\nimpl ReadJson for crate::v1::{rust_type} {{")?;
     writeln!(
         out,
-        "    fn read_json(r: &mut Reader<'_>) -> Option<Self> {{"
+        "    fn read_json_into(&mut self, r: &mut Reader<'_>) -> Option<()> {{"
     )?;
     if fields.is_empty() {
-        writeln!(
-            out,
-            "        r.empty_object()?;\n        Some(Self::default())\n    }}\n}}"
-        )?;
+        writeln!(out, "        r.empty_object()\n    }}\n}}")?;
         return Ok(());
     }
     let words = fields.len().div_ceil(64);
@@ -73,8 +74,9 @@ fn read_message(out: &mut String, message: &DescriptorProto) -> Result<()> {
     }
     writeln!(
         out,
-        "        let mut m = Self::default();\n        \
+        "        let m = self;\n        \
          let mut seen = [0u64; {words}];\n        \
+         let mut nulls = [0u64; {words}];\n        \
          let mut first = true;\n        \
          r.begin_object()?;\n        \
          while let Some(key) = r.key(&mut first)? {{\n            \
@@ -96,7 +98,9 @@ fn read_message(out: &mut String, message: &DescriptorProto) -> Result<()> {
          r.mark(&mut seen, index)?;\n            \
          // `null` is \"not set\" for every field of this schema (it has no\n            \
          // `google.protobuf.Value`), and still counts as giving the key.\n            \
-         if r.null() {{\n                continue;\n            }}\n            \
+         if r.null() {{\n                \
+         r.mark(&mut nulls, index)?;\n                \
+         continue;\n            }}\n            \
          match index {{"
     )?;
     for (index, field) in fields.iter().enumerate() {
@@ -105,9 +109,40 @@ fn read_message(out: &mut String, message: &DescriptorProto) -> Result<()> {
     writeln!(
         out,
         "                _ => return None,\n            }}\n        }}\n        \
-         Some(m)\n    }}\n}}"
+         // What this text did not set goes back to its default, whatever\n        \
+         // an earlier read left there (its memory kept where it can be).\n        \
+         let set = super::given(&seen, &nulls);"
     )?;
+    for (index, field) in fields.iter().enumerate() {
+        let rust = rust_ident(&field.name().to_snake_case())?;
+        let bit = match index % 64 {
+            0 => "1".to_owned(),
+            n => format!("(1 << {n})"),
+        };
+        writeln!(
+            out,
+            "        if set[{}] & {bit} == 0 {{\n            {}\n        }}",
+            index / 64,
+            reset(&rust, field)
+        )?;
+    }
+    writeln!(out, "        Some(())\n    }}\n}}")?;
     Ok(())
+}
+
+/// The statement that puts `field` (named `rust` in the struct `m`) back to
+/// its default, keeping the memory of a string or list.
+fn reset(rust: &str, field: &FieldDescriptorProto) -> String {
+    if field.label() == Label::Repeated {
+        format!("m.{rust}.clear();")
+    } else if field.proto3_optional() || field.r#type() == Type::Message {
+        format!("m.{rust} = None;")
+    } else {
+        match field.r#type() {
+            Type::String | Type::Bytes => format!("m.{rust}.clear();"),
+            _ => format!("m.{rust} = Default::default();"),
+        }
+    }
 }
 
 fn read_field(
@@ -123,18 +158,42 @@ fn read_field(
             field.name()
         );
     }
-    let value = value_expr(message, field)?;
     let store = if field.label() == Label::Repeated {
+        // Elements are read over those an earlier read left, then the
+        // list is cut to the new length.
+        let element = read_into(
+            message,
+            field,
+            &Slot::Ref(format!("super::slot(&mut m.{rust}, n)?")),
+        )?;
         format!(
             "r.begin_array()?;\n                    \
              let mut first = true;\n                    \
+             let mut n = 0;\n                    \
              while r.element(&mut first)? {{\n                        \
-             m.{rust}.push({value});\n                    }}"
+             {element}\n                        \
+             n += 1;\n                    }}\n                    \
+             m.{rust}.truncate(n);"
         )
     } else if field.proto3_optional() || field.r#type() == Type::Message {
-        format!("m.{rust} = Some({value});")
+        let empty = match field.r#type() {
+            Type::String => Some("String::new"),
+            Type::Bytes => Some("Vec::new"),
+            Type::Message if field.type_name() != ".google.protobuf.Timestamp" => {
+                Some("Default::default")
+            }
+            _ => None,
+        };
+        match empty {
+            Some(empty) => read_into(
+                message,
+                field,
+                &Slot::Ref(format!("m.{rust}.get_or_insert_with({empty})")),
+            )?,
+            None => format!("m.{rust} = Some({});", value_expr(message, field)?),
+        }
     } else {
-        format!("m.{rust} = {value};")
+        read_into(message, field, &Slot::Place(format!("m.{rust}")))?
     };
     writeln!(
         out,
@@ -143,12 +202,40 @@ fn read_field(
     Ok(())
 }
 
+/// Where a value is read to.
+enum Slot {
+    /// A place expression of the value's type (`m.actor_id`).
+    Place(String),
+    /// An expression of type `&mut` the value's type.
+    Ref(String),
+}
+
+/// The statement that reads one value of `field`'s type into `slot`,
+/// reusing the memory of what is there.
+fn read_into(message: &str, field: &FieldDescriptorProto, slot: &Slot) -> Result<String> {
+    let (by_ref, place) = match slot {
+        Slot::Place(p) => (format!("&mut {p}"), p.clone()),
+        Slot::Ref(r) => (r.clone(), format!("*{r}")),
+    };
+    Ok(match field.r#type() {
+        Type::String => format!("r.string_into({by_ref})?;"),
+        Type::Bytes => format!("r.bytes_into({by_ref})?;"),
+        Type::Message if field.type_name() != ".google.protobuf.Timestamp" => {
+            // Checked to be a message of this schema.
+            value_expr(message, field)?;
+            format!("{by_ref}.read_json_into(r)?;")
+        }
+        _ => format!("{place} = {};", value_expr(message, field)?),
+    })
+}
+
 /// The expression that reads one value of `field`'s type (an `Option`
-/// unwrapped with `?`).
+/// unwrapped with `?`): scalars, enums and timestamps, which own no memory
+/// (empty for strings, bytes and messages of the schema, read in place).
 fn value_expr(message: &str, field: &FieldDescriptorProto) -> Result<String> {
     Ok(match field.r#type() {
-        Type::String => "r.string()?".into(),
-        Type::Bytes => "r.bytes_value()?".into(),
+        // Read in place by `read_into`.
+        Type::String | Type::Bytes => String::new(),
         Type::Bool => "r.boolean()?".into(),
         Type::Int32 | Type::Sint32 | Type::Sfixed32 => "r.int32()?".into(),
         Type::Uint32 | Type::Fixed32 => "r.uint32()?".into(),
@@ -163,10 +250,8 @@ fn value_expr(message: &str, field: &FieldDescriptorProto) -> Result<String> {
         }
         Type::Message => match field.type_name() {
             ".google.protobuf.Timestamp" => "r.timestamp()?".into(),
-            t if t.starts_with(&format!(".{PACKAGE}.")) => {
-                let ty = local_type(message, field)?;
-                format!("crate::v1::{ty}::read_json(r)?")
-            }
+            // Read in place by `read_into`.
+            t if t.starts_with(&format!(".{PACKAGE}.")) => String::new(),
             other => bail!(
                 "{message}.{}: message type {other} is not supported",
                 field.name()

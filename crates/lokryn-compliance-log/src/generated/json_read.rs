@@ -5,9 +5,10 @@
 use super::{ReadJson, Reader};
 
 impl ReadJson for crate::v1::FieldExport {
-    fn read_json(r: &mut Reader<'_>) -> Option<Self> {
-        let mut m = Self::default();
+    fn read_json_into(&mut self, r: &mut Reader<'_>) -> Option<()> {
+        let m = self;
         let mut seen = [0u64; 1];
+        let mut nulls = [0u64; 1];
         let mut first = true;
         r.begin_object()?;
         while let Some(key) = r.key(&mut first)? {
@@ -27,29 +28,43 @@ impl ReadJson for crate::v1::FieldExport {
             // `null` is "not set" for every field of this schema (it has no
             // `google.protobuf.Value`), and still counts as giving the key.
             if r.null() {
+                r.mark(&mut nulls, index)?;
                 continue;
             }
             match index {
                 0 => {
-                    m.ocsf = r.string()?;
+                    r.string_into(&mut m.ocsf)?;
                 }
                 1 => {
-                    m.otel = r.string()?;
+                    r.string_into(&mut m.otel)?;
                 }
                 2 => {
-                    m.ecs = r.string()?;
+                    r.string_into(&mut m.ecs)?;
                 }
                 _ => return None,
             }
         }
-        Some(m)
+        // What this text did not set goes back to its default, whatever
+        // an earlier read left there (its memory kept where it can be).
+        let set = super::given(&seen, &nulls);
+        if set[0] & 1 == 0 {
+            m.ocsf.clear();
+        }
+        if set[0] & (1 << 1) == 0 {
+            m.otel.clear();
+        }
+        if set[0] & (1 << 2) == 0 {
+            m.ecs.clear();
+        }
+        Some(())
     }
 }
 
 impl ReadJson for crate::v1::ValueExport {
-    fn read_json(r: &mut Reader<'_>) -> Option<Self> {
-        let mut m = Self::default();
+    fn read_json_into(&mut self, r: &mut Reader<'_>) -> Option<()> {
+        let m = self;
         let mut seen = [0u64; 1];
+        let mut nulls = [0u64; 1];
         let mut first = true;
         r.begin_object()?;
         while let Some(key) = r.key(&mut first)? {
@@ -110,32 +125,33 @@ impl ReadJson for crate::v1::ValueExport {
             // `null` is "not set" for every field of this schema (it has no
             // `google.protobuf.Value`), and still counts as giving the key.
             if r.null() {
+                r.mark(&mut nulls, index)?;
                 continue;
             }
             match index {
                 0 => {
-                    m.ocsf_event = Some(crate::v1::OcsfEvent::read_json(r)?);
+                    m.ocsf_event.get_or_insert_with(Default::default).read_json_into(r)?;
                 }
                 1 => {
-                    m.ecs_event = Some(crate::v1::EcsEvent::read_json(r)?);
+                    m.ecs_event.get_or_insert_with(Default::default).read_json_into(r)?;
                 }
                 2 => {
                     m.ocsf_id = Some(r.int32()?);
                 }
                 3 => {
-                    m.ocsf_caption = r.string()?;
+                    r.string_into(&mut m.ocsf_caption)?;
                 }
                 4 => {
-                    m.ocsf_detail = r.string()?;
+                    r.string_into(&mut m.ocsf_detail)?;
                 }
                 5 => {
                     m.otel_severity_number = r.int32()?;
                 }
                 6 => {
-                    m.otel_severity_text = r.string()?;
+                    r.string_into(&mut m.otel_severity_text)?;
                 }
                 7 => {
-                    m.ecs = r.string()?;
+                    r.string_into(&mut m.ecs)?;
                 }
                 8 => {
                     m.syslog_code = Some(r.int32()?);
@@ -143,14 +159,45 @@ impl ReadJson for crate::v1::ValueExport {
                 _ => return None,
             }
         }
-        Some(m)
+        // What this text did not set goes back to its default, whatever
+        // an earlier read left there (its memory kept where it can be).
+        let set = super::given(&seen, &nulls);
+        if set[0] & 1 == 0 {
+            m.ocsf_event = None;
+        }
+        if set[0] & (1 << 1) == 0 {
+            m.ecs_event = None;
+        }
+        if set[0] & (1 << 2) == 0 {
+            m.ocsf_id = None;
+        }
+        if set[0] & (1 << 3) == 0 {
+            m.ocsf_caption.clear();
+        }
+        if set[0] & (1 << 4) == 0 {
+            m.ocsf_detail.clear();
+        }
+        if set[0] & (1 << 5) == 0 {
+            m.otel_severity_number = Default::default();
+        }
+        if set[0] & (1 << 6) == 0 {
+            m.otel_severity_text.clear();
+        }
+        if set[0] & (1 << 7) == 0 {
+            m.ecs.clear();
+        }
+        if set[0] & (1 << 8) == 0 {
+            m.syslog_code = None;
+        }
+        Some(())
     }
 }
 
 impl ReadJson for crate::v1::OcsfEvent {
-    fn read_json(r: &mut Reader<'_>) -> Option<Self> {
-        let mut m = Self::default();
+    fn read_json_into(&mut self, r: &mut Reader<'_>) -> Option<()> {
+        let m = self;
         let mut seen = [0u64; 1];
+        let mut nulls = [0u64; 1];
         let mut first = true;
         r.begin_object()?;
         while let Some(key) = r.key(&mut first)? {
@@ -195,6 +242,7 @@ impl ReadJson for crate::v1::OcsfEvent {
             // `null` is "not set" for every field of this schema (it has no
             // `google.protobuf.Value`), and still counts as giving the key.
             if r.null() {
+                r.mark(&mut nulls, index)?;
                 continue;
             }
             match index {
@@ -202,39 +250,67 @@ impl ReadJson for crate::v1::OcsfEvent {
                     m.class_uid = r.int32()?;
                 }
                 1 => {
-                    m.class_name = r.string()?;
+                    r.string_into(&mut m.class_name)?;
                 }
                 2 => {
                     m.activity_id = r.int32()?;
                 }
                 3 => {
-                    m.activity_name = r.string()?;
+                    r.string_into(&mut m.activity_name)?;
                 }
                 4 => {
                     r.begin_array()?;
                     let mut first = true;
+                    let mut n = 0;
                     while r.element(&mut first)? {
-                        m.place.push(crate::v1::OcsfPlacement::read_json(r)?);
+                        super::slot(&mut m.place, n)?.read_json_into(r)?;
+                        n += 1;
                     }
+                    m.place.truncate(n);
                 }
                 5 => {
                     r.begin_array()?;
                     let mut first = true;
+                    let mut n = 0;
                     while r.element(&mut first)? {
-                        m.absent.push(r.string()?);
+                        r.string_into(super::slot(&mut m.absent, n)?)?;
+                        n += 1;
                     }
+                    m.absent.truncate(n);
                 }
                 _ => return None,
             }
         }
-        Some(m)
+        // What this text did not set goes back to its default, whatever
+        // an earlier read left there (its memory kept where it can be).
+        let set = super::given(&seen, &nulls);
+        if set[0] & 1 == 0 {
+            m.class_uid = Default::default();
+        }
+        if set[0] & (1 << 1) == 0 {
+            m.class_name.clear();
+        }
+        if set[0] & (1 << 2) == 0 {
+            m.activity_id = Default::default();
+        }
+        if set[0] & (1 << 3) == 0 {
+            m.activity_name.clear();
+        }
+        if set[0] & (1 << 4) == 0 {
+            m.place.clear();
+        }
+        if set[0] & (1 << 5) == 0 {
+            m.absent.clear();
+        }
+        Some(())
     }
 }
 
 impl ReadJson for crate::v1::OcsfPlacement {
-    fn read_json(r: &mut Reader<'_>) -> Option<Self> {
-        let mut m = Self::default();
+    fn read_json_into(&mut self, r: &mut Reader<'_>) -> Option<()> {
+        let m = self;
         let mut seen = [0u64; 1];
+        let mut nulls = [0u64; 1];
         let mut first = true;
         r.begin_object()?;
         while let Some(key) = r.key(&mut first)? {
@@ -255,17 +331,18 @@ impl ReadJson for crate::v1::OcsfPlacement {
             // `null` is "not set" for every field of this schema (it has no
             // `google.protobuf.Value`), and still counts as giving the key.
             if r.null() {
+                r.mark(&mut nulls, index)?;
                 continue;
             }
             match index {
                 0 => {
-                    m.path = r.string()?;
+                    r.string_into(&mut m.path)?;
                 }
                 1 => {
-                    m.field = r.string()?;
+                    r.string_into(&mut m.field)?;
                 }
                 2 => {
-                    m.value = r.string()?;
+                    r.string_into(&mut m.value)?;
                 }
                 3 => {
                     m.copy = r.boolean()?;
@@ -273,14 +350,30 @@ impl ReadJson for crate::v1::OcsfPlacement {
                 _ => return None,
             }
         }
-        Some(m)
+        // What this text did not set goes back to its default, whatever
+        // an earlier read left there (its memory kept where it can be).
+        let set = super::given(&seen, &nulls);
+        if set[0] & 1 == 0 {
+            m.path.clear();
+        }
+        if set[0] & (1 << 1) == 0 {
+            m.field.clear();
+        }
+        if set[0] & (1 << 2) == 0 {
+            m.value.clear();
+        }
+        if set[0] & (1 << 3) == 0 {
+            m.copy = Default::default();
+        }
+        Some(())
     }
 }
 
 impl ReadJson for crate::v1::EcsEvent {
-    fn read_json(r: &mut Reader<'_>) -> Option<Self> {
-        let mut m = Self::default();
+    fn read_json_into(&mut self, r: &mut Reader<'_>) -> Option<()> {
+        let m = self;
         let mut seen = [0u64; 1];
+        let mut nulls = [0u64; 1];
         let mut first = true;
         r.begin_object()?;
         while let Some(key) = r.key(&mut first)? {
@@ -303,37 +396,57 @@ impl ReadJson for crate::v1::EcsEvent {
             // `null` is "not set" for every field of this schema (it has no
             // `google.protobuf.Value`), and still counts as giving the key.
             if r.null() {
+                r.mark(&mut nulls, index)?;
                 continue;
             }
             match index {
                 0 => {
-                    m.kind = r.string()?;
+                    r.string_into(&mut m.kind)?;
                 }
                 1 => {
                     r.begin_array()?;
                     let mut first = true;
+                    let mut n = 0;
                     while r.element(&mut first)? {
-                        m.categories.push(r.string()?);
+                        r.string_into(super::slot(&mut m.categories, n)?)?;
+                        n += 1;
                     }
+                    m.categories.truncate(n);
                 }
                 2 => {
                     r.begin_array()?;
                     let mut first = true;
+                    let mut n = 0;
                     while r.element(&mut first)? {
-                        m.types.push(r.string()?);
+                        r.string_into(super::slot(&mut m.types, n)?)?;
+                        n += 1;
                     }
+                    m.types.truncate(n);
                 }
                 _ => return None,
             }
         }
-        Some(m)
+        // What this text did not set goes back to its default, whatever
+        // an earlier read left there (its memory kept where it can be).
+        let set = super::given(&seen, &nulls);
+        if set[0] & 1 == 0 {
+            m.kind.clear();
+        }
+        if set[0] & (1 << 1) == 0 {
+            m.categories.clear();
+        }
+        if set[0] & (1 << 2) == 0 {
+            m.types.clear();
+        }
+        Some(())
     }
 }
 
 impl ReadJson for crate::v1::FieldRules {
-    fn read_json(r: &mut Reader<'_>) -> Option<Self> {
-        let mut m = Self::default();
+    fn read_json_into(&mut self, r: &mut Reader<'_>) -> Option<()> {
+        let m = self;
         let mut seen = [0u64; 1];
+        let mut nulls = [0u64; 1];
         let mut first = true;
         r.begin_object()?;
         while let Some(key) = r.key(&mut first)? {
@@ -353,33 +466,50 @@ impl ReadJson for crate::v1::FieldRules {
             // `null` is "not set" for every field of this schema (it has no
             // `google.protobuf.Value`), and still counts as giving the key.
             if r.null() {
+                r.mark(&mut nulls, index)?;
                 continue;
             }
             match index {
                 0 => {
                     r.begin_array()?;
                     let mut first = true;
+                    let mut n = 0;
                     while r.element(&mut first)? {
-                        m.rule.push(crate::v1::FieldRule::read_json(r)?);
+                        super::slot(&mut m.rule, n)?.read_json_into(r)?;
+                        n += 1;
                     }
+                    m.rule.truncate(n);
                 }
                 1 => {
-                    m.scan = Some(crate::v1::SensitiveDataScan::read_json(r)?);
+                    m.scan.get_or_insert_with(Default::default).read_json_into(r)?;
                 }
                 2 => {
-                    m.payload = Some(crate::v1::PayloadEncoding::read_json(r)?);
+                    m.payload.get_or_insert_with(Default::default).read_json_into(r)?;
                 }
                 _ => return None,
             }
         }
-        Some(m)
+        // What this text did not set goes back to its default, whatever
+        // an earlier read left there (its memory kept where it can be).
+        let set = super::given(&seen, &nulls);
+        if set[0] & 1 == 0 {
+            m.rule.clear();
+        }
+        if set[0] & (1 << 1) == 0 {
+            m.scan = None;
+        }
+        if set[0] & (1 << 2) == 0 {
+            m.payload = None;
+        }
+        Some(())
     }
 }
 
 impl ReadJson for crate::v1::FieldRule {
-    fn read_json(r: &mut Reader<'_>) -> Option<Self> {
-        let mut m = Self::default();
+    fn read_json_into(&mut self, r: &mut Reader<'_>) -> Option<()> {
+        let m = self;
         let mut seen = [0u64; 1];
+        let mut nulls = [0u64; 1];
         let mut first = true;
         r.begin_object()?;
         while let Some(key) = r.key(&mut first)? {
@@ -448,15 +578,19 @@ impl ReadJson for crate::v1::FieldRule {
             // `null` is "not set" for every field of this schema (it has no
             // `google.protobuf.Value`), and still counts as giving the key.
             if r.null() {
+                r.mark(&mut nulls, index)?;
                 continue;
             }
             match index {
                 0 => {
                     r.begin_array()?;
                     let mut first = true;
+                    let mut n = 0;
                     while r.element(&mut first)? {
-                        m.profiles.push(r.enumeration(|name| crate::v1::Profile::from_str_name(name).map(|e| e as i32))?);
+                        *super::slot(&mut m.profiles, n)? = r.enumeration(|name| crate::v1::Profile::from_str_name(name).map(|e| e as i32))?;
+                        n += 1;
                     }
+                    m.profiles.truncate(n);
                 }
                 1 => {
                     m.level = r.enumeration(|name| crate::v1::RuleLevel::from_str_name(name).map(|e| e as i32))?;
@@ -464,12 +598,15 @@ impl ReadJson for crate::v1::FieldRule {
                 2 => {
                     r.begin_array()?;
                     let mut first = true;
+                    let mut n = 0;
                     while r.element(&mut first)? {
-                        m.clauses.push(r.string()?);
+                        r.string_into(super::slot(&mut m.clauses, n)?)?;
+                        n += 1;
                     }
+                    m.clauses.truncate(n);
                 }
                 3 => {
-                    m.why = r.string()?;
+                    r.string_into(&mut m.why)?;
                 }
                 4 => {
                     m.required = r.boolean()?;
@@ -513,14 +650,69 @@ impl ReadJson for crate::v1::FieldRule {
                 _ => return None,
             }
         }
-        Some(m)
+        // What this text did not set goes back to its default, whatever
+        // an earlier read left there (its memory kept where it can be).
+        let set = super::given(&seen, &nulls);
+        if set[0] & 1 == 0 {
+            m.profiles.clear();
+        }
+        if set[0] & (1 << 1) == 0 {
+            m.level = Default::default();
+        }
+        if set[0] & (1 << 2) == 0 {
+            m.clauses.clear();
+        }
+        if set[0] & (1 << 3) == 0 {
+            m.why.clear();
+        }
+        if set[0] & (1 << 4) == 0 {
+            m.required = Default::default();
+        }
+        if set[0] & (1 << 5) == 0 {
+            m.not_unspecified = Default::default();
+        }
+        if set[0] & (1 << 6) == 0 {
+            m.defined_only = Default::default();
+        }
+        if set[0] & (1 << 7) == 0 {
+            m.min_bytes = None;
+        }
+        if set[0] & (1 << 8) == 0 {
+            m.max_bytes = None;
+        }
+        if set[0] & (1 << 9) == 0 {
+            m.format = Default::default();
+        }
+        if set[0] & (1 << 10) == 0 {
+            m.printable = Default::default();
+        }
+        if set[0] & (1 << 11) == 0 {
+            m.gte = None;
+        }
+        if set[0] & (1 << 12) == 0 {
+            m.min_items = None;
+        }
+        if set[0] & (1 << 13) == 0 {
+            m.max_items = None;
+        }
+        if set[0] & (1 << 14) == 0 {
+            m.unique = Default::default();
+        }
+        if set[0] & (1 << 15) == 0 {
+            m.valid_timestamp = Default::default();
+        }
+        if set[0] & (1 << 16) == 0 {
+            m.well_formed = Default::default();
+        }
+        Some(())
     }
 }
 
 impl ReadJson for crate::v1::PayloadEncoding {
-    fn read_json(r: &mut Reader<'_>) -> Option<Self> {
-        let mut m = Self::default();
+    fn read_json_into(&mut self, r: &mut Reader<'_>) -> Option<()> {
+        let m = self;
         let mut seen = [0u64; 1];
+        let mut nulls = [0u64; 1];
         let mut first = true;
         r.begin_object()?;
         while let Some(key) = r.key(&mut first)? {
@@ -547,11 +739,12 @@ impl ReadJson for crate::v1::PayloadEncoding {
             // `null` is "not set" for every field of this schema (it has no
             // `google.protobuf.Value`), and still counts as giving the key.
             if r.null() {
+                r.mark(&mut nulls, index)?;
                 continue;
             }
             match index {
                 0 => {
-                    m.format_field = r.string()?;
+                    r.string_into(&mut m.format_field)?;
                 }
                 1 => {
                     m.max_depth = r.uint32()?;
@@ -559,14 +752,24 @@ impl ReadJson for crate::v1::PayloadEncoding {
                 _ => return None,
             }
         }
-        Some(m)
+        // What this text did not set goes back to its default, whatever
+        // an earlier read left there (its memory kept where it can be).
+        let set = super::given(&seen, &nulls);
+        if set[0] & 1 == 0 {
+            m.format_field.clear();
+        }
+        if set[0] & (1 << 1) == 0 {
+            m.max_depth = Default::default();
+        }
+        Some(())
     }
 }
 
 impl ReadJson for crate::v1::SensitiveDataScan {
-    fn read_json(r: &mut Reader<'_>) -> Option<Self> {
-        let mut m = Self::default();
+    fn read_json_into(&mut self, r: &mut Reader<'_>) -> Option<()> {
+        let m = self;
         let mut seen = [0u64; 1];
+        let mut nulls = [0u64; 1];
         let mut first = true;
         r.begin_object()?;
         while let Some(key) = r.key(&mut first)? {
@@ -581,27 +784,38 @@ impl ReadJson for crate::v1::SensitiveDataScan {
             // `null` is "not set" for every field of this schema (it has no
             // `google.protobuf.Value`), and still counts as giving the key.
             if r.null() {
+                r.mark(&mut nulls, index)?;
                 continue;
             }
             match index {
                 0 => {
                     r.begin_array()?;
                     let mut first = true;
+                    let mut n = 0;
                     while r.element(&mut first)? {
-                        m.allow.push(r.enumeration(|name| crate::v1::SensitiveDataKind::from_str_name(name).map(|e| e as i32))?);
+                        *super::slot(&mut m.allow, n)? = r.enumeration(|name| crate::v1::SensitiveDataKind::from_str_name(name).map(|e| e as i32))?;
+                        n += 1;
                     }
+                    m.allow.truncate(n);
                 }
                 _ => return None,
             }
         }
-        Some(m)
+        // What this text did not set goes back to its default, whatever
+        // an earlier read left there (its memory kept where it can be).
+        let set = super::given(&seen, &nulls);
+        if set[0] & 1 == 0 {
+            m.allow.clear();
+        }
+        Some(())
     }
 }
 
 impl ReadJson for crate::v1::MessageRules {
-    fn read_json(r: &mut Reader<'_>) -> Option<Self> {
-        let mut m = Self::default();
+    fn read_json_into(&mut self, r: &mut Reader<'_>) -> Option<()> {
+        let m = self;
         let mut seen = [0u64; 1];
+        let mut nulls = [0u64; 1];
         let mut first = true;
         r.begin_object()?;
         while let Some(key) = r.key(&mut first)? {
@@ -628,34 +842,51 @@ impl ReadJson for crate::v1::MessageRules {
             // `null` is "not set" for every field of this schema (it has no
             // `google.protobuf.Value`), and still counts as giving the key.
             if r.null() {
+                r.mark(&mut nulls, index)?;
                 continue;
             }
             match index {
                 0 => {
                     r.begin_array()?;
                     let mut first = true;
+                    let mut n = 0;
                     while r.element(&mut first)? {
-                        m.cross_field.push(crate::v1::CrossFieldRule::read_json(r)?);
+                        super::slot(&mut m.cross_field, n)?.read_json_into(r)?;
+                        n += 1;
                     }
+                    m.cross_field.truncate(n);
                 }
                 1 => {
                     r.begin_array()?;
                     let mut first = true;
+                    let mut n = 0;
                     while r.element(&mut first)? {
-                        m.sensitive_data.push(crate::v1::SensitiveDataRule::read_json(r)?);
+                        super::slot(&mut m.sensitive_data, n)?.read_json_into(r)?;
+                        n += 1;
                     }
+                    m.sensitive_data.truncate(n);
                 }
                 _ => return None,
             }
         }
-        Some(m)
+        // What this text did not set goes back to its default, whatever
+        // an earlier read left there (its memory kept where it can be).
+        let set = super::given(&seen, &nulls);
+        if set[0] & 1 == 0 {
+            m.cross_field.clear();
+        }
+        if set[0] & (1 << 1) == 0 {
+            m.sensitive_data.clear();
+        }
+        Some(())
     }
 }
 
 impl ReadJson for crate::v1::CrossFieldRule {
-    fn read_json(r: &mut Reader<'_>) -> Option<Self> {
-        let mut m = Self::default();
+    fn read_json_into(&mut self, r: &mut Reader<'_>) -> Option<()> {
+        let m = self;
         let mut seen = [0u64; 1];
+        let mut nulls = [0u64; 1];
         let mut first = true;
         r.begin_object()?;
         while let Some(key) = r.key(&mut first)? {
@@ -704,18 +935,22 @@ impl ReadJson for crate::v1::CrossFieldRule {
             // `null` is "not set" for every field of this schema (it has no
             // `google.protobuf.Value`), and still counts as giving the key.
             if r.null() {
+                r.mark(&mut nulls, index)?;
                 continue;
             }
             match index {
                 0 => {
-                    m.id = r.string()?;
+                    r.string_into(&mut m.id)?;
                 }
                 1 => {
                     r.begin_array()?;
                     let mut first = true;
+                    let mut n = 0;
                     while r.element(&mut first)? {
-                        m.profiles.push(r.enumeration(|name| crate::v1::Profile::from_str_name(name).map(|e| e as i32))?);
+                        *super::slot(&mut m.profiles, n)? = r.enumeration(|name| crate::v1::Profile::from_str_name(name).map(|e| e as i32))?;
+                        n += 1;
                     }
+                    m.profiles.truncate(n);
                 }
                 2 => {
                     m.level = r.enumeration(|name| crate::v1::RuleLevel::from_str_name(name).map(|e| e as i32))?;
@@ -723,41 +958,78 @@ impl ReadJson for crate::v1::CrossFieldRule {
                 3 => {
                     r.begin_array()?;
                     let mut first = true;
+                    let mut n = 0;
                     while r.element(&mut first)? {
-                        m.clauses.push(r.string()?);
+                        r.string_into(super::slot(&mut m.clauses, n)?)?;
+                        n += 1;
                     }
+                    m.clauses.truncate(n);
                 }
                 4 => {
-                    m.why = r.string()?;
+                    r.string_into(&mut m.why)?;
                 }
                 5 => {
-                    m.when_field = r.string()?;
+                    r.string_into(&mut m.when_field)?;
                 }
                 6 => {
                     r.begin_array()?;
                     let mut first = true;
+                    let mut n = 0;
                     while r.element(&mut first)? {
-                        m.when_enum_in.push(r.int32()?);
+                        *super::slot(&mut m.when_enum_in, n)? = r.int32()?;
+                        n += 1;
                     }
+                    m.when_enum_in.truncate(n);
                 }
                 7 => {
                     r.begin_array()?;
                     let mut first = true;
+                    let mut n = 0;
                     while r.element(&mut first)? {
-                        m.require_any.push(r.string()?);
+                        r.string_into(super::slot(&mut m.require_any, n)?)?;
+                        n += 1;
                     }
+                    m.require_any.truncate(n);
                 }
                 _ => return None,
             }
         }
-        Some(m)
+        // What this text did not set goes back to its default, whatever
+        // an earlier read left there (its memory kept where it can be).
+        let set = super::given(&seen, &nulls);
+        if set[0] & 1 == 0 {
+            m.id.clear();
+        }
+        if set[0] & (1 << 1) == 0 {
+            m.profiles.clear();
+        }
+        if set[0] & (1 << 2) == 0 {
+            m.level = Default::default();
+        }
+        if set[0] & (1 << 3) == 0 {
+            m.clauses.clear();
+        }
+        if set[0] & (1 << 4) == 0 {
+            m.why.clear();
+        }
+        if set[0] & (1 << 5) == 0 {
+            m.when_field.clear();
+        }
+        if set[0] & (1 << 6) == 0 {
+            m.when_enum_in.clear();
+        }
+        if set[0] & (1 << 7) == 0 {
+            m.require_any.clear();
+        }
+        Some(())
     }
 }
 
 impl ReadJson for crate::v1::SensitiveDataRule {
-    fn read_json(r: &mut Reader<'_>) -> Option<Self> {
-        let mut m = Self::default();
+    fn read_json_into(&mut self, r: &mut Reader<'_>) -> Option<()> {
+        let m = self;
         let mut seen = [0u64; 1];
+        let mut nulls = [0u64; 1];
         let mut first = true;
         r.begin_object()?;
         while let Some(key) = r.key(&mut first)? {
@@ -785,22 +1057,29 @@ impl ReadJson for crate::v1::SensitiveDataRule {
             // `null` is "not set" for every field of this schema (it has no
             // `google.protobuf.Value`), and still counts as giving the key.
             if r.null() {
+                r.mark(&mut nulls, index)?;
                 continue;
             }
             match index {
                 0 => {
                     r.begin_array()?;
                     let mut first = true;
+                    let mut n = 0;
                     while r.element(&mut first)? {
-                        m.kinds.push(r.enumeration(|name| crate::v1::SensitiveDataKind::from_str_name(name).map(|e| e as i32))?);
+                        *super::slot(&mut m.kinds, n)? = r.enumeration(|name| crate::v1::SensitiveDataKind::from_str_name(name).map(|e| e as i32))?;
+                        n += 1;
                     }
+                    m.kinds.truncate(n);
                 }
                 1 => {
                     r.begin_array()?;
                     let mut first = true;
+                    let mut n = 0;
                     while r.element(&mut first)? {
-                        m.profiles.push(r.enumeration(|name| crate::v1::Profile::from_str_name(name).map(|e| e as i32))?);
+                        *super::slot(&mut m.profiles, n)? = r.enumeration(|name| crate::v1::Profile::from_str_name(name).map(|e| e as i32))?;
+                        n += 1;
                     }
+                    m.profiles.truncate(n);
                 }
                 2 => {
                     m.level = r.enumeration(|name| crate::v1::RuleLevel::from_str_name(name).map(|e| e as i32))?;
@@ -808,24 +1087,46 @@ impl ReadJson for crate::v1::SensitiveDataRule {
                 3 => {
                     r.begin_array()?;
                     let mut first = true;
+                    let mut n = 0;
                     while r.element(&mut first)? {
-                        m.clauses.push(r.string()?);
+                        r.string_into(super::slot(&mut m.clauses, n)?)?;
+                        n += 1;
                     }
+                    m.clauses.truncate(n);
                 }
                 4 => {
-                    m.why = r.string()?;
+                    r.string_into(&mut m.why)?;
                 }
                 _ => return None,
             }
         }
-        Some(m)
+        // What this text did not set goes back to its default, whatever
+        // an earlier read left there (its memory kept where it can be).
+        let set = super::given(&seen, &nulls);
+        if set[0] & 1 == 0 {
+            m.kinds.clear();
+        }
+        if set[0] & (1 << 1) == 0 {
+            m.profiles.clear();
+        }
+        if set[0] & (1 << 2) == 0 {
+            m.level = Default::default();
+        }
+        if set[0] & (1 << 3) == 0 {
+            m.clauses.clear();
+        }
+        if set[0] & (1 << 4) == 0 {
+            m.why.clear();
+        }
+        Some(())
     }
 }
 
 impl ReadJson for crate::v1::LogEntry {
-    fn read_json(r: &mut Reader<'_>) -> Option<Self> {
-        let mut m = Self::default();
+    fn read_json_into(&mut self, r: &mut Reader<'_>) -> Option<()> {
+        let m = self;
         let mut seen = [0u64; 1];
+        let mut nulls = [0u64; 1];
         let mut first = true;
         r.begin_object()?;
         while let Some(key) = r.key(&mut first)? {
@@ -927,6 +1228,7 @@ impl ReadJson for crate::v1::LogEntry {
             // `null` is "not set" for every field of this schema (it has no
             // `google.protobuf.Value`), and still counts as giving the key.
             if r.null() {
+                r.mark(&mut nulls, index)?;
                 continue;
             }
             match index {
@@ -940,29 +1242,32 @@ impl ReadJson for crate::v1::LogEntry {
                     m.severity = r.enumeration(|name| crate::v1::Severity::from_str_name(name).map(|e| e as i32))?;
                 }
                 3 => {
-                    m.actor_id = r.string()?;
+                    r.string_into(&mut m.actor_id)?;
                 }
                 4 => {
-                    m.component = r.string()?;
+                    r.string_into(&mut m.component)?;
                 }
                 5 => {
-                    m.environment = r.string()?;
+                    r.string_into(&mut m.environment)?;
                 }
                 6 => {
-                    m.resource = r.string()?;
+                    r.string_into(&mut m.resource)?;
                 }
                 7 => {
-                    m.message = r.string()?;
+                    r.string_into(&mut m.message)?;
                 }
                 8 => {
-                    m.payload = r.bytes_value()?;
+                    r.bytes_into(&mut m.payload)?;
                 }
                 9 => {
                     r.begin_array()?;
                     let mut first = true;
+                    let mut n = 0;
                     while r.element(&mut first)? {
-                        m.policy_tags.push(r.string()?);
+                        r.string_into(super::slot(&mut m.policy_tags, n)?)?;
+                        n += 1;
                     }
+                    m.policy_tags.truncate(n);
                 }
                 10 => {
                     m.sensitivity = r.enumeration(|name| crate::v1::Sensitivity::from_str_name(name).map(|e| e as i32))?;
@@ -971,7 +1276,7 @@ impl ReadJson for crate::v1::LogEntry {
                     m.time = Some(r.timestamp()?);
                 }
                 12 => {
-                    m.event_id = r.string()?;
+                    r.string_into(&mut m.event_id)?;
                 }
                 13 => {
                     m.actor_type = r.enumeration(|name| crate::v1::ActorType::from_str_name(name).map(|e| e as i32))?;
@@ -979,54 +1284,57 @@ impl ReadJson for crate::v1::LogEntry {
                 14 => {
                     r.begin_array()?;
                     let mut first = true;
+                    let mut n = 0;
                     while r.element(&mut first)? {
-                        m.delegation_chain.push(crate::v1::DelegationLink::read_json(r)?);
+                        super::slot(&mut m.delegation_chain, n)?.read_json_into(r)?;
+                        n += 1;
                     }
+                    m.delegation_chain.truncate(n);
                 }
                 15 => {
-                    m.source_ip = r.string()?;
+                    r.string_into(&mut m.source_ip)?;
                 }
                 16 => {
-                    m.host = r.string()?;
+                    r.string_into(&mut m.host)?;
                 }
                 17 => {
-                    m.user_agent = r.string()?;
+                    r.string_into(&mut m.user_agent)?;
                 }
                 18 => {
-                    m.trace_id = r.string()?;
+                    r.string_into(&mut m.trace_id)?;
                 }
                 19 => {
-                    m.span_id = r.string()?;
+                    r.string_into(&mut m.span_id)?;
                 }
                 20 => {
-                    m.parent_span_id = r.string()?;
+                    r.string_into(&mut m.parent_span_id)?;
                 }
                 21 => {
-                    m.session_id = r.string()?;
+                    r.string_into(&mut m.session_id)?;
                 }
                 22 => {
-                    m.request_id = r.string()?;
+                    r.string_into(&mut m.request_id)?;
                 }
                 23 => {
                     m.duration_ms = r.int64()?;
                 }
                 24 => {
-                    m.error_code = r.string()?;
+                    r.string_into(&mut m.error_code)?;
                 }
                 25 => {
-                    m.error_message = r.string()?;
+                    r.string_into(&mut m.error_message)?;
                 }
                 26 => {
-                    m.producer = Some(crate::v1::Producer::read_json(r)?);
+                    m.producer.get_or_insert_with(Default::default).read_json_into(r)?;
                 }
                 27 => {
-                    m.schema_version = r.string()?;
+                    r.string_into(&mut m.schema_version)?;
                 }
                 28 => {
-                    m.genai = Some(crate::v1::GenAiPayload::read_json(r)?);
+                    m.genai.get_or_insert_with(Default::default).read_json_into(r)?;
                 }
                 29 => {
-                    m.mcp = Some(crate::v1::McpPayload::read_json(r)?);
+                    m.mcp.get_or_insert_with(Default::default).read_json_into(r)?;
                 }
                 30 => {
                     m.payload_format = r.enumeration(|name| crate::v1::PayloadFormat::from_str_name(name).map(|e| e as i32))?;
@@ -1034,14 +1342,111 @@ impl ReadJson for crate::v1::LogEntry {
                 _ => return None,
             }
         }
-        Some(m)
+        // What this text did not set goes back to its default, whatever
+        // an earlier read left there (its memory kept where it can be).
+        let set = super::given(&seen, &nulls);
+        if set[0] & 1 == 0 {
+            m.event_type = Default::default();
+        }
+        if set[0] & (1 << 1) == 0 {
+            m.outcome = Default::default();
+        }
+        if set[0] & (1 << 2) == 0 {
+            m.severity = Default::default();
+        }
+        if set[0] & (1 << 3) == 0 {
+            m.actor_id.clear();
+        }
+        if set[0] & (1 << 4) == 0 {
+            m.component.clear();
+        }
+        if set[0] & (1 << 5) == 0 {
+            m.environment.clear();
+        }
+        if set[0] & (1 << 6) == 0 {
+            m.resource.clear();
+        }
+        if set[0] & (1 << 7) == 0 {
+            m.message.clear();
+        }
+        if set[0] & (1 << 8) == 0 {
+            m.payload.clear();
+        }
+        if set[0] & (1 << 9) == 0 {
+            m.policy_tags.clear();
+        }
+        if set[0] & (1 << 10) == 0 {
+            m.sensitivity = Default::default();
+        }
+        if set[0] & (1 << 11) == 0 {
+            m.time = None;
+        }
+        if set[0] & (1 << 12) == 0 {
+            m.event_id.clear();
+        }
+        if set[0] & (1 << 13) == 0 {
+            m.actor_type = Default::default();
+        }
+        if set[0] & (1 << 14) == 0 {
+            m.delegation_chain.clear();
+        }
+        if set[0] & (1 << 15) == 0 {
+            m.source_ip.clear();
+        }
+        if set[0] & (1 << 16) == 0 {
+            m.host.clear();
+        }
+        if set[0] & (1 << 17) == 0 {
+            m.user_agent.clear();
+        }
+        if set[0] & (1 << 18) == 0 {
+            m.trace_id.clear();
+        }
+        if set[0] & (1 << 19) == 0 {
+            m.span_id.clear();
+        }
+        if set[0] & (1 << 20) == 0 {
+            m.parent_span_id.clear();
+        }
+        if set[0] & (1 << 21) == 0 {
+            m.session_id.clear();
+        }
+        if set[0] & (1 << 22) == 0 {
+            m.request_id.clear();
+        }
+        if set[0] & (1 << 23) == 0 {
+            m.duration_ms = Default::default();
+        }
+        if set[0] & (1 << 24) == 0 {
+            m.error_code.clear();
+        }
+        if set[0] & (1 << 25) == 0 {
+            m.error_message.clear();
+        }
+        if set[0] & (1 << 26) == 0 {
+            m.producer = None;
+        }
+        if set[0] & (1 << 27) == 0 {
+            m.schema_version.clear();
+        }
+        if set[0] & (1 << 28) == 0 {
+            m.genai = None;
+        }
+        if set[0] & (1 << 29) == 0 {
+            m.mcp = None;
+        }
+        if set[0] & (1 << 30) == 0 {
+            m.payload_format = Default::default();
+        }
+        Some(())
     }
 }
 
 impl ReadJson for crate::v1::DelegationLink {
-    fn read_json(r: &mut Reader<'_>) -> Option<Self> {
-        let mut m = Self::default();
+    fn read_json_into(&mut self, r: &mut Reader<'_>) -> Option<()> {
+        let m = self;
         let mut seen = [0u64; 1];
+        let mut nulls = [0u64; 1];
         let mut first = true;
         r.begin_object()?;
         while let Some(key) = r.key(&mut first)? {
@@ -1073,11 +1478,12 @@ impl ReadJson for crate::v1::DelegationLink {
             // `null` is "not set" for every field of this schema (it has no
             // `google.protobuf.Value`), and still counts as giving the key.
             if r.null() {
+                r.mark(&mut nulls, index)?;
                 continue;
             }
             match index {
                 0 => {
-                    m.actor_id = r.string()?;
+                    r.string_into(&mut m.actor_id)?;
                 }
                 1 => {
                     m.actor_type = r.enumeration(|name| crate::v1::ActorType::from_str_name(name).map(|e| e as i32))?;
@@ -1085,24 +1491,43 @@ impl ReadJson for crate::v1::DelegationLink {
                 2 => {
                     r.begin_array()?;
                     let mut first = true;
+                    let mut n = 0;
                     while r.element(&mut first)? {
-                        m.scopes.push(r.string()?);
+                        r.string_into(super::slot(&mut m.scopes, n)?)?;
+                        n += 1;
                     }
+                    m.scopes.truncate(n);
                 }
                 3 => {
-                    m.reason = r.string()?;
+                    r.string_into(&mut m.reason)?;
                 }
                 _ => return None,
             }
         }
-        Some(m)
+        // What this text did not set goes back to its default, whatever
+        // an earlier read left there (its memory kept where it can be).
+        let set = super::given(&seen, &nulls);
+        if set[0] & 1 == 0 {
+            m.actor_id.clear();
+        }
+        if set[0] & (1 << 1) == 0 {
+            m.actor_type = Default::default();
+        }
+        if set[0] & (1 << 2) == 0 {
+            m.scopes.clear();
+        }
+        if set[0] & (1 << 3) == 0 {
+            m.reason.clear();
+        }
+        Some(())
     }
 }
 
 impl ReadJson for crate::v1::Producer {
-    fn read_json(r: &mut Reader<'_>) -> Option<Self> {
-        let mut m = Self::default();
+    fn read_json_into(&mut self, r: &mut Reader<'_>) -> Option<()> {
+        let m = self;
         let mut seen = [0u64; 1];
+        let mut nulls = [0u64; 1];
         let mut first = true;
         r.begin_object()?;
         while let Some(key) = r.key(&mut first)? {
@@ -1121,26 +1546,37 @@ impl ReadJson for crate::v1::Producer {
             // `null` is "not set" for every field of this schema (it has no
             // `google.protobuf.Value`), and still counts as giving the key.
             if r.null() {
+                r.mark(&mut nulls, index)?;
                 continue;
             }
             match index {
                 0 => {
-                    m.name = r.string()?;
+                    r.string_into(&mut m.name)?;
                 }
                 1 => {
-                    m.version = r.string()?;
+                    r.string_into(&mut m.version)?;
                 }
                 _ => return None,
             }
         }
-        Some(m)
+        // What this text did not set goes back to its default, whatever
+        // an earlier read left there (its memory kept where it can be).
+        let set = super::given(&seen, &nulls);
+        if set[0] & 1 == 0 {
+            m.name.clear();
+        }
+        if set[0] & (1 << 1) == 0 {
+            m.version.clear();
+        }
+        Some(())
     }
 }
 
 impl ReadJson for crate::v1::GenAiPayload {
-    fn read_json(r: &mut Reader<'_>) -> Option<Self> {
-        let mut m = Self::default();
+    fn read_json_into(&mut self, r: &mut Reader<'_>) -> Option<()> {
+        let m = self;
         let mut seen = [0u64; 1];
+        let mut nulls = [0u64; 1];
         let mut first = true;
         r.begin_object()?;
         while let Some(key) = r.key(&mut first)? {
@@ -1219,23 +1655,24 @@ impl ReadJson for crate::v1::GenAiPayload {
             // `null` is "not set" for every field of this schema (it has no
             // `google.protobuf.Value`), and still counts as giving the key.
             if r.null() {
+                r.mark(&mut nulls, index)?;
                 continue;
             }
             match index {
                 0 => {
-                    m.operation_name = r.string()?;
+                    r.string_into(&mut m.operation_name)?;
                 }
                 1 => {
-                    m.provider_name = r.string()?;
+                    r.string_into(&mut m.provider_name)?;
                 }
                 2 => {
-                    m.request_model = r.string()?;
+                    r.string_into(&mut m.request_model)?;
                 }
                 3 => {
-                    m.response_model = r.string()?;
+                    r.string_into(&mut m.response_model)?;
                 }
                 4 => {
-                    m.response_id = r.string()?;
+                    r.string_into(&mut m.response_id)?;
                 }
                 5 => {
                     m.input_tokens = r.int64()?;
@@ -1246,9 +1683,12 @@ impl ReadJson for crate::v1::GenAiPayload {
                 7 => {
                     r.begin_array()?;
                     let mut first = true;
+                    let mut n = 0;
                     while r.element(&mut first)? {
-                        m.finish_reasons.push(r.string()?);
+                        r.string_into(super::slot(&mut m.finish_reasons, n)?)?;
+                        n += 1;
                     }
+                    m.finish_reasons.truncate(n);
                 }
                 8 => {
                     m.temperature = Some(r.double()?);
@@ -1260,37 +1700,95 @@ impl ReadJson for crate::v1::GenAiPayload {
                     m.max_tokens = Some(r.int64()?);
                 }
                 11 => {
-                    m.conversation_id = r.string()?;
+                    r.string_into(&mut m.conversation_id)?;
                 }
                 12 => {
-                    m.agent_id = r.string()?;
+                    r.string_into(&mut m.agent_id)?;
                 }
                 13 => {
-                    m.agent_name = r.string()?;
+                    r.string_into(&mut m.agent_name)?;
                 }
                 14 => {
-                    m.tool_name = r.string()?;
+                    r.string_into(&mut m.tool_name)?;
                 }
                 15 => {
-                    m.tool_call_id = r.string()?;
+                    r.string_into(&mut m.tool_call_id)?;
                 }
                 16 => {
-                    m.tool_type = r.string()?;
+                    r.string_into(&mut m.tool_type)?;
                 }
                 17 => {
-                    m.data_source_id = r.string()?;
+                    r.string_into(&mut m.data_source_id)?;
                 }
                 _ => return None,
             }
         }
-        Some(m)
+        // What this text did not set goes back to its default, whatever
+        // an earlier read left there (its memory kept where it can be).
+        let set = super::given(&seen, &nulls);
+        if set[0] & 1 == 0 {
+            m.operation_name.clear();
+        }
+        if set[0] & (1 << 1) == 0 {
+            m.provider_name.clear();
+        }
+        if set[0] & (1 << 2) == 0 {
+            m.request_model.clear();
+        }
+        if set[0] & (1 << 3) == 0 {
+            m.response_model.clear();
+        }
+        if set[0] & (1 << 4) == 0 {
+            m.response_id.clear();
+        }
+        if set[0] & (1 << 5) == 0 {
+            m.input_tokens = Default::default();
+        }
+        if set[0] & (1 << 6) == 0 {
+            m.output_tokens = Default::default();
+        }
+        if set[0] & (1 << 7) == 0 {
+            m.finish_reasons.clear();
+        }
+        if set[0] & (1 << 8) == 0 {
+            m.temperature = None;
+        }
+        if set[0] & (1 << 9) == 0 {
+            m.top_p = None;
+        }
+        if set[0] & (1 << 10) == 0 {
+            m.max_tokens = None;
+        }
+        if set[0] & (1 << 11) == 0 {
+            m.conversation_id.clear();
+        }
+        if set[0] & (1 << 12) == 0 {
+            m.agent_id.clear();
+        }
+        if set[0] & (1 << 13) == 0 {
+            m.agent_name.clear();
+        }
+        if set[0] & (1 << 14) == 0 {
+            m.tool_name.clear();
+        }
+        if set[0] & (1 << 15) == 0 {
+            m.tool_call_id.clear();
+        }
+        if set[0] & (1 << 16) == 0 {
+            m.tool_type.clear();
+        }
+        if set[0] & (1 << 17) == 0 {
+            m.data_source_id.clear();
+        }
+        Some(())
     }
 }
 
 impl ReadJson for crate::v1::McpPayload {
-    fn read_json(r: &mut Reader<'_>) -> Option<Self> {
-        let mut m = Self::default();
+    fn read_json_into(&mut self, r: &mut Reader<'_>) -> Option<()> {
+        let m = self;
         let mut seen = [0u64; 1];
+        let mut nulls = [0u64; 1];
         let mut first = true;
         r.begin_object()?;
         while let Some(key) = r.key(&mut first)? {
@@ -1356,44 +1854,45 @@ impl ReadJson for crate::v1::McpPayload {
             // `null` is "not set" for every field of this schema (it has no
             // `google.protobuf.Value`), and still counts as giving the key.
             if r.null() {
+                r.mark(&mut nulls, index)?;
                 continue;
             }
             match index {
                 0 => {
-                    m.method_name = r.string()?;
+                    r.string_into(&mut m.method_name)?;
                 }
                 1 => {
-                    m.protocol_version = r.string()?;
+                    r.string_into(&mut m.protocol_version)?;
                 }
                 2 => {
-                    m.session_id = r.string()?;
+                    r.string_into(&mut m.session_id)?;
                 }
                 3 => {
-                    m.request_id = r.string()?;
+                    r.string_into(&mut m.request_id)?;
                 }
                 4 => {
-                    m.tool_name = r.string()?;
+                    r.string_into(&mut m.tool_name)?;
                 }
                 5 => {
-                    m.prompt_name = r.string()?;
+                    r.string_into(&mut m.prompt_name)?;
                 }
                 6 => {
-                    m.resource_uri = r.string()?;
+                    r.string_into(&mut m.resource_uri)?;
                 }
                 7 => {
-                    m.transport = r.string()?;
+                    r.string_into(&mut m.transport)?;
                 }
                 8 => {
-                    m.client_name = r.string()?;
+                    r.string_into(&mut m.client_name)?;
                 }
                 9 => {
-                    m.client_version = r.string()?;
+                    r.string_into(&mut m.client_version)?;
                 }
                 10 => {
-                    m.server_name = r.string()?;
+                    r.string_into(&mut m.server_name)?;
                 }
                 11 => {
-                    m.server_version = r.string()?;
+                    r.string_into(&mut m.server_version)?;
                 }
                 12 => {
                     m.jsonrpc_error_code = Some(r.int32()?);
@@ -1401,14 +1900,57 @@ impl ReadJson for crate::v1::McpPayload {
                 _ => return None,
             }
         }
-        Some(m)
+        // What this text did not set goes back to its default, whatever
+        // an earlier read left there (its memory kept where it can be).
+        let set = super::given(&seen, &nulls);
+        if set[0] & 1 == 0 {
+            m.method_name.clear();
+        }
+        if set[0] & (1 << 1) == 0 {
+            m.protocol_version.clear();
+        }
+        if set[0] & (1 << 2) == 0 {
+            m.session_id.clear();
+        }
+        if set[0] & (1 << 3) == 0 {
+            m.request_id.clear();
+        }
+        if set[0] & (1 << 4) == 0 {
+            m.tool_name.clear();
+        }
+        if set[0] & (1 << 5) == 0 {
+            m.prompt_name.clear();
+        }
+        if set[0] & (1 << 6) == 0 {
+            m.resource_uri.clear();
+        }
+        if set[0] & (1 << 7) == 0 {
+            m.transport.clear();
+        }
+        if set[0] & (1 << 8) == 0 {
+            m.client_name.clear();
+        }
+        if set[0] & (1 << 9) == 0 {
+            m.client_version.clear();
+        }
+        if set[0] & (1 << 10) == 0 {
+            m.server_name.clear();
+        }
+        if set[0] & (1 << 11) == 0 {
+            m.server_version.clear();
+        }
+        if set[0] & (1 << 12) == 0 {
+            m.jsonrpc_error_code = None;
+        }
+        Some(())
     }
 }
 
 impl ReadJson for crate::v1::Violation {
-    fn read_json(r: &mut Reader<'_>) -> Option<Self> {
-        let mut m = Self::default();
+    fn read_json_into(&mut self, r: &mut Reader<'_>) -> Option<()> {
+        let m = self;
         let mut seen = [0u64; 1];
+        let mut nulls = [0u64; 1];
         let mut first = true;
         r.begin_object()?;
         while let Some(key) = r.key(&mut first)? {
@@ -1434,39 +1976,62 @@ impl ReadJson for crate::v1::Violation {
             // `null` is "not set" for every field of this schema (it has no
             // `google.protobuf.Value`), and still counts as giving the key.
             if r.null() {
+                r.mark(&mut nulls, index)?;
                 continue;
             }
             match index {
                 0 => {
-                    m.field = r.string()?;
+                    r.string_into(&mut m.field)?;
                 }
                 1 => {
-                    m.rule_id = r.string()?;
+                    r.string_into(&mut m.rule_id)?;
                 }
                 2 => {
-                    m.message = r.string()?;
+                    r.string_into(&mut m.message)?;
                 }
                 3 => {
-                    m.level = r.string()?;
+                    r.string_into(&mut m.level)?;
                 }
                 4 => {
                     r.begin_array()?;
                     let mut first = true;
+                    let mut n = 0;
                     while r.element(&mut first)? {
-                        m.clauses.push(r.string()?);
+                        r.string_into(super::slot(&mut m.clauses, n)?)?;
+                        n += 1;
                     }
+                    m.clauses.truncate(n);
                 }
                 _ => return None,
             }
         }
-        Some(m)
+        // What this text did not set goes back to its default, whatever
+        // an earlier read left there (its memory kept where it can be).
+        let set = super::given(&seen, &nulls);
+        if set[0] & 1 == 0 {
+            m.field.clear();
+        }
+        if set[0] & (1 << 1) == 0 {
+            m.rule_id.clear();
+        }
+        if set[0] & (1 << 2) == 0 {
+            m.message.clear();
+        }
+        if set[0] & (1 << 3) == 0 {
+            m.level.clear();
+        }
+        if set[0] & (1 << 4) == 0 {
+            m.clauses.clear();
+        }
+        Some(())
     }
 }
 
 impl ReadJson for crate::v1::Finding {
-    fn read_json(r: &mut Reader<'_>) -> Option<Self> {
-        let mut m = Self::default();
+    fn read_json_into(&mut self, r: &mut Reader<'_>) -> Option<()> {
+        let m = self;
         let mut seen = [0u64; 1];
+        let mut nulls = [0u64; 1];
         let mut first = true;
         r.begin_object()?;
         while let Some(key) = r.key(&mut first)? {
@@ -1494,14 +2059,15 @@ impl ReadJson for crate::v1::Finding {
             // `null` is "not set" for every field of this schema (it has no
             // `google.protobuf.Value`), and still counts as giving the key.
             if r.null() {
+                r.mark(&mut nulls, index)?;
                 continue;
             }
             match index {
                 0 => {
-                    m.kind = r.string()?;
+                    r.string_into(&mut m.kind)?;
                 }
                 1 => {
-                    m.field = r.string()?;
+                    r.string_into(&mut m.field)?;
                 }
                 2 => {
                     m.start = r.uint32()?;
@@ -1510,19 +2076,38 @@ impl ReadJson for crate::v1::Finding {
                     m.end = r.uint32()?;
                 }
                 4 => {
-                    m.confidence = r.string()?;
+                    r.string_into(&mut m.confidence)?;
                 }
                 _ => return None,
             }
         }
-        Some(m)
+        // What this text did not set goes back to its default, whatever
+        // an earlier read left there (its memory kept where it can be).
+        let set = super::given(&seen, &nulls);
+        if set[0] & 1 == 0 {
+            m.kind.clear();
+        }
+        if set[0] & (1 << 1) == 0 {
+            m.field.clear();
+        }
+        if set[0] & (1 << 2) == 0 {
+            m.start = Default::default();
+        }
+        if set[0] & (1 << 3) == 0 {
+            m.end = Default::default();
+        }
+        if set[0] & (1 << 4) == 0 {
+            m.confidence.clear();
+        }
+        Some(())
     }
 }
 
 impl ReadJson for crate::v1::EntryError {
-    fn read_json(r: &mut Reader<'_>) -> Option<Self> {
-        let mut m = Self::default();
+    fn read_json_into(&mut self, r: &mut Reader<'_>) -> Option<()> {
+        let m = self;
         let mut seen = [0u64; 1];
+        let mut nulls = [0u64; 1];
         let mut first = true;
         r.begin_object()?;
         while let Some(key) = r.key(&mut first)? {
@@ -1541,26 +2126,37 @@ impl ReadJson for crate::v1::EntryError {
             // `null` is "not set" for every field of this schema (it has no
             // `google.protobuf.Value`), and still counts as giving the key.
             if r.null() {
+                r.mark(&mut nulls, index)?;
                 continue;
             }
             match index {
                 0 => {
-                    m.code = r.string()?;
+                    r.string_into(&mut m.code)?;
                 }
                 1 => {
-                    m.message = r.string()?;
+                    r.string_into(&mut m.message)?;
                 }
                 _ => return None,
             }
         }
-        Some(m)
+        // What this text did not set goes back to its default, whatever
+        // an earlier read left there (its memory kept where it can be).
+        let set = super::given(&seen, &nulls);
+        if set[0] & 1 == 0 {
+            m.code.clear();
+        }
+        if set[0] & (1 << 1) == 0 {
+            m.message.clear();
+        }
+        Some(())
     }
 }
 
 impl ReadJson for crate::v1::ValidationReport {
-    fn read_json(r: &mut Reader<'_>) -> Option<Self> {
-        let mut m = Self::default();
+    fn read_json_into(&mut self, r: &mut Reader<'_>) -> Option<()> {
+        let m = self;
         let mut seen = [0u64; 1];
+        let mut nulls = [0u64; 1];
         let mut first = true;
         r.begin_object()?;
         while let Some(key) = r.key(&mut first)? {
@@ -1584,6 +2180,7 @@ impl ReadJson for crate::v1::ValidationReport {
             // `null` is "not set" for every field of this schema (it has no
             // `google.protobuf.Value`), and still counts as giving the key.
             if r.null() {
+                r.mark(&mut nulls, index)?;
                 continue;
             }
             match index {
@@ -1593,23 +2190,44 @@ impl ReadJson for crate::v1::ValidationReport {
                 1 => {
                     r.begin_array()?;
                     let mut first = true;
+                    let mut n = 0;
                     while r.element(&mut first)? {
-                        m.violations.push(crate::v1::Violation::read_json(r)?);
+                        super::slot(&mut m.violations, n)?.read_json_into(r)?;
+                        n += 1;
                     }
+                    m.violations.truncate(n);
                 }
                 2 => {
                     r.begin_array()?;
                     let mut first = true;
+                    let mut n = 0;
                     while r.element(&mut first)? {
-                        m.findings.push(crate::v1::Finding::read_json(r)?);
+                        super::slot(&mut m.findings, n)?.read_json_into(r)?;
+                        n += 1;
                     }
+                    m.findings.truncate(n);
                 }
                 3 => {
-                    m.error = Some(crate::v1::EntryError::read_json(r)?);
+                    m.error.get_or_insert_with(Default::default).read_json_into(r)?;
                 }
                 _ => return None,
             }
         }
-        Some(m)
+        // What this text did not set goes back to its default, whatever
+        // an earlier read left there (its memory kept where it can be).
+        let set = super::given(&seen, &nulls);
+        if set[0] & 1 == 0 {
+            m.valid = Default::default();
+        }
+        if set[0] & (1 << 1) == 0 {
+            m.violations.clear();
+        }
+        if set[0] & (1 << 2) == 0 {
+            m.findings.clear();
+        }
+        if set[0] & (1 << 3) == 0 {
+            m.error = None;
+        }
+        Some(())
     }
 }
