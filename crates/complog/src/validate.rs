@@ -155,16 +155,15 @@ enum Verdict<'a> {
 fn judge<'a>(record: &'a Record, rules: &Options) -> Verdict<'a> {
     match &record.result {
         Err(problem) => Verdict::Unreadable(problem),
-        Ok(decoded) => {
-            let mut report = validate::validate_with(&decoded.entry, rules);
-            if let Some(raw) = &decoded.raw {
-                // The bytes decoded once already, so this cannot fail.
-                report.violations.extend(
-                    validate::unknown_field_warnings(raw, &decoded.entry).unwrap_or_default(),
-                );
-            }
-            Verdict::Checked(report)
-        }
+        Ok(decoded) => match &decoded.raw {
+            // Binary input: judged on a view of its bytes (unknown fields
+            // included), which decoded once already, so this cannot fail.
+            Some(raw) => match validate::validate_bytes(raw, rules) {
+                Ok(report) => Verdict::Checked(report),
+                Err(_) => Verdict::Checked(validate::validate_with(&decoded.entry, rules)),
+            },
+            None => Verdict::Checked(validate::validate_with(&decoded.entry, rules)),
+        },
     }
 }
 

@@ -18,7 +18,9 @@ pub trait Access {
 #[allow(missing_debug_implementations)] // holds `dyn Access`
 pub enum FieldRef<'a> {
     Str(&'a str),
-    Strs(&'a [String]),
+    /// A repeated string: the owned strings of a message, or the borrowed
+    /// ones of a [view](crate::view).
+    Strs(Strs<'a>),
     Bytes(&'a [u8]),
     /// An enum; `None` for a proto3 `optional` enum that is not set.
     Enum(Option<i32>),
@@ -51,6 +53,80 @@ pub enum FieldRef<'a> {
     /// A number the message does not define.
     Other,
 }
+
+/// The items of a repeated string field, owned by a message or borrowed
+/// from encoded bytes by a [view](crate::view).
+#[derive(Debug, Clone, Copy)]
+pub enum Strs<'a> {
+    /// The strings of a prost message.
+    Owned(&'a [String]),
+    /// The strings of a view, borrowed from the encoded entry.
+    Borrowed(&'a [&'a str]),
+}
+
+impl<'a> Strs<'a> {
+    /// How many items.
+    pub fn len(&self) -> usize {
+        match self {
+            Self::Owned(items) => items.len(),
+            Self::Borrowed(items) => items.len(),
+        }
+    }
+
+    /// True when there is no item.
+    pub fn is_empty(&self) -> bool {
+        self.len() == 0
+    }
+
+    /// The item at `index`.
+    pub fn get(&self, index: usize) -> Option<&'a str> {
+        match self {
+            Self::Owned(items) => items.get(index).map(String::as_str),
+            Self::Borrowed(items) => items.get(index).copied(),
+        }
+    }
+
+    /// The items in order.
+    pub fn iter(&self) -> StrsIter<'a> {
+        StrsIter {
+            items: *self,
+            next: 0,
+        }
+    }
+}
+
+impl<'a> IntoIterator for Strs<'a> {
+    type Item = &'a str;
+    type IntoIter = StrsIter<'a>;
+
+    fn into_iter(self) -> StrsIter<'a> {
+        self.iter()
+    }
+}
+
+/// The iterator of [`Strs::iter`].
+#[derive(Debug, Clone)]
+pub struct StrsIter<'a> {
+    items: Strs<'a>,
+    next: usize,
+}
+
+impl<'a> Iterator for StrsIter<'a> {
+    type Item = &'a str;
+
+    fn next(&mut self) -> Option<&'a str> {
+        let item = self.items.get(self.next)?;
+        self.next += 1;
+        Some(item)
+    }
+
+    fn size_hint(&self) -> (usize, Option<usize>) {
+        let left = self.items.len().saturating_sub(self.next);
+        (left, Some(left))
+    }
+}
+
+impl ExactSizeIterator for StrsIter<'_> {}
 
 /// A mutable view of one field's value.
 #[allow(missing_debug_implementations)] // holds `dyn Access`

@@ -67,6 +67,7 @@ pub mod sensitive;
 pub mod stream;
 mod swar;
 pub mod validate;
+pub mod view;
 
 pub use error::{Error, Result};
 

@@ -406,7 +406,7 @@ fn typed_any<'a>(names: Option<&'a EnumNames>, value: &FieldRef<'a>) -> Option<V
         FieldRef::Strs(items) => Val::Array(
             items
                 .iter()
-                .map(|s| Val::Str(Cow::Borrowed(s.as_str())))
+                .map(|s| Val::Str(Cow::Borrowed(s)))
                 .collect(),
         ),
         FieldRef::Bytes(b) => Val::Bytes(b),

@@ -236,7 +236,7 @@ struct TypedColumn {
 enum Cell<'a> {
     Null,
     Str(&'a str),
-    Strs(&'a [String]),
+    Strs(lokryn_compliance_log::access::Strs<'a>),
     Bytes(&'a [u8]),
     Enum(i32),
     List(&'a dyn List),

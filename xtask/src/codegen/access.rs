@@ -25,7 +25,11 @@ use super::{GeneratedFile, HEADER};
 /// The root of every record.
 const ROOT: &str = "LogEntry";
 
-pub(crate) fn files(schema: &Schema) -> Result<Vec<GeneratedFile>> {
+/// The schema's messages by full name, and the names of those a record can
+/// hold (reachable from `LogEntry`), sorted.
+pub(super) fn reachable(
+    schema: &Schema,
+) -> (BTreeMap<String, &DescriptorProto>, Vec<String>) {
     let messages: BTreeMap<String, &DescriptorProto> = schema
         .own_files()
         .flat_map(|f| f.message_type.iter())
@@ -49,7 +53,11 @@ pub(crate) fn files(schema: &Schema) -> Result<Vec<GeneratedFile>> {
         i += 1;
     }
     reachable.sort();
+    (messages, reachable)
+}
 
+pub(crate) fn files(schema: &Schema) -> Result<Vec<GeneratedFile>> {
+    let (messages, reachable) = reachable(schema);
     let mut out = format!(
         "// {HEADER}\n//\n// Field access by number for the validation engine; see \
          xtask/src/codegen/access.rs.\n\nuse crate::access::{{Access, FieldMut, FieldRef}};\n"
@@ -100,7 +108,7 @@ fn write_message(
 
 /// The read and write accessors of one field, `None` where the engine has no
 /// use for the field's type.
-fn accessors(
+pub(super) fn accessors(
     field: &FieldDescriptorProto,
     rust: &str,
     messages: &BTreeMap<String, &DescriptorProto>,
@@ -113,7 +121,9 @@ fn accessors(
             Some(format!("FieldMut::Str(&mut self.{rust})")),
         ),
         (Type::String, true) => (
-            Some(format!("FieldRef::Strs(&self.{rust})")),
+            Some(format!(
+                "FieldRef::Strs(crate::access::Strs::Owned(&self.{rust}))"
+            )),
             Some(format!("FieldMut::Strs(&mut self.{rust})")),
         ),
         (Type::Bytes, false) => (

@@ -20,6 +20,7 @@ mod rules_doc;
 mod rust;
 pub(crate) mod schema;
 pub(crate) mod typescript;
+mod view;
 
 use std::collections::BTreeSet;
 use std::fs;
@@ -100,6 +101,7 @@ pub(crate) fn generate_all(root: &Path) -> Result<Vec<GeneratedFile>> {
     files.push(python_report::file(&schema)?);
     files.extend(typescript::files(&schema)?);
     files.extend(access::files(&schema)?);
+    files.extend(view::files(&schema)?);
     files.extend(rules_doc::files(&schema)?);
     files.extend(exports_doc::files(&schema)?);
     files.extend(reexports::files(&schema)?);

@@ -9,7 +9,7 @@ impl Access for crate::v1::DelegationLink {
         match number {
             1 => FieldRef::Str(&self.actor_id),
             2 => FieldRef::Enum(Some(self.actor_type)),
-            3 => FieldRef::Strs(&self.scopes),
+            3 => FieldRef::Strs(crate::access::Strs::Owned(&self.scopes)),
             4 => FieldRef::Str(&self.reason),
             _ => FieldRef::Other,
         }
@@ -35,7 +35,7 @@ impl Access for crate::v1::GenAiPayload {
             5 => FieldRef::Str(&self.response_id),
             6 => FieldRef::Int(Some(i64::from(self.input_tokens))),
             7 => FieldRef::Int(Some(i64::from(self.output_tokens))),
-            8 => FieldRef::Strs(&self.finish_reasons),
+            8 => FieldRef::Strs(crate::access::Strs::Owned(&self.finish_reasons)),
             9 => FieldRef::Float(self.temperature.map(f64::from)),
             10 => FieldRef::Float(self.top_p.map(f64::from)),
             11 => FieldRef::Int(self.max_tokens.map(i64::from)),
@@ -82,7 +82,7 @@ impl Access for crate::v1::LogEntry {
             7 => FieldRef::Str(&self.resource),
             8 => FieldRef::Str(&self.message),
             9 => FieldRef::Bytes(&self.payload),
-            10 => FieldRef::Strs(&self.policy_tags),
+            10 => FieldRef::Strs(crate::access::Strs::Owned(&self.policy_tags)),
             11 => FieldRef::Enum(Some(self.sensitivity)),
             12 => FieldRef::Timestamp(self.time.as_ref()),
             13 => FieldRef::Str(&self.event_id),

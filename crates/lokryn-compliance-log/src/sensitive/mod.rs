@@ -22,6 +22,7 @@ mod walk;
 use std::fmt::Write as _;
 
 use crate::LogEntry;
+use crate::access::Access;
 use crate::payload::{self, Item, ItemKind, Seg};
 
 pub use crate::rules::Kind;
@@ -125,7 +126,7 @@ pub fn find(entry: &LogEntry) -> Vec<Finding> {
 }
 
 /// Up to `limit` findings; true when there were more.
-pub(crate) fn find_limited(entry: &LogEntry, limit: usize, out: &mut Vec<Finding>) -> bool {
+pub(crate) fn find_limited(entry: &dyn Access, limit: usize, out: &mut Vec<Finding>) -> bool {
     let walk = Walk::run(entry, limit, false);
     let truncated = walk.truncated();
     out.extend(walk.findings());

@@ -8,7 +8,6 @@
 use std::fmt::Write as _;
 
 use super::{Finding, Match, detect, item_matches, item_path};
-use crate::LogEntry;
 use crate::access::{Access, FieldRef};
 use crate::payload::{self, Encoding, Item, ItemKind};
 use crate::rules::{self, KindSet, ScanTarget, ScanWhat};
@@ -68,7 +67,7 @@ pub(crate) struct Walk {
 impl Walk {
     /// Walks `entry`, keeping at most `limit` findings, and the edits that
     /// replace them when `with_edits`.
-    pub(crate) fn run(entry: &LogEntry, limit: usize, with_edits: bool) -> Self {
+    pub(crate) fn run(entry: &dyn Access, limit: usize, with_edits: bool) -> Self {
         let mut walk = Self {
             limit,
             with_edits,

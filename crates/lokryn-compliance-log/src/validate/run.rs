@@ -8,8 +8,7 @@ use std::fmt::Write as _;
 use super::formats;
 use super::plan::{Fast, FieldPlan, Plan};
 use super::{MAX_FINDINGS, Report, Violation};
-use crate::LogEntry;
-use crate::access::{Access, FieldRef};
+use crate::access::{Access, FieldRef, Strs};
 use crate::payload::{self, Encoding, PayloadError};
 use crate::rules::{Check, Cross, FieldKind, Format, Meta, Rule};
 use crate::sensitive;
@@ -87,11 +86,11 @@ impl Ctx<'_, '_> {
     }
 }
 
-pub(super) fn run(plan: &Plan, entry: &LogEntry, report: &mut Report) {
+pub(super) fn run(plan: &Plan, entry: &dyn Access, report: &mut Report) {
     run_with(plan, entry, report, true);
 }
 
-pub(super) fn run_with(plan: &Plan, entry: &LogEntry, report: &mut Report, fast: bool) {
+pub(super) fn run_with(plan: &Plan, entry: &dyn Access, report: &mut Report, fast: bool) {
     run_found(plan, entry, report, fast, None);
 }
 
@@ -99,7 +98,7 @@ pub(super) fn run_with(plan: &Plan, entry: &LogEntry, report: &mut Report, fast:
 /// already made (every finding, in field order) instead of walking again.
 pub(super) fn run_found(
     plan: &Plan,
-    entry: &LogEntry,
+    entry: &dyn Access,
     report: &mut Report,
     fast: bool,
     found: Option<&[sensitive::Finding]>,
@@ -226,7 +225,7 @@ fn fast_ok(f: &Fast, value: &FieldRef<'_>, msg: &dyn Access) -> bool {
         FieldRef::Strs(items) => {
             items_ok(items.len())
                 && items.iter().all(|s| text_ok(s, true))
-                && !(f.unique && has_duplicates(items))
+                && !(f.unique && has_duplicates(*items))
         }
         FieldRef::Bytes(b) => {
             f.min_bytes
@@ -275,7 +274,7 @@ fn below(value: &FieldRef<'_>, min: i64) -> bool {
     }
 }
 
-fn has_duplicates(items: &[String]) -> bool {
+fn has_duplicates(items: Strs<'_>) -> bool {
     if items.len() <= 16 {
         items
             .iter()
@@ -283,7 +282,7 @@ fn has_duplicates(items: &[String]) -> bool {
             .any(|(j, x)| items.iter().take(j).any(|y| y == x))
     } else {
         let mut seen = std::collections::HashSet::with_capacity(items.len());
-        !items.iter().all(|x| seen.insert(x.as_str()))
+        !items.iter().all(|x| seen.insert(x))
     }
 }
 
@@ -499,7 +498,7 @@ fn check(
         }
         Check::Unique => {
             if let FieldRef::Strs(items) = value {
-                unique(items, meta, id, ctx);
+                unique(*items, meta, id, ctx);
             }
         }
         Check::ValidTimestamp => {
@@ -561,7 +560,7 @@ fn check(
 }
 
 /// Reports each item that repeats an earlier one (at most 16).
-fn unique(items: &[String], meta: &Meta, id: &str, ctx: &mut Ctx<'_, '_>) {
+fn unique(items: Strs<'_>, meta: &Meta, id: &str, ctx: &mut Ctx<'_, '_>) {
     if items.len() < 2 {
         return;
     }
@@ -584,7 +583,7 @@ fn unique(items: &[String], meta: &Meta, id: &str, ctx: &mut Ctx<'_, '_>) {
     } else {
         let mut seen: std::collections::HashMap<&str, usize> = std::collections::HashMap::new();
         for (j, item) in items.iter().enumerate() {
-            match seen.get(item.as_str()) {
+            match seen.get(item) {
                 Some(&i) => report(i, j, ctx),
                 None => {
                     seen.insert(item, j);

@@ -1,0 +1,407 @@
+//! Reading an encoded entry without copying it: a [`LogEntryView`] borrows
+//! its strings and bytes from the encoding, so the paths that only read a
+//! record (validation, detection) skip the allocation of one `String` per
+//! field that decoding into a [`LogEntry`](crate::LogEntry) costs.
+//!
+//! [`decode`] accepts exactly the bytes [`codec::decode_with`] accepts, and
+//! fails with the same error when it does not: the reader checks what prost
+//! checks (wire types, varint overflow, UTF-8 in strings, lengths, the
+//! recursion limit on groups), and on anything else hands the input to prost
+//! for its error. The view implements [`Access`](crate::access::Access), the
+//! field access the validation engine and the sensitive-data walk run on, so
+//! a view gets the same verdict as the decoded entry
+//! ([`validate::validate_bytes`](crate::validate::validate_bytes)). While it
+//! reads, it notes the fields the schema does not define
+//! ([`LogEntryView::unknown_fields`]).
+//!
+//! The view types are generated from the schema by `cargo xtask codegen`
+//! (`xtask/src/codegen/view.rs`).
+//!
+//! ```
+//! use lokryn_compliance_log::{codec, view, LogEntry};
+//!
+//! let entry = LogEntry {
+//!     actor_id: "alice".into(),
+//!     policy_tags: vec!["SOC2".into()],
+//!     ..Default::default()
+//! };
+//! let bytes = codec::encode(&entry);
+//! let v = view::decode(&bytes, &codec::Limits::DEFAULT)?;
+//! assert_eq!(v.actor_id, "alice");
+//! assert_eq!(v.policy_tags.as_slice(), ["SOC2"]);
+//! assert!(view::decode(&[0xff], &codec::Limits::DEFAULT).is_err());
+//! # Ok::<(), lokryn_compliance_log::Error>(())
+//! ```
+
+use crate::access::{Access, List};
+use crate::codec::{Limits, UnknownField};
+use crate::{Error, Result};
+
+#[allow(
+    clippy::all,
+    clippy::pedantic,
+    missing_docs,
+    unreachable_pub,
+    unused_qualifications
+)]
+mod generated {
+    include!("generated/view.rs");
+}
+pub use generated::*;
+
+/// The recursion budget prost starts a decode with (its `RECURSION_LIMIT`),
+/// plus one for the entry itself.
+const DEPTH: u32 = 101;
+
+/// Decodes a view of one encoded entry, refusing input over
+/// `limits.max_entry_bytes`; fails exactly when
+/// [`codec::decode_with`](crate::codec::decode_with) fails, with the same
+/// error.
+pub fn decode<'a>(bytes: &'a [u8], limits: &Limits) -> Result<LogEntryView<'a>> {
+    limits.check_entry(bytes.len())?;
+    read(bytes).or_else(|Fallback| Err(prost_error(bytes)))
+}
+
+/// The view, or [`Fallback`] for any input the reader does not take.
+pub(crate) fn read(bytes: &[u8]) -> std::result::Result<LogEntryView<'_>, Fallback> {
+    let mut view = LogEntryView::default();
+    view.merge(bytes, DEPTH)?;
+    Ok(view)
+}
+
+/// prost's error for bytes the view reader refused.
+fn prost_error(bytes: &[u8]) -> Error {
+    match <crate::LogEntry as prost::Message>::decode(bytes) {
+        Err(e) => e.into(),
+        // The reader refuses nothing prost takes (the tests hold it to
+        // that); were it to, the caller learns it instead of a wrong view.
+        #[allow(deprecated)]
+        Ok(_) => prost::DecodeError::new("entry not readable as a view").into(),
+    }
+}
+
+impl LogEntryView<'_> {
+    /// The fields of the entry that the schema does not define, as
+    /// [`codec::unknown_fields`](crate::codec::unknown_fields) lists them.
+    pub fn unknown_fields(&self) -> Vec<UnknownField> {
+        let mut out = Vec::new();
+        if self.has_unknown() {
+            self.collect_unknown("", &mut out);
+        }
+        out
+    }
+}
+
+/// The reader met something it leaves to prost: malformed input, or a field
+/// of a type the views do not hold.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) struct Fallback;
+
+type Read<T> = std::result::Result<T, Fallback>;
+
+/// The items of a list field: up to `N` held inline, more in a `Vec`.
+#[derive(Debug, Clone)]
+pub struct Rep<T, const N: usize> {
+    inline: [T; N],
+    len: usize,
+    spill: Vec<T>,
+}
+
+impl<T: Default, const N: usize> Default for Rep<T, N> {
+    fn default() -> Self {
+        Self {
+            inline: std::array::from_fn(|_| T::default()),
+            len: 0,
+            spill: Vec::new(),
+        }
+    }
+}
+
+impl<T: Default, const N: usize> Rep<T, N> {
+    /// The items, in order.
+    pub fn as_slice(&self) -> &[T] {
+        if self.spill.is_empty() {
+            self.inline.get(..self.len).unwrap_or_default()
+        } else {
+            &self.spill
+        }
+    }
+
+    /// How many items.
+    pub fn len(&self) -> usize {
+        self.as_slice().len()
+    }
+
+    /// True when there is no item.
+    pub fn is_empty(&self) -> bool {
+        self.len() == 0
+    }
+
+    pub(crate) fn push(&mut self, item: T) {
+        *self.push_default() = item;
+    }
+
+    /// Appends a default item and returns it.
+    pub(crate) fn push_default(&mut self) -> &mut T {
+        if self.spill.is_empty() && self.len < N {
+            self.len += 1;
+        } else {
+            if self.spill.is_empty() {
+                // Full: the items move to the heap, with room to grow.
+                self.spill.reserve(2 * N + 1);
+                self.spill
+                    .extend(self.inline.iter_mut().map(std::mem::take));
+            }
+            self.spill.push(T::default());
+        }
+        let (items, last): (&mut [T], usize) = if self.spill.is_empty() {
+            (&mut self.inline, self.len)
+        } else {
+            let len = self.spill.len();
+            (&mut self.spill, len)
+        };
+        // An item was just added, so `last - 1` is in bounds.
+        #[allow(clippy::indexing_slicing)]
+        &mut items[last - 1]
+    }
+}
+
+impl<T: Access + Default, const N: usize> List for Rep<T, N> {
+    fn len(&self) -> usize {
+        self.as_slice().len()
+    }
+
+    fn item(&self, index: usize) -> Option<&dyn Access> {
+        self.as_slice().get(index).map(|m| m as &dyn Access)
+    }
+}
+
+/// A cursor over the fields of one encoded message.
+pub(crate) struct Wire<'a> {
+    buf: &'a [u8],
+    pos: usize,
+}
+
+impl<'a> Wire<'a> {
+    pub(crate) fn new(buf: &'a [u8]) -> Self {
+        Self { buf, pos: 0 }
+    }
+
+    /// The next field's number and wire type, `None` at the end; as
+    /// prost's `decode_key` checks them.
+    #[inline]
+    pub(crate) fn key(&mut self) -> Read<Option<(u32, u8)>> {
+        let key = match self.buf.get(self.pos) {
+            None => return Ok(None),
+            Some(&b) if b < 0x80 => {
+                self.pos += 1;
+                u64::from(b)
+            }
+            Some(_) => self.varint()?,
+        };
+        let key = u32::try_from(key).map_err(|_| Fallback)?;
+        #[allow(clippy::cast_possible_truncation)]
+        let wire = (key & 7) as u8;
+        let number = key >> 3;
+        if wire > 5 || number == 0 {
+            return Err(Fallback);
+        }
+        Ok(Some((number, wire)))
+    }
+
+    /// A varint, as prost reads it: at most ten bytes, the tenth below 2.
+    #[inline]
+    pub(crate) fn varint(&mut self) -> Read<u64> {
+        match self.buf.get(self.pos) {
+            Some(&b) if b < 0x80 => {
+                self.pos += 1;
+                Ok(u64::from(b))
+            }
+            _ => self.varint_long(),
+        }
+    }
+
+    fn varint_long(&mut self) -> Read<u64> {
+        let mut value = 0u64;
+        for count in 0..10 {
+            let b = *self.buf.get(self.pos).ok_or(Fallback)?;
+            self.pos += 1;
+            value |= u64::from(b & 0x7f) << (count * 7);
+            if b < 0x80 {
+                if count == 9 && b >= 2 {
+                    return Err(Fallback);
+                }
+                return Ok(value);
+            }
+        }
+        Err(Fallback)
+    }
+
+    fn take(&mut self, len: usize) -> Read<&'a [u8]> {
+        let end = self.pos.checked_add(len).ok_or(Fallback)?;
+        let bytes = self.buf.get(self.pos..end).ok_or(Fallback)?;
+        self.pos = end;
+        Ok(bytes)
+    }
+
+    /// A length-delimited value.
+    #[inline]
+    pub(crate) fn bytes(&mut self) -> Read<&'a [u8]> {
+        let len = self.varint()?;
+        self.take(usize::try_from(len).map_err(|_| Fallback)?)
+    }
+
+    /// A string: a length-delimited value that must be UTF-8.
+    #[inline]
+    pub(crate) fn str(&mut self) -> Read<&'a str> {
+        std::str::from_utf8(self.bytes()?).map_err(|_| Fallback)
+    }
+
+    /// Skips a field the schema does not define, as prost's `skip_field`
+    /// does with the recursion budget `depth`.
+    pub(crate) fn skip(&mut self, wire: u8, number: u32, depth: u32) -> Read<()> {
+        if depth == 0 {
+            return Err(Fallback);
+        }
+        match wire {
+            0 => {
+                self.varint()?;
+            }
+            1 => {
+                self.take(8)?;
+            }
+            2 => {
+                self.bytes()?;
+            }
+            5 => {
+                self.take(4)?;
+            }
+            3 => loop {
+                let (inner, inner_wire) = self.key()?.ok_or(Fallback)?;
+                if inner_wire == 4 {
+                    if inner != number {
+                        return Err(Fallback);
+                    }
+                    break;
+                }
+                self.skip(inner_wire, inner, depth - 1)?;
+            },
+            _ => return Err(Fallback),
+        }
+        Ok(())
+    }
+}
+
+/// The scalar types, read as prost reads them (truncating varints to 32
+/// bits, zigzag for `sint`): the generated readers call those the schema's
+/// fields have, the others are there for the fields it may gain.
+#[allow(dead_code)]
+impl Wire<'_> {
+    #[allow(clippy::cast_possible_truncation, clippy::cast_possible_wrap)]
+    pub(crate) fn int32(&mut self) -> Read<i32> {
+        Ok(self.varint()? as i32)
+    }
+
+    #[allow(clippy::cast_possible_truncation, clippy::cast_possible_wrap)]
+    pub(crate) fn int64(&mut self) -> Read<i64> {
+        Ok(self.varint()? as i64)
+    }
+
+    #[allow(clippy::cast_possible_truncation, clippy::cast_possible_wrap)]
+    pub(crate) fn uint32(&mut self) -> Read<u32> {
+        Ok(self.varint()? as u32)
+    }
+
+    pub(crate) fn uint64(&mut self) -> Read<u64> {
+        self.varint()
+    }
+
+    #[allow(clippy::cast_possible_truncation, clippy::cast_possible_wrap)]
+    pub(crate) fn sint32(&mut self) -> Read<i32> {
+        let v = self.varint()? as u32;
+        Ok(((v >> 1) as i32) ^ (-((v & 1) as i32)))
+    }
+
+    #[allow(clippy::cast_possible_truncation, clippy::cast_possible_wrap)]
+    pub(crate) fn sint64(&mut self) -> Read<i64> {
+        let v = self.varint()?;
+        Ok(((v >> 1) as i64) ^ (-((v & 1) as i64)))
+    }
+
+    pub(crate) fn bool(&mut self) -> Read<bool> {
+        Ok(self.varint()? != 0)
+    }
+
+    pub(crate) fn fixed32(&mut self) -> Read<u32> {
+        let b = self.take(4)?;
+        Ok(u32::from_le_bytes(b.try_into().map_err(|_| Fallback)?))
+    }
+
+    pub(crate) fn fixed64(&mut self) -> Read<u64> {
+        let b = self.take(8)?;
+        Ok(u64::from_le_bytes(b.try_into().map_err(|_| Fallback)?))
+    }
+
+    #[allow(clippy::cast_possible_truncation, clippy::cast_possible_wrap)]
+    pub(crate) fn sfixed32(&mut self) -> Read<i32> {
+        Ok(self.fixed32()? as i32)
+    }
+
+    #[allow(clippy::cast_possible_truncation, clippy::cast_possible_wrap)]
+    pub(crate) fn sfixed64(&mut self) -> Read<i64> {
+        Ok(self.fixed64()? as i64)
+    }
+
+    pub(crate) fn float(&mut self) -> Read<f32> {
+        Ok(f32::from_bits(self.fixed32()?))
+    }
+
+    pub(crate) fn double(&mut self) -> Read<f64> {
+        Ok(f64::from_bits(self.fixed64()?))
+    }
+
+}
+
+/// Reads one encoding of a `google.protobuf.Timestamp` into `time`, noting
+/// the numbers of fields it does not define in `unknown`.
+pub(crate) fn merge_timestamp(
+    time: &mut prost_types::Timestamp,
+    unknown: &mut Vec<u32>,
+    bytes: &[u8],
+    depth: u32,
+) -> Read<()> {
+    let depth = depth.checked_sub(1).ok_or(Fallback)?;
+    let mut w = Wire::new(bytes);
+    while let Some((number, wire)) = w.key()? {
+        match (number, wire) {
+            (1, 0) => time.seconds = w.int64()?,
+            (2, 0) => time.nanos = w.int32()?,
+            (1 | 2, _) => return Err(Fallback),
+            (number, wire) => {
+                w.skip(wire, number, depth)?;
+                unknown.push(number);
+            }
+        }
+    }
+    Ok(())
+}
+
+/// Lists the unknown fields of one message, by number (in the order read
+/// for equal numbers), as a reflected message holds them.
+pub(crate) fn own_unknown(numbers: &[u32], path: &str, out: &mut Vec<UnknownField>) {
+    let mut sorted = numbers.to_vec();
+    sorted.sort();
+    out.extend(sorted.into_iter().map(|number| UnknownField {
+        path: path.to_owned(),
+        number,
+    }));
+}
+
+/// The path of a field below `path`.
+pub(crate) fn child(path: &str, name: &str) -> String {
+    if path.is_empty() {
+        name.to_owned()
+    } else {
+        format!("{path}.{name}")
+    }
+}
