@@ -1,0 +1,398 @@
+//! The borrowed view of an encoded entry against the owned path: on every
+//! golden wire vector, every record of the validation corpus and of
+//! `examples/`, random records and thousands of mutations of all of them
+//! (bytes flipped, inserted and dropped; unknown fields of every wire type,
+//! groups included; fields repeated; varints overlong), the view reader
+//! accepts exactly what prost accepts with the same error, reads the same
+//! values, lists the same unknown fields as the reflective scan, and
+//! `validate_bytes` gives the report prost decode + `validate_with` + the
+//! unknown-field warnings give, under every profile.
+
+#![allow(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    clippy::indexing_slicing,
+    clippy::cast_possible_truncation,
+    clippy::panic
+)]
+
+#[path = "support/random.rs"]
+mod random;
+
+use std::path::{Path, PathBuf};
+
+use base64::Engine as _;
+use lokryn_compliance_log::access::{Access, FieldRef};
+use lokryn_compliance_log::validate::{self, BatchValidator, Options, Report, Violation};
+use lokryn_compliance_log::{LogEntry, Result, codec, json, view};
+use random::{Rng, random_entry};
+
+fn root() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("../..")
+}
+
+/// The owned path as it was before views: prost decode, validation of the
+/// decoded entry, then one warning per unknown field from the reflective
+/// scan (always run, so that it is the reference).
+fn owned(bytes: &[u8], options: &Options) -> Result<Report> {
+    let entry = codec::decode_with(bytes, &options.limits())?;
+    let mut report = validate::validate_with(&entry, options);
+    for unknown in codec::unknown_fields(bytes)? {
+        report.violations.push(Violation {
+            message: format!(
+                "field number {} is not defined by schema {}; readers of this version drop it",
+                unknown.number,
+                lokryn_compliance_log::VERSION
+            ),
+            field: unknown.path,
+            rule_id: "unknown_field".into(),
+            level: validate::Level::Warning,
+            clauses: Vec::new(),
+        });
+    }
+    Ok(report)
+}
+
+/// The same values through `Access`, field by field, messages included.
+fn same_fields(a: &dyn Access, b: &dyn Access, at: &str) {
+    for n in 1..64 {
+        let here = format!("{at}#{n}");
+        match (a.field(n), b.field(n)) {
+            (FieldRef::Str(x), FieldRef::Str(y)) => assert_eq!(x, y, "{here}"),
+            (FieldRef::Strs(x), FieldRef::Strs(y)) => {
+                assert!(x.iter().eq(y.iter()), "{here}");
+            }
+            (FieldRef::Bytes(x), FieldRef::Bytes(y)) => assert_eq!(x, y, "{here}"),
+            (FieldRef::Enum(x), FieldRef::Enum(y)) => assert_eq!(x, y, "{here}"),
+            (FieldRef::Enums(x), FieldRef::Enums(y)) => assert_eq!(x, y, "{here}"),
+            (FieldRef::Int(x), FieldRef::Int(y)) => assert_eq!(x, y, "{here}"),
+            (FieldRef::Uint(x), FieldRef::Uint(y)) => assert_eq!(x, y, "{here}"),
+            (FieldRef::Bool(x), FieldRef::Bool(y)) => assert_eq!(x, y, "{here}"),
+            (FieldRef::Float(x), FieldRef::Float(y)) => {
+                assert_eq!(x.map(f64::to_bits), y.map(f64::to_bits), "{here}");
+            }
+            (FieldRef::Count(x), FieldRef::Count(y)) => assert_eq!(x, y, "{here}"),
+            (FieldRef::Present(x), FieldRef::Present(y)) => assert_eq!(x, y, "{here}"),
+            (FieldRef::Timestamp(x), FieldRef::Timestamp(y)) => assert_eq!(x, y, "{here}"),
+            (FieldRef::Message(x), FieldRef::Message(y)) => match (x, y) {
+                (Some(x), Some(y)) => same_fields(x, y, &here),
+                (None, None) => {}
+                _ => panic!("{here}: one message set, the other not"),
+            },
+            (FieldRef::Messages(x), FieldRef::Messages(y)) => {
+                assert_eq!(x.len(), y.len(), "{here}");
+                for i in 0..x.len() {
+                    same_fields(x.item(i).unwrap(), y.item(i).unwrap(), &format!("{here}[{i}]"));
+                }
+            }
+            (FieldRef::Other, FieldRef::Other) => {}
+            _ => panic!("{here}: different kinds"),
+        }
+    }
+}
+
+fn profiles() -> [Options; 3] {
+    [
+        Options::default(),
+        Options::for_profile("pci").unwrap(),
+        Options::for_profile("soc2,hipaa,pci").unwrap(),
+    ]
+}
+
+/// Checks one input both ways; true when prost accepts it.
+fn agree(bytes: &[u8], batches: &mut [BatchValidator; 3]) -> bool {
+    let limits = codec::Limits::DEFAULT;
+    let decoded = codec::decode_with(bytes, &limits);
+    let viewed = view::decode(bytes, &limits);
+    let accepted = match (&decoded, &viewed) {
+        (Ok(entry), Ok(v)) => {
+            same_fields(entry, v, "");
+            assert_eq!(
+                v.unknown_fields(),
+                codec::unknown_fields(bytes).unwrap(),
+                "{bytes:02x?}"
+            );
+            true
+        }
+        (Err(a), Err(b)) => {
+            assert_eq!(a.to_string(), b.to_string(), "{bytes:02x?}");
+            false
+        }
+        (a, b) => panic!(
+            "prost {:?} but view {:?} on {bytes:02x?}",
+            a.as_ref().err(),
+            b.as_ref().err()
+        ),
+    };
+    for (options, batch) in profiles().iter().zip(batches.iter_mut()) {
+        let want = owned(bytes, options).map_err(|e| e.to_string());
+        let got = validate::validate_bytes(bytes, options).map_err(|e| e.to_string());
+        assert_eq!(got, want, "validate_bytes on {bytes:02x?}");
+        let got = batch.validate_encoded(bytes).map_err(|e| e.to_string());
+        assert_eq!(got, want, "BatchValidator on {bytes:02x?}");
+        let got = validate::validate_encoded(bytes, options)
+            .map(|(_, report)| report)
+            .map_err(|e| e.to_string());
+        assert_eq!(got, want, "validate_encoded on {bytes:02x?}");
+    }
+    accepted
+}
+
+fn batches() -> [BatchValidator; 3] {
+    profiles().map(BatchValidator::new)
+}
+
+/// Every encoded entry the repository holds: the golden wire vectors, the
+/// records of the validation corpus (binary ones as they are), the
+/// examples.
+fn corpus() -> Vec<Vec<u8>> {
+    let mut out = Vec::new();
+    let mut files = Vec::new();
+    for dir in ["tests/vectors/wire", "tests/vectors/validation", "examples/good", "examples/bad"] {
+        for file in std::fs::read_dir(root().join(dir)).unwrap() {
+            files.push(file.unwrap().path());
+        }
+    }
+    files.sort();
+    for path in files {
+        let ext = path.extension().and_then(|e| e.to_str()).unwrap_or_default();
+        let text = || std::fs::read_to_string(&path).unwrap();
+        match ext {
+            "binpb" => {
+                let bytes = std::fs::read(&path).unwrap();
+                // A single entry, or a length-delimited stream of them.
+                let mut rest = bytes.as_slice();
+                while let Some((len, used)) = prefix(rest) {
+                    match rest.get(used..used + len) {
+                        Some(frame) => out.push(frame.to_vec()),
+                        None => break,
+                    }
+                    rest = &rest[used + len..];
+                }
+                out.push(bytes);
+            }
+            "json" if path.parent().unwrap().ends_with("validation") => {
+                let doc: serde_json::Value = serde_json::from_str(&text()).unwrap();
+                for case in doc["cases"].as_array().into_iter().flatten() {
+                    if let Some(b) = case["entryBinary"].as_str() {
+                        out.push(base64::engine::general_purpose::STANDARD.decode(b).unwrap());
+                    } else if let Some(entry) = case.get("entry") {
+                        if let Ok(e) = json::from_json_value(entry.clone(), &Default::default()) {
+                            out.push(codec::encode(&e));
+                        }
+                    }
+                }
+            }
+            "json" => {
+                if let Ok(e) = json::from_json(&text()) {
+                    out.push(codec::encode(&e));
+                }
+            }
+            "jsonl" => {
+                for line in text().lines() {
+                    if let Ok(e) = json::from_json(line) {
+                        out.push(codec::encode(&e));
+                    }
+                }
+            }
+            _ => {}
+        }
+    }
+    out
+}
+
+fn prefix(bytes: &[u8]) -> Option<(usize, usize)> {
+    let mut value = 0usize;
+    for (i, b) in bytes.iter().take(5).enumerate() {
+        value |= usize::from(b & 0x7f) << (7 * i);
+        if b & 0x80 == 0 {
+            return Some((value, i + 1));
+        }
+    }
+    None
+}
+
+fn varint(mut v: u64, out: &mut Vec<u8>) {
+    while v >= 0x80 {
+        out.push((v as u8) | 0x80);
+        v >>= 7;
+    }
+    out.push(v as u8);
+}
+
+/// Encodings prost writes differently but reads: an unknown field of each
+/// wire type (a group holding fields and another group among them), at the
+/// top and in nested messages; fields repeated; negative numbers in five
+/// bytes; overlong varints.
+fn unusual(rng: &mut Rng, base: &[u8]) -> Vec<u8> {
+    let mut out = base.to_vec();
+    let number = [5u64, 40, 99, 111, 1000, 536_870_911][rng.below(6) as usize];
+    match rng.below(9) {
+        0 => {
+            varint(number << 3, &mut out);
+            varint(rng.next() >> rng.below(64), &mut out);
+        }
+        1 => {
+            varint((number << 3) | 1, &mut out);
+            out.extend(rng.next().to_le_bytes());
+        }
+        2 => {
+            varint((number << 3) | 5, &mut out);
+            out.extend([1, 2, 3, 4]);
+        }
+        3 => {
+            varint((number << 3) | 2, &mut out);
+            varint(3, &mut out);
+            out.extend(b"abc");
+        }
+        4 => {
+            // A group holding a varint and a nested group.
+            varint((number << 3) | 3, &mut out);
+            out.extend([0x08, 0x01]);
+            out.extend([0x13, 0x10, 0x02, 0x14]); // group 2 { 2: 2 }
+            varint((number << 3) | 4, &mut out);
+        }
+        5 => {
+            // A producer (27) with an unknown field, then another producer
+            // that merges into it; a delegation link (15) with one; a time
+            // (12) with one.
+            let field = [27u64, 15, 12, 29, 30][rng.below(5) as usize];
+            let inner = [0x0a, 0x01, b'x', 0xb8, 0x06, 0x07]; // 1: "x", 103: 7
+            let inner: &[u8] = if field == 12 { &[0x08, 0x05, 0xb8, 0x06, 0x07] } else { &inner };
+            for _ in 0..=rng.below(2) {
+                varint((field << 3) | 2, &mut out);
+                varint(inner.len() as u64, &mut out);
+                out.extend(inner);
+            }
+        }
+        6 => {
+            // eventType -1 in five bytes, which prost writes in ten: with an
+            // unknown field of five bytes the length equals the canonical one.
+            out.extend([0x08, 0xff, 0xff, 0xff, 0xff, 0x0f]);
+            out.extend([0xf8, 0x06, 0x80, 0x80, 0x01]);
+        }
+        7 => {
+            // An overlong varint for durationMs (24) and a ten-byte one.
+            out.extend([0xc0, 0x01, 0x85, 0x80, 0x80, 0x00]);
+            out.extend([0xc0, 0x01]);
+            out.extend([0xff; 9]);
+            out.push(if rng.chance(50) { 0x01 } else { 0x02 });
+        }
+        _ => {
+            // A policy tag (10) and a finish reason inside genai (29) added.
+            out.extend([0x52, 0x02, b'o', b'k']);
+            out.extend([0xea, 0x01, 0x04, 0x42, 0x02, 0xc3, 0xa9]);
+        }
+    }
+    out
+}
+
+fn mutate(rng: &mut Rng, base: &[u8]) -> Vec<u8> {
+    const BYTES: &[u8] = &[0x00, 0x01, 0x02, 0x07, 0x08, 0x0a, 0x12, 0x7f, 0x80, 0xff, 0xc3, 0xe2];
+    let mut bytes = base.to_vec();
+    for _ in 0..=rng.below(2) {
+        let at = rng.below(bytes.len() as u64 + 1) as usize;
+        let byte = if rng.chance(50) {
+            BYTES[rng.below(BYTES.len() as u64) as usize]
+        } else {
+            rng.next() as u8
+        };
+        match rng.below(3) {
+            0 if at < bytes.len() => {
+                bytes.remove(at);
+            }
+            1 if at < bytes.len() => bytes[at] = byte,
+            _ => bytes.insert(at, byte),
+        }
+    }
+    bytes
+}
+
+#[test]
+fn the_corpus_reads_and_validates_the_same_through_a_view() {
+    let corpus = corpus();
+    assert!(corpus.len() > 300, "only {} encodings", corpus.len());
+    let mut batches = batches();
+    let accepted = corpus.iter().filter(|b| agree(b, &mut batches)).count();
+    assert!(accepted > corpus.len() / 2, "{accepted} of {}", corpus.len());
+}
+
+#[test]
+fn random_and_unusual_encodings_read_and_validate_the_same() {
+    let mut rng = Rng(0x5eed_0f_0a11_cafe);
+    let mut batches = batches();
+    let mut accepted = 0;
+    let mut total = 0;
+    for _ in 0..300 {
+        let bytes = codec::encode(&random_entry(&mut rng));
+        accepted += usize::from(agree(&bytes, &mut batches));
+        for _ in 0..4 {
+            let odd = unusual(&mut rng, &bytes);
+            accepted += usize::from(agree(&odd, &mut batches));
+            total += 1;
+        }
+        total += 1;
+    }
+    // The unusual encodings are (mostly) valid protobuf.
+    assert!(accepted > total * 3 / 4, "{accepted} of {total}");
+}
+
+#[test]
+fn mutated_encodings_are_refused_or_read_the_same() {
+    let mut rng = Rng(0x0ddb_a11_5eed_1234);
+    let mut bases = corpus();
+    bases.extend((0..30).map(|_| codec::encode(&random_entry(&mut rng))));
+    let mut batches = batches();
+    let (mut accepted, mut total) = (0, 0);
+    for base in &bases {
+        for _ in 0..12 {
+            let bytes = mutate(&mut rng, base);
+            let bytes = if rng.chance(20) { unusual(&mut rng, &bytes) } else { bytes };
+            accepted += usize::from(agree(&bytes, &mut batches));
+            total += 1;
+        }
+    }
+    // Both outcomes must be exercised.
+    assert!(accepted > total / 20 && accepted < total * 9 / 10, "{accepted} of {total}");
+}
+
+/// The old shortcut skipped the scan for unknown fields when the input was
+/// as long as the canonical encoding of what it decoded to: a negative enum
+/// in five bytes (prost writes ten) plus an unknown field of five bytes hid
+/// the unknown field.
+#[test]
+fn an_unknown_field_is_reported_even_when_the_lengths_match() {
+    let mut bytes = vec![0x08, 0xff, 0xff, 0xff, 0xff, 0x0f];
+    bytes.extend([0xf8, 0x06, 0x80, 0x80, 0x01]); // field 111, five bytes
+    let entry = codec::decode(&bytes).unwrap();
+    assert_eq!(prost::Message::encoded_len(&entry), bytes.len());
+    let warnings = validate::unknown_field_warnings(&bytes, &entry).unwrap();
+    assert_eq!(warnings.len(), 1);
+    assert_eq!(warnings[0].rule_id, "unknown_field");
+    let (_, report) = validate::validate_encoded(&bytes, &Options::default()).unwrap();
+    assert!(report.violations.iter().any(|v| v.rule_id == "unknown_field"));
+    let report = validate::validate_bytes(&bytes, &Options::default()).unwrap();
+    assert!(report.violations.iter().any(|v| v.rule_id == "unknown_field"));
+}
+
+#[test]
+fn views_hold_lists_past_their_inline_room() {
+    let entry = LogEntry {
+        policy_tags: (0..9).map(|i| format!("tag{i}")).collect(),
+        delegation_chain: (0..5)
+            .map(|i| lokryn_compliance_log::DelegationLink {
+                actor_id: format!("a{i}"),
+                scopes: vec!["s".into(); i],
+                ..Default::default()
+            })
+            .collect(),
+        ..Default::default()
+    };
+    let bytes = codec::encode(&entry);
+    let v = view::decode(&bytes, &codec::Limits::DEFAULT).unwrap();
+    assert_eq!(v.policy_tags.as_slice(), entry.policy_tags.as_slice());
+    assert_eq!(v.delegation_chain.len(), 5);
+    same_fields(&entry, &v, "");
+    let tight = codec::Limits::with_max_entry_bytes(8);
+    assert_eq!(view::decode(&bytes, &tight).unwrap_err().code(), "TOO_LARGE");
+}
