@@ -125,6 +125,9 @@ fn bench(c: &mut Criterion) {
     g.bench_function("lokryn validate_encoded (Rust)", |b| {
         b.iter(|| validate::validate_encoded(black_box(&bytes), &baseline).unwrap());
     });
+    g.bench_function("lokryn validate_bytes (Rust, view)", |b| {
+        b.iter(|| validate::validate_bytes(black_box(&bytes), &baseline).unwrap());
+    });
     g.finish();
 
     let mut g = c.benchmark_group("validate pci (with scan)");

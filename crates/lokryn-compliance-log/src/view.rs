@@ -359,7 +359,6 @@ impl Wire<'_> {
     pub(crate) fn double(&mut self) -> Read<f64> {
         Ok(f64::from_bits(self.fixed64()?))
     }
-
 }
 
 /// Reads one encoding of a `google.protobuf.Timestamp` into `time`, noting

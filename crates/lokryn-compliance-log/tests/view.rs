@@ -82,7 +82,11 @@ fn same_fields(a: &dyn Access, b: &dyn Access, at: &str) {
             (FieldRef::Messages(x), FieldRef::Messages(y)) => {
                 assert_eq!(x.len(), y.len(), "{here}");
                 for i in 0..x.len() {
-                    same_fields(x.item(i).unwrap(), y.item(i).unwrap(), &format!("{here}[{i}]"));
+                    same_fields(
+                        x.item(i).unwrap(),
+                        y.item(i).unwrap(),
+                        &format!("{here}[{i}]"),
+                    );
                 }
             }
             (FieldRef::Other, FieldRef::Other) => {}
@@ -148,14 +152,22 @@ fn batches() -> [BatchValidator; 3] {
 fn corpus() -> Vec<Vec<u8>> {
     let mut out = Vec::new();
     let mut files = Vec::new();
-    for dir in ["tests/vectors/wire", "tests/vectors/validation", "examples/good", "examples/bad"] {
+    for dir in [
+        "tests/vectors/wire",
+        "tests/vectors/validation",
+        "examples/good",
+        "examples/bad",
+    ] {
         for file in std::fs::read_dir(root().join(dir)).unwrap() {
             files.push(file.unwrap().path());
         }
     }
     files.sort();
     for path in files {
-        let ext = path.extension().and_then(|e| e.to_str()).unwrap_or_default();
+        let ext = path
+            .extension()
+            .and_then(|e| e.to_str())
+            .unwrap_or_default();
         let text = || std::fs::read_to_string(&path).unwrap();
         match ext {
             "binpb" => {
@@ -258,7 +270,11 @@ fn unusual(rng: &mut Rng, base: &[u8]) -> Vec<u8> {
             // (12) with one.
             let field = [27u64, 15, 12, 29, 30][rng.below(5) as usize];
             let inner = [0x0a, 0x01, b'x', 0xb8, 0x06, 0x07]; // 1: "x", 103: 7
-            let inner: &[u8] = if field == 12 { &[0x08, 0x05, 0xb8, 0x06, 0x07] } else { &inner };
+            let inner: &[u8] = if field == 12 {
+                &[0x08, 0x05, 0xb8, 0x06, 0x07]
+            } else {
+                &inner
+            };
             for _ in 0..=rng.below(2) {
                 varint((field << 3) | 2, &mut out);
                 varint(inner.len() as u64, &mut out);
@@ -288,7 +304,9 @@ fn unusual(rng: &mut Rng, base: &[u8]) -> Vec<u8> {
 }
 
 fn mutate(rng: &mut Rng, base: &[u8]) -> Vec<u8> {
-    const BYTES: &[u8] = &[0x00, 0x01, 0x02, 0x07, 0x08, 0x0a, 0x12, 0x7f, 0x80, 0xff, 0xc3, 0xe2];
+    const BYTES: &[u8] = &[
+        0x00, 0x01, 0x02, 0x07, 0x08, 0x0a, 0x12, 0x7f, 0x80, 0xff, 0xc3, 0xe2,
+    ];
     let mut bytes = base.to_vec();
     for _ in 0..=rng.below(2) {
         let at = rng.below(bytes.len() as u64 + 1) as usize;
@@ -314,7 +332,11 @@ fn the_corpus_reads_and_validates_the_same_through_a_view() {
     assert!(corpus.len() > 300, "only {} encodings", corpus.len());
     let mut batches = batches();
     let accepted = corpus.iter().filter(|b| agree(b, &mut batches)).count();
-    assert!(accepted > corpus.len() / 2, "{accepted} of {}", corpus.len());
+    assert!(
+        accepted > corpus.len() / 2,
+        "{accepted} of {}",
+        corpus.len()
+    );
 }
 
 #[test]
@@ -347,13 +369,20 @@ fn mutated_encodings_are_refused_or_read_the_same() {
     for base in &bases {
         for _ in 0..12 {
             let bytes = mutate(&mut rng, base);
-            let bytes = if rng.chance(20) { unusual(&mut rng, &bytes) } else { bytes };
+            let bytes = if rng.chance(20) {
+                unusual(&mut rng, &bytes)
+            } else {
+                bytes
+            };
             accepted += usize::from(agree(&bytes, &mut batches));
             total += 1;
         }
     }
     // Both outcomes must be exercised.
-    assert!(accepted > total / 20 && accepted < total * 9 / 10, "{accepted} of {total}");
+    assert!(
+        accepted > total / 20 && accepted < total * 9 / 10,
+        "{accepted} of {total}"
+    );
 }
 
 /// The old shortcut skipped the scan for unknown fields when the input was
@@ -370,9 +399,19 @@ fn an_unknown_field_is_reported_even_when_the_lengths_match() {
     assert_eq!(warnings.len(), 1);
     assert_eq!(warnings[0].rule_id, "unknown_field");
     let (_, report) = validate::validate_encoded(&bytes, &Options::default()).unwrap();
-    assert!(report.violations.iter().any(|v| v.rule_id == "unknown_field"));
+    assert!(
+        report
+            .violations
+            .iter()
+            .any(|v| v.rule_id == "unknown_field")
+    );
     let report = validate::validate_bytes(&bytes, &Options::default()).unwrap();
-    assert!(report.violations.iter().any(|v| v.rule_id == "unknown_field"));
+    assert!(
+        report
+            .violations
+            .iter()
+            .any(|v| v.rule_id == "unknown_field")
+    );
 }
 
 #[test]
@@ -394,5 +433,8 @@ fn views_hold_lists_past_their_inline_room() {
     assert_eq!(v.delegation_chain.len(), 5);
     same_fields(&entry, &v, "");
     let tight = codec::Limits::with_max_entry_bytes(8);
-    assert_eq!(view::decode(&bytes, &tight).unwrap_err().code(), "TOO_LARGE");
+    assert_eq!(
+        view::decode(&bytes, &tight).unwrap_err().code(),
+        "TOO_LARGE"
+    );
 }

@@ -27,9 +27,7 @@ const ROOT: &str = "LogEntry";
 
 /// The schema's messages by full name, and the names of those a record can
 /// hold (reachable from `LogEntry`), sorted.
-pub(super) fn reachable(
-    schema: &Schema,
-) -> (BTreeMap<String, &DescriptorProto>, Vec<String>) {
+pub(super) fn reachable(schema: &Schema) -> (BTreeMap<String, &DescriptorProto>, Vec<String>) {
     let messages: BTreeMap<String, &DescriptorProto> = schema
         .own_files()
         .flat_map(|f| f.message_type.iter())

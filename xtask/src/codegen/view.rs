@@ -134,7 +134,10 @@ fn write_message(
         let read = match shape(field, messages) {
             Shape::Str => {
                 writeln!(members, "    pub {rust}: &'a str,")?;
-                writeln!(arms, "                ({number}, 2) => self.{rust} = w.str()?,")?;
+                writeln!(
+                    arms,
+                    "                ({number}, 2) => self.{rust} = w.str()?,"
+                )?;
                 Some(format!("FieldRef::Str(self.{rust})"))
             }
             Shape::Strs => {
@@ -149,7 +152,10 @@ fn write_message(
             }
             Shape::Bytes => {
                 writeln!(members, "    pub {rust}: &'a [u8],")?;
-                writeln!(arms, "                ({number}, 2) => self.{rust} = w.bytes()?,")?;
+                writeln!(
+                    arms,
+                    "                ({number}, 2) => self.{rust} = w.bytes()?,"
+                )?;
                 Some(format!("FieldRef::Bytes(self.{rust})"))
             }
             Shape::Scalar { ty, wire, read } => {
