@@ -21,7 +21,6 @@ mod walk;
 
 use std::fmt::Write as _;
 
-use crate::LogEntry;
 use crate::access::Access;
 use crate::payload::{self, Item, ItemKind, Seg};
 
@@ -118,10 +117,11 @@ pub fn scan_text(text: &str) -> Vec<Match> {
     out
 }
 
-/// Finds sensitive data in every searched field of `entry`, in field order.
-/// Kinds a field expects (an email address as `actorId`) are not reported
-/// there.
-pub fn find(entry: &LogEntry) -> Vec<Finding> {
+/// Finds sensitive data in every searched field of `entry` (a decoded
+/// [`LogEntry`](crate::LogEntry) or a [view](crate::view) of an encoded
+/// one), in field order. Kinds a field expects (an email address as
+/// `actorId`) are not reported there.
+pub fn find(entry: &dyn Access) -> Vec<Finding> {
     Walk::run(entry, usize::MAX, false).findings()
 }
 
