@@ -156,7 +156,7 @@ pub(crate) struct Problem {
 }
 
 impl Problem {
-    fn from_error(err: &Error) -> Self {
+    pub(crate) fn from_error(err: &Error) -> Self {
         Self {
             code: err.code(),
             message: err.root().to_string(),
@@ -209,6 +209,10 @@ pub(crate) struct ReadOptions {
     /// How many threads decode and handle the entries of a JSON Lines or
     /// binary source (1: all on the calling thread).
     pub(crate) jobs: usize,
+    /// Binary entries are only checked to be readable, as a view, not
+    /// decoded: the command reads their bytes ([`Decoded::raw`]) and leaves
+    /// [`Decoded::entry`] empty (`complog validate`).
+    pub(crate) views_only: bool,
 }
 
 /// How reading a source ended.
@@ -611,13 +615,18 @@ impl Item {
                 }
             }
             Pending::Frame(frame) => {
-                let result =
+                let result = if options.views_only {
+                    // The same errors as decoding, without the copy.
+                    lokryn_compliance_log::view::decode(&frame.bytes, &options.limits)
+                        .map(|_| LogEntry::default())
+                } else {
                     lokryn_compliance_log::codec::decode_with(&frame.bytes, &options.limits)
-                        .map_err(|e| Problem::from_error(&e))
-                        .map(|entry| Decoded {
-                            entry,
-                            raw: Some(frame.bytes),
-                        });
+                }
+                .map_err(|e| Problem::from_error(&e))
+                .map(|entry| Decoded {
+                    entry,
+                    raw: Some(frame.bytes),
+                });
                 let record = Record {
                     index: frame.index,
                     line: None,

@@ -118,6 +118,7 @@ impl ReadArgs {
             limits: Limits::with_max_entry_bytes(self.max_entry_bytes),
             max_non_json_lines: self.max_non_json_lines,
             jobs: self.jobs.map_or_else(driver::default_jobs, usize::from),
+            views_only: false,
         }
     }
 }

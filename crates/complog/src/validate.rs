@@ -99,7 +99,12 @@ impl Outcome {
 }
 
 pub(crate) fn run(args: &ValidateArgs) -> Result<ExitCode> {
-    let rules = Options::for_profiles(&args.profiles)?;
+    let options = input::ReadOptions {
+        views_only: true,
+        ..args.read.options()
+    };
+    // The limits entries were read under, for the view of binary ones.
+    let rules = Options::for_profiles(&args.profiles)?.with_limits(options.limits);
     let (sources, missing) = input::expand(&args.inputs);
     for message in &missing {
         eprintln!("complog: {message}");
@@ -107,7 +112,6 @@ pub(crate) fn run(args: &ValidateArgs) -> Result<ExitCode> {
     let mut out = std::io::BufWriter::new(std::io::stdout().lock());
     let mut tally = Tally::default();
     let mut progress = Progress::new(true);
-    let options = args.read.options();
     let totals = driver::run(
         &sources,
         &options,
@@ -149,18 +153,19 @@ pub(crate) fn run(args: &ValidateArgs) -> Result<ExitCode> {
 
 enum Verdict<'a> {
     Checked(Report),
-    Unreadable(&'a Problem),
+    Unreadable(std::borrow::Cow<'a, Problem>),
 }
 
 fn judge<'a>(record: &'a Record, rules: &Options) -> Verdict<'a> {
     match &record.result {
-        Err(problem) => Verdict::Unreadable(problem),
+        Err(problem) => Verdict::Unreadable(std::borrow::Cow::Borrowed(problem)),
         Ok(decoded) => match &decoded.raw {
-            // Binary input: judged on a view of its bytes (unknown fields
-            // included), which decoded once already, so this cannot fail.
+            // Binary input, not decoded (`views_only`): judged on a view of
+            // its bytes, unknown fields included. The bytes were read as a
+            // view once already, so this cannot fail.
             Some(raw) => match validate::validate_bytes(raw, rules) {
                 Ok(report) => Verdict::Checked(report),
-                Err(_) => Verdict::Checked(validate::validate_with(&decoded.entry, rules)),
+                Err(err) => Verdict::Unreadable(std::borrow::Cow::Owned(Problem::from_error(&err))),
             },
             None => Verdict::Checked(validate::validate_with(&decoded.entry, rules)),
         },
