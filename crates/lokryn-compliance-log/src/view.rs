@@ -65,8 +65,16 @@ pub fn decode<'a>(bytes: &'a [u8], limits: &Limits) -> Result<LogEntryView<'a>> 
 /// The view, or [`Fallback`] for any input the reader does not take.
 pub(crate) fn read(bytes: &[u8]) -> std::result::Result<LogEntryView<'_>, Fallback> {
     let mut view = LogEntryView::default();
-    view.merge(bytes, DEPTH)?;
+    read_into(bytes, &mut view)?;
     Ok(view)
+}
+
+/// Reads `bytes` into a new (default) `view`, in place.
+pub(crate) fn read_into<'a>(
+    bytes: &'a [u8],
+    view: &mut LogEntryView<'a>,
+) -> std::result::Result<(), Fallback> {
+    view.merge(bytes, DEPTH)
 }
 
 /// prost's error for bytes the view reader refused.
@@ -137,7 +145,15 @@ impl<T: Default, const N: usize> Rep<T, N> {
         self.len() == 0
     }
 
+    #[inline]
     pub(crate) fn push(&mut self, item: T) {
+        if self.spill.is_empty() {
+            if let Some(slot) = self.inline.get_mut(self.len) {
+                *slot = item;
+                self.len += 1;
+                return;
+            }
+        }
         *self.push_default() = item;
     }
 
@@ -187,35 +203,29 @@ impl<'a> Wire<'a> {
         Self { buf, pos: 0 }
     }
 
-    /// The next field's number and wire type, `None` at the end; as
-    /// prost's `decode_key` checks them.
+    /// The next field's key (number and wire type), `None` at the end;
+    /// what prost's `decode_key` refuses is refused when the key is not one
+    /// of the schema's ([`Wire::skip_unknown`]), except a key over 32 bits.
     #[inline]
-    pub(crate) fn key(&mut self) -> Read<Option<(u32, u8)>> {
-        let key = match self.buf.get(self.pos) {
-            None => return Ok(None),
-            Some(&b) if b < 0x80 => {
-                self.pos += 1;
-                u64::from(b)
-            }
-            Some(_) => self.varint()?,
-        };
-        let key = u32::try_from(key).map_err(|_| Fallback)?;
-        #[allow(clippy::cast_possible_truncation)]
-        let wire = (key & 7) as u8;
-        let number = key >> 3;
-        if wire > 5 || number == 0 {
-            return Err(Fallback);
+    pub(crate) fn key(&mut self) -> Read<Option<u32>> {
+        if self.pos >= self.buf.len() {
+            return Ok(None);
         }
-        Ok(Some((number, wire)))
+        let key = self.varint()?;
+        u32::try_from(key).map(Some).map_err(|_| Fallback)
     }
 
     /// A varint, as prost reads it: at most ten bytes, the tenth below 2.
     #[inline]
     pub(crate) fn varint(&mut self) -> Read<u64> {
-        match self.buf.get(self.pos) {
-            Some(&b) if b < 0x80 => {
+        match self.buf.get(self.pos..self.pos.saturating_add(2)) {
+            Some(&[b, _]) if b < 0x80 => {
                 self.pos += 1;
                 Ok(u64::from(b))
+            }
+            Some(&[b0, b1]) if b1 < 0x80 => {
+                self.pos += 2;
+                Ok(u64::from(b0 & 0x7f) | (u64::from(b1) << 7))
             }
             _ => self.varint_long(),
         }
@@ -257,6 +267,19 @@ impl<'a> Wire<'a> {
         std::str::from_utf8(self.bytes()?).map_err(|_| Fallback)
     }
 
+    /// Checks the key of a field the schema does not define as prost's
+    /// `decode_key` does, skips the field as its `skip_field` does with the
+    /// recursion budget `depth`, and returns the field's number.
+    pub(crate) fn skip_unknown(&mut self, key: u32, depth: u32) -> Read<u32> {
+        #[allow(clippy::cast_possible_truncation)]
+        let (number, wire) = (key >> 3, (key & 7) as u8);
+        if wire > 5 || number == 0 {
+            return Err(Fallback);
+        }
+        self.skip(wire, number, depth)?;
+        Ok(number)
+    }
+
     /// Skips a field the schema does not define, as prost's `skip_field`
     /// does with the recursion budget `depth`.
     pub(crate) fn skip(&mut self, wire: u8, number: u32, depth: u32) -> Read<()> {
@@ -277,7 +300,12 @@ impl<'a> Wire<'a> {
                 self.take(4)?;
             }
             3 => loop {
-                let (inner, inner_wire) = self.key()?.ok_or(Fallback)?;
+                let key = self.key()?.ok_or(Fallback)?;
+                #[allow(clippy::cast_possible_truncation)]
+                let (inner, inner_wire) = (key >> 3, (key & 7) as u8);
+                if inner_wire > 5 || inner == 0 {
+                    return Err(Fallback);
+                }
                 if inner_wire == 4 {
                     if inner != number {
                         return Err(Fallback);
@@ -371,15 +399,12 @@ pub(crate) fn merge_timestamp(
 ) -> Read<()> {
     let depth = depth.checked_sub(1).ok_or(Fallback)?;
     let mut w = Wire::new(bytes);
-    while let Some((number, wire)) = w.key()? {
-        match (number, wire) {
-            (1, 0) => time.seconds = w.int64()?,
-            (2, 0) => time.nanos = w.int32()?,
-            (1 | 2, _) => return Err(Fallback),
-            (number, wire) => {
-                w.skip(wire, number, depth)?;
-                unknown.push(number);
-            }
+    while let Some(key) = w.key()? {
+        match key {
+            0x08 => time.seconds = w.int64()?,
+            0x10 => time.nanos = w.int32()?,
+            key if matches!(key >> 3, 1 | 2) => return Err(Fallback),
+            key => unknown.push(w.skip_unknown(key, depth)?),
         }
     }
     Ok(())

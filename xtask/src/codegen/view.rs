@@ -103,6 +103,11 @@ fn shape(field: &FieldDescriptorProto, messages: &BTreeMap<String, &DescriptorPr
     }
 }
 
+/// The key a field is written with: its number and wire type.
+fn key(number: i32, wire: u8) -> i64 {
+    (i64::from(number) << 3) | i64::from(wire)
+}
+
 fn view_name(type_name: &str) -> String {
     let short = type_name.rsplit('.').next().unwrap_or(type_name);
     format!("{}View", short.to_upper_camel_case())
@@ -136,7 +141,8 @@ fn write_message(
                 writeln!(members, "    pub {rust}: &'a str,")?;
                 writeln!(
                     arms,
-                    "                ({number}, 2) => self.{rust} = w.str()?,"
+                    "                {} => self.{rust} = w.str()?,",
+                    key(number, 2)
                 )?;
                 Some(format!("FieldRef::Str(self.{rust})"))
             }
@@ -144,7 +150,8 @@ fn write_message(
                 writeln!(members, "    pub {rust}: Rep<&'a str, {INLINE_STRS}>,")?;
                 writeln!(
                     arms,
-                    "                ({number}, 2) => self.{rust}.push(w.str()?),"
+                    "                {} => self.{rust}.push(w.str()?),",
+                    key(number, 2)
                 )?;
                 Some(format!(
                     "FieldRef::Strs(crate::access::Strs::Borrowed(self.{rust}.as_slice()))"
@@ -154,7 +161,8 @@ fn write_message(
                 writeln!(members, "    pub {rust}: &'a [u8],")?;
                 writeln!(
                     arms,
-                    "                ({number}, 2) => self.{rust} = w.bytes()?,"
+                    "                {} => self.{rust} = w.bytes()?,",
+                    key(number, 2)
                 )?;
                 Some(format!("FieldRef::Bytes(self.{rust})"))
             }
@@ -163,13 +171,15 @@ fn write_message(
                     writeln!(members, "    pub {rust}: Option<{ty}>,")?;
                     writeln!(
                         arms,
-                        "                ({number}, {wire}) => self.{rust} = Some(w.{read}()?),"
+                        "                {} => self.{rust} = Some(w.{read}()?),",
+                        key(number, wire)
                     )?;
                 } else {
                     writeln!(members, "    pub {rust}: {ty},")?;
                     writeln!(
                         arms,
-                        "                ({number}, {wire}) => self.{rust} = w.{read}()?,"
+                        "                {} => self.{rust} = w.{read}()?,",
+                        key(number, wire)
                     )?;
                 }
                 None
@@ -183,10 +193,11 @@ fn write_message(
                 )?;
                 writeln!(
                     arms,
-                    "                ({number}, 2) => crate::view::merge_timestamp(\n                    \
+                    "                {} => crate::view::merge_timestamp(\n                    \
                      self.{rust}.get_or_insert_with(Default::default),\n                    \
                      &mut self.{rust}_unknown,\n                    w.bytes()?,\n                    \
-                     depth,\n                )?,"
+                     depth,\n                )?,",
+                    key(number, 2)
                 )?;
                 has_unknown.push(format!("!self.{rust}_unknown.is_empty()"));
                 writeln!(
@@ -200,9 +211,10 @@ fn write_message(
                 writeln!(members, "    pub {rust}: Option<{inner}<'a>>,")?;
                 writeln!(
                     arms,
-                    "                ({number}, 2) => self\n                    .{rust}\n                    \
+                    "                {} => self\n                    .{rust}\n                    \
                      .get_or_insert_with(Default::default)\n                    \
-                     .merge(w.bytes()?, depth)?,"
+                     .merge(w.bytes()?, depth)?,",
+                    key(number, 2)
                 )?;
                 has_unknown.push(format!(
                     "self.{rust}.as_ref().is_some_and({inner}::has_unknown)"
@@ -223,7 +235,8 @@ fn write_message(
                 )?;
                 writeln!(
                     arms,
-                    "                ({number}, 2) => self.{rust}.push_default().merge(w.bytes()?, depth)?,"
+                    "                {} => self.{rust}.push_default().merge(w.bytes()?, depth)?,",
+                    key(number, 2)
                 )?;
                 has_unknown.push(format!(
                     "self.{rust}.as_slice().iter().any({inner}::has_unknown)"
@@ -257,13 +270,9 @@ fn write_message(
         writeln!(reads, "            {number} => {read},")?;
     }
     let known = if known.is_empty() {
-        String::new()
+        "false".to_owned()
     } else {
-        format!(
-            "                // A known field with a wire type its type does not have.\n                \
-             ({}, _) => return Err(Fallback),\n",
-            known.join(" | ")
-        )
+        format!("matches!(key >> 3, {})", known.join(" | "))
     };
     let has_unknown = has_unknown.join("\n            || ");
     writeln!(
@@ -284,12 +293,13 @@ fn write_message(
          pub(crate) fn merge(&mut self, bytes: &'a [u8], depth: u32) -> Result<(), Fallback> {{\n        \
          let depth = depth.checked_sub(1).ok_or(Fallback)?;\n        \
          let mut w = Wire::new(bytes);\n        \
-         while let Some((number, wire)) = w.key()? {{\n            \
-         match (number, wire) {{\n{arms}{known}                \
-         (number, wire) => {{\n                    \
-         w.skip(wire, number, depth)?;\n                    \
-         self.unknown.push(number);\n                \
-         }}\n            }}\n        }}\n        Ok(())\n    }}\n\n    \
+         while let Some(key) = w.key()? {{\n            \
+         // The key (number and wire type) of each field of the schema.\n            \
+         match key {{\n{arms}                \
+         // A known field with a wire type its type does not have.\n                \
+         key if {known} => return Err(Fallback),\n                \
+         key => self.unknown.push(w.skip_unknown(key, depth)?),\n            \
+         }}\n        }}\n        Ok(())\n    }}\n\n    \
          /// True when this message or one below it holds a field the schema\n    \
          /// does not define.\n    \
          pub(crate) fn has_unknown(&self) -> bool {{\n        {has_unknown}\n    }}\n\n    \

@@ -30,18 +30,16 @@ impl<'a> DelegationLinkView<'a> {
     pub(crate) fn merge(&mut self, bytes: &'a [u8], depth: u32) -> Result<(), Fallback> {
         let depth = depth.checked_sub(1).ok_or(Fallback)?;
         let mut w = Wire::new(bytes);
-        while let Some((number, wire)) = w.key()? {
-            match (number, wire) {
-                (1, 2) => self.actor_id = w.str()?,
-                (2, 0) => self.actor_type = w.int32()?,
-                (3, 2) => self.scopes.push(w.str()?),
-                (4, 2) => self.reason = w.str()?,
+        while let Some(key) = w.key()? {
+            // The key (number and wire type) of each field of the schema.
+            match key {
+                10 => self.actor_id = w.str()?,
+                16 => self.actor_type = w.int32()?,
+                26 => self.scopes.push(w.str()?),
+                34 => self.reason = w.str()?,
                 // A known field with a wire type its type does not have.
-                (1 | 2 | 3 | 4, _) => return Err(Fallback),
-                (number, wire) => {
-                    w.skip(wire, number, depth)?;
-                    self.unknown.push(number);
-                }
+                key if matches!(key >> 3, 1 | 2 | 3 | 4) => return Err(Fallback),
+                key => self.unknown.push(w.skip_unknown(key, depth)?),
             }
         }
         Ok(())
@@ -113,32 +111,30 @@ impl<'a> GenAiPayloadView<'a> {
     pub(crate) fn merge(&mut self, bytes: &'a [u8], depth: u32) -> Result<(), Fallback> {
         let depth = depth.checked_sub(1).ok_or(Fallback)?;
         let mut w = Wire::new(bytes);
-        while let Some((number, wire)) = w.key()? {
-            match (number, wire) {
-                (1, 2) => self.operation_name = w.str()?,
-                (2, 2) => self.provider_name = w.str()?,
-                (3, 2) => self.request_model = w.str()?,
-                (4, 2) => self.response_model = w.str()?,
-                (5, 2) => self.response_id = w.str()?,
-                (6, 0) => self.input_tokens = w.int64()?,
-                (7, 0) => self.output_tokens = w.int64()?,
-                (8, 2) => self.finish_reasons.push(w.str()?),
-                (9, 1) => self.temperature = Some(w.double()?),
-                (10, 1) => self.top_p = Some(w.double()?),
-                (11, 0) => self.max_tokens = Some(w.int64()?),
-                (12, 2) => self.conversation_id = w.str()?,
-                (13, 2) => self.agent_id = w.str()?,
-                (14, 2) => self.agent_name = w.str()?,
-                (15, 2) => self.tool_name = w.str()?,
-                (16, 2) => self.tool_call_id = w.str()?,
-                (17, 2) => self.tool_type = w.str()?,
-                (18, 2) => self.data_source_id = w.str()?,
+        while let Some(key) = w.key()? {
+            // The key (number and wire type) of each field of the schema.
+            match key {
+                10 => self.operation_name = w.str()?,
+                18 => self.provider_name = w.str()?,
+                26 => self.request_model = w.str()?,
+                34 => self.response_model = w.str()?,
+                42 => self.response_id = w.str()?,
+                48 => self.input_tokens = w.int64()?,
+                56 => self.output_tokens = w.int64()?,
+                66 => self.finish_reasons.push(w.str()?),
+                73 => self.temperature = Some(w.double()?),
+                81 => self.top_p = Some(w.double()?),
+                88 => self.max_tokens = Some(w.int64()?),
+                98 => self.conversation_id = w.str()?,
+                106 => self.agent_id = w.str()?,
+                114 => self.agent_name = w.str()?,
+                122 => self.tool_name = w.str()?,
+                130 => self.tool_call_id = w.str()?,
+                138 => self.tool_type = w.str()?,
+                146 => self.data_source_id = w.str()?,
                 // A known field with a wire type its type does not have.
-                (1 | 2 | 3 | 4 | 5 | 6 | 7 | 8 | 9 | 10 | 11 | 12 | 13 | 14 | 15 | 16 | 17 | 18, _) => return Err(Fallback),
-                (number, wire) => {
-                    w.skip(wire, number, depth)?;
-                    self.unknown.push(number);
-                }
+                key if matches!(key >> 3, 1 | 2 | 3 | 4 | 5 | 6 | 7 | 8 | 9 | 10 | 11 | 12 | 13 | 14 | 15 | 16 | 17 | 18) => return Err(Fallback),
+                key => self.unknown.push(w.skip_unknown(key, depth)?),
             }
         }
         Ok(())
@@ -239,59 +235,57 @@ impl<'a> LogEntryView<'a> {
     pub(crate) fn merge(&mut self, bytes: &'a [u8], depth: u32) -> Result<(), Fallback> {
         let depth = depth.checked_sub(1).ok_or(Fallback)?;
         let mut w = Wire::new(bytes);
-        while let Some((number, wire)) = w.key()? {
-            match (number, wire) {
-                (1, 0) => self.event_type = w.int32()?,
-                (2, 0) => self.outcome = w.int32()?,
-                (3, 0) => self.severity = w.int32()?,
-                (4, 2) => self.actor_id = w.str()?,
-                (5, 2) => self.component = w.str()?,
-                (6, 2) => self.environment = w.str()?,
-                (7, 2) => self.resource = w.str()?,
-                (8, 2) => self.message = w.str()?,
-                (9, 2) => self.payload = w.bytes()?,
-                (10, 2) => self.policy_tags.push(w.str()?),
-                (11, 0) => self.sensitivity = w.int32()?,
-                (12, 2) => crate::view::merge_timestamp(
+        while let Some(key) = w.key()? {
+            // The key (number and wire type) of each field of the schema.
+            match key {
+                8 => self.event_type = w.int32()?,
+                16 => self.outcome = w.int32()?,
+                24 => self.severity = w.int32()?,
+                34 => self.actor_id = w.str()?,
+                42 => self.component = w.str()?,
+                50 => self.environment = w.str()?,
+                58 => self.resource = w.str()?,
+                66 => self.message = w.str()?,
+                74 => self.payload = w.bytes()?,
+                82 => self.policy_tags.push(w.str()?),
+                88 => self.sensitivity = w.int32()?,
+                98 => crate::view::merge_timestamp(
                     self.time.get_or_insert_with(Default::default),
                     &mut self.time_unknown,
                     w.bytes()?,
                     depth,
                 )?,
-                (13, 2) => self.event_id = w.str()?,
-                (14, 0) => self.actor_type = w.int32()?,
-                (15, 2) => self.delegation_chain.push_default().merge(w.bytes()?, depth)?,
-                (16, 2) => self.source_ip = w.str()?,
-                (17, 2) => self.host = w.str()?,
-                (18, 2) => self.user_agent = w.str()?,
-                (19, 2) => self.trace_id = w.str()?,
-                (20, 2) => self.span_id = w.str()?,
-                (21, 2) => self.parent_span_id = w.str()?,
-                (22, 2) => self.session_id = w.str()?,
-                (23, 2) => self.request_id = w.str()?,
-                (24, 0) => self.duration_ms = w.int64()?,
-                (25, 2) => self.error_code = w.str()?,
-                (26, 2) => self.error_message = w.str()?,
-                (27, 2) => self
+                106 => self.event_id = w.str()?,
+                112 => self.actor_type = w.int32()?,
+                122 => self.delegation_chain.push_default().merge(w.bytes()?, depth)?,
+                130 => self.source_ip = w.str()?,
+                138 => self.host = w.str()?,
+                146 => self.user_agent = w.str()?,
+                154 => self.trace_id = w.str()?,
+                162 => self.span_id = w.str()?,
+                170 => self.parent_span_id = w.str()?,
+                178 => self.session_id = w.str()?,
+                186 => self.request_id = w.str()?,
+                192 => self.duration_ms = w.int64()?,
+                202 => self.error_code = w.str()?,
+                210 => self.error_message = w.str()?,
+                218 => self
                     .producer
                     .get_or_insert_with(Default::default)
                     .merge(w.bytes()?, depth)?,
-                (28, 2) => self.schema_version = w.str()?,
-                (29, 2) => self
+                226 => self.schema_version = w.str()?,
+                234 => self
                     .genai
                     .get_or_insert_with(Default::default)
                     .merge(w.bytes()?, depth)?,
-                (30, 2) => self
+                242 => self
                     .mcp
                     .get_or_insert_with(Default::default)
                     .merge(w.bytes()?, depth)?,
-                (31, 0) => self.payload_format = w.int32()?,
+                248 => self.payload_format = w.int32()?,
                 // A known field with a wire type its type does not have.
-                (1 | 2 | 3 | 4 | 5 | 6 | 7 | 8 | 9 | 10 | 11 | 12 | 13 | 14 | 15 | 16 | 17 | 18 | 19 | 20 | 21 | 22 | 23 | 24 | 25 | 26 | 27 | 28 | 29 | 30 | 31, _) => return Err(Fallback),
-                (number, wire) => {
-                    w.skip(wire, number, depth)?;
-                    self.unknown.push(number);
-                }
+                key if matches!(key >> 3, 1 | 2 | 3 | 4 | 5 | 6 | 7 | 8 | 9 | 10 | 11 | 12 | 13 | 14 | 15 | 16 | 17 | 18 | 19 | 20 | 21 | 22 | 23 | 24 | 25 | 26 | 27 | 28 | 29 | 30 | 31) => return Err(Fallback),
+                key => self.unknown.push(w.skip_unknown(key, depth)?),
             }
         }
         Ok(())
@@ -405,27 +399,25 @@ impl<'a> McpPayloadView<'a> {
     pub(crate) fn merge(&mut self, bytes: &'a [u8], depth: u32) -> Result<(), Fallback> {
         let depth = depth.checked_sub(1).ok_or(Fallback)?;
         let mut w = Wire::new(bytes);
-        while let Some((number, wire)) = w.key()? {
-            match (number, wire) {
-                (1, 2) => self.method_name = w.str()?,
-                (2, 2) => self.protocol_version = w.str()?,
-                (3, 2) => self.session_id = w.str()?,
-                (4, 2) => self.request_id = w.str()?,
-                (5, 2) => self.tool_name = w.str()?,
-                (6, 2) => self.prompt_name = w.str()?,
-                (7, 2) => self.resource_uri = w.str()?,
-                (8, 2) => self.transport = w.str()?,
-                (9, 2) => self.client_name = w.str()?,
-                (10, 2) => self.client_version = w.str()?,
-                (11, 2) => self.server_name = w.str()?,
-                (12, 2) => self.server_version = w.str()?,
-                (13, 0) => self.jsonrpc_error_code = Some(w.int32()?),
+        while let Some(key) = w.key()? {
+            // The key (number and wire type) of each field of the schema.
+            match key {
+                10 => self.method_name = w.str()?,
+                18 => self.protocol_version = w.str()?,
+                26 => self.session_id = w.str()?,
+                34 => self.request_id = w.str()?,
+                42 => self.tool_name = w.str()?,
+                50 => self.prompt_name = w.str()?,
+                58 => self.resource_uri = w.str()?,
+                66 => self.transport = w.str()?,
+                74 => self.client_name = w.str()?,
+                82 => self.client_version = w.str()?,
+                90 => self.server_name = w.str()?,
+                98 => self.server_version = w.str()?,
+                104 => self.jsonrpc_error_code = Some(w.int32()?),
                 // A known field with a wire type its type does not have.
-                (1 | 2 | 3 | 4 | 5 | 6 | 7 | 8 | 9 | 10 | 11 | 12 | 13, _) => return Err(Fallback),
-                (number, wire) => {
-                    w.skip(wire, number, depth)?;
-                    self.unknown.push(number);
-                }
+                key if matches!(key >> 3, 1 | 2 | 3 | 4 | 5 | 6 | 7 | 8 | 9 | 10 | 11 | 12 | 13) => return Err(Fallback),
+                key => self.unknown.push(w.skip_unknown(key, depth)?),
             }
         }
         Ok(())
@@ -490,16 +482,14 @@ impl<'a> ProducerView<'a> {
     pub(crate) fn merge(&mut self, bytes: &'a [u8], depth: u32) -> Result<(), Fallback> {
         let depth = depth.checked_sub(1).ok_or(Fallback)?;
         let mut w = Wire::new(bytes);
-        while let Some((number, wire)) = w.key()? {
-            match (number, wire) {
-                (1, 2) => self.name = w.str()?,
-                (2, 2) => self.version = w.str()?,
+        while let Some(key) = w.key()? {
+            // The key (number and wire type) of each field of the schema.
+            match key {
+                10 => self.name = w.str()?,
+                18 => self.version = w.str()?,
                 // A known field with a wire type its type does not have.
-                (1 | 2, _) => return Err(Fallback),
-                (number, wire) => {
-                    w.skip(wire, number, depth)?;
-                    self.unknown.push(number);
-                }
+                key if matches!(key >> 3, 1 | 2) => return Err(Fallback),
+                key => self.unknown.push(w.skip_unknown(key, depth)?),
             }
         }
         Ok(())

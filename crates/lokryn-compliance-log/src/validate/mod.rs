@@ -344,8 +344,9 @@ pub fn validate_encoded(bytes: &[u8], options: &Options) -> crate::Result<(LogEn
 /// validating an entry already decoded.
 pub fn validate_bytes(bytes: &[u8], options: &Options) -> crate::Result<Report> {
     options.limits.check_entry(bytes.len())?;
-    match crate::view::read(bytes) {
-        Ok(view) => Ok(validate_view(&view, options)),
+    let mut view = crate::view::LogEntryView::default();
+    match crate::view::read_into(bytes, &mut view) {
+        Ok(()) => Ok(validate_view(&view, options)),
         // What the view reader leaves to prost: its error, or (for a field
         // type views do not hold) the owned path's report.
         Err(crate::view::Fallback) => validate_encoded(bytes, options).map(|(_, report)| report),
