@@ -194,13 +194,13 @@ impl<T: Access + Default, const N: usize> List for Rep<T, N> {
 
 /// A cursor over the fields of one encoded message.
 pub(crate) struct Wire<'a> {
-    buf: &'a [u8],
-    pos: usize,
+    /// The bytes not read yet.
+    rest: &'a [u8],
 }
 
 impl<'a> Wire<'a> {
     pub(crate) fn new(buf: &'a [u8]) -> Self {
-        Self { buf, pos: 0 }
+        Self { rest: buf }
     }
 
     /// The next field's key (number and wire type), `None` at the end;
@@ -208,23 +208,29 @@ impl<'a> Wire<'a> {
     /// of the schema's ([`Wire::skip_unknown`]), except a key over 32 bits.
     #[inline]
     pub(crate) fn key(&mut self) -> Read<Option<u32>> {
-        if self.pos >= self.buf.len() {
-            return Ok(None);
+        match *self.rest {
+            [] => Ok(None),
+            [b, ref tail @ ..] if b < 0x80 => {
+                self.rest = tail;
+                Ok(Some(u32::from(b)))
+            }
+            _ => {
+                let key = self.varint()?;
+                u32::try_from(key).map(Some).map_err(|_| Fallback)
+            }
         }
-        let key = self.varint()?;
-        u32::try_from(key).map(Some).map_err(|_| Fallback)
     }
 
     /// A varint, as prost reads it: at most ten bytes, the tenth below 2.
     #[inline]
     pub(crate) fn varint(&mut self) -> Read<u64> {
-        match self.buf.get(self.pos..self.pos.saturating_add(2)) {
-            Some(&[b, _]) if b < 0x80 => {
-                self.pos += 1;
+        match *self.rest {
+            [b, ref tail @ ..] if b < 0x80 => {
+                self.rest = tail;
                 Ok(u64::from(b))
             }
-            Some(&[b0, b1]) if b1 < 0x80 => {
-                self.pos += 2;
+            [b0, b1, ref tail @ ..] if b1 < 0x80 => {
+                self.rest = tail;
                 Ok(u64::from(b0 & 0x7f) | (u64::from(b1) << 7))
             }
             _ => self.varint_long(),
@@ -234,8 +240,8 @@ impl<'a> Wire<'a> {
     fn varint_long(&mut self) -> Read<u64> {
         let mut value = 0u64;
         for count in 0..10 {
-            let b = *self.buf.get(self.pos).ok_or(Fallback)?;
-            self.pos += 1;
+            let (&b, tail) = self.rest.split_first().ok_or(Fallback)?;
+            self.rest = tail;
             value |= u64::from(b & 0x7f) << (count * 7);
             if b < 0x80 {
                 if count == 9 && b >= 2 {
@@ -247,10 +253,10 @@ impl<'a> Wire<'a> {
         Err(Fallback)
     }
 
+    #[inline]
     fn take(&mut self, len: usize) -> Read<&'a [u8]> {
-        let end = self.pos.checked_add(len).ok_or(Fallback)?;
-        let bytes = self.buf.get(self.pos..end).ok_or(Fallback)?;
-        self.pos = end;
+        let (bytes, tail) = self.rest.split_at_checked(len).ok_or(Fallback)?;
+        self.rest = tail;
         Ok(bytes)
     }
 
