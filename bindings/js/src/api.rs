@@ -409,7 +409,7 @@ pub fn from_json_entry<H: Host>(h: &H, text: &H::Value, options: &H::Value) -> R
 fn report_of<H: Host>(h: &H, v: &H::Value, options: &Options) -> R<validate::Report, H> {
     if h.type_of(v).map_err(Failure::Host)? == JsType::Object {
         if let Some(bytes) = h.bytes(v).map_err(Failure::Host)? {
-            return Ok(validate::validate_encoded(&bytes, options)?.1);
+            return Ok(validate::validate_bytes(&bytes, options)?);
         }
     }
     let entry = entry_arg(h, v, "entry")?;

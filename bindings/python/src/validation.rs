@@ -215,8 +215,7 @@ fn core_report(
     let py = entry.py();
     let options = options(profile, max_entry_bytes)?;
     let bytes = entry_bytes(entry)?;
-    core_validate::validate_encoded(bytes.as_bytes(), &options)
-        .map(|(_, report)| report)
+    core_validate::validate_bytes(bytes.as_bytes(), &options)
         .map_err(|e| to_py_err(py, &e, Context::Binary))
 }
 

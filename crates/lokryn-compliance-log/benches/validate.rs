@@ -128,6 +128,16 @@ fn bench(c: &mut Criterion) {
     g.bench_function("lokryn validate_bytes (Rust, view)", |b| {
         b.iter(|| validate::validate_bytes(black_box(&bytes), &baseline).unwrap());
     });
+    // The path before views, as `validate_encoded` took it: prost decode,
+    // validation, and the length comparison that skips the scan for
+    // unknown fields on this entry.
+    g.bench_function("reference: prost decode + validate (Rust)", |b| {
+        b.iter(|| {
+            let entry = codec::decode_with(black_box(&bytes), &baseline.limits()).unwrap();
+            let report = validate::validate_with(&entry, &baseline);
+            (report, prost::Message::encoded_len(&entry) == bytes.len())
+        });
+    });
     g.finish();
 
     let mut g = c.benchmark_group("validate pci (with scan)");

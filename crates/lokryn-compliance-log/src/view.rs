@@ -286,6 +286,13 @@ impl<'a> Wire<'a> {
         Ok(number)
     }
 
+    /// Skips a field whatever its number, by its wire type.
+    pub(crate) fn skip_key(&mut self, key: u32, depth: u32) -> Read<()> {
+        #[allow(clippy::cast_possible_truncation)]
+        let (number, wire) = (key >> 3, (key & 7) as u8);
+        self.skip(wire, number, depth)
+    }
+
     /// Skips a field the schema does not define, as prost's `skip_field`
     /// does with the recursion budget `depth`.
     pub(crate) fn skip(&mut self, wire: u8, number: u32, depth: u32) -> Read<()> {
@@ -414,6 +421,25 @@ pub(crate) fn merge_timestamp(
         }
     }
     Ok(())
+}
+
+/// Whether a `google.protobuf.Timestamp` that prost decoded holds a field
+/// it does not define.
+pub(crate) fn skim_timestamp(bytes: &[u8], depth: u32) -> Read<bool> {
+    let depth = depth.checked_sub(1).ok_or(Fallback)?;
+    let mut w = Wire::new(bytes);
+    let mut found = false;
+    while let Some(key) = w.key()? {
+        found |= !matches!(key >> 3, 1 | 2);
+        w.skip_key(key, depth)?;
+    }
+    Ok(found)
+}
+
+/// Whether `bytes`, which prost decoded into an entry, hold a field the
+/// schema does not define: a walk over the keys alone, values skipped.
+pub(crate) fn has_unknown(bytes: &[u8]) -> std::result::Result<bool, Fallback> {
+    LogEntryView::skim(bytes, DEPTH)
 }
 
 /// Lists the unknown fields of one message, by number (in the order read

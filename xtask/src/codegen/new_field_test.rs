@@ -113,6 +113,22 @@ fn rules_on_fields_of_every_type() {
     assert_eq!(broken(&entry, "soc2,hipaa,pci"), []);
     entry.review_state = 0;
     assert_eq!(broken(&entry, "baseline"), [pair("reviewState", "enum.not_unspecified")]);
+
+    // A view of the encoding reads the new scalars (the lists of numbers
+    // send it to the owned path) and gets the same report.
+    let options = Options::for_profile("soc2,hipaa,pci").unwrap();
+    for flags in [vec![], vec![true]] {
+        entry.flags = flags;
+        let bytes = crate::codec::encode(&entry);
+        let (_, want) = crate::validate::validate_encoded(&bytes, &options).unwrap();
+        assert_eq!(crate::validate::validate_bytes(&bytes, &options).unwrap(), want);
+    }
+    entry.codes.clear();
+    entry.flags.clear();
+    let bytes = crate::codec::encode(&entry);
+    let view = crate::view::decode(&bytes, &Default::default()).unwrap();
+    assert_eq!((view.reviewed, view.risk_score, view.weight), (true, -0.5, 1.5));
+    assert_eq!((view.bytes_sent, view.checksum, view.delta, view.retries), (u64::MAX, 1, -5, None));
 }
 "#;
 

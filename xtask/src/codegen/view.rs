@@ -130,6 +130,7 @@ fn write_message(
     let mut reads = String::new();
     let mut has_unknown = vec!["!self.unknown.is_empty()".to_owned()];
     let mut walk = String::new();
+    let mut skims = String::new();
     for field in &fields {
         let rust = field.name().to_snake_case();
         let number = field.number();
@@ -201,6 +202,11 @@ fn write_message(
                 )?;
                 has_unknown.push(format!("!self.{rust}_unknown.is_empty()"));
                 writeln!(
+                    skims,
+                    "                {} => found |= crate::view::skim_timestamp(w.bytes()?, depth)?,",
+                    key(number, 2)
+                )?;
+                writeln!(
                     walk,
                     "        if self.{rust}.is_some() {{\n            \
                      crate::view::own_unknown(&self.{rust}_unknown, &crate::view::child(path, \"{json}\"), out);\n        }}"
@@ -219,6 +225,11 @@ fn write_message(
                 has_unknown.push(format!(
                     "self.{rust}.as_ref().is_some_and({inner}::has_unknown)"
                 ));
+                writeln!(
+                    skims,
+                    "                {} => found |= {inner}::skim(w.bytes()?, depth)?,",
+                    key(number, 2)
+                )?;
                 writeln!(
                     walk,
                     "        if let Some(m) = &self.{rust} {{\n            \
@@ -241,6 +252,11 @@ fn write_message(
                 has_unknown.push(format!(
                     "self.{rust}.as_slice().iter().any({inner}::has_unknown)"
                 ));
+                writeln!(
+                    skims,
+                    "                {} => found |= {inner}::skim(w.bytes()?, depth)?,",
+                    key(number, 2)
+                )?;
                 writeln!(
                     walk,
                     "        for (i, m) in self.{rust}.as_slice().iter().enumerate() {{\n            \
@@ -300,6 +316,19 @@ fn write_message(
          key if {known} => return Err(Fallback),\n                \
          key => self.unknown.push(w.skip_unknown(key, depth)?),\n            \
          }}\n        }}\n        Ok(())\n    }}\n\n    \
+         /// Whether bytes that prost decoded hold a field the schema does not\n    \
+         /// define, here or below: only keys are read, values skipped.\n    \
+         pub(crate) fn skim(bytes: &[u8], depth: u32) -> Result<bool, Fallback> {{\n        \
+         let depth = depth.checked_sub(1).ok_or(Fallback)?;\n        \
+         let mut w = Wire::new(bytes);\n        \
+         let mut found = false;\n        \
+         while let Some(key) = w.key()? {{\n            \
+         match key {{\n{skims}                \
+         key if {known} => w.skip_key(key, depth)?,\n                \
+         key => {{\n                    \
+         w.skip_unknown(key, depth)?;\n                    \
+         found = true;\n                \
+         }}\n            }}\n        }}\n        Ok(found)\n    }}\n\n    \
          /// True when this message or one below it holds a field the schema\n    \
          /// does not define.\n    \
          pub(crate) fn has_unknown(&self) -> bool {{\n        {has_unknown}\n    }}\n\n    \

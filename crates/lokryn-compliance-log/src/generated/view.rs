@@ -45,6 +45,24 @@ impl<'a> DelegationLinkView<'a> {
         Ok(())
     }
 
+    /// Whether bytes that prost decoded hold a field the schema does not
+    /// define, here or below: only keys are read, values skipped.
+    pub(crate) fn skim(bytes: &[u8], depth: u32) -> Result<bool, Fallback> {
+        let depth = depth.checked_sub(1).ok_or(Fallback)?;
+        let mut w = Wire::new(bytes);
+        let mut found = false;
+        while let Some(key) = w.key()? {
+            match key {
+                key if matches!(key >> 3, 1 | 2 | 3 | 4) => w.skip_key(key, depth)?,
+                key => {
+                    w.skip_unknown(key, depth)?;
+                    found = true;
+                }
+            }
+        }
+        Ok(found)
+    }
+
     /// True when this message or one below it holds a field the schema
     /// does not define.
     pub(crate) fn has_unknown(&self) -> bool {
@@ -138,6 +156,24 @@ impl<'a> GenAiPayloadView<'a> {
             }
         }
         Ok(())
+    }
+
+    /// Whether bytes that prost decoded hold a field the schema does not
+    /// define, here or below: only keys are read, values skipped.
+    pub(crate) fn skim(bytes: &[u8], depth: u32) -> Result<bool, Fallback> {
+        let depth = depth.checked_sub(1).ok_or(Fallback)?;
+        let mut w = Wire::new(bytes);
+        let mut found = false;
+        while let Some(key) = w.key()? {
+            match key {
+                key if matches!(key >> 3, 1 | 2 | 3 | 4 | 5 | 6 | 7 | 8 | 9 | 10 | 11 | 12 | 13 | 14 | 15 | 16 | 17 | 18) => w.skip_key(key, depth)?,
+                key => {
+                    w.skip_unknown(key, depth)?;
+                    found = true;
+                }
+            }
+        }
+        Ok(found)
     }
 
     /// True when this message or one below it holds a field the schema
@@ -291,6 +327,29 @@ impl<'a> LogEntryView<'a> {
         Ok(())
     }
 
+    /// Whether bytes that prost decoded hold a field the schema does not
+    /// define, here or below: only keys are read, values skipped.
+    pub(crate) fn skim(bytes: &[u8], depth: u32) -> Result<bool, Fallback> {
+        let depth = depth.checked_sub(1).ok_or(Fallback)?;
+        let mut w = Wire::new(bytes);
+        let mut found = false;
+        while let Some(key) = w.key()? {
+            match key {
+                98 => found |= crate::view::skim_timestamp(w.bytes()?, depth)?,
+                122 => found |= DelegationLinkView::skim(w.bytes()?, depth)?,
+                218 => found |= ProducerView::skim(w.bytes()?, depth)?,
+                234 => found |= GenAiPayloadView::skim(w.bytes()?, depth)?,
+                242 => found |= McpPayloadView::skim(w.bytes()?, depth)?,
+                key if matches!(key >> 3, 1 | 2 | 3 | 4 | 5 | 6 | 7 | 8 | 9 | 10 | 11 | 12 | 13 | 14 | 15 | 16 | 17 | 18 | 19 | 20 | 21 | 22 | 23 | 24 | 25 | 26 | 27 | 28 | 29 | 30 | 31) => w.skip_key(key, depth)?,
+                key => {
+                    w.skip_unknown(key, depth)?;
+                    found = true;
+                }
+            }
+        }
+        Ok(found)
+    }
+
     /// True when this message or one below it holds a field the schema
     /// does not define.
     pub(crate) fn has_unknown(&self) -> bool {
@@ -423,6 +482,24 @@ impl<'a> McpPayloadView<'a> {
         Ok(())
     }
 
+    /// Whether bytes that prost decoded hold a field the schema does not
+    /// define, here or below: only keys are read, values skipped.
+    pub(crate) fn skim(bytes: &[u8], depth: u32) -> Result<bool, Fallback> {
+        let depth = depth.checked_sub(1).ok_or(Fallback)?;
+        let mut w = Wire::new(bytes);
+        let mut found = false;
+        while let Some(key) = w.key()? {
+            match key {
+                key if matches!(key >> 3, 1 | 2 | 3 | 4 | 5 | 6 | 7 | 8 | 9 | 10 | 11 | 12 | 13) => w.skip_key(key, depth)?,
+                key => {
+                    w.skip_unknown(key, depth)?;
+                    found = true;
+                }
+            }
+        }
+        Ok(found)
+    }
+
     /// True when this message or one below it holds a field the schema
     /// does not define.
     pub(crate) fn has_unknown(&self) -> bool {
@@ -493,6 +570,24 @@ impl<'a> ProducerView<'a> {
             }
         }
         Ok(())
+    }
+
+    /// Whether bytes that prost decoded hold a field the schema does not
+    /// define, here or below: only keys are read, values skipped.
+    pub(crate) fn skim(bytes: &[u8], depth: u32) -> Result<bool, Fallback> {
+        let depth = depth.checked_sub(1).ok_or(Fallback)?;
+        let mut w = Wire::new(bytes);
+        let mut found = false;
+        while let Some(key) = w.key()? {
+            match key {
+                key if matches!(key >> 3, 1 | 2) => w.skip_key(key, depth)?,
+                key => {
+                    w.skip_unknown(key, depth)?;
+                    found = true;
+                }
+            }
+        }
+        Ok(found)
     }
 
     /// True when this message or one below it holds a field the schema
