@@ -88,9 +88,9 @@ impl<'a> Strs<'a> {
 
     /// The items in order.
     pub fn iter(&self) -> StrsIter<'a> {
-        StrsIter {
-            items: *self,
-            next: 0,
+        match self {
+            Self::Owned(items) => StrsIter::Owned(items.iter()),
+            Self::Borrowed(items) => StrsIter::Borrowed(items.iter()),
         }
     }
 }
@@ -106,23 +106,29 @@ impl<'a> IntoIterator for Strs<'a> {
 
 /// The iterator of [`Strs::iter`].
 #[derive(Debug, Clone)]
-pub struct StrsIter<'a> {
-    items: Strs<'a>,
-    next: usize,
+pub enum StrsIter<'a> {
+    /// Over owned strings.
+    Owned(std::slice::Iter<'a, String>),
+    /// Over borrowed strings.
+    Borrowed(std::slice::Iter<'a, &'a str>),
 }
 
 impl<'a> Iterator for StrsIter<'a> {
     type Item = &'a str;
 
+    #[inline]
     fn next(&mut self) -> Option<&'a str> {
-        let item = self.items.get(self.next)?;
-        self.next += 1;
-        Some(item)
+        match self {
+            Self::Owned(items) => items.next().map(String::as_str),
+            Self::Borrowed(items) => items.next().copied(),
+        }
     }
 
     fn size_hint(&self) -> (usize, Option<usize>) {
-        let left = self.items.len().saturating_sub(self.next);
-        (left, Some(left))
+        match self {
+            Self::Owned(items) => items.size_hint(),
+            Self::Borrowed(items) => items.size_hint(),
+        }
     }
 }
 

@@ -224,7 +224,10 @@ fn fast_ok(f: &Fast, value: &FieldRef<'_>, msg: &dyn Access) -> bool {
         FieldRef::Str(s) => text_ok(s, false),
         FieldRef::Strs(items) => {
             items_ok(items.len())
-                && items.iter().all(|s| text_ok(s, true))
+                && match items {
+                    Strs::Owned(v) => v.iter().all(|s| text_ok(s, true)),
+                    Strs::Borrowed(v) => v.iter().all(|s| text_ok(s, true)),
+                }
                 && !(f.unique && has_duplicates(*items))
         }
         FieldRef::Bytes(b) => {
@@ -275,6 +278,13 @@ fn below(value: &FieldRef<'_>, min: i64) -> bool {
 }
 
 fn has_duplicates(items: Strs<'_>) -> bool {
+    match items {
+        Strs::Owned(v) => duplicated(v),
+        Strs::Borrowed(v) => duplicated(v),
+    }
+}
+
+fn duplicated<T: AsRef<str> + PartialEq>(items: &[T]) -> bool {
     if items.len() <= 16 {
         items
             .iter()
@@ -282,7 +292,7 @@ fn has_duplicates(items: Strs<'_>) -> bool {
             .any(|(j, x)| items.iter().take(j).any(|y| y == x))
     } else {
         let mut seen = std::collections::HashSet::with_capacity(items.len());
-        !items.iter().all(|x| seen.insert(x))
+        !items.iter().all(|x| seen.insert(x.as_ref()))
     }
 }
 
