@@ -80,7 +80,7 @@ fn typed_set_fields(entry: &LogEntry) -> Option<Vec<SetField<'static>>> {
         let value = match (value, kind) {
             (FieldRef::Str(s), _) => Value::String(s.to_owned()),
             (FieldRef::Strs(items), _) => {
-                Value::List(items.iter().map(|s| Value::String(s.clone())).collect())
+                Value::List(items.iter().map(|s| Value::String(s.to_owned())).collect())
             }
             (FieldRef::Bytes(b), _) => Value::Bytes(b.to_vec().into()),
             (FieldRef::Enum(Some(n)), _) => Value::EnumNumber(n),

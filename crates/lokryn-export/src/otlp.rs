@@ -403,12 +403,9 @@ fn typed_any<'a>(names: Option<&'a EnumNames>, value: &FieldRef<'a>) -> Option<V
     };
     Some(match value {
         FieldRef::Str(s) => Val::Str(Cow::Borrowed(s)),
-        FieldRef::Strs(items) => Val::Array(
-            items
-                .iter()
-                .map(|s| Val::Str(Cow::Borrowed(s)))
-                .collect(),
-        ),
+        FieldRef::Strs(items) => {
+            Val::Array(items.iter().map(|s| Val::Str(Cow::Borrowed(s))).collect())
+        }
         FieldRef::Bytes(b) => Val::Bytes(b),
         FieldRef::Enum(Some(n)) => enum_name(*n),
         FieldRef::Enums(items) => Val::Array(items.iter().map(|n| enum_name(*n)).collect()),
