@@ -25,6 +25,7 @@ import * as napi from "@lokryn/compliance-log";
 import * as wasm from "@lokryn/compliance-log-wasm";
 
 import { LogEntrySchema } from "../tests/npm/gen/lokryn/compliancelog/v1/logentry_pb.js";
+import { fmt, ratio, timer } from "./npm-measure.mjs";
 import { protovalidatePeer } from "./npm-protovalidate.mjs";
 
 const root = new URL("../", import.meta.url);
@@ -78,32 +79,7 @@ for (const [name, b] of [
 
 // ---------------------------------------------------------------- timing
 
-let sink = 0;
-function consume(v) {
-  sink ^= typeof v === "object" && v !== null ? (v.length ?? 1) : 1;
-}
-
-/** Median ns per call of `fn`, which handles `per` entries per call. */
-function measure(fn, per = 1) {
-  for (let i = 0; i < 200; i++) consume(fn()); // warm up
-  let n = 1;
-  for (;;) {
-    const t = now();
-    for (let i = 0; i < n; i++) consume(fn());
-    const ms = (now() - t) / 1e6;
-    if (ms >= SAMPLE_MS / 4) break;
-    n *= 2;
-  }
-  n = Math.max(1, Math.ceil(n * 4));
-  const samples = [];
-  for (let s = 0; s < 7; s++) {
-    const t = now();
-    for (let i = 0; i < n; i++) consume(fn());
-    samples.push((now() - t) / n / per);
-  }
-  samples.sort((a, b) => a - b);
-  return samples[3];
-}
+const measure = timer(now, SAMPLE_MS);
 
 // ---------------------------------------------------------------- peers
 
@@ -225,9 +201,6 @@ const rows = [
   },
 ];
 
-const fmt = (ns) => (ns == null ? "–" : ns >= 10_000 ? `${(ns / 1000).toFixed(1)} µs` : `${Math.round(ns)} ns`);
-const ratio = (peer, ours) => (peer == null || ours == null ? "–" : `${(peer / ours).toFixed(1)}×`);
-
 console.error(`# ${bytes.length}-byte entry; Node ${process.version}; ${SAMPLE_MS} ms samples of ${CPU_CLOCK ? "CPU time" : "wall-clock time"}`);
 const results = [];
 for (const row of rows) {
@@ -249,5 +222,13 @@ for (const r of results) {
   console.log(`| ${r.op} | ${fmt(r.napi)} | ${fmt(r.wasm)} | ${peer} | ${fmt(r.pbjs)} | ${ratio(r.es, r.napi)} | ${ratio(r.es, r.wasm)} |`);
 }
 console.log(`\n"× vs peer": how many times faster than protobuf-es (or @bufbuild/protovalidate for validation); below 1× is slower.`);
+// Issue 17's targets: at least the fastest JavaScript peer's speed
+// (protobufjs where it has the operation, else protobuf-es).
+console.log("\n| Operation | fastest peer | napi vs it | wasm vs it |");
+console.log("|---|---|---:|---:|");
+for (const r of results.slice(0, 5)) {
+  const [name, t] = r.pbjs != null ? ["protobufjs", r.pbjs] : [r.peer, r.es];
+  console.log(`| ${r.op} | ${name} | ${ratio(t, r.napi, 2)} | ${ratio(t, r.wasm, 2)} |`);
+}
 console.log(`\nwasm module: ${(wasmFile.length / 1024).toFixed(0)} KiB, ${(gzipSync(wasmFile, { level: 9 }).length / 1024).toFixed(0)} KiB gzip.`);
-if (sink === 0.5) console.log(sink);
+if (measure.sink() === 0.5) console.log("");

@@ -589,3 +589,453 @@ function toJsonEntry(entry) {
     text.indexOf("\u2029") !== -1;
   return suspect && JSON_DIFFERS.test(text) ? undefined : text;
 }
+
+// ------------------------------------------------------------- reading proto3 JSON
+
+/** The JSON text being read, and the position in it. */
+let S = "";
+let I = 0;
+/** The first backslash at or after the string being read (-1: none). */
+let BSL = -1;
+/** Whether the text holds a control character (inside a string, one is an error). */
+let CTL = false;
+/** Set by `jnumber`: whether the number had no fraction and no exponent; whether it had an exponent. */
+let PLAIN = false;
+let EXP = false;
+/** Set by `jtimestamp`. */
+let TS_SECONDS = 0;
+let TS_NANOS = 0;
+
+const CONTROL = /[\u0000-\u001f]/;
+/** A lone surrogate (for engines without String.prototype.isWellFormed). */
+const LONE_SURROGATE = /[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?:^|[^\uD800-\uDBFF])[\uDC00-\uDFFF]/;
+/** A JSON number, as a double field's string may spell one. */
+const NUMBER = /^-?(?:0|[1-9][0-9]*)(?:\.[0-9]+)?(?:[eE][+-]?[0-9]+)?$/;
+/** A decimal integer as Rust's `str::parse` reads one. */
+const DECIMAL = /^[+-]?[0-9]+$/;
+
+/** Skips JSON whitespace; the code of the character after it (NaN at the end). */
+function jws() {
+  let c = S.charCodeAt(I);
+  while (c === 32 || c === 10 || c === 13 || c === 9) c = S.charCodeAt(++I);
+  return c;
+}
+
+/** Consumes `open` (`{` or `[`), which must come next. */
+function jopen(open) {
+  if (S.charCodeAt(I) !== open) bail();
+  I++;
+}
+
+/**
+ * Whether another member or element follows in the object or array being
+ * read (its comma consumed, the whitespace before it skipped); consumes
+ * `close` at the end.
+ */
+function jmore(close, first) {
+  const c = jws();
+  if (c === close) {
+    I++;
+    return false;
+  }
+  if (!first) {
+    if (c !== 44) bail();
+    I++;
+    jws();
+  }
+  return true;
+}
+
+/**
+ * The index of the field a key names, in `keys` (either spelling); the
+ * colon after it consumed. A key with an escape, or that is not a field,
+ * gives up.
+ */
+function jkey(keys) {
+  if (S.charCodeAt(I) !== 34) bail();
+  const end = S.indexOf('"', I + 1);
+  if (end === -1) bail();
+  const k = keys.get(S.slice(I + 1, end));
+  if (k === undefined) bail();
+  I = end + 1;
+  if (jws() !== 58) bail();
+  I++;
+  jws();
+  return k;
+}
+
+/** Consumes a `null` if one comes next. */
+function jnull() {
+  if (S.charCodeAt(I) !== 110) return false;
+  if (!S.startsWith("null", I)) bail();
+  I += 4;
+  return true;
+}
+
+/** A JSON string. */
+function jstr() {
+  if (S.charCodeAt(I) !== 34) bail();
+  const start = I + 1;
+  const end = S.indexOf('"', start);
+  if (end === -1) bail();
+  if (BSL !== -1 && BSL < end) {
+    if (BSL < start) bail(); // a backslash outside any string
+    return jescaped(start);
+  }
+  if (CTL) {
+    for (let i = start; i < end; i++) if (S.charCodeAt(i) < 32) bail();
+  }
+  I = end + 1;
+  return S.slice(start, end);
+}
+
+/** The four hex digits at `i`. */
+function jhex(i) {
+  let v = 0;
+  for (let k = i; k < i + 4; k++) {
+    const c = S.charCodeAt(k);
+    let d;
+    if (c >= 48 && c <= 57) d = c - 48;
+    else if (c >= 97 && c <= 102) d = c - 87;
+    else if (c >= 65 && c <= 70) d = c - 55;
+    else return bail();
+    v = v * 16 + d;
+  }
+  return v;
+}
+
+/** A string with escapes, from `start` (after its opening quote). */
+function jescaped(start) {
+  let out = "";
+  let i = start;
+  let from = start;
+  for (;;) {
+    const c = S.charCodeAt(i);
+    if (c === 34) break;
+    if (c !== 92) {
+      // The end of the text (NaN) or a control character.
+      if (!(c >= 32)) bail();
+      i++;
+      continue;
+    }
+    out += S.slice(from, i);
+    const e = S.charCodeAt(i + 1);
+    i += 2;
+    switch (e) {
+      case 34:
+        out += '"';
+        break;
+      case 92:
+        out += "\\";
+        break;
+      case 47:
+        out += "/";
+        break;
+      case 98:
+        out += "\b";
+        break;
+      case 102:
+        out += "\f";
+        break;
+      case 110:
+        out += "\n";
+        break;
+      case 114:
+        out += "\r";
+        break;
+      case 116:
+        out += "\t";
+        break;
+      case 117: {
+        const u = jhex(i);
+        i += 4;
+        if (u >= 0xd800 && u < 0xe000) {
+          // Only a pair: a lone surrogate is an error for the native reader.
+          if (u >= 0xdc00 || S.charCodeAt(i) !== 92 || S.charCodeAt(i + 1) !== 117) bail();
+          const l = jhex(i + 2);
+          if (l < 0xdc00 || l >= 0xe000) bail();
+          i += 6;
+          out += String.fromCharCode(u, l);
+        } else {
+          out += String.fromCharCode(u);
+        }
+        break;
+      }
+      default:
+        bail();
+    }
+    from = i;
+  }
+  out += S.slice(from, i);
+  I = i + 1;
+  BSL = S.indexOf("\\", I);
+  return out;
+}
+
+/** A JSON number token; `PLAIN` and `EXP` tell its form. */
+function jnumber() {
+  const start = I;
+  let c = S.charCodeAt(I);
+  const negative = c === 45;
+  if (negative) c = S.charCodeAt(++I);
+  let v = 0;
+  if (c === 48) {
+    c = S.charCodeAt(++I);
+  } else if (c >= 49 && c <= 57) {
+    do {
+      v = v * 10 + (c - 48);
+      c = S.charCodeAt(++I);
+    } while (c >= 48 && c <= 57);
+  } else {
+    bail();
+  }
+  PLAIN = true;
+  EXP = false;
+  if (c === 46) {
+    PLAIN = false;
+    c = S.charCodeAt(++I);
+    if (!(c >= 48 && c <= 57)) bail();
+    do c = S.charCodeAt(++I);
+    while (c >= 48 && c <= 57);
+  }
+  if (c === 101 || c === 69) {
+    PLAIN = false;
+    EXP = true;
+    c = S.charCodeAt(++I);
+    if (c === 43 || c === 45) c = S.charCodeAt(++I);
+    if (!(c >= 48 && c <= 57)) bail();
+    do c = S.charCodeAt(++I);
+    while (c >= 48 && c <= 57);
+  }
+  // Up to 15 digits, the sum is exact.
+  if (PLAIN && I - start <= 15) return negative ? -v : v;
+  return +S.slice(start, I);
+}
+
+/** A negative zero: a float to serde_json, which integer readers take differently. */
+function negativeZero(v) {
+  return v === 0 && 1 / v < 0;
+}
+
+/** An `int32` field: an integral number or a decimal string, in range. */
+function jint32() {
+  let v;
+  if (S.charCodeAt(I) === 34) {
+    const s = jstr();
+    if (!DECIMAL.test(s) || s.length > 12) bail();
+    v = +s;
+  } else {
+    v = jnumber();
+    // Integral floats (1.0, 1e3) are read as integers by the native reader.
+    if (!PLAIN && !Number.isInteger(v)) bail();
+  }
+  if (!(v >= -2147483648 && v <= 2147483647)) bail();
+  return v | 0;
+}
+
+/** An `int64` field, as a bigint. */
+function jint64() {
+  if (S.charCodeAt(I) === 34) {
+    const s = jstr();
+    if (!DECIMAL.test(s) || s.length > 25) bail();
+    const v = BigInt(s);
+    if (BigInt.asIntN(64, v) !== v) bail();
+    return v;
+  }
+  const start = I;
+  const v = jnumber();
+  if (PLAIN) {
+    if (Number.isSafeInteger(v)) return BigInt(v);
+    if (I - start > 25) bail();
+    const b = BigInt(S.slice(start, I));
+    if (BigInt.asIntN(64, b) !== b) bail();
+    return b;
+  }
+  if (!Number.isInteger(v) || Math.abs(v) >= 2 ** 63) bail();
+  return BigInt(v);
+}
+
+/** An enum field: a value's name, or a number (proto3 enums are open). */
+function jenum(byName) {
+  if (S.charCodeAt(I) === 34) {
+    const v = byName.get(jstr());
+    if (v === undefined) bail();
+    return v;
+  }
+  const v = jnumber();
+  // The native reader refuses floats (1.0, -0) for enums.
+  if (!PLAIN || negativeZero(v) || !(v >= -2147483648 && v <= 2147483647)) bail();
+  return v;
+}
+
+/** A `double` field: a number, or a string holding one, "NaN", "Infinity" or "-Infinity". */
+function jdouble() {
+  if (S.charCodeAt(I) === 34) {
+    const s = jstr();
+    if (s === "NaN") return Number.NaN;
+    if (s === "Infinity") return Number.POSITIVE_INFINITY;
+    if (s === "-Infinity") return Number.NEGATIVE_INFINITY;
+    if (!NUMBER.test(s)) bail();
+    const v = +s;
+    if (!Number.isFinite(v) || (v === 0 && /[eE]/.test(s))) bail();
+    return v;
+  }
+  const v = jnumber();
+  // Out of range, or an exponent that rounds to zero: for the native reader.
+  if (!Number.isFinite(v) || (v === 0 && EXP)) bail();
+  return v;
+}
+
+/** The value of each base64 character (standard and URL-safe), -1 for others. */
+const BASE64_VALUES = new Int8Array(128).fill(-1);
+for (let i = 0; i < 64; i++) BASE64_VALUES[BASE64.charCodeAt(i)] = i;
+BASE64_VALUES[45] = 62; // -
+BASE64_VALUES[95] = 63; // _
+
+/**
+ * A `bytes` field: base64, standard or URL-safe, padded or not. Uncommon
+ * padding, and the two alphabets mixed, are for the native reader.
+ */
+function jbytes() {
+  const s = jstr();
+  let n = s.length;
+  if (n > 0 && s.charCodeAt(n - 1) === 61) {
+    if (n % 4 !== 0) bail();
+    const pads = s.charCodeAt(n - 2) === 61 ? 2 : 1;
+    n -= pads;
+    if (n % 4 !== 4 - pads) bail();
+  }
+  if (n % 4 === 1) bail();
+  const out = new Uint8Array(Math.floor((n * 3) / 4));
+  let standard = false;
+  let urlSafe = false;
+  let bits = 0;
+  let count = 0;
+  let o = 0;
+  for (let i = 0; i < n; i++) {
+    const c = s.charCodeAt(i);
+    const d = c < 128 ? BASE64_VALUES[c] : -1;
+    if (d < 0) bail();
+    if (c === 43 || c === 47) standard = true;
+    else if (c === 45 || c === 95) urlSafe = true;
+    bits = (bits << 6) | d;
+    if (++count === 4) {
+      out[o++] = bits >> 16;
+      out[o++] = (bits >> 8) & 255;
+      out[o++] = bits & 255;
+      bits = 0;
+      count = 0;
+    }
+  }
+  if (standard && urlSafe) bail();
+  // Trailing bits are ignored, as the native reader ignores them.
+  if (count === 2) {
+    out[o] = bits >> 4;
+  } else if (count === 3) {
+    out[o++] = bits >> 10;
+    out[o] = (bits >> 2) & 255;
+  }
+  return out;
+}
+
+/** Two decimal digits at `i` of `s`. */
+function digits2(s, i) {
+  const a = s.charCodeAt(i) - 48;
+  const b = s.charCodeAt(i + 1) - 48;
+  if (!(a >= 0 && a <= 9 && b >= 0 && b <= 9)) bail();
+  return a * 10 + b;
+}
+
+/** Days from 1970-01-01 to a proleptic Gregorian date (Howard Hinnant's `days_from_civil`). */
+function daysFromCivil(year, month, day) {
+  const y = month <= 2 ? year - 1 : year;
+  const era = Math.floor(y / 400);
+  const yoe = y - era * 400;
+  const mp = (month + 9) % 12;
+  const doy = Math.floor((153 * mp + 2) / 5) + day - 1;
+  const doe = yoe * 365 + Math.floor(yoe / 4) - Math.floor(yoe / 100) + doy;
+  return era * 146_097 + doe - 719_468;
+}
+
+/**
+ * A Timestamp field: RFC 3339, `YYYY-MM-DDTHH:MM:SS[.fraction](Z|±HH:MM)`,
+ * read as the native reader reads it (digits past the ninth of a fraction
+ * dropped, a leap second as :59, the offset subtracted), within years
+ * 1-9999 in UTC. Sets TS_SECONDS and TS_NANOS.
+ */
+function jtimestamp() {
+  const s = jstr();
+  const n = s.length;
+  if (n < 20) bail();
+  if (s.charCodeAt(4) !== 45 || s.charCodeAt(7) !== 45 || s.charCodeAt(10) !== 84) bail();
+  if (s.charCodeAt(13) !== 58 || s.charCodeAt(16) !== 58) bail();
+  const year = digits2(s, 0) * 100 + digits2(s, 2);
+  const month = digits2(s, 5);
+  const day = digits2(s, 8);
+  const hour = digits2(s, 11);
+  const minute = digits2(s, 14);
+  let second = digits2(s, 17);
+  let i = 19;
+  let nanos = 0;
+  if (s.charCodeAt(i) === 46) {
+    i++;
+    let count = 0;
+    for (;;) {
+      const d = s.charCodeAt(i) - 48;
+      if (!(d >= 0 && d <= 9)) break;
+      if (count < 9) nanos = nanos * 10 + d;
+      count++;
+      i++;
+    }
+    if (count === 0) bail();
+    for (; count < 9; count++) nanos *= 10;
+  }
+  let offset = 0;
+  const c = s.charCodeAt(i);
+  if (c === 90 && i + 1 === n) {
+    // UTC
+  } else if ((c === 43 || c === 45) && i + 6 === n && s.charCodeAt(i + 3) === 58) {
+    const oh = digits2(s, i + 1);
+    const om = digits2(s, i + 4);
+    if (oh > 23 || om > 59) bail();
+    offset = (oh * 3600 + om * 60) * (c === 43 ? 1 : -1);
+  } else {
+    bail();
+  }
+  if (second === 60) second = 59;
+  const leap = year % 4 === 0 && (year % 100 !== 0 || year % 400 === 0);
+  const monthDays = month === 2 ? (leap ? 29 : 28) : month === 4 || month === 6 || month === 9 || month === 11 ? 30 : 31;
+  if (month < 1 || month > 12 || day < 1 || day > monthDays || hour > 23 || minute > 59 || second > 59) bail();
+  const seconds = daysFromCivil(year, month, day) * 86_400 + hour * 3600 + minute * 60 + second - offset;
+  if (seconds < -62_135_596_800 || seconds > 253_402_300_799) bail();
+  TS_SECONDS = seconds;
+  TS_NANOS = nanos;
+}
+
+/** The longest text read here: every UTF-16 unit is at most 3 UTF-8 bytes of the default 16 MiB limit. */
+const MAX_JSON_UNITS = Math.floor((16 << 20) / 3);
+
+/**
+ * `fromJsonString(text)` without options: the entry, or `undefined` when
+ * the native code must answer (for its result or its error).
+ */
+function fromJsonEntry(text) {
+  if (typeof text !== "string" || text.length > MAX_JSON_UNITS) return undefined;
+  // Lone surrogates reach the native reader as U+FFFD.
+  if (typeof text.isWellFormed === "function" ? !text.isWellFormed() : LONE_SURROGATE.test(text)) return undefined;
+  S = text;
+  I = 0;
+  BSL = text.indexOf("\\");
+  CTL = CONTROL.test(text);
+  try {
+    jws();
+    const entry = LogEntry$fromJson();
+    jws();
+    return I === S.length ? entry : undefined;
+  } catch (err) {
+    if (err === BAIL) return undefined;
+    throw err;
+  } finally {
+    S = "";
+  }
+}

@@ -2,12 +2,12 @@
 //
 // The work is done by the native addon (Rust, over napi-rs); this file loads
 // it, hands it the factories of runtime.cjs (generated from the schema) and
-// exports the API declared in index.d.ts. `encode`, `decode` and
-// `toJsonString` first try codec.cjs, the wire codec and canonical JSON
-// writer generated in JavaScript from the schema (no crossing into native
-// code per field), which leaves to the addon every input it does not write
-// or read exactly as the addon would: options, unusual values, malformed
-// bytes, and so every error.
+// exports the API declared in index.d.ts. `encode`, `decode`,
+// `toJsonString` and `fromJsonString` first try codec.cjs, the wire codec
+// and canonical JSON writer and reader generated in JavaScript from the
+// schema (no crossing into native code per field), which leaves to the addon
+// every input it does not write or read exactly as the addon would: options,
+// unusual values, malformed bytes or text, and so every error.
 "use strict";
 
 const runtime = require("./runtime.cjs");
@@ -38,7 +38,13 @@ exports.toJsonString = function toJsonString(entry) {
   const text = codec.toJsonEntry(entry);
   return text !== undefined ? text : native.toJsonString(entry);
 };
-exports.fromJsonString = native.fromJsonString;
+exports.fromJsonString = function fromJsonString(text, options) {
+  if (options === undefined) {
+    const entry = codec.fromJsonEntry(text);
+    if (entry !== undefined) return entry;
+  }
+  return native.fromJsonString(text, options);
+};
 exports.validate = native.validate;
 exports.validateDelimited = native.validateDelimited;
 exports.assertValid = native.assertValid;
@@ -54,7 +60,7 @@ exports.toJson = function toJson(entry) {
   return JSON.parse(exports.toJsonString(entry));
 };
 exports.fromJson = function fromJson(json, options) {
-  return native.fromJsonString(runtime.jsonText(json), options);
+  return exports.fromJsonString(runtime.jsonText(json), options);
 };
 
 // The audit logger (docs/logging.md): the Node package only.

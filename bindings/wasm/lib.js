@@ -6,7 +6,7 @@
 
 import * as wasm from "./pkg/lokryn_compliance_log_wasm.js";
 import * as runtime from "./runtime.js";
-import { decodeEntry, encodeEntry, toJsonEntry } from "./codec.js";
+import { decodeEntry, encodeEntry, fromJsonEntry, toJsonEntry } from "./codec.js";
 import { replay, withEntriesTape, withEntryTape } from "./tape.js";
 
 export { VERSION, ComplianceLogError, ValidationError } from "./runtime.js";
@@ -16,10 +16,12 @@ export * from "./enums.js";
 export { validateDelimited, scanText, redactText } from "./pkg/lokryn_compliance_log_wasm.js";
 
 // Entries go in, and come out, on tapes (tape.js): one crossing of the
-// module's boundary per call instead of one per field. `encode`, `decode` and
-// `toJsonString` first try codec.js, the wire codec and canonical JSON writer
-// generated in JavaScript from the schema, which leaves to the module every input it does not write or read exactly
-// as the module would (options, unusual values, malformed bytes, errors).
+// module's boundary per call instead of one per field. `encode`, `decode`,
+// `toJsonString` and `fromJsonString` first try codec.js, the wire codec and
+// canonical JSON writer and reader generated in JavaScript from the schema,
+// which leaves to the module every input it does not write or read exactly
+// as the module would (options, unusual values, malformed bytes or text,
+// errors).
 
 export function encode(entry, options) {
   if (options === undefined) {
@@ -70,6 +72,10 @@ export function decodeDelimited(bytes, options) {
 }
 
 export function fromJsonString(text, options) {
+  if (options === undefined) {
+    const entry = fromJsonEntry(text);
+    if (entry !== undefined) return entry;
+  }
   return replay(wasm.fromJsonStringTape(text, options));
 }
 

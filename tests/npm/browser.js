@@ -6,6 +6,8 @@
 //   node tests/npm/browser.js smoke DIR           DIR/smoke.html (an installed tarball), see xtask dist
 //   node tests/npm/browser.js report FILE OUT.png  an evidence report (`complog report`): no
 //                                                  errors, no requests, prints to PDF; screenshot
+//   node tests/npm/browser.js bench               benches/npm-browser.html: the wasm package's codec
+//                                                  next to protobuf-es and protobufjs in the page
 //
 // Prints one line per test and closes with "N passed, N failed"; exits 1 on
 // any failure.
@@ -182,14 +184,53 @@ async function evidence(file, screenshot) {
   });
 }
 
+/** The codec rows of benches/npm.mjs measured in the page, printed as a Markdown table. */
+async function bench() {
+  const { readFileSync } = await import("node:fs");
+  const protobufjs = (await import("protobufjs")).default;
+  const { fmt, ratio } = await import("../../benches/npm-measure.mjs");
+  const jsonText = JSON.stringify(JSON.parse(readFileSync(join(repo, "crates/lokryn-compliance-log/benches/entry.json"), "utf8")));
+  // protobufjs reads the schema here (the page has no file system) and hands it over as JSON.
+  const root = new protobufjs.Root();
+  root.resolvePath = (_origin, target) =>
+    target === "google/protobuf/descriptor.proto"
+      ? join(repo, "node_modules/protobufjs/google/protobuf/descriptor.proto")
+      : target.startsWith("google/")
+        ? target
+        : join(repo, "proto", target);
+  root.loadSync("lokryn/compliancelog/v1/logentry.proto", { keepCase: false });
+  root.resolveAll();
+  const sampleMs = Number(process.env.LOKRYN_BENCH_MS ?? 200);
+  return withPage(repo, async (page, origin, errors) => {
+    const version = page.context().browser().version();
+    await page.goto(`${origin}/benches/npm-browser.html`);
+    await page.waitForFunction(() => window.__ready === true, null, { timeout: 60_000 });
+    const out = await page.evaluate((config) => window.runBench(config), { jsonText, pbjsRoot: root.toJSON(), sampleMs });
+    if (errors.length) {
+      console.error(errors.join("\n"));
+      return false;
+    }
+    console.log(`Entry: ${out.bytes} bytes. Chromium ${version} (headless), ${new Date().toISOString().slice(0, 10)}. Median of 7 samples of ${sampleMs} ms of wall-clock time, per entry.\n`);
+    console.log("| Operation | wasm | protobuf-es | protobufjs | wasm vs protobuf-es | wasm vs fastest peer |");
+    console.log("|---|---:|---:|---:|---:|---:|");
+    for (const r of out.results) {
+      const fastest = r.pbjs ?? r.es;
+      console.log(`| ${r.op} | ${fmt(r.wasm)} | ${fmt(r.es)} | ${fmt(r.pbjs)} | ${ratio(r.es, r.wasm)} | ${ratio(fastest, r.wasm, 2)} |`);
+    }
+    console.log(`\n"fastest peer": protobufjs where it has the operation, else protobuf-es; below 1× is slower.`);
+    return true;
+  });
+}
+
 const [mode, arg, arg2] = process.argv.slice(2);
 let ok;
 if (mode === "suite") ok = await suite();
 else if (mode === "playground") ok = await playground(resolve(arg ?? "playground.png"));
 else if (mode === "smoke") ok = await smoke(arg);
 else if (mode === "report") ok = await evidence(arg, resolve(arg2 ?? "report.png"));
+else if (mode === "bench") ok = await bench();
 else {
-  console.error("usage: node tests/npm/browser.js suite | playground OUT.png | smoke DIR | report FILE OUT.png");
+  console.error("usage: node tests/npm/browser.js suite | playground OUT.png | smoke DIR | report FILE OUT.png | bench");
   process.exit(2);
 }
 process.exit(ok ? 0 : 1);

@@ -115,19 +115,31 @@ pub(super) fn module(
             .map(|v| format!("{}: \"{}\"", v.number(), v.name()))
             .collect();
         writeln!(js, "const {}$names = {{ {} }};", e.name(), names.join(", "))?;
+        let numbers: Vec<String> = e
+            .value
+            .iter()
+            .map(|v| format!("[\"{}\", {}]", v.name(), v.number()))
+            .collect();
+        writeln!(
+            js,
+            "const {}$byName = new Map([{}]);",
+            e.name(),
+            numbers.join(", ")
+        )?;
     }
     for m in messages {
         write_encode(&mut js, m, messages)?;
         write_decode(&mut js, m)?;
         write_json(&mut js, m)?;
+        write_from_json(&mut js, m)?;
     }
     js.push('\n');
     js.push_str(super::strip_leading_comment(template));
     match syntax {
         Syntax::CommonJs => {
-            js.push_str("\nmodule.exports = { encodeEntry, decodeEntry, toJsonEntry };\n");
+            js.push_str("\nmodule.exports = { encodeEntry, decodeEntry, toJsonEntry, fromJsonEntry };\n");
         }
-        Syntax::Esm => js.push_str("\nexport { encodeEntry, decodeEntry, toJsonEntry };\n"),
+        Syntax::Esm => js.push_str("\nexport { encodeEntry, decodeEntry, toJsonEntry, fromJsonEntry };\n"),
     }
     Ok(js)
 }
@@ -249,25 +261,7 @@ fn write_decode(js: &mut String, m: &JsMessage<'_>) -> Result<()> {
         "\nconst {name}$numbers = new Set([{}]);\nfunction {name}$decode(end) {{",
         numbers.join(", ")
     )?;
-    for (i, f) in m.proto.field.iter().enumerate() {
-        let k = kind(f);
-        let init = if f.label() == Label::Repeated {
-            "[]"
-        } else if has_presence(f) || k == Kind::Bytes {
-            "undefined"
-        } else if handled(f) {
-            match k {
-                Kind::String => "\"\"",
-                Kind::Int32 => "0",
-                Kind::Int64 => "0n",
-                _ => "undefined",
-            }
-        } else {
-            // Only ever its zero value: any occurrence on the wire gives up.
-            super::js_zero(f)?
-        };
-        writeln!(js, "  let f{i} = {init};")?;
-    }
+    write_locals(js, m)?;
     js.push_str("  while (P < end) {\n    const key = rkey(end);\n    switch (key) {\n");
     for (i, f) in m.proto.field.iter().enumerate() {
         let k = kind(f);
@@ -303,6 +297,41 @@ fn write_decode(js: &mut String, m: &JsMessage<'_>) -> Result<()> {
         js,
         "      default:\n        if ({name}$numbers.has(key >>> 3)) bail();\n        rskip(key, end);\n    }}\n  }}"
     )?;
+    write_build(js, m)
+}
+
+/// The start of `X$decode` and `X$fromJson`: one local per field, `f0`,
+/// `f1`, ..., holding the value the field has when the input does not give
+/// it (`undefined` for fields with presence and for `bytes`, whose empty
+/// value is a new array made at the end).
+fn write_locals(js: &mut String, m: &JsMessage<'_>) -> Result<()> {
+    for (i, f) in m.proto.field.iter().enumerate() {
+        let k = kind(f);
+        let init = if f.label() == Label::Repeated {
+            "[]"
+        } else if has_presence(f) || k == Kind::Bytes {
+            "undefined"
+        } else if handled(f) {
+            match k {
+                Kind::String => "\"\"",
+                Kind::Int32 => "0",
+                Kind::Int64 => "0n",
+                _ => "undefined",
+            }
+        } else {
+            // Only ever its zero value: any occurrence on the wire gives up.
+            super::js_zero(f)?
+        };
+        writeln!(js, "  let f{i} = {init};")?;
+    }
+    Ok(())
+}
+
+/// The end of `X$decode` and `X$fromJson`: the message object built from the
+/// locals `f0`, `f1`, ... (one per field, in declaration order), in the shape
+/// the native code builds: every field without presence, then those with it
+/// that are set.
+fn write_build(js: &mut String, m: &JsMessage<'_>) -> Result<()> {
     writeln!(js, "  const m = {{\n    $typeName: \"{}\",", m.full_name)?;
     let mut presence = Vec::new();
     for (i, f) in m.proto.field.iter().enumerate() {
@@ -405,4 +434,89 @@ fn write_json(js: &mut String, m: &JsMessage<'_>) -> Result<()> {
     }
     writeln!(js, "  checkKeys(o, {name}$fields);\n  return j;\n}}")?;
     Ok(())
+}
+
+/// `X$fromJson()`: reads the proto3 JSON object at the reader's position
+/// (`S`, `I` of codec.js) into a message object built as `X$decode` builds
+/// it. Keys are looked up under both spellings of a field (its JSON name and
+/// its proto name), each field at most once: a second key naming it gives
+/// up, for the native reader to refuse. `null` leaves a field unset.
+fn write_from_json(js: &mut String, m: &JsMessage<'_>) -> Result<()> {
+    let name = &m.ts_name;
+    if m.full_name == "google.protobuf.Timestamp" {
+        let fields: Vec<&str> = m.proto.field.iter().map(|f| f.name()).collect();
+        if fields != ["seconds", "nanos"] {
+            bail!("google.protobuf.Timestamp: unexpected fields {fields:?}");
+        }
+        // A JSON string (RFC 3339), read by jtimestamp.
+        writeln!(
+            js,
+            "\nfunction {name}$fromJson() {{\n  jtimestamp();\n  const f0 = BigInt(TS_SECONDS);\n  const f1 = TS_NANOS;"
+        )?;
+        write_build(js, m)?;
+        return Ok(());
+    }
+    let mut keys = Vec::new();
+    for (i, f) in m.proto.field.iter().enumerate() {
+        let json = if f.json_name().is_empty() {
+            local_name(f)
+        } else {
+            f.json_name().to_owned()
+        };
+        keys.push(format!("[\"{json}\", {i}]"));
+        if f.name() != json {
+            keys.push(format!("[\"{}\", {i}]", f.name()));
+        }
+    }
+    writeln!(
+        js,
+        "\nconst {name}$keys = new Map([{}]);\nfunction {name}$fromJson() {{",
+        keys.join(", ")
+    )?;
+    write_locals(js, m)?;
+    let words = m.proto.field.len().div_ceil(32);
+    for w in 0..words {
+        writeln!(js, "  let seen{w} = 0;")?;
+    }
+    writeln!(
+        js,
+        "  jopen(123);\n  if (jmore(125, true)) {{\n    do {{\n      switch (jkey({name}$keys)) {{"
+    )?;
+    for (i, f) in m.proto.field.iter().enumerate() {
+        let k = kind(f);
+        let (w, bit) = (i / 32, 1u32 << (i % 32));
+        let bit = if bit == 1 << 31 {
+            "-2147483648".to_owned()
+        } else {
+            bit.to_string()
+        };
+        writeln!(
+            js,
+            "        case {i}:\n          if (seen{w} & {bit}) bail();\n          seen{w} |= {bit};\n          if (jnull()) break;"
+        )?;
+        let read = match k {
+            _ if !handled(f) => "bail()".to_owned(),
+            Kind::String => "jstr()".to_owned(),
+            Kind::Bytes => "jbytes()".to_owned(),
+            Kind::Int32 if f.r#type() == Type::Enum => format!("jenum({}$byName)", target(f)),
+            Kind::Int32 => "jint32()".to_owned(),
+            Kind::Int64 => "jint64()".to_owned(),
+            Kind::Double => "jdouble()".to_owned(),
+            Kind::Message | Kind::Timestamp => format!("{}$fromJson()", target(f)),
+            Kind::Other => "bail()".to_owned(),
+        };
+        if f.label() == Label::Repeated && handled(f) {
+            writeln!(
+                js,
+                "          jopen(91);\n          if (jmore(93, true)) {{\n            do f{i}.push({read});\n            while (jmore(93, false));\n          }}"
+            )?;
+        } else if handled(f) {
+            writeln!(js, "          f{i} = {read};")?;
+        } else {
+            writeln!(js, "          {read};")?;
+        }
+        js.push_str("          break;\n");
+    }
+    js.push_str("      }\n    } while (jmore(125, false));\n  }\n");
+    write_build(js, m)
 }

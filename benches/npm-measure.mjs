@@ -1,0 +1,44 @@
+// The timing of the npm benchmarks, shared by benches/npm.mjs (in Node) and
+// benches/npm-browser.html (in Chromium, driven by `node tests/npm/browser.js
+// bench`): each figure is the median of 7 samples of at least `sampleMs` ms,
+// per entry. A benchmark, not a test: nothing here asserts speed.
+
+/**
+ * A `measure(fn, per)` timing with `now()` (nanoseconds): the median ns per
+ * entry of `fn`, which handles `per` entries per call.
+ */
+export function timer(now, sampleMs) {
+  let sink = 0;
+  function consume(v) {
+    sink ^= typeof v === "object" && v !== null ? (v.length ?? 1) : 1;
+  }
+  function measure(fn, per = 1) {
+    for (let i = 0; i < 200; i++) consume(fn()); // warm up
+    let n = 1;
+    for (;;) {
+      const t = now();
+      for (let i = 0; i < n; i++) consume(fn());
+      const ms = (now() - t) / 1e6;
+      if (ms >= sampleMs / 4) break;
+      n *= 2;
+    }
+    n = Math.max(1, Math.ceil(n * 4));
+    const samples = [];
+    for (let s = 0; s < 7; s++) {
+      const t = now();
+      for (let i = 0; i < n; i++) consume(fn());
+      samples.push((now() - t) / n / per);
+    }
+    samples.sort((a, b) => a - b);
+    return samples[3];
+  }
+  // The sink is read so that no engine can drop the calls.
+  measure.sink = () => sink;
+  return measure;
+}
+
+/** A duration in ns or µs. */
+export const fmt = (ns) => (ns == null ? "–" : ns >= 10_000 ? `${(ns / 1000).toFixed(1)} µs` : `${Math.round(ns)} ns`);
+
+/** How many times faster than the peer (below 1× is slower). */
+export const ratio = (peer, ours, digits = 1) => (peer == null || ours == null ? "–" : `${(peer / ours).toFixed(digits)}×`);
