@@ -533,6 +533,7 @@ test(`${packageName}: mutated JSON reads in JavaScript as natively, or is left t
     }
   }
   console.log(`# JSON mutants: ${accepted} read in JavaScript, ${left} left to native code that read them, ${refused} refused`);
-  assert.ok(accepted > golden.length * 3, `only ${accepted} mutants read in JavaScript`);
-  assert.ok(refused > golden.length * 5, `only ${refused} mutants refused`);
+  // Both kinds of mutant were seen in numbers.
+  assert.ok(accepted > (golden.length * rounds) / 10, `only ${accepted} mutants read in JavaScript`);
+  assert.ok(refused > (golden.length * rounds) / 4, `only ${refused} mutants refused`);
 });
