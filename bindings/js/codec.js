@@ -134,32 +134,41 @@ const decoder = new TextDecoder();
 function rstring(end) {
   const n = rlen(end);
   const start = P;
-  P += n;
+  const stop = start + n;
+  P = stop;
   if (n < 64) {
     // Short ASCII text is cheaper to build here, eight characters at a
-    // time, than to hand to a decoder.
+    // time, than to hand to a decoder; in Node, from 16 characters, Node's
+    // own decoder is cheaper still (and its string is flat, not a rope).
+    const b = B;
+    if (n >= 16 && utf8Slice !== null) {
+      let x = 0;
+      for (let i = start; i < stop; i++) x |= b[i];
+      if (x < 0x80) return utf8Slice.call(b, start, stop);
+      return rutf8(start, stop);
+    }
     let s = "";
     let i = start;
-    for (; i + 7 < P; i += 8) {
-      const c1 = B[i];
-      const c2 = B[i + 1];
-      const c3 = B[i + 2];
-      const c4 = B[i + 3];
-      const c5 = B[i + 4];
-      const c6 = B[i + 5];
-      const c7 = B[i + 6];
-      const c8 = B[i + 7];
-      if ((c1 | c2 | c3 | c4 | c5 | c6 | c7 | c8) & 0x80) return rutf8(start, P);
+    for (; i + 7 < stop; i += 8) {
+      const c1 = b[i];
+      const c2 = b[i + 1];
+      const c3 = b[i + 2];
+      const c4 = b[i + 3];
+      const c5 = b[i + 4];
+      const c6 = b[i + 5];
+      const c7 = b[i + 6];
+      const c8 = b[i + 7];
+      if ((c1 | c2 | c3 | c4 | c5 | c6 | c7 | c8) & 0x80) return rutf8(start, stop);
       s += String.fromCharCode(c1, c2, c3, c4, c5, c6, c7, c8);
     }
-    for (; i < P; i++) {
-      const c = B[i];
-      if (c & 0x80) return rutf8(start, P);
+    for (; i < stop; i++) {
+      const c = b[i];
+      if (c & 0x80) return rutf8(start, stop);
       s += String.fromCharCode(c);
     }
     return s;
   }
-  return rutf8(start, P);
+  return rutf8(start, stop);
 }
 
 /** UTF-8 text that is not all ASCII. */
@@ -321,18 +330,20 @@ function wstring(s) {
   if (n < 43) {
     // At most 126 bytes: the length takes one byte, written last.
     if (Q + 1 + 3 * n > W.length) grow(1 + 3 * n);
-    const at = Q++;
+    // Locals, not the module's W and Q, in the loop.
+    const w = W;
+    const at = Q;
+    let q = at + 1;
     for (let i = 0; i < n; i++) {
       const c = s.charCodeAt(i);
-      if (c < 0x80) {
-        W[Q++] = c;
-      } else {
-        Q = at + 1;
-        Q += encoder.encodeInto(s, W.subarray(Q)).written;
+      if (c >= 0x80) {
+        q = at + 1 + encoder.encodeInto(s, w.subarray(at + 1)).written;
         break;
       }
+      w[q++] = c;
     }
-    W[at] = Q - at - 1;
+    w[at] = q - at - 1;
+    Q = q;
     return;
   }
   const len = utf8Length(s);
@@ -516,6 +527,12 @@ const BASE64 = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/
 /** Standard base64, with padding. */
 function base64(b) {
   if (base64Slice !== null) return base64Slice.call(b, 0, b.length);
+  if (typeof btoa === "function") {
+    // The engine's own encoder, over the bytes as Latin-1 text.
+    let text = "";
+    for (let i = 0; i < b.length; i += 0x6000) text += String.fromCharCode.apply(null, b.subarray(i, i + 0x6000));
+    return btoa(text);
+  }
   let s = "";
   let i = 0;
   for (; i + 2 < b.length; i += 3) {
@@ -530,6 +547,32 @@ function base64(b) {
     s += `${BASE64[n >> 18]}${BASE64[(n >> 12) & 63]}${BASE64[(n >> 6) & 63]}=`;
   }
   return s;
+}
+
+/** "00" to "99". */
+const TWO_DIGITS = Array.from({ length: 100 }, (_, i) => (i < 10 ? `0${i}` : `${i}`));
+
+/**
+ * `YYYY-MM-DDTHH:MM:SS` of seconds since the epoch (years 1-9999), by
+ * Howard Hinnant's `civil_from_days`: no Date object per call.
+ */
+function civilTime(seconds) {
+  const days = Math.floor(seconds / 86_400);
+  let rest = seconds - days * 86_400;
+  const z = days + 719_468;
+  const era = Math.floor(z / 146_097);
+  const doe = z - era * 146_097;
+  const yoe = Math.floor((doe - Math.floor(doe / 1460) + Math.floor(doe / 36_524) - Math.floor(doe / 146_096)) / 365);
+  const doy = doe - (365 * yoe + Math.floor(yoe / 4) - Math.floor(yoe / 100));
+  const mp = Math.floor((5 * doy + 2) / 153);
+  const day = doy - Math.floor((153 * mp + 2) / 5) + 1;
+  const month = mp < 10 ? mp + 3 : mp - 9;
+  const year = yoe + era * 400 + (month <= 2 ? 1 : 0);
+  const hour = Math.floor(rest / 3600);
+  rest -= hour * 3600;
+  const minute = Math.floor(rest / 60);
+  const second = rest - minute * 60;
+  return `${TWO_DIGITS[Math.floor(year / 100)]}${TWO_DIGITS[year % 100]}-${TWO_DIGITS[month]}-${TWO_DIGITS[day]}T${TWO_DIGITS[hour]}:${TWO_DIGITS[minute]}:${TWO_DIGITS[second]}`;
 }
 
 /** A Timestamp (`{ seconds, nanos }` or a `Date`) as RFC 3339 in UTC, within years 1-9999. */
@@ -548,7 +591,7 @@ function timestampJson(v) {
     checkKeys(v, Timestamp$fields);
   }
   if (seconds < -62_135_596_800 || seconds > 253_402_300_799 || nanos < 0 || nanos > 999_999_999) bail();
-  let s = new Date(seconds * 1000).toISOString().slice(0, 19);
+  let s = civilTime(seconds);
   if (nanos !== 0) {
     if (nanos % 1_000_000 === 0) s += `.${String(nanos / 1_000_000).padStart(3, "0")}`;
     else if (nanos % 1000 === 0) s += `.${String(nanos / 1000).padStart(6, "0")}`;
