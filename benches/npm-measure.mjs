@@ -12,7 +12,8 @@ export function timer(now, sampleMs) {
   function consume(v) {
     sink ^= typeof v === "object" && v !== null ? (v.length ?? 1) : 1;
   }
-  function measure(fn, per = 1) {
+  /** Calls per sample of `fn`: enough for `sampleMs`. */
+  function calls(fn) {
     for (let i = 0; i < 200; i++) consume(fn()); // warm up
     let n = 1;
     for (;;) {
@@ -22,16 +23,31 @@ export function timer(now, sampleMs) {
       if (ms >= sampleMs / 4) break;
       n *= 2;
     }
-    n = Math.max(1, Math.ceil(n * 4));
-    const samples = [];
-    for (let s = 0; s < 7; s++) {
-      const t = now();
-      for (let i = 0; i < n; i++) consume(fn());
-      samples.push((now() - t) / n / per);
-    }
-    samples.sort((a, b) => a - b);
-    return samples[3];
+    return Math.max(1, Math.ceil(n * 4));
   }
+  function sample(fn, n, per) {
+    const t = now();
+    for (let i = 0; i < n; i++) consume(fn());
+    return (now() - t) / n / per;
+  }
+  const median = (samples) => samples.sort((a, b) => a - b)[3];
+  function measure(fn, per = 1) {
+    const n = calls(fn);
+    const samples = [];
+    for (let s = 0; s < 7; s++) samples.push(sample(fn, n, per));
+    return median(samples);
+  }
+  /**
+   * The medians of several functions whose samples take turns (one of each,
+   * seven times), so that a change in the machine's load between samples
+   * reaches all of them alike: for wall-clock timing on a busy machine.
+   */
+  measure.together = (fns) => {
+    const n = fns.map((fn) => calls(fn));
+    const samples = fns.map(() => []);
+    for (let s = 0; s < 7; s++) fns.forEach((fn, i) => samples[i].push(sample(fn, n[i], 1)));
+    return samples.map(median);
+  };
   // The sink is read so that no engine can drop the calls.
   measure.sink = () => sink;
   return measure;

@@ -8,6 +8,7 @@
 //                                                  errors, no requests, prints to PDF; screenshot
 //   node tests/npm/browser.js bench               benches/npm-browser.html: the wasm package's codec
 //                                                  next to protobuf-es and protobufjs in the page
+//                                                  (LOKRYN_BENCH_ONLY=decode: the rows starting so)
 //
 // Prints one line per test and closes with "N passed, N failed"; exits 1 on
 // any failure.
@@ -205,12 +206,12 @@ async function bench() {
     const version = page.context().browser().version();
     await page.goto(`${origin}/benches/npm-browser.html`);
     await page.waitForFunction(() => window.__ready === true, null, { timeout: 60_000 });
-    const out = await page.evaluate((config) => window.runBench(config), { jsonText, pbjsRoot: root.toJSON(), sampleMs });
+    const out = await page.evaluate((config) => window.runBench(config), { jsonText, pbjsRoot: root.toJSON(), sampleMs, only: process.env.LOKRYN_BENCH_ONLY });
     if (errors.length) {
       console.error(errors.join("\n"));
       return false;
     }
-    console.log(`Entry: ${out.bytes} bytes. Chromium ${version} (headless), ${new Date().toISOString().slice(0, 10)}. Median of 7 samples of ${sampleMs} ms of wall-clock time, per entry.\n`);
+    console.log(`Entry: ${out.bytes} bytes. Chromium ${version} (headless), ${new Date().toISOString().slice(0, 10)}. Median of 7 samples of ${sampleMs} ms of wall-clock time, per entry, the implementations' samples taking turns.\n`);
     console.log("| Operation | wasm | protobuf-es | protobufjs | wasm vs protobuf-es | wasm vs fastest peer |");
     console.log("|---|---:|---:|---:|---:|---:|");
     for (const r of out.results) {
