@@ -502,10 +502,22 @@ function encodeEntry(entry) {
 
 // ------------------------------------------------------------- canonical JSON
 
-/** An enum value: its name, or its number when the schema does not know it. */
+/** An enum value as JSON: its quoted name, or its number when the schema does not know it. */
 function enumJson(names, v) {
   const name = names[v];
-  return name === undefined ? v : name;
+  return name === undefined ? String(v) : name;
+}
+
+/**
+ * A JSON string: quoted as it is when no character needs an escape (what
+ * `JSON.stringify` would write), else by `JSON.stringify`.
+ */
+function quote(s) {
+  for (let i = 0; i < s.length; i++) {
+    const c = s.charCodeAt(i);
+    if (c < 0x20 || c === 0x22 || c === 0x5c || (c >= 0xd800 && c < 0xe000)) return JSON.stringify(s);
+  }
+  return `"${s}"`;
 }
 
 /**
@@ -514,37 +526,38 @@ function enumJson(names, v) {
  * exponent forms are left to the native code.
  */
 function doubleJson(v) {
-  if (v !== v) return "NaN";
-  if (v === Infinity) return "Infinity";
-  if (v === -Infinity) return "-Infinity";
+  if (v !== v) return '"NaN"';
+  if (v === Infinity) return '"Infinity"';
+  if (v === -Infinity) return '"-Infinity"';
   const a = Math.abs(v);
-  if (a >= 1e-5 && a < 1e15 && !Number.isInteger(v)) return v;
+  if (a >= 1e-5 && a < 1e15 && !Number.isInteger(v)) return String(v);
   return bail();
 }
 
 const BASE64 = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
 
+/** Every pair of base64 digits, by the twelve bits they encode (built on first use). */
+let BASE64_PAIRS = null;
+
 /** Standard base64, with padding. */
 function base64(b) {
   if (base64Slice !== null) return base64Slice.call(b, 0, b.length);
-  if (typeof btoa === "function") {
-    // The engine's own encoder, over the bytes as Latin-1 text.
-    let text = "";
-    for (let i = 0; i < b.length; i += 0x6000) text += String.fromCharCode.apply(null, b.subarray(i, i + 0x6000));
-    return btoa(text);
+  if (BASE64_PAIRS === null) {
+    BASE64_PAIRS = new Array(4096);
+    for (let i = 0; i < 4096; i++) BASE64_PAIRS[i] = BASE64[i >> 6] + BASE64[i & 63];
   }
+  const pairs = BASE64_PAIRS;
   let s = "";
   let i = 0;
   for (; i + 2 < b.length; i += 3) {
     const n = (b[i] << 16) | (b[i + 1] << 8) | b[i + 2];
-    s += BASE64[n >> 18] + BASE64[(n >> 12) & 63] + BASE64[(n >> 6) & 63] + BASE64[n & 63];
+    s += pairs[n >> 12] + pairs[n & 4095];
   }
   if (i + 1 === b.length) {
-    const n = b[i] << 16;
-    s += `${BASE64[n >> 18]}${BASE64[(n >> 12) & 63]}==`;
+    s += `${pairs[b[i] << 4]}==`;
   } else if (i + 2 === b.length) {
-    const n = (b[i] << 16) | (b[i + 1] << 8);
-    s += `${BASE64[n >> 18]}${BASE64[(n >> 12) & 63]}${BASE64[(n >> 6) & 63]}=`;
+    const n = (b[i] << 10) | (b[i + 1] << 2);
+    s += `${pairs[n >> 6]}${BASE64[n & 63]}=`;
   }
   return s;
 }
@@ -618,7 +631,7 @@ function toJsonEntry(entry) {
   }
   let text;
   try {
-    text = JSON.stringify(LogEntry$json(entry));
+    text = LogEntry$json(entry);
   } catch (err) {
     if (err === BAIL) return undefined;
     throw err;

@@ -112,8 +112,9 @@ pub(super) fn module(
         let names: Vec<String> = e
             .value
             .iter()
-            .map(|v| format!("{}: \"{}\"", v.number(), v.name()))
+            .map(|v| format!("{}: '\"{}\"'", v.number(), v.name()))
             .collect();
+        // Each name as a JSON string, quotes included.
         writeln!(js, "const {}$names = {{ {} }};", e.name(), names.join(", "))?;
         let numbers: Vec<String> = e
             .value
@@ -355,14 +356,16 @@ fn write_build(js: &mut String, m: &JsMessage<'_>) -> Result<()> {
     Ok(())
 }
 
-/// `X$json(o)`: the object whose `JSON.stringify` is the canonical JSON of
-/// message object `o` (fields in number order, defaults left out, 64-bit
-/// integers as strings, enums by name), reading `o` as `X$encode` does.
+/// `X$json(o)`: the canonical JSON text of message object `o` (fields in
+/// number order, defaults left out, 64-bit integers as strings, enums by
+/// name), reading `o` as `X$encode` does. Written as text, member by member
+/// (each with a leading comma, the first one dropped at the end), not as an
+/// object handed to `JSON.stringify`: no object is built per message.
 fn write_json(js: &mut String, m: &JsMessage<'_>) -> Result<()> {
     let name = &m.ts_name;
     writeln!(
         js,
-        "\nfunction {name}$json(o) {{\n  const j = {{}};\n  let v;"
+        "\nfunction {name}$json(o) {{\n  let t = \"\";\n  let v;"
     )?;
     for f in &m.proto.field {
         let k = kind(f);
@@ -381,37 +384,37 @@ fn write_json(js: &mut String, m: &JsMessage<'_>) -> Result<()> {
         };
         let value = |v: &str| -> String {
             match k {
-                Kind::String => v.to_owned(),
-                Kind::Bytes => format!("base64(bytesOf({v}))"),
+                Kind::String => format!("quote({v})"),
+                Kind::Bytes => format!("`\"${{base64(bytesOf({v}))}}\"`"),
                 Kind::Int32 if f.r#type() == Type::Enum => {
                     format!("enumJson({}$names, int32Of({v}))", target(f))
                 }
-                Kind::Int32 => format!("int32Of({v})"),
-                Kind::Int64 => format!("String(int64Of({v}))"),
+                Kind::Int32 => format!("String(int32Of({v}))"),
+                Kind::Int64 => format!("`\"${{int64Of({v})}}\"`"),
                 Kind::Double => format!("doubleJson(doubleOf({v}))"),
-                Kind::Timestamp => format!("timestampJson(messageOf({v}))"),
+                Kind::Timestamp => format!("`\"${{timestampJson(messageOf({v}))}}\"`"),
                 Kind::Message => format!("{}$json(messageOf({v}))", target(f)),
                 Kind::Other => "bail()".to_owned(),
             }
         };
         if f.label() == Label::Repeated {
             let element = match k {
-                Kind::String => "typeof e === \"string\" ? e : bail()".to_owned(),
+                Kind::String => "quote(typeof e === \"string\" ? e : bail())".to_owned(),
                 Kind::Message => format!("{}$json(messageOf(e))", target(f)),
                 _ => bail!("{name}.{}: not supported by the JavaScript codec", f.name()),
             };
             writeln!(
                 js,
                 "  v = arrayOf(o.{prop});\n  if (v !== undefined && v.length !== 0) {{\n    \
-                 const a = new Array(v.length);\n    for (let i = 0; i < v.length; i++) {{\n      \
-                 const e = v[i];\n      a[i] = {element};\n    }}\n    j.{json} = a;\n  }}"
+                 t += ',\"{json}\":[';\n    for (let i = 0; i < v.length; i++) {{\n      \
+                 const e = v[i];\n      if (i !== 0) t += \",\";\n      t += {element};\n    }}\n    t += \"]\";\n  }}"
             )?;
             continue;
         }
         if has_presence(f) {
             writeln!(
                 js,
-                "  v = o.{prop};\n  if (v !== undefined && v !== null) j.{json} = {};",
+                "  v = o.{prop};\n  if (v !== undefined && v !== null) t += `,\"{json}\":${{{}}}`;",
                 value("v")
             )?;
             continue;
@@ -427,12 +430,15 @@ fn write_json(js: &mut String, m: &JsMessage<'_>) -> Result<()> {
         };
         writeln!(
             js,
-            "{} j.{json} = {};",
+            "{} t += `,\"{json}\":${{{}}}`;",
             test.replace("{prop}", &prop),
             value("v")
         )?;
     }
-    writeln!(js, "  checkKeys(o, {name}$fields);\n  return j;\n}}")?;
+    writeln!(
+        js,
+        "  checkKeys(o, {name}$fields);\n  return t.length === 0 ? \"{{}}\" : `{{${{t.slice(1)}}}}`;\n}}"
+    )?;
     Ok(())
 }
 
