@@ -39,14 +39,15 @@ export function timer(now, sampleMs) {
   }
   /**
    * The medians of several functions whose samples take turns (one of each,
-   * seven times), so that a change in the machine's load between samples
-   * reaches all of them alike: for wall-clock timing on a busy machine.
+   * `rounds` times, each a quarter of `sampleMs`), so that a change in the
+   * machine's load between samples reaches all of them alike: for
+   * wall-clock timing on a busy machine.
    */
-  measure.together = (fns) => {
-    const n = fns.map((fn) => calls(fn));
+  measure.together = (fns, rounds = 21) => {
+    const n = fns.map((fn) => Math.max(1, Math.ceil(calls(fn) / 4)));
     const samples = fns.map(() => []);
-    for (let s = 0; s < 7; s++) fns.forEach((fn, i) => samples[i].push(sample(fn, n[i], 1)));
-    return samples.map(median);
+    for (let s = 0; s < rounds; s++) fns.forEach((fn, i) => samples[i].push(sample(fn, n[i], 1)));
+    return samples.map((list) => list.sort((a, b) => a - b)[rounds >> 1]);
   };
   // The sink is read so that no engine can drop the calls.
   measure.sink = () => sink;

@@ -324,26 +324,33 @@ function utf8Length(s) {
   return n;
 }
 
+/**
+ * A string of fewer than 43 characters (at most 126 bytes: its length takes
+ * one byte, written last) at Q, for which room was made.
+ */
+function wshort(s) {
+  // Locals, not the module's W and Q, in the loop.
+  const w = W;
+  const at = Q;
+  let q = at + 1;
+  for (let i = 0; i < s.length; i++) {
+    const c = s.charCodeAt(i);
+    if (c >= 0x80) {
+      q = at + 1 + encoder.encodeInto(s, w.subarray(at + 1)).written;
+      break;
+    }
+    w[q++] = c;
+  }
+  w[at] = q - at - 1;
+  Q = q;
+}
+
 /** A string's length and UTF-8 bytes. */
 function wstring(s) {
   const n = s.length;
   if (n < 43) {
-    // At most 126 bytes: the length takes one byte, written last.
     if (Q + 1 + 3 * n > W.length) grow(1 + 3 * n);
-    // Locals, not the module's W and Q, in the loop.
-    const w = W;
-    const at = Q;
-    let q = at + 1;
-    for (let i = 0; i < n; i++) {
-      const c = s.charCodeAt(i);
-      if (c >= 0x80) {
-        q = at + 1 + encoder.encodeInto(s, w.subarray(at + 1)).written;
-        break;
-      }
-      w[q++] = c;
-    }
-    w[at] = q - at - 1;
-    Q = q;
+    wshort(s);
     return;
   }
   const len = utf8Length(s);
@@ -355,6 +362,19 @@ function wstring(s) {
     encoder.encodeInto(s, W.subarray(Q, Q + len));
   }
   Q += len;
+}
+
+/** A key of one byte (below 128) and then string `s`, as `wv(key); wstring(s)` write them. */
+function wkstring(key, s) {
+  const n = s.length;
+  if (n < 43) {
+    if (Q + 2 + 3 * n > W.length) grow(2 + 3 * n);
+    W[Q++] = key;
+    wshort(s);
+    return;
+  }
+  wv(key);
+  wstring(s);
 }
 
 function wbytes(b) {

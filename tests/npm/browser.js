@@ -211,7 +211,7 @@ async function bench() {
       console.error(errors.join("\n"));
       return false;
     }
-    console.log(`Entry: ${out.bytes} bytes. Chromium ${version} (headless), ${new Date().toISOString().slice(0, 10)}. Median of 7 samples of ${sampleMs} ms of wall-clock time, per entry, the implementations' samples taking turns.\n`);
+    console.log(`Entry: ${out.bytes} bytes. Chromium ${version} (headless), ${new Date().toISOString().slice(0, 10)}. Median of 21 samples of ${sampleMs / 4} ms of wall-clock time, per entry, the implementations' samples taking turns.\n`);
     console.log("| Operation | wasm | protobuf-es | protobufjs | wasm vs protobuf-es | wasm vs fastest peer |");
     console.log("|---|---:|---:|---:|---:|---:|");
     for (const r of out.results) {

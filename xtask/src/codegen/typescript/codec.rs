@@ -184,7 +184,8 @@ fn write_encode(js: &mut String, m: &JsMessage<'_>, messages: &[JsMessage<'_>]) 
             match k {
                 Kind::String => writeln!(
                     js,
-                    "      if (typeof e !== \"string\") bail();\n      wv({key});\n      wstring(e);"
+                    "      if (typeof e !== \"string\") bail();\n      {}",
+                    write_string(key, "e")
                 )?,
                 Kind::Message => writeln!(
                     js,
@@ -226,7 +227,8 @@ fn write_encode(js: &mut String, m: &JsMessage<'_>, messages: &[JsMessage<'_>]) 
         match k {
             Kind::String => writeln!(
                 js,
-                "  v = stringOf(o.{prop});\n  if (v.length !== 0) {{\n    wv({key});\n    wstring(v);\n  }}"
+                "  v = stringOf(o.{prop});\n  if (v.length !== 0) {{\n    {}\n  }}",
+                write_string(key, "v")
             )?,
             Kind::Bytes => writeln!(
                 js,
@@ -247,6 +249,16 @@ fn write_encode(js: &mut String, m: &JsMessage<'_>, messages: &[JsMessage<'_>]) 
     }
     writeln!(js, "  checkKeys(o, {name}$fields);\n}}")?;
     Ok(())
+}
+
+/// The statement writing string `v` with its one- or two-byte key: one
+/// call for both where the key takes one byte (every field below 16).
+fn write_string(key: u32, v: &str) -> String {
+    if key < 128 {
+        format!("wkstring({key}, {v});")
+    } else {
+        format!("wv({key});\n    wstring({v});")
+    }
 }
 
 fn write_decode(js: &mut String, m: &JsMessage<'_>) -> Result<()> {
