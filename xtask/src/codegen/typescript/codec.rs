@@ -138,9 +138,13 @@ pub(super) fn module(
     js.push_str(super::strip_leading_comment(template));
     match syntax {
         Syntax::CommonJs => {
-            js.push_str("\nmodule.exports = { encodeEntry, decodeEntry, toJsonEntry, fromJsonEntry };\n");
+            js.push_str(
+                "\nmodule.exports = { encodeEntry, decodeEntry, toJsonEntry, fromJsonEntry };\n",
+            );
         }
-        Syntax::Esm => js.push_str("\nexport { encodeEntry, decodeEntry, toJsonEntry, fromJsonEntry };\n"),
+        Syntax::Esm => {
+            js.push_str("\nexport { encodeEntry, decodeEntry, toJsonEntry, fromJsonEntry };\n")
+        }
     }
     Ok(js)
 }
