@@ -1,9 +1,10 @@
 // Instructions per entry of the Node package's JavaScript codec next to
 // protobufjs (protobuf-es for fromJsonString), counted by callgrind: unlike
 // time, a count does not move with the load of a shared machine. Each figure
-// is the difference between a run of N2 and one of N1 calls (the same
-// start-up, warm-up and compilation in both), divided by N2 - N1, with V8
-// on one thread (`--single-threaded`) so that no background work is counted.
+// is the difference between a run of N2 and one of N1 calls after the same
+// warm-up (so the same start-up and compilation in both), divided by
+// N2 - N1, with V8 on one thread (`--single-threaded`) so that no background
+// work is counted.
 //
 //   node benches/npm-instructions.mjs        # needs valgrind; 10-30 minutes
 //   LOKRYN_BENCH_ONLY=encode,decode node benches/npm-instructions.mjs
@@ -15,6 +16,7 @@ import { spawnSync } from "node:child_process";
 import { readFileSync } from "node:fs";
 
 const [mode, op, impl, count] = process.argv.slice(2);
+const WARM_UP = 20_000;
 const root = new URL("../", import.meta.url);
 
 if (mode === "run") {
@@ -45,7 +47,9 @@ if (mode === "run") {
   };
   const fn = fns[op][impl];
   let sink = 0;
-  for (let i = 0; i < Number(count); i++) sink ^= fn().length ?? 1;
+  // Warm-up first, the same in every run: V8 compiles the hot functions
+  // (on this thread) within it, so that the compilation cancels out too.
+  for (let i = 0; i < WARM_UP + Number(count); i++) sink ^= fn().length ?? 1;
   if (sink === 0.5) console.log(sink);
   void fromBinary;
 } else {
