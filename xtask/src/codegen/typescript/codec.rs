@@ -143,7 +143,7 @@ pub(super) fn module(
             );
         }
         Syntax::Esm => {
-            js.push_str("\nexport { encodeEntry, decodeEntry, toJsonEntry, fromJsonEntry };\n")
+            js.push_str("\nexport { encodeEntry, decodeEntry, toJsonEntry, fromJsonEntry };\n");
         }
     }
     Ok(js)
