@@ -173,7 +173,11 @@ pub(crate) fn build_wasm() -> Result<()> {
         .env("CARGO_TARGET_DIR", &target)
         // Size over speed, one unit, no unwinding, no symbol names (the
         // name section is a fifth of the module): the module is downloaded.
+        // Our own crates, where the time goes, at `s`; the dependencies
+        // (std, prost-reflect, serde_json, ...) at `z`, which keeps the
+        // module about 9 KB (gzipped) smaller.
         .env("CARGO_PROFILE_RELEASE_OPT_LEVEL", "s")
+        .args(["--config", "profile.release.package.\"*\".opt-level=\"z\""])
         .env("CARGO_PROFILE_RELEASE_STRIP", "symbols")
         .env("CARGO_PROFILE_RELEASE_LTO", "true")
         .env("CARGO_PROFILE_RELEASE_CODEGEN_UNITS", "1")
