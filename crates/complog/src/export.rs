@@ -14,7 +14,9 @@ use std::time::{SystemTime, UNIX_EPOCH};
 use anyhow::{Context as _, Result, bail};
 use clap::{Args, ValueEnum};
 use lokryn_compliance_log::LogEntry;
-use lokryn_export::{Options, ecs, ocsf, otlp};
+use lokryn_compliance_log::codec::Limits;
+use lokryn_compliance_log::view::{self, LogEntryView};
+use lokryn_export::{Options, Record, ecs, ocsf, otlp};
 #[cfg(feature = "parquet")]
 use lokryn_export::{parquet::FlatWriter, security_lake::SecurityLakeWriter};
 
@@ -77,6 +79,37 @@ pub(crate) struct ExportArgs {
     read: ReadArgs,
 }
 
+/// A record read for export: decoded (JSON input, or a target written from
+/// decoded entries), or a binary entry's bytes, exported from a view of them
+/// rather than decoded (OCSF, ECS, OTLP protobuf and Parquet).
+enum Read {
+    Entry(LogEntry),
+    Encoded(Vec<u8>),
+}
+
+impl Target {
+    /// Whether binary entries are exported from views of their bytes.
+    fn reads_views(self) -> bool {
+        matches!(self, Self::Ocsf | Self::Ecs | Self::Otlp | Self::Parquet)
+    }
+}
+
+/// Runs `f` on the record `read` holds: the entry, or a view of the bytes
+/// (read under `limits`, which they passed when they were framed).
+fn with_record<T>(
+    read: &Read,
+    limits: &Limits,
+    f: impl FnOnce(Record<'_>) -> Result<T>,
+) -> Result<T> {
+    match read {
+        Read::Entry(entry) => f(Record::Entry(entry)),
+        Read::Encoded(bytes) => {
+            let view = view::decode(bytes, limits)?;
+            f(Record::view(&view, bytes))
+        }
+    }
+}
+
 struct Writer {
     to: Target,
     out: output::Out,
@@ -86,42 +119,53 @@ struct Writer {
     parquet: Option<FlatWriter>,
     lake: Option<SecurityLakeWriter>,
     options: Options,
-    pending: Vec<LogEntry>,
+    /// The limits entries are read under (for the views of binary ones).
+    limits: Limits,
+    pending: Vec<Read>,
     batch: usize,
     /// The line being written (reused).
     line: Vec<u8>,
 }
 
 impl Writer {
-    fn push(&mut self, entry: LogEntry) -> Result<()> {
+    fn push(&mut self, read: Read) -> Result<()> {
+        if matches!(self.to, Target::OtlpJson | Target::Otlp) {
+            self.pending.push(read);
+            if self.pending.len() >= self.batch {
+                self.flush_batch()?;
+            }
+            return Ok(());
+        }
+        let limits = self.limits;
+        with_record(&read, &limits, |record| self.write(record))
+    }
+
+    /// Writes one record of a target that is not batched.
+    fn write(&mut self, record: Record<'_>) -> Result<()> {
         match self.to {
             Target::Ocsf => {
                 self.line.clear();
-                ocsf::write_ocsf(&entry, &self.options, &mut self.line)?;
+                ocsf::write_ocsf_record(record, &self.options, &mut self.line)?;
                 self.line.push(b'\n');
                 self.out.write_all(&self.line)?;
             }
             Target::Ecs => {
-                let doc = ecs::to_ecs(&entry, &self.options)?;
+                let doc = ecs::to_ecs_record(record, &self.options)?;
                 serde_json::to_writer(&mut self.out, &doc)?;
                 self.out.write_all(b"\n")?;
             }
             Target::Parquet => {
                 if let Some(w) = self.parquet.as_mut() {
-                    w.push(&entry)?;
+                    w.push_record(record)?;
                 }
             }
             Target::OcsfParquet => {
                 if let Some(w) = self.lake.as_mut() {
-                    w.push(&entry)?;
+                    w.push(&*record.to_entry()?)?;
                 }
             }
-            Target::OtlpJson | Target::Otlp => {
-                self.pending.push(entry);
-                if self.pending.len() >= self.batch {
-                    self.flush_batch()?;
-                }
-            }
+            // Batched by `push`.
+            Target::OtlpJson | Target::Otlp => {}
         }
         Ok(())
     }
@@ -130,19 +174,41 @@ impl Writer {
         if self.pending.is_empty() {
             return Ok(());
         }
+        // The views of the binary entries (a default one in the place of
+        // each decoded entry), which the records borrow.
+        let views = self
+            .pending
+            .iter()
+            .map(|read| match read {
+                Read::Entry(_) => Ok(LogEntryView::default()),
+                Read::Encoded(bytes) => view::decode(bytes, &self.limits),
+            })
+            .collect::<Result<Vec<_>, _>>()?;
+        let records: Vec<Record<'_>> = self
+            .pending
+            .iter()
+            .zip(&views)
+            .map(|(read, view)| match read {
+                Read::Entry(entry) => Record::Entry(entry),
+                Read::Encoded(bytes) => Record::view(view, bytes),
+            })
+            .collect();
         if self.to == Target::OtlpJson {
-            let request = otlp::to_request(&self.pending, &self.options)?;
-            self.pending.clear();
+            let entries = records
+                .iter()
+                .map(|r| r.to_entry())
+                .collect::<Result<Vec<_>, _>>()?;
+            let request = otlp::to_request(entries.iter().map(|e| &**e), &self.options)?;
             self.out.write_all(otlp::to_json(&request)?.as_bytes())?;
             self.out.write_all(b"\n")?;
         } else {
-            let body = otlp::encode_request(&self.pending, &self.options)?;
-            self.pending.clear();
+            let body = otlp::encode_request_records(&records, &self.options)?;
             let mut framed = Vec::with_capacity(body.len() + 10);
             prost::encoding::encode_varint(body.len() as u64, &mut framed);
             framed.extend_from_slice(&body);
             self.out.write_all(&framed)?;
         }
+        self.pending.clear();
         Ok(())
     }
 }
@@ -157,12 +223,12 @@ const NO_PARQUET: &str = "this complog was built without Parquet support: \
 /// either exists, so the code that would use one is never reached.
 #[cfg(not(feature = "parquet"))]
 mod no_parquet {
-    use super::{LogEntry, Result};
+    use super::{LogEntry, Record, Result};
 
     pub(crate) enum FlatWriter {}
 
     impl FlatWriter {
-        pub(crate) fn push(&mut self, _: &LogEntry) -> Result<()> {
+        pub(crate) fn push_record(&mut self, _: Record<'_>) -> Result<()> {
             match *self {}
         }
 
@@ -229,6 +295,12 @@ pub(crate) fn run(args: &ExportArgs) -> Result<ExitCode> {
     };
     #[cfg(not(feature = "parquet"))]
     let lake: Option<SecurityLakeWriter> = None;
+    // Binary entries are checked to be readable as views, not decoded, for
+    // the targets written from views (see `Read`).
+    let read_options = input::ReadOptions {
+        views_only: args.to.reads_views(),
+        ..args.read.options()
+    };
     let mut writer = Writer {
         to: args.to,
         out: if parquet.is_some() || lake.is_some() {
@@ -239,18 +311,26 @@ pub(crate) fn run(args: &ExportArgs) -> Result<ExitCode> {
         parquet,
         lake,
         options,
+        limits: read_options.limits,
         pending: Vec::new(),
         batch: usize::try_from(args.batch).unwrap_or(usize::MAX),
         line: Vec::with_capacity(4096),
     };
     let mut exported = 0u64;
+    let views = args.to.reads_views();
     let skipped = driver::run_readable(
         &sources,
-        &args.read.options(),
+        &read_options,
         &mut Progress::new(!args.quiet),
-        |at, decoded| (at, std::mem::take(&mut decoded.entry)),
-        |(at, entry)| {
-            writer.push(entry).context(at)?;
+        |at, decoded| {
+            let read = match decoded.raw.take() {
+                Some(bytes) if views => Read::Encoded(bytes),
+                _ => Read::Entry(std::mem::take(&mut decoded.entry)),
+            };
+            (at, read)
+        },
+        |(at, read)| {
+            writer.push(read).context(at)?;
             exported += 1;
             Ok(())
         },

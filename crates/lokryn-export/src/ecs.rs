@@ -8,7 +8,7 @@
 use std::sync::LazyLock;
 
 use lokryn_compliance_log::LogEntry;
-use lokryn_compliance_log::access::FieldRef;
+use lokryn_compliance_log::access::{Access, FieldRef};
 use lokryn_compliance_log::mapping::{FieldShape, mappings};
 use prost_reflect::{Kind, ReflectMessage, Value};
 use serde_json::{Map, Value as Json};
@@ -17,7 +17,7 @@ use crate::fields::{SetField, action_name, enum_value_name, set_fields};
 use crate::tree::set;
 use crate::typed;
 use crate::value::{list, payload_json, rfc3339, scalar, timestamp};
-use crate::{Error, Options};
+use crate::{Error, Options, Record};
 
 /// The ECS version the documents follow (`ecs.version`).
 pub const ECS_VERSION: &str = "9.0.0";
@@ -33,10 +33,25 @@ fn label(value: Json) -> Json {
 
 /// One record as an ECS document.
 pub fn to_ecs(entry: &LogEntry, options: &Options) -> Result<Json, Error> {
+    to_ecs_record(Record::Entry(entry), options)
+}
+
+/// [`to_ecs`] of a decoded entry or of a [view](Record::View) of an encoded
+/// one: the same document either way. A view is decoded only for a record
+/// the typed access does not cover (one with a delegation chain).
+pub fn to_ecs_record(record: Record<'_>, options: &Options) -> Result<Json, Error> {
     let maps = mappings().map_err(|e| Error::Mapping(e.0))?;
-    match typed_set_fields(entry) {
-        Some(fields) => document(maps, entry, options, fields),
-        None => document(maps, entry, options, set_fields(maps, entry)),
+    match typed_set_fields(record.access()) {
+        Some(fields) => document(maps, record, options, fields),
+        None => {
+            let entry = record.to_entry()?;
+            document(
+                maps,
+                Record::Entry(&entry),
+                options,
+                set_fields(maps, &entry),
+            )
+        }
     }
 }
 
@@ -46,14 +61,14 @@ pub fn to_ecs(entry: &LogEntry, options: &Options) -> Result<Json, Error> {
 #[doc(hidden)]
 pub fn to_ecs_by_reflection(entry: &LogEntry, options: &Options) -> Result<Json, Error> {
     let maps = mappings().map_err(|e| Error::Mapping(e.0))?;
-    document(maps, entry, options, set_fields(maps, entry))
+    document(maps, Record::Entry(entry), options, set_fields(maps, entry))
 }
 
 /// Whether [`to_ecs`] reads `entry` through the typed access rather than
 /// by reflection (for the tests).
 #[doc(hidden)]
-pub fn reads_directly(entry: &LogEntry) -> bool {
-    typed_set_fields(entry).is_some()
+pub fn reads_directly<'a>(entry: impl Into<Record<'a>>) -> bool {
+    typed_set_fields(entry.into().access()).is_some()
 }
 
 /// Each field with a home, with the protobuf kind of its value.
@@ -70,7 +85,7 @@ static KINDS: LazyLock<Option<Vec<(&'static typed::Leaf, Kind)>>> = LazyLock::ne
 /// access instead of transcoding the whole record; `None` for a record with
 /// a value it does not convert (a repeated message), which goes by
 /// reflection.
-fn typed_set_fields(entry: &LogEntry) -> Option<Vec<SetField<'static>>> {
+fn typed_set_fields(entry: &dyn Access) -> Option<Vec<SetField<'static>>> {
     let kinds = KINDS.as_ref()?;
     let mut out = Vec::new();
     for (leaf, kind) in kinds {
@@ -114,14 +129,14 @@ fn typed_set_fields(entry: &LogEntry) -> Option<Vec<SetField<'static>>> {
 /// The document from the record's set fields.
 fn document(
     maps: &lokryn_compliance_log::mapping::Mappings,
-    entry: &LogEntry,
+    record: Record<'_>,
     _options: &Options,
     fields: Vec<SetField<'_>>,
 ) -> Result<Json, Error> {
     let mut out = Map::new();
     set(&mut out, "ecs.version", ECS_VERSION.into())?;
     if let Some(ecs) = maps
-        .event_type(entry.event_type)
+        .event_type(record.event_type())
         .and_then(|v| v.ecs_event.as_ref())
     {
         if !ecs.kind.is_empty() {
@@ -173,9 +188,9 @@ fn document(
                 }
             }
             FieldShape::List => list(maps, &f.map.path, &f.value, |m| m.export.ecs.clone()),
-            FieldShape::Scalar if f.map.path == "payload" => match payload_json(entry) {
-                Some(_) if std::str::from_utf8(&entry.payload).is_ok() => {
-                    Json::String(String::from_utf8_lossy(&entry.payload).into_owned())
+            FieldShape::Scalar if f.map.path == "payload" => match payload_json(record) {
+                Some(_) if std::str::from_utf8(record.payload()).is_ok() => {
+                    Json::String(String::from_utf8_lossy(record.payload()).into_owned())
                 }
                 _ => {
                     set(&mut out, "labels.payload_encoding", "base64".into())?;

@@ -38,6 +38,7 @@ pub mod otlp;
 mod otlp_wire;
 #[cfg(feature = "parquet")]
 pub mod parquet;
+mod record;
 pub mod report;
 #[cfg(feature = "parquet")]
 pub mod security_lake;
@@ -48,6 +49,7 @@ mod value;
 pub use fields::action_name;
 /// The `opentelemetry-proto` crate, whose types [`otlp`] returns.
 pub use opentelemetry_proto;
+pub use record::Record;
 
 /// What can go wrong exporting a record.
 #[derive(Debug, thiserror::Error)]

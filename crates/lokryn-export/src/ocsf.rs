@@ -15,7 +15,7 @@ use crate::tree::set;
 use crate::value::{double, list, millis, payload_json, scalar, timestamp};
 use crate::{Error, Options};
 
-pub use crate::ocsf_writer::{to_ocsf_json, write_ocsf, writes_directly};
+pub use crate::ocsf_writer::{to_ocsf_json, write_ocsf, write_ocsf_record, writes_directly};
 
 /// The OCSF schema version the events follow.
 pub const OCSF_VERSION: &str = "1.7.0";
@@ -174,23 +174,26 @@ pub fn to_ocsf(entry: &LogEntry, options: &Options) -> Result<Json, Error> {
             }
             // JSON whose bytes we can give back exactly is embedded as JSON;
             // other text as a string; anything else as base64.
-            FieldShape::Scalar if f.map.path == "payload" => match payload_json(entry) {
-                Some(json)
-                    if serde_json::to_vec(&json).ok().as_deref() == Some(&entry.payload[..]) =>
-                {
-                    set(&mut out, &home, json)?;
+            FieldShape::Scalar if f.map.path == "payload" => {
+                match payload_json(crate::Record::Entry(entry)) {
+                    Some(json)
+                        if serde_json::to_vec(&json).ok().as_deref()
+                            == Some(&entry.payload[..]) =>
+                    {
+                        set(&mut out, &home, json)?;
+                    }
+                    _ => match std::str::from_utf8(&entry.payload) {
+                        Ok(text) => {
+                            set(&mut out, &home, text.into())?;
+                            set(&mut out, "unmapped.payload_encoding", "text".into())?;
+                        }
+                        Err(_) => {
+                            set(&mut out, &home, scalar(&f.value))?;
+                            set(&mut out, "unmapped.payload_encoding", "base64".into())?;
+                        }
+                    },
                 }
-                _ => match std::str::from_utf8(&entry.payload) {
-                    Ok(text) => {
-                        set(&mut out, &home, text.into())?;
-                        set(&mut out, "unmapped.payload_encoding", "text".into())?;
-                    }
-                    Err(_) => {
-                        set(&mut out, &home, scalar(&f.value))?;
-                        set(&mut out, "unmapped.payload_encoding", "base64".into())?;
-                    }
-                },
-            },
+            }
             FieldShape::Scalar => {
                 let value = match &f.value {
                     prost_reflect::Value::F64(x) => double(*x),

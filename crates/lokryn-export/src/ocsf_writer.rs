@@ -19,25 +19,36 @@ use std::collections::HashMap;
 use std::sync::LazyLock;
 
 use base64::Engine as _;
+use lokryn_compliance_log::LogEntry;
 use lokryn_compliance_log::access::{Access, FieldRef};
 use lokryn_compliance_log::mapping::{FieldMapping, FieldShape, Mappings, mappings};
 use lokryn_compliance_log::v1::OcsfEvent;
-use lokryn_compliance_log::{LogEntry, PayloadFormat};
 use prost_reflect::{Kind, MessageDescriptor};
 
 use crate::fields::is_inside_list;
 use crate::ocsf::{OCSF_VERSION, base_event, category_name};
 use crate::typed::{Field, NumberMap, has_presence, is_set, read, resolve};
-use crate::{Error, Options};
+use crate::{Error, Options, Record};
 
 /// Writes `entry` as one OCSF 1.7.0 event (compact JSON, no newline) at the
 /// end of `out`: the bytes `serde_json::to_vec(&to_ocsf(entry, options)?)`
 /// gives.
 pub fn write_ocsf(entry: &LogEntry, options: &Options, out: &mut Vec<u8>) -> Result<(), Error> {
+    write_ocsf_record(Record::Entry(entry), options, out)
+}
+
+/// [`write_ocsf`] of a decoded entry or of a [view](Record::View) of an
+/// encoded one: the same bytes either way. A view is read without being
+/// decoded, except for a record the plans leave to the general path.
+pub fn write_ocsf_record(
+    record: Record<'_>,
+    options: &Options,
+    out: &mut Vec<u8>,
+) -> Result<(), Error> {
     SCRATCH.with(|cell| match cell.try_borrow_mut() {
-        Ok(mut scratch) => write_with(&mut scratch, entry, options, out),
+        Ok(mut scratch) => write_with(&mut scratch, record, options, out),
         // Re-entered (not done by this module): a fresh scratch.
-        Err(_) => write_with(&mut Scratch::default(), entry, options, out),
+        Err(_) => write_with(&mut Scratch::default(), record, options, out),
     })
 }
 
@@ -45,17 +56,18 @@ pub fn write_ocsf(entry: &LogEntry, options: &Options, out: &mut Vec<u8>) -> Res
 /// [`to_ocsf`](crate::ocsf::to_ocsf) (for the tests, which hold it to
 /// covering every record of the schema's vectors).
 #[doc(hidden)]
-pub fn writes_directly(entry: &LogEntry, options: &Options) -> bool {
+pub fn writes_directly<'a>(entry: impl Into<Record<'a>>, options: &Options) -> bool {
+    let record = entry.into();
     let Ok(plans) = &*PLANS else {
         return false;
     };
     let plan = plans
         .by_event_type
-        .get(&entry.event_type)
+        .get(&record.event_type())
         .unwrap_or(&plans.base);
     let mut scratch = Scratch::default();
     !plan.slow
-        && fill(plans, plan, entry, options, &mut scratch).is_some()
+        && fill(plans, plan, record, options, &mut scratch).is_some()
         && order(plans, &mut scratch).is_some()
         && emit(plans, &mut scratch, &mut Vec::new()).is_some()
 }
@@ -73,36 +85,36 @@ thread_local! {
 
 fn write_with(
     scratch: &mut Scratch,
-    entry: &LogEntry,
+    record: Record<'_>,
     options: &Options,
     out: &mut Vec<u8>,
 ) -> Result<(), Error> {
     let Ok(plans) = &*PLANS else {
         // The general path reports what is wrong with the mappings.
-        return reference(entry, options, out);
+        return reference(record, options, out);
     };
     let plan = plans
         .by_event_type
-        .get(&entry.event_type)
+        .get(&record.event_type())
         .unwrap_or(&plans.base);
     let start = out.len();
     if plan.slow
-        || fill(plans, plan, entry, options, scratch).is_none()
+        || fill(plans, plan, record, options, scratch).is_none()
         || order(plans, scratch).is_none()
     {
-        return reference(entry, options, out);
+        return reference(record, options, out);
     }
     if emit(plans, scratch, out).is_none() {
         out.truncate(start);
-        return reference(entry, options, out);
+        return reference(record, options, out);
     }
     Ok(())
 }
 
 /// The general path, for what no plan covers: the same bytes (or the same
-/// error).
-fn reference(entry: &LogEntry, options: &Options, out: &mut Vec<u8>) -> Result<(), Error> {
-    let event = crate::ocsf::to_ocsf(entry, options)?;
+/// error). A view is decoded for it.
+fn reference(record: Record<'_>, options: &Options, out: &mut Vec<u8>) -> Result<(), Error> {
+    let event = crate::ocsf::to_ocsf(&*record.to_entry()?, options)?;
     serde_json::to_writer(out, &event).map_err(|e| Error::Write(format!("OCSF JSON: {e}")))
 }
 
@@ -813,10 +825,12 @@ fn write_scalar(value: &FieldRef<'_>, out: &mut Vec<u8>) -> Option<()> {
 fn fill(
     plans: &'static Plans,
     plan: &'static Plan,
-    entry: &LogEntry,
+    record: Record<'_>,
     options: &Options,
     scratch: &mut Scratch,
 ) -> Option<()> {
+    let entry = record.access();
+    let event_type = record.event_type();
     let Scratch { slots, values, .. } = scratch;
     slots.clear();
     values.clear();
@@ -859,12 +873,12 @@ fn fill(
             Some(())
         })?;
     }
-    if entry.event_type != 0 {
+    if event_type != 0 {
         if let Some(home) = c.event_code {
             add(slots, values, home, &mut |v| {
-                match plan_enum_name(plan, entry.event_type) {
+                match plan_enum_name(plan, event_type) {
                     Some(name) => v.extend_from_slice(name),
-                    None => write_str(&entry.event_type.to_string(), v),
+                    None => write_str(&event_type.to_string(), v),
                 }
                 Some(())
             })?;
@@ -951,7 +965,7 @@ fn fill(
                 let FieldRef::Bytes(payload) = value else {
                     return None;
                 };
-                if canonical_json(entry, payload) {
+                if !record.payload_is_cbor() && canonical_json(payload) {
                     add(slots, values, leaf.home, &mut |v| {
                         v.extend_from_slice(payload);
                         Some(())
@@ -1030,7 +1044,7 @@ fn plan_enum_name(plan: &'static Plan, number: i32) -> Option<&'static [u8]> {
 }
 
 /// Whether a nested message is set with no field set.
-fn is_empty_message(entry: &LogEntry, n: &Nested) -> bool {
+fn is_empty_message(entry: &dyn Access, n: &Nested) -> bool {
     let Some((last, init)) = n.numbers.split_last() else {
         return false;
     };
@@ -1101,14 +1115,11 @@ pub(crate) fn write_list(
     Some(())
 }
 
-/// Whether the payload is embedded as JSON: JSON text (not declared CBOR)
-/// that `serde_json` writes back byte for byte. Canonical text has no
-/// whitespace outside its strings, which rules most payloads out without
-/// parsing them.
-fn canonical_json(entry: &LogEntry, payload: &[u8]) -> bool {
-    if entry.payload_format == PayloadFormat::Cbor as i32 {
-        return false;
-    }
+/// Whether the payload (not declared CBOR: the caller checks) is embedded
+/// as JSON: JSON text that `serde_json` writes back byte for byte.
+/// Canonical text has no whitespace outside its strings, which rules most
+/// payloads out without parsing them.
+fn canonical_json(payload: &[u8]) -> bool {
     let mut in_string = false;
     let mut escaped = false;
     for &b in payload {

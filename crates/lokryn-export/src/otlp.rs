@@ -14,9 +14,9 @@ use std::borrow::Cow;
 use std::collections::HashMap;
 use std::sync::LazyLock;
 
+use lokryn_compliance_log::LogEntry;
 use lokryn_compliance_log::access::{FieldRef, List};
 use lokryn_compliance_log::mapping::{FieldMapping, FieldShape, Mappings, mappings};
-use lokryn_compliance_log::{LogEntry, PayloadFormat};
 use opentelemetry_proto::tonic::collector::logs::v1::ExportLogsServiceRequest;
 use opentelemetry_proto::tonic::common::v1::{
     AnyValue, ArrayValue, InstrumentationScope, KeyValue, KeyValueList, any_value,
@@ -30,7 +30,7 @@ use crate::fields::{action_name, enum_value_name, set_fields};
 use crate::otlp_wire::{Batch, Kv, Rec, Val};
 use crate::typed::{self, EnumNames, NumberMap};
 use crate::value::{payload_json, rfc3339, timestamp};
-use crate::{Error, Options};
+use crate::{Error, Options, Record};
 
 /// The prefix of our own attributes (fields without a semantic convention).
 pub const ATTRIBUTE_PREFIX: &str = "lokryn.";
@@ -166,9 +166,10 @@ pub fn to_otlp_record_by_reflection(
 /// than by reflection (for the tests, which hold it to covering every
 /// record of the schema's vectors).
 #[doc(hidden)]
-pub fn builds_directly(entry: &LogEntry, options: &Options) -> bool {
+pub fn builds_directly<'a>(entry: impl Into<Record<'a>>, options: &Options) -> bool {
+    let record = entry.into();
     PLAN.as_ref()
-        .is_some_and(|plan| typed_record(plan, entry, options, &mut Rec::default()).is_some())
+        .is_some_and(|plan| typed_record(plan, record, options, &mut Rec::default()).is_some())
 }
 
 /// One record: from the typed plan, or by reflection for what the plan
@@ -176,7 +177,7 @@ pub fn builds_directly(entry: &LogEntry, options: &Options) -> bool {
 fn to_record(maps: &Mappings, entry: &LogEntry, options: &Options) -> Result<OtlpRecord, Error> {
     if let Some(plan) = PLAN.as_ref() {
         let mut rec = Rec::default();
-        if typed_record(plan, entry, options, &mut rec).is_some() {
+        if typed_record(plan, Record::Entry(entry), options, &mut rec).is_some() {
             return Ok(rec.to_owned());
         }
     }
@@ -267,7 +268,7 @@ fn to_record_by_reflection(
                 push(&mut attrs, key, &f.map.path, value);
             }
             ("attr", key, _) if f.map.path == "payload" => {
-                let value = match payload_json(entry) {
+                let value = match payload_json(Record::Entry(entry)) {
                     Some(_) => match std::str::from_utf8(&entry.payload) {
                         Ok(text) => string(text),
                         Err(_) => any_value(f.map, &f.value),
@@ -463,10 +464,12 @@ fn push_new_val<'a>(attrs: &mut Vec<Kv<'a>>, key: &'a str, _own: &'a str, value:
 /// first (its buffers are reused).
 fn typed_record<'a>(
     plan: &'a Plan,
-    entry: &'a LogEntry,
+    record: Record<'a>,
     options: &Options,
     rec: &mut Rec<'a>,
 ) -> Option<()> {
+    let entry = record.access();
+    let event_type = record.event_type();
     rec.resource.clear();
     rec.attributes.clear();
     rec.scope_name = "";
@@ -488,12 +491,12 @@ fn typed_record<'a>(
         let attrs = &mut rec.attributes;
         match home {
             Home::EventName => {
-                rec.event_name = match plan.event_names.get(&entry.event_type) {
+                rec.event_name = match plan.event_names.get(&event_type) {
                     Some(name) => Cow::Borrowed(name),
-                    None => Cow::Owned(event_name(entry.event_type)),
+                    None => Cow::Owned(event_name(event_type)),
                 };
             }
-            Home::Severity => match plan.severities.get(&entry.severity) {
+            Home::Severity => match plan.severities.get(&record.severity()) {
                 Some((number, text)) if *number != 0 => {
                     rec.severity_number = *number;
                     rec.severity_text = text;
@@ -502,7 +505,7 @@ fn typed_record<'a>(
                     attrs,
                     SEVERITY_KEY,
                     own,
-                    Val::Int(i64::from(entry.severity)),
+                    Val::Int(i64::from(record.severity())),
                 ),
             },
             Home::Time => {
@@ -515,30 +518,30 @@ fn typed_record<'a>(
                 }
             }
             Home::Body => rec.body = Some(typed_any(names, &value)?),
-            Home::TraceId => match hex_array::<16>(&entry.trace_id) {
+            Home::TraceId => match hex_array::<16>(record.trace_id()) {
                 Some(bytes) => rec.trace_id = Some(bytes),
                 None => push(
                     attrs,
                     TRACE_ID_KEY,
                     own,
-                    Val::Str(Cow::Borrowed(&entry.trace_id)),
+                    Val::Str(Cow::Borrowed(record.trace_id())),
                 ),
             },
-            Home::SpanId => match hex_array::<8>(&entry.span_id) {
+            Home::SpanId => match hex_array::<8>(record.span_id()) {
                 Some(bytes) => rec.span_id = Some(bytes),
                 None => push(
                     attrs,
                     SPAN_ID_KEY,
                     own,
-                    Val::Str(Cow::Borrowed(&entry.span_id)),
+                    Val::Str(Cow::Borrowed(record.span_id())),
                 ),
             },
             Home::Resource(key) => push(&mut rec.resource, key, own, typed_any(names, &value)?),
             Home::ScopeName => {
-                rec.scope_name = entry.producer.as_ref().map_or("", |p| p.name.as_str());
+                rec.scope_name = record.producer().0;
             }
             Home::ScopeVersion => {
-                rec.scope_version = entry.producer.as_ref().map_or("", |p| p.version.as_str());
+                rec.scope_version = record.producer().1;
             }
             Home::List(key) => {
                 let (FieldRef::Messages(items), Some(elements)) = (&value, &leaf.elements) else {
@@ -550,8 +553,7 @@ fn typed_record<'a>(
                 let FieldRef::Bytes(payload) = value else {
                     return None;
                 };
-                let json =
-                    entry.payload_format != PayloadFormat::Cbor as i32 && typed::is_json(payload);
+                let json = !record.payload_is_cbor() && typed::is_json(payload);
                 let text = if json {
                     std::str::from_utf8(payload).ok()
                 } else {
@@ -566,8 +568,8 @@ fn typed_record<'a>(
             Home::Attr(key) => push(attrs, key, own, typed_any(names, &value)?),
         }
     }
-    if rec.event_name.is_empty() && entry.event_type != 0 {
-        rec.event_name = Cow::Owned(event_name(entry.event_type));
+    if rec.event_name.is_empty() && event_type != 0 {
+        rec.event_name = Cow::Owned(event_name(event_type));
     }
     rec.observed_time_unix_nano = options.observed_time_ns.unwrap_or(rec.time_unix_nano);
     Some(())
@@ -699,22 +701,44 @@ pub fn to_request<'a>(
 /// options)?)` gives, written straight from the records without building
 /// the `opentelemetry-proto` messages.
 pub fn encode_request(entries: &[LogEntry], options: &Options) -> Result<Vec<u8>, Error> {
-    if let Some(plan) = PLAN.as_ref() {
-        let mut batch = Batch::default();
-        let mut rec = Rec::default();
-        let mut direct = true;
-        for entry in entries {
-            if typed_record(plan, entry, options, &mut rec).is_none() {
-                direct = false;
-                break;
-            }
-            batch.push(&mut rec);
-        }
-        if direct {
-            return Ok(batch.finish());
-        }
+    if let Some(body) = encode_direct(entries.iter().map(Record::Entry), options) {
+        return Ok(body);
     }
     Ok(to_protobuf(&to_request(entries, options)?))
+}
+
+/// [`encode_request`] of decoded entries or [views](Record::View) of
+/// encoded ones, or both: the same bytes either way. Views are read without
+/// being decoded, except in a batch holding a record the plan leaves to the
+/// general path, which decodes them.
+pub fn encode_request_records(records: &[Record<'_>], options: &Options) -> Result<Vec<u8>, Error> {
+    if let Some(body) = encode_direct(records.iter().copied(), options) {
+        return Ok(body);
+    }
+    let entries = records
+        .iter()
+        .map(|r| r.to_entry())
+        .collect::<Result<Vec<_>, Error>>()?;
+    Ok(to_protobuf(&to_request(
+        entries.iter().map(|e| &**e),
+        options,
+    )?))
+}
+
+/// The request written from the typed plan; `None` when a record needs the
+/// general path.
+fn encode_direct<'a>(
+    records: impl IntoIterator<Item = Record<'a>>,
+    options: &Options,
+) -> Option<Vec<u8>> {
+    let plan = PLAN.as_ref()?;
+    let mut batch = Batch::default();
+    let mut rec = Rec::default();
+    for record in records {
+        typed_record(plan, record, options, &mut rec)?;
+        batch.push(&mut rec);
+    }
+    Some(batch.finish())
 }
 
 /// The request as protobuf bytes (the body of an OTLP/HTTP protobuf POST):

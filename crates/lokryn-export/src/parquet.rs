@@ -16,7 +16,7 @@ use arrow_array::builder::{
 };
 use arrow_array::{ArrayRef, RecordBatch};
 use arrow_schema::{DataType, Field, Schema, SchemaRef, TimeUnit};
-use lokryn_compliance_log::access::{FieldRef, List};
+use lokryn_compliance_log::access::{Access, FieldRef, List};
 use lokryn_compliance_log::mapping::{FieldShape, mappings};
 use lokryn_compliance_log::{LogEntry, Timestamp};
 use parquet::arrow::ArrowWriter;
@@ -24,11 +24,11 @@ use parquet::basic::{Compression, ZstdLevel};
 use parquet::file::properties::{EnabledStatistics, WriterProperties};
 use prost_reflect::{Kind, Value};
 
-use crate::Error;
 use crate::fields::{enum_value_name, set_fields};
 use crate::ocsf_writer::{ListPlan, write_list};
 use crate::typed::{self, EnumNames};
 use crate::value::{list, timestamp};
+use crate::{Error, Record};
 
 /// Rows buffered before they are written out as one batch.
 const BATCH_ROWS: usize = 8192;
@@ -314,8 +314,15 @@ impl<W: Write + Send> FlatWriter<W> {
 
     /// Adds one record.
     pub fn push(&mut self, entry: &LogEntry) -> Result<(), Error> {
-        if !self.push_typed(entry) {
-            self.push_by_reflection(entry)?;
+        self.push_record(Record::Entry(entry))
+    }
+
+    /// Adds one record, decoded or a [view](Record::View) of an encoded one
+    /// (the same row either way; a view is decoded only for a record the
+    /// typed plan does not cover).
+    pub fn push_record(&mut self, record: Record<'_>) -> Result<(), Error> {
+        if !self.push_typed(record.access()) {
+            self.push_by_reflection(&*record.to_entry()?)?;
             self.by_reflection += 1;
         }
         self.rows += 1;
@@ -327,7 +334,7 @@ impl<W: Write + Send> FlatWriter<W> {
 
     /// Whether the record is one the typed plan covers (and so was added).
     /// Reads every cell first, so that nothing is added unless all are.
-    fn push_typed(&mut self, entry: &LogEntry) -> bool {
+    fn push_typed(&mut self, entry: &dyn Access) -> bool {
         let Some(plan) = &self.typed else {
             return false;
         };
@@ -462,7 +469,7 @@ fn typed_columns(columns: &[(String, String, Column)]) -> Option<Vec<TypedColumn
 
 /// The cell of one column: what the general path adds for it, or `None`
 /// for a value the typed plan does not cover.
-fn cell<'a>(entry: &'a LogEntry, column: &TypedColumn, kind: Column) -> Option<Cell<'a>> {
+fn cell<'a>(entry: &'a dyn Access, column: &TypedColumn, kind: Column) -> Option<Cell<'a>> {
     let Some(value) = typed::read(entry, &column.field)? else {
         return Some(Cell::Null);
     };

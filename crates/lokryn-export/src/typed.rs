@@ -10,7 +10,6 @@
 use std::collections::HashMap;
 use std::sync::LazyLock;
 
-use lokryn_compliance_log::LogEntry;
 use lokryn_compliance_log::access::{Access, FieldRef};
 use lokryn_compliance_log::mapping::{FieldMapping, FieldShape, mappings};
 use prost_reflect::{Kind, MessageDescriptor};
@@ -74,7 +73,7 @@ pub(crate) fn has_presence(field: &prost_reflect::FieldDescriptor) -> bool {
 
 /// The value of a field: `Some(None)` when it (or a message on the way) is
 /// unset, `None` for a kind the direct writers do not read.
-pub(crate) fn read<'a>(entry: &'a LogEntry, field: &Field) -> Option<Option<FieldRef<'a>>> {
+pub(crate) fn read<'a>(entry: &'a dyn Access, field: &Field) -> Option<Option<FieldRef<'a>>> {
     let (last, init) = field.numbers.split_last()?;
     let mut message: &dyn Access = entry;
     for n in init {

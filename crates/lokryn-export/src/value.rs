@@ -1,9 +1,9 @@
 //! Field values as JSON, shared by the JSON targets.
 
 use base64::Engine as _;
+use lokryn_compliance_log::Timestamp;
 use lokryn_compliance_log::json::civil_from_days;
 use lokryn_compliance_log::mapping::Mappings;
-use lokryn_compliance_log::{LogEntry, PayloadFormat, Timestamp};
 use prost_reflect::{DynamicMessage, Value};
 use serde_json::{Map, Number, Value as Json};
 
@@ -155,11 +155,11 @@ pub(crate) fn rfc3339(ts: &Timestamp) -> String {
 
 /// The payload as JSON when it is JSON text (stated, or unstated and
 /// parsing as JSON), else `None` (opaque or CBOR bytes).
-pub(crate) fn payload_json(entry: &LogEntry) -> Option<Json> {
-    if entry.payload_format == PayloadFormat::Cbor as i32 {
+pub(crate) fn payload_json(record: crate::Record<'_>) -> Option<Json> {
+    if record.payload_is_cbor() {
         return None;
     }
-    serde_json::from_slice(&entry.payload).ok()
+    serde_json::from_slice(record.payload()).ok()
 }
 
 #[cfg(test)]
