@@ -3,7 +3,8 @@
 # counted by callgrind: a Markdown table for docs/performance.md. Like
 # benches/instructions.sh for the core, but for lokryn-export: decode a
 # binary record and write it as OCSF JSON, add it to 512-record OTLP
-# requests (protobuf), or write it to a flat Parquet file.
+# requests (protobuf), or write it to a flat Parquet file; the `-view` rows
+# do the same from a view of the binary record (a revision without views: -).
 #
 #   benches/export_instructions.sh 2a433ac HEAD
 #
@@ -34,6 +35,9 @@ for rev in "${revs[@]}"; do
     grep -q "pub fn encode_request" "$src/crates/lokryn-export/src/otlp.rs" ||
       sed -i 's/otlp::encode_request(&entries, &options)?/otlp::to_protobuf(\&otlp::to_request(\&entries, \&options)?)/' \
         "$src/crates/lokryn-export/examples/instructions.rs"
+    # Before exports from views: the view ops removed.
+    grep -q "pub enum Record" "$src/crates/lokryn-export/src/record.rs" 2>/dev/null ||
+      sed -i '/view ops: begin/,/view ops: end/d' "$src/crates/lokryn-export/examples/instructions.rs"
     (cd "$src" && CARGO_TARGET_DIR="$work/build" cargo build --quiet --profile bench \
       -p lokryn-export --features parquet --example instructions)
     cp "$work/build/release/examples/instructions" "$work/bin/$sha"
@@ -41,13 +45,14 @@ for rev in "${revs[@]}"; do
   fi
 done
 
-count() { # binary, op, N -> total instructions
-  valgrind --tool=callgrind --callgrind-out-file=/dev/null "$1" "$2" "$3" "$record" 2>&1 |
-    awk '/Collected :/ { print $4 }'
+count() { # binary, op, N -> total instructions (nothing when the op fails)
+  { valgrind --tool=callgrind --callgrind-out-file=/dev/null "$1" "$2" "$3" "$record" 2>&1 || true; } |
+    awk '/^instructions: / { bad = 1 } /Collected :/ { n = $4 } END { if (!bad) print n }'
 }
 
 # op, records in the baseline run, records measured on top of it
-ops=("ocsf 1000 4000" "otlp 1024 4096" "parquet 16384 65536")
+ops=("ocsf 1000 4000" "ocsf-view 1000 4000" "otlp 1024 4096" "otlp-view 1024 4096"
+  "parquet 16384 65536" "parquet-view 16384 65536")
 header="| record exported as |"; rule="|---|"
 for rev in "${revs[@]}"; do header+=" $rev |"; rule+="---:|"; done
 echo "$header"; echo "$rule"
@@ -58,7 +63,7 @@ for spec in "${ops[@]}"; do
     bin="$work/bin/$(git rev-parse --short "$rev")"
     one=$(count "$bin" "$op" "$base")
     many=$(count "$bin" "$op" $((base + n)))
-    row+=" $(( (many - one) / n )) |"
+    if [ -n "$one" ] && [ -n "$many" ]; then row+=" $(( (many - one) / n )) |"; else row+=" - |"; fi
   done
   echo "$row"
 done

@@ -301,3 +301,92 @@ fn parquet_targets_say_the_build_lacks_them() {
     }
     assert!(!flat.exists() && !lake.exists());
 }
+
+/// The good examples and the wire vectors, as JSON Lines and as the same
+/// entries length-delimited, in a fresh folder; with the entries' count.
+fn json_and_binary(name: &str) -> (tempfile::TempDir, PathBuf, PathBuf, usize) {
+    let mut texts = Vec::new();
+    for dir in ["examples/good", "tests/vectors/wire"] {
+        let mut paths: Vec<PathBuf> = std::fs::read_dir(root().join(dir))
+            .unwrap()
+            .map(|e| e.unwrap().path())
+            .collect();
+        paths.sort();
+        for path in paths {
+            let Ok(text) = std::fs::read_to_string(&path) else {
+                continue;
+            };
+            match path.extension().and_then(|e| e.to_str()) {
+                Some("json") => texts.push(text),
+                Some("jsonl") => texts.extend(text.lines().map(str::to_owned)),
+                _ => {}
+            }
+        }
+    }
+    let (mut lines, mut binary) = (String::new(), Vec::new());
+    let mut count = 0;
+    for text in texts {
+        let Ok(entry) = lokryn_compliance_log::json::from_json(&text) else {
+            continue;
+        };
+        lines.push_str(&lokryn_compliance_log::json::to_json(&entry).unwrap());
+        lines.push('\n');
+        let bytes = lokryn_compliance_log::codec::encode(&entry);
+        prost::encoding::encode_varint(bytes.len() as u64, &mut binary);
+        binary.extend(bytes);
+        count += 1;
+    }
+    let dir = tempfile::tempdir().unwrap();
+    let (json_path, binary_path) = (
+        dir.path().join(format!("{name}.jsonl")),
+        dir.path().join(format!("{name}.binpb")),
+    );
+    std::fs::write(&json_path, lines).unwrap();
+    std::fs::write(&binary_path, binary).unwrap();
+    (dir, json_path, binary_path, count)
+}
+
+/// Binary entries are exported from views of their bytes (OCSF, ECS, OTLP
+/// protobuf, Parquet) or decoded (OTLP/JSON, Security Lake): either way,
+/// the bytes the same entries give read from JSON Lines, on one thread and
+/// several. The inputs hold delegation chains, which the ECS export decodes
+/// a view for.
+#[test]
+fn binary_input_exports_what_the_same_entries_as_json_do() {
+    let (dir, json, binary, count) = json_and_binary("entries");
+    assert!(count > 30, "{count}");
+    let with_chain = std::fs::read_to_string(&json).unwrap();
+    assert!(with_chain.contains("delegationChain"));
+    for to in ["ocsf", "ecs", "otlp", "otlp-json", "parquet"] {
+        for jobs in ["1", "3"] {
+            let outputs: Vec<Vec<u8>> = [&json, &binary]
+                .iter()
+                .map(|input| {
+                    let file = dir.path().join(format!("out-{to}-{jobs}"));
+                    let out = run(&[
+                        "export",
+                        "--to",
+                        to,
+                        "--batch",
+                        "7",
+                        "--observed-time-ns",
+                        "1764547200000000001",
+                        "--jobs",
+                        jobs,
+                        "-o",
+                        file.to_str().unwrap(),
+                        input.to_str().unwrap(),
+                    ]);
+                    assert!(
+                        out.status.success(),
+                        "{to}: {}",
+                        String::from_utf8_lossy(&out.stderr)
+                    );
+                    std::fs::read(&file).unwrap()
+                })
+                .collect();
+            assert!(!outputs[0].is_empty(), "{to}");
+            assert!(outputs[0] == outputs[1], "{to}, --jobs {jobs}");
+        }
+    }
+}

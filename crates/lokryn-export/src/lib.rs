@@ -8,6 +8,13 @@
 //! target has no place for goes to its extension area (OCSF `unmapped`,
 //! OpenTelemetry attributes under `lokryn.`, ECS `labels`).
 //!
+//! Each export takes a decoded [`LogEntry`](lokryn_compliance_log::LogEntry)
+//! or, as a [`Record`], a view of an encoded one
+//! ([`view::decode`](lokryn_compliance_log::view::decode)), which is read
+//! without being decoded and gives the same output
+//! ([`ocsf::write_ocsf_record`], [`otlp::encode_request_records`],
+//! [`ecs::to_ecs_record`], `parquet::FlatWriter::push_record`).
+//!
 //! ```
 //! use lokryn_compliance_log::{EventType, LogEntry, Outcome, Severity};
 //! use lokryn_export::{ocsf, Options};
