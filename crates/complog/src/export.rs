@@ -83,7 +83,7 @@ pub(crate) struct ExportArgs {
 /// decoded entries), or a binary entry's bytes, exported from a view of them
 /// rather than decoded (OCSF, ECS, OTLP protobuf and Parquet).
 enum Read {
-    Entry(LogEntry),
+    Entry(Box<LogEntry>),
     Encoded(Vec<u8>),
 }
 
@@ -325,7 +325,7 @@ pub(crate) fn run(args: &ExportArgs) -> Result<ExitCode> {
         |at, decoded| {
             let read = match decoded.raw.take() {
                 Some(bytes) if views => Read::Encoded(bytes),
-                _ => Read::Entry(std::mem::take(&mut decoded.entry)),
+                _ => Read::Entry(Box::new(std::mem::take(&mut decoded.entry))),
             };
             (at, read)
         },
