@@ -33,6 +33,7 @@ use crate::Error;
 /// # Ok::<(), Box<dyn std::error::Error>>(())
 /// ```
 #[derive(Debug, Clone, Copy)]
+#[non_exhaustive]
 pub enum Record<'a> {
     /// A decoded entry.
     Entry(&'a LogEntry),
