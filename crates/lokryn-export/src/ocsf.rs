@@ -174,26 +174,23 @@ pub fn to_ocsf(entry: &LogEntry, options: &Options) -> Result<Json, Error> {
             }
             // JSON whose bytes we can give back exactly is embedded as JSON;
             // other text as a string; anything else as base64.
-            FieldShape::Scalar if f.map.path == "payload" => {
-                match payload_json(crate::Record::Entry(entry)) {
-                    Some(json)
-                        if serde_json::to_vec(&json).ok().as_deref()
-                            == Some(&entry.payload[..]) =>
-                    {
-                        set(&mut out, &home, json)?;
-                    }
-                    _ => match std::str::from_utf8(&entry.payload) {
-                        Ok(text) => {
-                            set(&mut out, &home, text.into())?;
-                            set(&mut out, "unmapped.payload_encoding", "text".into())?;
-                        }
-                        Err(_) => {
-                            set(&mut out, &home, scalar(&f.value))?;
-                            set(&mut out, "unmapped.payload_encoding", "base64".into())?;
-                        }
-                    },
+            FieldShape::Scalar if f.map.path == "payload" => match payload_json(entry.into()) {
+                Some(json)
+                    if serde_json::to_vec(&json).ok().as_deref() == Some(&entry.payload[..]) =>
+                {
+                    set(&mut out, &home, json)?;
                 }
-            }
+                _ => match std::str::from_utf8(&entry.payload) {
+                    Ok(text) => {
+                        set(&mut out, &home, text.into())?;
+                        set(&mut out, "unmapped.payload_encoding", "text".into())?;
+                    }
+                    Err(_) => {
+                        set(&mut out, &home, scalar(&f.value))?;
+                        set(&mut out, "unmapped.payload_encoding", "base64".into())?;
+                    }
+                },
+            },
             FieldShape::Scalar => {
                 let value = match &f.value {
                     prost_reflect::Value::F64(x) => double(*x),

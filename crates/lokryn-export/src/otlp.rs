@@ -268,7 +268,7 @@ fn to_record_by_reflection(
                 push(&mut attrs, key, &f.map.path, value);
             }
             ("attr", key, _) if f.map.path == "payload" => {
-                let value = match payload_json(Record::Entry(entry)) {
+                let value = match payload_json(entry.into()) {
                     Some(_) => match std::str::from_utf8(&entry.payload) {
                         Ok(text) => string(text),
                         Err(_) => any_value(f.map, &f.value),
