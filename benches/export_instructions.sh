@@ -9,8 +9,9 @@
 #   benches/export_instructions.sh 2a433ac HEAD
 #
 # Each revision is built (bench profile) in a scratch worktree under the
-# target directory with this checkout's examples/instructions.rs of
-# lokryn-export copied in, and measured on this checkout's record
+# target directory with this checkout's examples/export_instructions.rs of
+# lokryn-export copied in (named apart from the core's `instructions`
+# example, whose output file it would share in a workspace build), and measured on this checkout's record
 # (examples/good/tool-invocation.json, or $LOKRYN_EXPORT_RECORD). Needs valgrind.
 set -euo pipefail
 root=$(git rev-parse --show-toplevel)
@@ -20,7 +21,7 @@ revs=("$@")
 [ ${#revs[@]} -gt 0 ] || revs=(HEAD)
 work="${CARGO_TARGET_DIR:-$root/target}/export-instructions"
 mkdir -p "$work/bin"
-example="$root/crates/lokryn-export/examples/instructions.rs"
+example="$root/crates/lokryn-export/examples/export_instructions.rs"
 record="${LOKRYN_EXPORT_RECORD:-$root/examples/good/tool-invocation.json}"
 
 for rev in "${revs[@]}"; do
@@ -30,17 +31,17 @@ for rev in "${revs[@]}"; do
     echo "==> building $rev ($sha)" >&2
     [ -d "$src" ] || git worktree add --quiet --detach "$src" "$sha"
     mkdir -p "$src/crates/lokryn-export/examples"
-    cp "$example" "$src/crates/lokryn-export/examples/instructions.rs"
+    cp "$example" "$src/crates/lokryn-export/examples/export_instructions.rs"
     # Before the direct OTLP encoder: the request built, then encoded.
     grep -q "pub fn encode_request" "$src/crates/lokryn-export/src/otlp.rs" ||
       sed -i 's/otlp::encode_request(&entries, &options)?/otlp::to_protobuf(\&otlp::to_request(\&entries, \&options)?)/' \
-        "$src/crates/lokryn-export/examples/instructions.rs"
+        "$src/crates/lokryn-export/examples/export_instructions.rs"
     # Before exports from views: the view ops removed.
     grep -q "pub enum Record" "$src/crates/lokryn-export/src/record.rs" 2>/dev/null ||
-      sed -i '/view ops: begin/,/view ops: end/d' "$src/crates/lokryn-export/examples/instructions.rs"
+      sed -i '/view ops: begin/,/view ops: end/d' "$src/crates/lokryn-export/examples/export_instructions.rs"
     (cd "$src" && CARGO_TARGET_DIR="$work/build" cargo build --quiet --profile bench \
-      -p lokryn-export --features parquet --example instructions)
-    cp "$work/build/release/examples/instructions" "$work/bin/$sha"
+      -p lokryn-export --features parquet --example export_instructions)
+    cp "$work/build/release/examples/export_instructions" "$work/bin/$sha"
     git worktree remove --force "$src"
   fi
 done

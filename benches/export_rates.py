@@ -1,6 +1,6 @@
 """Records per CPU second of each export, next to its peer in the same run.
 
-Ours: lokryn-export's `instructions` example (built with the bench profile,
+Ours: lokryn-export's `export_instructions` example (built with the bench profile,
 see benches/export_instructions.sh), which decodes a binary record and
 exports it N times (OCSF JSON line; OTLP protobuf requests of 512 records;
 a flat Parquet file). Its CPU time (user + system, from the kernel's

@@ -5,7 +5,7 @@
 //! versions where wall-clock time cannot (`benches/export_instructions.sh`
 //! runs it at several revisions).
 //!
-//! `cargo run --profile bench -p lokryn-export --features parquet --example instructions -- <op> <N> [RECORD.json]`
+//! `cargo run --profile bench -p lokryn-export --features parquet --example export_instructions -- <op> <N> [RECORD.json]`
 //! with `<op>` one of `ocsf`, `ecs`, `otlp`, `parquet`: decode the binary
 //! record, then write it as an OCSF or ECS JSON line, or add it to OTLP requests of 512
 //! records encoded as protobuf, or write it to a flat Parquet file (the

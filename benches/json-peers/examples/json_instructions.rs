@@ -3,7 +3,7 @@
 //! move (`benches/instructions.sh` does the same for the core's operations):
 //!
 //!     valgrind --tool=callgrind --callgrind-out-file=/dev/null \
-//!       target/release/examples/instructions pbjson 2001
+//!       target/release/examples/json_instructions pbjson 2001
 //!
 //! Readers: `lokryn`, `prost-reflect`, `pbjson`.
 
