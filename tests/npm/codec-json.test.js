@@ -6,7 +6,7 @@
 // golden vector's JSON, every other spelling proto3 JSON allows, odd texts
 // and mutated ones.
 
-import { assert, test } from "./harness.js";
+import { assert, outcome, random, test } from "./harness.js";
 import { binding, lib, packageName } from "./lib.js";
 import { entries, goldenVectors } from "./vectors.js";
 
@@ -16,17 +16,6 @@ const codec = binding === "node"
 
 const golden = await goldenVectors();
 const NATIVE = {};
-
-/** `{ value }` or `{ error }` (its class, code, message and details) of `fn()`. */
-function outcome(fn) {
-  try {
-    return { value: fn() };
-  } catch (err) {
-    const own = {};
-    for (const k of Object.keys(err)) own[k] = err[k];
-    return { error: { name: err.name, class: err.constructor?.name, message: err.message, ...own } };
-  }
-}
 
 /**
  * Reads `text` both ways and holds them to the same outcome; when the
@@ -464,18 +453,6 @@ test(`${packageName}: fromJson (a parsed value) reads through the same readers`,
 });
 
 // ------------------------------------------------------------- mutations
-
-/** A small deterministic generator (mulberry32), so a failure can be replayed. */
-function random(seed) {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 const ALPHABET = '{}[]",:0123456789-+.eEaZnultrf\\ /_=TA\u00e9\ud83d\ude00\n';
 const PIECES = ['"x"', "null", "1e3", "-0", "1.5", "9223372036854775808", '"\\u00e9"', '"\\ud800"', "[]", "{}", "true", '"NaN"', '"2024-01-01T00:00:00+01:00"', '"AA=="', '"EVENT_LOGIN"'];

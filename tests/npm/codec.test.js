@@ -5,7 +5,7 @@
 // give the same bytes, the same object or the same error, for every golden
 // vector, every entry of vectors.js, odd values, and mutated bytes.
 
-import { assert, test } from "./harness.js";
+import { assert, outcome, random, test } from "./harness.js";
 import { binding, lib, packageName } from "./lib.js";
 import { entries, goldenVectors } from "./vectors.js";
 
@@ -17,18 +17,6 @@ const golden = await goldenVectors();
 const NATIVE = {};
 
 const hex = (b) => Array.from(b, (x) => x.toString(16).padStart(2, "0")).join("");
-
-/** `{ value }` or `{ error }` (its class, code, message and details) of `fn()`. */
-function outcome(fn) {
-  try {
-    return { value: fn() };
-  } catch (err) {
-    const { stack: _stack, ...details } = Object.getOwnPropertyDescriptors(err);
-    const own = {};
-    for (const k of Object.keys(details)) own[k] = err[k];
-    return { error: { name: err.name, class: err.constructor?.name, message: err.message, ...own } };
-  }
-}
 
 function sameAsNative(what, js, native) {
   assert.deepEqual(js, native, what);
@@ -149,18 +137,6 @@ test(`${packageName}: a getter that encodes while an entry is encoded gets the r
   assert.equal(hex(lib.encode(outer)), hex(lib.encode(outer, NATIVE)));
   assert.equal(hex(lib.encode({ message: "after" })), hex(lib.encode({ message: "after" }, NATIVE)));
 });
-
-/** A small deterministic generator (mulberry32), so a failure can be replayed. */
-function random(seed) {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 function mutate(bytes, rnd) {
   const b = Array.from(bytes);

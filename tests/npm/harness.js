@@ -162,3 +162,27 @@ export const assert = isNode
       throws: nodeAssert.throws,
     }
   : browserAssert;
+
+/** `{ value }` or `{ error }` (its class, code, message and details) of `fn()`. */
+export function outcome(fn) {
+  try {
+    return { value: fn() };
+  } catch (err) {
+    const { stack: _stack, ...details } = Object.getOwnPropertyDescriptors(err);
+    const own = {};
+    for (const k of Object.keys(details)) own[k] = err[k];
+    return { error: { name: err.name, class: err.constructor?.name, message: err.message, ...own } };
+  }
+}
+
+/** A small deterministic generator (mulberry32), so a failure can be replayed. */
+export function random(seed) {
+  let a = seed >>> 0;
+  return () => {
+    a = (a + 0x6d2b79f5) >>> 0;
+    let t = a;
+    t = Math.imul(t ^ (t >>> 15), t | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
+}
