@@ -529,15 +529,35 @@ function enumJson(names, v) {
 }
 
 /**
- * A JSON string: quoted as it is when no character needs an escape (what
- * `JSON.stringify` would write), else by `JSON.stringify`.
+ * The characters a string cannot be written with as it is: those JSON
+ * escapes (controls, quotation mark, backslash), the line breaks U+0085,
+ * U+2028 and U+2029 (escaped by the core, not by `JSON.stringify`) and
+ * surrogates (a lone one is U+FFFD in the core, which only sees well-formed
+ * text). One test per string: most strings hold none, and are written
+ * between quotes as they are, with no scan of the whole text afterwards.
  */
+const NEEDS_CARE = /[\u0000-\u001f"\\\u0085\u2028\u2029\ud800-\udfff]/;
+
+/**
+ * Characters of `JSON.stringify`'s output that the core writes otherwise:
+ * the three line breaks above, and escaped lone surrogates.
+ */
+const JSON_DIFFERS = /[\u0085\u2028\u2029]|\\u[dD][89abcdefABCDEF]/;
+
+/**
+ * A JSON string holding a character of `NEEDS_CARE`: `JSON.stringify`'s
+ * escapes, which are the core's, or the native code when they would differ.
+ * (The generated writers test `NEEDS_CARE` themselves and call this only on
+ * a match.)
+ */
+function quoteWithCare(s) {
+  const text = JSON.stringify(s);
+  return JSON_DIFFERS.test(text) ? bail() : text;
+}
+
+/** A JSON string. */
 function quote(s) {
-  for (let i = 0; i < s.length; i++) {
-    const c = s.charCodeAt(i);
-    if (c < 0x20 || c === 0x22 || c === 0x5c || (c >= 0xd800 && c < 0xe000)) return JSON.stringify(s);
-  }
-  return `"${s}"`;
+  return NEEDS_CARE.test(s) ? quoteWithCare(s) : `"${s}"`;
 }
 
 /**
@@ -559,9 +579,13 @@ const BASE64 = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/
 /** Every pair of base64 digits, by the twelve bits they encode (built on first use). */
 let BASE64_PAIRS = null;
 
+/** `Uint8Array.prototype.toBase64`, where the engine has it (browsers since 2025; not Node 20). */
+const toBase64 = typeof Uint8Array.prototype.toBase64 === "function" ? Uint8Array.prototype.toBase64 : null;
+
 /** Standard base64, with padding. */
 function base64(b) {
   if (base64Slice !== null) return base64Slice.call(b, 0, b.length);
+  if (toBase64 !== null) return toBase64.call(b);
   if (BASE64_PAIRS === null) {
     BASE64_PAIRS = new Array(4096);
     for (let i = 0; i < 4096; i++) BASE64_PAIRS[i] = BASE64[i >> 6] + BASE64[i & 63];
@@ -608,7 +632,13 @@ function civilTime(seconds) {
   return `${TWO_DIGITS[Math.floor(year / 100)]}${TWO_DIGITS[year % 100]}-${TWO_DIGITS[month]}-${TWO_DIGITS[day]}T${TWO_DIGITS[hour]}:${TWO_DIGITS[minute]}:${TWO_DIGITS[second]}`;
 }
 
-/** A Timestamp (`{ seconds, nanos }` or a `Date`) as RFC 3339 in UTC, within years 1-9999. */
+/** "000" to "999". */
+const THREE_DIGITS = Array.from({ length: 1000 }, (_, i) => String(i).padStart(3, "0"));
+
+/**
+ * A Timestamp (`{ seconds, nanos }` or a `Date`) as a JSON string of RFC
+ * 3339 in UTC (quotes included), within years 1-9999.
+ */
 function timestampJson(v) {
   let seconds;
   let nanos;
@@ -624,21 +654,12 @@ function timestampJson(v) {
     checkKeys(v, Timestamp$fields);
   }
   if (seconds < -62_135_596_800 || seconds > 253_402_300_799 || nanos < 0 || nanos > 999_999_999) bail();
-  let s = civilTime(seconds);
-  if (nanos !== 0) {
-    if (nanos % 1_000_000 === 0) s += `.${String(nanos / 1_000_000).padStart(3, "0")}`;
-    else if (nanos % 1000 === 0) s += `.${String(nanos / 1000).padStart(6, "0")}`;
-    else s += `.${String(nanos).padStart(9, "0")}`;
-  }
-  return `${s}Z`;
+  const s = civilTime(seconds);
+  if (nanos === 0) return `"${s}Z"`;
+  if (nanos % 1_000_000 === 0) return `"${s}.${THREE_DIGITS[nanos / 1_000_000]}Z"`;
+  if (nanos % 1000 === 0) return `"${s}.${String(nanos / 1000).padStart(6, "0")}Z"`;
+  return `"${s}.${String(nanos).padStart(9, "0")}Z"`;
 }
-
-/**
- * Characters of JSON.stringify's output that the core writes otherwise: the
- * line breaks U+0085, U+2028 and U+2029 (escaped by the core) and escaped
- * lone surrogates (U+FFFD in the core, which only sees well-formed text).
- */
-const JSON_DIFFERS = /[\u0085\u2028\u2029]|\\u[dD][89abcdefABCDEF]/;
 
 /**
  * `toJsonString(entry)` of an entry object: the canonical JSON text, or
@@ -649,21 +670,12 @@ function toJsonEntry(entry) {
   if (typeof entry !== "object" || entry === null || ArrayBuffer.isView(entry) || Array.isArray(entry)) {
     return undefined;
   }
-  let text;
   try {
-    text = LogEntry$json(entry);
+    return LogEntry$json(entry);
   } catch (err) {
     if (err === BAIL) return undefined;
     throw err;
   }
-  // indexOf first: a search for a character outside Latin-1 in a one-byte
-  // string returns at once, where the regular expression walks the text.
-  const suspect =
-    text.indexOf("\\u") !== -1 ||
-    text.indexOf("\u0085") !== -1 ||
-    text.indexOf("\u2028") !== -1 ||
-    text.indexOf("\u2029") !== -1;
-  return suspect && JSON_DIFFERS.test(text) ? undefined : text;
 }
 
 // ------------------------------------------------------------- reading proto3 JSON

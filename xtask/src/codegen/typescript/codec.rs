@@ -376,7 +376,10 @@ fn write_build(js: &mut String, m: &JsMessage<'_>) -> Result<()> {
 /// number order, defaults left out, 64-bit integers as strings, enums by
 /// name), reading `o` as `X$encode` does. Written as text, member by member
 /// (each with a leading comma, the first one dropped at the end), not as an
-/// object handed to `JSON.stringify`: no object is built per message.
+/// object handed to `JSON.stringify`: no object is built per message. Each
+/// member is one concatenation of its constant prefix (`,"name":`) and its
+/// value; a string goes between quotes as it is after one test for the
+/// characters that need more care (`NEEDS_CARE`, in `CODEC_JS`).
 fn write_json(js: &mut String, m: &JsMessage<'_>) -> Result<()> {
     let name = &m.ts_name;
     writeln!(
@@ -398,20 +401,30 @@ fn write_json(js: &mut String, m: &JsMessage<'_>) -> Result<()> {
         } else {
             f.json_name().to_owned()
         };
-        let value = |v: &str| -> String {
-            match k {
-                Kind::String => format!("quote({v})"),
-                Kind::Bytes => format!("`\"${{base64(bytesOf({v}))}}\"`"),
-                Kind::Int32 if f.r#type() == Type::Enum => {
-                    format!("enumJson({}$names, int32Of({v}))", target(f))
-                }
-                Kind::Int32 => format!("String(int32Of({v}))"),
-                Kind::Int64 => format!("`\"${{int64Of({v})}}\"`"),
-                Kind::Double => format!("doubleJson(doubleOf({v}))"),
-                Kind::Timestamp => format!("`\"${{timestampJson(messageOf({v}))}}\"`"),
-                Kind::Message => format!("{}$json(messageOf({v}))", target(f)),
-                Kind::Other => "bail()".to_owned(),
+        // The member: `t += <prefix and value>;`, for the value in `v`. A
+        // field without presence has its value checked by its type's `xOf`
+        // before the test for the default; a field with presence is checked
+        // here.
+        let presence = has_presence(f);
+        let x = match k {
+            Kind::Int32 if presence => "int32Of(v)",
+            Kind::Int64 if presence => "int64Of(v)",
+            _ => "v",
+        };
+        let member = match k {
+            Kind::String => format!(
+                "t += NEEDS_CARE.test(v) ? ',\"{json}\":' + quoteWithCare(v) : ',\"{json}\":\"' + v + '\"';"
+            ),
+            Kind::Bytes => format!("t += ',\"{json}\":\"' + base64(v) + '\"';"),
+            Kind::Int32 if f.r#type() == Type::Enum => {
+                format!("t += ',\"{json}\":' + enumJson({}$names, {x});", target(f))
             }
+            Kind::Int32 => format!("t += ',\"{json}\":' + {x};"),
+            Kind::Int64 => format!("t += ',\"{json}\":\"' + {x} + '\"';"),
+            Kind::Double => format!("t += ',\"{json}\":' + doubleJson(doubleOf(v));"),
+            Kind::Timestamp => format!("t += ',\"{json}\":' + timestampJson(messageOf(v));"),
+            Kind::Message => format!("t += ',\"{json}\":' + {}$json(messageOf(v));", target(f)),
+            Kind::Other => "bail();".to_owned(),
         };
         if f.label() == Label::Repeated {
             let element = match k {
@@ -427,11 +440,10 @@ fn write_json(js: &mut String, m: &JsMessage<'_>) -> Result<()> {
             )?;
             continue;
         }
-        if has_presence(f) {
+        if presence {
             writeln!(
                 js,
-                "  v = o.{prop};\n  if (v !== undefined && v !== null) t += `,\"{json}\":${{{}}}`;",
-                value("v")
+                "  v = o.{prop};\n  if (v !== undefined && v !== null) {member}"
             )?;
             continue;
         }
@@ -444,12 +456,7 @@ fn write_json(js: &mut String, m: &JsMessage<'_>) -> Result<()> {
                 bail!("{name}.{}: not handled by the JavaScript codec", f.name())
             }
         };
-        writeln!(
-            js,
-            "{} t += `,\"{json}\":${{{}}}`;",
-            test.replace("{prop}", &prop),
-            value("v")
-        )?;
+        writeln!(js, "{} {member}", test.replace("{prop}", &prop))?;
     }
     writeln!(
         js,
