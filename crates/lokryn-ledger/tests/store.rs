@@ -98,6 +98,237 @@ fn filters_select_entries() {
     assert_eq!(got, want);
 }
 
+/// An entry whose filtered fields vary with `i`: some unset (no time, empty
+/// strings, enum zero), times equal to a bound to the nanosecond, strings
+/// that contain another entry's actor (so the byte prefilter lets them
+/// through to the field comparison), and unknown enum values.
+fn varied(i: u64) -> lokryn_compliance_log::LogEntry {
+    let n = i64::try_from(i).unwrap();
+    lokryn_compliance_log::LogEntry {
+        event_type: [0, 1, 2, 3, 99][(i % 5) as usize],
+        outcome: [0, 1, 2, 3][(i % 4) as usize],
+        actor_id: ["", "alice", "alice-2", "bob", "bob\u{e9}"][(i % 5) as usize].into(),
+        component: ["", "billing", "billing-api"][(i % 3) as usize].into(),
+        resource: if i % 6 == 0 {
+            String::new()
+        } else {
+            format!("invoices/{}", i % 4)
+        },
+        // An actor's name in another field: the bytes match, the field not.
+        message: format!("on behalf of alice, entry {i}"),
+        time: (i % 7 != 0).then(|| lokryn_compliance_log::Timestamp {
+            seconds: 1_700_000_000 + n % 10,
+            nanos: [0, 1, 500_000_000][(i % 3) as usize],
+        }),
+        ..Default::default()
+    }
+}
+
+#[test]
+fn filters_on_views_select_what_filters_on_decoded_entries_select() {
+    use lokryn_compliance_log::view;
+    let tmp = tempfile::tempdir().unwrap();
+    let (private, _) = keys(tmp.path(), "example.com/audit", 1);
+    let dir = tmp.path().join("ledger");
+    store::init(&dir, &private, &["soc2".to_string()]).unwrap();
+    let entries: Vec<_> = (0..420).map(varied).collect();
+    let mut w = Writer::open(
+        &dir,
+        AppendOptions {
+            allow_invalid: true,
+            ..AppendOptions::default()
+        },
+    )
+    .unwrap();
+    w.append(&entries).unwrap();
+    w.publish().unwrap();
+    drop(w);
+
+    let t = |seconds, nanos| Some((seconds, nanos));
+    let text = |s: &str| Some(s.to_owned());
+    let mut filters = vec![Filter::default()];
+    for since in [t(1_700_000_003, 0), t(1_700_000_003, 1), t(0, 0)] {
+        filters.push(Filter {
+            since,
+            ..Filter::default()
+        });
+    }
+    for until in [
+        t(1_700_000_005, 500_000_000),
+        t(1_700_000_000, 0),
+        t(i64::MAX, 0),
+    ] {
+        filters.push(Filter {
+            until,
+            ..Filter::default()
+        });
+    }
+    for actor in ["", "alice", "bob", "bob\u{e9}", "carol", "li"] {
+        filters.push(Filter {
+            actor: text(actor),
+            ..Filter::default()
+        });
+    }
+    for event_type in [0, 1, 3, 99, 4] {
+        filters.push(Filter {
+            event_type: Some(event_type),
+            ..Filter::default()
+        });
+    }
+    for outcome in [0, 2, 3] {
+        filters.push(Filter {
+            outcome: Some(outcome),
+            ..Filter::default()
+        });
+    }
+    for component in ["", "billing", "billing-api", "bill"] {
+        filters.push(Filter {
+            component: text(component),
+            ..Filter::default()
+        });
+    }
+    for resource in ["", "invoices/1", "invoices/"] {
+        filters.push(Filter {
+            resource: text(resource),
+            ..Filter::default()
+        });
+    }
+    filters.push(Filter {
+        since: t(1_700_000_002, 0),
+        until: t(1_700_000_008, 0),
+        actor: text("alice"),
+        event_type: Some(1),
+        outcome: Some(1),
+        component: text("billing"),
+        resource: text("invoices/1"),
+    });
+    filters.push(Filter {
+        actor: text("alice"),
+        component: text("billing-api"),
+        outcome: Some(2),
+        ..Filter::default()
+    });
+
+    let mut selected_some = 0;
+    for filter in &filters {
+        // The decoded path: `matches` on each entry, field by field.
+        let want: Vec<u64> = (0u64..)
+            .zip(&entries)
+            .filter(|(_, e)| filter.matches(e))
+            .map(|(i, _)| i)
+            .collect();
+        // The same verdict through `Access`, on the view and on the entry.
+        for (e, i) in entries.iter().zip(0u64..) {
+            let bytes = codec::encode(e);
+            let v = view::decode(&bytes, &codec::Limits::DEFAULT).unwrap();
+            assert_eq!(
+                filter.matches_access(&v),
+                want.contains(&i),
+                "{filter:?} on {e:?}"
+            );
+            assert_eq!(
+                filter.matches_access(e),
+                want.contains(&i),
+                "{filter:?} on {e:?}"
+            );
+        }
+        let (mut by_scan, mut by_views) = (Vec::new(), Vec::new());
+        filter
+            .scan(&mut Reader::open(&dir).unwrap(), &mut |raw, e| {
+                assert_eq!(e, &entries[usize::try_from(raw.index).unwrap()]);
+                by_scan.push(raw.index);
+                Ok(true)
+            })
+            .unwrap();
+        filter
+            .scan_views(&mut Reader::open(&dir).unwrap(), &mut |raw, v| {
+                assert_eq!(
+                    raw.bytes,
+                    codec::encode(&entries[usize::try_from(raw.index).unwrap()])
+                );
+                assert_eq!(
+                    v.actor_id,
+                    entries[usize::try_from(raw.index).unwrap()].actor_id
+                );
+                by_views.push(raw.index);
+                Ok(true)
+            })
+            .unwrap();
+        assert_eq!(by_scan, want, "{filter:?}");
+        assert_eq!(by_views, want, "{filter:?}");
+        if !want.is_empty() && want.len() < entries.len() {
+            selected_some += 1;
+        }
+    }
+    // Most filters select some entries and pass over others.
+    assert!(
+        selected_some >= filters.len() - 8,
+        "{selected_some} of {}",
+        filters.len()
+    );
+}
+
+#[test]
+fn a_scan_stops_where_the_visitor_says_and_reports_an_unreadable_entry_it_reads() {
+    let tmp = tempfile::tempdir().unwrap();
+    let dir = ledger(tmp.path(), 40, 40);
+    let filter = Filter {
+        actor: Some("actor-3".into()),
+        ..Filter::default()
+    };
+    let mut reader = Reader::open(&dir).unwrap();
+    let mut got = Vec::new();
+    filter
+        .scan(&mut reader, &mut |raw, _| {
+            got.push(raw.index);
+            Ok(got.len() < 2)
+        })
+        .unwrap();
+    assert_eq!(got, [3, 10]);
+    // The reader is left just past the last entry visited.
+    assert_eq!(reader.next_raw().unwrap().unwrap().index, 11);
+
+    // Entry 10 made invalid UTF-8 (its length framing kept): reported with
+    // the decoder's error by both scans, once the prefilter lets it through.
+    let path = dir.join("entries.ldpb");
+    let mut data = fs::read(&path).unwrap();
+    let at = data
+        .windows(16)
+        .position(|w| w == b"record number 10")
+        .unwrap();
+    data[at] = 0xff;
+    fs::write(&path, &data).unwrap();
+    let bad = Reader::open(&dir).unwrap().entry(10).unwrap();
+    let decoded = codec::decode(&bad).unwrap_err();
+    let mut seen = Vec::new();
+    let err = filter
+        .scan(&mut Reader::open(&dir).unwrap(), &mut |raw, _| {
+            seen.push(raw.index);
+            Ok(true)
+        })
+        .unwrap_err();
+    assert_eq!(seen, [3]);
+    assert_eq!(err.code, "UNREADABLE");
+    assert_eq!(err.message, format!("entry 10: {decoded}"));
+    let err = filter
+        .scan_views(&mut Reader::open(&dir).unwrap(), &mut |_, _| Ok(true))
+        .unwrap_err();
+    assert_eq!(err.message, format!("entry 10: {decoded}"));
+    // A filter the entry's bytes cannot match never reads it.
+    let other = Filter {
+        actor: Some("actor-4".into()),
+        ..Filter::default()
+    };
+    let mut seen = 0;
+    other
+        .scan(&mut Reader::open(&dir).unwrap(), &mut |_, _| {
+            seen += 1;
+            Ok(true)
+        })
+        .unwrap();
+    assert_eq!(seen, 6);
+}
+
 #[test]
 fn a_second_writer_is_refused_naming_the_holder() {
     let tmp = tempfile::tempdir().unwrap();

@@ -4,6 +4,8 @@ use std::fs::File;
 use std::io::{BufReader, Read, Seek, SeekFrom};
 use std::path::{Path, PathBuf};
 
+use lokryn_compliance_log::access::{Access, FieldRef};
+use lokryn_compliance_log::view::{self, LogEntryView};
 use lokryn_compliance_log::{LogEntry, codec};
 
 use super::writer::read_varint;
@@ -351,19 +353,19 @@ impl Filter {
             && self.resource.is_none()
     }
 
-    /// Whether `entry` passes.
+    /// Whether an entry stamped `time` (none: unset) is within `since`
+    /// and `until`.
+    fn in_time(&self, time: Option<(i64, i32)>) -> bool {
+        self.since
+            .is_none_or(|since| time.is_some_and(|t| t >= since))
+            && self
+                .until
+                .is_none_or(|until| time.is_some_and(|t| t < until))
+    }
+
+    /// Whether the decoded `entry` passes.
     pub fn matches(&self, entry: &LogEntry) -> bool {
-        let time = entry.time.as_ref().map(|t| (t.seconds, t.nanos));
-        if self
-            .since
-            .is_some_and(|since| time.is_none_or(|t| t < since))
-        {
-            return false;
-        }
-        if self
-            .until
-            .is_some_and(|until| time.is_none_or(|t| t >= until))
-        {
+        if !self.in_time(entry.time.as_ref().map(|t| (t.seconds, t.nanos))) {
             return false;
         }
         self.actor.as_ref().is_none_or(|a| *a == entry.actor_id)
@@ -376,12 +378,46 @@ impl Filter {
             && self.resource.as_ref().is_none_or(|r| *r == entry.resource)
     }
 
+    /// Whether `entry`, read through [`Access`] (a [`LogEntryView`] of the
+    /// stored bytes, or a decoded [`LogEntry`]), passes; the same verdict as
+    /// [`Filter::matches`] on the decoded entry.
+    pub fn matches_access(&self, entry: &dyn Access) -> bool {
+        let time = match entry.field(field::TIME) {
+            FieldRef::Timestamp(t) => t.map(|t| (t.seconds, t.nanos)),
+            _ => None,
+        };
+        if !self.in_time(time) {
+            return false;
+        }
+        let text = |number| match entry.field(number) {
+            FieldRef::Str(s) => s,
+            _ => "",
+        };
+        let number = |number| match entry.field(number) {
+            FieldRef::Enum(n) => n.unwrap_or_default(),
+            _ => 0,
+        };
+        self.actor
+            .as_ref()
+            .is_none_or(|a| a == text(field::ACTOR_ID))
+            && self
+                .event_type
+                .is_none_or(|e| e == number(field::EVENT_TYPE))
+            && self.outcome.is_none_or(|o| o == number(field::OUTCOME))
+            && self
+                .component
+                .as_ref()
+                .is_none_or(|c| c == text(field::COMPONENT))
+            && self
+                .resource
+                .as_ref()
+                .is_none_or(|r| r == text(field::RESOURCE))
+    }
+
     /// Reads the entries of `reader` that pass, calling `visit` with the
     /// raw entry and the decoded one; stops early when `visit` returns false.
-    /// With an actor, component or resource to match, an entry whose bytes
-    /// do not contain that string is passed over without being decoded (so
-    /// an undecodable entry is reported only when it could match; `verify`
-    /// checks every entry).
+    /// The filter looks at a borrowed view of each entry
+    /// ([`Filter::scan_views`]): only the entries that pass are decoded.
     pub fn scan(
         &self,
         reader: &mut Reader,
@@ -389,9 +425,30 @@ impl Filter {
     ) -> Result<()> {
         let mut entry = LogEntry::default();
         let limits = codec::Limits::default();
+        self.scan_views(reader, &mut |raw, _| {
+            // The view reader accepts exactly what the decoder accepts, so
+            // this fails only if that ever stops holding.
+            codec::decode_into(&raw.bytes, &limits, &mut entry)
+                .map_err(|e| unreadable(raw.index, raw.offset, &e))?;
+            visit(raw, &entry)
+        })
+    }
+
+    /// Reads the entries of `reader` that pass, calling `visit` with the
+    /// raw entry and a borrowed view of it (no entry is decoded); stops
+    /// early when `visit` returns false. With an actor, component or
+    /// resource to match, an entry whose bytes do not contain that string is
+    /// passed over without being read (so an unreadable entry is reported
+    /// only when it could match; `verify` checks every entry).
+    pub fn scan_views(
+        &self,
+        reader: &mut Reader,
+        visit: &mut dyn FnMut(&RawEntry, &LogEntryView<'_>) -> Result<bool>,
+    ) -> Result<()> {
+        let limits = codec::Limits::default();
         // A string the filter asks for is stored verbatim in the protobuf
         // bytes of an entry that has it: entries without those bytes are
-        // skipped without decoding them.
+        // skipped without reading them.
         let needles: Vec<memchr::memmem::Finder<'_>> =
             [&self.actor, &self.component, &self.resource]
                 .into_iter()
@@ -412,25 +469,20 @@ impl Filter {
                 if !needles.iter().all(|n| n.find(bytes).is_some()) {
                     continue;
                 }
-                codec::decode_into(bytes, &limits, &mut entry).map_err(|e| {
-                    Error::at(
-                        "UNREADABLE",
-                        format!("entry {}: {e}", f.index),
-                        f.index,
-                        Some(f.offset),
-                    )
-                })?;
-                if self.matches(&entry) {
-                    let raw = RawEntry {
-                        index: f.index,
-                        offset: f.offset,
-                        bytes: bytes.to_vec(),
-                    };
-                    if !visit(&raw, &entry)? {
-                        // Leave the reader just past this entry.
-                        reader.seek(f.index + 1)?;
-                        return Ok(());
-                    }
+                let entry =
+                    view::decode(bytes, &limits).map_err(|e| unreadable(f.index, f.offset, &e))?;
+                if !self.matches_access(&entry) {
+                    continue;
+                }
+                let raw = RawEntry {
+                    index: f.index,
+                    offset: f.offset,
+                    bytes: bytes.to_vec(),
+                };
+                if !visit(&raw, &entry)? {
+                    // Leave the reader just past this entry.
+                    reader.seek(f.index + 1)?;
+                    return Ok(());
                 }
             }
         }
@@ -438,4 +490,24 @@ impl Filter {
         reader.offset = blocks.base() + blocks.pos as u64;
         Ok(())
     }
+}
+
+/// The numbers of the `LogEntry` fields a [`Filter`] reads (proto/).
+mod field {
+    pub(super) const EVENT_TYPE: u32 = 1;
+    pub(super) const OUTCOME: u32 = 2;
+    pub(super) const ACTOR_ID: u32 = 4;
+    pub(super) const COMPONENT: u32 = 5;
+    pub(super) const RESOURCE: u32 = 7;
+    pub(super) const TIME: u32 = 12;
+}
+
+/// The error for an entry that does not decode.
+fn unreadable(index: u64, offset: u64, e: &lokryn_compliance_log::Error) -> Error {
+    Error::at(
+        "UNREADABLE",
+        format!("entry {index}: {e}"),
+        index,
+        Some(offset),
+    )
 }
