@@ -39,6 +39,15 @@ pub(crate) struct Frame {
 }
 
 impl Frame {
+    /// The stored entry, its `bytes` copied.
+    fn raw(&self, bytes: &[u8]) -> RawEntry {
+        RawEntry {
+            index: self.index,
+            offset: self.offset,
+            bytes: bytes.to_vec(),
+        }
+    }
+
     /// The byte offset in `entries.ldpb` just past the entry.
     pub(crate) fn end_offset(&self, base: u64) -> u64 {
         base + self.end as u64
@@ -425,11 +434,22 @@ impl Filter {
     ) -> Result<()> {
         let mut entry = LogEntry::default();
         let limits = codec::Limits::default();
+        let decode = |raw: &RawEntry, entry: &mut LogEntry| {
+            codec::decode_into(&raw.bytes, &limits, entry)
+                .map_err(|e| unreadable(raw.index, raw.offset, &e))
+        };
+        if self.is_empty() {
+            // Every entry passes: no view to read first.
+            return self.frames(reader, &mut |f, bytes| {
+                let raw = f.raw(bytes);
+                decode(&raw, &mut entry)?;
+                visit(&raw, &entry)
+            });
+        }
         self.scan_views(reader, &mut |raw, _| {
             // The view reader accepts exactly what the decoder accepts, so
             // this fails only if that ever stops holding.
-            codec::decode_into(&raw.bytes, &limits, &mut entry)
-                .map_err(|e| unreadable(raw.index, raw.offset, &e))?;
+            decode(raw, &mut entry)?;
             visit(raw, &entry)
         })
     }
@@ -446,6 +466,21 @@ impl Filter {
         visit: &mut dyn FnMut(&RawEntry, &LogEntryView<'_>) -> Result<bool>,
     ) -> Result<()> {
         let limits = codec::Limits::default();
+        self.frames(reader, &mut |f, bytes| {
+            let entry =
+                view::decode(bytes, &limits).map_err(|e| unreadable(f.index, f.offset, &e))?;
+            Ok(!self.matches_access(&entry) || visit(&f.raw(bytes), &entry)?)
+        })
+    }
+
+    /// Calls `visit` with each entry of `reader` whose bytes hold the
+    /// strings the filter asks for; stops early when `visit` returns false,
+    /// leaving `reader` just past that entry.
+    fn frames(
+        &self,
+        reader: &mut Reader,
+        visit: &mut dyn FnMut(&Frame, &[u8]) -> Result<bool>,
+    ) -> Result<()> {
         // A string the filter asks for is stored verbatim in the protobuf
         // bytes of an entry that has it: entries without those bytes are
         // skipped without reading them.
@@ -469,17 +504,7 @@ impl Filter {
                 if !needles.iter().all(|n| n.find(bytes).is_some()) {
                     continue;
                 }
-                let entry =
-                    view::decode(bytes, &limits).map_err(|e| unreadable(f.index, f.offset, &e))?;
-                if !self.matches_access(&entry) {
-                    continue;
-                }
-                let raw = RawEntry {
-                    index: f.index,
-                    offset: f.offset,
-                    bytes: bytes.to_vec(),
-                };
-                if !visit(&raw, &entry)? {
+                if !visit(f, bytes)? {
                     // Leave the reader just past this entry.
                     reader.seek(f.index + 1)?;
                     return Ok(());
