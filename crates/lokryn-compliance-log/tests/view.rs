@@ -440,3 +440,66 @@ fn views_hold_lists_past_their_inline_room() {
         "TOO_LARGE"
     );
 }
+
+/// Strings are taken without `str::from_utf8` when their bytes are ASCII:
+/// every length across the word and block sizes of that check, with a
+/// non-ASCII byte (valid UTF-8 or not) at each end and in the middle, in a
+/// field of the entry, a list item and a field of a nested message, read
+/// as prost reads them (the same string, or prost's error).
+#[test]
+fn strings_read_as_prost_reads_them_whatever_their_bytes() {
+    let mut texts: Vec<Vec<u8>> = Vec::new();
+    for len in 0..=70usize {
+        let ascii: Vec<u8> = (0..len).map(|i| b" az~\x7f\x00"[i % 6]).collect();
+        texts.push(ascii.clone());
+        for at in [0, len / 2, len.saturating_sub(1)] {
+            if at >= len {
+                continue;
+            }
+            for bad in [
+                &[0x80u8][..],
+                &[0xff],
+                &[0xc3],
+                &[0xc3, 0xa9],
+                &[0xe2, 0x82, 0xac],
+            ] {
+                let mut t = ascii.clone();
+                t.splice(at..=at, bad.iter().copied());
+                texts.push(t);
+            }
+        }
+    }
+    let (mut read, mut refused) = (0, 0);
+    for text in &texts {
+        let field = |key: u8| {
+            let mut out = vec![key];
+            varint(text.len() as u64, &mut out);
+            out.extend(text);
+            out
+        };
+        // actorId (4), a policy tag (10), a delegation link's actorId.
+        let link = field(0x0a);
+        let mut nested = vec![0x7a];
+        varint(link.len() as u64, &mut nested);
+        nested.extend(&link);
+        for bytes in [field(0x22), field(0x52), nested] {
+            let owned = codec::decode(&bytes);
+            match (view::decode(&bytes, &codec::Limits::DEFAULT), owned) {
+                (Ok(v), Ok(entry)) => {
+                    same_fields(&entry, &v, "");
+                    read += 1;
+                }
+                (Err(a), Err(b)) => {
+                    assert_eq!(a.to_string(), b.to_string(), "{text:?}");
+                    refused += 1;
+                }
+                (a, b) => panic!("{text:?}: view {:?}, prost {:?}", a.is_ok(), b.is_ok()),
+            }
+        }
+    }
+    // Both outcomes are exercised on every length.
+    assert!(
+        read > 3 * 71 && refused > 3 * 70,
+        "{read} read, {refused} refused"
+    );
+}
