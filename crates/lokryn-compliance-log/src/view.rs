@@ -59,7 +59,11 @@ const DEPTH: u32 = 101;
 /// error.
 pub fn decode<'a>(bytes: &'a [u8], limits: &Limits) -> Result<LogEntryView<'a>> {
     limits.check_entry(bytes.len())?;
-    read(bytes).map_err(|Fallback| prost_error(bytes))
+    let mut view = LogEntryView::default();
+    match read_into(bytes, &mut view) {
+        Ok(()) => Ok(view),
+        Err(Fallback) => Err(prost_error(bytes)),
+    }
 }
 
 /// The view, or [`Fallback`] for any input the reader does not take.
