@@ -212,8 +212,10 @@ impl Ledger {
         };
         let mut reader = Reader::open(&self.path).map_err(|e| ledger_err(py, &e))?;
         let mut raw: Vec<Vec<u8>> = Vec::new();
+        // Only the stored bytes are kept: the filter reads views, nothing is
+        // decoded here.
         filter
-            .scan(&mut reader, &mut |r, _| {
+            .scan_views(&mut reader, &mut |r, _| {
                 raw.push(r.bytes.clone());
                 Ok(true)
             })

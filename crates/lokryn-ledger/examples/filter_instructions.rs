@@ -27,7 +27,7 @@ const FILTERS: &[&str] = &["actor", "outcome", "since", "none"];
 fn entry(i: u64) -> LogEntry {
     LogEntry {
         event_type: EventType::EventToolInvocation as i32,
-        outcome: if i % 5 == 0 {
+        outcome: if i.is_multiple_of(5) {
             Outcome::FailureDenied as i32
         } else {
             Outcome::Success as i32

@@ -109,14 +109,14 @@ fn varied(i: u64) -> lokryn_compliance_log::LogEntry {
         outcome: [0, 1, 2, 3][(i % 4) as usize],
         actor_id: ["", "alice", "alice-2", "bob", "bob\u{e9}"][(i % 5) as usize].into(),
         component: ["", "billing", "billing-api"][(i % 3) as usize].into(),
-        resource: if i % 6 == 0 {
+        resource: if i.is_multiple_of(6) {
             String::new()
         } else {
             format!("invoices/{}", i % 4)
         },
         // An actor's name in another field: the bytes match, the field not.
         message: format!("on behalf of alice, entry {i}"),
-        time: (i % 7 != 0).then(|| lokryn_compliance_log::Timestamp {
+        time: (!i.is_multiple_of(7)).then(|| lokryn_compliance_log::Timestamp {
             seconds: 1_700_000_000 + n % 10,
             nanos: [0, 1, 500_000_000][(i % 3) as usize],
         }),
