@@ -317,7 +317,7 @@ impl<'a> Tape<'a> {
 }
 
 /// UTF-16 text as a string, each unpaired surrogate U+FFFD.
-fn utf16_string(units: &[u16]) -> String {
+pub(crate) fn utf16_string(units: &[u16]) -> String {
     if units.iter().all(|u| *u < 0x80) {
         // ASCII, the common case: a byte per unit.
         #[allow(clippy::cast_possible_truncation)] // Each is below 0x80.
