@@ -318,13 +318,15 @@ impl<'a> Tape<'a> {
 
 /// UTF-16 text as a string, each unpaired surrogate U+FFFD.
 pub(crate) fn utf16_string(units: &[u16]) -> String {
-    if units.iter().all(|u| *u < 0x80) {
-        // ASCII, the common case: a byte per unit.
-        #[allow(clippy::cast_possible_truncation)] // Each is below 0x80.
-        let bytes: Vec<u8> = units.iter().map(|u| *u as u8).collect();
-        return String::from_utf8(bytes).unwrap_or_default();
+    // ASCII, the common case: a byte per unit, in one pass.
+    let mut bytes = Vec::with_capacity(units.len());
+    for &u in units {
+        match u8::try_from(u) {
+            Ok(b) if b < 0x80 => bytes.push(b),
+            _ => return String::from_utf16_lossy(units),
+        }
     }
-    String::from_utf16_lossy(units)
+    String::from_utf8(bytes).unwrap_or_default()
 }
 
 /// A value of a [`Taped`] host: one of the live engine's, or one of the tape.

@@ -90,10 +90,13 @@ impl TextSpans {
     /// hold exactly the UTF-16 units the caller passed for them in `text`.
     pub fn unchanged(&self, written: &mut LogEntry, text: &[u16]) -> u32 {
         let mut mask = 0;
-        for (i, &(start, len)) in self.spans.iter().enumerate() {
-            if self.present & (1 << i) == 0 {
+        let mut present = self.present;
+        while present != 0 {
+            let i = present.trailing_zeros() as usize;
+            present &= present - 1;
+            let Some(&(start, len)) = self.spans.get(i) else {
                 continue;
-            }
+            };
             let units = text
                 .get(start as usize..start as usize + len as usize)
                 .unwrap_or_default();
@@ -107,10 +110,16 @@ impl TextSpans {
 
 /// Whether `s` is the text of the UTF-16 `units`.
 fn same_text(s: &str, units: &[u16]) -> bool {
-    if s.len() == units.len() && s.is_ascii() {
-        return s.bytes().zip(units).all(|(b, u)| u16::from(b) == *u);
+    // ASCII text, the common case, in one pass (a byte above 0x7f is part
+    // of a longer character, never a unit of its own).
+    if s.len() == units.len()
+        && s.bytes()
+            .zip(units)
+            .all(|(b, u)| b < 0x80 && u16::from(b) == *u)
+    {
+        return true;
     }
-    s.encode_utf16().eq(units.iter().copied())
+    !s.is_ascii() && s.encode_utf16().eq(units.iter().copied())
 }
 
 /// Swaps the string fields of `entry` named by `mask` (bit `i` for field
@@ -455,6 +464,19 @@ mod tests {
         let mut more = text;
         more.push(0x61);
         assert!(read_entry(&bytes, &more).is_none());
+    }
+
+    #[test]
+    fn same_text_compares_characters_not_bytes() {
+        let units = |s: &str| s.encode_utf16().collect::<Vec<_>>();
+        assert!(same_text("agent-7", &units("agent-7")));
+        assert!(same_text("café 😀", &units("café 😀")));
+        assert!(same_text("", &[]));
+        assert!(!same_text("agent-7", &units("agent-8")));
+        assert!(!same_text("agent", &units("agent-7")));
+        // The two bytes of "é" read as two units are another text ("Ã©").
+        assert!(!same_text("é", &[0xc3, 0xa9]));
+        assert!(!same_text("a\u{fffd}", &[0x61, 0xd800]));
     }
 
     #[test]
