@@ -318,15 +318,14 @@ impl<'a> Tape<'a> {
 
 /// UTF-16 text as a string, each unpaired surrogate U+FFFD.
 pub(crate) fn utf16_string(units: &[u16]) -> String {
-    // ASCII, the common case: a byte per unit, in one pass.
-    let mut bytes = Vec::with_capacity(units.len());
-    for &u in units {
-        match u8::try_from(u) {
-            Ok(b) if b < 0x80 => bytes.push(b),
-            _ => return String::from_utf16_lossy(units),
-        }
+    if units.iter().all(|u| *u < 0x80) {
+        // ASCII, the common case: a byte per unit (two passes that the
+        // compiler vectorises, cheaper than one that pushes byte by byte).
+        #[allow(clippy::cast_possible_truncation)] // Each is below 0x80.
+        let bytes: Vec<u8> = units.iter().map(|u| *u as u8).collect();
+        return String::from_utf8(bytes).unwrap_or_default();
     }
-    String::from_utf8(bytes).unwrap_or_default()
+    String::from_utf16_lossy(units)
 }
 
 /// A value of a [`Taped`] host: one of the live engine's, or one of the tape.
