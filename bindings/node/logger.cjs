@@ -319,17 +319,21 @@ class AuditLogger {
     // The fields cross on a value tape and the record comes back on one
     // (tape.cjs; `logTaped` in src/logger.rs); strings too long for one
     // tape are read through Node-API one by one.
-    const written = tape.withEntryTape(fields, (t, length, text) =>
-      trace === undefined
+    // The record leaves out the strings of `fields` that it holds
+    // unchanged; the replay takes them from `values`.
+    let values;
+    const written = tape.withEntryTape(fields, (t, length, text, read) => {
+      values = read;
+      return trace === undefined
         ? this.#native.logTaped(t, length, text, output)
-        : this.#native.logTaped(t, length, text, output, trace[0], trace[1]),
-    );
+        : this.#native.logTaped(t, length, text, output, trace[0], trace[1]);
+    });
     if (written === undefined) {
       return trace === undefined
         ? this.#native.log(fields)
         : this.#native.log(fields, trace[0], trace[1]);
     }
-    return typeof written === "string" ? tape.replay(output, outputView, written) : written;
+    return typeof written === "string" ? tape.replay(output, outputView, written, values) : written;
   }
 
   /**

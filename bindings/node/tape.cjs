@@ -171,7 +171,7 @@ function value(w, v, nested) {
 }
 
 // A message object, as the values its reader reads (the engine asks
-// nothing else of it).
+// nothing else of it); returns them.
 function message(w, o, m) {
   const values = messageReaders[m](o);
   const shape = messageShapes[m];
@@ -184,6 +184,7 @@ function message(w, o, m) {
     else if (s > 0) field(w, v, s - 1, true);
     else list(w, v, -s - 1);
   }
+  return values;
 }
 
 // The value of a message field (or an element of a repeated one).
@@ -210,9 +211,10 @@ function list(w, v, m) {
 const shared = new Writer();
 
 /**
- * Calls `use(buffer, length, text)` with the input tape of an entry argument
- * (the first `length` bytes of `buffer`; an object is read as a LogEntry's
- * fields, anything else goes as it is), or
+ * Calls `use(buffer, length, text, values)` with the input tape of an entry
+ * argument (the first `length` bytes of `buffer`; an object is read as a
+ * LogEntry's fields, whose values as its reader read them are `values`,
+ * anything else goes as it is), or
  * returns `undefined` without calling it when the entry's strings are too
  * long for one tape's text. `use` must be done with the tape when it
  * returns; a getter that logs while the shared writer is busy gets its own.
@@ -222,9 +224,10 @@ function withEntryTape(v, use) {
   w.busy = true;
   w.pos = 0;
   w.text = "";
+  let values;
   try {
     if (typeof v === "object" && v !== null && !isArray(v) && typedArrayName.call(v) !== "Uint8Array") {
-      message(w, v, LOG_ENTRY);
+      values = message(w, v, LOG_ENTRY);
     } else {
       value(w, v, false);
     }
@@ -235,7 +238,7 @@ function withEntryTape(v, use) {
     throw err;
   }
   try {
-    return use(w.buf, w.pos, w.text);
+    return use(w.buf, w.pos, w.text, values);
   } finally {
     w.busy = false;
     w.text = "";
@@ -249,8 +252,16 @@ const stack = [];
  * The value of the output tape whose operations are at the start of `tape`
  * (a Uint8Array, `view` a DataView of it) and whose strings are `strings`.
  * The operations are read at once: `tape` is reused.
+ *
+ * The record of `logTaped` leaves out the top-level strings that are the
+ * caller's, unchanged: bit i of the u32 in the first four bytes (where the
+ * tape's own length was) tells that the record's field i is `values[i]`,
+ * the caller's value as the LogEntry reader read it (a string), which goes
+ * to the last factory call (the record's) in place of the empty string on
+ * the tape.
  */
-function replay(tape, view, strings) {
+function replay(tape, view, strings, values) {
+  const keep = values === undefined ? 0 : view.getUint32(0, true);
   const end = 8 + view.getUint32(4, true);
   let s = 0;
   let sp = 0;
@@ -303,6 +314,9 @@ function replay(tape, view, strings) {
         p += 6;
         const args = stack.slice(sp - n, sp);
         sp -= n;
+        if (keep !== 0 && p === end) {
+          for (let i = 0; i < n; i++) if ((keep >>> i) & 1) args[i] = values[i];
+        }
         stack[sp++] = builder(code, m).apply(undefined, args);
         break;
       }

@@ -265,3 +265,48 @@ test(`${packageName}: a getter that logs while a record is being taped gets its 
   logger.close();
   fs.rmSync(dir, { recursive: true, force: true });
 });
+
+// The record comes back without the caller's strings that it holds
+// unchanged (the native side sends a mask, tape.cjs puts the caller's
+// strings back): every string the engine filled, completed or redacted
+// must come from the record, never from the caller.
+test(`${packageName}: the record returned holds what the engine filled and redacted, not the caller's strings`, { skip }, () => {
+  const base = { eventType: 13, outcome: 1, severity: 2, actorId: "agent-7", resource: "tools/search" };
+  const defaults = { component: "billing", environment: "staging", policyTags: ["SOC2"] };
+  const cases = [
+    // Redacted in place.
+    [{ ...base, message: "sent to bob@example.com", userAgent: "curl for carol@example.org" }, {}],
+    // Keyed redaction: another replacement of the same length class.
+    [{ ...base, message: "sent to bob@example.com" }, { redact: "key" }],
+    // Empty strings the logger fills: defaults, the event id, the host, the schema version.
+    [{ ...base, component: "", environment: "", eventId: "", host: "", schemaVersion: "" }, { defaults }],
+    // Unpaired surrogates are read as U+FFFD: the record's text differs from the caller's.
+    [{ ...base, actorId: "agent \ud800", component: "\udfff", message: "ok" }, {}],
+    // Nothing to change: every string is the caller's.
+    [{ ...base, component: "c", environment: "e", message: "plain", sessionId: "s", requestId: "r" }, { defaults }],
+  ];
+  for (const [i, [fields, options]] of cases.entries()) {
+    const p = pair(options);
+    p.log(fields, `case ${i}`);
+    p.close(`case ${i}`);
+  }
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), "lokryn-tape-"));
+  const logger = new lib.AuditLogger({ sinks: [lib.sinks.JsonLines(path.join(dir, "a.jsonl"))], defaults });
+  const redacted = logger.log({ ...base, message: "sent to bob@example.com" });
+  assert.ok(!redacted.message.includes("bob@example.com"), redacted.message);
+  assert.equal(redacted.actorId, "agent-7");
+  const filled = logger.log({ ...base, component: "", eventId: "", host: "", schemaVersion: "" });
+  assert.equal(filled.component, "billing");
+  assert.equal(filled.environment, "staging");
+  assert.match(filled.eventId, /^[0-9a-f]{8}-[0-9a-f]{4}-7[0-9a-f]{3}-/);
+  assert.notEqual(filled.host, "");
+  assert.notEqual(filled.schemaVersion, "");
+  const lone = logger.log({ ...base, actorId: "agent \ud800" });
+  assert.equal(lone.actorId, "agent \ufffd");
+  // The returned record and the caller's object share no arrays.
+  const tags = ["PCI"];
+  const own = logger.log({ ...base, policyTags: tags });
+  assert.notEqual(own.policyTags, tags);
+  logger.close();
+  fs.rmSync(dir, { recursive: true, force: true });
+});

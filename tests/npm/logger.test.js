@@ -329,6 +329,12 @@ test(`${packageName}: records carry the active OpenTelemetry span's trace contex
       }),
     );
     assert.equal(seen[1].traceId, "4bf92f3577b34da6a3ce929d0e0e4736");
+    // Empty ids given by the caller are filled as well (the record, not the caller's strings).
+    const empty = context.with(trace.setSpan(context.active(), span), () =>
+      logger.log(fields(1, { traceId: "", spanId: "" })),
+    );
+    assert.equal(empty.traceId, "4bf92f3577b34da6a3ce929d0e0e4736");
+    assert.equal(empty.spanId, "00f067aa0ba902b7");
     // A record's own trace context wins; outside a span there is none.
     const own = context.with(trace.setSpan(context.active(), span), () =>
       logger.log(fields(3, { traceId: "0af7651916cd43dd8448eb211c80319c", spanId: "b7ad6b7169203331" })),

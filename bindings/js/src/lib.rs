@@ -24,6 +24,7 @@
 //!   [`Failure`];
 //! * `report`: the objects of a validation;
 //! * [`tape`]: the wasm package's values on one buffer.
+//! * [`tape_entry`]: an entry read straight from the Node package's tape.
 
 mod error;
 mod host;
@@ -33,6 +34,7 @@ pub mod api;
 pub mod ledger;
 pub mod read;
 pub mod tape;
+pub mod tape_entry;
 pub mod write;
 
 mod generated {

@@ -24,6 +24,7 @@ use std::time::{Duration, Instant};
 use lokryn_compliance_log::validate::Report;
 use lokryn_compliance_log::{EventType, LogEntry};
 use lokryn_compliance_log_js::tape::{Tape, TapeError, TapeWriter, Taped};
+use lokryn_compliance_log_js::tape_entry;
 use lokryn_compliance_log_js::{
     Detail, ErrorInfo, Failure, Host, ToJs, api, report_to_js, violations_to_js,
 };
@@ -133,6 +134,20 @@ fn split_output(tape: &[u8]) -> Option<(&[u8], &str)> {
     let ops = 8 + u32::from_le_bytes(len.try_into().ok()?) as usize;
     let (ops, text) = (tape.get(..ops)?, tape.get(ops..)?);
     Some((ops, std::str::from_utf8(text).ok()?))
+}
+
+/// The entry of an input tape read through the generic host (the same
+/// entry, or the same error, as the live object gives).
+fn read_taped(h: &Node<'_>, tape: &[u8], text: &[u16]) -> Result<LogEntry> {
+    let tape = Tape::parse_split(tape, text).map_err(|e| tape_error(&e))?;
+    let taped = Taped::new(h, &tape, tape_error);
+    match api::entry_arg(&taped, &taped.root(), "fields") {
+        Ok(entry) => Ok(entry),
+        Err(failure) => {
+            let error = failure.into_js(&taped)?;
+            Err(napi::Error::from(taped.into_host(error)?))
+        }
+    }
 }
 
 // ------------------------------------------------------------- user sinks
@@ -535,12 +550,21 @@ impl AuditLogger {
 
     /// `logTaped(tape, length, text, out, traceId?, spanId?)`: `log` of the
     /// fields object that `tape.cjs` wrote on the input tape of the first
-    /// `length` bytes of `tape` (a `Uint8Array`) with its strings in `text`: one crossing instead of one per field and
-    /// per string, and the same record or the same error as `log`, the tape
-    /// answering as the live object would. The record as written is written
-    /// as an output tape: its operations into `out` (a `Uint8Array`) and its
-    /// strings returned, which `tape.cjs` replays; or, when the operations do
-    /// not fit in `out`, the record is returned as `log` returns it.
+    /// `length` bytes of `tape` (a `Uint8Array`) with its strings in `text`:
+    /// one crossing instead of one per field and per string, and the same
+    /// record or the same error as `log`, the tape answering as the live
+    /// object would. An entry of the common shapes is read straight from the
+    /// tape (`tape_entry::read_entry`); any other through the generic host.
+    ///
+    /// The record as written is written as an output tape: its operations
+    /// into `out` (a `Uint8Array`) and its strings returned, which
+    /// `tape.cjs` replays. The output tape leaves out the top-level strings
+    /// that are exactly those the caller passed (neither filled nor
+    /// redacted): the first four bytes of `out` (the tape's own length,
+    /// which the replay does not read) hold their mask instead, bit `i` for
+    /// the reader's value `i`, and `tape.cjs` puts the caller's strings
+    /// back. When the operations do not fit in `out`, the record is returned
+    /// as `log` returns it.
     #[napi]
     #[allow(clippy::too_many_arguments)] // JavaScript's positional arguments
     pub fn log_taped<'env>(
@@ -554,38 +578,38 @@ impl AuditLogger {
         span_id: Option<String>,
     ) -> Result<Unknown<'env>> {
         let h = Node::new(env)?;
-        let entry = {
+        let text = Utf16String::from_unknown(text)?;
+        let (entry, spans) = {
             let tape = Uint8ArraySlice::from_unknown(tape)?;
-            let text = Utf16String::from_unknown(text)?;
             let tape = tape
                 .get(..length as usize)
                 .ok_or_else(|| tape_error(&TapeError("a tape longer than its buffer")))?;
-            let tape = Tape::parse_split(tape, &text).map_err(|e| tape_error(&e))?;
-            let taped = Taped::new(&h, &tape, tape_error);
-            match api::entry_arg(&taped, &taped.root(), "fields") {
-                Ok(entry) => entry,
-                Err(failure) => {
-                    let error = failure.into_js(&taped)?;
-                    return Err(napi::Error::from(taped.into_host(error)?));
-                }
+            match tape_entry::read_entry(tape, &text) {
+                Some((entry, spans)) => (entry, Some(spans)),
+                None => (read_taped(&h, tape, &text)?, None),
             }
         };
         let (result, warnings) =
             in_call(env, trace_of(trace_id, span_id), || self.inner.log(entry));
-        let written = result.map_err(|e| thrown(&h, &e))?;
+        let mut written = result.map_err(|e| thrown(&h, &e))?;
         warn(&h, &self.on_warning, warnings)?;
+        let keep = spans.map_or(0, |s| s.unchanged(&mut written, &text));
+        let mut kept: [String; tape_entry::FIELDS] = Default::default();
+        tape_entry::swap_strings(&mut written, keep, &mut kept);
         let (ops, strings) = OUTPUT.with(|b| std::mem::take(&mut *b.borrow_mut()));
         let w = TapeWriter::with_buffers(ops, strings);
-        let tape = w
-            .write(&written)
-            .and_then(|()| w.finish())
-            .map_err(|e| tape_error(&e))?;
+        let tape = w.write(&written).and_then(|()| w.finish());
+        tape_entry::swap_strings(&mut written, keep, &mut kept);
+        let tape = tape.map_err(|e| tape_error(&e))?;
         // Taken only now: user sinks and `onWarning` ran JavaScript meanwhile.
         let mut out = BufferSlice::from_unknown(out)?;
         let result = match split_output(&tape.0) {
             Some((ops, text)) if ops.len() <= out.len() => {
                 if let Some(slot) = out.get_mut(..ops.len()) {
                     slot.copy_from_slice(ops);
+                }
+                if let Some(slot) = out.get_mut(..4) {
+                    slot.copy_from_slice(&keep.to_le_bytes());
                 }
                 h.new_string(text)
             }
