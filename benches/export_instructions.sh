@@ -39,6 +39,9 @@ for rev in "${revs[@]}"; do
     # Before exports from views: the view ops removed.
     grep -q "pub enum Record" "$src/crates/lokryn-export/src/record.rs" 2>/dev/null ||
       sed -i '/view ops: begin/,/view ops: end/d' "$src/crates/lokryn-export/examples/export_instructions.rs"
+    # Before the Parquet settings could be chosen: those ops removed.
+    grep -q "pub fn with_properties" "$src/crates/lokryn-export/src/parquet.rs" 2>/dev/null ||
+      sed -i '/parquet settings: begin/,/parquet settings: end/d' "$src/crates/lokryn-export/examples/export_instructions.rs"
     (cd "$src" && CARGO_TARGET_DIR="$work/build" cargo build --quiet --profile bench \
       -p lokryn-export --features parquet --example export_instructions)
     cp "$work/build/release/examples/export_instructions" "$work/bin/$sha"

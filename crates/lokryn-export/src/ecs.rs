@@ -88,8 +88,9 @@ static KINDS: LazyLock<Option<Vec<(&'static typed::Leaf, Kind)>>> = LazyLock::ne
 fn typed_set_fields(entry: &dyn Access) -> Option<Vec<SetField<'static>>> {
     let kinds = KINDS.as_ref()?;
     let mut out = Vec::new();
+    let mut reader = typed::Reader::new(entry);
     for (leaf, kind) in kinds {
-        let Some(value) = typed::read(entry, &leaf.field)? else {
+        let Some(value) = reader.read(&leaf.field)? else {
             continue;
         };
         let value = match (value, kind) {

@@ -27,7 +27,7 @@ use prost_reflect::{Kind, MessageDescriptor};
 
 use crate::fields::is_inside_list;
 use crate::ocsf::{OCSF_VERSION, base_event, category_name};
-use crate::typed::{Field, NumberMap, has_presence, is_set, read, resolve};
+use crate::typed::{Field, NumberMap, Reader, has_presence, is_set, read, resolve};
 use crate::{Error, Options, Record};
 
 /// Writes `entry` as one OCSF 1.7.0 event (compact JSON, no newline) at the
@@ -118,13 +118,13 @@ fn reference(record: Record<'_>, options: &Options, out: &mut Vec<u8>) -> Result
     serde_json::to_writer(out, &event).map_err(|e| Error::Write(format!("OCSF JSON: {e}")))
 }
 
-/// Puts the slots in output order (by rank; ranks are small, so a bit set
-/// of them replaces a sort). `None` when two slots have one rank: a path
-/// set twice, which the general path reports.
+/// Marks the ranks the slots take (ranks are small, so a bit set of them
+/// replaces a sort: [`emit`] writes the slots in the order of its bits).
+/// `None` when two slots have one rank: a path set twice, which the
+/// general path reports.
 fn order(plans: &Plans, scratch: &mut Scratch) -> Option<()> {
     let Scratch {
         slots,
-        sorted,
         ranks,
         by_rank,
         ..
@@ -137,24 +137,24 @@ fn order(plans: &Plans, scratch: &mut Scratch) -> Option<()> {
     }
     for (i, slot) in slots.iter().enumerate() {
         let rank = slot.rank as usize;
-        let word = ranks.get_mut(rank / 64)?;
-        let bit = 1u64 << (rank % 64);
-        if *word & bit != 0 {
-            return None;
+        // A run of fixed attributes takes the ranks of all of them.
+        let last = if slot.end == slot.path {
+            rank
+        } else {
+            plans.paths.get(slot.end as usize)?.rank as usize
+        };
+        for taken in rank..=last {
+            let word = ranks.get_mut(taken / 64)?;
+            let bit = 1u64 << (taken % 64);
+            if *word & bit != 0 {
+                return None;
+            }
+            *word |= bit;
+            // No slot starts inside a run.
+            *by_rank.get_mut(taken)? = u32::MAX;
         }
-        *word |= bit;
         *by_rank.get_mut(rank)? = u32::try_from(i).ok()?;
     }
-    sorted.clear();
-    for (w, word) in ranks.iter().enumerate() {
-        let mut bits = *word;
-        while bits != 0 {
-            let rank = w * 64 + bits.trailing_zeros() as usize;
-            bits &= bits - 1;
-            sorted.push(*slots.get(*by_rank.get(rank)? as usize)?);
-        }
-    }
-    std::mem::swap(slots, sorted);
     Some(())
 }
 
@@ -162,11 +162,9 @@ fn order(plans: &Plans, scratch: &mut Scratch) -> Option<()> {
 #[derive(Default)]
 struct Scratch {
     slots: Vec<Slot>,
-    /// The slots in output order, while [`order`] runs.
-    sorted: Vec<Slot>,
     /// The ranks taken, as a bit set.
     ranks: Vec<u64>,
-    /// The slot of each rank taken.
+    /// The slot of each rank taken (`u32::MAX` inside a run).
     by_rank: Vec<u32>,
     values: Vec<u8>,
     /// The objects open while [`emit`] writes (their path segments).
@@ -182,6 +180,11 @@ struct Slot {
     rank: u32,
     /// The attribute (an index into [`Plans::paths`]).
     path: u32,
+    /// The last attribute of a run of fixed ones written as one (their
+    /// ranks follow each other, in one object): `value` holds the first
+    /// one's value and the others' keys and values. `path` for one
+    /// attribute.
+    end: u32,
     value: Value,
 }
 
@@ -197,6 +200,11 @@ enum Value {
 struct PathInfo {
     segments: Vec<u32>,
     rank: u32,
+    /// The object holding the attribute (an id shared by the paths with
+    /// the same segments before their last).
+    parent: u32,
+    /// `,"key":` of the last segment, escaped.
+    comma_key: Vec<u8>,
 }
 
 /// An object key of some path.
@@ -240,10 +248,28 @@ struct Common {
 struct Plan {
     /// Nothing of this class can be written here (see the module docs).
     slow: bool,
-    /// The class attributes, written as they are.
-    header: Vec<(u32, Vec<u8>)>,
+    /// The class attributes, written as they are: runs of them whose
+    /// ranks follow each other in one object joined into one
+    /// (see [`join_header`]).
+    header: Vec<Fixed>,
     places: Vec<Place>,
     leaves: Vec<Leaf>,
+    /// The leaves a record's fields are read into (not the moved ones nor
+    /// the event type), indices into [`Plan::leaves`]: those under one
+    /// message next to each other, so that the message is looked up once.
+    read: Vec<usize>,
+    /// `metadata.event_code` of this plan's event type (a JSON string);
+    /// `None` for the base plan, which serves many.
+    event_code: Option<Vec<u8>>,
+}
+
+/// Attributes the plan writes as they are (one, or a run of them).
+struct Fixed {
+    path: u32,
+    /// The run's last attribute (`path` for one).
+    end: u32,
+    /// The first attribute's value, then `,"key":value` of each other.
+    json: Vec<u8>,
 }
 
 struct Place {
@@ -438,15 +464,30 @@ impl Interner {
                 *r = small(rank);
             }
         }
+        let mut parents: HashMap<&[u32], u32> = HashMap::new();
         let paths = self
             .path_list
             .iter()
             .zip(ranks)
-            .map(|(segments, rank)| PathInfo {
-                segments: segments.clone(),
-                rank,
+            .map(|(segments, rank)| {
+                let (last, init) = segments.split_last().unwrap_or((&u32::MAX, &[]));
+                let next = small(parents.len());
+                let parent = *parents.entry(init).or_insert(next);
+                let key = self
+                    .segment_list
+                    .get(*last as usize)
+                    .map_or("", |(k, _)| k.as_str());
+                let mut comma_key = b",".to_vec();
+                comma_key.extend(json(key)?);
+                comma_key.push(b':');
+                Ok(PathInfo {
+                    segments: segments.clone(),
+                    rank,
+                    parent,
+                    comma_key,
+                })
             })
-            .collect();
+            .collect::<Result<_, Error>>()?;
         let segments = self
             .segment_list
             .iter()
@@ -523,11 +564,20 @@ fn build() -> Result<Plans, Error> {
             .event_type(value.number())
             .and_then(|v| v.ocsf_event.as_ref())
         {
-            by_event_type.insert(value.number(), plan(maps, &root, class, &mut paths)?);
+            let code = (value.number() != 0)
+                .then(|| json(value.name()))
+                .transpose()?;
+            by_event_type.insert(
+                value.number(),
+                plan(maps, &root, class, &mut paths, code)?,
+            );
         }
     }
-    let base = plan(maps, &root, &base_event(), &mut paths)?;
+    let mut base = plan(maps, &root, &base_event(), &mut paths, None)?;
     let (paths, segments) = paths.finish()?;
+    for plan in by_event_type.values_mut().chain([&mut base]) {
+        plan.header = join_header(std::mem::take(&mut plan.header), &paths)?;
+    }
     Ok(Plans {
         by_event_type,
         base,
@@ -537,16 +587,44 @@ fn build() -> Result<Plans, Error> {
     })
 }
 
+/// The header in output order, each run of attributes whose ranks follow
+/// each other (no other attribute of any plan can come between them) in
+/// one object joined into one [`Fixed`].
+fn join_header(mut header: Vec<Fixed>, paths: &[PathInfo]) -> Result<Vec<Fixed>, Error> {
+    let info = |path: u32| {
+        paths
+            .get(path as usize)
+            .ok_or_else(|| Error::Mapping(format!("no path {path}")))
+    };
+    header.sort_by_key(|f| info(f.path).map_or(u32::MAX, |p| p.rank));
+    let mut out: Vec<Fixed> = Vec::with_capacity(header.len());
+    for f in header {
+        let this = info(f.path)?;
+        if let Some(run) = out.last_mut() {
+            let end = info(run.end)?;
+            if end.rank.checked_add(1) == Some(this.rank) && end.parent == this.parent {
+                run.json.extend_from_slice(&this.comma_key);
+                run.json.extend_from_slice(&f.json);
+                run.end = f.path;
+                continue;
+            }
+        }
+        out.push(f);
+    }
+    Ok(out)
+}
+
 fn plan(
     maps: &'static Mappings,
     root: &MessageDescriptor,
     class: &OcsfEvent,
     paths: &mut Interner,
+    event_code: Option<Vec<u8>>,
 ) -> Result<Plan, Error> {
     let mut slow = false;
     let category = class.class_uid / 1000;
     let type_uid = i64::from(class.class_uid) * 100 + i64::from(class.activity_id);
-    let header = vec![
+    let header: Vec<(u32, Vec<u8>)> = vec![
         (paths.path("class_uid"), json(class.class_uid)?),
         (paths.path("class_name"), json(&class.class_name)?),
         (paths.path("category_uid"), json(category)?),
@@ -678,11 +756,30 @@ fn plan(
             literal,
         });
     }
+    // Leaves under one message together (a stable sort: schema order
+    // otherwise, though the slots are put in output order anyway).
+    let mut read: Vec<usize> = (0..leaves.len())
+        .filter(|i| leaves.get(*i).is_some_and(|l| !l.moved && !l.event_type))
+        .collect();
+    read.sort_by_key(|i| {
+        leaves
+            .get(*i)
+            .and_then(|l| l.field.numbers.split_last().map(|(_, init)| init.to_vec()))
+    });
     Ok(Plan {
         slow,
-        header,
+        header: header
+            .into_iter()
+            .map(|(path, json)| Fixed {
+                path,
+                end: path,
+                json,
+            })
+            .collect(),
         places,
         leaves,
+        read,
+        event_code,
     })
 }
 
@@ -834,54 +931,39 @@ fn fill(
     let Scratch { slots, values, .. } = scratch;
     slots.clear();
     values.clear();
-    let paths = &plans.paths;
-    let rank = |path: u32| paths.get(path as usize).map(|p| p.rank);
-    let add_static = |slots: &mut Vec<Slot>, path: u32, bytes: &'static [u8]| -> Option<()> {
-        slots.push(Slot {
-            rank: rank(path)?,
-            path,
-            value: Value::Static(bytes),
-        });
-        Some(())
-    };
-    // Writes with `f` into the values buffer and adds the slot.
-    let add = |slots: &mut Vec<Slot>,
-               values: &mut Vec<u8>,
-               path: u32,
-               f: &mut dyn FnMut(&mut Vec<u8>) -> Option<()>|
-     -> Option<()> {
-        let start = values.len();
-        f(values)?;
-        slots.push(Slot {
-            rank: rank(path)?,
-            path,
-            value: Value::Written(
-                u32::try_from(start).ok()?,
-                u32::try_from(values.len()).ok()?,
-            ),
-        });
-        Some(())
+    let mut out = Slots {
+        paths: &plans.paths,
+        slots,
+        values,
     };
     let c = &plans.common;
 
-    for (path, bytes) in &plan.header {
-        add_static(slots, *path, bytes)?;
+    for f in &plan.header {
+        out.slots.push(Slot {
+            rank: out.paths.get(f.path as usize)?.rank,
+            path: f.path,
+            end: f.end,
+            value: Value::Static(&f.json),
+        });
     }
     if let Some(name) = &options.log_name {
-        add(slots, values, c.log_name, &mut |v| {
-            write_str(name, v);
-            Some(())
-        })?;
+        let start = out.start();
+        write_str(name, out.values);
+        out.written(c.log_name, start)?;
     }
     if event_type != 0 {
         if let Some(home) = c.event_code {
-            add(slots, values, home, &mut |v| {
-                match plan_enum_name(plan, event_type) {
-                    Some(name) => v.extend_from_slice(name),
-                    None => write_str(&event_type.to_string(), v),
+            match &plan.event_code {
+                Some(name) => out.fixed(home, name)?,
+                None => {
+                    let start = out.start();
+                    match plan_enum_name(plan, event_type) {
+                        Some(name) => out.values.extend_from_slice(name),
+                        None => write_str(&event_type.to_string(), out.values),
+                    }
+                    out.written(home, start)?;
                 }
-                Some(())
-            })?;
+            }
         }
     }
     for place in &plan.places {
@@ -890,18 +972,20 @@ fn fill(
             None => None,
         };
         match (from, &place.literal) {
-            (Some(value), _) => add(slots, values, place.path, &mut |v| write_scalar(&value, v))?,
-            (None, Some(literal)) => add_static(slots, place.path, literal)?,
+            (Some(value), _) => {
+                let start = out.start();
+                write_scalar(&value, out.values)?;
+                out.written(place.path, start)?;
+            }
+            (None, Some(literal)) => out.fixed(place.path, literal)?,
             (None, None) => {}
         }
     }
 
     let mut severity_set = false;
-    for leaf in &plan.leaves {
-        if leaf.moved || leaf.event_type {
-            continue;
-        }
-        let Some(value) = read(entry, &leaf.field)? else {
+    let mut reader = Reader::new(entry);
+    for leaf in plan.read.iter().filter_map(|i| plan.leaves.get(*i)) {
+        let Some(value) = reader.read(&leaf.field)? else {
             continue;
         };
         match &leaf.kind {
@@ -910,15 +994,13 @@ fn fill(
                     return None;
                 };
                 let (ms, sub_ms) = crate::value::millis(ts);
-                add(slots, values, leaf.home, &mut |v| {
-                    write_num(ms, v);
-                    Some(())
-                })?;
+                let start = out.start();
+                write_num(ms, out.values);
+                out.written(leaf.home, start)?;
                 if sub_ms != 0 {
-                    add(slots, values, c.time_sub_ms, &mut |v| {
-                        write_num(sub_ms, v);
-                        Some(())
-                    })?;
+                    let start = out.start();
+                    write_num(sub_ms, out.values);
+                    out.written(c.time_sub_ms, start)?;
                 }
             }
             LeafKind::Enum(e) => {
@@ -928,83 +1010,85 @@ fn fill(
                 let known = e.values.get(&number);
                 match known.and_then(|k| k.ocsf.as_ref()) {
                     Some(o) if !leaf.unmapped => {
-                        add_static(slots, leaf.home, &o.id)?;
+                        out.fixed(leaf.home, &o.id)?;
                         if let Some(sibling) = e.sibling {
-                            add_static(slots, sibling, &o.caption)?;
+                            out.fixed(sibling, &o.caption)?;
                         }
                         if let Some(detail) = &o.detail {
-                            add_static(slots, c.status_detail, detail)?;
+                            out.fixed(c.status_detail, detail)?;
                         }
                         if e.severity {
                             severity_set = true;
-                            add_static(slots, c.log_level, &known?.name)?;
+                            out.fixed(c.log_level, &known?.name)?;
                         }
                     }
                     _ if leaf.unmapped => match known {
-                        Some(k) => add_static(slots, leaf.home, &k.name)?,
-                        None => add(slots, values, leaf.home, &mut |v| {
-                            write_str(&number.to_string(), v);
-                            Some(())
-                        })?,
+                        Some(k) => out.fixed(leaf.home, &k.name)?,
+                        None => {
+                            let start = out.start();
+                            write_str(&number.to_string(), out.values);
+                            out.written(leaf.home, start)?;
+                        }
                     },
-                    _ => add(slots, values, e.fallback, &mut |v| {
-                        write_num(number, v);
-                        Some(())
-                    })?,
+                    _ => {
+                        let start = out.start();
+                        write_num(number, out.values);
+                        out.written(e.fallback, start)?;
+                    }
                 }
             }
             LeafKind::List(list) => {
                 let FieldRef::Messages(items) = value else {
                     return None;
                 };
-                add(slots, values, leaf.home, &mut |v| {
-                    write_list(list, items, v)
-                })?;
+                let start = out.start();
+                write_list(list, items, out.values)?;
+                out.written(leaf.home, start)?;
             }
             LeafKind::Payload => {
                 let FieldRef::Bytes(payload) = value else {
                     return None;
                 };
+                let start = out.start();
                 if !record.payload_is_cbor() && canonical_json(payload) {
-                    add(slots, values, leaf.home, &mut |v| {
-                        v.extend_from_slice(payload);
-                        Some(())
-                    })?;
+                    out.values.extend_from_slice(payload);
+                    out.written(leaf.home, start)?;
                 } else {
                     match std::str::from_utf8(payload) {
                         Ok(text) => {
-                            add(slots, values, leaf.home, &mut |v| {
-                                write_str(text, v);
-                                Some(())
-                            })?;
-                            add_static(slots, c.payload_encoding, b"\"text\"")?;
+                            write_str(text, out.values);
+                            out.written(leaf.home, start)?;
+                            out.fixed(c.payload_encoding, b"\"text\"")?;
                         }
                         Err(_) => {
-                            add(slots, values, leaf.home, &mut |v| write_scalar(&value, v))?;
-                            add_static(slots, c.payload_encoding, b"\"base64\"")?;
+                            write_scalar(&value, out.values)?;
+                            out.written(leaf.home, start)?;
+                            out.fixed(c.payload_encoding, b"\"base64\"")?;
                         }
                     }
                 }
             }
-            LeafKind::Scalar => add(slots, values, leaf.home, &mut |v| write_scalar(&value, v))?,
+            LeafKind::Scalar => {
+                let start = out.start();
+                write_scalar(&value, out.values)?;
+                out.written(leaf.home, start)?;
+            }
         }
     }
 
     if !severity_set {
-        add_static(slots, c.severity_id, b"0")?;
-        add_static(slots, c.severity, b"\"Unknown\"")?;
+        out.fixed(c.severity_id, b"0")?;
+        out.fixed(c.severity, b"\"Unknown\"")?;
     }
-    if !slots.iter().any(|s| s.path == c.time) {
-        let ms = options.observed_time_ms();
-        add(slots, values, c.time, &mut |v| {
-            write_num(ms, v);
-            Some(())
-        })?;
-        add_static(slots, c.time_unset, b"true")?;
+    if !out.slots.iter().any(|s| s.path == c.time) {
+        let start = out.start();
+        write_num(options.observed_time_ms(), out.values);
+        out.written(c.time, start)?;
+        out.fixed(c.time_unset, b"true")?;
     }
-    if !slots.iter().any(|s| s.path == c.product_name) {
-        add_static(slots, c.product_name, b"\"unknown\"")?;
-        add_static(slots, c.producer_unset, b"true")?;
+    if !out.slots.iter().any(|s| s.path == c.product_name) {
+        out.fixed(c.product_name, b"\"unknown\"")?;
+        out.fixed(c.producer_unset, b"true")?;
     }
     let mut empty = c
         .nested
@@ -1012,26 +1096,64 @@ fn fill(
         .filter(|n| is_empty_message(entry, n))
         .peekable();
     if empty.peek().is_some() {
-        let start = values.len();
-        values.push(b'[');
+        let start = out.start();
+        out.values.push(b'[');
         for (i, n) in empty.enumerate() {
             if i > 0 {
-                values.push(b',');
+                out.values.push(b',');
             }
-            values.extend_from_slice(&n.name);
+            out.values.extend_from_slice(&n.name);
         }
-        values.push(b']');
-        slots.push(Slot {
-            rank: rank(c.empty_messages)?,
-            path: c.empty_messages,
-            value: Value::Written(
-                u32::try_from(start).ok()?,
-                u32::try_from(values.len()).ok()?,
-            ),
-        });
+        out.values.push(b']');
+        out.written(c.empty_messages, start)?;
     }
     Some(())
 }
+
+/// The slots of the record being collected, and the JSON text they take
+/// from the values buffer.
+struct Slots<'s> {
+    paths: &'static [PathInfo],
+    slots: &'s mut Vec<Slot>,
+    values: &'s mut Vec<u8>,
+}
+
+impl Slots<'_> {
+    /// An attribute whose JSON text is the plan's.
+    #[inline]
+    fn fixed(&mut self, path: u32, bytes: &'static [u8]) -> Option<()> {
+        self.slots.push(Slot {
+            rank: self.paths.get(path as usize)?.rank,
+            path,
+            end: path,
+            value: Value::Static(bytes),
+        });
+        Some(())
+    }
+
+    /// Where the next value starts in the values buffer.
+    #[inline]
+    fn start(&self) -> usize {
+        self.values.len()
+    }
+
+    /// An attribute whose JSON text was written to the values buffer from
+    /// `start` on.
+    #[inline]
+    fn written(&mut self, path: u32, start: usize) -> Option<()> {
+        self.slots.push(Slot {
+            rank: self.paths.get(path as usize)?.rank,
+            path,
+            end: path,
+            value: Value::Written(
+                u32::try_from(start).ok()?,
+                u32::try_from(self.values.len()).ok()?,
+            ),
+        });
+        Some(())
+    }
+}
+
 
 /// The JSON name of an `EventType` value, from the plan's tables.
 fn plan_enum_name(plan: &'static Plan, number: i32) -> Option<&'static [u8]> {
@@ -1143,50 +1265,87 @@ fn canonical_json(payload: &[u8]) -> bool {
     }
 }
 
-/// Writes the sorted attributes as nested objects; `None` when two
-/// attributes collide (the general path reports the mapping error).
+/// Writes the attributes in output order (as [`order`] marked them) as
+/// nested objects; `None` when two attributes collide (the general path
+/// reports the mapping error).
 fn emit(plans: &'static Plans, scratch: &mut Scratch, out: &mut Vec<u8>) -> Option<()> {
     let Scratch {
         slots,
+        ranks,
+        by_rank,
         values,
         open,
         last,
-        ..
     } = scratch;
     open.clear();
     last.clear();
     last.push(None);
     out.push(b'{');
-    for slot in slots.iter() {
-        let segments = &plans.paths.get(slot.path as usize)?.segments;
-        let (leaf, parents) = segments.split_last()?;
-        let common = open.iter().zip(parents).take_while(|(a, b)| a == b).count();
-        while open.len() > common {
-            let seg = open.pop()?;
-            last.pop();
-            out.push(b'}');
-            if plans.segments.get(seg as usize)?.array {
-                out.push(b']');
-            }
+    // The object of the attribute written last (the innermost open one).
+    let mut previous = None;
+    // The slots in output order: by the bits of the ranks they take.
+    let ordered = ranks.iter().enumerate().flat_map(|(w, word)| {
+        let mut bits = *word;
+        std::iter::from_fn(move || {
+            (bits != 0).then(|| {
+                let rank = w * 64 + bits.trailing_zeros() as usize;
+                bits &= bits - 1;
+                rank
+            })
+        })
+    });
+    for rank in ordered {
+        let i = *by_rank.get(rank)?;
+        if i == u32::MAX {
+            continue;
         }
-        for seg in parents.get(common..)? {
-            let s = plans.segments.get(*seg as usize)?;
-            key(last, &s.json, out)?;
-            out.extend_from_slice(if s.array { b"[{" } else { b"{" });
-            open.push(*seg);
-            last.push(None);
-        }
+        let slot = slots.get(i as usize)?;
+        let info = plans.paths.get(slot.path as usize)?;
+        let (leaf, parents) = info.segments.split_last()?;
         let s = plans.segments.get(*leaf as usize)?;
         if s.array {
             return None;
         }
-        key(last, &s.json, out)?;
+        if previous == Some(info.parent) {
+            // Next to the attribute before, in its object: no object to
+            // close or open.
+            let top = last.last_mut()?;
+            if *top == Some(s.json.as_slice()) {
+                return None;
+            }
+            *top = Some(&s.json);
+            out.extend_from_slice(&info.comma_key);
+        } else {
+            let common = open.iter().zip(parents).take_while(|(a, b)| a == b).count();
+            while open.len() > common {
+                let seg = open.pop()?;
+                last.pop();
+                out.push(b'}');
+                if plans.segments.get(seg as usize)?.array {
+                    out.push(b']');
+                }
+            }
+            for seg in parents.get(common..)? {
+                let s = plans.segments.get(*seg as usize)?;
+                key(last, &s.json, out)?;
+                out.extend_from_slice(if s.array { b"[{" } else { b"{" });
+                open.push(*seg);
+                last.push(None);
+            }
+            key(last, &s.json, out)?;
+        }
         match slot.value {
             Value::Static(bytes) => out.extend_from_slice(bytes),
             Value::Written(start, end) => {
                 out.extend_from_slice(values.get(start as usize..end as usize)?);
             }
         }
+        if slot.end != slot.path {
+            // A run: its last key is the one the next attribute follows.
+            let end = plans.paths.get(slot.end as usize)?.segments.last()?;
+            *last.last_mut()? = Some(&plans.segments.get(*end as usize)?.json);
+        }
+        previous = Some(info.parent);
     }
     while let Some(seg) = open.pop() {
         out.push(b'}');

@@ -481,8 +481,9 @@ fn typed_record<'a>(
     rec.trace_id = None;
     rec.span_id = None;
     rec.event_name = Cow::Borrowed("");
+    let mut reader = typed::Reader::new(entry);
     for (leaf, home, unique, own) in &plan.leaves {
-        let Some(value) = typed::read(entry, &leaf.field)? else {
+        let Some(value) = reader.read(&leaf.field)? else {
             continue;
         };
         let push = if *unique { push_new_val } else { push_val };

@@ -278,6 +278,39 @@ pub(crate) fn properties() -> Result<WriterProperties, Error> {
         .build())
 }
 
+/// Columns of the flat layout kept without statistics: free text and
+/// bytes, which nobody prunes row groups by (a minimum and maximum of
+/// messages say nothing a query can use), and whose statistics cost the
+/// writer a comparison of every value.
+const NO_STATISTICS: [&str; 5] = [
+    "message",
+    "payload",
+    "error_message",
+    "user_agent",
+    "delegation_chain",
+];
+
+/// Columns of the flat layout written without a dictionary: a value per
+/// record (the event id, the time), which a dictionary would only collect
+/// until it gave up on it.
+const NO_DICTIONARY: [&str; 3] = ["event_id", "time", "time_nanos"];
+
+/// The flat layout's settings: [`properties`], without statistics for the
+/// [`NO_STATISTICS`] columns and without a dictionary for the
+/// [`NO_DICTIONARY`] ones.
+fn flat_properties() -> Result<WriterProperties, Error> {
+    use parquet::schema::types::ColumnPath;
+    let mut builder = properties()?.into_builder();
+    for column in NO_STATISTICS {
+        builder =
+            builder.set_column_statistics_enabled(ColumnPath::from(column), EnabledStatistics::None);
+    }
+    for column in NO_DICTIONARY {
+        builder = builder.set_column_dictionary_enabled(ColumnPath::from(column), false);
+    }
+    Ok(builder.build())
+}
+
 impl<W: Write + Send> FlatWriter<W> {
     /// A writer into `out`.
     pub fn new(out: W) -> Result<Self, Error> {
@@ -291,12 +324,23 @@ impl<W: Write + Send> FlatWriter<W> {
         Self::with_plan(out, false)
     }
 
+    /// A writer with other Parquet settings than the layout's (for the
+    /// benchmark that weighs them: `examples/export_instructions.rs`).
+    #[doc(hidden)]
+    pub fn with_properties(out: W, properties: WriterProperties) -> Result<Self, Error> {
+        Self::with_settings(out, true, properties)
+    }
+
     fn with_plan(out: W, typed: bool) -> Result<Self, Error> {
+        Self::with_settings(out, typed, flat_properties()?)
+    }
+
+    fn with_settings(out: W, typed: bool, properties: WriterProperties) -> Result<Self, Error> {
         let schema = flat_schema()?;
         let columns = columns()?;
         let builders = columns.iter().map(|(_, _, kind)| kind.builder()).collect();
         let typed = if typed { typed_columns(&columns) } else { None };
-        let writer = ArrowWriter::try_new(out, Arc::clone(&schema), Some(properties()?))
+        let writer = ArrowWriter::try_new(out, Arc::clone(&schema), Some(properties))
             .map_err(parquet_error)?;
         Ok(Self {
             writer,
@@ -346,8 +390,9 @@ impl<W: Write + Send> FlatWriter<W> {
             .collect();
         cells.clear();
         let mut covered = true;
+        let mut reader = typed::Reader::new(entry);
         for (column, (_, _, kind)) in plan.iter().zip(&self.columns) {
-            match cell(entry, column, *kind) {
+            match cell(&mut reader, column, *kind) {
                 Some(c) => cells.push(c),
                 None => {
                     covered = false;
@@ -469,8 +514,8 @@ fn typed_columns(columns: &[(String, String, Column)]) -> Option<Vec<TypedColumn
 
 /// The cell of one column: what the general path adds for it, or `None`
 /// for a value the typed plan does not cover.
-fn cell<'a>(entry: &'a dyn Access, column: &TypedColumn, kind: Column) -> Option<Cell<'a>> {
-    let Some(value) = typed::read(entry, &column.field)? else {
+fn cell<'a>(reader: &mut typed::Reader<'a>, column: &TypedColumn, kind: Column) -> Option<Cell<'a>> {
+    let Some(value) = reader.read(&column.field)? else {
         return Some(Cell::Null);
     };
     Some(match (kind, value) {
