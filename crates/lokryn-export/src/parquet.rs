@@ -260,7 +260,8 @@ fn parquet_error(e: impl std::fmt::Display) -> Error {
 }
 
 /// zstd, row groups within Amazon Security Lake's and engines' usual
-/// limits, statistics on.
+/// limits, statistics on: the Security Lake layout's settings, and the
+/// flat layout's before [`flat_properties`] narrows them.
 ///
 /// Pages are bounded by their size (1 MiB, the default) rather than also
 /// by 20,000 rows: each page is compressed on its own, and starting a zstd

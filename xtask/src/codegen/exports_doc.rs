@@ -334,7 +334,11 @@ pub(crate) fn files(schema: &Schema) -> Result<Vec<GeneratedFile>> {
          value names, unset fields null, `policy_tags` and `genai_finish_reasons` as lists, the\n\
          delegation chain as JSON text, `time` as a UTC timestamp in microseconds with the exact\n\
          nanoseconds of its second in `time_nanos`. Rows are written in batches (bounded memory),\n\
-         zstd-compressed, in row groups of at most 131072 rows.\n\n\
+         zstd-compressed (level 3), in row groups of at most 131072 rows, with minimum and maximum\n\
+         statistics per column chunk except for the free text and bytes (`message`, `payload`,\n\
+         `error_message`, `user_agent`, `delegation_chain`), which no query prunes row groups by, and\n\
+         dictionary encoding except for `event_id`, `time` and `time_nanos`, whose values differ from\n\
+         record to record.\n\n\
          `complog export --to ocsf-parquet --region R --account-id A -o DIR` writes the OCSF events\n\
          in the layout Amazon Security Lake expects from a custom source: a folder per OCSF class\n\
          (`api_activity_6003/`), partitioned `region=R/accountId=A/eventDay=YYYYMMDD/` by the\n\
