@@ -14,10 +14,12 @@ the other work still slow both sides alike).
 Each measurement is taken in turn (ours, peer, ours, peer, ...) `--rounds`
 times; the median of each is printed, one JSON object per line. With
 `--before BINARY` (the same example built at an earlier revision) that one
-is measured in each round too.
+is measured in each round too. `--ops ocsf-view,parquet` picks the
+exports measured (default: all, the `-view` ones from a view of the binary
+record).
 
 Usage: python export_rates.py INSTRUCTIONS-BINARY RECORD.json EVENT.ocsf.jsonl
-       REQUEST.otlp.jsonl RECORD.parquet [--rounds 3] [--before BINARY]
+       REQUEST.otlp.jsonl RECORD.parquet [--rounds 3] [--before BINARY] [--ops OP,...]
 """
 
 import json
@@ -32,6 +34,8 @@ import export_peers  # noqa: E402
 
 # op: (records in the baseline run, records measured on top of it)
 OPS = {"ocsf": (1000, 400_000), "otlp": (1024, 400_000), "parquet": (16_384, 655_360)}
+# The same from a view of the binary record (the peer is the same).
+OPS.update({f"{op}-view": sizes for op, sizes in list(OPS.items())})
 
 
 def child_cpu() -> float:
@@ -61,6 +65,7 @@ def main(argv):
         return value
 
     rounds = int(option("--rounds", 3))
+    ops = option("--ops", ",".join(OPS)).split(",")
     before = option("--before", None)
     binary, record, event_file, request_file, parquet_file = argv[1:6]
     export_peers.CLOCK = export_peers.time.process_time
@@ -71,9 +76,9 @@ def main(argv):
         "otlp": ("opentelemetry-proto (python)", export_peers.otlp_peer(request)),
         "parquet": export_peers.parquet_peer_fn(parquet_file),
     }
-    for op in OPS:
+    for op in ops:
         mine, theirs, earlier = [], [], []
-        peer_name, (peer_fn, per, repeat) = peers[op]
+        peer_name, (peer_fn, per, repeat) = peers[op.removesuffix("-view")]
         for _ in range(rounds):
             if before:
                 earlier.append(ours_ns(before, op, record))

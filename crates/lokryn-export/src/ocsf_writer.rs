@@ -567,10 +567,7 @@ fn build() -> Result<Plans, Error> {
             let code = (value.number() != 0)
                 .then(|| json(value.name()))
                 .transpose()?;
-            by_event_type.insert(
-                value.number(),
-                plan(maps, &root, class, &mut paths, code)?,
-            );
+            by_event_type.insert(value.number(), plan(maps, &root, class, &mut paths, code)?);
         }
     }
     let mut base = plan(maps, &root, &base_event(), &mut paths, None)?;
@@ -1154,7 +1151,6 @@ impl Slots<'_> {
     }
 }
 
-
 /// The JSON name of an `EventType` value, from the plan's tables.
 fn plan_enum_name(plan: &'static Plan, number: i32) -> Option<&'static [u8]> {
     plan.leaves.iter().find_map(|l| match &l.kind {
@@ -1284,68 +1280,63 @@ fn emit(plans: &'static Plans, scratch: &mut Scratch, out: &mut Vec<u8>) -> Opti
     // The object of the attribute written last (the innermost open one).
     let mut previous = None;
     // The slots in output order: by the bits of the ranks they take.
-    let ordered = ranks.iter().enumerate().flat_map(|(w, word)| {
+    for (w, word) in ranks.iter().enumerate() {
         let mut bits = *word;
-        std::iter::from_fn(move || {
-            (bits != 0).then(|| {
-                let rank = w * 64 + bits.trailing_zeros() as usize;
-                bits &= bits - 1;
-                rank
-            })
-        })
-    });
-    for rank in ordered {
-        let i = *by_rank.get(rank)?;
-        if i == u32::MAX {
-            continue;
-        }
-        let slot = slots.get(i as usize)?;
-        let info = plans.paths.get(slot.path as usize)?;
-        let (leaf, parents) = info.segments.split_last()?;
-        let s = plans.segments.get(*leaf as usize)?;
-        if s.array {
-            return None;
-        }
-        if previous == Some(info.parent) {
-            // Next to the attribute before, in its object: no object to
-            // close or open.
-            let top = last.last_mut()?;
-            if *top == Some(s.json.as_slice()) {
+        while bits != 0 {
+            let rank = w * 64 + bits.trailing_zeros() as usize;
+            bits &= bits - 1;
+            let i = *by_rank.get(rank)?;
+            if i == u32::MAX {
+                continue;
+            }
+            let slot = slots.get(i as usize)?;
+            let info = plans.paths.get(slot.path as usize)?;
+            let (leaf, parents) = info.segments.split_last()?;
+            let s = plans.segments.get(*leaf as usize)?;
+            if s.array {
                 return None;
             }
-            *top = Some(&s.json);
-            out.extend_from_slice(&info.comma_key);
-        } else {
-            let common = open.iter().zip(parents).take_while(|(a, b)| a == b).count();
-            while open.len() > common {
-                let seg = open.pop()?;
-                last.pop();
-                out.push(b'}');
-                if plans.segments.get(seg as usize)?.array {
-                    out.push(b']');
+            if previous == Some(info.parent) {
+                // Next to the attribute before, in its object: no object to
+                // close or open.
+                let top = last.last_mut()?;
+                if *top == Some(s.json.as_slice()) {
+                    return None;
+                }
+                *top = Some(&s.json);
+                out.extend_from_slice(&info.comma_key);
+            } else {
+                let common = open.iter().zip(parents).take_while(|(a, b)| a == b).count();
+                while open.len() > common {
+                    let seg = open.pop()?;
+                    last.pop();
+                    out.push(b'}');
+                    if plans.segments.get(seg as usize)?.array {
+                        out.push(b']');
+                    }
+                }
+                for seg in parents.get(common..)? {
+                    let s = plans.segments.get(*seg as usize)?;
+                    key(last, &s.json, out)?;
+                    out.extend_from_slice(if s.array { b"[{" } else { b"{" });
+                    open.push(*seg);
+                    last.push(None);
+                }
+                key(last, &s.json, out)?;
+            }
+            match slot.value {
+                Value::Static(bytes) => out.extend_from_slice(bytes),
+                Value::Written(start, end) => {
+                    out.extend_from_slice(values.get(start as usize..end as usize)?);
                 }
             }
-            for seg in parents.get(common..)? {
-                let s = plans.segments.get(*seg as usize)?;
-                key(last, &s.json, out)?;
-                out.extend_from_slice(if s.array { b"[{" } else { b"{" });
-                open.push(*seg);
-                last.push(None);
+            if slot.end != slot.path {
+                // A run: its last key is the one the next attribute follows.
+                let end = plans.paths.get(slot.end as usize)?.segments.last()?;
+                *last.last_mut()? = Some(&plans.segments.get(*end as usize)?.json);
             }
-            key(last, &s.json, out)?;
+            previous = Some(info.parent);
         }
-        match slot.value {
-            Value::Static(bytes) => out.extend_from_slice(bytes),
-            Value::Written(start, end) => {
-                out.extend_from_slice(values.get(start as usize..end as usize)?);
-            }
-        }
-        if slot.end != slot.path {
-            // A run: its last key is the one the next attribute follows.
-            let end = plans.paths.get(slot.end as usize)?.segments.last()?;
-            *last.last_mut()? = Some(&plans.segments.get(*end as usize)?.json);
-        }
-        previous = Some(info.parent);
     }
     while let Some(seg) = open.pop() {
         out.push(b'}');

@@ -303,8 +303,8 @@ fn flat_properties() -> Result<WriterProperties, Error> {
     use parquet::schema::types::ColumnPath;
     let mut builder = properties()?.into_builder();
     for column in NO_STATISTICS {
-        builder =
-            builder.set_column_statistics_enabled(ColumnPath::from(column), EnabledStatistics::None);
+        builder = builder
+            .set_column_statistics_enabled(ColumnPath::from(column), EnabledStatistics::None);
     }
     for column in NO_DICTIONARY {
         builder = builder.set_column_dictionary_enabled(ColumnPath::from(column), false);
@@ -515,7 +515,11 @@ fn typed_columns(columns: &[(String, String, Column)]) -> Option<Vec<TypedColumn
 
 /// The cell of one column: what the general path adds for it, or `None`
 /// for a value the typed plan does not cover.
-fn cell<'a>(reader: &mut typed::Reader<'a>, column: &TypedColumn, kind: Column) -> Option<Cell<'a>> {
+fn cell<'a>(
+    reader: &mut typed::Reader<'a>,
+    column: &TypedColumn,
+    kind: Column,
+) -> Option<Cell<'a>> {
     let Some(value) = reader.read(&column.field)? else {
         return Some(Cell::Null);
     };

@@ -190,7 +190,10 @@ impl<V> NumberMap<V> {
 
     /// Every value, to change.
     pub(crate) fn values_mut(&mut self) -> impl Iterator<Item = &mut V> {
-        self.dense.iter_mut().flatten().chain(self.other.values_mut())
+        self.dense
+            .iter_mut()
+            .flatten()
+            .chain(self.other.values_mut())
     }
 
     /// The value of a number.
