@@ -176,7 +176,7 @@ fn run() -> Result<(), Box<dyn std::error::Error>> {
             let records = if kind == "parquet-varied" {
                 varied(&entry)?
             } else {
-                vec![bytes.clone()]
+                vec![bytes]
             };
             let out = Vec::with_capacity(1 << 20);
             let mut writer = match parquet_settings(settings)? {
