@@ -65,6 +65,64 @@ test(`${packageName}: bytes and objects give the same documents`, { skip }, () =
   }
 });
 
+/** [name, entry object, its encoding] for every entry of examples/good. */
+async function examples() {
+  const { readdir, readFile } = await import("node:fs/promises");
+  const dir = new URL("../../examples/good/", import.meta.url);
+  const out = [];
+  for (const name of (await readdir(dir)).sort()) {
+    const path = new URL(name, dir);
+    let entries = [];
+    if (name.endsWith(".json")) {
+      entries = [lib.fromJsonString(await readFile(path, "utf8"))];
+    } else if (name.endsWith(".jsonl")) {
+      const lines = (await readFile(path, "utf8")).split("\n").filter((l) => l.trim());
+      entries = lines.map((l) => lib.fromJsonString(l));
+    } else if (name.endsWith(".binpb")) {
+      entries = lib.decodeDelimited(new Uint8Array(await readFile(path)));
+    }
+    entries.forEach((e, i) => out.push([`${name}[${i}]`, e, lib.encode(e)]));
+  }
+  return out;
+}
+
+test(`${packageName}: bytes and objects give the same bytes for every target`, { skip }, async () => {
+  // Bytes are exported from a view of the encoding, objects from the entry
+  // they convert to: the same text (or protobuf), on every vector, golden
+  // vector and example, one at a time and all in one request.
+  const all = [
+    ...vectors.map(([name, entry]) => [name, entry, lib.encode(entry)]),
+    ...golden.map((v) => [v.name, lib.decode(v.binary), v.binary]),
+    ...(await examples()),
+  ];
+  assert.ok(golden.length > 10 && all.length > vectors.length + golden.length);
+  const observed = { observedTimeNs: 1_764_547_200_123_456_789n };
+  for (const [name, entry, encoded] of all) {
+    assert.equal(lib.toOcsfString(encoded), lib.toOcsfString(entry), name);
+    assert.equal(
+      lib.toOcsfString(encoded, { ...observed, logName: "audit" }),
+      lib.toOcsfString(entry, { ...observed, logName: "audit" }),
+      name,
+    );
+    assert.equal(lib.toEcsString(encoded), lib.toEcsString(entry), name);
+    assert.equal(lib.toOtlpJsonString([encoded], observed), lib.toOtlpJsonString([entry], observed), name);
+    assert.deepEqual(lib.toOtlp([encoded], observed), lib.toOtlp([entry], observed), name);
+  }
+  const objects = all.map(([, entry]) => entry);
+  const encodings = all.map(([, , encoded]) => encoded);
+  const mixed = all.map(([, entry, encoded], i) => (i % 2 ? entry : encoded));
+  for (const batch of [encodings, mixed]) {
+    assert.equal(lib.toOtlpJsonString(batch, observed), lib.toOtlpJsonString(objects, observed));
+    assert.deepEqual(lib.toOtlp(batch, observed), lib.toOtlp(objects, observed));
+  }
+});
+
+test(`${packageName}: the first bad entry of a batch is the one reported`, { skip }, () => {
+  const good = lib.encode(login);
+  throwsCode(() => lib.toOtlp([good, new Uint8Array([0xff]), 42]), "DECODE", { index: 1 });
+  throwsCode(() => lib.toOtlp([good, 42, new Uint8Array([0xff])]), "TYPE", { index: 1 });
+});
+
 /**
  * Whether every number in a JSON value survives `JSON.stringify` exactly:
  * not an integer beyond 2^53, not -0 (written as 0).

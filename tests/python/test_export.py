@@ -3,13 +3,16 @@ and back, by the same Rust mapping `complog export` follows."""
 
 import json
 import random
+from pathlib import Path
 
 import pytest
 
 import lokryn_compliance_log as lcl
-from lokryn_compliance_log import export
+from lokryn_compliance_log import _native, export
 
 from entries import full_entry, random_entry
+
+EXAMPLES = Path(__file__).resolve().parents[2] / "examples" / "good"
 
 
 def login() -> lcl.LogEntry:
@@ -38,6 +41,62 @@ def test_bytes_and_messages_give_the_same_event():
     entry = full_entry()
     assert export.to_ocsf(entry.SerializeToString()) == export.to_ocsf(entry)
     assert export.to_ecs(bytearray(entry.SerializeToString())) == export.to_ecs(entry)
+
+
+def _examples():
+    """[(name, LogEntry)] for every entry of examples/good."""
+    out = []
+    for path in sorted(EXAMPLES.iterdir()):
+        if path.suffix == ".json":
+            out.append((path.name, lcl.from_json(path.read_text())))
+        elif path.suffix == ".jsonl":
+            entries = lcl.read_entries(str(path), format="jsonl")
+            out.extend((f"{path.name}[{i}]", e) for i, e in enumerate(entries))
+        elif path.suffix == ".binpb":
+            entries = lcl.read_entries(str(path))
+            out.extend((f"{path.name}[{i}]", e) for i, e in enumerate(entries))
+    return out
+
+
+def test_bytes_and_messages_give_the_same_bytes_for_every_target(vectors):
+    """Bytes are exported from a view of the encoding, a message from its
+    serialization: the very same text (or protobuf) for every target, on
+    every golden vector and example, one at a time and all in one request."""
+    cases = [(name, binary) for name, binary, _ in vectors]
+    cases += [(name, e.SerializeToString()) for name, e in _examples()]
+    assert len(cases) > len(vectors) > 10
+    observed = 1764547200123456789
+    for name, binary in cases:
+        message = lcl.LogEntry.FromString(binary)
+        for entry in (message, bytearray(binary)):
+            assert _native.export_ocsf(binary) == _native.export_ocsf(entry), name
+            assert _native.export_ocsf(binary, observed, "audit") == _native.export_ocsf(
+                entry, observed, "audit"
+            ), name
+            assert _native.export_ecs(binary) == _native.export_ecs(entry), name
+            for json_out in (True, False):
+                assert _native.export_otlp([binary], json_out, observed) == _native.export_otlp(
+                    [entry], json_out, observed
+                ), name
+    binaries = [binary for _, binary in cases]
+    messages = [lcl.LogEntry.FromString(b) for b in binaries]
+    mixed = [m if i % 2 else b for i, (b, m) in enumerate(zip(binaries, messages))]
+    for json_out in (True, False):
+        from_bytes = _native.export_otlp(binaries, json_out)
+        assert from_bytes == _native.export_otlp(messages, json_out)
+        assert from_bytes == _native.export_otlp(iter(mixed), json_out)
+
+
+def test_the_first_bad_entry_of_a_batch_is_the_one_reported():
+    """Bytes that do not decode before an argument of the wrong type: the
+    bytes are reported (the entries are read in order)."""
+    good = login().SerializeToString()
+    with pytest.raises(lcl.DecodeError) as raised:
+        export.to_otlp([good, b"\xff", 42])
+    assert raised.value.index == 1
+    with pytest.raises(TypeError) as wrong:
+        export.to_otlp([good, 42, b"\xff"])
+    assert str(wrong.value).startswith("entry 1: ")
 
 
 @pytest.mark.parametrize("seed", range(20))

@@ -62,14 +62,33 @@ pub fn entry_arg<H: Host>(h: &H, v: &H::Value, what: &str) -> R<LogEntry, H> {
     LogEntry::from_js(h, v).map_err(|e| Failure::convert(e, what))
 }
 
-/// An entry object or its encoding.
-pub fn entry_input<H: Host>(h: &H, v: &H::Value) -> R<LogEntry, H> {
+/// An entry argument as given: the bytes of a `Uint8Array` (not decoded
+/// yet), or an entry object converted.
+#[derive(Debug)]
+pub enum EntryInput {
+    /// An entry's encoding.
+    Encoded(Vec<u8>),
+    /// An entry object.
+    Entry(Box<LogEntry>),
+}
+
+/// An entry object or its encoding, the encoding left undecoded (for a
+/// caller that reads it as a view).
+pub fn entry_or_encoding<H: Host>(h: &H, v: &H::Value) -> R<EntryInput, H> {
     if h.type_of(v).map_err(Failure::Host)? == JsType::Object {
         if let Some(bytes) = h.bytes(v).map_err(Failure::Host)? {
-            return Ok(codec::decode(&bytes)?);
+            return Ok(EntryInput::Encoded(bytes));
         }
     }
-    entry_arg(h, v, "entry")
+    entry_arg(h, v, "entry").map(|entry| EntryInput::Entry(Box::new(entry)))
+}
+
+/// An entry object or its encoding.
+pub fn entry_input<H: Host>(h: &H, v: &H::Value) -> R<LogEntry, H> {
+    match entry_or_encoding(h, v)? {
+        EntryInput::Encoded(bytes) => Ok(codec::decode(&bytes)?),
+        EntryInput::Entry(entry) => Ok(*entry),
+    }
 }
 
 /// Options: an object with only the `allowed` keys, or unset.
@@ -315,25 +334,50 @@ pub fn encode_delimited<H: Host>(h: &H, entries: &H::Value, options: &H::Value) 
 /// An array of entries, each an object or its encoding (the ledger's
 /// `append`); a failing element's error carries its `index`.
 pub fn entries_input<H: Host>(h: &H, entries: &H::Value, what: &str) -> R<Vec<LogEntry>, H> {
+    match entries_until_failure(h, entries, what, entry_input)? {
+        (_, Some(failure)) => Err(failure),
+        (list, None) => Ok(list),
+    }
+}
+
+/// The results for the elements of an Array read before one failed, and
+/// that one's failure (see [`entries_until_failure`]).
+pub type Partial<T, H> = (Vec<T>, Option<Failure<<H as Host>::Error>>);
+
+/// `each` of the elements of an Array of entries, in order, up to the first
+/// that fails: the results before it, and its failure (carrying its
+/// `index`). An argument that is not an Array fails as a whole.
+pub fn entries_until_failure<H: Host, T>(
+    h: &H,
+    entries: &H::Value,
+    what: &str,
+    each: impl Fn(&H, &H::Value) -> R<T, H>,
+) -> R<Partial<T, H>, H> {
     let items = array_arg(
         h,
         entries,
         what,
         "an Array of LogEntry objects or Uint8Arrays",
     )?;
-    items
-        .iter()
-        .enumerate()
-        .map(|(i, item)| {
-            entry_input(h, item).map_err(|f| match f {
-                Failure::Throw(mut info, report) => {
-                    info.details.push(("index", Detail::Number(i as f64)));
-                    Failure::Throw(info, report)
-                }
-                other => other,
-            })
-        })
-        .collect()
+    let mut out = Vec::with_capacity(items.len());
+    for (i, item) in items.iter().enumerate() {
+        match each(h, item) {
+            Ok(one) => out.push(one),
+            Err(failure) => return Ok((out, Some(at_index(failure, i)))),
+        }
+    }
+    Ok((out, None))
+}
+
+/// `failure` with the `index` of the element of an Array it is about.
+pub fn at_index<E>(failure: Failure<E>, index: usize) -> Failure<E> {
+    match failure {
+        Failure::Throw(mut info, report) => {
+            info.details.push(("index", Detail::Number(index as f64)));
+            Failure::Throw(info, report)
+        }
+        other => other,
+    }
 }
 
 /// `decodeDelimited(bytes, options?)`.

@@ -4,6 +4,11 @@
 //! (`toOcsf`, `toEcs`, `toOtlpJson`); OTLP protobuf as a `Uint8Array`;
 //! imported records as `LogEntry` objects.
 //!
+//! An entry passed as its encoding (a `Uint8Array`) is exported from a
+//! [view](lokryn_compliance_log::view) of those bytes, without decoding it:
+//! the same output as from the decoded entry, the same error for bytes that
+//! do not decode.
+//!
 //! Every failure throws a `ComplianceLogError`: `TYPE` for an argument of
 //! the wrong shape, the core's codes for an entry that cannot be decoded,
 //! and `lokryn_export::Error::code` (`IMPORT`, `EXPORT_MAPPING`,
@@ -11,9 +16,12 @@
 //! for the rest.
 
 use lokryn_compliance_log::LogEntry;
-use lokryn_compliance_log_js::{Detail, ErrorInfo, Failure, Host, JsType, ToJs as _, api};
+use lokryn_compliance_log::codec::Limits;
+use lokryn_compliance_log::view::{self, LogEntryView};
+use lokryn_compliance_log_js::api::EntryInput;
+use lokryn_compliance_log_js::{ErrorInfo, Failure, Host, JsType, ToJs as _, api};
 use lokryn_export::report as evidence;
-use lokryn_export::{Options, ecs, lokryn_v0_2, ocsf, ocsf_import, otlp};
+use lokryn_export::{Options, Record, ecs, lokryn_v0_2, ocsf, ocsf_import, otlp};
 use napi::bindgen_prelude::{Env, FromNapiValue, JsObjectValue, Object, Result, Unknown};
 use napi_derive::napi;
 
@@ -145,6 +153,32 @@ fn call<'env>(
     h.finish(result)
 }
 
+/// An entry argument read: a view of its encoding, or the object converted.
+// The view lives on the stack for one call (a batch holds one per entry);
+// boxing it would add an allocation to every record the view path saves.
+#[allow(clippy::large_enum_variant)]
+enum Read<'a> {
+    View(LogEntryView<'a>, &'a [u8]),
+    Entry(&'a LogEntry),
+}
+
+impl<'a> Read<'a> {
+    /// A view of an encoding (failing as decoding it fails), or the entry.
+    fn of(input: &'a EntryInput) -> R<Self> {
+        Ok(match input {
+            EntryInput::Encoded(bytes) => Read::View(view::decode(bytes, &Limits::DEFAULT)?, bytes),
+            EntryInput::Entry(entry) => Read::Entry(entry),
+        })
+    }
+
+    fn record(&self) -> Record<'_> {
+        match self {
+            Read::View(view, bytes) => Record::view(view, bytes),
+            Read::Entry(entry) => Record::Entry(entry),
+        }
+    }
+}
+
 /// The entry (an object or its encoding) as an OCSF 1.7.0 event, JSON text.
 #[napi]
 pub fn export_ocsf<'env>(
@@ -154,8 +188,12 @@ pub fn export_ocsf<'env>(
 ) -> Result<Unknown<'env>> {
     call(env, |h| {
         let options = export_options(h, &arg(h, options).map_err(Failure::Host)?, true)?;
-        let entry = api::entry_input(h, &entry)?;
-        let event = ocsf::to_ocsf_json(&entry, &options).map_err(|e| failure(&e))?;
+        let input = api::entry_or_encoding(h, &entry)?;
+        let mut event = Vec::with_capacity(1024);
+        ocsf::write_ocsf_record(Read::of(&input)?.record(), &options, &mut event)
+            .map_err(|e| failure(&e))?;
+        let event = String::from_utf8(event)
+            .map_err(|e| failure(&lokryn_export::Error::Write(format!("OCSF JSON: {e}"))))?;
         h.new_string(&event).map_err(Failure::Host)
     })
 }
@@ -164,8 +202,9 @@ pub fn export_ocsf<'env>(
 #[napi]
 pub fn export_ecs<'env>(env: &'env Env, entry: Unknown<'env>) -> Result<Unknown<'env>> {
     call(env, |h| {
-        let entry = api::entry_input(h, &entry)?;
-        let doc = ecs::to_ecs(&entry, &Options::default()).map_err(|e| failure(&e))?;
+        let input = api::entry_or_encoding(h, &entry)?;
+        let doc = ecs::to_ecs_record(Read::of(&input)?.record(), &Options::default())
+            .map_err(|e| failure(&e))?;
         h.new_string(&doc.to_string()).map_err(Failure::Host)
     })
 }
@@ -181,13 +220,27 @@ pub fn export_otlp<'env>(
 ) -> Result<Unknown<'env>> {
     call(env, |h| {
         let options = export_options(h, &arg(h, options).map_err(Failure::Host)?, false)?;
-        let list = api::entries_input(h, &entries, "entries")?;
+        // Read up to the first element that is neither an object nor bytes;
+        // an earlier one that does not decode fails first, as when each was
+        // decoded in turn.
+        let (inputs, unread) =
+            api::entries_until_failure(h, &entries, "entries", api::entry_or_encoding)?;
+        let read = inputs
+            .iter()
+            .enumerate()
+            .map(|(i, input)| Read::of(input).map_err(|f| api::at_index(f, i)))
+            .collect::<R<Vec<_>>>()?;
+        if let Some(f) = unread {
+            return Err(f);
+        }
+        let records: Vec<Record<'_>> = read.iter().map(Read::record).collect();
         if json {
-            let request = otlp::to_request(&list, &options).map_err(|e| failure(&e))?;
+            let request = otlp::to_request_records(records.iter().copied(), &options)
+                .map_err(|e| failure(&e))?;
             let text = otlp::to_json(&request).map_err(|e| failure(&e))?;
             h.new_string(&text).map_err(Failure::Host)
         } else {
-            let body = otlp::encode_request(&list, &options).map_err(|e| failure(&e))?;
+            let body = otlp::encode_request_records(&records, &options).map_err(|e| failure(&e))?;
             h.new_bytes(&body).map_err(Failure::Host)
         }
     })
@@ -269,15 +322,7 @@ fn from_json_text(text: &str) -> R<Vec<LogEntry>> {
     text.lines()
         .filter(|l| !l.trim().is_empty())
         .enumerate()
-        .map(|(i, line)| {
-            lokryn_v0_2::from_json(line).map_err(|e| match failure(&e) {
-                Failure::Throw(mut info, report) => {
-                    info.details.push(("index", Detail::Number(i as f64)));
-                    Failure::Throw(info, report)
-                }
-                other => other,
-            })
-        })
+        .map(|(i, line)| lokryn_v0_2::from_json(line).map_err(|e| api::at_index(failure(&e), i)))
         .collect()
 }
 

@@ -2,17 +2,25 @@
 //! evidence report, delegated to `lokryn-export`. The JSON targets come back as text (the package's
 //! `export` module parses them); an imported record comes back as a genuine
 //! `LogEntry` message.
+//!
+//! An entry to export is held as its encoding (the bytes given, or what a
+//! `LogEntry` message serializes to) and exported from a
+//! [view](lokryn_compliance_log::view) of those bytes, without decoding it:
+//! the same output as from the decoded entry, the same error for bytes that
+//! do not decode.
 
+use lokryn_compliance_log::codec::Limits;
+use lokryn_compliance_log::view::{self, LogEntryView};
 use lokryn_compliance_log::{LogEntry, codec};
 use lokryn_export::report as evidence;
-use lokryn_export::{Error, Options, ecs, lokryn_v0_2, ocsf, ocsf_import, otlp};
+use lokryn_export::{Error, Options, Record, ecs, lokryn_v0_2, ocsf, ocsf_import, otlp};
 use pyo3::exceptions::PyValueError;
 use pyo3::prelude::*;
 use pyo3::pybacked::PyBackedBytes;
 use pyo3::types::{PyBytes, PyList, PyString};
 
-use crate::entries::{decode_entry, log_entry_from_bytes};
-use crate::errors::{ComplianceLogError, DecodeError, at_index, with_code};
+use crate::entries::{decode_entry, entry_bytes, log_entry_from_bytes};
+use crate::errors::{ComplianceLogError, Context, DecodeError, at_index, to_py_err, with_code};
 
 /// The Python exception for an export error: `DecodeError` for input that
 /// cannot be imported, `ComplianceLogError` otherwise, with `code` set.
@@ -31,12 +39,28 @@ fn options(observed_time_ns: Option<u64>, log_name: Option<String>) -> Options {
     }
 }
 
-fn entries(obj: &Bound<'_, PyAny>) -> PyResult<Vec<LogEntry>> {
+/// The encodings of the entries of an iterable, read up to the first that
+/// is neither a message nor bytes: that one's error (with its `index`) is
+/// returned beside them, to be raised unless an earlier entry fails to
+/// decode (the order in which decoding them one by one fails).
+fn entries_bytes<'py>(
+    obj: &Bound<'py, PyAny>,
+) -> PyResult<(Vec<Bound<'py, PyBytes>>, Option<PyErr>)> {
     let py = obj.py();
-    obj.try_iter()?
-        .enumerate()
-        .map(|(i, item)| decode_entry(&item?).map_err(|e| at_index(py, e, i)))
-        .collect()
+    let mut out = Vec::new();
+    for (i, item) in obj.try_iter()?.enumerate() {
+        match item.and_then(|item| entry_bytes(&item)) {
+            Ok(bytes) => out.push(bytes),
+            Err(e) => return Ok((out, Some(at_index(py, e, i)))),
+        }
+    }
+    Ok((out, None))
+}
+
+/// A view of an entry's encoding: the error [`decode_entry`] gives for
+/// bytes that do not decode (a view fails exactly when decoding does).
+fn view_of<'b>(py: Python<'_>, bytes: &'b [u8]) -> PyResult<LogEntryView<'b>> {
+    view::decode(bytes, &Limits::DEFAULT).map_err(|e| to_py_err(py, &e, Context::Binary))
 }
 
 /// The entry as an OCSF 1.7.0 event, JSON text.
@@ -47,16 +71,29 @@ pub(crate) fn export_ocsf(
     observed_time_ns: Option<u64>,
     log_name: Option<String>,
 ) -> PyResult<String> {
-    let decoded = decode_entry(entry)?;
-    ocsf::to_ocsf_json(&decoded, &options(observed_time_ns, log_name))
-        .map_err(|e| to_py(entry.py(), &e))
+    let py = entry.py();
+    let bytes = entry_bytes(entry)?;
+    let bytes = bytes.as_bytes();
+    let view = view_of(py, bytes)?;
+    let mut out = Vec::with_capacity(1024);
+    ocsf::write_ocsf_record(
+        Record::view(&view, bytes),
+        &options(observed_time_ns, log_name),
+        &mut out,
+    )
+    .map_err(|e| to_py(py, &e))?;
+    String::from_utf8(out).map_err(|e| to_py(py, &Error::Write(format!("OCSF JSON: {e}"))))
 }
 
 /// The entry as an ECS 9.x document, JSON text.
 #[pyfunction]
 pub(crate) fn export_ecs(entry: &Bound<'_, PyAny>) -> PyResult<String> {
-    let decoded = decode_entry(entry)?;
-    let doc = ecs::to_ecs(&decoded, &Options::default()).map_err(|e| to_py(entry.py(), &e))?;
+    let py = entry.py();
+    let bytes = entry_bytes(entry)?;
+    let bytes = bytes.as_bytes();
+    let view = view_of(py, bytes)?;
+    let doc = ecs::to_ecs_record(Record::view(&view, bytes), &Options::default())
+        .map_err(|e| to_py(py, &e))?;
     Ok(doc.to_string())
 }
 
@@ -70,14 +107,28 @@ pub(crate) fn export_otlp<'py>(
     observed_time_ns: Option<u64>,
 ) -> PyResult<Bound<'py, PyAny>> {
     let py = entries_in.py();
-    let list = entries(entries_in)?;
+    let (encoded, unread) = entries_bytes(entries_in)?;
+    let views = encoded
+        .iter()
+        .enumerate()
+        .map(|(i, b)| view_of(py, b.as_bytes()).map_err(|e| at_index(py, e, i)))
+        .collect::<PyResult<Vec<_>>>()?;
+    if let Some(e) = unread {
+        return Err(e);
+    }
+    let records: Vec<Record<'_>> = views
+        .iter()
+        .zip(&encoded)
+        .map(|(v, b)| Record::view(v, b.as_bytes()))
+        .collect();
     let options = options(observed_time_ns, None);
     if json {
-        let request = otlp::to_request(&list, &options).map_err(|e| to_py(py, &e))?;
+        let request = otlp::to_request_records(records.iter().copied(), &options)
+            .map_err(|e| to_py(py, &e))?;
         let text = otlp::to_json(&request).map_err(|e| to_py(py, &e))?;
         Ok(PyString::new(py, &text).into_any())
     } else {
-        let body = otlp::encode_request(&list, &options).map_err(|e| to_py(py, &e))?;
+        let body = otlp::encode_request_records(&records, &options).map_err(|e| to_py(py, &e))?;
         Ok(PyBytes::new(py, &body).into_any())
     }
 }

@@ -118,7 +118,7 @@ pub(crate) fn redact_walk_in_place(
                 ) =>
             {
                 if let Some(edit) = hits.edits.first() {
-                    *s = splice(s, &edit.matches, options);
+                    splice_in_place(s, &edit.matches, options);
                 }
             }
             Some(Target::Str(s)) => {
@@ -195,24 +195,72 @@ fn splice(text: &str, matches: &[Match], options: &RedactOptions) -> String {
     let mut at = 0;
     for m in matches {
         out.push_str(text.get(at..m.start).unwrap_or_default());
-        out.push_str(&replacement(
-            m.kind,
-            text.get(m.start..m.end).unwrap_or_default(),
-            options,
-        ));
+        match plain_marker(m.kind, options) {
+            Some(marker) => out.push_str(marker),
+            None => out.push_str(&replacement(
+                m.kind,
+                text.get(m.start..m.end).unwrap_or_default(),
+                options,
+            )),
+        }
         at = m.end;
     }
     out.push_str(text.get(at..).unwrap_or_default());
     out
 }
 
+/// [`splice`] into `text` itself: the same text, without a copy of it or
+/// of the markers when the matches are in order, apart and on character
+/// boundaries (as the detectors give them; otherwise through `splice`).
+fn splice_in_place(text: &mut String, matches: &[Match], options: &RedactOptions) {
+    let mut at = 0;
+    for m in matches {
+        if m.start < at
+            || m.end < m.start
+            || !text.is_char_boundary(m.start)
+            || !text.is_char_boundary(m.end)
+        {
+            *text = splice(text, matches, options);
+            return;
+        }
+        at = m.end;
+    }
+    // From the last match back, so that the spans before stay where they are.
+    for m in matches.iter().rev() {
+        match plain_marker(m.kind, options) {
+            Some(marker) => text.replace_range(m.start..m.end, marker),
+            None => {
+                let value = text.get(m.start..m.end).unwrap_or_default();
+                let replaced = replacement(m.kind, value, options);
+                text.replace_range(m.start..m.end, &replaced);
+            }
+        }
+    }
+}
+
+/// `[REDACTED:<kind>]` for each kind, by [`Kind::index`].
+static MARKERS: std::sync::LazyLock<[String; Kind::COUNT]> =
+    std::sync::LazyLock::new(|| Kind::ALL.map(|kind| ["[REDACTED:", kind.as_str(), "]"].concat()));
+
+/// The marker that replaces a finding of `kind` whatever its value: without
+/// a key, for every kind but card numbers (which are masked).
+fn plain_marker(kind: Kind, options: &RedactOptions) -> Option<&'static str> {
+    if kind == Kind::CardNumber || options.key.is_some() {
+        return None;
+    }
+    MARKERS.get(kind.index()).map(String::as_str)
+}
+
 /// What replaces one finding.
 fn replacement(kind: Kind, value: &str, options: &RedactOptions) -> String {
+    if let Some(marker) = plain_marker(kind, options) {
+        // Most redacted records take this branch.
+        return marker.to_owned();
+    }
     if kind == Kind::CardNumber {
         return mask_card(value);
     }
     match &options.key {
-        // Without `format!`: most redacted records take this branch.
         None => ["[REDACTED:", kind.as_str(), "]"].concat(),
         Some(key) => format!("[REDACTED:{}:{}]", kind.as_str(), token(key, kind, value)),
     }
@@ -333,6 +381,67 @@ mod tests {
             mask_card("NDExMSAxMTExIDExMTEgMTExMQ=="),
             "[REDACTED:card_number]"
         );
+    }
+
+    /// Splicing in place gives the text `splice` gives: on texts holding
+    /// every kind (full-width digits, several findings, none), with and
+    /// without a key, and on matches out of order or off character
+    /// boundaries (which take `splice` itself).
+    #[test]
+    fn splicing_in_place_is_splicing() {
+        let texts = [
+            "sent the report of request 7 to ops@example.com",
+            "refund to 4111 1111 1111 1111 for bob@example.com, call +1 415 555 0132",
+            "\u{ff14}\u{ff11}\u{ff11}\u{ff11}\u{ff11}\u{ff11}\u{ff11}\u{ff11}\u{ff11}\u{ff11}\u{ff11}\u{ff11}\u{ff11}\u{ff11}\u{ff11}\u{ff11} é ops@example.com",
+            "key AKIAIOSFODNN7EXAMPLE and ssn 123-45-6789 then a@b.io, c@d.io",
+            "Authorization: Bearer abcdefghijklmnopqrstuvwxyz0123456789",
+            "nothing here",
+            "",
+            "already [REDACTED:email] and ops@example.com",
+        ];
+        for key in [None, Some(b"k".to_vec())] {
+            let options = RedactOptions { key };
+            for text in texts {
+                let matches = sensitive::scan_text(text);
+                let mut in_place = text.to_owned();
+                splice_in_place(&mut in_place, &matches, &options);
+                assert_eq!(in_place, splice(text, &matches, &options), "{text:?}");
+            }
+            let text = "é ops@example.com b@c.de";
+            let found = sensitive::scan_text(text);
+            let odd = [
+                found.iter().rev().copied().collect::<Vec<_>>(),
+                vec![Match {
+                    start: 1,
+                    ..found[0]
+                }],
+                vec![Match {
+                    end: 99,
+                    ..found[0]
+                }],
+                vec![found[0], found[0]],
+            ];
+            for matches in odd {
+                let mut in_place = text.to_owned();
+                splice_in_place(&mut in_place, &matches, &options);
+                assert_eq!(in_place, splice(text, &matches, &options), "{matches:?}");
+            }
+        }
+    }
+
+    #[test]
+    fn markers_are_the_kinds_names() {
+        for kind in Kind::ALL {
+            let expected = format!("[REDACTED:{}]", kind.as_str());
+            assert_eq!(
+                replacement(kind, "x", &RedactOptions::default()),
+                if kind == Kind::CardNumber {
+                    mask_card("x")
+                } else {
+                    expected
+                }
+            );
+        }
     }
 
     #[test]

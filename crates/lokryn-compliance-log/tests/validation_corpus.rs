@@ -206,6 +206,7 @@ struct Tally {
 #[test]
 fn validate_and_redact_is_the_two_calls() {
     let mut checked = 0;
+    let mut invalids = 0;
     for case in cases() {
         let c = &case.value;
         if c.get("entryBinary").is_some() || c.get("entryJson").is_some() {
@@ -229,10 +230,25 @@ fn validate_and_redact_is_the_two_calls() {
             assert_eq!(report_in_place, report, "{name}");
             assert_eq!(in_place, redacted.entry, "{name}");
             assert_eq!(findings, redacted.findings, "{name}");
+            // The report only when the record is invalid, the same record.
+            let mut unless_valid = entry.clone();
+            let invalid = validate::validate_and_redact_in_place_unless_valid(
+                &mut unless_valid,
+                &opts,
+                &redaction,
+            );
+            assert_eq!(unless_valid, redacted.entry, "{name}");
+            let expected = (!report.is_valid()).then_some(&report);
+            assert_eq!(invalid.as_ref(), expected, "{name}");
+            invalids += usize::from(invalid.is_some());
             checked += 1;
         }
     }
     assert!(checked > 200, "{checked}");
+    assert!(
+        invalids > 20 && invalids < checked,
+        "{invalids} of {checked}"
+    );
 }
 
 #[test]

@@ -148,7 +148,7 @@ fn push(attrs: &mut Vec<KeyValue>, key: &str, path: &str, value: AnyValue) {
 /// One record as an OTLP log record with its resource and scope.
 pub fn to_otlp_record(entry: &LogEntry, options: &Options) -> Result<OtlpRecord, Error> {
     let maps = mappings().map_err(|e| Error::Mapping(e.0))?;
-    to_record(maps, entry, options)
+    to_record(maps, Record::Entry(entry), options)
 }
 
 /// [`to_otlp_record`] by reflection only (the general path the typed one
@@ -174,14 +174,15 @@ pub fn builds_directly<'a>(entry: impl Into<Record<'a>>, options: &Options) -> b
 
 /// One record: from the typed plan, or by reflection for what the plan
 /// does not cover (the same record either way).
-fn to_record(maps: &Mappings, entry: &LogEntry, options: &Options) -> Result<OtlpRecord, Error> {
+/// A view is decoded only for the general path.
+fn to_record(maps: &Mappings, record: Record<'_>, options: &Options) -> Result<OtlpRecord, Error> {
     if let Some(plan) = PLAN.as_ref() {
         let mut rec = Rec::default();
-        if typed_record(plan, Record::Entry(entry), options, &mut rec).is_some() {
+        if typed_record(plan, record, options, &mut rec).is_some() {
             return Ok(rec.to_owned());
         }
     }
-    to_record_by_reflection(maps, entry, options)
+    to_record_by_reflection(maps, &*record.to_entry()?, options)
 }
 
 fn to_record_by_reflection(
@@ -656,10 +657,21 @@ pub fn to_request<'a>(
     entries: impl IntoIterator<Item = &'a LogEntry>,
     options: &Options,
 ) -> Result<ExportLogsServiceRequest, Error> {
+    to_request_records(entries.into_iter().map(Record::Entry), options)
+}
+
+/// [`to_request`] of decoded entries or [views](Record::View) of encoded
+/// ones, or both: the same request either way (for OTLP/JSON,
+/// [`to_json`]). A view is read without being decoded, except for a record
+/// the typed plan leaves to the general path.
+pub fn to_request_records<'a>(
+    records: impl IntoIterator<Item = Record<'a>>,
+    options: &Options,
+) -> Result<ExportLogsServiceRequest, Error> {
     let maps = mappings().map_err(|e| Error::Mapping(e.0))?;
     let mut request = ExportLogsServiceRequest::default();
-    for entry in entries {
-        let one = to_record(maps, entry, options)?;
+    for record in records {
+        let one = to_record(maps, record, options)?;
         let resource = Resource {
             attributes: one.resource,
             ..Resource::default()

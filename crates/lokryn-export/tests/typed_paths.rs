@@ -289,10 +289,16 @@ fn ocsf_from_a_view_is_the_bytes_of_the_decoded_entry() {
     }
 }
 
+/// The protobuf, and the request of OTLP/JSON, from views, from decoded
+/// entries and from both mixed, are the same.
 #[test]
 fn otlp_from_views_is_the_bytes_of_the_decoded_entries() {
     use lokryn_export::Record;
-    use lokryn_export::otlp::{builds_directly, encode_request, encode_request_records};
+    use lokryn_export::otlp::{
+        builds_directly, encode_request, encode_request_records, to_json, to_request,
+        to_request_records,
+    };
+    let json = |request| to_json(&request).unwrap();
 
     let encodings = encodings();
     let all = decoded(&encodings);
@@ -304,6 +310,11 @@ fn otlp_from_views_is_the_bytes_of_the_decoded_entries() {
                 assert_eq!(
                     encode_request_records(views, &options).unwrap(),
                     encode_request(entries, &options).unwrap(),
+                    "{size}: {entries:?}"
+                );
+                assert_eq!(
+                    json(to_request_records(views.iter().copied(), &options).unwrap()),
+                    json(to_request(entries, &options).unwrap()),
                     "{size}: {entries:?}"
                 );
             }
@@ -328,6 +339,10 @@ fn otlp_from_views_is_the_bytes_of_the_decoded_entries() {
     assert_eq!(
         encode_request_records(&mixed, &Options::default()).unwrap(),
         encode_request(&entries, &Options::default()).unwrap()
+    );
+    assert_eq!(
+        json(to_request_records(mixed, &Options::default()).unwrap()),
+        json(to_request(&entries, &Options::default()).unwrap())
     );
 }
 

@@ -18,7 +18,6 @@
 
 use std::fs::File;
 use std::hint::black_box;
-use std::sync::Mutex;
 use std::time::Duration;
 
 use criterion::{Criterion, Throughput, criterion_group, criterion_main};
@@ -27,7 +26,7 @@ use lokryn_logger::sinks::JsonLines;
 
 #[path = "support/records.rs"]
 mod records;
-use records::{clean, entry};
+use records::{clean, entry, peer, peer_event};
 
 fn bench(c: &mut Criterion) {
     let dir = tempfile::tempdir().unwrap();
@@ -57,30 +56,12 @@ fn bench(c: &mut Criterion) {
     audit.close(None).unwrap();
 
     let file = File::create(dir.path().join("tracing.jsonl")).unwrap();
-    let subscriber = tracing_subscriber::fmt()
-        .json()
-        .with_writer(Mutex::new(file))
-        .finish();
-    tracing::subscriber::with_default(subscriber, || {
+    tracing::subscriber::with_default(peer(file), || {
         let mut i = 0u64;
         group.bench_function("tracing-json", |b| {
             b.iter(|| {
                 i += 1;
-                let (request_id, tags) = (format!("req-{i}"), ["SOC2", "data-access"]);
-                tracing::info!(
-                    target: "audit",
-                    event_type = "EVENT_TOOL_INVOCATION",
-                    outcome = "OUTCOME_SUCCESS",
-                    actor_id = "agent-042",
-                    component = "mcp-client",
-                    environment = "staging",
-                    resource = "tools/database_query",
-                    policy_tags = ?tags,
-                    session_id = "sess-9f2c",
-                    request_id = %request_id,
-                    duration_ms = 12,
-                    "sent the report of request {i} to ops@example.com"
-                );
+                peer_event(i);
             });
         });
     });

@@ -77,7 +77,7 @@ fn count(dir: &Path, what: &str, n: u64) -> Res {
         "tracing" => {
             tracing::subscriber::with_default(peer(dir)?, || {
                 for i in 0..n {
-                    peer_event(i);
+                    records::peer_event(i);
                 }
             });
             Ok(())
@@ -109,7 +109,7 @@ fn rounds(dir: &Path, rounds: usize) -> Res {
                 match side {
                     0 => drop(black_box(audit.log(entry(i, true))?)),
                     1 => drop(black_box(audit.log(entry(i, false))?)),
-                    _ => tracing::dispatcher::with_default(&dispatch, || peer_event(i)),
+                    _ => tracing::dispatcher::with_default(&dispatch, || records::peer_event(i)),
                 }
             }
             // The first round warms up.
@@ -138,31 +138,9 @@ fn rounds(dir: &Path, rounds: usize) -> Res {
     Ok(())
 }
 
-/// The benchmark's peer: `tracing`'s JSON layer writing to a file, once per
-/// event.
+/// The benchmark's peer, writing to a file in `dir`.
 fn peer(dir: &Path) -> Result<impl tracing::Subscriber + Send + Sync, std::io::Error> {
-    let file = std::fs::File::create(dir.join("tracing.jsonl"))?;
-    Ok(tracing_subscriber::fmt()
-        .json()
-        .with_writer(std::sync::Mutex::new(file))
-        .finish())
-}
-
-/// The benchmark's event, with the same fields as [`entry`].
-fn peer_event(i: u64) {
-    let (request_id, tags) = (format!("req-{i}"), ["SOC2", "data-access"]);
-    tracing::info!(
-        target: "audit",
-        event_type = "EVENT_TOOL_INVOCATION",
-        outcome = "OUTCOME_SUCCESS",
-        actor_id = "agent-042",
-        component = "mcp-client",
-        environment = "staging",
-        resource = "tools/database_query",
-        policy_tags = ?tags,
-        session_id = "sess-9f2c",
-        request_id = %request_id,
-        duration_ms = 12,
-        "sent the report of request {i} to ops@example.com"
-    );
+    Ok(records::peer(std::fs::File::create(
+        dir.join("tracing.jsonl"),
+    )?))
 }

@@ -114,8 +114,11 @@ fn format_uuid7(ms: u64, rand: u128) -> String {
         }
         at += 1;
     }
-    // Hex digits and hyphens only.
-    String::from_utf8_lossy(&text).into_owned()
+    // Hex digits and hyphens only: always UTF-8 (checked, not converted
+    // piece by piece as a lossy conversion would).
+    std::str::from_utf8(&text)
+        .map(str::to_owned)
+        .unwrap_or_default()
 }
 
 /// True for a lower-case hyphenated UUID of version 7 and the RFC variant.

@@ -216,26 +216,29 @@ impl AuditLogger {
         // The verdict is taken on the record as logged, before redaction, so
         // that redacting never hides a violation. With redaction on, one
         // search for sensitive data serves both.
-        // The record is ours: it is redacted in place, not copied.
-        let report = match &inner.redact {
-            Some(options) => {
-                validate::validate_and_redact_in_place(&mut entry, &inner.options, options).0
-            }
-            None => validate::validate_with(&entry, &inner.options),
+        // The record is ours: it is redacted in place, not copied. Only an
+        // invalid record's report is read, so only that one is built.
+        let invalid = match &inner.redact {
+            Some(options) => validate::validate_and_redact_in_place_unless_valid(
+                &mut entry,
+                &inner.options,
+                options,
+            ),
+            None => Some(validate::validate_with(&entry, &inner.options))
+                .filter(|report| !report.is_valid()),
         };
-        let valid = report.is_valid();
-        if !valid {
+        let valid = invalid.is_none();
+        if let Some(report) = invalid {
             inner.invalid.fetch_add(1, Ordering::Relaxed);
             if inner.policy == OnInvalid::Raise {
                 return Err(LogError::invalid(report));
             }
-        }
-        // The hook sees the record as it is written: redacted.
-        if !valid
-            && inner.policy == OnInvalid::Warn
-            && let Some(hook) = &inner.on_warning
-        {
-            hook(&entry, &report);
+            // The hook sees the record as it is written: redacted.
+            if inner.policy == OnInvalid::Warn
+                && let Some(hook) = &inner.on_warning
+            {
+                hook(&entry, &report);
+            }
         }
         let quarantine = !valid && inner.policy == OnInvalid::Quarantine;
         let encoded = if inner.encode {

@@ -28,7 +28,9 @@ pub(crate) fn scan(text: &str, out: &mut Vec<Match>) {
         return;
     }
     resolve_overlaps(&mut found);
-    if MARKER_FINDER.find(b).is_some() {
+    // A marker starts with `[`: most texts have none, which one `memchr`
+    // tells sooner than the substring search.
+    if memchr::memchr(b'[', b).is_some() && MARKER_FINDER.find(b).is_some() {
         // Both lists are sorted: one merge pass drops what overlaps a marker.
         let regions = marker_regions(b);
         let mut r = regions.iter().peekable();
@@ -39,7 +41,13 @@ pub(crate) fn scan(text: &str, out: &mut Vec<Match>) {
             r.peek().is_none_or(|&&(s, _)| s >= m.end)
         });
     }
-    out.extend(found);
+    if out.is_empty() {
+        // The caller's list is new (as every caller's is): take this one's
+        // memory instead of copying into another.
+        *out = found;
+    } else {
+        out.extend(found);
+    }
 }
 
 /// The start of every replacement redaction writes. Text inside
@@ -79,11 +87,19 @@ fn rank(kind: Kind) -> u8 {
     }
 }
 
+/// Sorts the matches by position and keeps, of each run of overlapping
+/// ones, the best; in place (the kept ones are compacted to the front).
 fn resolve_overlaps(found: &mut Vec<Match>) {
+    if found.len() < 2 {
+        return;
+    }
     found.sort_by_key(|m| (m.start, std::cmp::Reverse(m.end)));
-    let mut kept: Vec<Match> = Vec::with_capacity(found.len());
-    for m in found.drain(..) {
-        match kept.last_mut() {
+    // `found[..kept]` holds the matches kept so far; the match read next is
+    // always at or after `kept`, so writing there loses nothing unread.
+    let mut kept: usize = 0;
+    for i in 0..found.len() {
+        let Some(&m) = found.get(i) else { break };
+        match kept.checked_sub(1).and_then(|last| found.get_mut(last)) {
             Some(last) if m.start < last.end => {
                 let better = (m.confidence, rank(m.kind), m.end - m.start)
                     > (last.confidence, rank(last.kind), last.end - last.start);
@@ -91,10 +107,15 @@ fn resolve_overlaps(found: &mut Vec<Match>) {
                     *last = m;
                 }
             }
-            _ => kept.push(m),
+            _ => {
+                if let Some(slot) = found.get_mut(kept) {
+                    *slot = m;
+                }
+                kept += 1;
+            }
         }
     }
-    *found = kept;
+    found.truncate(kept);
 }
 
 fn byte(b: &[u8], i: usize) -> u8 {
@@ -622,11 +643,47 @@ fn is_label_char(c: u8) -> bool {
     c.is_ascii_alphanumeric() || c == b'-'
 }
 
-/// Extensions that follow `@2x` in asset names: `icon@2x.png` is a file.
-const FILE_EXTENSIONS: &[&str] = &[
-    "png", "jpg", "jpeg", "gif", "svg", "webp", "ico", "bmp", "tif", "tiff", "css", "js", "mjs",
-    "map", "json", "txt", "html", "htm", "xml", "yaml", "yml", "zip", "gz", "tgz",
-];
+/// Whether `tld` (in any case) is an extension that follows `@2x` in asset
+/// names: `icon@2x.png` is a file. One comparison per candidate of the
+/// same length, where a list compared in turn cost more than the rest of
+/// an address's check.
+fn is_file_extension(tld: &[u8]) -> bool {
+    let mut lower = [0u8; 4];
+    let Some(dst) = lower.get_mut(..tld.len()) else {
+        // Longer than every extension.
+        return false;
+    };
+    for (d, s) in dst.iter_mut().zip(tld) {
+        *d = s.to_ascii_lowercase();
+    }
+    matches!(
+        &*dst,
+        b"png"
+            | b"jpg"
+            | b"jpeg"
+            | b"gif"
+            | b"svg"
+            | b"webp"
+            | b"ico"
+            | b"bmp"
+            | b"tif"
+            | b"tiff"
+            | b"css"
+            | b"js"
+            | b"mjs"
+            | b"map"
+            | b"json"
+            | b"txt"
+            | b"html"
+            | b"htm"
+            | b"xml"
+            | b"yaml"
+            | b"yml"
+            | b"zip"
+            | b"gz"
+            | b"tgz"
+    )
+}
 
 /// An `@` at `a`: an email address, or the password of a URL
 /// (`scheme://user:password@host`).
@@ -700,9 +757,7 @@ fn at_sign(b: &[u8], a: usize, out: &mut Vec<Match>) -> usize {
         && !local.windows(2).any(|w| w == b"..")
         && labels >= 2
         && tld_ok
-        && !FILE_EXTENSIONS
-            .iter()
-            .any(|e| tld.eq_ignore_ascii_case(e.as_bytes()))
+        && !is_file_extension(tld)
         && !is_word(after)
         && after != b'@'
         // scp-style `git@host:path` is a remote, not a mailbox.
@@ -827,32 +882,67 @@ const fn trigram(a: u8, b: u8, c: u8) -> usize {
     ((a as usize) ^ ((b as usize) << 4) ^ ((c as usize) << 8)) & 0xffff
 }
 
-/// The hashes of the first three bytes of every prefix, as a bit set
-/// (every prefix is at least three bytes long).
+/// A 16-bit hash of four bytes.
+const fn quadgram(a: u8, b: u8, c: u8, d: u8) -> usize {
+    (u32::from_le_bytes([a, b, c, d]).wrapping_mul(0x9e37_79b1) >> 16) as usize
+}
+
+/// A bit set of 16-bit hashes of the prefixes' first bytes: of three
+/// (`QUAD` false) or four (`QUAD` true) bytes, of the prefixes of exactly
+/// three bytes (`ALL` false) or of every prefix (`ALL` true, three bytes).
 #[allow(clippy::indexing_slicing)] // compile time: the hash is below 65,536
-static PREFIX_TRIGRAMS: [u64; 1024] = {
+const fn prefix_hashes<const QUAD: bool, const ALL: bool>() -> [u64; 1024] {
     let mut set = [0u64; 1024];
     let mut i = 0;
     while i < PREFIXES.len() {
         let p = PREFIXES[i].0.as_bytes();
         assert!(p.len() >= 3, "a prefix is shorter than three bytes");
-        let h = trigram(p[0], p[1], p[2]);
+        let h = if QUAD {
+            if p.len() < 4 {
+                i += 1;
+                continue;
+            }
+            quadgram(p[0], p[1], p[2], p[3])
+        } else {
+            if !ALL && p.len() != 3 {
+                i += 1;
+                continue;
+            }
+            trigram(p[0], p[1], p[2])
+        };
         set[h / 64] |= 1 << (h % 64);
         i += 1;
     }
     set
-};
+}
+
+/// The hashes of the first three bytes of every prefix, as a bit set
+/// (every prefix is at least three bytes long).
+static PREFIX_TRIGRAMS: [u64; 1024] = prefix_hashes::<false, true>();
+/// The same of the prefixes of exactly three bytes.
+static SHORT_PREFIX_TRIGRAMS: [u64; 1024] = prefix_hashes::<false, false>();
+/// The hashes of the first four bytes of the longer prefixes.
+static PREFIX_QUADGRAMS: [u64; 1024] = prefix_hashes::<true, false>();
+
+fn has(set: &[u64; 1024], h: usize) -> bool {
+    set.get(h / 64)
+        .is_some_and(|word| word & (1 << (h % 64)) != 0)
+}
 
 /// False when no prefix can start anywhere in `b`: no three consecutive
-/// bytes hash like the start of one. True may be a false alarm (a hash
-/// collision), which the automaton then settles.
+/// bytes hash like the start of one, or, where they do, like the start of
+/// a prefix of three bytes or (with the next byte) like the first four of
+/// a longer one (a word like `database` holds the first three bytes of
+/// `basic `). True may be a false alarm (a hash collision), which the
+/// automaton then settles.
 fn may_hold_prefix(b: &[u8]) -> bool {
-    b.windows(3).any(|w| {
+    b.windows(3).enumerate().any(|(i, w)| {
         let [x, y, z] = *w else { return false };
         let h = trigram(x, y, z);
-        PREFIX_TRIGRAMS
-            .get(h / 64)
-            .is_some_and(|word| word & (1 << (h % 64)) != 0)
+        has(&PREFIX_TRIGRAMS, h)
+            && (has(&SHORT_PREFIX_TRIGRAMS, h)
+                || b.get(i + 3)
+                    .is_some_and(|&u| has(&PREFIX_QUADGRAMS, quadgram(x, y, z, u))))
     })
 }
 
@@ -883,10 +973,7 @@ fn prefixes(b: &[u8], out: &mut Vec<Match>, hints: &mut Hints) {
     // Named credentials: every `=` and `:` is a candidate separator; the
     // name before it decides.
     let mut at = 0;
-    while let Some(i) = b
-        .get(at..)
-        .and_then(|rest| memchr::memchr2(b'=', b':', rest))
-    {
+    while let Some(i) = b.get(at..).and_then(separator) {
         let sep = at + i;
         let value = sep + 1 + usize::from(matches!(byte(b, sep + 1), b'"' | b' '));
         if is_base64_digits_start(b, value) {
@@ -901,6 +988,17 @@ fn prefixes(b: &[u8], out: &mut Vec<Match>, hints: &mut Hints) {
             });
         }
         at = sep + 1;
+    }
+}
+
+/// The offset of the first `=` or `:` in `rest`: `memchr2` for long texts,
+/// a plain loop for the short ones most fields hold (where setting up the
+/// vector search costs more than the search).
+fn separator(rest: &[u8]) -> Option<usize> {
+    if rest.len() < 64 {
+        rest.iter().position(|&c| c == b'=' || c == b':')
+    } else {
+        memchr::memchr2(b'=', b':', rest)
     }
 }
 
@@ -1315,6 +1413,100 @@ pub(crate) fn is_secret_name(name: &str) -> bool {
 mod tests {
     use super::*;
 
+    /// The extension check is the list it replaced, compared in any case.
+    #[test]
+    fn file_extensions_are_the_listed_ones_in_any_case() {
+        const LISTED: [&str; 24] = [
+            "png", "jpg", "jpeg", "gif", "svg", "webp", "ico", "bmp", "tif", "tiff", "css", "js",
+            "mjs", "map", "json", "txt", "html", "htm", "xml", "yaml", "yml", "zip", "gz", "tgz",
+        ];
+        for e in LISTED {
+            assert!(is_file_extension(e.as_bytes()), "{e}");
+            assert!(is_file_extension(e.to_ascii_uppercase().as_bytes()), "{e}");
+        }
+        for other in [
+            "com", "org", "io", "jsonl", "pngs", "", "p", "xn--p1ai", "htmlx",
+        ] {
+            assert!(!is_file_extension(other.as_bytes()), "{other}");
+        }
+        assert_eq!(kinds("icon@2x.PNG"), []);
+        assert_eq!(kinds("ops@example.com"), [(Kind::Email, "ops@example.com")]);
+    }
+
+    /// The separator search is `memchr2`'s, short texts and long.
+    #[test]
+    fn separators_are_found_as_memchr2_finds_them() {
+        for len in [0usize, 1, 7, 8, 31, 63, 64, 65, 200] {
+            for at in [None, Some(0), Some(len / 2), Some(len.saturating_sub(1))] {
+                for sep in [b'=', b':'] {
+                    let mut text = vec![b'a'; len];
+                    if let Some(slot) = at.and_then(|i| text.get_mut(i)) {
+                        *slot = sep;
+                    }
+                    assert_eq!(
+                        separator(&text),
+                        memchr::memchr2(b'=', b':', &text),
+                        "{len} {at:?}"
+                    );
+                }
+            }
+        }
+    }
+
+    /// Overlaps resolved in place keep what the copying version kept: on
+    /// every list of up to five matches over a few positions, kinds and
+    /// confidences.
+    #[test]
+    fn overlaps_resolved_in_place_are_the_copying_ones() {
+        fn copying(found: &mut Vec<Match>) {
+            found.sort_by_key(|m| (m.start, std::cmp::Reverse(m.end)));
+            let mut kept: Vec<Match> = Vec::with_capacity(found.len());
+            for m in found.drain(..) {
+                match kept.last_mut() {
+                    Some(last) if m.start < last.end => {
+                        let better = (m.confidence, rank(m.kind), m.end - m.start)
+                            > (last.confidence, rank(last.kind), last.end - last.start);
+                        if better {
+                            *last = m;
+                        }
+                    }
+                    _ => kept.push(m),
+                }
+            }
+            *found = kept;
+        }
+        let kinds = [Kind::Email, Kind::CardNumber, Kind::Jwt, Kind::PhoneNumber];
+        let mut state = 0x2545_f491_4f6c_dd1d_u64;
+        let mut next = |n: u64| {
+            state ^= state << 13;
+            state ^= state >> 7;
+            state ^= state << 17;
+            usize::try_from(state % n).unwrap()
+        };
+        for _ in 0..20_000 {
+            let len = next(6);
+            let mut found: Vec<Match> = (0..len)
+                .map(|_| {
+                    let start = next(12);
+                    Match {
+                        kind: kinds[next(4)],
+                        start,
+                        end: start + 1 + next(8),
+                        confidence: if next(2) == 0 {
+                            Confidence::Medium
+                        } else {
+                            Confidence::High
+                        },
+                    }
+                })
+                .collect();
+            let mut expected = found.clone();
+            copying(&mut expected);
+            resolve_overlaps(&mut found);
+            assert_eq!(found, expected);
+        }
+    }
+
     /// The check that lets short texts skip the automaton passes every text
     /// holding a prefix, wherever it sits; ordinary ids and names skip.
     #[test]
@@ -1329,7 +1521,15 @@ mod tests {
                 assert!(may_hold_prefix(text.as_bytes()), "{text:?}");
             }
         }
-        for text in ["mcp-client", "agent-042", "sess-9f2c", "req-0042", "SOC2"] {
+        for text in [
+            "mcp-client",
+            "agent-042",
+            "sess-9f2c",
+            "req-0042",
+            "SOC2",
+            "tools/database_query",
+            "bas",
+        ] {
             assert!(!may_hold_prefix(text.as_bytes()), "{text:?}");
         }
         // A short text with a key is still found.

@@ -181,10 +181,20 @@ impl Walk {
         if matches.is_empty() {
             return;
         }
-        let path = at.path();
+        // The path is spelled out once, and moved into the last finding.
+        let mut path = Some(at.path());
+        let last = matches.len() - 1;
         let findings = matches
             .iter()
-            .map(|m| finding(m, path.clone(), m.start, m.end))
+            .enumerate()
+            .map(|(i, m)| {
+                let field = if i == last {
+                    path.take().unwrap_or_default()
+                } else {
+                    path.clone().unwrap_or_default()
+                };
+                finding(m, field, m.start, m.end)
+            })
             .collect();
         let edits = if self.with_edits {
             vec![Edit {
@@ -352,7 +362,9 @@ impl Cursor {
     /// The JSON path of the field: `message`, `policyTags[1]`,
     /// `delegationChain[0].reason`.
     fn path(&self) -> String {
-        let mut path = String::new();
+        // Room for the names, their dots and a few indices: one allocation.
+        let names: usize = self.names.iter().map(|n| n.len() + 1).sum();
+        let mut path = String::with_capacity(names + 8 * self.address.len());
         for (name, step) in self.names.iter().zip(&self.address) {
             if !path.is_empty() {
                 path.push('.');

@@ -123,6 +123,22 @@ pub(crate) fn is_semver(s: &str) -> bool {
     if s.len() > 256 {
         return false;
     }
+    // The usual version, digits and dots only (no pre-release or build):
+    // exactly three numeric identifiers, without the string searches.
+    if s.bytes().all(|c| c.is_ascii_digit() || c == b'.') {
+        let mut parts = 0;
+        let mut ok = true;
+        for part in s.as_bytes().split(|&c| c == b'.') {
+            parts += 1;
+            ok &= !part.is_empty() && (part == b"0" || part.first() != Some(&b'0'));
+        }
+        return ok && parts == 3;
+    }
+    is_semver_in_full(s)
+}
+
+/// [`is_semver`] by the grammar, for any text.
+fn is_semver_in_full(s: &str) -> bool {
     let (rest, build) = match s.split_once('+') {
         Some((rest, build)) => (rest, Some(build)),
         None => (s, None),
@@ -214,6 +230,28 @@ pub(crate) const TIMESTAMP_SECONDS: std::ops::RangeInclusive<i64> =
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// The short cut for digits and dots answers as the grammar does, on
+    /// every text of up to seven of `0`, `1`, `9` and `.`.
+    #[test]
+    fn plain_versions_take_the_grammar_s_answer() {
+        let mut texts = vec![String::new()];
+        let mut checked = 0;
+        for _ in 0..7 {
+            let mut longer = Vec::new();
+            for t in &texts {
+                for c in ['0', '1', '9', '.'] {
+                    let text = format!("{t}{c}");
+                    assert_eq!(is_semver(&text), is_semver_in_full(&text), "{text:?}");
+                    checked += 1;
+                    longer.push(text);
+                }
+            }
+            texts = longer;
+        }
+        assert!(is_semver("0.3.0") && is_semver("10.20.30") && !is_semver("01.2.3"));
+        assert!(checked > 20_000);
+    }
 
     #[test]
     fn uuid() {

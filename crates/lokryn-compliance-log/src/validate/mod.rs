@@ -305,23 +305,69 @@ pub fn validate_and_redact_in_place(
     (report, findings)
 }
 
+/// [`validate_and_redact_in_place`] for a caller that needs the report only
+/// when the record is invalid, as an audit logger does: validates `entry`
+/// as it is, redacts it in place, and returns the report
+/// [`validate_and_redact_in_place`] gives when the record breaks a rule at
+/// [`Level::Error`], `None` when it is valid. The warnings of a valid
+/// record (such as sensitive data found, which redaction then replaces)
+/// are never spelled out, which is most of what a record with something
+/// to redact costs beyond one without; an invalid record is judged twice.
+pub fn validate_and_redact_in_place_unless_valid(
+    entry: &mut LogEntry,
+    options: &Options,
+    redact: &crate::redact::RedactOptions,
+) -> Option<Report> {
+    let walk = crate::sensitive::Walk::run(&*entry, usize::MAX, true);
+    let report = if report_walked(entry, options, &walk, true).is_valid() {
+        None
+    } else {
+        Some(report_walked(entry, options, &walk, false))
+    };
+    crate::redact::redact_walk_in_place(entry, walk, redact);
+    report
+}
+
 /// The report of `entry` under `options`, and the walk (with edits) whose
 /// findings it used.
 fn validate_walked(entry: &LogEntry, options: &Options) -> (Report, crate::sensitive::Walk) {
     let walk = crate::sensitive::Walk::run(entry, usize::MAX, true);
+    let report = report_walked(entry, options, &walk, false);
+    (report, walk)
+}
+
+/// The report of `entry` under `options` with the findings of `walk` (made
+/// on `entry`); with `verdict_only`, good for [`Report::is_valid`] only
+/// (see `run::run_found`).
+fn report_walked(
+    entry: &LogEntry,
+    options: &Options,
+    walk: &crate::sensitive::Walk,
+    verdict_only: bool,
+) -> Report {
     let plan = plan::plan(options.profiles);
     let mut report = Report::default();
-    if walk.fields.is_empty() {
-        run::run_found(plan, entry, &mut report, true, Some(&[]));
-    } else {
-        let found: Vec<Finding> = walk
-            .fields
-            .iter()
-            .flat_map(|hits| hits.findings.iter().cloned())
-            .collect();
-        run::run_found(plan, entry, &mut report, true, Some(&found));
+    match walk.fields.as_slice() {
+        // The findings of one field (the usual case when there are any)
+        // are read where they are.
+        [] => run::run_found(plan, entry, &mut report, true, Some(&[]), verdict_only),
+        [one] => run::run_found(
+            plan,
+            entry,
+            &mut report,
+            true,
+            Some(&one.findings),
+            verdict_only,
+        ),
+        fields => {
+            let found: Vec<Finding> = fields
+                .iter()
+                .flat_map(|hits| hits.findings.iter().cloned())
+                .collect();
+            run::run_found(plan, entry, &mut report, true, Some(&found), verdict_only);
+        }
     }
-    (report, walk)
+    report
 }
 
 /// Decodes and validates one encoded entry. Besides the rules, the report

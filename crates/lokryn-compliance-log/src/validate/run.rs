@@ -91,17 +91,25 @@ pub(super) fn run(plan: &Plan, entry: &dyn Access, report: &mut Report) {
 }
 
 pub(super) fn run_with(plan: &Plan, entry: &dyn Access, report: &mut Report, fast: bool) {
-    run_found(plan, entry, report, fast, None);
+    run_found(plan, entry, report, fast, None, false);
 }
 
 /// [`run_with`], taking the sensitive-data findings from a walk the caller
 /// already made (every finding, in field order) instead of walking again.
+///
+/// With `verdict_only`, the report is only good for
+/// [`Report::is_valid`]: findings of kinds reported below
+/// [`Level::Error`](crate::rules::Level::Error) are left out of it (their
+/// messages are most of the cost of a record with something sensitive in
+/// it, and a caller that drops a valid record's report never reads them),
+/// and violations are not sorted.
 pub(super) fn run_found(
     plan: &Plan,
     entry: &dyn Access,
     report: &mut Report,
     fast: bool,
     found: Option<&[sensitive::Finding]>,
+    verdict_only: bool,
 ) {
     let mut ctx = Ctx {
         fast,
@@ -113,19 +121,23 @@ pub(super) fn run_found(
     };
     message(plan, 0, entry, &mut ctx);
     if plan.scans() {
-        let mut findings = Vec::new();
-        match found {
+        let mut walked = Vec::new();
+        let findings: &[sensitive::Finding] = match found {
             // The same findings a walk limited to MAX_FINDINGS keeps: the
             // walk stops at the limit, in field order.
-            Some(all) => findings.extend(all.iter().take(MAX_FINDINGS).cloned()),
+            Some(all) => all.get(..MAX_FINDINGS).unwrap_or(all),
             None => {
-                sensitive::find_limited(entry, MAX_FINDINGS, &mut findings);
+                sensitive::find_limited(entry, MAX_FINDINGS, &mut walked);
+                &walked
             }
-        }
+        };
         for finding in findings {
             let Some(Some(meta)) = plan.sensitive.get(finding.kind.index()) else {
                 continue;
             };
+            if verdict_only && meta.level != crate::rules::Level::Error {
+                continue;
+            }
             let why = if meta.why.is_empty() {
                 String::new()
             } else {
@@ -143,10 +155,10 @@ pub(super) fn run_found(
                     finding.confidence.as_str()
                 ),
             );
-            report.findings.push(finding);
+            report.findings.push(finding.clone());
         }
     }
-    if report.violations.len() > 1 {
+    if report.violations.len() > 1 && !verdict_only {
         let root = crate::rules::compiled().messages.first();
         let order = |field: &str| {
             let top = field.split(['.', '[']).next().unwrap_or_default();
