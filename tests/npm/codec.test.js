@@ -246,6 +246,51 @@ test(`${packageName}: decode in JavaScript reads what prost reads (wire corner c
   }
 });
 
+test(`${packageName}: strings of every length up to 80 bytes, with and without one non-ASCII sequence anywhere, decode as natively`, () => {
+  // The JavaScript reader takes short ASCII text eight bytes at a time and
+  // the last one to seven bytes in one more step; anything else, and long
+  // text, goes to a decoder (or to the native code). Every length across
+  // those steps (and the 16- and 64-byte thresholds), every position of a
+  // sequence that is not one ASCII byte.
+  const sequences = {
+    "two-byte é": [0xc3, 0xa9],
+    "three-byte €": [0xe2, 0x82, 0xac],
+    "four-byte 😀": [0xf0, 0x9f, 0x98, 0x80],
+    "U+FFFD itself": [0xef, 0xbf, 0xbd],
+    "a lone surrogate": [0xed, 0xa0, 0x80],
+    "a cut sequence": [0xe2, 0x82],
+    "a byte never in UTF-8": [0xff],
+    "a continuation byte alone": [0x80],
+  };
+  const ascii = (n) => Array.from({ length: n }, (_, i) => i === 3 ? 0x7f : i === 5 ? 0 : 0x20 + ((i * 7) % 95));
+  const entry = (text) => new Uint8Array([0x22, text.length, ...text]);
+  let read = 0;
+  for (let n = 0; n <= 80; n++) {
+    const text = ascii(n);
+    const bytes = entry(text);
+    const fast = codec.decodeEntry(bytes);
+    assert.ok(fast !== undefined, `${n} ASCII bytes are read in JavaScript`);
+    assert.equal(fast.actorId, String.fromCharCode(...text), `${n} ASCII bytes`);
+    sameAsNative(`${n} ASCII bytes`, outcome(() => lib.decode(bytes)), outcome(() => lib.decode(bytes, NATIVE)));
+    for (const [name, seq] of Object.entries(sequences)) {
+      if (n + seq.length > 80) continue;
+      for (let at = 0; at <= n; at++) {
+        const mixed = entry([...text.slice(0, at), ...seq, ...text.slice(at)]);
+        const what = `${name} at ${at} of ${n} ASCII bytes`;
+        const native = outcome(() => lib.decode(mixed, NATIVE));
+        sameAsNative(what, outcome(() => lib.decode(mixed)), native);
+        const js = codec.decodeEntry(mixed);
+        if (js !== undefined) {
+          sameAsNative(`${what} (JavaScript)`, { value: js }, native);
+          read++;
+        }
+      }
+    }
+  }
+  // Well-formed text other than U+FFFD is read in JavaScript, not only left to the native code.
+  assert.ok(read > 3 * 2000, `only ${read} non-ASCII strings read in JavaScript`);
+});
+
 // ------------------------------------------------------------- canonical JSON
 
 /** The native `toJsonString` (Node only: the wasm package has no route to it that skips codec.js). */
