@@ -164,67 +164,64 @@ function rstring(end) {
       if ((c1 | c2 | c3 | c4 | c5 | c6 | c7 | c8) & 0x80) return rutf8(start, stop);
       s += String.fromCharCode(c1, c2, c3, c4, c5, c6, c7, c8);
     }
-    const tail = rascii(b, i, stop - i);
-    return tail === null ? rutf8(start, stop) : s + tail;
+    // The last one to seven bytes, in one call (written out here: as a
+    // function of its own, V8 calls it instead of inlining it).
+    switch (stop - i) {
+      case 0:
+        return s;
+      case 1: {
+        const c1 = b[i];
+        return c1 & 0x80 ? rutf8(start, stop) : s + String.fromCharCode(c1);
+      }
+      case 2: {
+        const c1 = b[i];
+        const c2 = b[i + 1];
+        return (c1 | c2) & 0x80 ? rutf8(start, stop) : s + String.fromCharCode(c1, c2);
+      }
+      case 3: {
+        const c1 = b[i];
+        const c2 = b[i + 1];
+        const c3 = b[i + 2];
+        return (c1 | c2 | c3) & 0x80 ? rutf8(start, stop) : s + String.fromCharCode(c1, c2, c3);
+      }
+      case 4: {
+        const c1 = b[i];
+        const c2 = b[i + 1];
+        const c3 = b[i + 2];
+        const c4 = b[i + 3];
+        return (c1 | c2 | c3 | c4) & 0x80 ? rutf8(start, stop) : s + String.fromCharCode(c1, c2, c3, c4);
+      }
+      case 5: {
+        const c1 = b[i];
+        const c2 = b[i + 1];
+        const c3 = b[i + 2];
+        const c4 = b[i + 3];
+        const c5 = b[i + 4];
+        return (c1 | c2 | c3 | c4 | c5) & 0x80 ? rutf8(start, stop) : s + String.fromCharCode(c1, c2, c3, c4, c5);
+      }
+      case 6: {
+        const c1 = b[i];
+        const c2 = b[i + 1];
+        const c3 = b[i + 2];
+        const c4 = b[i + 3];
+        const c5 = b[i + 4];
+        const c6 = b[i + 5];
+        return (c1 | c2 | c3 | c4 | c5 | c6) & 0x80 ? rutf8(start, stop) : s + String.fromCharCode(c1, c2, c3, c4, c5, c6);
+      }
+      default: {
+        // Seven.
+        const c1 = b[i];
+        const c2 = b[i + 1];
+        const c3 = b[i + 2];
+        const c4 = b[i + 3];
+        const c5 = b[i + 4];
+        const c6 = b[i + 5];
+        const c7 = b[i + 6];
+        return (c1 | c2 | c3 | c4 | c5 | c6 | c7) & 0x80 ? rutf8(start, stop) : s + String.fromCharCode(c1, c2, c3, c4, c5, c6, c7);
+      }
+    }
   }
   return rutf8(start, stop);
-}
-
-/** The `n` (below 8) bytes from `i` as text, or `null` when one is not ASCII. */
-function rascii(b, i, n) {
-  switch (n) {
-    case 0:
-      return "";
-    case 1: {
-      const c1 = b[i];
-      return c1 & 0x80 ? null : String.fromCharCode(c1);
-    }
-    case 2: {
-      const c1 = b[i];
-      const c2 = b[i + 1];
-      return (c1 | c2) & 0x80 ? null : String.fromCharCode(c1, c2);
-    }
-    case 3: {
-      const c1 = b[i];
-      const c2 = b[i + 1];
-      const c3 = b[i + 2];
-      return (c1 | c2 | c3) & 0x80 ? null : String.fromCharCode(c1, c2, c3);
-    }
-    case 4: {
-      const c1 = b[i];
-      const c2 = b[i + 1];
-      const c3 = b[i + 2];
-      const c4 = b[i + 3];
-      return (c1 | c2 | c3 | c4) & 0x80 ? null : String.fromCharCode(c1, c2, c3, c4);
-    }
-    case 5: {
-      const c1 = b[i];
-      const c2 = b[i + 1];
-      const c3 = b[i + 2];
-      const c4 = b[i + 3];
-      const c5 = b[i + 4];
-      return (c1 | c2 | c3 | c4 | c5) & 0x80 ? null : String.fromCharCode(c1, c2, c3, c4, c5);
-    }
-    case 6: {
-      const c1 = b[i];
-      const c2 = b[i + 1];
-      const c3 = b[i + 2];
-      const c4 = b[i + 3];
-      const c5 = b[i + 4];
-      const c6 = b[i + 5];
-      return (c1 | c2 | c3 | c4 | c5 | c6) & 0x80 ? null : String.fromCharCode(c1, c2, c3, c4, c5, c6);
-    }
-    default: {
-      const c1 = b[i];
-      const c2 = b[i + 1];
-      const c3 = b[i + 2];
-      const c4 = b[i + 3];
-      const c5 = b[i + 4];
-      const c6 = b[i + 5];
-      const c7 = b[i + 6];
-      return (c1 | c2 | c3 | c4 | c5 | c6 | c7) & 0x80 ? null : String.fromCharCode(c1, c2, c3, c4, c5, c6, c7);
-    }
-  }
 }
 
 /** UTF-8 text that is not all ASCII. */
