@@ -138,9 +138,9 @@ function rstring(end) {
   P = stop;
   if (n < 64) {
     // Short ASCII text is cheaper to build here than to hand to a decoder
-    // (TextDecoder costs hundreds of nanoseconds a call in Chromium): eight
-    // characters a call, and the last one to seven in one more call, so a
-    // string takes one `String.fromCharCode` per eight bytes and no
+    // (TextDecoder costs hundreds of nanoseconds a call in Chromium): text
+    // under 16 bytes in one `String.fromCharCode` call, longer text eight
+    // bytes a call and the last 8 to 15 in one more, with no
     // character-by-character concatenation. In Node, from 16 characters,
     // Node's own decoder is cheaper still (and its string is flat, not a rope).
     const b = B;
@@ -152,7 +152,7 @@ function rstring(end) {
     }
     let s = "";
     let i = start;
-    for (; i + 7 < stop; i += 8) {
+    for (; stop - i >= 16; i += 8) {
       const c1 = b[i];
       const c2 = b[i + 1];
       const c3 = b[i + 2];
@@ -164,32 +164,37 @@ function rstring(end) {
       if ((c1 | c2 | c3 | c4 | c5 | c6 | c7 | c8) & 0x80) return rutf8(start, stop);
       s += String.fromCharCode(c1, c2, c3, c4, c5, c6, c7, c8);
     }
-    // The last one to seven bytes, in one call (written out here: as a
-    // function of its own, V8 calls it instead of inlining it).
+    // The last 0 to 15 bytes in one call, spelt out for each count: a call
+    // per eight bytes and another for the rest cost more in Chromium (and a
+    // function of its own for this is called by V8 rather than inlined).
     switch (stop - i) {
       case 0:
         return s;
       case 1: {
         const c1 = b[i];
-        return c1 & 0x80 ? rutf8(start, stop) : s + String.fromCharCode(c1);
+        if (c1 & 0x80) return rutf8(start, stop);
+        return s + String.fromCharCode(c1);
       }
       case 2: {
         const c1 = b[i];
         const c2 = b[i + 1];
-        return (c1 | c2) & 0x80 ? rutf8(start, stop) : s + String.fromCharCode(c1, c2);
+        if ((c1 | c2) & 0x80) return rutf8(start, stop);
+        return s + String.fromCharCode(c1, c2);
       }
       case 3: {
         const c1 = b[i];
         const c2 = b[i + 1];
         const c3 = b[i + 2];
-        return (c1 | c2 | c3) & 0x80 ? rutf8(start, stop) : s + String.fromCharCode(c1, c2, c3);
+        if ((c1 | c2 | c3) & 0x80) return rutf8(start, stop);
+        return s + String.fromCharCode(c1, c2, c3);
       }
       case 4: {
         const c1 = b[i];
         const c2 = b[i + 1];
         const c3 = b[i + 2];
         const c4 = b[i + 3];
-        return (c1 | c2 | c3 | c4) & 0x80 ? rutf8(start, stop) : s + String.fromCharCode(c1, c2, c3, c4);
+        if ((c1 | c2 | c3 | c4) & 0x80) return rutf8(start, stop);
+        return s + String.fromCharCode(c1, c2, c3, c4);
       }
       case 5: {
         const c1 = b[i];
@@ -197,7 +202,8 @@ function rstring(end) {
         const c3 = b[i + 2];
         const c4 = b[i + 3];
         const c5 = b[i + 4];
-        return (c1 | c2 | c3 | c4 | c5) & 0x80 ? rutf8(start, stop) : s + String.fromCharCode(c1, c2, c3, c4, c5);
+        if ((c1 | c2 | c3 | c4 | c5) & 0x80) return rutf8(start, stop);
+        return s + String.fromCharCode(c1, c2, c3, c4, c5);
       }
       case 6: {
         const c1 = b[i];
@@ -206,10 +212,10 @@ function rstring(end) {
         const c4 = b[i + 3];
         const c5 = b[i + 4];
         const c6 = b[i + 5];
-        return (c1 | c2 | c3 | c4 | c5 | c6) & 0x80 ? rutf8(start, stop) : s + String.fromCharCode(c1, c2, c3, c4, c5, c6);
+        if ((c1 | c2 | c3 | c4 | c5 | c6) & 0x80) return rutf8(start, stop);
+        return s + String.fromCharCode(c1, c2, c3, c4, c5, c6);
       }
-      default: {
-        // Seven.
+      case 7: {
         const c1 = b[i];
         const c2 = b[i + 1];
         const c3 = b[i + 2];
@@ -217,7 +223,139 @@ function rstring(end) {
         const c5 = b[i + 4];
         const c6 = b[i + 5];
         const c7 = b[i + 6];
-        return (c1 | c2 | c3 | c4 | c5 | c6 | c7) & 0x80 ? rutf8(start, stop) : s + String.fromCharCode(c1, c2, c3, c4, c5, c6, c7);
+        if ((c1 | c2 | c3 | c4 | c5 | c6 | c7) & 0x80) return rutf8(start, stop);
+        return s + String.fromCharCode(c1, c2, c3, c4, c5, c6, c7);
+      }
+      case 8: {
+        const c1 = b[i];
+        const c2 = b[i + 1];
+        const c3 = b[i + 2];
+        const c4 = b[i + 3];
+        const c5 = b[i + 4];
+        const c6 = b[i + 5];
+        const c7 = b[i + 6];
+        const c8 = b[i + 7];
+        if ((c1 | c2 | c3 | c4 | c5 | c6 | c7 | c8) & 0x80) return rutf8(start, stop);
+        return s + String.fromCharCode(c1, c2, c3, c4, c5, c6, c7, c8);
+      }
+      case 9: {
+        const c1 = b[i];
+        const c2 = b[i + 1];
+        const c3 = b[i + 2];
+        const c4 = b[i + 3];
+        const c5 = b[i + 4];
+        const c6 = b[i + 5];
+        const c7 = b[i + 6];
+        const c8 = b[i + 7];
+        const c9 = b[i + 8];
+        if ((c1 | c2 | c3 | c4 | c5 | c6 | c7 | c8 | c9) & 0x80) return rutf8(start, stop);
+        return s + String.fromCharCode(c1, c2, c3, c4, c5, c6, c7, c8, c9);
+      }
+      case 10: {
+        const c1 = b[i];
+        const c2 = b[i + 1];
+        const c3 = b[i + 2];
+        const c4 = b[i + 3];
+        const c5 = b[i + 4];
+        const c6 = b[i + 5];
+        const c7 = b[i + 6];
+        const c8 = b[i + 7];
+        const c9 = b[i + 8];
+        const c10 = b[i + 9];
+        if ((c1 | c2 | c3 | c4 | c5 | c6 | c7 | c8 | c9 | c10) & 0x80) return rutf8(start, stop);
+        return s + String.fromCharCode(c1, c2, c3, c4, c5, c6, c7, c8, c9, c10);
+      }
+      case 11: {
+        const c1 = b[i];
+        const c2 = b[i + 1];
+        const c3 = b[i + 2];
+        const c4 = b[i + 3];
+        const c5 = b[i + 4];
+        const c6 = b[i + 5];
+        const c7 = b[i + 6];
+        const c8 = b[i + 7];
+        const c9 = b[i + 8];
+        const c10 = b[i + 9];
+        const c11 = b[i + 10];
+        if ((c1 | c2 | c3 | c4 | c5 | c6 | c7 | c8 | c9 | c10 | c11) & 0x80) return rutf8(start, stop);
+        return s + String.fromCharCode(c1, c2, c3, c4, c5, c6, c7, c8, c9, c10, c11);
+      }
+      case 12: {
+        const c1 = b[i];
+        const c2 = b[i + 1];
+        const c3 = b[i + 2];
+        const c4 = b[i + 3];
+        const c5 = b[i + 4];
+        const c6 = b[i + 5];
+        const c7 = b[i + 6];
+        const c8 = b[i + 7];
+        const c9 = b[i + 8];
+        const c10 = b[i + 9];
+        const c11 = b[i + 10];
+        const c12 = b[i + 11];
+        if ((c1 | c2 | c3 | c4 | c5 | c6 | c7 | c8 | c9 | c10 | c11 | c12) & 0x80) return rutf8(start, stop);
+        return s + String.fromCharCode(c1, c2, c3, c4, c5, c6, c7, c8, c9, c10, c11, c12);
+      }
+      case 13: {
+        const c1 = b[i];
+        const c2 = b[i + 1];
+        const c3 = b[i + 2];
+        const c4 = b[i + 3];
+        const c5 = b[i + 4];
+        const c6 = b[i + 5];
+        const c7 = b[i + 6];
+        const c8 = b[i + 7];
+        const c9 = b[i + 8];
+        const c10 = b[i + 9];
+        const c11 = b[i + 10];
+        const c12 = b[i + 11];
+        const c13 = b[i + 12];
+        if ((c1 | c2 | c3 | c4 | c5 | c6 | c7 | c8 | c9 | c10 | c11 | c12 | c13) & 0x80) {
+          return rutf8(start, stop);
+        }
+        return s + String.fromCharCode(c1, c2, c3, c4, c5, c6, c7, c8, c9, c10, c11, c12, c13);
+      }
+      case 14: {
+        const c1 = b[i];
+        const c2 = b[i + 1];
+        const c3 = b[i + 2];
+        const c4 = b[i + 3];
+        const c5 = b[i + 4];
+        const c6 = b[i + 5];
+        const c7 = b[i + 6];
+        const c8 = b[i + 7];
+        const c9 = b[i + 8];
+        const c10 = b[i + 9];
+        const c11 = b[i + 10];
+        const c12 = b[i + 11];
+        const c13 = b[i + 12];
+        const c14 = b[i + 13];
+        if ((c1 | c2 | c3 | c4 | c5 | c6 | c7 | c8 | c9 | c10 | c11 | c12 | c13 | c14) & 0x80) {
+          return rutf8(start, stop);
+        }
+        return s + String.fromCharCode(c1, c2, c3, c4, c5, c6, c7, c8, c9, c10, c11, c12, c13, c14);
+      }
+      default: {
+        // 15.
+        const c1 = b[i];
+        const c2 = b[i + 1];
+        const c3 = b[i + 2];
+        const c4 = b[i + 3];
+        const c5 = b[i + 4];
+        const c6 = b[i + 5];
+        const c7 = b[i + 6];
+        const c8 = b[i + 7];
+        const c9 = b[i + 8];
+        const c10 = b[i + 9];
+        const c11 = b[i + 10];
+        const c12 = b[i + 11];
+        const c13 = b[i + 12];
+        const c14 = b[i + 13];
+        const c15 = b[i + 14];
+        if ((c1 | c2 | c3 | c4 | c5 | c6 | c7 | c8 | c9 | c10 | c11 | c12 | c13 | c14 | c15) & 0x80) {
+          return rutf8(start, stop);
+        }
+        return s + String.fromCharCode(c1, c2, c3, c4, c5, c6, c7, c8, c9, c10, c11, c12, c13, c14, c15);
       }
     }
   }

@@ -247,11 +247,12 @@ test(`${packageName}: decode in JavaScript reads what prost reads (wire corner c
 });
 
 test(`${packageName}: strings of every length up to 80 bytes, with and without one non-ASCII sequence anywhere, decode as natively`, () => {
-  // The JavaScript reader takes short ASCII text eight bytes at a time and
-  // the last one to seven bytes in one more step; anything else, and long
-  // text, goes to a decoder (or to the native code). Every length across
-  // those steps (and the 16- and 64-byte thresholds), every position of a
-  // sequence that is not one ASCII byte.
+  // The JavaScript reader takes ASCII text under 16 bytes in one step,
+  // longer short text eight bytes at a time and the last 8 to 15 in one
+  // more step, with a case for each count; anything else, and text from 64
+  // bytes, goes to a decoder (or to the native code). Every length across
+  // those steps and thresholds, every position of a sequence that is not
+  // one ASCII byte.
   const sequences = {
     "two-byte é": [0xc3, 0xa9],
     "three-byte €": [0xe2, 0x82, 0xac],
