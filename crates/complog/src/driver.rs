@@ -7,16 +7,16 @@
 //! what the command prints or writes and may run on any thread, and `emit`,
 //! which prints or writes it and runs on the calling thread, record after
 //! record in input order. The entries of a large JSON Lines or binary
-//! source are framed on the calling thread into batches, a pool of `--jobs`
-//! threads decodes them and does the work, and `emit` takes the batches in
-//! order, so that what is printed, on standard output and on standard
+//! source are framed on the calling thread into batches, `--jobs` threads
+//! (the calling thread one of them, between framing and emitting) decode
+//! them and do the work, and `emit` takes the batches in order, so that what is printed, on standard output and on standard
 //! error, is the same whatever the number of threads. Small sources (one
 //! batch) and `--jobs 1` do everything on the calling thread.
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, VecDeque};
 use std::ops::ControlFlow;
 use std::sync::atomic::{AtomicU64, Ordering};
-use std::sync::{Arc, Mutex, mpsc};
+use std::sync::{Arc, Condvar, Mutex, mpsc};
 
 use anyhow::{Result, anyhow, bail};
 
@@ -238,8 +238,12 @@ where
         None
     }
 
-    /// The stream decoded and worked on by `jobs` threads, emitted here in
-    /// order, with at most two batches per thread in flight. Batches and
+    /// The stream decoded and worked on by `jobs` threads, this one
+    /// included, emitted here in order. `jobs - 1` threads are started;
+    /// this thread frames, emits, and takes the oldest waiting batch
+    /// itself whenever the batch to emit next is not done yet, so that
+    /// `jobs` threads share `jobs` cores rather than `jobs + 1`. At most
+    /// [`IN_FLIGHT_PER_JOB`] batches per thread are in flight. Batches and
     /// the lists of results go back and forth rather than being made anew,
     /// and each thread reads its entries over one of its own, so that
     /// steady state allocates nothing per entry that another thread frees.
@@ -250,65 +254,54 @@ where
         watch: &mut Watch,
         jobs: usize,
     ) -> Option<GaveUp> {
-        let in_flight = 2 * jobs;
-        let (job_tx, job_rx) = mpsc::channel::<Job<T>>();
+        let queue = JobQueue::<T>::default();
         let (done_tx, done_rx) = mpsc::channel::<Finished<T>>();
-        let job_rx = Mutex::new(job_rx);
         let this = &*self;
         let (label, options, work) = (this.label, this.options, this.work);
         std::thread::scope(|scope| {
-            for _ in 0..jobs {
-                let (job_rx, done_tx) = (&job_rx, done_tx.clone());
+            for _ in 1..jobs {
+                let (queue, done_tx) = (&queue, done_tx.clone());
                 scope.spawn(move || {
                     let mut scratch = LogEntry::default();
-                    loop {
-                        let job = match job_rx.lock() {
-                            Ok(rx) => rx.recv(),
-                            Err(_) => break,
-                        };
-                        let Ok((seq, mut batch, mut done)) = job else {
-                            break;
-                        };
-                        done.clear();
-                        done.reserve(batch.len());
-                        batch.decode_each(options, &mut scratch, |mut record, mark, scratch| {
-                            let out = work(label, &mut record);
-                            record.recycle(scratch);
-                            done.push((mark, out));
-                            ControlFlow::Continue(())
-                        });
-                        if done_tx.send((seq, done, batch)).is_err() {
+                    while let Some(job) = queue.wait() {
+                        let finished = do_job(job, options, &mut scratch, label, work);
+                        if done_tx.send(finished).is_err() {
                             break;
                         }
                     }
                 });
             }
             drop(done_tx);
-            let result = self.feed_and_emit(first, framer, watch, &job_tx, &done_rx, in_flight);
-            // Let the threads finish: they see the end of the jobs.
-            drop(job_tx);
+            let lanes = Lanes {
+                queue: &queue,
+                done_rx: &done_rx,
+                in_flight: IN_FLIGHT_PER_JOB * jobs,
+            };
+            let result = self.feed_and_emit(first, framer, watch, &lanes);
+            // Let the threads finish: they see the queue closed.
+            queue.close();
             result
         })
     }
 
-    /// Sends batches to the threads and emits their results in order.
+    /// Queues batches for the threads, does the oldest queued batch here
+    /// when the next to emit is not done, and emits the results in order.
     fn feed_and_emit(
         &mut self,
         first: Batch,
         framer: &mut Framer<'_>,
         watch: &mut Watch,
-        job_tx: &mpsc::Sender<Job<T>>,
-        done_rx: &mpsc::Receiver<Finished<T>>,
-        in_flight: usize,
+        lanes: &Lanes<'_, T>,
     ) -> Option<GaveUp> {
         let mut waiting: BTreeMap<u64, Vec<Done<T>>> = BTreeMap::new();
         // Emptied batches and result lists, to fill again.
         let mut batches: Vec<Batch> = Vec::new();
         let mut lists: Vec<Vec<Done<T>>> = Vec::new();
+        let mut scratch = LogEntry::default();
         let (mut sent, mut next) = (0u64, 0u64);
         let mut first = Some(first);
         loop {
-            while sent - next < in_flight as u64 {
+            while sent - next < lanes.in_flight as u64 {
                 let batch = first.take().unwrap_or_else(|| {
                     let mut batch = batches.pop().unwrap_or_default();
                     framer.next_batch(&mut batch, BATCH_ENTRIES, BATCH_BYTES);
@@ -319,10 +312,7 @@ where
                     break;
                 }
                 let list = lists.pop().unwrap_or_default();
-                if job_tx.send((sent, batch, list)).is_err() {
-                    self.failed = Some(anyhow!("a worker thread stopped"));
-                    return None;
-                }
+                lanes.queue.push((sent, batch, list));
                 sent += 1;
             }
             if next == sent {
@@ -332,16 +322,27 @@ where
                 if let Some(done) = waiting.remove(&next) {
                     break done;
                 }
-                match done_rx.recv() {
-                    Ok((seq, done, batch)) => {
-                        batches.push(batch);
-                        waiting.insert(seq, done);
-                    }
-                    Err(_) => {
+                let finished = match lanes.done_rx.try_recv() {
+                    Ok(finished) => finished,
+                    Err(mpsc::TryRecvError::Empty) => match lanes.queue.take() {
+                        // Nothing is done: work rather than wait.
+                        Some(job) => do_job(job, self.options, &mut scratch, self.label, self.work),
+                        None => match lanes.done_rx.recv() {
+                            Ok(finished) => finished,
+                            Err(_) => {
+                                self.failed = Some(anyhow!("a worker thread stopped"));
+                                return None;
+                            }
+                        },
+                    },
+                    Err(mpsc::TryRecvError::Disconnected) => {
                         self.failed = Some(anyhow!("a worker thread stopped"));
                         return None;
                     }
-                }
+                };
+                let (seq, done, batch) = finished;
+                batches.push(batch);
+                waiting.insert(seq, done);
             };
             next += 1;
             for one in done.drain(..) {
@@ -351,6 +352,108 @@ where
             }
             lists.push(done);
         }
+    }
+}
+
+/// Batches in flight per thread, at most: enough that a thread finds the
+/// next batch queued when it finishes one while the calling thread is
+/// busy with a batch of its own or with printing.
+const IN_FLIGHT_PER_JOB: usize = 3;
+
+/// Decodes a batch and does the work on each record, over `scratch`.
+fn do_job<T>(
+    (seq, mut batch, mut done): Job<T>,
+    options: &ReadOptions,
+    scratch: &mut LogEntry,
+    label: &str,
+    work: &(impl Fn(&str, &mut Record) -> T + ?Sized),
+) -> Finished<T> {
+    done.clear();
+    done.reserve(batch.len());
+    batch.decode_each(options, scratch, |mut record, mark, scratch| {
+        let out = work(label, &mut record);
+        record.recycle(scratch);
+        done.push((mark, out));
+        ControlFlow::Continue(())
+    });
+    (seq, done, batch)
+}
+
+/// What the calling thread hands work over and gets it back with.
+struct Lanes<'a, T> {
+    queue: &'a JobQueue<T>,
+    done_rx: &'a mpsc::Receiver<Finished<T>>,
+    in_flight: usize,
+}
+
+/// The batches waiting for a thread, oldest first: the started threads
+/// wait on it, the calling thread takes from it without waiting.
+struct JobQueue<T> {
+    state: Mutex<Queued<T>>,
+    ready: Condvar,
+}
+
+struct Queued<T> {
+    jobs: VecDeque<Job<T>>,
+    closed: bool,
+}
+
+impl<T> Default for JobQueue<T> {
+    fn default() -> Self {
+        Self {
+            state: Mutex::new(Queued {
+                jobs: VecDeque::new(),
+                closed: false,
+            }),
+            ready: Condvar::new(),
+        }
+    }
+}
+
+impl<T> JobQueue<T> {
+    fn lock(&self) -> std::sync::MutexGuard<'_, Queued<T>> {
+        // The lock guards a queue only: a thread that panicked holding it
+        // left it whole.
+        self.state
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner)
+    }
+
+    fn push(&self, job: Job<T>) {
+        self.lock().jobs.push_back(job);
+        self.ready.notify_one();
+    }
+
+    /// The oldest job, if one is queued.
+    fn take(&self) -> Option<Job<T>> {
+        self.lock().jobs.pop_front()
+    }
+
+    /// The oldest job, waiting for one; `None` once the queue is closed.
+    fn wait(&self) -> Option<Job<T>> {
+        let mut state = self.lock();
+        loop {
+            if let Some(job) = state.jobs.pop_front() {
+                return Some(job);
+            }
+            if state.closed {
+                return None;
+            }
+            state = self
+                .ready
+                .wait(state)
+                .unwrap_or_else(std::sync::PoisonError::into_inner);
+        }
+    }
+
+    /// No more jobs: what is still queued is dropped and the waiting
+    /// threads return.
+    fn close(&self) {
+        let mut state = self.lock();
+        state.jobs.clear();
+        state.closed = true;
+        drop(state);
+        self.ready.notify_all();
     }
 }
 

@@ -149,25 +149,28 @@ impl Drop for Inputs {
     }
 }
 
-/// Runs `args` with `--jobs 1` and with `--jobs 4` and checks that both
-/// give the same bytes and exit code; returns the output.
+/// Runs `args` with `--jobs 1`, `--jobs 2` (the calling thread and one
+/// more) and `--jobs 4` and checks that all give the same bytes and exit
+/// code; returns the output of `--jobs 1`.
 fn same(args: &[&str]) -> std::process::Output {
     let one = common::complog(&[args, &["--jobs", "1"]].concat(), b"");
-    let four = common::complog(&[args, &["--jobs", "4"]].concat(), b"");
-    assert_eq!(
-        one.status.code(),
-        four.status.code(),
-        "exit code of {args:?}"
-    );
-    assert!(
-        one.stdout == four.stdout,
-        "standard output of {args:?} differs between --jobs 1 and --jobs 4"
-    );
-    assert_eq!(
-        String::from_utf8_lossy(&one.stderr),
-        String::from_utf8_lossy(&four.stderr),
-        "standard error of {args:?}"
-    );
+    for jobs in ["2", "4"] {
+        let many = common::complog(&[args, &["--jobs", jobs]].concat(), b"");
+        assert_eq!(
+            one.status.code(),
+            many.status.code(),
+            "exit code of {args:?} with --jobs {jobs}"
+        );
+        assert!(
+            one.stdout == many.stdout,
+            "standard output of {args:?} differs between --jobs 1 and --jobs {jobs}"
+        );
+        assert_eq!(
+            String::from_utf8_lossy(&one.stderr),
+            String::from_utf8_lossy(&many.stderr),
+            "standard error of {args:?} with --jobs {jobs}"
+        );
+    }
     one
 }
 
