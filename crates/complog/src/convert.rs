@@ -43,7 +43,7 @@ pub(crate) fn run(args: &ConvertArgs) -> Result<ExitCode> {
         &sources,
         &read,
         &mut Progress::new(true),
-        |at, decoded| shape.prepare(std::mem::take(&mut decoded.entry), decoded.raw.take(), &at),
+        |at, decoded| Ok(shape.prepare(std::mem::take(&mut decoded.entry), decoded.raw.take(), at)),
         |prepared| {
             if sink.commit(prepared)? {
                 written += 1;

@@ -23,7 +23,7 @@ use anyhow::{Result, anyhow, bail};
 use lokryn_compliance_log::LogEntry;
 
 use crate::input::{
-    self, Batch, Decoded, Framer, GaveUp, Mark, ReadOptions, Record, Source, Visit, Watch,
+    self, Batch, Decoded, Framer, GaveUp, Mark, Problem, ReadOptions, Record, Source, Visit, Watch,
 };
 use crate::progress::Progress;
 
@@ -120,13 +120,15 @@ pub(crate) fn run<T: Send>(
 /// cannot be read is reported on standard error as skipped (its label, code
 /// and message) and counted; every other one goes to `work` (on any thread)
 /// with its label, and what that made to `emit` (on this thread, in input
-/// order). Returns how many were skipped.
+/// order). `work` may find an entry unreadable itself (binary entries read
+/// only there, see [`ReadOptions::unread_frames`]): that one is reported
+/// and counted the same way. Returns how many were skipped.
 #[allow(clippy::print_stderr)]
 pub(crate) fn run_readable<T: Send>(
     sources: &[Source],
     options: &ReadOptions,
     progress: &mut Progress,
-    work: impl Fn(String, &mut Decoded) -> T + Sync,
+    work: impl Fn(&str, &mut Decoded) -> Result<T, Problem> + Sync,
     mut emit: impl FnMut(T) -> Result<()>,
 ) -> Result<u64> {
     let mut skipped = 0u64;
@@ -139,7 +141,7 @@ pub(crate) fn run_readable<T: Send>(
             let at = record.label(label);
             match &mut record.result {
                 Err(problem) => Err((at, problem.clone())),
-                Ok(decoded) => Ok(work(at, decoded)),
+                Ok(decoded) => work(&at, decoded).map_err(|problem| (at, problem)),
             }
         },
         |_, out, progress| match out {

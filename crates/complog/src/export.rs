@@ -80,17 +80,38 @@ pub(crate) struct ExportArgs {
 }
 
 /// A record read for export: decoded (JSON input, or a target written from
-/// decoded entries), or a binary entry's bytes, exported from a view of them
-/// rather than decoded (OCSF, ECS, OTLP protobuf and Parquet).
+/// decoded entries), a binary entry's bytes, exported from a view of them
+/// rather than decoded (OTLP protobuf and Parquet), or the line a record
+/// makes (OCSF and ECS, made where the record was read: on any thread).
 enum Read {
     Entry(Box<LogEntry>),
     Encoded(Vec<u8>),
+    Line(Result<Vec<u8>>),
 }
 
 impl Target {
     /// Whether binary entries are exported from views of their bytes.
     fn reads_views(self) -> bool {
         matches!(self, Self::Ocsf | Self::Ecs | Self::Otlp | Self::Parquet)
+    }
+
+    /// Whether each record is a line of its own, made on the threads that
+    /// read the records (binary ones read there once, as views).
+    fn makes_lines(self) -> bool {
+        matches!(self, Self::Ocsf | Self::Ecs)
+    }
+
+    /// The line of one record (OCSF or ECS), its newline included.
+    fn line(self, record: Record<'_>, options: &Options) -> Result<Vec<u8>> {
+        let mut line = Vec::with_capacity(2048);
+        if self == Self::Ecs {
+            let doc = ecs::to_ecs_record(record, options)?;
+            serde_json::to_writer(&mut line, &doc)?;
+        } else {
+            ocsf::write_ocsf_record(record, options, &mut line)?;
+        }
+        line.push(b'\n');
+        Ok(line)
     }
 }
 
@@ -107,6 +128,7 @@ fn with_record<T>(
             let view = view::decode(bytes, limits)?;
             f(Record::view(&view, bytes))
         }
+        Read::Line(_) => bail!("a line made already has no record"),
     }
 }
 
@@ -123,12 +145,14 @@ struct Writer {
     limits: Limits,
     pending: Vec<Read>,
     batch: usize,
-    /// The line being written (reused).
-    line: Vec<u8>,
 }
 
 impl Writer {
     fn push(&mut self, read: Read) -> Result<()> {
+        if let Read::Line(line) = read {
+            self.out.write_all(&line?)?;
+            return Ok(());
+        }
         if matches!(self.to, Target::OtlpJson | Target::Otlp) {
             self.pending.push(read);
             if self.pending.len() >= self.batch {
@@ -143,16 +167,10 @@ impl Writer {
     /// Writes one record of a target that is not batched.
     fn write(&mut self, record: Record<'_>) -> Result<()> {
         match self.to {
-            Target::Ocsf => {
-                self.line.clear();
-                ocsf::write_ocsf_record(record, &self.options, &mut self.line)?;
-                self.line.push(b'\n');
-                self.out.write_all(&self.line)?;
-            }
-            Target::Ecs => {
-                let doc = ecs::to_ecs_record(record, &self.options)?;
-                serde_json::to_writer(&mut self.out, &doc)?;
-                self.out.write_all(b"\n")?;
+            // Made on the threads as a rule (`Read::Line`).
+            Target::Ocsf | Target::Ecs => {
+                let line = self.to.line(record, &self.options)?;
+                self.out.write_all(&line)?;
             }
             Target::Parquet => {
                 if let Some(w) = self.parquet.as_mut() {
@@ -180,19 +198,20 @@ impl Writer {
             .pending
             .iter()
             .map(|read| match read {
-                Read::Entry(_) => Ok(LogEntryView::default()),
+                Read::Entry(_) | Read::Line(_) => Ok(LogEntryView::default()),
                 Read::Encoded(bytes) => view::decode(bytes, &self.limits),
             })
             .collect::<Result<Vec<_>, _>>()?;
-        let records: Vec<Record<'_>> = self
+        let records = self
             .pending
             .iter()
             .zip(&views)
             .map(|(read, view)| match read {
-                Read::Entry(entry) => Record::Entry(entry),
-                Read::Encoded(bytes) => Record::view(view, bytes),
+                Read::Entry(entry) => Ok(Record::Entry(entry)),
+                Read::Encoded(bytes) => Ok(Record::view(view, bytes)),
+                Read::Line(_) => bail!("a line made already has no record"),
             })
-            .collect();
+            .collect::<Result<Vec<Record<'_>>>>()?;
         if self.to == Target::OtlpJson {
             let entries = records
                 .iter()
@@ -297,8 +316,12 @@ pub(crate) fn run(args: &ExportArgs) -> Result<ExitCode> {
     let lake: Option<SecurityLakeWriter> = None;
     // Binary entries are checked to be readable as views, not decoded, for
     // the targets written from views (see `Read`).
+    // (OCSF and ECS: not read at all while framing; each is read once, as a
+    // view, where its line is made).
+    let lines = args.to.makes_lines();
     let read_options = input::ReadOptions {
-        views_only: args.to.reads_views(),
+        views_only: args.to.reads_views() && !lines,
+        unread_frames: lines,
         ..args.read.options()
     };
     let mut writer = Writer {
@@ -314,20 +337,28 @@ pub(crate) fn run(args: &ExportArgs) -> Result<ExitCode> {
         limits: read_options.limits,
         pending: Vec::new(),
         batch: usize::try_from(args.batch).unwrap_or(usize::MAX),
-        line: Vec::with_capacity(4096),
     };
     let mut exported = 0u64;
     let views = args.to.reads_views();
+    let (limits, line_options) = (read_options.limits, writer.options.clone());
     let skipped = driver::run_readable(
         &sources,
         &read_options,
         &mut Progress::new(!args.quiet),
         |at, decoded| {
             let read = match decoded.raw.take() {
+                Some(bytes) if lines => {
+                    let view = view::decode(&bytes, &limits)
+                        .map_err(|err| input::Problem::from_error(&err))?;
+                    Read::Line(args.to.line(Record::view(&view, &bytes), &line_options))
+                }
                 Some(bytes) if views => Read::Encoded(bytes),
+                _ if lines => {
+                    Read::Line(args.to.line(Record::Entry(&decoded.entry), &line_options))
+                }
                 _ => Read::Entry(Box::new(std::mem::take(&mut decoded.entry))),
             };
-            (at, read)
+            Ok((at.to_owned(), read))
         },
         |(at, read)| {
             writer.push(read).context(at)?;

@@ -213,6 +213,11 @@ pub(crate) struct ReadOptions {
     /// decoded: the command reads their bytes ([`Decoded::raw`]) and leaves
     /// [`Decoded::entry`] empty (`complog validate`).
     pub(crate) views_only: bool,
+    /// Binary entries are not read at all while framing: the command gets
+    /// their bytes ([`Decoded::raw`]) and must itself report the ones it
+    /// cannot read, with the error reading them gives (`complog export` to
+    /// OCSF or ECS, which reads each entry once, on the threads).
+    pub(crate) unread_frames: bool,
 }
 
 /// How reading a source ended.
@@ -615,7 +620,9 @@ impl Item {
                 }
             }
             Pending::Frame(frame) => {
-                let result = if options.views_only {
+                let result = if options.unread_frames {
+                    Ok(LogEntry::default())
+                } else if options.views_only {
                     // The same errors as decoding, without the copy.
                     lokryn_compliance_log::view::decode(&frame.bytes, &options.limits)
                         .map(|_| LogEntry::default())

@@ -119,6 +119,7 @@ impl ReadArgs {
             max_non_json_lines: self.max_non_json_lines,
             jobs: self.jobs.map_or_else(driver::default_jobs, usize::from),
             views_only: false,
+            unread_frames: false,
         }
     }
 }

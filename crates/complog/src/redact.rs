@@ -126,7 +126,7 @@ pub(crate) fn run(args: &RedactArgs) -> Result<ExitCode> {
             let out = redact(&decoded.entry, &options);
             let found: Vec<&'static str> = out.findings.iter().map(|f| f.kind.as_str()).collect();
             // The redacted entry, not the original bytes.
-            (found, shape.prepare(out.entry, None, &at))
+            Ok((found, shape.prepare(out.entry, None, at)))
         },
         |(found, prepared)| {
             entries += 1;

@@ -99,8 +99,9 @@ impl Outcome {
 }
 
 pub(crate) fn run(args: &ValidateArgs) -> Result<ExitCode> {
+    // Binary entries are read once, as views, where they are judged.
     let options = input::ReadOptions {
-        views_only: true,
+        unread_frames: true,
         ..args.read.options()
     };
     // The limits entries were read under, for the view of binary ones.
@@ -160,9 +161,9 @@ fn judge<'a>(record: &'a Record, rules: &Options) -> Verdict<'a> {
     match &record.result {
         Err(problem) => Verdict::Unreadable(std::borrow::Cow::Borrowed(problem)),
         Ok(decoded) => match &decoded.raw {
-            // Binary input, not decoded (`views_only`): judged on a view of
-            // its bytes, unknown fields included. The bytes were read as a
-            // view once already, so this cannot fail.
+            // Binary input, not read while framing (`unread_frames`):
+            // judged on a view of its bytes, unknown fields included, or
+            // unreadable with the error reading it gives.
             Some(raw) => match validate::validate_bytes(raw, rules) {
                 Ok(report) => Verdict::Checked(report),
                 Err(err) => Verdict::Unreadable(std::borrow::Cow::Owned(Problem::from_error(&err))),

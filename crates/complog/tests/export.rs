@@ -396,3 +396,71 @@ fn binary_input_exports_what_the_same_entries_as_json_do() {
         }
     }
 }
+
+/// Binary entries exported to OCSF or ECS are read once, where their line
+/// is made, not while framing: an entry that cannot be read there is still
+/// reported as skipped, with the error decoding it gives, and the entries
+/// around it are exported as if it were not there.
+#[test]
+fn an_unreadable_binary_entry_is_skipped_with_its_decode_error() {
+    let good = std::fs::read(root().join("examples/good/mcp-session.binpb")).unwrap();
+    // A frame of field 2 (event_type, a varint) written as a string.
+    let bad: &[u8] = &[0x12, 0x01, b'x'];
+    let mut frames = Vec::new();
+    let mut rest = good.as_slice();
+    while !rest.is_empty() {
+        let len = prost::decode_length_delimiter(&mut rest).unwrap();
+        frames.push(rest[..len].to_vec());
+        rest = &rest[len..];
+    }
+    assert!(frames.len() > 2);
+    let mut mixed = Vec::new();
+    for (i, frame) in frames.iter().enumerate() {
+        if i == 1 {
+            prost::encode_length_delimiter(bad.len(), &mut mixed).unwrap();
+            mixed.extend_from_slice(bad);
+        }
+        prost::encode_length_delimiter(frame.len(), &mut mixed).unwrap();
+        mixed.extend_from_slice(frame);
+    }
+    let dir = std::env::temp_dir().join(format!("complog-export-bad-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let path = dir.join("mixed.binpb");
+    std::fs::write(&path, &mixed).unwrap();
+    let decode_error = lokryn_compliance_log::codec::decode(bad).unwrap_err();
+    for to in ["ocsf", "ecs"] {
+        let out = run(&[
+            "export",
+            "--to",
+            to,
+            "--observed-time-ns",
+            "7",
+            path.to_str().unwrap(),
+        ]);
+        let clean = run(&[
+            "export",
+            "--to",
+            to,
+            "--observed-time-ns",
+            "7",
+            "examples/good/mcp-session.binpb",
+        ]);
+        assert_eq!(out.status.code(), Some(1), "{to}");
+        let stderr = String::from_utf8_lossy(&out.stderr);
+        let expected = format!(
+            "mixed.binpb #1 (byte {}): skipped: {}: {}",
+            prost::length_delimiter_len(frames[0].len()) + frames[0].len(),
+            decode_error.code(),
+            decode_error.root()
+        );
+        assert!(
+            stderr.contains(&expected),
+            "{to}: {stderr}\nwanted: {expected}"
+        );
+        assert_eq!(
+            out.stdout, clean.stdout,
+            "{to}: the other entries as if the bad one were not there"
+        );
+    }
+    std::fs::remove_dir_all(&dir).unwrap();
+}
