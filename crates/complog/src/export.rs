@@ -101,9 +101,10 @@ impl Target {
         matches!(self, Self::Ocsf | Self::Ecs)
     }
 
-    /// The line of one record (OCSF or ECS), its newline included.
-    fn line(self, record: Record<'_>, options: &Options) -> Result<Vec<u8>> {
-        let mut line = Vec::with_capacity(2048);
+    /// The line of one record (OCSF or ECS), its newline included, written
+    /// into `line` (emptied first).
+    fn line(self, record: Record<'_>, options: &Options, mut line: Vec<u8>) -> Result<Vec<u8>> {
+        line.clear();
         if self == Self::Ecs {
             let doc = ecs::to_ecs_record(record, options)?;
             serde_json::to_writer(&mut line, &doc)?;
@@ -129,6 +130,38 @@ fn with_record<T>(
             f(Record::view(&view, bytes))
         }
         Read::Line(_) => bail!("a line made already has no record"),
+    }
+}
+
+/// The buffers of the lines (OCSF, ECS), going back from the writing
+/// thread to the threads that fill them. A line made on one thread and
+/// freed on another costs glibc's malloc dearly: the memory goes back to
+/// an arena the freeing thread does not own, which trims and grows again.
+#[derive(Default)]
+struct LinePool(std::sync::Mutex<Vec<Vec<u8>>>);
+
+impl LinePool {
+    /// Buffers kept at most: more than the lines in flight.
+    const MAX: usize = 8192;
+
+    fn lock(&self) -> std::sync::MutexGuard<'_, Vec<Vec<u8>>> {
+        // A list of empty buffers is whole whatever panicked holding it.
+        self.0
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner)
+    }
+
+    fn take(&self) -> Vec<u8> {
+        self.lock()
+            .pop()
+            .unwrap_or_else(|| Vec::with_capacity(2048))
+    }
+
+    fn give(&self, line: Vec<u8>) {
+        let mut pool = self.lock();
+        if pool.len() < Self::MAX {
+            pool.push(line);
+        }
     }
 }
 
@@ -169,7 +202,7 @@ impl Writer {
         match self.to {
             // Made on the threads as a rule (`Read::Line`).
             Target::Ocsf | Target::Ecs => {
-                let line = self.to.line(record, &self.options)?;
+                let line = self.to.line(record, &self.options, Vec::new())?;
                 self.out.write_all(&line)?;
             }
             Target::Parquet => {
@@ -341,27 +374,44 @@ pub(crate) fn run(args: &ExportArgs) -> Result<ExitCode> {
     let mut exported = 0u64;
     let views = args.to.reads_views();
     let (limits, line_options) = (read_options.limits, writer.options.clone());
+    let pool = LinePool::default();
     let skipped = driver::run_readable(
         &sources,
         &read_options,
         &mut Progress::new(!args.quiet),
         |at, decoded| {
+            // A binary entry's bytes, given back with its line to be freed
+            // on the writing thread, which framed them (see `LinePool`).
+            let mut spent = None;
             let read = match decoded.raw.take() {
                 Some(bytes) if lines => {
                     let view = view::decode(&bytes, &limits)
                         .map_err(|err| input::Problem::from_error(&err))?;
-                    Read::Line(args.to.line(Record::view(&view, &bytes), &line_options))
+                    let line =
+                        args.to
+                            .line(Record::view(&view, &bytes), &line_options, pool.take());
+                    spent = Some(bytes);
+                    Read::Line(line)
                 }
                 Some(bytes) if views => Read::Encoded(bytes),
-                _ if lines => {
-                    Read::Line(args.to.line(Record::Entry(&decoded.entry), &line_options))
-                }
+                _ if lines => Read::Line(args.to.line(
+                    Record::Entry(&decoded.entry),
+                    &line_options,
+                    pool.take(),
+                )),
                 _ => Read::Entry(Box::new(std::mem::take(&mut decoded.entry))),
             };
-            Ok((at.to_owned(), read))
+            Ok((at.to_owned(), read, spent))
         },
-        |(at, read)| {
-            writer.push(read).context(at)?;
+        |(at, read, spent)| {
+            drop(spent);
+            if let Read::Line(line) = read {
+                let line = line.context(at)?;
+                writer.out.write_all(&line)?;
+                pool.give(line);
+            } else {
+                writer.push(read).context(at)?;
+            }
             exported += 1;
             Ok(())
         },
