@@ -29,34 +29,14 @@ use std::process::{Command, Stdio};
 use std::time::Duration;
 
 use criterion::{Criterion, Throughput, criterion_group, criterion_main};
-use lokryn_compliance_log::{EventType, LogEntry, Outcome, Severity, Timestamp, codec, json};
+use lokryn_compliance_log::{LogEntry, codec, json};
 use lokryn_ledger::store::{self, AppendOptions, Filter, Reader, Writer};
 use lokryn_ledger::{Signer, merkle};
 use sha2::{Digest, Sha256};
 
-/// A record of about the size the project's figures use (≈ 340 bytes).
-fn entry(i: u64) -> LogEntry {
-    LogEntry {
-        event_type: EventType::EventToolInvocation as i32,
-        outcome: Outcome::Success as i32,
-        severity: Severity::Info as i32,
-        actor_id: format!("agent-{:03}", i % 500),
-        component: "mcp-client".into(),
-        environment: "production".into(),
-        resource: "tools/database_query".into(),
-        message: format!("Executed database query tool, request {i}"),
-        payload:
-            br#"{"query":"SELECT * FROM users WHERE id = ?","rows_returned":42,"cached":false}"#
-                .to_vec(),
-        policy_tags: vec!["SOC2".into(), "data-access".into()],
-        time: Some(Timestamp {
-            seconds: 1_764_326_470 + i64::try_from(i).unwrap(),
-            nanos: 950_000_000,
-        }),
-        event_id: format!("019ac9f4-59a6-7c70-8b3e-{i:012x}"),
-        ..Default::default()
-    }
-}
+#[path = "support/entry.rs"]
+mod support;
+use support::entry;
 
 fn new_ledger(root: &Path) -> std::path::PathBuf {
     let key = root.join("bench.key");

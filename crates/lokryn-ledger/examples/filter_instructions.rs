@@ -14,7 +14,10 @@
 use std::hint::black_box;
 use std::process::ExitCode;
 
-use lokryn_compliance_log::{EventType, LogEntry, Outcome, Severity, Timestamp};
+#[path = "../benches/support/entry.rs"]
+mod support;
+
+use lokryn_compliance_log::{LogEntry, Outcome};
 use lokryn_ledger::Signer;
 use lokryn_ledger::store::{self, AppendOptions, Filter, Reader, Writer};
 
@@ -24,31 +27,13 @@ use lokryn_ledger::store::{self, AppendOptions, Filter, Reader, Writer};
 /// (neither has a string for the prefilter: every entry is read).
 const FILTERS: &[&str] = &["actor", "outcome", "since", "none"];
 
+/// The benchmark's record, with an outcome that 1 entry in 5 has.
 fn entry(i: u64) -> LogEntry {
-    LogEntry {
-        event_type: EventType::EventToolInvocation as i32,
-        outcome: if i.is_multiple_of(5) {
-            Outcome::FailureDenied as i32
-        } else {
-            Outcome::Success as i32
-        },
-        severity: Severity::Info as i32,
-        actor_id: format!("agent-{:03}", i % 500),
-        component: "mcp-client".into(),
-        environment: "production".into(),
-        resource: "tools/database_query".into(),
-        message: format!("Executed database query tool, request {i}"),
-        payload:
-            br#"{"query":"SELECT * FROM users WHERE id = ?","rows_returned":42,"cached":false}"#
-                .to_vec(),
-        policy_tags: vec!["SOC2".into(), "data-access".into()],
-        time: Some(Timestamp {
-            seconds: 1_764_326_470 + i64::try_from(i).unwrap_or_default(),
-            nanos: 950_000_000,
-        }),
-        event_id: format!("019ac9f4-59a6-7c70-8b3e-{i:012x}"),
-        ..Default::default()
+    let mut entry = support::entry(i);
+    if i.is_multiple_of(5) {
+        entry.outcome = Outcome::FailureDenied as i32;
     }
+    entry
 }
 
 fn main() -> ExitCode {
