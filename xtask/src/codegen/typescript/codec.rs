@@ -135,7 +135,7 @@ pub(super) fn module(
         write_from_json(&mut js, m)?;
     }
     js.push('\n');
-    js.push_str(super::strip_leading_comment(template));
+    js.push_str(&with_tail_switch(super::strip_leading_comment(template))?);
     match syntax {
         Syntax::CommonJs => {
             js.push_str(
@@ -548,4 +548,53 @@ fn write_from_json(js: &mut String, m: &JsMessage<'_>) -> Result<()> {
     }
     js.push_str("      }\n    } while (jmore(125, false));\n  }\n");
     write_build(js, m)
+}
+
+/// Where the hand-written half wants [`tail_switch`].
+const TAIL_SWITCH: &str = "    // @tail-switch\n";
+
+/// `template` with its `@tail-switch` line replaced by [`tail_switch`].
+fn with_tail_switch(template: &str) -> Result<String> {
+    let Some(at) = template.find(TAIL_SWITCH) else {
+        bail!("{CODEC_JS} has no `@tail-switch` line for the generated switch");
+    };
+    let (before, after) = template.split_at(at);
+    Ok(format!(
+        "{before}{}{}",
+        tail_switch(),
+        after.get(TAIL_SWITCH.len()..).unwrap_or_default()
+    ))
+}
+
+/// The end of `rstring` in `CODEC_JS`: the last 0 to 15 bytes `b[i..stop]`
+/// of a string, all ASCII, added to `s` in one `String.fromCharCode` call
+/// spelt out for each count, or the whole of `start..stop` read as UTF-8.
+fn tail_switch() -> String {
+    let mut js = String::from("    switch (stop - i) {\n      case 0:\n        return s;\n");
+    for n in 1..=15 {
+        let names: Vec<String> = (1..=n).map(|k| format!("c{k}")).collect();
+        if n < 15 {
+            let _ = writeln!(js, "      case {n}: {{");
+        } else {
+            js.push_str("      default: {\n        // 15.\n");
+        }
+        for (k, name) in names.iter().enumerate() {
+            let at = if k == 0 {
+                "i".to_owned()
+            } else {
+                format!("i + {k}")
+            };
+            let _ = writeln!(js, "        const {name} = b[{at}];");
+        }
+        let any = names.join(" | ");
+        let test = if n == 1 { any } else { format!("({any})") };
+        let _ = writeln!(js, "        if ({test} & 0x80) return rutf8(start, stop);");
+        let _ = writeln!(
+            js,
+            "        return s + String.fromCharCode({});\n      }}",
+            names.join(", ")
+        );
+    }
+    js.push_str("    }\n");
+    js
 }
