@@ -1,5 +1,6 @@
 // Instructions per entry of the Node package's JavaScript codec next to
-// protobufjs (protobuf-es for fromJsonString), counted by callgrind: unlike
+// protobufjs (protobuf-es for fromJsonString), and of the wasm package's
+// `toJsonString` of an encoded entry (`toJsonBytesWasm`), counted by callgrind: unlike
 // time, a count does not move with the load of a shared machine. Each figure
 // is the difference between a run of N2 and one of N1 calls after the same
 // warm-up (so the same start-up and compilation in both), divided by
@@ -21,6 +22,7 @@ const root = new URL("../", import.meta.url);
 
 if (mode === "run") {
   const napi = await import("@lokryn/compliance-log");
+  const wasm = op === "toJsonBytesWasm" ? await import("@lokryn/compliance-log-wasm") : null;
   const { fromBinary, fromJsonString, toBinary } = await import("@bufbuild/protobuf");
   const { LogEntrySchema } = await import("../tests/npm/gen/lokryn/compliancelog/v1/logentry_pb.js");
   const protobufjs = (await import("protobufjs")).default;
@@ -43,6 +45,10 @@ if (mode === "run") {
     encode: { ours: () => napi.encode(plain), peer: () => Pbjs.encode(pbjsMessage).finish() },
     decode: { ours: () => napi.decode(bytes), peer: () => Pbjs.decode(bytes) },
     toJsonString: { ours: () => napi.toJsonString(plain), peer: () => JSON.stringify(Pbjs.toObject(pbjsMessage, toObjectOptions)) },
+    // An encoded entry: the addon's native writer, and the wasm package's
+    // JavaScript one (codec.js, straight from the wire).
+    toJsonBytes: { ours: () => napi.toJsonString(bytes), peer: () => JSON.stringify(Pbjs.toObject(Pbjs.decode(bytes), toObjectOptions)) },
+    toJsonBytesWasm: { ours: () => wasm.toJsonString(bytes), peer: () => JSON.stringify(Pbjs.toObject(Pbjs.decode(bytes), toObjectOptions)) },
     fromJsonString: { ours: () => napi.fromJsonString(jsonText), peer: () => fromJsonString(LogEntrySchema, jsonText) },
   };
   const fn = fns[op][impl];
@@ -67,7 +73,7 @@ if (mode === "run") {
   };
   console.log("| Operation | ours (instructions) | peer | peer (instructions) | ours vs peer |");
   console.log("|---|---:|---|---:|---:|");
-  const ops = process.env.LOKRYN_BENCH_ONLY?.split(",") ?? ["encode", "decode", "toJsonString", "fromJsonString"];
+  const ops = process.env.LOKRYN_BENCH_ONLY?.split(",") ?? ["encode", "decode", "toJsonString", "toJsonBytes", "toJsonBytesWasm", "fromJsonString"];
   for (const op of ops) {
     const per = (impl) => (instructions(op, impl, N2) - instructions(op, impl, N1)) / (N2 - N1);
     const ours = per("ours");

@@ -27,18 +27,10 @@ import * as wasm from "@lokryn/compliance-log-wasm";
 import { LogEntrySchema } from "../tests/npm/gen/lokryn/compliancelog/v1/logentry_pb.js";
 import { fmt, ratio, timer } from "./npm-measure.mjs";
 import { protovalidatePeer } from "./npm-protovalidate.mjs";
+import { CPU_CLOCK, now } from "./bench-clock.mjs";
 
 const root = new URL("../", import.meta.url);
 const SAMPLE_MS = Number(process.env.LOKRYN_BENCH_MS ?? 200);
-const CPU_CLOCK = process.env.LOKRYN_BENCH_CLOCK === "cpu";
-/** Nanoseconds, of the wall clock or of the process's CPU time. */
-function now() {
-  if (CPU_CLOCK) {
-    const { user, system } = process.cpuUsage();
-    return (user + system) * 1000;
-  }
-  return Number(process.hrtime.bigint());
-}
 const BATCH = 1000;
 
 // ---------------------------------------------------------------- inputs

@@ -142,14 +142,11 @@ function rstring(end) {
     // under 16 bytes in one `String.fromCharCode` call, longer text eight
     // bytes a call and the last 8 to 15 in one more, with no
     // character-by-character concatenation. In Node, from 16 characters,
-    // Node's own decoder is cheaper still (and its string is flat, not a rope).
+    // Node's own decoder is cheaper still (and its string is flat, not a
+    // rope), with no scan of the bytes first: ASCII text gives a one-byte
+    // string, in which `rutf8`'s search for U+FFFD ends at once.
+    if (n >= 16 && utf8Slice !== null) return rutf8(start, stop);
     const b = B;
-    if (n >= 16 && utf8Slice !== null) {
-      let x = 0;
-      for (let i = start; i < stop; i++) x |= b[i];
-      if (x < 0x80) return utf8Slice.call(b, start, stop);
-      return rutf8(start, stop);
-    }
     let s = "";
     let i = start;
     for (; stop - i >= 16; i += 8) {
@@ -182,6 +179,26 @@ function rutf8(start, stop) {
   return s;
 }
 
+/**
+ * An `int64` value as a number while it is a safe integer, else as a
+ * bigint (never 0n): the same decimal text either way.
+ */
+function rint64n(end) {
+  const lo = rv(end);
+  if (HI === 0) return lo;
+  if (HI < 0x200000) return HI * 4294967296 + lo;
+  return BigInt.asIntN(64, (BigInt(HI) << 32n) | BigInt(lo));
+}
+
+/** A `bytes` value as its standard base64 (for JSON), read in place. */
+function rbase64(end) {
+  const n = rlen(end);
+  P += n;
+  if (n === 0) return "";
+  if (base64Slice !== null) return base64Slice.call(B, P - n, P);
+  return base64(B.subarray(P - n, P));
+}
+
 /** A `bytes` value, copied into a new Uint8Array (never a view of the input). */
 function rbytes(end) {
   const n = rlen(end);
@@ -199,9 +216,12 @@ function rskip(key, end) {
       if (end - P < 8) bail();
       P += 8;
       return;
-    case 2:
-      P += rlen(end);
+    case 2: {
+      // Not `P += rlen(end)`: that adds to P as it was before the length was read.
+      const n = rlen(end);
+      P += n;
       return;
+    }
     case 5:
       if (end - P < 4) bail();
       P += 4;
@@ -655,6 +675,11 @@ function timestampJson(v) {
     nanos = int32Of(v.nanos);
     checkKeys(v, Timestamp$fields);
   }
+  return timestampText(seconds, nanos);
+}
+
+/** A Timestamp's seconds and nanos as `timestampJson` writes them. */
+function timestampText(seconds, nanos) {
   if (seconds < -62_135_596_800 || seconds > 253_402_300_799 || nanos < 0 || nanos > 999_999_999) bail();
   const s = civilTime(seconds);
   if (nanos === 0) return `"${s}Z"`;
@@ -677,6 +702,27 @@ function toJsonEntry(entry) {
   } catch (err) {
     if (err === BAIL) return undefined;
     throw err;
+  }
+}
+
+/**
+ * `toJsonString(bytes)` of an encoded entry: its canonical JSON text,
+ * written straight from the wire (no entry object in between), or
+ * `undefined` when the native code must answer: where `decodeEntry` would
+ * give up, and where `toJsonEntry` would on the entry it returns.
+ */
+function toJsonBytes(bytes) {
+  if (!(bytes instanceof Uint8Array) || bytes.length > MAX_ENTRY_BYTES) return undefined;
+  B = bytes;
+  P = 0;
+  try {
+    return LogEntry$wireJson(bytes.length);
+  } catch (err) {
+    if (err === BAIL) return undefined;
+    throw err;
+  } finally {
+    B = EMPTY;
+    view = null;
   }
 }
 

@@ -1,5 +1,6 @@
 // Value tapes for the audit logger's `log` (bindings/js/src/tape.rs holds
-// the format; bindings/wasm/tape.js is the WebAssembly package's writer).
+// the format; the writer is bindings/js/tape_writer.js, which both npm
+// packages share and the npm build copies here as tape_writer.cjs).
 //
 // Read field by field through Node-API, an entry object costs one call into
 // the engine per field and per string. Written here instead, the object is
@@ -10,37 +11,29 @@
 // results, same errors). The record the logger wrote comes back as an output
 // tape, which `replay` turns into the object `log` returns.
 //
-// Unlike the WebAssembly package's writer, the kinds of objects are told
+// Unlike the WebAssembly package, this one tells the kinds of objects
 // apart as Node-API tells them apart (whatever realm they come from, and a
 // Proxy is never an Array), and strings are not encoded here: Node-API
 // copies the one string at once.
 "use strict";
 
 const { types } = require("node:util");
-const { factories, messageFactories, messageReaders, messageShapes } = require("./runtime.cjs");
+const { TapeWriter, malformedTape, tapeBuilder } = require("./tape_writer.cjs");
 const {
-  FACTORIES,
   T_ARRAY,
   T_BIGINT,
-  T_BIGINT_OUT_OF_RANGE,
   T_BUILD,
   T_BYTES,
   T_DATE,
   T_FALSE,
-  T_FUNCTION,
-  T_MESSAGE,
-  T_NULL,
   T_NUMBER,
   T_OBJECT,
   T_STRING,
-  T_SYMBOL,
   T_TRUE,
   T_UNDEFINED,
 } = require("./tape_tags.cjs");
 
 const LOG_ENTRY = 0;
-// google.protobuf.Timestamp, which also takes a Date.
-const TIMESTAMP = messageFactories.findIndex((f) => f().$typeName === "google.protobuf.Timestamp");
 
 /** Thrown to give up on a tape (its text would be too long); never seen by callers. */
 const TOO_LONG = { tooLong: true };
@@ -55,42 +48,18 @@ const typedArrayName = Object.getOwnPropertyDescriptor(
 ).get;
 const getTime = Date.prototype.getTime;
 
-class Writer {
+/** Whether Node-API's `napi_is_array` holds for `v` (a Proxy is never an Array). */
+function isArray(v) {
+  return !types.isProxy(v) && Array.isArray(v);
+}
+
+// The shared writer (tape_writer.cjs) with this package's strings (all in
+// one JavaScript string, `text`) and kinds of objects (as Node-API tells
+// them apart).
+class Writer extends TapeWriter {
   constructor() {
-    this.buf = new Uint8Array(1024);
-    this.view = new DataView(this.buf.buffer);
-    this.pos = 0;
+    super(1024);
     this.text = "";
-    this.busy = false;
-  }
-
-  reserve(n) {
-    if (this.pos + n > this.buf.length) {
-      const next = new Uint8Array(Math.max(this.buf.length * 2, this.pos + n));
-      next.set(this.buf.subarray(0, this.pos));
-      this.buf = next;
-      this.view = new DataView(next.buffer);
-    }
-  }
-
-  tag(t) {
-    this.reserve(1);
-    this.buf[this.pos++] = t;
-  }
-
-  // A tag and a u32 (a length or a count).
-  tagged(t, n) {
-    this.reserve(5);
-    this.buf[this.pos] = t;
-    this.view.setUint32(this.pos + 1, n, true);
-    this.pos += 5;
-  }
-
-  f64(t, v) {
-    this.reserve(9);
-    this.buf[this.pos] = t;
-    this.view.setFloat64(this.pos + 1, v, true);
-    this.pos += 9;
   }
 
   string(s) {
@@ -99,113 +68,38 @@ class Writer {
     this.text += s;
   }
 
-  bytes(v) {
-    this.tagged(T_BYTES, v.length);
-    this.reserve(v.length);
-    this.buf.set(v, this.pos);
-    this.pos += v.length;
-  }
-}
-
-/** Whether Node-API's `napi_is_array` holds for `v` (a Proxy is never an Array). */
-function isArray(v) {
-  return !types.isProxy(v) && Array.isArray(v);
-}
-
-// An object as Node-API sees it: an Array, a Uint8Array, a Date, or any
-// other object.
-function object(w, v, nested) {
-  if (isArray(v)) {
-    if (nested) {
-      // No field holds an Array of Arrays: the engine asks only that it is an object.
-      w.tag(T_OBJECT);
-      return;
-    }
-    const n = v.length;
-    w.tagged(T_ARRAY, n);
-    for (let i = 0; i < n; i++) value(w, v[i], true);
-  } else if (typedArrayName.call(v) === "Uint8Array") {
-    w.bytes(v);
-  } else if (types.isDate(v)) {
-    w.f64(T_DATE, getTime.call(v));
-  } else {
-    w.tag(T_OBJECT);
-  }
-}
-
-// A value as it is.
-function value(w, v, nested) {
-  switch (typeof v) {
-    case "undefined":
-      w.tag(T_UNDEFINED);
-      return;
-    case "boolean":
-      w.tag(v ? T_TRUE : T_FALSE);
-      return;
-    case "number":
-      w.f64(T_NUMBER, v);
-      return;
-    case "string":
-      w.string(v);
-      return;
-    case "bigint":
-      if (BigInt.asIntN(64, v) === v) {
-        w.reserve(9);
-        w.buf[w.pos] = T_BIGINT;
-        w.view.setBigInt64(w.pos + 1, v, true);
-        w.pos += 9;
-      } else {
-        w.tag(T_BIGINT_OUT_OF_RANGE);
+  // An object as Node-API sees it: an Array, a Uint8Array, a Date, or any
+  // other object.
+  object(v, nested) {
+    if (isArray(v)) {
+      if (nested) {
+        // No field holds an Array of Arrays: the engine asks only that it is an object.
+        this.tag(T_OBJECT);
+        return;
       }
-      return;
-    case "symbol":
-      w.tag(T_SYMBOL);
-      return;
-    case "object":
-      if (v === null) w.tag(T_NULL);
-      else object(w, v, nested);
-      return;
-    default:
-      w.tag(T_FUNCTION);
+      const n = v.length;
+      this.tagged(T_ARRAY, n);
+      for (let i = 0; i < n; i++) this.value(v[i], true);
+    } else if (typedArrayName.call(v) === "Uint8Array") {
+      this.bytes(v);
+    } else if (types.isDate(v)) {
+      this.f64(T_DATE, getTime.call(v));
+    } else {
+      this.tag(T_OBJECT);
+    }
   }
-}
 
-// A message object, as the values its reader reads (the engine asks
-// nothing else of it); returns them.
-function message(w, o, m) {
-  const values = messageReaders[m](o);
-  const shape = messageShapes[m];
-  const n = values.length;
-  w.tagged(T_MESSAGE, n);
-  for (let i = 0; i < n; i++) {
-    const s = i < shape.length ? shape[i] : 0;
-    const v = values[i];
-    if (s === 0) value(w, v, false);
-    else if (s > 0) field(w, v, s - 1, true);
-    else list(w, v, -s - 1);
+  isArray(v) {
+    return isArray(v);
   }
-  return values;
-}
 
-// The value of a message field (or an element of a repeated one).
-function field(w, v, m, single) {
-  if (typeof v !== "object" || v === null) {
-    value(w, v, false);
-  } else if (single && m === TIMESTAMP && types.isDate(v)) {
-    w.f64(T_DATE, getTime.call(v));
-  } else {
-    message(w, v, m);
+  isDate(v) {
+    return types.isDate(v);
   }
-}
 
-function list(w, v, m) {
-  if (!isArray(v)) {
-    value(w, v, false);
-    return;
+  time(v) {
+    return getTime.call(v);
   }
-  const n = v.length;
-  w.tagged(T_ARRAY, n);
-  for (let i = 0; i < n; i++) field(w, v[i], m, false);
 }
 
 const shared = new Writer();
@@ -227,9 +121,9 @@ function withEntryTape(v, use) {
   let values;
   try {
     if (typeof v === "object" && v !== null && !isArray(v) && typedArrayName.call(v) !== "Uint8Array") {
-      values = message(w, v, LOG_ENTRY);
+      values = w.message(v, LOG_ENTRY);
     } else {
-      value(w, v, false);
+      w.value(v, false);
     }
   } catch (err) {
     w.busy = false;
@@ -245,8 +139,8 @@ function withEntryTape(v, use) {
   }
 }
 
-/** The values being built by `replay`; `sp` values are in use. */
-const stack = [];
+/** Room for the values of a record's output tape (the stack grows past it if need be). */
+const STACK = 64;
 
 /**
  * The value of the output tape whose operations are at the start of `tape`
@@ -258,11 +152,17 @@ const stack = [];
  * tape's own length was) tells that the record's field i is `values[i]`,
  * the caller's value as the LogEntry reader read it (a string), which goes
  * to the last factory call (the record's) in place of the empty string on
- * the tape.
+ * the tape. That call takes its arguments in `values` itself (an array of
+ * this call's, made by the reader): the tape's values go where the
+ * caller's are not kept.
+ *
+ * The values being built are on a stack of this call's own, `sp` of them
+ * in use.
  */
 function replay(tape, view, strings, values) {
   const keep = values === undefined ? 0 : view.getUint32(0, true);
   const end = 8 + view.getUint32(4, true);
+  const stack = new Array(STACK);
   let s = 0;
   let sp = 0;
   let p = 8;
@@ -302,40 +202,38 @@ function replay(tape, view, strings, values) {
       case T_ARRAY: {
         const n = view.getUint32(p, true);
         p += 4;
+        if (n > sp) throw malformedTape();
         const items = n === 0 ? [] : stack.slice(sp - n, sp);
         sp -= n;
         stack[sp++] = items;
         break;
       }
       case T_BUILD: {
-        const code = tape[p];
-        const m = tape[p + 1];
+        const f = tapeBuilder(tape[p], tape[p + 1]);
         const n = view.getUint32(p + 2, true);
         p += 6;
-        const args = stack.slice(sp - n, sp);
-        sp -= n;
-        if (keep !== 0 && p === end) {
-          for (let i = 0; i < n; i++) if ((keep >>> i) & 1) args[i] = values[i];
+        if (n > sp) throw malformedTape();
+        let built;
+        if (n === 2) {
+          // A Timestamp, a Producer.
+          built = f(stack[sp - 2], stack[sp - 1]);
+        } else if (p === end && values !== undefined && values.length === n && sp === n) {
+          // The record's.
+          for (let i = 0; i < n; i++) if (((keep >>> i) & 1) === 0) values[i] = stack[i];
+          built = f.apply(undefined, values);
+        } else {
+          built = f.apply(undefined, stack.slice(sp - n, sp));
         }
-        stack[sp++] = builder(code, m).apply(undefined, args);
+        sp -= n;
+        stack[sp++] = built;
         break;
       }
       default:
-        throw new Error("@lokryn/compliance-log: malformed output tape (reinstall the package)");
+        throw malformedTape();
     }
   }
-  const value = stack[0];
-  stack.fill(undefined);
-  if (sp !== 1) throw new Error("@lokryn/compliance-log: malformed output tape (reinstall the package)");
-  return value;
-}
-
-function builder(code, m) {
-  const name = FACTORIES[code];
-  if (name === undefined) {
-    throw new Error("@lokryn/compliance-log: malformed output tape (reinstall the package)");
-  }
-  return name === null ? messageFactories[m] : factories[name];
+  if (sp !== 1) throw malformedTape();
+  return stack[0];
 }
 
 module.exports = { withEntryTape, replay };

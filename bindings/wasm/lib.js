@@ -6,7 +6,7 @@
 
 import * as wasm from "./pkg/lokryn_compliance_log_wasm.js";
 import * as runtime from "./runtime.js";
-import { decodeEntry, encodeEntry, fromJsonEntry, toJsonEntry } from "./codec.js";
+import { decodeEntry, encodeEntry, fromJsonEntry, toJsonBytes, toJsonEntry } from "./codec.js";
 import { replay, withEntriesTape, withEntryTape } from "./tape.js";
 
 export { VERSION, ComplianceLogError, ValidationError } from "./runtime.js";
@@ -36,7 +36,8 @@ export function encodeDelimited(entries, options) {
 }
 
 export function toJsonString(entry) {
-  const text = toJsonEntry(entry);
+  // An encoded entry is written as JSON straight from its bytes.
+  const text = entry instanceof Uint8Array ? toJsonBytes(entry) : toJsonEntry(entry);
   if (text !== undefined) return text;
   return withEntryTape(entry, wasm.toJsonStringTape);
 }

@@ -11,71 +11,37 @@
 // This file only records what it sees and replays what it is given: every
 // check of the schema stays in Rust, which answers from the tape exactly as
 // it answers from live values (same results, same errors). The format is
-// described in bindings/js/src/tape.rs, its other half.
+// described in bindings/js/src/tape.rs, its other half. The writer is the
+// one both npm packages share (bindings/js/tape_writer.js, which the npm
+// build copies here as tape_writer.js); this package's strings and kinds of
+// objects are its own.
 
-import { factories, messageFactories, messageReaders, messageShapes } from "./runtime.js";
+import { TapeWriter, malformedTape, tapeBuilder } from "./tape_writer.js";
 import {
-  FACTORIES,
   T_ARRAY,
   T_BIGINT,
-  T_BIGINT_OUT_OF_RANGE,
   T_BUILD,
   T_BYTES,
   T_DATE,
   T_FALSE,
-  T_FUNCTION,
-  T_MESSAGE,
-  T_NULL,
   T_NUMBER,
   T_OBJECT,
   T_STRING,
-  T_SYMBOL,
   T_TRUE,
   T_UNDEFINED,
 } from "./tape_tags.js";
 
 const LOG_ENTRY = 0;
-// google.protobuf.Timestamp, which also takes a Date.
-const TIMESTAMP = messageFactories.findIndex((f) => f().$typeName === "google.protobuf.Timestamp");
 
 const encoder = new TextEncoder();
 const decoder = new TextDecoder("utf-8", { ignoreBOM: true });
 
-class Writer {
+// The shared writer (tape_writer.js) with this package's strings (UTF-8 in
+// the buffer) and kinds of objects (what `instanceof` and `Array.isArray`
+// say).
+class Writer extends TapeWriter {
   constructor() {
-    this.buf = new Uint8Array(4096);
-    this.view = new DataView(this.buf.buffer);
-    this.pos = 0;
-    this.busy = false;
-  }
-
-  reserve(n) {
-    if (this.pos + n > this.buf.length) {
-      const next = new Uint8Array(Math.max(this.buf.length * 2, this.pos + n));
-      next.set(this.buf.subarray(0, this.pos));
-      this.buf = next;
-      this.view = new DataView(next.buffer);
-    }
-  }
-
-  tag(t) {
-    this.reserve(1);
-    this.buf[this.pos++] = t;
-  }
-
-  // A tag and a u32 (a length or a count).
-  tagged(t, n) {
-    this.reserve(5);
-    this.buf[this.pos] = t;
-    this.view.setUint32(this.pos + 1, n, true);
-    this.pos += 5;
-  }
-
-  f64(t, v) {
-    this.reserve(9);
-    this.buf[this.pos] = t;
-    this.view.setFloat64(this.pos + 1, v, true);
-    this.pos += 9;
+    super(4096);
   }
 
   string(s) {
@@ -100,99 +66,34 @@ class Writer {
     this.pos = p;
   }
 
-  bytes(v) {
-    this.tagged(T_BYTES, v.length);
-    this.reserve(v.length);
-    this.buf.set(v, this.pos);
-    this.pos += v.length;
+  // An object, as the module asks about it. An Array nested in an Array is
+  // not read further: no field holds one, and the module asks only that it
+  // is an object.
+  object(v, nested) {
+    if (v instanceof Uint8Array) {
+      this.bytes(v);
+    } else if (Array.isArray(v) && !nested) {
+      const n = v.length;
+      this.tagged(T_ARRAY, n);
+      for (let i = 0; i < n; i++) this.value(v[i], true);
+    } else if (v instanceof Date) {
+      this.f64(T_DATE, v.getTime());
+    } else {
+      this.tag(T_OBJECT);
+    }
   }
-}
 
-// A value as it is (what `typeof` and the classes the module asks about
-// say of it). An Array nested in an Array is not read further: no field
-// holds one, and the module asks only that it is an object.
-function value(w, v, nested) {
-  switch (typeof v) {
-    case "undefined":
-      w.tag(T_UNDEFINED);
-      return;
-    case "boolean":
-      w.tag(v ? T_TRUE : T_FALSE);
-      return;
-    case "number":
-      w.f64(T_NUMBER, v);
-      return;
-    case "string":
-      w.string(v);
-      return;
-    case "bigint":
-      if (BigInt.asIntN(64, v) === v) {
-        w.reserve(9);
-        w.buf[w.pos] = T_BIGINT;
-        w.view.setBigInt64(w.pos + 1, v, true);
-        w.pos += 9;
-      } else {
-        w.tag(T_BIGINT_OUT_OF_RANGE);
-      }
-      return;
-    case "symbol":
-      w.tag(T_SYMBOL);
-      return;
-    case "object":
-      if (v === null) {
-        w.tag(T_NULL);
-      } else if (v instanceof Uint8Array) {
-        w.bytes(v);
-      } else if (Array.isArray(v) && !nested) {
-        const n = v.length;
-        w.tagged(T_ARRAY, n);
-        for (let i = 0; i < n; i++) value(w, v[i], true);
-      } else if (v instanceof Date) {
-        w.f64(T_DATE, v.getTime());
-      } else {
-        w.tag(T_OBJECT);
-      }
-      return;
-    default:
-      w.tag(T_FUNCTION);
+  isArray(v) {
+    return Array.isArray(v);
   }
-}
 
-// A message object, as the values its reader reads (the module asks
-// nothing else of it).
-function message(w, o, m) {
-  const values = messageReaders[m](o);
-  const shape = messageShapes[m];
-  const n = values.length;
-  w.tagged(T_MESSAGE, n);
-  for (let i = 0; i < n; i++) {
-    const s = i < shape.length ? shape[i] : 0;
-    const v = values[i];
-    if (s === 0) value(w, v, false);
-    else if (s > 0) field(w, v, s - 1, true);
-    else list(w, v, -s - 1);
+  isDate(v) {
+    return v instanceof Date;
   }
-}
 
-// The value of a message field (or an element of a repeated one).
-function field(w, v, m, single) {
-  if (typeof v !== "object" || v === null) {
-    value(w, v, false);
-  } else if (single && m === TIMESTAMP && v instanceof Date) {
-    w.f64(T_DATE, v.getTime());
-  } else {
-    message(w, v, m);
+  time(v) {
+    return v.getTime();
   }
-}
-
-function list(w, v, m) {
-  if (!Array.isArray(v)) {
-    value(w, v, false);
-    return;
-  }
-  const n = v.length;
-  w.tagged(T_ARRAY, n);
-  for (let i = 0; i < n; i++) field(w, v[i], m, false);
 }
 
 const shared = new Writer();
@@ -217,9 +118,9 @@ function withTape(write, use) {
 // Uint8Array, an Array), which goes as it is, like any other value.
 function entry(w, v) {
   if (typeof v === "object" && v !== null && !(v instanceof Uint8Array) && !Array.isArray(v)) {
-    message(w, v, LOG_ENTRY);
+    w.message(v, LOG_ENTRY);
   } else {
-    value(w, v, false);
+    w.value(v, false);
   }
 }
 
@@ -236,7 +137,7 @@ export function withEntriesTape(v, use) {
       w.tagged(T_ARRAY, n);
       for (let i = 0; i < n; i++) entry(w, v[i]);
     } else {
-      value(w, v, false);
+      w.value(v, false);
     }
   }, use);
 }
@@ -308,20 +209,13 @@ export function replay(address) {
         const n = view.getUint32(p + 2, true);
         p += 6;
         const args = stack.splice(stack.length - n, n);
-        stack.push(builder(code, m).apply(undefined, args));
+        stack.push(tapeBuilder(code, m).apply(undefined, args));
         break;
       }
       default:
-        throw new Error("@lokryn/compliance-log-wasm: malformed output tape (reinstall the package)");
+        throw malformedTape();
     }
   }
   return stack[0];
 }
 
-function builder(code, m) {
-  const name = FACTORIES[code];
-  if (name === undefined) {
-    throw new Error("@lokryn/compliance-log-wasm: malformed output tape (reinstall the package)");
-  }
-  return name === null ? messageFactories[m] : factories[name];
-}

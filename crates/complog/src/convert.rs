@@ -43,8 +43,11 @@ pub(crate) fn run(args: &ConvertArgs) -> Result<ExitCode> {
         &sources,
         &read,
         &mut Progress::new(true),
-        |at, decoded| Ok(shape.prepare(std::mem::take(&mut decoded.entry), decoded.raw.take(), at)),
-        |prepared| {
+        |at, decoded| {
+            let raw = decoded.raw.take();
+            Ok(shape.prepare(&mut decoded.entry, raw, at))
+        },
+        |_, prepared| {
             if sink.commit(prepared)? {
                 written += 1;
             } else {

@@ -9,9 +9,10 @@
 //! record in input order. The entries of a large JSON Lines or binary
 //! source are framed on the calling thread into batches, `--jobs` threads
 //! (the calling thread one of them, between framing and emitting) decode
-//! them and do the work, and `emit` takes the batches in order, so that what is printed, on standard output and on standard
-//! error, is the same whatever the number of threads. Small sources (one
-//! batch) and `--jobs 1` do everything on the calling thread.
+//! them and do the work, and `emit` takes the batches in order, so that
+//! what is printed, on standard output and on standard error, is the same
+//! whatever the number of threads. Small sources (one batch) and
+//! `--jobs 1` do everything on the calling thread.
 
 use std::collections::{BTreeMap, VecDeque};
 use std::ops::ControlFlow;
@@ -20,10 +21,9 @@ use std::sync::{Arc, Condvar, Mutex, mpsc};
 
 use anyhow::{Result, anyhow, bail};
 
-use lokryn_compliance_log::LogEntry;
-
 use crate::input::{
-    self, Batch, Decoded, Framer, GaveUp, Mark, Problem, ReadOptions, Record, Source, Visit, Watch,
+    self, At, Batch, Decoded, Framer, GaveUp, Mark, Problem, ReadOptions, Record, Scratch, Source,
+    Visit, Watch,
 };
 use crate::progress::Progress;
 
@@ -70,7 +70,7 @@ pub(crate) fn run<T: Send>(
     options: &ReadOptions,
     progress: &mut Progress,
     on_source_error: OnSourceError,
-    work: impl Fn(&str, &mut Record) -> T + Sync,
+    work: impl Fn(&str, &mut Record<'_>) -> T + Sync,
     mut emit: impl FnMut(&str, T, &mut Progress) -> Result<()>,
 ) -> Result<Totals> {
     let mut totals = Totals::default();
@@ -120,16 +120,17 @@ pub(crate) fn run<T: Send>(
 /// cannot be read is reported on standard error as skipped (its label, code
 /// and message) and counted; every other one goes to `work` (on any thread)
 /// with its label, and what that made to `emit` (on this thread, in input
-/// order). `work` may find an entry unreadable itself (binary entries read
-/// only there, see [`ReadOptions::unread_frames`]): that one is reported
-/// and counted the same way. Returns how many were skipped.
+/// order) with its label again. `work` may find an entry unreadable itself
+/// (binary entries read only there, see [`ReadOptions::unread_frames`]):
+/// that one is reported and counted the same way. A label is made into
+/// text only where it is printed. Returns how many were skipped.
 #[allow(clippy::print_stderr)]
 pub(crate) fn run_readable<T: Send>(
     sources: &[Source],
     options: &ReadOptions,
     progress: &mut Progress,
-    work: impl Fn(&str, &mut Decoded) -> Result<T, Problem> + Sync,
-    mut emit: impl FnMut(T) -> Result<()>,
+    work: impl Fn(At<'_>, &mut Decoded<'_>) -> Result<T, Problem> + Sync,
+    mut emit: impl FnMut(At<'_>, T) -> Result<()>,
 ) -> Result<u64> {
     let mut skipped = 0u64;
     run(
@@ -138,14 +139,16 @@ pub(crate) fn run_readable<T: Send>(
         progress,
         OnSourceError::Stop,
         |label, record| {
-            let at = record.label(label);
-            match &mut record.result {
-                Err(problem) => Err((at, problem.clone())),
-                Ok(decoded) => work(&at, decoded).map_err(|problem| (at, problem)),
-            }
+            let place = record.place();
+            let out = match &mut record.result {
+                Err(problem) => Err(problem.clone()),
+                Ok(decoded) => work(place.at(label), decoded),
+            };
+            (place, out)
         },
-        |_, out, progress| match out {
-            Err((at, problem)) => {
+        |label, (place, out), progress| match out {
+            Err(problem) => {
+                let at = place.at(label);
                 progress.clear();
                 eprintln!(
                     "complog: {at}: skipped: {}: {}",
@@ -154,7 +157,7 @@ pub(crate) fn run_readable<T: Send>(
                 skipped += 1;
                 Ok(())
             }
-            Ok(out) => emit(out),
+            Ok(out) => emit(place.at(label), out),
         },
     )?;
     Ok(skipped)
@@ -179,7 +182,7 @@ type Done<T> = (Mark, T);
 impl<T, W, E> Visitor<'_, W, E>
 where
     T: Send,
-    W: Fn(&str, &mut Record) -> T + Sync,
+    W: Fn(&str, &mut Record<'_>) -> T + Sync,
     E: FnMut(&str, T, &mut Progress) -> Result<()>,
 {
     /// Emits one record's work; `Break` when the run must stop.
@@ -217,7 +220,7 @@ where
         framer: &mut Framer<'_>,
         watch: &mut Watch,
     ) -> Option<GaveUp> {
-        let mut scratch = LogEntry::default();
+        let mut scratch = Scratch::default();
         let (label, options, work) = (self.label, self.options, self.work);
         while !batch.is_empty() {
             let mut stop = None;
@@ -264,7 +267,7 @@ where
             for _ in 1..jobs {
                 let (queue, done_tx) = (&queue, done_tx.clone());
                 scope.spawn(move || {
-                    let mut scratch = LogEntry::default();
+                    let mut scratch = Scratch::default();
                     while let Some(job) = queue.wait() {
                         let finished = do_job(job, options, &mut scratch, label, work);
                         if done_tx.send(finished).is_err() {
@@ -299,7 +302,7 @@ where
         // Emptied batches and result lists, to fill again.
         let mut batches: Vec<Batch> = Vec::new();
         let mut lists: Vec<Vec<Done<T>>> = Vec::new();
-        let mut scratch = LogEntry::default();
+        let mut scratch = Scratch::default();
         let (mut sent, mut next) = (0u64, 0u64);
         let mut first = Some(first);
         loop {
@@ -366,9 +369,9 @@ const IN_FLIGHT_PER_JOB: usize = 3;
 fn do_job<T>(
     (seq, mut batch, mut done): Job<T>,
     options: &ReadOptions,
-    scratch: &mut LogEntry,
+    scratch: &mut Scratch,
     label: &str,
-    work: &(impl Fn(&str, &mut Record) -> T + ?Sized),
+    work: &(impl Fn(&str, &mut Record<'_>) -> T + ?Sized),
 ) -> Finished<T> {
     done.clear();
     done.reserve(batch.len());
@@ -476,10 +479,10 @@ enum Step {
 impl<T, W, E> Visit for Visitor<'_, W, E>
 where
     T: Send,
-    W: Fn(&str, &mut Record) -> T + Sync,
+    W: Fn(&str, &mut Record<'_>) -> T + Sync,
     E: FnMut(&str, T, &mut Progress) -> Result<()>,
 {
-    fn record(&mut self, mut record: Record) -> ControlFlow<()> {
+    fn record(&mut self, mut record: Record<'_>) -> ControlFlow<()> {
         let out = (self.work)(self.label, &mut record);
         self.emit(out)
     }

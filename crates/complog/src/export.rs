@@ -134,9 +134,10 @@ fn with_record<T>(
 }
 
 /// The buffers of the lines (OCSF, ECS), going back from the writing
-/// thread to the threads that fill them. A line made on one thread and
-/// freed on another costs glibc's malloc dearly: the memory goes back to
-/// an arena the freeing thread does not own, which trims and grows again.
+/// thread to the threads that fill them, so that a line's memory is used
+/// again rather than made on one thread and freed on another for every
+/// record (which costs any allocator a hand-over between threads, and
+/// glibc's a trimmed and regrown arena).
 #[derive(Default)]
 struct LinePool(std::sync::Mutex<Vec<Vec<u8>>>);
 
@@ -181,9 +182,14 @@ struct Writer {
 }
 
 impl Writer {
-    fn push(&mut self, read: Read) -> Result<()> {
+    /// Writes one record: its line (OCSF, ECS), whose buffer goes back to
+    /// `pool` for the threads to fill again; a record of a batched target
+    /// (OTLP) into the batch; any other through [`Writer::write`].
+    fn push(&mut self, read: Read, pool: &LinePool) -> Result<()> {
         if let Read::Line(line) = read {
-            self.out.write_all(&line?)?;
+            let line = line?;
+            self.out.write_all(&line)?;
+            pool.give(line);
             return Ok(());
         }
         if matches!(self.to, Target::OtlpJson | Target::Otlp) {
@@ -197,13 +203,13 @@ impl Writer {
         with_record(&read, &limits, |record| self.write(record))
     }
 
-    /// Writes one record of a target that is not batched.
+    /// Writes one record of a target that is neither batched nor made
+    /// into lines on the threads.
     fn write(&mut self, record: Record<'_>) -> Result<()> {
         match self.to {
-            // Made on the threads as a rule (`Read::Line`).
+            // Every record of these arrives as its line (`Read::Line`).
             Target::Ocsf | Target::Ecs => {
-                let line = self.to.line(record, &self.options, Vec::new())?;
-                self.out.write_all(&line)?;
+                bail!("an OCSF or ECS record reached the writer without its line")
             }
             Target::Parquet => {
                 if let Some(w) = self.parquet.as_mut() {
@@ -379,39 +385,31 @@ pub(crate) fn run(args: &ExportArgs) -> Result<ExitCode> {
         &sources,
         &read_options,
         &mut Progress::new(!args.quiet),
-        |at, decoded| {
-            // A binary entry's bytes, given back with its line to be freed
-            // on the writing thread, which framed them (see `LinePool`).
-            let mut spent = None;
-            let read = match decoded.raw.take() {
-                Some(bytes) if lines => {
-                    let view = view::decode(&bytes, &limits)
-                        .map_err(|err| input::Problem::from_error(&err))?;
-                    let line =
+        |_, decoded| {
+            let read = if lines {
+                // A binary entry is read here, once, as a view of its bytes
+                // (left in the record, to be read over by the next one).
+                let line = match decoded.raw.as_deref() {
+                    Some(bytes) => {
+                        let view = view::decode(bytes, &limits)
+                            .map_err(|err| input::Problem::from_error(&err))?;
                         args.to
-                            .line(Record::view(&view, &bytes), &line_options, pool.take());
-                    spent = Some(bytes);
-                    Read::Line(line)
-                }
-                Some(bytes) if views => Read::Encoded(bytes),
-                _ if lines => Read::Line(args.to.line(
-                    Record::Entry(&decoded.entry),
-                    &line_options,
-                    pool.take(),
-                )),
-                _ => Read::Entry(Box::new(std::mem::take(&mut decoded.entry))),
-            };
-            Ok((at.to_owned(), read, spent))
-        },
-        |(at, read, spent)| {
-            drop(spent);
-            if let Read::Line(line) = read {
-                let line = line.context(at)?;
-                writer.out.write_all(&line)?;
-                pool.give(line);
+                            .line(Record::view(&view, bytes), &line_options, pool.take())
+                    }
+                    None => args
+                        .to
+                        .line(Record::Entry(&decoded.entry), &line_options, pool.take()),
+                };
+                Read::Line(line)
+            } else if let Some(bytes) = views.then(|| decoded.raw.take()).flatten() {
+                Read::Encoded(bytes.into_owned())
             } else {
-                writer.push(read).context(at)?;
-            }
+                Read::Entry(Box::new(std::mem::take(&mut decoded.entry)))
+            };
+            Ok(read)
+        },
+        |at, read| {
+            writer.push(read, &pool).with_context(|| at.to_string())?;
             exported += 1;
             Ok(())
         },

@@ -1,5 +1,6 @@
 //! Turning command-line inputs (files, directories, `-`) into entries.
 
+use std::borrow::Cow;
 use std::collections::HashSet;
 use std::fs::File;
 use std::io::{self, BufRead, BufReader, Read};
@@ -11,7 +12,9 @@ use std::sync::atomic::{AtomicU64, Ordering};
 use lokryn_compliance_log::codec::Limits;
 use lokryn_compliance_log::compress::{self, Compression};
 use lokryn_compliance_log::json::{self, JsonOptions};
-use lokryn_compliance_log::stream::{DelimitedReader, Format, Frame, JsonLinesReader, LineFrame};
+use lokryn_compliance_log::stream::{
+    DelimitedReader, Format, HeldFrame, JsonLinesReader, LineFrame,
+};
 use lokryn_compliance_log::{Error, LogEntry};
 
 /// Extensions picked up when walking a directory, also under a compression
@@ -126,9 +129,10 @@ fn has_known_extension(path: &Path) -> bool {
         .is_some_and(|e| KNOWN_EXTENSIONS.contains(&e.to_ascii_lowercase().as_str()))
 }
 
-/// One entry read from a source, or the reason it could not be read.
+/// One entry read from a source, or the reason it could not be read. A
+/// binary entry's bytes may be borrowed from the batch it was framed in.
 #[derive(Debug)]
-pub(crate) struct Record {
+pub(crate) struct Record<'a> {
     /// 0-based index of the entry in its source.
     pub(crate) index: u64,
     /// 1-based line, for JSON Lines.
@@ -137,15 +141,16 @@ pub(crate) struct Record {
     pub(crate) offset: Option<u64>,
     /// Whether the source holds a single entry (its label needs no index).
     pub(crate) single: bool,
-    pub(crate) result: Result<Decoded, Problem>,
+    pub(crate) result: Result<Decoded<'a>, Problem>,
 }
 
 /// A readable entry: the typed message and, for binary input, the exact
-/// bytes it came from (so copies keep fields this schema does not know).
+/// bytes it came from (so copies keep fields this schema does not know),
+/// borrowed where they were framed.
 #[derive(Debug)]
-pub(crate) struct Decoded {
+pub(crate) struct Decoded<'a> {
     pub(crate) entry: LogEntry,
-    pub(crate) raw: Option<Vec<u8>>,
+    pub(crate) raw: Option<Cow<'a, [u8]>>,
 }
 
 /// Why an entry could not be read.
@@ -164,36 +169,96 @@ impl Problem {
     }
 }
 
-impl Record {
+/// What a thread reads its records over: the entry of the record before,
+/// its memory reused (see [`Record::recycle`]).
+#[derive(Debug, Default)]
+pub(crate) struct Scratch {
+    pub(crate) entry: LogEntry,
+}
+
+impl Record<'_> {
     /// Gives the record's entry back to `scratch`, for the next record to
     /// be read over (its strings and lists reused).
-    pub(crate) fn recycle(self, scratch: &mut LogEntry) {
+    pub(crate) fn recycle(self, scratch: &mut Scratch) {
         if let Ok(decoded) = self.result {
-            *scratch = decoded.entry;
+            scratch.entry = decoded.entry;
         }
     }
 
-    /// Takes the record whole, leaving one without an entry in its place
-    /// (for work that keeps the records it is given).
-    pub(crate) fn take(&mut self) -> Self {
+    /// Takes the record whole, its bytes copied if they were borrowed,
+    /// leaving one without an entry in its place (for work that keeps the
+    /// records it is given).
+    pub(crate) fn take(&mut self) -> Record<'static> {
         let taken = Err(Problem {
             code: "TAKEN",
             message: String::new(),
         });
-        Self {
-            result: std::mem::replace(&mut self.result, taken),
-            ..*self
+        let result = std::mem::replace(&mut self.result, taken).map(|decoded| Decoded {
+            entry: decoded.entry,
+            raw: decoded.raw.map(|raw| Cow::Owned(raw.into_owned())),
+        });
+        Record {
+            index: self.index,
+            line: self.line,
+            offset: self.offset,
+            single: self.single,
+            result,
         }
     }
 
     /// `path`, `path[3]` (JSON array), `path:12` (JSON Lines line) or
     /// `path #3 (byte 1024)` (binary entry 3 at byte offset 1024).
     pub(crate) fn label(&self, source: &str) -> String {
-        match (self.line, self.offset) {
-            _ if self.single => source.to_owned(),
-            (Some(line), _) => format!("{source}:{line}"),
-            (None, Some(offset)) => format!("{source} #{} (byte {offset})", self.index),
-            (None, None) => format!("{source}[{}]", self.index),
+        self.place().at(source).to_string()
+    }
+
+    /// Where the record is in its source.
+    pub(crate) fn place(&self) -> Place {
+        Place {
+            index: self.index,
+            line: self.line,
+            offset: self.offset,
+            single: self.single,
+        }
+    }
+}
+
+/// Where a record is in its source: its label without the source's name,
+/// kept rather than printed until a message needs it.
+#[derive(Debug, Clone, Copy)]
+pub(crate) struct Place {
+    index: u64,
+    line: Option<u64>,
+    offset: Option<u64>,
+    single: bool,
+}
+
+impl Place {
+    /// The record's label in `source` ([`Record::label`]), printed when
+    /// it is displayed.
+    pub(crate) fn at(self, source: &str) -> At<'_> {
+        At {
+            source,
+            place: self,
+        }
+    }
+}
+
+/// A record's label ([`Record::label`]), made only when it is printed.
+#[derive(Debug, Clone, Copy)]
+pub(crate) struct At<'a> {
+    source: &'a str,
+    place: Place,
+}
+
+impl std::fmt::Display for At<'_> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        let (source, place) = (self.source, self.place);
+        match (place.line, place.offset) {
+            _ if place.single => f.write_str(source),
+            (Some(line), _) => write!(f, "{source}:{line}"),
+            (None, Some(offset)) => write!(f, "{source} #{} (byte {offset})", place.index),
+            (None, None) => write!(f, "{source}[{}]", place.index),
         }
     }
 }
@@ -255,7 +320,7 @@ pub(crate) fn format_of_path(path: &Path) -> Option<Format> {
 /// What reading a source hands its records to.
 pub(crate) trait Visit {
     /// One record, in order; `Break` stops reading.
-    fn record(&mut self, record: Record) -> ControlFlow<()>;
+    fn record(&mut self, record: Record<'_>) -> ControlFlow<()>;
     /// A JSON Lines or binary stream, framed but not decoded: the visitor
     /// takes items from `framer` and [`Item::decode`]s them (possibly on
     /// other threads), handles the records in order, and watches each with
@@ -373,7 +438,7 @@ pub(crate) fn read(
 #[derive(Debug)]
 pub(crate) struct GaveUp {
     /// Positions the GAVE_UP record at the next entry.
-    record: Record,
+    record: Record<'static>,
     reason: String,
 }
 
@@ -446,8 +511,8 @@ impl<'a> Framer<'a> {
         self.done
     }
 
-    /// The next framed entry, `None` at the end of the stream; a JSON
-    /// line's bytes are appended to `text`.
+    /// The next framed entry, `None` at the end of the stream; its bytes
+    /// (a JSON line's, or a binary entry's) are appended to `text`.
     fn next_item(&mut self, text: &mut Vec<u8>) -> Option<Item> {
         if self.done {
             return None;
@@ -474,7 +539,7 @@ impl<'a> Framer<'a> {
                     }
                 }
             }
-            FramerKind::Frames(frames) => match frames.next_frame() {
+            FramerKind::Frames(frames) => match frames.next_frame_into(text) {
                 None => None,
                 Some(Ok(frame)) => Some(Item {
                     pending: Pending::Frame(frame),
@@ -512,11 +577,12 @@ impl<'a> Framer<'a> {
 }
 
 /// Framed entries, handed to a thread as a whole: the bytes of its JSON
-/// lines are gathered in one buffer, and a batch is emptied and filled
-/// again rather than made anew, so framing allocates nothing per entry.
+/// lines or binary entries are gathered in one buffer, and a batch is
+/// emptied and filled again rather than made anew, so framing allocates
+/// nothing per entry.
 #[derive(Debug, Default)]
 pub(crate) struct Batch {
-    /// The bytes of the JSON lines, one after another.
+    /// The bytes of the entries, one after another.
     text: Vec<u8>,
     items: Vec<Item>,
 }
@@ -537,17 +603,18 @@ impl Batch {
     }
 
     /// Decodes the entries in order (the costly part, which any thread can
-    /// do), each JSON line over `scratch` (see [`Record::recycle`]), and
-    /// hands each record with its mark to `each` until it breaks. The
-    /// batch is left empty.
+    /// do), each over `scratch` (see [`Record::recycle`]), and hands each
+    /// record with its mark to `each` until it breaks. The batch is left
+    /// empty.
     pub(crate) fn decode_each(
         &mut self,
         options: &ReadOptions,
-        scratch: &mut LogEntry,
-        mut each: impl FnMut(Record, Mark, &mut LogEntry) -> ControlFlow<()>,
+        scratch: &mut Scratch,
+        mut each: impl FnMut(Record<'_>, Mark, &mut Scratch) -> ControlFlow<()>,
     ) {
+        let text = &self.text;
         for item in self.items.drain(..) {
-            let (record, mark) = item.decode(options, &self.text, scratch);
+            let (record, mark) = item.decode(options, text, scratch);
             if each(record, mark, scratch).is_break() {
                 break;
             }
@@ -570,10 +637,11 @@ struct Item {
 enum Pending {
     /// A record made while framing (an error), and whether its text was
     /// not JSON at all.
-    Ready(Box<Record>, bool),
+    Ready(Box<Record<'static>>, bool),
     /// A JSON line, its bytes in the batch's text.
     Line(LineFrame),
-    Frame(Frame),
+    /// A binary entry, its bytes in the batch's text.
+    Frame(HeldFrame),
 }
 
 /// What [`Watch::after`] needs to know of a record once it is decoded.
@@ -591,22 +659,28 @@ impl Item {
         match &self.pending {
             Pending::Ready(..) => 0,
             Pending::Line(line) => line.held.len(),
-            Pending::Frame(frame) => frame.bytes.len(),
+            Pending::Frame(frame) => frame.held.len(),
         }
     }
 
-    /// Decodes the entry, a JSON line's from `text` over `scratch`: the
-    /// record, and its mark for the [`Watch`].
-    fn decode(self, options: &ReadOptions, text: &[u8], scratch: &mut LogEntry) -> (Record, Mark) {
+    /// Decodes the entry from `text` over `scratch` (a binary entry's
+    /// bytes stay borrowed from `text`): the record, and its mark for the
+    /// [`Watch`].
+    fn decode<'t>(
+        self,
+        options: &ReadOptions,
+        text: &'t [u8],
+        scratch: &mut Scratch,
+    ) -> (Record<'t>, Mark) {
         let (end, breaks) = (self.end, self.breaks);
         let (record, not_json) = match self.pending {
             Pending::Ready(record, not_json) => (*record, not_json),
             Pending::Line(line) => {
                 let json_options = JsonOptions::default().limits(options.limits);
-                match line.parse_into(text, &json_options, scratch) {
+                match line.parse_into(text, &json_options, &mut scratch.entry) {
                     Ok(()) => {
                         let at = line.position;
-                        let entry = std::mem::take(scratch);
+                        let entry = std::mem::take(&mut scratch.entry);
                         let record = Record {
                             index: at.index,
                             line: Some(at.line),
@@ -620,19 +694,26 @@ impl Item {
                 }
             }
             Pending::Frame(frame) => {
+                let bytes = frame.bytes(text);
                 let result = if options.unread_frames {
                     Ok(LogEntry::default())
                 } else if options.views_only {
                     // The same errors as decoding, without the copy.
-                    lokryn_compliance_log::view::decode(&frame.bytes, &options.limits)
+                    lokryn_compliance_log::view::decode(bytes, &options.limits)
                         .map(|_| LogEntry::default())
                 } else {
-                    lokryn_compliance_log::codec::decode_with(&frame.bytes, &options.limits)
+                    // Over the thread's scratch entry, its strings reused.
+                    lokryn_compliance_log::codec::decode_into(
+                        bytes,
+                        &options.limits,
+                        &mut scratch.entry,
+                    )
+                    .map(|()| std::mem::take(&mut scratch.entry))
                 }
                 .map_err(|e| Problem::from_error(&e))
                 .map(|entry| Decoded {
                     entry,
-                    raw: Some(frame.bytes),
+                    raw: Some(Cow::Borrowed(bytes)),
                 });
                 let record = Record {
                     index: frame.index,
@@ -721,7 +802,7 @@ fn is_json(line: &[u8]) -> bool {
 }
 
 /// Turns a stream error (which carries the entry position) into a record.
-fn entry_error(err: &Error) -> Record {
+fn entry_error(err: &Error) -> Record<'static> {
     let (index, offset, line) = match err {
         Error::Entry {
             index,
@@ -760,7 +841,7 @@ fn read_json_document(
     reader: &mut dyn BufRead,
     options: &ReadOptions,
     json_options: &JsonOptions,
-    visit: &mut dyn FnMut(Record) -> ControlFlow<()>,
+    visit: &mut dyn FnMut(Record<'_>) -> ControlFlow<()>,
 ) -> io::Result<()> {
     let limit = options.limits.max_json_bytes;
     let mut text = Vec::new();
@@ -850,7 +931,7 @@ fn read_ledger(
     dir: &Path,
     options: &ReadOptions,
     bytes_read: &Arc<AtomicU64>,
-    visit: &mut dyn FnMut(Record) -> ControlFlow<()>,
+    visit: &mut dyn FnMut(Record<'_>) -> ControlFlow<()>,
 ) -> io::Result<()> {
     let ledger_err = |e: lokryn_ledger::Error| io::Error::other(format!("ledger: {e}"));
     let mut reader = lokryn_ledger::store::Reader::open(dir).map_err(ledger_err)?;
@@ -859,7 +940,7 @@ fn read_ledger(
         let result = lokryn_compliance_log::codec::decode_with(&raw.bytes, &options.limits)
             .map(|entry| Decoded {
                 entry,
-                raw: Some(raw.bytes.clone()),
+                raw: Some(Cow::Borrowed(raw.bytes.as_slice())),
             })
             .map_err(|e| Problem::from_error(&e));
         let record = Record {

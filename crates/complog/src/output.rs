@@ -1,6 +1,7 @@
 //! Where `convert` and `redact` write entries: a file (compressed when its
 //! name ends in `.gz` or `.zst`) or standard output, in an output format.
 
+use std::borrow::Cow;
 use std::io::{IsTerminal as _, Write};
 use std::path::{Path, PathBuf};
 
@@ -213,12 +214,20 @@ impl Shape {
     /// if any: binary output copies it, so fields this schema does not know
     /// survive; JSON output warns that it drops them. The entry is skipped
     /// (with a message naming `at`) when it has no JSON form, or when it is
-    /// over the limits (refused before any byte of it is written).
-    pub(crate) fn prepare(self, entry: LogEntry, raw: Option<Vec<u8>>, at: &str) -> Prepared {
+    /// over the limits (refused before any byte of it is written). `entry`
+    /// is only read (its memory stays for the next record to be read over),
+    /// except for a JSON document, which takes it.
+    pub(crate) fn prepare(
+        self,
+        entry: &mut LogEntry,
+        raw: Option<Cow<'_, [u8]>>,
+        at: impl std::fmt::Display,
+    ) -> Prepared {
         let mut messages = Vec::new();
         let body = match self {
             Self::Binary(limits) => {
-                let bytes = raw.unwrap_or_else(|| prost::Message::encode_to_vec(&entry));
+                let bytes =
+                    raw.map_or_else(|| prost::Message::encode_to_vec(entry), Cow::into_owned);
                 match limits.check_entry(bytes.len()) {
                     Ok(()) => Body::Bytes(bytes),
                     Err(err) => {
@@ -228,7 +237,7 @@ impl Shape {
                 }
             }
             Self::Lines(limits) => {
-                match to_json_reporting_loss(&entry, raw.as_deref(), at, &limits, &mut messages) {
+                match to_json_reporting_loss(entry, raw.as_deref(), &at, &limits, &mut messages) {
                     Some(text) => {
                         let mut line = text.into_bytes();
                         line.push(b'\n');
@@ -238,8 +247,8 @@ impl Shape {
                 }
             }
             Self::Document(limits) => {
-                match to_json_reporting_loss(&entry, raw.as_deref(), at, &limits, &mut messages) {
-                    Some(_) => Body::Entry(Box::new(entry)),
+                match to_json_reporting_loss(entry, raw.as_deref(), &at, &limits, &mut messages) {
+                    Some(_) => Body::Entry(Box::new(std::mem::take(entry))),
                     None => Body::Skip,
                 }
             }
@@ -254,7 +263,7 @@ impl Shape {
 fn to_json_reporting_loss(
     entry: &LogEntry,
     raw: Option<&[u8]>,
-    at: &str,
+    at: &dyn std::fmt::Display,
     limits: &Limits,
     messages: &mut Vec<String>,
 ) -> Option<String> {

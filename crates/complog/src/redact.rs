@@ -8,7 +8,7 @@ use std::process::ExitCode;
 use anyhow::{Context as _, Result, bail};
 use clap::Args;
 use lokryn_compliance_log::compress::decompress;
-use lokryn_compliance_log::redact::{RedactOptions, redact};
+use lokryn_compliance_log::redact::{RedactOptions, redact_in_place};
 use lokryn_compliance_log::stream::Format;
 
 use crate::driver;
@@ -123,12 +123,13 @@ pub(crate) fn run(args: &RedactArgs) -> Result<ExitCode> {
         &read,
         &mut Progress::new(!args.quiet),
         |at, decoded| {
-            let out = redact(&decoded.entry, &options);
-            let found: Vec<&'static str> = out.findings.iter().map(|f| f.kind.as_str()).collect();
-            // The redacted entry, not the original bytes.
-            Ok((found, shape.prepare(out.entry, None, at)))
+            // Redacted where it was read (its memory reused by the next
+            // record), and written without the original bytes.
+            let findings = redact_in_place(&mut decoded.entry, &options);
+            let found: Vec<&'static str> = findings.iter().map(|f| f.kind.as_str()).collect();
+            Ok((found, shape.prepare(&mut decoded.entry, None, at)))
         },
-        |(found, prepared)| {
+        |_, (found, prepared)| {
             entries += 1;
             if !found.is_empty() {
                 changed += 1;

@@ -157,7 +157,7 @@ enum Verdict<'a> {
     Unreadable(std::borrow::Cow<'a, Problem>),
 }
 
-fn judge<'a>(record: &'a Record, rules: &Options) -> Verdict<'a> {
+fn judge<'a>(record: &'a Record<'_>, rules: &Options) -> Verdict<'a> {
     match &record.result {
         Err(problem) => Verdict::Unreadable(std::borrow::Cow::Borrowed(problem)),
         Ok(decoded) => match &decoded.raw {
@@ -176,7 +176,7 @@ fn judge<'a>(record: &'a Record, rules: &Options) -> Verdict<'a> {
 fn print_human(
     out: &mut impl Write,
     source: &str,
-    record: &Record,
+    record: &Record<'_>,
     verdict: &Verdict<'_>,
     quiet: bool,
 ) -> std::io::Result<()> {
@@ -229,7 +229,7 @@ fn print_violation(out: &mut impl Write, v: &Violation) -> std::io::Result<()> {
 fn print_json(
     out: &mut impl Write,
     source: &str,
-    record: &Record,
+    record: &Record<'_>,
     verdict: &Verdict<'_>,
     quiet: bool,
 ) -> std::io::Result<()> {

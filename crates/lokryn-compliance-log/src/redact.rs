@@ -87,6 +87,30 @@ pub fn redact(entry: &LogEntry, options: &RedactOptions) -> Redacted {
     redact_walk(entry, Walk::run(entry, usize::MAX, true), options)
 }
 
+/// [`redact`] without the copy: replaces the sensitive data of `entry`
+/// itself and returns what was replaced (spans in the record as it was).
+/// The record ends as [`redact`]'s copy would, and its strings keep their
+/// memory where nothing was found in them.
+///
+/// ```
+/// use lokryn_compliance_log::redact::{redact, redact_in_place, RedactOptions};
+/// use lokryn_compliance_log::LogEntry;
+///
+/// let mut entry = LogEntry {
+///     message: "reset for bob@example.com".into(),
+///     ..Default::default()
+/// };
+/// let copy = redact(&entry, &RedactOptions::default());
+/// let findings = redact_in_place(&mut entry, &RedactOptions::default());
+/// assert_eq!(entry, copy.entry);
+/// assert_eq!(findings, copy.findings);
+/// assert_eq!(entry.message, "reset for [REDACTED:email]");
+/// ```
+pub fn redact_in_place(entry: &mut LogEntry, options: &RedactOptions) -> Vec<Finding> {
+    let walk = Walk::run(entry, usize::MAX, true);
+    redact_walk_in_place(entry, walk, options)
+}
+
 /// [`redact`] with the walk (made with edits, without a limit) already done.
 pub(crate) fn redact_walk(entry: &LogEntry, walk: Walk, options: &RedactOptions) -> Redacted {
     let mut copy = entry.clone();

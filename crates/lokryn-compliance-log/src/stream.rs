@@ -147,47 +147,97 @@ impl<R: BufRead> DelimitedReader<R> {
     /// that loses the framing (bad length prefix, truncation, I/O) every
     /// later call returns `None`.
     pub fn next_frame(&mut self) -> Option<Result<Frame>> {
+        let mut bytes = Vec::new();
+        Some(self.next_frame_into(&mut bytes)?.map(|held| Frame {
+            index: held.index,
+            offset: held.offset,
+            bytes,
+        }))
+    }
+
+    /// [`DelimitedReader::next_frame`] into a buffer of the caller's: the
+    /// next entry's bytes are appended to `buf` (where many entries can be
+    /// gathered, and the buffer used again for the next ones, without an
+    /// allocation per entry), and the entry is described by where its
+    /// bytes are in `buf`. After an error `buf` is as it was.
+    pub fn next_frame_into(&mut self, buf: &mut Vec<u8>) -> Option<Result<HeldFrame>> {
         if self.done {
             return None;
         }
-        let (index, offset) = (self.index, self.offset);
-        let result = self.read_frame();
-        match result {
-            Ok(None) => {
+        let (index, offset, start) = (self.index, self.offset, buf.len());
+        match self.read_frame(buf) {
+            Ok(false) => {
                 self.done = true;
                 None
             }
-            Ok(Some(bytes)) => {
+            Ok(true) => {
                 self.index += 1;
-                Some(Ok(Frame {
+                Some(Ok(HeldFrame {
                     index,
                     offset,
-                    bytes,
+                    held: start..buf.len(),
                 }))
             }
             Err(err) => {
                 self.done = true;
+                buf.truncate(start);
                 Some(Err(err.at_entry(index, offset, None)))
             }
         }
     }
 
-    fn read_frame(&mut self) -> Result<Option<Vec<u8>>> {
+    /// Appends the next entry's bytes to `buf`; `false` at a clean end.
+    fn read_frame(&mut self, buf: &mut Vec<u8>) -> Result<bool> {
         let Some((len, prefix_len)) = read_varint(&mut self.inner)? else {
-            return Ok(None);
+            return Ok(false);
         };
         let len = usize::try_from(len).unwrap_or(usize::MAX);
         check_size("entry", len, self.limits.max_entry_bytes)?;
-        let mut bytes = Vec::with_capacity(len);
-        let got =
-            io::Read::read_to_end(&mut io::Read::take(&mut self.inner, len as u64), &mut bytes)?;
-        self.offset += prefix_len as u64 + got as u64;
-        if got < len {
+        self.offset += prefix_len as u64;
+        buf.reserve(len);
+        // Straight from the reader's buffer: the length is known, so no
+        // probing for the end as `read_to_end` does.
+        let mut need = len;
+        while need > 0 {
+            let chunk = match self.inner.fill_buf() {
+                Ok(chunk) => chunk,
+                Err(err) if err.kind() == io::ErrorKind::Interrupted => continue,
+                Err(err) => return Err(err.into()),
+            };
+            if chunk.is_empty() {
+                break;
+            }
+            let n = chunk.len().min(need);
+            buf.extend_from_slice(chunk.get(..n).unwrap_or_default());
+            self.inner.consume(n);
+            self.offset += n as u64;
+            need -= n;
+        }
+        if need > 0 {
             return Err(Error::Truncated {
-                needed: (len - got) as u64,
+                needed: need as u64,
             });
         }
-        Ok(Some(bytes))
+        Ok(true)
+    }
+}
+
+/// One entry of a length-delimited stream framed into a caller's buffer
+/// ([`DelimitedReader::next_frame_into`]), not yet decoded.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct HeldFrame {
+    /// 0-based index of the entry in the stream.
+    pub index: u64,
+    /// Byte offset of the entry's length prefix.
+    pub offset: u64,
+    /// Where the entry's protobuf encoding is in the buffer.
+    pub held: std::ops::Range<usize>,
+}
+
+impl HeldFrame {
+    /// The entry's bytes in `buf` (the buffer it was framed into).
+    pub fn bytes<'b>(&self, buf: &'b [u8]) -> &'b [u8] {
+        buf.get(self.held.clone()).unwrap_or_default()
     }
 }
 
@@ -727,6 +777,54 @@ mod tests {
             .map(Result::unwrap)
             .collect();
         assert_eq!(back, [entry("a"), entry("bb"), LogEntry::default()]);
+    }
+
+    #[test]
+    fn frames_held_in_one_buffer_are_the_frames_read_one_by_one() {
+        let entries = [
+            entry("a"),
+            entry(&"b".repeat(300)),
+            LogEntry::default(),
+            entry("c"),
+        ];
+        let bytes = delimited(&entries);
+        let mut r = DelimitedReader::new(bytes.as_slice());
+        let one_by_one: Vec<Frame> = std::iter::from_fn(|| r.next_frame())
+            .map(Result::unwrap)
+            .collect();
+        // A reader buffer smaller than an entry: entries arrive in pieces.
+        let small = io::BufReader::with_capacity(7, bytes.as_slice());
+        let mut reader = DelimitedReader::new(small);
+        let mut buf = b"before".to_vec();
+        let held: Vec<HeldFrame> = std::iter::from_fn(|| reader.next_frame_into(&mut buf))
+            .map(Result::unwrap)
+            .collect();
+        assert_eq!(held.len(), entries.len());
+        assert!(buf.starts_with(b"before"));
+        for (h, f) in held.iter().zip(&one_by_one) {
+            assert_eq!((h.index, h.offset), (f.index, f.offset));
+            assert_eq!(h.bytes(&buf), f.bytes.as_slice());
+        }
+        assert_eq!(reader.position(), bytes.len() as u64);
+    }
+
+    #[test]
+    fn a_truncated_frame_leaves_the_buffer_as_it_was() {
+        let mut bytes = delimited(&[entry("a"), entry("bbbb")]);
+        bytes.truncate(bytes.len() - 2);
+        let small = io::BufReader::with_capacity(3, bytes.as_slice());
+        let mut reader = DelimitedReader::new(small);
+        let mut buf = Vec::new();
+        let first = reader.next_frame_into(&mut buf).unwrap().unwrap();
+        let kept = buf.clone();
+        let err = reader.next_frame_into(&mut buf).unwrap().unwrap_err();
+        assert_eq!(buf, kept);
+        assert_eq!(first.bytes(&buf), &bytes[1..4]);
+        let Error::Entry { source, .. } = &err else {
+            panic!("{err:?}")
+        };
+        assert!(matches!(**source, Error::Truncated { needed: 2 }), "{err}");
+        assert!(reader.next_frame_into(&mut buf).is_none());
     }
 
     #[test]

@@ -112,6 +112,8 @@ pub(crate) struct Fallback;
 type Read<T> = std::result::Result<T, Fallback>;
 
 /// The items of a list field: up to `N` held inline, more in a `Vec`.
+/// (The inline room is written when a view is made, so lists of messages,
+/// whose views are large and rare, hold none: `N` is 0 for them.)
 #[derive(Debug, Clone)]
 pub struct Rep<T, const N: usize> {
     inline: [T; N],
@@ -131,6 +133,7 @@ impl<T: Default, const N: usize> Default for Rep<T, N> {
 
 impl<T: Default, const N: usize> Rep<T, N> {
     /// The items, in order.
+    #[inline]
     pub fn as_slice(&self) -> &[T] {
         if self.spill.is_empty() {
             self.inline.get(..self.len).unwrap_or_default()
@@ -151,38 +154,38 @@ impl<T: Default, const N: usize> Rep<T, N> {
 
     #[inline]
     pub(crate) fn push(&mut self, item: T) {
-        if self.spill.is_empty() {
-            if let Some(slot) = self.inline.get_mut(self.len) {
-                *slot = item;
-                self.len += 1;
-                return;
-            }
+        if !self.spill.is_empty() {
+            self.spill.push(item);
+        } else if let Some(slot) = self.inline.get_mut(self.len) {
+            *slot = item;
+            self.len += 1;
+        } else {
+            self.spill_with(item);
         }
-        *self.push_default() = item;
+    }
+
+    /// Moves the (full) inline items to the heap, then `item` after them.
+    #[cold]
+    #[inline(never)]
+    fn spill_with(&mut self, item: T) {
+        self.spill.reserve(2 * N + 1);
+        self.spill
+            .extend(self.inline.iter_mut().map(std::mem::take));
+        self.spill.push(item);
     }
 
     /// Appends a default item and returns it.
     pub(crate) fn push_default(&mut self) -> &mut T {
-        if self.spill.is_empty() && self.len < N {
-            self.len += 1;
+        self.push(T::default());
+        let items: &mut [T] = if self.spill.is_empty() {
+            self.inline.get_mut(..self.len).unwrap_or_default()
         } else {
-            if self.spill.is_empty() {
-                // Full: the items move to the heap, with room to grow.
-                self.spill.reserve(2 * N + 1);
-                self.spill
-                    .extend(self.inline.iter_mut().map(std::mem::take));
-            }
-            self.spill.push(T::default());
-        }
-        let (items, last): (&mut [T], usize) = if self.spill.is_empty() {
-            (&mut self.inline, self.len)
-        } else {
-            let len = self.spill.len();
-            (&mut self.spill, len)
+            &mut self.spill
         };
-        // An item was just added, so `last - 1` is in bounds.
+        // An item was just added, so there is a last one.
+        let last = items.len() - 1;
         #[allow(clippy::indexing_slicing)]
-        &mut items[last - 1]
+        &mut items[last]
     }
 }
 
@@ -207,9 +210,33 @@ impl<'a> Wire<'a> {
         Self { rest: buf }
     }
 
+    /// The bytes not read yet.
+    pub(crate) fn rest(&self) -> &'a [u8] {
+        self.rest
+    }
+
+    /// True when everything is read.
+    pub(crate) fn is_empty(&self) -> bool {
+        self.rest.is_empty()
+    }
+
+    /// Takes `key` (the bytes of a key) when the input goes on with it.
+    #[inline]
+    pub(crate) fn at<const N: usize>(&mut self, key: &[u8; N]) -> bool {
+        match self.rest.split_first_chunk::<N>() {
+            Some((next, tail)) if next == key => {
+                self.rest = tail;
+                true
+            }
+            _ => false,
+        }
+    }
+
     /// The next field's key (number and wire type), `None` at the end;
     /// what prost's `decode_key` refuses is refused when the key is not one
     /// of the schema's ([`Wire::skip_unknown`]), except a key over 32 bits.
+    /// Keys of one and two bytes (fields 1 to 2047) are read inline, longer
+    /// ones out of line.
     #[inline]
     pub(crate) fn key(&mut self) -> Read<Option<u32>> {
         match *self.rest {
@@ -218,8 +245,12 @@ impl<'a> Wire<'a> {
                 self.rest = tail;
                 Ok(Some(u32::from(b)))
             }
+            [b0, b1, ref tail @ ..] if b1 < 0x80 => {
+                self.rest = tail;
+                Ok(Some(u32::from(b0 & 0x7f) | (u32::from(b1) << 7)))
+            }
             _ => {
-                let key = self.varint()?;
+                let key = self.varint_long()?;
                 u32::try_from(key).map(Some).map_err(|_| Fallback)
             }
         }
@@ -241,17 +272,27 @@ impl<'a> Wire<'a> {
         }
     }
 
+    /// A varint of three bytes or more (or a malformed one), read out of
+    /// line on a copy of the cursor (see [`Wire::skip_unknown`]).
+    #[inline]
     fn varint_long(&mut self) -> Read<u64> {
+        let (value, rest) = Self::varint_long_in(self.rest)?;
+        self.rest = rest;
+        Ok(value)
+    }
+
+    #[inline(never)]
+    fn varint_long_in(mut rest: &'a [u8]) -> Read<(u64, &'a [u8])> {
         let mut value = 0u64;
         for count in 0..10 {
-            let (&b, tail) = self.rest.split_first().ok_or(Fallback)?;
-            self.rest = tail;
+            let (&b, tail) = rest.split_first().ok_or(Fallback)?;
+            rest = tail;
             value |= u64::from(b & 0x7f) << (count * 7);
             if b < 0x80 {
                 if count == 9 && b >= 2 {
                     return Err(Fallback);
                 }
-                return Ok(value);
+                return Ok((value, rest));
             }
         }
         Err(Fallback)
@@ -280,21 +321,42 @@ impl<'a> Wire<'a> {
         let bytes = self.bytes()?;
         match ascii::AsciiStr::from_ascii(bytes) {
             Ok(text) => Ok(text.as_str()),
-            Err(_) => std::str::from_utf8(bytes).map_err(|_| Fallback),
+            Err(_) => Self::utf8(bytes),
         }
+    }
+
+    /// A string with bytes past ASCII, out of line (they are rare, and the
+    /// readers stay small enough to take the ASCII check inline).
+    #[cold]
+    #[inline(never)]
+    fn utf8(bytes: &'a [u8]) -> Read<&'a str> {
+        std::str::from_utf8(bytes).map_err(|_| Fallback)
     }
 
     /// Checks the key of a field the schema does not define as prost's
     /// `decode_key` does, skips the field as its `skip_field` does with the
     /// recursion budget `depth`, and returns the field's number.
+    ///
+    /// The work is done out of line on a copy of the cursor, so that no
+    /// call takes the cursor's address and the generated readers keep it
+    /// in registers.
+    #[inline]
     pub(crate) fn skip_unknown(&mut self, key: u32, depth: u32) -> Read<u32> {
+        let (number, rest) = Self::skip_unknown_in(self.rest, key, depth)?;
+        self.rest = rest;
+        Ok(number)
+    }
+
+    #[inline(never)]
+    fn skip_unknown_in(rest: &'a [u8], key: u32, depth: u32) -> Read<(u32, &'a [u8])> {
         #[allow(clippy::cast_possible_truncation)]
         let (number, wire) = (key >> 3, (key & 7) as u8);
         if wire > 5 || number == 0 {
             return Err(Fallback);
         }
-        self.skip(wire, number, depth)?;
-        Ok(number)
+        let mut w = Wire::new(rest);
+        w.skip(wire, number, depth)?;
+        Ok((number, w.rest))
     }
 
     /// Skips a field whatever its number, by its wire type.

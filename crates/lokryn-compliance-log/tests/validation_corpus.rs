@@ -18,7 +18,7 @@ use std::path::{Path, PathBuf};
 use std::time::{Duration, Instant};
 
 use base64::Engine as _;
-use lokryn_compliance_log::redact::{RedactOptions, redact};
+use lokryn_compliance_log::redact::{self, RedactOptions, redact};
 use lokryn_compliance_log::sensitive::{self, Finding};
 use lokryn_compliance_log::validate::{self, Options, Report};
 use lokryn_compliance_log::{LogEntry, PayloadFormat, json};
@@ -229,6 +229,10 @@ fn validate_and_redact_is_the_two_calls() {
                 validate::validate_and_redact_in_place(&mut in_place, &opts, &redaction);
             assert_eq!(report_in_place, report, "{name}");
             assert_eq!(in_place, redacted.entry, "{name}");
+            assert_eq!(findings, redacted.findings, "{name}");
+            let mut alone = entry.clone();
+            let findings = redact::redact_in_place(&mut alone, &redaction);
+            assert_eq!(alone, redacted.entry, "{name}");
             assert_eq!(findings, redacted.findings, "{name}");
             // The report only when the record is invalid, the same record.
             let mut unless_valid = entry.clone();

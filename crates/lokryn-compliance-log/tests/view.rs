@@ -503,3 +503,161 @@ fn strings_read_as_prost_reads_them_whatever_their_bytes() {
         "{read} read, {refused} refused"
     );
 }
+
+/// The fields of one encoded message as written: each key's number and
+/// wire type, and the bytes of its value (with the length of a
+/// length-delimited one).
+fn split_fields(mut bytes: &[u8]) -> Vec<(u64, Vec<u8>)> {
+    let mut out = Vec::new();
+    while !bytes.is_empty() {
+        let (key, n) = prefix(bytes).unwrap();
+        bytes = &bytes[n..];
+        let len = match key & 7 {
+            0 => bytes.iter().position(|b| b & 0x80 == 0).unwrap() + 1,
+            1 => 8,
+            5 => 4,
+            2 => {
+                let (len, n) = prefix(bytes).unwrap();
+                n + len
+            }
+            other => panic!("wire type {other}"),
+        };
+        out.push((key as u64, bytes[..len].to_vec()));
+        bytes = &bytes[len..];
+    }
+    out
+}
+
+/// Writes `fields` back, each key in `extra` more bytes than it needs.
+fn join_fields<'f>(fields: impl IntoIterator<Item = &'f (u64, Vec<u8>)>, extra: usize) -> Vec<u8> {
+    let mut out = Vec::new();
+    for (key, value) in fields {
+        let start = out.len();
+        varint(*key, &mut out);
+        if extra > 0 {
+            *out.last_mut().unwrap() |= 0x80;
+            out.extend(std::iter::repeat_n(0x80, extra - 1));
+            out.push(0);
+        }
+        debug_assert!(out.len() > start);
+        out.extend(value);
+    }
+    out
+}
+
+/// The record is read field after field in number order first, each key
+/// compared with the one its field is written with, and what that leaves is
+/// read the general way. Every field of a record with all of them set, in
+/// order, reversed, each written twice, each key written longer, each value
+/// in the wrong wire type, each string with bytes past ASCII (valid UTF-8 or
+/// not) and each with a length of two bytes: read as prost reads it, or
+/// refused with its error, and judged the same.
+#[test]
+fn every_field_reads_the_same_in_order_and_out_of_order() {
+    let mut rng = Rng(0x0bde_a5ed_f1e1_d500);
+    let mut batches = batches();
+    let mut entry = random_entry(&mut rng);
+    while entry.genai.is_none() || entry.mcp.is_none() || entry.producer.is_none() {
+        entry = random_entry(&mut rng);
+    }
+    entry.policy_tags = (0..6).map(|i| format!("tag-{i}")).collect();
+    entry.actor_id = "a".repeat(150);
+    // Every field set, so that each is read (and varints of 3+ bytes).
+    (entry.event_type, entry.outcome, entry.severity) = (3, 1, 2);
+    (entry.sensitivity, entry.actor_type, entry.payload_format) = (2, 1, 1);
+    entry.duration_ms = 1 << 40;
+    for (i, s) in [
+        &mut entry.component,
+        &mut entry.environment,
+        &mut entry.resource,
+        &mut entry.message,
+        &mut entry.event_id,
+        &mut entry.source_ip,
+        &mut entry.host,
+        &mut entry.user_agent,
+        &mut entry.trace_id,
+        &mut entry.span_id,
+        &mut entry.parent_span_id,
+        &mut entry.session_id,
+        &mut entry.request_id,
+        &mut entry.error_code,
+        &mut entry.error_message,
+        &mut entry.schema_version,
+    ]
+    .into_iter()
+    .enumerate()
+    {
+        if s.is_empty() {
+            *s = format!("value-{i}");
+        }
+    }
+    entry.payload = b"{}".to_vec();
+    entry.time = Some(prost_types::Timestamp {
+        seconds: 1_764_320_047,
+        nanos: 250_000_000,
+    });
+    if entry.delegation_chain.len() < 3 {
+        entry.delegation_chain = vec![Default::default(); 3];
+        for (i, link) in entry.delegation_chain.iter_mut().enumerate() {
+            link.actor_id = format!("link-{i}");
+        }
+    }
+    let bytes = codec::encode(&entry);
+    let fields = split_fields(&bytes);
+    assert!(fields.len() >= 31 + 5 + 2, "{} fields", fields.len());
+    assert_eq!(join_fields(&fields, 0), bytes);
+    let (mut read, mut refused) = (0, 0);
+    let mut check = |bytes: &[u8]| {
+        if agree(bytes, &mut batches) {
+            read += 1;
+        } else {
+            refused += 1;
+        }
+    };
+    check(&bytes);
+    check(&join_fields(fields.iter().rev(), 0));
+    check(&join_fields(&fields, 1));
+    for (i, (key, value)) in fields.iter().enumerate() {
+        let mut odd = fields.clone();
+        odd.insert(i + 1, (*key, value.clone()));
+        check(&join_fields(&odd, 0));
+        let mut long = join_fields(&fields[..i], 0);
+        long.extend(join_fields(&fields[i..=i], 1));
+        long.extend(join_fields(&fields[i + 1..], 0));
+        check(&long);
+        // The same value under another wire type: prost refuses it.
+        for wire in [0, 1, 2, 5] {
+            if wire != key & 7 {
+                let mut wrong = fields.clone();
+                wrong[i].0 = (key & !7) | wire;
+                check(&join_fields(&wrong, 0));
+            }
+        }
+        if key & 7 != 2 {
+            continue;
+        }
+        // Length-delimited: every byte past the length, past ASCII.
+        let (len, n) = prefix(value).unwrap();
+        for bad in [&[0xffu8][..], &[0xc3, 0xa9], &[0xe2, 0x82, 0xac]] {
+            if len >= bad.len() {
+                let mut text = value.clone();
+                text.splice(n..n + bad.len(), bad.iter().copied());
+                let mut odd = fields.clone();
+                odd[i].1 = text;
+                check(&join_fields(&odd, 0));
+            }
+        }
+        // A length of two bytes.
+        let mut longer = Vec::new();
+        varint((len + 130) as u64, &mut longer);
+        longer.extend(&value[n..]);
+        longer.extend(std::iter::repeat_n(b'x', 130));
+        let mut odd = fields.clone();
+        odd[i].1 = longer;
+        check(&join_fields(&odd, 0));
+    }
+    assert!(
+        read > 100 && refused > 100,
+        "{read} read, {refused} refused"
+    );
+}

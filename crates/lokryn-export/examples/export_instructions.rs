@@ -42,7 +42,7 @@ fn main() -> ExitCode {
     match run() {
         Ok(()) => ExitCode::SUCCESS,
         Err(e) => {
-            eprintln!("instructions: {e}");
+            eprintln!("export_instructions: {e}");
             ExitCode::from(2)
         }
     }

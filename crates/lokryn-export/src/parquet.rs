@@ -16,7 +16,7 @@ use arrow_array::builder::{
 };
 use arrow_array::{ArrayRef, RecordBatch};
 use arrow_schema::{DataType, Field, Schema, SchemaRef, TimeUnit};
-use lokryn_compliance_log::access::{Access, FieldRef, List};
+use lokryn_compliance_log::access::{Access, FieldRef};
 use lokryn_compliance_log::mapping::{FieldShape, mappings};
 use lokryn_compliance_log::{LogEntry, Timestamp};
 use parquet::arrow::ArrowWriter;
@@ -32,6 +32,10 @@ use crate::{Error, Record};
 
 /// Rows buffered before they are written out as one batch.
 const BATCH_ROWS: usize = 8192;
+/// The most room for values a column's builder starts a batch with (it
+/// grows past it when it must): a batch of large values does not make
+/// every later batch reserve as much.
+const MAX_RESERVED_BYTES: usize = 16 << 20;
 /// Rows per row group.
 const ROW_GROUP_ROWS: usize = 128 * 1024;
 
@@ -62,17 +66,19 @@ impl Column {
         }
     }
 
-    fn builder(self) -> Builder {
+    /// A builder with room for a batch, and `bytes` of string or bytes
+    /// values.
+    fn builder(self, bytes: usize) -> Builder {
         let rows = BATCH_ROWS;
         match self {
-            Self::Text => Builder::Text(StringBuilder::with_capacity(rows, rows * 16)),
-            Self::Bytes => Builder::Bytes(BinaryBuilder::with_capacity(rows, rows * 16)),
+            Self::Text => Builder::Text(StringBuilder::with_capacity(rows, bytes)),
+            Self::Bytes => Builder::Bytes(BinaryBuilder::with_capacity(rows, bytes)),
             Self::Int32 | Self::TimeNanos => Builder::Int32(Int32Builder::with_capacity(rows)),
             Self::Int64 => Builder::Int64(Int64Builder::with_capacity(rows)),
             Self::Double => Builder::Double(Float64Builder::with_capacity(rows)),
             Self::Bool => Builder::Bool(BooleanBuilder::with_capacity(rows)),
             Self::Texts => Builder::Texts(ListBuilder::with_capacity(
-                StringBuilder::with_capacity(rows, rows * 8),
+                StringBuilder::with_capacity(rows, bytes),
                 rows,
             )),
             Self::Time => {
@@ -105,6 +111,16 @@ impl Builder {
             Self::Double(b) => b.append_nulls(n),
             Self::Bool(b) => b.append_nulls(n),
             Self::Time(b) => b.append_nulls(n),
+        }
+    }
+
+    /// Bytes of string or bytes values held (0 for other columns).
+    fn value_bytes(&mut self) -> usize {
+        match self {
+            Self::Text(b) => b.values_slice().len(),
+            Self::Texts(b) => b.values().values_slice().len(),
+            Self::Bytes(b) => b.values_slice().len(),
+            _ => 0,
         }
     }
 
@@ -206,41 +222,74 @@ pub struct FlatWriter<W: Write + Send> {
     schema: SchemaRef,
     columns: Vec<(String, String, Column)>,
     builders: Vec<Builder>,
-    /// Nulls of each column not yet appended to its builder: the typed
-    /// path appends a column's run of nulls at once, when a value (or the
-    /// end of the batch) comes.
-    nulls: Vec<usize>,
+    /// Rows each builder holds (values and nulls). A column that has no
+    /// value in a record is not touched: its nulls are appended as one run
+    /// when its next value (or the end of the batch) comes.
+    filled: Vec<usize>,
+    /// Bytes of values each column held in the last batch: the next
+    /// batch's builders start with that much room (no growing copies), up
+    /// to [`MAX_RESERVED_BYTES`].
+    value_bytes: Vec<usize>,
     /// How each column is read from a typed record; `None` when some
     /// column is not covered (every record then goes by reflection).
-    typed: Option<Vec<TypedColumn>>,
-    /// Cells of the record being added (reused).
-    cells: Vec<Cell<'static>>,
-    /// JSON text of a repeated message (reused).
+    typed: Option<TypedPlan>,
+    /// The set cells of the record being added, by column (reused).
+    cells: Vec<(usize, Cell<'static>)>,
+    /// JSON text of the repeated messages of the record being added
+    /// (reused).
     text: Vec<u8>,
     rows: usize,
     /// Records read by reflection so far.
     by_reflection: usize,
 }
 
+/// The typed plan: the columns, and the runs of them under one message.
+struct TypedPlan {
+    columns: Vec<TypedColumn>,
+    groups: Vec<Group>,
+}
+
+/// A run of consecutive columns read from the same message.
+struct Group {
+    parent: Parent,
+    columns: std::ops::Range<usize>,
+}
+
+/// Where the fields of a [`Group`] are read from.
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum Parent {
+    /// `LogEntry` itself.
+    Root,
+    /// The message in this field of `LogEntry` (an unset one: every
+    /// column of the group is null, at the cost of one read).
+    Message(u32),
+    /// Deeper: each field read on its own path.
+    Deep,
+}
+
 /// How one column is read from a typed record.
 struct TypedColumn {
     field: typed::Field,
+    /// Its field number in its group's message.
+    number: u32,
+    kind: Column,
     /// Value names of an enum column.
     names: Option<EnumNames>,
     /// The JSON plan of a repeated message column.
     list: Option<ListPlan>,
 }
 
-/// One column's value of one record.
+/// One set value of one record, checked to fit its column.
 #[derive(Clone, Copy)]
 enum Cell<'a> {
-    Null,
     Str(&'a str),
     Strs(lokryn_compliance_log::access::Strs<'a>),
     Bytes(&'a [u8]),
     Enum(i32),
-    List(&'a dyn List),
-    Int(i64),
+    /// JSON text of a repeated message: a range of the writer's `text`.
+    Json(usize, usize),
+    Int32(i32),
+    Int64(i64),
     Float(f64),
     Bool(bool),
     Time(&'a Timestamp),
@@ -339,15 +388,20 @@ impl<W: Write + Send> FlatWriter<W> {
     fn with_settings(out: W, typed: bool, properties: WriterProperties) -> Result<Self, Error> {
         let schema = flat_schema()?;
         let columns = columns()?;
-        let builders = columns.iter().map(|(_, _, kind)| kind.builder()).collect();
-        let typed = if typed { typed_columns(&columns) } else { None };
+        let value_bytes = vec![BATCH_ROWS * 16; columns.len()];
+        let builders = columns
+            .iter()
+            .map(|(_, _, kind)| kind.builder(BATCH_ROWS * 16))
+            .collect();
+        let typed = if typed { typed_plan(&columns) } else { None };
         let writer = ArrowWriter::try_new(out, Arc::clone(&schema), Some(properties))
             .map_err(parquet_error)?;
         Ok(Self {
             writer,
             schema,
             cells: Vec::with_capacity(columns.len()),
-            nulls: vec![0; columns.len()],
+            filled: vec![0; columns.len()],
+            value_bytes,
             columns,
             builders,
             typed,
@@ -366,7 +420,7 @@ impl<W: Write + Send> FlatWriter<W> {
     /// (the same row either way; a view is decoded only for a record the
     /// typed plan does not cover).
     pub fn push_record(&mut self, record: Record<'_>) -> Result<(), Error> {
-        if !self.push_typed(record.access()) {
+        if !self.push_typed(record.access())? {
             self.push_by_reflection(&*record.to_entry()?)?;
             self.by_reflection += 1;
         }
@@ -378,74 +432,70 @@ impl<W: Write + Send> FlatWriter<W> {
     }
 
     /// Whether the record is one the typed plan covers (and so was added).
-    /// Reads every cell first, so that nothing is added unless all are.
-    fn push_typed(&mut self, entry: &dyn Access) -> bool {
+    /// Reads and checks every set value first, so that nothing is added
+    /// unless all are; then appends them, each after its column's run of
+    /// nulls. Unset values cost nothing here.
+    fn push_typed(&mut self, entry: &dyn Access) -> Result<bool, Error> {
         let Some(plan) = &self.typed else {
-            return false;
+            return Ok(false);
         };
         // The cells borrow `entry` for this call only: the vector is
-        // emptied before it returns, and so never outlives the borrow.
-        let mut cells: Vec<Cell<'_>> = std::mem::take(&mut self.cells)
-            .into_iter()
-            .map(|_| Cell::Null)
-            .collect();
+        // emptied before it returns, and so never outlives the borrow (an
+        // empty vector collected into another lifetime keeps its room).
+        let mut cells: Vec<(usize, Cell<'_>)> =
+            std::mem::take(&mut self.cells).into_iter().collect();
         cells.clear();
-        let mut covered = true;
-        let mut reader = typed::Reader::new(entry);
-        for (column, (_, _, kind)) in plan.iter().zip(&self.columns) {
-            match cell(&mut reader, column, *kind) {
-                Some(c) => cells.push(c),
-                None => {
-                    covered = false;
-                    break;
-                }
-            }
-        }
+        self.text.clear();
+        let covered = read_cells(plan, entry, &mut cells, &mut self.text);
+        let mut result = Ok(covered);
         if covered {
-            let columns = cells
-                .iter()
-                .zip(plan)
-                .zip(&mut self.builders)
-                .zip(&mut self.nulls);
-            for (((cell, column), builder), nulls) in columns {
-                if let Cell::Null = cell {
-                    *nulls += 1;
-                    continue;
+            let row = self.rows;
+            for &(i, cell) in &cells {
+                let (Some(builder), Some(filled), Some(column)) = (
+                    self.builders.get_mut(i),
+                    self.filled.get_mut(i),
+                    plan.columns.get(i),
+                ) else {
+                    result = Err(wrong_builder());
+                    break;
+                };
+                if *filled < row {
+                    builder.append_nulls(row - *filled);
                 }
-                if *nulls > 0 {
-                    builder.append_nulls(*nulls);
-                    *nulls = 0;
-                }
-                if !append_cell(builder, *cell, column, &mut self.text) {
+                *filled = row + 1;
+                if !append_cell(builder, cell, column, &self.text) {
                     // Only a column whose builder does not match its kind
                     // (impossible: both come from `columns()`).
-                    covered = false;
+                    result = Err(wrong_builder());
                     break;
                 }
             }
         }
         cells.clear();
-        self.cells = cells.into_iter().map(|_| Cell::Null).collect();
-        covered
+        self.cells = cells.into_iter().map(|_| (0, Cell::Int32(0))).collect();
+        result
     }
 
-    /// Appends the nulls the typed path has held back.
-    fn append_nulls(&mut self) {
-        for (builder, nulls) in self.builders.iter_mut().zip(&mut self.nulls) {
-            if *nulls > 0 {
-                builder.append_nulls(*nulls);
-                *nulls = 0;
+    /// Appends the nulls each column owes up to the current row.
+    fn fill_nulls(&mut self) {
+        for (builder, filled) in self.builders.iter_mut().zip(&mut self.filled) {
+            if *filled < self.rows {
+                builder.append_nulls(self.rows - *filled);
+                *filled = self.rows;
             }
         }
     }
 
     fn push_by_reflection(&mut self, entry: &LogEntry) -> Result<(), Error> {
-        self.append_nulls();
+        self.fill_nulls();
         let maps = mappings().map_err(|e| Error::Mapping(e.0))?;
         let set = set_fields(maps, entry);
         for ((path, _, kind), builder) in self.columns.iter().zip(self.builders.iter_mut()) {
             let value = set.iter().find(|f| &f.map.path == path);
             append(builder, *kind, value.map(|f| (f.map, &f.value)), maps)?;
+        }
+        for filled in &mut self.filled {
+            *filled = self.rows + 1;
         }
         Ok(())
     }
@@ -454,15 +504,18 @@ impl<W: Write + Send> FlatWriter<W> {
         if self.rows == 0 {
             return Ok(());
         }
-        self.append_nulls();
-        // Each column starts the next batch with room for a batch (a
-        // finished builder gives its buffers away and would grow again).
+        self.fill_nulls();
+        // Each column starts the next batch with room for a batch like
+        // this one (a finished builder gives its buffers away and would
+        // grow again).
         let arrays: Vec<ArrayRef> = self
             .builders
             .iter_mut()
             .zip(&self.columns)
-            .map(|(b, (_, _, kind))| {
-                let mut full = std::mem::replace(b, kind.builder());
+            .zip(&mut self.value_bytes)
+            .map(|((b, (_, _, kind)), bytes)| {
+                *bytes = b.value_bytes().min(MAX_RESERVED_BYTES);
+                let mut full = std::mem::replace(b, kind.builder(*bytes));
                 full.finish()
             })
             .collect();
@@ -470,6 +523,7 @@ impl<W: Write + Send> FlatWriter<W> {
             RecordBatch::try_new(Arc::clone(&self.schema), arrays).map_err(parquet_error)?;
         self.writer.write(&batch).map_err(parquet_error)?;
         self.rows = 0;
+        self.filled.iter_mut().for_each(|f| *f = 0);
         Ok(())
     }
 
@@ -487,10 +541,59 @@ impl<W: Write + Send> FlatWriter<W> {
     }
 }
 
+/// The set values of a record, checked to fit their columns, into `cells`
+/// (JSON text of repeated messages into `text`); `false` when a value is
+/// one the typed plan does not cover.
+fn read_cells<'a>(
+    plan: &TypedPlan,
+    entry: &'a dyn Access,
+    cells: &mut Vec<(usize, Cell<'a>)>,
+    text: &mut Vec<u8>,
+) -> bool {
+    for group in &plan.groups {
+        let message = match group.parent {
+            Parent::Root => entry,
+            Parent::Message(number) => match entry.field(number) {
+                FieldRef::Message(Some(m)) => m,
+                FieldRef::Message(None) => continue,
+                _ => return false,
+            },
+            Parent::Deep => {
+                for i in group.columns.clone() {
+                    let Some(column) = plan.columns.get(i) else {
+                        return false;
+                    };
+                    match typed::read(entry, &column.field) {
+                        Some(Some(value)) => match cell(column, value, text) {
+                            Some(Some(c)) => cells.push((i, c)),
+                            Some(None) => {}
+                            None => return false,
+                        },
+                        Some(None) => {}
+                        None => return false,
+                    }
+                }
+                continue;
+            }
+        };
+        let Some(columns) = plan.columns.get(group.columns.clone()) else {
+            return false;
+        };
+        for (i, column) in group.columns.clone().zip(columns) {
+            match cell(column, message.field(column.number), text) {
+                Some(Some(c)) => cells.push((i, c)),
+                Some(None) => {}
+                None => return false,
+            }
+        }
+    }
+    true
+}
+
 /// The typed plan of the columns; `None` when one is not covered.
-fn typed_columns(columns: &[(String, String, Column)]) -> Option<Vec<TypedColumn>> {
+fn typed_plan(columns: &[(String, String, Column)]) -> Option<TypedPlan> {
     let root = typed::root()?;
-    columns
+    let columns = columns
         .iter()
         .map(|(path, _, kind)| {
             let leaf = typed::LEAVES.iter().find(|l| &l.map.path == path)?;
@@ -508,56 +611,144 @@ fn typed_columns(columns: &[(String, String, Column)]) -> Option<Vec<TypedColumn
                 )),
                 _ => None,
             };
-            Some(TypedColumn { field, names, list })
+            let number = *field.numbers.last()?;
+            Some(TypedColumn {
+                field,
+                number,
+                kind: *kind,
+                names,
+                list,
+            })
         })
-        .collect()
+        .collect::<Option<Vec<_>>>()?;
+    let mut groups: Vec<Group> = Vec::new();
+    for (i, column) in columns.iter().enumerate() {
+        let parent = match column.field.numbers.as_slice() {
+            [_] => Parent::Root,
+            [outer, _] => Parent::Message(*outer),
+            _ => Parent::Deep,
+        };
+        match groups.last_mut() {
+            Some(last) if last.parent == parent => last.columns.end = i + 1,
+            _ => groups.push(Group {
+                parent,
+                columns: i..i + 1,
+            }),
+        }
+    }
+    Some(TypedPlan { columns, groups })
 }
 
-/// The cell of one column: what the general path adds for it, or `None`
-/// for a value the typed plan does not cover.
+/// The cell of a value: `Some(None)` when it is unset (as
+/// [`typed::is_set`] says), `None` for a value the typed plan does not
+/// cover (then the general path adds the record). One `match` for both, as
+/// it runs for every column of every record.
+#[inline(always)]
 fn cell<'a>(
-    reader: &mut typed::Reader<'a>,
     column: &TypedColumn,
-    kind: Column,
-) -> Option<Cell<'a>> {
-    let Some(value) = reader.read(&column.field)? else {
-        return Some(Cell::Null);
+    value: FieldRef<'a>,
+    text: &mut Vec<u8>,
+) -> Option<Option<Cell<'a>>> {
+    let presence = column.field.presence;
+    let cell = match value {
+        FieldRef::Str(s) if !presence => {
+            if s.is_empty() {
+                return Some(None);
+            }
+            match column.kind {
+                Column::Text => Cell::Str(s),
+                _ => return None,
+            }
+        }
+        FieldRef::Enum(n) => match n {
+            Some(n) if presence || n != 0 => match column.kind {
+                Column::Text if column.names.is_some() => Cell::Enum(n),
+                _ => return None,
+            },
+            _ => return Some(None),
+        },
+        FieldRef::Timestamp(t) => match (t, column.kind) {
+            (None, _) => return Some(None),
+            (Some(ts), Column::Time | Column::TimeNanos) => Cell::Time(ts),
+            _ => return None,
+        },
+        FieldRef::Int(n) => match n {
+            Some(n) if presence || n != 0 => match column.kind {
+                Column::Int32 => Cell::Int32(i32::try_from(n).ok()?),
+                Column::Int64 => Cell::Int64(n),
+                _ => return None,
+            },
+            _ => return Some(None),
+        },
+        FieldRef::Strs(items) => {
+            if items.is_empty() {
+                return Some(None);
+            }
+            match column.kind {
+                Column::Texts => Cell::Strs(items),
+                _ => return None,
+            }
+        }
+        FieldRef::Bytes(b) if !presence => {
+            if b.is_empty() {
+                return Some(None);
+            }
+            match column.kind {
+                Column::Bytes => Cell::Bytes(b),
+                _ => return None,
+            }
+        }
+        FieldRef::Float(f) => match f {
+            Some(f) if presence || f.to_bits() != 0 => match column.kind {
+                Column::Double => Cell::Float(f),
+                _ => return None,
+            },
+            _ => return Some(None),
+        },
+        FieldRef::Bool(b) => match b {
+            Some(b) if presence || b => match column.kind {
+                Column::Bool => Cell::Bool(b),
+                _ => return None,
+            },
+            _ => return Some(None),
+        },
+        FieldRef::Messages(items) => {
+            if items.is_empty() {
+                return Some(None);
+            }
+            if column.kind != Column::Text {
+                return None;
+            }
+            let start = text.len();
+            write_list(column.list.as_ref()?, items, text)?;
+            std::str::from_utf8(text.get(start..)?).ok()?;
+            Cell::Json(start, text.len())
+        }
+        // What `typed::is_set` tells apart but no column holds (an unset
+        // one of these is still unset).
+        other => {
+            return if typed::is_set(&other, presence)? {
+                None
+            } else {
+                Some(None)
+            };
+        }
     };
-    Some(match (kind, value) {
-        (Column::Text, FieldRef::Str(s)) => Cell::Str(s),
-        (Column::Text, FieldRef::Enum(Some(n))) if column.names.is_some() => Cell::Enum(n),
-        (Column::Text, FieldRef::Messages(items)) if column.list.is_some() => Cell::List(items),
-        (Column::Texts, FieldRef::Strs(items)) => Cell::Strs(items),
-        (Column::Bytes, FieldRef::Bytes(b)) => Cell::Bytes(b),
-        (Column::Int32 | Column::Int64, FieldRef::Int(Some(n))) => Cell::Int(n),
-        (Column::Double, FieldRef::Float(Some(f))) => Cell::Float(f),
-        (Column::Bool, FieldRef::Bool(Some(b))) => Cell::Bool(b),
-        (Column::Time | Column::TimeNanos, FieldRef::Timestamp(Some(ts))) => Cell::Time(ts),
-        _ => return None,
-    })
+    Some(Some(cell))
 }
 
 /// Adds a cell to its column; `false` when the builder does not fit it.
-fn append_cell(
-    builder: &mut Builder,
-    cell: Cell<'_>,
-    column: &TypedColumn,
-    text: &mut Vec<u8>,
-) -> bool {
+fn append_cell(builder: &mut Builder, cell: Cell<'_>, column: &TypedColumn, text: &[u8]) -> bool {
     match (builder, cell) {
         (Builder::Text(b), Cell::Str(s)) => b.append_value(s),
         (Builder::Text(b), Cell::Enum(n)) => match &column.names {
             Some(names) => b.append_value(names.name(n)),
             None => return false,
         },
-        (Builder::Text(b), Cell::List(items)) => {
-            text.clear();
-            let written = column
-                .list
-                .as_ref()
-                .and_then(|plan| write_list(plan, items, text));
-            match (written, std::str::from_utf8(text)) {
-                (Some(()), Ok(json)) => b.append_value(json),
+        (Builder::Text(b), Cell::Json(start, end)) => {
+            // Checked as UTF-8 when it was written.
+            match text.get(start..end).map(std::str::from_utf8) {
+                Some(Ok(json)) => b.append_value(json),
                 _ => return false,
             }
         }
@@ -568,16 +759,12 @@ fn append_cell(
             b.append(true);
         }
         (Builder::Bytes(b), Cell::Bytes(bytes)) => b.append_value(bytes),
-        (Builder::Int32(b), Cell::Int(n)) => match i32::try_from(n) {
-            Ok(n) => b.append_value(n),
-            Err(_) => return false,
-        },
+        (Builder::Int32(b), Cell::Int32(n)) => b.append_value(n),
         (Builder::Int32(b), Cell::Time(ts)) => b.append_value(ts.nanos),
-        (Builder::Int64(b), Cell::Int(n)) => b.append_value(n),
+        (Builder::Int64(b), Cell::Int64(n)) => b.append_value(n),
         (Builder::Double(b), Cell::Float(f)) => b.append_value(f),
         (Builder::Bool(b), Cell::Bool(v)) => b.append_value(v),
         (Builder::Time(b), Cell::Time(ts)) => b.append_value(micros(ts)),
-        (b, Cell::Null) => b.append_nulls(1),
         _ => return false,
     }
     true
@@ -659,4 +846,54 @@ fn append(
         _ => return Err(wrong_builder()),
     }
     Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    #![allow(clippy::unwrap_used)]
+
+    use super::*;
+
+    /// Records that set different columns, so that columns go without a
+    /// value for a run of rows and then get one.
+    fn records() -> Vec<LogEntry> {
+        let mut out = Vec::new();
+        for i in 0..40 {
+            let mut entry = LogEntry {
+                event_type: i % 7,
+                actor_id: format!("actor-{i}"),
+                ..Default::default()
+            };
+            if i % 3 == 0 {
+                entry.host = format!("host-{i}");
+            }
+            if i % 5 == 0 {
+                entry.policy_tags = vec!["SOC2".into(), format!("tag-{i}")];
+                entry.duration_ms = i64::from(i) * 10;
+            }
+            out.push(entry);
+        }
+        out
+    }
+
+    /// A record added by reflection between typed ones (as one the typed
+    /// plan does not cover would be) gets the row the typed path gives it,
+    /// and the columns' runs of nulls on either side stay in step.
+    #[test]
+    fn reflected_rows_among_typed_ones_make_the_same_file() {
+        let records = records();
+        let mut mixed = FlatWriter::new(Vec::new()).unwrap();
+        let mut typed = FlatWriter::new(Vec::new()).unwrap();
+        for (i, entry) in records.iter().enumerate() {
+            if i % 4 == 1 {
+                mixed.push_by_reflection(entry).unwrap();
+                mixed.rows += 1;
+            } else {
+                mixed.push(entry).unwrap();
+            }
+            typed.push(entry).unwrap();
+        }
+        assert_eq!(typed.rows_by_reflection(), 0);
+        assert!(mixed.finish().unwrap() == typed.finish().unwrap());
+    }
 }

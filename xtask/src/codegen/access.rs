@@ -23,7 +23,7 @@ use super::schema::{CORE_GENERATED, PACKAGE, Schema};
 use super::{GeneratedFile, HEADER};
 
 /// The root of every record.
-const ROOT: &str = "LogEntry";
+pub(super) const ROOT: &str = "LogEntry";
 
 /// The schema's messages by full name, and the names of those a record can
 /// hold (reachable from `LogEntry`), sorted.

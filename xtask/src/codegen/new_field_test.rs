@@ -160,6 +160,8 @@ assert.deepEqual(decoded.codes, []);
 assert.equal("retries" in decoded, false);
 assert.equal(codec.decodeEntry(new Uint8Array([0xa0, 0x38, 0x01])), undefined);
 assert.equal(codec.toJsonEntry({ actorId: "a" }), '{"actorId":"a"}');
+assert.equal(codec.toJsonBytes(new Uint8Array([0xa0, 0x38, 0x01])), undefined);
+assert.equal(codec.toJsonBytes(bytes), '{"actorId":"a"}');
 assert.equal(codec.fromJsonEntry('{"reviewed":true}'), undefined);
 const read = codec.fromJsonEntry('{"actorId":"a","reviewed":null,"review_state":null}');
 assert.equal(read.actorId, "a");

@@ -14,8 +14,11 @@
 //!   wasm package): the enum objects, one factory per message through which
 //!   the native code builds the objects it returns (so their shape is that
 //!   of protobuf-es's `create()`), then `bindings/js/runtime.js`.
+//! * the input tape writer both packages share (`tape_writer.cjs`,
+//!   `tape_writer.js`), from `bindings/js/tape_writer.js` (see
+//!   [`tape::writer_module`]); and the wire codec (see [`codec`]).
 //!
-//! Those two are not committed: the npm build (`crate::npm`) writes them
+//! Those are not committed: the npm build (`crate::npm`) writes them
 //! into each package from [`package_files`], so the repository holds one
 //! source of each. `cargo xtask codegen` writes, and commits:
 //!
@@ -129,6 +132,7 @@ pub(crate) fn package_files(schema: &Schema) -> Result<Vec<GeneratedFile>> {
     let template = read(&root, RUNTIME_JS)?;
     let report_js = report::factories(&report::messages(schema)?)?;
     let codec_template = read(&root, codec::CODEC_JS)?;
+    let writer_template = read(&root, tape::WRITER_JS)?;
     let mut files = Vec::new();
     for (dir, syntax, storage) in PACKAGES {
         let dts = if *storage { &dts_with_ledger } else { &dts };
@@ -148,12 +152,37 @@ pub(crate) fn package_files(schema: &Schema) -> Result<Vec<GeneratedFile>> {
                 &codec_template,
             )?,
         ));
+        let package = match syntax {
+            Syntax::CommonJs => "@lokryn/compliance-log",
+            Syntax::Esm => "@lokryn/compliance-log-wasm",
+        };
+        let (name, js) = tape::writer_module(*syntax, package, &writer_template)?;
+        files.push(GeneratedFile::new(format!("{dir}/{name}"), js));
     }
     Ok(files)
 }
 
 fn read(root: &Path, rel: &str) -> Result<String> {
     fs::read_to_string(root.join(rel)).with_context(|| format!("reading {rel}"))
+}
+
+/// The names a hand-written module declares at its top level (a line that
+/// starts with `class `, `function ` or `const `), which the package's
+/// copy exports.
+fn top_level_names(template: &str) -> Vec<String> {
+    let mut names = Vec::new();
+    for line in template.lines() {
+        for kw in ["class ", "function ", "const "] {
+            if let Some(rest) = line.strip_prefix(kw) {
+                names.push(
+                    rest.chars()
+                        .take_while(|c| c.is_ascii_alphanumeric() || *c == '_' || *c == '$')
+                        .collect(),
+                );
+            }
+        }
+    }
+    names
 }
 
 /// The text after the file's opening `//` comment block (which describes the
@@ -667,17 +696,7 @@ fn runtime(
     js.push_str(report_js);
     js.push('\n');
     js.push_str(strip_leading_comment(template));
-    for line in template.lines() {
-        for kw in ["class ", "function ", "const "] {
-            if let Some(rest) = line.strip_prefix(kw) {
-                let name: String = rest
-                    .chars()
-                    .take_while(|c| c.is_ascii_alphanumeric() || *c == '_' || *c == '$')
-                    .collect();
-                exports.push(name);
-            }
-        }
-    }
+    exports.extend(top_level_names(template));
     exports.push("messageFactories".into());
     exports.push("messageReaders".into());
     exports.push("messageShapes".into());

@@ -21,14 +21,15 @@ use heck::{ToSnakeCase, ToUpperCamelCase};
 use prost_types::field_descriptor_proto::{Label, Type};
 use prost_types::{DescriptorProto, FieldDescriptorProto};
 
-use super::access::{accessors, reachable};
+use super::access::{ROOT, accessors, reachable};
 use super::schema::{CORE_GENERATED, Schema};
 use super::{GeneratedFile, HEADER};
 
 /// How many items of a list a view holds without allocating: strings, and
-/// messages.
+/// messages (none: the inline room is written whenever a view is made, and
+/// a message's view is large while lists of messages are rare).
 const INLINE_STRS: usize = 4;
-const INLINE_MESSAGES: usize = 2;
+const INLINE_MESSAGES: usize = 0;
 
 pub(crate) fn files(schema: &Schema) -> Result<Vec<GeneratedFile>> {
     let (messages, reachable) = reachable(schema);
@@ -131,6 +132,13 @@ fn write_message(
     let mut has_unknown = vec!["!self.unknown.is_empty()".to_owned()];
     let mut walk = String::new();
     let mut skims = String::new();
+    // The root is read field after field in number order first (see
+    // `ordered_merge`); `steps` are those reads.
+    let ordered = message.name() == ROOT;
+    let mut steps = String::new();
+    // Readers of the message fields, out of line: they are rare, and the
+    // field loop stays small enough to be compiled well.
+    let mut nested = String::new();
     for field in &fields {
         let rust = field.name().to_snake_case();
         let number = field.number();
@@ -145,6 +153,13 @@ fn write_message(
                     "                {} => self.{rust} = w.str()?,",
                     key(number, 2)
                 )?;
+                write_step(
+                    &mut steps,
+                    number,
+                    2,
+                    false,
+                    &format!("self.{rust} = w.str()?"),
+                )?;
                 Some(format!("FieldRef::Str(self.{rust})"))
             }
             Shape::Strs => {
@@ -153,6 +168,13 @@ fn write_message(
                     arms,
                     "                {} => self.{rust}.push(w.str()?),",
                     key(number, 2)
+                )?;
+                write_step(
+                    &mut steps,
+                    number,
+                    2,
+                    true,
+                    &format!("self.{rust}.push(w.str()?)"),
                 )?;
                 Some(format!(
                     "FieldRef::Strs(crate::access::Strs::Borrowed(self.{rust}.as_slice()))"
@@ -165,6 +187,13 @@ fn write_message(
                     "                {} => self.{rust} = w.bytes()?,",
                     key(number, 2)
                 )?;
+                write_step(
+                    &mut steps,
+                    number,
+                    2,
+                    false,
+                    &format!("self.{rust} = w.bytes()?"),
+                )?;
                 Some(format!("FieldRef::Bytes(self.{rust})"))
             }
             Shape::Scalar { ty, wire, read } => {
@@ -175,12 +204,26 @@ fn write_message(
                         "                {} => self.{rust} = Some(w.{read}()?),",
                         key(number, wire)
                     )?;
+                    write_step(
+                        &mut steps,
+                        number,
+                        wire,
+                        false,
+                        &format!("self.{rust} = Some(w.{read}()?)"),
+                    )?;
                 } else {
                     writeln!(members, "    pub {rust}: {ty},")?;
                     writeln!(
                         arms,
                         "                {} => self.{rust} = w.{read}()?,",
                         key(number, wire)
+                    )?;
+                    write_step(
+                        &mut steps,
+                        number,
+                        wire,
+                        false,
+                        &format!("self.{rust} = w.{read}()?"),
                     )?;
                 }
                 None
@@ -200,6 +243,15 @@ fn write_message(
                      depth,\n                )?,",
                     key(number, 2)
                 )?;
+                write_step(
+                    &mut steps,
+                    number,
+                    2,
+                    false,
+                    &format!(
+                        "crate::view::merge_timestamp(self.{rust}.get_or_insert_with(Default::default), &mut self.{rust}_unknown, w.bytes()?, depth)?"
+                    ),
+                )?;
                 has_unknown.push(format!("!self.{rust}_unknown.is_empty()"));
                 writeln!(
                     skims,
@@ -217,10 +269,20 @@ fn write_message(
                 writeln!(members, "    pub {rust}: Option<{inner}<'a>>,")?;
                 writeln!(
                     arms,
-                    "                {} => self\n                    .{rust}\n                    \
-                     .get_or_insert_with(Default::default)\n                    \
-                     .merge(w.bytes()?, depth)?,",
+                    "                {} => self.merge_{rust}(w.bytes()?, depth)?,",
                     key(number, 2)
+                )?;
+                write_step(
+                    &mut steps,
+                    number,
+                    2,
+                    false,
+                    &format!("self.merge_{rust}(w.bytes()?, depth)?"),
+                )?;
+                write_merge_fn(
+                    &mut nested,
+                    &rust,
+                    &format!("self.{rust}.get_or_insert_with(Default::default)"),
                 )?;
                 has_unknown.push(format!(
                     "self.{rust}.as_ref().is_some_and({inner}::has_unknown)"
@@ -246,9 +308,17 @@ fn write_message(
                 )?;
                 writeln!(
                     arms,
-                    "                {} => self.{rust}.push_default().merge(w.bytes()?, depth)?,",
+                    "                {} => self.merge_{rust}(w.bytes()?, depth)?,",
                     key(number, 2)
                 )?;
+                write_step(
+                    &mut steps,
+                    number,
+                    2,
+                    true,
+                    &format!("self.merge_{rust}(w.bytes()?, depth)?"),
+                )?;
+                write_merge_fn(&mut nested, &rust, &format!("self.{rust}.push_default()"))?;
                 has_unknown.push(format!(
                     "self.{rust}.as_slice().iter().any({inner}::has_unknown)"
                 ));
@@ -291,6 +361,22 @@ fn write_message(
         format!("matches!(key >> 3, {})", known.join(" | "))
     };
     let has_unknown = has_unknown.join("\n            || ");
+    let merge = if ordered {
+        ordered_merge(&steps, &arms, &known)
+    } else {
+        format!(
+            "pub(crate) fn merge(&mut self, bytes: &'a [u8], depth: u32) -> Result<(), Fallback> {{\n        \
+             let depth = depth.checked_sub(1).ok_or(Fallback)?;\n        \
+             let mut w = Wire::new(bytes);\n        \
+             while let Some(key) = w.key()? {{\n            \
+             // The key (number and wire type) of each field of the schema.\n            \
+             match key {{\n{arms}                \
+             // A known field with a wire type its type does not have.\n                \
+             key if {known} => return Err(Fallback),\n                \
+             key => self.unknown.push(w.skip_unknown(key, depth)?),\n            \
+             }}\n        }}\n        Ok(())\n    }}"
+        )
+    };
     writeln!(
         out,
         "\n/// A view of an encoded `{name}`: its strings and bytes borrowed from the\n\
@@ -306,16 +392,7 @@ fn write_message(
          /// (a later value of a singular field replaces an earlier one, a\n    \
          /// message is merged, lists grow), as prost's `merge` does; `depth` is\n    \
          /// prost's recursion budget for the fields read here.\n    \
-         pub(crate) fn merge(&mut self, bytes: &'a [u8], depth: u32) -> Result<(), Fallback> {{\n        \
-         let depth = depth.checked_sub(1).ok_or(Fallback)?;\n        \
-         let mut w = Wire::new(bytes);\n        \
-         while let Some(key) = w.key()? {{\n            \
-         // The key (number and wire type) of each field of the schema.\n            \
-         match key {{\n{arms}                \
-         // A known field with a wire type its type does not have.\n                \
-         key if {known} => return Err(Fallback),\n                \
-         key => self.unknown.push(w.skip_unknown(key, depth)?),\n            \
-         }}\n        }}\n        Ok(())\n    }}\n\n    \
+         {merge}\n\n{nested}    \
          /// Whether bytes that prost decoded hold a field the schema does not\n    \
          /// define, here or below: only keys are read, values skipped.\n    \
          pub(crate) fn skim(bytes: &[u8], depth: u32) -> Result<bool, Fallback> {{\n        \
@@ -343,4 +420,80 @@ fn write_message(
          fn field_mut(&mut self, _number: u32) -> FieldMut<'_> {{\n        FieldMut::Other\n    }}\n}}"
     )?;
     Ok(())
+}
+
+/// The out-of-line reader of message field `rust` into `slot`.
+fn write_merge_fn(nested: &mut String, rust: &str, slot: &str) -> Result<()> {
+    writeln!(
+        nested,
+        "    #[inline(never)]\n    \
+         fn merge_{rust}(&mut self, bytes: &'a [u8], depth: u32) -> Result<(), Fallback> {{\n        \
+         {slot}.merge(bytes, depth)\n    }}\n"
+    )?;
+    Ok(())
+}
+
+/// One read of `ordered_merge`: `stmt` when the next key is the field's
+/// (`while` for a list), for fields whose key fits two bytes.
+fn write_step(steps: &mut String, number: i32, wire: u8, list: bool, stmt: &str) -> Result<()> {
+    if let Some(bytes) = short_key(number, wire) {
+        let kw = if list { "while" } else { "if" };
+        writeln!(
+            steps,
+            "            {kw} w.at(&{bytes:?}) {{\n                {stmt};\n            }}"
+        )?;
+    }
+    Ok(())
+}
+
+/// The bytes of a key written the shortest way, for keys of one and two
+/// bytes (fields 1 to 2047); `None` for longer ones.
+fn short_key(number: i32, wire: u8) -> Option<Vec<u8>> {
+    let key = u16::try_from(key(number, wire)).ok()?;
+    #[allow(clippy::cast_possible_truncation)]
+    match key {
+        0..=0x7f => Some(vec![key as u8]),
+        0x80..=0x3fff => Some(vec![(key as u8) | 0x80, (key >> 7) as u8]),
+        _ => None,
+    }
+}
+
+/// The reader of the root message: the fields in number order, each taken
+/// where its key (written the shortest way) comes next, as writers lay a
+/// record out, so that a field costs a comparison of its key rather than a
+/// jump through a table; whatever that leaves (a field out of order or
+/// repeated, a key written longer, a field the schema does not define, a
+/// wrong wire type) is read the general way, one field at a time
+/// (`merge_field`), and the ordered reads start again after it. Each read
+/// takes the next field of the input, so the view is the one the general
+/// loop alone would read.
+fn ordered_merge(steps: &str, arms: &str, known: &str) -> String {
+    format!(
+        "pub(crate) fn merge(&mut self, bytes: &'a [u8], depth: u32) -> Result<(), Fallback> {{\n        \
+         let depth = depth.checked_sub(1).ok_or(Fallback)?;\n        \
+         let mut w = Wire::new(bytes);\n        \
+         loop {{\n            \
+         // The fields where writers put them: in number order, each key\n            \
+         // written the shortest way.\n\
+         {steps}            \
+         if w.is_empty() {{\n                return Ok(());\n            }}\n            \
+         // Anything else, the general way.\n            \
+         w = Wire::new(self.merge_field(w.rest(), depth)?);\n        \
+         }}\n    }}\n\n    \
+         /// Reads the fields the schema does not define at the start of `bytes`\n    \
+         /// and the field after them, and returns what follows.\n    \
+         #[inline(never)]\n    \
+         fn merge_field(&mut self, bytes: &'a [u8], depth: u32) -> Result<&'a [u8], Fallback> {{\n        \
+         let mut w = Wire::new(bytes);\n        \
+         while let Some(key) = w.key()? {{\n            \
+         // The key (number and wire type) of each field of the schema.\n            \
+         match key {{\n{arms}                \
+         // A known field with a wire type its type does not have.\n                \
+         key if {known} => return Err(Fallback),\n                \
+         key => {{\n                    \
+         self.unknown.push(w.skip_unknown(key, depth)?);\n                    \
+         continue;\n                \
+         }}\n            }}\n            \
+         break;\n        }}\n        Ok(w.rest())\n    }}"
+    )
 }

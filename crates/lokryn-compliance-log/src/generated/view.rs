@@ -241,7 +241,7 @@ pub struct LogEntryView<'a> {
     time_unknown: Vec<u32>,
     pub event_id: &'a str,
     pub actor_type: i32,
-    pub delegation_chain: Rep<DelegationLinkView<'a>, 2>,
+    pub delegation_chain: Rep<DelegationLinkView<'a>, 0>,
     pub source_ip: &'a str,
     pub host: &'a str,
     pub user_agent: &'a str,
@@ -271,6 +271,115 @@ impl<'a> LogEntryView<'a> {
     pub(crate) fn merge(&mut self, bytes: &'a [u8], depth: u32) -> Result<(), Fallback> {
         let depth = depth.checked_sub(1).ok_or(Fallback)?;
         let mut w = Wire::new(bytes);
+        loop {
+            // The fields where writers put them: in number order, each key
+            // written the shortest way.
+            if w.at(&[8]) {
+                self.event_type = w.int32()?;
+            }
+            if w.at(&[16]) {
+                self.outcome = w.int32()?;
+            }
+            if w.at(&[24]) {
+                self.severity = w.int32()?;
+            }
+            if w.at(&[34]) {
+                self.actor_id = w.str()?;
+            }
+            if w.at(&[42]) {
+                self.component = w.str()?;
+            }
+            if w.at(&[50]) {
+                self.environment = w.str()?;
+            }
+            if w.at(&[58]) {
+                self.resource = w.str()?;
+            }
+            if w.at(&[66]) {
+                self.message = w.str()?;
+            }
+            if w.at(&[74]) {
+                self.payload = w.bytes()?;
+            }
+            while w.at(&[82]) {
+                self.policy_tags.push(w.str()?);
+            }
+            if w.at(&[88]) {
+                self.sensitivity = w.int32()?;
+            }
+            if w.at(&[98]) {
+                crate::view::merge_timestamp(self.time.get_or_insert_with(Default::default), &mut self.time_unknown, w.bytes()?, depth)?;
+            }
+            if w.at(&[106]) {
+                self.event_id = w.str()?;
+            }
+            if w.at(&[112]) {
+                self.actor_type = w.int32()?;
+            }
+            while w.at(&[122]) {
+                self.merge_delegation_chain(w.bytes()?, depth)?;
+            }
+            if w.at(&[130, 1]) {
+                self.source_ip = w.str()?;
+            }
+            if w.at(&[138, 1]) {
+                self.host = w.str()?;
+            }
+            if w.at(&[146, 1]) {
+                self.user_agent = w.str()?;
+            }
+            if w.at(&[154, 1]) {
+                self.trace_id = w.str()?;
+            }
+            if w.at(&[162, 1]) {
+                self.span_id = w.str()?;
+            }
+            if w.at(&[170, 1]) {
+                self.parent_span_id = w.str()?;
+            }
+            if w.at(&[178, 1]) {
+                self.session_id = w.str()?;
+            }
+            if w.at(&[186, 1]) {
+                self.request_id = w.str()?;
+            }
+            if w.at(&[192, 1]) {
+                self.duration_ms = w.int64()?;
+            }
+            if w.at(&[202, 1]) {
+                self.error_code = w.str()?;
+            }
+            if w.at(&[210, 1]) {
+                self.error_message = w.str()?;
+            }
+            if w.at(&[218, 1]) {
+                self.merge_producer(w.bytes()?, depth)?;
+            }
+            if w.at(&[226, 1]) {
+                self.schema_version = w.str()?;
+            }
+            if w.at(&[234, 1]) {
+                self.merge_genai(w.bytes()?, depth)?;
+            }
+            if w.at(&[242, 1]) {
+                self.merge_mcp(w.bytes()?, depth)?;
+            }
+            if w.at(&[248, 1]) {
+                self.payload_format = w.int32()?;
+            }
+            if w.is_empty() {
+                return Ok(());
+            }
+            // Anything else, the general way.
+            w = Wire::new(self.merge_field(w.rest(), depth)?);
+        }
+    }
+
+    /// Reads the fields the schema does not define at the start of `bytes`
+    /// and the field after them, and returns what follows.
+    #[inline(never)]
+    fn merge_field(&mut self, bytes: &'a [u8], depth: u32) -> Result<&'a [u8], Fallback> {
+        let mut w = Wire::new(bytes);
         while let Some(key) = w.key()? {
             // The key (number and wire type) of each field of the schema.
             match key {
@@ -293,7 +402,7 @@ impl<'a> LogEntryView<'a> {
                 )?,
                 106 => self.event_id = w.str()?,
                 112 => self.actor_type = w.int32()?,
-                122 => self.delegation_chain.push_default().merge(w.bytes()?, depth)?,
+                122 => self.merge_delegation_chain(w.bytes()?, depth)?,
                 130 => self.source_ip = w.str()?,
                 138 => self.host = w.str()?,
                 146 => self.user_agent = w.str()?,
@@ -305,26 +414,41 @@ impl<'a> LogEntryView<'a> {
                 192 => self.duration_ms = w.int64()?,
                 202 => self.error_code = w.str()?,
                 210 => self.error_message = w.str()?,
-                218 => self
-                    .producer
-                    .get_or_insert_with(Default::default)
-                    .merge(w.bytes()?, depth)?,
+                218 => self.merge_producer(w.bytes()?, depth)?,
                 226 => self.schema_version = w.str()?,
-                234 => self
-                    .genai
-                    .get_or_insert_with(Default::default)
-                    .merge(w.bytes()?, depth)?,
-                242 => self
-                    .mcp
-                    .get_or_insert_with(Default::default)
-                    .merge(w.bytes()?, depth)?,
+                234 => self.merge_genai(w.bytes()?, depth)?,
+                242 => self.merge_mcp(w.bytes()?, depth)?,
                 248 => self.payload_format = w.int32()?,
                 // A known field with a wire type its type does not have.
                 key if matches!(key >> 3, 1 | 2 | 3 | 4 | 5 | 6 | 7 | 8 | 9 | 10 | 11 | 12 | 13 | 14 | 15 | 16 | 17 | 18 | 19 | 20 | 21 | 22 | 23 | 24 | 25 | 26 | 27 | 28 | 29 | 30 | 31) => return Err(Fallback),
-                key => self.unknown.push(w.skip_unknown(key, depth)?),
+                key => {
+                    self.unknown.push(w.skip_unknown(key, depth)?);
+                    continue;
+                }
             }
+            break;
         }
-        Ok(())
+        Ok(w.rest())
+    }
+
+    #[inline(never)]
+    fn merge_delegation_chain(&mut self, bytes: &'a [u8], depth: u32) -> Result<(), Fallback> {
+        self.delegation_chain.push_default().merge(bytes, depth)
+    }
+
+    #[inline(never)]
+    fn merge_producer(&mut self, bytes: &'a [u8], depth: u32) -> Result<(), Fallback> {
+        self.producer.get_or_insert_with(Default::default).merge(bytes, depth)
+    }
+
+    #[inline(never)]
+    fn merge_genai(&mut self, bytes: &'a [u8], depth: u32) -> Result<(), Fallback> {
+        self.genai.get_or_insert_with(Default::default).merge(bytes, depth)
+    }
+
+    #[inline(never)]
+    fn merge_mcp(&mut self, bytes: &'a [u8], depth: u32) -> Result<(), Fallback> {
+        self.mcp.get_or_insert_with(Default::default).merge(bytes, depth)
     }
 
     /// Whether bytes that prost decoded hold a field the schema does not

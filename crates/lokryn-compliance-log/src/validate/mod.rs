@@ -392,7 +392,7 @@ pub fn validate_bytes(bytes: &[u8], options: &Options) -> crate::Result<Report> 
     options.limits.check_entry(bytes.len())?;
     let mut view = crate::view::LogEntryView::default();
     match crate::view::read_into(bytes, &mut view) {
-        Ok(()) => Ok(validate_view(&view, options)),
+        Ok(()) => Ok(judge_view(&view, options)),
         // What the view reader leaves to prost: its error, or (for a field
         // type views do not hold) the owned path's report.
         Err(crate::view::Fallback) => validate_encoded(bytes, options).map(|(_, report)| report),
@@ -403,6 +403,12 @@ pub fn validate_bytes(bytes: &[u8], options: &Options) -> crate::Result<Report> 
 /// [`validate_encoded`] gives for its bytes, `unknown_field` warnings
 /// included.
 pub fn validate_view(view: &crate::view::LogEntryView<'_>, options: &Options) -> Report {
+    judge_view(view, options)
+}
+
+/// [`validate_view`], inlined where [`validate_bytes`] made the view.
+#[inline(always)]
+fn judge_view(view: &crate::view::LogEntryView<'_>, options: &Options) -> Report {
     let plan = plan::plan(options.profiles);
     let mut report = Report::default();
     run::run(plan, view, &mut report);

@@ -132,6 +132,7 @@ pub(super) fn module(
         write_encode(&mut js, m, messages)?;
         write_decode(&mut js, m)?;
         write_json(&mut js, m)?;
+        write_wire_json(&mut js, m)?;
         write_from_json(&mut js, m)?;
     }
     js.push('\n');
@@ -139,11 +140,13 @@ pub(super) fn module(
     match syntax {
         Syntax::CommonJs => {
             js.push_str(
-                "\nmodule.exports = { encodeEntry, decodeEntry, toJsonEntry, fromJsonEntry };\n",
+                "\nmodule.exports = { encodeEntry, decodeEntry, toJsonEntry, toJsonBytes, fromJsonEntry };\n",
             );
         }
         Syntax::Esm => {
-            js.push_str("\nexport { encodeEntry, decodeEntry, toJsonEntry, fromJsonEntry };\n");
+            js.push_str(
+                "\nexport { encodeEntry, decodeEntry, toJsonEntry, toJsonBytes, fromJsonEntry };\n",
+            );
         }
     }
     Ok(js)
@@ -279,14 +282,8 @@ fn write_decode(js: &mut String, m: &JsMessage<'_>) -> Result<()> {
         numbers.join(", ")
     )?;
     write_locals(js, m)?;
-    js.push_str("  while (P < end) {\n    const key = rkey(end);\n    switch (key) {\n");
-    for (i, f) in m.proto.field.iter().enumerate() {
-        let k = kind(f);
-        if !handled(f) {
-            continue;
-        }
-        let key = u32::try_from(f.number())? << 3 | wire_type(k);
-        let read = match k {
+    write_wire_switch(js, m, |f, k| {
+        Ok(match k {
             Kind::String => "rstring(end)".to_owned(),
             Kind::Bytes => "rbytes(end)".to_owned(),
             Kind::Int32 => "rint32(end)".to_owned(),
@@ -294,7 +291,31 @@ fn write_decode(js: &mut String, m: &JsMessage<'_>) -> Result<()> {
             Kind::Double => "rdouble(end)".to_owned(),
             Kind::Message | Kind::Timestamp => format!("{}$decode(rend(end))", target(f)),
             Kind::Other => bail!("{name}.{}: not handled", f.name()),
-        };
+        })
+    })?;
+    write_build(js, m)
+}
+
+/// The loop of `X$decode` and `X$wireJson`: each field of the wire read
+/// into its local (`f0`, `f1`, ...) by the expression `read` gives for it,
+/// the last occurrence of a scalar winning and a repeated field's values
+/// pushed, as prost reads them. A second occurrence of a singular message
+/// (which prost merges into the first), a field of the schema on the wire
+/// under another wire type, or one the codec does not handle gives up.
+fn write_wire_switch(
+    js: &mut String,
+    m: &JsMessage<'_>,
+    read: impl Fn(&FieldDescriptorProto, Kind) -> Result<String>,
+) -> Result<()> {
+    let name = &m.ts_name;
+    js.push_str("  while (P < end) {\n    const key = rkey(end);\n    switch (key) {\n");
+    for (i, f) in m.proto.field.iter().enumerate() {
+        let k = kind(f);
+        if !handled(f) {
+            continue;
+        }
+        let key = u32::try_from(f.number())? << 3 | wire_type(k);
+        let read = read(f, k)?;
         writeln!(js, "      case {key}:")?;
         if f.label() == Label::Repeated {
             writeln!(js, "        f{i}.push({read});")?;
@@ -314,7 +335,7 @@ fn write_decode(js: &mut String, m: &JsMessage<'_>) -> Result<()> {
         js,
         "      default:\n        if ({name}$numbers.has(key >>> 3)) bail();\n        rskip(key, end);\n    }}\n  }}"
     )?;
-    write_build(js, m)
+    Ok(())
 }
 
 /// The start of `X$decode` and `X$fromJson`: one local per field, `f0`,
@@ -396,36 +417,24 @@ fn write_json(js: &mut String, m: &JsMessage<'_>) -> Result<()> {
             )?;
             continue;
         }
-        let json = if f.json_name().is_empty() {
-            prop.clone()
-        } else {
-            f.json_name().to_owned()
-        };
-        // The member: `t += <prefix and value>;`, for the value in `v`. A
-        // field without presence has its value checked by its type's `xOf`
-        // before the test for the default; a field with presence is checked
-        // here.
+        let json = json_name(f);
+        // A field without presence has its value checked by its type's
+        // `xOf` before the test for the default; a field with presence is
+        // checked in its member.
         let presence = has_presence(f);
         let x = match k {
             Kind::Int32 if presence => "int32Of(v)",
             Kind::Int64 if presence => "int64Of(v)",
             _ => "v",
         };
-        let member = match k {
-            Kind::String => format!(
-                "t += NEEDS_CARE.test(v) ? ',\"{json}\":' + quoteWithCare(v) : ',\"{json}\":\"' + v + '\"';"
-            ),
-            Kind::Bytes => format!("t += ',\"{json}\":\"' + base64(v) + '\"';"),
-            Kind::Int32 if f.r#type() == Type::Enum => {
-                format!("t += ',\"{json}\":' + enumJson({}$names, {x});", target(f))
-            }
-            Kind::Int32 => format!("t += ',\"{json}\":' + {x};"),
-            Kind::Int64 => format!("t += ',\"{json}\":\"' + {x} + '\"';"),
-            Kind::Double => format!("t += ',\"{json}\":' + doubleJson(doubleOf(v));"),
-            Kind::Timestamp => format!("t += ',\"{json}\":' + timestampJson(messageOf(v));"),
-            Kind::Message => format!("t += ',\"{json}\":' + {}$json(messageOf(v));", target(f)),
-            Kind::Other => "bail();".to_owned(),
+        let value = match k {
+            Kind::Bytes => "base64(v)".to_owned(),
+            Kind::Double => "doubleJson(doubleOf(v))".to_owned(),
+            Kind::Timestamp => "timestampJson(messageOf(v))".to_owned(),
+            Kind::Message => format!("{}$json(messageOf(v))", target(f)),
+            _ => x.to_owned(),
         };
+        let member = json_member(f, &json, &value);
         if f.label() == Label::Repeated {
             let element = match k {
                 Kind::String => "quote(typeof e === \"string\" ? e : bail())".to_owned(),
@@ -434,9 +443,8 @@ fn write_json(js: &mut String, m: &JsMessage<'_>) -> Result<()> {
             };
             writeln!(
                 js,
-                "  v = arrayOf(o.{prop});\n  if (v !== undefined && v.length !== 0) {{\n    \
-                 t += ',\"{json}\":[';\n    for (let i = 0; i < v.length; i++) {{\n      \
-                 const e = v[i];\n      if (i !== 0) t += \",\";\n      t += {element};\n    }}\n    t += \"]\";\n  }}"
+                "  v = arrayOf(o.{prop});\n  if (v !== undefined && v.length !== 0) {}",
+                json_array(&json, &element)
             )?;
             continue;
         }
@@ -465,6 +473,131 @@ fn write_json(js: &mut String, m: &JsMessage<'_>) -> Result<()> {
     Ok(())
 }
 
+/// A field's name in JSON.
+fn json_name(f: &FieldDescriptorProto) -> String {
+    if f.json_name().is_empty() {
+        local_name(f)
+    } else {
+        f.json_name().to_owned()
+    }
+}
+
+/// The statement adding singular field `f`'s member to `t`, for a value in
+/// `v` that `value` turns into its JSON (a double, a message, a timestamp),
+/// its base64 (bytes) or its checked value (an int32 or int64; for a
+/// string, `v` itself).
+fn json_member(f: &FieldDescriptorProto, json: &str, value: &str) -> String {
+    match kind(f) {
+        Kind::String => format!(
+            "t += NEEDS_CARE.test(v) ? ',\"{json}\":' + quoteWithCare(v) : ',\"{json}\":\"' + v + '\"';"
+        ),
+        Kind::Bytes | Kind::Int64 => format!("t += ',\"{json}\":\"' + {value} + '\"';"),
+        Kind::Int32 if f.r#type() == Type::Enum => {
+            format!(
+                "t += ',\"{json}\":' + enumJson({}$names, {value});",
+                target(f)
+            )
+        }
+        Kind::Int32 | Kind::Double | Kind::Message | Kind::Timestamp => {
+            format!("t += ',\"{json}\":' + {value};")
+        }
+        Kind::Other => "bail();".to_owned(),
+    }
+}
+
+/// The block adding a repeated field's member (an array of `element`, for
+/// each value `e` of `v`) to `t`.
+fn json_array(json: &str, element: &str) -> String {
+    format!(
+        "{{\n    t += ',\"{json}\":[';\n    for (let i = 0; i < v.length; i++) {{\n      \
+         const e = v[i];\n      if (i !== 0) t += \",\";\n      t += {element};\n    }}\n    t += \"]\";\n  }}"
+    )
+}
+
+/// `X$wireJson(end)`: the canonical JSON text of the encoded message that
+/// ends at `end` (the reader's `B`, `P` of codec.js), written straight from
+/// the wire as `X$json` writes the object `X$decode` would build, with no
+/// object in between: each field read into a local as `X$decode` reads it
+/// (a nested message as its text, `bytes` as their base64, an int64 as a
+/// number while it is a safe integer), then the members written in the
+/// same order, with the same defaults left out, as `X$json` writes them.
+/// The values' types are the wire's, so none is checked again.
+fn write_wire_json(js: &mut String, m: &JsMessage<'_>) -> Result<()> {
+    let name = &m.ts_name;
+    writeln!(js, "\nfunction {name}$wireJson(end) {{")?;
+    for (i, f) in m.proto.field.iter().enumerate() {
+        let init = if f.label() == Label::Repeated {
+            "[]"
+        } else if has_presence(f) {
+            "undefined"
+        } else {
+            match kind(f) {
+                Kind::String | Kind::Bytes => "\"\"",
+                // Only ever zero for a field not handled: one on the wire gives up.
+                _ => "0",
+            }
+        };
+        writeln!(js, "  let f{i} = {init};")?;
+    }
+    write_wire_switch(js, m, |f, k| {
+        Ok(match k {
+            Kind::String => "rstring(end)".to_owned(),
+            Kind::Bytes => "rbase64(end)".to_owned(),
+            Kind::Int32 => "rint32(end)".to_owned(),
+            Kind::Int64 => "rint64n(end)".to_owned(),
+            Kind::Double => "rdouble(end)".to_owned(),
+            Kind::Message | Kind::Timestamp => format!("{}$wireJson(rend(end))", target(f)),
+            Kind::Other => bail!("{name}.{}: not handled", f.name()),
+        })
+    })?;
+    if m.full_name == "google.protobuf.Timestamp" {
+        let fields: Vec<&str> = m.proto.field.iter().map(|f| f.name()).collect();
+        if fields != ["seconds", "nanos"] {
+            bail!("google.protobuf.Timestamp: unexpected fields {fields:?}");
+        }
+        // RFC 3339 text, quotes included.
+        js.push_str("  return timestampText(Number(f0), f1);\n}\n");
+        return Ok(());
+    }
+    js.push_str("  let t = \"\";\n  let v;\n");
+    for (i, f) in m.proto.field.iter().enumerate() {
+        let k = kind(f);
+        if !handled(f) {
+            continue;
+        }
+        let json = json_name(f);
+        if f.label() == Label::Repeated {
+            let element = match k {
+                Kind::String => "quote(e)".to_owned(),
+                Kind::Message => "e".to_owned(),
+                _ => bail!("{name}.{}: not supported by the JavaScript codec", f.name()),
+            };
+            writeln!(
+                js,
+                "  v = f{i};\n  if (v.length !== 0) {}",
+                json_array(&json, &element)
+            )?;
+            continue;
+        }
+        let value = if k == Kind::Double {
+            "doubleJson(v)"
+        } else {
+            "v"
+        };
+        let member = json_member(f, &json, value);
+        let test = if has_presence(f) {
+            "v !== undefined"
+        } else if matches!(k, Kind::String | Kind::Bytes) {
+            "v.length !== 0"
+        } else {
+            "v !== 0"
+        };
+        writeln!(js, "  v = f{i};\n  if ({test}) {member}")?;
+    }
+    js.push_str("  return t.length === 0 ? \"{}\" : `{${t.slice(1)}}`;\n}\n");
+    Ok(())
+}
+
 /// `X$fromJson()`: reads the proto3 JSON object at the reader's position
 /// (`S`, `I` of codec.js) into a message object built as `X$decode` builds
 /// it. Keys are looked up under both spellings of a field (its JSON name and
@@ -487,11 +620,7 @@ fn write_from_json(js: &mut String, m: &JsMessage<'_>) -> Result<()> {
     }
     let mut keys = Vec::new();
     for (i, f) in m.proto.field.iter().enumerate() {
-        let json = if f.json_name().is_empty() {
-            local_name(f)
-        } else {
-            f.json_name().to_owned()
-        };
+        let json = json_name(f);
         keys.push(format!("[\"{json}\", {i}]"));
         if f.name() != json {
             keys.push(format!("[\"{}\", {i}]", f.name()));

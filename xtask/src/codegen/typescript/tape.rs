@@ -2,6 +2,10 @@
 //! and `bindings/wasm/tape.js` (JavaScript): the tag of each value and the
 //! code of each factory an output tape calls. Both sides are written here
 //! from one table, so that they cannot disagree.
+//!
+//! Also the input tape writer both npm packages share ([`writer_module`]):
+//! `bindings/js/tape_writer.js`, copied into each package by the npm build
+//! with the imports and exports of its module syntax.
 
 use std::fmt::Write as _;
 
@@ -226,6 +230,68 @@ fn js(common_js: bool) -> Result<String> {
         .collect();
     writeln!(out, "{export}FACTORIES = [{}];", names.join(", "))?;
     Ok(out)
+}
+
+/// The hand-written tape writer both packages share.
+pub(super) const WRITER_JS: &str = "bindings/js/tape_writer.js";
+
+/// What [`WRITER_JS`] uses of the runtime module.
+const WRITER_RUNTIME_IMPORTS: &[&str] = &[
+    "factories",
+    "messageFactories",
+    "messageReaders",
+    "messageShapes",
+];
+
+/// The module a package gets from [`WRITER_JS`] (`template`, its text):
+/// `tape_writer.cjs` (CommonJS) or `tape_writer.js` (ES), importing the
+/// runtime's factories and readers and every tag, with `PACKAGE` (the
+/// package's name, for its errors) and exporting each top-level `class`,
+/// `function` and `const` of the template. Built with the runtime, not
+/// committed.
+pub(super) fn writer_module(
+    syntax: super::Syntax,
+    package: &str,
+    template: &str,
+) -> Result<(&'static str, String)> {
+    let mut out = format!(
+        "// {}\n//\n// Made from xtask/src/codegen/typescript/tape.rs and {WRITER_JS}.\n",
+        super::BUILT
+    );
+    let mut tags: Vec<String> = TAGS.iter().map(|t| format!("T_{}", t.name)).collect();
+    tags.push("FACTORIES".to_owned());
+    let (runtime, tags_module, name) = match syntax {
+        super::Syntax::CommonJs => ("./runtime.cjs", "./tape_tags.cjs", "tape_writer.cjs"),
+        super::Syntax::Esm => ("./runtime.js", "./tape_tags.js", "tape_writer.js"),
+    };
+    let imports = [
+        (runtime, WRITER_RUNTIME_IMPORTS.join(", ")),
+        (tags_module, tags.join(", ")),
+    ];
+    match syntax {
+        super::Syntax::CommonJs => {
+            out.push_str("\"use strict\";\n\n");
+            for (module, names) in &imports {
+                writeln!(out, "const {{ {names} }} = require(\"{module}\");")?;
+            }
+        }
+        super::Syntax::Esm => {
+            out.push('\n');
+            for (module, names) in &imports {
+                writeln!(out, "import {{ {names} }} from \"{module}\";")?;
+            }
+        }
+    }
+    writeln!(out, "\nconst PACKAGE = \"{package}\";\n")?;
+    out.push_str(super::strip_leading_comment(template));
+    let exports = super::top_level_names(template);
+    match syntax {
+        super::Syntax::CommonJs => {
+            writeln!(out, "\nmodule.exports = {{ {} }};", exports.join(", "))?;
+        }
+        super::Syntax::Esm => writeln!(out, "\nexport {{ {} }};", exports.join(", "))?,
+    }
+    Ok((name, out))
 }
 
 #[cfg(test)]
