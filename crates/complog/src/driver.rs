@@ -13,8 +13,15 @@
 //! what is printed, on standard output and on standard error, is the same
 //! whatever the number of threads. Small sources (one batch) and
 //! `--jobs 1` do everything on the calling thread.
+//!
+//! Work may also keep a state on each thread ([`Work`]): it is handed every
+//! record the thread works on, and at the end of each batch the thread
+//! makes what the batch's records left there into one more thing to emit,
+//! emitted after the batch's records (`complog export --to parquet` builds
+//! the Arrow columns of a batch on the thread that reads it this way).
 
 use std::collections::{BTreeMap, VecDeque};
+use std::marker::PhantomData;
 use std::ops::ControlFlow;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Condvar, Mutex, mpsc};
@@ -22,8 +29,8 @@ use std::sync::{Arc, Condvar, Mutex, mpsc};
 use anyhow::{Result, anyhow, bail};
 
 use crate::input::{
-    self, At, Batch, Decoded, Framer, GaveUp, Mark, Problem, ReadOptions, Record, Scratch, Source,
-    Visit, Watch,
+    self, At, Batch, Decoded, Framer, GaveUp, Mark, Place, Problem, ReadOptions, Record, Scratch,
+    Source, Visit, Watch,
 };
 use crate::progress::Progress;
 
@@ -49,7 +56,7 @@ pub(crate) struct Totals {
 }
 
 /// Entries framed into one batch for the threads, at most.
-const BATCH_ENTRIES: usize = 512;
+pub(crate) const BATCH_ENTRIES: usize = 512;
 /// Bytes of entries in one batch, about at most.
 const BATCH_BYTES: usize = 1 << 20;
 
@@ -64,18 +71,82 @@ pub(crate) fn default_jobs() -> usize {
 /// printing). An error of `emit` stops the run and is returned. `work`
 /// borrows the record: an entry it leaves there is read over by a later
 /// record (its memory reused), one it takes is not.
-#[allow(clippy::print_stderr)]
 pub(crate) fn run<T: Send>(
     sources: &[Source],
     options: &ReadOptions,
     progress: &mut Progress,
     on_source_error: OnSourceError,
     work: impl Fn(&str, &mut Record<'_>) -> T + Sync,
-    mut emit: impl FnMut(&str, T, &mut Progress) -> Result<()>,
+    emit: impl FnMut(&str, T, &mut Progress) -> Result<()>,
+) -> Result<Totals> {
+    run_work(
+        sources,
+        options,
+        progress,
+        on_source_error,
+        &PerRecord(work, PhantomData),
+        emit,
+    )
+}
+
+/// A command's work on the records, for [`run_work`]: `record` on any
+/// thread, over a state of that thread's own (made by `state`, once per
+/// thread), and `end` on the same thread, over the same state, after the
+/// records of each batch the thread did.
+pub(crate) trait Work: Sync {
+    /// What a record's work, or a batch's end, makes for `emit`.
+    type Out: Send;
+    /// What a thread keeps between its records.
+    type State;
+    fn state(&self) -> Self::State;
+    fn record(&self, state: &mut Self::State, label: &str, record: &mut Record<'_>) -> Self::Out;
+    /// What the records since the last end left in `state`, to emit after
+    /// them. `done`: a batch of a stream is over, or a source read record
+    /// by record (a JSON document, a ledger) is; otherwise (after each
+    /// record of such a source) `Some` only when the state holds enough to
+    /// be worth emitting.
+    fn end(&self, state: &mut Self::State, done: bool) -> Option<Self::Out>;
+}
+
+/// Work of a record alone (no state, nothing at a batch's end).
+struct PerRecord<F, T>(F, PhantomData<fn() -> T>);
+
+impl<F, T> Work for PerRecord<F, T>
+where
+    F: Fn(&str, &mut Record<'_>) -> T + Sync,
+    T: Send,
+{
+    type Out = T;
+    type State = ();
+
+    fn state(&self) {}
+
+    fn record(&self, (): &mut (), label: &str, record: &mut Record<'_>) -> T {
+        (self.0)(label, record)
+    }
+
+    fn end(&self, (): &mut (), _: bool) -> Option<T> {
+        None
+    }
+}
+
+/// [`run`] with work that keeps a state per thread ([`Work`]): what `end`
+/// makes of a batch is emitted after the batch's records (without counting
+/// as a record).
+#[allow(clippy::print_stderr)]
+pub(crate) fn run_work<W: Work>(
+    sources: &[Source],
+    options: &ReadOptions,
+    progress: &mut Progress,
+    on_source_error: OnSourceError,
+    work: &W,
+    mut emit: impl FnMut(&str, W::Out, &mut Progress) -> Result<()>,
 ) -> Result<Totals> {
     let mut totals = Totals::default();
     let bytes = Arc::new(AtomicU64::new(0));
     let mut records = 0u64;
+    // The calling thread's state, made when first needed.
+    let mut state: Option<W::State> = None;
     for source in sources {
         let label = source.label();
         totals.sources += 1;
@@ -85,11 +156,16 @@ pub(crate) fn run<T: Send>(
             bytes: &bytes,
             records: &mut records,
             progress,
-            work: &work,
+            work,
+            state: &mut state,
             emit: &mut emit,
             failed: None,
         };
         let read = input::read(source, options, &bytes, &mut visitor);
+        // What the records of a source read record by record left.
+        if visitor.failed.is_none() {
+            let _ = visitor.end_here(true);
+        }
         if let Some(err) = visitor.failed {
             progress.clear();
             return Err(err);
@@ -124,7 +200,6 @@ pub(crate) fn run<T: Send>(
 /// (binary entries read only there, see [`ReadOptions::unread_frames`]):
 /// that one is reported and counted the same way. A label is made into
 /// text only where it is printed. Returns how many were skipped.
-#[allow(clippy::print_stderr)]
 pub(crate) fn run_readable<T: Send>(
     sources: &[Source],
     options: &ReadOptions,
@@ -132,22 +207,109 @@ pub(crate) fn run_readable<T: Send>(
     work: impl Fn(At<'_>, &mut Decoded<'_>) -> Result<T, Problem> + Sync,
     mut emit: impl FnMut(At<'_>, T) -> Result<()>,
 ) -> Result<u64> {
+    run_readable_work(
+        sources,
+        options,
+        progress,
+        &ReadablePerRecord(work, PhantomData),
+        |at, out| match at {
+            Some(at) => emit(at, out),
+            // No batch ends: `ReadablePerRecord` makes none.
+            None => Ok(()),
+        },
+    )
+}
+
+/// A command's work on readable entries, for [`run_readable_work`]: as
+/// [`Work`], with the entry's label and the decoded entry.
+pub(crate) trait ReadableWork: Sync {
+    type Out: Send;
+    type State;
+    fn state(&self) -> Self::State;
+    fn entry(
+        &self,
+        state: &mut Self::State,
+        at: At<'_>,
+        decoded: &mut Decoded<'_>,
+    ) -> Result<Self::Out, Problem>;
+    /// As [`Work::end`].
+    fn end(&self, state: &mut Self::State, done: bool) -> Option<Self::Out>;
+}
+
+struct ReadablePerRecord<F, T>(F, PhantomData<fn() -> T>);
+
+impl<F, T> ReadableWork for ReadablePerRecord<F, T>
+where
+    F: Fn(At<'_>, &mut Decoded<'_>) -> Result<T, Problem> + Sync,
+    T: Send,
+{
+    type Out = T;
+    type State = ();
+
+    fn state(&self) {}
+
+    fn entry(&self, (): &mut (), at: At<'_>, decoded: &mut Decoded<'_>) -> Result<T, Problem> {
+        (self.0)(at, decoded)
+    }
+
+    fn end(&self, (): &mut (), _: bool) -> Option<T> {
+        None
+    }
+}
+
+/// What [`run_readable_work`] emits: a record's work, with where the
+/// record is, or what a batch's end made.
+enum Piece<T> {
+    Record(Place, Result<T, Problem>),
+    End(T),
+}
+
+/// A [`ReadableWork`] as the [`Work`] of [`run_work`].
+struct Readable<'a, R>(&'a R);
+
+impl<R: ReadableWork> Work for Readable<'_, R> {
+    type Out = Piece<R::Out>;
+    type State = R::State;
+
+    fn state(&self) -> R::State {
+        self.0.state()
+    }
+
+    fn record(&self, state: &mut R::State, label: &str, record: &mut Record<'_>) -> Self::Out {
+        let place = record.place();
+        let out = match &mut record.result {
+            Err(problem) => Err(problem.clone()),
+            Ok(decoded) => self.0.entry(state, place.at(label), decoded),
+        };
+        Piece::Record(place, out)
+    }
+
+    fn end(&self, state: &mut R::State, done: bool) -> Option<Self::Out> {
+        self.0.end(state, done).map(Piece::End)
+    }
+}
+
+/// [`run_readable`] with work that keeps a state per thread
+/// ([`ReadableWork`]): `emit` gets the label of each record's work, and
+/// `None` for what `end` made of a batch (after the batch's records).
+#[allow(clippy::print_stderr)]
+pub(crate) fn run_readable_work<W: ReadableWork>(
+    sources: &[Source],
+    options: &ReadOptions,
+    progress: &mut Progress,
+    work: &W,
+    mut emit: impl FnMut(Option<At<'_>>, W::Out) -> Result<()>,
+) -> Result<u64> {
     let mut skipped = 0u64;
-    run(
+    run_work(
         sources,
         options,
         progress,
         OnSourceError::Stop,
-        |label, record| {
-            let place = record.place();
-            let out = match &mut record.result {
-                Err(problem) => Err(problem.clone()),
-                Ok(decoded) => work(place.at(label), decoded),
-            };
-            (place, out)
-        },
-        |label, (place, out), progress| match out {
-            Err(problem) => {
+        &Readable(work),
+        |label, piece, progress| match piece {
+            Piece::End(out) => emit(None, out),
+            Piece::Record(place, Err(problem)) => {
                 let at = place.at(label);
                 progress.clear();
                 eprintln!(
@@ -157,20 +319,22 @@ pub(crate) fn run_readable<T: Send>(
                 skipped += 1;
                 Ok(())
             }
-            Ok(out) => emit(place.at(label), out),
+            Piece::Record(place, Ok(out)) => emit(Some(place.at(label)), out),
         },
     )?;
     Ok(skipped)
 }
 
-/// Reads one source for [`run`].
-struct Visitor<'a, W, E> {
+/// Reads one source for [`run_work`].
+struct Visitor<'a, W: Work, E> {
     label: &'a str,
     options: &'a ReadOptions,
     bytes: &'a AtomicU64,
     records: &'a mut u64,
     progress: &'a mut Progress,
     work: &'a W,
+    /// The calling thread's state (made when first needed).
+    state: &'a mut Option<W::State>,
     emit: &'a mut E,
     /// The error that stopped the run.
     failed: Option<anyhow::Error>,
@@ -179,14 +343,13 @@ struct Visitor<'a, W, E> {
 /// A record's work, done, with its mark.
 type Done<T> = (Mark, T);
 
-impl<T, W, E> Visitor<'_, W, E>
+impl<W, E> Visitor<'_, W, E>
 where
-    T: Send,
-    W: Fn(&str, &mut Record<'_>) -> T + Sync,
-    E: FnMut(&str, T, &mut Progress) -> Result<()>,
+    W: Work,
+    E: FnMut(&str, W::Out, &mut Progress) -> Result<()>,
 {
     /// Emits one record's work; `Break` when the run must stop.
-    fn emit(&mut self, out: T) -> ControlFlow<()> {
+    fn emit(&mut self, out: W::Out) -> ControlFlow<()> {
         *self.records += 1;
         if let Err(err) = (self.emit)(self.label, out, self.progress) {
             self.failed = Some(err);
@@ -200,8 +363,37 @@ where
         ControlFlow::Continue(())
     }
 
+    /// Emits what a batch's end made (not a record); `Break` when the run
+    /// must stop.
+    fn emit_end(&mut self, out: Option<W::Out>) -> ControlFlow<()> {
+        let Some(out) = out else {
+            return ControlFlow::Continue(());
+        };
+        if let Err(err) = (self.emit)(self.label, out, self.progress) {
+            self.failed = Some(err);
+            return ControlFlow::Break(());
+        }
+        ControlFlow::Continue(())
+    }
+
+    /// Ends the calling thread's records worked on since its last end
+    /// (see [`Work::end`]) and emits what that makes.
+    fn end_here(&mut self, done: bool) -> ControlFlow<()> {
+        let out = match self.state.as_mut() {
+            Some(state) => self.work.end(state, done),
+            None => None,
+        };
+        self.emit_end(out)
+    }
+
+    /// The calling thread's state.
+    fn state_here(&mut self) -> &mut W::State {
+        let work = self.work;
+        self.state.get_or_insert_with(|| work.state())
+    }
+
     /// Emits a decoded record, then asks the watch whether to go on.
-    fn emit_marked(&mut self, (mark, out): Done<T>, watch: &mut Watch) -> Step {
+    fn emit_marked(&mut self, (mark, out): Done<W::Out>, watch: &mut Watch) -> Step {
         if self.emit(out).is_break() {
             return Step::Stop(None);
         }
@@ -213,7 +405,7 @@ where
 
     /// The whole stream on this thread, starting with `batch` (the first
     /// batch), in batches like the threads', each entry read over the
-    /// entry before.
+    /// entry before, each batch ended as the threads end theirs.
     fn sequential(
         &mut self,
         mut batch: Batch,
@@ -222,10 +414,12 @@ where
     ) -> Option<GaveUp> {
         let mut scratch = Scratch::default();
         let (label, options, work) = (self.label, self.options, self.work);
+        let mut state = self.state.take().unwrap_or_else(|| work.state());
+        let mut gave_up = None;
         while !batch.is_empty() {
             let mut stop = None;
             batch.decode_each(options, &mut scratch, |mut record, mark, scratch| {
-                let out = work(label, &mut record);
+                let out = work.record(&mut state, label, &mut record);
                 record.recycle(scratch);
                 match self.emit_marked((mark, out), watch) {
                     Step::Go => ControlFlow::Continue(()),
@@ -235,12 +429,23 @@ where
                     }
                 }
             });
-            if let Some(gave_up) = stop {
-                return gave_up.map(|g| *g);
+            // What the batch left, up to where it stopped (nothing after
+            // that was worked on); not when the run failed.
+            let end = work.end(&mut state, true);
+            if let Some(stopped) = stop {
+                if let Some(at) = stopped {
+                    let _ = self.emit_end(end);
+                    gave_up = Some(*at);
+                }
+                break;
+            }
+            if self.emit_end(end).is_break() {
+                break;
             }
             framer.next_batch(&mut batch, BATCH_ENTRIES, BATCH_BYTES);
         }
-        None
+        *self.state = Some(state);
+        gave_up
     }
 
     /// The stream decoded and worked on by `jobs` threads, this one
@@ -259,8 +464,8 @@ where
         watch: &mut Watch,
         jobs: usize,
     ) -> Option<GaveUp> {
-        let queue = JobQueue::<T>::default();
-        let (done_tx, done_rx) = mpsc::channel::<Finished<T>>();
+        let queue = JobQueue::<W::Out>::default();
+        let (done_tx, done_rx) = mpsc::channel::<Finished<W::Out>>();
         let this = &*self;
         let (label, options, work) = (this.label, this.options, this.work);
         std::thread::scope(|scope| {
@@ -268,8 +473,9 @@ where
                 let (queue, done_tx) = (&queue, done_tx.clone());
                 scope.spawn(move || {
                     let mut scratch = Scratch::default();
+                    let mut state = work.state();
                     while let Some(job) = queue.wait() {
-                        let finished = do_job(job, options, &mut scratch, label, work);
+                        let finished = do_job(job, options, &mut scratch, &mut state, label, work);
                         if done_tx.send(finished).is_err() {
                             break;
                         }
@@ -290,22 +496,26 @@ where
     }
 
     /// Queues batches for the threads, does the oldest queued batch here
-    /// when the next to emit is not done, and emits the results in order.
+    /// when the next to emit is not done, and emits the results in order,
+    /// each batch's records and then what its end made.
     fn feed_and_emit(
         &mut self,
         first: Batch,
         framer: &mut Framer<'_>,
         watch: &mut Watch,
-        lanes: &Lanes<'_, T>,
+        lanes: &Lanes<'_, W::Out>,
     ) -> Option<GaveUp> {
-        let mut waiting: BTreeMap<u64, Vec<Done<T>>> = BTreeMap::new();
+        type Results<T> = (Vec<Done<T>>, Option<T>);
+        let mut waiting: BTreeMap<u64, Results<W::Out>> = BTreeMap::new();
         // Emptied batches and result lists, to fill again.
         let mut batches: Vec<Batch> = Vec::new();
-        let mut lists: Vec<Vec<Done<T>>> = Vec::new();
+        let mut lists: Vec<Vec<Done<W::Out>>> = Vec::new();
         let mut scratch = Scratch::default();
+        let work = self.work;
+        let mut state = self.state.take().unwrap_or_else(|| work.state());
         let (mut sent, mut next) = (0u64, 0u64);
         let mut first = Some(first);
-        loop {
+        let gave_up = loop {
             while sent - next < lanes.in_flight as u64 {
                 let batch = first.take().unwrap_or_else(|| {
                     let mut batch = batches.pop().unwrap_or_default();
@@ -321,42 +531,66 @@ where
                 sent += 1;
             }
             if next == sent {
-                return None;
+                break None;
             }
-            let mut done = loop {
+            let found = loop {
                 if let Some(done) = waiting.remove(&next) {
-                    break done;
+                    break Some(done);
                 }
                 let finished = match lanes.done_rx.try_recv() {
                     Ok(finished) => finished,
                     Err(mpsc::TryRecvError::Empty) => match lanes.queue.take() {
                         // Nothing is done: work rather than wait.
-                        Some(job) => do_job(job, self.options, &mut scratch, self.label, self.work),
+                        Some(job) => do_job(
+                            job,
+                            self.options,
+                            &mut scratch,
+                            &mut state,
+                            self.label,
+                            work,
+                        ),
                         None => match lanes.done_rx.recv() {
                             Ok(finished) => finished,
-                            Err(_) => {
-                                self.failed = Some(anyhow!("a worker thread stopped"));
-                                return None;
-                            }
+                            Err(_) => break None,
                         },
                     },
-                    Err(mpsc::TryRecvError::Disconnected) => {
-                        self.failed = Some(anyhow!("a worker thread stopped"));
-                        return None;
-                    }
+                    Err(mpsc::TryRecvError::Disconnected) => break None,
                 };
-                let (seq, done, batch) = finished;
+                let (seq, done, end, batch) = finished;
                 batches.push(batch);
-                waiting.insert(seq, done);
+                waiting.insert(seq, (done, end));
+            };
+            let Some((mut done, end)) = found else {
+                self.failed = Some(anyhow!("a worker thread stopped"));
+                break None;
             };
             next += 1;
+            let mut stopped = None;
             for one in done.drain(..) {
                 if let Step::Stop(gave_up) = self.emit_marked(one, watch) {
-                    return gave_up.map(|g| *g);
+                    stopped = Some(gave_up);
+                    break;
+                }
+            }
+            match stopped {
+                // Reading gave up: what the batch's end made is still
+                // emitted (the records emitted so far are in it).
+                Some(Some(gave_up)) => {
+                    let _ = self.emit_end(end);
+                    break Some(*gave_up);
+                }
+                // The run failed.
+                Some(None) => break None,
+                None => {
+                    if self.emit_end(end).is_break() {
+                        break None;
+                    }
                 }
             }
             lists.push(done);
-        }
+        };
+        *self.state = Some(state);
+        gave_up
     }
 }
 
@@ -365,23 +599,26 @@ where
 /// busy with a batch of its own or with printing.
 const IN_FLIGHT_PER_JOB: usize = 3;
 
-/// Decodes a batch and does the work on each record, over `scratch`.
-fn do_job<T>(
-    (seq, mut batch, mut done): Job<T>,
+/// Decodes a batch and does the work on each record, over `scratch` and
+/// the thread's `state`, then ends the batch.
+fn do_job<W: Work>(
+    (seq, mut batch, mut done): Job<W::Out>,
     options: &ReadOptions,
     scratch: &mut Scratch,
+    state: &mut W::State,
     label: &str,
-    work: &(impl Fn(&str, &mut Record<'_>) -> T + ?Sized),
-) -> Finished<T> {
+    work: &W,
+) -> Finished<W::Out> {
     done.clear();
     done.reserve(batch.len());
     batch.decode_each(options, scratch, |mut record, mark, scratch| {
-        let out = work(label, &mut record);
+        let out = work.record(state, label, &mut record);
         record.recycle(scratch);
         done.push((mark, out));
         ControlFlow::Continue(())
     });
-    (seq, done, batch)
+    let end = work.end(state, true);
+    (seq, done, end, batch)
 }
 
 /// What the calling thread hands work over and gets it back with.
@@ -466,8 +703,9 @@ impl<T> JobQueue<T> {
 /// and an empty list to put their results in.
 type Job<T> = (u64, Batch, Vec<Done<T>>);
 
-/// A batch done: its number, the results, and the batch emptied.
-type Finished<T> = (u64, Vec<Done<T>>, Batch);
+/// A batch done: its number, the results, what its end made, and the
+/// batch emptied.
+type Finished<T> = (u64, Vec<Done<T>>, Option<T>, Batch);
 
 /// Whether to go on after a record.
 enum Step {
@@ -476,18 +714,23 @@ enum Step {
     Stop(Option<Box<GaveUp>>),
 }
 
-impl<T, W, E> Visit for Visitor<'_, W, E>
+impl<W, E> Visit for Visitor<'_, W, E>
 where
-    T: Send,
-    W: Fn(&str, &mut Record<'_>) -> T + Sync,
-    E: FnMut(&str, T, &mut Progress) -> Result<()>,
+    W: Work,
+    E: FnMut(&str, W::Out, &mut Progress) -> Result<()>,
 {
     fn record(&mut self, mut record: Record<'_>) -> ControlFlow<()> {
-        let out = (self.work)(self.label, &mut record);
-        self.emit(out)
+        let (work, label) = (self.work, self.label);
+        let out = work.record(self.state_here(), label, &mut record);
+        self.emit(out)?;
+        self.end_here(false)
     }
 
     fn stream(&mut self, framer: &mut Framer<'_>, mut watch: Watch) -> Option<GaveUp> {
+        // What records read before the stream left (none, but in order).
+        if self.end_here(true).is_break() {
+            return None;
+        }
         let mut first = Batch::default();
         framer.next_batch(&mut first, BATCH_ENTRIES, BATCH_BYTES);
         let jobs = self.options.jobs;

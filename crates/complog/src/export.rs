@@ -18,7 +18,10 @@ use lokryn_compliance_log::codec::Limits;
 use lokryn_compliance_log::view::{self, LogEntryView};
 use lokryn_export::{Options, Record, ecs, ocsf, otlp};
 #[cfg(feature = "parquet")]
-use lokryn_export::{parquet::FlatWriter, security_lake::SecurityLakeWriter};
+use lokryn_export::{
+    parquet::{FlatRows, FlatWriter, RecordBatch},
+    security_lake::SecurityLakeWriter,
+};
 
 use lokryn_compliance_log::compress::{Compression, Compressor};
 
@@ -81,12 +84,111 @@ pub(crate) struct ExportArgs {
 
 /// A record read for export: decoded (JSON input, or a target written from
 /// decoded entries), a binary entry's bytes, exported from a view of them
-/// rather than decoded (OTLP protobuf and Parquet), or the line a record
-/// makes (OCSF and ECS, made where the record was read: on any thread).
+/// rather than decoded (OTLP protobuf), the line a record makes (OCSF and
+/// ECS, made where the record was read: on any thread), or its row added
+/// to the Parquet rows of the thread that read it; or, at the end of a
+/// batch, those rows.
 enum Read {
     Entry(Box<LogEntry>),
     Encoded(Vec<u8>),
     Line(Result<Vec<u8>>),
+    /// The record's row was added to its thread's rows (Parquet).
+    Row(Result<()>),
+    /// The rows of a batch's records, in order (Parquet).
+    Rows(Result<RecordBatch>),
+}
+
+/// Rows a thread gathers from the records of a source read record by record
+/// (a JSON document, a ledger) before handing them to the writer; a stream's
+/// are handed over at the end of each of its batches.
+const ROWS_PER_HANDOVER: usize = 8192;
+
+/// What `complog export` does with each readable entry, on the thread that
+/// read it ([`driver::ReadableWork`]): OCSF and ECS make its line, Parquet
+/// adds its row to the thread's rows (handed over at each batch's end), the
+/// others pass the entry (or a binary entry's bytes) on to the writer.
+struct ExportWork<'a> {
+    to: Target,
+    limits: Limits,
+    line_options: &'a Options,
+    pool: &'a LinePool,
+}
+
+impl driver::ReadableWork for ExportWork<'_> {
+    type Out = Read;
+    /// The Parquet rows of this thread's records, made when first needed.
+    type State = Option<FlatRows>;
+
+    fn state(&self) -> Self::State {
+        None
+    }
+
+    fn entry(
+        &self,
+        rows: &mut Option<FlatRows>,
+        _: input::At<'_>,
+        decoded: &mut input::Decoded<'_>,
+    ) -> Result<Read, input::Problem> {
+        let to = self.to;
+        if to.makes_lines() {
+            // A binary entry is read here, once, as a view of its bytes
+            // (left in the record, to be read over by the next one).
+            let line = match decoded.raw.as_deref() {
+                Some(bytes) => {
+                    let view = view::decode(bytes, &self.limits)
+                        .map_err(|err| input::Problem::from_error(&err))?;
+                    to.line(
+                        Record::view(&view, bytes),
+                        self.line_options,
+                        self.pool.take(),
+                    )
+                }
+                None => to.line(
+                    Record::Entry(&decoded.entry),
+                    self.line_options,
+                    self.pool.take(),
+                ),
+            };
+            return Ok(Read::Line(line));
+        }
+        if to == Target::Parquet {
+            let rows = match rows {
+                Some(rows) => rows,
+                None => match FlatRows::new(driver::BATCH_ENTRIES) {
+                    Ok(made) => rows.insert(made),
+                    Err(err) => return Ok(Read::Row(Err(err.into()))),
+                },
+            };
+            // A binary entry is read here, once, as a view of its bytes.
+            let added = match decoded.raw.as_deref() {
+                Some(bytes) => {
+                    let view = view::decode(bytes, &self.limits)
+                        .map_err(|err| input::Problem::from_error(&err))?;
+                    rows.push_record(Record::view(&view, bytes))
+                }
+                None => rows.push_record(Record::Entry(&decoded.entry)),
+            };
+            return Ok(Read::Row(added.map_err(Into::into)));
+        }
+        Ok(
+            match to.reads_views().then(|| decoded.raw.take()).flatten() {
+                Some(bytes) => Read::Encoded(bytes.into_owned()),
+                None => Read::Entry(Box::new(std::mem::take(&mut decoded.entry))),
+            },
+        )
+    }
+
+    fn end(&self, rows: &mut Option<FlatRows>, done: bool) -> Option<Read> {
+        let rows = rows.as_mut()?;
+        if rows.is_empty() || !done && rows.len() < ROWS_PER_HANDOVER {
+            return None;
+        }
+        Some(Read::Rows(match rows.take() {
+            Ok(Some(batch)) => Ok(batch),
+            Ok(None) => Err(anyhow::anyhow!("no rows to hand over")),
+            Err(err) => Err(err.into()),
+        }))
+    }
 }
 
 impl Target {
@@ -129,7 +231,9 @@ fn with_record<T>(
             let view = view::decode(bytes, limits)?;
             f(Record::view(&view, bytes))
         }
-        Read::Line(_) => bail!("a line made already has no record"),
+        Read::Line(_) | Read::Row(_) | Read::Rows(_) => {
+            bail!("a line or row made already has no record")
+        }
     }
 }
 
@@ -179,6 +283,10 @@ struct Writer {
     limits: Limits,
     pending: Vec<Read>,
     batch: usize,
+    /// Rows of the records emitted since the last rows were written
+    /// (Parquet): the rows of a batch's end, less any past a point where
+    /// reading gave up.
+    rows_emitted: usize,
 }
 
 impl Writer {
@@ -186,12 +294,21 @@ impl Writer {
     /// `pool` for the threads to fill again; a record of a batched target
     /// (OTLP) into the batch; any other through [`Writer::write`].
     fn push(&mut self, read: Read, pool: &LinePool) -> Result<()> {
-        if let Read::Line(line) = read {
-            let line = line?;
-            self.out.write_all(&line)?;
-            pool.give(line);
-            return Ok(());
-        }
+        let read = match read {
+            Read::Line(line) => {
+                let line = line?;
+                self.out.write_all(&line)?;
+                pool.give(line);
+                return Ok(());
+            }
+            Read::Row(added) => {
+                added?;
+                self.rows_emitted += 1;
+                return Ok(());
+            }
+            Read::Rows(rows) => return self.write_rows(rows?),
+            read => read,
+        };
         if matches!(self.to, Target::OtlpJson | Target::Otlp) {
             self.pending.push(read);
             if self.pending.len() >= self.batch {
@@ -201,6 +318,26 @@ impl Writer {
         }
         let limits = self.limits;
         with_record(&read, &limits, |record| self.write(record))
+    }
+
+    /// Writes the rows of a batch's end: those of the records emitted (all
+    /// of them, unless reading gave up within the batch).
+    // (Without Parquet no batch of rows exists: all of it is unreachable.)
+    #[cfg_attr(not(feature = "parquet"), allow(unreachable_code))]
+    fn write_rows(&mut self, rows: RecordBatch) -> Result<()> {
+        let emitted = std::mem::take(&mut self.rows_emitted);
+        if emitted > rows.num_rows() {
+            bail!("{emitted} rows emitted, {} handed over", rows.num_rows());
+        }
+        let Some(w) = self.parquet.as_mut() else {
+            return Ok(());
+        };
+        if emitted < rows.num_rows() {
+            w.write_rows(&rows.slice(0, emitted))?;
+        } else {
+            w.write_rows(&rows)?;
+        }
+        Ok(())
     }
 
     /// Writes one record of a target that is neither batched nor made
@@ -237,7 +374,9 @@ impl Writer {
             .pending
             .iter()
             .map(|read| match read {
-                Read::Entry(_) | Read::Line(_) => Ok(LogEntryView::default()),
+                Read::Entry(_) | Read::Line(_) | Read::Row(_) | Read::Rows(_) => {
+                    Ok(LogEntryView::default())
+                }
                 Read::Encoded(bytes) => view::decode(bytes, &self.limits),
             })
             .collect::<Result<Vec<_>, _>>()?;
@@ -248,7 +387,9 @@ impl Writer {
             .map(|(read, view)| match read {
                 Read::Entry(entry) => Ok(Record::Entry(entry)),
                 Read::Encoded(bytes) => Ok(Record::view(view, bytes)),
-                Read::Line(_) => bail!("a line made already has no record"),
+                Read::Line(_) | Read::Row(_) | Read::Rows(_) => {
+                    bail!("a line or row made already has no record")
+                }
             })
             .collect::<Result<Vec<Record<'_>>>>()?;
         if self.to == Target::OtlpJson {
@@ -293,6 +434,47 @@ mod no_parquet {
         pub(crate) fn finish(self) -> Result<std::io::Sink> {
             match self {}
         }
+
+        pub(crate) fn write_rows(&mut self, _: &RecordBatch) -> Result<()> {
+            match *self {}
+        }
+    }
+
+    /// No batch of rows exists either.
+    pub(crate) enum RecordBatch {}
+
+    impl RecordBatch {
+        pub(crate) fn num_rows(&self) -> usize {
+            match *self {}
+        }
+
+        pub(crate) fn slice(&self, _: usize, _: usize) -> Self {
+            match *self {}
+        }
+    }
+
+    pub(crate) enum FlatRows {}
+
+    impl FlatRows {
+        pub(crate) fn new(_: usize) -> Result<Self> {
+            anyhow::bail!(super::NO_PARQUET)
+        }
+
+        pub(crate) fn push_record(&mut self, _: Record<'_>) -> Result<()> {
+            match *self {}
+        }
+
+        pub(crate) fn is_empty(&self) -> bool {
+            match *self {}
+        }
+
+        pub(crate) fn len(&self) -> usize {
+            match *self {}
+        }
+
+        pub(crate) fn take(&mut self) -> Result<Option<RecordBatch>> {
+            match *self {}
+        }
     }
 
     pub(crate) enum SecurityLakeWriter {}
@@ -309,7 +491,7 @@ mod no_parquet {
 }
 
 #[cfg(not(feature = "parquet"))]
-use no_parquet::{FlatWriter, SecurityLakeWriter};
+use no_parquet::{FlatRows, FlatWriter, RecordBatch, SecurityLakeWriter};
 
 fn now_ns() -> u64 {
     SystemTime::now()
@@ -355,12 +537,12 @@ pub(crate) fn run(args: &ExportArgs) -> Result<ExitCode> {
     let lake: Option<SecurityLakeWriter> = None;
     // Binary entries are checked to be readable as views, not decoded, for
     // the targets written from views (see `Read`).
-    // (OCSF and ECS: not read at all while framing; each is read once, as a
-    // view, where its line is made).
-    let lines = args.to.makes_lines();
+    // (OCSF, ECS and Parquet: not read at all while framing; each is read
+    // once, as a view, where its line or row is made).
+    let read_once = args.to.makes_lines() || args.to == Target::Parquet;
     let read_options = input::ReadOptions {
-        views_only: args.to.reads_views() && !lines,
-        unread_frames: lines,
+        views_only: args.to.reads_views() && !read_once,
+        unread_frames: read_once,
         ..args.read.options()
     };
     let mut writer = Writer {
@@ -376,39 +558,27 @@ pub(crate) fn run(args: &ExportArgs) -> Result<ExitCode> {
         limits: read_options.limits,
         pending: Vec::new(),
         batch: usize::try_from(args.batch).unwrap_or(usize::MAX),
+        rows_emitted: 0,
     };
     let mut exported = 0u64;
-    let views = args.to.reads_views();
-    let (limits, line_options) = (read_options.limits, writer.options.clone());
+    let line_options = writer.options.clone();
     let pool = LinePool::default();
-    let skipped = driver::run_readable(
+    let work = ExportWork {
+        to: args.to,
+        limits: read_options.limits,
+        line_options: &line_options,
+        pool: &pool,
+    };
+    let skipped = driver::run_readable_work(
         &sources,
         &read_options,
         &mut Progress::new(!args.quiet),
-        |_, decoded| {
-            let read = if lines {
-                // A binary entry is read here, once, as a view of its bytes
-                // (left in the record, to be read over by the next one).
-                let line = match decoded.raw.as_deref() {
-                    Some(bytes) => {
-                        let view = view::decode(bytes, &limits)
-                            .map_err(|err| input::Problem::from_error(&err))?;
-                        args.to
-                            .line(Record::view(&view, bytes), &line_options, pool.take())
-                    }
-                    None => args
-                        .to
-                        .line(Record::Entry(&decoded.entry), &line_options, pool.take()),
-                };
-                Read::Line(line)
-            } else if let Some(bytes) = views.then(|| decoded.raw.take()).flatten() {
-                Read::Encoded(bytes.into_owned())
-            } else {
-                Read::Entry(Box::new(std::mem::take(&mut decoded.entry)))
-            };
-            Ok(read)
-        },
+        &work,
         |at, read| {
+            let Some(at) = at else {
+                // The rows of a batch's end.
+                return writer.push(read, &pool);
+            };
             writer.push(read, &pool).with_context(|| at.to_string())?;
             exported += 1;
             Ok(())

@@ -10,11 +10,11 @@
 use std::io::Write;
 use std::sync::Arc;
 
+use arrow_array::ArrayRef;
 use arrow_array::builder::{
     BinaryBuilder, BooleanBuilder, Float64Builder, Int32Builder, Int64Builder, ListBuilder,
     StringBuilder, TimestampMicrosecondBuilder,
 };
-use arrow_array::{ArrayRef, RecordBatch};
 use arrow_schema::{DataType, Field, Schema, SchemaRef, TimeUnit};
 use lokryn_compliance_log::access::{Access, FieldRef};
 use lokryn_compliance_log::mapping::{FieldShape, mappings};
@@ -29,6 +29,9 @@ use crate::ocsf_writer::{ListPlan, write_list};
 use crate::typed::{self, EnumNames};
 use crate::value::{list, timestamp};
 use crate::{Error, Record};
+
+/// The Arrow batches [`FlatRows`] makes and [`FlatWriter::write_rows`] takes.
+pub use arrow_array::RecordBatch;
 
 /// Rows buffered before they are written out as one batch.
 const BATCH_ROWS: usize = 8192;
@@ -66,10 +69,9 @@ impl Column {
         }
     }
 
-    /// A builder with room for a batch, and `bytes` of string or bytes
-    /// values.
-    fn builder(self, bytes: usize) -> Builder {
-        let rows = BATCH_ROWS;
+    /// A builder with room for `rows` rows, and `bytes` of string or
+    /// bytes values.
+    fn builder(self, rows: usize, bytes: usize) -> Builder {
         match self {
             Self::Text => Builder::Text(StringBuilder::with_capacity(rows, bytes)),
             Self::Bytes => Builder::Bytes(BinaryBuilder::with_capacity(rows, bytes)),
@@ -217,8 +219,25 @@ pub fn flat_schema() -> Result<SchemaRef, Error> {
 /// Records are read through the core's generated field access into the
 /// Arrow column builders (no reflection); a record the typed plan does not
 /// cover is read by reflection instead, into the same columns.
+///
+/// The rows can also be built elsewhere, on other threads, with
+/// [`FlatRows`], and handed over as Arrow batches ([`FlatWriter::write_rows`]):
+/// the file is the same as if their records had been pushed here one by
+/// one in that order, batch for batch.
 pub struct FlatWriter<W: Write + Send> {
     writer: ArrowWriter<W>,
+    /// The records pushed here and not yet written.
+    rows: FlatRows,
+}
+
+/// The rows of the flat layout being built from records: the Arrow column
+/// builders, filled through the typed plan (or by reflection), taken out as
+/// a [`RecordBatch`] of the flat schema with [`FlatRows::take`].
+///
+/// Building the rows is most of the per-record work of a Parquet export;
+/// a `FlatRows` per thread builds the batches of its records, and the
+/// thread that owns the [`FlatWriter`] writes them in order.
+pub struct FlatRows {
     schema: SchemaRef,
     columns: Vec<(String, String, Column)>,
     builders: Vec<Builder>,
@@ -230,6 +249,8 @@ pub struct FlatWriter<W: Write + Send> {
     /// batch's builders start with that much room (no growing copies), up
     /// to [`MAX_RESERVED_BYTES`].
     value_bytes: Vec<usize>,
+    /// Rows a batch's builders start with room for.
+    batch_rows: usize,
     /// How each column is read from a typed record; `None` when some
     /// column is not covered (every record then goes by reflection).
     typed: Option<TypedPlan>,
@@ -242,7 +263,6 @@ pub struct FlatWriter<W: Write + Send> {
     /// Records read by reflection so far.
     by_reflection: usize,
 }
-
 /// The typed plan: the columns, and the runs of them under one message.
 struct TypedPlan {
     columns: Vec<TypedColumn>,
@@ -299,7 +319,6 @@ impl<W: Write + Send> std::fmt::Debug for FlatWriter<W> {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.debug_struct("FlatWriter")
             .field("rows", &self.rows)
-            .field("typed", &self.typed.is_some())
             .finish_non_exhaustive()
     }
 }
@@ -386,29 +405,10 @@ impl<W: Write + Send> FlatWriter<W> {
     }
 
     fn with_settings(out: W, typed: bool, properties: WriterProperties) -> Result<Self, Error> {
-        let schema = flat_schema()?;
-        let columns = columns()?;
-        let value_bytes = vec![BATCH_ROWS * 16; columns.len()];
-        let builders = columns
-            .iter()
-            .map(|(_, _, kind)| kind.builder(BATCH_ROWS * 16))
-            .collect();
-        let typed = if typed { typed_plan(&columns) } else { None };
-        let writer = ArrowWriter::try_new(out, Arc::clone(&schema), Some(properties))
+        let rows = FlatRows::with_plan(typed, BATCH_ROWS)?;
+        let writer = ArrowWriter::try_new(out, Arc::clone(&rows.schema), Some(properties))
             .map_err(parquet_error)?;
-        Ok(Self {
-            writer,
-            schema,
-            cells: Vec::with_capacity(columns.len()),
-            filled: vec![0; columns.len()],
-            value_bytes,
-            columns,
-            builders,
-            typed,
-            text: Vec::new(),
-            rows: 0,
-            by_reflection: 0,
-        })
+        Ok(Self { writer, rows })
     }
 
     /// Adds one record.
@@ -420,14 +420,111 @@ impl<W: Write + Send> FlatWriter<W> {
     /// (the same row either way; a view is decoded only for a record the
     /// typed plan does not cover).
     pub fn push_record(&mut self, record: Record<'_>) -> Result<(), Error> {
+        self.rows.push_record(record)?;
+        if self.rows.len() >= BATCH_ROWS {
+            self.flush_batch()?;
+        }
+        Ok(())
+    }
+
+    /// Writes rows built by a [`FlatRows`] (on any thread), after the
+    /// records pushed here before them. `rows` must have the flat schema
+    /// ([`flat_schema`]); an empty batch writes nothing.
+    pub fn write_rows(&mut self, rows: &RecordBatch) -> Result<(), Error> {
+        if rows.schema() != self.rows.schema {
+            return Err(Error::Write(
+                "parquet: rows of another schema than the flat layout's".into(),
+            ));
+        }
+        self.flush_batch()?;
+        self.writer.write(rows).map_err(parquet_error)
+    }
+
+    fn flush_batch(&mut self) -> Result<(), Error> {
+        match self.rows.take()? {
+            Some(batch) => self.writer.write(&batch).map_err(parquet_error),
+            None => Ok(()),
+        }
+    }
+
+    /// How many records were read by reflection rather than by the typed
+    /// plan (for the tests, which hold the plan to covering every record).
+    #[doc(hidden)]
+    pub fn rows_by_reflection(&self) -> usize {
+        self.rows.by_reflection
+    }
+
+    /// Writes what is buffered and the file footer; returns the output.
+    pub fn finish(mut self) -> Result<W, Error> {
+        self.flush_batch()?;
+        self.writer.into_inner().map_err(parquet_error)
+    }
+}
+
+impl std::fmt::Debug for FlatRows {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("FlatRows")
+            .field("rows", &self.rows)
+            .field("typed", &self.typed.is_some())
+            .finish_non_exhaustive()
+    }
+}
+
+impl FlatRows {
+    /// Empty rows, whose builders start each batch with room for
+    /// `batch_rows` rows (they grow past it when they must).
+    pub fn new(batch_rows: usize) -> Result<Self, Error> {
+        Self::with_plan(true, batch_rows)
+    }
+
+    fn with_plan(typed: bool, batch_rows: usize) -> Result<Self, Error> {
+        let schema = flat_schema()?;
+        let columns = columns()?;
+        let batch_rows = batch_rows.max(1);
+        let value_bytes = vec![batch_rows * 16; columns.len()];
+        let builders = columns
+            .iter()
+            .map(|(_, _, kind)| kind.builder(batch_rows, batch_rows * 16))
+            .collect();
+        let typed = if typed { typed_plan(&columns) } else { None };
+        Ok(Self {
+            schema,
+            cells: Vec::with_capacity(columns.len()),
+            filled: vec![0; columns.len()],
+            value_bytes,
+            batch_rows,
+            columns,
+            builders,
+            typed,
+            text: Vec::new(),
+            rows: 0,
+            by_reflection: 0,
+        })
+    }
+
+    /// Rows held (added since the last [`FlatRows::take`]).
+    pub fn len(&self) -> usize {
+        self.rows
+    }
+
+    /// Whether no row is held.
+    pub fn is_empty(&self) -> bool {
+        self.rows == 0
+    }
+
+    /// The Arrow schema of the rows (the flat layout's).
+    pub fn schema(&self) -> &SchemaRef {
+        &self.schema
+    }
+
+    /// Adds one record, decoded or a [view](Record::View) of an encoded
+    /// one, as [`FlatWriter::push_record`] does.
+    pub fn push_record(&mut self, record: Record<'_>) -> Result<(), Error> {
         if !self.push_typed(record.access())? {
             self.push_by_reflection(&*record.to_entry()?)?;
             self.by_reflection += 1;
         }
         self.rows += 1;
-        if self.rows >= BATCH_ROWS {
-            self.flush_batch()?;
-        }
         Ok(())
     }
 
@@ -500,14 +597,17 @@ impl<W: Write + Send> FlatWriter<W> {
         Ok(())
     }
 
-    fn flush_batch(&mut self) -> Result<(), Error> {
+    /// The rows held, as a batch of the flat schema (`None` when there are
+    /// none); the builders start again empty.
+    pub fn take(&mut self) -> Result<Option<RecordBatch>, Error> {
         if self.rows == 0 {
-            return Ok(());
+            return Ok(None);
         }
         self.fill_nulls();
         // Each column starts the next batch with room for a batch like
         // this one (a finished builder gives its buffers away and would
         // grow again).
+        let batch_rows = self.batch_rows;
         let arrays: Vec<ArrayRef> = self
             .builders
             .iter_mut()
@@ -515,32 +615,24 @@ impl<W: Write + Send> FlatWriter<W> {
             .zip(&mut self.value_bytes)
             .map(|((b, (_, _, kind)), bytes)| {
                 *bytes = b.value_bytes().min(MAX_RESERVED_BYTES);
-                let mut full = std::mem::replace(b, kind.builder(*bytes));
+                let mut full = std::mem::replace(b, kind.builder(batch_rows, *bytes));
                 full.finish()
             })
             .collect();
         let batch =
             RecordBatch::try_new(Arc::clone(&self.schema), arrays).map_err(parquet_error)?;
-        self.writer.write(&batch).map_err(parquet_error)?;
         self.rows = 0;
         self.filled.iter_mut().for_each(|f| *f = 0);
-        Ok(())
+        Ok(Some(batch))
     }
 
     /// How many records were read by reflection rather than by the typed
-    /// plan (for the tests, which hold the plan to covering every record).
+    /// plan.
     #[doc(hidden)]
     pub fn rows_by_reflection(&self) -> usize {
         self.by_reflection
     }
-
-    /// Writes what is buffered and the file footer; returns the output.
-    pub fn finish(mut self) -> Result<W, Error> {
-        self.flush_batch()?;
-        self.writer.into_inner().map_err(parquet_error)
-    }
 }
-
 /// The set values of a record, checked to fit their columns, into `cells`
 /// (JSON text of repeated messages into `text`); `false` when a value is
 /// one the typed plan does not cover.
@@ -886,8 +978,8 @@ mod tests {
         let mut typed = FlatWriter::new(Vec::new()).unwrap();
         for (i, entry) in records.iter().enumerate() {
             if i % 4 == 1 {
-                mixed.push_by_reflection(entry).unwrap();
-                mixed.rows += 1;
+                mixed.rows.push_by_reflection(entry).unwrap();
+                mixed.rows.rows += 1;
             } else {
                 mixed.push(entry).unwrap();
             }
