@@ -511,9 +511,15 @@ pub(crate) fn run(args: &ExportArgs) -> Result<ExitCode> {
     }
     #[cfg(feature = "parquet")]
     let parquet = match (args.to, &args.output) {
-        (Target::Parquet, Some(path)) => Some(FlatWriter::new(BufWriter::new(
-            File::create(path).with_context(|| format!("cannot create {}", path.display()))?,
-        ))?),
+        // Encoded on as many threads of its own as --jobs says (their
+        // share of the columns each), while the --jobs threads that read
+        // the records build the rows.
+        (Target::Parquet, Some(path)) => Some(FlatWriter::with_threads(
+            BufWriter::new(
+                File::create(path).with_context(|| format!("cannot create {}", path.display()))?,
+            ),
+            args.read.options().jobs,
+        )?),
         (Target::Parquet, None) => bail!("--to parquet writes a file: name it with -o"),
         _ => None,
     };

@@ -20,8 +20,12 @@ use lokryn_compliance_log::access::{Access, FieldRef};
 use lokryn_compliance_log::mapping::{FieldShape, mappings};
 use lokryn_compliance_log::{LogEntry, Timestamp};
 use parquet::arrow::ArrowWriter;
+use parquet::arrow::arrow_writer::{
+    ArrowColumnChunk, ArrowColumnWriter, ArrowRowGroupWriterFactory, compute_leaves,
+};
 use parquet::basic::{Compression, ZstdLevel};
 use parquet::file::properties::{EnabledStatistics, WriterProperties};
+use parquet::file::writer::SerializedFileWriter;
 use prost_reflect::{Kind, Value};
 
 use crate::fields::{enum_value_name, set_fields};
@@ -225,7 +229,7 @@ pub fn flat_schema() -> Result<SchemaRef, Error> {
 /// the file is the same as if their records had been pushed here one by
 /// one in that order, batch for batch.
 pub struct FlatWriter<W: Write + Send> {
-    writer: ArrowWriter<W>,
+    writer: Encoder<W>,
     /// The records pushed here and not yet written.
     rows: FlatRows,
 }
@@ -404,11 +408,31 @@ impl<W: Write + Send> FlatWriter<W> {
         Self::with_settings(out, typed, flat_properties()?)
     }
 
+    /// A writer into `out` that encodes on `threads` threads of its own,
+    /// each its share of the columns (see [`FlatWriter::write_rows`]); the
+    /// same file as [`FlatWriter::new`] writes. One thread or none: the
+    /// calling thread encodes, as with [`FlatWriter::new`].
+    pub fn with_threads(out: W, threads: usize) -> Result<Self, Error> {
+        let mut writer = Self::with_plan(out, true)?;
+        if threads > 1 {
+            writer.writer = match writer.writer {
+                Encoder::Arrow(arrow) => {
+                    Encoder::Threads(ThreadedEncoder::new(arrow, &writer.rows.schema, threads)?)
+                }
+                threaded => threaded,
+            };
+        }
+        Ok(writer)
+    }
+
     fn with_settings(out: W, typed: bool, properties: WriterProperties) -> Result<Self, Error> {
         let rows = FlatRows::with_plan(typed, BATCH_ROWS)?;
         let writer = ArrowWriter::try_new(out, Arc::clone(&rows.schema), Some(properties))
             .map_err(parquet_error)?;
-        Ok(Self { writer, rows })
+        Ok(Self {
+            writer: Encoder::Arrow(writer),
+            rows,
+        })
     }
 
     /// Adds one record.
@@ -437,12 +461,12 @@ impl<W: Write + Send> FlatWriter<W> {
             ));
         }
         self.flush_batch()?;
-        self.writer.write(rows).map_err(parquet_error)
+        self.writer.write(rows)
     }
 
     fn flush_batch(&mut self) -> Result<(), Error> {
         match self.rows.take()? {
-            Some(batch) => self.writer.write(&batch).map_err(parquet_error),
+            Some(batch) => self.writer.write(&batch),
             None => Ok(()),
         }
     }
@@ -457,7 +481,7 @@ impl<W: Write + Send> FlatWriter<W> {
     /// Writes what is buffered and the file footer; returns the output.
     pub fn finish(mut self) -> Result<W, Error> {
         self.flush_batch()?;
-        self.writer.into_inner().map_err(parquet_error)
+        self.writer.into_inner()
     }
 }
 
@@ -633,6 +657,248 @@ impl FlatRows {
         self.by_reflection
     }
 }
+/// What writes the batches of a [`FlatWriter`]: arrow-rs's [`ArrowWriter`]
+/// on the calling thread, or the same column writers spread over threads.
+enum Encoder<W: Write + Send> {
+    Arrow(ArrowWriter<W>),
+    Threads(ThreadedEncoder<W>),
+}
+
+impl<W: Write + Send> Encoder<W> {
+    fn write(&mut self, batch: &RecordBatch) -> Result<(), Error> {
+        match self {
+            Self::Arrow(w) => w.write(batch).map_err(parquet_error),
+            Self::Threads(w) => w.write(batch),
+        }
+    }
+
+    fn into_inner(self) -> Result<W, Error> {
+        match self {
+            Self::Arrow(w) => w.into_inner().map_err(parquet_error),
+            Self::Threads(w) => w.into_inner(),
+        }
+    }
+}
+
+/// What an encoding thread is told.
+enum Lane {
+    /// The column writers of a new row group, with their column numbers.
+    Start(Vec<(usize, ArrowColumnWriter)>),
+    /// Rows to encode (each thread its own columns of them).
+    Rows(RecordBatch),
+    /// The row group is over: close the writers and send the chunks back.
+    Close,
+}
+
+/// The column chunks of a row group an encoding thread closed, with their
+/// column numbers.
+type Chunks = Result<Vec<(usize, ArrowColumnChunk)>, Error>;
+
+/// One encoding thread: where to send it work and get its chunks from.
+struct EncodingThread {
+    work: std::sync::mpsc::SyncSender<Lane>,
+    chunks: std::sync::mpsc::Receiver<Chunks>,
+    thread: Option<std::thread::JoinHandle<()>>,
+}
+
+/// [`ArrowWriter`]'s work spread over threads by column: each row group's
+/// column writers (arrow-rs's [`ArrowColumnWriter`], made as `ArrowWriter`
+/// makes them) are shared out among the threads, which encode their
+/// columns of every batch; at the end of a row group the chunks come back
+/// and are appended in column order, as `ArrowWriter` appends them. The
+/// file is the same, byte for byte, as `ArrowWriter` writes from the same
+/// batches (same column writers, fed the same leaves in the same order),
+/// and row groups are cut at the same rows. Batches in flight are bounded
+/// by the channels.
+struct ThreadedEncoder<W: Write + Send> {
+    file: SerializedFileWriter<W>,
+    factory: ArrowRowGroupWriterFactory,
+    threads: Vec<EncodingThread>,
+    /// Rows of the row group being written.
+    buffered: usize,
+    max_row_group_rows: usize,
+}
+
+impl<W: Write + Send> ThreadedEncoder<W> {
+    fn new(writer: ArrowWriter<W>, schema: &SchemaRef, threads: usize) -> Result<Self, Error> {
+        let max_row_group_rows = ROW_GROUP_ROWS;
+        let (file, factory) = writer.into_serialized_writer().map_err(parquet_error)?;
+        let threads = (0..threads.max(1))
+            .map(|_| {
+                let (work, lane) = std::sync::mpsc::sync_channel::<Lane>(4);
+                let (chunks_tx, chunks) = std::sync::mpsc::channel::<Chunks>();
+                let schema = Arc::clone(schema);
+                let thread = std::thread::Builder::new()
+                    .name("parquet-encode".into())
+                    .spawn(move || encode_columns(&schema, &lane, &chunks_tx))
+                    .map_err(parquet_error)?;
+                Ok(EncodingThread {
+                    work,
+                    chunks,
+                    thread: Some(thread),
+                })
+            })
+            .collect::<Result<Vec<_>, Error>>()?;
+        Ok(Self {
+            file,
+            factory,
+            threads,
+            buffered: 0,
+            max_row_group_rows,
+        })
+    }
+
+    fn send(thread: &EncodingThread, lane: Lane) -> Result<(), Error> {
+        thread
+            .work
+            .send(lane)
+            .map_err(|_| Error::Write("parquet: an encoding thread stopped".into()))
+    }
+
+    fn write(&mut self, batch: &RecordBatch) -> Result<(), Error> {
+        let rows = batch.num_rows();
+        if rows == 0 {
+            return Ok(());
+        }
+        // Row groups are cut where `ArrowWriter` cuts them.
+        if self.buffered + rows > self.max_row_group_rows {
+            let first = self.max_row_group_rows - self.buffered;
+            self.write(&batch.slice(0, first))?;
+            return self.write(&batch.slice(first, rows - first));
+        }
+        if self.buffered == 0 {
+            let index = self.file.flushed_row_groups().len();
+            let writers = self
+                .factory
+                .create_column_writers(index)
+                .map_err(parquet_error)?;
+            if writers.len() != batch.num_columns() {
+                return Err(Error::Write(
+                    "parquet: a column writer per column expected".into(),
+                ));
+            }
+            let n = self.threads.len();
+            let mut shares: Vec<Vec<(usize, ArrowColumnWriter)>> =
+                (0..n).map(|_| Vec::new()).collect();
+            for (i, writer) in writers.into_iter().enumerate() {
+                if let Some(share) = shares.get_mut(i % n) {
+                    share.push((i, writer));
+                }
+            }
+            for (thread, share) in self.threads.iter().zip(shares) {
+                Self::send(thread, Lane::Start(share))?;
+            }
+        }
+        for thread in &self.threads {
+            Self::send(thread, Lane::Rows(batch.clone()))?;
+        }
+        self.buffered += rows;
+        if self.buffered >= self.max_row_group_rows {
+            self.flush()?;
+        }
+        Ok(())
+    }
+
+    /// Closes the row group being written and appends it to the file.
+    fn flush(&mut self) -> Result<(), Error> {
+        if self.buffered == 0 {
+            return Ok(());
+        }
+        for thread in &self.threads {
+            Self::send(thread, Lane::Close)?;
+        }
+        let mut chunks = Vec::new();
+        for thread in &self.threads {
+            let closed = thread
+                .chunks
+                .recv()
+                .map_err(|_| Error::Write("parquet: an encoding thread stopped".into()))??;
+            chunks.extend(closed);
+        }
+        chunks.sort_by_key(|(i, _)| *i);
+        let mut row_group = self.file.next_row_group().map_err(parquet_error)?;
+        for (_, chunk) in chunks {
+            chunk
+                .append_to_row_group(&mut row_group)
+                .map_err(parquet_error)?;
+        }
+        row_group.close().map_err(parquet_error)?;
+        self.buffered = 0;
+        Ok(())
+    }
+
+    fn into_inner(mut self) -> Result<W, Error> {
+        self.flush()?;
+        self.stop();
+        self.file.into_inner().map_err(parquet_error)
+    }
+
+    /// Ends the encoding threads (they see their channel closed; dropping
+    /// the encoder ends them the same way, without waiting).
+    fn stop(&mut self) {
+        for thread in self.threads.drain(..) {
+            let EncodingThread {
+                work,
+                chunks,
+                thread,
+            } = thread;
+            drop(work);
+            drop(chunks);
+            if let Some(thread) = thread {
+                let _ = thread.join();
+            }
+        }
+    }
+}
+
+/// An encoding thread: encodes its columns of every batch into its column
+/// writers until the row group is closed, then sends the chunks back.
+fn encode_columns(
+    schema: &SchemaRef,
+    lane: &std::sync::mpsc::Receiver<Lane>,
+    chunks: &std::sync::mpsc::Sender<Chunks>,
+) {
+    let mut writers: Vec<(usize, ArrowColumnWriter)> = Vec::new();
+    let mut failed: Option<Error> = None;
+    while let Ok(message) = lane.recv() {
+        match message {
+            Lane::Start(share) => {
+                writers = share;
+                failed = None;
+            }
+            Lane::Rows(batch) => {
+                if failed.is_some() {
+                    continue;
+                }
+                for (i, writer) in &mut writers {
+                    let encoded = match (schema.fields().get(*i), batch.columns().get(*i)) {
+                        (Some(field), Some(column)) => compute_leaves(field, column)
+                            .and_then(|leaves| leaves.iter().try_for_each(|l| writer.write(l)))
+                            .map_err(parquet_error),
+                        _ => Err(Error::Write("parquet: no such column".into())),
+                    };
+                    if let Err(err) = encoded {
+                        failed = Some(err);
+                        break;
+                    }
+                }
+            }
+            Lane::Close => {
+                let closed = match failed.take() {
+                    Some(err) => Err(err),
+                    None => std::mem::take(&mut writers)
+                        .into_iter()
+                        .map(|(i, w)| w.close().map(|c| (i, c)).map_err(parquet_error))
+                        .collect(),
+                };
+                if chunks.send(closed).is_err() {
+                    return;
+                }
+            }
+        }
+    }
+}
+
 /// The set values of a record, checked to fit their columns, into `cells`
 /// (JSON text of repeated messages into `text`); `false` when a value is
 /// one the typed plan does not cover.
