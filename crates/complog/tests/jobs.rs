@@ -351,6 +351,91 @@ fn export_is_the_same_on_every_number_of_threads() {
     }
 }
 
+/// `complog export --to parquet`: every thread builds the rows of the
+/// batches it reads and the columns are encoded on as many threads, yet the
+/// file is the same, byte for byte, whatever `--jobs` says; it holds one row
+/// per exported entry (none past the point where reading gave up, though
+/// the threads had built rows beyond it), the same rows as the readable
+/// entries converted first and exported from binary.
+#[cfg(feature = "parquet")]
+#[test]
+fn parquet_export_is_the_same_on_every_number_of_threads() {
+    let inputs = Inputs::new("export-parquet");
+    let all = [
+        inputs.path("gives-up.jsonl"),
+        inputs.path("broken.binpb"),
+        "examples/".to_owned(),
+        inputs.path("mixed.binpb"),
+        inputs.path("small.jsonl"),
+    ];
+    let export = |sources: &[String], jobs: &str| {
+        let out_path = inputs.path(&format!("out-{jobs}.parquet"));
+        let args: Vec<&str> = ["export", "--to", "parquet", "-o", &out_path, "--jobs", jobs]
+            .into_iter()
+            .chain(sources.iter().map(String::as_str))
+            .collect();
+        let out = common::complog(&args, b"");
+        let file = std::fs::read(&out_path).unwrap();
+        (out, file)
+    };
+    let rows = |file: &[u8]| {
+        use parquet::file::reader::{FileReader, SerializedFileReader};
+        let reader = SerializedFileReader::new(bytes_of(file)).unwrap();
+        reader.metadata().file_metadata().num_rows()
+    };
+    for sources in [&all[..], &all[..1], &all[1..2], &all[3..4]] {
+        let (one, file) = export(sources, "1");
+        for jobs in ["2", "4"] {
+            let (many, many_file) = export(sources, jobs);
+            assert_eq!(one.status.code(), many.status.code(), "{sources:?} {jobs}");
+            assert_eq!(
+                String::from_utf8_lossy(&one.stderr),
+                String::from_utf8_lossy(&many.stderr),
+                "{sources:?} {jobs}"
+            );
+            assert!(
+                file == many_file,
+                "{sources:?}: --jobs {jobs} wrote another file"
+            );
+        }
+        let stderr = String::from_utf8_lossy(&one.stderr);
+        let exported: i64 = stderr
+            .split("exported ")
+            .nth(1)
+            .and_then(|rest| rest.split(' ').next())
+            .and_then(|n| n.parse().ok())
+            .unwrap_or_else(|| panic!("{stderr}"));
+        assert!(exported > 1000 || sources.len() == 1, "{stderr}");
+        assert_eq!(rows(&file), exported, "{sources:?}: {stderr}");
+    }
+    // The entries read before reading gave up, converted first: the same
+    // file from their binary encoding.
+    let converted = inputs.path("gives-up.binpb");
+    let out = common::complog(
+        &[
+            "convert",
+            "--to",
+            "binary",
+            "-o",
+            &converted,
+            &inputs.path("gives-up.jsonl"),
+        ],
+        b"",
+    );
+    assert_eq!(out.status.code(), Some(1));
+    let (_, from_lines) = export(&all[..1], "2");
+    let (_, from_binary) = export(&[converted], "2");
+    assert!(from_lines == from_binary);
+}
+
+/// A file's bytes as the `parquet` crate's readers take them.
+#[cfg(feature = "parquet")]
+fn bytes_of(file: &[u8]) -> std::fs::File {
+    let mut f = tempfile::tempfile().unwrap();
+    std::io::Write::write_all(&mut f, file).unwrap();
+    f
+}
+
 #[test]
 fn jobs_must_be_a_positive_number() {
     let out = common::complog(&["validate", "--jobs", "0", "examples/"], b"");

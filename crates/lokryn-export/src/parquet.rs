@@ -413,12 +413,27 @@ impl<W: Write + Send> FlatWriter<W> {
     /// same file as [`FlatWriter::new`] writes. One thread or none: the
     /// calling thread encodes, as with [`FlatWriter::new`].
     pub fn with_threads(out: W, threads: usize) -> Result<Self, Error> {
-        let mut writer = Self::with_plan(out, true)?;
+        Self::with_properties_and_threads(out, flat_properties()?, threads)
+    }
+
+    /// [`FlatWriter::with_threads`] with other Parquet settings (for the
+    /// tests, which cut row groups shorter).
+    #[doc(hidden)]
+    pub fn with_properties_and_threads(
+        out: W,
+        properties: WriterProperties,
+        threads: usize,
+    ) -> Result<Self, Error> {
+        let max_row_group_rows = properties.max_row_group_size();
+        let mut writer = Self::with_settings(out, true, properties)?;
         if threads > 1 {
             writer.writer = match writer.writer {
-                Encoder::Arrow(arrow) => {
-                    Encoder::Threads(ThreadedEncoder::new(arrow, &writer.rows.schema, threads)?)
-                }
+                Encoder::Arrow(arrow) => Encoder::Threads(ThreadedEncoder::new(
+                    arrow,
+                    &writer.rows.schema,
+                    threads,
+                    max_row_group_rows,
+                )?),
                 threaded => threaded,
             };
         }
@@ -720,8 +735,13 @@ struct ThreadedEncoder<W: Write + Send> {
 }
 
 impl<W: Write + Send> ThreadedEncoder<W> {
-    fn new(writer: ArrowWriter<W>, schema: &SchemaRef, threads: usize) -> Result<Self, Error> {
-        let max_row_group_rows = ROW_GROUP_ROWS;
+    fn new(
+        writer: ArrowWriter<W>,
+        schema: &SchemaRef,
+        threads: usize,
+        max_row_group_rows: usize,
+    ) -> Result<Self, Error> {
+        let max_row_group_rows = max_row_group_rows.max(1);
         let (file, factory) = writer.into_serialized_writer().map_err(parquet_error)?;
         let threads = (0..threads.max(1))
             .map(|_| {
@@ -1253,5 +1273,89 @@ mod tests {
         }
         assert_eq!(typed.rows_by_reflection(), 0);
         assert!(mixed.finish().unwrap() == typed.finish().unwrap());
+    }
+
+    /// The rows of the records, each read back as its column values (Debug
+    /// text of every cell), row groups joined.
+    fn read_back(file: Vec<u8>) -> (Vec<usize>, Vec<String>) {
+        use parquet::arrow::arrow_reader::ParquetRecordBatchReaderBuilder;
+        let builder = ParquetRecordBatchReaderBuilder::try_new(bytes::Bytes::from(file)).unwrap();
+        let groups = builder
+            .metadata()
+            .row_groups()
+            .iter()
+            .map(|g| usize::try_from(g.num_rows()).unwrap())
+            .collect();
+        assert_eq!(builder.schema(), &flat_schema().unwrap());
+        let mut rows = Vec::new();
+        for batch in builder.build().unwrap() {
+            let batch = batch.unwrap();
+            for row in 0..batch.num_rows() {
+                let cells: Vec<String> = batch
+                    .columns()
+                    .iter()
+                    .map(|c| format!("{:?}", c.slice(row, 1)))
+                    .collect();
+                rows.push(cells.join("|"));
+            }
+        }
+        (groups, rows)
+    }
+
+    /// Rows built elsewhere ([`FlatRows`], in batches of any size) and
+    /// written with [`FlatWriter::write_rows`], encoded on the calling
+    /// thread or on several, make the file the records pushed one by one
+    /// make: the same rows in the same row groups; and the threads write
+    /// the bytes the calling thread writes from the same batches.
+    #[test]
+    fn rows_built_elsewhere_and_encoded_on_threads_make_the_same_file() {
+        let mut all = Vec::new();
+        for round in 0..70 {
+            for mut entry in records() {
+                entry.request_id = format!("req-{round}");
+                all.push(entry);
+            }
+        }
+        let properties = || {
+            flat_properties()
+                .unwrap()
+                .into_builder()
+                .set_max_row_group_size(1000)
+                .build()
+        };
+        let mut one_by_one = FlatWriter::with_properties(Vec::new(), properties()).unwrap();
+        for entry in &all {
+            one_by_one.push(entry).unwrap();
+        }
+        let one_by_one = one_by_one.finish().unwrap();
+        // Batches of uneven sizes, some across a row group's end.
+        let sizes = [7, 512, 300, 1, 999, 1000, 64];
+        let mut batches = Vec::new();
+        let mut rows = FlatRows::new(64).unwrap();
+        let mut at = 0;
+        for (i, entry) in all.iter().enumerate() {
+            rows.push_record(Record::Entry(entry)).unwrap();
+            if i + 1 - at == sizes[batches.len() % sizes.len()] {
+                batches.push(rows.take().unwrap().unwrap());
+                at = i + 1;
+            }
+        }
+        batches.extend(rows.take().unwrap());
+        assert!(rows.take().unwrap().is_none());
+        let write = |threads: usize| {
+            let mut w =
+                FlatWriter::with_properties_and_threads(Vec::new(), properties(), threads).unwrap();
+            for batch in &batches {
+                w.write_rows(batch).unwrap();
+            }
+            w.finish().unwrap()
+        };
+        let here = write(1);
+        for threads in [2, 3, 5] {
+            assert!(write(threads) == here, "{threads} threads");
+        }
+        let (groups, rows) = read_back(here);
+        assert_eq!(groups, [1000, 1000, 800]);
+        assert_eq!((groups, rows), read_back(one_by_one));
     }
 }
