@@ -114,6 +114,8 @@ struct ExportWork<'a> {
     pool: &'a LinePool,
 }
 
+// (Without Parquet the stand-in rows fail with `anyhow` errors already.)
+#[cfg_attr(not(feature = "parquet"), allow(clippy::useless_conversion))]
 impl driver::ReadableWork for ExportWork<'_> {
     type Out = Read;
     /// The Parquet rows of this thread's records, made when first needed.
@@ -306,7 +308,7 @@ impl Writer {
                 self.rows_emitted += 1;
                 return Ok(());
             }
-            Read::Rows(rows) => return self.write_rows(rows?),
+            Read::Rows(rows) => return self.write_rows(&rows?),
             read => read,
         };
         if matches!(self.to, Target::OtlpJson | Target::Otlp) {
@@ -324,7 +326,7 @@ impl Writer {
     /// of them, unless reading gave up within the batch).
     // (Without Parquet no batch of rows exists: all of it is unreachable.)
     #[cfg_attr(not(feature = "parquet"), allow(unreachable_code))]
-    fn write_rows(&mut self, rows: RecordBatch) -> Result<()> {
+    fn write_rows(&mut self, rows: &RecordBatch) -> Result<()> {
         let emitted = std::mem::take(&mut self.rows_emitted);
         if emitted > rows.num_rows() {
             bail!("{emitted} rows emitted, {} handed over", rows.num_rows());
@@ -335,7 +337,7 @@ impl Writer {
         if emitted < rows.num_rows() {
             w.write_rows(&rows.slice(0, emitted))?;
         } else {
-            w.write_rows(&rows)?;
+            w.write_rows(rows)?;
         }
         Ok(())
     }
