@@ -109,7 +109,8 @@ pub(crate) struct ReadArgs {
     )]
     max_non_json_lines: u64,
     /// Decode and check (or convert, redact, map) the entries of large
-    /// JSON Lines and binary inputs on this many threads; the output is the
+    /// JSON Lines and binary inputs on this many threads (`export --to
+    /// parquet` also encodes the columns on as many); the output is the
     /// same, in the same order, whatever the number. Default: one per core.
     #[arg(long, short = 'j', value_name = "N", value_parser = clap::value_parser!(u16).range(1..))]
     jobs: Option<u16>,
