@@ -62,6 +62,20 @@ class TapeWriter {
 
   // A value as it is (what `typeof` says of it, objects by `object`).
   value(v, nested) {
+    // The usual kinds first, each tested on its own (cheaper than the
+    // name of the type that a switch on it makes).
+    if (typeof v === "string") {
+      this.string(v);
+      return;
+    }
+    if (v === undefined) {
+      this.tag(T_UNDEFINED);
+      return;
+    }
+    if (typeof v === "number") {
+      this.f64(T_NUMBER, v);
+      return;
+    }
     switch (typeof v) {
       case "undefined":
         this.tag(T_UNDEFINED);

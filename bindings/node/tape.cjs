@@ -147,13 +147,15 @@ const STACK = 64;
  * (a Uint8Array, `view` a DataView of it) and whose strings are `strings`.
  * The operations are read at once: `tape` is reused.
  *
- * The record of `logTaped` leaves out the top-level strings that are the
+ * The record of `logTaped` leaves out the fields whose values are the
  * caller's, unchanged: bit i of the u32 in the first four bytes (where the
  * tape's own length was) tells that the record's field i is `values[i]`,
- * the caller's value as the LogEntry reader read it (a string), which goes
- * to the last factory call (the record's) in place of the empty string on
- * the tape. That call takes its arguments in `values` itself (an array of
- * this call's, made by the reader): the tape's values go where the
+ * the caller's value as the LogEntry reader read it (a string, a number,
+ * a bigint, or undefined or null for a field the record leaves at its
+ * zero value: all primitives, never an object the caller could change
+ * later). The last factory call (the record's) takes only the other
+ * fields' values, and its arguments in `values` itself (an array of this
+ * call's, made by the reader): the tape's values go, in order, where the
  * caller's are not kept.
  *
  * The values being built are on a stack of this call's own, `sp` of them
@@ -217,9 +219,12 @@ function replay(tape, view, strings, values) {
         if (n === 2) {
           // A Timestamp, a Producer.
           built = f(stack[sp - 2], stack[sp - 1]);
-        } else if (p === end && values !== undefined && values.length === n && sp === n) {
-          // The record's.
-          for (let i = 0; i < n; i++) if (((keep >>> i) & 1) === 0) values[i] = stack[i];
+        } else if (p === end && values !== undefined && values.length === f.length && sp === n) {
+          // The record's: the tape's values in order where the caller's
+          // are not kept.
+          let k = 0;
+          for (let i = 0; i < values.length; i++) if (((keep >>> i) & 1) === 0) values[i] = stack[k++];
+          if (k !== n) throw malformedTape();
           built = f.apply(undefined, values);
         } else {
           built = f.apply(undefined, stack.slice(sp - n, sp));

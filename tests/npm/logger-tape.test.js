@@ -310,3 +310,80 @@ test(`${packageName}: the record returned holds what the engine filled and redac
   logger.close();
   fs.rmSync(dir, { recursive: true, force: true });
 });
+
+// Fields the engine leaves as the caller passed them do not come back on
+// the output tape (tape.cjs puts the caller's values among the record's):
+// strings, enum numbers, a bigint duration, and unset fields that stay at
+// their zero values. Whatever is taken from the caller must be exactly
+// what the record holds.
+test(`${packageName}: fields the engine kept come from the caller, converted as the record holds them`, { skip }, () => {
+  const base = { eventType: 13, outcome: 1, severity: 2, actorId: "agent-7", resource: "tools/search" };
+  const cases = [
+    // Unset in every way: the record has the zero values, not null.
+    { ...base, sensitivity: null, actorType: undefined, message: null, sessionId: undefined, payload: null },
+    // -0 is not the record's 0; a number duration is the record's bigint.
+    { ...base, sensitivity: -0, durationMs: 87 },
+    { ...base, durationMs: 0n, actorType: 0 },
+    { ...base, durationMs: -(2n ** 63n), payloadFormat: 2 },
+    // Filled by the logger although given as empty or unset.
+    { ...base, eventId: null, host: undefined, schemaVersion: "" },
+  ];
+  for (const options of [{}, { profile: "pci", onInvalid: "warn" }]) {
+    const p = pair(options);
+    cases.forEach((fields, i) => p.log(fields, `case ${i} with ${JSON.stringify(options)}`));
+    p.close(JSON.stringify(options));
+  }
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), "lokryn-tape-"));
+  const logger = new lib.AuditLogger({ sinks: [lib.sinks.JsonLines(path.join(dir, "a.jsonl"))] });
+  const zero = logger.log({ ...base, sensitivity: -0, message: null, durationMs: 87 });
+  assert.ok(Object.is(zero.sensitivity, 0), "-0 became 0");
+  assert.equal(zero.message, "");
+  assert.equal(zero.durationMs, 87n);
+  const kept = logger.log({ ...base, durationMs: 87n, payloadFormat: 1 });
+  assert.equal(kept.durationMs, 87n);
+  assert.equal(kept.payloadFormat, 1);
+  assert.equal(kept.eventType, 13);
+  logger.close();
+  fs.rmSync(dir, { recursive: true, force: true });
+});
+
+// An empty `bytes` field (the payload of most records) is one zero-length
+// Uint8Array shared by every message the package makes (runtime.cjs's
+// EMPTY_BYTES): a caller holding it can change nothing another sees.
+test(`${packageName}: records share one empty payload that no caller can change or detach`, { skip }, () => {
+  const base = { eventType: 13, outcome: 1, severity: 2, actorId: "agent-7" };
+  const logger = new lib.AuditLogger({ sinks: [] });
+  const a = logger.log(base);
+  const b = logger.log({ ...base, payload: new Uint8Array(0) });
+  const c = native === null ? b : new native.AuditLogger({ sinks: [] }, undefined, [], () => {}).log(base);
+  assert.ok(a.payload instanceof Uint8Array);
+  assert.equal(a.payload.length, 0);
+  assert.equal(a.payload, b.payload, "one shared array");
+  assert.equal(a.payload, c.payload, "on the field-by-field path too");
+  // No element can be written: it has none.
+  a.payload[0] = 1;
+  a.payload.fill(7);
+  assert.throws(() => a.payload.set([1]), RangeError);
+  assert.equal(b.payload[0], undefined);
+  // No property can be added or changed, on the array or its buffer.
+  assert.throws(() => {
+    a.payload.extra = 1;
+  }, TypeError);
+  assert.throws(() => Object.defineProperty(a.payload, "extra", { value: 1 }), TypeError);
+  assert.throws(() => Object.defineProperty(a.payload.buffer, "extra", { value: 1 }), TypeError);
+  assert.throws(() => Object.setPrototypeOf(a.payload, null), TypeError);
+  // Its buffer cannot be detached by a transfer.
+  structuredClone(a.payload, { transfer: [a.payload.buffer] });
+  const { port1 } = new MessageChannel();
+  port1.postMessage(a.payload, [a.payload.buffer]);
+  port1.close();
+  assert.deepEqual(b.payload.slice(), new Uint8Array(0), "still attached");
+  assert.equal(b.payload.buffer.byteLength, 0);
+  assert.equal(Object.keys(b.payload).length, 0);
+  // A payload with bytes is the record's own copy.
+  const bytes = new TextEncoder().encode('{"a":1}');
+  const own = logger.log({ ...base, payload: bytes, payloadFormat: 1 });
+  assert.notEqual(own.payload, bytes);
+  assert.deepEqual(own.payload, bytes);
+  logger.close();
+});
