@@ -22,6 +22,10 @@ class TapeWriter {
     this.view = new DataView(this.buf.buffer);
     this.pos = 0;
     this.busy = false;
+    // A package's writer may set this to its copy of the list it just
+    // wrote; `message` puts it among the values it returns instead of the
+    // caller's list.
+    this.copy = undefined;
   }
 
   reserve(n) {
@@ -121,8 +125,13 @@ class TapeWriter {
     for (let i = 0; i < n; i++) {
       const s = i < shape.length ? shape[i] : 0;
       const v = values[i];
-      if (s === 0) this.value(v, false);
-      else if (s > 0) this.field(v, s - 1, true);
+      if (s === 0) {
+        this.value(v, false);
+        if (this.copy !== undefined) {
+          values[i] = this.copy;
+          this.copy = undefined;
+        }
+      } else if (s > 0) this.field(v, s - 1, true);
       else this.list(v, -s - 1);
     }
     return values;

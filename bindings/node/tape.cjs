@@ -77,9 +77,17 @@ class Writer extends TapeWriter {
         this.tag(T_OBJECT);
         return;
       }
+      // Each element read once, kept in a copy: the record's list when
+      // the engine keeps it (see `replay`).
       const n = v.length;
       this.tagged(T_ARRAY, n);
-      for (let i = 0; i < n; i++) this.value(v[i], true);
+      const copy = new Array(n);
+      for (let i = 0; i < n; i++) {
+        const e = v[i];
+        copy[i] = e;
+        this.value(e, true);
+      }
+      this.copy = copy;
     } else if (typedArrayName.call(v) === "Uint8Array") {
       this.bytes(v);
     } else if (types.isDate(v)) {
@@ -118,6 +126,7 @@ function withEntryTape(v, use) {
   w.busy = true;
   w.pos = 0;
   w.text = "";
+  w.copy = undefined;
   let values;
   try {
     if (typeof v === "object" && v !== null && !isArray(v) && typedArrayName.call(v) !== "Uint8Array") {
@@ -152,8 +161,8 @@ const STACK = 64;
  * tape's own length was) tells that the record's field i is `values[i]`,
  * the caller's value as the LogEntry reader read it (a string, a number,
  * a bigint, or undefined or null for a field the record leaves at its
- * zero value: all primitives, never an object the caller could change
- * later). The last factory call (the record's) takes only the other
+ * zero value: all primitives), or for a list (`policyTags`) the writer's
+ * copy of the elements it read: never an object the caller holds. The last factory call (the record's) takes only the other
  * fields' values, and its arguments in `values` itself (an array of this
  * call's, made by the reader): the tape's values go, in order, where the
  * caller's are not kept.
@@ -219,7 +228,7 @@ function replay(tape, view, strings, values) {
         if (n === 2) {
           // A Timestamp, a Producer.
           built = f(stack[sp - 2], stack[sp - 1]);
-        } else if (p === end && values !== undefined && values.length === f.length && sp === n) {
+        } else if (p === end && values !== undefined && tape[p - 6] === 0 && tape[p - 5] === LOG_ENTRY && sp === n) {
           // The record's: the tape's values in order where the caller's
           // are not kept.
           let k = 0;

@@ -46,6 +46,8 @@ pub const FIELDS: usize = 31;
 const POLICY_TAGS: usize = 9;
 const DELEGATION_CHAIN: usize = 14;
 const DURATION_MS: usize = 23;
+/// The most `policyTags` whose sameness [`TextSpans`] can tell.
+const MAX_TAGS: usize = 8;
 
 /// The `string` field at `index` among the LogEntry reader's values.
 fn string_field(e: &mut LogEntry, index: usize) -> Option<&mut String> {
@@ -98,6 +100,9 @@ pub struct TextSpans {
     numbers: u32,
     number_bits: [u64; FIELDS],
     duration: Option<i64>,
+    /// A `policyTags` array of at most [`MAX_TAGS`] strings: where their
+    /// text starts, how many there are and their lengths.
+    tags: Option<(usize, usize, [u32; MAX_TAGS])>,
     ascii: Option<String>,
 }
 
@@ -107,9 +112,17 @@ impl TextSpans {
     /// value the record holds: a string of exactly the UTF-16 units the
     /// caller passed for it in `text`, an enum of the same number (not
     /// `-0` for zero), a `durationMs` of the same bigint, or a field the
-    /// caller left `undefined` or `null` that holds its zero value.
+    /// caller left `undefined` or `null` that holds its zero value, or a
+    /// `policyTags` array of strings each of exactly the units of the
+    /// record's (the package gives the record a copy of the caller's
+    /// elements). `text` is the one [`read_entry`] read.
     pub fn unchanged(&self, written: &mut LogEntry, text: &[u16]) -> u32 {
         let mut mask = 0;
+        if let Some((at, n, lengths)) = &self.tags
+            && self.same_tags(&written.policy_tags, text, *at, lengths.get(..*n))
+        {
+            mask |= 1 << POLICY_TAGS;
+        }
         let mut present = self.present;
         while present != 0 {
             let i = present.trailing_zeros() as usize;
@@ -153,6 +166,28 @@ impl TextSpans {
             }
         }
         mask
+    }
+}
+
+impl TextSpans {
+    /// Whether `tags` are the strings of `lengths` units each, one after
+    /// the other in `text` from `at`.
+    fn same_tags(&self, tags: &[String], text: &[u16], mut at: usize, lengths: Option<&[u32]>) -> bool {
+        let Some(lengths) = lengths.filter(|l| l.len() == tags.len()) else {
+            return false;
+        };
+        for (tag, len) in tags.iter().zip(lengths) {
+            let end = at + *len as usize;
+            let same = match &self.ascii {
+                Some(ascii) => ascii.get(at..end).is_some_and(|passed| passed == tag),
+                None => text.get(at..end).is_some_and(|units| same_text(tag, units)),
+            };
+            if !same {
+                return false;
+            }
+            at = end;
+        }
+        true
     }
 }
 
@@ -318,6 +353,7 @@ pub fn read_entry(bytes: &[u8], text: &[u16]) -> Option<(LogEntry, TextSpans)> {
         numbers: 0,
         number_bits: [0; FIELDS],
         duration: None,
+        tags: None,
         ascii: None,
     };
     for i in 0..FIELDS {
@@ -356,13 +392,22 @@ pub fn read_entry(bytes: &[u8], text: &[u16]) -> Option<(LogEntry, TextSpans)> {
                 (DURATION_MS, tag::NUMBER) => e.duration_ms = safe_integer(r.f64()?)?,
                 (POLICY_TAGS, tag::ARRAY) => {
                     let n = r.u32()? as usize;
+                    let at = r.at;
+                    let mut lengths = [0; MAX_TAGS];
                     // Each element takes five bytes at least.
                     let mut tags = Vec::with_capacity(n.min(bytes.len() / 5));
-                    for _ in 0..n {
+                    for k in 0..n {
                         if r.u8()? != tag::STRING {
                             return None;
                         }
-                        tags.push(r.string()?.2);
+                        let (_, len, s) = r.string()?;
+                        if let Some(slot) = lengths.get_mut(k) {
+                            *slot = len;
+                        }
+                        tags.push(s);
+                    }
+                    if n <= MAX_TAGS {
+                        spans.tags = Some((at, n, lengths));
                     }
                     e.policy_tags = tags;
                 }
@@ -386,7 +431,8 @@ pub fn read_entry(bytes: &[u8], text: &[u16]) -> Option<(LogEntry, TextSpans)> {
 /// `text` as a string when all of it is ASCII (one pass to check, one to
 /// narrow, both vectorised), else `None`.
 fn ascii_text(text: &[u16]) -> Option<String> {
-    if !text.iter().all(|u| *u < 0x80) {
+    // Without an early exit, so that it is vectorised.
+    if text.iter().fold(0, |all, u| all | *u) >= 0x80 {
         return None;
     }
     #[allow(clippy::cast_possible_truncation)] // Each is below 0x80.
@@ -649,8 +695,9 @@ mod tests {
         assert_eq!(e.actor_type, 0);
         let strings = [3, 5, 6, 15, 16, 18, 19, 20, 21, 22, 24, 25, 27];
         // The enums the caller passed as they are, `durationMs` (a
-        // bigint), and what stayed unset (`userAgent`, given as null).
-        let others = [0, 1, 10, 30, DURATION_MS, 8, 11, 17, 28, 29];
+        // bigint), the tags, and what stayed unset (`userAgent`, given as
+        // null).
+        let others = [0, 1, 10, 30, DURATION_MS, POLICY_TAGS, 8, 11, 17, 28, 29];
         let expected = mask(&strings) | mask(&others);
         assert_eq!(spans.unchanged(&mut e, &text), expected);
 
@@ -666,7 +713,23 @@ mod tests {
         e.resource.push('!');
         let unchanged = spans.unchanged(&mut e, &text);
         assert_eq!(unchanged & mask(&[DURATION_MS, 6]), 0);
-        assert_eq!(unchanged & mask(&[3, 4, 7]), mask(&[3, 4, 7]));
+        assert_eq!(unchanged & mask(&[3, 4, 7, POLICY_TAGS]), mask(&[3, 4, 7, POLICY_TAGS]));
+        // Tags added, changed or split otherwise are not the caller's.
+        for tags in [
+            vec!["SOC2", "PCI", "HIPAA"],
+            vec!["SOC2"],
+            vec!["SOC2P", "CI"],
+            vec!["PCI", "SOC2"],
+        ] {
+            e.policy_tags = tags.iter().map(|t| (*t).to_owned()).collect();
+            assert_eq!(spans.unchanged(&mut e, &text) & mask(&[POLICY_TAGS]), 0, "{tags:?}");
+        }
+        // More tags than the spans hold are never taken as the caller's.
+        let many: Vec<T<'_>> = (0..=MAX_TAGS).map(|_| T::Str("t")).collect();
+        let (bytes, text) = tape(&full(vec![(POLICY_TAGS, T::Array(many))]));
+        let (mut e, spans) = read_entry(&bytes, &text).unwrap();
+        assert_eq!(e.policy_tags.len(), MAX_TAGS + 1);
+        assert_eq!(spans.unchanged(&mut e, &text) & mask(&[POLICY_TAGS]), 0);
     }
 
     #[test]
