@@ -17,9 +17,11 @@
 const TIMESTAMP = messageFactories.findIndex((f) => f().$typeName === "google.protobuf.Timestamp");
 
 class TapeWriter {
-  constructor(size) {
-    this.buf = new Uint8Array(size);
-    this.view = new DataView(this.buf.buffer);
+  // A writer of a new buffer of `size` bytes, or of `buf` (and its
+  // DataView `view`) when given.
+  constructor(size, buf, view) {
+    this.buf = buf ?? new Uint8Array(size);
+    this.view = view ?? new DataView(this.buf.buffer);
     this.pos = 0;
     this.busy = false;
     // A package's writer may set this to its copy of the list it just

@@ -57,8 +57,8 @@ function isArray(v) {
 // one JavaScript string, `text`) and kinds of objects (as Node-API tells
 // them apart).
 class Writer extends TapeWriter {
-  constructor() {
-    super(1024);
+  constructor(buf, view) {
+    super(1024, buf, view);
     this.text = "";
   }
 
@@ -110,7 +110,15 @@ class Writer extends TapeWriter {
   }
 }
 
-const shared = new Writer();
+// The buffer (and its view) of the last tape, reused by the next one
+// unless that one is written while the last is in use. Each tape gets a
+// writer of its own (a new, small object: storing the tape's growing text
+// into it needs no write barrier, as storing into a long-lived one does).
+let spare = new Writer();
+let spareBuf = spare.buf;
+let spareView = spare.view;
+spare = undefined;
+let busy = false;
 
 /**
  * Calls `use(buffer, length, text, values)` with the input tape of an entry
@@ -122,11 +130,9 @@ const shared = new Writer();
  * returns; a getter that logs while the shared writer is busy gets its own.
  */
 function withEntryTape(v, use) {
-  const w = shared.busy ? new Writer() : shared;
-  w.busy = true;
-  w.pos = 0;
-  w.text = "";
-  w.copy = undefined;
+  const nested = busy;
+  const w = nested ? new Writer() : new Writer(spareBuf, spareView);
+  busy = true;
   let values;
   try {
     if (typeof v === "object" && v !== null && !isArray(v) && typedArrayName.call(v) !== "Uint8Array") {
@@ -135,21 +141,28 @@ function withEntryTape(v, use) {
       w.value(v, false);
     }
   } catch (err) {
-    w.busy = false;
-    w.text = "";
+    if (!nested) done(w);
     if (err === TOO_LONG) return undefined;
     throw err;
   }
   try {
     return use(w.buf, w.pos, w.text, values);
   } finally {
-    w.busy = false;
-    w.text = "";
+    if (!nested) done(w);
+  }
+}
+
+/** Ends the use of the spare buffer by `w` (which may have grown it). */
+function done(w) {
+  busy = false;
+  if (w.buf !== spareBuf) {
+    spareBuf = w.buf;
+    spareView = w.view;
   }
 }
 
 /** Room for the values of a record's output tape (the stack grows past it if need be). */
-const STACK = 64;
+const STACK = 16;
 
 /**
  * The value of the output tape whose operations are at the start of `tape`
