@@ -18,6 +18,8 @@ const path = isNode ? await import("node:path") : null;
 const vm = isNode ? await import("node:vm") : null;
 // The native half of the package's AuditLogger (initialised by the package).
 const native = binding === "node" ? (await import("../../bindings/node/native.cjs")).default : null;
+// The package's tape writer (an internal module).
+const tape = binding === "node" ? (await import("../../bindings/node/tape.cjs")).default : null;
 
 const cases = isNode
   ? JSON.parse(fs.readFileSync(new URL("../vectors/logger/cases.json", import.meta.url), "utf8")).cases
@@ -230,6 +232,21 @@ test(`${packageName}: AuditLogger.log on a tape does what the field-by-field rea
     getters,
     throwing,
   ];
+  // The writer's fast path for entry objects writes what its general one does.
+  for (const [i, fields] of [...odd, ...entries].entries()) {
+    if (fields === getters || fields === throwing || fields === revoked) continue;
+    if (typeof fields !== "object" || fields === null || Array.isArray(fields) || fields instanceof Uint8Array) continue;
+    const written = (how) => {
+      const w = new tape.Writer();
+      try {
+        const values = how(w);
+        return { bytes: [...w.buf.subarray(0, w.pos)], text: w.text, values };
+      } catch (err) {
+        return { error: String(err?.message ?? err) };
+      }
+    };
+    assert.deepEqual(written((w) => w.entry(fields)), written((w) => w.message(fields, 0)), `the tape of odd value ${i}`);
+  }
   for (const options of [{ profile: "pci", onInvalid: "quarantine" }, { onInvalid: "warn", profile: "pci" }, { redact: "key" }]) {
     const p = pair(options);
     odd.forEach((fields, i) => {

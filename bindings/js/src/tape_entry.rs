@@ -172,7 +172,13 @@ impl TextSpans {
 impl TextSpans {
     /// Whether `tags` are the strings of `lengths` units each, one after
     /// the other in `text` from `at`.
-    fn same_tags(&self, tags: &[String], text: &[u16], mut at: usize, lengths: Option<&[u32]>) -> bool {
+    fn same_tags(
+        &self,
+        tags: &[String],
+        text: &[u16],
+        mut at: usize,
+        lengths: Option<&[u32]>,
+    ) -> bool {
         let Some(lengths) = lengths.filter(|l| l.len() == tags.len()) else {
             return false;
         };
@@ -713,7 +719,10 @@ mod tests {
         e.resource.push('!');
         let unchanged = spans.unchanged(&mut e, &text);
         assert_eq!(unchanged & mask(&[DURATION_MS, 6]), 0);
-        assert_eq!(unchanged & mask(&[3, 4, 7, POLICY_TAGS]), mask(&[3, 4, 7, POLICY_TAGS]));
+        assert_eq!(
+            unchanged & mask(&[3, 4, 7, POLICY_TAGS]),
+            mask(&[3, 4, 7, POLICY_TAGS])
+        );
         // Tags added, changed or split otherwise are not the caller's.
         for tags in [
             vec!["SOC2", "PCI", "HIPAA"],
@@ -722,7 +731,11 @@ mod tests {
             vec!["PCI", "SOC2"],
         ] {
             e.policy_tags = tags.iter().map(|t| (*t).to_owned()).collect();
-            assert_eq!(spans.unchanged(&mut e, &text) & mask(&[POLICY_TAGS]), 0, "{tags:?}");
+            assert_eq!(
+                spans.unchanged(&mut e, &text) & mask(&[POLICY_TAGS]),
+                0,
+                "{tags:?}"
+            );
         }
         // More tags than the spans hold are never taken as the caller's.
         let many: Vec<T<'_>> = (0..=MAX_TAGS).map(|_| T::Str("t")).collect();
