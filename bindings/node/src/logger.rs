@@ -610,7 +610,13 @@ impl AuditLogger {
                 if let Some(slot) = out.get_mut(..4) {
                     slot.copy_from_slice(&keep.to_le_bytes());
                 }
-                h.new_string(text)
+                if text.is_ascii() {
+                    // The same string, copied as it is rather than decoded.
+                    env.create_string_latin1(text.as_bytes())
+                        .map(|s| s.to_unknown())
+                } else {
+                    h.new_string(text)
+                }
             }
             _ => written.to_js(&h),
         };
