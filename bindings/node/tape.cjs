@@ -238,10 +238,11 @@ const STACK = 16;
  * the caller's value as the LogEntry reader read it (a string, a number,
  * a bigint, or undefined or null for a field the record leaves at its
  * zero value: all primitives), or for a list (`policyTags`) the writer's
- * copy of the elements it read: never an object the caller holds. The last factory call (the record's) takes only the other
- * fields' values, and its arguments in `values` itself (an array of this
- * call's, made by the reader): the tape's values go, in order, where the
- * caller's are not kept.
+ * copy of the elements it read: never an object the caller holds. The
+ * last factory call (the record's) takes only the other fields' values,
+ * and its arguments in `values` itself (an array of this call's, made by
+ * the reader): the tape's values go, in order, where the caller's are not
+ * kept.
  *
  * The values being built are on a stack of this call's own, `sp` of them
  * in use.
@@ -301,16 +302,16 @@ function replay(tape, view, strings, values) {
         p += 6;
         if (n > sp) throw malformedTape();
         let built;
-        if (n === 2) {
-          // A Timestamp, a Producer.
-          built = f(stack[sp - 2], stack[sp - 1]);
-        } else if (p === end && values !== undefined && tape[p - 6] === 0 && tape[p - 5] === LOG_ENTRY && sp === n) {
-          // The record's: the tape's values in order where the caller's
-          // are not kept.
+        if (p === end && values !== undefined && tape[p - 6] === 0 && tape[p - 5] === LOG_ENTRY && sp === n) {
+          // The record's (any number of arguments, 2 too): the tape's
+          // values in order where the caller's are not kept.
           let k = 0;
           for (let i = 0; i < values.length; i++) if (((keep >>> i) & 1) === 0) values[i] = stack[k++];
           if (k !== n) throw malformedTape();
           built = f.apply(undefined, values);
+        } else if (n === 2) {
+          // A Timestamp, a Producer.
+          built = f(stack[sp - 2], stack[sp - 1]);
         } else {
           built = f.apply(undefined, stack.slice(sp - n, sp));
         }

@@ -344,6 +344,17 @@ test(`${packageName}: fields the engine kept come from the caller, converted as 
     { ...base, durationMs: -(2n ** 63n), payloadFormat: 2 },
     // Filled by the logger although given as empty or unset.
     { ...base, eventId: null, host: undefined, schemaVersion: "" },
+    // Only the time and the producer left to fill: the record's factory
+    // gets two values from the tape, as a Timestamp's or a Producer's does.
+    { ...base, eventId: "01890a5d-ac96-774b-bcce-b302099a8057", host: "h", schemaVersion: "1.0.0" },
+    // Only the time left.
+    {
+      ...base,
+      eventId: "01890a5d-ac96-774b-bcce-b302099a8057",
+      host: "h",
+      schemaVersion: "1.0.0",
+      producer: { name: "p", version: "1" },
+    },
   ];
   for (const options of [{}, { profile: "pci", onInvalid: "warn" }]) {
     const p = pair(options);
