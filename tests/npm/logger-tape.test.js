@@ -338,6 +338,8 @@ test(`${packageName}: fields the engine kept come from the caller, converted as 
   const cases = [
     // Unset in every way: the record has the zero values, not null.
     { ...base, sensitivity: null, actorType: undefined, message: null, sessionId: undefined, payload: null },
+    // Messages given as null: unset, not null, in the record.
+    { ...base, genai: null, mcp: null, time: null, producer: null, delegationChain: null, policyTags: null },
     // -0 is not the record's 0; a number duration is the record's bigint.
     { ...base, sensitivity: -0, durationMs: 87 },
     { ...base, durationMs: 0n, actorType: 0 },

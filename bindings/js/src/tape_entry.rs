@@ -48,6 +48,8 @@ const DELEGATION_CHAIN: usize = 14;
 const DURATION_MS: usize = 23;
 /// The most `policyTags` whose sameness [`TextSpans`] can tell.
 const MAX_TAGS: usize = 8;
+/// The message fields (with presence): `time`, `producer`, `genai`, `mcp`.
+const MESSAGE_FIELDS: [usize; 4] = [11, 26, 28, 29];
 
 /// The `string` field at `index` among the LogEntry reader's values.
 fn string_field(e: &mut LogEntry, index: usize) -> Option<&mut String> {
@@ -365,8 +367,12 @@ pub fn read_entry(bytes: &[u8], text: &[u16]) -> Option<(LogEntry, TextSpans)> {
     for i in 0..FIELDS {
         let t = r.u8()?;
         if t == tag::UNDEFINED || t == tag::NULL {
-            // The zero value, or no message: what the default holds.
-            spans.unset |= 1 << i;
+            // The zero value, or no message: what the default holds. The
+            // factory turns `undefined` into either, `null` only into a
+            // zero value (a message field given `null` would be set to it).
+            if t == tag::UNDEFINED || !MESSAGE_FIELDS.contains(&i) {
+                spans.unset |= 1 << i;
+            }
             continue;
         }
         if let Some(slot) = string_field(&mut e, i) {
@@ -687,6 +693,8 @@ mod tests {
             (12, T::Undefined),
             (17, T::Null),
             (13, T::Num(-0.0)),
+            // A message field given `null` is not the record's (unset).
+            (29, T::Null),
         ]));
         let (mut e, spans) = read_entry(&bytes, &text).unwrap();
         assert!(spans.ascii.is_none());
@@ -703,7 +711,7 @@ mod tests {
         // The enums the caller passed as they are, `durationMs` (a
         // bigint), the tags, and what stayed unset (`userAgent`, given as
         // null).
-        let others = [0, 1, 10, 30, DURATION_MS, POLICY_TAGS, 8, 11, 17, 28, 29];
+        let others = [0, 1, 10, 30, DURATION_MS, POLICY_TAGS, 8, 11, 17, 28];
         let expected = mask(&strings) | mask(&others);
         assert_eq!(spans.unchanged(&mut e, &text), expected);
 
