@@ -17,11 +17,17 @@
 const TIMESTAMP = messageFactories.findIndex((f) => f().$typeName === "google.protobuf.Timestamp");
 
 class TapeWriter {
-  constructor(size) {
-    this.buf = new Uint8Array(size);
-    this.view = new DataView(this.buf.buffer);
+  // A writer of a new buffer of `size` bytes, or of `buf` (and its
+  // DataView `view`) when given.
+  constructor(size, buf, view) {
+    this.buf = buf ?? new Uint8Array(size);
+    this.view = view ?? new DataView(this.buf.buffer);
     this.pos = 0;
     this.busy = false;
+    // A package's writer may set this to its copy of the list it just
+    // wrote; `message` puts it among the values it returns instead of the
+    // caller's list.
+    this.copy = undefined;
   }
 
   reserve(n) {
@@ -62,6 +68,20 @@ class TapeWriter {
 
   // A value as it is (what `typeof` says of it, objects by `object`).
   value(v, nested) {
+    // The usual kinds first, each tested on its own (cheaper than the
+    // name of the type that a switch on it makes).
+    if (typeof v === "string") {
+      this.string(v);
+      return;
+    }
+    if (v === undefined) {
+      this.tag(T_UNDEFINED);
+      return;
+    }
+    if (typeof v === "number") {
+      this.f64(T_NUMBER, v);
+      return;
+    }
     switch (typeof v) {
       case "undefined":
         this.tag(T_UNDEFINED);
@@ -107,8 +127,13 @@ class TapeWriter {
     for (let i = 0; i < n; i++) {
       const s = i < shape.length ? shape[i] : 0;
       const v = values[i];
-      if (s === 0) this.value(v, false);
-      else if (s > 0) this.field(v, s - 1, true);
+      if (s === 0) {
+        this.value(v, false);
+        if (this.copy !== undefined) {
+          values[i] = this.copy;
+          this.copy = undefined;
+        }
+      } else if (s > 0) this.field(v, s - 1, true);
       else this.list(v, -s - 1);
     }
     return values;

@@ -18,6 +18,7 @@
 "use strict";
 
 const { types } = require("node:util");
+const { messageReaders, messageShapes } = require("./runtime.cjs");
 const { TapeWriter, malformedTape, tapeBuilder } = require("./tape_writer.cjs");
 const {
   T_ARRAY,
@@ -26,6 +27,7 @@ const {
   T_BYTES,
   T_DATE,
   T_FALSE,
+  T_MESSAGE,
   T_NUMBER,
   T_OBJECT,
   T_STRING,
@@ -57,8 +59,8 @@ function isArray(v) {
 // one JavaScript string, `text`) and kinds of objects (as Node-API tells
 // them apart).
 class Writer extends TapeWriter {
-  constructor() {
-    super(1024);
+  constructor(buf, view) {
+    super(1024, buf, view);
     this.text = "";
   }
 
@@ -77,9 +79,17 @@ class Writer extends TapeWriter {
         this.tag(T_OBJECT);
         return;
       }
+      // Each element read once, kept in a copy: the record's list when
+      // the engine keeps it (see `replay`).
       const n = v.length;
       this.tagged(T_ARRAY, n);
-      for (let i = 0; i < n; i++) this.value(v[i], true);
+      const copy = new Array(n);
+      for (let i = 0; i < n; i++) {
+        const e = v[i];
+        copy[i] = e;
+        this.value(e, true);
+      }
+      this.copy = copy;
     } else if (typedArrayName.call(v) === "Uint8Array") {
       this.bytes(v);
     } else if (types.isDate(v)) {
@@ -87,6 +97,67 @@ class Writer extends TapeWriter {
     } else {
       this.tag(T_OBJECT);
     }
+  }
+
+  /**
+   * `message(o, LOG_ENTRY)`, the same bytes, with the usual values (unset,
+   * strings, numbers: each written the same whatever its field's shape)
+   * written in place from one reservation; any other by `message`'s own
+   * steps.
+   */
+  entry(o) {
+    const values = messageReaders[LOG_ENTRY](o);
+    const shape = messageShapes[LOG_ENTRY];
+    const n = values.length;
+    // Room for the header and each value's tag and number; strings' text
+    // is elsewhere, and the other values reserve their own.
+    this.reserve(5 + 9 * n);
+    let buf = this.buf;
+    let view = this.view;
+    let pos = this.pos;
+    buf[pos] = T_MESSAGE;
+    view.setUint32(pos + 1, n, true);
+    pos += 5;
+    for (let i = 0; i < n; i++) {
+      const v = values[i];
+      if (v === undefined) {
+        buf[pos++] = T_UNDEFINED;
+        continue;
+      }
+      if (typeof v === "string") {
+        if (this.text.length + v.length > MAX_TEXT) throw TOO_LONG;
+        buf[pos] = T_STRING;
+        view.setUint32(pos + 1, v.length, true);
+        pos += 5;
+        this.text += v;
+        continue;
+      }
+      if (typeof v === "number") {
+        buf[pos] = T_NUMBER;
+        view.setFloat64(pos + 1, v, true);
+        pos += 9;
+        continue;
+      }
+      this.pos = pos;
+      const s = i < shape.length ? shape[i] : 0;
+      if (s === 0) {
+        this.value(v, false);
+        if (this.copy !== undefined) {
+          values[i] = this.copy;
+          this.copy = undefined;
+        }
+      } else if (s > 0) {
+        this.field(v, s - 1, true);
+      } else {
+        this.list(v, -s - 1);
+      }
+      this.reserve(9 * (n - i));
+      buf = this.buf;
+      view = this.view;
+      pos = this.pos;
+    }
+    this.pos = pos;
+    return values;
   }
 
   isArray(v) {
@@ -102,7 +173,15 @@ class Writer extends TapeWriter {
   }
 }
 
-const shared = new Writer();
+// The buffer (and its view) of the last tape, reused by the next one
+// unless that one is written while the last is in use. Each tape gets a
+// writer of its own (a new, small object: storing the tape's growing text
+// into it needs no write barrier, as storing into a long-lived one does).
+let spare = new Writer();
+let spareBuf = spare.buf;
+let spareView = spare.view;
+spare = undefined;
+let busy = false;
 
 /**
  * Calls `use(buffer, length, text, values)` with the input tape of an entry
@@ -114,47 +193,56 @@ const shared = new Writer();
  * returns; a getter that logs while the shared writer is busy gets its own.
  */
 function withEntryTape(v, use) {
-  const w = shared.busy ? new Writer() : shared;
-  w.busy = true;
-  w.pos = 0;
-  w.text = "";
+  const nested = busy;
+  const w = nested ? new Writer() : new Writer(spareBuf, spareView);
+  busy = true;
   let values;
   try {
     if (typeof v === "object" && v !== null && !isArray(v) && typedArrayName.call(v) !== "Uint8Array") {
-      values = w.message(v, LOG_ENTRY);
+      values = w.entry(v);
     } else {
       w.value(v, false);
     }
   } catch (err) {
-    w.busy = false;
-    w.text = "";
+    if (!nested) done(w);
     if (err === TOO_LONG) return undefined;
     throw err;
   }
   try {
     return use(w.buf, w.pos, w.text, values);
   } finally {
-    w.busy = false;
-    w.text = "";
+    if (!nested) done(w);
+  }
+}
+
+/** Ends the use of the spare buffer by `w` (which may have grown it). */
+function done(w) {
+  busy = false;
+  if (w.buf !== spareBuf) {
+    spareBuf = w.buf;
+    spareView = w.view;
   }
 }
 
 /** Room for the values of a record's output tape (the stack grows past it if need be). */
-const STACK = 64;
+const STACK = 16;
 
 /**
  * The value of the output tape whose operations are at the start of `tape`
  * (a Uint8Array, `view` a DataView of it) and whose strings are `strings`.
  * The operations are read at once: `tape` is reused.
  *
- * The record of `logTaped` leaves out the top-level strings that are the
+ * The record of `logTaped` leaves out the fields whose values are the
  * caller's, unchanged: bit i of the u32 in the first four bytes (where the
  * tape's own length was) tells that the record's field i is `values[i]`,
- * the caller's value as the LogEntry reader read it (a string), which goes
- * to the last factory call (the record's) in place of the empty string on
- * the tape. That call takes its arguments in `values` itself (an array of
- * this call's, made by the reader): the tape's values go where the
- * caller's are not kept.
+ * the caller's value as the LogEntry reader read it (a string, a number,
+ * a bigint, or undefined or null for a field the record leaves at its
+ * zero value: all primitives), or for a list (`policyTags`) the writer's
+ * copy of the elements it read: never an object the caller holds. The
+ * last factory call (the record's) takes only the other fields' values,
+ * and its arguments in `values` itself (an array of this call's, made by
+ * the reader): the tape's values go, in order, where the caller's are not
+ * kept.
  *
  * The values being built are on a stack of this call's own, `sp` of them
  * in use.
@@ -214,13 +302,16 @@ function replay(tape, view, strings, values) {
         p += 6;
         if (n > sp) throw malformedTape();
         let built;
-        if (n === 2) {
+        if (p === end && values !== undefined && tape[p - 6] === 0 && tape[p - 5] === LOG_ENTRY && sp === n) {
+          // The record's (any number of arguments, 2 too): the tape's
+          // values in order where the caller's are not kept.
+          let k = 0;
+          for (let i = 0; i < values.length; i++) if (((keep >>> i) & 1) === 0) values[i] = stack[k++];
+          if (k !== n) throw malformedTape();
+          built = f.apply(undefined, values);
+        } else if (n === 2) {
           // A Timestamp, a Producer.
           built = f(stack[sp - 2], stack[sp - 1]);
-        } else if (p === end && values !== undefined && values.length === n && sp === n) {
-          // The record's.
-          for (let i = 0; i < n; i++) if (((keep >>> i) & 1) === 0) values[i] = stack[i];
-          built = f.apply(undefined, values);
         } else {
           built = f.apply(undefined, stack.slice(sp - n, sp));
         }
@@ -236,4 +327,4 @@ function replay(tape, view, strings, values) {
   return stack[0];
 }
 
-module.exports = { withEntryTape, replay };
+module.exports = { withEntryTape, replay, Writer };

@@ -18,6 +18,8 @@ const path = isNode ? await import("node:path") : null;
 const vm = isNode ? await import("node:vm") : null;
 // The native half of the package's AuditLogger (initialised by the package).
 const native = binding === "node" ? (await import("../../bindings/node/native.cjs")).default : null;
+// The package's tape writer (an internal module).
+const tape = binding === "node" ? (await import("../../bindings/node/tape.cjs")).default : null;
 
 const cases = isNode
   ? JSON.parse(fs.readFileSync(new URL("../vectors/logger/cases.json", import.meta.url), "utf8")).cases
@@ -230,6 +232,21 @@ test(`${packageName}: AuditLogger.log on a tape does what the field-by-field rea
     getters,
     throwing,
   ];
+  // The writer's fast path for entry objects writes what its general one does.
+  for (const [i, fields] of [...odd, ...entries].entries()) {
+    if (fields === getters || fields === throwing || fields === revoked) continue;
+    if (typeof fields !== "object" || fields === null || Array.isArray(fields) || fields instanceof Uint8Array) continue;
+    const written = (how) => {
+      const w = new tape.Writer();
+      try {
+        const values = how(w);
+        return { bytes: [...w.buf.subarray(0, w.pos)], text: w.text, values };
+      } catch (err) {
+        return { error: String(err?.message ?? err) };
+      }
+    };
+    assert.deepEqual(written((w) => w.entry(fields)), written((w) => w.message(fields, 0)), `the tape of odd value ${i}`);
+  }
   for (const options of [{ profile: "pci", onInvalid: "quarantine" }, { onInvalid: "warn", profile: "pci" }, { redact: "key" }]) {
     const p = pair(options);
     odd.forEach((fields, i) => {
@@ -309,4 +326,94 @@ test(`${packageName}: the record returned holds what the engine filled and redac
   assert.notEqual(own.policyTags, tags);
   logger.close();
   fs.rmSync(dir, { recursive: true, force: true });
+});
+
+// Fields the engine leaves as the caller passed them do not come back on
+// the output tape (tape.cjs puts the caller's values among the record's):
+// strings, enum numbers, a bigint duration, and unset fields that stay at
+// their zero values. Whatever is taken from the caller must be exactly
+// what the record holds.
+test(`${packageName}: fields the engine kept come from the caller, converted as the record holds them`, { skip }, () => {
+  const base = { eventType: 13, outcome: 1, severity: 2, actorId: "agent-7", resource: "tools/search" };
+  const cases = [
+    // Unset in every way: the record has the zero values, not null.
+    { ...base, sensitivity: null, actorType: undefined, message: null, sessionId: undefined, payload: null },
+    // Messages given as null: unset, not null, in the record.
+    { ...base, genai: null, mcp: null, time: null, producer: null, delegationChain: null, policyTags: null },
+    // -0 is not the record's 0; a number duration is the record's bigint.
+    { ...base, sensitivity: -0, durationMs: 87 },
+    { ...base, durationMs: 0n, actorType: 0 },
+    { ...base, durationMs: -(2n ** 63n), payloadFormat: 2 },
+    // Filled by the logger although given as empty or unset.
+    { ...base, eventId: null, host: undefined, schemaVersion: "" },
+    // Only the time and the producer left to fill: the record's factory
+    // gets two values from the tape, as a Timestamp's or a Producer's does.
+    { ...base, eventId: "01890a5d-ac96-774b-bcce-b302099a8057", host: "h", schemaVersion: "1.0.0" },
+    // Only the time left.
+    {
+      ...base,
+      eventId: "01890a5d-ac96-774b-bcce-b302099a8057",
+      host: "h",
+      schemaVersion: "1.0.0",
+      producer: { name: "p", version: "1" },
+    },
+  ];
+  for (const options of [{}, { profile: "pci", onInvalid: "warn" }]) {
+    const p = pair(options);
+    cases.forEach((fields, i) => p.log(fields, `case ${i} with ${JSON.stringify(options)}`));
+    p.close(JSON.stringify(options));
+  }
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), "lokryn-tape-"));
+  const logger = new lib.AuditLogger({ sinks: [lib.sinks.JsonLines(path.join(dir, "a.jsonl"))] });
+  const zero = logger.log({ ...base, sensitivity: -0, message: null, durationMs: 87 });
+  assert.ok(Object.is(zero.sensitivity, 0), "-0 became 0");
+  assert.equal(zero.message, "");
+  assert.equal(zero.durationMs, 87n);
+  const kept = logger.log({ ...base, durationMs: 87n, payloadFormat: 1 });
+  assert.equal(kept.durationMs, 87n);
+  assert.equal(kept.payloadFormat, 1);
+  assert.equal(kept.eventType, 13);
+  logger.close();
+  fs.rmSync(dir, { recursive: true, force: true });
+});
+
+// An empty `bytes` field (the payload of most records) is one zero-length
+// Uint8Array shared by every message the package makes (runtime.cjs's
+// EMPTY_BYTES): a caller holding it can change nothing another sees.
+test(`${packageName}: records share one empty payload that no caller can change or detach`, { skip }, () => {
+  const base = { eventType: 13, outcome: 1, severity: 2, actorId: "agent-7" };
+  const logger = new lib.AuditLogger({ sinks: [] });
+  const a = logger.log(base);
+  const b = logger.log({ ...base, payload: new Uint8Array(0) });
+  const c = native === null ? b : new native.AuditLogger({ sinks: [] }, undefined, [], () => {}).log(base);
+  assert.ok(a.payload instanceof Uint8Array);
+  assert.equal(a.payload.length, 0);
+  assert.equal(a.payload, b.payload, "one shared array");
+  assert.equal(a.payload, c.payload, "on the field-by-field path too");
+  // No element can be written: it has none.
+  a.payload[0] = 1;
+  a.payload.fill(7);
+  assert.throws(() => a.payload.set([1]), RangeError);
+  assert.equal(b.payload[0], undefined);
+  // No property can be added or changed, on the array or its buffer.
+  assert.throws(() => {
+    a.payload.extra = 1;
+  }, TypeError);
+  assert.throws(() => Object.defineProperty(a.payload, "extra", { value: 1 }), TypeError);
+  assert.throws(() => Object.defineProperty(a.payload.buffer, "extra", { value: 1 }), TypeError);
+  assert.throws(() => Object.setPrototypeOf(a.payload, null), TypeError);
+  // Its buffer cannot be detached by a transfer.
+  structuredClone(a.payload, { transfer: [a.payload.buffer] });
+  const { port1 } = new MessageChannel();
+  port1.postMessage(a.payload, [a.payload.buffer]);
+  port1.close();
+  assert.deepEqual(b.payload.slice(), new Uint8Array(0), "still attached");
+  assert.equal(b.payload.buffer.byteLength, 0);
+  assert.equal(Object.keys(b.payload).length, 0);
+  // A payload with bytes is the record's own copy.
+  const bytes = new TextEncoder().encode('{"a":1}');
+  const own = logger.log({ ...base, payload: bytes, payloadFormat: 1 });
+  assert.notEqual(own.payload, bytes);
+  assert.deepEqual(own.payload, bytes);
+  logger.close();
 });

@@ -22,22 +22,34 @@
 //! `tests` holds this reader to the generic one on an entry that sets every
 //! field it takes.
 //!
-//! [`TextSpans`] records where each top-level string lies in the tape's
-//! text. After logging, [`TextSpans::unchanged`] tells which string fields
-//! of the written record are, unit for unit, the strings the caller passed
-//! (the engine neither filled nor redacted them): the package's JavaScript
-//! reuses those strings for the returned record instead of receiving them
-//! back, and [`swap_strings`] takes them out of the output tape.
+//! [`TextSpans`] records what the caller passed for each field: where each
+//! top-level string lies in the tape's text, the number of each enum, the
+//! bigint of `durationMs`, and which fields were left `undefined` or
+//! `null`. After logging, [`TextSpans::unchanged`] tells which fields of the
+//! written record the caller's values stand for exactly (a string the engine
+//! neither filled nor redacted, the same number or bigint, a field unset on
+//! both sides): the package's JavaScript gives those values to the record's
+//! factory instead of receiving them back, and [`write_changed`] writes
+//! only the other fields on the output tape.
+//!
+//! Text that is all ASCII (the common case) is narrowed to bytes once, and
+//! each string is a copy of its slice; other text is converted string by
+//! string.
 
 use lokryn_compliance_log::LogEntry;
 
 use crate::tape::{tag, utf16_string};
+use crate::{Factory, Host, Message, ToJs, write};
 
 /// The number of values the LogEntry reader returns (one per field).
 pub const FIELDS: usize = 31;
 const POLICY_TAGS: usize = 9;
 const DELEGATION_CHAIN: usize = 14;
 const DURATION_MS: usize = 23;
+/// The most `policyTags` whose sameness [`TextSpans`] can tell.
+const MAX_TAGS: usize = 8;
+/// The message fields (with presence): `time`, `producer`, `genai`, `mcp`.
+const MESSAGE_FIELDS: [usize; 4] = [11, 26, 28, 29];
 
 /// The `string` field at `index` among the LogEntry reader's values.
 fn string_field(e: &mut LogEntry, index: usize) -> Option<&mut String> {
@@ -76,20 +88,43 @@ fn enum_field(e: &mut LogEntry, index: usize) -> Option<&mut i32> {
     })
 }
 
-/// Where the caller's top-level strings lie in the text of the tape
-/// [`read_entry`] read: bit `i` of `present` for field index `i`, and its
-/// span in UTF-16 units.
+/// What the caller passed for the fields of the tape [`read_entry`] read
+/// (bit `i` of each mask for field index `i`): the top-level strings
+/// (`present`) and their spans in UTF-16 units, the enums' numbers
+/// (`numbers`, as f64 bits), a bigint `durationMs`, and the fields left
+/// `undefined` or `null` (`unset`). With `ascii`, the text narrowed to
+/// bytes when all of it is ASCII.
 #[derive(Debug, Clone)]
 pub struct TextSpans {
     present: u32,
     spans: [(u32, u32); FIELDS],
+    unset: u32,
+    numbers: u32,
+    number_bits: [u64; FIELDS],
+    duration: Option<i64>,
+    /// A `policyTags` array of at most [`MAX_TAGS`] strings: where their
+    /// text starts, how many there are and their lengths.
+    tags: Option<(usize, usize, [u32; MAX_TAGS])>,
+    ascii: Option<String>,
 }
 
 impl TextSpans {
-    /// The string fields of `written` (bit `i` for field index `i`) that
-    /// hold exactly the UTF-16 units the caller passed for them in `text`.
+    /// The fields of `written` (bit `i` for field index `i`) for which the
+    /// caller's value, given to the record's factory, makes exactly the
+    /// value the record holds: a string of exactly the UTF-16 units the
+    /// caller passed for it in `text`, an enum of the same number (not
+    /// `-0` for zero), a `durationMs` of the same bigint, or a field the
+    /// caller left `undefined` or `null` that holds its zero value, or a
+    /// `policyTags` array of strings each of exactly the units of the
+    /// record's (the package gives the record a copy of the caller's
+    /// elements). `text` is the one [`read_entry`] read.
     pub fn unchanged(&self, written: &mut LogEntry, text: &[u16]) -> u32 {
         let mut mask = 0;
+        if let Some((at, n, lengths)) = &self.tags
+            && self.same_tags(&written.policy_tags, text, *at, lengths.get(..*n))
+        {
+            mask |= 1 << POLICY_TAGS;
+        }
         let mut present = self.present;
         while present != 0 {
             let i = present.trailing_zeros() as usize;
@@ -97,15 +132,146 @@ impl TextSpans {
             let Some(&(start, len)) = self.spans.get(i) else {
                 continue;
             };
-            let units = text
-                .get(start as usize..start as usize + len as usize)
-                .unwrap_or_default();
-            if string_field(written, i).is_some_and(|s| same_text(s, units)) {
+            let (start, end) = (start as usize, start as usize + len as usize);
+            let same = match &self.ascii {
+                Some(ascii) => {
+                    let passed = ascii.get(start..end).unwrap_or_default();
+                    string_field(written, i).is_some_and(|s| s == passed)
+                }
+                None => {
+                    let units = text.get(start..end).unwrap_or_default();
+                    string_field(written, i).is_some_and(|s| same_text(s, units))
+                }
+            };
+            if same {
+                mask |= 1 << i;
+            }
+        }
+        let mut numbers = self.numbers;
+        while numbers != 0 {
+            let i = numbers.trailing_zeros() as usize;
+            numbers &= numbers - 1;
+            let bits = self.number_bits.get(i).copied();
+            if enum_field(written, i).is_some_and(|v| Some(f64::from(*v).to_bits()) == bits) {
+                mask |= 1 << i;
+            }
+        }
+        if self.duration.is_some_and(|d| d == written.duration_ms) {
+            mask |= 1 << DURATION_MS;
+        }
+        let mut unset = self.unset;
+        while unset != 0 {
+            let i = unset.trailing_zeros() as usize;
+            unset &= unset - 1;
+            if is_zero(written, i) {
                 mask |= 1 << i;
             }
         }
         mask
     }
+}
+
+impl TextSpans {
+    /// Whether `tags` are the strings of `lengths` units each, one after
+    /// the other in `text` from `at`.
+    fn same_tags(
+        &self,
+        tags: &[String],
+        text: &[u16],
+        mut at: usize,
+        lengths: Option<&[u32]>,
+    ) -> bool {
+        let Some(lengths) = lengths.filter(|l| l.len() == tags.len()) else {
+            return false;
+        };
+        for (tag, len) in tags.iter().zip(lengths) {
+            let end = at + *len as usize;
+            let same = match &self.ascii {
+                Some(ascii) => ascii.get(at..end).is_some_and(|passed| passed == tag),
+                None => text.get(at..end).is_some_and(|units| same_text(tag, units)),
+            };
+            if !same {
+                return false;
+            }
+            at = end;
+        }
+        true
+    }
+}
+
+/// Whether field index `i` of `e` holds its zero value (what the record's
+/// factory makes of `undefined`).
+fn is_zero(e: &mut LogEntry, i: usize) -> bool {
+    if let Some(s) = string_field(e, i) {
+        return s.is_empty();
+    }
+    if let Some(v) = enum_field(e, i) {
+        return *v == 0;
+    }
+    match i {
+        8 => e.payload.is_empty(),
+        POLICY_TAGS => e.policy_tags.is_empty(),
+        11 => e.time.is_none(),
+        DELEGATION_CHAIN => e.delegation_chain.is_empty(),
+        DURATION_MS => e.duration_ms == 0,
+        26 => e.producer.is_none(),
+        28 => e.genai.is_none(),
+        29 => e.mcp.is_none(),
+        _ => false,
+    }
+}
+
+/// The value of field index `i` of `e` as the generated `ToJs` of
+/// `LogEntry` makes it (`tests` holds the two to the same tape).
+fn write_field<H: Host>(h: &H, e: &LogEntry, i: usize) -> Result<H::Value, H::Error> {
+    match i {
+        0 => write::int32(h, e.event_type),
+        1 => write::int32(h, e.outcome),
+        2 => write::int32(h, e.severity),
+        3 => write::string(h, &e.actor_id),
+        4 => write::string(h, &e.component),
+        5 => write::string(h, &e.environment),
+        6 => write::string(h, &e.resource),
+        7 => write::string(h, &e.message),
+        8 => write::bytes(h, &e.payload),
+        POLICY_TAGS => write::repeated(h, &e.policy_tags, |h, v| h.new_string(v)),
+        10 => write::int32(h, e.sensitivity),
+        11 => write::message(h, e.time.as_ref()),
+        12 => write::string(h, &e.event_id),
+        13 => write::int32(h, e.actor_type),
+        DELEGATION_CHAIN => write::repeated(h, &e.delegation_chain, |h, v| v.to_js(h)),
+        15 => write::string(h, &e.source_ip),
+        16 => write::string(h, &e.host),
+        17 => write::string(h, &e.user_agent),
+        18 => write::string(h, &e.trace_id),
+        19 => write::string(h, &e.span_id),
+        20 => write::string(h, &e.parent_span_id),
+        21 => write::string(h, &e.session_id),
+        22 => write::string(h, &e.request_id),
+        DURATION_MS => write::int64(h, e.duration_ms),
+        24 => write::string(h, &e.error_code),
+        25 => write::string(h, &e.error_message),
+        26 => write::message(h, e.producer.as_ref()),
+        27 => write::string(h, &e.schema_version),
+        28 => write::message(h, e.genai.as_ref()),
+        29 => write::message(h, e.mcp.as_ref()),
+        _ => write::int32(h, e.payload_format),
+    }
+}
+
+/// Writes the record `e` as the generated `ToJs` does, but only the fields
+/// that `keep` leaves out (bit `i` for field index `i`): the record's
+/// factory call takes as many arguments as were written, and the package's
+/// JavaScript puts the caller's values of the kept fields among them.
+/// With `keep` zero, exactly what `e.to_js(h)` writes.
+pub fn write_changed<H: Host>(h: &H, e: &LogEntry, keep: u32) -> Result<H::Value, H::Error> {
+    let mut args = Vec::with_capacity(FIELDS);
+    for i in 0..FIELDS {
+        if keep & (1 << i) == 0 {
+            args.push(write_field(h, e, i)?);
+        }
+    }
+    h.build(Factory::Message(Message::LogEntry), args)
 }
 
 /// Whether `s` is the text of the UTF-16 `units`.
@@ -122,23 +288,12 @@ fn same_text(s: &str, units: &[u16]) -> bool {
     !s.is_ascii() && s.encode_utf16().eq(units.iter().copied())
 }
 
-/// Swaps the string fields of `entry` named by `mask` (bit `i` for field
-/// index `i`) with `strings[i]`: with empty strings, takes them out; done
-/// again, puts them back.
-pub fn swap_strings(entry: &mut LogEntry, mask: u32, strings: &mut [String; FIELDS]) {
-    for (i, slot) in strings.iter_mut().enumerate() {
-        if mask & (1 << i) != 0
-            && let Some(s) = string_field(entry, i)
-        {
-            std::mem::swap(s, slot);
-        }
-    }
-}
-
 struct Reader<'a> {
     bytes: &'a [u8],
     pos: usize,
     text: &'a [u16],
+    /// `text` as a string, when it is all ASCII.
+    ascii: Option<&'a str>,
     at: usize,
 }
 
@@ -165,20 +320,18 @@ impl<'a> Reader<'a> {
         self.take().map(i64::from_le_bytes)
     }
 
-    /// The next `len` units of the text, and where they start.
-    fn text(&mut self, len: u32) -> Option<(u32, &'a [u16])> {
-        let start = self.at;
-        let end = start.checked_add(len as usize)?;
-        let units = self.text.get(start..end)?;
-        self.at = end;
-        Some((u32::try_from(start).ok()?, units))
-    }
-
-    /// A string value (its tag read already).
+    /// A string value (its tag read already), and where it starts.
     fn string(&mut self) -> Option<(u32, u32, String)> {
         let len = self.u32()?;
-        let (start, units) = self.text(len)?;
-        Some((start, len, utf16_string(units)))
+        let start = self.at;
+        let end = start.checked_add(len as usize)?;
+        let s = match self.ascii {
+            // A unit per byte: the same text, copied.
+            Some(ascii) => ascii.get(start..end)?.to_owned(),
+            None => utf16_string(self.text.get(start..end)?),
+        };
+        self.at = end;
+        Some((u32::try_from(start).ok()?, len, s))
     }
 }
 
@@ -186,10 +339,15 @@ impl<'a> Reader<'a> {
 /// where its strings lie; `None` when the tape holds anything else than
 /// the shapes this reader takes (see the module documentation).
 pub fn read_entry(bytes: &[u8], text: &[u16]) -> Option<(LogEntry, TextSpans)> {
+    if bytes.first() != Some(&tag::MESSAGE) {
+        return None;
+    }
+    let ascii = ascii_text(text);
     let mut r = Reader {
         bytes,
         pos: 0,
         text,
+        ascii: ascii.as_deref(),
         at: 0,
     };
     if r.u8()? != tag::MESSAGE || r.u32()? as usize != FIELDS {
@@ -199,11 +357,22 @@ pub fn read_entry(bytes: &[u8], text: &[u16]) -> Option<(LogEntry, TextSpans)> {
     let mut spans = TextSpans {
         present: 0,
         spans: [(0, 0); FIELDS],
+        unset: 0,
+        numbers: 0,
+        number_bits: [0; FIELDS],
+        duration: None,
+        tags: None,
+        ascii: None,
     };
     for i in 0..FIELDS {
         let t = r.u8()?;
         if t == tag::UNDEFINED || t == tag::NULL {
-            // The zero value, or no message: what the default holds.
+            // The zero value, or no message: what the default holds. The
+            // factory turns `undefined` into either, `null` only into a
+            // zero value (a message field given `null` would be set to it).
+            if t == tag::UNDEFINED || !MESSAGE_FIELDS.contains(&i) {
+                spans.unset |= 1 << i;
+            }
             continue;
         }
         if let Some(slot) = string_field(&mut e, i) {
@@ -220,20 +389,37 @@ pub fn read_entry(bytes: &[u8], text: &[u16]) -> Option<(LogEntry, TextSpans)> {
             if t != tag::NUMBER {
                 return None;
             }
-            *slot = int32(r.f64()?)?;
+            let n = r.f64()?;
+            *slot = int32(n)?;
+            spans.numbers |= 1 << i;
+            if let Some(bits) = spans.number_bits.get_mut(i) {
+                *bits = n.to_bits();
+            }
         } else {
             match (i, t) {
-                (DURATION_MS, tag::BIGINT) => e.duration_ms = r.i64()?,
+                (DURATION_MS, tag::BIGINT) => {
+                    e.duration_ms = r.i64()?;
+                    spans.duration = Some(e.duration_ms);
+                }
                 (DURATION_MS, tag::NUMBER) => e.duration_ms = safe_integer(r.f64()?)?,
                 (POLICY_TAGS, tag::ARRAY) => {
                     let n = r.u32()? as usize;
+                    let at = r.at;
+                    let mut lengths = [0; MAX_TAGS];
                     // Each element takes five bytes at least.
                     let mut tags = Vec::with_capacity(n.min(bytes.len() / 5));
-                    for _ in 0..n {
+                    for k in 0..n {
                         if r.u8()? != tag::STRING {
                             return None;
                         }
-                        tags.push(r.string()?.2);
+                        let (_, len, s) = r.string()?;
+                        if let Some(slot) = lengths.get_mut(k) {
+                            *slot = len;
+                        }
+                        tags.push(s);
+                    }
+                    if n <= MAX_TAGS {
+                        spans.tags = Some((at, n, lengths));
                     }
                     e.policy_tags = tags;
                 }
@@ -250,7 +436,20 @@ pub fn read_entry(bytes: &[u8], text: &[u16]) -> Option<(LogEntry, TextSpans)> {
     if r.pos != bytes.len() || r.at != text.len() {
         return None;
     }
+    spans.ascii = ascii;
     Some((e, spans))
+}
+
+/// `text` as a string when all of it is ASCII (one pass to check, one to
+/// narrow, both vectorised), else `None`.
+fn ascii_text(text: &[u16]) -> Option<String> {
+    // Without an early exit, so that it is vectorised.
+    if text.iter().fold(0, |all, u| all | *u) >= 0x80 {
+        return None;
+    }
+    #[allow(clippy::cast_possible_truncation)] // Each is below 0x80.
+    let bytes: Vec<u8> = text.iter().map(|u| *u as u8).collect();
+    String::from_utf8(bytes).ok()
 }
 
 /// `read::enumeration`'s number: an integer in the range of i32.
@@ -406,6 +605,8 @@ mod tests {
             full(vec![(DURATION_MS, T::Num(-87.0)), (3, T::Units(lone))]),
             full(vec![(0, T::Num(-0.0)), (1, T::Num(f64::from(i32::MIN)))]),
             full(vec![(POLICY_TAGS, T::Array(Vec::new())), (7, T::Str(""))]),
+            // All ASCII: read from the narrowed text.
+            full(vec![(7, T::Str("plain text"))]),
         ];
         for (n, case) in cases.iter().enumerate() {
             let (bytes, text) = tape(case);
@@ -479,28 +680,106 @@ mod tests {
         assert!(!same_text("a\u{fffd}", &[0x61, 0xd800]));
     }
 
+    /// The mask of field indexes `fields`.
+    fn mask(fields: &[usize]) -> u32 {
+        fields.iter().fold(0, |m, i| m | 1 << i)
+    }
+
     #[test]
-    fn unchanged_strings_are_those_the_caller_passed() {
+    fn unchanged_fields_are_those_the_caller_passed() {
         let lone: &[u16] = &[0x61, 0xd800];
-        let (bytes, text) = tape(&full(vec![(4, T::Units(lone)), (12, T::Undefined)]));
+        let (bytes, text) = tape(&full(vec![
+            (4, T::Units(lone)),
+            (12, T::Undefined),
+            (17, T::Null),
+            (13, T::Num(-0.0)),
+            // A message field given `null` is not the record's (unset).
+            (29, T::Null),
+        ]));
         let (mut e, spans) = read_entry(&bytes, &text).unwrap();
-        // What the engine does: fills one, redacts one; a lone surrogate
-        // was read as U+FFFD, so it is not the caller's string either.
+        assert!(spans.ascii.is_none());
+        // What the engine does: fills two, redacts one, changes one; a
+        // lone surrogate was read as U+FFFD, so it is not the caller's
+        // string either, and -0 is not the record's 0.
         e.event_id = "0190-filled".into();
+        e.producer = Some(lokryn_compliance_log::Producer::default());
         e.message = "[REDACTED]".into();
+        e.severity = 9;
         assert_eq!(e.component, "a\u{fffd}");
-        let mask = spans.unchanged(&mut e, &text);
-        let expected = [3, 5, 6, 15, 16, 17, 18, 19, 20, 21, 22, 24, 25, 27]
-            .iter()
-            .fold(0, |m, i| m | 1 << i);
-        assert_eq!(mask, expected);
-        let before = e.clone();
-        let mut strings: [String; FIELDS] = Default::default();
-        swap_strings(&mut e, mask, &mut strings);
-        assert_eq!(e.actor_id, "");
-        assert_eq!(e.message, "[REDACTED]");
-        assert_eq!(strings[3], "actor");
-        swap_strings(&mut e, mask, &mut strings);
-        assert_eq!(e, before);
+        assert_eq!(e.actor_type, 0);
+        let strings = [3, 5, 6, 15, 16, 18, 19, 20, 21, 22, 24, 25, 27];
+        // The enums the caller passed as they are, `durationMs` (a
+        // bigint), the tags, and what stayed unset (`userAgent`, given as
+        // null).
+        let others = [0, 1, 10, 30, DURATION_MS, POLICY_TAGS, 8, 11, 17, 28];
+        let expected = mask(&strings) | mask(&others);
+        assert_eq!(spans.unchanged(&mut e, &text), expected);
+
+        // The same from ASCII text, and a duration given as a number
+        // (the record's is a bigint) is not the caller's.
+        let (bytes, text) = tape(&full(vec![
+            (7, T::Str("plain")),
+            (DURATION_MS, T::Num(87.0)),
+        ]));
+        let (mut e, spans) = read_entry(&bytes, &text).unwrap();
+        assert!(spans.ascii.is_some());
+        assert_eq!(e.message, "plain");
+        e.resource.push('!');
+        let unchanged = spans.unchanged(&mut e, &text);
+        assert_eq!(unchanged & mask(&[DURATION_MS, 6]), 0);
+        assert_eq!(
+            unchanged & mask(&[3, 4, 7, POLICY_TAGS]),
+            mask(&[3, 4, 7, POLICY_TAGS])
+        );
+        // Tags added, changed or split otherwise are not the caller's.
+        for tags in [
+            vec!["SOC2", "PCI", "HIPAA"],
+            vec!["SOC2"],
+            vec!["SOC2P", "CI"],
+            vec!["PCI", "SOC2"],
+        ] {
+            e.policy_tags = tags.iter().map(|t| (*t).to_owned()).collect();
+            assert_eq!(
+                spans.unchanged(&mut e, &text) & mask(&[POLICY_TAGS]),
+                0,
+                "{tags:?}"
+            );
+        }
+        // More tags than the spans hold are never taken as the caller's.
+        let many: Vec<T<'_>> = (0..=MAX_TAGS).map(|_| T::Str("t")).collect();
+        let (bytes, text) = tape(&full(vec![(POLICY_TAGS, T::Array(many))]));
+        let (mut e, spans) = read_entry(&bytes, &text).unwrap();
+        assert_eq!(e.policy_tags.len(), MAX_TAGS + 1);
+        assert_eq!(spans.unchanged(&mut e, &text) & mask(&[POLICY_TAGS]), 0);
+    }
+
+    #[test]
+    fn writes_what_the_generated_writer_writes() {
+        let (bytes, text) = tape(&full(vec![]));
+        let (mut e, _) = read_entry(&bytes, &text).unwrap();
+        e.time = Some(lokryn_compliance_log::Timestamp {
+            seconds: 1_700_000_000,
+            nanos: 5,
+        });
+        e.payload = vec![1, 2, 3];
+        e.producer = Some(lokryn_compliance_log::Producer {
+            name: "p".into(),
+            version: "1".into(),
+        });
+        let tape_of = |write: &dyn Fn(&TapeWriter) -> Result<(), TapeError>| {
+            let w = TapeWriter::new();
+            write(&w).unwrap();
+            w.finish().unwrap().0
+        };
+        let generated = tape_of(&|w| e.to_js(w));
+        assert_eq!(tape_of(&|w| write_changed(w, &e, 0)), generated);
+        // Kept fields are left out, and the factory call counts the rest.
+        let only_two = tape_of(&|w| write_changed(w, &e, !mask(&[3, 12])));
+        let expected = tape_of(&|w| {
+            w.new_string(&e.actor_id)?;
+            w.new_string(&e.event_id)?;
+            w.build(Factory::Message(Message::LogEntry), vec![(), ()])
+        });
+        assert_eq!(only_two, expected);
     }
 }

@@ -558,13 +558,15 @@ impl AuditLogger {
     ///
     /// The record as written is written as an output tape: its operations
     /// into `out` (a `Uint8Array`) and its strings returned, which
-    /// `tape.cjs` replays. The output tape leaves out the top-level strings
-    /// that are exactly those the caller passed (neither filled nor
-    /// redacted): the first four bytes of `out` (the tape's own length,
-    /// which the replay does not read) hold their mask instead, bit `i` for
-    /// the reader's value `i`, and `tape.cjs` puts the caller's strings
-    /// back. When the operations do not fit in `out`, the record is returned
-    /// as `log` returns it.
+    /// `tape.cjs` replays. The output tape leaves out the fields whose
+    /// values the caller passed exactly (strings neither filled nor
+    /// redacted, the same enum numbers and bigint, fields unset on both
+    /// sides; see `tape_entry::TextSpans::unchanged`): the first four bytes
+    /// of `out` (the tape's own length, which the replay does not read)
+    /// hold their mask instead, bit `i` for the reader's value `i`, the
+    /// record's factory call takes only the other fields, and `tape.cjs`
+    /// puts the caller's values among them. When the operations do not fit
+    /// in `out`, the record is returned as `log` returns it.
     #[napi]
     #[allow(clippy::too_many_arguments)] // JavaScript's positional arguments
     pub fn log_taped<'env>(
@@ -594,12 +596,9 @@ impl AuditLogger {
         let mut written = result.map_err(|e| thrown(&h, &e))?;
         warn(&h, &self.on_warning, warnings)?;
         let keep = spans.map_or(0, |s| s.unchanged(&mut written, &text));
-        let mut kept: [String; tape_entry::FIELDS] = Default::default();
-        tape_entry::swap_strings(&mut written, keep, &mut kept);
         let (ops, strings) = OUTPUT.with(|b| std::mem::take(&mut *b.borrow_mut()));
         let w = TapeWriter::with_buffers(ops, strings);
-        let tape = w.write(&written).and_then(|()| w.finish());
-        tape_entry::swap_strings(&mut written, keep, &mut kept);
+        let tape = tape_entry::write_changed(&w, &written, keep).and_then(|()| w.finish());
         let tape = tape.map_err(|e| tape_error(&e))?;
         // Taken only now: user sinks and `onWarning` ran JavaScript meanwhile.
         let mut out = BufferSlice::from_unknown(out)?;
@@ -611,7 +610,13 @@ impl AuditLogger {
                 if let Some(slot) = out.get_mut(..4) {
                     slot.copy_from_slice(&keep.to_le_bytes());
                 }
-                h.new_string(text)
+                if text.is_ascii() {
+                    // The same string, copied as it is rather than decoded.
+                    env.create_string_latin1(text.as_bytes())
+                        .map(|s| s.to_unknown())
+                } else {
+                    h.new_string(text)
+                }
             }
             _ => written.to_js(&h),
         };

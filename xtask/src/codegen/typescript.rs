@@ -600,6 +600,22 @@ fn runtime(
          // field-number order, `undefined` standing for the zero value or an unset\n\
          // field: objects exactly as protobuf-es's create() makes them.\n",
     );
+    if syntax == Syntax::CommonJs {
+        // Node only: `markAsUntransferable` is Node's.
+        js.push_str(
+            "//\n\
+             // An empty `bytes` field holds EMPTY_BYTES, one zero-length Uint8Array\n\
+             // shared by every message (making one per message was a fifth of the\n\
+             // logger's replay of a record). Nothing can be written into it (it has\n\
+             // no elements), nothing added to it or its buffer (both frozen), and\n\
+             // no postMessage or structuredClone can detach its buffer (marked\n\
+             // untransferable): sharing it shows only as identity.\n\
+             const EMPTY_BYTES = new Uint8Array(0);\n\
+             require(\"node:worker_threads\").markAsUntransferable(EMPTY_BYTES.buffer);\n\
+             Object.freeze(EMPTY_BYTES.buffer);\n\
+             Object.freeze(EMPTY_BYTES);\n",
+        );
+    }
     for m in messages {
         let args: Vec<String> = (0..m.proto.field.len()).map(|i| format!("a{i}")).collect();
         writeln!(js, "function {}$({}) {{", m.ts_name, args.join(", "))?;
@@ -611,7 +627,15 @@ fn runtime(
             if has_presence {
                 presence.push((i, local_name(f)));
             } else {
-                writeln!(js, "    {}: a{i} ?? {},", local_name(f), js_zero(f)?)?;
+                let zero = if syntax == Syntax::CommonJs
+                    && f.r#type() == Type::Bytes
+                    && f.label() != Label::Repeated
+                {
+                    "EMPTY_BYTES"
+                } else {
+                    js_zero(f)?
+                };
+                writeln!(js, "    {}: a{i} ?? {zero},", local_name(f))?;
             }
         }
         js.push_str("  };\n");
@@ -625,7 +649,10 @@ fn runtime(
          // that the native code reads an object in one call; then the first key\n\
          // that is not a field (a misspelt field would otherwise be dropped\n\
          // silently), if any. Keys starting with `$` (protobuf-es's `$typeName`,\n\
-         // `$unknown`) are not fields and are allowed.\n",
+         // `$unknown`) are not fields and are allowed. `X$seen` holds the keys, in\n\
+         // order, of the last object whose keys were all allowed: the keys of the\n\
+         // next one that come in the same order are the same strings (property\n\
+         // names are unique strings), allowed without looking them up.\n",
     );
     for m in messages {
         let reads: Vec<String> = m
@@ -643,10 +670,24 @@ fn runtime(
         writeln!(
             js,
             "const {name}$fields = new Set([{names}]);\n\
+             let {name}$seen = [];\n\
              function {name}$read(o) {{\n  const v = [{reads}];\n  \
+             const seen = {name}$seen;\n  \
+             let j = 0;\n  \
+             let keys;\n  \
              for (const k in o) {{\n    \
+             if (keys === undefined) {{\n      \
+             if (j < seen.length && seen[j] === k) {{\n        \
+             j++;\n        \
+             continue;\n      \
+             }}\n      \
+             keys = seen.slice(0, j);\n    \
+             }}\n    \
              if (!{name}$fields.has(k) && k.charCodeAt(0) !== 36) {{\n      \
-             v.push(k);\n      break;\n    }}\n  }}\n  return v;\n}}",
+             v.push(k);\n      return v;\n    }}\n    \
+             keys.push(k);\n  }}\n  \
+             if (keys !== undefined && keys.length <= 64) {name}$seen = keys;\n  \
+             return v;\n}}",
             name = m.ts_name,
             names = names.join(", "),
             reads = reads.join(", ")

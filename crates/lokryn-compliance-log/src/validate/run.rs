@@ -49,6 +49,21 @@ struct Ctx<'p, 'r> {
     out: &'r mut Vec<Violation>,
     /// Use the one-pass predicates (off only to test them).
     fast: bool,
+    /// Only the verdict is asked for: rules below [`Level::Error`] are
+    /// not run (see [`run_found`]).
+    ///
+    /// [`Level::Error`]: crate::rules::Level::Error
+    verdict_only: bool,
+}
+
+impl Ctx<'_, '_> {
+    /// Whether a rule of `meta` can change what is asked for: any rule,
+    /// or for a verdict only, a rule at [`Level::Error`].
+    ///
+    /// [`Level::Error`]: crate::rules::Level::Error
+    fn wants(&self, meta: &Meta) -> bool {
+        !self.verdict_only || meta.level == crate::rules::Level::Error
+    }
 }
 
 impl Ctx<'_, '_> {
@@ -102,7 +117,9 @@ pub(super) fn run_with(plan: &Plan, entry: &dyn Access, report: &mut Report, fas
 /// [`Level::Error`](crate::rules::Level::Error) are left out of it (their
 /// messages are most of the cost of a record with something sensitive in
 /// it, and a caller that drops a valid record's report never reads them),
-/// and violations are not sorted.
+/// so are the violations of rules below that level (a warning such as an
+/// agent's missing delegation chain, spelled out for every record that
+/// breaks it), and violations are not sorted.
 pub(super) fn run_found(
     plan: &Plan,
     entry: &dyn Access,
@@ -113,6 +130,7 @@ pub(super) fn run_found(
 ) {
     let mut ctx = Ctx {
         fast,
+        verdict_only,
         path: Path {
             segs: [Seg::Index(0); 8],
             len: 0,
@@ -188,7 +206,9 @@ fn message<'p>(plan: &'p Plan, index: usize, msg: &dyn Access, ctx: &mut Ctx<'p,
         ctx.path.push(Seg::Name(&field.json_name));
         if !passes {
             for rule in &field.checks {
-                check(rule, field, &value, msg, ctx);
+                if ctx.wants(&rule.meta) {
+                    check(rule, field, &value, msg, ctx);
+                }
             }
         }
         if let Some(child) = child {
@@ -616,6 +636,9 @@ fn unique(items: Strs<'_>, meta: &Meta, id: &str, ctx: &mut Ctx<'_, '_>) {
 }
 
 fn cross(rule: &Rule<Cross>, msg: &dyn Access, ctx: &mut Ctx<'_, '_>) {
+    if !ctx.wants(&rule.meta) {
+        return;
+    }
     let c = &rule.check;
     let applies = match &c.when {
         None => true,
