@@ -36,13 +36,17 @@ def example_entries():
     return entries
 
 
-def write_lines(path, n):
+def write_lines(path, n, event_ids=False):
+    """Writes `n` entries made from examples/good, each with its own actor and request ids (and
+    its own event id where the example has one, with `event_ids`)."""
     entries = example_entries()
     with open(path, "w") as out:
         for i in range(n):
             entry = dict(entries[i % len(entries)])
             entry["actorId"] = f"user-{i:08d}@example.com"
             entry["requestId"] = f"req-{i:012d}"
+            if event_ids and "eventId" in entry:
+                entry["eventId"] = f"019ac9f4-59a6-7c70-8b3e-{i:012x}"
             out.write(json.dumps(entry, separators=(",", ":")))
             out.write("\n")
 

@@ -32,30 +32,8 @@ import time
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
-
-
-def example_entries():
-    entries = []
-    good = ROOT / "examples" / "good"
-    for path in sorted(good.iterdir()):
-        if path.suffix == ".json":
-            entries.append(json.loads(path.read_text()))
-        elif path.suffix == ".jsonl":
-            entries.extend(json.loads(line) for line in path.read_text().splitlines() if line.strip())
-    return entries
-
-
-def write_lines(path, n):
-    entries = example_entries()
-    with open(path, "w") as out:
-        for i in range(n):
-            entry = dict(entries[i % len(entries)])
-            entry["actorId"] = f"user-{i:08d}@example.com"
-            entry["requestId"] = f"req-{i:012d}"
-            if "eventId" in entry:
-                entry["eventId"] = f"019ac9f4-59a6-7c70-8b3e-{i:012x}"
-            out.write(json.dumps(entry, separators=(",", ":")))
-            out.write("\n")
+sys.path.insert(0, str(ROOT / "benches"))
+from complog_jobs import write_lines  # noqa: E402  (the same input as complog_jobs.py)
 
 
 def run(cmd):
@@ -89,7 +67,7 @@ def main():
     with tempfile.TemporaryDirectory() as tmp:
         tmp = Path(tmp)
         lines, binary = tmp / "entries.jsonl", tmp / "entries.binpb"
-        write_lines(lines, args.rows)
+        write_lines(lines, args.rows, event_ids=True)
         subprocess.run([args.complog, "convert", "--to", "binary", "-o", binary, lines],
                        check=True, stderr=subprocess.DEVNULL)
         out = {name: tmp / f"{name}.parquet" for name in binaries}
