@@ -4,6 +4,7 @@
 use std::sync::Mutex;
 use std::time::{SystemTime, UNIX_EPOCH};
 
+use lokryn_compliance_log::validate::{Filled, Known, Options};
 use lokryn_compliance_log::{LogEntry, Producer, Timestamp};
 
 /// The W3C trace context of the current span, as hex strings (`trace_id`
@@ -121,6 +122,17 @@ fn format_uuid7(ms: u64, rand: u128) -> String {
         .unwrap_or_default()
 }
 
+/// The lowest and the highest id [`Uuid7::next`] can make: every id it
+/// makes has their form (36 bytes, hyphens at the same places, hex digits
+/// elsewhere, `7` and one of `89ab` at the same places), so the rules of the
+/// event id, which look only at that, judge every id as they judge these.
+fn uuid7_extremes() -> [String; 2] {
+    [
+        format_uuid7(0, 0),
+        format_uuid7(0xffff_ffff_ffff, RAND_MASK),
+    ]
+}
+
 /// True for a lower-case hyphenated UUID of version 7 and the RFC variant.
 pub fn is_uuid7(s: &str) -> bool {
     let groups: Vec<&str> = s.split('-').collect();
@@ -212,33 +224,54 @@ pub(crate) struct Fill {
     pub(crate) host: String,
 }
 
+impl Fill {
+    /// These values and the generator's ids, checked once under `options`.
+    pub(crate) fn known(&self, options: &Options) -> Known {
+        let [low, high] = uuid7_extremes();
+        Known::new(
+            options,
+            &self.host,
+            &self.schema_version,
+            &self.producer,
+            &[&low, &high],
+        )
+    }
+}
+
 /// Completes `entry`: the defaults first (a value the user chose wins over a
 /// computed one), then time, event id, producer, schema version, host and
-/// the trace context, each only where still unset.
+/// the trace context, each only where still unset. Returns which of the
+/// event id, producer, schema version and host it filled from `ids` and
+/// `fill` (not from the record or the defaults).
 pub(crate) fn complete(
     entry: &mut LogEntry,
     defaults: Option<&LogEntry>,
     fill: &Fill,
     ids: &Uuid7,
     trace: Option<&(dyn Fn() -> Option<TraceContext> + Send + Sync)>,
-) {
+) -> Filled {
     if let Some(defaults) = defaults {
         merge_defaults(entry, defaults);
     }
+    let mut filled = Filled::default();
     if entry.time.is_none() {
         entry.time = Some(now());
     }
     if entry.event_id.is_empty() {
         entry.event_id = ids.next();
+        filled.event_id = true;
     }
     if entry.producer.is_none() {
         entry.producer = Some(fill.producer.clone());
+        filled.producer = true;
     }
     if entry.schema_version.is_empty() {
         entry.schema_version.clone_from(&fill.schema_version);
+        filled.schema_version = true;
     }
     if entry.host.is_empty() {
         entry.host.clone_from(&fill.host);
+        filled.host = true;
     }
     if entry.trace_id.is_empty()
         && let Some(ctx) = trace.and_then(|f| f())
@@ -251,6 +284,7 @@ pub(crate) fn complete(
             entry.parent_span_id = ctx.parent_span_id;
         }
     }
+    filled
 }
 
 #[cfg(test)]
@@ -267,6 +301,27 @@ mod tests {
         for pair in all.windows(2) {
             if let [a, b] = pair {
                 assert!(a < b, "{a} !< {b}");
+            }
+        }
+    }
+
+    #[test]
+    fn uuid7_extremes_bound_every_id() {
+        let [low, high] = uuid7_extremes();
+        assert_eq!(low, "00000000-0000-7000-8000-000000000000");
+        assert_eq!(high, "ffffffff-ffff-7fff-bfff-ffffffffffff");
+        // Every id: hyphens where the extremes have them, hex digits
+        // elsewhere, the version and variant digits in their ranges.
+        let ids = Uuid7::default();
+        for id in (0..1000).map(|_| ids.next()) {
+            assert_eq!(id.len(), 36);
+            for (i, ((c, l), h)) in id.bytes().zip(low.bytes()).zip(high.bytes()).enumerate() {
+                if l == b'-' {
+                    assert_eq!(c, b'-', "{id}");
+                } else {
+                    assert!(c.is_ascii_hexdigit() && !c.is_ascii_uppercase(), "{id}");
+                    assert!((l..=h).contains(&c), "{id} at {i}");
+                }
             }
         }
     }
