@@ -242,7 +242,9 @@ fn message<'p>(plan: &'p Plan, index: usize, msg: &dyn Access, ctx: &mut Ctx<'p,
     }
 }
 
-/// Checks one field of `msg` and the messages below it.
+/// Checks one field of `msg` and the messages below it. (Inlined into
+/// [`message`]'s loop, where it was written before [`field_clean`] needed it.)
+#[inline(always)]
 fn visit<'p>(plan: &'p Plan, field: &'p FieldPlan, msg: &dyn Access, ctx: &mut Ctx<'p, '_>) {
     let child = field
         .child
