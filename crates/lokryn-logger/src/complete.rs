@@ -103,17 +103,16 @@ fn format_uuid7(ms: u64, rand: u128) -> String {
         | (0b10 << 62)
         | rand_b;
     const HEX: &[u8; 16] = b"0123456789abcdef";
+    // Where the two hex digits of each byte of the value go (hyphens at
+    // 8, 13, 18 and 23).
+    const AT: [usize; 16] = [0, 2, 4, 6, 9, 11, 14, 16, 19, 21, 24, 26, 28, 30, 32, 34];
+    let hex = |nibble: u8| HEX.get(usize::from(nibble & 0xf)).copied().unwrap_or(b'0');
     let mut text = [b'-'; 36];
-    let mut at = 0;
-    for i in 0..32u32 {
-        if matches!(i, 8 | 12 | 16 | 20) {
-            at += 1;
+    for (&byte, &at) in value.to_be_bytes().iter().zip(AT.iter()) {
+        if let Some([high, low]) = text.get_mut(at..at + 2) {
+            *high = hex(byte >> 4);
+            *low = hex(byte);
         }
-        let nibble = usize::try_from((value >> (124 - 4 * i)) & 0xf).unwrap_or(0);
-        if let (Some(slot), Some(&digit)) = (text.get_mut(at), HEX.get(nibble)) {
-            *slot = digit;
-        }
-        at += 1;
     }
     // Hex digits and hyphens only: always UTF-8 (checked, not converted
     // piece by piece as a lossy conversion would).
@@ -323,6 +322,41 @@ mod tests {
                     assert!((l..=h).contains(&c), "{id} at {i}");
                 }
             }
+        }
+    }
+
+    /// The layout digit by digit, as it was first written: the same text.
+    fn format_uuid7_by_digit(ms: u64, rand: u128) -> String {
+        let rand_a = (rand >> 62) & 0xfff;
+        let rand_b = rand & ((1 << 62) - 1);
+        let value: u128 = (u128::from(ms & 0xffff_ffff_ffff) << 80)
+            | (0x7 << 76)
+            | (rand_a << 64)
+            | (0b10 << 62)
+            | rand_b;
+        let mut text = String::new();
+        for i in 0..32u32 {
+            if matches!(i, 8 | 12 | 16 | 20) {
+                text.push('-');
+            }
+            let nibble = u32::try_from((value >> (124 - 4 * i)) & 0xf).unwrap();
+            text.push(char::from_digit(nibble, 16).unwrap());
+        }
+        text
+    }
+
+    #[test]
+    fn uuid7_text_is_the_layout_digit_by_digit() {
+        let mut cases = vec![
+            (0, 0),
+            (0xffff_ffff_ffff, RAND_MASK),
+            (0x0123_4567_89ab, 0x2_3456_789a_bcde_f012_3456),
+        ];
+        for i in 0..2000u64 {
+            cases.push((i.wrapping_mul(0x9e37_79b9_7f4a), random_bits() & RAND_MASK));
+        }
+        for (ms, rand) in cases {
+            assert_eq!(format_uuid7(ms, rand), format_uuid7_by_digit(ms, rand));
         }
     }
 
