@@ -638,12 +638,21 @@ impl TapeWriter {
     /// The tape (its header, the operations, the strings), and the emptied
     /// buffer of the strings, for [`TapeWriter::with_buffers`].
     pub fn finish(self) -> Result<(Vec<u8>, Vec<u8>), TapeError> {
-        let mut ops = self.ops.into_inner();
-        let mut strings = self.strings.into_inner();
-        let ops_len = Self::length(ops.len() - HEADER)?;
+        let (mut ops, mut strings) = self.finish_apart()?;
         ops.extend_from_slice(&strings);
         strings.clear();
-        let total = Self::length(ops.len())?;
+        Ok((ops, strings))
+    }
+
+    /// The tape of [`TapeWriter::finish`] in its two parts, the header and
+    /// the operations, then the strings (UTF-8), without appending the
+    /// second to the first: for a host that hands them over apart. Both
+    /// buffers can go back to [`TapeWriter::with_buffers`].
+    pub fn finish_apart(self) -> Result<(Vec<u8>, Vec<u8>), TapeError> {
+        let mut ops = self.ops.into_inner();
+        let strings = self.strings.into_inner();
+        let ops_len = Self::length(ops.len() - HEADER)?;
+        let total = Self::length(ops.len().saturating_add(strings.len()))?;
         let mut header = [0; HEADER];
         for (slot, byte) in header.iter_mut().zip(total.iter().chain(&ops_len)) {
             *slot = *byte;

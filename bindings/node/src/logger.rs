@@ -127,15 +127,6 @@ fn tape_error(e: &TapeError) -> napi::Error {
     napi::Error::from_reason(format!("@lokryn/compliance-log: {e}"))
 }
 
-/// An output tape's header and operations, and its strings (see
-/// `lokryn_compliance_log_js::tape`).
-fn split_output(tape: &[u8]) -> Option<(&[u8], &str)> {
-    let len = tape.get(4..8)?;
-    let ops = 8 + u32::from_le_bytes(len.try_into().ok()?) as usize;
-    let (ops, text) = (tape.get(..ops)?, tape.get(ops..)?);
-    Some((ops, std::str::from_utf8(text).ok()?))
-}
-
 /// The entry of an input tape read through the generic host (the same
 /// entry, or the same error, as the live object gives).
 fn read_taped(h: &Node<'_>, tape: &[u8], text: &[u16]) -> Result<LogEntry> {
@@ -598,28 +589,32 @@ impl AuditLogger {
         let keep = spans.map_or(0, |s| s.unchanged(&mut written, &text));
         let (ops, strings) = OUTPUT.with(|b| std::mem::take(&mut *b.borrow_mut()));
         let w = TapeWriter::with_buffers(ops, strings);
-        let tape = tape_entry::write_changed(&w, &written, keep).and_then(|()| w.finish());
-        let tape = tape.map_err(|e| tape_error(&e))?;
+        let tape = tape_entry::write_changed(&w, &written, keep).and_then(|()| w.finish_apart());
+        let (ops, strings) = tape.map_err(|e| tape_error(&e))?;
         // Taken only now: user sinks and `onWarning` ran JavaScript meanwhile.
         let mut out = BufferSlice::from_unknown(out)?;
-        let result = match split_output(&tape.0) {
-            Some((ops, text)) if ops.len() <= out.len() => {
-                if let Some(slot) = out.get_mut(..ops.len()) {
-                    slot.copy_from_slice(ops);
-                }
+        // The strings are UTF-8 (written from `str`s): checked only when
+        // they are not ASCII, which is copied as it is rather than decoded.
+        let ascii = strings.is_ascii();
+        let text = if ascii {
+            None
+        } else {
+            std::str::from_utf8(&strings).ok()
+        };
+        let result = match out.get_mut(..ops.len()) {
+            Some(slot) if ascii || text.is_some() => {
+                slot.copy_from_slice(&ops);
                 if let Some(slot) = out.get_mut(..4) {
                     slot.copy_from_slice(&keep.to_le_bytes());
                 }
-                if text.is_ascii() {
-                    // The same string, copied as it is rather than decoded.
-                    env.create_string_latin1(text.as_bytes())
-                        .map(|s| s.to_unknown())
-                } else {
-                    h.new_string(text)
+                match text {
+                    Some(text) => h.new_string(text),
+                    None => env.create_string_latin1(&strings).map(|s| s.to_unknown()),
                 }
             }
             _ => written.to_js(&h),
         };
+        let tape = (ops, strings);
         OUTPUT.with(|b| *b.borrow_mut() = tape);
         result
     }

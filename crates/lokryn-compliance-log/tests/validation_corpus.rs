@@ -244,6 +244,34 @@ fn validate_and_redact_is_the_two_calls() {
             assert_eq!(unless_valid, redacted.entry, "{name}");
             let expected = (!report.is_valid()).then_some(&report);
             assert_eq!(invalid.as_ref(), expected, "{name}");
+            // The same with the record's own event id, host, schema version
+            // and producer taken as values a logger filled itself and
+            // checked once: clean ones are not checked again, the others
+            // are, and nothing changes.
+            let producer = entry.producer.clone().unwrap_or_default();
+            let known = validate::Known::new(
+                &opts,
+                &entry.host,
+                &entry.schema_version,
+                &producer,
+                &[&entry.event_id],
+            );
+            let filled = validate::Filled {
+                event_id: true,
+                host: true,
+                schema_version: true,
+                producer: entry.producer.is_some(),
+            };
+            let mut known_filled = entry.clone();
+            let invalid_filled = validate::validate_and_redact_filled(
+                &mut known_filled,
+                &opts,
+                &redaction,
+                &known,
+                filled,
+            );
+            assert_eq!(known_filled, redacted.entry, "{name}");
+            assert_eq!(invalid_filled.as_ref(), expected, "{name}");
             invalids += usize::from(invalid.is_some());
             checked += 1;
         }

@@ -4,6 +4,7 @@
 use std::sync::Mutex;
 use std::time::{SystemTime, UNIX_EPOCH};
 
+use lokryn_compliance_log::validate::{Filled, Known, Options};
 use lokryn_compliance_log::{LogEntry, Producer, Timestamp};
 
 /// The W3C trace context of the current span, as hex strings (`trace_id`
@@ -102,23 +103,33 @@ fn format_uuid7(ms: u64, rand: u128) -> String {
         | (0b10 << 62)
         | rand_b;
     const HEX: &[u8; 16] = b"0123456789abcdef";
+    // Where the two hex digits of each byte of the value go (hyphens at
+    // 8, 13, 18 and 23).
+    const AT: [usize; 16] = [0, 2, 4, 6, 9, 11, 14, 16, 19, 21, 24, 26, 28, 30, 32, 34];
+    let hex = |nibble: u8| HEX.get(usize::from(nibble & 0xf)).copied().unwrap_or(b'0');
     let mut text = [b'-'; 36];
-    let mut at = 0;
-    for i in 0..32u32 {
-        if matches!(i, 8 | 12 | 16 | 20) {
-            at += 1;
+    for (&byte, &at) in value.to_be_bytes().iter().zip(AT.iter()) {
+        if let Some([high, low]) = text.get_mut(at..at + 2) {
+            *high = hex(byte >> 4);
+            *low = hex(byte);
         }
-        let nibble = usize::try_from((value >> (124 - 4 * i)) & 0xf).unwrap_or(0);
-        if let (Some(slot), Some(&digit)) = (text.get_mut(at), HEX.get(nibble)) {
-            *slot = digit;
-        }
-        at += 1;
     }
     // Hex digits and hyphens only: always UTF-8 (checked, not converted
     // piece by piece as a lossy conversion would).
     std::str::from_utf8(&text)
         .map(str::to_owned)
         .unwrap_or_default()
+}
+
+/// The lowest and the highest id [`Uuid7::next`] can make: every id it
+/// makes has their form (36 bytes, hyphens at the same places, hex digits
+/// elsewhere, `7` and one of `89ab` at the same places), so the rules of the
+/// event id, which look only at that, judge every id as they judge these.
+fn uuid7_extremes() -> [String; 2] {
+    [
+        format_uuid7(0, 0),
+        format_uuid7(0xffff_ffff_ffff, RAND_MASK),
+    ]
 }
 
 /// True for a lower-case hyphenated UUID of version 7 and the RFC variant.
@@ -212,33 +223,54 @@ pub(crate) struct Fill {
     pub(crate) host: String,
 }
 
+impl Fill {
+    /// These values and the generator's ids, checked once under `options`.
+    pub(crate) fn known(&self, options: &Options) -> Known {
+        let [low, high] = uuid7_extremes();
+        Known::new(
+            options,
+            &self.host,
+            &self.schema_version,
+            &self.producer,
+            &[&low, &high],
+        )
+    }
+}
+
 /// Completes `entry`: the defaults first (a value the user chose wins over a
 /// computed one), then time, event id, producer, schema version, host and
-/// the trace context, each only where still unset.
+/// the trace context, each only where still unset. Returns which of the
+/// event id, producer, schema version and host it filled from `ids` and
+/// `fill` (not from the record or the defaults).
 pub(crate) fn complete(
     entry: &mut LogEntry,
     defaults: Option<&LogEntry>,
     fill: &Fill,
     ids: &Uuid7,
     trace: Option<&(dyn Fn() -> Option<TraceContext> + Send + Sync)>,
-) {
+) -> Filled {
     if let Some(defaults) = defaults {
         merge_defaults(entry, defaults);
     }
+    let mut filled = Filled::default();
     if entry.time.is_none() {
         entry.time = Some(now());
     }
     if entry.event_id.is_empty() {
         entry.event_id = ids.next();
+        filled.event_id = true;
     }
     if entry.producer.is_none() {
         entry.producer = Some(fill.producer.clone());
+        filled.producer = true;
     }
     if entry.schema_version.is_empty() {
         entry.schema_version.clone_from(&fill.schema_version);
+        filled.schema_version = true;
     }
     if entry.host.is_empty() {
         entry.host.clone_from(&fill.host);
+        filled.host = true;
     }
     if entry.trace_id.is_empty()
         && let Some(ctx) = trace.and_then(|f| f())
@@ -251,6 +283,7 @@ pub(crate) fn complete(
             entry.parent_span_id = ctx.parent_span_id;
         }
     }
+    filled
 }
 
 #[cfg(test)]
@@ -268,6 +301,62 @@ mod tests {
             if let [a, b] = pair {
                 assert!(a < b, "{a} !< {b}");
             }
+        }
+    }
+
+    #[test]
+    fn uuid7_extremes_bound_every_id() {
+        let [low, high] = uuid7_extremes();
+        assert_eq!(low, "00000000-0000-7000-8000-000000000000");
+        assert_eq!(high, "ffffffff-ffff-7fff-bfff-ffffffffffff");
+        // Every id: hyphens where the extremes have them, hex digits
+        // elsewhere, the version and variant digits in their ranges.
+        let ids = Uuid7::default();
+        for id in (0..1000).map(|_| ids.next()) {
+            assert_eq!(id.len(), 36);
+            for (i, ((c, l), h)) in id.bytes().zip(low.bytes()).zip(high.bytes()).enumerate() {
+                if l == b'-' {
+                    assert_eq!(c, b'-', "{id}");
+                } else {
+                    assert!(c.is_ascii_hexdigit() && !c.is_ascii_uppercase(), "{id}");
+                    assert!((l..=h).contains(&c), "{id} at {i}");
+                }
+            }
+        }
+    }
+
+    /// The layout digit by digit, as it was first written: the same text.
+    fn format_uuid7_by_digit(ms: u64, rand: u128) -> String {
+        let rand_a = (rand >> 62) & 0xfff;
+        let rand_b = rand & ((1 << 62) - 1);
+        let value: u128 = (u128::from(ms & 0xffff_ffff_ffff) << 80)
+            | (0x7 << 76)
+            | (rand_a << 64)
+            | (0b10 << 62)
+            | rand_b;
+        let mut text = String::new();
+        for i in 0..32u32 {
+            if matches!(i, 8 | 12 | 16 | 20) {
+                text.push('-');
+            }
+            let nibble = u32::try_from((value >> (124 - 4 * i)) & 0xf).unwrap();
+            text.push(char::from_digit(nibble, 16).unwrap());
+        }
+        text
+    }
+
+    #[test]
+    fn uuid7_text_is_the_layout_digit_by_digit() {
+        let mut cases = vec![
+            (0, 0),
+            (0xffff_ffff_ffff, RAND_MASK),
+            (0x0123_4567_89ab, 0x2_3456_789a_bcde_f012_3456),
+        ];
+        for i in 0..2000u64 {
+            cases.push((i.wrapping_mul(0x9e37_79b9_7f4a), random_bits() & RAND_MASK));
+        }
+        for (ms, rand) in cases {
+            assert_eq!(format_uuid7(ms, rand), format_uuid7_by_digit(ms, rand));
         }
     }
 

@@ -129,6 +129,8 @@ struct Inner {
     redact: Option<RedactOptions>,
     defaults: Option<LogEntry>,
     fill: Fill,
+    /// `fill` and the ids of `ids`, checked under `options`.
+    known: validate::Known,
     ids: Uuid7,
     trace: Option<TraceHook>,
     on_warning: Option<WarningHook>,
@@ -206,7 +208,7 @@ impl AuditLogger {
         if inner.closed.load(Ordering::Acquire) {
             return Err(LogError::new("CLOSED", "the logger is closed"));
         }
-        complete(
+        let filled = complete(
             &mut entry,
             inner.defaults.as_ref(),
             &inner.fill,
@@ -217,12 +219,15 @@ impl AuditLogger {
         // that redacting never hides a violation. With redaction on, one
         // search for sensitive data serves both.
         // The record is ours: it is redacted in place, not copied. Only an
-        // invalid record's report is read, so only that one is built.
+        // invalid record's report is read, so only that one is built. The
+        // values the logger filled itself were checked when it was built.
         let invalid = match &inner.redact {
-            Some(options) => validate::validate_and_redact_in_place_unless_valid(
+            Some(options) => validate::validate_and_redact_filled(
                 &mut entry,
                 &inner.options,
                 options,
+                &inner.known,
+                filled,
             ),
             None => Some(validate::validate_with(&entry, &inner.options))
                 .filter(|report| !report.is_valid()),
@@ -537,21 +542,23 @@ impl Builder {
             .iter()
             .chain(&self.quarantine)
             .any(|sink| sink.wants_encoded());
+        let fill = Fill {
+            producer: self.producer.unwrap_or_else(|| Producer {
+                name: "lokryn-compliance-log".to_owned(),
+                version: lokryn_compliance_log::VERSION.to_owned(),
+            }),
+            schema_version: lokryn_compliance_log::VERSION.to_owned(),
+            host: host_name(),
+        };
         let inner = Inner {
             sinks: self.sinks.into_iter().map(Slot::new).collect(),
             quarantine: self.quarantine.map(Slot::new),
+            known: fill.known(&self.options),
             options: self.options,
             policy,
             redact,
             defaults: self.defaults.filter(|d| *d != LogEntry::default()),
-            fill: Fill {
-                producer: self.producer.unwrap_or_else(|| Producer {
-                    name: "lokryn-compliance-log".to_owned(),
-                    version: lokryn_compliance_log::VERSION.to_owned(),
-                }),
-                schema_version: lokryn_compliance_log::VERSION.to_owned(),
-                host: host_name(),
-            },
+            fill,
             ids: Uuid7::default(),
             trace,
             on_warning: self.on_warning,

@@ -749,3 +749,112 @@ fn the_current_opentelemetry_span_fills_the_trace_context() {
     assert_eq!(written.trace_id, "4bf92f3577b34da6a3ce929d0e0e4736");
     assert_eq!(written.span_id, "00f067aa0ba902b7");
 }
+
+/// The logger checks the values it fills itself (event id, host, schema
+/// version, producer) once, when it is built; a value the caller gives in
+/// the record or as a default is checked with every record, and a bad one
+/// still fails (or warns) exactly as before.
+#[test]
+fn caller_values_of_filled_fields_are_checked() {
+    let fields = |report: &lokryn_compliance_log::validate::Report| -> Vec<String> {
+        report.violations.iter().map(|v| v.field.clone()).collect()
+    };
+    // Valid under `pci` too.
+    let base = |actor: &str| LogEntry {
+        resource: "r".into(),
+        ..valid(actor)
+    };
+    for profile in ["baseline", "pci"] {
+        let main = Memory::named("main");
+        let audit = AuditLogger::builder()
+            .sink(main.clone())
+            .profiles([profile])
+            .unwrap()
+            .build()
+            .unwrap();
+        // The logger's own values: valid, record after record.
+        for _ in 0..3 {
+            audit.log(base("alice")).unwrap();
+        }
+        let bad: [(&str, LogEntry); 3] = [
+            (
+                "host",
+                LogEntry {
+                    host: "bad host\n".into(),
+                    ..base("eve")
+                },
+            ),
+            (
+                "eventId",
+                LogEntry {
+                    event_id: "not-a-uuid".into(),
+                    ..base("eve")
+                },
+            ),
+            (
+                "producer.name",
+                LogEntry {
+                    producer: Some(Producer {
+                        name: "bad\u{7}name".into(),
+                        version: "1.0.0".into(),
+                    }),
+                    ..base("eve")
+                },
+            ),
+        ];
+        for (field, entry) in bad {
+            let err = audit.log(entry.clone()).unwrap_err();
+            assert_eq!(err.code(), "INVALID", "{field}");
+            assert!(
+                fields(err.report().unwrap()).contains(&field.to_owned()),
+                "{field}"
+            );
+            // The same value as a default.
+            let defaults = LogEntry {
+                host: entry.host.clone(),
+                event_id: entry.event_id.clone(),
+                producer: entry.producer.clone(),
+                ..LogEntry::default()
+            };
+            let with_defaults = AuditLogger::builder()
+                .sink(Memory::named("d"))
+                .profiles([profile])
+                .unwrap()
+                .defaults(defaults)
+                .build()
+                .unwrap();
+            let err = with_defaults.log(base("eve")).unwrap_err();
+            assert_eq!(err.code(), "INVALID", "default {field}");
+            assert!(
+                fields(err.report().unwrap()).contains(&field.to_owned()),
+                "default {field}"
+            );
+        }
+        // A schema version that is not semantic is a warning: written, and
+        // reported to the hook under `Warn`.
+        let warned = Arc::new(Mutex::new(Vec::new()));
+        let seen = Arc::clone(&warned);
+        let warn = AuditLogger::builder()
+            .sink(Memory::named("w"))
+            .profiles([profile])
+            .unwrap()
+            .on_invalid(OnInvalid::Warn)
+            .on_warning(move |_, report| seen.lock().unwrap().push(fields(report)))
+            .build()
+            .unwrap();
+        let err = warn.log(LogEntry {
+            host: "bad host".into(),
+            schema_version: "v1".into(),
+            ..base("eve")
+        });
+        assert!(err.is_ok());
+        let warned = warned.lock().unwrap();
+        assert_eq!(warned.len(), 1);
+        assert!(warned[0].contains(&"host".to_owned()), "{warned:?}");
+        assert!(
+            warned[0].contains(&"schemaVersion".to_owned()),
+            "{warned:?}"
+        );
+        assert_eq!(main.actors(), ["alice", "alice", "alice"]);
+    }
+}

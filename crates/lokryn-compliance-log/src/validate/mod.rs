@@ -318,21 +318,142 @@ pub fn validate_and_redact_in_place_unless_valid(
     options: &Options,
     redact: &crate::redact::RedactOptions,
 ) -> Option<Report> {
+    validate_and_redact_filled(entry, options, redact, &Known::default(), Filled::default())
+}
+
+/// [`validate_and_redact_in_place_unless_valid`] for an audit logger that
+/// filled some of the record's fields itself with values it had checked
+/// once, in `known` (made under the same `options`): the checks of each
+/// field that `filled` names, whose value `known` found clean and which
+/// still holds that value, are not run again (for the event id: whose
+/// generated ids `known` found clean). The answer is the same as
+/// without them: what a string or message field's checks report depends
+/// on its value alone, and a clean value reports nothing. A field the
+/// caller gave (in the record or as a default) is not `filled`, and is
+/// checked as always.
+pub fn validate_and_redact_filled(
+    entry: &mut LogEntry,
+    options: &Options,
+    redact: &crate::redact::RedactOptions,
+    known: &Known,
+    filled: Filled,
+) -> Option<Report> {
+    let skip = known.skip(entry, options, filled);
     let walk = crate::sensitive::Walk::run(&*entry, usize::MAX, true);
-    let report = if report_walked(entry, options, &walk, true).is_valid() {
+    let report = if report_walked(entry, options, &walk, true, skip).is_valid() {
         None
     } else {
-        Some(report_walked(entry, options, &walk, false))
+        Some(report_walked(entry, options, &walk, false, skip))
     };
     crate::redact::redact_walk_in_place(entry, walk, redact);
     report
+}
+
+/// Which fields of a record its producer (an audit logger) filled itself,
+/// from the values of a [`Known`]; see [`validate_and_redact_filled`].
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+#[allow(clippy::struct_excessive_bools)] // one flag per field
+pub struct Filled {
+    /// The event id, made by the logger's own generator.
+    pub event_id: bool,
+    /// The host, `Known`'s.
+    pub host: bool,
+    /// The schema version, `Known`'s.
+    pub schema_version: bool,
+    /// The producer, `Known`'s.
+    pub producer: bool,
+}
+
+/// The values an audit logger fills into records, checked once under a set
+/// of options (see [`validate_and_redact_filled`]): each is kept only when
+/// it breaks no rule of its field at any level.
+#[derive(Debug, Clone, Default)]
+pub struct Known {
+    profiles: ProfileMask,
+    host: Option<String>,
+    schema_version: Option<String>,
+    producer: Option<crate::Producer>,
+    /// Every id of the generator's shape is clean.
+    event_ids: bool,
+}
+
+/// Field numbers of [`LogEntry`] that [`Known`] covers.
+const EVENT_ID: u32 = 13;
+const HOST: u32 = 17;
+const PRODUCER: u32 = 27;
+const SCHEMA_VERSION: u32 = 28;
+
+impl Known {
+    /// Checks the values a logger fills in under `options`: `host`,
+    /// `schema_version`, `producer`, and the event ids of its generator,
+    /// given as `id_samples`. The ids are found clean only when every
+    /// sample is; the caller vouches that every id it marks as
+    /// [`Filled::event_id`] has the samples' form (same length, the same
+    /// kind of character at each place: for a UUIDv7 generator, the lowest
+    /// and highest ids it can make), which is all the id's rules look at.
+    pub fn new(
+        options: &Options,
+        host: &str,
+        schema_version: &str,
+        producer: &crate::Producer,
+        id_samples: &[&str],
+    ) -> Self {
+        let plan = plan::plan(options.profiles);
+        let probe = |number: u32, fill: &dyn Fn(&mut LogEntry)| {
+            let mut entry = LogEntry::default();
+            fill(&mut entry);
+            run::field_clean(plan, &entry, number)
+        };
+        let host = probe(HOST, &|e| host.clone_into(&mut e.host)).then(|| host.to_owned());
+        let schema_version = probe(SCHEMA_VERSION, &|e| {
+            schema_version.clone_into(&mut e.schema_version);
+        })
+        .then(|| schema_version.to_owned());
+        let producer =
+            probe(PRODUCER, &|e| e.producer = Some(producer.clone())).then(|| producer.clone());
+        let event_ids = !id_samples.is_empty()
+            && id_samples.iter().all(|id| {
+                !id.is_empty() && probe(EVENT_ID, &|e| (*id).clone_into(&mut e.event_id))
+            });
+        Self {
+            profiles: options.profiles,
+            host,
+            schema_version,
+            producer,
+            event_ids,
+        }
+    }
+
+    /// The fields of `entry` whose checks need not run: `filled`, clean,
+    /// and (for the fixed values) still holding the value checked.
+    fn skip(&self, entry: &LogEntry, options: &Options, filled: Filled) -> u64 {
+        if filled == Filled::default() || self.profiles != options.profiles {
+            return 0;
+        }
+        let mut skip = 0;
+        if filled.event_id && self.event_ids {
+            skip |= run::field_bit(EVENT_ID);
+        }
+        if filled.host && self.host.as_deref() == Some(entry.host.as_str()) {
+            skip |= run::field_bit(HOST);
+        }
+        if filled.schema_version
+            && self.schema_version.as_deref() == Some(entry.schema_version.as_str())
+        {
+            skip |= run::field_bit(SCHEMA_VERSION);
+        }
+        if filled.producer && self.producer.is_some() && self.producer == entry.producer {
+            skip |= run::field_bit(PRODUCER);
+        }
+        skip
+    }
 }
 
 /// The report of `entry` under `options`, and the walk (with edits) whose
 /// findings it used.
 fn validate_walked(entry: &LogEntry, options: &Options) -> (Report, crate::sensitive::Walk) {
     let walk = crate::sensitive::Walk::run(entry, usize::MAX, true);
-    let report = report_walked(entry, options, &walk, false);
+    let report = report_walked(entry, options, &walk, false, 0);
     (report, walk)
 }
 
@@ -344,13 +465,22 @@ fn report_walked(
     options: &Options,
     walk: &crate::sensitive::Walk,
     verdict_only: bool,
+    skip: u64,
 ) -> Report {
     let plan = plan::plan(options.profiles);
     let mut report = Report::default();
     match walk.fields.as_slice() {
         // The findings of one field (the usual case when there are any)
         // are read where they are.
-        [] => run::run_found(plan, entry, &mut report, true, Some(&[]), verdict_only),
+        [] => run::run_found(
+            plan,
+            entry,
+            &mut report,
+            true,
+            Some(&[]),
+            verdict_only,
+            skip,
+        ),
         [one] => run::run_found(
             plan,
             entry,
@@ -358,13 +488,22 @@ fn report_walked(
             true,
             Some(&one.findings),
             verdict_only,
+            skip,
         ),
         fields => {
             let found: Vec<Finding> = fields
                 .iter()
                 .flat_map(|hits| hits.findings.iter().cloned())
                 .collect();
-            run::run_found(plan, entry, &mut report, true, Some(&found), verdict_only);
+            run::run_found(
+                plan,
+                entry,
+                &mut report,
+                true,
+                Some(&found),
+                verdict_only,
+                skip,
+            );
         }
     }
     report

@@ -106,7 +106,42 @@ pub(super) fn run(plan: &Plan, entry: &dyn Access, report: &mut Report) {
 }
 
 pub(super) fn run_with(plan: &Plan, entry: &dyn Access, report: &mut Report, fast: bool) {
-    run_found(plan, entry, report, fast, None, false);
+    run_found(plan, entry, report, fast, None, false, 0);
+}
+
+/// The bit of top-level field `number` in a `skip` mask of [`run_found`].
+pub(super) fn field_bit(number: u32) -> u64 {
+    1u64.checked_shl(number).unwrap_or(0)
+}
+
+/// True when the top-level field `number` of `entry` breaks no rule of the
+/// plan, at any level: neither its own checks nor those of the messages
+/// below it (their cross-field rules included). What it reports depends on
+/// the field's value alone for a string field and for a message field
+/// (only a bytes field's checks read another field), so a record holding
+/// the same value gets the same answer.
+pub(super) fn field_clean(plan: &Plan, entry: &dyn Access, number: u32) -> bool {
+    let Some(field) = plan
+        .messages
+        .first()
+        .and_then(|m| m.fields.iter().find(|f| f.number == number))
+    else {
+        // No rule looks at the field.
+        return true;
+    };
+    let mut out = Vec::new();
+    let mut ctx = Ctx {
+        // Every check run, not only the folded predicate.
+        fast: false,
+        verdict_only: false,
+        path: Path {
+            segs: [Seg::Index(0); 8],
+            len: 0,
+        },
+        out: &mut out,
+    };
+    visit(plan, field, entry, &mut ctx);
+    out.is_empty()
 }
 
 /// [`run_with`], taking the sensitive-data findings from a walk the caller
@@ -127,6 +162,7 @@ pub(super) fn run_found(
     fast: bool,
     found: Option<&[sensitive::Finding]>,
     verdict_only: bool,
+    skip: u64,
 ) {
     let mut ctx = Ctx {
         fast,
@@ -137,7 +173,7 @@ pub(super) fn run_found(
         },
         out: &mut report.violations,
     };
-    message(plan, 0, entry, &mut ctx);
+    message(plan, 0, entry, &mut ctx, skip);
     if plan.scans() {
         let mut walked = Vec::new();
         let findings: &[sensitive::Finding] = match found {
@@ -187,50 +223,63 @@ pub(super) fn run_found(
     }
 }
 
-fn message<'p>(plan: &'p Plan, index: usize, msg: &dyn Access, ctx: &mut Ctx<'p, '_>) {
+/// Checks `msg` (message `index` of the plan), except the fields whose
+/// bits `skip` holds (see [`field_bit`]: fields the caller knows to be
+/// clean, by [`field_clean`]; top level only, 0 below).
+fn message<'p>(plan: &'p Plan, index: usize, msg: &dyn Access, ctx: &mut Ctx<'p, '_>, skip: u64) {
     let Some(mp) = plan.messages.get(index) else {
         return;
     };
     // The plan holds only fields with checks or with checks below them.
     for field in &mp.fields {
-        let child = field
-            .child
-            .filter(|c| plan.messages.get(*c).is_some_and(|m| m.active));
-        let value = msg.field(field.number);
-        let passes = ctx.fast && fast_ok(&field.fast, &value, msg);
-        if passes && child.is_none() {
-            // The common case: nothing to report and nothing below, so the
-            // path is not needed.
+        if skip != 0 && skip & field_bit(field.number) != 0 {
             continue;
         }
-        ctx.path.push(Seg::Name(&field.json_name));
-        if !passes {
-            for rule in &field.checks {
-                if ctx.wants(&rule.meta) {
-                    check(rule, field, &value, msg, ctx);
-                }
-            }
-        }
-        if let Some(child) = child {
-            match value {
-                FieldRef::Message(Some(inner)) => message(plan, child, inner, ctx),
-                FieldRef::Messages(list) => {
-                    for i in 0..list.len() {
-                        if let Some(inner) = list.item(i) {
-                            ctx.path.push(Seg::Index(i));
-                            message(plan, child, inner, ctx);
-                            ctx.path.pop();
-                        }
-                    }
-                }
-                _ => {}
-            }
-        }
-        ctx.path.pop();
+        visit(plan, field, msg, ctx);
     }
     for rule in &mp.cross {
         cross(rule, msg, ctx);
     }
+}
+
+/// Checks one field of `msg` and the messages below it. (Inlined into
+/// [`message`]'s loop, where it was written before [`field_clean`] needed it.)
+#[inline(always)]
+fn visit<'p>(plan: &'p Plan, field: &'p FieldPlan, msg: &dyn Access, ctx: &mut Ctx<'p, '_>) {
+    let child = field
+        .child
+        .filter(|c| plan.messages.get(*c).is_some_and(|m| m.active));
+    let value = msg.field(field.number);
+    let passes = ctx.fast && fast_ok(&field.fast, &value, msg);
+    if passes && child.is_none() {
+        // The common case: nothing to report and nothing below, so the
+        // path is not needed.
+        return;
+    }
+    ctx.path.push(Seg::Name(&field.json_name));
+    if !passes {
+        for rule in &field.checks {
+            if ctx.wants(&rule.meta) {
+                check(rule, field, &value, msg, ctx);
+            }
+        }
+    }
+    if let Some(child) = child {
+        match value {
+            FieldRef::Message(Some(inner)) => message(plan, child, inner, ctx, 0),
+            FieldRef::Messages(list) => {
+                for i in 0..list.len() {
+                    if let Some(inner) = list.item(i) {
+                        ctx.path.push(Seg::Index(i));
+                        message(plan, child, inner, ctx, 0);
+                        ctx.path.pop();
+                    }
+                }
+            }
+            _ => {}
+        }
+    }
+    ctx.path.pop();
 }
 
 /// True when no check of the field can be broken: the one-pass predicate
