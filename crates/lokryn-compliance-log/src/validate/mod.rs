@@ -618,6 +618,24 @@ fn unknown_warning(unknown: crate::codec::UnknownField) -> Violation {
 mod tests {
     use super::*;
 
+    /// `Known` names four `LogEntry` fields by number: they are the schema's.
+    #[test]
+    fn known_field_numbers_are_the_schemas() {
+        let entry = crate::DESCRIPTOR_POOL
+            .all_messages()
+            .find(|m| m.name() == "LogEntry")
+            .expect("LogEntry is in the schema");
+        for (name, number) in [
+            ("event_id", EVENT_ID),
+            ("host", HOST),
+            ("producer", PRODUCER),
+            ("schema_version", SCHEMA_VERSION),
+        ] {
+            let field = entry.get_field_by_name(name).expect(name);
+            assert_eq!(field.number(), number, "{name}");
+        }
+    }
+
     fn good() -> LogEntry {
         use crate::{DelegationLink, GenAiPayload, Producer};
         LogEntry {
