@@ -114,6 +114,26 @@ struct ExportWork<'a> {
     pool: &'a LinePool,
 }
 
+impl ExportWork<'_> {
+    /// `f` of the record `decoded` holds: a binary entry is read here, once,
+    /// as a view of its bytes (left in the record, to be read over by the
+    /// next one); an entry read from JSON is the decoded entry.
+    fn with_record<R>(
+        &self,
+        decoded: &input::Decoded<'_>,
+        f: impl FnOnce(Record<'_>) -> R,
+    ) -> Result<R, input::Problem> {
+        Ok(match decoded.raw.as_deref() {
+            Some(bytes) => {
+                let view = view::decode(bytes, &self.limits)
+                    .map_err(|err| input::Problem::from_error(&err))?;
+                f(Record::view(&view, bytes))
+            }
+            None => f(Record::Entry(&decoded.entry)),
+        })
+    }
+}
+
 // (Without Parquet the stand-in rows fail with `anyhow` errors already.)
 #[cfg_attr(not(feature = "parquet"), allow(clippy::useless_conversion))]
 impl driver::ReadableWork for ExportWork<'_> {
@@ -133,24 +153,9 @@ impl driver::ReadableWork for ExportWork<'_> {
     ) -> Result<Read, input::Problem> {
         let to = self.to;
         if to.makes_lines() {
-            // A binary entry is read here, once, as a view of its bytes
-            // (left in the record, to be read over by the next one).
-            let line = match decoded.raw.as_deref() {
-                Some(bytes) => {
-                    let view = view::decode(bytes, &self.limits)
-                        .map_err(|err| input::Problem::from_error(&err))?;
-                    to.line(
-                        Record::view(&view, bytes),
-                        self.line_options,
-                        self.pool.take(),
-                    )
-                }
-                None => to.line(
-                    Record::Entry(&decoded.entry),
-                    self.line_options,
-                    self.pool.take(),
-                ),
-            };
+            let line = self.with_record(decoded, |record| {
+                to.line(record, self.line_options, self.pool.take())
+            })?;
             return Ok(Read::Line(line));
         }
         if to == Target::Parquet {
@@ -161,15 +166,7 @@ impl driver::ReadableWork for ExportWork<'_> {
                     Err(err) => return Ok(Read::Row(Err(err.into()))),
                 },
             };
-            // A binary entry is read here, once, as a view of its bytes.
-            let added = match decoded.raw.as_deref() {
-                Some(bytes) => {
-                    let view = view::decode(bytes, &self.limits)
-                        .map_err(|err| input::Problem::from_error(&err))?;
-                    rows.push_record(Record::view(&view, bytes))
-                }
-                None => rows.push_record(Record::Entry(&decoded.entry)),
-            };
+            let added = self.with_record(decoded, |record| rows.push_record(record))?;
             return Ok(Read::Row(added.map_err(Into::into)));
         }
         Ok(
