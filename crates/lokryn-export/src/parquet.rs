@@ -364,9 +364,25 @@ const NO_STATISTICS: [&str; 5] = [
 ];
 
 /// Columns of the flat layout written without a dictionary: a value per
-/// record (the event id, the time), which a dictionary would only collect
-/// until it gave up on it.
-const NO_DICTIONARY: [&str; 3] = ["event_id", "time", "time_nanos"];
+/// record (the event id, the time, the ids of a request, span or call) and
+/// free text (the message, the payload, an error's message), which a
+/// dictionary would mostly collect until it gave up on it, hashing every
+/// value on the way. Repeated values in them still cost little room: each
+/// page is compressed with zstd, which finds the repeats.
+const NO_DICTIONARY: [&str; 12] = [
+    "event_id",
+    "time",
+    "time_nanos",
+    "message",
+    "payload",
+    "error_message",
+    "request_id",
+    "span_id",
+    "parent_span_id",
+    "genai_response_id",
+    "genai_tool_call_id",
+    "mcp_request_id",
+];
 
 /// The flat layout's settings: [`properties`], without statistics for the
 /// [`NO_STATISTICS`] columns and without a dictionary for the

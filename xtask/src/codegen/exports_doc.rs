@@ -337,8 +337,10 @@ pub(crate) fn files(schema: &Schema) -> Result<Vec<GeneratedFile>> {
          zstd-compressed (level 3), in row groups of at most 131072 rows, with minimum and maximum\n\
          statistics per column chunk except for the free text and bytes (`message`, `payload`,\n\
          `error_message`, `user_agent`, `delegation_chain`), which no query prunes row groups by, and\n\
-         dictionary encoding except for `event_id`, `time` and `time_nanos`, whose values differ from\n\
-         record to record.\n\n\
+         dictionary encoding except for the values that differ from record to record (`event_id`,\n\
+         `time`, `time_nanos`, `request_id`, `span_id`, `parent_span_id`, `genai_response_id`,\n\
+         `genai_tool_call_id`, `mcp_request_id`) and the free text (`message`, `payload`,\n\
+         `error_message`), where zstd finds what repeats.\n\n\
          `complog export --to ocsf-parquet --region R --account-id A -o DIR` writes the OCSF events\n\
          in the layout Amazon Security Lake expects from a custom source: a folder per OCSF class\n\
          (`api_activity_6003/`), partitioned `region=R/accountId=A/eventDay=YYYYMMDD/` by the\n\
