@@ -179,3 +179,5 @@ impl<T: Access> ListMut for Vec<T> {
 mod generated {
     include!("generated/access.rs");
 }
+
+pub(crate) use generated::numbers;

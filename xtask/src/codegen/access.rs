@@ -60,12 +60,20 @@ pub(crate) fn files(schema: &Schema) -> Result<Vec<GeneratedFile>> {
         "// {HEADER}\n//\n// Field access by number for the validation engine; see \
          xtask/src/codegen/access.rs.\n\nuse crate::access::{{Access, FieldMut, FieldRef}};\n"
     );
+    let mut numbers = String::new();
     for name in &reachable {
         let Some(message) = messages.get(name) else {
             continue;
         };
         write_message(&mut out, message, &messages)?;
+        write_numbers(&mut numbers, message)?;
     }
+    writeln!(
+        out,
+        "\n/// The field numbers of each message, by field name, for code that names\n\
+         /// a field rather than walking a plan.\n\
+         #[allow(dead_code)]\npub(crate) mod numbers {{{numbers}}}"
+    )?;
     Ok(vec![GeneratedFile::new(
         format!("{CORE_GENERATED}/access.rs"),
         out,
@@ -101,6 +109,24 @@ fn write_message(
          fn field_mut(&mut self, number: u32) -> FieldMut<'_> {{\n        match number {{\n{writes}            \
          _ => FieldMut::Other,\n        }}\n    }}\n}}"
     )?;
+    Ok(())
+}
+
+/// `pub(crate) mod <message> { pub(crate) const <FIELD>: u32 = <number>; … }`.
+fn write_numbers(out: &mut String, message: &DescriptorProto) -> Result<()> {
+    let mut fields: Vec<&FieldDescriptorProto> = message.field.iter().collect();
+    fields.sort_by_key(|f| f.number());
+    let module = message.name().to_snake_case();
+    writeln!(out, "\n    pub(crate) mod {module} {{")?;
+    for field in fields {
+        let name = field.name().to_snake_case().to_uppercase();
+        writeln!(
+            out,
+            "        pub(crate) const {name}: u32 = {};",
+            field.number()
+        )?;
+    }
+    writeln!(out, "    }}")?;
     Ok(())
 }
 

@@ -194,3 +194,91 @@ impl Access for crate::v1::Producer {
         }
     }
 }
+
+/// The field numbers of each message, by field name, for code that names
+/// a field rather than walking a plan.
+#[allow(dead_code)]
+pub(crate) mod numbers {
+    pub(crate) mod delegation_link {
+        pub(crate) const ACTOR_ID: u32 = 1;
+        pub(crate) const ACTOR_TYPE: u32 = 2;
+        pub(crate) const SCOPES: u32 = 3;
+        pub(crate) const REASON: u32 = 4;
+    }
+
+    pub(crate) mod gen_ai_payload {
+        pub(crate) const OPERATION_NAME: u32 = 1;
+        pub(crate) const PROVIDER_NAME: u32 = 2;
+        pub(crate) const REQUEST_MODEL: u32 = 3;
+        pub(crate) const RESPONSE_MODEL: u32 = 4;
+        pub(crate) const RESPONSE_ID: u32 = 5;
+        pub(crate) const INPUT_TOKENS: u32 = 6;
+        pub(crate) const OUTPUT_TOKENS: u32 = 7;
+        pub(crate) const FINISH_REASONS: u32 = 8;
+        pub(crate) const TEMPERATURE: u32 = 9;
+        pub(crate) const TOP_P: u32 = 10;
+        pub(crate) const MAX_TOKENS: u32 = 11;
+        pub(crate) const CONVERSATION_ID: u32 = 12;
+        pub(crate) const AGENT_ID: u32 = 13;
+        pub(crate) const AGENT_NAME: u32 = 14;
+        pub(crate) const TOOL_NAME: u32 = 15;
+        pub(crate) const TOOL_CALL_ID: u32 = 16;
+        pub(crate) const TOOL_TYPE: u32 = 17;
+        pub(crate) const DATA_SOURCE_ID: u32 = 18;
+    }
+
+    pub(crate) mod log_entry {
+        pub(crate) const EVENT_TYPE: u32 = 1;
+        pub(crate) const OUTCOME: u32 = 2;
+        pub(crate) const SEVERITY: u32 = 3;
+        pub(crate) const ACTOR_ID: u32 = 4;
+        pub(crate) const COMPONENT: u32 = 5;
+        pub(crate) const ENVIRONMENT: u32 = 6;
+        pub(crate) const RESOURCE: u32 = 7;
+        pub(crate) const MESSAGE: u32 = 8;
+        pub(crate) const PAYLOAD: u32 = 9;
+        pub(crate) const POLICY_TAGS: u32 = 10;
+        pub(crate) const SENSITIVITY: u32 = 11;
+        pub(crate) const TIME: u32 = 12;
+        pub(crate) const EVENT_ID: u32 = 13;
+        pub(crate) const ACTOR_TYPE: u32 = 14;
+        pub(crate) const DELEGATION_CHAIN: u32 = 15;
+        pub(crate) const SOURCE_IP: u32 = 16;
+        pub(crate) const HOST: u32 = 17;
+        pub(crate) const USER_AGENT: u32 = 18;
+        pub(crate) const TRACE_ID: u32 = 19;
+        pub(crate) const SPAN_ID: u32 = 20;
+        pub(crate) const PARENT_SPAN_ID: u32 = 21;
+        pub(crate) const SESSION_ID: u32 = 22;
+        pub(crate) const REQUEST_ID: u32 = 23;
+        pub(crate) const DURATION_MS: u32 = 24;
+        pub(crate) const ERROR_CODE: u32 = 25;
+        pub(crate) const ERROR_MESSAGE: u32 = 26;
+        pub(crate) const PRODUCER: u32 = 27;
+        pub(crate) const SCHEMA_VERSION: u32 = 28;
+        pub(crate) const GENAI: u32 = 29;
+        pub(crate) const MCP: u32 = 30;
+        pub(crate) const PAYLOAD_FORMAT: u32 = 31;
+    }
+
+    pub(crate) mod mcp_payload {
+        pub(crate) const METHOD_NAME: u32 = 1;
+        pub(crate) const PROTOCOL_VERSION: u32 = 2;
+        pub(crate) const SESSION_ID: u32 = 3;
+        pub(crate) const REQUEST_ID: u32 = 4;
+        pub(crate) const TOOL_NAME: u32 = 5;
+        pub(crate) const PROMPT_NAME: u32 = 6;
+        pub(crate) const RESOURCE_URI: u32 = 7;
+        pub(crate) const TRANSPORT: u32 = 8;
+        pub(crate) const CLIENT_NAME: u32 = 9;
+        pub(crate) const CLIENT_VERSION: u32 = 10;
+        pub(crate) const SERVER_NAME: u32 = 11;
+        pub(crate) const SERVER_VERSION: u32 = 12;
+        pub(crate) const JSONRPC_ERROR_CODE: u32 = 13;
+    }
+
+    pub(crate) mod producer {
+        pub(crate) const NAME: u32 = 1;
+        pub(crate) const VERSION: u32 = 2;
+    }
+}

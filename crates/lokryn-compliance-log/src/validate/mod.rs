@@ -377,11 +377,8 @@ pub struct Known {
     event_ids: bool,
 }
 
-/// Field numbers of [`LogEntry`] that [`Known`] covers.
-const EVENT_ID: u32 = 13;
-const HOST: u32 = 17;
-const PRODUCER: u32 = 27;
-const SCHEMA_VERSION: u32 = 28;
+// Field numbers of `LogEntry` that `Known` covers.
+use crate::access::numbers::log_entry::{EVENT_ID, HOST, PRODUCER, SCHEMA_VERSION};
 
 impl Known {
     /// Checks the values a logger fills in under `options`: `host`,
@@ -618,7 +615,8 @@ fn unknown_warning(unknown: crate::codec::UnknownField) -> Violation {
 mod tests {
     use super::*;
 
-    /// `Known` names four `LogEntry` fields by number: they are the schema's.
+    /// The generated numbers `Known` names its four `LogEntry` fields by are
+    /// the schema's (a check of the generator).
     #[test]
     fn known_field_numbers_are_the_schemas() {
         let entry = crate::DESCRIPTOR_POOL
