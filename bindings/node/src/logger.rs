@@ -24,7 +24,7 @@ use std::time::{Duration, Instant};
 use lokryn_compliance_log::validate::Report;
 use lokryn_compliance_log::{EventType, LogEntry};
 use lokryn_compliance_log_js::tape::{Tape, TapeError, TapeWriter, Taped};
-use lokryn_compliance_log_js::tape_entry;
+use lokryn_compliance_log_js::tape_entry::{self, TextSpans};
 use lokryn_compliance_log_js::{
     Detail, ErrorInfo, Failure, Host, ToJs, api, report_to_js, violations_to_js,
 };
@@ -120,6 +120,24 @@ fn trace_of(trace_id: Option<String>, span_id: Option<String>) -> Option<TraceCo
 thread_local! {
     /// The buffers of the last output tape, reused by the next.
     static OUTPUT: RefCell<(Vec<u8>, Vec<u8>)> = const { RefCell::new((Vec::new(), Vec::new())) };
+    /// The last record written from a tape and its spans, which the next
+    /// tape is read into (`tape_entry::read_entry_into`): its strings'
+    /// allocations serve the next record's strings. Taken for the length
+    /// of a call (a call nested in it reads into a new one).
+    static INPUT: RefCell<Option<(LogEntry, TextSpans)>> = const { RefCell::new(None) };
+}
+
+/// The most bytes of strings a kept record (`INPUT`) may hold: a larger
+/// one is dropped, so that a thread does not keep the memory of one large
+/// record for good.
+const KEEP_AT_MOST: usize = 16 << 10;
+
+/// Keeps `entry` and `spans` for the next call's read, unless the entry
+/// holds more than [`KEEP_AT_MOST`] bytes of strings.
+fn keep_input(entry: LogEntry, spans: TextSpans) {
+    if tape_entry::string_capacity(&entry) <= KEEP_AT_MOST {
+        INPUT.with(|k| *k.borrow_mut() = Some((entry, spans)));
+    }
 }
 
 /// What a tape that `tape.cjs` did not write (a bug, never expected) throws.
@@ -577,16 +595,21 @@ impl AuditLogger {
             let tape = tape
                 .get(..length as usize)
                 .ok_or_else(|| tape_error(&TapeError("a tape longer than its buffer")))?;
-            match tape_entry::read_entry(tape, &text) {
-                Some((entry, spans)) => (entry, Some(spans)),
-                None => (read_taped(&h, tape, &text)?, None),
+            let (mut entry, mut spans) = INPUT.with(|k| k.borrow_mut().take()).unwrap_or_default();
+            if tape_entry::read_entry_into(&mut entry, &mut spans, tape, &text) {
+                (entry, Some(spans))
+            } else {
+                keep_input(entry, spans);
+                (read_taped(&h, tape, &text)?, None)
             }
         };
         let (result, warnings) =
             in_call(env, trace_of(trace_id, span_id), || self.inner.log(entry));
         let mut written = result.map_err(|e| thrown(&h, &e))?;
         warn(&h, &self.on_warning, warnings)?;
-        let keep = spans.map_or(0, |s| s.unchanged(&mut written, &text));
+        let keep = spans
+            .as_ref()
+            .map_or(0, |s| s.unchanged(&mut written, &text));
         let (ops, strings) = OUTPUT.with(|b| std::mem::take(&mut *b.borrow_mut()));
         let w = TapeWriter::with_buffers(ops, strings);
         let tape = tape_entry::write_changed(&w, &written, keep).and_then(|()| w.finish_apart());
@@ -616,6 +639,9 @@ impl AuditLogger {
         };
         let tape = (ops, strings);
         OUTPUT.with(|b| *b.borrow_mut() = tape);
+        if let Some(spans) = spans {
+            keep_input(written, spans);
+        }
         result
     }
 
