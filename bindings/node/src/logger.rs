@@ -32,7 +32,7 @@ use lokryn_logger as engine;
 use lokryn_logger::{LogError, Record, Sink, SinkError, TraceContext};
 use napi::bindgen_prelude::{
     Array, BufferSlice, Env, FromNapiValue, Function, FunctionRef, JsValue, JsValuesTupleIntoVec,
-    Result, Uint8Array, Uint8ArraySlice, Unknown, Utf16String,
+    Result, Uint8Array, Uint8ArraySlice, Unknown,
 };
 use napi::sys;
 use napi_derive::napi;
@@ -125,11 +125,14 @@ thread_local! {
     /// allocations serve the next record's strings. Taken for the length
     /// of a call (a call nested in it reads into a new one).
     static INPUT: RefCell<Option<(LogEntry, TextSpans)>> = const { RefCell::new(None) };
+    /// The units of the last input tape's text, whose allocation the next
+    /// one's reuses.
+    static TEXT: RefCell<Vec<u16>> = const { RefCell::new(Vec::new()) };
 }
 
-/// The most bytes of strings a kept record (`INPUT`) may hold: a larger
-/// one is dropped, so that a thread does not keep the memory of one large
-/// record for good.
+/// The most bytes of strings a kept record (`INPUT`) may hold, and the
+/// most units of a kept text (`TEXT`): a larger one is dropped, so that a
+/// thread does not keep the memory of one large record for good.
 const KEEP_AT_MOST: usize = 16 << 10;
 
 /// Keeps `entry` and `spans` for the next call's read, unless the entry
@@ -707,19 +710,42 @@ fn log_taped<'env>(
     trace_id: Option<String>,
     span_id: Option<String>,
 ) -> Result<Unknown<'env>> {
+    let mut units = TEXT.with(|t| std::mem::take(&mut *t.borrow_mut()));
+    crate::raw::utf16_into(env, text, &mut units)?;
+    let result = log_units(
+        inner, on_warning, env, tape, length, &units, out, trace_id, span_id,
+    );
+    if units.capacity() <= KEEP_AT_MOST {
+        TEXT.with(|t| *t.borrow_mut() = units);
+    }
+    result
+}
+
+/// [`log_taped`] of the units of `text`.
+#[allow(clippy::too_many_arguments)] // JavaScript's positional arguments
+fn log_units<'env>(
+    inner: &engine::AuditLogger,
+    on_warning: &Warn,
+    env: &'env Env,
+    tape: Unknown<'env>,
+    length: u32,
+    text: &[u16],
+    out: Unknown<'env>,
+    trace_id: Option<String>,
+    span_id: Option<String>,
+) -> Result<Unknown<'env>> {
     let h = Node::new(env)?;
-    let text = Utf16String::from_unknown(text)?;
     let (entry, spans) = {
         let tape = Uint8ArraySlice::from_unknown(tape)?;
         let tape = tape
             .get(..length as usize)
             .ok_or_else(|| tape_error(&TapeError("a tape longer than its buffer")))?;
         let (mut entry, mut spans) = INPUT.with(|k| k.borrow_mut().take()).unwrap_or_default();
-        if tape_entry::read_entry_into(&mut entry, &mut spans, tape, &text) {
+        if tape_entry::read_entry_into(&mut entry, &mut spans, tape, text) {
             (entry, Some(spans))
         } else {
             keep_input(entry, spans);
-            (read_taped(&h, tape, &text)?, None)
+            (read_taped(&h, tape, text)?, None)
         }
     };
     let (result, warnings) = in_call(env, trace_of(trace_id, span_id), || inner.log(entry));
@@ -727,7 +753,7 @@ fn log_taped<'env>(
     warn(&h, on_warning, warnings)?;
     let keep = spans
         .as_ref()
-        .map_or(0, |s| s.unchanged(&mut written, &text));
+        .map_or(0, |s| s.unchanged(&mut written, text));
     let (ops, strings) = OUTPUT.with(|b| std::mem::take(&mut *b.borrow_mut()));
     let w = TapeWriter::with_buffers(ops, strings);
     let tape = tape_entry::write_changed(&w, &written, keep).and_then(|()| w.finish_apart());

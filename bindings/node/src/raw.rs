@@ -152,3 +152,45 @@ unsafe extern "C" fn finalize<T>(_env: sys::napi_env, data: *mut c_void, _hint: 
         drop(unsafe { Box::from_raw(data.cast::<Bound<T>>()) });
     }
 }
+
+/// Copies the JavaScript string `value` of `env` into `buf` as its UTF-16
+/// units, replacing what `buf` held and reusing its allocation: the units
+/// and the error (a `value` that is not a string) of napi-rs's
+/// `Utf16String`, without a new zeroed vector per call.
+pub(crate) fn utf16_into(env: &Env, value: Unknown<'_>, buf: &mut Vec<u16>) -> Result<()> {
+    let failed = |status| {
+        napi::Error::new(
+            Status::from(status),
+            "Failed to convert napi `utf16 string` into rust type `String`",
+        )
+    };
+    let mut len = 0;
+    // SAFETY: `value` is a value of `env`, alive for this call; with no
+    // buffer, Node-API only writes the string's length into `len`.
+    let status = unsafe {
+        sys::napi_get_value_string_utf16(env.raw(), value.raw(), ptr::null_mut(), 0, &mut len)
+    };
+    if status != sys::Status::napi_ok {
+        return Err(failed(status));
+    }
+    // Room for the units and the terminating NUL Node-API writes.
+    buf.clear();
+    buf.resize(len + 1, 0);
+    let mut written = 0;
+    // SAFETY: `buf` holds `buf.len()` units, the size passed, which
+    // Node-API writes at most (the units, cut short if need be, and a NUL).
+    let status = unsafe {
+        sys::napi_get_value_string_utf16(
+            env.raw(),
+            value.raw(),
+            buf.as_mut_ptr(),
+            buf.len(),
+            &mut written,
+        )
+    };
+    if status != sys::Status::napi_ok {
+        return Err(failed(status));
+    }
+    buf.truncate(written);
+    Ok(())
+}
