@@ -251,6 +251,8 @@ const outputView = new DataView(output.buffer);
  */
 class AuditLogger {
   #native;
+  /** The native `logTaped(tape, length, text, out, traceId?, spanId?)` of `#native`. */
+  #logTaped;
   #ref;
 
   constructor(options = {}) {
@@ -307,6 +309,7 @@ class AuditLogger {
     /** How long the flush and close at process exit may take (ms). */
     this.exitTimeoutMs = exitTimeoutMs;
     this.#native = new native.AuditLogger(config, defaults, users, onWarning);
+    this.#logTaped = this.#native.tapedLog();
     natives.set(this, this.#native);
     this.#ref = new WeakRef(this);
     open.add(this.#ref);
@@ -317,16 +320,17 @@ class AuditLogger {
   log(fields) {
     const trace = activeTrace();
     // The fields cross on a value tape and the record comes back on one
-    // (tape.cjs; `logTaped` in src/logger.rs); strings too long for one
-    // tape are read through Node-API one by one.
+    // (tape.cjs; `log_taped` in src/logger.rs, called through the function
+    // `tapedLog` made); strings too long for one tape are read through
+    // Node-API one by one.
     // The record leaves out the strings of `fields` that it holds
     // unchanged; the replay takes them from `values`.
     let values;
     const written = tape.withEntryTape(fields, (t, length, text, read) => {
       values = read;
       return trace === undefined
-        ? this.#native.logTaped(t, length, text, output)
-        : this.#native.logTaped(t, length, text, output, trace[0], trace[1]);
+        ? this.#logTaped(t, length, text, output)
+        : this.#logTaped(t, length, text, output, trace[0], trace[1]);
     });
     if (written === undefined) {
       return trace === undefined

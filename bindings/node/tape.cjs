@@ -18,7 +18,7 @@
 "use strict";
 
 const { types } = require("node:util");
-const { messageReaders, messageShapes } = require("./runtime.cjs");
+const { messageFactoriesOf, messageReaders, messageShapes } = require("./runtime.cjs");
 const { TapeWriter, malformedTape, tapeBuilder } = require("./tape_writer.cjs");
 const {
   T_ARRAY,
@@ -304,11 +304,12 @@ function replay(tape, view, strings, values) {
         let built;
         if (p === end && values !== undefined && tape[p - 6] === 0 && tape[p - 5] === LOG_ENTRY && sp === n) {
           // The record's (any number of arguments, 2 too): the tape's
-          // values in order where the caller's are not kept.
+          // values in order where the caller's are not kept, the array
+          // given to the factory as it is (not spread into arguments).
           let k = 0;
           for (let i = 0; i < values.length; i++) if (((keep >>> i) & 1) === 0) values[i] = stack[k++];
           if (k !== n) throw malformedTape();
-          built = f.apply(undefined, values);
+          built = messageFactoriesOf[LOG_ENTRY](values);
         } else if (n === 2) {
           // A Timestamp, a Producer.
           built = f(stack[sp - 2], stack[sp - 1]);

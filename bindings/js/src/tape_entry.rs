@@ -38,7 +38,7 @@
 
 use lokryn_compliance_log::LogEntry;
 
-use crate::tape::{tag, utf16_string};
+use crate::tape::tag;
 use crate::{Factory, Host, Message, ToJs, write};
 
 /// The number of values the LogEntry reader returns (one per field).
@@ -106,6 +106,22 @@ pub struct TextSpans {
     /// text starts, how many there are and their lengths.
     tags: Option<(usize, usize, [u32; MAX_TAGS])>,
     ascii: Option<String>,
+}
+
+impl Default for TextSpans {
+    /// Spans of nothing, for [`read_entry_into`] to fill.
+    fn default() -> Self {
+        Self {
+            present: 0,
+            spans: [(0, 0); FIELDS],
+            unset: 0,
+            numbers: 0,
+            number_bits: [0; FIELDS],
+            duration: None,
+            tags: None,
+            ascii: None,
+        }
+    }
 }
 
 impl TextSpans {
@@ -320,18 +336,24 @@ impl<'a> Reader<'a> {
         self.take().map(i64::from_le_bytes)
     }
 
-    /// A string value (its tag read already), and where it starts.
-    fn string(&mut self) -> Option<(u32, u32, String)> {
+    /// A string value (its tag read already) read into `slot` (its text
+    /// replaced, its allocation kept), and where it starts.
+    fn string_into(&mut self, slot: &mut String) -> Option<(u32, u32)> {
         let len = self.u32()?;
         let start = self.at;
         let end = start.checked_add(len as usize)?;
-        let s = match self.ascii {
+        slot.clear();
+        match self.ascii {
             // A unit per byte: the same text, copied.
-            Some(ascii) => ascii.get(start..end)?.to_owned(),
-            None => utf16_string(self.text.get(start..end)?),
-        };
+            Some(ascii) => slot.push_str(ascii.get(start..end)?),
+            // What `utf16_string` makes of the units, into `slot`.
+            None => slot.extend(
+                char::decode_utf16(self.text.get(start..end)?.iter().copied())
+                    .map(|c| c.unwrap_or(char::REPLACEMENT_CHARACTER)),
+            ),
+        }
         self.at = end;
-        Some((u32::try_from(start).ok()?, len, s))
+        Some((u32::try_from(start).ok()?, len))
     }
 }
 
@@ -339,10 +361,137 @@ impl<'a> Reader<'a> {
 /// where its strings lie; `None` when the tape holds anything else than
 /// the shapes this reader takes (see the module documentation).
 pub fn read_entry(bytes: &[u8], text: &[u16]) -> Option<(LogEntry, TextSpans)> {
+    let mut e = LogEntry::default();
+    let mut spans = TextSpans::default();
+    read_entry_into(&mut e, &mut spans, bytes, text).then_some((e, spans))
+}
+
+/// [`read_entry`] into an entry and spans used before (the last record's,
+/// say): reads the tape into `e`, reusing the allocations of its strings
+/// and of its policy tags, and records the spans in `spans` (reusing its
+/// ASCII text). When it returns `true`, `e` and `spans` are exactly what
+/// [`read_entry`] returns, whatever they held before: every field the tape
+/// does not set is reset to its zero value. When it returns `false` (a
+/// tape of other shapes), both hold anything and the caller reads the tape
+/// through the generic host.
+pub fn read_entry_into(
+    e: &mut LogEntry,
+    spans: &mut TextSpans,
+    bytes: &[u8],
+    text: &[u16],
+) -> bool {
+    read_into(e, spans, bytes, text).is_some()
+}
+
+/// The bytes allocated for the strings of `e` that [`read_entry_into`]
+/// reuses (its string fields, policy tags and payload).
+pub fn string_capacity(e: &LogEntry) -> usize {
+    let strings = [
+        &e.actor_id,
+        &e.component,
+        &e.environment,
+        &e.resource,
+        &e.message,
+        &e.event_id,
+        &e.source_ip,
+        &e.host,
+        &e.user_agent,
+        &e.trace_id,
+        &e.span_id,
+        &e.parent_span_id,
+        &e.session_id,
+        &e.request_id,
+        &e.error_code,
+        &e.error_message,
+        &e.schema_version,
+    ];
+    let tags: usize = e.policy_tags.iter().map(String::capacity).sum();
+    strings.iter().map(|s| s.capacity()).sum::<usize>() + tags + e.payload.capacity()
+}
+
+/// Resets `e` to the zero value of every field, keeping the allocations of
+/// its strings and of its `payload` (all emptied); `policy_tags` are left
+/// to the reader, which reuses their strings. Every field is named, so a
+/// field added to the schema does not compile until it is reset here.
+fn reset(e: &mut LogEntry) {
+    let LogEntry {
+        event_type,
+        outcome,
+        severity,
+        actor_id,
+        component,
+        environment,
+        resource,
+        message,
+        payload,
+        policy_tags: _,
+        sensitivity,
+        time,
+        event_id,
+        actor_type,
+        delegation_chain,
+        source_ip,
+        host,
+        user_agent,
+        trace_id,
+        span_id,
+        parent_span_id,
+        session_id,
+        request_id,
+        duration_ms,
+        error_code,
+        error_message,
+        producer,
+        schema_version,
+        genai,
+        mcp,
+        payload_format,
+    } = e;
+    for n in [
+        event_type,
+        outcome,
+        severity,
+        sensitivity,
+        actor_type,
+        payload_format,
+    ] {
+        *n = 0;
+    }
+    for s in [
+        actor_id,
+        component,
+        environment,
+        resource,
+        message,
+        event_id,
+        source_ip,
+        host,
+        user_agent,
+        trace_id,
+        span_id,
+        parent_span_id,
+        session_id,
+        request_id,
+        error_code,
+        error_message,
+        schema_version,
+    ] {
+        s.clear();
+    }
+    payload.clear();
+    *time = None;
+    delegation_chain.clear();
+    *duration_ms = 0;
+    *producer = None;
+    *genai = None;
+    *mcp = None;
+}
+
+fn read_into(e: &mut LogEntry, spans: &mut TextSpans, bytes: &[u8], text: &[u16]) -> Option<()> {
     if bytes.first() != Some(&tag::MESSAGE) {
         return None;
     }
-    let ascii = ascii_text(text);
+    let ascii = ascii_text(text, spans.ascii.take());
     let mut r = Reader {
         bytes,
         pos: 0,
@@ -353,17 +502,12 @@ pub fn read_entry(bytes: &[u8], text: &[u16]) -> Option<(LogEntry, TextSpans)> {
     if r.u8()? != tag::MESSAGE || r.u32()? as usize != FIELDS {
         return None;
     }
-    let mut e = LogEntry::default();
-    let mut spans = TextSpans {
-        present: 0,
-        spans: [(0, 0); FIELDS],
-        unset: 0,
-        numbers: 0,
-        number_bits: [0; FIELDS],
-        duration: None,
-        tags: None,
-        ascii: None,
-    };
+    reset(e);
+    spans.present = 0;
+    spans.unset = 0;
+    spans.numbers = 0;
+    spans.duration = None;
+    spans.tags = None;
     for i in 0..FIELDS {
         let t = r.u8()?;
         if t == tag::UNDEFINED || t == tag::NULL {
@@ -373,19 +517,21 @@ pub fn read_entry(bytes: &[u8], text: &[u16]) -> Option<(LogEntry, TextSpans)> {
             if t == tag::UNDEFINED || !MESSAGE_FIELDS.contains(&i) {
                 spans.unset |= 1 << i;
             }
+            if i == POLICY_TAGS {
+                e.policy_tags.clear();
+            }
             continue;
         }
-        if let Some(slot) = string_field(&mut e, i) {
+        if let Some(slot) = string_field(e, i) {
             if t != tag::STRING {
                 return None;
             }
-            let (start, len, s) = r.string()?;
-            *slot = s;
+            let (start, len) = r.string_into(slot)?;
             spans.present |= 1 << i;
             if let Some(span) = spans.spans.get_mut(i) {
                 *span = (start, len);
             }
-        } else if let Some(slot) = enum_field(&mut e, i) {
+        } else if let Some(slot) = enum_field(e, i) {
             if t != tag::NUMBER {
                 return None;
             }
@@ -406,22 +552,26 @@ pub fn read_entry(bytes: &[u8], text: &[u16]) -> Option<(LogEntry, TextSpans)> {
                     let n = r.u32()? as usize;
                     let at = r.at;
                     let mut lengths = [0; MAX_TAGS];
+                    let tags = &mut e.policy_tags;
                     // Each element takes five bytes at least.
-                    let mut tags = Vec::with_capacity(n.min(bytes.len() / 5));
+                    tags.reserve(n.min(bytes.len() / 5).saturating_sub(tags.len()));
                     for k in 0..n {
                         if r.u8()? != tag::STRING {
                             return None;
                         }
-                        let (_, len, s) = r.string()?;
+                        // The strings of the last tags, reused in order.
+                        if tags.len() == k {
+                            tags.push(String::new());
+                        }
+                        let (_, len) = r.string_into(tags.get_mut(k)?)?;
                         if let Some(slot) = lengths.get_mut(k) {
                             *slot = len;
                         }
-                        tags.push(s);
                     }
+                    tags.truncate(n);
                     if n <= MAX_TAGS {
                         spans.tags = Some((at, n, lengths));
                     }
-                    e.policy_tags = tags;
                 }
                 (DELEGATION_CHAIN, tag::ARRAY) => {
                     if r.u32()? != 0 {
@@ -437,18 +587,20 @@ pub fn read_entry(bytes: &[u8], text: &[u16]) -> Option<(LogEntry, TextSpans)> {
         return None;
     }
     spans.ascii = ascii;
-    Some((e, spans))
+    Some(())
 }
 
 /// `text` as a string when all of it is ASCII (one pass to check, one to
-/// narrow, both vectorised), else `None`.
-fn ascii_text(text: &[u16]) -> Option<String> {
+/// narrow, both vectorised), else `None`; written into `reuse` when given.
+fn ascii_text(text: &[u16], reuse: Option<String>) -> Option<String> {
     // Without an early exit, so that it is vectorised.
     if text.iter().fold(0, |all, u| all | *u) >= 0x80 {
         return None;
     }
+    let mut bytes = reuse.map(String::into_bytes).unwrap_or_default();
+    bytes.clear();
     #[allow(clippy::cast_possible_truncation)] // Each is below 0x80.
-    let bytes: Vec<u8> = text.iter().map(|u| *u as u8).collect();
+    bytes.extend(text.iter().map(|u| *u as u8));
     String::from_utf8(bytes).ok()
 }
 
@@ -623,6 +775,100 @@ mod tests {
         assert_eq!(e.duration_ms, -(1 << 40));
         assert_eq!(e.payload_format, 31);
         assert_eq!(spans.present.count_ones(), 17);
+    }
+
+    #[test]
+    fn reads_into_a_used_entry_what_a_fresh_read_gives() {
+        let lone: &[u16] = &[0x61, 0xd800, 0x62];
+        // A: every field the reader takes, more tags than B, and the
+        // values the engine adds to a record it writes.
+        let a = full(vec![(
+            POLICY_TAGS,
+            T::Array(vec![T::Str("SOC2"), T::Str("PCI"), T::Str("data-access")]),
+        )]);
+        let (bytes, text) = tape(&a);
+        let mut e = LogEntry::default();
+        let mut spans = TextSpans::default();
+        assert!(read_entry_into(&mut e, &mut spans, &bytes, &text));
+        let written = |e: &mut LogEntry| {
+            e.time = Some(lokryn_compliance_log::Timestamp {
+                seconds: 1_700_000_000,
+                nanos: 5,
+            });
+            e.producer = Some(lokryn_compliance_log::Producer {
+                name: "p".into(),
+                version: "1".into(),
+            });
+            e.payload = vec![1, 2, 3];
+            e.delegation_chain = vec![lokryn_compliance_log::DelegationLink::default()];
+            e.genai = Some(lokryn_compliance_log::GenAiPayload::default());
+            e.mcp = Some(lokryn_compliance_log::McpPayload::default());
+            e.message = "[REDACTED] and a longer text than the caller's".into();
+        };
+        written(&mut e);
+        // B after it: fields A had and B lacks (undefined, null), fewer
+        // tags, none, more, ASCII and not, a number `durationMs`.
+        let cases = [
+            full((0..FIELDS).map(|i| (i, T::Undefined)).collect()),
+            full((0..FIELDS).map(|i| (i, T::Null)).collect()),
+            full(vec![
+                (POLICY_TAGS, T::Array(vec![T::Str("x")])),
+                (3, T::Undefined),
+            ]),
+            full(vec![(POLICY_TAGS, T::Array(Vec::new())), (7, T::Null)]),
+            full(vec![
+                (
+                    POLICY_TAGS,
+                    T::Array((0..12).map(|_| T::Str("tag")).collect()),
+                ),
+                (DURATION_MS, T::Num(-87.0)),
+                (3, T::Units(lone)),
+            ]),
+            full(vec![
+                (7, T::Str("plain text")),
+                (12, T::Undefined),
+                (0, T::Null),
+            ]),
+            full(vec![]),
+        ];
+        for (n, case) in cases.iter().enumerate() {
+            let (bytes, text) = tape(case);
+            assert!(
+                read_entry_into(&mut e, &mut spans, &bytes, &text),
+                "case {n}"
+            );
+            let (fresh, fresh_spans) = read_entry(&bytes, &text).unwrap();
+            assert_eq!(e, fresh, "case {n}");
+            assert_eq!(Ok(e.clone()), generic(&bytes, &text), "case {n}");
+            assert_eq!(spans.present, fresh_spans.present, "case {n}");
+            assert_eq!(spans.unset, fresh_spans.unset, "case {n}");
+            assert_eq!(spans.numbers, fresh_spans.numbers, "case {n}");
+            assert_eq!(spans.duration, fresh_spans.duration, "case {n}");
+            assert_eq!(spans.tags, fresh_spans.tags, "case {n}");
+            assert_eq!(spans.ascii, fresh_spans.ascii, "case {n}");
+            // The spans tell the same fields unchanged, of the record as
+            // read and of one the engine changed.
+            let mut same = e.clone();
+            assert_eq!(
+                spans.unchanged(&mut same, &text),
+                fresh_spans.unchanged(&mut same, &text),
+                "case {n}"
+            );
+            written(&mut same);
+            assert_eq!(
+                spans.unchanged(&mut same, &text),
+                fresh_spans.unchanged(&mut same, &text),
+                "case {n}"
+            );
+            written(&mut e);
+        }
+        // A tape of other shapes leaves the reading to the generic host;
+        // the next read is whole again.
+        let (bytes, text) = tape(&full(vec![(11, T::Date(1.7e12))]));
+        assert!(!read_entry_into(&mut e, &mut spans, &bytes, &text));
+        let (bytes, text) = tape(&full(vec![(4, T::Undefined)]));
+        assert!(read_entry_into(&mut e, &mut spans, &bytes, &text));
+        assert_eq!(Some(e), read_entry(&bytes, &text).map(|(e, _)| e));
     }
 
     #[test]

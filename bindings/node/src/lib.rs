@@ -17,6 +17,10 @@ use napi_derive::napi;
 pub mod export;
 pub mod ledger;
 pub mod logger;
+// The addon's only `unsafe` code: a function made through raw Node-API
+// (`AuditLogger.tapedLog`).
+#[allow(unsafe_code)]
+mod raw;
 
 /// Positional arguments of a factory call.
 struct Args(Vec<sys::napi_value>);

@@ -24,7 +24,7 @@ use std::time::{Duration, Instant};
 use lokryn_compliance_log::validate::Report;
 use lokryn_compliance_log::{EventType, LogEntry};
 use lokryn_compliance_log_js::tape::{Tape, TapeError, TapeWriter, Taped};
-use lokryn_compliance_log_js::tape_entry;
+use lokryn_compliance_log_js::tape_entry::{self, TextSpans};
 use lokryn_compliance_log_js::{
     Detail, ErrorInfo, Failure, Host, ToJs, api, report_to_js, violations_to_js,
 };
@@ -32,7 +32,7 @@ use lokryn_logger as engine;
 use lokryn_logger::{LogError, Record, Sink, SinkError, TraceContext};
 use napi::bindgen_prelude::{
     Array, BufferSlice, Env, FromNapiValue, Function, FunctionRef, JsValue, JsValuesTupleIntoVec,
-    Result, Uint8Array, Uint8ArraySlice, Unknown, Utf16String,
+    Result, Uint8Array, Uint8ArraySlice, Unknown,
 };
 use napi::sys;
 use napi_derive::napi;
@@ -120,6 +120,27 @@ fn trace_of(trace_id: Option<String>, span_id: Option<String>) -> Option<TraceCo
 thread_local! {
     /// The buffers of the last output tape, reused by the next.
     static OUTPUT: RefCell<(Vec<u8>, Vec<u8>)> = const { RefCell::new((Vec::new(), Vec::new())) };
+    /// The last record written from a tape and its spans, which the next
+    /// tape is read into (`tape_entry::read_entry_into`): its strings'
+    /// allocations serve the next record's strings. Taken for the length
+    /// of a call (a call nested in it reads into a new one).
+    static INPUT: RefCell<Option<(LogEntry, TextSpans)>> = const { RefCell::new(None) };
+    /// The units of the last input tape's text, whose allocation the next
+    /// one's reuses.
+    static TEXT: RefCell<Vec<u16>> = const { RefCell::new(Vec::new()) };
+}
+
+/// The most bytes of strings a kept record (`INPUT`) may hold, and the
+/// most units of a kept text (`TEXT`): a larger one is dropped, so that a
+/// thread does not keep the memory of one large record for good.
+const KEEP_AT_MOST: usize = 16 << 10;
+
+/// Keeps `entry` and `spans` for the next call's read, unless the entry
+/// holds more than [`KEEP_AT_MOST`] bytes of strings.
+fn keep_input(entry: LogEntry, spans: TextSpans) {
+    if tape_entry::string_capacity(&entry) <= KEEP_AT_MOST {
+        INPUT.with(|k| *k.borrow_mut() = Some((entry, spans)));
+    }
 }
 
 /// What a tape that `tape.cjs` did not write (a bug, never expected) throws.
@@ -539,84 +560,15 @@ impl AuditLogger {
         written.to_js(&h)
     }
 
-    /// `logTaped(tape, length, text, out, traceId?, spanId?)`: `log` of the
-    /// fields object that `tape.cjs` wrote on the input tape of the first
-    /// `length` bytes of `tape` (a `Uint8Array`) with its strings in `text`:
-    /// one crossing instead of one per field and per string, and the same
-    /// record or the same error as `log`, the tape answering as the live
-    /// object would. An entry of the common shapes is read straight from the
-    /// tape (`tape_entry::read_entry`); any other through the generic host.
-    ///
-    /// The record as written is written as an output tape: its operations
-    /// into `out` (a `Uint8Array`) and its strings returned, which
-    /// `tape.cjs` replays. The output tape leaves out the fields whose
-    /// values the caller passed exactly (strings neither filled nor
-    /// redacted, the same enum numbers and bigint, fields unset on both
-    /// sides; see `tape_entry::TextSpans::unchanged`): the first four bytes
-    /// of `out` (the tape's own length, which the replay does not read)
-    /// hold their mask instead, bit `i` for the reader's value `i`, the
-    /// record's factory call takes only the other fields, and `tape.cjs`
-    /// puts the caller's values among them. When the operations do not fit
-    /// in `out`, the record is returned as `log` returns it.
+    /// `tapedLog()`: the function `logTaped(tape, length, text, out,
+    /// traceId?, spanId?)` of this logger (see [`log_taped`]), made through
+    /// raw Node-API (`crate::raw`): it holds a clone of the engine's logger
+    /// and is called without napi-rs's per-call unwrapping of the receiver,
+    /// class check and borrow tracking.
     #[napi]
-    #[allow(clippy::too_many_arguments)] // JavaScript's positional arguments
-    pub fn log_taped<'env>(
-        &self,
-        env: &'env Env,
-        tape: Unknown<'env>,
-        length: u32,
-        text: Unknown<'env>,
-        out: Unknown<'env>,
-        trace_id: Option<String>,
-        span_id: Option<String>,
-    ) -> Result<Unknown<'env>> {
-        let h = Node::new(env)?;
-        let text = Utf16String::from_unknown(text)?;
-        let (entry, spans) = {
-            let tape = Uint8ArraySlice::from_unknown(tape)?;
-            let tape = tape
-                .get(..length as usize)
-                .ok_or_else(|| tape_error(&TapeError("a tape longer than its buffer")))?;
-            match tape_entry::read_entry(tape, &text) {
-                Some((entry, spans)) => (entry, Some(spans)),
-                None => (read_taped(&h, tape, &text)?, None),
-            }
-        };
-        let (result, warnings) =
-            in_call(env, trace_of(trace_id, span_id), || self.inner.log(entry));
-        let mut written = result.map_err(|e| thrown(&h, &e))?;
-        warn(&h, &self.on_warning, warnings)?;
-        let keep = spans.map_or(0, |s| s.unchanged(&mut written, &text));
-        let (ops, strings) = OUTPUT.with(|b| std::mem::take(&mut *b.borrow_mut()));
-        let w = TapeWriter::with_buffers(ops, strings);
-        let tape = tape_entry::write_changed(&w, &written, keep).and_then(|()| w.finish_apart());
-        let (ops, strings) = tape.map_err(|e| tape_error(&e))?;
-        // Taken only now: user sinks and `onWarning` ran JavaScript meanwhile.
-        let mut out = BufferSlice::from_unknown(out)?;
-        // The strings are UTF-8 (written from `str`s): checked only when
-        // they are not ASCII, which is copied as it is rather than decoded.
-        let ascii = strings.is_ascii();
-        let text = if ascii {
-            None
-        } else {
-            std::str::from_utf8(&strings).ok()
-        };
-        let result = match out.get_mut(..ops.len()) {
-            Some(slot) if ascii || text.is_some() => {
-                slot.copy_from_slice(&ops);
-                if let Some(slot) = out.get_mut(..4) {
-                    slot.copy_from_slice(&keep.to_le_bytes());
-                }
-                match text {
-                    Some(text) => h.new_string(text),
-                    None => env.create_string_latin1(&strings).map(|s| s.to_unknown()),
-                }
-            }
-            _ => written.to_js(&h),
-        };
-        let tape = (ops, strings);
-        OUTPUT.with(|b| *b.borrow_mut() = tape);
-        result
+    pub fn taped_log<'env>(&self, env: &'env Env) -> Result<Unknown<'env>> {
+        let data = (self.inner.clone(), Arc::clone(&self.on_warning));
+        crate::raw::function(env, c"logTaped", data, log_taped_call)
     }
 
     /// `logJson(text)`: logs the record of proto3 JSON text, keys the schema
@@ -696,6 +648,145 @@ impl AuditLogger {
                 .collect(),
         }
     }
+}
+
+/// The arguments of `logTaped` (the function `tapedLog` returns), read as
+/// a `#[napi]` method reads them, for [`log_taped`].
+fn log_taped_call<'env>(
+    (inner, on_warning): &(engine::AuditLogger, Warn),
+    env: &'env Env,
+    args: &[Unknown<'env>],
+) -> Result<Unknown<'env>> {
+    let [tape, length, text, out, rest @ ..] = args else {
+        return Err(napi::Error::from_reason(
+            "logTaped(tape, length, text, out, traceId?, spanId?): too few arguments",
+        ));
+    };
+    let trace = |i: usize| -> Result<Option<String>> {
+        rest.get(i)
+            .map_or(Ok(None), |v| Option::<String>::from_unknown(*v))
+    };
+    log_taped(
+        inner,
+        on_warning,
+        env,
+        *tape,
+        u32::from_unknown(*length)?,
+        *text,
+        *out,
+        trace(0)?,
+        trace(1)?,
+    )
+}
+
+/// `logTaped(tape, length, text, out, traceId?, spanId?)`: `log` of the
+/// fields object that `tape.cjs` wrote on the input tape of the first
+/// `length` bytes of `tape` (a `Uint8Array`) with its strings in `text`:
+/// one crossing instead of one per field and per string, and the same
+/// record or the same error as `log`, the tape answering as the live
+/// object would. An entry of the common shapes is read straight from the
+/// tape (`tape_entry::read_entry`); any other through the generic host.
+///
+/// The record as written is written as an output tape: its operations
+/// into `out` (a `Uint8Array`) and its strings returned, which
+/// `tape.cjs` replays. The output tape leaves out the fields whose
+/// values the caller passed exactly (strings neither filled nor
+/// redacted, the same enum numbers and bigint, fields unset on both
+/// sides; see `tape_entry::TextSpans::unchanged`): the first four bytes
+/// of `out` (the tape's own length, which the replay does not read)
+/// hold their mask instead, bit `i` for the reader's value `i`, the
+/// record's factory call takes only the other fields, and `tape.cjs`
+/// puts the caller's values among them. When the operations do not fit
+/// in `out`, the record is returned as `log` returns it.
+#[allow(clippy::too_many_arguments)] // JavaScript's positional arguments
+fn log_taped<'env>(
+    inner: &engine::AuditLogger,
+    on_warning: &Warn,
+    env: &'env Env,
+    tape: Unknown<'env>,
+    length: u32,
+    text: Unknown<'env>,
+    out: Unknown<'env>,
+    trace_id: Option<String>,
+    span_id: Option<String>,
+) -> Result<Unknown<'env>> {
+    let mut units = TEXT.with(|t| std::mem::take(&mut *t.borrow_mut()));
+    crate::raw::utf16_into(env, text, &mut units)?;
+    let result = log_units(
+        inner, on_warning, env, tape, length, &units, out, trace_id, span_id,
+    );
+    if units.capacity() <= KEEP_AT_MOST {
+        TEXT.with(|t| *t.borrow_mut() = units);
+    }
+    result
+}
+
+/// [`log_taped`] of the units of `text`.
+#[allow(clippy::too_many_arguments)] // JavaScript's positional arguments
+fn log_units<'env>(
+    inner: &engine::AuditLogger,
+    on_warning: &Warn,
+    env: &'env Env,
+    tape: Unknown<'env>,
+    length: u32,
+    text: &[u16],
+    out: Unknown<'env>,
+    trace_id: Option<String>,
+    span_id: Option<String>,
+) -> Result<Unknown<'env>> {
+    let h = Node::new(env)?;
+    let (entry, spans) = {
+        let tape = Uint8ArraySlice::from_unknown(tape)?;
+        let tape = tape
+            .get(..length as usize)
+            .ok_or_else(|| tape_error(&TapeError("a tape longer than its buffer")))?;
+        let (mut entry, mut spans) = INPUT.with(|k| k.borrow_mut().take()).unwrap_or_default();
+        if tape_entry::read_entry_into(&mut entry, &mut spans, tape, text) {
+            (entry, Some(spans))
+        } else {
+            keep_input(entry, spans);
+            (read_taped(&h, tape, text)?, None)
+        }
+    };
+    let (result, warnings) = in_call(env, trace_of(trace_id, span_id), || inner.log(entry));
+    let mut written = result.map_err(|e| thrown(&h, &e))?;
+    warn(&h, on_warning, warnings)?;
+    let keep = spans
+        .as_ref()
+        .map_or(0, |s| s.unchanged(&mut written, text));
+    let (ops, strings) = OUTPUT.with(|b| std::mem::take(&mut *b.borrow_mut()));
+    let w = TapeWriter::with_buffers(ops, strings);
+    let tape = tape_entry::write_changed(&w, &written, keep).and_then(|()| w.finish_apart());
+    let (ops, strings) = tape.map_err(|e| tape_error(&e))?;
+    // Taken only now: user sinks and `onWarning` ran JavaScript meanwhile.
+    let mut out = BufferSlice::from_unknown(out)?;
+    // The strings are UTF-8 (written from `str`s): checked only when
+    // they are not ASCII, which is copied as it is rather than decoded.
+    let ascii = strings.is_ascii();
+    let text = if ascii {
+        None
+    } else {
+        std::str::from_utf8(&strings).ok()
+    };
+    let result = match out.get_mut(..ops.len()) {
+        Some(slot) if ascii || text.is_some() => {
+            slot.copy_from_slice(&ops);
+            if let Some(slot) = out.get_mut(..4) {
+                slot.copy_from_slice(&keep.to_le_bytes());
+            }
+            match text {
+                Some(text) => h.new_string(text),
+                None => env.create_string_latin1(&strings).map(|s| s.to_unknown()),
+            }
+        }
+        _ => written.to_js(&h),
+    };
+    let tape = (ops, strings);
+    OUTPUT.with(|b| *b.borrow_mut() = tape);
+    if let Some(spans) = spans {
+        keep_input(written, spans);
+    }
+    result
 }
 
 fn type_error(h: &Node<'_>, message: String, field: &str) -> napi::Error {

@@ -253,6 +253,12 @@ impl AuditLogger {
             Vec::new()
         };
         let record = Record::new(&entry, &encoded);
+        // One sink takes it (the usual case): its JSON is made right there.
+        let record = if quarantine || inner.sinks.len() == 1 {
+            record.alone()
+        } else {
+            record
+        };
         let mut failures = Vec::new();
         if quarantine {
             if let Some(slot) = &inner.quarantine

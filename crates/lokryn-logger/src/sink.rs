@@ -17,6 +17,9 @@ pub struct Record<'a> {
     /// of the logger reads it (see [`Sink::wants_encoded`]).
     pub encoded: &'a [u8],
     json: OnceLock<Result<String, SinkError>>,
+    /// Only one sink is handed this record: [`Record::write_json`] writes
+    /// the JSON straight into the sink's buffer instead of keeping it.
+    alone: bool,
 }
 
 impl<'a> Record<'a> {
@@ -26,6 +29,26 @@ impl<'a> Record<'a> {
             entry,
             encoded,
             json: OnceLock::new(),
+            alone: false,
+        }
+    }
+
+    /// This record, handed to one sink only (see [`Record::write_json`]).
+    pub(crate) fn alone(mut self) -> Self {
+        self.alone = true;
+        self
+    }
+
+    /// Appends [`Record::json`] to `out`. A record handed to one sink only
+    /// is written straight into `out`, not made and kept first and then
+    /// copied; on error `out` is left as it was.
+    pub(crate) fn write_json(&self, out: &mut String) -> Result<(), SinkError> {
+        match self.json.get() {
+            None if self.alone => json::to_json_into(self.entry, out).map_err(SinkError::from),
+            _ => {
+                out.push_str(self.json()?);
+                Ok(())
+            }
         }
     }
 
@@ -130,5 +153,56 @@ pub trait Sink: Send {
 impl std::fmt::Debug for dyn Sink {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.debug_struct("Sink").field("name", &self.name()).finish()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn write_json_appends_what_json_gives() {
+        let entry = LogEntry {
+            actor_id: "agent-7".into(),
+            message: "café ✓".into(),
+            time: Some(lokryn_compliance_log::Timestamp {
+                seconds: 1_700_000_000,
+                nanos: 5,
+            }),
+            ..LogEntry::default()
+        };
+        let expected = json::to_json(&entry).expect("json");
+        for alone in [false, true] {
+            let record = Record::new(&entry, &[]);
+            let record = if alone { record.alone() } else { record };
+            let mut out = String::from("before ");
+            record.write_json(&mut out).expect("written");
+            assert_eq!(out, format!("before {expected}"), "alone: {alone}");
+            // Asked again (or after `json`), the same text.
+            assert_eq!(record.json().expect("json"), expected);
+            out.clear();
+            record.write_json(&mut out).expect("written");
+            assert_eq!(out, expected, "alone: {alone}");
+        }
+        // A value without JSON form: the same error, `out` left as it was.
+        let bad = LogEntry {
+            time: Some(lokryn_compliance_log::Timestamp {
+                seconds: i64::MAX,
+                nanos: 0,
+            }),
+            ..entry
+        };
+        let error = Record::new(&bad, &[])
+            .json()
+            .map(str::len)
+            .expect_err("no JSON");
+        for alone in [false, true] {
+            let record = Record::new(&bad, &[]);
+            let record = if alone { record.alone() } else { record };
+            let mut out = String::from("kept");
+            let e = record.write_json(&mut out).expect_err("no JSON");
+            assert_eq!((e.code(), e.message()), (error.code(), error.message()));
+            assert_eq!(out, "kept");
+        }
     }
 }

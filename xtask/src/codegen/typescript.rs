@@ -616,33 +616,45 @@ fn runtime(
              Object.freeze(EMPTY_BYTES);\n",
         );
     }
+    // Each factory `X$(a0, a1, …)`, and for Node `X$of(v)` taking the
+    // values in one array (the logger's replay of a record, whose values
+    // are an array already: a call with the array's elements as arguments
+    // costs more than the factory itself).
     for m in messages {
         let args: Vec<String> = (0..m.proto.field.len()).map(|i| format!("a{i}")).collect();
-        writeln!(js, "function {}$({}) {{", m.ts_name, args.join(", "))?;
-        writeln!(js, "  const m = {{\n    $typeName: \"{}\",", m.full_name)?;
-        let mut presence = Vec::new();
-        for (i, f) in m.proto.field.iter().enumerate() {
-            let has_presence = f.label() != Label::Repeated
-                && (f.proto3_optional() || f.r#type() == Type::Message);
-            if has_presence {
-                presence.push((i, local_name(f)));
-            } else {
-                let zero = if syntax == Syntax::CommonJs
-                    && f.r#type() == Type::Bytes
-                    && f.label() != Label::Repeated
-                {
-                    "EMPTY_BYTES"
+        let mut variants = vec![(format!("{}$({})", m.ts_name, args.join(", ")), "a{}")];
+        if syntax == Syntax::CommonJs {
+            variants.push((format!("{}$of(v)", m.ts_name), "v[{}]"));
+        }
+        for (name, arg) in variants {
+            let arg = |i: usize| arg.replace("{}", &i.to_string());
+            writeln!(js, "function {name} {{")?;
+            writeln!(js, "  const m = {{\n    $typeName: \"{}\",", m.full_name)?;
+            let mut presence = Vec::new();
+            for (i, f) in m.proto.field.iter().enumerate() {
+                let has_presence = f.label() != Label::Repeated
+                    && (f.proto3_optional() || f.r#type() == Type::Message);
+                if has_presence {
+                    presence.push((i, local_name(f)));
                 } else {
-                    js_zero(f)?
-                };
-                writeln!(js, "    {}: a{i} ?? {zero},", local_name(f))?;
+                    let zero = if syntax == Syntax::CommonJs
+                        && f.r#type() == Type::Bytes
+                        && f.label() != Label::Repeated
+                    {
+                        "EMPTY_BYTES"
+                    } else {
+                        js_zero(f)?
+                    };
+                    writeln!(js, "    {}: {} ?? {zero},", local_name(f), arg(i))?;
+                }
             }
+            js.push_str("  };\n");
+            for (i, name) in presence {
+                let a = arg(i);
+                writeln!(js, "  if ({a} !== undefined) m.{name} = {a};")?;
+            }
+            js.push_str("  return m;\n}\n");
         }
-        js.push_str("  };\n");
-        for (i, name) in presence {
-            writeln!(js, "  if (a{i} !== undefined) m.{name} = a{i};")?;
-        }
-        js.push_str("  return m;\n}\n");
     }
     js.push_str(
         "\n// One reader per message: every field's value, in field-number order, so\n\
@@ -694,6 +706,10 @@ fn runtime(
         )?;
     }
     let names: Vec<String> = messages.iter().map(|m| format!("{}$", m.ts_name)).collect();
+    let names_of: Vec<String> = messages
+        .iter()
+        .map(|m| format!("{}$of", m.ts_name))
+        .collect();
     let readers: Vec<String> = messages
         .iter()
         .map(|m| format!("{}$read", m.ts_name))
@@ -734,11 +750,21 @@ fn runtime(
         readers.join(", "),
         shapes.join(", ")
     )?;
+    if syntax == Syntax::CommonJs {
+        writeln!(
+            js,
+            "// The factories taking their values in one array.\nconst messageFactoriesOf = [{}];",
+            names_of.join(", ")
+        )?;
+    }
     js.push_str(report_js);
     js.push('\n');
     js.push_str(strip_leading_comment(template));
     exports.extend(top_level_names(template));
     exports.push("messageFactories".into());
+    if syntax == Syntax::CommonJs {
+        exports.push("messageFactoriesOf".into());
+    }
     exports.push("messageReaders".into());
     exports.push("messageShapes".into());
     Ok(match syntax {

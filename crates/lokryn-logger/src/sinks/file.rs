@@ -104,8 +104,13 @@ impl LogFile {
         self.buf.clear();
         match self.format {
             Format::JsonLines => {
-                self.buf.extend_from_slice(record.json()?.as_bytes());
-                self.buf.push(b'\n');
+                // The line is written into the buffer as text (empty, so
+                // taking it as a `String` checks nothing), then given back.
+                let mut line = String::from_utf8(std::mem::take(&mut self.buf)).unwrap_or_default();
+                let written = record.write_json(&mut line);
+                line.push('\n');
+                self.buf = line.into_bytes();
+                written?;
             }
             Format::Binary => {
                 put_varint(&mut self.buf, record.encoded.len() as u64);
