@@ -231,4 +231,80 @@ mod tests {
         assert!(at("Python") < at("Repository layout"));
         assert!(at("JavaScript (browsers)") < at("Python"));
     }
+
+    /// The workspace denies `unsafe_code`; the one module allowed it is the
+    /// raw Node-API function of the Node logger's hot path
+    /// (CONTRIBUTING.md, "unsafe code"). There, every `unsafe` block and
+    /// function says why it is sound in a `// SAFETY:` comment, or in a doc
+    /// comment for an `unsafe extern "C" fn` whose whole body is a callback.
+    #[test]
+    fn unsafe_code_stays_in_its_one_module() {
+        const ALLOWED: &str = "bindings/node/src/raw.rs";
+        let mut files = Vec::new();
+        for dir in ["crates", "bindings", "xtask"] {
+            files.extend(crate::util::files_under(&root().join(dir), ".rs").unwrap());
+        }
+        // Spelled in pieces, so that this test's own text does not match.
+        let [block, function, allow] = [
+            ["unsafe", " {"],
+            ["unsafe", " extern"],
+            ["allow(", "unsafe_code)"],
+        ]
+        .map(|p| p.concat());
+        let mut seen_allowed = false;
+        for path in files {
+            let relative = path
+                .strip_prefix(root())
+                .unwrap()
+                .to_string_lossy()
+                .replace('\\', "/");
+            if relative.contains("/node_modules/") || relative.contains("/target/") {
+                continue;
+            }
+            let text = std::fs::read_to_string(&path).unwrap();
+            let lines: Vec<&str> = text.lines().collect();
+            for (i, line) in lines.iter().enumerate() {
+                let code = line.split("//").next().unwrap_or_default();
+                let opens = code.contains(&block) || code.contains(&function);
+                let allows = code.contains(&allow);
+                if allows {
+                    assert_eq!(
+                        (relative.as_str(), lines.get(i + 1).map(|l| l.trim())),
+                        ("bindings/node/src/lib.rs", Some("mod raw;")),
+                        "{relative}:{}: `unsafe_code` is allowed on bindings/node/src/raw.rs only",
+                        i + 1
+                    );
+                }
+                if !opens {
+                    continue;
+                }
+                assert_eq!(
+                    relative,
+                    ALLOWED,
+                    "{relative}:{}: `unsafe` outside {ALLOWED}",
+                    i + 1
+                );
+                seen_allowed = true;
+                // The comment before the statement the block belongs to.
+                let justified = lines[..i]
+                    .iter()
+                    .rev()
+                    .take(12)
+                    .take_while(|l| !l.trim().is_empty() || l.trim_start().starts_with("//"))
+                    .any(|l| {
+                        l.contains("SAFETY:")
+                            || (code.contains(&function) && l.trim_start().starts_with("///"))
+                    });
+                assert!(
+                    justified,
+                    "{relative}:{}: `unsafe` without a `// SAFETY:` comment",
+                    i + 1
+                );
+            }
+        }
+        assert!(
+            seen_allowed,
+            "{ALLOWED} holds no `unsafe` code: drop its exception"
+        );
+    }
 }
