@@ -411,80 +411,36 @@ pub fn string_capacity(e: &LogEntry) -> usize {
 
 /// Resets `e` to the zero value of every field, keeping the allocations of
 /// its strings and of its `payload` (all emptied); `policy_tags` are left
-/// to the reader, which reuses their strings. Every field is named, so a
-/// field added to the schema does not compile until it is reset here.
+/// to the reader, which reuses their strings. The entry starts again from
+/// the default, so a field added to the schema is reset with the rest
+/// without being named here.
 fn reset(e: &mut LogEntry) {
-    let LogEntry {
-        event_type,
-        outcome,
-        severity,
-        actor_id,
-        component,
-        environment,
-        resource,
-        message,
-        payload,
-        policy_tags: _,
-        sensitivity,
-        time,
-        event_id,
-        actor_type,
-        delegation_chain,
-        source_ip,
-        host,
-        user_agent,
-        trace_id,
-        span_id,
-        parent_span_id,
-        session_id,
-        request_id,
-        duration_ms,
-        error_code,
-        error_message,
-        producer,
-        schema_version,
-        genai,
-        mcp,
-        payload_format,
-    } = e;
-    for n in [
-        event_type,
-        outcome,
-        severity,
-        sensitivity,
-        actor_type,
-        payload_format,
-    ] {
-        *n = 0;
-    }
-    for s in [
-        actor_id,
-        component,
-        environment,
-        resource,
-        message,
-        event_id,
-        source_ip,
-        host,
-        user_agent,
-        trace_id,
-        span_id,
-        parent_span_id,
-        session_id,
-        request_id,
-        error_code,
-        error_message,
-        schema_version,
-    ] {
+    let old = std::mem::take(e);
+    let emptied = |mut s: String| {
         s.clear();
-    }
+        s
+    };
+    e.actor_id = emptied(old.actor_id);
+    e.component = emptied(old.component);
+    e.environment = emptied(old.environment);
+    e.resource = emptied(old.resource);
+    e.message = emptied(old.message);
+    e.event_id = emptied(old.event_id);
+    e.source_ip = emptied(old.source_ip);
+    e.host = emptied(old.host);
+    e.user_agent = emptied(old.user_agent);
+    e.trace_id = emptied(old.trace_id);
+    e.span_id = emptied(old.span_id);
+    e.parent_span_id = emptied(old.parent_span_id);
+    e.session_id = emptied(old.session_id);
+    e.request_id = emptied(old.request_id);
+    e.error_code = emptied(old.error_code);
+    e.error_message = emptied(old.error_message);
+    e.schema_version = emptied(old.schema_version);
+    let mut payload = old.payload;
     payload.clear();
-    *time = None;
-    delegation_chain.clear();
-    *duration_ms = 0;
-    *producer = None;
-    *genai = None;
-    *mcp = None;
+    e.payload = payload;
+    e.policy_tags = old.policy_tags;
 }
 
 fn read_into(e: &mut LogEntry, spans: &mut TextSpans, bytes: &[u8], text: &[u16]) -> Option<()> {
