@@ -383,30 +383,43 @@ pub fn read_entry_into(
     read_into(e, spans, bytes, text).is_some()
 }
 
+/// The string fields of `$e` whose allocations [`read_entry_into`] reuses,
+/// borrowed as `$borrow` (`&` or `&mut`): the one list both [`reset`] and
+/// [`string_capacity`] go by.
+macro_rules! kept_strings {
+    ($e:ident, $($borrow:tt)+) => {
+        [
+            $($borrow)+ $e.actor_id,
+            $($borrow)+ $e.component,
+            $($borrow)+ $e.environment,
+            $($borrow)+ $e.resource,
+            $($borrow)+ $e.message,
+            $($borrow)+ $e.event_id,
+            $($borrow)+ $e.source_ip,
+            $($borrow)+ $e.host,
+            $($borrow)+ $e.user_agent,
+            $($borrow)+ $e.trace_id,
+            $($borrow)+ $e.span_id,
+            $($borrow)+ $e.parent_span_id,
+            $($borrow)+ $e.session_id,
+            $($borrow)+ $e.request_id,
+            $($borrow)+ $e.error_code,
+            $($borrow)+ $e.error_message,
+            $($borrow)+ $e.schema_version,
+        ]
+    };
+}
+
 /// The bytes allocated for the strings of `e` that [`read_entry_into`]
 /// reuses (its string fields, policy tags and payload).
 pub fn string_capacity(e: &LogEntry) -> usize {
-    let strings = [
-        &e.actor_id,
-        &e.component,
-        &e.environment,
-        &e.resource,
-        &e.message,
-        &e.event_id,
-        &e.source_ip,
-        &e.host,
-        &e.user_agent,
-        &e.trace_id,
-        &e.span_id,
-        &e.parent_span_id,
-        &e.session_id,
-        &e.request_id,
-        &e.error_code,
-        &e.error_message,
-        &e.schema_version,
-    ];
     let tags: usize = e.policy_tags.iter().map(String::capacity).sum();
-    strings.iter().map(|s| s.capacity()).sum::<usize>() + tags + e.payload.capacity()
+    kept_strings!(e, &)
+        .iter()
+        .map(|s| s.capacity())
+        .sum::<usize>()
+        + tags
+        + e.payload.capacity()
 }
 
 /// Resets `e` to the zero value of every field, keeping the allocations of
@@ -415,31 +428,16 @@ pub fn string_capacity(e: &LogEntry) -> usize {
 /// the default, so a field added to the schema is reset with the rest
 /// without being named here.
 fn reset(e: &mut LogEntry) {
-    let old = std::mem::take(e);
-    let emptied = |mut s: String| {
-        s.clear();
-        s
-    };
-    e.actor_id = emptied(old.actor_id);
-    e.component = emptied(old.component);
-    e.environment = emptied(old.environment);
-    e.resource = emptied(old.resource);
-    e.message = emptied(old.message);
-    e.event_id = emptied(old.event_id);
-    e.source_ip = emptied(old.source_ip);
-    e.host = emptied(old.host);
-    e.user_agent = emptied(old.user_agent);
-    e.trace_id = emptied(old.trace_id);
-    e.span_id = emptied(old.span_id);
-    e.parent_span_id = emptied(old.parent_span_id);
-    e.session_id = emptied(old.session_id);
-    e.request_id = emptied(old.request_id);
-    e.error_code = emptied(old.error_code);
-    e.error_message = emptied(old.error_message);
-    e.schema_version = emptied(old.schema_version);
-    let mut payload = old.payload;
-    payload.clear();
-    e.payload = payload;
+    let mut old = std::mem::take(e);
+    for (kept, used) in kept_strings!(e, &mut)
+        .into_iter()
+        .zip(kept_strings!(old, &mut))
+    {
+        std::mem::swap(kept, used);
+        kept.clear();
+    }
+    e.payload = old.payload;
+    e.payload.clear();
     e.policy_tags = old.policy_tags;
 }
 
