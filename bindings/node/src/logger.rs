@@ -666,25 +666,26 @@ fn log_taped_call<'env>(
         rest.get(i)
             .map_or(Ok(None), |v| Option::<String>::from_unknown(*v))
     };
-    log_taped(
-        inner,
-        on_warning,
-        env,
-        *tape,
-        u32::from_unknown(*length)?,
-        *text,
-        *out,
-        trace(0)?,
-        trace(1)?,
-    )
+    let length = u32::from_unknown(*length)?;
+    let (trace_id, span_id) = (trace(0)?, trace(1)?);
+    // The text's units go into the last call's buffer, kept again after.
+    let mut units = TEXT.with(|t| std::mem::take(&mut *t.borrow_mut()));
+    crate::raw::utf16_into(env, *text, &mut units)?;
+    let result = log_taped(
+        inner, on_warning, env, *tape, length, &units, *out, trace_id, span_id,
+    );
+    if units.capacity() <= KEEP_AT_MOST {
+        TEXT.with(|t| *t.borrow_mut() = units);
+    }
+    result
 }
 
 /// `logTaped(tape, length, text, out, traceId?, spanId?)`: `log` of the
 /// fields object that `tape.cjs` wrote on the input tape of the first
-/// `length` bytes of `tape` (a `Uint8Array`) with its strings in `text`:
-/// one crossing instead of one per field and per string, and the same
-/// record or the same error as `log`, the tape answering as the live
-/// object would. An entry of the common shapes is read straight from the
+/// `length` bytes of `tape` (a `Uint8Array`) with its strings in `text`
+/// (the UTF-16 units of the string passed): one crossing instead of one
+/// per field and per string, and the same record or the same error as
+/// `log`, the tape answering as the live object would. An entry of the common shapes is read straight from the
 /// tape (`tape_entry::read_entry`); any other through the generic host.
 ///
 /// The record as written is written as an output tape: its operations
@@ -700,30 +701,6 @@ fn log_taped_call<'env>(
 /// in `out`, the record is returned as `log` returns it.
 #[allow(clippy::too_many_arguments)] // JavaScript's positional arguments
 fn log_taped<'env>(
-    inner: &engine::AuditLogger,
-    on_warning: &Warn,
-    env: &'env Env,
-    tape: Unknown<'env>,
-    length: u32,
-    text: Unknown<'env>,
-    out: Unknown<'env>,
-    trace_id: Option<String>,
-    span_id: Option<String>,
-) -> Result<Unknown<'env>> {
-    let mut units = TEXT.with(|t| std::mem::take(&mut *t.borrow_mut()));
-    crate::raw::utf16_into(env, text, &mut units)?;
-    let result = log_units(
-        inner, on_warning, env, tape, length, &units, out, trace_id, span_id,
-    );
-    if units.capacity() <= KEEP_AT_MOST {
-        TEXT.with(|t| *t.borrow_mut() = units);
-    }
-    result
-}
-
-/// [`log_taped`] of the units of `text`.
-#[allow(clippy::too_many_arguments)] // JavaScript's positional arguments
-fn log_units<'env>(
     inner: &engine::AuditLogger,
     on_warning: &Warn,
     env: &'env Env,
